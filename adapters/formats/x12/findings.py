@@ -1,0 +1,118 @@
+"""Findings: what the reader and validator have to say about a document, for people and for acks.
+
+A finding is never an exception. It says what is wrong, exactly where (file, interchange ISA13,
+group GS06, transaction ST02, segment position and id, element), what was expected and what was
+found, and which acknowledgement code reports it (TA1 I18, AK9 716, AK5/IK5 718, AK3/IK3 720,
+AK4/IK4 723).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    """The document (or the part named) cannot be accepted as is."""
+    WARNING = "warning"
+    """Tolerated: the document is processed, but the partner should hear about it."""
+
+
+class Level(StrEnum):
+    FILE = "file"
+    INTERCHANGE = "interchange"
+    GROUP = "group"
+    TRANSACTION = "transaction"
+    SEGMENT = "segment"
+    ELEMENT = "element"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: str
+    """Stable machine-readable id, e.g. ``envelope.se_count``, ``syntax.element_too_long``."""
+    message: str
+    """One sentence for a person."""
+    level: Level
+    severity: Severity = Severity.ERROR
+    interchange: str | None = None
+    """ISA13 of the interchange concerned."""
+    group: str | None = None
+    """GS06 of the functional group concerned."""
+    transaction: str | None = None
+    """ST02 of the transaction set concerned."""
+    transaction_set_id: str | None = None
+    """ST01, e.g. 850."""
+    segment_id: str | None = None
+    segment_position: int | None = None
+    """Position in the transaction set, ST = 1 (what AK302/IK302 report)."""
+    file_position: int | None = None
+    """1-based position of the segment in the file."""
+    loop_id: str | None = None
+    element: str | None = None
+    """Element reference designator, e.g. ``BEG03``."""
+    element_position: int | None = None
+    component_position: int | None = None
+    repetition_position: int | None = None
+    data_element: str | None = None
+    """Data element reference number, e.g. ``324``."""
+    expected: str | None = None
+    found: str | None = None
+    ta1_code: str | None = None
+    """TA105 interchange note code (I18)."""
+    group_code: str | None = None
+    """AK905 functional group syntax error code (716)."""
+    transaction_code: str | None = None
+    """AK502 / IK502 transaction set syntax error code (718)."""
+    segment_code: str | None = None
+    """AK304 / IK304 segment syntax error code (720)."""
+    element_code: str | None = None
+    """AK403 / IK403 data element syntax error code (723)."""
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def where(self) -> str:
+        """Where the finding is, from the interchange down, in words."""
+        parts: list[str] = []
+        if self.interchange is not None:
+            parts.append(f"interchange {self.interchange}")
+        if self.group is not None:
+            parts.append(f"group {self.group}")
+        if self.transaction is not None:
+            kind = f" ({self.transaction_set_id})" if self.transaction_set_id else ""
+            parts.append(f"transaction {self.transaction}{kind}")
+        if self.segment_id is not None or self.segment_position is not None:
+            seg = f"segment {self.segment_id or '?'}"
+            if self.segment_position is not None:
+                seg += f" #{self.segment_position} in the transaction"
+            if self.file_position is not None:
+                seg += f" (#{self.file_position} in the file)"
+            parts.append(seg)
+        elif self.file_position is not None:
+            parts.append(f"segment #{self.file_position} in the file")
+        if self.element is not None:
+            parts.append(f"element {self.element}")
+        return ", ".join(parts) or "file"
+
+    def describe(self) -> str:
+        """One line for a person: severity, place, message, expected vs found."""
+        text = f"{self.severity.value}: {self.where()}: {self.message}"
+        details = []
+        if self.expected is not None:
+            details.append(f"expected {self.expected!r}")
+        if self.found is not None:
+            details.append(f"found {self.found!r}")
+        if details:
+            text += f" ({', '.join(details)})"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+def has_errors(findings: list[Finding]) -> bool:
+    return any(f.is_error for f in findings)
