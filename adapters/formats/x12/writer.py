@@ -1,0 +1,203 @@
+"""Writing X12: envelopes (ISA/GS/ST/SE/GE/IEA) with computed counts and control numbers.
+
+Transaction-set renderers produce only the body segments (between ST and SE); this module wraps
+them. Every element value is checked: a value holding one of the interchange's separators cannot
+be written in X12 and raises :class:`~gateway.errors.RenderError`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from gateway.control_numbers import ControlNumberCounter
+from gateway.errors import RenderError
+
+from .segments import Segment, Separators
+
+VERSION_TO_ISA12 = {"004010": "00401", "005010": "00501"}
+
+
+def interchange_version_for(group_version: str) -> str:
+    """ISA12 for a GS08 version: ``004010...`` -> ``00401``, ``005010...`` -> ``00501``."""
+    return VERSION_TO_ISA12.get(group_version[:6], group_version[1:6])
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionContent:
+    set_id: str
+    body: Sequence[Segment]
+    control_number: str | None = None
+    """ST02; by default 0001, 0002, ... within the group."""
+    implementation_reference: str | None = None
+    """ST03 (005010)."""
+
+
+@dataclass(frozen=True, slots=True)
+class GroupContent:
+    functional_id: str
+    version: str
+    """GS08, e.g. 004010 or 005010 (or 004010VICS)."""
+    transactions: Sequence[TransactionContent]
+    application_sender: str | None = None
+    """GS02; by default the interchange sender id."""
+    application_receiver: str | None = None
+    control_number: int | None = None
+    """GS06; by default the next number of the counter."""
+    created_at: dt.datetime | None = None
+    """GS04/GS05; by default the interchange's date and time."""
+
+
+@dataclass(frozen=True, slots=True)
+class InterchangeSpec:
+    """Who sends to whom, in which version and style."""
+
+    sender_qualifier: str
+    sender_id: str
+    receiver_qualifier: str
+    receiver_id: str
+    version: str = "00401"
+    """ISA12."""
+    usage_indicator: str = "P"
+    ack_requested: str = "0"
+    separators: Separators = field(default_factory=Separators)
+    authorization_qualifier: str = "00"
+    authorization: str = ""
+    security_qualifier: str = "00"
+    security: str = ""
+
+    def sequence(self, level: str) -> str:
+        """Name of the control-number sequence for this sender/receiver pair at ``level``."""
+        return (
+            f"{level}:{self.sender_qualifier}/{self.sender_id.strip()}"
+            f">{self.receiver_qualifier}/{self.receiver_id.strip()}"
+        )
+
+
+def composite(*parts: str | None) -> str:
+    """A composite element value built from components (trailing empty ones dropped).
+
+    The component separator is not known yet at render time, so ``\\x1f`` (unit separator) stands
+    for it and is replaced when the interchange is written.
+    """
+    values = [p or "" for p in parts]
+    while values and values[-1] == "":
+        values.pop()
+    return COMPONENT_PLACEHOLDER.join(values)
+
+
+COMPONENT_PLACEHOLDER = "\x1f"
+
+
+def _format(seg: Segment, separators: Separators) -> str:
+    elements = list(seg.elements)
+    while elements and elements[-1] == "":
+        elements.pop()
+    reserved = separators.used()
+    out: list[str] = [seg.tag]
+    for number, value in enumerate(elements, start=1):
+        for sep in reserved:
+            if sep in value:
+                raise RenderError(
+                    f"{seg.tag}{number:02d} value {value!r} contains the separator {sep!r}, "
+                    "which X12 cannot carry; choose other separators or change the value"
+                )
+        out.append(value.replace(COMPONENT_PLACEHOLDER, separators.component))
+    return separators.element.join(out) + separators.segment + separators.line_break
+
+
+def format_segments(segments: Sequence[Segment], separators: Separators) -> str:
+    """Segments as X12 text, each followed by the terminator and the line break."""
+    return "".join(_format(seg, separators) for seg in segments)
+
+
+def _fixed(value: str, width: int, what: str) -> str:
+    if len(value) > width:
+        raise RenderError(f"{what} {value!r} is longer than {width} characters")
+    return value.ljust(width)
+
+
+def effective_separators(spec: InterchangeSpec) -> Separators:
+    """The spec's separators, with the repetition separator only where the version has one."""
+    seps = spec.separators
+    if spec.version < "00402":
+        return replace(seps, repetition=None)
+    return seps if seps.repetition else replace(seps, repetition="^")
+
+
+def isa_segment(spec: InterchangeSpec, control_number: int, at: dt.datetime) -> str:
+    """The ISA as fixed-width text (106 characters including the terminator)."""
+    seps = effective_separators(spec)
+    isa11 = seps.repetition or "U"
+    fields = [
+        "ISA",
+        _fixed(spec.authorization_qualifier, 2, "ISA01"),
+        _fixed(spec.authorization, 10, "ISA02"),
+        _fixed(spec.security_qualifier, 2, "ISA03"),
+        _fixed(spec.security, 10, "ISA04"),
+        _fixed(spec.sender_qualifier, 2, "ISA05"),
+        _fixed(spec.sender_id, 15, "ISA06"),
+        _fixed(spec.receiver_qualifier, 2, "ISA07"),
+        _fixed(spec.receiver_id, 15, "ISA08"),
+        at.strftime("%y%m%d"),
+        at.strftime("%H%M"),
+        isa11,
+        _fixed(spec.version, 5, "ISA12"),
+        f"{control_number:09d}",
+        spec.ack_requested,
+        spec.usage_indicator,
+        seps.component,
+    ]
+    for number, value in enumerate(fields[1:16], start=1):
+        for sep in (seps.element, seps.segment, seps.component):
+            if sep in value:
+                raise RenderError(f"ISA{number:02d} value {value!r} contains separator {sep!r}")
+    return seps.element.join(fields) + seps.segment + seps.line_break
+
+
+def write_interchange(
+    spec: InterchangeSpec,
+    groups: Sequence[GroupContent],
+    counter: ControlNumberCounter,
+    *,
+    control_number: int | None = None,
+    at: dt.datetime | None = None,
+) -> str:
+    """One interchange holding ``groups``, as text.
+
+    Control numbers come from ``counter`` unless given; segment and group counts are computed.
+    """
+    seps = effective_separators(spec)
+    when = at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    isa13 = control_number if control_number is not None else counter.next(spec.sequence("ISA"))
+    parts = [isa_segment(spec, isa13, when)]
+    for group in groups:
+        gs06 = group.control_number
+        if gs06 is None:
+            gs06 = counter.next(spec.sequence(f"GS.{group.functional_id}"))
+        created = group.created_at or when
+        gs = Segment(
+            "GS",
+            [
+                group.functional_id,
+                group.application_sender or spec.sender_id.strip(),
+                group.application_receiver or spec.receiver_id.strip(),
+                created.strftime("%Y%m%d"),
+                created.strftime("%H%M%S") if created.second else created.strftime("%H%M"),
+                str(gs06),
+                "X",
+                group.version,
+            ],
+        )
+        parts.append(_format(gs, seps))
+        for index, tx in enumerate(group.transactions, start=1):
+            st02 = tx.control_number or f"{index:04d}"
+            st = Segment("ST", [tx.set_id, st02, tx.implementation_reference or ""])
+            body = format_segments([st, *tx.body], seps)
+            se = Segment("SE", [str(len(tx.body) + 2), st02])
+            parts.append(body)
+            parts.append(_format(se, seps))
+        parts.append(_format(Segment("GE", [str(len(group.transactions)), str(gs06)]), seps))
+    parts.append(_format(Segment("IEA", [str(len(groups)), f"{isa13:09d}"]), seps))
+    return "".join(parts)
