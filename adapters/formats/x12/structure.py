@@ -243,10 +243,20 @@ class InterchangeEnd:
 
 
 @dataclass(slots=True)
+class TechnicalAck:
+    """A TA1 segment received inside an interchange (between ISA and the first GS)."""
+
+    interchange: InterchangeHeader
+    segment: Segment
+
+
+@dataclass(slots=True)
 class Stray:
     """Findings about data outside any interchange (garbage before, between or after)."""
 
     findings: list[Finding]
 
 
-Event = InterchangeStart | GroupStart | TransactionSet | GroupEnd | InterchangeEnd | Stray
+Event = (
+    InterchangeStart | GroupStart | TransactionSet | GroupEnd | InterchangeEnd | TechnicalAck | Stray
+)
