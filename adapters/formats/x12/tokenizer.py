@@ -37,6 +37,8 @@ ISA_STANDARD_LENGTH = 106
 _ISA_SCAN_LIMIT = 400
 """An ISA is looked for in at most this many characters before giving up on it."""
 _LINE_BREAKS = "\r\n"
+_FIRST_WINDOW = 4096
+_MAX_WINDOW = 1 << 20
 _SPACE = " \t\r\n\x00\x0b\x0c\x1a\ufeff"
 """Whitespace, NUL, DOS end-of-file (Ctrl-Z) and byte order marks: noise between segments."""
 
@@ -88,24 +90,33 @@ def _clean(text: str) -> tuple[str, bool]:
 
 
 class Tokenizer:
-    """Reads segments from a binary stream. Iterate it for :data:`Token` values."""
+    """Reads segments from a binary stream. Iterate it for :data:`Token` values.
+
+    The unread text is ``self._buffer[self._pos:]``; text is only copied when a chunk is added,
+    so the work stays linear however many interchanges a chunk holds.
+    """
 
     def __init__(self, source: BinaryIO, *, chunk_size: int = CHUNK_SIZE) -> None:
         self._chunks = _chunks(source, chunk_size)
         self._buffer = ""
+        self._pos = 0
         self._eof = False
         self.position = 0
         """Number of segments read so far (the position of the last one)."""
 
     def _fill(self) -> bool:
-        """Append the next chunk to the buffer; False (and end of input noted) when none is left."""
+        """Append the next chunk to the unread text; False at end of input."""
         if not self._eof:
             chunk = next(self._chunks, None)
             if chunk is not None:
-                self._buffer += chunk
+                self._buffer = self._buffer[self._pos :] + chunk
+                self._pos = 0
                 return True
             self._eof = True
         return False
+
+    def _available(self) -> int:
+        return len(self._buffer) - self._pos
 
     def __iter__(self) -> Iterator[Token]:
         self._check_start()
@@ -138,35 +149,36 @@ class Tokenizer:
             raise UnreadableInput(
                 f"not an X12 file: it starts with '{preview}' where 'ISA' was expected"
             )
-        self._buffer = start
 
     def _skip_to_isa(self) -> tuple[bool, int, str | None]:
         """Move to the next ``ISA``: (found, characters skipped, preview of what was skipped)."""
         skipped = 0
         preview: str | None = None
         while True:
-            index = self._buffer.find("ISA")
-            cut = index if index >= 0 else max(len(self._buffer) - 2, 0)
-            junk = self._buffer[:cut]
+            buf, pos = self._buffer, self._pos
+            index = buf.find("ISA", pos)
+            cut = index if index >= 0 else max(len(buf) - 2, pos)
+            junk = buf[pos:cut]
             if junk.strip(_SPACE):
                 skipped += len(junk)
                 if preview is None:
                     preview = _clean(junk.strip(_SPACE)[:60])[0]
-            self._buffer = self._buffer[cut:]
+            self._pos = cut
             if index >= 0:
                 return True, skipped, preview
             if not self._fill():
-                if self._buffer.strip(_SPACE):
-                    skipped += len(self._buffer)
-                    preview = preview or _clean(self._buffer.strip(_SPACE))[0]
-                self._buffer = ""
+                rest = self._buffer[self._pos :]
+                if rest.strip(_SPACE):
+                    skipped += len(rest)
+                    preview = preview or _clean(rest.strip(_SPACE)[:60])[0]
+                self._pos = len(self._buffer)
                 return False, skipped, preview
 
     def _read_isa(self) -> InterchangeOpening | Irregularity:
-        """Parse the ISA at the start of the buffer and learn the interchange's separators."""
-        while len(self._buffer) < _ISA_SCAN_LIMIT and self._fill():
+        """Parse the ISA at the read position and learn the interchange's separators."""
+        while self._available() < _ISA_SCAN_LIMIT and self._fill():
             pass
-        buf = self._buffer
+        buf = self._buffer[self._pos : self._pos + _ISA_SCAN_LIMIT + 8]
         element = buf[3:4]
         problem = None
         isa_text, component, terminator, end = "", "", "", 0
@@ -176,20 +188,20 @@ class Tokenizer:
             isa_text, component, terminator, end = _split_isa(buf, element)
             if not terminator:
                 problem = (
-                    "the ISA does not have 16 elements"
-                    if len(buf) >= _ISA_SCAN_LIMIT or not self._eof
-                    else "the input ends inside the ISA"
+                    "the input ends inside the ISA"
+                    if self._eof and len(buf) < _ISA_SCAN_LIMIT
+                    else "the ISA does not have 16 elements"
                 )
         if problem is not None:
             preview = _clean(buf[:40])[0]
-            self._buffer = buf[3:]  # step past this "ISA" and look for the next one
+            self._pos += 3  # step past this "ISA" and look for the next one
             return Irregularity(
                 "envelope.bad_isa", f"unusable ISA header: {problem}", self.position + 1, preview
             )
-        self._buffer = buf[end:]
-        if terminator == "\r" and self._buffer.startswith("\n"):
+        self._pos += end
+        if terminator == "\r" and self._buffer.startswith("\n", self._pos):
             terminator = "\n"  # CRLF as terminator: the CR is taken as whitespace
-            self._buffer = self._buffer[1:]
+            self._pos += 1
         fields = isa_text.split(element)
         isa11 = fields[11] if len(fields) > 11 else ""
         repetition = isa11 if len(isa11) == 1 and not isa11.isalnum() else None
@@ -204,29 +216,47 @@ class Tokenizer:
         return InterchangeOpening(separators, isa, len(isa_text) + 1 == ISA_STANDARD_LENGTH)
 
     def _segments(self, seps: Separators) -> Iterator[Token]:
-        """Yield the segments of the current interchange, up to and including its IEA."""
+        """Yield the segments of the current interchange, up to and including its IEA.
+
+        Text is split a window at a time; the window starts small (interchanges are often small)
+        and doubles while no IEA is met, so neither many small nor one huge interchange costs
+        more than linear work.
+        """
         term, elem = seps.segment, seps.element
         breaks_are_noise = term not in _LINE_BREAKS
         strip_chars = _SPACE if term not in _SPACE else _SPACE.replace(term, "")
+        window = _FIRST_WINDOW
         while True:
-            parts = self._buffer.split(term)
-            complete, tail = (parts, "") if self._eof else (parts[:-1], parts[-1])
-            for index, raw in enumerate(complete):
+            if self._available() < window and not self._eof:
+                self._fill()
+                continue
+            buf, pos = self._buffer, self._pos
+            end = buf.rfind(term, pos, pos + window)
+            if end < 0:
+                if not self._eof and self._available() >= window:
+                    window *= 2
+                    continue
+                if not buf[pos:].strip(_SPACE):
+                    self._pos = len(buf)
+                    return  # end of input
+                end = len(buf)  # the last segment has no terminator
+            start = pos
+            for raw in buf[pos:end].split(term):
+                after = start + len(raw) + 1
                 text = raw.strip(strip_chars)
                 if breaks_are_noise and ("\n" in text or "\r" in text):
                     text = text.replace("\r", "").replace("\n", "")  # wrapped records
                 if not text:
-                    if raw == "" and breaks_are_noise and not (self._eof and index == len(complete) - 1):
+                    if raw == "" and breaks_are_noise:
                         yield Irregularity(
                             "syntax.empty_segment",
                             "empty segment (two terminators in a row) skipped",
                             self.position + 1,
                         )
+                    start = after
                     continue
                 if text.startswith("ISA") and len(text) > 3 and not text[3].isalnum():
-                    # A new interchange starts before this one was closed by an IEA.
-                    rest = complete[index:] if self._eof else [*complete[index:], tail]
-                    self._buffer = term.join(rest)
+                    self._pos = start  # a new interchange starts before this one's IEA
                     return
                 noisy = False
                 if not text.isascii():
@@ -238,13 +268,11 @@ class Tokenizer:
                     segment.notes.append("non-ASCII bytes replaced")
                 yield segment
                 if fields[0] == "IEA":
-                    rest = complete[index + 1 :] if self._eof else [*complete[index + 1 :], tail]
-                    self._buffer = term.join(rest)
+                    self._pos = min(after, len(buf))
                     return
-            self._buffer = tail
-            if self._eof:
-                return
-            self._fill()
+                start = after
+            self._pos = min(end + 1, len(buf))
+            window = min(window * 2, _MAX_WINDOW)
 
 
 def _split_isa(buf: str, element: str) -> tuple[str, str, str, int]:
