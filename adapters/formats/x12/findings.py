@@ -37,6 +37,8 @@ class Finding:
     """One sentence for a person."""
     level: Level
     severity: Severity = Severity.ERROR
+    file: str | None = None
+    """Name of the file the finding is about."""
     interchange: str | None = None
     """ISA13 of the interchange concerned."""
     group: str | None = None
@@ -78,6 +80,8 @@ class Finding:
     def where(self) -> str:
         """Where the finding is, from the interchange down, in words."""
         parts: list[str] = []
+        if self.file is not None:
+            parts.append(self.file)
         if self.interchange is not None:
             parts.append(f"interchange {self.interchange}")
         if self.group is not None:

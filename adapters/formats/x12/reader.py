@@ -102,6 +102,7 @@ class _EnvelopeReader:
         isa = self.interchange
         group = self.group
         context: dict[str, object] = {
+            "file": self.file_name,
             "interchange": isa.control_number.strip() if isa else None,
             "group": group.header.control_number.strip() if group else None,
         }
@@ -143,6 +144,7 @@ class _EnvelopeReader:
                     code=token.code,
                     message=token.message,
                     level=Level.FILE,
+                    file=self.file_name,
                     file_position=token.position,
                     found=token.found,
                 )
@@ -619,7 +621,10 @@ class _EnvelopeReader:
         tx = TransactionSet(self.interchange, group.header, segments, findings, self.file_name)
         if self.validator is not None:
             if self.validator.supports(tx):
-                findings.extend(self.validator.validate(tx).findings)
+                findings.extend(
+                    f if f.file else replace(f, file=self.file_name)
+                    for f in self.validator.validate(tx).findings
+                )
             else:
                 add_warning = self._finding(
                     "validation.no_map",

@@ -180,6 +180,14 @@ class TransactionSet:
     def accepted(self) -> bool:
         return not has_errors(self.findings)
 
+    def describe(self) -> str:
+        """Where this transaction set is, in words."""
+        return (
+            f"interchange {self.interchange.control_number.strip()}, "
+            f"group {self.group.control_number}, "
+            f"transaction {self.control_number} ({self.set_id})"
+        )
+
     def envelope(self) -> Envelope:
         isa = self.interchange.envelope()
         return Envelope(

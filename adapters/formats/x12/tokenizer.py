@@ -186,7 +186,9 @@ class Tokenizer:
             problem = f"no element separator after 'ISA' (found {element!r})"
         else:
             isa_text, component, terminator, end = _split_isa(buf, element)
-            if not terminator:
+            if isa_text.find("ISA" + element, 3) >= 0:
+                problem = "the ISA does not have 16 elements before the next ISA"
+            elif not terminator:
                 problem = (
                     "the input ends inside the ISA"
                     if self._eof and len(buf) < _ISA_SCAN_LIMIT
