@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from typing import Any
+
+RESULT_TABLE: list[str] = []
+"""Lines of the per-file result table, printed at the end of the run."""
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if RESULT_TABLE:
+        terminalreporter.section("X12 corpus conformance: one line per file")
+        for line in RESULT_TABLE:
+            terminalreporter.write_line(line)

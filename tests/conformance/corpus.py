@@ -1,0 +1,49 @@
+"""Access to the shared public corpus (``../shared/corpus``), read in place, never copied."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+MANIFEST = CORPUS / "MANIFEST.tsv"
+
+
+@dataclass(frozen=True)
+class CorpusFile:
+    name: str
+    path: Path
+    transaction_sets: str
+    version: str
+    valid_guess: str
+    notes: str
+
+    @property
+    def deliberately_broken(self) -> bool:
+        return "DELIBERATELY BROKEN" in self.notes
+
+    @property
+    def short(self) -> str:
+        return self.name.removeprefix("x12/")
+
+
+def x12_files() -> list[CorpusFile]:
+    if not MANIFEST.exists():
+        raise FileNotFoundError(
+            f"the shared corpus is missing: {MANIFEST} (it sits next to the repository)"
+        )
+    with MANIFEST.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    return [
+        CorpusFile(
+            row["saved_name"],
+            CORPUS / row["saved_name"],
+            row["transaction_set(s)"],
+            row["version"],
+            row["valid_guess"],
+            row["notes"],
+        )
+        for row in rows
+        if row["saved_name"].startswith("x12/")
+    ]

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from gateway.messages import SCHEMA_VERSION
+from gateway.schemas import message_schemas, write_schemas
+
+
+def test_every_canonical_message_has_a_versioned_schema() -> None:
+    schemas = message_schemas()
+    assert set(schemas) == {
+        "PurchaseOrder", "PurchaseOrderAck", "ShipNotice", "FunctionalAck", "InterchangeAck",
+    }  # fmt: skip
+    for name, schema in schemas.items():
+        assert schema["$id"].endswith(f"/{SCHEMA_VERSION}/{name}.json")
+        assert schema["x-schema-version"] == SCHEMA_VERSION
+        assert "envelope" in schema["properties"] and "document_id" in schema["properties"]
+
+
+def test_schemas_are_written_one_file_per_message(tmp_path: Path) -> None:
+    paths = write_schemas(tmp_path)
+    assert sorted(p.name for p in paths) == sorted(
+        f"{n}.{SCHEMA_VERSION}.schema.json" for n in message_schemas()
+    )
+    assert json.loads(paths[0].read_text())["$schema"].startswith("https://json-schema.org/")
