@@ -163,15 +163,17 @@ def write_interchange(
     *,
     control_number: int | None = None,
     at: dt.datetime | None = None,
+    interchange_segments: Sequence[Segment] = (),
 ) -> str:
     """One interchange holding ``groups``, as text.
 
     Control numbers come from ``counter`` unless given; segment and group counts are computed.
+    ``interchange_segments`` (TA1s) are written right after the ISA, before the first group.
     """
     seps = effective_separators(spec)
     when = at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     isa13 = control_number if control_number is not None else counter.next(spec.sequence("ISA"))
-    parts = [isa_segment(spec, isa13, when)]
+    parts = [isa_segment(spec, isa13, when), format_segments(interchange_segments, seps)]
     for group in groups:
         gs06 = group.control_number
         if gs06 is None:
