@@ -105,8 +105,9 @@ def generate_850s(path: Path, size: int) -> None:
                 "N4*DAYTON*OH*45402*US",
             ]
             for line in range(1, 4):
+                price = f"{line * 1.25:.2f}"
                 segs += [
-                    f"PO1*{line}*{line * 6}*EA*{line * 1.25:.2f}**UP*01234567890{line}*VN*SKU-{line}",
+                    f"PO1*{line}*{line * 6}*EA*{price}**UP*01234567890{line}*VN*SKU-{line}",
                     f"PID*F****BENCH ITEM {line}",
                 ]
             segs.append("CTT*3*36")
@@ -128,7 +129,13 @@ def _run_stage(stage: str, path: Path) -> dict[str, float]:
     """Runs in the child: performs ``stage`` over ``path``; returns segments and seconds."""
     sys.path.insert(0, str(ROOT))
     from adapters.formats.x12.reader import read_x12
-    from adapters.formats.x12.structure import TransactionSet
+    from adapters.formats.x12.structure import (
+        GroupEnd,
+        GroupStart,
+        InterchangeEnd,
+        InterchangeStart,
+        TransactionSet,
+    )
 
     segments = 0
     started = time.perf_counter()
@@ -159,10 +166,8 @@ def _run_stage(stage: str, path: Path) -> dict[str, float]:
                 segments += len(event.segments)
                 if translate is not None:
                     translate(event)
-            elif event.__class__.__name__ in ("InterchangeStart", "GroupStart"):
-                segments += 1
-            elif event.__class__.__name__ in ("InterchangeEnd", "GroupEnd"):
-                segments += 1
+            elif isinstance(event, InterchangeStart | GroupStart | GroupEnd | InterchangeEnd):
+                segments += 1  # ISA, GS, GE, IEA
     seconds = time.perf_counter() - started
     rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {"segments": segments, "seconds": seconds, "rss_mb": rss_kb / 1024}

@@ -7,7 +7,7 @@ The whole tree::
     │   ├── UnreadableInput       not X12 at all, or so damaged that no envelope can be found
     │   └── TranslationError      a valid-looking transaction that cannot become a canonical message
     ├── RenderError               a canonical message cannot be written as the requested format
-    └── ValidationEngineError     the validation engine itself failed (a bug, never the input's fault)
+    └── ValidationEngineError     the validation engine failed (a bug, not the input's fault)
 
 Bad input is reported through *findings* (see ``adapters.formats.x12.findings``), not exceptions,
 whenever the reader can carry on; an exception means the document as a whole cannot be used.

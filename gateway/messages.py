@@ -11,8 +11,8 @@ Every message carries its :class:`Envelope` (who sent it, control numbers, versi
 
 from __future__ import annotations
 
-import uuid
 import datetime as dt
+import uuid
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
@@ -389,9 +389,7 @@ class ShipNotice(Message):
     routing: str | None = Field(default=None, description="TD505")
     bill_of_lading: str | None = Field(default=None, description="REF02 where REF01 = BM")
     pro_number: str | None = Field(default=None, description="REF02 where REF01 = CN")
-    tracking_numbers: list[Text] = Field(
-        default_factory=list, description="REF02 where REF01 = 2I"
-    )
+    tracking_numbers: list[Text] = Field(default_factory=list, description="REF02 where REF01 = 2I")
     references: list[Reference] = Field(default_factory=list, description="other shipment REFs")
     ship_date_time: DateReference | None = Field(
         default=None, description="DTM*011 shipped date at shipment level"

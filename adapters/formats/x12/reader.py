@@ -226,12 +226,18 @@ class _EnvelopeReader:
                 seps.component,
             )
         if h.sender_qualifier.strip() == "" or len(h.sender_qualifier) != 2:
-            yield bad("ISA05", "005", "invalid sender id qualifier", "2 characters", h.sender_qualifier)
+            yield bad(
+                "ISA05", "005", "invalid sender id qualifier", "2 characters", h.sender_qualifier
+            )
         if not h.sender_id.strip():
             yield bad("ISA06", "006", "the sender id is empty", "an id", h.sender_id)
         if h.receiver_qualifier.strip() == "" or len(h.receiver_qualifier) != 2:
             yield bad(
-                "ISA07", "007", "invalid receiver id qualifier", "2 characters", h.receiver_qualifier
+                "ISA07",
+                "007",
+                "invalid receiver id qualifier",
+                "2 characters",
+                h.receiver_qualifier,
             )
         if not h.receiver_id.strip():
             yield bad("ISA08", "008", "the receiver id is empty", "an id", h.receiver_id)
@@ -275,7 +281,9 @@ class _EnvelopeReader:
             )
         self.seen_interchanges.add(control)
         if h.ack_requested not in ("0", "1"):
-            yield bad("ISA14", "019", "invalid acknowledgment requested flag", "0 or 1", h.ack_requested)
+            yield bad(
+                "ISA14", "019", "invalid acknowledgment requested flag", "0 or 1", h.ack_requested
+            )
         if h.usage_indicator not in ("P", "T", "I"):
             yield bad("ISA15", "020", "invalid usage indicator", "P, T or I", h.usage_indicator)
 
@@ -400,7 +408,7 @@ class _EnvelopeReader:
             version=e(8) or "",
         )
         self.group = _Group(header)
-        problems = []
+        problems: list[tuple[str, str, str | None, str | None]] = []
         if not header.functional_id:
             problems.append(("GS01", "the functional identifier code is missing", "1", None))
         if not (header.control_number.isdigit() and len(header.control_number) <= 9):
@@ -530,7 +538,9 @@ class _EnvelopeReader:
                 "4",
             )
         if se is None:
-            add("envelope.se_missing", "the transaction set has no SE trailer", "2", segment_id="SE")
+            add(
+                "envelope.se_missing", "the transaction set has no SE trailer", "2", segment_id="SE"
+            )
         else:
             count = se.get(1).strip()
             if count != str(len(segments)):

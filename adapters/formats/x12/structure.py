@@ -122,7 +122,7 @@ class InterchangeHeader:
             receiver_id=self.receiver_id.strip(),
             interchange_control_number=self.control_number.strip(),
             interchange_version=self.version.strip(),
-            usage_indicator=usage,  # type: ignore[arg-type]
+            usage_indicator=usage,
         )
 
 
@@ -266,5 +266,11 @@ class Stray:
 
 
 Event = (
-    InterchangeStart | GroupStart | TransactionSet | GroupEnd | InterchangeEnd | TechnicalAck | Stray
+    InterchangeStart
+    | GroupStart
+    | TransactionSet
+    | GroupEnd
+    | InterchangeEnd
+    | TechnicalAck
+    | Stray
 )

@@ -313,5 +313,5 @@ def open_source(source: str | os.PathLike[str] | bytes | BinaryIO) -> tuple[Bina
     if isinstance(source, bytes):
         return io.BytesIO(source), True
     if isinstance(source, str | os.PathLike):
-        return open(source, "rb"), True  # noqa: SIM115 - closed by the caller
+        return open(source, "rb"), True
     return source, False

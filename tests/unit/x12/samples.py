@@ -30,7 +30,9 @@ PO_BODY = [
 ]
 
 
-def transaction(set_id: str = "850", control: str = "0001", body: list[str] | None = None) -> list[str]:
+def transaction(
+    set_id: str = "850", control: str = "0001", body: list[str] | None = None
+) -> list[str]:
     segments = [f"ST*{set_id}*{control}", *(PO_BODY if body is None else body)]
     return [*segments, f"SE*{len(segments) + 1}*{control}"]
 

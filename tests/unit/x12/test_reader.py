@@ -34,7 +34,9 @@ def test_a_well_formed_interchange_has_no_findings() -> None:
 
 
 def test_events_come_in_envelope_order() -> None:
-    kinds = [type(e).__name__ for e in read(interchange([transaction(), transaction(control="0002")]))]
+    kinds = [
+        type(e).__name__ for e in read(interchange([transaction(), transaction(control="0002")]))
+    ]
     assert kinds == [
         "InterchangeStart", "GroupStart", "TransactionSet", "TransactionSet", "GroupEnd",
         "InterchangeEnd",
@@ -45,7 +47,10 @@ def test_transaction_set_carries_its_envelope() -> None:
     tx = next(transactions_in(interchange().encode()))
     envelope = tx.envelope()
     assert (envelope.sender_id, envelope.receiver_id) == ("SENDER", "RECEIVER")
-    assert (envelope.interchange_control_number, envelope.group_control_number) == ("000000001", "1")
+    assert (envelope.interchange_control_number, envelope.group_control_number) == (
+        "000000001",
+        "1",
+    )
     assert (envelope.transaction_control_number, envelope.version) == ("0001", "004010")
     assert [s.tag for s in tx.segments][0::6] == ["ST", "SE"]
 
@@ -84,7 +89,11 @@ def test_ge_and_iea_counts_and_control_numbers_are_checked() -> None:
 
 def test_missing_trailers_at_end_of_file_are_reported() -> None:
     text = interchange().split("SE*")[0]
-    assert sorted(errors(text)) == ["envelope.ge_missing", "envelope.iea_missing", "envelope.se_missing"]
+    assert sorted(errors(text)) == [
+        "envelope.ge_missing",
+        "envelope.iea_missing",
+        "envelope.se_missing",
+    ]
 
 
 def test_transaction_in_the_wrong_functional_group_is_not_silently_dropped() -> None:
@@ -98,7 +107,9 @@ def test_transaction_in_the_wrong_functional_group_is_not_silently_dropped() -> 
 
 
 def test_duplicate_st02_within_a_group() -> None:
-    assert "envelope.st_duplicate_control_number" in errors(interchange([transaction(), transaction()]))
+    assert "envelope.st_duplicate_control_number" in errors(
+        interchange([transaction(), transaction()])
+    )
 
 
 def test_se_without_st_is_a_finding_not_a_crash() -> None:

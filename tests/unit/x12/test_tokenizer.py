@@ -39,7 +39,11 @@ def test_segments_are_the_same_whatever_the_chunk_size(chunk_size: int) -> None:
 
 
 def test_separators_are_read_from_the_isa() -> None:
-    opening = next(t for t in tokens(interchange(terminator="|", element="^", component="\\")) if isinstance(t, InterchangeOpening))
+    opening = next(
+        t
+        for t in tokens(interchange(terminator="|", element="^", component="\\"))
+        if isinstance(t, InterchangeOpening)
+    )
     assert (opening.separators.element, opening.separators.segment) == ("^", "|")
     assert opening.separators.component == "\\"
 

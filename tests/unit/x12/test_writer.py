@@ -54,7 +54,12 @@ def test_written_interchange_reads_back_without_findings() -> None:
     text = write_interchange(spec, [group], InMemoryCounter(), at=AT)
     assert "ISA|00|" in text and "|^|00501|" in text
     events = list(read_x12(text.encode()))
-    findings = [f for e in events if isinstance(e, TransactionSet | GroupEnd | InterchangeEnd) for f in e.findings]
+    findings = [
+        f
+        for e in events
+        if isinstance(e, TransactionSet | GroupEnd | InterchangeEnd)
+        for f in e.findings
+    ]
     assert findings == []
     [tx] = [e for e in events if isinstance(e, TransactionSet)]
     assert tx.segments[-2].components(3) == ["A", "B"]
@@ -69,4 +74,6 @@ def test_a_value_holding_a_separator_cannot_be_written() -> None:
 
 def test_an_id_longer_than_its_isa_field_cannot_be_written() -> None:
     with pytest.raises(RenderError, match="ISA06"):
-        write_interchange(InterchangeSpec("ZZ", "X" * 16, "ZZ", "B"), [po_group()], InMemoryCounter())
+        write_interchange(
+            InterchangeSpec("ZZ", "X" * 16, "ZZ", "B"), [po_group()], InMemoryCounter()
+        )
