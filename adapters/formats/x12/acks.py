@@ -34,8 +34,9 @@ Choices made here, so that partners get the same answer every time:
   characters. Loop ids longer than the 4 characters AK303 holds are left out.
 - **Implementation codes in a 997.** The ``I`` codes (``I5``, ``I6``...) exist only in the 999.
   In a 997, ``I5`` becomes ``5`` (segments in error) and an element's ``I6`` (code value not
-  used in the implementation) becomes ``7`` (invalid code value); other ``I`` codes have no 997
-  counterpart and are left out (an AK4 without its code is left out too).
+  used in the implementation) becomes ``7`` (invalid code value), and the 005010 element codes
+  ``12`` and ``13`` (too many repetitions, components) become ``3`` (too many data elements);
+  other ``I`` codes have no 997 counterpart and are left out (an AK4 without its code too).
 - **Envelope.** The ack goes back the way the document came: sender and receiver swapped
   (ISA05-08, GS02/GS03), ISA12 and ISA15 as received, ISA14 ``0``, separators as received (unless
   they are unusable). GS08 mirrors the inbound GS08 for a 997 (``004010VICS`` stays
@@ -260,15 +261,22 @@ def _included(group: GroupEnd, received: int) -> int:
     return int(count) if count is not None and count.isdigit() else received
 
 
-_997_EQUIVALENTS: Final = {"transaction": {"I5": "5"}, "element": {"I6": "7"}}
-"""999-only implementation codes and their 997 counterparts, by level."""
+_997_EQUIVALENTS: Final = {
+    "transaction": {"I5": "5"},
+    "element": {"I6": "7", "12": "3", "13": "3"},
+}
+"""Codes only a 999 knows (``I`` codes; element codes 12 and 13, added in 005010) and their 997
+counterparts, by level: too many repetitions or components become too many data elements."""
 
 
 def _code(code: str | None, kind: AckKind, level: str) -> str | None:
     """``code`` as the ack ``kind`` can carry it (see "Implementation codes in a 997")."""
-    if code is None or kind == "999" or not code.startswith("I"):
+    if code is None or kind == "999":
         return code
-    return _997_EQUIVALENTS.get(level, {}).get(code)
+    equivalents = _997_EQUIVALENTS.get(level, {})
+    if code in equivalents:
+        return equivalents[code]
+    return None if code.startswith("I") else code
 
 
 def _transaction_ack(

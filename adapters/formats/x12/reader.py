@@ -69,6 +69,11 @@ def transactions_in(source: Source, **options: object) -> Iterator[TransactionSe
             yield event
 
 
+def _same_number(text: str, expected: int | str) -> bool:
+    """Numeric (N0) elements compare by value: ``SE*0000000031`` counts 31 segments."""
+    return text.isdigit() and str(expected).isdigit() and int(text) == int(expected)
+
+
 @dataclass(slots=True)
 class _Group:
     header: GroupHeader
@@ -304,7 +309,7 @@ class _EnvelopeReader:
             )
         else:
             count = iea.get(1).strip()
-            if count != str(self.group_count):
+            if not _same_number(count, self.group_count):
                 self.interchange_findings.append(
                     self._finding(
                         "envelope.iea_count",
@@ -462,7 +467,7 @@ class _EnvelopeReader:
             )
         else:
             count = ge.get(1).strip()
-            if count != str(len(group.transactions)):
+            if not _same_number(count, len(group.transactions)):
                 group.findings.append(
                     self._finding(
                         "envelope.ge_count",
@@ -477,7 +482,7 @@ class _EnvelopeReader:
                     )
                 )
             control = ge.get(2).strip()
-            if control != header.control_number:
+            if not _same_number(control, header.control_number):
                 group.findings.append(
                     self._finding(
                         "envelope.ge_control_number",
@@ -543,7 +548,7 @@ class _EnvelopeReader:
             )
         else:
             count = se.get(1).strip()
-            if count != str(len(segments)):
+            if not _same_number(count, len(segments)):
                 add(
                     "envelope.se_count",
                     "SE01 does not match the number of segments from ST to SE",

@@ -141,3 +141,13 @@ def test_garbage_outside_interchanges_is_a_stray_finding() -> None:
     events = read(interchange() + "\nnot edi at all\n")
     [stray] = [e for e in events if isinstance(e, Stray)]
     assert stray.findings[0].code == "envelope.data_outside_interchange"
+
+
+def test_counts_and_group_control_numbers_compare_as_numbers() -> None:
+    text = (
+        interchange()
+        .replace("SE*7*0001", "SE*0000000007*0001")
+        .replace("GE*1*1", "GE*000001*0001")
+        .replace("IEA*1*", "IEA*00001*")
+    )
+    assert errors(text) == []

@@ -1,0 +1,154 @@
+"""One pass over an X12 file: findings, counts, and the acknowledgements the file is owed.
+
+:func:`scan` streams the file through the reader (and the validator), hands each transaction set
+to an optional callback as soon as it is read (``translate`` prints from there), and keeps only
+what a report needs: findings, counts and the rendered acknowledgements.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from gateway.control_numbers import ControlNumberCounter, InMemoryCounter
+from gateway.errors import RenderError
+
+from .acks import DEFAULT_POLICY, AckPolicy, RenderedAcks, acks_for, render_acks
+from .findings import Finding, Level, Severity
+from .reader import Source, read_x12
+from .structure import (
+    GroupEnd,
+    InterchangeEnd,
+    InterchangeStart,
+    Stray,
+    TransactionSet,
+)
+from .validation import TransactionValidator
+
+
+@dataclass(slots=True)
+class FileReport:
+    file: str
+    findings: list[Finding] = field(default_factory=list)
+    interchanges: int = 0
+    transactions: int = 0
+    accepted: int = 0
+    acknowledgements: list[RenderedAcks] = field(default_factory=list)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity is Severity.ERROR for f in self.findings)
+
+    def error_lines(self) -> list[str]:
+        return [f.describe() for f in self.findings if f.severity is Severity.ERROR]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "valid": not self.has_errors,
+            "interchanges": self.interchanges,
+            "transactions": self.transactions,
+            "accepted": self.accepted,
+            "findings": [f.to_dict() for f in self.findings],
+            "acknowledgements": [
+                {
+                    "interchange_control_number": ack.interchange_control_number,
+                    "functional": [a.model_dump(mode="json") for a in ack.functional],
+                    "technical": ack.technical.model_dump(mode="json") if ack.technical else None,
+                    "x12": ack.text,
+                }
+                for ack in self.acknowledgements
+            ],
+        }
+
+    def to_text(self) -> str:
+        verdict = "invalid" if self.has_errors else "valid"
+        lines = [
+            f"{self.file}: {verdict}: {self.interchanges} interchange(s), "
+            f"{self.transactions} transaction set(s), {self.accepted} accepted"
+        ]
+        lines += [f"  {f.describe()}" for f in self.findings]
+        for ack in self.acknowledgements:
+            kinds = [a.kind for a in ack.functional] + (["TA1"] if ack.technical else [])
+            lines.append(f"acknowledgement ({', '.join(kinds)}) it would send:")
+            lines.append(ack.text.rstrip("\n"))
+        if not self.acknowledgements:
+            lines.append("no acknowledgement is owed")
+        return "\n".join(lines) + "\n"
+
+
+def scan(
+    source: Source,
+    *,
+    file_name: str | None = None,
+    validator: TransactionValidator | None = None,
+    on_transaction: Callable[[TransactionSet], list[Finding]] | None = None,
+    counter: ControlNumberCounter | None = None,
+    policy: AckPolicy = DEFAULT_POLICY,
+    now: dt.datetime | None = None,
+) -> FileReport:
+    """Read ``source`` once; return its report.
+
+    ``validator`` defaults to the maps shipped with the gateway. ``on_transaction`` sees each
+    transaction set as it is read and may return more findings about it (translation errors).
+    """
+    if validator is None:
+        validator = default_validator()
+    name = file_name or (os.fspath(source) if isinstance(source, str | os.PathLike) else "<input>")
+    report = FileReport(name)
+    counter = counter or InMemoryCounter()
+    when = now or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    groups: list[GroupEnd] = []
+    for event in read_x12(source, file_name=name, validator=validator):
+        if isinstance(event, TransactionSet):
+            report.transactions += 1
+            extra = on_transaction(event) if on_transaction else []
+            report.findings.extend(event.findings)
+            report.findings.extend(extra)
+            if event.accepted and not any(f.severity is Severity.ERROR for f in extra):
+                report.accepted += 1
+        elif isinstance(event, InterchangeStart):
+            report.interchanges += 1
+            groups = []
+        elif isinstance(event, GroupEnd):
+            groups.append(event)
+            report.findings.extend(event.findings)
+        elif isinstance(event, InterchangeEnd):
+            report.findings.extend(event.findings)
+            try:
+                owed = acks_for(event, groups, now=when, policy=policy)
+                rendered = render_acks(owed, counter, at=when)
+            except RenderError as error:
+                report.findings.append(_unacknowledgeable(event, name, error))
+                continue
+            if rendered is not None:
+                report.acknowledgements.append(rendered)
+        elif isinstance(event, Stray):
+            report.findings.extend(event.findings)
+    return report
+
+
+def _unacknowledgeable(end: InterchangeEnd, file: str, error: RenderError) -> Finding:
+    return Finding(
+        "acknowledgement.not_written",
+        f"no acknowledgement can be written for this interchange: {error}",
+        Level.INTERCHANGE,
+        file=file,
+        interchange=end.header.control_number.strip(),
+    )
+
+
+_DEFAULT_VALIDATOR: TransactionValidator | None = None
+
+
+def default_validator() -> TransactionValidator:
+    """The validator over the gateway's own maps, created once per process."""
+    global _DEFAULT_VALIDATOR
+    if _DEFAULT_VALIDATOR is None:
+        from .pyx12_engine import Pyx12Validator
+
+        _DEFAULT_VALIDATOR = Pyx12Validator()
+    return _DEFAULT_VALIDATOR
