@@ -299,7 +299,9 @@ class PurchaseOrderAckLine(CanonicalModel):
     item: ItemIdentification = Field(default_factory=ItemIdentification)
     description: str | None = Field(default=None, description="PID05")
     acknowledgments: list[LineAcknowledgment] = Field(
-        min_length=1, description="ACK segments: status, changed quantity, date or price"
+        default_factory=list,
+        description="ACK segments: status, changed quantity, date or price. Empty when the "
+        "partner sent the line without ACK: then BAK02 speaks for it, as for the whole order",
     )
 
 

@@ -1,0 +1,272 @@
+"""850 Purchase Order <-> :class:`~gateway.messages.PurchaseOrder`.
+
+Header: BEG, CUR (CUR02), REF, PER, ITD, DTM, TD5, notes, N1 loops. Notes are MSG segments in an
+``N9*L1`` loop in 004010 and MTX segments in 005010 (the header has no free-standing text segment
+in either); when reading, MSG/MTX in an N9 loop and NTE of older versions are notes too. Detail:
+one PO1 loop per line with its product id pairs, the first ``PID*F`` description, DTM and notes.
+Summary: CTT with the number of PO1 segments and, when it fits, the hash total of PO102.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from gateway.messages import (
+    Carrier,
+    Contact,
+    DateReference,
+    Note,
+    PaymentTerms,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Reference,
+)
+
+from ..segments import Segment
+from ..structure import TransactionSet
+from ..writer import TransactionContent
+from .common import (
+    N1_MEMBERS,
+    NOTE_TAGS,
+    SegmentAt,
+    body_of,
+    format_date,
+    format_decimal,
+    format_integer,
+    hash_total,
+    loop_instances,
+    parse_contact,
+    parse_date_reference,
+    parse_item_ids,
+    parse_note,
+    parse_party,
+    parse_reference,
+    render_contact,
+    render_date_reference,
+    render_item_ids,
+    render_note,
+    render_party,
+    render_reference,
+    seg,
+    split_detail,
+    walk,
+)
+
+SET_ID = "850"
+FUNCTIONAL_ID = "PO"
+MESSAGE = PurchaseOrder
+
+N9_MEMBERS = frozenset({"DTM", "MEA", "MSG", "MTX", "PWK", "EFI"})
+
+HEADER_LOOPS = {
+    "SAC": frozenset({"CUR"}),
+    "AMT": frozenset({"REF", "DTM", "PCT", "FA1", "FA2"}),
+    "N9": N9_MEMBERS,
+    "N1": N1_MEMBERS,
+    "LM": frozenset({"LQ"}),
+    "SPI": frozenset({"REF", "DTM", "MSG", "MTX", "N1", "N2", "N3", "N4", "G61", "CB1", "LDT"}),
+    "ADV": frozenset({"DTM", "MTX"}),
+}
+"""Inner loops of the 850 header whose members could be mistaken for header segments."""
+
+LINE_LOOPS = {
+    "SAC": frozenset({"CUR", "CTP"}),
+    "LS": frozenset({"LDT", "QTY", "MSG", "MTX", "REF", "LM", "LQ", "LE"}),
+    "N9": N9_MEMBERS,
+    "N1": N1_MEMBERS | {"QTY", "DTM", "SCH", "LDT", "MAN", "MSG", "MTX"},
+    "SLN": frozenset(
+        {"MSG", "MTX", "SI", "PID", "PO3", "MEA", "TC2", "ADV", "DTM", "CTP", "PAM", "PO4", "TAX"}
+        | {"N9", "SAC", "CUR", "QTY", "N1", "N2", "IN2", "N3", "N4", "NX2", "REF", "PER"}
+    ),
+    "AMT": frozenset({"REF", "PCT"}),
+}
+"""Inner loops of a PO1 loop whose members could be mistaken for line segments."""
+
+PO1_ID_PAIRS = 10
+"""PO106 to PO125."""
+
+
+def parse(tx: TransactionSet) -> PurchaseOrder:
+    """The purchase order carried by ``tx``."""
+    body = body_of(tx, SET_ID)
+    header, lines, _summary = split_detail(body.segments, "PO1")
+    walked = walk(header, HEADER_LOOPS)
+    beg: SegmentAt | None = None
+    currency: str | None = None
+    references: list[Reference] = []
+    contacts: list[Contact] = []
+    terms: list[PaymentTerms] = []
+    dates: list[DateReference] = []
+    carriers: list[Carrier] = []
+    notes: list[Note] = []
+    for owner, s in walked:
+        if owner is None and s.tag == "BEG" and beg is None:
+            beg = s
+        elif owner is None and s.tag == "CUR" and currency is None:
+            currency = s.text(2)
+        elif owner is None and s.tag == "REF":
+            references.append(parse_reference(s))
+        elif owner is None and s.tag == "PER":
+            contacts.append(parse_contact(s))
+        elif owner is None and s.tag == "ITD":
+            terms.append(_parse_terms(s))
+        elif owner is None and s.tag == "DTM":
+            dates.append(parse_date_reference(s))
+        elif owner is None and s.tag == "TD5":
+            carriers.append(_parse_carrier(s))
+        elif s.tag in NOTE_TAGS and owner in (None, "N9") and (note := parse_note(s)):
+            notes.append(note)
+    if beg is None:
+        raise body.missing("BEG", "beginning segment for purchase order")
+    if not lines:
+        raise body.missing("PO1", "an order has at least one line")
+    return PurchaseOrder(
+        envelope=tx.envelope(),
+        purpose_code=beg.need(beg.text(1), 1, "transaction set purpose code"),
+        order_type_code=beg.need(beg.text(2), 2, "purchase order type code"),
+        po_number=beg.need(beg.text(3), 3, "purchase order number"),
+        release_number=beg.text(4),
+        po_date=beg.need(beg.date(5), 5, "purchase order date"),
+        currency=currency,
+        references=references,
+        contacts=contacts,
+        terms=terms,
+        dates=dates,
+        carriers=carriers,
+        notes=notes,
+        parties=[parse_party(loop) for loop in loop_instances(walked, "N1")],
+        lines=[_parse_line(loop) for loop in lines],
+    )
+
+
+def _parse_terms(s: SegmentAt) -> PaymentTerms:
+    return PaymentTerms(
+        type_code=s.text(1),
+        basis_date_code=s.text(2),
+        discount_percent=s.decimal(3),
+        discount_due_date=s.date(4),
+        discount_days_due=s.integer(5),
+        net_due_date=s.date(6),
+        net_days=s.integer(7),
+        description=s.text(12),
+    )
+
+
+def _parse_carrier(s: SegmentAt) -> Carrier:
+    return Carrier(
+        routing_sequence_code=s.text(1),
+        id_qualifier=s.text(2),
+        scac=s.text(3),
+        transport_method=s.text(4),
+        routing=s.text(5),
+    )
+
+
+def _parse_line(loop: Sequence[SegmentAt]) -> PurchaseOrderLine:
+    po1 = loop[0]
+    description: str | None = None
+    dates: list[DateReference] = []
+    notes: list[Note] = []
+    for owner, s in walk(loop[1:], LINE_LOOPS):
+        if owner is None and s.tag == "PID" and description is None and s.text(1) == "F":
+            description = s.text(5)
+        elif owner is None and s.tag == "DTM":
+            dates.append(parse_date_reference(s))
+        elif s.tag in NOTE_TAGS and owner in (None, "N9") and (note := parse_note(s)):
+            notes.append(note)
+    return PurchaseOrderLine(
+        line_number=po1.text(1),
+        quantity=po1.need(po1.decimal(2), 2, "quantity ordered"),
+        unit_of_measure=po1.need(po1.text(3), 3, "unit of measure"),
+        unit_price=po1.decimal(4),
+        price_basis=po1.text(5),
+        item=parse_item_ids(po1, 6),
+        description=description,
+        dates=dates,
+        notes=notes,
+    )
+
+
+def render(message: PurchaseOrder) -> TransactionContent:
+    """The body segments of ``message`` for its envelope's version."""
+    version = message.envelope.version
+    body = [
+        seg(
+            "BEG",
+            message.purpose_code,
+            message.order_type_code,
+            message.po_number,
+            message.release_number,
+            format_date(message.po_date),
+        )
+    ]
+    if message.currency:
+        body.append(seg("CUR", "BY", message.currency))
+    body += [render_reference(r) for r in message.references]
+    body += [render_contact(c) for c in message.contacts]
+    body += [_render_terms(t) for t in message.terms]
+    body += [render_date_reference(d) for d in message.dates]
+    body += [_render_carrier(c) for c in message.carriers]
+    if message.notes:
+        body.append(seg("N9", "L1", "NOTES"))
+        body += [render_note(n, version) for n in message.notes]
+    for party in message.parties:
+        body += render_party(party)
+    for line in message.lines:
+        body += _render_line(line, version)
+    quantities = (line.quantity for line in message.lines)
+    body.append(seg("CTT", str(len(message.lines)), hash_total(quantities)))
+    return TransactionContent(
+        SET_ID,
+        body,
+        control_number=message.envelope.transaction_control_number,
+        implementation_reference=message.envelope.implementation_reference,
+    )
+
+
+def _render_terms(terms: PaymentTerms) -> Segment:
+    return seg(
+        "ITD",
+        terms.type_code,
+        terms.basis_date_code,
+        format_decimal(terms.discount_percent, 6, "ITD03"),
+        format_date(terms.discount_due_date) if terms.discount_due_date else None,
+        format_integer(terms.discount_days_due, 3, "ITD05"),
+        format_date(terms.net_due_date) if terms.net_due_date else None,
+        format_integer(terms.net_days, 3, "ITD07"),
+        None,
+        None,
+        None,
+        None,
+        terms.description,
+    )
+
+
+def _render_carrier(carrier: Carrier) -> Segment:
+    return seg(
+        "TD5",
+        carrier.routing_sequence_code,
+        carrier.id_qualifier,
+        carrier.scac,
+        carrier.transport_method,
+        carrier.routing,
+    )
+
+
+def _render_line(line: PurchaseOrderLine, version: str) -> list[Segment]:
+    segments = [
+        seg(
+            "PO1",
+            line.line_number,
+            format_decimal(line.quantity, 15, "PO102"),
+            line.unit_of_measure,
+            format_decimal(line.unit_price, 17, "PO104"),
+            line.price_basis,
+            *render_item_ids(line.item, PO1_ID_PAIRS, "PO1"),
+        )
+    ]
+    if line.description:
+        segments.append(seg("PID", "F", None, None, None, line.description))
+    segments += [render_date_reference(d) for d in line.dates]
+    segments += [render_note(n, version) for n in line.notes]
+    return segments
