@@ -10,7 +10,8 @@ class Separators:
     """The delimiters of one interchange, read from its ISA (or chosen when writing).
 
     ``repetition`` is None for versions before 00402, where ISA11 is the standards id ``U``.
-    ``line_break`` is only used when writing: text placed after each segment terminator.
+    ``line_break`` is the text after each segment terminator: what the input had after its ISA
+    (so replies mirror the partner's style), or what the writer is asked to put there.
     """
 
     element: str = "*"

@@ -207,7 +207,13 @@ class Tokenizer:
         fields = isa_text.split(element)
         isa11 = fields[11] if len(fields) > 11 else ""
         repetition = isa11 if len(isa11) == 1 and not isa11.isalnum() else None
-        separators = Separators(element, component, terminator, repetition, line_break="")
+        line_break = ""  # what follows the terminator: kept so that replies mirror the style
+        if terminator not in _LINE_BREAKS:
+            for candidate in ("\r\n", "\n", "\r"):
+                if self._buffer.startswith(candidate, self._pos):
+                    line_break = candidate
+                    break
+        separators = Separators(element, component, terminator, repetition, line_break)
         self.position += 1
         isa = Segment(fields[0], fields[1:], separators, self.position)
         if not isa_text.isascii():

@@ -131,3 +131,11 @@ def test_a_new_isa_before_iea_starts_a_new_interchange() -> None:
 def test_segment_positions_count_from_one_across_the_file() -> None:
     read = segments(interchange() + interchange(control="000000002"))
     assert [s.position for s in read] == list(range(1, 23))
+
+
+@pytest.mark.parametrize("style", ["~", "~\n", "~\r\n"])
+def test_the_line_break_after_the_terminator_is_remembered(style: str) -> None:
+    opening = next(
+        t for t in tokens(interchange(terminator=style)) if isinstance(t, InterchangeOpening)
+    )
+    assert opening.separators.line_break == style[1:]

@@ -1,0 +1,7 @@
+"""``python -m gateway`` is the ``edi-gateway`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,102 @@
+"""The command line, run as a user runs it: ``python -m gateway`` in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "fixtures" / "x12"
+
+
+def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gateway", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_translate_prints_one_json_message_per_transaction_set() -> None:
+    result = run("translate", FIXTURES / "856-004010.edi")
+    assert result.returncode == 0, result.stderr
+    [line] = result.stdout.splitlines()
+    message = json.loads(line)
+    assert message["message_type"] == "ShipNotice"
+    assert message["shipment_id"] == "ASN-2026-555"
+    assert message["envelope"]["sender_id"] == "WIDGETCO"
+    assert len(message["document_id"]) == 36
+
+
+def test_validate_a_valid_file_shows_the_997_it_would_send() -> None:
+    result = run("validate", FIXTURES / "850-004010.edi")
+    assert result.returncode == 0
+    assert "valid: 1 interchange(s), 1 transaction set(s), 1 accepted" in result.stdout
+    assert "AK9*A*1*1*1~" in result.stdout
+
+
+def test_validate_an_invalid_file_exits_1_with_findings_and_a_rejecting_997() -> None:
+    result = run("validate", FIXTURES / "850-004010-broken.edi")
+    assert result.returncode == 1
+    assert "element SE01: SE01 does not match the number of segments" in result.stdout
+    assert "element BEG01" in result.stdout
+    assert "AK5*R*" in result.stdout and "AK9*R*1*1*0~" in result.stdout
+
+
+def test_validate_json_is_machine_readable() -> None:
+    result = run("validate", "--json", FIXTURES / "850-004010-broken.edi")
+    report = json.loads(result.stdout)
+    assert report["valid"] is False
+    codes = {f["code"] for f in report["findings"]}
+    assert {"envelope.se_count", "syntax.invalid_code"} <= codes
+    [ack] = report["acknowledgements"]
+    assert ack["functional"][0]["status"] == "R"
+
+
+def test_a_file_that_is_not_x12_is_unreadable_with_a_clear_message(tmp_path: Path) -> None:
+    csv = tmp_path / "order.csv"
+    csv.write_text("po,sku,qty\n1001,ABC,3\n")
+    for command in ("validate", "translate"):
+        result = run(command, csv)
+        assert result.returncode == 3
+        assert "not an X12 file: it starts with 'po,sku,qty" in result.stderr
+
+
+def test_a_missing_file_is_unreadable(tmp_path: Path) -> None:
+    result = run("validate", tmp_path / "nope.edi")
+    assert (result.returncode, "no such file" in result.stderr) == (3, True)
+
+
+def test_a_wrong_command_line_exits_2() -> None:
+    assert run("validate").returncode == 2
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("*.edi")))
+def test_every_fixture_translates(name: str) -> None:
+    result = run("translate", FIXTURES / name)
+    expected = 1 if "broken" in name else 0
+    assert result.returncode == expected, result.stderr
+    if not expected:
+        assert result.stdout.count("\n") == 1
+
+
+def test_schema_writes_one_file_per_message(tmp_path: Path) -> None:
+    result = run("schema", "--out", tmp_path)
+    assert result.returncode == 0
+    assert len(list(tmp_path.glob("*.schema.json"))) == 5
+
+
+def test_fixtures_are_what_their_generator_writes() -> None:
+    result = subprocess.run(
+        [sys.executable, str(FIXTURES / "generate.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
