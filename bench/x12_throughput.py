@@ -143,12 +143,12 @@ def _run_stage(stage: str, path: Path) -> dict[str, float]:
         import pyx12.params
         import pyx12.x12n_document
 
-        from adapters.formats.x12.pyx12_engine import MAP_PATH
-
         params = pyx12.params.params()
-        params.set("exclude_external_codes", "")
-        with path.open(encoding="ascii") as src:
-            pyx12.x12n_document.x12n_document(params, src, None, None, map_path=str(MAP_PATH))
+        from adapters.formats.x12.pyx12_engine import pyx12_document_maps
+
+        with pyx12_document_maps() as map_dir, path.open(encoding="ascii") as src:
+            started = time.perf_counter()
+            pyx12.x12n_document.x12n_document(params, src, None, None, map_path=map_dir)
         segments = _count_segments(path)
     else:
         validator = None

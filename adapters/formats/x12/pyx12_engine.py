@@ -18,11 +18,13 @@ missing SE (``envelope.se_missing``). HL parent/child checks come from :mod:`.hi
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
+import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -56,6 +58,17 @@ _INLINE_LABEL = re.compile(r"[A-Z][A-Z0-9]{1,2}\d\d")
 _PYX12_SYNTAX_PREFIX = re.compile(r"^Syntax Error \((\w+)\): ")
 _SPARE_SEPARATOR = "\x1f"
 """Stands in for a component separator we were not given (it cannot occur in X12 data)."""
+
+
+@contextlib.contextmanager
+def pyx12_document_maps() -> Iterator[str]:
+    """A directory for pyx12's own ``x12n_document`` (benchmarks and comparisons only): our maps
+    plus pyx12's envelope (control) maps, which that function also loads, linked side by side."""
+    pyx12_maps = Path(pyx12.map_if.__file__).parents[1] / "map"
+    with tempfile.TemporaryDirectory() as tmp:
+        for source in [*Path(MAP_PATH).glob("*.xml"), *pyx12_maps.glob("x12.control.*.xml")]:
+            (Path(tmp) / source.name).symlink_to(source)
+        yield tmp
 
 
 def normalize_version(gs08: str) -> str | None:

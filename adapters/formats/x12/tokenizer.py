@@ -188,6 +188,13 @@ class Tokenizer:
             isa_text, component, terminator, end = _split_isa(buf, element)
             if isa_text.find("ISA" + element, 3) >= 0:
                 problem = "the ISA does not have 16 elements before the next ISA"
+            elif terminator in (element, component) or (
+                terminator.isascii() and terminator.isalnum()
+            ):
+                problem = (
+                    f"its 16th element ends in {terminator!r}, which cannot be the segment "
+                    "terminator (an element too many or too few?)"
+                )
             elif not terminator:
                 problem = (
                     "the input ends inside the ISA"

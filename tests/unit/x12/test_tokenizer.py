@@ -139,3 +139,10 @@ def test_the_line_break_after_the_terminator_is_remembered(style: str) -> None:
         t for t in tokens(interchange(terminator=style)) if isinstance(t, InterchangeOpening)
     )
     assert opening.separators.line_break == style[1:]
+
+
+def test_an_isa_whose_terminator_would_be_a_letter_or_separator_is_unusable() -> None:
+    found = tokens(interchange().replace("ISA*00*", "ISA*00**", 1))
+    [bad] = [t for t in found if isinstance(t, Irregularity) and t.code == "envelope.bad_isa"]
+    assert "cannot be the segment terminator" in bad.message
+    assert not any(isinstance(t, InterchangeOpening) for t in found)
