@@ -10,9 +10,9 @@ import io
 import logging
 from collections.abc import Callable
 
+import pytest
 import pyx12.params
 import pyx12.x12n_document
-import pytest
 
 from adapters.formats.x12.pyx12_engine import pyx12_document_maps
 from adapters.formats.x12.report import FileReport, scan
