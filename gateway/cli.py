@@ -20,11 +20,10 @@ from .schemas import message_schemas, write_schemas
 
 if TYPE_CHECKING:
     from adapters.formats.x12.findings import Finding
-    from adapters.formats.x12.structure import TransactionSet
+    from adapters.formats.x12.report import Document
 
 EXIT_VALID = 0
 EXIT_INVALID = 1
-EXIT_USAGE = 2
 EXIT_UNREADABLE = 3
 
 
@@ -85,14 +84,14 @@ def translate_command(path: Path, *, pretty: bool, out: TextIO) -> int:
 
     _check_file(path)
 
-    def emit(tx: TransactionSet) -> list[Finding]:
-        message, findings = translate_or_report(tx)
+    def emit(document: Document) -> list[Finding]:
+        message, findings = translate_or_report(document)
         if message is not None:
             payload = {"message_type": message.message_type, **message.model_dump(mode="json")}
             out.write(json.dumps(payload, indent=2 if pretty else None, ensure_ascii=False) + "\n")
         return findings
 
-    report = scan(path, on_transaction=emit)
+    report = scan(path, on_document=emit)
     for line in report.error_lines():
         print(f"edi-gateway: {line}", file=sys.stderr)
     return EXIT_INVALID if report.has_errors else EXIT_VALID

@@ -6,11 +6,11 @@ The whole tree::
     ├── InputError                a document from outside cannot be processed as given
     │   ├── UnreadableInput       not X12 at all, or so damaged that no envelope can be found
     │   └── TranslationError      a valid-looking transaction that cannot become a canonical message
-    ├── RenderError               a canonical message cannot be written as the requested format
-    └── ValidationEngineError     the validation engine failed (a bug, not the input's fault)
+    └── RenderError               a canonical message cannot be written as the requested format
 
 Bad input is reported through *findings* (see ``adapters.formats.x12.findings``), not exceptions,
 whenever the reader can carry on; an exception means the document as a whole cannot be used.
+A failure of the validation engine itself is a finding too (``validation.engine_failure``).
 """
 
 from __future__ import annotations
@@ -41,7 +41,3 @@ class TranslationError(InputError):
 
 class RenderError(GatewayError):
     """A canonical message cannot be rendered (a required field is missing or too long)."""
-
-
-class ValidationEngineError(GatewayError):
-    """The validation engine failed internally; the input is not to blame."""

@@ -15,7 +15,7 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
@@ -104,11 +104,6 @@ class Message(CanonicalModel):
     @property
     def document_id(self) -> str:
         return self.envelope.document_id
-
-    @classmethod
-    def from_json_payload(cls, payload: dict[str, Any]) -> Any:
-        """Validate a payload produced by ``model_dump(mode="json")`` (drops computed fields)."""
-        return cls.model_validate({k: v for k, v in payload.items() if k != "document_id"})
 
 
 # ----------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Every X12 file of the public corpus, read, validated, acknowledged and translated.
 
 Proves: no file makes the gateway raise anything but ``UnreadableInput``; every 850/855/856/997/999
-in a file the manifest calls valid is translated; every deliberately broken fixture gets the
+(and TA1) in a file the manifest calls valid is translated; every deliberately broken fixture gets the
 specific finding it was written to provoke. Where the gateway disagrees with the manifest's
 ``valid_guess``, :data:`DISAGREEMENTS` says why. A per-file table is printed at the end.
 """
@@ -16,14 +16,14 @@ from functools import cache
 import pytest
 
 from adapters.formats.x12.findings import Finding, Severity
-from adapters.formats.x12.report import scan
+from adapters.formats.x12.report import Document, scan
 from adapters.formats.x12.structure import TransactionSet
 from adapters.formats.x12.translation import translate_or_report
 from gateway.errors import UnreadableInput
 from tests.conformance.conftest import RESULT_TABLE
 from tests.conformance.corpus import CorpusFile, x12_files
 
-TRANSLATED_SETS = frozenset({"850", "855", "856", "997", "999"})
+TRANSLATED_SETS = frozenset({"850", "855", "856", "997", "999", "TA1"})
 
 FILES = x12_files()
 
@@ -251,17 +251,18 @@ class Outcome:
 def outcome(entry: CorpusFile) -> Outcome:
     result = Outcome(entry)
 
-    def translate(tx: TransactionSet) -> list[Finding]:
-        result.sets[tx.set_id] += 1
-        message, findings = translate_or_report(tx)
+    def translate(document: Document) -> list[Finding]:
+        kind = document.set_id if isinstance(document, TransactionSet) else "TA1"
+        result.sets[kind] += 1
+        message, findings = translate_or_report(document)
         if message is not None:
-            result.translated[tx.set_id] += 1
-        elif tx.set_id in TRANSLATED_SETS:
+            result.translated[kind] += 1
+        elif kind in TRANSLATED_SETS:
             result.untranslated.extend(findings)
         return findings
 
     try:
-        report = scan(entry.path, on_transaction=translate)
+        report = scan(entry.path, on_document=translate)
     except UnreadableInput as error:
         result.unreadable = str(error)
     except Exception:

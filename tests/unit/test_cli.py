@@ -100,3 +100,18 @@ def test_fixtures_are_what_their_generator_writes() -> None:
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_translate_turns_a_ta1_into_an_interchange_ack(tmp_path: Path) -> None:
+    from tests.unit.x12.samples import isa
+
+    ta1 = tmp_path / "ta1.edi"
+    ta1.write_text(
+        "~\n".join([isa(), "TA1*000000123*261120*1000*R*022", "IEA*0*000000001"]) + "~\n"
+    )
+    result = run("translate", ta1)
+    assert result.returncode == 0, result.stderr
+    message = json.loads(result.stdout)
+    assert message["message_type"] == "InterchangeAck"
+    assert (message["interchange_control_number"], message["status"]) == ("000000123", "R")
+    assert message["note_code"] == "022"

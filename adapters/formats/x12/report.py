@@ -24,9 +24,13 @@ from .structure import (
     InterchangeEnd,
     InterchangeStart,
     Stray,
+    TechnicalAck,
     TransactionSet,
 )
 from .validation import TransactionValidator
+
+Document = TransactionSet | TechnicalAck
+"""What a file carries that becomes a canonical message: transaction sets and TA1s."""
 
 
 @dataclass(slots=True)
@@ -85,15 +89,16 @@ def scan(
     *,
     file_name: str | None = None,
     validator: TransactionValidator | None = None,
-    on_transaction: Callable[[TransactionSet], list[Finding]] | None = None,
+    on_document: Callable[[Document], list[Finding]] | None = None,
     counter: ControlNumberCounter | None = None,
     policy: AckPolicy = DEFAULT_POLICY,
     now: dt.datetime | None = None,
 ) -> FileReport:
     """Read ``source`` once; return its report.
 
-    ``validator`` defaults to the maps shipped with the gateway. ``on_transaction`` sees each
-    transaction set as it is read and may return more findings about it (translation errors).
+    ``validator`` defaults to the maps shipped with the gateway. ``on_document`` sees each
+    transaction set and each TA1 as it is read, and may return more findings about it
+    (translation errors).
     """
     if validator is None:
         validator = default_validator()
@@ -105,7 +110,7 @@ def scan(
     for event in read_x12(source, file_name=name, validator=validator):
         if isinstance(event, TransactionSet):
             report.transactions += 1
-            extra = on_transaction(event) if on_transaction else []
+            extra = on_document(event) if on_document else []
             report.findings.extend(event.findings)
             report.findings.extend(extra)
             if event.accepted and not any(f.severity is Severity.ERROR for f in extra):
@@ -126,6 +131,8 @@ def scan(
                 continue
             if rendered is not None:
                 report.acknowledgements.append(rendered)
+        elif isinstance(event, TechnicalAck):
+            report.findings.extend(on_document(event) if on_document else [])
         elif isinstance(event, Stray):
             report.findings.extend(event.findings)
     return report

@@ -57,12 +57,6 @@ class Segment:
         """Element ``number`` split at the component separator."""
         return self.get(number).split(self.separators.component)
 
-    def repetitions(self, number: int) -> list[str]:
-        """Element ``number`` split at the repetition separator (005010 and later)."""
-        text = self.get(number)
-        rep = self.separators.repetition
-        return text.split(rep) if rep else [text]
-
     def text(self, separators: Separators | None = None) -> str:
         """The segment as X12 text without its terminator, trailing empty elements trimmed."""
         seps = separators or self.separators

@@ -9,16 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from gateway.control_numbers import ControlNumberCounter
 from gateway.errors import RenderError, TranslationError
-from gateway.messages import Message
+from gateway.messages import InterchangeAck, Message
 
 from .findings import Finding, Level, Severity
 from .segments import Separators
-from .structure import TransactionSet
-from .transactions import asn856, functional_ack, po850, poack855
+from .structure import TechnicalAck, TransactionSet
+from .transactions import asn856, functional_ack, interchange_ack, po850, poack855
 from .writer import (
     GroupContent,
     InterchangeSpec,
@@ -56,43 +56,54 @@ RENDERERS: dict[type[Message], Translator] = {
 """Canonical message class -> the module that renders it."""
 
 
-def translate(tx: TransactionSet) -> Message:
-    """The canonical message of ``tx``; :class:`TranslationError` when it cannot be made."""
+def translate(document: TransactionSet | TechnicalAck) -> Message | InterchangeAck:
+    """The canonical message of a transaction set or TA1; :class:`TranslationError` when it
+    cannot be made."""
+    if isinstance(document, TechnicalAck):
+        return interchange_ack.parse_ta1(document.segment, document.interchange)
+    tx = document
     translator = TRANSLATORS.get(tx.set_id)
     if translator is None:
         raise TranslationError(f"transaction set {tx.set_id} is not translated by this gateway")
     return translator.parse(tx)
 
 
-def translate_or_report(tx: TransactionSet) -> tuple[Message | None, list[Finding]]:
-    """Translate ``tx``; whatever goes wrong comes back as a finding, never as an exception."""
-    where = {
-        "file": tx.file_name,
-        "interchange": tx.interchange.control_number.strip(),
-        "group": tx.group.control_number,
-        "transaction": tx.control_number,
-        "transaction_set_id": tx.set_id,
-    }
-    if tx.set_id not in TRANSLATORS:
-        message = f"transaction set {tx.set_id} is read and acknowledged but not translated"
-        return None, [
-            Finding(
-                "translation.unsupported",
-                message,
-                Level.TRANSACTION,
-                Severity.WARNING,
-                **where,  # type: ignore[arg-type]
+def translate_or_report(
+    document: TransactionSet | TechnicalAck,
+) -> tuple[Message | InterchangeAck | None, list[Finding]]:
+    """Translate ``document``; whatever goes wrong comes back as a finding, never raised."""
+    if isinstance(document, TechnicalAck):
+        header = document.interchange
+        where: dict[str, Any] = {
+            "interchange": header.control_number.strip(),
+            "segment_id": "TA1",
+            "file_position": document.segment.position,
+        }
+        kind, what = "TA1", f"TA1 in interchange {header.control_number.strip()}"
+    else:
+        where = {
+            "file": document.file_name,
+            "interchange": document.interchange.control_number.strip(),
+            "group": document.group.control_number,
+            "transaction": document.control_number,
+            "transaction_set_id": document.set_id,
+        }
+        kind, what = document.set_id, document.describe()
+        if kind not in TRANSLATORS:
+            message = f"transaction set {kind} is read and acknowledged but not translated"
+            unsupported = Finding(
+                "translation.unsupported", message, Level.TRANSACTION, Severity.WARNING, **where
             )
-        ]
+            return None, [unsupported]
     try:
-        return translate(tx), []
+        return translate(document), []
     except TranslationError as error:
         text = f"cannot be translated: {error}"
-        return None, [Finding("translation.failed", text, Level.TRANSACTION, **where)]  # type: ignore[arg-type]
+        return None, [Finding("translation.failed", text, Level.TRANSACTION, **where)]
     except Exception as error:  # a bug in a translator must not stop the gateway
-        log.exception("translator for %s failed on %s", tx.set_id, tx.describe())
+        log.exception("translator for %s failed on %s", kind, what)
         text = f"the translator failed ({type(error).__name__}: {error}); this is a gateway bug"
-        return None, [Finding("translation.internal_error", text, Level.TRANSACTION, **where)]  # type: ignore[arg-type]
+        return None, [Finding("translation.internal_error", text, Level.TRANSACTION, **where)]
 
 
 def render_message(
