@@ -87,7 +87,7 @@ def translate_command(path: Path, *, pretty: bool, out: TextIO) -> int:
     def emit(document: Document) -> list[Finding]:
         message, findings = translate_or_report(document)
         if message is not None:
-            payload = {"message_type": message.message_type, **message.model_dump(mode="json")}
+            payload = message.model_dump(mode="json")
             out.write(json.dumps(payload, indent=2 if pretty else None, ensure_ascii=False) + "\n")
         return findings
 

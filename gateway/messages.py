@@ -15,7 +15,7 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
@@ -95,9 +95,12 @@ def document_id_for(*parts: str) -> str:
 
 
 class Message(CanonicalModel):
-    """Base of the top-level canonical messages."""
+    """Base of the top-level canonical messages.
 
-    message_type: ClassVar[str]
+    Each subclass has a ``message_type`` field holding its own name: the discriminator a consumer
+    reads first.
+    """
+
     envelope: Envelope
 
     @computed_field(description="Stable id of this document, derived from its envelope")  # type: ignore[prop-decorator]
@@ -228,7 +231,7 @@ class PurchaseOrderLine(CanonicalModel):
 class PurchaseOrder(Message):
     """An 850 Purchase Order."""
 
-    message_type: ClassVar[str] = "PurchaseOrder"
+    message_type: Literal["PurchaseOrder"] = "PurchaseOrder"
     purpose_code: Text = Field(description="BEG01: 00 original, 01 cancellation, 05 replace, ...")
     order_type_code: Text = Field(description="BEG02: SA stand-alone, DS drop ship, RL release...")
     po_number: Text = Field(description="BEG03 purchase order number")
@@ -303,7 +306,7 @@ class PurchaseOrderAckLine(CanonicalModel):
 class PurchaseOrderAck(Message):
     """An 855 Purchase Order Acknowledgment."""
 
-    message_type: ClassVar[str] = "PurchaseOrderAck"
+    message_type: Literal["PurchaseOrderAck"] = "PurchaseOrderAck"
     purpose_code: Text = Field(description="BAK01: 00 original, 06 confirmation, ...")
     ack_type: Text = Field(
         description="BAK02: AC with detail and change, AD with detail no change, "
@@ -370,7 +373,7 @@ class ShipmentOrder(CanonicalModel):
 class ShipNotice(Message):
     """An 856 Ship Notice/Manifest in the standard shipment/order/(tare)/pack/item hierarchy."""
 
-    message_type: ClassVar[str] = "ShipNotice"
+    message_type: Literal["ShipNotice"] = "ShipNotice"
     purpose_code: Text = Field(description="BSN01: 00 original, 05 replace, ...")
     shipment_id: Text = Field(description="BSN02 shipment identification (ASN number)")
     ship_date: dt.date = Field(description="BSN03 date the notice was created")
@@ -441,7 +444,7 @@ class TransactionSetAck(CanonicalModel):
 class FunctionalAck(Message):
     """A 997 (004010) or 999 (005010) functional acknowledgment of one functional group."""
 
-    message_type: ClassVar[str] = "FunctionalAck"
+    message_type: Literal["FunctionalAck"] = "FunctionalAck"
     kind: Literal["997", "999"]
     functional_id: Text = Field(description="AK101 functional identifier code of the group")
     group_control_number: Text = Field(description="AK102 control number of the group")
@@ -459,7 +462,7 @@ class FunctionalAck(Message):
 class InterchangeAck(CanonicalModel):
     """A TA1 interchange acknowledgment, carried by an interchange of its own."""
 
-    message_type: ClassVar[str] = "InterchangeAck"
+    message_type: Literal["InterchangeAck"] = "InterchangeAck"
     envelope: InterchangeEnvelope = Field(description="the interchange that carries this TA1")
     interchange_control_number: Text = Field(description="TA101 ISA13 being acknowledged")
     interchange_date: dt.date = Field(description="TA102 ISA09 being acknowledged")

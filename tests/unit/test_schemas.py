@@ -24,3 +24,19 @@ def test_schemas_are_written_one_file_per_message(tmp_path: Path) -> None:
         f"{n}.{SCHEMA_VERSION}.schema.json" for n in message_schemas()
     )
     assert json.loads(paths[0].read_text())["$schema"].startswith("https://json-schema.org/")
+
+
+def test_a_translated_message_validates_against_its_schema() -> None:
+    import datetime as dt
+
+    import jsonschema
+
+    from adapters.formats.x12.reader import transactions_in
+    from adapters.formats.x12.translation import translate
+    from tests.unit.x12.samples import interchange
+
+    message = translate(next(transactions_in(interchange().encode())))
+    payload = json.loads(message.model_dump_json())
+    assert payload["message_type"] == "PurchaseOrder"
+    jsonschema.validate(payload, message_schemas()["PurchaseOrder"])
+    assert dt.date.fromisoformat(payload["po_date"]) == dt.date(2026, 11, 20)
