@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-RESULT_TABLE: list[str] = []
-"""Lines of the per-file result table, printed at the end of the run."""
+from tests.conformance.corpus import RESULT_TABLE
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -9,6 +9,9 @@ from pathlib import Path
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 MANIFEST = CORPUS / "MANIFEST.tsv"
 
+RESULT_TABLE: list[str] = []
+"""Lines of the per-file result table, printed at the end of the run (see conftest.py)."""
+
 
 @dataclass(frozen=True)
 class CorpusFile:

@@ -20,8 +20,7 @@ from adapters.formats.x12.report import Document, scan
 from adapters.formats.x12.structure import TransactionSet
 from adapters.formats.x12.translation import translate_or_report
 from gateway.errors import UnreadableInput
-from tests.conformance.conftest import RESULT_TABLE
-from tests.conformance.corpus import CorpusFile, x12_files
+from tests.conformance.corpus import RESULT_TABLE, CorpusFile, x12_files
 
 TRANSLATED_SETS = frozenset({"850", "855", "856", "997", "999", "TA1"})
 
