@@ -23,11 +23,9 @@ from adapters.formats.x12.transactions.functional_ack import (
     render,
     render_body,
 )
+from adapters.formats.x12.translation import render_message
 from adapters.formats.x12.writer import (
-    GroupContent,
-    InterchangeSpec,
     format_segments,
-    write_interchange,
 )
 from gateway.control_numbers import InMemoryCounter
 from gateway.errors import RenderError, TranslationError
@@ -310,30 +308,8 @@ ENVELOPE_999 = envelope("999")
 
 
 def to_x12(ack: FunctionalAck) -> str:
-    env = ack.envelope
-    spec = InterchangeSpec(
-        sender_qualifier=env.sender_qualifier,
-        sender_id=env.sender_id,
-        receiver_qualifier=env.receiver_qualifier,
-        receiver_id=env.receiver_id,
-        version=env.interchange_version,
-        usage_indicator=env.usage_indicator,
-    )
-    group = GroupContent(
-        FUNCTIONAL_ID,
-        env.version,
-        [render(ack)],
-        application_sender=env.application_sender,
-        application_receiver=env.application_receiver,
-        control_number=int(env.group_control_number),
-        created_at=env.created_at,
-    )
-    return write_interchange(
-        spec,
-        [group],
-        InMemoryCounter(),
-        control_number=int(env.interchange_control_number),
-        at=env.created_at,
+    return render_message(
+        ack, InMemoryCounter(), keep_control_numbers=True, at=ack.envelope.created_at
     )
 
 

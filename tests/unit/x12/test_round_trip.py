@@ -8,8 +8,6 @@ documents also validate clean against the implementation maps.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,13 +15,7 @@ from hypothesis import strategies as st
 from adapters.formats.x12.reader import transactions_in
 from adapters.formats.x12.segments import Separators
 from adapters.formats.x12.structure import TransactionSet
-from adapters.formats.x12.transactions import asn856, po850, poack855
-from adapters.formats.x12.writer import (
-    GroupContent,
-    InterchangeSpec,
-    TransactionContent,
-    write_interchange,
-)
+from adapters.formats.x12.translation import render_message, translate
 from gateway.control_numbers import InMemoryCounter
 from gateway.messages import Message, PurchaseOrder, PurchaseOrderAck, ShipNotice
 from tests.unit.x12.strategies import purchase_order_acks, purchase_orders, ship_notices
@@ -39,53 +31,20 @@ ALTERNATIVE_SEPARATORS = [
 ]
 
 
-def render(message: Message) -> tuple[str, TransactionContent]:
-    """The functional id and rendered content of ``message``."""
-    if isinstance(message, PurchaseOrder):
-        return po850.FUNCTIONAL_ID, po850.render(message)
-    if isinstance(message, PurchaseOrderAck):
-        return poack855.FUNCTIONAL_ID, poack855.render(message)
-    assert isinstance(message, ShipNotice)
-    return asn856.FUNCTIONAL_ID, asn856.render(message)
-
-
 def parse(tx: TransactionSet) -> Message:
-    parsers: dict[str, Callable[[TransactionSet], Message]] = {
-        po850.SET_ID: po850.parse,
-        poack855.SET_ID: poack855.parse,
-        asn856.SET_ID: asn856.parse,
-    }
-    return parsers[tx.set_id](tx)
+    message = translate(tx)
+    assert isinstance(message, Message)
+    return message
 
 
 def interchange_text(message: Message, separators: Separators | None = None) -> str:
     """``message`` as a whole interchange, every envelope value taken from its envelope."""
-    env = message.envelope
-    functional_id, content = render(message)
-    spec = InterchangeSpec(
-        sender_qualifier=env.sender_qualifier,
-        sender_id=env.sender_id,
-        receiver_qualifier=env.receiver_qualifier,
-        receiver_id=env.receiver_id,
-        version=env.interchange_version,
-        usage_indicator=env.usage_indicator,
-        separators=separators or Separators(),
-    )
-    group = GroupContent(
-        functional_id=functional_id,
-        version=env.version,
-        transactions=[content],
-        application_sender=env.application_sender,
-        application_receiver=env.application_receiver,
-        control_number=int(env.group_control_number),
-        created_at=env.created_at,
-    )
-    return write_interchange(
-        spec,
-        [group],
+    return render_message(
+        message,
         InMemoryCounter(),
-        control_number=int(env.interchange_control_number),
-        at=env.created_at,
+        separators=separators,
+        keep_control_numbers=True,
+        at=message.envelope.created_at,
     )
 
 
