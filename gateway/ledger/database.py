@@ -1,0 +1,175 @@
+"""Engine, sessions and schema migrations of the ledger.
+
+SQLite (the default) runs in WAL mode with ``synchronous=FULL``: a commit that returned is on disk.
+PostgreSQL is reached through psycopg 3. The schema is managed by alembic, configured here in code:
+:func:`migrate` brings any database to the newest revision and is safe to call at every start,
+from several processes at once.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from .repository import BUFFER_EVENTS, flush_events
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+"""alembic's script directory; ships inside the package."""
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+MIGRATION_LOCK_KEY = 0x6564_6967_6D69_6772
+"""PostgreSQL advisory lock held while migrating (``edigmigr``): one migrator at a time."""
+
+
+def normalize_url(url: str | URL) -> URL:
+    """``postgresql://`` and ``postgres://`` mean psycopg 3; anything else is left as given."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def _json_dumps(value: Any) -> str:
+    """JSON columns: whatever a detail holds (paths, times, decimals) is stored, as text."""
+    return json.dumps(value, default=str, ensure_ascii=False)
+
+
+def create_engine_for(url: str, **engine_options: Any) -> Engine:
+    """An engine for the ledger at ``url`` (SQLite file or PostgreSQL).
+
+    SQLite: the parent folder of the database file is created; every connection gets WAL,
+    ``synchronous=FULL``, a 30 s busy timeout and foreign keys. JSON values that are not JSON
+    types (paths, datetimes...) are stored as their text. ``engine_options`` go to
+    :func:`sqlalchemy.create_engine`.
+    """
+    parsed = normalize_url(url)
+    engine_options.setdefault("json_serializer", _json_dumps)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed, engine_options)
+    engine_options.setdefault("pool_pre_ping", True)
+    return create_engine(parsed, **engine_options)
+
+
+def _sqlite_engine(url: URL, engine_options: dict[str, Any]) -> Engine:
+    database = url.database or ""
+    in_memory = database in ("", ":memory:") or "mode=memory" in database
+    if not in_memory and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    connect_args = engine_options.pop("connect_args", {})
+    connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+    engine = create_engine(url, connect_args=connect_args, **engine_options)
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            # busy_timeout first: switching a new database to WAL may wait for another process.
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            (mode,) = cursor.execute("PRAGMA journal_mode = WAL").fetchone()
+            if mode.lower() != "wal" and not in_memory:
+                raise RuntimeError(
+                    f"SQLite ledger {database}: cannot use WAL (journal mode {mode})"
+                )
+            cursor.execute("PRAGMA synchronous = FULL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    return engine
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions on ``engine``; use ``with factory.begin() as s:`` (commit on success).
+
+    Timeline events recorded in a transaction are written together when it commits (one
+    statement instead of one per event). Objects are not expired on commit: the repository
+    returns plain rows anyway.
+    """
+    factory = sessionmaker(engine, expire_on_commit=False, info={BUFFER_EVENTS: True})
+    event.listen(factory, "before_commit", flush_events)
+    return factory
+
+
+def alembic_config(connection: Connection | None = None, *, url: str | None = None) -> Config:
+    """alembic's configuration, built in code (no alembic.ini).
+
+    With ``connection`` the migrations run on it (in its transaction); with ``url`` alembic opens
+    its own connection (this is also how to use alembic's commands by hand, e.g.
+    ``alembic.command.revision(alembic_config(url=...), "message", autogenerate=True)``).
+    """
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
+    if url is not None:
+        rendered = normalize_url(url).render_as_string(hide_password=False)
+        config.set_main_option("sqlalchemy.url", rendered.replace("%", "%%"))
+    config.attributes["connection"] = connection
+    return config
+
+
+@functools.cache
+def head_revisions() -> frozenset[str]:
+    """The newest revisions the code knows."""
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+@functools.cache
+def known_revisions() -> frozenset[str]:
+    script = ScriptDirectory.from_config(alembic_config())
+    return frozenset(revision.revision for revision in script.walk_revisions())
+
+
+def current_revisions(connection: Connection) -> frozenset[str]:
+    """The revisions the database is at (empty for a new database)."""
+    return frozenset(MigrationContext.configure(connection).get_current_heads())
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the database to the newest schema (alembic upgrade head).
+
+    Idempotent: on a database already at head it only reads the version table. Several
+    processes may call it at the same time: the migration runs under a lock (SQLite: the
+    database's write lock, ``BEGIN IMMEDIATE``; PostgreSQL: an advisory lock) and the version is
+    checked again once the lock is held. The whole upgrade is one transaction on both.
+    """
+    heads = head_revisions()
+    with engine.connect() as connection:
+        current = current_revisions(connection)
+        connection.rollback()
+    if current == heads:
+        return
+    with engine.connect() as connection, connection.begin():
+        _lock_for_migration(connection)
+        current = current_revisions(connection)
+        unknown = current - known_revisions()
+        if unknown:
+            raise RuntimeError(
+                f"the ledger database is at revision {', '.join(sorted(unknown))}, which this "
+                "version of edi-gateway does not know (was it migrated by a newer version?)"
+            )
+        if current == heads:
+            return
+        log.info("migrating the ledger from %s to %s", sorted(current) or "empty", sorted(heads))
+        command.upgrade(alembic_config(connection), "head")
+
+
+def _lock_for_migration(connection: Connection) -> None:
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        # pysqlite has not begun a transaction yet (it does so lazily before DML): take the
+        # write lock now, waiting up to the busy timeout for another migrator.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    elif dialect == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})

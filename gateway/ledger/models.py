@@ -1,0 +1,222 @@
+"""The ledger's tables, all of them (alembic's migrations create exactly these).
+
+Timestamps are timezone-aware UTC (:class:`UTCDateTime`); JSON columns hold small dicts (details,
+AMQP headers; ``None`` is SQL NULL). States are stored as their string values (see
+:mod:`gateway.ledger.repository`). The module-level ``FILES``, ``DOCUMENTS``... are the tables.
+
+Documents have a surrogate key: the stable ``document_id`` derived from the envelope is the same
+when a partner sends a document again, and that second copy is recorded too (as a duplicate, or
+as a new document once the duplicate window has passed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, cast
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Json = dict[str, Any]
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+"""64-bit keys; on SQLite an INTEGER PRIMARY KEY (the rowid) is 64-bit already, and counts up."""
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware datetime, stored in UTC; always read back aware, in UTC.
+
+    SQLite has no time zones: values are stored as naive UTC text (which sorts and compares
+    correctly). PostgreSQL stores ``timestamp with time zone``. Naive values are refused.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"the ledger stores aware datetimes only, got naive {value!r}")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarations only: the repository runs prebuilt Core statements on these tables."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {  # noqa: RUF012 - read by SQLAlchemy, never mutated
+        dt.datetime: UTCDateTime(),
+        Json: JSON(none_as_null=True),
+        str: String(),
+    }
+
+
+class FileRecord(Base):
+    """One received file, from its claim to its archive or quarantine."""
+
+    __tablename__ = "files"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    partner: Mapped[str]
+    name: Mapped[str]
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    work_path: Mapped[str]
+    final_path: Mapped[str | None]
+    state: Mapped[str] = mapped_column(String(20))
+    correlation_id: Mapped[str]
+    detail: Mapped[Json | None]
+    received_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+    __table_args__ = (
+        Index("ix_files_partner_sha256_received_at", "partner", "sha256", "received_at"),
+        Index("ix_files_work_path", "work_path"),
+        Index("ix_files_state", "state"),
+    )
+
+
+class DocumentRecord(Base):
+    """One transaction set (or interchange-level document) found in a file."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    document_id: Mapped[str]
+    file_id: Mapped[int] = mapped_column(BigId, ForeignKey("files.id"))
+    partner: Mapped[str]
+    kind: Mapped[str]
+    isa13: Mapped[str | None]
+    gs06: Mapped[str | None]
+    st02: Mapped[str | None]
+    state: Mapped[str] = mapped_column(String(20))
+    correlation_id: Mapped[str]
+    detail: Mapped[Json | None]
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+    __table_args__ = (
+        Index("ix_documents_partner_isa13", "partner", "isa13"),
+        Index("ix_documents_partner_gs06_st02", "partner", "gs06", "st02"),
+        Index("ix_documents_document_id", "document_id"),
+        Index("ix_documents_file_id", "file_id"),
+    )
+
+
+class OutboxMessage(Base):
+    """A message to publish, written in the same transaction as its document (the outbox)."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    message_id: Mapped[str]
+    document_id: Mapped[str]
+    document_pk: Mapped[int | None] = mapped_column(BigId, ForeignKey("documents.id"))
+    partner: Mapped[str]
+    exchange: Mapped[str]
+    routing_key: Mapped[str]
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    headers: Mapped[Json]
+    correlation_id: Mapped[str]
+    state: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime]
+    published_at: Mapped[dt.datetime | None]
+
+    __table_args__ = (
+        Index("ix_outbox_state_id", "state", "id"),
+        Index("ix_outbox_document_id", "document_id"),
+        Index("ix_outbox_partner_created_at", "partner", "created_at"),
+    )
+
+
+class AckRecord(Base):
+    """An acknowledgement (997/999/TA1) to write to ``outbox/<partner>/<name>``."""
+
+    __tablename__ = "acks"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    file_id: Mapped[int] = mapped_column(BigId, ForeignKey("files.id"))
+    partner: Mapped[str]
+    name: Mapped[str]
+    text: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[dt.datetime]
+    written_at: Mapped[dt.datetime | None]
+
+    __table_args__ = (
+        Index("ix_acks_state_id", "state", "id"),
+        Index("ix_acks_file_id", "file_id"),
+    )
+
+
+class EventRecord(Base):
+    """One line of a file's or document's timeline."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime]
+    kind: Mapped[str]
+    message: Mapped[str] = mapped_column(Text)
+    file_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("files.id"))
+    document_id: Mapped[str | None]
+    correlation_id: Mapped[str | None]
+    detail: Mapped[Json | None]
+
+    __table_args__ = (
+        Index("ix_events_document_id", "document_id"),
+        Index("ix_events_file_id", "file_id"),
+    )
+
+
+class ControlNumber(Base):
+    """The last number handed out of a named control-number sequence."""
+
+    __tablename__ = "control_numbers"
+
+    name: Mapped[str] = mapped_column(String, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[dt.datetime]
+
+
+FILES = cast(Table, FileRecord.__table__)
+DOCUMENTS = cast(Table, DocumentRecord.__table__)
+OUTBOX = cast(Table, OutboxMessage.__table__)
+ACKS = cast(Table, AckRecord.__table__)
+EVENTS = cast(Table, EventRecord.__table__)
+CONTROL_NUMBERS = cast(Table, ControlNumber.__table__)

@@ -1,0 +1,1084 @@
+"""What the gateway records, and what it asks the ledger.
+
+Every function takes a :class:`~sqlalchemy.orm.Session` and leaves the transaction to the caller
+(``with factory.begin() as s:``), so that a document, its outbox messages, its acknowledgements
+and its events commit together or not at all. Functions return plain frozen rows, never ORM
+objects. Every change of state also writes an event: the timeline ``edi-gateway show`` prints.
+
+The ledger is on the path of every file, so: statements are built once, at import, and run on the
+session's connection (building SQLAlchemy statements per call costs more than running them), and
+in sessions from :func:`gateway.ledger.session_factory` the events of a transaction are written
+in one statement when it commits.
+
+Outbox order: rows are published in id order. On PostgreSQL ids are handed out at insert time
+but transactions may commit in another order, and :func:`reset_for_replay` makes old rows pending
+again, so a reader must not keep ``after_id`` as a permanent cursor: it pages with ``after_id``
+within one pass and starts each new pass from 0.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    CursorResult,
+    Executable,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    cast,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from .models import ACKS, DOCUMENTS, EVENTS, FILES, OUTBOX
+
+Detail = Mapping[str, Any]
+
+IN_CHUNK = 500
+"""Ids per ``IN (...)`` list: well under every backend's limit on bound parameters."""
+
+
+class FileState(StrEnum):
+    RECEIVED = "received"
+    """Claimed into the work folder and recorded; not processed yet."""
+    PROCESSED = "processed"
+    """Its documents, messages and replies are recorded; the original is still to be moved."""
+    ARCHIVED = "archived"
+    QUARANTINED = "quarantined"
+    DUPLICATE = "duplicate"
+    """The same content was received before (within the duplicate window)."""
+
+
+class DocumentState(StrEnum):
+    RECEIVED = "received"
+    PARSED = "parsed"
+    PUBLISHED = "published"
+    ACKNOWLEDGED = "acknowledged"
+    FAILED = "failed"
+    QUARANTINED = "quarantined"
+    DUPLICATE = "duplicate"
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"
+    PUBLISHED = "published"
+    """The broker confirmed it."""
+    UNROUTABLE = "unroutable"
+    """Returned by the broker (no queue bound): kept, reported, retried after requeue."""
+
+
+class AckState(StrEnum):
+    PENDING_WRITE = "pending_write"
+    WRITTEN = "written"
+
+
+NOT_ORIGINAL_FILE_STATES = (FileState.QUARANTINED, FileState.DUPLICATE)
+"""A file in these states is never the earlier copy a duplicate refers to."""
+NOT_ORIGINAL_DOCUMENT_STATES = (
+    DocumentState.FAILED,
+    DocumentState.QUARANTINED,
+    DocumentState.DUPLICATE,
+)
+"""A document in these states is never the earlier copy a duplicate refers to."""
+PUBLISHABLE_DOCUMENT_STATES = (DocumentState.RECEIVED, DocumentState.PARSED)
+"""A confirmed publish moves a document forward from these states only."""
+
+
+# -- rows ------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FileRow:
+    id: int
+    partner: str
+    name: str
+    sha256: str
+    size: int
+    work_path: str
+    final_path: str | None
+    state: FileState
+    correlation_id: str
+    detail: dict[str, Any] | None
+    received_at: dt.datetime
+    updated_at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DocumentRow:
+    id: int
+    """The ledger's key of this record."""
+    document_id: str
+    """The stable id derived from the envelope: the same for every copy of a document."""
+    file_id: int
+    partner: str
+    kind: str
+    isa13: str | None
+    gs06: str | None
+    st02: str | None
+    state: DocumentState
+    correlation_id: str
+    detail: dict[str, Any] | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    message_id: str
+    document_id: str
+    document_pk: int | None
+    """:attr:`DocumentRow.id` of the document record this message was written with."""
+    partner: str
+    exchange: str
+    routing_key: str
+    body: bytes
+    headers: dict[str, Any]
+    correlation_id: str
+    state: OutboxState
+    attempts: int
+    last_error: str | None
+    created_at: dt.datetime
+    published_at: dt.datetime | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AckRow:
+    id: int
+    file_id: int
+    partner: str
+    name: str
+    text: str
+    state: AckState
+    created_at: dt.datetime
+    written_at: dt.datetime | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class EventRow:
+    id: int
+    at: dt.datetime
+    kind: str
+    message: str
+    file_id: int | None
+    document_id: str | None
+    correlation_id: str | None
+    detail: dict[str, Any] | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StatusReport:
+    at: dt.datetime
+    files: dict[str, dict[str, int]]
+    """partner -> file state -> count"""
+    documents: dict[str, dict[str, int]]
+    """partner -> document state -> count"""
+    outbox_pending: int
+    outbox_unroutable: int
+    outbox_backlog: dict[str, dict[str, int]]
+    """partner -> pending / unroutable -> count (only partners with a backlog)"""
+    oldest_pending_age_seconds: float | None
+    """Age of the oldest pending outbox message, ``None`` when nothing is pending."""
+    acks_to_write: int
+    """Acknowledgements recorded but not yet written to the outbox folder."""
+
+
+_RowT = TypeVar("_RowT")
+
+
+def _run(s: Session, statement: Executable, params: Any = None) -> CursorResult[*tuple[Any, ...]]:
+    """Run a prebuilt statement on the session's connection (in the caller's transaction)."""
+    return s.connection().execute(statement, params or {})
+
+
+def _rows(
+    s: Session, statement: Executable, params: Any, row_type: type[_RowT], **enums: Any
+) -> list[_RowT]:
+    """Run ``statement`` (a select of a whole table) and build one ``row_type`` per row."""
+    result = []
+    for row in _run(s, statement, params).mappings():
+        values = dict(row)
+        for key, enum in enums.items():
+            values[key] = enum(values[key])
+        result.append(row_type(**values))
+    return result
+
+
+def _first(found: list[_RowT]) -> _RowT | None:
+    return found[0] if found else None
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+    chunk: list[int] = []
+    for value in ids:
+        chunk.append(value)
+        if len(chunk) == IN_CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _plain(detail: Detail | None) -> dict[str, Any] | None:
+    return None if detail is None else dict(detail)
+
+
+def _values(states: Iterable[StrEnum]) -> list[str]:
+    return [state.value for state in states]
+
+
+# -- events ----------------------------------------------------------------------------------
+
+_INSERT_EVENT = insert(EVENTS)
+
+BUFFER_EVENTS = "gateway.ledger.buffer_events"
+"""``Session.info`` flag: events wait in the session and are written in one statement when the
+transaction commits (:func:`flush_events`, hooked by :func:`gateway.ledger.session_factory`).
+A session without the flag writes each event at once."""
+_EVENT_BUFFER = "gateway.ledger.event_buffer"
+
+
+def _event_buffer(s: Session) -> list[dict[str, Any]] | None:
+    """The events waiting in the session's current transaction (``None``: not buffering).
+    A new transaction, after a commit or a rollback, starts with an empty buffer."""
+    if not s.info.get(BUFFER_EVENTS):
+        return None
+    transaction = s.get_transaction()
+    cached = s.info.get(_EVENT_BUFFER)
+    if cached is None or cached[0] is not transaction:
+        cached = s.info[_EVENT_BUFFER] = (transaction, [])
+    buffer: list[dict[str, Any]] = cached[1]
+    return buffer
+
+
+def flush_events(s: Session) -> None:
+    """Write the events waiting in the session's transaction (before it commits)."""
+    buffer = _event_buffer(s)
+    if buffer:
+        rows = list(buffer)
+        buffer.clear()
+        _run(s, _INSERT_EVENT, rows)
+
+
+def _write_events(s: Session, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    buffer = _event_buffer(s)
+    if buffer is None:
+        _run(s, _INSERT_EVENT, rows)
+    else:
+        buffer.extend(rows)
+
+
+def add_event(
+    s: Session,
+    *,
+    kind: str,
+    message: str,
+    file_id: int | None = None,
+    document_id: str | None = None,
+    correlation_id: str | None = None,
+    detail: Detail | None = None,
+    at: dt.datetime | None = None,
+) -> None:
+    """Add a line to the timeline of a file and/or a document."""
+    _write_events(
+        s,
+        [
+            {
+                "at": at or _now(),
+                "kind": kind,
+                "message": message,
+                "file_id": file_id,
+                "document_id": document_id,
+                "correlation_id": correlation_id,
+                "detail": _plain(detail),
+            }
+        ],
+    )
+
+
+_FILE_TIMELINE = (
+    select(EVENTS).where(EVENTS.c.file_id == bindparam("p_file_id")).order_by(EVENTS.c.id)
+)
+_FILES_OF_DOCUMENT = (
+    select(DOCUMENTS.c.file_id)
+    .where(DOCUMENTS.c.document_id == bindparam("p_document_id"))
+    .distinct()
+)
+_DOCUMENT_TIMELINE = (
+    # File ids as a list, not a subquery, and the file-level events picked in Python (see
+    # timeline): so both backends use the two indexes, whatever the size of the table.
+    select(EVENTS)
+    .where(
+        (EVENTS.c.document_id == bindparam("p_document_id"))
+        | EVENTS.c.file_id.in_(bindparam("p_file_ids", expanding=True))
+    )
+    .order_by(EVENTS.c.id)
+)
+
+
+def timeline(s: Session, document_or_file_id: str | int) -> list[EventRow]:
+    """The events of a document (by its document id) or of a file (by its numeric id), in order.
+
+    A document's timeline includes the events of the file(s) it came in that concern the file
+    as a whole (received, archived, acknowledgement written...); a file's timeline includes the
+    events of its documents.
+    """
+    flush_events(s)
+    key = str(document_or_file_id).strip()
+    if key.isdigit():
+        return _rows(s, _FILE_TIMELINE, {"p_file_id": int(key)}, EventRow)
+    file_ids = list(_run(s, _FILES_OF_DOCUMENT, {"p_document_id": key}).scalars())
+    events = _rows(s, _DOCUMENT_TIMELINE, {"p_document_id": key, "p_file_ids": file_ids}, EventRow)
+    return [event for event in events if event.document_id in (None, key)]
+
+
+# -- files -----------------------------------------------------------------------------------
+
+_INSERT_FILE = insert(FILES).returning(FILES.c.id)
+_FILE_BY_ID = select(FILES).where(FILES.c.id == bindparam("p_id"))
+_FILE_BY_WORK_PATH = (
+    select(FILES)
+    .where(FILES.c.work_path == bindparam("p_work_path"))
+    .order_by(FILES.c.id.desc())
+    .limit(1)
+)
+_FILES_IN_STATE = (
+    select(FILES)
+    .where(FILES.c.state.in_(bindparam("p_states", expanding=True)))
+    .order_by(FILES.c.id)
+)
+_FILES_IN_STATE_LIMIT = _FILES_IN_STATE.limit(bindparam("p_limit", type_=Integer))
+_DUPLICATE_FILE = (
+    select(FILES)
+    .where(
+        FILES.c.partner == bindparam("p_partner"),
+        FILES.c.sha256 == bindparam("p_sha256"),
+        FILES.c.received_at >= bindparam("p_since"),
+        FILES.c.id != bindparam("p_exclude_id"),
+        FILES.c.state.not_in(_values(NOT_ORIGINAL_FILE_STATES)),
+    )
+    .order_by(FILES.c.id)
+    .limit(1)
+)
+_FILE_EXISTS = select(FILES.c.id).where(FILES.c.id == bindparam("p_id"))
+_NEW_FINAL_PATH = bindparam("p_final_path", type_=String())
+_UPDATE_FILE = (
+    update(FILES)
+    .where(
+        FILES.c.id == bindparam("p_id"),
+        # nothing new (same state, no other final path, no detail or message): no change
+        or_(
+            bindparam("p_force", type_=Boolean()),
+            FILES.c.state != bindparam("p_state"),
+            and_(
+                cast(_NEW_FINAL_PATH, String()).is_not(None),
+                FILES.c.final_path.is_distinct_from(_NEW_FINAL_PATH),
+            ),
+        ),
+    )
+    .values(
+        state=bindparam("p_state"),
+        updated_at=bindparam("p_now", type_=FILES.c.updated_at.type),
+        final_path=func.coalesce(_NEW_FINAL_PATH, FILES.c.final_path),
+        detail=func.coalesce(
+            bindparam("p_detail", type_=FILES.c.detail.type),
+            FILES.c.detail,
+            type_=FILES.c.detail.type,
+        ),
+    )
+    .returning(FILES.c.correlation_id)
+)
+
+
+def record_file(
+    s: Session,
+    *,
+    partner: str,
+    name: str,
+    sha256: str,
+    size: int,
+    work_path: str,
+    correlation_id: str,
+    detail: Detail | None = None,
+) -> int:
+    """Record a claimed file (state ``received``); returns its id."""
+    now = _now()
+    file_id: int = _run(
+        s,
+        _INSERT_FILE,
+        {
+            "partner": partner,
+            "name": name,
+            "sha256": sha256,
+            "size": size,
+            "work_path": work_path,
+            "final_path": None,
+            "state": FileState.RECEIVED.value,
+            "correlation_id": correlation_id,
+            "detail": _plain(detail),
+            "received_at": now,
+            "updated_at": now,
+        },
+    ).scalar_one()
+    add_event(
+        s,
+        kind="received",
+        message=f"file {name} received from {partner} ({size} bytes)",
+        file_id=file_id,
+        correlation_id=correlation_id,
+        detail={"work_path": work_path, "sha256": sha256, "size": size},
+        at=now,
+    )
+    return file_id
+
+
+def _files(s: Session, statement: Executable, params: Any) -> list[FileRow]:
+    return _rows(s, statement, params, FileRow, state=FileState)
+
+
+def file_by_id(s: Session, file_id: int) -> FileRow | None:
+    return _first(_files(s, _FILE_BY_ID, {"p_id": file_id}))
+
+
+def file_by_work_path(s: Session, work_path: str) -> FileRow | None:
+    """The newest file recorded at ``work_path`` (the claim's path in the work folder)."""
+    return _first(_files(s, _FILE_BY_WORK_PATH, {"p_work_path": work_path}))
+
+
+def files_in_state(
+    s: Session, states: Iterable[FileState], *, limit: int | None = None
+) -> list[FileRow]:
+    """Files in any of ``states``, oldest first."""
+    params: dict[str, Any] = {"p_states": [FileState(state).value for state in states]}
+    if limit is None:
+        return _files(s, _FILES_IN_STATE, params)
+    return _files(s, _FILES_IN_STATE_LIMIT, {**params, "p_limit": limit})
+
+
+def duplicate_file(
+    s: Session, *, partner: str, sha256: str, since: dt.datetime, exclude_id: int
+) -> FileRow | None:
+    """The earliest other file of ``partner`` with the same content received at or after
+    ``since``, if any. Quarantined files and duplicates do not count as earlier copies."""
+    params = {
+        "p_partner": partner,
+        "p_sha256": sha256,
+        "p_since": since,
+        "p_exclude_id": exclude_id,
+    }
+    return _first(_files(s, _DUPLICATE_FILE, params))
+
+
+def set_file_state(
+    s: Session,
+    file_id: int,
+    state: FileState,
+    *,
+    detail: Detail | None = None,
+    final_path: str | None = None,
+    message: str | None = None,
+) -> None:
+    """Move a file to ``state`` (and record its final path and detail, when given), with an
+    event. Setting the state it already has, with nothing new, changes nothing."""
+    state = FileState(state)
+    now = _now()
+    params = {
+        "p_id": file_id,
+        "p_state": state.value,
+        "p_now": now,
+        "p_final_path": final_path,
+        "p_detail": _plain(detail),
+        "p_force": detail is not None or message is not None,
+    }
+    correlation_id = _run(s, _UPDATE_FILE, params).scalar_one_or_none()
+    if correlation_id is None:
+        if _run(s, _FILE_EXISTS, {"p_id": file_id}).first() is None:
+            raise LookupError(f"no file {file_id} in the ledger")
+        return  # nothing new
+    if message is None:
+        message = f"file {state.value}" + (f": {final_path}" if final_path else "")
+    add_event(
+        s,
+        kind=state.value,
+        message=message,
+        file_id=file_id,
+        correlation_id=correlation_id,
+        detail=detail,
+        at=now,
+    )
+
+
+# -- documents -------------------------------------------------------------------------------
+
+_INSERT_DOCUMENT = insert(DOCUMENTS).returning(DOCUMENTS.c.id)
+_WRITTEN = "gateway.ledger.documents_written"
+
+
+def _written(s: Session) -> dict[str, tuple[int, int]]:
+    """Document id -> (record id, file id) of the documents recorded in the session's current
+    transaction, so that :func:`enqueue` right after :func:`record_document` needs no query.
+    Kept in ``Session.info`` with the transaction it belongs to: a new transaction (after a
+    commit or a rollback) starts empty."""
+    transaction = s.get_transaction()
+    cached = s.info.get(_WRITTEN)
+    if cached is None or cached[0] is not transaction:
+        cached = s.info[_WRITTEN] = (transaction, {})
+    written: dict[str, tuple[int, int]] = cached[1]
+    return written
+
+
+_DOCUMENTS_BY_ID = (
+    select(DOCUMENTS)
+    .where(DOCUMENTS.c.document_id == bindparam("p_document_id"))
+    .order_by(DOCUMENTS.c.id)
+)
+_DOCUMENTS_OF_FILE = (
+    select(DOCUMENTS).where(DOCUMENTS.c.file_id == bindparam("p_file_id")).order_by(DOCUMENTS.c.id)
+)
+_NEWEST_DOCUMENT = (
+    select(DOCUMENTS.c.id, DOCUMENTS.c.file_id, DOCUMENTS.c.correlation_id)
+    .where(DOCUMENTS.c.document_id == bindparam("p_document_id"))
+    .order_by(DOCUMENTS.c.id.desc())
+    .limit(1)
+)
+_NEWEST_DOCUMENT_IN_FILE = _NEWEST_DOCUMENT.where(DOCUMENTS.c.file_id == bindparam("p_file_id"))
+_UPDATE_DOCUMENT = (
+    update(DOCUMENTS)
+    .where(DOCUMENTS.c.id == bindparam("p_id"))
+    .values(
+        state=bindparam("p_state"),
+        updated_at=bindparam("p_now", type_=DOCUMENTS.c.updated_at.type),
+        detail=func.coalesce(
+            bindparam("p_detail", type_=DOCUMENTS.c.detail.type),
+            DOCUMENTS.c.detail,
+            type_=DOCUMENTS.c.detail.type,
+        ),
+    )
+)
+
+
+@functools.cache
+def _duplicate_document_query(
+    isa13_missing: bool, gs06_missing: bool, st02_missing: bool
+) -> Select[Any]:
+    """One query per combination of missing numbers: ``col = :value`` can use the indexes,
+    ``IS NOT DISTINCT FROM`` cannot on PostgreSQL."""
+
+    def same(column: Any, missing: bool) -> ColumnElement[bool]:
+        return column.is_(None) if missing else column == bindparam(f"p_{column.name}")  # type: ignore[no-any-return]
+
+    return (
+        select(DOCUMENTS)
+        .where(
+            DOCUMENTS.c.partner == bindparam("p_partner"),
+            same(DOCUMENTS.c.isa13, isa13_missing),
+            same(DOCUMENTS.c.gs06, gs06_missing),
+            same(DOCUMENTS.c.st02, st02_missing),
+            DOCUMENTS.c.created_at >= bindparam("p_since"),
+            DOCUMENTS.c.file_id != bindparam("p_exclude_file_id"),
+            DOCUMENTS.c.state.not_in(_values(NOT_ORIGINAL_DOCUMENT_STATES)),
+        )
+        .order_by(DOCUMENTS.c.id)
+        .limit(1)
+    )
+
+
+def _describe(kind: str, isa13: str | None, gs06: str | None, st02: str | None) -> str:
+    numbers = ", ".join(
+        f"{label} {value}"
+        for label, value in (("ISA13", isa13), ("GS06", gs06), ("ST02", st02))
+        if value is not None
+    )
+    return f"{kind} ({numbers})" if numbers else kind
+
+
+def _documents(s: Session, statement: Executable, params: Any) -> list[DocumentRow]:
+    return _rows(s, statement, params, DocumentRow, state=DocumentState)
+
+
+def record_document(
+    s: Session,
+    *,
+    document_id: str,
+    file_id: int,
+    partner: str,
+    kind: str,
+    isa13: str | None,
+    gs06: str | None,
+    st02: str | None,
+    state: DocumentState,
+    correlation_id: str,
+    detail: Detail | None = None,
+) -> None:
+    """Record a document found in file ``file_id``, with an event."""
+    state = DocumentState(state)
+    now = _now()
+    record_id: int = _run(
+        s,
+        _INSERT_DOCUMENT,
+        {
+            "document_id": document_id,
+            "file_id": file_id,
+            "partner": partner,
+            "kind": kind,
+            "isa13": isa13,
+            "gs06": gs06,
+            "st02": st02,
+            "state": state.value,
+            "correlation_id": correlation_id,
+            "detail": _plain(detail),
+            "created_at": now,
+            "updated_at": now,
+        },
+    ).scalar_one()
+    _written(s)[document_id] = (record_id, file_id)
+    add_event(
+        s,
+        kind=state.value,
+        message=f"{_describe(kind, isa13, gs06, st02)} {state.value}",
+        file_id=file_id,
+        document_id=document_id,
+        correlation_id=correlation_id,
+        detail=detail,
+        at=now,
+    )
+
+
+def documents_by_id(s: Session, document_id: str) -> list[DocumentRow]:
+    """Every record of ``document_id`` (a document sent again has several), oldest first."""
+    return _documents(s, _DOCUMENTS_BY_ID, {"p_document_id": document_id})
+
+
+def documents_of_file(s: Session, file_id: int) -> list[DocumentRow]:
+    return _documents(s, _DOCUMENTS_OF_FILE, {"p_file_id": file_id})
+
+
+def duplicate_document(
+    s: Session,
+    *,
+    partner: str,
+    isa13: str | None,
+    gs06: str | None,
+    st02: str | None,
+    since: dt.datetime,
+    exclude_file_id: int,
+) -> DocumentRow | None:
+    """The earliest document of ``partner`` with the same ISA13, GS06 and ST02 in another file,
+    recorded at or after ``since``, if any. Failed, quarantined and duplicate documents do not
+    count as earlier copies. ``None`` values match missing (NULL) numbers."""
+    query = _duplicate_document_query(isa13 is None, gs06 is None, st02 is None)
+    params = {
+        "p_partner": partner,
+        "p_isa13": isa13,
+        "p_gs06": gs06,
+        "p_st02": st02,
+        "p_since": since,
+        "p_exclude_file_id": exclude_file_id,
+    }
+    return _first(_documents(s, query, {k: v for k, v in params.items() if v is not None}))
+
+
+def set_document_state(
+    s: Session,
+    document_id: str,
+    state: DocumentState,
+    *,
+    detail: Detail | None = None,
+    file_id: int | None = None,
+    message: str | None = None,
+) -> None:
+    """Move a document to ``state``, with an event.
+
+    A document id recorded more than once (sent again) names its newest record, or the one in
+    ``file_id`` when given.
+    """
+    state = DocumentState(state)
+    if file_id is None:
+        target = _run(s, _NEWEST_DOCUMENT, {"p_document_id": document_id}).one_or_none()
+    else:
+        target = _run(
+            s, _NEWEST_DOCUMENT_IN_FILE, {"p_document_id": document_id, "p_file_id": file_id}
+        ).one_or_none()
+    if target is None:
+        raise LookupError(f"no document {document_id} in the ledger")
+    now = _now()
+    _run(
+        s,
+        _UPDATE_DOCUMENT,
+        {"p_id": target.id, "p_state": state.value, "p_now": now, "p_detail": _plain(detail)},
+    )
+    add_event(
+        s,
+        kind=state.value,
+        message=message or f"document {state.value}",
+        file_id=target.file_id,
+        document_id=document_id,
+        correlation_id=target.correlation_id,
+        detail=detail,
+        at=now,
+    )
+
+
+# -- outbox ----------------------------------------------------------------------------------
+
+_EVENT_COLUMNS = (
+    OUTBOX.c.id,
+    OUTBOX.c.document_id,
+    OUTBOX.c.document_pk,
+    OUTBOX.c.message_id,
+    OUTBOX.c.correlation_id,
+    OUTBOX.c.exchange,
+    OUTBOX.c.routing_key,
+)
+_OUTBOX_IDS = OUTBOX.c.id.in_(bindparam("p_ids", expanding=True))
+_INSERT_OUTBOX = insert(OUTBOX).returning(OUTBOX.c.id)
+_OUTBOX_BY_ID = select(OUTBOX).where(OUTBOX.c.id == bindparam("p_id"))
+_PENDING_OUTBOX = (
+    select(OUTBOX)
+    .where(OUTBOX.c.state == OutboxState.PENDING.value, OUTBOX.c.id > bindparam("p_after_id"))
+    .order_by(OUTBOX.c.id)
+    .limit(bindparam("p_limit", type_=Integer))
+)
+_MARK_PUBLISHED = (
+    update(OUTBOX)
+    .where(_OUTBOX_IDS, OUTBOX.c.state == OutboxState.PENDING.value)
+    .values(
+        state=OutboxState.PUBLISHED.value,
+        published_at=bindparam("p_now", type_=OUTBOX.c.published_at.type),
+    )
+    .returning(*_EVENT_COLUMNS)
+)
+_DOCUMENTS_PUBLISHED = (
+    update(DOCUMENTS)
+    .where(
+        DOCUMENTS.c.id.in_(bindparam("p_ids", expanding=True)),
+        DOCUMENTS.c.state.in_(_values(PUBLISHABLE_DOCUMENT_STATES)),
+    )
+    .values(
+        state=DocumentState.PUBLISHED.value,
+        updated_at=bindparam("p_now", type_=DOCUMENTS.c.updated_at.type),
+    )
+)
+_FILES_OF_DOCUMENTS = select(DOCUMENTS.c.id, DOCUMENTS.c.file_id).where(
+    DOCUMENTS.c.id.in_(bindparam("p_ids", expanding=True))
+)
+_MARK_UNROUTABLE = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id == bindparam("p_id"), OUTBOX.c.state != OutboxState.PUBLISHED.value)
+    .values(
+        state=OutboxState.UNROUTABLE.value,
+        attempts=OUTBOX.c.attempts + 1,
+        last_error=bindparam("p_reason", type_=OUTBOX.c.last_error.type),
+    )
+    .returning(*_EVENT_COLUMNS)
+)
+_REQUEUE_UNROUTABLE = (
+    update(OUTBOX)
+    .where(OUTBOX.c.state == OutboxState.UNROUTABLE.value)
+    .values(state=OutboxState.PENDING.value)
+    .returning(*_EVENT_COLUMNS)
+)
+_RESET_FOR_REPLAY = (
+    update(OUTBOX)
+    .where(_OUTBOX_IDS, OUTBOX.c.state != OutboxState.PENDING.value)
+    .values(state=OutboxState.PENDING.value, published_at=None)
+    .returning(*_EVENT_COLUMNS)
+)
+
+
+def _outbox(s: Session, statement: Executable, params: Any) -> list[OutboxRow]:
+    return _rows(s, statement, params, OutboxRow, state=OutboxState)
+
+
+def enqueue(
+    s: Session,
+    *,
+    message_id: str,
+    document_id: str,
+    partner: str,
+    exchange: str,
+    routing_key: str,
+    body: bytes,
+    headers: Mapping[str, Any],
+    correlation_id: str,
+) -> int:
+    """Add a message to publish (state ``pending``) for the newest record of ``document_id``;
+    returns the outbox id. Ids grow: id order is publish order."""
+    record = _written(s).get(document_id)
+    if record is None:
+        newest = _run(s, _NEWEST_DOCUMENT, {"p_document_id": document_id}).one_or_none()
+        record = None if newest is None else (newest.id, newest.file_id)
+    now = _now()
+    outbox_id: int = _run(
+        s,
+        _INSERT_OUTBOX,
+        {
+            "message_id": message_id,
+            "document_id": document_id,
+            "document_pk": None if record is None else record[0],
+            "partner": partner,
+            "exchange": exchange,
+            "routing_key": routing_key,
+            "body": bytes(body),
+            "headers": dict(headers),
+            "correlation_id": correlation_id,
+            "state": OutboxState.PENDING.value,
+            "attempts": 0,
+            "last_error": None,
+            "created_at": now,
+            "published_at": None,
+        },
+    ).scalar_one()
+    add_event(
+        s,
+        kind="enqueued",
+        message=f"queued for {exchange} with routing key {routing_key}",
+        file_id=None if record is None else record[1],
+        document_id=document_id,
+        correlation_id=correlation_id,
+        detail={"outbox_id": outbox_id, "message_id": message_id},
+        at=now,
+    )
+    return outbox_id
+
+
+def outbox_by_id(s: Session, outbox_id: int) -> OutboxRow | None:
+    return _first(_outbox(s, _OUTBOX_BY_ID, {"p_id": outbox_id}))
+
+
+def pending_outbox(s: Session, *, limit: int, after_id: int = 0) -> list[OutboxRow]:
+    """Up to ``limit`` pending messages with an id above ``after_id``, in id order."""
+    return _outbox(s, _PENDING_OUTBOX, {"p_after_id": after_id, "p_limit": limit})
+
+
+def _outbox_events(
+    s: Session, rows: Sequence[Any], kind: str, message: Callable[[Any], str]
+) -> None:
+    """One event per changed outbox row (``rows`` have the columns of ``_EVENT_COLUMNS``)."""
+    if not rows:
+        return
+    files: dict[int, int] = {}
+    for chunk in _chunks(sorted({r.document_pk for r in rows if r.document_pk is not None})):
+        files.update(
+            (row.id, row.file_id) for row in _run(s, _FILES_OF_DOCUMENTS, {"p_ids": chunk})
+        )
+    at = _now()
+    _write_events(
+        s,
+        [
+            {
+                "at": at,
+                "kind": kind,
+                "message": message(row),
+                "file_id": files.get(row.document_pk),
+                "document_id": row.document_id,
+                "correlation_id": row.correlation_id,
+                "detail": {"outbox_id": row.id, "message_id": row.message_id},
+            }
+            for row in rows
+        ],
+    )
+
+
+def mark_published(s: Session, outbox_ids: Sequence[int]) -> None:
+    """The broker confirmed these messages: ``published`` (with the time), and their documents
+    move to ``published`` (from received or parsed). Only pending rows change: a row marked
+    unroutable in between stays unroutable, a row already published is left alone."""
+    now = _now()
+    changed: list[Any] = []
+    for chunk in _chunks(outbox_ids):
+        changed += _run(s, _MARK_PUBLISHED, {"p_ids": chunk, "p_now": now}).all()
+    document_pks = sorted({row.document_pk for row in changed if row.document_pk is not None})
+    for chunk in _chunks(document_pks):
+        _run(s, _DOCUMENTS_PUBLISHED, {"p_ids": chunk, "p_now": now})
+    _outbox_events(
+        s,
+        changed,
+        "published",
+        lambda row: f"published to {row.exchange} with routing key {row.routing_key}",
+    )
+
+
+def mark_unroutable(s: Session, outbox_id: int, reason: str) -> None:
+    """The broker returned the message (nothing bound): state ``unroutable``, one more attempt,
+    the reason kept. It is not lost: :func:`status` reports it, :func:`requeue_unroutable`
+    makes it pending again. A message already confirmed is left alone."""
+    changed = _run(s, _MARK_UNROUTABLE, {"p_id": outbox_id, "p_reason": reason}).all()
+    _outbox_events(
+        s,
+        changed,
+        "unroutable",
+        lambda row: f"returned by the broker ({row.exchange} / {row.routing_key}): {reason}",
+    )
+
+
+def requeue_unroutable(s: Session) -> int:
+    """Make every unroutable message pending again; returns how many."""
+    changed = _run(s, _REQUEUE_UNROUTABLE).all()
+    _outbox_events(s, changed, "requeued", lambda _row: "unroutable message queued again")
+    return len(changed)
+
+
+def documents_for_replay(
+    s: Session,
+    *,
+    document_id: str | None = None,
+    partner: str | None = None,
+    since: dt.datetime | None = None,
+) -> list[OutboxRow]:
+    """The outbox messages of a document, or of a partner, or since a time (any combination of
+    these, at least one), in id order, whatever their state."""
+    if document_id is None and partner is None and since is None:
+        raise ValueError("replay needs a document id, a partner or a time")
+    query = select(OUTBOX).order_by(OUTBOX.c.id)
+    if document_id is not None:
+        query = query.where(OUTBOX.c.document_id == document_id)
+    if partner is not None:
+        query = query.where(OUTBOX.c.partner == partner)
+    if since is not None:
+        query = query.where(OUTBOX.c.created_at >= since)
+    return _outbox(s, query, None)
+
+
+def reset_for_replay(s: Session, outbox_ids: Sequence[int]) -> int:
+    """Make these messages pending again, same message id (consumers deduplicate on it);
+    returns how many changed (those already pending do not)."""
+    changed: list[Any] = []
+    for chunk in _chunks(outbox_ids):
+        changed += _run(s, _RESET_FOR_REPLAY, {"p_ids": chunk}).all()
+    _outbox_events(s, changed, "replay", lambda _row: "queued again for replay (same message id)")
+    return len(changed)
+
+
+# -- acknowledgements ------------------------------------------------------------------------
+
+_INSERT_ACK = insert(ACKS).returning(ACKS.c.id)
+_ACKS_TO_WRITE = (
+    select(ACKS).where(ACKS.c.state == AckState.PENDING_WRITE.value).order_by(ACKS.c.id)
+)
+_ACKS_TO_WRITE_LIMIT = _ACKS_TO_WRITE.limit(bindparam("p_limit", type_=Integer))
+_MARK_ACK_WRITTEN = (
+    update(ACKS)
+    .where(ACKS.c.id == bindparam("p_id"), ACKS.c.state == AckState.PENDING_WRITE.value)
+    .values(
+        state=AckState.WRITTEN.value,
+        written_at=bindparam("p_now", type_=ACKS.c.written_at.type),
+    )
+    .returning(ACKS.c.file_id, ACKS.c.partner, ACKS.c.name)
+)
+
+
+def record_ack(s: Session, *, file_id: int, partner: str, name: str, text: str) -> int:
+    """An acknowledgement to write to ``outbox/<partner>/<name>`` (state ``pending_write``);
+    returns its id."""
+    now = _now()
+    ack_id: int = _run(
+        s,
+        _INSERT_ACK,
+        {
+            "file_id": file_id,
+            "partner": partner,
+            "name": name,
+            "text": text,
+            "state": AckState.PENDING_WRITE.value,
+            "created_at": now,
+            "written_at": None,
+        },
+    ).scalar_one()
+    add_event(
+        s,
+        kind="ack_recorded",
+        message=f"acknowledgement {name} recorded",
+        file_id=file_id,
+        detail={"ack_id": ack_id},
+        at=now,
+    )
+    return ack_id
+
+
+def acks_to_write(s: Session, *, limit: int | None = None) -> list[AckRow]:
+    """Acknowledgements not written yet, oldest first."""
+    if limit is None:
+        return _rows(s, _ACKS_TO_WRITE, None, AckRow, state=AckState)
+    return _rows(s, _ACKS_TO_WRITE_LIMIT, {"p_limit": limit}, AckRow, state=AckState)
+
+
+def mark_ack_written(s: Session, ack_id: int) -> None:
+    """The acknowledgement's file is written (and synced); a second call changes nothing."""
+    now = _now()
+    changed = _run(s, _MARK_ACK_WRITTEN, {"p_id": ack_id, "p_now": now}).one_or_none()
+    if changed is not None:
+        add_event(
+            s,
+            kind="ack_written",
+            message=f"acknowledgement written: outbox/{changed.partner}/{changed.name}",
+            file_id=changed.file_id,
+            detail={"ack_id": ack_id},
+            at=now,
+        )
+
+
+# -- status ----------------------------------------------------------------------------------
+
+
+def _counts(s: Session, partner: Any, state: Any, *where: Any) -> dict[str, dict[str, int]]:
+    """partner -> state -> count"""
+    result: dict[str, dict[str, int]] = {}
+    query = select(partner, state, func.count()).where(*where).group_by(partner, state)
+    for row_partner, row_state, count in _run(s, query.order_by(partner, state)):
+        result.setdefault(row_partner, {})[row_state] = count
+    return result
+
+
+def status(s: Session, now: dt.datetime) -> StatusReport:
+    """Counts by partner and state, the outbox backlog and its oldest pending message's age,
+    and the acknowledgements still to write."""
+    backlog = _counts(
+        s,
+        OUTBOX.c.partner,
+        OUTBOX.c.state,
+        OUTBOX.c.state.in_(_values([OutboxState.PENDING, OutboxState.UNROUTABLE])),
+    )
+    oldest = _run(
+        s,
+        select(OUTBOX.c.created_at)
+        .where(OUTBOX.c.state == OutboxState.PENDING.value)
+        .order_by(OUTBOX.c.id)
+        .limit(1),
+    ).scalar_one_or_none()
+    acks = _run(
+        s,
+        select(func.count()).select_from(ACKS).where(ACKS.c.state == AckState.PENDING_WRITE.value),
+    ).scalar_one()
+    return StatusReport(
+        at=now,
+        files=_counts(s, FILES.c.partner, FILES.c.state),
+        documents=_counts(s, DOCUMENTS.c.partner, DOCUMENTS.c.state),
+        outbox_pending=sum(c.get(OutboxState.PENDING.value, 0) for c in backlog.values()),
+        outbox_unroutable=sum(c.get(OutboxState.UNROUTABLE.value, 0) for c in backlog.values()),
+        outbox_backlog=backlog,
+        oldest_pending_age_seconds=(
+            None if oldest is None else max(0.0, (now - oldest).total_seconds())
+        ),
+        acks_to_write=acks,
+    )

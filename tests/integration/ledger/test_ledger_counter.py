@@ -1,0 +1,121 @@
+"""LedgerCounter: persistent, atomic across threads, engines and processes; wraps to 1."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from sqlalchemy import update
+
+from gateway.control_numbers import MAX_CONTROL_NUMBER, ControlNumberCounter
+from gateway.ledger import LedgerCounter, session_factory
+from gateway.ledger.models import CONTROL_NUMBERS
+from tests.integration.ledger.databases import Ledger, ledger_engine
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_sequences_start_at_one_and_are_separate(ledger: Ledger) -> None:
+    counter: ControlNumberCounter = LedgerCounter(ledger.factory)
+    assert [counter.next("acme/isa") for _ in range(3)] == [1, 2, 3]
+    assert counter.next("acme/gs") == 1
+    assert counter.next("acme/isa") == 4
+    assert LedgerCounter(ledger.factory).peek("acme/isa") == 4
+    assert LedgerCounter(ledger.factory).peek("unknown") is None
+
+
+def test_numbers_survive_a_new_engine(ledger: Ledger) -> None:
+    assert [LedgerCounter(ledger.factory).next("seq") for _ in range(5)] == [1, 2, 3, 4, 5]
+    with ledger_engine(ledger.url, migrated=False) as engine:
+        assert LedgerCounter(session_factory(engine)).next("seq") == 6
+
+
+def test_wraps_to_one_after_the_largest_control_number(ledger: Ledger) -> None:
+    counter = LedgerCounter(ledger.factory)
+    counter.next("seq")
+    with ledger.engine.begin() as connection:
+        connection.execute(
+            update(CONTROL_NUMBERS)
+            .where(CONTROL_NUMBERS.c.name == "seq")
+            .values(value=MAX_CONTROL_NUMBER - 2)
+        )
+    assert [counter.next("seq") for _ in range(4)] == [
+        MAX_CONTROL_NUMBER - 1,
+        MAX_CONTROL_NUMBER,
+        1,
+        2,
+    ]
+
+
+def test_threads_on_two_engines_never_get_the_same_number(ledger: Ledger) -> None:
+    threads_per_engine, numbers_per_thread = 4, 40
+    results: list[list[int]] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(threads_per_engine * 2)
+
+    def take(counter: LedgerCounter, out: list[int]) -> None:
+        try:
+            start.wait(timeout=30)
+            # a new sequence: the first numbers also race to create its row
+            out.extend(counter.next("shared") for _ in range(numbers_per_thread))
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    with ledger_engine(ledger.url, migrated=False) as second:
+        counters = [LedgerCounter(ledger.factory), LedgerCounter(session_factory(second))]
+        threads = []
+        for n in range(threads_per_engine * 2):
+            out: list[int] = []
+            results.append(out)
+            thread = threading.Thread(target=take, args=(counters[n % 2], out))
+            threads.append(thread)
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert not errors, errors
+    taken = [number for out in results for number in out]
+    total = threads_per_engine * 2 * numbers_per_thread
+    assert sorted(taken) == list(range(1, total + 1))
+    for out in results:  # each thread sees its own numbers increase
+        assert out == sorted(out)
+
+
+COUNT_IN_A_PROCESS = """
+import sys
+from gateway.ledger import LedgerCounter, create_engine_for, session_factory
+counter = LedgerCounter(session_factory(create_engine_for(sys.argv[1])))
+print("ready", flush=True)
+sys.stdin.readline()
+print(" ".join(str(counter.next("shared")) for _ in range(int(sys.argv[2]))), flush=True)
+"""
+
+
+def test_processes_never_get_the_same_number(ledger: Ledger) -> None:
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", COUNT_IN_A_PROCESS, ledger.url, "150"],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    try:
+        for process in processes:  # all started and connected: now go, together
+            assert process.stdout is not None
+            assert process.stdout.readline().strip() == "ready"
+        for process in processes:
+            assert process.stdin is not None
+            process.stdin.write("go\n")
+            process.stdin.flush()
+        outputs = [process.communicate(timeout=60)[0] for process in processes]
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+    assert [process.returncode for process in processes] == [0, 0, 0]
+    taken = [int(number) for output in outputs for number in output.split()]
+    assert sorted(taken) == list(range(1, 451))

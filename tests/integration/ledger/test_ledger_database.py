@@ -1,0 +1,99 @@
+"""Engines: SQLite durability settings, PostgreSQL through psycopg 3, and what the tests do when
+PostgreSQL is missing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import exc, insert
+
+from gateway.ledger import create_engine_for, migrate, session_factory
+from gateway.ledger import repository as r
+from gateway.ledger.models import DOCUMENTS
+from tests.integration.ledger.databases import Ledger
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_sqlite_connections_are_durable_and_wait_for_each_other(tmp_path: Path) -> None:
+    database = tmp_path / "deep" / "er" / "ledger.sqlite3"
+    engine = create_engine_for(f"sqlite:///{database}")
+    try:
+        with engine.connect() as first, engine.connect() as second:
+            for connection in (first, second):
+                pragma = connection.exec_driver_sql
+                assert pragma("PRAGMA journal_mode").scalar() == "wal"
+                assert pragma("PRAGMA synchronous").scalar() == 2  # FULL: commit is on disk
+                assert pragma("PRAGMA foreign_keys").scalar() == 1
+                assert pragma("PRAGMA busy_timeout").scalar() == 30_000
+        assert database.parent.is_dir()
+    finally:
+        engine.dispose()
+
+
+def test_an_in_memory_sqlite_ledger_works() -> None:
+    engine = create_engine_for("sqlite://")
+    migrate(engine)
+    with session_factory(engine).begin() as s:
+        file_id = r.record_file(
+            s, partner="p", name="n", sha256="0" * 64, size=1, work_path="/w", correlation_id="c"
+        )
+        assert r.file_by_id(s, file_id) is not None
+    engine.dispose()
+
+
+@pytest.mark.parametrize("scheme", ["postgresql", "postgres", "postgresql+psycopg"])
+def test_postgresql_urls_use_psycopg_3(scheme: str) -> None:
+    engine = create_engine_for(f"{scheme}://gateway:secret@db.invalid:5433/ledger")
+    assert engine.dialect.name == "postgresql"
+    assert engine.dialect.driver == "psycopg"
+    assert engine.url.render_as_string(hide_password=False) == (
+        "postgresql+psycopg://gateway:secret@db.invalid:5433/ledger"
+    )
+    engine.dispose()
+
+
+def test_foreign_keys_are_enforced(ledger: Ledger) -> None:
+    with pytest.raises(exc.IntegrityError), ledger.engine.begin() as connection:
+        connection.execute(
+            insert(DOCUMENTS).values(
+                document_id="d",
+                file_id=424242,
+                partner="p",
+                kind="850",
+                state="parsed",
+                correlation_id="c",
+                created_at=r._now(),
+                updated_at=r._now(),
+            )
+        )
+
+
+def test_a_database_from_a_newer_version_is_refused(ledger: Ledger) -> None:
+    with ledger.engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+    with pytest.raises(RuntimeError, match="revision 9999, which this version"):
+        migrate(ledger.engine)
+
+
+def test_unreachable_postgresql_fails_the_tests_with_what_to_run() -> None:
+    """Never a silent skip: the PostgreSQL tests error out and say how to start the server."""
+    test = "tests/integration/ledger/test_ledger_counter.py::test_numbers_survive_a_new_engine"
+    env = {**os.environ, "EDIGW_TEST_POSTGRES_URL": "postgresql+psycopg://postgres@127.0.0.1:9/x"}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", f"{test}[postgresql]"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "1 error" in result.stdout
+    assert "skipped" not in result.stdout
+    assert "PostgreSQL is needed by these tests and was not reachable" in result.stdout
+    assert "sudo scripts/services" in result.stdout
