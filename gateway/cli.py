@@ -8,7 +8,10 @@ but is invalid (errors were found), 2 the command line itself is wrong, 3 the in
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import datetime as dt
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -52,7 +55,28 @@ def _parser() -> argparse.ArgumentParser:
     schema.add_argument(
         "--out", type=Path, help="directory to write one file per message (default: print)"
     )
+
+    run = commands.add_parser("run", help="the daemon: watch inbox/, record, publish, acknowledge")
+    run.add_argument(
+        "--once", action="store_true", help="process what is ready, drain the outbox, exit"
+    )
+    commands.add_parser("status", help="counts by state and partner, outbox backlog")
+    show = commands.add_parser("show", help="the timeline of a document (or file id)")
+    show.add_argument("id")
+    replay = commands.add_parser("replay", help="republish documents with their message ids")
+    replay.add_argument("id", nargs="?", help="a document id")
+    replay.add_argument("--partner")
+    replay.add_argument("--since", type=_timestamp, help="ISO date or date-time (UTC)")
+    replay.add_argument("--dry-run", action="store_true", help="list what would be republished")
+    commands.add_parser(
+        "asyncapi", help="print the AsyncAPI document of what the gateway publishes"
+    )
     return parser
+
+
+def _timestamp(text: str) -> dt.datetime:
+    value = dt.datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -64,6 +88,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return validate_command(args.file, as_json=args.json, out=sys.stdout)
         if args.command == "schema":
             return schema_command(args.out, out=sys.stdout)
+        if args.command == "asyncapi":
+            from .bus.asyncapi import asyncapi_document
+
+            sys.stdout.write(json.dumps(asyncapi_document(), indent=2) + "\n")
+            return EXIT_VALID
+        if args.command in ("run", "status", "show", "replay"):
+            return operate(args, out=sys.stdout)
     except UnreadableInput as error:
         print(f"edi-gateway: {args.file}: unreadable: {error}", file=sys.stderr)
         return EXIT_UNREADABLE
@@ -108,6 +139,55 @@ def validate_command(path: Path, *, as_json: bool, out: TextIO) -> int:
     else:
         out.write(report.to_text())
     return EXIT_INVALID if report.has_errors else EXIT_VALID
+
+
+def operate(args: argparse.Namespace, *, out: TextIO) -> int:
+    """The commands that work on the ledger (and the daemon itself)."""
+    from .config import load_settings
+
+    settings = load_settings()
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("pika").setLevel(logging.CRITICAL)  # the relay reports broker trouble
+    if args.command == "run":
+        from .runtime.daemon import run
+
+        run(settings, once=args.once)
+        return EXIT_VALID
+    from .ledger import create_engine_for, migrate, repository, session_factory
+
+    engine = create_engine_for(settings.resolved_database_url)
+    migrate(engine)
+    factory = session_factory(engine)
+    with factory.begin() as s:
+        if args.command == "status":
+            report = repository.status(s, dt.datetime.now(dt.UTC))
+            out.write(json.dumps(dataclasses.asdict(report), indent=2, default=str) + "\n")
+            return EXIT_VALID
+        if args.command == "show":
+            events = repository.timeline(s, args.id)
+            if not events:
+                print(f"edi-gateway: nothing recorded for {args.id}", file=sys.stderr)
+                return EXIT_INVALID
+            for event in events:
+                out.write(f"{event.at.isoformat()}  {event.kind:22} {event.message}\n")
+            return EXIT_VALID
+        rows = repository.documents_for_replay(
+            s, document_id=args.id, partner=args.partner, since=args.since
+        )
+        for row in rows:
+            out.write(f"{row.message_id}  {row.routing_key}\n")
+        if args.dry_run or not rows:
+            out.write(f"{len(rows)} message(s) {'would be ' if args.dry_run else ''}republished\n")
+            return EXIT_VALID
+        repository.reset_for_replay(s, [row.id for row in rows])
+    from .bus.relay import OutboxRelay
+
+    relay = OutboxRelay(factory, amqp_url=settings.amqp_url, window=settings.publish_window)
+    sent = relay.drain_once(timeout=60)
+    out.write(f"{sent} message(s) republished\n")
+    return EXIT_VALID
 
 
 def schema_command(directory: Path | None, *, out: TextIO) -> int:

@@ -1,0 +1,63 @@
+"""What the core asks of a format adapter: bytes in, documents and acknowledgements out.
+
+The pipeline (``gateway.pipeline``) never knows X12 from XML: a :class:`Parser` turns one file's
+bytes into :class:`ParsedDocument` values (each with its stable id, its business keys, its
+canonical message when it could be made, and its findings) and the :class:`Reply` files owed to
+the sender (997/999/TA1 for X12).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from gateway.control_numbers import ControlNumberCounter
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedDocument:
+    document_id: str
+    kind: str
+    """What the document is, for routing: ``850``, ``856``, ``997``, ``ta1``..."""
+    interchange: str
+    """ISA13 (or the file's own id for formats without one)."""
+    group: str
+    transaction: str
+    message: Any | None
+    """The canonical message (a pydantic model with ``document_id``); None when it failed."""
+    errors: tuple[str, ...] = ()
+    """Human-readable error findings about this document; empty when it is accepted."""
+
+    @property
+    def accepted(self) -> bool:
+        return self.message is not None and not self.errors
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A file owed to the sender (an acknowledgement), to be written to its outbox folder."""
+
+    name: str
+    text: str
+
+
+@dataclass(slots=True)
+class ParseResult:
+    documents: list[ParsedDocument] = field(default_factory=list)
+    replies: list[Reply] = field(default_factory=list)
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    """Every finding, as dictionaries (for reports and the ledger)."""
+    unreadable: str | None = None
+    """Why the file could not be read at all; None when it could."""
+
+    @property
+    def has_errors(self) -> bool:
+        return self.unreadable is not None or any(
+            f.get("severity") == "error" for f in self.findings
+        )
+
+
+class Parser(Protocol):
+    def __call__(
+        self, data: bytes, *, file_name: str, counter: ControlNumberCounter
+    ) -> ParseResult: ...

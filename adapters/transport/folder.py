@@ -1,0 +1,216 @@
+"""Watched folders: ``inbox/<partner>/`` -> files claimed into ``work/<partner>/``.
+
+Features: watchdog (inotify) events for speed, plus a full rescan every ``rescan_interval``,
+which is what guarantees no file is stranded (inotify drops events under load) and picks up files
+present at start-up. A file is taken only when complete: unchanged for ``min_age`` seconds and,
+when ``done_marker`` is set, once ``NAME + done_marker`` exists. Dotfiles and the ``ignore``
+patterns (``*.tmp``, ``*.part`` ...) are never taken.
+
+Claiming is an atomic rename into ``work/<partner>/<claim id>__<name>`` followed by an fsync of
+the directory, so a file is either still in the inbox or in the work folder, never both or lost.
+Partner folder names must be plain names (letters, digits, ``. _ -``); others are ignored.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import os
+import re
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+log = logging.getLogger(__name__)
+
+PARTNER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+CLAIM_SEPARATOR = "__"
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A file claimed into the work folder."""
+
+    partner: str
+    name: str
+    """The name the partner gave it."""
+    path: Path
+    """Where it is now: work/<partner>/<claim id>__<name>."""
+    claim_id: str
+
+    @classmethod
+    def from_work_path(cls, path: Path) -> Claimed | None:
+        claim_id, sep, name = path.name.partition(CLAIM_SEPARATOR)
+        if not sep or not name:
+            return None
+        return cls(path.parent.name, name, path, claim_id)
+
+
+def fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class _Events(FileSystemEventHandler):
+    def __init__(self, source: FolderSource) -> None:
+        self.source = source
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.is_directory:
+            return
+        for raw in (event.src_path, getattr(event, "dest_path", "")):
+            if raw:
+                path = Path(os.fsdecode(raw))
+                self.source.notice(path)
+
+
+class FolderSource:
+    """Watches ``inbox/<partner>/`` folders and claims complete files into ``work/``."""
+
+    kind = "folder"
+
+    def __init__(
+        self,
+        inbox: Path,
+        work: Path,
+        *,
+        min_age: float = 1.0,
+        done_marker: str | None = None,
+        ignore: Iterable[str] = ("*.tmp", "*.part"),
+        rescan_interval: float = 5.0,
+    ) -> None:
+        self.inbox = inbox
+        self.work = work
+        self.min_age = min_age
+        self.done_marker = done_marker
+        self.ignore = tuple(ignore)
+        self.rescan_interval = rescan_interval
+        self._candidates: set[Path] = set()
+        self._lock = threading.Lock()
+        self._observer: Observer | None = None  # type: ignore[valid-type]
+        self._last_scan = 0.0
+
+    # -- watching ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.inbox.mkdir(parents=True, exist_ok=True)
+        self.work.mkdir(parents=True, exist_ok=True)
+        observer = Observer()
+        observer.schedule(_Events(self), str(self.inbox), recursive=True)
+        observer.daemon = True
+        observer.start()
+        self._observer = observer
+
+    def stop(self) -> None:
+        if self._observer is not None:
+            self._observer.stop()
+            self._observer.join(timeout=5)
+            self._observer = None
+
+    def notice(self, path: Path) -> None:
+        """A path the watcher saw change; checked for readiness on the next ``ready()``."""
+        if path.parent.parent == self.inbox:
+            with self._lock:
+                self._candidates.add(path)
+
+    def rescan(self) -> None:
+        """Every file of every partner folder becomes a candidate."""
+        self._last_scan = time.monotonic()
+        found: list[Path] = []
+        try:
+            partners = [p for p in self.inbox.iterdir() if p.is_dir()]
+        except FileNotFoundError:
+            return
+        for folder in partners:
+            if not PARTNER_NAME.fullmatch(folder.name):
+                log.warning("ignoring inbox folder %r: not a plain partner name", folder.name)
+                continue
+            try:
+                with os.scandir(folder) as entries:
+                    found.extend(Path(e.path) for e in entries if e.is_file(follow_symlinks=False))
+            except FileNotFoundError:
+                continue
+        with self._lock:
+            self._candidates.update(found)
+
+    # -- taking files --------------------------------------------------------------------------
+
+    def ignored(self, name: str) -> bool:
+        if name.startswith("."):
+            return True
+        if self.done_marker and name.endswith(self.done_marker):
+            return True
+        return any(fnmatch.fnmatch(name, pattern) for pattern in self.ignore)
+
+    def ready(self, now: float | None = None) -> list[Path]:
+        """Candidates complete enough to take, oldest first. Rescans when it is time."""
+        if time.monotonic() - self._last_scan >= self.rescan_interval:
+            self.rescan()
+        wall = time.time() if now is None else now
+        with self._lock:
+            candidates = list(self._candidates)
+        ready: list[tuple[float, Path]] = []
+        gone: list[Path] = []
+        for path in candidates:
+            if self.ignored(path.name) or not PARTNER_NAME.fullmatch(path.parent.name):
+                gone.append(path)
+                continue
+            try:
+                stat = path.lstat()
+            except FileNotFoundError:
+                gone.append(path)
+                continue
+            if not path.is_file() or path.is_symlink():
+                gone.append(path)
+                continue
+            if wall - stat.st_mtime < self.min_age:
+                continue
+            if self.done_marker and not path.with_name(path.name + self.done_marker).exists():
+                continue
+            ready.append((stat.st_mtime, path))
+        with self._lock:
+            self._candidates.difference_update(gone)
+        return [path for _, path in sorted(ready)]
+
+    def claim(self, path: Path) -> Claimed | None:
+        """Move ``path`` into the work folder atomically; None when it vanished meanwhile."""
+        partner = path.parent.name
+        claim_id = uuid.uuid4().hex
+        target_dir = self.work / partner
+        target_dir.mkdir(parents=True, exist_ok=True)
+        target = target_dir / f"{claim_id}{CLAIM_SEPARATOR}{path.name}"
+        try:
+            os.rename(path, target)
+        except FileNotFoundError:
+            with self._lock:
+                self._candidates.discard(path)
+            return None
+        fsync_directory(target_dir)
+        fsync_directory(path.parent)
+        with self._lock:
+            self._candidates.discard(path)
+        if self.done_marker:
+            marker = path.with_name(path.name + self.done_marker)
+            marker.unlink(missing_ok=True)
+        return Claimed(partner, path.name, target, claim_id)
+
+    def leftovers(self) -> list[Claimed]:
+        """Files already in the work folder (a previous run stopped while processing them)."""
+        found: list[Claimed] = []
+        if not self.work.exists():
+            return found
+        for folder in sorted(p for p in self.work.iterdir() if p.is_dir()):
+            for path in sorted(folder.iterdir()):
+                claimed = Claimed.from_work_path(path) if path.is_file() else None
+                if claimed is not None:
+                    found.append(claimed)
+        return found

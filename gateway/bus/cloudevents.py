@@ -1,0 +1,109 @@
+"""CloudEvents 1.0 envelopes (structured JSON mode) around canonical messages.
+
+The AMQP body is the whole event as JSON (content type ``application/cloudevents+json``): the
+CloudEvents attributes, and the canonical message as ``data``. A few of the same facts also go in
+AMQP headers (:data:`HEADER_KEYS`) so a consumer or a headers exchange can route without parsing
+the body; they are conveniences, the body is authoritative.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..schemas import schema_id
+
+SPEC_VERSION = "1.0"
+CONTENT_TYPE = "application/cloudevents+json"
+DATA_CONTENT_TYPE = "application/json"
+DEFAULT_SOURCE = "edi-gateway"
+EVENT_TYPE = "edi.in.{kind}"
+
+HEADER_KEYS = ("event_type", "partner", "kind", "message_type", "document_id", "correlation_id")
+"""The AMQP headers :func:`cloud_event` returns (all strings)."""
+
+_SUBJECT_FIELDS = ("po_number", "shipment_id", "group_control_number", "interchange_control_number")
+"""Business id of a document, by field name, first found wins: PurchaseOrder and
+PurchaseOrderAck -> po_number, ShipNotice -> shipment_id, FunctionalAck -> the acknowledged group's
+control number, InterchangeAck -> the acknowledged ISA13."""
+
+
+def event_type(kind: str) -> str:
+    """``edi.in.<kind>``, e.g. ``edi.in.850`` (kind = ST01, or ``ta1``)."""
+    return EVENT_TYPE.format(kind=kind.lower())
+
+
+def subject_of(message: BaseModel) -> str | None:
+    """The document's business id (PO number, shipment id, acknowledged control number)."""
+    for name in _SUBJECT_FIELDS:
+        value = getattr(message, name, None)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def _text_attribute(message: BaseModel, name: str) -> str:
+    value = getattr(message, name, None)
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"{type(message).__name__} has no {name}: not a canonical message")
+    return value
+
+
+def format_time(moment: dt.datetime) -> str:
+    """RFC 3339 in UTC with a ``Z``, as CloudEvents ``time`` wants it."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"CloudEvents times must be timezone-aware, got {moment!r}")
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def cloud_event(
+    message: BaseModel,
+    *,
+    source: str | None = None,
+    correlation_id: str,
+    partner: str,
+    kind: str,
+    time: dt.datetime | None = None,
+) -> tuple[bytes, dict[str, str]]:
+    """The CloudEvent of ``message``: (body as UTF-8 JSON bytes, AMQP headers).
+
+    ``message`` is a canonical message (:mod:`gateway.messages`): a pydantic model with
+    ``document_id`` and ``message_type``.
+
+    Attributes: ``specversion`` 1.0; ``id`` = the stable document id (a redelivery or a replay
+    carries the same id, so consumers can deduplicate on source + id); ``source`` = ``source``,
+    by default ``edi-gateway/<partner>``; ``type`` = ``edi.in.<kind>``; ``subject`` =
+    the business id when the message has one; ``time`` = ``time`` or now, in UTC;
+    ``datacontenttype`` application/json; ``dataschema`` = the ``$id`` of the message's canonical
+    JSON Schema; extension ``correlationid``; ``data`` = ``message.model_dump(mode="json")``.
+    """
+    name = _text_attribute(message, "message_type")
+    document_id = _text_attribute(message, "document_id")
+    etype = event_type(kind)
+    event: dict[str, Any] = {
+        "specversion": SPEC_VERSION,
+        "id": document_id,
+        "source": source if source is not None else f"{DEFAULT_SOURCE}/{partner}",
+        "type": etype,
+    }
+    subject = subject_of(message)
+    if subject is not None:
+        event["subject"] = subject
+    event["time"] = format_time(time or dt.datetime.now(dt.UTC))
+    event["datacontenttype"] = DATA_CONTENT_TYPE
+    event["dataschema"] = schema_id(name)
+    event["correlationid"] = correlation_id
+    event["data"] = message.model_dump(mode="json")
+    body = json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    headers = {
+        "event_type": etype,
+        "partner": partner,
+        "kind": kind.lower(),
+        "message_type": name,
+        "document_id": document_id,
+        "correlation_id": correlation_id,
+    }
+    return body, headers

@@ -1,0 +1,99 @@
+"""The gateway's settings: ``gateway.toml``, overridden by ``EDIGW_*`` environment variables.
+
+Every setting has a default that works on a fresh machine (SQLite ledger under ``var/``, local
+``inbox/`` and ``outbox/``, RabbitMQ on localhost). Relative paths are taken from ``home``
+(the directory holding ``gateway.toml``, or the working directory).
+
+Examples: ``EDIGW_DATABASE_URL=postgresql://gateway@db/ledger``, ``EDIGW_MIN_AGE=2``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CONFIG_ENV = "EDIGW_CONFIG"
+"""Environment variable naming the ``gateway.toml`` to read (default: ``./gateway.toml``)."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EDIGW_", extra="forbid")
+
+    home: Path = Field(default=Path("."), description="base of every relative path below")
+    inbox: Path = Field(default=Path("inbox"), description="partners drop files here, by partner")
+    outbox: Path = Field(default=Path("outbox"), description="files for partners, by partner")
+    work: Path = Field(default=Path("var/work"), description="claimed files being processed")
+    archive: Path = Field(default=Path("archive"), description="processed originals")
+    quarantine: Path = Field(default=Path("quarantine"), description="bad files and their reports")
+    database_url: str = Field(
+        default="sqlite:///var/ledger.sqlite3",
+        description="SQLAlchemy URL of the ledger: SQLite (default) or postgresql://...",
+    )
+    amqp_url: str = Field(
+        default="amqp://guest:guest@127.0.0.1:5672/%2F", description="RabbitMQ connection URL"
+    )
+    min_age: float = Field(
+        default=1.0, ge=0, description="seconds a file must stay unchanged before it is taken"
+    )
+    done_marker: str | None = Field(
+        default=None,
+        description="when set (e.g. '.done'), a file is taken only once NAME+marker exists",
+    )
+    ignore: list[str] = Field(
+        default_factory=lambda: ["*.tmp", "*.part", "*.partial", "*.filepart", "~*"],
+        description="name patterns never taken (dotfiles are always ignored)",
+    )
+    rescan_interval: float = Field(
+        default=5.0, gt=0, description="seconds between full inbox scans (inotify drops events)"
+    )
+    duplicate_window_days: float = Field(
+        default=30.0, ge=0, description="same content or control numbers within this are duplicates"
+    )
+    publish_window: int = Field(default=256, ge=1, description="unconfirmed publishes in flight")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file())
+        return init_settings, env_settings, toml
+
+    def path(self, which: Path) -> Path:
+        """``which`` resolved against ``home``."""
+        return which if which.is_absolute() else (self.home / which)
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL with a relative SQLite path taken from ``home``."""
+        prefix = "sqlite:///"
+        url = self.database_url
+        if url.startswith(prefix) and not url.startswith(prefix + "/"):
+            return prefix + str(self.path(Path(url[len(prefix) :])).resolve())
+        return url
+
+
+def config_file() -> Path:
+    return Path(os.environ.get(CONFIG_ENV, "gateway.toml"))
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from ``gateway.toml`` (if present), the environment, then ``overrides``."""
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    if "home" not in overrides and not os.environ.get("EDIGW_HOME"):
+        file = config_file()
+        if file.exists():
+            settings = settings.model_copy(update={"home": file.resolve().parent})
+    return settings

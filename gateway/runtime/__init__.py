@@ -1,0 +1,1 @@
+"""Running the gateway: the daemon loop, crash points for the crash tests, signals."""

@@ -1,0 +1,112 @@
+"""Helpers for the end-to-end tests: a gateway home in a temp folder, files to drop, a queue."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pika
+
+ROOT = Path(__file__).resolve().parents[2]
+AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
+
+
+def small_850(control: int, *, sender: str = "ACME", partner_po: str | None = None) -> bytes:
+    """A valid one-line 850 in its own interchange, unique by ``control``."""
+    po = partner_po or f"PO{control:08d}"
+    segments = [
+        f"ISA*00*          *00*          *ZZ*{sender:<15}*ZZ*GATEWAY        *261123*1200*U*00401*"
+        f"{control:09d}*0*P*>",
+        f"GS*PO*{sender}*GATEWAY*20261123*1200*{control}*X*004010",
+        "ST*850*0001",
+        f"BEG*00*SA*{po}**20261123",
+        "PO1*1*12*EA*1.25**UP*012345678905",
+        "CTT*1",
+        "SE*5*0001",
+        f"GE*1*{control}",
+        f"IEA*1*{control:09d}",
+    ]
+    return ("~\n".join(segments) + "~\n").encode()
+
+
+def broken_850(control: int) -> bytes:
+    """An 850 whose SE01 is wrong: rejected, quarantined, answered with a negative 997."""
+    return small_850(control).replace(b"SE*5*", b"SE*9*")
+
+
+def write_settings(home: Path, database_url: str, **extra: object) -> Path:
+    lines = [
+        f'database_url = "{database_url}"',
+        f'amqp_url = "{AMQP_URL}"',
+        "min_age = 0.0",
+        "rescan_interval = 0.2",
+    ]
+    lines += [f"{key} = {value!r}".replace("'", '"') for key, value in extra.items()]
+    config = home / "gateway.toml"
+    config.write_text("\n".join(lines) + "\n")
+    return config
+
+
+def drop(inbox: Path, partner: str, name: str, data: bytes) -> Path:
+    """Drop a file the way a well-behaved partner does: write under a temp name, then rename."""
+    folder = inbox / partner
+    folder.mkdir(parents=True, exist_ok=True)
+    temp = folder / f".{name}.part"
+    temp.write_bytes(data)
+    final = folder / name
+    os.rename(temp, final)
+    return final
+
+
+def gateway_process(
+    config: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    environment = {
+        **os.environ,
+        "EDIGW_CONFIG": str(config),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        **(env or {}),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "gateway", *args],
+        cwd=config.parent,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+@contextmanager
+def bound_queue(
+    routing_key: str,
+) -> Iterator[tuple[pika.adapters.blocking_connection.BlockingChannel, str]]:
+    """A private queue bound to the inbound exchange with ``routing_key``; deleted afterwards."""
+    from gateway.bus.topology import INBOUND_EXCHANGE, declare
+
+    connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
+    channel = connection.channel()
+    declare(channel)
+    queue = f"test.{uuid.uuid4().hex[:12]}"
+    channel.queue_declare(queue, durable=False, auto_delete=False, exclusive=False)
+    channel.queue_bind(queue, INBOUND_EXCHANGE, routing_key)
+    try:
+        yield channel, queue
+    finally:
+        channel.queue_delete(queue)
+        connection.close()
+
+
+def take_all(
+    channel: pika.adapters.blocking_connection.BlockingChannel, queue: str
+) -> list[tuple[pika.spec.BasicProperties, bytes]]:
+    messages = []
+    while True:
+        method, properties, body = channel.basic_get(queue, auto_ack=True)
+        if method is None:
+            return messages
+        messages.append((properties, body))

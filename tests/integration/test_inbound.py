@@ -1,0 +1,113 @@
+"""End to end on the real RabbitMQ and both ledgers: a file dropped in the inbox arrives as a
+confirmed message on a bound queue, its 997 is written, the original archived; bad files are
+quarantined with a report and a negative ack; duplicates are recorded, not republished."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gateway.config import Settings
+from gateway.ledger import repository
+from gateway.runtime.daemon import Gateway
+from tests.integration.support import AMQP_URL, bound_queue, broken_850, drop, small_850, take_all
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    else:
+        from tests.integration.ledger.databases import postgres_database
+
+        with postgres_database() as url:
+            yield url
+
+
+@pytest.fixture
+def partner() -> str:
+    return f"p{uuid.uuid4().hex[:10]}"
+
+
+def gateway(home: Path, database_url: str) -> Gateway:
+    settings = Settings(
+        home=home, database_url=database_url, amqp_url=AMQP_URL, min_age=0, rescan_interval=0.1
+    )
+    return Gateway.from_settings(settings)
+
+
+def run_once(gw: Gateway) -> None:
+    gw.run(threading.Event(), once=True, drain=30)
+
+
+def test_a_dropped_850_is_published_acknowledged_and_archived(
+    tmp_path: Path, database_url: str, partner: str
+) -> None:
+    gw = gateway(tmp_path, database_url)
+    drop(tmp_path / "inbox", partner, "order.edi", small_850(7001))
+    with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
+        run_once(gw)
+        [(properties, body)] = take_all(channel, queue)
+    event = json.loads(body)
+    assert event["specversion"] == "1.0"
+    assert event["data"]["po_number"] == "PO00007001"
+    assert properties.message_id == event["id"] == event["data"]["document_id"]
+    assert properties.delivery_mode == 2 and properties.correlation_id
+    [ack] = (tmp_path / "outbox" / partner).glob("997-*.x12")
+    assert "AK1*PO*7001~" in ack.read_text() and "AK9*A*1*1*1~" in ack.read_text()
+    [archived] = (tmp_path / "archive" / partner).rglob("*order.edi")
+    assert archived.read_bytes() == small_850(7001)
+    assert not list((tmp_path / "inbox" / partner).iterdir())
+    with gw.pipeline.factory.begin() as s:
+        kinds = [event.kind for event in repository.timeline(s, properties.message_id)]
+    # the document's timeline, from the file's arrival to the broker's confirm
+    assert kinds == [
+        "received", "parsed", "enqueued", "ack_recorded", "processed", "ack_written",
+        "archived", "published",
+    ]  # fmt: skip
+
+
+def test_a_bad_file_is_quarantined_with_a_report_and_a_negative_997(
+    tmp_path: Path, database_url: str, partner: str
+) -> None:
+    gw = gateway(tmp_path, database_url)
+    drop(tmp_path / "inbox", partner, "bad.edi", broken_850(7002))
+    drop(tmp_path / "inbox", partner, "orders.csv", b"po,sku\n1,ABC\n")
+    with bound_queue(f"edi.in.*.{partner}") as (channel, queue):
+        run_once(gw)
+        assert take_all(channel, queue) == []
+    quarantine = tmp_path / "quarantine" / partner
+    [bad] = quarantine.glob("*bad.edi")
+    report = json.loads((quarantine / f"{bad.name}.error.json").read_text())
+    assert "SE01" in json.dumps(report["findings"])
+    [csv] = quarantine.glob("*orders.csv")
+    assert (
+        "not an X12 file" in json.loads((quarantine / f"{csv.name}.error.json").read_text())["why"]
+    )
+    [ack] = (tmp_path / "outbox" / partner).glob("997-*.x12")
+    assert "AK5*R*4~" in ack.read_text()
+
+
+def test_the_same_content_again_is_a_duplicate_not_republished(
+    tmp_path: Path, database_url: str, partner: str
+) -> None:
+    gw = gateway(tmp_path, database_url)
+    with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
+        drop(tmp_path / "inbox", partner, "first.edi", small_850(7003))
+        run_once(gw)
+        drop(tmp_path / "inbox", partner, "again.edi", small_850(7003))
+        drop(tmp_path / "inbox", partner, "same-numbers.edi", small_850(7003, partner_po="OTHER"))
+        run_once(gw)
+        assert len(take_all(channel, queue)) == 1
+    with gw.pipeline.factory.begin() as s:
+        report = repository.status(s, dt.datetime.now(dt.UTC))
+    # again.edi: same content -> a duplicate file, not parsed; same-numbers.edi: other content,
+    # same ISA13/GS06/ST02 -> its document is a duplicate, not published.
+    assert report.files[partner] == {"archived": 2, "duplicate": 1}
+    assert report.documents[partner] == {"published": 1, "duplicate": 1}
