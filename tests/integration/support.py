@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -39,16 +40,19 @@ def broken_850(control: int) -> bytes:
     return small_850(control).replace(b"SE*5*", b"SE*9*")
 
 
-def write_settings(home: Path, database_url: str, **extra: object) -> Path:
-    lines = [
-        f'database_url = "{database_url}"',
-        f'amqp_url = "{AMQP_URL}"',
-        "min_age = 0.0",
-        "rescan_interval = 0.2",
-    ]
-    lines += [f"{key} = {value!r}".replace("'", '"') for key, value in extra.items()]
+def write_settings(
+    home: Path, database_url: str, *, amqp_url: str = AMQP_URL, **extra: object
+) -> Path:
+    """A gateway.toml in ``home``: fast polling for tests, ``extra`` keys override."""
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "amqp_url": amqp_url,
+        "min_age": 0.0,
+        "rescan_interval": 0.2,
+        **extra,
+    }
     config = home / "gateway.toml"
-    config.write_text("\n".join(lines) + "\n")
+    config.write_text("".join(f"{key} = {json.dumps(value)}\n" for key, value in values.items()))
     return config
 
 

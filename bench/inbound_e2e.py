@@ -1,0 +1,230 @@
+"""Inbound end to end: files/s, and latency from a file's close to its confirmed publish.
+
+For each ledger (SQLite, PostgreSQL) the daemon runs as a subprocess on a temporary home:
+  steady  small 850s dropped at 100 files/s for --seconds; p50/p99 latency
+  max     --burst files dropped at once; files/s from the first close to the last confirm
+Beside them, in the same run, a raw pika publisher-confirm loop with the same window and a
+message of the same size: the ceiling any gateway on this broker could reach.
+
+Latency = the outbox row's published_at (set when the broker's confirm is recorded) minus the
+moment the file was renamed into the inbox (closed). Files are written under a temp name and
+renamed, as a well-behaved partner does, so min_age = 0.
+
+Run:  .venv/bin/python bench/inbound_e2e.py [--seconds 10] [--burst 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pika
+import sqlalchemy as sa
+from pika.adapters.select_connection import SelectConnection
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.integration.support import small_850  # noqa: E402
+
+AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+WINDOW = 256
+
+
+@contextmanager
+def database(kind: str, home: Path) -> Iterator[str]:
+    if kind == "sqlite":
+        yield f"sqlite:///{home / 'ledger.sqlite3'}"
+        return
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def published_times(url: str) -> dict[str, float]:
+    """File name -> epoch seconds of its document's confirmed publish."""
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    query = sa.text(
+        "select f.name, o.published_at from outbox o "
+        "join documents d on d.id = o.document_pk join files f on f.id = d.file_id "
+        "where o.state = 'published'"
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    engine.dispose()
+    return {name: _epoch(at) for name, at in rows}
+
+
+def _epoch(value: dt.datetime | str) -> float:
+    """The ledger stores UTC; raw SQLite queries return it as text."""
+    moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).timestamp()
+
+
+def pending(url: str) -> int:
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.connect() as connection:
+            return int(
+                connection.execute(
+                    sa.text("select count(*) from outbox where state != 'published'")
+                ).scalar_one()
+            )
+    except sa.exc.SQLAlchemyError:
+        return -1
+    finally:
+        engine.dispose()
+
+
+def run_case(kind: str, mode: str, count: int, rate: float | None) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp, database(kind, Path(tmp)) as url:
+        home = Path(tmp)
+        (home / "gateway.toml").write_text(
+            f'database_url = "{url}"\namqp_url = "{AMQP_URL}"\nmin_age = 0.0\n'
+            f"rescan_interval = 1.0\npublish_window = {WINDOW}\n"
+        )
+        env = {**os.environ, "EDIGW_CONFIG": str(home / "gateway.toml"), "PYTHONPATH": str(ROOT)}
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "gateway", "run"],
+            cwd=home,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            time.sleep(3)  # migrated, watching, relay connected
+            folder = home / "inbox" / "bench"
+            folder.mkdir(parents=True)
+            closed: dict[str, float] = {}
+            started = time.monotonic()
+            for n in range(1, count + 1):
+                name = f"po{n:06d}.edi"
+                temp = folder / f".{name}.part"
+                temp.write_bytes(small_850(n, sender="BENCH"))
+                os.rename(temp, folder / name)
+                closed[name] = time.time()
+                if rate:
+                    delay = started + n / rate - time.monotonic()
+                    if delay > 0:
+                        time.sleep(delay)
+            deadline = time.monotonic() + 900
+            while time.monotonic() < deadline:
+                if pending(url) == 0 and len(published_times(url)) >= count:
+                    break
+                time.sleep(0.5)
+            published = published_times(url)
+        finally:
+            daemon.send_signal(signal.SIGTERM)
+            daemon.wait(timeout=60)
+    latencies = sorted((published[n] - closed[n]) * 1000 for n in closed if n in published)
+    span = max(published.values()) - min(closed.values())
+    return {
+        "files": len(latencies),
+        "files_per_s": len(latencies) / span,
+        "p50_ms": statistics.median(latencies),
+        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+    }
+
+
+def raw_confirm_ceiling(count: int, body_size: int) -> float:
+    """Messages/s of a bare pika confirm loop (window WINDOW, persistent, mandatory)."""
+    exchange = f"bench.raw.{uuid.uuid4().hex[:8]}"
+    body = b"x" * body_size
+    state: dict[str, float] = {"sent": 0, "confirmed": 0, "acked_to": 0}
+    channel_box: list[pika.channel.Channel] = []
+
+    def pump() -> None:
+        channel = channel_box[0]
+        while state["sent"] - state["confirmed"] < WINDOW and state["sent"] < count:
+            properties = pika.BasicProperties(delivery_mode=2, message_id=str(state["sent"]))
+            channel.basic_publish(exchange, "edi.in.850.bench", body, properties, mandatory=True)
+            state["sent"] += 1
+
+    def on_confirm(frame: pika.frame.Method) -> None:
+        method = frame.method
+        done = method.delivery_tag - state["acked_to"] if method.multiple else 1
+        state["acked_to"] = max(state["acked_to"], method.delivery_tag)
+        state["confirmed"] += done
+        if state["confirmed"] >= count:
+            state["t1"] = time.perf_counter()
+            connection.close()
+        else:
+            pump()
+
+    def on_channel(channel: pika.channel.Channel) -> None:
+        channel_box.append(channel)
+
+        def bound(_frame: object) -> None:
+            state["t0"] = time.perf_counter()
+            pump()
+
+        def declared_queue(_frame: object) -> None:
+            channel.queue_bind(exchange, exchange, "#", callback=bound)
+
+        def declared_exchange(_frame: object) -> None:
+            channel.queue_declare(exchange, durable=True, callback=declared_queue)
+
+        channel.confirm_delivery(
+            on_confirm,
+            callback=lambda _f: channel.exchange_declare(
+                exchange, "topic", durable=True, callback=declared_exchange
+            ),
+        )
+
+    connection = SelectConnection(
+        pika.URLParameters(AMQP_URL),
+        on_open_callback=lambda c: c.channel(on_open_callback=on_channel),
+        on_close_callback=lambda c, _reason: c.ioloop.stop(),
+    )
+    connection.ioloop.start()
+    cleanup = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
+    channel = cleanup.channel()
+    channel.queue_delete(exchange)
+    channel.exchange_delete(exchange)
+    cleanup.close()
+    return count / (state["t1"] - state["t0"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--burst", type=int, default=2000)
+    parser.add_argument("--ledgers", default="sqlite,postgresql")
+    args = parser.parse_args()
+    ceiling = raw_confirm_ceiling(20_000, 1300)
+    print(f"raw pika publisher confirms (window {WINDOW}, 1.3 kB): {ceiling:,.0f} messages/s")
+    print(f"{'ledger':10} {'mode':7} {'files':>6} {'files/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
+    for kind in args.ledgers.split(","):
+        for mode, count, rate in (
+            ("steady", int(args.seconds * 100), 100.0),
+            ("max", args.burst, None),
+        ):
+            r = run_case(kind, mode, count, rate)
+            print(
+                f"{kind:10} {mode:7} {int(r['files']):>6} {r['files_per_s']:>8.1f} "
+                f"{r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f}",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
