@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import signal
 import threading
+import time
 from dataclasses import dataclass
 
 from adapters.formats.x12.inbound import parse_x12
@@ -24,6 +25,8 @@ from ..pipeline import Folders, Pipeline
 log = logging.getLogger(__name__)
 
 IDLE_SLEEP = 0.05
+RETRY_INTERVAL = 30.0
+"""Seconds between retries of files left in the work folder by a failure (database down...)."""
 
 
 @dataclass
@@ -79,6 +82,13 @@ class Gateway:
             count += 1
         return count
 
+    def retry_leftovers(self) -> None:
+        """Process again what a failure left in the work folder; never stops the daemon."""
+        try:
+            self.pipeline.recover(self.source.leftovers())
+        except Exception:
+            log.exception("retrying files left in the work folder failed; trying again later")
+
     def run(self, stop: threading.Event, *, once: bool = False, drain: float = 30.0) -> None:
         """Run until ``stop`` is set; with ``once``, until nothing is ready, then drain the
         outbox for at most ``drain`` seconds."""
@@ -87,10 +97,14 @@ class Gateway:
             self.relay.start()
         try:
             self.pipeline.recover(self.source.leftovers())
+            retried = time.monotonic()
             while not stop.is_set():
                 took = self.process_ready()
                 if once and not took:
                     break
+                if time.monotonic() - retried >= RETRY_INTERVAL:
+                    retried = time.monotonic()
+                    self.retry_leftovers()
                 if not took:
                     stop.wait(IDLE_SLEEP)
         finally:

@@ -111,3 +111,29 @@ def test_the_same_content_again_is_a_duplicate_not_republished(
     # same ISA13/GS06/ST02 -> its document is a duplicate, not published.
     assert report.files[partner] == {"archived": 2, "duplicate": 1}
     assert report.documents[partner] == {"published": 1, "duplicate": 1}
+
+
+def test_a_file_left_in_the_work_folder_by_a_failure_is_retried(
+    tmp_path: Path, partner: str
+) -> None:
+    gw = gateway(tmp_path, f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+    drop(tmp_path / "inbox", partner, "order.edi", small_850(7004))
+    parse = gw.pipeline.parser
+
+    def failing(*args: object, **kwargs: object) -> object:
+        raise OSError("database briefly unreachable")
+
+    gw.pipeline.parser = failing  # type: ignore[assignment]
+    gw.source.start()
+    try:
+        assert gw.process_ready() == 1  # claimed, failed, left in work/ (logged, not raised)
+        assert len(gw.source.leftovers()) == 1
+        gw.pipeline.parser = parse
+        with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
+            gw.retry_leftovers()
+            assert gw.relay.drain_once(30) == 1
+            assert len(take_all(channel, queue)) == 1
+    finally:
+        gw.source.stop()
+    assert gw.source.leftovers() == []
+    assert list((tmp_path / "archive" / partner).rglob("*order.edi"))
