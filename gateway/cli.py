@@ -80,7 +80,10 @@ def _timestamp(text: str) -> dt.datetime:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "replay" and not (args.id or args.partner or args.since):
+        parser.error("replay needs a document id, --partner or --since")
     try:
         if args.command == "translate":
             return translate_command(args.file, pretty=args.pretty, out=sys.stdout)

@@ -77,6 +77,13 @@ def test_a_wrong_command_line_exits_2() -> None:
     assert run("validate").returncode == 2
 
 
+def test_replay_without_a_selector_is_a_usage_error_not_a_crash() -> None:
+    result = run("replay")
+    assert result.returncode == 2
+    assert "replay needs a document id, --partner or --since" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("*.edi")))
 def test_every_fixture_translates(name: str) -> None:
     result = run("translate", FIXTURES / name)
