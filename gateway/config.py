@@ -58,6 +58,9 @@ class Settings(BaseSettings):
         default=30.0, ge=0, description="same content or control numbers within this are duplicates"
     )
     publish_window: int = Field(default=256, ge=1, description="unconfirmed publishes in flight")
+    batch_size: int = Field(
+        default=200, ge=1, description="files recorded and parsed together in one transaction"
+    )
 
     @classmethod
     def settings_customise_sources(

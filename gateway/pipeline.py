@@ -1,20 +1,23 @@
-"""Inbound: claimed file -> ledger -> parse -> outbox rows and replies -> archive or quarantine.
+"""Inbound: claimed files -> ledger -> parse -> outbox rows and replies -> archive or quarantine.
 
-The order of steps is what makes a crash at any instant harmless:
+Files are processed in batches (whatever was ready together, see ``Gateway.process_ready``), so
+that a burst costs three commits per batch rather than several per file. The order of steps is
+what makes a crash at any instant harmless:
 
-1. The file is claimed (atomic rename into ``work/``) by the source; nothing is recorded yet.
-   A crash here leaves the file in ``work/``, and :meth:`Pipeline.recover` processes it.
-2. The file is recorded in the ledger (state ``received``) and committed.
-3. It is parsed; in ONE transaction the documents, the outbox rows (the messages to publish), the
-   replies owed to the partner (997/999/TA1 text) and the file's destination are committed
-   (state ``processed``). A crash before this commit repeats the parse; after it, nothing is
-   parsed or enqueued again.
+1. The files are claimed (atomic rename into ``work/``) by the source; nothing is recorded yet.
+   A crash here leaves them in ``work/``, and :meth:`Pipeline.recover` processes them.
+2. They are recorded in the ledger (state ``received``) and committed.
+3. They are parsed; in ONE transaction the documents, the outbox rows (the messages to publish),
+   the replies owed to the partners (997/999/TA1 text, with control numbers drawn in the same
+   transaction) and each file's destination are committed (state ``processed``). A crash before
+   this commit repeats the parse; after it, nothing is parsed or enqueued again.
 4. Replies are written to ``outbox/<partner>/`` (temp file, fsync, rename: same name and content
-   if repeated) and marked written.
-5. The original moves to its destination (archive or quarantine) and the state says so.
+   if repeated), and the originals move to their destination (archive or quarantine).
+5. One transaction marks the replies written and the files archived, quarantined or duplicate.
    Recovery finishes whichever of 4 and 5 a crash interrupted.
 
-Publishing is not done here: the relay (``gateway.bus.relay``) drains the outbox rows.
+Publishing is not done here: the relay (``gateway.bus.relay``) drains the outbox rows; the
+pipeline tells it (``on_commit``) when step 3 has committed new ones.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import json
 import logging
 import os
 import shutil
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +42,7 @@ from .bus.cloudevents import cloud_event
 from .bus.topology import INBOUND_EXCHANGE, routing_key
 from .control_numbers import ControlNumberCounter
 from .ledger import repository as ledger
+from .ledger.counters import counter_in
 from .ledger.repository import DocumentState, FileState
 from .runtime.crashpoints import crash_point
 
@@ -51,104 +56,150 @@ class Folders:
     quarantine: Path
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that a reader sees all of it or nothing."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.tmp")
-    with open(temp, "wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(temp, path)
-    fsync_directory(path.parent)
+def write_atomically(files: Iterable[tuple[Path, bytes]]) -> None:
+    """Write each ``(path, data)`` so that a reader sees all of a file or nothing: temp file,
+    fsync, rename; then one fsync per folder."""
+    folders: set[Path] = set()
+    for path, data in files:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(f".{path.name}.tmp")
+        with open(temp, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, path)
+        folders.add(path.parent)
+    for folder in folders:
+        fsync_directory(folder)
+
+
+@dataclass(frozen=True, slots=True)
+class _Arrival:
+    """A claimed file, read and recorded."""
+
+    claimed: Claimed
+    data: bytes
+    digest: str
+    file_id: int
 
 
 class Pipeline:
-    """Processes claimed files one at a time."""
+    """Processes claimed files, a batch at a time."""
 
     def __init__(
         self,
         factory: sessionmaker[Session],
         parser: Parser,
-        counter: ControlNumberCounter,
         folders: Folders,
         *,
         duplicate_window: dt.timedelta = dt.timedelta(days=30),
         source_name: str = "edi-gateway",
+        on_commit: Callable[[], None] | None = None,
     ) -> None:
         self.factory = factory
         self.parser = parser
-        self.counter = counter
         self.folders = folders
         self.duplicate_window = duplicate_window
         self.source_name = source_name
+        self.on_commit = on_commit
+        """Called when new outbox rows are committed (the daemon wakes the relay with it)."""
 
-    # -- one file ------------------------------------------------------------------------------
+    # -- a batch of files ----------------------------------------------------------------------
 
-    def process(self, claimed: Claimed) -> None:
+    def process(self, batch: Sequence[Claimed]) -> None:
+        """Record, parse and commit ``batch``, then write its replies and move its originals."""
+        if not batch:
+            return
         crash_point("after_claim")
-        data = claimed.path.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
-        with self.factory.begin() as s:
-            row = ledger.file_by_work_path(s, str(claimed.path))
-            if row is None:
-                file_id = ledger.record_file(
-                    s,
-                    partner=claimed.partner,
-                    name=claimed.name,
-                    sha256=digest,
-                    size=len(data),
-                    work_path=str(claimed.path),
-                    correlation_id=claimed.claim_id,
-                )
-            else:
-                file_id = row.id
+        arrivals = self._record(batch)
         crash_point("after_record")
-        self._parse_and_commit(file_id, claimed, data, digest)
-        crash_point("after_commit")
+        if arrivals:
+            self._parse_and_commit(arrivals)
+            crash_point("after_commit")
+            if self.on_commit is not None:
+                self.on_commit()
         self.finish()
 
-    def _parse_and_commit(self, file_id: int, claimed: Claimed, data: bytes, digest: str) -> None:
+    def _record(self, batch: Sequence[Claimed]) -> list[_Arrival]:
+        """Read each file and record it (state ``received``) in one transaction. A file recorded
+        before (claimed before a crash) keeps its record; one already processed is left to
+        :meth:`finish`."""
+        read = []
+        for claimed in batch:
+            data = claimed.path.read_bytes()
+            read.append((claimed, data, hashlib.sha256(data).hexdigest()))
+        arrivals = []
+        with self.factory.begin() as s:
+            for claimed, data, digest in read:
+                row = ledger.file_by_work_path(s, str(claimed.path))
+                if row is None:
+                    file_id = ledger.record_file(
+                        s,
+                        partner=claimed.partner,
+                        name=claimed.name,
+                        sha256=digest,
+                        size=len(data),
+                        work_path=str(claimed.path),
+                        correlation_id=claimed.claim_id,
+                    )
+                elif row.state is FileState.RECEIVED:
+                    file_id = row.id
+                else:
+                    continue
+                arrivals.append(_Arrival(claimed, data, digest, file_id))
+        return arrivals
+
+    def _parse_and_commit(self, arrivals: Sequence[_Arrival]) -> None:
         now = dt.datetime.now(dt.UTC)
         since = now - self.duplicate_window
-        with self.factory.begin() as s:
-            twin = ledger.duplicate_file(
-                s, partner=claimed.partner, sha256=digest, since=since, exclude_id=file_id
-            )
-            if twin is not None:
-                destination = self._archive_path(claimed, digest, now)
-                ledger.set_file_state(
-                    s,
-                    file_id,
-                    FileState.PROCESSED,
-                    detail={"duplicate_of": twin.id, "reason": "same content received before"},
-                    final_path=str(destination),
-                )
-                return
-        result = self.parser(data, file_name=claimed.name, counter=self.counter)
-        with self.factory.begin() as s:
-            published = self._record_documents(s, file_id, claimed, result, since)
-            for reply in result.replies:
-                ledger.record_ack(
-                    s, file_id=file_id, partner=claimed.partner, name=reply.name, text=reply.text
-                )
-            bad = result.has_errors
-            destination = (
-                self._quarantine_path(claimed) if bad else self._archive_path(claimed, digest, now)
-            )
-            summary: dict[str, Any] = {
-                "documents": len(result.documents),
-                "published": published,
-                "replies": [r.name for r in result.replies],
-                "errors": sum(1 for f in result.findings if f.get("severity") == "error"),
-            }
-            if result.unreadable:
-                summary["unreadable"] = result.unreadable
-            if bad:  # kept in the ledger so that a crash cannot lose the report
-                summary["report"] = self._error_report(claimed, digest, result)
+        with self.factory.begin() as s, counter_in(s) as counter:
+            for arrival in arrivals:
+                self._parse_one(s, arrival, counter, now, since)
+
+    def _parse_one(
+        self,
+        s: Session,
+        arrival: _Arrival,
+        counter: ControlNumberCounter,
+        now: dt.datetime,
+        since: dt.datetime,
+    ) -> None:
+        claimed, file_id, digest = arrival.claimed, arrival.file_id, arrival.digest
+        twin = ledger.duplicate_file(
+            s, partner=claimed.partner, sha256=digest, since=since, before_id=file_id
+        )
+        if twin is not None:
             ledger.set_file_state(
-                s, file_id, FileState.PROCESSED, detail=summary, final_path=str(destination)
+                s,
+                file_id,
+                FileState.PROCESSED,
+                detail={"duplicate_of": twin.id, "reason": "same content received before"},
+                final_path=str(self._archive_path(claimed, digest, now)),
             )
+            return
+        result = self.parser(arrival.data, file_name=claimed.name, counter=counter)
+        published = self._record_documents(s, file_id, claimed, result, since)
+        for reply in result.replies:
+            ledger.record_ack(
+                s, file_id=file_id, partner=claimed.partner, name=reply.name, text=reply.text
+            )
+        bad = result.has_errors
+        destination = (
+            self._quarantine_path(claimed) if bad else self._archive_path(claimed, digest, now)
+        )
+        summary: dict[str, Any] = {
+            "documents": len(result.documents),
+            "published": published,
+            "replies": [r.name for r in result.replies],
+            "errors": sum(1 for f in result.findings if f.get("severity") == "error"),
+        }
+        if result.unreadable:
+            summary["unreadable"] = result.unreadable
+        if bad:  # kept in the ledger so that a crash cannot lose the report
+            summary["report"] = self._error_report(claimed, digest, result)
+        ledger.set_file_state(
+            s, file_id, FileState.PROCESSED, detail=summary, final_path=str(destination)
+        )
 
     def _record_documents(
         self,
@@ -215,59 +266,73 @@ class Pipeline:
             correlation_id=claimed.claim_id,
         )
 
-    # -- finishing: replies and the original's destination --------------------------------------
+    # -- finishing: replies and the originals' destinations ------------------------------------
 
     def finish(self) -> None:
         """Write pending replies and move processed originals; safe to repeat at any time."""
         with self.factory.begin() as s:
             acks = ledger.acks_to_write(s)
-        for ack in acks:
-            write_atomically(self.folders.outbox / ack.partner / ack.name, ack.text.encode())
-            with self.factory.begin() as s:
+            processed = ledger.files_in_state(s, [FileState.PROCESSED])
+        write_atomically(
+            (self.folders.outbox / ack.partner / ack.name, ack.text.encode()) for ack in acks
+        )
+        moved = self._move(row for row in processed if row.final_path is not None)
+        if moved:
+            crash_point("after_archive")
+        with self.factory.begin() as s:
+            for ack in acks:
                 ledger.mark_ack_written(s, ack.id)
-        with self.factory.begin() as s:
-            pending = ledger.files_in_state(s, [FileState.PROCESSED])
-        for row in pending:
-            if row.final_path is None:
-                continue
-            self._move(row)
+            for row in moved:
+                ledger.set_file_state(s, row.id, self._final_state(row), final_path=row.final_path)
 
-    def _move(self, row: ledger.FileRow) -> None:
-        work, destination = Path(row.work_path), Path(row.final_path or "")
-        quarantined = destination.is_relative_to(self.folders.quarantine)
-        if work.exists():
+    def _move(self, rows: Iterable[ledger.FileRow]) -> list[ledger.FileRow]:
+        """Move each file from the work folder to its final path (a quarantined one with its
+        report beside it); returns the rows whose file is now there."""
+        reports: list[tuple[Path, bytes]] = []
+        moves: list[tuple[Path, Path]] = []
+        done: list[ledger.FileRow] = []
+        for row in rows:
+            work, destination = Path(row.work_path), Path(row.final_path or "")
+            if work.exists():
+                if self._final_state(row) is FileState.QUARANTINED:
+                    report = (row.detail or {}).get("report", {})
+                    reports.append(
+                        (
+                            destination.with_name(destination.name + ".error.json"),
+                            json.dumps(report, indent=2, default=str).encode(),
+                        )
+                    )
+                moves.append((work, destination))
+            elif not destination.exists():
+                log.error("file %s is neither in the work folder nor at %s", work, destination)
+                continue
+            done.append(row)
+        write_atomically(reports)
+        folders: set[Path] = set()
+        for work, destination in moves:
             destination.parent.mkdir(parents=True, exist_ok=True)
-            if quarantined:
-                report = (row.detail or {}).get("report", {})
-                write_atomically(
-                    destination.with_name(destination.name + ".error.json"),
-                    json.dumps(report, indent=2, default=str).encode(),
-                )
             shutil.move(work, destination)
-            fsync_directory(destination.parent)
-            fsync_directory(work.parent)
-        elif not destination.exists():
-            log.error("file %s is neither in the work folder nor at %s", work, destination)
-            return
-        crash_point("after_archive")
-        if quarantined:
-            final = FileState.QUARANTINED
-        elif (row.detail or {}).get("duplicate_of") is not None:
-            final = FileState.DUPLICATE
-        else:
-            final = FileState.ARCHIVED
-        with self.factory.begin() as s:
-            ledger.set_file_state(s, row.id, final, final_path=str(destination))
+            folders.update((destination.parent, work.parent))
+        for folder in folders:
+            fsync_directory(folder)
+        return done
+
+    def _final_state(self, row: ledger.FileRow) -> FileState:
+        if Path(row.final_path or "").is_relative_to(self.folders.quarantine):
+            return FileState.QUARANTINED
+        if (row.detail or {}).get("duplicate_of") is not None:
+            return FileState.DUPLICATE
+        return FileState.ARCHIVED
 
     # -- recovery ------------------------------------------------------------------------------
 
     def recover(self, leftovers: list[Claimed]) -> None:
         """Finish what a previous run left: files claimed but not processed, replies, moves."""
         self.finish()
-        for claimed in leftovers:
-            if claimed.path.exists():
-                log.info("recovering %s (claimed before the last stop)", claimed.path)
-                self.process(claimed)
+        remaining = [claimed for claimed in leftovers if claimed.path.exists()]
+        for claimed in remaining:
+            log.info("recovering %s (claimed before the last stop)", claimed.path)
+        self.process(remaining)
 
     # -- destinations --------------------------------------------------------------------------
 

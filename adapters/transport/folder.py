@@ -7,7 +7,9 @@ when ``done_marker`` is set, once ``NAME + done_marker`` exists. Dotfiles and th
 patterns (``*.tmp``, ``*.part`` ...) are never taken.
 
 Claiming is an atomic rename into ``work/<partner>/<claim id>__<name>`` followed by an fsync of
-the directory, so a file is either still in the inbox or in the work folder, never both or lost.
+the folders (once per folder for a batch of claims), so a file is either still in the inbox or
+in the work folder, never both or lost. :meth:`FolderSource.wait` returns as soon as the watcher
+sees a change, so a file is taken within milliseconds of its arrival.
 Partner folder names must be plain names (letters, digits, ``. _ -``); others are ignored.
 """
 
@@ -98,6 +100,7 @@ class FolderSource:
         self._lock = threading.Lock()
         self._observer: Observer | None = None  # type: ignore[valid-type]
         self._last_scan = 0.0
+        self._changed = threading.Event()
 
     # -- watching ------------------------------------------------------------------------------
 
@@ -121,6 +124,16 @@ class FolderSource:
         if path.parent.parent == self.inbox:
             with self._lock:
                 self._candidates.add(path)
+            self._changed.set()
+
+    def wait(self, timeout: float) -> None:
+        """Wait until the watcher sees a change, :meth:`wake` is called, or ``timeout`` passes."""
+        self._changed.wait(timeout)
+        self._changed.clear()
+
+    def wake(self) -> None:
+        """End a :meth:`wait` now (a stop was asked for)."""
+        self._changed.set()
 
     def rescan(self) -> None:
         """Every file of every partner folder becomes a candidate."""
@@ -181,27 +194,32 @@ class FolderSource:
             self._candidates.difference_update(gone)
         return [path for _, path in sorted(ready)]
 
-    def claim(self, path: Path) -> Claimed | None:
-        """Move ``path`` into the work folder atomically; None when it vanished meanwhile."""
-        partner = path.parent.name
-        claim_id = uuid.uuid4().hex
-        target_dir = self.work / partner
-        target_dir.mkdir(parents=True, exist_ok=True)
-        target = target_dir / f"{claim_id}{CLAIM_SEPARATOR}{path.name}"
-        try:
-            os.rename(path, target)
-        except FileNotFoundError:
+    def claim(self, paths: Iterable[Path]) -> list[Claimed]:
+        """Move each of ``paths`` into the work folder atomically (those that vanished meanwhile
+        are left out), then fsync every folder touched, once."""
+        claimed: list[Claimed] = []
+        folders: set[Path] = set()
+        for path in paths:
+            partner = path.parent.name
+            claim_id = uuid.uuid4().hex
+            target_dir = self.work / partner
+            target_dir.mkdir(parents=True, exist_ok=True)
+            target = target_dir / f"{claim_id}{CLAIM_SEPARATOR}{path.name}"
             with self._lock:
                 self._candidates.discard(path)
-            return None
-        fsync_directory(target_dir)
-        fsync_directory(path.parent)
-        with self._lock:
-            self._candidates.discard(path)
+            try:
+                os.rename(path, target)
+            except FileNotFoundError:
+                continue
+            folders.update((target_dir, path.parent))
+            claimed.append(Claimed(partner, path.name, target, claim_id))
+        for folder in folders:
+            fsync_directory(folder)
         if self.done_marker:
-            marker = path.with_name(path.name + self.done_marker)
-            marker.unlink(missing_ok=True)
-        return Claimed(partner, path.name, target, claim_id)
+            for one in claimed:
+                marker = self.inbox / one.partner / (one.name + self.done_marker)
+                marker.unlink(missing_ok=True)
+        return claimed
 
     def leftovers(self) -> list[Claimed]:
         """Files already in the work folder (a previous run stopped while processing them)."""

@@ -151,6 +151,8 @@ class _Session:
     idle: bool = False
     """The last scan from the start found nothing new to publish."""
     idle_timer: Any = None
+    poked: bool = False
+    """New rows were committed while a read was under way: read again before idling."""
     exchanges_ok: set[str] = field(default_factory=set)
     exchanges_missing: dict[str, str] = field(default_factory=dict)
     exchange_checks: set[str] = field(default_factory=set)
@@ -267,6 +269,11 @@ class OutboxRelay:
             thread.join(timeout)
             if thread.is_alive():
                 log.error("the outbox relay did not stop within %.1f s", timeout)
+
+    def notify(self) -> None:
+        """New rows are committed: read the outbox now rather than at the next idle poll
+        (from any thread; the pipeline calls it after each commit)."""
+        self._post(self._on_notify)
 
     def drain_once(self, timeout: float) -> int:
         """Publish what is pending now and wait for the confirms, for at most ``timeout`` seconds,
@@ -639,11 +646,22 @@ class OutboxRelay:
         ):
             return
         session.fetching = True
+        session.poked = False
         after = session.cursor
         self._submit(
             partial(self._read_pending, after, self._batch),
             partial(self._on_fetched, session, after),
         )
+
+    def _on_notify(self) -> None:
+        session = self._session
+        if session is None:
+            return
+        session.poked = True
+        if session.idle_timer is not None and self._ioloop is not None:
+            self._ioloop.remove_timeout(session.idle_timer)
+            session.idle_timer = None
+        self._maybe_fetch(session)
 
     def _read_pending(self, after: int, limit: int) -> list[OutboxRow]:
         with self._factory.begin() as s:
@@ -671,8 +689,8 @@ class OutboxRelay:
             session.idle = False
             session.buffer.extend(new)
             self._publish(session)
-        elif full or after > 0:
-            self._maybe_fetch(session)  # keep reading (past the cursor, or from the start)
+        elif full or after > 0 or session.poked:
+            self._maybe_fetch(session)  # keep reading (past the cursor, from the start, or anew)
         else:
             session.idle = True
             if not self._check_drained(session):

@@ -1,11 +1,23 @@
 """Control-number sequences kept in the ledger: they survive restarts and are shared by every
-process on the same database."""
+process on the same database.
+
+Two ways to draw numbers:
+
+- :class:`LedgerCounter` takes each number in a short transaction of its own (a crash may skip a
+  number, never repeat one);
+- :func:`counter_in` draws numbers inside the caller's transaction, so they commit together with
+  what carries them (the acknowledgements of a batch of files): no gap, no reuse, and two
+  statements per sequence however many numbers are drawn.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import Insert, bindparam, case, select, update
+from sqlalchemy import Connection, Insert, bindparam, case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,6 +47,19 @@ _CREATE: dict[str, Insert] = {
     .on_conflict_do_nothing(index_elements=[CONTROL_NUMBERS.c.name]),
 }
 """Insert-if-missing, per dialect (the only two the ledger runs on)."""
+_LOCK = (
+    update(CONTROL_NUMBERS)
+    .where(CONTROL_NUMBERS.c.name == bindparam("p_name"))
+    .values(value=CONTROL_NUMBERS.c.value)
+    .returning(CONTROL_NUMBERS.c.value)
+)
+"""Reads a sequence's last value and locks its row (PostgreSQL) or the database (SQLite) until
+the transaction ends."""
+_SAVE = (
+    update(CONTROL_NUMBERS)
+    .where(CONTROL_NUMBERS.c.name == bindparam("p_name"))
+    .values(value=bindparam("p_value"), updated_at=_NOW)
+)
 _PEEK = select(CONTROL_NUMBERS.c.value).where(CONTROL_NUMBERS.c.name == bindparam("p_name"))
 
 
@@ -55,14 +80,64 @@ class LedgerCounter:
         params = {"p_name": sequence, "p_now": dt.datetime.now(dt.UTC)}
         with self._factory.begin() as s:
             connection = s.connection()
-            value = connection.execute(_INCREMENT, params).scalar_one_or_none()
-            if value is None:  # a new sequence: create it at 0 (unless another process just did)
-                connection.execute(_CREATE[connection.dialect.name], params)
-                value = connection.execute(_INCREMENT, params).scalar_one()
-            return int(value)
+            return _take(connection, _INCREMENT, params)
 
     def peek(self, sequence: str) -> int | None:
         """The last number handed out of ``sequence`` (``None`` before the first)."""
         with self._factory() as s:
             value = s.connection().execute(_PEEK, {"p_name": sequence}).scalar_one_or_none()
             return None if value is None else int(value)
+
+
+def _take(connection: Connection, statement: Any, params: dict[str, Any]) -> int:
+    """Run ``statement`` (an UPDATE ... RETURNING value) on a sequence, creating the sequence at
+    0 first when it does not exist yet (unless another process just did)."""
+    value = connection.execute(statement, params).scalar_one_or_none()
+    if value is None:
+        connection.execute(_CREATE[connection.dialect.name], params)
+        value = connection.execute(statement, params).scalar_one()
+    return int(value)
+
+
+class TransactionCounter:
+    """A :class:`~gateway.control_numbers.ControlNumberCounter` inside one ledger transaction
+    (made by :func:`counter_in`).
+
+    The first number drawn from a sequence locks its row and reads its last value; later ones are
+    counted in memory; :meth:`save` writes the last values back. A rolled-back transaction
+    hands out nothing: the same numbers are drawn again by whoever commits next.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._values: dict[str, int] = {}
+        self._drawn: set[str] = set()
+
+    def next(self, sequence: str) -> int:
+        value = self._values.get(sequence)
+        if value is None:
+            params = {"p_name": sequence, "p_now": dt.datetime.now(dt.UTC)}
+            value = _take(self._session.connection(), _LOCK, params)
+        value = 1 if value >= MAX_CONTROL_NUMBER else value + 1
+        self._values[sequence] = value
+        self._drawn.add(sequence)
+        return value
+
+    def save(self) -> None:
+        """Write the last number drawn from each sequence (before the transaction commits)."""
+        now = dt.datetime.now(dt.UTC)
+        connection = self._session.connection()
+        for sequence in sorted(self._drawn):
+            connection.execute(
+                _SAVE, {"p_name": sequence, "p_value": self._values[sequence], "p_now": now}
+            )
+        self._drawn.clear()
+
+
+@contextmanager
+def counter_in(session: Session) -> Iterator[TransactionCounter]:
+    """A counter drawing numbers in ``session``'s transaction, saved when the block ends
+    without an error; use it inside ``with factory.begin() as s:``."""
+    counter = TransactionCounter(session)
+    yield counter
+    counter.save()

@@ -374,7 +374,7 @@ _DUPLICATE_FILE = (
         FILES.c.partner == bindparam("p_partner"),
         FILES.c.sha256 == bindparam("p_sha256"),
         FILES.c.received_at >= bindparam("p_since"),
-        FILES.c.id != bindparam("p_exclude_id"),
+        FILES.c.id < bindparam("p_before_id"),
         FILES.c.state.not_in(_values(NOT_ORIGINAL_FILE_STATES)),
     )
     .order_by(FILES.c.id)
@@ -476,15 +476,17 @@ def files_in_state(
 
 
 def duplicate_file(
-    s: Session, *, partner: str, sha256: str, since: dt.datetime, exclude_id: int
+    s: Session, *, partner: str, sha256: str, since: dt.datetime, before_id: int
 ) -> FileRow | None:
-    """The earliest other file of ``partner`` with the same content received at or after
-    ``since``, if any. Quarantined files and duplicates do not count as earlier copies."""
+    """The earliest file of ``partner`` with the same content, received at or after ``since`` and
+    recorded before file ``before_id``, if any. Quarantined files and duplicates do not count as
+    earlier copies. Only earlier records count, so that two copies recorded before either is
+    processed (one batch, or a recovery) never both become duplicates of each other."""
     params = {
         "p_partner": partner,
         "p_sha256": sha256,
         "p_since": since,
-        "p_exclude_id": exclude_id,
+        "p_before_id": before_id,
     }
     return _first(_files(s, _DUPLICATE_FILE, params))
 

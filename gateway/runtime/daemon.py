@@ -1,8 +1,9 @@
 """``edi-gateway run``: watch the inbox, process files, keep the outbox relay draining.
 
-Threads: the main thread takes and processes files one at a time (the ledger is the only shared
-state); watchdog's observer thread only notes paths; the relay thread owns the pika connection.
-SIGTERM or SIGINT stops taking new files, finishes the current one and stops the relay.
+Threads: the main thread takes and processes files, a batch at a time (the ledger is the only
+shared state); watchdog's observer thread only notes paths and wakes the main thread; the relay
+thread owns the pika connection and is woken by each commit of new outbox rows. SIGTERM or SIGINT
+stops taking new files, finishes the current batch and stops the relay.
 """
 
 from __future__ import annotations
@@ -15,16 +16,18 @@ import time
 from dataclasses import dataclass
 
 from adapters.formats.x12.inbound import parse_x12
-from adapters.transport.folder import FolderSource
+from adapters.transport.folder import Claimed, FolderSource
 
 from ..bus.relay import OutboxRelay
 from ..config import Settings
-from ..ledger import LedgerCounter, create_engine_for, migrate, session_factory
+from ..ledger import create_engine_for, migrate, session_factory
 from ..pipeline import Folders, Pipeline
 
 log = logging.getLogger(__name__)
 
-IDLE_SLEEP = 0.05
+IDLE_WAIT = 0.2
+"""Seconds the main thread waits for the watcher when nothing was ready (files waiting for
+``min_age`` are looked at again after this)."""
 RETRY_INTERVAL = 30.0
 """Seconds between retries of files left in the work folder by a failure (database down...)."""
 
@@ -48,12 +51,13 @@ class Gateway:
             archive=settings.path(settings.archive),
             quarantine=settings.path(settings.quarantine),
         )
+        relay = OutboxRelay(factory, amqp_url=settings.amqp_url, window=settings.publish_window)
         pipeline = Pipeline(
             factory,
             parse_x12,
-            LedgerCounter(factory),
             folders,
             duplicate_window=dt.timedelta(days=settings.duplicate_window_days),
+            on_commit=relay.notify,
         )
         source = FolderSource(
             settings.path(settings.inbox),
@@ -63,24 +67,36 @@ class Gateway:
             ignore=settings.ignore,
             rescan_interval=settings.rescan_interval,
         )
-        relay = OutboxRelay(factory, amqp_url=settings.amqp_url, window=settings.publish_window)
         return cls(settings, source, pipeline, relay)
 
     def process_ready(self) -> int:
-        """Take and process every file ready now; returns how many."""
+        """Take and process every file ready now, ``batch_size`` at a time; returns how many."""
+        ready = self.source.ready()
+        size = self.settings.batch_size
         count = 0
-        for path in self.source.ready():
-            claimed = self.source.claim(path)
-            if claimed is None:
-                continue
-            try:
-                self.pipeline.process(claimed)
-            except Exception:
-                # The file stays in work/ and its ledger row says where it stopped; the next
-                # start-up (or recover()) retries it. The daemon carries on with other files.
-                log.exception("processing %s failed; it will be retried", claimed.path)
-            count += 1
+        for start in range(0, len(ready), size):
+            batch = self.source.claim(ready[start : start + size])
+            self._process(batch)
+            count += len(batch)
         return count
+
+    def _process(self, batch: list[Claimed]) -> None:
+        """Process a batch; when it fails, each file alone, so that one file cannot hold back the
+        others. A file that fails stays in work/ (its ledger row says where it stopped) and is
+        retried later; the daemon carries on."""
+        try:
+            self.pipeline.process(batch)
+            return
+        except Exception:
+            if len(batch) == 1:
+                log.exception("processing %s failed; it will be retried", batch[0].path)
+                return
+            log.exception("processing %d files failed; trying them one at a time", len(batch))
+        for claimed in batch:
+            try:
+                self.pipeline.process([claimed])
+            except Exception:
+                log.exception("processing %s failed; it will be retried", claimed.path)
 
     def retry_leftovers(self) -> None:
         """Process again what a failure left in the work folder; never stops the daemon."""
@@ -106,7 +122,7 @@ class Gateway:
                     retried = time.monotonic()
                     self.retry_leftovers()
                 if not took:
-                    stop.wait(IDLE_SLEEP)
+                    self.source.wait(IDLE_WAIT)
         finally:
             self.source.stop()
             if once:
@@ -117,14 +133,15 @@ class Gateway:
 
 def run(settings: Settings, *, once: bool = False) -> None:
     stop = threading.Event()
+    gateway = Gateway.from_settings(settings)
 
     def on_signal(signum: int, _frame: object) -> None:
-        log.info("signal %s: finishing the current file, then stopping", signum)
+        log.info("signal %s: finishing the current batch, then stopping", signum)
         stop.set()
+        gateway.source.wake()
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    gateway = Gateway.from_settings(settings)
     log.info(
         "edi-gateway running: inbox %s, ledger %s",
         settings.path(settings.inbox),

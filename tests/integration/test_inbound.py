@@ -137,3 +137,34 @@ def test_a_file_left_in_the_work_folder_by_a_failure_is_retried(
         gw.source.stop()
     assert gw.source.leftovers() == []
     assert list((tmp_path / "archive" / partner).rglob("*order.edi"))
+
+
+def test_copies_processed_in_one_batch_are_one_original_and_duplicates(
+    tmp_path: Path, database_url: str, partner: str
+) -> None:
+    gw = gateway(tmp_path, database_url)
+    for name in ("a.edi", "b.edi", "c.edi"):
+        drop(tmp_path / "inbox", partner, name, small_850(7005))
+    with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
+        run_once(gw)
+        assert len(take_all(channel, queue)) == 1
+    with gw.pipeline.factory.begin() as s:
+        report = repository.status(s, dt.datetime.now(dt.UTC))
+    assert report.files[partner] == {"archived": 1, "duplicate": 2}
+    assert report.documents[partner] == {"published": 1}
+    assert len(list((tmp_path / "outbox" / partner).glob("997-*.x12"))) == 1
+
+
+def test_a_batch_of_files_gets_one_ack_each_with_its_own_control_number(
+    tmp_path: Path, database_url: str, partner: str
+) -> None:
+    gw = gateway(tmp_path, database_url)
+    for n in range(20):
+        drop(tmp_path / "inbox", partner, f"po{n}.edi", small_850(7100 + n))
+    with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
+        run_once(gw)
+        assert len(take_all(channel, queue)) == 20
+    acks = sorted((tmp_path / "outbox" / partner).glob("997-*.x12"))
+    assert len(acks) == 20
+    isa13 = {ack.read_text().split("*")[13] for ack in acks}
+    assert isa13 == {f"{n:09d}" for n in range(1, 21)}

@@ -1,4 +1,5 @@
-"""LedgerCounter: persistent, atomic across threads, engines and processes; wraps to 1."""
+"""LedgerCounter: persistent, atomic across threads, engines and processes; wraps to 1.
+counter_in: numbers drawn inside a transaction commit (or roll back) with it."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
 from sqlalchemy import update
 
 from gateway.control_numbers import MAX_CONTROL_NUMBER, ControlNumberCounter
 from gateway.ledger import LedgerCounter, session_factory
+from gateway.ledger.counters import counter_in
 from gateway.ledger.models import CONTROL_NUMBERS
 from tests.integration.ledger.databases import Ledger, ledger_engine
 
@@ -119,3 +122,35 @@ def test_processes_never_get_the_same_number(ledger: Ledger) -> None:
     assert [process.returncode for process in processes] == [0, 0, 0]
     taken = [int(number) for output in outputs for number in output.split()]
     assert sorted(taken) == list(range(1, 451))
+
+
+def test_numbers_drawn_in_a_transaction_commit_with_it(ledger: Ledger) -> None:
+    with ledger.factory.begin() as s, counter_in(s) as counter:
+        assert [counter.next("acme/isa") for _ in range(3)] == [1, 2, 3]
+        assert counter.next("acme/gs") == 1
+    assert LedgerCounter(ledger.factory).peek("acme/isa") == 3
+    assert LedgerCounter(ledger.factory).next("acme/isa") == 4  # both kinds share a sequence
+    with ledger.factory.begin() as s, counter_in(s) as counter:
+        assert counter.next("acme/isa") == 5
+
+
+def test_numbers_of_a_rolled_back_transaction_are_drawn_again(ledger: Ledger) -> None:
+    with pytest.raises(RuntimeError), ledger.factory.begin() as s, counter_in(s) as counter:
+        assert [counter.next("seq") for _ in range(3)] == [1, 2, 3]
+        raise RuntimeError("crash before commit")
+    assert LedgerCounter(ledger.factory).peek("seq") is None
+    with ledger.factory.begin() as s, counter_in(s) as counter:
+        assert counter.next("seq") == 1
+
+
+def test_a_transaction_counter_wraps_to_one(ledger: Ledger) -> None:
+    LedgerCounter(ledger.factory).next("seq")
+    with ledger.engine.begin() as connection:
+        connection.execute(
+            update(CONTROL_NUMBERS)
+            .where(CONTROL_NUMBERS.c.name == "seq")
+            .values(value=MAX_CONTROL_NUMBER - 1)
+        )
+    with ledger.factory.begin() as s, counter_in(s) as counter:
+        assert [counter.next("seq") for _ in range(3)] == [MAX_CONTROL_NUMBER, 1, 2]
+    assert LedgerCounter(ledger.factory).peek("seq") == 2

@@ -183,22 +183,24 @@ def test_duplicate_file(ledger: Ledger) -> None:
         other_partner = add_file(s, "globex", sha256=digest)
     since = now() - HOUR
     with ledger.factory.begin() as s:
-        twin = r.duplicate_file(s, partner="acme", sha256=digest, since=since, exclude_id=again)
+        twin = r.duplicate_file(s, partner="acme", sha256=digest, since=since, before_id=again)
         assert twin is not None
         assert twin.id == original
-        # the original itself has a later copy, which counts too
-        twin = r.duplicate_file(s, partner="acme", sha256=digest, since=since, exclude_id=original)
-        assert twin is not None
-        assert twin.id == again
+        # only earlier records count: the original is no copy of its later copy (two copies
+        # recorded before either is processed must not both become duplicates)
+        assert (
+            r.duplicate_file(s, partner="acme", sha256=digest, since=since, before_id=original)
+            is None
+        )
         # partners are separate
         assert (
             r.duplicate_file(
-                s, partner="globex", sha256=digest, since=since, exclude_id=other_partner
+                s, partner="globex", sha256=digest, since=since, before_id=other_partner
             )
             is None
         )
         assert (
-            r.duplicate_file(s, partner="acme", sha256="ef" * 32, since=since, exclude_id=again)
+            r.duplicate_file(s, partner="acme", sha256="ef" * 32, since=since, before_id=again)
             is None
         )
     # outside the window
@@ -210,12 +212,12 @@ def test_duplicate_file(ledger: Ledger) -> None:
                 partner="acme",
                 sha256=digest,
                 since=now() - dt.timedelta(days=7),
-                exclude_id=again,
+                before_id=again,
             )
             is None
         )
         twin = r.duplicate_file(
-            s, partner="acme", sha256=digest, since=now() - dt.timedelta(days=11), exclude_id=again
+            s, partner="acme", sha256=digest, since=now() - dt.timedelta(days=11), before_id=again
         )
         assert twin is not None
         assert twin.id == original
@@ -231,7 +233,7 @@ def test_quarantined_and_duplicate_files_are_not_originals(ledger: Ledger) -> No
         new = add_file(s, sha256=digest)
     with ledger.factory.begin() as s:
         assert (
-            r.duplicate_file(s, partner="acme", sha256=digest, since=now() - HOUR, exclude_id=new)
+            r.duplicate_file(s, partner="acme", sha256=digest, since=now() - HOUR, before_id=new)
             is None
         )
 
@@ -669,7 +671,9 @@ def test_the_caller_owns_the_transaction(ledger: Ledger) -> None:
 
 def test_naive_datetimes_are_refused(ledger: Ledger) -> None:
     with ledger.factory.begin() as s, pytest.raises(Exception, match="aware datetimes"):
-        r.duplicate_file(s, partner="acme", sha256="x", since=dt.datetime(2026, 1, 1), exclude_id=0)
+        r.duplicate_file(
+            s, partner="acme", sha256="x", since=dt.datetime(2026, 1, 1), before_id=2**62
+        )
 
 
 def test_other_time_zones_are_stored_as_utc(ledger: Ledger) -> None:
@@ -681,11 +685,11 @@ def test_other_time_zones_are_stored_as_utc(ledger: Ledger) -> None:
         assert row is not None
         local = row.received_at.astimezone(eastern)
         # the same instant written in another zone selects the same rows
-        found = r.duplicate_file(s, partner="acme", sha256=row.sha256, since=local, exclude_id=0)
+        found = r.duplicate_file(s, partner="acme", sha256=row.sha256, since=local, before_id=2**62)
         assert found is not None and found.id == file_id
         later = local + dt.timedelta(microseconds=1)
         assert (
-            r.duplicate_file(s, partner="acme", sha256=row.sha256, since=later, exclude_id=0)
+            r.duplicate_file(s, partner="acme", sha256=row.sha256, since=later, before_id=2**62)
             is None
         )
 
