@@ -11,13 +11,14 @@ what makes a crash at any instant harmless:
    the replies owed to the partners (997/999/TA1 text, with control numbers drawn in the same
    transaction) and each file's destination are committed (state ``processed``). A crash before
    this commit repeats the parse; after it, nothing is parsed or enqueued again.
-4. Replies are written to ``outbox/<partner>/`` (temp file, fsync, rename: same name and content
-   if repeated), and the originals move to their destination (archive or quarantine).
-5. One transaction marks the replies written and the files archived, quarantined or duplicate.
-   Recovery finishes whichever of 4 and 5 a crash interrupted.
+4. :meth:`Pipeline.finish` writes the replies to ``outbox/<partner>/`` (temp file, fsync,
+   rename: same name and content if repeated) and moves the originals to their destination
+   (archive or quarantine); one transaction then marks the replies written and the files
+   archived, quarantined or duplicate. It works from the ledger alone, so it finishes whatever a
+   crash interrupted, and it may run in a thread of its own.
 
-Publishing is not done here: the relay (``gateway.bus.relay``) drains the outbox rows; the
-pipeline tells it (``on_commit``) when step 3 has committed new ones.
+Publishing is not done here: the relay (``gateway.bus.relay``) drains the outbox rows. After
+step 3 the pipeline calls ``on_commit``: the daemon wakes the relay and the finishing thread.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,12 +104,13 @@ class Pipeline:
         self.duplicate_window = duplicate_window
         self.source_name = source_name
         self.on_commit = on_commit
-        """Called when new outbox rows are committed (the daemon wakes the relay with it)."""
+        """Called when a batch is committed (the daemon wakes the relay and the finisher)."""
+        self._finishing = threading.Lock()
 
     # -- a batch of files ----------------------------------------------------------------------
 
     def process(self, batch: Sequence[Claimed]) -> None:
-        """Record, parse and commit ``batch``, then write its replies and move its originals."""
+        """Record, parse and commit ``batch``; :meth:`finish` does the rest."""
         if not batch:
             return
         crash_point("after_claim")
@@ -118,7 +121,6 @@ class Pipeline:
             crash_point("after_commit")
             if self.on_commit is not None:
                 self.on_commit()
-        self.finish()
 
     def _record(self, batch: Sequence[Claimed]) -> list[_Arrival]:
         """Read each file and record it (state ``received``) in one transaction. A file recorded
@@ -269,7 +271,12 @@ class Pipeline:
     # -- finishing: replies and the originals' destinations ------------------------------------
 
     def finish(self) -> None:
-        """Write pending replies and move processed originals; safe to repeat at any time."""
+        """Write pending replies and move processed originals; safe to repeat at any time, from
+        any thread (one finish runs at a time)."""
+        with self._finishing:
+            self._finish()
+
+    def _finish(self) -> None:
         with self.factory.begin() as s:
             acks = ledger.acks_to_write(s)
             processed = ledger.files_in_state(s, [FileState.PROCESSED])
@@ -333,6 +340,7 @@ class Pipeline:
         for claimed in remaining:
             log.info("recovering %s (claimed before the last stop)", claimed.path)
         self.process(remaining)
+        self.finish()
 
     # -- destinations --------------------------------------------------------------------------
 

@@ -1,9 +1,11 @@
 """``edi-gateway run``: watch the inbox, process files, keep the outbox relay draining.
 
-Threads: the main thread takes and processes files, a batch at a time (the ledger is the only
-shared state); watchdog's observer thread only notes paths and wakes the main thread; the relay
-thread owns the pika connection and is woken by each commit of new outbox rows. SIGTERM or SIGINT
-stops taking new files, finishes the current batch and stops the relay.
+Threads: the main thread takes, records and parses files, a batch at a time (the ledger is the
+only shared state); watchdog's observer thread only notes paths and wakes the main thread; after
+each commit the main thread wakes the relay thread (which owns the pika connection) and the
+finisher (which writes acknowledgements and archives originals, so that its fsyncs overlap the
+next batch). SIGTERM or SIGINT stops taking new files, finishes the current batch and stops the
+relay.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from ..bus.relay import OutboxRelay
 from ..config import Settings
 from ..ledger import create_engine_for, migrate, session_factory
 from ..pipeline import Folders, Pipeline
+from .finisher import Finisher
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +43,7 @@ class Gateway:
     source: FolderSource
     pipeline: Pipeline
     relay: OutboxRelay
+    finisher: Finisher
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Gateway:
@@ -57,8 +61,14 @@ class Gateway:
             parse_x12,
             folders,
             duplicate_window=dt.timedelta(days=settings.duplicate_window_days),
-            on_commit=relay.notify,
         )
+        finisher = Finisher(pipeline)
+
+        def committed() -> None:
+            relay.notify()
+            finisher.notify()
+
+        pipeline.on_commit = committed
         source = FolderSource(
             settings.path(settings.inbox),
             settings.path(settings.work),
@@ -67,7 +77,7 @@ class Gateway:
             ignore=settings.ignore,
             rescan_interval=settings.rescan_interval,
         )
-        return cls(settings, source, pipeline, relay)
+        return cls(settings, source, pipeline, relay, finisher)
 
     def process_ready(self) -> int:
         """Take and process every file ready now, ``batch_size`` at a time; returns how many."""
@@ -109,6 +119,7 @@ class Gateway:
         """Run until ``stop`` is set; with ``once``, until nothing is ready, then drain the
         outbox for at most ``drain`` seconds."""
         self.source.start()
+        self.finisher.start()
         if not once:
             self.relay.start()
         try:
@@ -125,6 +136,7 @@ class Gateway:
                     self.source.wait(IDLE_WAIT)
         finally:
             self.source.stop()
+            self.finisher.stop()
             if once:
                 self.relay.drain_once(drain)
             else:
