@@ -130,25 +130,29 @@ class Pipeline:
         for claimed in batch:
             data = claimed.path.read_bytes()
             read.append((claimed, data, hashlib.sha256(data).hexdigest()))
-        arrivals = []
         with self.factory.begin() as s:
-            for claimed, data, digest in read:
-                row = ledger.file_by_work_path(s, str(claimed.path))
-                if row is None:
-                    file_id = ledger.record_file(
-                        s,
-                        partner=claimed.partner,
-                        name=claimed.name,
-                        sha256=digest,
-                        size=len(data),
-                        work_path=str(claimed.path),
-                        correlation_id=claimed.claim_id,
-                    )
-                elif row.state is FileState.RECEIVED:
-                    file_id = row.id
-                else:
-                    continue
-                arrivals.append(_Arrival(claimed, data, digest, file_id))
+            known = ledger.files_by_work_paths(s, [str(claimed.path) for claimed, _, _ in read])
+            new = [
+                ledger.NewFile(
+                    partner=claimed.partner,
+                    name=claimed.name,
+                    sha256=digest,
+                    size=len(data),
+                    work_path=str(claimed.path),
+                    correlation_id=claimed.claim_id,
+                )
+                for claimed, data, digest in read
+                if str(claimed.path) not in known
+            ]
+            new_ids = iter(ledger.record_files(s, new))
+        arrivals = []
+        for claimed, data, digest in read:
+            row = known.get(str(claimed.path))
+            if row is None:
+                arrivals.append(_Arrival(claimed, data, digest, next(new_ids)))
+            elif row.state is FileState.RECEIVED:
+                arrivals.append(_Arrival(claimed, data, digest, row.id))
+            # else: processed before a crash; finish() moves it
         return arrivals
 
     def _parse_and_commit(self, arrivals: Sequence[_Arrival]) -> None:
@@ -287,10 +291,8 @@ class Pipeline:
         if moved:
             crash_point("after_archive")
         with self.factory.begin() as s:
-            for ack in acks:
-                ledger.mark_ack_written(s, ack.id)
-            for row in moved:
-                ledger.set_file_state(s, row.id, self._final_state(row), final_path=row.final_path)
+            ledger.mark_acks_written(s, [ack.id for ack in acks])
+            ledger.settle_files(s, {row.id: self._final_state(row) for row in moved})
 
     def _move(self, rows: Iterable[ledger.FileRow]) -> list[ledger.FileRow]:
         """Move each file from the work folder to its final path (a quarantined one with its

@@ -198,6 +198,7 @@ class StatusReport:
 
 
 _RowT = TypeVar("_RowT")
+_T = TypeVar("_T")
 
 
 def _run(s: Session, statement: Executable, params: Any = None) -> CursorResult[*tuple[Any, ...]]:
@@ -226,8 +227,8 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
-    chunk: list[int] = []
+def _chunks(ids: Iterable[_T]) -> Iterator[list[_T]]:
+    chunk: list[_T] = []
     for value in ids:
         chunk.append(value)
         if len(chunk) == IN_CHUNK:
@@ -354,13 +355,16 @@ def timeline(s: Session, document_or_file_id: str | int) -> list[EventRow]:
 
 # -- files -----------------------------------------------------------------------------------
 
-_INSERT_FILE = insert(FILES).returning(FILES.c.id)
+_INSERT_FILES = insert(FILES).returning(FILES.c.id, sort_by_parameter_order=True)
 _FILE_BY_ID = select(FILES).where(FILES.c.id == bindparam("p_id"))
 _FILE_BY_WORK_PATH = (
     select(FILES)
     .where(FILES.c.work_path == bindparam("p_work_path"))
     .order_by(FILES.c.id.desc())
     .limit(1)
+)
+_FILES_BY_WORK_PATHS = select(FILES).where(
+    FILES.c.work_path.in_(bindparam("p_work_paths", expanding=True))
 )
 _FILES_IN_STATE = (
     select(FILES)
@@ -410,6 +414,59 @@ _UPDATE_FILE = (
 )
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class NewFile:
+    """A claimed file to record (see :func:`record_files`)."""
+
+    partner: str
+    name: str
+    sha256: str
+    size: int
+    work_path: str
+    correlation_id: str
+    detail: Detail | None = None
+
+
+def record_files(s: Session, files: Sequence[NewFile]) -> list[int]:
+    """Record claimed files (state ``received``) in one statement; returns their ids, in order."""
+    if not files:
+        return []
+    now = _now()
+    rows = [
+        {
+            "partner": f.partner,
+            "name": f.name,
+            "sha256": f.sha256,
+            "size": f.size,
+            "work_path": f.work_path,
+            "final_path": None,
+            "state": FileState.RECEIVED.value,
+            "correlation_id": f.correlation_id,
+            "detail": _plain(f.detail),
+            "received_at": now,
+            "updated_at": now,
+        }
+        for f in files
+    ]
+    ids: list[int] = list(_run(s, _INSERT_FILES, rows).scalars())
+    _write_events(
+        s,
+        [
+            {
+                "at": now,
+                "kind": "received",
+                "message": f"file {f.name} received from {f.partner} ({f.size} bytes)",
+                "file_id": file_id,
+                "document_id": None,
+                "correlation_id": f.correlation_id,
+                "detail": {"work_path": f.work_path, "sha256": f.sha256, "size": f.size},
+            }
+            for f, file_id in zip(files, ids, strict=True)
+        ],
+    )
+    return ids
+
+
 def record_file(
     s: Session,
     *,
@@ -422,32 +479,8 @@ def record_file(
     detail: Detail | None = None,
 ) -> int:
     """Record a claimed file (state ``received``); returns its id."""
-    now = _now()
-    file_id: int = _run(
-        s,
-        _INSERT_FILE,
-        {
-            "partner": partner,
-            "name": name,
-            "sha256": sha256,
-            "size": size,
-            "work_path": work_path,
-            "final_path": None,
-            "state": FileState.RECEIVED.value,
-            "correlation_id": correlation_id,
-            "detail": _plain(detail),
-            "received_at": now,
-            "updated_at": now,
-        },
-    ).scalar_one()
-    add_event(
-        s,
-        kind="received",
-        message=f"file {name} received from {partner} ({size} bytes)",
-        file_id=file_id,
-        correlation_id=correlation_id,
-        detail={"work_path": work_path, "sha256": sha256, "size": size},
-        at=now,
+    [file_id] = record_files(
+        s, [NewFile(partner, name, sha256, size, work_path, correlation_id, detail)]
     )
     return file_id
 
@@ -463,6 +496,16 @@ def file_by_id(s: Session, file_id: int) -> FileRow | None:
 def file_by_work_path(s: Session, work_path: str) -> FileRow | None:
     """The newest file recorded at ``work_path`` (the claim's path in the work folder)."""
     return _first(_files(s, _FILE_BY_WORK_PATH, {"p_work_path": work_path}))
+
+
+def files_by_work_paths(s: Session, work_paths: Iterable[str]) -> dict[str, FileRow]:
+    """The newest file recorded at each of ``work_paths`` (those recorded at all)."""
+    found: dict[str, FileRow] = {}
+    for chunk in _chunks(work_paths):
+        for row in _files(s, _FILES_BY_WORK_PATHS, {"p_work_paths": chunk}):
+            if row.work_path not in found or found[row.work_path].id < row.id:
+                found[row.work_path] = row
+    return found
 
 
 def files_in_state(
@@ -528,6 +571,46 @@ def set_file_state(
         detail=detail,
         at=now,
     )
+
+
+_SETTLE_FILES = (
+    update(FILES)
+    .where(
+        FILES.c.id.in_(bindparam("p_ids", expanding=True)),
+        FILES.c.state != bindparam("p_state"),
+    )
+    .values(
+        state=bindparam("p_state"), updated_at=bindparam("p_now", type_=FILES.c.updated_at.type)
+    )
+    .returning(FILES.c.id, FILES.c.correlation_id, FILES.c.final_path)
+)
+
+
+def settle_files(s: Session, states: Mapping[int, FileState]) -> None:
+    """Move files (id -> state) to their final state, keeping their final path and detail, with
+    an event each; a file already in its state is left alone."""
+    now = _now()
+    by_state: dict[FileState, list[int]] = {}
+    for file_id, state in states.items():
+        by_state.setdefault(FileState(state), []).append(file_id)
+    events = []
+    for state, ids in by_state.items():
+        for chunk in _chunks(ids):
+            params = {"p_ids": chunk, "p_state": state.value, "p_now": now}
+            for row in _run(s, _SETTLE_FILES, params):
+                events.append(
+                    {
+                        "at": now,
+                        "kind": state.value,
+                        "message": f"file {state.value}"
+                        + (f": {row.final_path}" if row.final_path else ""),
+                        "file_id": row.id,
+                        "document_id": None,
+                        "correlation_id": row.correlation_id,
+                        "detail": None,
+                    }
+                )
+    _write_events(s, events)
 
 
 # -- documents -------------------------------------------------------------------------------
@@ -979,14 +1062,17 @@ _ACKS_TO_WRITE = (
     select(ACKS).where(ACKS.c.state == AckState.PENDING_WRITE.value).order_by(ACKS.c.id)
 )
 _ACKS_TO_WRITE_LIMIT = _ACKS_TO_WRITE.limit(bindparam("p_limit", type_=Integer))
-_MARK_ACK_WRITTEN = (
+_MARK_ACKS_WRITTEN = (
     update(ACKS)
-    .where(ACKS.c.id == bindparam("p_id"), ACKS.c.state == AckState.PENDING_WRITE.value)
+    .where(
+        ACKS.c.id.in_(bindparam("p_ids", expanding=True)),
+        ACKS.c.state == AckState.PENDING_WRITE.value,
+    )
     .values(
         state=AckState.WRITTEN.value,
         written_at=bindparam("p_now", type_=ACKS.c.written_at.type),
     )
-    .returning(ACKS.c.file_id, ACKS.c.partner, ACKS.c.name)
+    .returning(ACKS.c.id, ACKS.c.file_id, ACKS.c.partner, ACKS.c.name)
 )
 
 
@@ -1025,19 +1111,32 @@ def acks_to_write(s: Session, *, limit: int | None = None) -> list[AckRow]:
     return _rows(s, _ACKS_TO_WRITE_LIMIT, {"p_limit": limit}, AckRow, state=AckState)
 
 
+def mark_acks_written(s: Session, ack_ids: Sequence[int]) -> None:
+    """These acknowledgements' files are written (and synced); a second call changes nothing."""
+    now = _now()
+    changed: list[Any] = []
+    for chunk in _chunks(ack_ids):
+        changed += _run(s, _MARK_ACKS_WRITTEN, {"p_ids": chunk, "p_now": now}).all()
+    _write_events(
+        s,
+        [
+            {
+                "at": now,
+                "kind": "ack_written",
+                "message": f"acknowledgement written: outbox/{row.partner}/{row.name}",
+                "file_id": row.file_id,
+                "document_id": None,
+                "correlation_id": None,
+                "detail": {"ack_id": row.id},
+            }
+            for row in changed
+        ],
+    )
+
+
 def mark_ack_written(s: Session, ack_id: int) -> None:
     """The acknowledgement's file is written (and synced); a second call changes nothing."""
-    now = _now()
-    changed = _run(s, _MARK_ACK_WRITTEN, {"p_id": ack_id, "p_now": now}).one_or_none()
-    if changed is not None:
-        add_event(
-            s,
-            kind="ack_written",
-            message=f"acknowledgement written: outbox/{changed.partner}/{changed.name}",
-            file_id=changed.file_id,
-            detail={"ack_id": ack_id},
-            at=now,
-        )
+    mark_acks_written(s, [ack_id])
 
 
 # -- status ----------------------------------------------------------------------------------

@@ -157,6 +157,47 @@ def test_file_by_work_path_gives_the_newest_record_of_a_reused_path(ledger: Ledg
     assert row.id == second > first
 
 
+def test_files_are_recorded_together_and_found_by_work_paths(ledger: Ledger) -> None:
+    files = [
+        r.NewFile("acme", f"b{n}.x12", f"{n:064x}", n, f"/work/acme/b{n}.x12", f"c{n}")
+        for n in range(3)
+    ]
+    with ledger.factory.begin() as s:
+        ids = r.record_files(s, files)
+        assert r.record_files(s, []) == []
+    with ledger.factory.begin() as s:
+        found = r.files_by_work_paths(s, ["/work/acme/b2.x12", "/work/acme/b0.x12", "/nowhere"])
+        events = [r.timeline(s, file_id) for file_id in ids]
+    assert ids == sorted(ids) and len(set(ids)) == 3
+    assert {path: row.id for path, row in found.items()} == {
+        "/work/acme/b0.x12": ids[0],
+        "/work/acme/b2.x12": ids[2],
+    }
+    assert found["/work/acme/b2.x12"].state is FileState.RECEIVED
+    assert [[e.kind for e in timeline] for timeline in events] == [["received"]] * 3
+    assert events[1][0].message == "file b1.x12 received from acme (1 bytes)"
+
+
+def test_settle_files_moves_each_file_to_its_final_state_once(ledger: Ledger) -> None:
+    with ledger.factory.begin() as s:
+        archived, quarantined = add_file(s), add_file(s)
+        r.set_file_state(s, archived, FileState.PROCESSED, final_path="/archive/a")
+        r.set_file_state(s, quarantined, FileState.PROCESSED, final_path="/quarantine/q")
+    states = {archived: FileState.ARCHIVED, quarantined: FileState.QUARANTINED}
+    with ledger.factory.begin() as s:
+        r.settle_files(s, states)
+        r.settle_files(s, states)  # again: nothing happens
+    with ledger.factory.begin() as s:
+        rows = [r.file_by_id(s, file_id) for file_id in (archived, quarantined)]
+        events = r.timeline(s, quarantined)
+    assert [(row.state, row.final_path) for row in rows if row] == [
+        (FileState.ARCHIVED, "/archive/a"),
+        (FileState.QUARANTINED, "/quarantine/q"),
+    ]
+    assert [e.kind for e in events] == ["received", "processed", "quarantined"]
+    assert events[-1].message == "file quarantined: /quarantine/q"
+
+
 def test_files_in_state(ledger: Ledger) -> None:
     with ledger.factory.begin() as s:
         a, b, c, d = (add_file(s) for _ in range(4))
@@ -570,6 +611,20 @@ def test_acks(ledger: Ledger) -> None:
     assert [a.id for a in remaining] == [second]
     assert [e.kind for e in events] == ["received", "ack_recorded", "ack_recorded", "ack_written"]
     assert events[-1].message == "acknowledgement written: outbox/acme/997_1.x12"
+
+
+def test_acks_are_marked_written_together(ledger: Ledger) -> None:
+    with ledger.factory.begin() as s:
+        file_id = add_file(s)
+        ids = [
+            r.record_ack(s, file_id=file_id, partner="acme", name=f"{n}", text="x") for n in "ab"
+        ]
+    with ledger.factory.begin() as s:
+        r.mark_acks_written(s, ids)
+        r.mark_acks_written(s, ids)  # again: nothing happens
+        assert r.acks_to_write(s) == []
+        kinds = [e.kind for e in r.timeline(s, file_id)]
+    assert kinds.count("ack_written") == 2
 
 
 # -- events and timelines --------------------------------------------------------------------
