@@ -1,0 +1,65 @@
+"""The systemd unit and tmpfiles templates: valid for systemd, and in step with the gateway."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gateway.config import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+UNIT = ROOT / "systemd" / "edi-gateway.service"
+TMPFILES = ROOT / "systemd" / "edi-gateway.tmpfiles"
+HOME = "/var/lib/edi-gateway"
+
+
+def directives(text: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if "=" in line and not line.lstrip().startswith(("#", "[")):
+            key, _, value = line.partition("=")
+            found.setdefault(key.strip(), []).append(value.strip())
+    return found
+
+
+def test_the_unit_runs_the_daemon_with_its_config_and_home() -> None:
+    unit = directives(UNIT.read_text())
+    [start] = unit["ExecStart"]
+    assert start.split()[1:] == ["run"]
+    assert "EDIGW_CONFIG=/etc/edi-gateway/gateway.toml" in unit["Environment"]
+    assert f"EDIGW_HOME={HOME}" in unit["Environment"]
+    assert unit["KillSignal"] == ["SIGTERM"]  # the daemon's graceful stop
+    assert unit["ReadWritePaths"] == [HOME]
+
+
+def test_tmpfiles_create_every_folder_the_default_settings_use() -> None:
+    created = {line.split()[1] for line in TMPFILES.read_text().splitlines() if line[:2] == "d "}
+    settings = Settings(home=Path(HOME))
+    for folder in (
+        settings.inbox,
+        settings.outbox,
+        settings.work,
+        settings.archive,
+        settings.quarantine,
+    ):
+        assert str(settings.path(folder)) in created
+
+
+def test_systemd_accepts_the_unit(tmp_path: Path) -> None:
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed (apt-get install systemd)")
+    executable = Path(sys.executable).with_name("edi-gateway")
+    unit = tmp_path / UNIT.name
+    unit.write_text(
+        UNIT.read_text().replace("/opt/edi-gateway/.venv/bin/edi-gateway", str(executable))
+    )
+    result = subprocess.run(
+        [analyze, "verify", str(unit)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert str(unit) not in result.stderr, result.stderr  # no unknown keys or bad values
