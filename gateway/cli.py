@@ -71,6 +71,17 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "asyncapi", help="print the AsyncAPI document of what the gateway publishes"
     )
+    partner = commands.add_parser("partner", help="partner profiles (mappings/partners/)")
+    partner_commands = partner.add_subparsers(dest="partner_command", required=True)
+    check = partner_commands.add_parser(
+        "check",
+        help="connect to the partner's SFTP server, verify its host key, list the inbound "
+        "folder, write and delete a probe in the outbound folder (exit 0 ok, 1 failed)",
+    )
+    check.add_argument("partner")
+    check.add_argument(
+        "--profiles", type=Path, help="folder of the profiles (default: mappings/partners/)"
+    )
     return parser
 
 
@@ -98,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_VALID
         if args.command in ("run", "status", "show", "replay"):
             return operate(args, out=sys.stdout)
+        if args.command == "partner":
+            return partner_check_command(args.partner, args.profiles, out=sys.stdout)
     except UnreadableInput as error:
         print(f"edi-gateway: {args.file}: unreadable: {error}", file=sys.stderr)
         return EXIT_UNREADABLE
@@ -200,3 +213,26 @@ def schema_command(directory: Path | None, *, out: TextIO) -> int:
         for path in write_schemas(directory):
             out.write(f"{path}\n")
     return EXIT_VALID
+
+
+def partner_check_command(partner: str, profiles: Path | None, *, out: TextIO) -> int:
+    """``partner check P``: each step of reaching the partner, said plainly; 0 ok, 1 failed."""
+    from adapters.transport.sftp import check_channel
+    from adapters.transport.sftp_schedule import PARTNERS_DIR
+
+    from .config import load_settings
+    from .partners import PartnerConfigError, load_partner, partner_file
+
+    folder = profiles if profiles is not None else load_settings().path(PARTNERS_DIR)
+    try:
+        profile = load_partner(partner_file(folder, partner))
+    except PartnerConfigError as error:
+        print(f"edi-gateway: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    if profile.sftp is None:
+        print(f"edi-gateway: partner {partner}: no [sftp] channel in its profile", file=sys.stderr)
+        return EXIT_INVALID
+    out.write(f"partner {partner}: {profile.sftp.user}@{profile.sftp.address}\n")
+    ok = check_channel(partner, profile.sftp, out)
+    out.write("all checks passed\n" if ok else "check failed\n")
+    return EXIT_VALID if ok else EXIT_INVALID

@@ -220,3 +220,56 @@ OUTBOX = cast(Table, OutboxMessage.__table__)
 ACKS = cast(Table, AckRecord.__table__)
 EVENTS = cast(Table, EventRecord.__table__)
 CONTROL_NUMBERS = cast(Table, ControlNumber.__table__)
+
+
+class RemotePickup(Base):
+    """A file fetched from a partner's server (SFTP): downloaded, delivered to the inbox, and
+    removed, moved or kept remotely. See :mod:`gateway.ledger.transfers` for the states."""
+
+    __tablename__ = "remote_pickups"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    partner: Mapped[str]
+    remote_path: Mapped[str]
+    size: Mapped[int] = mapped_column(BigInteger)
+    mtime: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    temp_name: Mapped[str]
+    local_name: Mapped[str]
+    state: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[Json | None]
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+    __table_args__ = (
+        Index("ix_remote_pickups_partner_remote_path", "partner", "remote_path"),
+        Index("ix_remote_pickups_partner_state", "partner", "state"),
+    )
+
+
+class Delivery(Base):
+    """A file sent from ``outbox/<partner>/`` to a partner's server (SFTP)."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    partner: Mapped[str]
+    local_name: Mapped[str]
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    remote_path: Mapped[str]
+    state: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+    delivered_at: Mapped[dt.datetime | None]
+
+    __table_args__ = (
+        Index("ix_deliveries_partner_local_name_sha256", "partner", "local_name", "sha256"),
+        Index("ix_deliveries_partner_state", "partner", "state"),
+    )
+
+
+REMOTE_PICKUPS = cast(Table, RemotePickup.__table__)
+DELIVERIES = cast(Table, Delivery.__table__)

@@ -21,7 +21,16 @@ from gateway.ledger.models import Base
 from tests.integration.ledger.databases import BACKENDS, postgres_database
 
 ROOT = Path(__file__).resolve().parents[3]
-TABLES = {"files", "documents", "outbox", "acks", "events", "control_numbers"}
+TABLES = {
+    "files",
+    "documents",
+    "outbox",
+    "acks",
+    "events",
+    "control_numbers",
+    "remote_pickups",
+    "deliveries",
+}
 REQUIRED_INDEXES = {
     ("files", ("partner", "sha256", "received_at")),
     ("documents", ("partner", "isa13")),

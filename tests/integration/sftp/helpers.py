@@ -1,0 +1,111 @@
+"""Helpers for the SFTP tests: partner files on the server side, what arrived in the inbox."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from adapters.transport.sftp_config import SftpChannel
+from gateway.ledger import transfers
+from gateway.ledger.transfers import DeliveryRow, PickupRow, PickupState
+
+ROOT = Path(__file__).resolve().parents[3]
+PARTNER = "acme"
+
+
+def put(folder: Path, name: str, data: bytes, *, mtime: float | None = None) -> Path:
+    """A file the partner left on its server (written in place)."""
+    path = folder / name
+    path.write_bytes(data)
+    if mtime is not None:
+        os.utime(path, (mtime, mtime))
+    return path
+
+
+def visible(folder: Path) -> dict[str, bytes]:
+    """The files the folder watcher would see (no dotfiles), by name."""
+    if not folder.exists():
+        return {}
+    return {
+        p.name: p.read_bytes()
+        for p in folder.iterdir()
+        if p.is_file() and not p.name.startswith(".")
+    }
+
+
+def everything(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def with_inbound(channel: SftpChannel, remote: Path, **options: object) -> SftpChannel:
+    """``channel`` with an ``[sftp.inbound]`` on ``remote/out`` (min_age 0 unless given)."""
+    values: dict[str, object] = {"folder": str(remote / "out"), "min_age": 0.0, **options}
+    data = channel.model_dump()
+    data["inbound"] = values
+    return SftpChannel.model_validate(data)
+
+
+def with_outbound(channel: SftpChannel, remote: Path, **options: object) -> SftpChannel:
+    """``channel`` with an ``[sftp.outbound]`` to ``remote/in``."""
+    values: dict[str, object] = {"folder": str(remote / "in"), **options}
+    data = channel.model_dump()
+    data["outbound"] = values
+    return SftpChannel.model_validate(data)
+
+
+def pickups(factory: sessionmaker[Session], partner: str = PARTNER) -> list[PickupRow]:
+    with factory.begin() as s:
+        return transfers.pickups_in_state(s, partner, list(PickupState))
+
+
+def deliveries(factory: sessionmaker[Session], partner: str = PARTNER) -> list[DeliveryRow]:
+    with factory.begin() as s:
+        return transfers.deliveries_of(s, partner)
+
+
+def profile_toml(channel: SftpChannel) -> str:
+    """``channel`` as the ``[sftp]`` section of a partner profile."""
+    import json
+
+    def value(v: object) -> str:
+        if isinstance(v, dict):
+            return "{ " + ", ".join(f"{k} = {value(x)}" for k, x in v.items()) + " }"
+        if isinstance(v, list):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        return json.dumps(v if not isinstance(v, Path) else str(v))
+
+    data = channel.model_dump(mode="json", exclude_none=True)
+    lines = ["[sftp]"]
+    sections = {}
+    for key, v in data.items():
+        if key in ("inbound", "outbound"):
+            sections[key] = v
+        else:
+            lines.append(f"{key} = {value(v)}")
+    for key, section in sections.items():
+        lines.append(f"[sftp.{key}]")
+        lines.extend(f"{k} = {value(v)}" for k, v in section.items())
+    return "\n".join(lines) + "\n"
+
+
+def run_exchange_process(
+    profile: Path, home: Path, database_url: str, *, crash_at: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """One exchange run in a separate process (killed by SIGKILL at ``crash_at``)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("EDIGW_CRASH_AT", None)
+    if crash_at:
+        env["EDIGW_CRASH_AT"] = crash_at
+    module = "tests.integration.sftp.exchange_once"
+    return subprocess.run(
+        [sys.executable, "-m", module, str(profile), str(home), database_url],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )

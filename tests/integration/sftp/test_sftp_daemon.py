@@ -1,0 +1,53 @@
+"""The daemon end to end over SFTP: a partner's 850 on its server is fetched, published to
+RabbitMQ and removed from the server, and the 997 the gateway writes is delivered back."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+import uuid
+from pathlib import Path
+
+from tests.integration.sftp.helpers import profile_toml, put, with_inbound, with_outbound
+from tests.integration.sftp.sshd import Sshd
+from tests.integration.support import (
+    bound_queue,
+    gateway_process,
+    small_850,
+    take_all,
+    write_settings,
+)
+
+
+def test_the_daemon_fetches_publishes_and_answers_over_sftp(
+    tmp_path: Path, sshd: Sshd, remote: Path
+) -> None:
+    partner = f"p{uuid.uuid4().hex[:10]}"
+    home = tmp_path / "home"
+    (home / "mappings" / "partners").mkdir(parents=True)
+    channel = with_outbound(with_inbound(sshd.channel(), remote), remote)
+    channel = type(channel).model_validate({**channel.model_dump(), "schedule": {"interval": 0.5}})
+    (home / "mappings" / "partners" / f"{partner}.toml").write_text(profile_toml(channel))
+    config = write_settings(home, f"sqlite:///{home / 'var' / 'ledger.sqlite3'}")
+    put(remote / "out", "order.edi", small_850(9101))
+    with bound_queue(f"edi.in.850.{partner}") as (channel_, queue):
+        daemon = gateway_process(config, "run")
+        try:
+            deadline = time.monotonic() + 60
+            messages: list[object] = []
+            while time.monotonic() < deadline:
+                messages += take_all(channel_, queue)
+                if messages and list((remote / "in").glob("997-*.x12")):
+                    break
+                assert daemon.poll() is None, daemon.stderr.read() if daemon.stderr else ""
+                time.sleep(0.2)
+        finally:
+            daemon.send_signal(signal.SIGTERM)
+            daemon.wait(timeout=60)
+    [(_properties, body)] = messages  # type: ignore[misc]
+    assert json.loads(body)["data"]["po_number"] == "PO00009101"
+    assert list((remote / "out").iterdir()) == []  # taken, then deleted on the server
+    [ack] = (remote / "in").glob("997-*.x12")
+    assert "AK1*PO*9101~" in ack.read_text()
+    assert list((home / "outbox" / partner / "sent").glob("997-*.x12"))

@@ -1,0 +1,292 @@
+"""Faults against a real sshd: a connection cut mid-transfer, the server down, a wrong host key,
+permission denied, and SIGKILL at every crash point. Each checks: nothing lost, nothing doubled,
+nothing partial in the inbox, no remote file removed before the ledger has it."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from adapters.transport.sftp import (
+    ChangedHostKey,
+    PartnerExchange,
+    PollReport,
+    SftpConnectionLost,
+    SftpSource,
+    UnknownHostKey,
+    connect,
+)
+from adapters.transport.sftp_connect import SftpError
+from gateway.ledger.transfers import PickupState
+from tests.integration.sftp.helpers import (
+    PARTNER,
+    everything,
+    pickups,
+    profile_toml,
+    put,
+    run_exchange_process,
+    visible,
+    with_inbound,
+)
+from tests.integration.sftp.sshd import Sshd, keygen
+from tests.support.tcp_proxy import TcpProxy
+
+Factory = sessionmaker[Session]
+BIG = 48 * 1024 * 1024
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.005)
+
+
+def temp_files(folder: Path) -> list[Path]:
+    return list(folder.glob(".sftp-*.part")) if folder.exists() else []
+
+
+# paramiko's prefetch thread dies with EOFError when the connection is cut (its own thread, not
+# ours: the poll itself reports SftpConnectionLost, checked below)
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_connection_cut_mid_download_leaves_nothing_in_the_inbox_and_is_retried(
+    sshd: Sshd, remote: Path, tmp_path: Path, sqlite_factory: Factory
+) -> None:
+    data = os.urandom(BIG)
+    put(remote / "out", "huge.edi", data)
+    inbox = tmp_path / "inbox" / PARTNER
+    with TcpProxy(("127.0.0.1", sshd.port)) as proxy:
+        channel = with_inbound(sshd.channel(port=proxy.port), remote)
+        source = SftpSource(PARTNER, channel, inbox=tmp_path / "inbox", ledger=sqlite_factory)
+        outcome: list[BaseException | PollReport] = []
+
+        def run() -> None:
+            try:
+                with connect(PARTNER, channel) as session:
+                    outcome.append(source.poll(session))
+            except BaseException as error:
+                outcome.append(error)
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        wait_for(lambda: any(p.stat().st_size > 0 for p in temp_files(inbox)))
+        proxy.stall()
+        proxy.cut()
+        thread.join(30)
+        [error] = outcome
+        assert isinstance(error, SftpConnectionLost), error
+        assert visible(inbox) == {}
+        assert pickups(sqlite_factory) == []
+        assert (remote / "out" / "huge.edi").read_bytes() == data  # not removed
+
+        proxy.restore()
+        with connect(PARTNER, channel) as session:
+            report = source.poll(session)
+    assert [p.sha256 for p in report.taken] == [sha(data)]
+    assert everything(inbox) == ["huge.edi"]
+    assert (inbox / "huge.edi").read_bytes() == data
+    assert everything(remote / "out") == []
+
+
+def test_server_down_at_poll_time_changes_nothing_and_the_next_run_takes_the_file(
+    sshd: Sshd, remote: Path, tmp_path: Path, sqlite_factory: Factory
+) -> None:
+    clock = [100.0]
+    channel = with_inbound(sshd.channel(retry_initial=10.0), remote)
+    exchange = PartnerExchange(
+        PARTNER,
+        channel,
+        inbox=tmp_path / "inbox",
+        outbox=tmp_path / "outbox",
+        ledger=sqlite_factory,
+        clock=lambda: clock[0],
+    )
+    put(remote / "out", "po.edi", b"ISA...")
+    sshd.stop()
+    report = exchange.run()
+    assert report.error is not None and "cannot connect" in report.error
+    assert "127.0.0.1" in report.error and PARTNER in report.error
+    assert exchange.run().skipped == "backing off for 10 s"
+    assert everything(remote / "out") == ["po.edi"]
+    assert visible(tmp_path / "inbox" / PARTNER) == {}
+    sshd.start()
+    clock[0] += 10
+    report = exchange.run()
+    assert report.error is None and report.poll is not None
+    assert [p.path.name for p in report.poll.taken] == ["po.edi"]
+    assert exchange.breaker.failures == 0
+
+
+def openssh_fingerprint(public_key: Path) -> str:
+    output = subprocess.run(
+        ["ssh-keygen", "-l", "-E", "sha256", "-f", str(public_key)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return output.split()[1]
+
+
+def test_a_changed_host_key_is_refused_with_the_fingerprint_openssh_prints(
+    sshd: Sshd, remote: Path, tmp_path: Path, sqlite_factory: Factory
+) -> None:
+    keygen(tmp_path / "other")
+    kind, blob = (tmp_path / "other.pub").read_text().split()[:2]
+    channel = with_inbound(
+        sshd.channel(known_hosts=[f"[127.0.0.1]:{sshd.port} {kind} {blob}"]), remote
+    )
+    put(remote / "out", "po.edi", b"ISA...")
+    with pytest.raises(ChangedHostKey) as caught:
+        connect(PARTNER, channel)
+    actual = openssh_fingerprint(sshd.folder / "host_key.pub")
+    assert caught.value.fingerprint == actual
+    assert actual in str(caught.value)
+    assert openssh_fingerprint(tmp_path / "other.pub") in str(caught.value)
+    assert "CHANGED" in str(caught.value)
+    exchange = PartnerExchange(
+        PARTNER, channel, inbox=tmp_path / "inbox", outbox=tmp_path / "o", ledger=sqlite_factory
+    )
+    assert "HOST KEY CHANGED" in (exchange.run().error or "")
+    assert everything(remote / "out") == ["po.edi"]
+    assert visible(tmp_path / "inbox" / PARTNER) == {}
+
+
+def test_an_unknown_host_key_is_refused_and_never_accepted(sshd: Sshd, tmp_path: Path) -> None:
+    kind_blob = sshd.host_key_line.split(" ", 1)[1]
+    channel = sshd.channel(known_hosts=[f"[127.0.0.1]:{sshd.port + 1} {kind_blob}"])
+    with pytest.raises(UnknownHostKey) as caught:
+        connect(PARTNER, channel)
+    assert caught.value.fingerprint == openssh_fingerprint(sshd.folder / "host_key.pub")
+    assert f"[127.0.0.1]:{sshd.port}" in str(caught.value)
+    # the known key for port 22 ("127.0.0.1" without brackets) does not vouch for another port
+    with pytest.raises(UnknownHostKey):
+        connect(PARTNER, sshd.channel(known_hosts=[f"127.0.0.1 {kind_blob}"]))
+
+
+def test_a_hashed_known_hosts_file_is_understood(sshd: Sshd, tmp_path: Path) -> None:
+    known = tmp_path / "known_hosts"
+    known.write_text(sshd.host_key_line + "\n")
+    subprocess.run(["ssh-keygen", "-H", "-f", str(known)], check=True, capture_output=True)
+    assert "|1|" in known.read_text()
+    with connect(PARTNER, sshd.channel(known_hosts=[], known_hosts_file=str(known))) as session:
+        assert session.sftp.listdir(str(tmp_path)) is not None
+
+
+def test_remote_delete_denied_keeps_the_file_delivered_once_and_finishes_later(
+    sshd_factory: Callable[..., Sshd], remote: Path, tmp_path: Path, sqlite_factory: Factory
+) -> None:
+    strict = sshd_factory(sftp_flags="-P remove", name="strict")
+    put(remote / "out", "po.edi", b"ISA*1")
+    inbox = tmp_path / "inbox" / PARTNER
+    source = SftpSource(
+        PARTNER,
+        with_inbound(strict.channel(), remote),
+        inbox=tmp_path / "inbox",
+        ledger=sqlite_factory,
+    )
+    for _ in range(3):
+        with connect(PARTNER, source.channel) as session:
+            report = source.poll(session)
+        assert [name for name, _ in report.failed] == ["po.edi"]
+        assert "delete failed" in report.failed[0][1]
+        assert everything(inbox) == ["po.edi"]  # downloaded once, not again
+    [row] = pickups(sqlite_factory)
+    assert row.state is PickupState.DELIVERED
+    assert everything(remote / "out") == ["po.edi"]
+    # the partner's server allows remove again: the pending delete is done, nothing downloaded
+    relaxed = sshd_factory(name="relaxed")
+    source.channel = with_inbound(relaxed.channel(), remote)
+    with connect(PARTNER, source.channel) as session:
+        report = source.poll(session)
+    assert report.finished == ["po.edi"] and report.taken == []
+    assert everything(remote / "out") == [] and everything(inbox) == ["po.edi"]
+    assert [r.state for r in pickups(sqlite_factory)] == [PickupState.DONE]
+
+
+def test_a_file_replaced_remotely_before_its_delete_is_left_and_taken_as_new(
+    sshd_factory: Callable[..., Sshd], remote: Path, tmp_path: Path, sqlite_factory: Factory
+) -> None:
+    strict = sshd_factory(sftp_flags="-P remove", name="strict")
+    put(remote / "out", "po.edi", b"first", mtime=time.time() - 60)
+    source = SftpSource(
+        PARTNER,
+        with_inbound(strict.channel(), remote),
+        inbox=tmp_path / "inbox",
+        ledger=sqlite_factory,
+    )
+    with connect(PARTNER, source.channel) as session:
+        source.poll(session)
+    put(remote / "out", "po.edi", b"second version")  # re-sent before we could delete it
+    source.channel = with_inbound(sshd_factory(name="relaxed").channel(), remote)
+    with connect(PARTNER, source.channel) as session:
+        report = source.poll(session)
+    assert report.finished == ["po.edi"]
+    assert [p.path.read_bytes() for p in report.taken] == [b"second version"]
+    assert sorted(visible(tmp_path / "inbox" / PARTNER).values()) == [b"first", b"second version"]
+    assert everything(remote / "out") == []
+
+
+SOURCE_CRASH_POINTS = [
+    "sftp_after_download",
+    "sftp_after_record",
+    "sftp_after_link",
+    "sftp_after_remote_action",
+]
+
+
+@pytest.mark.parametrize("crash_at", SOURCE_CRASH_POINTS)
+def test_sigkill_at_each_pickup_crash_point_neither_loses_nor_doubles_a_file(
+    crash_at: str,
+    sshd: Sshd,
+    remote: Path,
+    tmp_path: Path,
+    sqlite_url: str,
+    sqlite_factory: Factory,
+) -> None:
+    files = {f"po{i}.edi": os.urandom(5000 + i) for i in range(3)}
+    for i, (name, data) in enumerate(files.items()):
+        put(remote / "out", name, data, mtime=time.time() - 100 + i)
+    profile = tmp_path / "partners" / f"{PARTNER}.toml"
+    profile.parent.mkdir()
+    profile.write_text(profile_toml(with_inbound(sshd.channel(), remote)))
+    home = tmp_path / "home"
+
+    crashed = run_exchange_process(profile, home, sqlite_url, crash_at=crash_at)
+    assert crashed.returncode == -9, crashed.stderr
+    inbox = home / "inbox" / PARTNER
+    rows = pickups(sqlite_factory)
+    # no remote file is gone unless the ledger has it, with the right content
+    removed = set(files) - set(everything(remote / "out"))
+    assert removed <= {Path(r.remote_path).name for r in rows}
+    assert all(r.sha256 == sha(files[Path(r.remote_path).name]) for r in rows)
+    # what the folder watcher could see is complete, right, and not doubled
+    for name, data in visible(inbox).items():
+        assert data == files[name]
+
+    again = run_exchange_process(profile, home, sqlite_url)
+    assert again.returncode == 0, again.stderr + again.stdout
+    assert visible(inbox) == files
+    assert everything(inbox) == sorted(files)  # no temporary file left
+    assert everything(remote / "out") == []
+    rows = pickups(sqlite_factory)
+    assert len(rows) == len(files)
+    assert {r.state for r in rows} == {PickupState.DONE}
+
+
+def test_a_bad_known_hosts_line_is_an_error_naming_the_line(sshd: Sshd) -> None:
+    channel = sshd.channel(known_hosts=[sshd.host_key_line, "not a key line"])
+    with pytest.raises(SftpError, match="known_hosts line 2"):
+        connect(PARTNER, channel)

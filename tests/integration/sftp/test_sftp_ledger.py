@@ -1,0 +1,88 @@
+"""The transfer tables (migration 0002) and their functions, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.ledger import create_engine_for, migrate, transfers
+from gateway.ledger.models import Base
+from gateway.ledger.transfers import DeliveryState, PickupState
+from tests.integration.ledger.databases import BACKENDS, postgres_database
+
+Factory = sessionmaker[Session]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_migration_0002_creates_exactly_the_transfer_tables(backend: str, tmp_path: Path) -> None:
+    def check(url: str) -> None:
+        engine = create_engine_for(url)
+        try:
+            migrate(engine)
+            with engine.connect() as connection:
+                context = MigrationContext.configure(connection, opts={"compare_type": True})
+                assert list(compare_metadata(context, Base.metadata)) == []
+            tables = set(inspect(engine).get_table_names())
+            assert {"remote_pickups", "deliveries"} <= tables
+        finally:
+            engine.dispose()
+
+    if backend == "sqlite":
+        check(f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    else:
+        with postgres_database("edigw_test_sftp_migration") as url:
+            check(url)
+
+
+def test_a_pickup_is_found_by_path_size_and_mtime_through_its_states(ledger: Factory) -> None:
+    with ledger.begin() as s:
+        row = transfers.record_pickup(
+            s,
+            partner="acme",
+            remote_path="/out/po.edi",
+            size=10,
+            mtime=1_700_000_000_123,
+            sha256="ab" * 32,
+            temp_name=".sftp-1.part",
+            local_name="po.edi",
+        )
+    assert row.state is PickupState.DOWNLOADED and row.created_at.tzinfo is not None
+    with ledger.begin() as s:
+        assert transfers.pickup_of(s, "acme", "/out/po.edi", 10, 1_700_000_000_123) == row
+        assert transfers.pickup_of(s, "acme", "/out/po.edi", 11, 1_700_000_000_123) is None
+        assert transfers.pickup_of(s, "other", "/out/po.edi", 10, 1_700_000_000_123) is None
+        transfers.set_pickup_state(s, row.id, PickupState.DELIVERED, local_name="po.2.edi")
+    with ledger.begin() as s:
+        [delivered] = transfers.pickups_in_state(s, "acme", [PickupState.DELIVERED])
+        assert delivered.local_name == "po.2.edi"
+        transfers.set_pickup_state(s, row.id, PickupState.DONE, detail={"remote": "delete"})
+    with ledger.begin() as s:
+        assert transfers.pickups_in_state(s, "acme", [PickupState.DELIVERED]) == []
+        [done] = transfers.pickups_in_state(s, "acme", [PickupState.DONE])
+        assert done.detail == {"remote": "delete"}
+
+
+def test_a_delivery_counts_attempts_and_is_found_by_name_and_content(ledger: Factory) -> None:
+    with ledger.begin() as s:
+        row = transfers.record_delivery(
+            s,
+            partner="acme",
+            local_name="997.x12",
+            sha256="cd" * 32,
+            size=5,
+            remote_path="/in/997.x12",
+        )
+    with ledger.begin() as s:
+        transfers.delivery_attempted(s, row.id, "Permission denied")
+        transfers.delivery_attempted(s, row.id, None)
+        transfers.mark_sent(s, row.id)
+    with ledger.begin() as s:
+        found = transfers.delivery_of(s, "acme", "997.x12", "cd" * 32)
+        assert found is not None and found.state is DeliveryState.SENT
+        assert found.attempts == 2 and found.last_error is None and found.delivered_at
+        assert transfers.delivery_of(s, "acme", "997.x12", "ef" * 32) is None

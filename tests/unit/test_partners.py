@@ -1,0 +1,98 @@
+"""Partner profiles: what loads, and errors that name the file and the key; secrets stay hidden."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gateway.partners import PartnerConfigError, load_partner, load_partners
+
+KEY = "AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
+GOOD = f"""
+description = "ACME Corp"
+[sftp]
+host = "sftp.acme.example"
+port = 2222
+user = "edi"
+key_file = "/etc/edi-gateway/acme.key"
+known_hosts = ["[sftp.acme.example]:2222 ssh-ed25519 {KEY}"]
+schedule = {{ cron = "*/5 * * * *" }}
+[sftp.inbound]
+folder = "/outgoing"
+glob = "*.edi"
+after = "move"
+move_to = "/outgoing/taken"
+[sftp.outbound]
+folder = "/incoming"
+rename = false
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "acme") -> Path:
+    path = tmp_path / f"{name}.toml"
+    path.write_text(text)
+    return path
+
+
+def test_a_complete_profile_loads(tmp_path: Path) -> None:
+    profile = load_partner(write(tmp_path, GOOD))
+    assert profile.name == "acme" and profile.sftp is not None
+    assert profile.sftp.address == "[sftp.acme.example]:2222"
+    assert profile.sftp.inbound is not None and profile.sftp.inbound.after == "move"
+    assert profile.sftp.outbound is not None and profile.sftp.outbound.rename is False
+    assert load_partners(tmp_path) == {"acme": profile}
+
+
+def test_every_profile_in_mappings_loads() -> None:
+    root = Path(__file__).resolve().parents[2]
+    load_partners(root / "mappings" / "partners")  # raises, naming file and key, on a bad one
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "message"),
+    [
+        (('after = "move"', 'after = "shred"'), "sftp.inbound.after", "'delete', 'move' or 'keep'"),
+        (("rename = false", "rename = false\ncolour = 1"), "sftp.outbound.colour", "Extra inputs"),
+        (("port = 2222", "port = 0"), "sftp.port", "greater than or equal to 1"),
+        (('move_to = "/outgoing/taken"', ""), "sftp.inbound", "needs move_to"),
+        (('key_file = "/etc/edi-gateway/acme.key"', ""), "sftp", "exactly one of key_file"),
+        (("known_hosts = [", "unused = ["), "sftp.unused", "Extra inputs"),
+        (('cron = "*/5 * * * *"', 'cron = "every tuesday"'), "sftp.schedule", "crontab"),
+    ],
+)
+def test_errors_name_the_file_and_the_key(
+    tmp_path: Path, change: tuple[str, str], key: str, message: str
+) -> None:
+    path = write(tmp_path, GOOD.replace(*change))
+    with pytest.raises(PartnerConfigError) as caught:
+        load_partner(path)
+    text = str(caught.value)
+    assert any(line.startswith(f"{path}: {key}") for line in text.splitlines()), text
+    assert message in text
+
+
+def test_bad_toml_names_the_file(tmp_path: Path) -> None:
+    with pytest.raises(PartnerConfigError, match=r"acme\.toml: not valid TOML"):
+        load_partner(write(tmp_path, "[sftp\n"))
+
+
+def test_a_partner_name_that_cannot_be_a_folder_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(PartnerConfigError, match="not a usable partner name"):
+        load_partner(write(tmp_path, GOOD, name="-acme"))
+
+
+def test_a_password_never_shows_in_repr_or_errors(tmp_path: Path) -> None:
+    text = GOOD.replace('key_file = "/etc/edi-gateway/acme.key"', 'password = "hunter2-secret"')
+    profile = load_partner(write(tmp_path, text))
+    assert "hunter2-secret" not in repr(profile) and "hunter2-secret" not in str(profile)
+    bad = text.replace("port = 2222", "port = -1")
+    with pytest.raises(PartnerConfigError) as caught:
+        load_partner(write(tmp_path, bad))
+    assert "hunter2-secret" not in str(caught.value)
+
+
+def test_the_shipped_example_profile_loads(tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parents[2] / "mappings/partners/example-sftp.toml.example"
+    profile = load_partner(write(tmp_path, example.read_text(), "example-sftp"))
+    assert profile.sftp is not None and profile.sftp.inbound is not None

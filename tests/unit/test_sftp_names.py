@@ -1,0 +1,37 @@
+"""Remote names that may never become local paths."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapters.transport.sftp_names import unsafe_name
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "",
+        ".",
+        "..",
+        "../etc/passwd",
+        "a/b",
+        "a\\b",
+        "..\\x",
+        "a\nb",
+        "a\rb",
+        "nul\x00",
+        "\x1b[2J",
+        "rtl\u202egpj.exe",
+        "zero\u200bwidth",
+        "line\u2028sep",
+        "del\x7f",
+        "x" * 256,
+    ],
+)
+def test_hostile_names_are_refused(name: str) -> None:
+    assert unsafe_name(name) is not None
+
+
+@pytest.mark.parametrize("name", ["po.edi", "PO 0001.x12", "bestellung-ü.edi", "a..b", "x" * 255])
+def test_ordinary_names_pass(name: str) -> None:
+    assert unsafe_name(name) is None
