@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from adapters.formats.x12.inbound import parse_x12
 from adapters.transport.folder import Claimed, FolderSource
+from adapters.transport.sftp_schedule import SftpSchedule
 
 from ..bus.relay import OutboxRelay
 from ..config import Settings
@@ -44,6 +45,9 @@ class Gateway:
     pipeline: Pipeline
     relay: OutboxRelay
     finisher: Finisher
+    channels: SftpSchedule
+    """Partners' SFTP channels (``mappings/partners/*.toml``): polled into the inbox, and their
+    outbox folders delivered, each on its own schedule."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Gateway:
@@ -77,7 +81,8 @@ class Gateway:
             ignore=settings.ignore,
             rescan_interval=settings.rescan_interval,
         )
-        return cls(settings, source, pipeline, relay, finisher)
+        channels = SftpSchedule(settings, factory)
+        return cls(settings, source, pipeline, relay, finisher, channels)
 
     def process_ready(self) -> int:
         """Take and process every file ready now, ``batch_size`` at a time; returns how many."""
@@ -122,6 +127,7 @@ class Gateway:
         self.finisher.start()
         if not once:
             self.relay.start()
+            self.channels.start()
         try:
             self.pipeline.recover(self.source.leftovers())
             retried = time.monotonic()
@@ -135,6 +141,8 @@ class Gateway:
                 if not took:
                     self.source.wait(IDLE_WAIT)
         finally:
+            if not once:
+                self.channels.stop()
             self.source.stop()
             self.finisher.stop()
             if once:
