@@ -75,6 +75,10 @@ def write_atomically(files: Iterable[tuple[Path, bytes]]) -> None:
         fsync_directory(folder)
 
 
+DocumentHook = Callable[[Session, str, ParsedDocument], None]
+"""Called with the session, the partner and an accepted document, before the commit."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Arrival:
     """A claimed file, read and recorded."""
@@ -97,6 +101,7 @@ class Pipeline:
         duplicate_window: dt.timedelta = dt.timedelta(days=30),
         source_name: str = "edi-gateway",
         on_commit: Callable[[], None] | None = None,
+        on_document: DocumentHook | None = None,
     ) -> None:
         self.factory = factory
         self.parser = parser
@@ -105,6 +110,9 @@ class Pipeline:
         self.source_name = source_name
         self.on_commit = on_commit
         """Called when a batch is committed (the daemon wakes the relay and the finisher)."""
+        self.on_document = on_document
+        """Sees each accepted document in the transaction that records it (reconciliation of
+        partners' 997/999/TA1 against what was sent)."""
         self._finishing = threading.Lock()
 
     # -- a batch of files ----------------------------------------------------------------------
@@ -248,6 +256,8 @@ class Pipeline:
             )
             if state is DocumentState.PARSED:
                 self._enqueue(s, doc, claimed)
+                if self.on_document is not None:
+                    self.on_document(s, claimed.partner, doc)
                 published += 1
         return published
 

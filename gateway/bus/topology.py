@@ -43,6 +43,12 @@ KIND_MESSAGES: Mapping[str, str] = {
 _UNSAFE_WORD = re.compile(r"[^A-Za-z0-9_-]")
 
 
+def routing_word(value: str) -> str:
+    """``value`` as exactly one word of a topic routing key: characters other than letters,
+    digits, ``_`` and ``-`` become ``_`` (``acme.eu`` -> ``acme_eu``)."""
+    return _UNSAFE_WORD.sub("_", value) or "_"
+
+
 def routing_key(kind: str, partner: str) -> str:
     """The routing key of a message: ``edi.in.<kind>.<partner>``.
 
@@ -50,10 +56,7 @@ def routing_key(kind: str, partner: str) -> str:
     bindings: any character of the kind or partner other than letters, digits, ``_`` and ``-`` is
     replaced by ``_`` so that each stays exactly one word (``acme.eu`` -> ``acme_eu``).
     """
-    return ROUTING_KEY.format(
-        kind=_UNSAFE_WORD.sub("_", kind.lower()) or "_",
-        partner=_UNSAFE_WORD.sub("_", partner) or "_",
-    )
+    return ROUTING_KEY.format(kind=routing_word(kind.lower()), partner=routing_word(partner))
 
 
 ExchangeRole = Literal["inbound", "dead_letter"]

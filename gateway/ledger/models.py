@@ -273,3 +273,83 @@ class Delivery(Base):
 
 REMOTE_PICKUPS = cast(Table, RemotePickup.__table__)
 DELIVERIES = cast(Table, Delivery.__table__)
+
+
+class OutboundDocument(Base):
+    """A document the gateway sends (856, 855...), from the modern layer's request to the
+    partner's acknowledgement. One request -> one interchange -> one group -> one transaction
+    set, so ISA13, GS06 and ST02 identify it for reconciliation. States and transitions:
+    :mod:`gateway.ledger.outbound`."""
+
+    __tablename__ = "outbound_documents"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    request_id: Mapped[str]
+    """The request's stable id (its CloudEvents id / AMQP message id): one document per request."""
+    partner: Mapped[str]
+    kind: Mapped[str] = mapped_column(String(10))
+    """The transaction set: ``856``, ``855``."""
+    document_id: Mapped[str | None]
+    """The rendered document's stable id (:mod:`gateway.messages`)."""
+    correlation_id: Mapped[str]
+    state: Mapped[str] = mapped_column(String(30))
+    sender_qualifier: Mapped[str | None]
+    sender_id: Mapped[str | None]
+    receiver_qualifier: Mapped[str | None]
+    receiver_id: Mapped[str | None]
+    functional_id: Mapped[str | None] = mapped_column(String(2))
+    """GS01: ``SH`` (856), ``PR`` (855)."""
+    isa13: Mapped[str | None] = mapped_column(String(9))
+    gs06: Mapped[str | None]
+    st02: Mapped[str | None]
+    file_name: Mapped[str | None]
+    """Its file in ``outbox/<partner>/``."""
+    x12: Mapped[str | None] = mapped_column(Text)
+    """The rendered interchange, kept so that a crash or a resend writes the same bytes."""
+    request: Mapped[Json | None]
+    """The canonical message as requested (for a resend with new control numbers)."""
+    ack_due_at: Mapped[dt.datetime | None]
+    ack: Mapped[Json | None]
+    """The partner's answer: ack kind, codes, errors."""
+    detail: Mapped[Json | None]
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+    __table_args__ = (
+        Index("uq_outbound_documents_request_id", "request_id", unique=True),
+        Index("ix_outbound_documents_partner_gs06", "partner", "gs06"),
+        Index("ix_outbound_documents_partner_isa13", "partner", "isa13"),
+        Index("ix_outbound_documents_state_ack_due_at", "state", "ack_due_at"),
+        Index("ix_outbound_documents_document_id", "document_id"),
+    )
+
+
+class PartnerAck(Base):
+    """An acknowledgement a partner sent us (997, 999, TA1) and what it was matched to: every one
+    is recorded, also those for documents we never sent or already reconciled."""
+
+    __tablename__ = "partner_acks"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    partner: Mapped[str]
+    kind: Mapped[str] = mapped_column(String(10))
+    """``997``, ``999`` or ``ta1``."""
+    document_id: Mapped[str]
+    """The acknowledgement's own document id (as recorded in ``documents``)."""
+    acknowledged_isa13: Mapped[str | None] = mapped_column(String(9))
+    acknowledged_gs06: Mapped[str | None]
+    acknowledged_st02: Mapped[str | None]
+    outbound_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("outbound_documents.id"))
+    outcome: Mapped[str] = mapped_column(String(30))
+    """``applied``, ``unmatched`` (we never sent it) or ``already_reconciled``."""
+    detail: Mapped[Json | None]
+    created_at: Mapped[dt.datetime]
+
+    __table_args__ = (
+        Index("ix_partner_acks_partner_gs06", "partner", "acknowledged_gs06"),
+        Index("ix_partner_acks_outbound_id", "outbound_id"),
+    )
+
+
+OUTBOUND_DOCUMENTS = cast(Table, OutboundDocument.__table__)
+PARTNER_ACKS = cast(Table, PartnerAck.__table__)

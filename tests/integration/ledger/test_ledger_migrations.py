@@ -30,6 +30,8 @@ TABLES = {
     "control_numbers",
     "remote_pickups",
     "deliveries",
+    "outbound_documents",
+    "partner_acks",
 }
 REQUIRED_INDEXES = {
     ("files", ("partner", "sha256", "received_at")),

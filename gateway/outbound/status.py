@@ -1,0 +1,102 @@
+"""Status events for the modern layer: an outbound document was sent, accepted, accepted with
+errors, rejected, or its acknowledgement is overdue (and an invalid request was refused).
+
+Each event is written to the ledger's outbox in the transaction that changes the document's
+state, and published by the relay like every other message: nothing is announced that did not
+happen, nothing that happened goes unannounced. Body: a CloudEvents 1.0 JSON envelope; ``id`` =
+``<request id>:<state>`` (stable: a redelivery is recognisable); routing key
+``edi.status.<state>.<partner>`` on the :data:`STATUS_EXCHANGE`; correlation id = the request's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ..bus.cloudevents import DEFAULT_SOURCE, SPEC_VERSION, format_time
+from ..bus.topology import routing_word
+from ..ledger import repository as ledger
+
+STATUS_EXCHANGE = "edi.events"
+"""Topic exchange, durable: status events of outbound documents."""
+STATUS_ROUTING_KEY = "edi.status.{state}.{partner}"
+
+
+class OutboundStatus(StrEnum):
+    """What the modern layer hears about an outbound document."""
+
+    INVALID = "invalid"
+    """The request was refused (and dead-lettered with the reason)."""
+    SENT = "sent"
+    """Written for the partner and delivered by its channel."""
+    ACCEPTED = "accepted"
+    ACCEPTED_WITH_ERRORS = "accepted_with_errors"
+    REJECTED = "rejected"
+    OVERDUE = "overdue"
+    """No acknowledgement within the partner's deadline."""
+
+
+def status_routing_key(state: OutboundStatus, partner: str) -> str:
+    return STATUS_ROUTING_KEY.format(state=state.value, partner=routing_word(partner))
+
+
+def enqueue_status(
+    s: Session,
+    *,
+    state: OutboundStatus,
+    request_id: str,
+    partner: str,
+    kind: str,
+    correlation_id: str,
+    document_id: str | None = None,
+    detail: Mapping[str, Any] | None = None,
+    at: dt.datetime | None = None,
+) -> int:
+    """Queue the status event (in the caller's transaction); returns the outbox id."""
+    moment = at or dt.datetime.now(dt.UTC)
+    event_id = f"{request_id}:{state.value}"
+    event_type = f"edi.out.status.{state.value}"
+    data = {
+        "request_id": request_id,
+        "document_id": document_id,
+        "partner": partner,
+        "kind": kind,
+        "state": state.value,
+        "detail": dict(detail or {}),
+    }
+    event = {
+        "specversion": SPEC_VERSION,
+        "id": event_id,
+        "source": f"{DEFAULT_SOURCE}/{partner}",
+        "type": event_type,
+        "subject": document_id or request_id,
+        "time": format_time(moment),
+        "datacontenttype": "application/json",
+        "correlationid": correlation_id,
+        "data": data,
+    }
+    body = json.dumps(event, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+    headers = {
+        "event_type": event_type,
+        "partner": partner,
+        "kind": kind,
+        "state": state.value,
+        "request_id": request_id,
+        "correlation_id": correlation_id,
+    }
+    return ledger.enqueue(
+        s,
+        message_id=event_id,
+        document_id=document_id or request_id,
+        partner=partner,
+        exchange=STATUS_EXCHANGE,
+        routing_key=status_routing_key(state, partner),
+        body=body,
+        headers=headers,
+        correlation_id=correlation_id,
+    )
