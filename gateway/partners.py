@@ -1,8 +1,9 @@
 """Partner profiles: ``mappings/partners/<partner>.toml``, one file per partner.
 
 The file name (without ``.toml``) is the partner's name, the same as its ``inbox/<partner>/`` and
-``outbox/<partner>/`` folders. A profile declares the partner's channels; today the one channel
-kind is ``[sftp]`` (:class:`adapters.transport.sftp_config.SftpChannel` lists its options).
+``outbox/<partner>/`` folders. A profile declares the partner's channels (``[sftp]``:
+:class:`adapters.transport.sftp_config.SftpChannel` lists its options; without one, files stay
+in the local folders) and how the gateway writes X12 for it (``[x12]``: :class:`X12Profile`).
 Unknown keys are errors, and every error names the file and the key::
 
     mappings/partners/acme.toml: sftp.inbound.after: Input should be 'delete', 'move' or 'keep'
@@ -13,8 +14,9 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from adapters.transport.sftp_config import SftpChannel
 
@@ -28,12 +30,53 @@ class PartnerConfigError(GatewayError):
     """A partner profile cannot be used; the message names the file and the key."""
 
 
+class X12Profile(BaseModel):
+    """How documents for this partner are written (``[x12]``), and what it answers with."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sender_qualifier: str = Field(default="ZZ", description="ISA05: our id's qualifier")
+    sender_id: str = Field(description="ISA06 and GS02: our id, as the partner knows us")
+    receiver_qualifier: str = Field(default="ZZ", description="ISA07: the partner's qualifier")
+    receiver_id: str = Field(description="ISA08 and GS03: the partner's id")
+    version: Literal["004010", "005010"] = Field(default="004010", description="GS08")
+    usage_indicator: Literal["P", "T"] = Field(default="P", description="ISA15: production/test")
+    element_separator: str = Field(default="*", min_length=1, max_length=1)
+    component_separator: str = Field(default=">", min_length=1, max_length=1)
+    segment_terminator: str = Field(default="~", min_length=1, max_length=1)
+    repetition_separator: str | None = Field(
+        default=None, min_length=1, max_length=1, description="ISA11 from 005010 (default ^)"
+    )
+    line_break: bool = Field(default=True, description="a line break after each segment")
+    acknowledgement: Literal["997", "999", "none"] = Field(
+        default="997", description="what the partner sends back for our documents"
+    )
+    ack_deadline_hours: float = Field(
+        default=24.0, gt=0, description="an acknowledgement not received by then is overdue"
+    )
+    required: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='fields the partner requires, by set: {"856" = ["carrier.scac"]} '
+        "(dotted paths into the canonical message)",
+    )
+
+    @model_validator(mode="after")
+    def _separators_differ(self) -> X12Profile:
+        used = [self.element_separator, self.component_separator, self.segment_terminator]
+        if self.repetition_separator is not None:
+            used.append(self.repetition_separator)
+        if len(set(used)) != len(used) or any(ch.isalnum() or ch == " " for ch in used):
+            raise ValueError("separators must be distinct and neither letters, digits nor spaces")
+        return self
+
+
 class PartnerProfile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(description="the partner's name: its profile file's name without .toml")
     description: str = ""
     sftp: SftpChannel | None = None
+    x12: X12Profile | None = None
 
 
 def load_partner(path: Path) -> PartnerProfile:

@@ -96,3 +96,14 @@ def test_the_shipped_example_profile_loads(tmp_path: Path) -> None:
     example = Path(__file__).resolve().parents[2] / "mappings/partners/example-sftp.toml.example"
     profile = load_partner(write(tmp_path, example.read_text(), "example-sftp"))
     assert profile.sftp is not None and profile.sftp.inbound is not None
+
+
+def test_an_x12_section_loads_with_defaults_and_checks_separators(tmp_path: Path) -> None:
+    text = '[x12]\nsender_id = "GATEWAY"\nreceiver_id = "ACME"\nversion = "005010"\n'
+    profile = load_partner(write(tmp_path, text))
+    assert profile.x12 is not None
+    assert (profile.x12.version, profile.x12.acknowledgement) == ("005010", "997")
+    assert profile.x12.ack_deadline_hours == 24.0
+    clash = text + 'element_separator = "~"\n'
+    with pytest.raises(PartnerConfigError, match="x12: .*separators must be distinct"):
+        load_partner(write(tmp_path, clash))
