@@ -8,7 +8,7 @@ AK4/IK4 723).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Any
 
@@ -115,7 +115,11 @@ class Finding:
         return text
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        """The fields that are set, in declaration order (what ``asdict`` gives, minus Nones)."""
+        return {name: value for name in _FIELDS if (value := getattr(self, name)) is not None}
+
+
+_FIELDS = tuple(f.name for f in fields(Finding))
 
 
 def has_errors(findings: list[Finding]) -> bool:

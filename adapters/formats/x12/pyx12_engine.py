@@ -11,6 +11,12 @@ a logged traceback); segments pyx12 would choke on (bad ids, too many components
 are reported here and handed over trimmed; every segment of the set is walked, or the set is
 not reported valid.
 
+Work is not repeated: the walk of a transaction set depends on nothing but its sequence of
+segment ids, and pyx12's element checks of a segment on nothing but its map node and content, so
+both are remembered per loaded map (a bounded number of each, see :class:`_Trace` and
+:class:`_ElementCheck`) and replayed when they recur, which small files from one partner and the
+cartons of an 856 do all the time.
+
 Findings dropped because the envelope reader already reports them: element findings on ST01,
 ST02, SE01 and SE02 (set id, control number, segment count, control number match), and a
 missing SE (``envelope.se_missing``). HL parent/child checks come from :mod:`.hierarchy`.
@@ -19,6 +25,7 @@ missing SE (``envelope.se_missing``). HL parent/child checks come from :mod:`.hi
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import re
@@ -87,6 +94,46 @@ def normalize_version(gs08: str) -> str | None:
 # -- map cache ----------------------------------------------------------------------------------
 
 
+ELEMENT_CHECKS_PER_MAP = 4096
+"""How many segment contents' element checks each loaded map remembers (oldest go first)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _ElementCheck:
+    """What pyx12's element checks said about one segment content at one map node.
+
+    ``errors`` pairs each of pyx12's element errors with the repetition it is about (None for
+    the first); ``noted`` is true when handing the content to pyx12 produced findings of our
+    own (repetitions, components), which are then produced again for each occurrence.
+    """
+
+    errors: tuple[tuple[Any, int | None], ...]
+    noted: bool
+
+
+TRACED_SEGMENTS = 1000
+"""Transaction sets up to this many segments have their walk through the map remembered."""
+TRACES_PER_MAP = 256
+"""How many walks (distinct sequences of segment ids) each loaded map remembers."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Trace:
+    """The map walker's way through one sequence of segment ids, from a fresh walker at GS.
+
+    pyx12's walker places a segment by its id alone (it is handed no element values), so the
+    whole walk of a transaction set depends on nothing but its sequence of segment ids.
+    ``nodes[i]`` is the map node the segment at position ``i + 1`` was placed at (None: not
+    placed); ``errors`` holds, by position, the walker's errors for that segment, each with the
+    walker's count for its node at that moment (what codes 4 and 5 report). ``walk`` is the
+    walker's method that took this way: a trace is only good for that same walker.
+    """
+
+    nodes: tuple[Any, ...]
+    errors: dict[int, tuple[tuple[Any, int], ...]]
+    walk: Any
+
+
 @dataclass(slots=True)
 class _LoadedMap:
     """A loaded pyx12 map and what the validator derives from it once."""
@@ -97,6 +144,24 @@ class _LoadedMap:
     segment_ids: frozenset[str]
     chains: dict[int, tuple[tuple[Any, ...], bool]] = field(default_factory=dict)
     """id(segment node) -> (loops from the ST loop down, is the loop's first segment)."""
+    element_checks: dict[tuple[Any, ...], _ElementCheck] = field(default_factory=dict)
+    """(id(segment node), separators, element texts) -> its element check.
+
+    pyx12's element checks depend on nothing but the map node and the segment's content, and
+    the same contents recur all the time (``SE*5*0001``, ``SN1**12*EA``, a partner's N1/N3/N4),
+    so they are run once per distinct content; at most :data:`ELEMENT_CHECKS_PER_MAP` are kept.
+    """
+    traces: dict[tuple[str, ...], _Trace] = field(default_factory=dict)
+    """Segment ids of a transaction set -> the walk through this map (see :class:`_Trace`)."""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def remember(self, key: tuple[Any, ...], check: _ElementCheck) -> None:
+        with self.lock:
+            _bounded_put(self.element_checks, key, check, ELEMENT_CHECKS_PER_MAP)
+
+    def remember_trace(self, tags: tuple[str, ...], trace: _Trace) -> None:
+        with self.lock:
+            _bounded_put(self.traces, tags, trace, TRACES_PER_MAP)
 
     def chain(self, node: Any) -> tuple[tuple[Any, ...], bool]:
         key = id(node)
@@ -110,6 +175,13 @@ class _LoadedMap:
             cached = (tuple(reversed(loops)), bool(node.is_first_seg_in_loop()))
             self.chains[key] = cached
         return cached
+
+
+def _bounded_put(cache: dict[Any, Any], key: Any, value: Any, limit: int) -> None:
+    """``cache[key] = value``, forgetting the oldest entry first when ``limit`` is reached."""
+    if len(cache) >= limit:
+        del cache[next(iter(cache))]
+    cache[key] = value
 
 
 class _MapCache:
@@ -168,20 +240,7 @@ class Pyx12Validator:
     def map_file(self, transaction: TransactionSet) -> str | None:
         """The map for the set's id (ST01) and version (GS08); the GS08 decides, not ISA12."""
         try:
-            set_id = transaction.set_id
-            version = normalize_version(transaction.group.version)
-            functional_id = FUNCTIONAL_IDS.get(set_id)
-            if version is None or functional_id is None or version not in INTERCHANGE_VERSIONS:
-                return None
-            icvn = INTERCHANGE_VERSIONS[version][-1]
-            for entry in _CACHE.index(self.map_path).maps:
-                if (
-                    entry["icvn"] == icvn
-                    and entry["vriic"] == version
-                    and entry["fic"] == functional_id
-                    and entry["abbr"] == set_id
-                ):
-                    return str(entry["map_file"])
+            return _map_file(self.map_path, transaction.set_id, transaction.group.version)
         except Exception:
             logger.exception("looking up the map for a transaction set failed")
         return None
@@ -214,6 +273,25 @@ class Pyx12Validator:
             failure = _engine_failure(context, exc, None, None, "loading the map")
             return ValidationResult(LoopNode(ROOT_LOOP), [failure])
         return _Walk(transaction, loaded, known, context).run()
+
+
+@functools.lru_cache(maxsize=1024)
+def _map_file(map_path: str, set_id: str, gs08: str) -> str | None:
+    """:meth:`Pyx12Validator.map_file`, looked up once per map directory, ST01 and GS08."""
+    version = normalize_version(gs08)
+    functional_id = FUNCTIONAL_IDS.get(set_id)
+    if version is None or functional_id is None or version not in INTERCHANGE_VERSIONS:
+        return None
+    icvn = INTERCHANGE_VERSIONS[version][-1]
+    for entry in _CACHE.index(map_path).maps:
+        if (
+            entry["icvn"] == icvn
+            and entry["vriic"] == version
+            and entry["fic"] == functional_id
+            and entry["abbr"] == set_id
+        ):
+            return str(entry["map_file"])
+    return None
 
 
 def _context(transaction: TransactionSet) -> dict[str, Any]:
@@ -263,6 +341,8 @@ class _Walk:
         self.map = loaded
         self.known = known
         self.context = context
+        self.segments: list[Segment] = []
+        """The segments walked: the set's own, and a stand-in SE when it has none."""
         self.findings: list[Finding] = []
         self.root = LoopNode(ROOT_LOOP)
         self.stack: list[tuple[Any, LoopNode]] = [(None, self.root)]
@@ -282,14 +362,33 @@ class _Walk:
             control = segments[0].get(2) if segments else ""
             segments.append(Segment("SE", [str(len(segments) + 1), control]))
             synthetic_se = len(segments)
-        walker = walk_tree()
-        walker.forceWalkCounterToLoopStart("/ISA_LOOP/GS_LOOP", "/ISA_LOOP/GS_LOOP/GS")
+        self.segments = segments
+        tags = tuple(segment.tag for segment in segments)
+        traced = len(tags) <= TRACED_SEGMENTS
+        walk = walk_tree.walk_errors
+        trace = self.map.traces.get(tags) if traced else None
+        if trace is not None and trace.walk is not walk:
+            trace = None  # pyx12's walker was replaced (tests do that) since this trace was made
+        walker: Any = None
+        nodes: list[Any] = []
+        errors: dict[int, tuple[tuple[Any, int], ...]] = {}
+        if trace is None:
+            walker = walk_tree()
+            walker.forceWalkCounterToLoopStart("/ISA_LOOP/GS_LOOP", "/ISA_LOOP/GS_LOOP/GS")
         node = self.map.gs_node
         walked = 0
         saw_hl = False
         for position, segment in enumerate(segments, start=1):
             try:
-                node = self._segment(walker, node, position, segment)
+                if trace is not None:
+                    found = trace.nodes[position - 1]
+                    met = trace.errors.get(position, ())
+                else:
+                    found, met = self._walk(walker, node, position, segment)
+                    nodes.append(found)
+                    if met:
+                        errors[position] = met
+                node = self._segment(found, met, node, position, segment)
             except Exception as exc:
                 logger.exception(
                     "pyx12 failed on segment %s at position %d of transaction set %s",
@@ -303,6 +402,8 @@ class _Walk:
                 break
             walked += 1
             saw_hl = saw_hl or segment.tag == "HL"
+        if trace is None and traced and walked == len(segments):
+            self.map.remember_trace(tags, _Trace(tuple(nodes), errors, walk))
         if walked < len(segments) and not any(
             f.code == "validation.engine_failure" for f in self.findings
         ):  # pragma: no cover - defensive: the loop above walks every segment or records why not
@@ -331,38 +432,83 @@ class _Walk:
             return None  # about the stand-in SE itself
         return replace(finding, segment_position=None, file_position=None)
 
-    def _segment(self, walker: Any, node: Any, position: int, segment: Segment) -> Any:
-        """Walk one segment; returns the map node to continue from."""
+    def _walk(
+        self, walker: Any, node: Any, position: int, segment: Segment
+    ) -> tuple[Any, tuple[tuple[Any, int], ...]]:
+        """Where the walker places the segment (None: nowhere), and the errors on its way there,
+        each with the walker's count for the error's node (codes 4 and 5 report it)."""
+        if not SEGMENT_ID.fullmatch(segment.tag):
+            return None, ()
+        found, _, _, errors = walker.walk_errors(
+            node, self._data(segment.tag), position, segment.position, None
+        )
+        counted = ("4", "5")
+        return found, tuple(
+            (e, walker.counter.get_count(e.map_node.x12path))
+            if e.err_cde in counted and e.map_node is not None
+            else (e, 0)
+            for e in errors
+        )
+
+    def _data(self, tag: str) -> Any:
+        """An empty pyx12 segment with id ``tag``."""
+        data = pyx12.segment.Segment(None, "~", "*", self.component)
+        data.seg_id = tag  # the walker places a segment by its id alone (no qualifier codes)
+        return data
+
+    def _segment(
+        self,
+        found: Any,
+        errors: tuple[tuple[Any, int], ...],
+        node: Any,
+        position: int,
+        segment: Segment,
+    ) -> Any:
+        """Report one walked segment and check its elements; returns the node to go on from."""
         tag = segment.tag
         if not SEGMENT_ID.fullmatch(tag):
             self._unrecognized(position, segment)
             return node
-        data = pyx12.segment.Segment(None, "~", "*", self.component)
-        data.seg_id = tag  # the walker places a segment by its id alone (no qualifier codes)
-        found, _, _, errors = walker.walk_errors(node, data, position, segment.position, None)
-        for error in errors:
-            self._segment_error(walker, error, position, segment, node)
+        for error, count in errors:
+            self._segment_error(error, count, position, segment, node)
         if found is None:
             return node
         self._place(found, position)
-        extra = self._elements(found, data, position, segment)
+        key = (id(found), self.component, self.repetition, *segment.elements)
+        check = self.map.element_checks.get(key)
+        if check is None:
+            check = self._check_elements(found, position, segment)
+            if check is None:
+                return found
+            self.map.remember(key, check)
+        elif check.noted:
+            self._elements(found, self._data(tag), position, segment)  # for its findings
+        for error, repetition in check.errors:
+            finding = self._element_error(error, position, segment, repetition)
+            if finding is not None:
+                self.findings.append(finding)
+        return found
+
+    def _check_elements(self, node: Any, position: int, segment: Segment) -> _ElementCheck | None:
+        """Run pyx12's element checks on the segment; None when pyx12 failed (reported)."""
+        data = self._data(segment.tag)
+        before = len(self.findings)
+        extra = self._elements(node, data, position, segment)
+        noted = len(self.findings) > before
         try:
-            element_errors: list[tuple[Any, int | None]] = [
-                (e, None) for e in found.is_valid_errors(data)[1]
+            errors: list[tuple[Any, int | None]] = [
+                (e, None) for e in node.is_valid_errors(data)[1]
             ]
             for number, child, value in extra:
-                element_errors += [(e, number) for e in child.is_valid_errors(value)[1]]
+                errors += [(e, number) for e in child.is_valid_errors(value)[1]]
         except Exception as exc:
+            tag = segment.tag
             logger.exception("pyx12 failed validating the elements of %s", tag)
             self.findings.append(
                 _engine_failure(self.context, exc, position, segment, f"checking {tag} elements")
             )
-            return found
-        for error, repetition in element_errors:
-            finding = self._element_error(error, data, position, segment, repetition)
-            if finding is not None:
-                self.findings.append(finding)
-        return found
+            return None
+        return _ElementCheck(tuple(errors), noted)
 
     def _elements(
         self, node: Any, data: Any, position: int, segment: Segment
@@ -439,7 +585,7 @@ class _Walk:
         )
 
     def _segment_error(
-        self, walker: Any, error: Any, position: int, segment: Segment, current: Any
+        self, error: Any, count: int, position: int, segment: Segment, current: Any
     ) -> None:
         code = error.err_cde
         node = error.map_node
@@ -463,7 +609,8 @@ class _Walk:
                     Level.SEGMENT,
                     segment_id=node.id,
                     segment_position=error.seg_count,
-                    file_position=error.src_line,
+                    # pyx12's src_line: the file position given with that segment, of this set
+                    file_position=self.segments[error.seg_count - 1].position,
                     loop_id=loop_id,
                     expected=node.id,
                     found=segment.tag,
@@ -477,7 +624,6 @@ class _Walk:
             "file_position": segment.position,
         }
         if code == "4" and node is not None:
-            count = walker.counter.get_count(node.x12path)
             self.findings.append(
                 self._finding(
                     "syntax.loop_over_max",
@@ -492,7 +638,6 @@ class _Walk:
                 )
             )
         elif code == "5" and node is not None:
-            count = walker.counter.get_count(node.x12path)
             loops, _ = self.map.chain(node)
             self.findings.append(
                 self._finding(
@@ -639,7 +784,7 @@ class _Walk:
         )
 
     def _element_error(
-        self, error: Any, data: Any, position: int, segment: Segment, repetition: int | None
+        self, error: Any, position: int, segment: Segment, repetition: int | None
     ) -> Finding | None:
         ele = error.map_node
         code = str(error.err_cde)
@@ -672,7 +817,7 @@ class _Walk:
         elif code == "2":
             finding_code, message = "syntax.conditional_element_missing", _syntax_message(text)
         elif code == "3":
-            count = len(data.elements)
+            count = len(segment.elements)  # pyx12 was given one value per element
             finding_code = "syntax.too_many_elements"
             message = (
                 f"{segment.tag} has {count} elements; the standard defines {element - 1}, "
