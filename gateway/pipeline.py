@@ -42,7 +42,6 @@ from adapters.transport.folder import Claimed, fsync_directory
 
 from .bus.cloudevents import cloud_event
 from .bus.topology import INBOUND_EXCHANGE, routing_key
-from .control_numbers import ControlNumberCounter
 from .ledger import repository as ledger
 from .ledger.counters import counter_in
 from .ledger.repository import DocumentState, FileState
@@ -164,42 +163,135 @@ class Pipeline:
         return arrivals
 
     def _parse_and_commit(self, arrivals: Sequence[_Arrival]) -> None:
+        """Parse the batch and record everything it yields in one transaction, a few statements
+        for the whole batch: duplicates, documents, outbox messages, acknowledgements (their
+        control numbers drawn in the same transaction) and each file's destination."""
         now = dt.datetime.now(dt.UTC)
         since = now - self.duplicate_window
         with self.factory.begin() as s, counter_in(s) as counter:
+            copies = ledger.earlier_copies(
+                s, [(a.claimed.partner, a.digest, a.file_id) for a in arrivals], since
+            )
+            outcomes: list[ledger.ProcessedFile] = []
+            parsed: list[tuple[_Arrival, ParseResult]] = []
             for arrival in arrivals:
-                self._parse_one(s, arrival, counter, now, since)
-
-    def _parse_one(
-        self,
-        s: Session,
-        arrival: _Arrival,
-        counter: ControlNumberCounter,
-        now: dt.datetime,
-        since: dt.datetime,
-    ) -> None:
-        claimed, file_id, digest = arrival.claimed, arrival.file_id, arrival.digest
-        twin = ledger.duplicate_file(
-            s, partner=claimed.partner, sha256=digest, since=since, before_id=file_id
-        )
-        if twin is not None:
-            ledger.set_file_state(
+                twin = copies.get(arrival.file_id)
+                if twin is None:
+                    result = self.parser(
+                        arrival.data, file_name=arrival.claimed.name, counter=counter
+                    )
+                    parsed.append((arrival, result))
+                    continue
+                outcomes.append(
+                    ledger.ProcessedFile(
+                        arrival.file_id,
+                        arrival.claimed.claim_id,
+                        str(self._archive_path(arrival.claimed, arrival.digest, now)),
+                        {"duplicate_of": twin.id, "reason": "same content received before"},
+                    )
+                )
+            published = self._record_documents(s, parsed, since)
+            ledger.record_acks(
                 s,
-                file_id,
-                FileState.PROCESSED,
-                detail={"duplicate_of": twin.id, "reason": "same content received before"},
-                final_path=str(self._archive_path(claimed, digest, now)),
+                [
+                    ledger.NewAck(arrival.file_id, arrival.claimed.partner, reply.name, reply.text)
+                    for arrival, result in parsed
+                    for reply in result.replies
+                ],
             )
-            return
-        result = self.parser(arrival.data, file_name=claimed.name, counter=counter)
-        published = self._record_documents(s, file_id, claimed, result, since)
-        for reply in result.replies:
-            ledger.record_ack(
-                s, file_id=file_id, partner=claimed.partner, name=reply.name, text=reply.text
+            outcomes += [
+                self._outcome(arrival, result, published.get(arrival.file_id, 0), now)
+                for arrival, result in parsed
+            ]
+            ledger.mark_processed(s, outcomes)
+
+    def _record_documents(
+        self, s: Session, parsed: Sequence[tuple[_Arrival, ParseResult]], since: dt.datetime
+    ) -> dict[int, int]:
+        """Record the documents of the batch and queue the accepted ones; returns how many were
+        queued per file id. A document whose partner, ISA13, GS06 and ST02 were seen before (in
+        the ledger, or in another file of this batch) is a duplicate and is not published."""
+        found = [
+            (arrival, doc, (arrival.claimed.partner, doc.interchange, doc.group, doc.transaction))
+            for arrival, result in parsed
+            for doc in result.documents
+        ]
+        earlier = ledger.earlier_documents(s, [key for _, _, key in found], since)
+        first_in_batch: dict[ledger.DocumentKey, int] = {}
+        documents: list[ledger.NewDocument] = []
+        accepted: list[tuple[_Arrival, ParsedDocument, int]] = []  # with their index in documents
+        for arrival, doc, key in found:
+            twin_file = next(
+                (row.file_id for row in earlier.get(key, ()) if row.file_id != arrival.file_id),
+                first_in_batch.get(key, arrival.file_id),
             )
+            detail: dict[str, Any] | None
+            if twin_file != arrival.file_id:
+                state, detail = DocumentState.DUPLICATE, {"duplicate_of_file": twin_file}
+            elif doc.accepted:
+                state, detail = DocumentState.PARSED, None
+                first_in_batch.setdefault(key, arrival.file_id)
+                accepted.append((arrival, doc, len(documents)))
+            else:
+                state, detail = DocumentState.FAILED, {"errors": list(doc.errors[:50])}
+            documents.append(
+                ledger.NewDocument(
+                    document_id=doc.document_id,
+                    file_id=arrival.file_id,
+                    partner=arrival.claimed.partner,
+                    kind=doc.kind,
+                    isa13=doc.interchange,
+                    gs06=doc.group,
+                    st02=doc.transaction,
+                    state=state,
+                    correlation_id=arrival.claimed.claim_id,
+                    detail=detail,
+                )
+            )
+        record_ids = ledger.record_documents(s, documents)
+        ledger.enqueue_messages(
+            s, [self._message(doc, arrival, record_ids[index]) for arrival, doc, index in accepted]
+        )
+        if self.on_document is not None:
+            for arrival, doc, _ in accepted:
+                self.on_document(s, arrival.claimed.partner, doc)
+        queued: dict[int, int] = {}
+        for arrival, _, _ in accepted:
+            queued[arrival.file_id] = queued.get(arrival.file_id, 0) + 1
+        return queued
+
+    def _message(self, doc: ParsedDocument, arrival: _Arrival, record_id: int) -> ledger.NewMessage:
+        assert doc.message is not None, "only accepted documents are published"
+        claimed = arrival.claimed
+        body, headers = cloud_event(
+            doc.message,
+            source=f"{self.source_name}/{claimed.partner}",
+            correlation_id=claimed.claim_id,
+            partner=claimed.partner,
+            kind=doc.kind,
+        )
+        return ledger.NewMessage(
+            message_id=doc.document_id,
+            document_id=doc.document_id,
+            partner=claimed.partner,
+            exchange=INBOUND_EXCHANGE,
+            routing_key=routing_key(doc.kind.lower(), claimed.partner),
+            body=body,
+            headers=headers,
+            correlation_id=claimed.claim_id,
+            record=(record_id, arrival.file_id),
+        )
+
+    def _outcome(
+        self, arrival: _Arrival, result: ParseResult, published: int, now: dt.datetime
+    ) -> ledger.ProcessedFile:
+        """Where a parsed file goes, and the summary (with the error report) the ledger keeps."""
+        claimed = arrival.claimed
         bad = result.has_errors
         destination = (
-            self._quarantine_path(claimed) if bad else self._archive_path(claimed, digest, now)
+            self._quarantine_path(claimed)
+            if bad
+            else self._archive_path(claimed, arrival.digest, now)
         )
         summary: dict[str, Any] = {
             "documents": len(result.documents),
@@ -210,77 +302,8 @@ class Pipeline:
         if result.unreadable:
             summary["unreadable"] = result.unreadable
         if bad:  # kept in the ledger so that a crash cannot lose the report
-            summary["report"] = self._error_report(claimed, digest, result)
-        ledger.set_file_state(
-            s, file_id, FileState.PROCESSED, detail=summary, final_path=str(destination)
-        )
-
-    def _record_documents(
-        self,
-        s: Session,
-        file_id: int,
-        claimed: Claimed,
-        result: ParseResult,
-        since: dt.datetime,
-    ) -> int:
-        published = 0
-        for doc in result.documents:
-            twin = ledger.duplicate_document(
-                s,
-                partner=claimed.partner,
-                isa13=doc.interchange,
-                gs06=doc.group,
-                st02=doc.transaction,
-                since=since,
-                exclude_file_id=file_id,
-            )
-            detail: dict[str, Any] | None
-            if twin is not None:
-                state, detail = DocumentState.DUPLICATE, {"duplicate_of_file": twin.file_id}
-            elif doc.accepted:
-                state, detail = DocumentState.PARSED, None
-            else:
-                state, detail = DocumentState.FAILED, {"errors": list(doc.errors[:50])}
-            ledger.record_document(
-                s,
-                document_id=doc.document_id,
-                file_id=file_id,
-                partner=claimed.partner,
-                kind=doc.kind,
-                isa13=doc.interchange,
-                gs06=doc.group,
-                st02=doc.transaction,
-                state=state,
-                correlation_id=claimed.claim_id,
-                detail=detail,
-            )
-            if state is DocumentState.PARSED:
-                self._enqueue(s, doc, claimed)
-                if self.on_document is not None:
-                    self.on_document(s, claimed.partner, doc)
-                published += 1
-        return published
-
-    def _enqueue(self, s: Session, doc: ParsedDocument, claimed: Claimed) -> None:
-        assert doc.message is not None, "only accepted documents are published"
-        body, headers = cloud_event(
-            doc.message,
-            source=f"{self.source_name}/{claimed.partner}",
-            correlation_id=claimed.claim_id,
-            partner=claimed.partner,
-            kind=doc.kind,
-        )
-        ledger.enqueue(
-            s,
-            message_id=doc.document_id,
-            document_id=doc.document_id,
-            partner=claimed.partner,
-            exchange=INBOUND_EXCHANGE,
-            routing_key=routing_key(doc.kind.lower(), claimed.partner),
-            body=body,
-            headers=headers,
-            correlation_id=claimed.claim_id,
-        )
+            summary["report"] = self._error_report(claimed, arrival.digest, result)
+        return ledger.ProcessedFile(arrival.file_id, claimed.claim_id, str(destination), summary)
 
     # -- finishing: replies and the originals' destinations ------------------------------------
 

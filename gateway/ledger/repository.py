@@ -20,18 +20,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from enum import StrEnum
 from typing import Any, TypeVar
 
 from sqlalchemy import (
     Boolean,
-    ColumnElement,
     CursorResult,
     Executable,
     Integer,
-    Select,
     String,
     and_,
     bindparam,
@@ -372,17 +369,14 @@ _FILES_IN_STATE = (
     .order_by(FILES.c.id)
 )
 _FILES_IN_STATE_LIMIT = _FILES_IN_STATE.limit(bindparam("p_limit", type_=Integer))
-_DUPLICATE_FILE = (
+_SAME_CONTENT = (
     select(FILES)
     .where(
-        FILES.c.partner == bindparam("p_partner"),
-        FILES.c.sha256 == bindparam("p_sha256"),
+        FILES.c.sha256.in_(bindparam("p_sha256s", expanding=True)),
         FILES.c.received_at >= bindparam("p_since"),
-        FILES.c.id < bindparam("p_before_id"),
         FILES.c.state.not_in(_values(NOT_ORIGINAL_FILE_STATES)),
     )
     .order_by(FILES.c.id)
-    .limit(1)
 )
 _FILE_EXISTS = select(FILES.c.id).where(FILES.c.id == bindparam("p_id"))
 _NEW_FINAL_PATH = bindparam("p_final_path", type_=String())
@@ -518,20 +512,87 @@ def files_in_state(
     return _files(s, _FILES_IN_STATE_LIMIT, {**params, "p_limit": limit})
 
 
+def earlier_copies(
+    s: Session, files: Sequence[tuple[str, str, int]], since: dt.datetime
+) -> dict[int, FileRow]:
+    """For each ``(partner, sha256, file id)``: the earliest file of the partner with the same
+    content, received at or after ``since`` and recorded before that file, if any (file id ->
+    that copy). Quarantined files and duplicates do not count as earlier copies. Only earlier
+    records count, so that two copies recorded before either is processed (one batch, or a
+    recovery) never both become duplicates of each other."""
+    copies: dict[tuple[str, str], list[FileRow]] = {}
+    for chunk in _chunks(sorted({sha256 for _, sha256, _ in files})):
+        for row in _files(s, _SAME_CONTENT, {"p_sha256s": chunk, "p_since": since}):
+            copies.setdefault((row.partner, row.sha256), []).append(row)
+    found: dict[int, FileRow] = {}
+    for partner, sha256, file_id in files:
+        earliest = min(copies.get((partner, sha256), ()), key=lambda row: row.id, default=None)
+        if earliest is not None and earliest.id < file_id:
+            found[file_id] = earliest
+    return found
+
+
 def duplicate_file(
     s: Session, *, partner: str, sha256: str, since: dt.datetime, before_id: int
 ) -> FileRow | None:
-    """The earliest file of ``partner`` with the same content, received at or after ``since`` and
-    recorded before file ``before_id``, if any. Quarantined files and duplicates do not count as
-    earlier copies. Only earlier records count, so that two copies recorded before either is
-    processed (one batch, or a recovery) never both become duplicates of each other."""
-    params = {
-        "p_partner": partner,
-        "p_sha256": sha256,
-        "p_since": since,
-        "p_before_id": before_id,
-    }
-    return _first(_files(s, _DUPLICATE_FILE, params))
+    """The earliest copy of one file (see :func:`earlier_copies`), if any."""
+    return earlier_copies(s, [(partner, sha256, before_id)], since).get(before_id)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ProcessedFile:
+    """A parsed file's outcome (see :func:`mark_processed`)."""
+
+    file_id: int
+    correlation_id: str
+    final_path: str
+    """Where the original goes: archive or quarantine."""
+    detail: Detail
+
+
+_MARK_PROCESSED = (
+    update(FILES)
+    .where(FILES.c.id == bindparam("p_id"))
+    .values(
+        state=FileState.PROCESSED.value,
+        updated_at=bindparam("p_now", type_=FILES.c.updated_at.type),
+        final_path=bindparam("p_final_path", type_=String()),
+        detail=bindparam("p_detail", type_=FILES.c.detail.type),
+    )
+)
+
+
+def mark_processed(s: Session, files: Sequence[ProcessedFile]) -> None:
+    """Files parsed and recorded: state ``processed`` with their destination and summary, in one
+    statement, with an event each."""
+    if not files:
+        return
+    now = _now()
+    params = [
+        {
+            "p_id": f.file_id,
+            "p_now": now,
+            "p_final_path": f.final_path,
+            "p_detail": _plain(f.detail),
+        }
+        for f in files
+    ]
+    _run(s, _MARK_PROCESSED, params)
+    _write_events(
+        s,
+        [
+            {
+                "at": now,
+                "kind": FileState.PROCESSED.value,
+                "message": f"file processed: {f.final_path}",
+                "file_id": f.file_id,
+                "document_id": None,
+                "correlation_id": f.correlation_id,
+                "detail": _plain(f.detail),
+            }
+            for f in files
+        ],
+    )
 
 
 def set_file_state(
@@ -615,7 +676,7 @@ def settle_files(s: Session, states: Mapping[int, FileState]) -> None:
 
 # -- documents -------------------------------------------------------------------------------
 
-_INSERT_DOCUMENT = insert(DOCUMENTS).returning(DOCUMENTS.c.id)
+_INSERT_DOCUMENTS = insert(DOCUMENTS).returning(DOCUMENTS.c.id, sort_by_parameter_order=True)
 _WRITTEN = "gateway.ledger.documents_written"
 
 
@@ -662,30 +723,51 @@ _UPDATE_DOCUMENT = (
 )
 
 
-@functools.cache
-def _duplicate_document_query(
-    isa13_missing: bool, gs06_missing: bool, st02_missing: bool
-) -> Select[Any]:
-    """One query per combination of missing numbers: ``col = :value`` can use the indexes,
-    ``IS NOT DISTINCT FROM`` cannot on PostgreSQL."""
-
-    def same(column: Any, missing: bool) -> ColumnElement[bool]:
-        return column.is_(None) if missing else column == bindparam(f"p_{column.name}")  # type: ignore[no-any-return]
-
-    return (
-        select(DOCUMENTS)
-        .where(
-            DOCUMENTS.c.partner == bindparam("p_partner"),
-            same(DOCUMENTS.c.isa13, isa13_missing),
-            same(DOCUMENTS.c.gs06, gs06_missing),
-            same(DOCUMENTS.c.st02, st02_missing),
-            DOCUMENTS.c.created_at >= bindparam("p_since"),
-            DOCUMENTS.c.file_id != bindparam("p_exclude_file_id"),
-            DOCUMENTS.c.state.not_in(_values(NOT_ORIGINAL_DOCUMENT_STATES)),
-        )
-        .order_by(DOCUMENTS.c.id)
-        .limit(1)
+_SAME_INTERCHANGES = (
+    select(DOCUMENTS)
+    .where(
+        DOCUMENTS.c.partner.in_(bindparam("p_partners", expanding=True)),
+        DOCUMENTS.c.isa13.in_(bindparam("p_isa13s", expanding=True)),
+        DOCUMENTS.c.created_at >= bindparam("p_since"),
+        DOCUMENTS.c.state.not_in(_values(NOT_ORIGINAL_DOCUMENT_STATES)),
     )
+    .order_by(DOCUMENTS.c.id)
+)
+_MISSING_INTERCHANGE = (
+    select(DOCUMENTS)
+    .where(
+        DOCUMENTS.c.partner.in_(bindparam("p_partners", expanding=True)),
+        DOCUMENTS.c.isa13.is_(None),
+        DOCUMENTS.c.created_at >= bindparam("p_since"),
+        DOCUMENTS.c.state.not_in(_values(NOT_ORIGINAL_DOCUMENT_STATES)),
+    )
+    .order_by(DOCUMENTS.c.id)
+)
+
+DocumentKey = tuple[str, str | None, str | None, str | None]
+"""partner, ISA13, GS06, ST02: what makes a document the same document again."""
+
+
+def earlier_documents(
+    s: Session, keys: Iterable[DocumentKey], since: dt.datetime
+) -> dict[DocumentKey, list[DocumentRow]]:
+    """The documents recorded at or after ``since`` with each of ``keys`` (``None`` matches a
+    missing number), oldest first. Failed, quarantined and duplicate documents are left out:
+    they are never the earlier copy a duplicate refers to."""
+    wanted = set(keys)
+    partners = sorted({key[0] for key in wanted})
+    found: dict[DocumentKey, list[DocumentRow]] = {}
+    rows: list[DocumentRow] = []
+    for chunk in _chunks(sorted({key[1] for key in wanted if key[1] is not None})):
+        params = {"p_partners": partners, "p_isa13s": chunk, "p_since": since}
+        rows += _documents(s, _SAME_INTERCHANGES, params)
+    if any(key[1] is None for key in wanted):
+        rows += _documents(s, _MISSING_INTERCHANGE, {"p_partners": partners, "p_since": since})
+    for row in sorted(rows, key=lambda row: row.id):
+        key = (row.partner, row.isa13, row.gs06, row.st02)
+        if key in wanted:
+            found.setdefault(key, []).append(row)
+    return found
 
 
 def _describe(kind: str, isa13: str | None, gs06: str | None, st02: str | None) -> str:
@@ -699,6 +781,67 @@ def _describe(kind: str, isa13: str | None, gs06: str | None, st02: str | None) 
 
 def _documents(s: Session, statement: Executable, params: Any) -> list[DocumentRow]:
     return _rows(s, statement, params, DocumentRow, state=DocumentState)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class NewDocument:
+    """A document found in a file, to record (see :func:`record_documents`)."""
+
+    document_id: str
+    file_id: int
+    partner: str
+    kind: str
+    isa13: str | None
+    gs06: str | None
+    st02: str | None
+    state: DocumentState
+    correlation_id: str
+    detail: Detail | None = None
+
+
+def record_documents(s: Session, documents: Sequence[NewDocument]) -> list[int]:
+    """Record documents in one statement, with an event each; returns their record ids."""
+    if not documents:
+        return []
+    now = _now()
+    states = [DocumentState(d.state).value for d in documents]
+    rows = [
+        {
+            "document_id": d.document_id,
+            "file_id": d.file_id,
+            "partner": d.partner,
+            "kind": d.kind,
+            "isa13": d.isa13,
+            "gs06": d.gs06,
+            "st02": d.st02,
+            "state": state,
+            "correlation_id": d.correlation_id,
+            "detail": _plain(d.detail),
+            "created_at": now,
+            "updated_at": now,
+        }
+        for d, state in zip(documents, states, strict=True)
+    ]
+    ids: list[int] = list(_run(s, _INSERT_DOCUMENTS, rows).scalars())
+    written = _written(s)
+    for d, record_id in zip(documents, ids, strict=True):
+        written[d.document_id] = (record_id, d.file_id)
+    _write_events(
+        s,
+        [
+            {
+                "at": now,
+                "kind": state,
+                "message": f"{_describe(d.kind, d.isa13, d.gs06, d.st02)} {state}",
+                "file_id": d.file_id,
+                "document_id": d.document_id,
+                "correlation_id": d.correlation_id,
+                "detail": _plain(d.detail),
+            }
+            for d, state in zip(documents, states, strict=True)
+        ],
+    )
+    return ids
 
 
 def record_document(
@@ -716,36 +859,22 @@ def record_document(
     detail: Detail | None = None,
 ) -> None:
     """Record a document found in file ``file_id``, with an event."""
-    state = DocumentState(state)
-    now = _now()
-    record_id: int = _run(
+    record_documents(
         s,
-        _INSERT_DOCUMENT,
-        {
-            "document_id": document_id,
-            "file_id": file_id,
-            "partner": partner,
-            "kind": kind,
-            "isa13": isa13,
-            "gs06": gs06,
-            "st02": st02,
-            "state": state.value,
-            "correlation_id": correlation_id,
-            "detail": _plain(detail),
-            "created_at": now,
-            "updated_at": now,
-        },
-    ).scalar_one()
-    _written(s)[document_id] = (record_id, file_id)
-    add_event(
-        s,
-        kind=state.value,
-        message=f"{_describe(kind, isa13, gs06, st02)} {state.value}",
-        file_id=file_id,
-        document_id=document_id,
-        correlation_id=correlation_id,
-        detail=detail,
-        at=now,
+        [
+            NewDocument(
+                document_id,
+                file_id,
+                partner,
+                kind,
+                isa13,
+                gs06,
+                st02,
+                state,
+                correlation_id,
+                detail,
+            )
+        ],
     )
 
 
@@ -771,16 +900,9 @@ def duplicate_document(
     """The earliest document of ``partner`` with the same ISA13, GS06 and ST02 in another file,
     recorded at or after ``since``, if any. Failed, quarantined and duplicate documents do not
     count as earlier copies. ``None`` values match missing (NULL) numbers."""
-    query = _duplicate_document_query(isa13 is None, gs06 is None, st02 is None)
-    params = {
-        "p_partner": partner,
-        "p_isa13": isa13,
-        "p_gs06": gs06,
-        "p_st02": st02,
-        "p_since": since,
-        "p_exclude_file_id": exclude_file_id,
-    }
-    return _first(_documents(s, query, {k: v for k, v in params.items() if v is not None}))
+    key = (partner, isa13, gs06, st02)
+    rows = earlier_documents(s, [key], since).get(key, [])
+    return next((row for row in rows if row.file_id != exclude_file_id), None)
 
 
 def set_document_state(
@@ -836,7 +958,7 @@ _EVENT_COLUMNS = (
     OUTBOX.c.routing_key,
 )
 _OUTBOX_IDS = OUTBOX.c.id.in_(bindparam("p_ids", expanding=True))
-_INSERT_OUTBOX = insert(OUTBOX).returning(OUTBOX.c.id)
+_INSERT_OUTBOX = insert(OUTBOX).returning(OUTBOX.c.id, sort_by_parameter_order=True)
 _OUTBOX_BY_ID = select(OUTBOX).where(OUTBOX.c.id == bindparam("p_id"))
 _PENDING_OUTBOX = (
     select(OUTBOX)
@@ -895,6 +1017,75 @@ def _outbox(s: Session, statement: Executable, params: Any) -> list[OutboxRow]:
     return _rows(s, statement, params, OutboxRow, state=OutboxState)
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class NewMessage:
+    """A message to publish (see :func:`enqueue_messages`)."""
+
+    message_id: str
+    document_id: str
+    partner: str
+    exchange: str
+    routing_key: str
+    body: bytes
+    headers: Mapping[str, Any]
+    correlation_id: str
+    record: tuple[int, int] | None = None
+    """The document record (its id, its file's id) the message belongs to; by default the newest
+    record of ``document_id``."""
+
+
+def enqueue_messages(s: Session, messages: Sequence[NewMessage]) -> list[int]:
+    """Add messages to publish (state ``pending``), each for the newest record of its document,
+    in one statement; returns the outbox ids. Ids grow: id order is publish order."""
+    if not messages:
+        return []
+    written = _written(s)
+    records: list[tuple[int, int] | None] = []
+    for m in messages:
+        record = m.record or written.get(m.document_id)
+        if record is None:
+            newest = _run(s, _NEWEST_DOCUMENT, {"p_document_id": m.document_id}).one_or_none()
+            record = None if newest is None else (newest.id, newest.file_id)
+        records.append(record)
+    now = _now()
+    rows = [
+        {
+            "message_id": m.message_id,
+            "document_id": m.document_id,
+            "document_pk": None if record is None else record[0],
+            "partner": m.partner,
+            "exchange": m.exchange,
+            "routing_key": m.routing_key,
+            "body": bytes(m.body),
+            "headers": dict(m.headers),
+            "correlation_id": m.correlation_id,
+            "state": OutboxState.PENDING.value,
+            "attempts": 0,
+            "last_error": None,
+            "created_at": now,
+            "published_at": None,
+        }
+        for m, record in zip(messages, records, strict=True)
+    ]
+    ids: list[int] = list(_run(s, _INSERT_OUTBOX, rows).scalars())
+    _write_events(
+        s,
+        [
+            {
+                "at": now,
+                "kind": "enqueued",
+                "message": f"queued for {m.exchange} with routing key {m.routing_key}",
+                "file_id": None if record is None else record[1],
+                "document_id": m.document_id,
+                "correlation_id": m.correlation_id,
+                "detail": {"outbox_id": outbox_id, "message_id": m.message_id},
+            }
+            for m, record, outbox_id in zip(messages, records, ids, strict=True)
+        ],
+    )
+    return ids
+
+
 def enqueue(
     s: Session,
     *,
@@ -909,40 +1100,20 @@ def enqueue(
 ) -> int:
     """Add a message to publish (state ``pending``) for the newest record of ``document_id``;
     returns the outbox id. Ids grow: id order is publish order."""
-    record = _written(s).get(document_id)
-    if record is None:
-        newest = _run(s, _NEWEST_DOCUMENT, {"p_document_id": document_id}).one_or_none()
-        record = None if newest is None else (newest.id, newest.file_id)
-    now = _now()
-    outbox_id: int = _run(
+    [outbox_id] = enqueue_messages(
         s,
-        _INSERT_OUTBOX,
-        {
-            "message_id": message_id,
-            "document_id": document_id,
-            "document_pk": None if record is None else record[0],
-            "partner": partner,
-            "exchange": exchange,
-            "routing_key": routing_key,
-            "body": bytes(body),
-            "headers": dict(headers),
-            "correlation_id": correlation_id,
-            "state": OutboxState.PENDING.value,
-            "attempts": 0,
-            "last_error": None,
-            "created_at": now,
-            "published_at": None,
-        },
-    ).scalar_one()
-    add_event(
-        s,
-        kind="enqueued",
-        message=f"queued for {exchange} with routing key {routing_key}",
-        file_id=None if record is None else record[1],
-        document_id=document_id,
-        correlation_id=correlation_id,
-        detail={"outbox_id": outbox_id, "message_id": message_id},
-        at=now,
+        [
+            NewMessage(
+                message_id,
+                document_id,
+                partner,
+                exchange,
+                routing_key,
+                body,
+                headers,
+                correlation_id,
+            )
+        ],
     )
     return outbox_id
 
@@ -1057,7 +1228,7 @@ def reset_for_replay(s: Session, outbox_ids: Sequence[int]) -> int:
 
 # -- acknowledgements ------------------------------------------------------------------------
 
-_INSERT_ACK = insert(ACKS).returning(ACKS.c.id)
+_INSERT_ACKS = insert(ACKS).returning(ACKS.c.id, sort_by_parameter_order=True)
 _ACKS_TO_WRITE = (
     select(ACKS).where(ACKS.c.state == AckState.PENDING_WRITE.value).order_by(ACKS.c.id)
 )
@@ -1076,31 +1247,57 @@ _MARK_ACKS_WRITTEN = (
 )
 
 
-def record_ack(s: Session, *, file_id: int, partner: str, name: str, text: str) -> int:
-    """An acknowledgement to write to ``outbox/<partner>/<name>`` (state ``pending_write``);
-    returns its id."""
+@dataclasses.dataclass(frozen=True, slots=True)
+class NewAck:
+    """An acknowledgement to write to ``outbox/<partner>/<name>`` (see :func:`record_acks`)."""
+
+    file_id: int
+    partner: str
+    name: str
+    text: str
+
+
+def record_acks(s: Session, acks: Sequence[NewAck]) -> list[int]:
+    """Acknowledgements to write (state ``pending_write``), in one statement; returns their
+    ids."""
+    if not acks:
+        return []
     now = _now()
-    ack_id: int = _run(
-        s,
-        _INSERT_ACK,
+    rows = [
         {
-            "file_id": file_id,
-            "partner": partner,
-            "name": name,
-            "text": text,
+            "file_id": a.file_id,
+            "partner": a.partner,
+            "name": a.name,
+            "text": a.text,
             "state": AckState.PENDING_WRITE.value,
             "created_at": now,
             "written_at": None,
-        },
-    ).scalar_one()
-    add_event(
+        }
+        for a in acks
+    ]
+    ids: list[int] = list(_run(s, _INSERT_ACKS, rows).scalars())
+    _write_events(
         s,
-        kind="ack_recorded",
-        message=f"acknowledgement {name} recorded",
-        file_id=file_id,
-        detail={"ack_id": ack_id},
-        at=now,
+        [
+            {
+                "at": now,
+                "kind": "ack_recorded",
+                "message": f"acknowledgement {a.name} recorded",
+                "file_id": a.file_id,
+                "document_id": None,
+                "correlation_id": None,
+                "detail": {"ack_id": ack_id},
+            }
+            for a, ack_id in zip(acks, ids, strict=True)
+        ],
     )
+    return ids
+
+
+def record_ack(s: Session, *, file_id: int, partner: str, name: str, text: str) -> int:
+    """An acknowledgement to write to ``outbox/<partner>/<name>`` (state ``pending_write``);
+    returns its id."""
+    [ack_id] = record_acks(s, [NewAck(file_id, partner, name, text)])
     return ack_id
 
 

@@ -168,3 +168,18 @@ def test_a_batch_of_files_gets_one_ack_each_with_its_own_control_number(
     assert len(acks) == 20
     isa13 = {ack.read_text().split("*")[13] for ack in acks}
     assert isa13 == {f"{n:09d}" for n in range(1, 21)}
+
+
+def test_the_same_control_numbers_in_two_files_of_one_batch_are_published_once(
+    tmp_path: Path, database_url: str, partner: str
+) -> None:
+    gw = gateway(tmp_path, database_url)
+    drop(tmp_path / "inbox", partner, "a.edi", small_850(7006))
+    drop(tmp_path / "inbox", partner, "b.edi", small_850(7006, partner_po="OTHER"))
+    with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
+        run_once(gw)
+        assert len(take_all(channel, queue)) == 1
+    with gw.pipeline.factory.begin() as s:
+        report = repository.status(s, dt.datetime.now(dt.UTC))
+    assert report.files[partner] == {"archived": 2}
+    assert report.documents[partner] == {"published": 1, "duplicate": 1}
