@@ -248,6 +248,13 @@ class Pyx12Validator:
     def supports(self, transaction: TransactionSet) -> bool:
         return self.map_file(transaction) is not None
 
+    def preload(self) -> None:
+        """Load every map now rather than at the first transaction set that needs it (a daemon
+        does this at start-up, so the first files wait for nothing)."""
+        _CACHE.known_segments(self.map_path)
+        for entry in _CACHE.index(self.map_path).maps:
+            _CACHE.load(self.map_path, str(entry["map_file"]), str(entry["vriic"]))
+
     def validate(self, transaction: TransactionSet) -> ValidationResult:
         context = _context(transaction)
         map_file = self.map_file(transaction)
