@@ -105,5 +105,5 @@ def test_an_x12_section_loads_with_defaults_and_checks_separators(tmp_path: Path
     assert (profile.x12.version, profile.x12.acknowledgement) == ("005010", "997")
     assert profile.x12.ack_deadline_hours == 24.0
     clash = text + 'element_separator = "~"\n'
-    with pytest.raises(PartnerConfigError, match="x12: .*separators must be distinct"):
+    with pytest.raises(PartnerConfigError, match=r"x12: .*separators must be distinct"):
         load_partner(write(tmp_path, clash))
