@@ -22,8 +22,12 @@ from .errors import UnreadableInput
 from .schemas import message_schemas, write_schemas
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
     from adapters.formats.x12.findings import Finding
     from adapters.formats.x12.report import Document
+
+    from .config import Settings
 
 EXIT_VALID = 0
 EXIT_INVALID = 1
@@ -61,6 +65,24 @@ def _parser() -> argparse.ArgumentParser:
         "--once", action="store_true", help="process what is ready, drain the outbox, exit"
     )
     commands.add_parser("status", help="counts by state and partner, outbox backlog")
+    acks = commands.add_parser(
+        "acks", help="partners' 997/999/TA1 and what they settled; --overdue: still unanswered"
+    )
+    acks.add_argument(
+        "--overdue", action="store_true", help="outbound documents whose ack is overdue"
+    )
+    acks.add_argument("--partner", help="only this partner")
+    acks.add_argument("--limit", type=int, default=50, help="newest N acks (default 50)")
+    acks.add_argument("--json", action="store_true", help="machine-readable output")
+    resend = commands.add_parser(
+        "resend", help="send an outbound document again (same control numbers by default)"
+    )
+    resend.add_argument("id", help="the outbound document's id (or its request id)")
+    resend.add_argument(
+        "--new-control-numbers",
+        action="store_true",
+        help="render the stored request again with fresh control numbers, as a new document",
+    )
     show = commands.add_parser("show", help="the timeline of a document (or file id)")
     show.add_argument("id")
     replay = commands.add_parser("replay", help="republish documents with their message ids")
@@ -107,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             sys.stdout.write(json.dumps(asyncapi_document(), indent=2) + "\n")
             return EXIT_VALID
-        if args.command in ("run", "status", "show", "replay"):
+        if args.command in ("run", "status", "show", "replay", "acks", "resend"):
             return operate(args, out=sys.stdout)
         if args.command == "partner":
             return partner_check_command(args.partner, args.profiles, out=sys.stdout)
@@ -176,11 +198,22 @@ def operate(args: argparse.Namespace, *, out: TextIO) -> int:
     engine = create_engine_for(settings.resolved_database_url)
     migrate(engine)
     factory = session_factory(engine)
+    if args.command == "resend":
+        return resend_command(settings, factory, args.id, args.new_control_numbers, out=out)
     with factory.begin() as s:
         if args.command == "status":
             report = repository.status(s, dt.datetime.now(dt.UTC))
             out.write(json.dumps(dataclasses.asdict(report), indent=2, default=str) + "\n")
             return EXIT_VALID
+        if args.command == "acks":
+            return acks_command(
+                s,
+                overdue=args.overdue,
+                partner=args.partner,
+                limit=args.limit,
+                as_json=args.json,
+                out=out,
+            )
         if args.command == "show":
             events = repository.timeline(s, args.id)
             if not events:
@@ -236,3 +269,109 @@ def partner_check_command(partner: str, profiles: Path | None, *, out: TextIO) -
     ok = check_channel(partner, profile.sftp, out)
     out.write("all checks passed\n" if ok else "check failed\n")
     return EXIT_VALID if ok else EXIT_INVALID
+
+
+def acks_command(
+    s: Session, *, overdue: bool, partner: str | None, limit: int, as_json: bool, out: TextIO
+) -> int:
+    """``acks``: the partners' newest acknowledgements and what came of each (applied, noted,
+    unmatched, already reconciled); ``--overdue``: the outbound documents still unanswered past
+    their deadline. A table, or ``--json``."""
+    from .ledger.reconciliation import overdue_outbound, recent_partner_acks
+
+    now = dt.datetime.now(dt.UTC)
+    lines: list[dict[str, object]]
+    if overdue:
+        lines = [
+            {
+                "due": row.ack_due_at,
+                "overdue_by": _age(now - row.ack_due_at) if row.ack_due_at else "",
+                "partner": row.partner,
+                "kind": row.kind,
+                "isa13": row.isa13,
+                "gs06": row.gs06,
+                "st02": row.st02,
+                "state": row.state.value,
+                "request_id": row.request_id,
+                "document_id": row.document_id,
+            }
+            for row in overdue_outbound(s, now, partner=partner)
+        ]
+        empty = "no acknowledgement is overdue"
+    else:
+        lines = [
+            {
+                "received": ack.created_at,
+                "partner": ack.partner,
+                "ack": ack.kind,
+                "isa13": ack.acknowledged_isa13,
+                "gs06": ack.acknowledged_gs06,
+                "st02": ack.acknowledged_st02,
+                "outcome": ack.outcome.value,
+                "codes": ",".join((ack.detail or {}).get("codes", [])),
+                "document": row.kind if row else None,
+                "state": row.state.value if row else None,
+                "request_id": row.request_id if row else None,
+                "ack_document_id": ack.document_id,
+            }
+            for ack, row in recent_partner_acks(s, partner=partner, limit=limit)
+        ]
+        empty = "no acknowledgement received from partners"
+    if as_json:
+        out.write(json.dumps(lines, indent=2, default=_json_value) + "\n")
+    elif not lines:
+        out.write(empty + (f" (partner {partner})" if partner else "") + "\n")
+    else:
+        hidden = {"document_id", "ack_document_id"}
+        columns = [key for key in lines[0] if key not in hidden]
+        cells = [[_cell(line[key]) for key in columns] for line in lines]
+        widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+        for row in [[c.upper() for c in columns], *cells]:
+            out.write("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+            out.write("\n")
+    return EXIT_VALID
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return str(value)
+
+
+def _json_value(value: object) -> str:
+    return value.isoformat() if isinstance(value, dt.datetime) else str(value)
+
+
+def _age(delta: dt.timedelta) -> str:
+    seconds = max(0, int(delta.total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}h{rest // 60:02d}m" if hours else f"{rest // 60}m{rest % 60:02d}s"
+
+
+def resend_command(
+    settings: Settings, factory: sessionmaker[Session], key: str, new_numbers: bool, *, out: TextIO
+) -> int:
+    """``resend DOC_ID [--new-control-numbers]``: says what was done; 1 when it cannot be."""
+    from adapters.transport.sftp_schedule import PARTNERS_DIR
+
+    from .outbound.render import DocumentRefused
+    from .outbound.requests import RequestRefused
+    from .outbound.resend import ResendError, resend
+    from .partners import load_partners
+
+    profiles = load_partners(settings.path(PARTNERS_DIR))
+    try:
+        done = resend(
+            factory,
+            settings.path(settings.outbox),
+            profiles,
+            key,
+            new_control_numbers=new_numbers,
+        )
+    except (ResendError, RequestRefused, DocumentRefused) as error:
+        print(f"edi-gateway: resend {key}: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    out.write(done + "\n")
+    return EXIT_VALID

@@ -58,8 +58,27 @@ class Settings(BaseSettings):
         default=30.0, ge=0, description="same content or control numbers within this are duplicates"
     )
     publish_window: int = Field(default=256, ge=1, description="unconfirmed publishes in flight")
+    overdue_check_interval: float = Field(
+        default=60.0,
+        gt=0,
+        description="seconds between checks for outbound documents whose acknowledgement is "
+        "overdue (past the partner's ack_deadline_hours)",
+    )
     batch_size: int = Field(
         default=200, ge=1, description="files recorded and parsed together in one transaction"
+    )
+    outbound_queue: str = Field(
+        default="edi.out.requests", description="the queue of outbound requests the daemon consumes"
+    )
+    outbound_bindings: list[str] = Field(
+        default_factory=lambda: ["edi.out.#"],
+        description="routing keys binding the request queue to the exchange edi.out",
+    )
+    outbound_prefetch: int = Field(
+        default=500, ge=1, description="unacknowledged outbound requests in hand (basic.qos)"
+    )
+    outbound_batch: int = Field(
+        default=500, ge=1, description="outbound requests rendered in one ledger transaction"
     )
 
     @classmethod

@@ -5,6 +5,11 @@ gateway publishes, consumers subscribe), and one per declared queue (``edi.in.al
 dead-letter queue ``edi.dlq``). Every message is a CloudEvents 1.0 envelope whose ``data`` is a
 canonical message; the canonical JSON Schemas (:func:`gateway.schemas.message_schemas`) are copied
 into ``components.schemas`` (their ``$defs`` hoisted beside them) so the document is self-contained.
+
+Outbound: the channels ``edi.out.<kind>.{partner}`` on the request exchange, where the modern layer
+publishes requests (:mod:`gateway.outbound.requests`), the queue that takes them, the status
+events on ``edi.status.{state}.{partner}`` (:mod:`gateway.outbound.status`), and the headers a
+dead-lettered request carries.
 """
 
 from __future__ import annotations
@@ -75,6 +80,7 @@ def asyncapi_document(
         }
 
     all_messages = [{"$ref": f"#/components/messages/{event_type(k)}"} for k in KIND_MESSAGES]
+    role_messages = _outbound(topology, schemas, messages, channels)
     for queue in topology.queues:
         source = topology.exchange_for(queue.source)
         dead_letter = queue.source == "dead_letter"
@@ -96,7 +102,7 @@ def asyncapi_document(
                     if dead_letter
                     else f"Consume the messages queue {queue.name!r} is bound to."
                 ),
-                "message": {"oneOf": all_messages},
+                "message": {"oneOf": role_messages.get(queue.source, all_messages)},
                 "bindings": {"amqp": {"ack": True, "bindingVersion": AMQP_BINDING_VERSION}},
             },
             "bindings": {
@@ -175,6 +181,18 @@ def asyncapi_document(
                 "type": "topic",
                 "durable": True,
                 "role": "dead letters of the gateway's queues",
+            },
+            {
+                "name": topology.request_exchange,
+                "type": "topic",
+                "durable": True,
+                "role": "outbound requests the gateway consumes",
+            },
+            {
+                "name": topology.events_exchange,
+                "type": "topic",
+                "durable": True,
+                "role": "status events of outbound documents",
             },
         ],
     }
@@ -302,3 +320,154 @@ def _rewrite_refs(node: Any) -> Any:
     if isinstance(node, list):
         return [_rewrite_refs(item) for item in node]
     return node
+
+
+_REQUEST_KINDS = {"856": "ShipNotice", "855": "PurchaseOrderAck"}
+_PROFILE_ENVELOPE = ("envelope", "document_id", "message_type")
+
+
+def _outbound(
+    topology: Topology,
+    schemas: dict[str, Any],
+    messages: dict[str, Any],
+    channels: dict[str, Any],
+) -> dict[str, list[dict[str, str]]]:
+    """Add the outbound channels, messages and schemas; return the messages of the queues
+    bound to the requests, events and dead-letter exchanges, by role."""
+    from ..outbound.status import STATUS_ROUTING_KEY, OutboundStatus
+    from .consumer import ERROR_HEADER, REQUEST_ID_HEADER
+    from .topology import REQUEST_ROUTING_KEY
+
+    schemas["DeadLetterHeaders"] = {
+        "title": "Dead-letter headers",
+        "description": "A refused request is published to the dead-letter exchange unchanged "
+        "(body, routing key, properties) with these headers added; it is also recorded in the "
+        "ledger as invalid, and an invalid status event is published.",
+        "type": "object",
+        "required": [ERROR_HEADER, REQUEST_ID_HEADER],
+        "properties": {
+            ERROR_HEADER: {
+                "type": "string",
+                "description": "Why the request was refused: which field, what was expected.",
+            },
+            REQUEST_ID_HEADER: {"type": "string", "description": "The request's id."},
+        },
+    }
+    requests = []
+    for kind, name in _REQUEST_KINDS.items():
+        canonical = schemas[name]
+        schemas[f"{name}Request"] = {
+            **canonical,
+            "title": f"{name} (request)",
+            "description": f"A {name} as requested: envelope, document_id and message_type may "
+            "be left out; the envelope is replaced from the partner's profile (ids, qualifiers, "
+            "version, usage) and the control numbers drawn by the gateway, keeping only "
+            "envelope.implementation_reference (ST03).",
+            "required": [r for r in canonical.get("required", []) if r not in _PROFILE_ENVELOPE],
+        }
+        etype = f"edi.out.{kind}"
+        schemas[f"{name}Request.{kind}"] = {
+            "title": f"Request to send a {kind}",
+            "type": "object",
+            "required": ["specversion", "id", "type", "source", "partner", "data"],
+            "properties": {
+                "specversion": {"type": "string", "const": SPEC_VERSION},
+                "id": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "The request id: stable; a request published twice is sent "
+                    "once.",
+                },
+                "type": {"type": "string", "const": etype},
+                "source": {"type": "string", "minLength": 1},
+                "partner": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "Extension attribute: the partner's profile name (or the "
+                    "AMQP header partner).",
+                },
+                "correlationid": {
+                    "type": "string",
+                    "description": "Carried to the status events; by default the request id.",
+                },
+                "data": {"$ref": f"#/components/schemas/{name}Request"},
+            },
+        }
+        messages[etype] = {
+            "name": etype,
+            "title": f"Request: send a {_KIND_TITLES[kind]}",
+            "summary": f"A {name} to render for a partner, in a CloudEvents 1.0 envelope.",
+            "contentType": CONTENT_TYPE,
+            "correlationId": {"$ref": "#/components/correlationIds/correlationid"},
+            "payload": {"$ref": f"#/components/schemas/{name}Request.{kind}"},
+        }
+        requests.append({"$ref": f"#/components/messages/{etype}"})
+        channels[REQUEST_ROUTING_KEY.format(kind=kind, partner="{partner}")] = {
+            "description": f"Requests to send a {_KIND_TITLES[kind]} to a partner, published "
+            f"by the modern layer to the topic exchange {topology.request_exchange!r}.",
+            "parameters": {"partner": {"$ref": "#/components/parameters/partner"}},
+            "publish": {
+                "operationId": f"request{kind}",
+                "summary": f"Ask the gateway to render, validate and deliver a {kind}. Invalid "
+                f"requests are dead-lettered to {topology.dead_letter_exchange!r} with the "
+                "headers of DeadLetterHeaders.",
+                "message": {"$ref": f"#/components/messages/{etype}"},
+            },
+            "bindings": {"amqp": _exchange_binding(topology.request_exchange)},
+        }
+    schemas["StatusEvent"] = {
+        "title": "Status event of an outbound document",
+        "type": "object",
+        "required": ["specversion", "id", "source", "type", "correlationid", "data"],
+        "properties": {
+            "specversion": {"type": "string", "const": SPEC_VERSION},
+            "id": {"type": "string", "description": "<request id>:<state>"},
+            "source": {"type": "string"},
+            "type": {"type": "string", "description": "edi.out.status.<state>"},
+            "subject": {"type": "string"},
+            "time": {"type": "string", "format": "date-time"},
+            "correlationid": {"type": "string", "description": "The request's correlation id."},
+            "data": {
+                "type": "object",
+                "required": ["request_id", "partner", "kind", "state"],
+                "properties": {
+                    "request_id": {"type": "string"},
+                    "document_id": {"type": ["string", "null"]},
+                    "partner": {"type": "string"},
+                    "kind": {"type": "string"},
+                    "state": {"type": "string", "enum": [s.value for s in OutboundStatus]},
+                    "detail": {"type": "object"},
+                },
+            },
+        },
+    }
+    messages["edi.out.status"] = {
+        "name": "edi.out.status",
+        "title": "Status event of an outbound document",
+        "summary": "sent (delivered by the partner's channel), invalid (refused), accepted, "
+        "accepted_with_errors, rejected, overdue.",
+        "contentType": CONTENT_TYPE,
+        "correlationId": {"$ref": "#/components/correlationIds/correlationid"},
+        "payload": {"$ref": "#/components/schemas/StatusEvent"},
+    }
+    status = [{"$ref": "#/components/messages/edi.out.status"}]
+    channels[STATUS_ROUTING_KEY.format(state="{state}", partner="{partner}")] = {
+        "description": "Status events of outbound documents on the topic exchange "
+        f"{topology.events_exchange!r}, correlated to their request.",
+        "parameters": {
+            "partner": {"$ref": "#/components/parameters/partner"},
+            "state": {
+                "description": "The new state.",
+                "schema": {"type": "string", "enum": [s.value for s in OutboundStatus]},
+            },
+        },
+        "subscribe": {
+            "operationId": "receiveOutboundStatus",
+            "summary": "Hear what became of each outbound request.",
+            "message": {"oneOf": status},
+            "bindings": {"amqp": _publish_binding()},
+        },
+        "bindings": {"amqp": _exchange_binding(topology.events_exchange)},
+    }
+    inbound = [{"$ref": f"#/components/messages/{event_type(k)}"} for k in KIND_MESSAGES]
+    return {"requests": requests, "events": status, "dead_letter": inbound + requests}

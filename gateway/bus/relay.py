@@ -181,6 +181,7 @@ class OutboxRelay:
         exchange: str = INBOUND_EXCHANGE,
         dead_letter_exchange: str = DEAD_LETTER_EXCHANGE,
         queues: Sequence[QueueSpec] = DEFAULT_QUEUES,
+        topology: Topology | None = None,
         backoff_initial: float = 0.2,
         backoff_max: float = 10.0,
         heartbeat: int | None = None,
@@ -194,7 +195,7 @@ class OutboxRelay:
         self._window = window
         self._batch = batch
         self._idle_poll = idle_poll
-        self._topology = Topology(exchange, dead_letter_exchange, tuple(queues))
+        self._topology = topology or Topology(exchange, dead_letter_exchange, tuple(queues))
         self._backoff_initial = backoff_initial
         self._backoff_max = backoff_max
         self._heartbeat = heartbeat
@@ -449,12 +450,9 @@ class OutboxRelay:
     def _on_confirm_mode(self, session: _Session, _frame: object) -> None:
         if session.channel is None or session is not self._session:
             return
-        topology = self._topology
         declare(
             session.channel,
-            queues=topology.queues,
-            exchange=topology.exchange,
-            dead_letter_exchange=topology.dead_letter_exchange,
+            topology=self._topology,
             on_done=self._callback(partial(self._on_ready, session)),
         )
 

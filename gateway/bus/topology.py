@@ -6,6 +6,15 @@ One durable topic exchange receives every inbound canonical message under the ro
 exchange, whose queue ``edi.dlq`` keeps it. Consumers may bind queues of their own to the exchange;
 the gateway publishes with ``mandatory`` set, so a message no queue takes is reported, never lost.
 
+Outbound, the other way: the modern layer publishes requests (ship notices, PO
+acknowledgements to send to a partner) to the durable topic exchange ``edi.out`` under
+``edi.out.<kind>.<partner>``; the gateway consumes them from the durable queue
+``edi.out.requests`` (bound ``edi.out.#``, dead-lettered to ``edi.dlx``) and announces what became
+of each on the topic exchange ``edi.events`` (``edi.status.<state>.<partner>``), where the queue
+``edi.events.all`` takes every status event.
+
+Each exchange has a role (:data:`ExchangeRole`); queues name the exchange they bind to by role.
+
 This module is also the source of the AsyncAPI document (:func:`asyncapi_document`).
 """
 
@@ -13,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from pika.adapters.blocking_connection import BlockingChannel
@@ -29,6 +38,14 @@ ROUTING_KEY = "edi.in.{kind}.{partner}"
 """Routing key of an inbound message, e.g. ``edi.in.850.acme``; kind = ST01 or ``ta1``."""
 ALL_QUEUE = "edi.in.all"
 DEAD_LETTER_QUEUE = "edi.dlq"
+REQUEST_EXCHANGE = "edi.out"
+"""Topic exchange, durable: outbound requests from the modern layer."""
+REQUEST_ROUTING_KEY = "edi.out.{kind}.{partner}"
+"""Routing key of an outbound request, e.g. ``edi.out.856.acme``; kind = 856 or 855."""
+REQUEST_QUEUE = "edi.out.requests"
+EVENTS_EXCHANGE = "edi.events"
+"""Topic exchange, durable: status events of outbound documents (``edi.status.<state>.<p>``)."""
+EVENTS_QUEUE = "edi.events.all"
 
 KIND_MESSAGES: Mapping[str, str] = {
     "850": "PurchaseOrder",
@@ -59,7 +76,16 @@ def routing_key(kind: str, partner: str) -> str:
     return ROUTING_KEY.format(kind=routing_word(kind.lower()), partner=routing_word(partner))
 
 
-ExchangeRole = Literal["inbound", "dead_letter"]
+def request_routing_key(kind: str, partner: str) -> str:
+    """The routing key of an outbound request: ``edi.out.<kind>.<partner>``."""
+    return REQUEST_ROUTING_KEY.format(
+        kind=routing_word(kind.lower()), partner=routing_word(partner)
+    )
+
+
+ExchangeRole = Literal["inbound", "dead_letter", "requests", "events"]
+"""inbound: canonical messages the gateway publishes; dead_letter: what queues dead-letter;
+requests: outbound requests the gateway consumes; events: status events the gateway publishes."""
 
 
 @dataclass(frozen=True)
@@ -103,23 +129,61 @@ DEFAULT_QUEUES: tuple[QueueSpec, ...] = (
         dead_lettered=False,
         description="Messages dead-lettered by the gateway's queues, with their x-death history.",
     ),
+    QueueSpec(
+        REQUEST_QUEUE,
+        ("edi.out.#",),
+        source="requests",
+        description="Outbound requests the gateway consumes (manual acks, bounded prefetch); "
+        "an invalid one is dead-lettered with the reason in its x-edi-error header.",
+    ),
+    QueueSpec(
+        EVENTS_QUEUE,
+        ("#",),
+        source="events",
+        description="Every status event of outbound documents (sent, invalid, accepted, ...).",
+    ),
 )
 
 
 @dataclass(frozen=True)
 class Topology:
-    """Exchange names plus queue specs: what :func:`declare` creates."""
+    """Exchange names (one per role) plus queue specs: what :func:`declare` creates."""
 
     exchange: str = INBOUND_EXCHANGE
     dead_letter_exchange: str = DEAD_LETTER_EXCHANGE
     queues: tuple[QueueSpec, ...] = DEFAULT_QUEUES
+    request_exchange: str = REQUEST_EXCHANGE
+    events_exchange: str = EVENTS_EXCHANGE
 
     def exchange_for(self, role: ExchangeRole) -> str:
-        return self.exchange if role == "inbound" else self.dead_letter_exchange
+        return {
+            "inbound": self.exchange,
+            "dead_letter": self.dead_letter_exchange,
+            "requests": self.request_exchange,
+            "events": self.events_exchange,
+        }[role]
 
     @property
-    def exchanges(self) -> tuple[str, str]:
-        return (self.exchange, self.dead_letter_exchange)
+    def exchanges(self) -> tuple[str, ...]:
+        """Every exchange, by role (inbound, dead letter, requests, events), each once."""
+        names = (
+            self.exchange,
+            self.dead_letter_exchange,
+            self.request_exchange,
+            self.events_exchange,
+        )
+        return tuple(dict.fromkeys(names))
+
+    def with_request_queue(self, name: str, bindings: tuple[str, ...]) -> Topology:
+        """This topology with its request queue named ``name`` and bound with ``bindings``."""
+        spec = self.queue_for("requests") or QueueSpec(name, bindings, source="requests")
+        queues = tuple(q for q in self.queues if q.source != "requests")
+        return replace(self, queues=(*queues, replace(spec, name=name, bindings=bindings)))
+
+    def queue_for(self, role: ExchangeRole) -> QueueSpec | None:
+        """The first queue bound to the exchange of ``role`` (the request queue for
+        ``requests``)."""
+        return next((q for q in self.queues if q.source == role), None)
 
 
 DEFAULT_TOPOLOGY = Topology()
@@ -132,8 +196,12 @@ def declare(
     exchange: str = INBOUND_EXCHANGE,
     dead_letter_exchange: str = DEAD_LETTER_EXCHANGE,
     on_done: Callable[[], object] | None = None,
+    topology: Topology | None = None,
 ) -> None:
     """Declare the exchanges, queues and bindings (idempotent: safe on every (re)connect).
+
+    ``topology``, when given, says it all (``queues``, ``exchange`` and ``dead_letter_exchange``
+    are then ignored); otherwise the request and events exchanges get their default names.
 
     With a :class:`~pika.adapters.blocking_connection.BlockingChannel` every declaration is done
     when this returns. With an asynchronous :class:`~pika.channel.Channel` the declarations are
@@ -141,7 +209,8 @@ def declare(
     the broker has answered the last one; a failure closes the channel instead (406
     PRECONDITION_FAILED when an existing queue has other arguments).
     """
-    topology = Topology(exchange, dead_letter_exchange, tuple(queues))
+    if topology is None:
+        topology = Topology(exchange, dead_letter_exchange, tuple(queues))
     steps: list[tuple[str, dict[str, Any]]] = []
     for name in topology.exchanges:
         steps.append(

@@ -341,7 +341,8 @@ class PartnerAck(Base):
     acknowledged_st02: Mapped[str | None]
     outbound_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("outbound_documents.id"))
     outcome: Mapped[str] = mapped_column(String(30))
-    """``applied``, ``unmatched`` (we never sent it) or ``already_reconciled``."""
+    """``applied``, ``noted`` (a TA1 accepting the interchange), ``unmatched`` (we never sent
+    it) or ``already_reconciled``: :class:`gateway.ledger.reconciliation.AckOutcome`."""
     detail: Mapped[Json | None]
     created_at: Mapped[dt.datetime]
 

@@ -19,11 +19,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ..bus.cloudevents import DEFAULT_SOURCE, SPEC_VERSION, format_time
-from ..bus.topology import routing_word
+from ..bus.topology import EVENTS_EXCHANGE, routing_word
 from ..ledger import repository as ledger
 
-STATUS_EXCHANGE = "edi.events"
-"""Topic exchange, durable: status events of outbound documents."""
+STATUS_EXCHANGE = EVENTS_EXCHANGE
+"""Topic exchange, durable: status events of outbound documents (``edi.events``)."""
 STATUS_ROUTING_KEY = "edi.status.{state}.{partner}"
 
 

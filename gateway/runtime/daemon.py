@@ -11,6 +11,7 @@ relay.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 import signal
 import threading
@@ -18,12 +19,19 @@ import time
 from dataclasses import dataclass
 
 from adapters.formats.x12.inbound import parse_x12
+from adapters.formats.x12.pyx12_engine import Pyx12Validator
 from adapters.transport.folder import Claimed, FolderSource
-from adapters.transport.sftp_schedule import SftpSchedule
+from adapters.transport.sftp_schedule import PARTNERS_DIR, SftpSchedule
 
+from ..bus.consumer import RequestConsumer
 from ..bus.relay import OutboxRelay
+from ..bus.topology import DEFAULT_TOPOLOGY
 from ..config import Settings
 from ..ledger import create_engine_for, migrate, session_factory
+from ..outbound.overdue import OverdueSweep
+from ..outbound.pipeline import OutboundPipeline
+from ..outbound.reconcile import reconcile
+from ..partners import load_partners
 from ..pipeline import Folders, Pipeline
 from .finisher import Finisher
 
@@ -48,6 +56,15 @@ class Gateway:
     channels: SftpSchedule
     """Partners' SFTP channels (``mappings/partners/*.toml``): polled into the inbox, and their
     outbox folders delivered, each on its own schedule."""
+    overdue: OverdueSweep
+    """Marks outbound documents whose partner's acknowledgement is overdue, every
+    ``overdue_check_interval`` seconds (partners' 997/999/TA1 are reconciled by the pipeline's
+    document hook, :func:`gateway.outbound.reconcile.reconcile`)."""
+    outbound: OutboundPipeline | None = None
+    """Outbound requests -> rendered, recorded, written to ``outbox/<partner>/``."""
+    consumer: RequestConsumer | None = None
+    """Consumes the request queue into ``outbound`` (not in ``--once`` mode, where only the
+    files of requests rendered before a crash are written)."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Gateway:
@@ -59,12 +76,18 @@ class Gateway:
             archive=settings.path(settings.archive),
             quarantine=settings.path(settings.quarantine),
         )
-        relay = OutboxRelay(factory, amqp_url=settings.amqp_url, window=settings.publish_window)
+        topology = DEFAULT_TOPOLOGY.with_request_queue(
+            settings.outbound_queue, tuple(settings.outbound_bindings)
+        )
+        relay = OutboxRelay(
+            factory, amqp_url=settings.amqp_url, window=settings.publish_window, topology=topology
+        )
         pipeline = Pipeline(
             factory,
             parse_x12,
             folders,
             duplicate_window=dt.timedelta(days=settings.duplicate_window_days),
+            on_document=reconcile,
         )
         finisher = Finisher(pipeline)
 
@@ -81,8 +104,31 @@ class Gateway:
             ignore=settings.ignore,
             rescan_interval=settings.rescan_interval,
         )
-        channels = SftpSchedule(settings, factory)
-        return cls(settings, source, pipeline, relay, finisher, channels)
+        profiles = load_partners(settings.path(PARTNERS_DIR))
+        channels = SftpSchedule(settings, factory, profiles=profiles)
+        outbound = OutboundPipeline(
+            factory, folders.outbox, profiles, on_commit=lambda: relay.notify()
+        )
+        consumer = RequestConsumer(
+            outbound,
+            amqp_url=settings.amqp_url,
+            topology=topology,
+            queue=settings.outbound_queue,
+            prefetch=settings.outbound_prefetch,
+            batch=settings.outbound_batch,
+        )
+        overdue = OverdueSweep(factory, interval=settings.overdue_check_interval)
+        return cls(
+            settings,
+            source,
+            pipeline,
+            relay,
+            finisher,
+            channels,
+            overdue=overdue,
+            outbound=outbound,
+            consumer=consumer,
+        )
 
     def process_ready(self) -> int:
         """Take and process every file ready now, ``batch_size`` at a time; returns how many."""
@@ -125,9 +171,14 @@ class Gateway:
         outbox for at most ``drain`` seconds."""
         self.source.start()
         self.finisher.start()
+        if self.outbound is not None:
+            self.outbound.recover()
         if not once:
             self.relay.start()
             self.channels.start()
+            if self.consumer is not None:
+                self.consumer.start()
+            self.overdue.start()
         try:
             self.pipeline.recover(self.source.leftovers())
             retried = time.monotonic()
@@ -142,13 +193,26 @@ class Gateway:
                     self.source.wait(IDLE_WAIT)
         finally:
             if not once:
+                if self.consumer is not None:
+                    self.consumer.stop()
                 self.channels.stop()
+                self.overdue.stop()
             self.source.stop()
             self.finisher.stop()
             if once:
+                self.overdue.sweep()
                 self.relay.drain_once(drain)
             else:
                 self.relay.stop()
+
+
+def warm_up() -> None:
+    """Load the validation maps now, then hide everything alive from the cyclic garbage
+    collector: modules and maps live as long as the daemon, and a full collection that walked
+    them would pause every thread for tens of milliseconds, now and then, under load."""
+    Pyx12Validator().preload()  # the maps are cached per process, shared by every validator
+    gc.collect()
+    gc.freeze()
 
 
 def run(settings: Settings, *, once: bool = False) -> None:
@@ -162,6 +226,7 @@ def run(settings: Settings, *, once: bool = False) -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    warm_up()
     log.info(
         "edi-gateway running: inbox %s, ledger %s",
         settings.path(settings.inbox),

@@ -111,7 +111,8 @@ def test_a_channel_per_routing_key_on_the_inbound_exchange(document: dict[str, A
 
 def test_every_channel_message_has_a_payload_schema(document: dict[str, Any]) -> None:
     for name, channel in document["channels"].items():
-        message = resolve(document, channel["subscribe"]["message"])
+        operation = channel.get("subscribe") or channel["publish"]  # requests are published
+        message = resolve(document, operation["message"])
         variants = message.get("oneOf", [message])
         assert variants, name
         for variant in variants:
@@ -130,7 +131,12 @@ def test_queues_and_dead_lettering_are_documented(document: dict[str, Any]) -> N
     assert dead["x-bindings"] == [{"exchange": DEAD_LETTER_EXCHANGE, "routingKey": "#"}]
     assert dead["x-arguments"] == {}
     exchanges = {e["name"]: e["type"] for e in document["x-exchanges"]}
-    assert exchanges == {INBOUND_EXCHANGE: "topic", DEAD_LETTER_EXCHANGE: "topic"}
+    assert exchanges == {
+        INBOUND_EXCHANGE: "topic",
+        DEAD_LETTER_EXCHANGE: "topic",
+        "edi.out": "topic",
+        "edi.events": "topic",
+    }
     assert len(channels[ALL_QUEUE]["subscribe"]["message"]["oneOf"]) == len(KINDS)
 
 

@@ -22,8 +22,15 @@ from tests.integration.bus.helpers import Broker, Names, wait_until
 
 def test_the_default_topology() -> None:
     assert (INBOUND_EXCHANGE, DEAD_LETTER_EXCHANGE) == ("edi.in", "edi.dlx")
-    assert DEFAULT_TOPOLOGY.exchanges == ("edi.in", "edi.dlx")
-    everything, dead = DEFAULT_QUEUES
+    assert DEFAULT_TOPOLOGY.exchanges == ("edi.in", "edi.dlx", "edi.out", "edi.events")
+    everything, dead, requests, events = DEFAULT_QUEUES
+    assert (requests.name, requests.bindings, requests.source) == (
+        "edi.out.requests",
+        ("edi.out.#",),
+        "requests",
+    )
+    assert requests.queue_arguments(DEAD_LETTER_EXCHANGE) == {"x-dead-letter-exchange": "edi.dlx"}
+    assert (events.name, events.bindings, events.source) == ("edi.events.all", ("#",), "events")
     assert (everything.name, everything.bindings, everything.source) == (
         ALL_QUEUE,
         ("edi.in.#",),

@@ -1,0 +1,459 @@
+"""The request consumer: outbound requests from RabbitMQ -> :class:`~gateway.outbound.pipeline.
+OutboundPipeline`, acked only after the ledger commit.
+
+Two threads, as in the relay (:mod:`gateway.bus.relay`):
+
+- the **consumer thread** runs a pika :class:`~pika.adapters.select_connection.IOLoop` and owns
+  the connection and channel (pika is not thread-safe). It consumes the request queue with
+  manual acks and ``basic.qos`` prefetch, gathers deliveries, and never touches the database;
+- a **database worker** (one thread) processes one batch at a time (everything delivered while
+  the previous batch was in hand, at most ``batch``): render, record, write files. Its result
+  comes back to the IO loop by ``add_callback_threadsafe``.
+
+When a batch is done, the refused requests are published to the dead-letter exchange (routing key
+kept, headers ``x-edi-error`` = the reason and ``x-edi-request-id``) with publisher confirms, and
+once the broker confirmed every dead letter the whole batch is acked at once (``multiple`` on the
+highest delivery tag). A lost connection leaves the batch unacked: the broker delivers it again,
+and the ledger recognises every request already recorded. Every ``sweep_interval`` seconds the
+worker also marks ``sent`` what partners' SFTP channels delivered.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from functools import partial
+from typing import Any
+
+import pika
+from pika.adapters.select_connection import IOLoop, SelectConnection
+from pika.channel import Channel
+from pika.frame import Method
+from pika.spec import Basic, BasicProperties
+
+from ..outbound.pipeline import BatchResult, Delivery, OutboundPipeline
+from .relay import APP_ID, describe, mask_url
+from .topology import Topology, declare
+
+log = logging.getLogger(__name__)
+
+ERROR_HEADER = "x-edi-error"
+"""Dead letters carry the reason their request was refused in this header."""
+REQUEST_ID_HEADER = "x-edi-request-id"
+MAX_HEADER_TEXT = 4000
+"""A reason longer than this is cut in the header (the ledger keeps it whole)."""
+
+
+@dataclass(frozen=True)
+class ConsumerStats:
+    delivered: int = 0
+    batches: int = 0
+    rendered: int = 0
+    refused: int = 0
+    duplicates: int = 0
+    dead_lettered: int = 0
+    sessions: int = 0
+    connection_failures: int = 0
+
+
+@dataclass(eq=False)
+class _Session:
+    connection: SelectConnection | None = None
+    channel: Channel | None = None
+    ready: bool = False
+    closing: bool = False
+    consumer_tag: str | None = None
+    buffer: deque[Delivery] = field(default_factory=deque)
+    busy: bool = False
+    """A batch is with the database worker, or its dead letters wait for confirms."""
+    publish_tag: int = 0
+    confirms_due: set[int] = field(default_factory=set)
+    ack_tag: int | None = None
+    """Highest delivery tag of the batch to ack once ``confirms_due`` is empty."""
+
+
+class RequestConsumer:
+    """Consumes the request queue into ``pipeline`` (see the module docstring)."""
+
+    def __init__(
+        self,
+        pipeline: OutboundPipeline,
+        *,
+        amqp_url: str,
+        topology: Topology,
+        queue: str,
+        prefetch: int = 1000,
+        batch: int = 500,
+        sweep_interval: float = 1.0,
+        backoff_initial: float = 0.2,
+        backoff_max: float = 10.0,
+        connection_name: str = "edi-gateway request consumer",
+    ) -> None:
+        if prefetch < 1 or batch < 1:
+            raise ValueError("prefetch and batch must be at least 1")
+        self._pipeline = pipeline
+        self._url = amqp_url
+        self._masked_url = mask_url(amqp_url)
+        self._topology = topology
+        self._queue = queue
+        self._prefetch = prefetch
+        self._batch = batch
+        self._sweep_interval = sweep_interval
+        self._backoff_initial = backoff_initial
+        self._backoff_max = backoff_max
+        self._connection_name = connection_name
+
+        self._lock = threading.Lock()
+        self._stats = ConsumerStats()
+        self._thread: threading.Thread | None = None
+        self._ioloop: IOLoop | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._session: _Session | None = None
+        self._stopping = False
+        self._attempt = 0
+        self._connected = False
+        self._last_error: str | None = None
+        self._sweeping = False
+
+    # -- public API --------------------------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        return self._connected
+
+    @property
+    def last_error(self) -> str | None:
+        return self._last_error
+
+    @property
+    def stats(self) -> ConsumerStats:
+        with self._lock:
+            return self._stats
+
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            raise RuntimeError("the request consumer is already running")
+        self._stopping = False
+        self._thread = threading.Thread(target=self._main, name="request-consumer", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Stop consuming, let the batch in hand finish (and be acked), close, end the thread.
+        Deliveries not yet processed go back to the queue."""
+        self._post(self._begin_stop)
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+            if thread.is_alive():
+                log.error("the request consumer did not stop within %.1f s", timeout)
+
+    # -- thread --------------------------------------------------------------------------------
+
+    def _main(self) -> None:
+        ioloop = IOLoop()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="request-db")
+        with self._lock:
+            self._ioloop = ioloop
+        ioloop.add_callback_threadsafe(self._guarded(self._connect))
+        ioloop.call_later(self._sweep_interval, self._guarded(self._sweep))
+        try:
+            ioloop.start()
+        finally:
+            with self._lock:
+                self._ioloop = None
+            self._executor.shutdown(wait=True)
+            self._executor = None
+            ioloop.close()
+            log.info("request consumer stopped")
+
+    def _post(self, callback: Callable[[], object]) -> None:
+        with self._lock:
+            ioloop = self._ioloop
+            if ioloop is None:
+                return
+            try:
+                ioloop.add_callback_threadsafe(self._guarded(callback))
+            except Exception:
+                log.debug("IO loop gone; callback dropped", exc_info=True)
+
+    def _guarded(self, callback: Callable[..., object]) -> Callable[..., None]:
+        def run(*args: Any) -> None:
+            try:
+                callback(*args)
+            except Exception as exc:
+                log.exception("request consumer error; restarting the broker session")
+                self._last_error = f"consumer error: {describe(exc)}"
+                session = self._session
+                if session is not None:
+                    self._close(session)
+
+        return run
+
+    def _bump(self, **counts: int) -> None:
+        with self._lock:
+            values = {name: getattr(self._stats, name) + n for name, n in counts.items()}
+            self._stats = replace(self._stats, **values)
+
+    # -- connection ----------------------------------------------------------------------------
+
+    def _connect(self) -> None:
+        if self._stopping:
+            return
+        session = _Session()
+        self._session = session
+        params = pika.URLParameters(self._url)
+        params.connection_attempts = 1
+        params.retry_delay = 0
+        params.socket_timeout = 5
+        params.client_properties = {"connection_name": self._connection_name}
+        try:
+            session.connection = SelectConnection(
+                params,
+                on_open_callback=self._guarded(partial(self._on_open, session)),
+                on_open_error_callback=self._guarded(partial(self._on_gone, session)),
+                on_close_callback=self._guarded(partial(self._on_gone, session)),
+                custom_ioloop=self._ioloop,
+            )
+        except Exception as exc:
+            self._on_gone(session, None, exc)
+
+    def _on_open(self, session: _Session, connection: SelectConnection) -> None:
+        connection.channel(on_open_callback=self._guarded(partial(self._on_channel, session)))
+
+    def _on_channel(self, session: _Session, channel: Channel) -> None:
+        session.channel = channel
+        channel.add_on_close_callback(self._guarded(partial(self._on_channel_closed, session)))
+        channel.confirm_delivery(
+            self._guarded(partial(self._on_confirm, session)),
+            callback=self._guarded(partial(self._on_confirm_mode, session)),
+        )
+
+    def _on_confirm_mode(self, session: _Session, _frame: object) -> None:
+        assert session.channel is not None
+        declare(
+            session.channel,
+            topology=self._topology,
+            on_done=self._guarded(partial(self._on_declared, session)),
+        )
+
+    def _on_declared(self, session: _Session) -> None:
+        assert session.channel is not None
+        session.channel.basic_qos(
+            prefetch_count=self._prefetch,
+            callback=self._guarded(partial(self._on_qos, session)),
+        )
+
+    def _on_qos(self, session: _Session, _frame: object) -> None:
+        if session is not self._session or session.closing or self._stopping:
+            return
+        assert session.channel is not None
+        session.consumer_tag = session.channel.basic_consume(
+            self._queue, self._guarded(partial(self._on_message, session)), auto_ack=False
+        )
+        session.ready = True
+        self._connected = True
+        self._last_error = None
+        self._attempt = 0
+        self._bump(sessions=1)
+        log.info(
+            "request consumer connected to %s, consuming %r (prefetch %d)",
+            self._masked_url,
+            self._queue,
+            self._prefetch,
+        )
+
+    def _on_channel_closed(self, session: _Session, _channel: Channel, reason: Exception) -> None:
+        if session.closing or session is not self._session:
+            return
+        self._last_error = f"channel closed: {describe(reason)}"
+        self._close(session)
+
+    def _close(self, session: _Session) -> None:
+        session.closing = True
+        session.ready = False
+        connection = session.connection
+        if connection is not None and not (connection.is_closing or connection.is_closed):
+            connection.close()
+        elif session is self._session:
+            self._on_gone(session, None, "closed")
+
+    def _on_gone(self, session: _Session, _connection: object, reason: object) -> None:
+        if session is not self._session:
+            return
+        self._session = None
+        self._connected = False
+        if self._stopping:
+            self._finish()
+            return
+        if not session.closing or self._last_error is None:
+            self._last_error = f"connection to {self._masked_url}: {describe(str(reason))}"
+        self._bump(connection_failures=1)
+        ceiling = min(self._backoff_max, self._backoff_initial * 2.0 ** min(self._attempt, 30))
+        self._attempt += 1
+        delay = ceiling * random.uniform(0.5, 1.0)
+        log.warning("request consumer: %s; reconnecting in %.2f s", self._last_error, delay)
+        assert self._ioloop is not None
+        self._ioloop.call_later(delay, self._guarded(self._connect))
+
+    # -- deliveries ----------------------------------------------------------------------------
+
+    def _on_message(
+        self,
+        session: _Session,
+        _channel: Channel,
+        method: Basic.Deliver,
+        properties: BasicProperties,
+        body: bytes,
+    ) -> None:
+        if session is not self._session:
+            return
+        session.buffer.append(
+            Delivery(
+                tag=int(method.delivery_tag or 0),
+                body=body,
+                routing_key=str(method.routing_key or ""),
+                headers=dict(properties.headers or {}),
+                message_id=properties.message_id,
+                correlation_id=properties.correlation_id,
+            )
+        )
+        self._bump(delivered=1)
+        self._dispatch(session)
+
+    def _dispatch(self, session: _Session) -> None:
+        if session.busy or not session.buffer or session.closing or self._executor is None:
+            return
+        batch = [session.buffer.popleft() for _ in range(min(self._batch, len(session.buffer)))]
+        session.busy = True
+        future = self._executor.submit(self._pipeline.process, batch)
+        future.add_done_callback(
+            lambda f: self._post(partial(self._on_processed, session, batch, f))
+        )
+
+    def _on_processed(
+        self, session: _Session, batch: list[Delivery], future: Future[BatchResult]
+    ) -> None:
+        if session is not self._session or session.closing:
+            self._maybe_finish()
+            return
+        error = future.exception()
+        if error is not None:
+            log.error(
+                "request consumer: a batch of %d failed (%s); it will be delivered again",
+                len(batch),
+                describe(error),
+            )
+            self._last_error = f"processing a batch failed: {describe(error)}"
+            self._close(session)  # the broker requeues everything unacked
+            return
+        result = future.result()
+        self._bump(
+            batches=1,
+            rendered=result.rendered,
+            refused=result.refused,
+            duplicates=result.duplicates,
+        )
+        session.ack_tag = max(d.tag for d in batch)
+        channel = session.channel
+        assert channel is not None
+        for letter in result.dead_letters:
+            original = letter.delivery
+            headers = {
+                **original.headers,
+                ERROR_HEADER: letter.reason[:MAX_HEADER_TEXT],
+                REQUEST_ID_HEADER: letter.request_id,
+            }
+            channel.basic_publish(
+                self._topology.dead_letter_exchange,
+                original.routing_key,
+                original.body,
+                BasicProperties(
+                    content_type="application/cloudevents+json",
+                    delivery_mode=2,
+                    message_id=original.message_id or letter.request_id,
+                    correlation_id=original.correlation_id,
+                    headers=headers,
+                    app_id=APP_ID,
+                ),
+            )
+            session.publish_tag += 1
+            session.confirms_due.add(session.publish_tag)
+        self._bump(dead_lettered=len(result.dead_letters))
+        self._ack_if_confirmed(session)
+
+    def _on_confirm(self, session: _Session, frame: Method[Basic.Ack | Basic.Nack]) -> None:
+        if session is not self._session:
+            return
+        method = frame.method
+        tag = int(method.delivery_tag)
+        tags = {t for t in session.confirms_due if t <= tag} if method.multiple else {tag}
+        if isinstance(method, Basic.Nack):
+            self._last_error = "the broker nacked a dead letter; the batch will be redelivered"
+            log.warning("request consumer: %s", self._last_error)
+            self._close(session)
+            return
+        session.confirms_due -= tags
+        self._ack_if_confirmed(session)
+
+    def _ack_if_confirmed(self, session: _Session) -> None:
+        if session.confirms_due or session.ack_tag is None or session.channel is None:
+            return
+        session.channel.basic_ack(session.ack_tag, multiple=True)
+        session.ack_tag = None
+        session.busy = False
+        if self._stopping:
+            self._maybe_finish()
+        else:
+            self._dispatch(session)
+
+    # -- the delivered sweep -------------------------------------------------------------------
+
+    def _sweep(self) -> None:
+        if self._stopping or self._ioloop is None:
+            return
+        if not self._sweeping and self._executor is not None:
+            self._sweeping = True
+            future = self._executor.submit(self._pipeline.sweep_delivered)
+
+            def done(f: Future[int]) -> None:
+                self._sweeping = False
+                if f.exception() is not None:
+                    log.warning("outbound sweep failed: %s", describe(f.exception() or ""))
+
+            future.add_done_callback(lambda f: self._post(partial(done, f)))
+        self._ioloop.call_later(self._sweep_interval, self._guarded(self._sweep))
+
+    # -- stopping ------------------------------------------------------------------------------
+
+    def _begin_stop(self) -> None:
+        if self._stopping:
+            return
+        self._stopping = True
+        session = self._session
+        if session is None:
+            self._finish()
+            return
+        session.buffer.clear()  # never processed: the broker delivers them again
+        if session.channel is not None and session.consumer_tag is not None and session.ready:
+            session.channel.basic_cancel(session.consumer_tag)
+        assert self._ioloop is not None
+        self._ioloop.call_later(10.0, self._guarded(partial(self._close, session)))
+        self._maybe_finish()
+
+    def _maybe_finish(self) -> None:
+        if not self._stopping:
+            return
+        session = self._session
+        if session is None:
+            self._finish()
+        elif not session.busy:
+            self._close(session)
+
+    def _finish(self) -> None:
+        if self._ioloop is not None:
+            self._ioloop.stop()

@@ -1,0 +1,221 @@
+"""What the ledger records about the acknowledgements partners send us (997, 999, TA1), and the
+guarded state changes reconciliation and the overdue sweep make on outbound documents.
+
+Like :mod:`gateway.ledger.repository`, every function takes a session and leaves the transaction
+to the caller, and returns plain frozen rows.
+
+Every acknowledgement a partner sends is recorded in ``partner_acks``, one row per transaction
+set it answers for (or one for its group / interchange when it names none), with what came of
+it (:class:`AckOutcome`). An outbound document changes state only through :func:`claim_state`:
+one ``UPDATE ... WHERE state IN (...)``, so that the pipeline applying a late 997 and the overdue
+sweep marking the same document cannot overwrite each other, on SQLite or PostgreSQL (where the
+update waits for the other transaction and checks the state again).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from .models import OUTBOUND_DOCUMENTS, PARTNER_ACKS
+from .outbound import AWAITING_ACK_STATES, OutboundRow, OutboundState, outbound_by_id
+
+A = PARTNER_ACKS
+T = OUTBOUND_DOCUMENTS
+
+
+class AckOutcome(StrEnum):
+    """What came of a partner's acknowledgement (``partner_acks.outcome``)."""
+
+    APPLIED = "applied"
+    """It settled an outbound document: accepted, accepted with errors or rejected."""
+    NOTED = "noted"
+    """A TA1 accepting the interchange (A or E): recorded on the document's timeline; its state
+    waits for the 997/999 that answers for the transaction set."""
+    UNMATCHED = "unmatched"
+    """It answers for something we never sent to this partner (no such control numbers, or
+    sent under other ids)."""
+    ALREADY_RECONCILED = "already_reconciled"
+    """The document was settled by an earlier acknowledgement: recorded, not applied twice."""
+
+
+OPEN_STATES = (
+    OutboundState.RENDERED,
+    OutboundState.WRITTEN,
+    OutboundState.SENT,
+    OutboundState.OVERDUE,
+)
+"""An acknowledgement may settle a document in these states (a late one after ``overdue`` too;
+``rendered``: the file was written but a crash came before the ledger said so)."""
+SETTLED_STATES = (
+    OutboundState.ACCEPTED,
+    OutboundState.ACCEPTED_WITH_ERRORS,
+    OutboundState.REJECTED,
+)
+"""A document in these states has its answer: a second one is ``already_reconciled``."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PartnerAckRow:
+    id: int
+    partner: str
+    kind: str
+    document_id: str
+    """The acknowledgement's own document id (as recorded in ``documents``)."""
+    acknowledged_isa13: str | None
+    acknowledged_gs06: str | None
+    acknowledged_st02: str | None
+    outbound_id: int | None
+    outcome: AckOutcome
+    detail: dict[str, Any] | None
+    created_at: dt.datetime
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _ack_rows(s: Session, statement: Any, params: Any = None) -> list[PartnerAckRow]:
+    result = []
+    for values in s.connection().execute(statement, params or {}).mappings():
+        data = dict(values)
+        data["outcome"] = AckOutcome(data["outcome"])
+        result.append(PartnerAckRow(**data))
+    return result
+
+
+_INSERT_ACK = insert(A).returning(A.c.id)
+_ACKS_OF_OUTBOUND = select(A).where(A.c.outbound_id == bindparam("p_outbound_id")).order_by(A.c.id)
+
+
+def record_partner_ack(
+    s: Session,
+    *,
+    partner: str,
+    kind: str,
+    document_id: str,
+    outcome: AckOutcome,
+    isa13: str | None = None,
+    gs06: str | None = None,
+    st02: str | None = None,
+    outbound_id: int | None = None,
+    detail: Mapping[str, Any] | None = None,
+    at: dt.datetime | None = None,
+) -> int:
+    """Record an acknowledgement from ``partner`` (what it answers for, and what came of it);
+    returns its id. The caller writes the timeline events."""
+    ack_id: int = (
+        s.connection()
+        .execute(
+            _INSERT_ACK,
+            {
+                "partner": partner,
+                "kind": kind,
+                "document_id": document_id,
+                "acknowledged_isa13": isa13,
+                "acknowledged_gs06": gs06,
+                "acknowledged_st02": st02,
+                "outbound_id": outbound_id,
+                "outcome": AckOutcome(outcome).value,
+                "detail": None if detail is None else dict(detail),
+                "created_at": at or _now(),
+            },
+        )
+        .scalar_one()
+    )
+    return ack_id
+
+
+def partner_acks_of_outbound(s: Session, outbound_id: int) -> list[PartnerAckRow]:
+    """Every acknowledgement recorded against outbound document ``outbound_id``, oldest first."""
+    return _ack_rows(s, _ACKS_OF_OUTBOUND, {"p_outbound_id": outbound_id})
+
+
+def recent_partner_acks(
+    s: Session, *, partner: str | None = None, limit: int = 50
+) -> list[tuple[PartnerAckRow, OutboundRow | None]]:
+    """The newest ``limit`` acknowledgements (of ``partner``, or of all), newest first, each
+    with the outbound document it was matched to (``None`` when unmatched)."""
+    query = select(A).order_by(A.c.id.desc()).limit(limit)
+    if partner is not None:
+        query = query.where(A.c.partner == partner)
+    acks = _ack_rows(s, query)
+    outbound = _outbound_by_ids(s, {a.outbound_id for a in acks if a.outbound_id is not None})
+    return [(a, None if a.outbound_id is None else outbound.get(a.outbound_id)) for a in acks]
+
+
+def _outbound_by_ids(s: Session, ids: Iterable[int]) -> dict[int, OutboundRow]:
+    found: dict[int, OutboundRow] = {}
+    for outbound_id in sorted(ids):
+        row = outbound_by_id(s, outbound_id)
+        if row is not None:
+            found[outbound_id] = row
+    return found
+
+
+def overdue_outbound(
+    s: Session, now: dt.datetime, *, partner: str | None = None
+) -> list[OutboundRow]:
+    """Documents without their acknowledgement past their deadline: those marked ``overdue``,
+    and those still waiting whose ``ack_due_at`` has passed (the sweep has not come by yet),
+    the most overdue first."""
+    awaiting = [state.value for state in AWAITING_ACK_STATES]
+    query = (
+        select(T)
+        .where(
+            or_(
+                T.c.state == OutboundState.OVERDUE.value,
+                T.c.state.in_(awaiting) & T.c.ack_due_at.is_not(None) & (T.c.ack_due_at <= now),
+            )
+        )
+        .order_by(T.c.ack_due_at, T.c.id)
+    )
+    if partner is not None:
+        query = query.where(T.c.partner == partner)
+    rows = []
+    for values in s.connection().execute(query).mappings():
+        data = dict(values)
+        data["state"] = OutboundState(data["state"])
+        rows.append(OutboundRow(**data))
+    return rows
+
+
+_CLAIM = (
+    update(T)
+    .where(
+        T.c.id == bindparam("p_id"),
+        T.c.state.in_(bindparam("p_from", expanding=True)),
+    )
+    .values(state=bindparam("p_state"), updated_at=bindparam("p_now", type_=T.c.updated_at.type))
+    .returning(T.c.id)
+)
+_CLAIM_WITHOUT_ACK = _CLAIM.where(T.c.ack.is_(None))
+
+
+def claim_state(
+    s: Session,
+    outbound_id: int,
+    state: OutboundState,
+    *,
+    from_states: Iterable[OutboundState],
+    without_ack: bool = False,
+    at: dt.datetime | None = None,
+) -> bool:
+    """Move the document to ``state`` only if it is in one of ``from_states`` (and, with
+    ``without_ack``, has no acknowledgement stored); True when it moved. One statement, so two
+    writers never both move it. The caller then records the acknowledgement and the event with
+    :func:`gateway.ledger.outbound.set_outbound_state`."""
+    params = {
+        "p_id": outbound_id,
+        "p_from": [OutboundState(x).value for x in from_states],
+        "p_state": OutboundState(state).value,
+        "p_now": at or _now(),
+    }
+    statement = _CLAIM_WITHOUT_ACK if without_ack else _CLAIM
+    return s.connection().execute(statement, params).first() is not None

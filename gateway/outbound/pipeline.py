@@ -1,0 +1,335 @@
+"""Outbound requests -> ledger -> files in ``outbox/<partner>/``, a batch at a time.
+
+The consumer (:mod:`gateway.bus.consumer`) hands over a batch of broker deliveries; for each
+batch, in its database worker thread:
+
+1. one transaction: requests already recorded are looked up by request id (a request published
+   twice is rendered once); every new request is parsed, checked against its partner's profile,
+   rendered with control numbers drawn in this same transaction, validated against the maps, and
+   recorded ``rendered`` with its X12 text; a refused one is recorded ``invalid`` with its reason
+   and an ``invalid`` status event; commit;
+2. the files are written (temp file, fsync, rename; one fsync per folder);
+3. one transaction: the rows become ``written`` (``sent``, with the ``sent`` status event, for a
+   partner without a remote channel: the partner collects them from the folder);
+4. the consumer publishes the refused requests' dead letters (confirmed), then acks the batch.
+
+A crash anywhere is safe: before 1 commits, nothing happened and the broker redelivers; after, a
+redelivered request is found in the ledger and only acked (or dead-lettered again when it was
+refused), and :meth:`OutboundPipeline.recover` (at start, and for every redelivery of a
+``rendered`` request) writes the files of ``rendered`` rows from their stored text: same bytes,
+same name, unless the file is already in the outbox or in ``sent/``.
+
+Crash points: ``outbound_after_commit`` (rendered, no file), ``outbound_after_write`` (files
+written, rows still ``rendered``), ``outbound_after_written`` (rows ``written``, broker not
+acked).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from adapters.formats.x12.validation import TransactionValidator
+from adapters.transport.sftp_sink import SENT_FOLDER
+
+from ..ledger import outbound as ledger
+from ..ledger.counters import counter_in
+from ..ledger.outbound import NewOutbound, OutboundRow, OutboundState
+from ..partners import PartnerProfile
+from ..pipeline import write_atomically
+from ..runtime.crashpoints import crash_point
+from .render import DocumentRefused, render_request
+from .requests import RequestRefused, check_partner, parse_request
+from .status import OutboundStatus, enqueue_status
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A request as the broker delivered it."""
+
+    tag: int
+    body: bytes
+    routing_key: str = ""
+    headers: Mapping[str, Any] = field(default_factory=dict)
+    message_id: str | None = None
+    correlation_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """A refused request to publish to the dead-letter exchange before its delivery is acked."""
+
+    delivery: Delivery
+    request_id: str
+    reason: str
+
+
+@dataclass(slots=True)
+class BatchResult:
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    rendered: int = 0
+    duplicates: int = 0
+    refused: int = 0
+
+
+class OutboundPipeline:
+    """Renders, records and writes outbound requests (thread-agnostic: call from one thread)."""
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        outbox: Path,
+        profiles: Mapping[str, PartnerProfile],
+        *,
+        validator: TransactionValidator | None = None,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self.factory = factory
+        self.outbox = outbox
+        self.profiles = dict(profiles)
+        self.validator = validator
+        self.on_commit = on_commit
+
+    # -- a batch -------------------------------------------------------------------------------
+
+    def process(self, deliveries: Sequence[Delivery]) -> BatchResult:
+        result = BatchResult()
+        parsed: list[tuple[Delivery, Any]] = []
+        for delivery in deliveries:
+            try:
+                request: Any = parse_request(
+                    delivery.body,
+                    routing_key=delivery.routing_key,
+                    headers=delivery.headers,
+                    message_id=delivery.message_id,
+                    correlation_id=delivery.correlation_id,
+                )
+            except RequestRefused as refused:
+                request = refused
+            parsed.append((delivery, request))
+
+        to_write: list[OutboundRow] = []
+        now = dt.datetime.now(dt.UTC)
+        with self.factory.begin() as s:
+            known = ledger.outbound_by_request_ids(s, [r.request_id for _, r in parsed])
+            new_rows: list[NewOutbound] = []
+            seen: dict[str, str | None] = {}
+            with counter_in(s) as counter:
+                for delivery, request in parsed:
+                    request_id = request.request_id
+                    if request_id in seen or request_id in known:
+                        result.duplicates += 1
+                        row = known.get(request_id)
+                        reason = seen.get(request_id)
+                        if row is not None and row.state == OutboundState.INVALID:
+                            reason = str((row.detail or {}).get("reason", "refused"))
+                        elif row is not None and row.state == OutboundState.RENDERED:
+                            to_write.append(row)
+                        if reason is not None:
+                            result.dead_letters.append(DeadLetter(delivery, request_id, reason))
+                        continue
+                    if not isinstance(request, RequestRefused):
+                        try:
+                            profile = check_partner(request, self.profiles)
+                            document = render_request(
+                                request, profile, counter, at=now, validator=self.validator
+                            )
+                        except RequestRefused as refused:
+                            request = refused
+                        except DocumentRefused as error:
+                            request = RequestRefused(
+                                str(error),
+                                request_id=request.request_id,
+                                partner=request.partner,
+                                kind=request.kind,
+                                correlation_id=request.correlation_id,
+                                request=request.event,
+                            )
+                        else:
+                            seen[request_id] = None
+                            new_rows.append(
+                                NewOutbound(
+                                    request_id=request_id,
+                                    partner=request.partner,
+                                    kind=request.kind,
+                                    correlation_id=request.correlation_id,
+                                    state=OutboundState.RENDERED,
+                                    request=request.event,
+                                    document_id=document.message.envelope.document_id,
+                                    sender_qualifier=profile.sender_qualifier,
+                                    sender_id=profile.sender_id,
+                                    receiver_qualifier=profile.receiver_qualifier,
+                                    receiver_id=profile.receiver_id,
+                                    functional_id=document.functional_id,
+                                    isa13=document.isa13,
+                                    gs06=document.gs06,
+                                    st02=document.st02,
+                                    file_name=document.file_name,
+                                    x12=document.text,
+                                    detail={"source": request.source},
+                                )
+                            )
+                            result.rendered += 1
+                            continue
+                    refusal: RequestRefused = request
+                    seen[request_id] = refusal.reason
+                    result.refused += 1
+                    new_rows.append(
+                        NewOutbound(
+                            request_id=request_id,
+                            partner=refusal.partner,
+                            kind=refusal.kind[:10],
+                            correlation_id=refusal.correlation_id,
+                            state=OutboundState.INVALID,
+                            request=refusal.request,
+                            detail={"reason": refusal.reason},
+                        )
+                    )
+                    enqueue_status(
+                        s,
+                        state=OutboundStatus.INVALID,
+                        request_id=request_id,
+                        partner=refusal.partner,
+                        kind=refusal.kind,
+                        correlation_id=refusal.correlation_id,
+                        detail={"reason": refusal.reason},
+                        at=now,
+                    )
+                    result.dead_letters.append(DeadLetter(delivery, request_id, refusal.reason))
+            ids = ledger.record_outbound(s, new_rows)
+            for row_id, new in zip(ids, new_rows, strict=True):
+                if new.state == OutboundState.RENDERED:
+                    to_write.append(_as_row(row_id, new, now))
+        crash_point("outbound_after_commit")
+        if result.refused:
+            self._committed()
+        if to_write:
+            self.write(to_write)
+        return result
+
+    def write(self, rows: Sequence[OutboundRow]) -> int:
+        """Write the files of ``rendered`` rows (unless already in the outbox or ``sent/``) and
+        record them ``written`` (``sent`` for folder partners, with the status event)."""
+        files = []
+        for row in rows:
+            assert row.file_name is not None and row.x12 is not None
+            folder = self.outbox / row.partner
+            path = folder / row.file_name
+            if not path.exists() and not (folder / SENT_FOLDER / row.file_name).exists():
+                files.append((path, row.x12.encode("utf-8")))
+        write_atomically(files)
+        crash_point("outbound_after_write")
+        now = dt.datetime.now(dt.UTC)
+        with self.factory.begin() as s:
+            marks = []
+            for row in rows:
+                profile = self.profiles.get(row.partner)
+                x12 = profile.x12 if profile is not None else None
+                due = None
+                if x12 is not None and x12.acknowledgement != "none":
+                    due = now + dt.timedelta(hours=x12.ack_deadline_hours)
+                delivered = profile is None or profile.sftp is None
+                marks.append((row, due, delivered))
+                if delivered:
+                    self._sent_event(s, row, now, "the partner collects it from the folder")
+            ledger.mark_written(s, marks, at=now)
+        crash_point("outbound_after_written")
+        self._committed()
+        return len(files)
+
+    # -- recovery and delivery ---------------------------------------------------------------
+
+    def recover(self) -> int:
+        """Write the files of every ``rendered`` row (a crash came between the commit and the
+        files); returns how many rows were recovered."""
+        count = 0
+        while True:
+            with self.factory.begin() as s:
+                rows = ledger.outbound_in_state(s, OutboundState.RENDERED, limit=500)
+            if not rows:
+                return count
+            log.info("outbound: writing %d file(s) rendered before a stop", len(rows))
+            self.write(rows)
+            count += len(rows)
+
+    def sweep_delivered(self) -> int:
+        """``written`` rows whose file the partner's SFTP channel has delivered become ``sent``,
+        with the status event; returns how many."""
+        with self.factory.begin() as s:
+            rows = ledger.delivered_outbound(s)
+            now = dt.datetime.now(dt.UTC)
+            for row in rows:
+                ledger.set_outbound_state(
+                    s,
+                    row.id,
+                    OutboundState.SENT,
+                    message=f"sent: {row.file_name} delivered to {row.partner}'s server",
+                    at=now,
+                )
+                self._sent_event(s, row, now, "delivered to the partner's server")
+        if rows:
+            self._committed()
+        return len(rows)
+
+    @staticmethod
+    def _sent_event(s: Session, row: OutboundRow, now: dt.datetime, how: str) -> None:
+        enqueue_status(
+            s,
+            state=OutboundStatus.SENT,
+            request_id=row.request_id,
+            partner=row.partner,
+            kind=row.kind,
+            correlation_id=row.correlation_id,
+            document_id=row.document_id,
+            detail={
+                "file_name": row.file_name,
+                "isa13": row.isa13,
+                "gs06": row.gs06,
+                "st02": row.st02,
+                "how": how,
+            },
+            at=now,
+        )
+
+    def _committed(self) -> None:
+        if self.on_commit is not None:
+            try:
+                self.on_commit()
+            except Exception:
+                log.exception("outbound: the commit hook failed")
+
+
+def _as_row(row_id: int, new: NewOutbound, now: dt.datetime) -> OutboundRow:
+    return OutboundRow(
+        id=row_id,
+        request_id=new.request_id,
+        partner=new.partner,
+        kind=new.kind,
+        document_id=new.document_id,
+        correlation_id=new.correlation_id,
+        state=new.state,
+        sender_qualifier=new.sender_qualifier,
+        sender_id=new.sender_id,
+        receiver_qualifier=new.receiver_qualifier,
+        receiver_id=new.receiver_id,
+        functional_id=new.functional_id,
+        isa13=new.isa13,
+        gs06=new.gs06,
+        st02=new.st02,
+        file_name=new.file_name,
+        x12=new.x12,
+        request=new.request,
+        ack_due_at=None,
+        ack=None,
+        detail=new.detail,
+        created_at=now,
+        updated_at=now,
+    )

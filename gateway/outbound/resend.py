@@ -1,0 +1,124 @@
+"""``edi-gateway resend DOC_ID``: send an outbound document again.
+
+- By default the stored interchange is written again to ``outbox/<partner>/`` under its name:
+  the same bytes and control numbers (what a partner asks for when it lost a file); the
+  partner's channel delivers it again.
+- With ``new_control_numbers`` the stored request is rendered again with fresh control numbers,
+  as a new outbound document with request id ``<request id>#resend-<n>`` whose detail names the
+  document it replaces; it is written, recorded and announced like any other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..ledger import outbound as ledger
+from ..ledger.counters import counter_in
+from ..ledger.models import OUTBOUND_DOCUMENTS
+from ..ledger.outbound import NewOutbound, OutboundRow, OutboundState
+from ..ledger.repository import add_event
+from ..partners import PartnerProfile
+from ..pipeline import write_atomically
+from .pipeline import OutboundPipeline, _as_row
+from .render import render_request
+from .requests import check_partner, parse_request
+
+
+class ResendError(Exception):
+    """The document cannot be sent again; the message says why."""
+
+
+def find_outbound(s: Session, key: str) -> OutboundRow:
+    """The outbound document with this document id (the newest) or request id."""
+    rows = ledger.outbound_by_document_id(s, key)
+    if not rows:
+        rows = list(ledger.outbound_by_request_ids(s, [key]).values())
+    if not rows:
+        raise ResendError(f"no outbound document {key} in the ledger")
+    row = rows[-1]
+    if row.state == OutboundState.INVALID or row.x12 is None:
+        raise ResendError(f"{key} was refused ({row.state}): there is nothing to send again")
+    return row
+
+
+def resend(
+    factory: sessionmaker[Session],
+    outbox: Path,
+    profiles: Mapping[str, PartnerProfile],
+    key: str,
+    *,
+    new_control_numbers: bool = False,
+) -> str:
+    """Send ``key`` (a document id or request id) again; returns what was done, in a sentence."""
+    with factory.begin() as s:
+        row = find_outbound(s, key)
+    if not new_control_numbers:
+        assert row.file_name is not None and row.x12 is not None
+        path = outbox / row.partner / row.file_name
+        if path.exists():
+            return f"{path} is still waiting in the outbox: nothing to do"
+        write_atomically([(path, row.x12.encode("utf-8"))])
+        with factory.begin() as s:
+            add_event(
+                s,
+                kind="outbound.resent",
+                message=f"written again to {path} (same control numbers, ISA13 {row.isa13})",
+                document_id=row.document_id or row.request_id,
+                correlation_id=row.correlation_id,
+            )
+        return f"{row.kind} {row.document_id} written again to {path} (ISA13 {row.isa13})"
+
+    request = parse_request(json.dumps(row.request).encode())
+    profile = check_partner(request, profiles)
+    now = dt.datetime.now(dt.UTC)
+    with factory.begin() as s:
+        prefix = f"{row.request_id.split('#resend-')[0]}#resend-"
+        earlier = s.execute(
+            select(OUTBOUND_DOCUMENTS.c.request_id).where(
+                OUTBOUND_DOCUMENTS.c.request_id.startswith(prefix, autoescape=True)
+            )
+        ).all()
+        request_id = f"{prefix}{len(earlier) + 1}"
+        with counter_in(s) as counter:
+            document = render_request(request, profile, counter, at=now)
+        new = NewOutbound(
+            request_id=request_id,
+            partner=row.partner,
+            kind=row.kind,
+            correlation_id=row.correlation_id,
+            state=OutboundState.RENDERED,
+            request=row.request,
+            document_id=document.message.envelope.document_id,
+            sender_qualifier=profile.sender_qualifier,
+            sender_id=profile.sender_id,
+            receiver_qualifier=profile.receiver_qualifier,
+            receiver_id=profile.receiver_id,
+            functional_id=document.functional_id,
+            isa13=document.isa13,
+            gs06=document.gs06,
+            st02=document.st02,
+            file_name=document.file_name,
+            x12=document.text,
+            detail={"resend_of": row.id, "resend_of_document_id": row.document_id},
+        )
+        [new_id] = ledger.record_outbound(s, [new])
+        add_event(
+            s,
+            kind="outbound.resent",
+            message=f"re-rendered with new control numbers as {new.document_id} "
+            f"(ISA13 {new.isa13}, request {request_id})",
+            document_id=row.document_id or row.request_id,
+            correlation_id=row.correlation_id,
+        )
+    OutboundPipeline(factory, outbox, profiles).write([_as_row(new_id, new, now)])
+    return (
+        f"{row.kind} {row.document_id} re-rendered with new control numbers: document "
+        f"{new.document_id}, ISA13 {new.isa13}, GS06 {new.gs06}, request {request_id}, "
+        f"written to {outbox / row.partner / document.file_name}"
+    )

@@ -1,0 +1,145 @@
+"""Helpers for the outbound tests: requests, partner profiles, private queues, the ledger."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pika
+import sqlalchemy as sa
+from pika.adapters.blocking_connection import BlockingChannel
+
+from adapters.formats.x12.reader import transactions_in
+from adapters.formats.x12.translation import translate
+from gateway.bus.topology import (
+    DEAD_LETTER_EXCHANGE,
+    DEFAULT_TOPOLOGY,
+    EVENTS_EXCHANGE,
+    REQUEST_EXCHANGE,
+    declare,
+)
+from tests.integration.support import AMQP_URL, ROOT, write_settings
+
+
+def asn_data(shipment_id: str = "ASN-2026-555") -> dict[str, Any]:
+    """A ShipNotice as the modern layer sends it: the fixture 856, without its envelope."""
+    tx = next(transactions_in(ROOT / "fixtures" / "x12" / "856-004010.edi"))
+    data = translate(tx).model_dump(mode="json")
+    del data["envelope"], data["document_id"]
+    data["shipment_id"] = shipment_id
+    return data
+
+
+def request(
+    request_id: str, partner: str, *, data: dict[str, Any] | None = None, kind: str = "856"
+) -> bytes:
+    event = {
+        "specversion": "1.0",
+        "id": request_id,
+        "type": f"edi.out.{kind}",
+        "source": "tests/wms",
+        "partner": partner,
+        "correlationid": f"corr-{request_id}",
+        "data": data if data is not None else asn_data(f"ASN-{request_id}"[:30]),
+    }
+    return json.dumps(event).encode()
+
+
+X12_SECTION = """
+[x12]
+sender_id = "GATEWAY"
+receiver_id = "{receiver}"
+usage_indicator = "T"
+required = {{ "856" = ["carrier_scac", "orders.packs.sscc"] }}
+"""
+
+
+def write_profile(home: Path, partner: str, extra: str = "") -> None:
+    folder = home / "mappings" / "partners"
+    folder.mkdir(parents=True, exist_ok=True)
+    text = extra + X12_SECTION.format(receiver=partner.upper()[:15])
+    (folder / f"{partner}.toml").write_text(text)
+
+
+def outbound_settings(home: Path, partner: str, **extra: object) -> Path:
+    values: dict[str, object] = {
+        "outbound_queue": request_queue(partner),
+        "outbound_bindings": [f"edi.out.*.{partner}"],
+        **extra,
+    }
+    return write_settings(home, f"sqlite:///{home / 'var' / 'ledger.sqlite3'}", **values)
+
+
+def request_queue(partner: str) -> str:
+    return f"test.out.{partner}"
+
+
+@dataclass
+class Bus:
+    channel: BlockingChannel
+    partner: str
+    dead_letters: str
+    events: str
+
+    def publish(self, body: bytes, *, kind: str = "856", **properties: Any) -> None:
+        self.channel.basic_publish(
+            REQUEST_EXCHANGE,
+            f"edi.out.{kind}.{self.partner}",
+            body,
+            pika.BasicProperties(
+                content_type="application/cloudevents+json", delivery_mode=2, **properties
+            ),
+        )
+
+    def take(self, queue: str) -> list[tuple[pika.spec.BasicProperties, bytes]]:
+        got: list[tuple[pika.spec.BasicProperties, bytes]] = []
+        while True:
+            method, properties, body = self.channel.basic_get(queue, auto_ack=True)
+            if method is None:
+                return got
+            got.append((properties, body))
+
+
+@contextmanager
+def outbound_bus(partner: str) -> Iterator[Bus]:
+    """The request queue the daemon will consume (declared now, so nothing published before the
+    daemon is up is lost), and private queues on the dead-letter and events exchanges."""
+    connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
+    channel = connection.channel()
+    topology = DEFAULT_TOPOLOGY.with_request_queue(
+        request_queue(partner), (f"edi.out.*.{partner}",)
+    )
+    declare(channel, topology=topology)
+    suffix = uuid.uuid4().hex[:8]
+    dead, events = f"test.dl.{suffix}", f"test.ev.{suffix}"
+    for queue, exchange, key in (
+        (dead, DEAD_LETTER_EXCHANGE, f"edi.out.*.{partner}"),
+        (events, EVENTS_EXCHANGE, f"edi.status.*.{partner}"),
+    ):
+        channel.queue_declare(queue, durable=False)
+        channel.queue_bind(queue, exchange, key)
+    try:
+        yield Bus(channel, partner, dead, events)
+    finally:
+        for queue in (dead, events, request_queue(partner)):
+            channel.queue_delete(queue)
+        connection.close()
+
+
+def ledger_rows(home: Path, where: str = "1=1") -> list[dict[str, Any]]:
+    engine = sa.create_engine(f"sqlite:///{home / 'var' / 'ledger.sqlite3'}")
+    try:
+        with engine.connect() as connection:
+            result = connection.execute(
+                sa.text(f"select * from outbound_documents where {where} order by id")
+            )
+            return [dict(row) for row in result.mappings()]
+    except sa.exc.OperationalError:
+        return []
+    finally:
+        engine.dispose()
