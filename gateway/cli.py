@@ -277,7 +277,7 @@ def acks_command(
     """``acks``: the partners' newest acknowledgements and what came of each (applied, noted,
     unmatched, already reconciled); ``--overdue``: the outbound documents still unanswered past
     their deadline. A table, or ``--json``."""
-    from .ledger.reconciliation import overdue_outbound, recent_partner_acks
+    from .ledger.reconciliation import overdue_report, recent_partner_acks
 
     now = dt.datetime.now(dt.UTC)
     lines: list[dict[str, object]]
@@ -295,7 +295,7 @@ def acks_command(
                 "request_id": row.request_id,
                 "document_id": row.document_id,
             }
-            for row in overdue_outbound(s, now, partner=partner)
+            for row in overdue_report(s, now, partner=partner)
         ]
         empty = "no acknowledgement is overdue"
     else:

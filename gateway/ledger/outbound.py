@@ -351,3 +351,41 @@ def mark_written(
 def delivered_outbound(s: Session, *, limit: int = 1000) -> list[OutboundRow]:
     """``written`` rows whose file the ``deliveries`` table records as sent."""
     return _rows(s, _DELIVERED, {"p_limit": limit})
+
+
+_CLAIM = (
+    update(T)
+    .where(
+        T.c.id == bindparam("p_id"),
+        T.c.state.in_(bindparam("p_from", expanding=True)),
+    )
+    .values(state=bindparam("p_state"), updated_at=bindparam("p_now", type_=T.c.updated_at.type))
+    .returning(T.c.id)
+)
+_CLAIM_WITHOUT_ACK = _CLAIM.where(T.c.ack.is_(None))
+
+
+def claim_state(
+    s: Session,
+    outbound_id: int,
+    state: OutboundState,
+    *,
+    from_states: Iterable[OutboundState],
+    without_ack: bool = False,
+    at: dt.datetime | None = None,
+) -> bool:
+    """Move the document to ``state`` only if it is in one of ``from_states`` (and, with
+    ``without_ack``, has no acknowledgement stored); True when it moved. One statement
+    (``UPDATE ... WHERE state IN (...)``), so two writers never both move it: the pipeline
+    applying a late 997, the overdue sweep and the delivery sweep cannot overwrite each other,
+    on SQLite or PostgreSQL (where the update waits for the other transaction and checks the
+    state again). The caller then records the acknowledgement and the event with
+    :func:`gateway.ledger.outbound.set_outbound_state`."""
+    params = {
+        "p_id": outbound_id,
+        "p_from": [OutboundState(x).value for x in from_states],
+        "p_state": OutboundState(state).value,
+        "p_now": at or _now(),
+    }
+    statement = _CLAIM_WITHOUT_ACK if without_ack else _CLAIM
+    return s.connection().execute(statement, params).first() is not None

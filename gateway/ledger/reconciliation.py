@@ -1,15 +1,12 @@
-"""What the ledger records about the acknowledgements partners send us (997, 999, TA1), and the
-guarded state changes reconciliation and the overdue sweep make on outbound documents.
+"""What the ledger records about the acknowledgements partners send us (997, 999, TA1).
 
 Like :mod:`gateway.ledger.repository`, every function takes a session and leaves the transaction
 to the caller, and returns plain frozen rows.
 
 Every acknowledgement a partner sends is recorded in ``partner_acks``, one row per transaction
 set it answers for (or one for its group / interchange when it names none), with what came of
-it (:class:`AckOutcome`). An outbound document changes state only through :func:`claim_state`:
-one ``UPDATE ... WHERE state IN (...)``, so that the pipeline applying a late 997 and the overdue
-sweep marking the same document cannot overwrite each other, on SQLite or PostgreSQL (where the
-update waits for the other transaction and checks the state again).
+it (:class:`AckOutcome`). Outbound documents change state through the guarded
+:func:`gateway.ledger.outbound.claim_state`.
 """
 
 from __future__ import annotations
@@ -20,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import bindparam, insert, or_, select
 from sqlalchemy.orm import Session
 
 from .models import OUTBOUND_DOCUMENTS, PARTNER_ACKS
@@ -159,7 +156,7 @@ def _outbound_by_ids(s: Session, ids: Iterable[int]) -> dict[int, OutboundRow]:
     return found
 
 
-def overdue_outbound(
+def overdue_report(
     s: Session, now: dt.datetime, *, partner: str | None = None
 ) -> list[OutboundRow]:
     """Documents without their acknowledgement past their deadline: those marked ``overdue``,
@@ -184,38 +181,3 @@ def overdue_outbound(
         data["state"] = OutboundState(data["state"])
         rows.append(OutboundRow(**data))
     return rows
-
-
-_CLAIM = (
-    update(T)
-    .where(
-        T.c.id == bindparam("p_id"),
-        T.c.state.in_(bindparam("p_from", expanding=True)),
-    )
-    .values(state=bindparam("p_state"), updated_at=bindparam("p_now", type_=T.c.updated_at.type))
-    .returning(T.c.id)
-)
-_CLAIM_WITHOUT_ACK = _CLAIM.where(T.c.ack.is_(None))
-
-
-def claim_state(
-    s: Session,
-    outbound_id: int,
-    state: OutboundState,
-    *,
-    from_states: Iterable[OutboundState],
-    without_ack: bool = False,
-    at: dt.datetime | None = None,
-) -> bool:
-    """Move the document to ``state`` only if it is in one of ``from_states`` (and, with
-    ``without_ack``, has no acknowledgement stored); True when it moved. One statement, so two
-    writers never both move it. The caller then records the acknowledgement and the event with
-    :func:`gateway.ledger.outbound.set_outbound_state`."""
-    params = {
-        "p_id": outbound_id,
-        "p_from": [OutboundState(x).value for x in from_states],
-        "p_state": OutboundState(state).value,
-        "p_now": at or _now(),
-    }
-    statement = _CLAIM_WITHOUT_ACK if without_ack else _CLAIM
-    return s.connection().execute(statement, params).first() is not None

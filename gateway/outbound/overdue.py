@@ -2,7 +2,7 @@
 ``ack_due_at`` (set from the partner's ``ack_deadline_hours`` when it was written) has passed
 becomes ``overdue``, and the modern layer gets an ``overdue`` status event, once.
 
-The move is guarded (:func:`gateway.ledger.reconciliation.claim_state`): a document the pipeline
+The move is guarded (:func:`gateway.ledger.outbound.claim_state`): a document the pipeline
 settles at the same moment keeps its answer, and a second sweep finds nothing to do. A late
 997/999 still settles an overdue document (:mod:`gateway.outbound.reconcile`).
 
@@ -22,10 +22,10 @@ from ..ledger.outbound import (
     AWAITING_ACK_STATES,
     OutboundRow,
     OutboundState,
+    claim_state,
     outbound_overdue,
     set_outbound_state,
 )
-from ..ledger.reconciliation import claim_state
 from .status import OutboundStatus, enqueue_status
 
 log = logging.getLogger(__name__)

@@ -266,6 +266,13 @@ class OutboundPipeline:
         with self.factory.begin() as s:
             rows = ledger.delivered_outbound(s)
             now = dt.datetime.now(dt.UTC)
+            rows = [
+                row
+                for row in rows
+                if ledger.claim_state(
+                    s, row.id, OutboundState.SENT, from_states=[OutboundState.WRITTEN], at=now
+                )
+            ]  # an ack or the overdue sweep may have moved it meanwhile: theirs stands
             for row in rows:
                 ledger.set_outbound_state(
                     s,

@@ -57,15 +57,11 @@ from ..ledger import repository as ledger
 from ..ledger.outbound import (
     OutboundRow,
     OutboundState,
+    claim_state,
     outbound_by_control_numbers,
     set_outbound_state,
 )
-from ..ledger.reconciliation import (
-    OPEN_STATES,
-    AckOutcome,
-    claim_state,
-    record_partner_ack,
-)
+from ..ledger.reconciliation import OPEN_STATES, AckOutcome, record_partner_ack
 from ..messages import FunctionalAck, InterchangeAck, InterchangeEnvelope, TransactionSetAck
 from .status import OutboundStatus, enqueue_status
 
