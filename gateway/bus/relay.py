@@ -28,6 +28,7 @@ replays, rows committed late with a lower id) are picked up too.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import random
 import threading
@@ -117,6 +118,15 @@ class RelayStats:
     """Connections that reached the ready state (topology declared, confirms on)."""
     connection_failures: int = 0
     max_in_flight: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    """What the broker said of a message: confirmed (``unroutable`` None) or returned, and when
+    its confirm arrived."""
+
+    unroutable: str | None
+    at: dt.datetime
 
 
 @dataclass(slots=True)
@@ -219,9 +229,9 @@ class OutboxRelay:
         self._stopping = False
         self._drain = False
         self._reconnect_timer: Any = None
-        self._to_mark: dict[int, str | None] = {}
-        """outbox id -> None (confirmed) or the reason it is unroutable; not yet recorded"""
-        self._marking: dict[int, str | None] = {}
+        self._to_mark: dict[int, _Outcome] = {}
+        """outbox id -> what the broker said of it; not yet recorded"""
+        self._marking: dict[int, _Outcome] = {}
         """the same, being recorded by the database worker now"""
         self._mark_future: Future[int] | None = None
         self._mark_retry_timer: Any = None
@@ -910,7 +920,7 @@ class OutboxRelay:
     # -- recording outcomes --------------------------------------------------------------------
 
     def _settle(self, outbox_id: int, unroutable: str | None) -> None:
-        self._to_mark[outbox_id] = unroutable
+        self._to_mark[outbox_id] = _Outcome(unroutable, dt.datetime.now(dt.UTC))
         self._schedule_marks()
 
     def _schedule_marks(self) -> None:
@@ -925,15 +935,17 @@ class OutboxRelay:
         self._mark_future = future
         future.add_done_callback(lambda f: self._post(partial(self._on_marked, f)))
 
-    def _record_outcomes(self, batch: dict[int, str | None]) -> int:
-        """Database worker: one transaction for a batch of outcomes; returns rows published."""
-        published = [outbox_id for outbox_id, reason in batch.items() if reason is None]
-        unroutable = [(outbox_id, reason) for outbox_id, reason in batch.items() if reason]
+    def _record_outcomes(self, batch: dict[int, _Outcome]) -> int:
+        """Database worker: one transaction for a batch of outcomes; returns rows published.
+        Their publish time is when the last of their confirms arrived."""
+        confirmed = {i: o.at for i, o in batch.items() if o.unroutable is None}
+        unroutable = [(i, o.unroutable) for i, o in batch.items() if o.unroutable is not None]
+        published = list(confirmed)
         if published:
             crash_point("after_publish")
         with self._factory.begin() as s:
             if published:
-                repository.mark_published(s, published)
+                repository.mark_published(s, published, at=max(confirmed.values()))
             for outbox_id, reason in unroutable:
                 repository.mark_unroutable(s, outbox_id, reason)
         self._bump(published=len(published), unroutable=len(unroutable))

@@ -1156,11 +1156,12 @@ def _outbox_events(
     )
 
 
-def mark_published(s: Session, outbox_ids: Sequence[int]) -> None:
-    """The broker confirmed these messages: ``published`` (with the time), and their documents
-    move to ``published`` (from received or parsed). Only pending rows change: a row marked
-    unroutable in between stays unroutable, a row already published is left alone."""
-    now = _now()
+def mark_published(s: Session, outbox_ids: Sequence[int], *, at: dt.datetime | None = None) -> None:
+    """The broker confirmed these messages: ``published`` (at ``at``, when the confirm came;
+    by default now), and their documents move to ``published`` (from received or parsed). Only
+    pending rows change: a row marked unroutable in between stays unroutable, a row already
+    published is left alone."""
+    now = at or _now()
     changed: list[Any] = []
     for chunk in _chunks(outbox_ids):
         changed += _run(s, _MARK_PUBLISHED, {"p_ids": chunk, "p_now": now}).all()
