@@ -23,6 +23,7 @@ step 3 the pipeline calls ``on_commit``: the daemon wakes the relay and the fini
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -31,9 +32,10 @@ import os
 import shutil
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -57,19 +59,33 @@ class Folders:
     quarantine: Path
 
 
+WRITE_CHUNK = 256
+"""Files written (and so open) together at most."""
+_syncs = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fsync")
+"""fsync releases the GIL, and a file system commits syncs that wait together in one go: files
+synced side by side cost about half as much as one after the other."""
+
+
 def write_atomically(files: Iterable[tuple[Path, bytes]]) -> None:
-    """Write each ``(path, data)`` so that a reader sees all of a file or nothing: temp file,
-    fsync, rename; then one fsync per folder."""
+    """Write each ``(path, data)`` so that a reader sees all of a file or nothing: temp files
+    written, synced together, renamed; then one fsync per folder."""
+    pending = list(files)
     folders: set[Path] = set()
-    for path, data in files:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".{path.name}.tmp")
-        with open(temp, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-        folders.add(path.parent)
+    for start in range(0, len(pending), WRITE_CHUNK):
+        chunk = pending[start : start + WRITE_CHUNK]
+        temps = [path.with_name(f".{path.name}.tmp") for path, _ in chunk]
+        with contextlib.ExitStack() as opened:
+            written: list[BinaryIO] = []
+            for (path, data), temp in zip(chunk, temps, strict=True):
+                path.parent.mkdir(parents=True, exist_ok=True)
+                out = opened.enter_context(open(temp, "wb"))
+                out.write(data)
+                out.flush()
+                written.append(out)
+            list(_syncs.map(lambda out: os.fsync(out.fileno()), written))
+        for (path, _), temp in zip(chunk, temps, strict=True):
+            os.replace(temp, path)
+            folders.add(path.parent)
     for folder in folders:
         fsync_directory(folder)
 
