@@ -3,7 +3,9 @@
 The pipeline (``gateway.pipeline``) never knows X12 from XML: a :class:`Parser` turns one file's
 bytes into :class:`ParsedDocument` values (each with its stable id, its business keys, its
 canonical message when it could be made, and its findings) and the :class:`Reply` files owed to
-the sender (997/999/TA1 for X12).
+the sender (997/999/TA1 for X12). Parsing needs nothing but the bytes, so it may run in another
+process; the replies are rendered afterwards, in the ledger transaction that draws their control
+numbers.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ class ParseResult:
     """Every finding, as dictionaries (for reports and the ledger)."""
     unreadable: str | None = None
     """Why the file could not be read at all; None when it could."""
+    owed: list[Any] = field(default_factory=list)
+    """Replies owed but not rendered yet (the parser's own values; :meth:`Parser.reply`)."""
 
     @property
     def has_errors(self) -> bool:
@@ -58,6 +62,12 @@ class ParseResult:
 
 
 class Parser(Protocol):
-    def __call__(
-        self, data: bytes, *, file_name: str, counter: ControlNumberCounter
-    ) -> ParseResult: ...
+    def parse(self, data: bytes, *, file_name: str) -> ParseResult:
+        """Read one file. Pure (bytes in, picklable result out): it may run in another
+        process."""
+        ...
+
+    def reply(self, result: ParseResult, counter: ControlNumberCounter) -> None:
+        """Render the replies ``result`` owes into ``result.replies``, numbered by ``counter``
+        (a reply that cannot be written becomes a finding)."""
+        ...

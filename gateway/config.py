@@ -64,6 +64,11 @@ class Settings(BaseSettings):
         description="seconds between checks for outbound documents whose acknowledgement is "
         "overdue (past the partner's ack_deadline_hours)",
     )
+    parse_workers: int = Field(
+        default_factory=lambda: max(0, min(4, (os.cpu_count() or 1) - 1)),
+        ge=0,
+        description="processes that parse files beside the daemon (0: parse in the daemon)",
+    )
     batch_size: int = Field(
         default=200, ge=1, description="files recorded and parsed together in one transaction"
     )

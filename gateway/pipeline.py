@@ -24,6 +24,7 @@ step 3 the pipeline calls ``on_commit``: the daemon wakes the relay and the fini
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -48,6 +49,7 @@ from .ledger import repository as ledger
 from .ledger.counters import counter_in
 from .ledger.repository import DocumentState, FileState
 from .runtime.crashpoints import crash_point
+from .runtime.parsers import ParsePool
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +104,8 @@ class _Arrival:
     data: bytes
     digest: str
     file_id: int
+    copy_of: int | None = None
+    """The earlier file with the same content, if any: then it is a duplicate, not parsed."""
 
 
 class Pipeline:
@@ -117,6 +121,7 @@ class Pipeline:
         source_name: str = "edi-gateway",
         on_commit: Callable[[], None] | None = None,
         on_document: DocumentHook | None = None,
+        parse_pool: ParsePool | None = None,
     ) -> None:
         self.factory = factory
         self.parser = parser
@@ -128,6 +133,8 @@ class Pipeline:
         self.on_document = on_document
         """Sees each accepted document in the transaction that records it (reconciliation of
         partners' 997/999/TA1 against what was sent)."""
+        self.parse_pool = parse_pool
+        """Worker processes for parsing; None parses in this thread."""
         self._finishing = threading.Lock()
 
     # -- a batch of files ----------------------------------------------------------------------
@@ -140,19 +147,21 @@ class Pipeline:
         arrivals = self._record(batch)
         crash_point("after_record")
         if arrivals:
-            self._parse_and_commit(arrivals)
+            results = self._parse([a for a in arrivals if a.copy_of is None])
+            self._commit(arrivals, results)
             crash_point("after_commit")
             if self.on_commit is not None:
                 self.on_commit()
 
     def _record(self, batch: Sequence[Claimed]) -> list[_Arrival]:
-        """Read each file and record it (state ``received``) in one transaction. A file recorded
-        before (claimed before a crash) keeps its record; one already processed is left to
-        :meth:`finish`."""
+        """Read each file and record it (state ``received``) in one transaction, which also finds
+        the files that are copies of earlier ones. A file recorded before (claimed before a
+        crash) keeps its record; one already processed is left to :meth:`finish`."""
         read = []
         for claimed in batch:
             data = claimed.path.read_bytes()
             read.append((claimed, data, hashlib.sha256(data).hexdigest()))
+        since = dt.datetime.now(dt.UTC) - self.duplicate_window
         with self.factory.begin() as s:
             known = ledger.files_by_work_paths(s, [str(claimed.path) for claimed, _, _ in read])
             new = [
@@ -168,34 +177,44 @@ class Pipeline:
                 if str(claimed.path) not in known
             ]
             new_ids = iter(ledger.record_files(s, new))
-        arrivals = []
-        for claimed, data, digest in read:
-            row = known.get(str(claimed.path))
-            if row is None:
-                arrivals.append(_Arrival(claimed, data, digest, next(new_ids)))
-            elif row.state is FileState.RECEIVED:
-                arrivals.append(_Arrival(claimed, data, digest, row.id))
-            # else: processed before a crash; finish() moves it
-        return arrivals
-
-    def _parse_and_commit(self, arrivals: Sequence[_Arrival]) -> None:
-        """Parse the batch and record everything it yields in one transaction, a few statements
-        for the whole batch: duplicates, documents, outbox messages, acknowledgements (their
-        control numbers drawn in the same transaction) and each file's destination."""
-        now = dt.datetime.now(dt.UTC)
-        since = now - self.duplicate_window
-        with self.factory.begin() as s, counter_in(s) as counter:
+            arrivals = []
+            for claimed, data, digest in read:
+                row = known.get(str(claimed.path))
+                if row is None:
+                    arrivals.append(_Arrival(claimed, data, digest, next(new_ids)))
+                elif row.state is FileState.RECEIVED:
+                    arrivals.append(_Arrival(claimed, data, digest, row.id))
+                # else: processed before a crash; finish() moves it
             copies = ledger.earlier_copies(
                 s, [(a.claimed.partner, a.digest, a.file_id) for a in arrivals], since
             )
+        return [
+            dataclasses.replace(a, copy_of=copies[a.file_id].id) if a.file_id in copies else a
+            for a in arrivals
+        ]
+
+    def _parse(self, arrivals: Sequence[_Arrival]) -> dict[int, ParseResult]:
+        """Parse the files (in the worker processes when there are some); file id -> result."""
+        files = [(a.data, a.claimed.name) for a in arrivals]
+        if self.parse_pool is None:
+            results = [self.parser.parse(data, file_name=name) for data, name in files]
+        else:
+            results = self.parse_pool.parse(self.parser, files)
+        return {a.file_id: result for a, result in zip(arrivals, results, strict=True)}
+
+    def _commit(self, arrivals: Sequence[_Arrival], results: dict[int, ParseResult]) -> None:
+        """Record everything the batch yields in one transaction, a few statements for the
+        whole batch: documents, outbox messages, acknowledgements (rendered here, their control
+        numbers drawn in this transaction) and each file's destination."""
+        now = dt.datetime.now(dt.UTC)
+        since = now - self.duplicate_window
+        with self.factory.begin() as s, counter_in(s) as counter:
             outcomes: list[ledger.ProcessedFile] = []
             parsed: list[tuple[_Arrival, ParseResult]] = []
             for arrival in arrivals:
-                twin = copies.get(arrival.file_id)
-                if twin is None:
-                    result = self.parser(
-                        arrival.data, file_name=arrival.claimed.name, counter=counter
-                    )
+                if arrival.copy_of is None:
+                    result = results[arrival.file_id]
+                    self.parser.reply(result, counter)
                     parsed.append((arrival, result))
                     continue
                 outcomes.append(
@@ -203,7 +222,7 @@ class Pipeline:
                         arrival.file_id,
                         arrival.claimed.claim_id,
                         str(self._archive_path(arrival.claimed, arrival.digest, now)),
-                        {"duplicate_of": twin.id, "reason": "same content received before"},
+                        {"duplicate_of": arrival.copy_of, "reason": "same content received before"},
                     )
                 )
             published = self._record_documents(s, parsed, since)

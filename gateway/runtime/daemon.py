@@ -18,7 +18,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from adapters.formats.x12.inbound import parse_x12
+from adapters.formats.x12.inbound import X12Parser
 from adapters.formats.x12.pyx12_engine import Pyx12Validator
 from adapters.transport.folder import Claimed, FolderSource
 from adapters.transport.sftp_schedule import PARTNERS_DIR, SftpSchedule
@@ -34,6 +34,7 @@ from ..outbound.reconcile import reconcile
 from ..partners import load_partners
 from ..pipeline import Folders, Pipeline
 from .finisher import Finisher
+from .parsers import ParsePool
 
 log = logging.getLogger(__name__)
 
@@ -84,10 +85,11 @@ class Gateway:
         )
         pipeline = Pipeline(
             factory,
-            parse_x12,
+            X12Parser(),
             folders,
             duplicate_window=dt.timedelta(days=settings.duplicate_window_days),
             on_document=reconcile,
+            parse_pool=ParsePool(settings.parse_workers) if settings.parse_workers else None,
         )
         finisher = Finisher(pipeline)
 
@@ -199,6 +201,8 @@ class Gateway:
                 self.overdue.stop()
             self.source.stop()
             self.finisher.stop()
+            if self.pipeline.parse_pool is not None:
+                self.pipeline.parse_pool.close()
             if once:
                 self.overdue.sweep()
                 self.relay.drain_once(drain)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import uuid
@@ -12,6 +13,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pika
+
+from adapters.base import ParseResult
+from adapters.formats.x12.inbound import X12Parser
 
 ROOT = Path(__file__).resolve().parents[2]
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
@@ -114,3 +118,13 @@ def take_all(
         if method is None:
             return messages
         messages.append((properties, body))
+
+
+class CrashingParser(X12Parser):
+    """The X12 parser, except that it kills its own process on a file holding ``CRASH``: a
+    stand-in for a library crash on hostile input (importable, so that parse workers can run it)."""
+
+    def parse(self, data: bytes, *, file_name: str) -> ParseResult:
+        if b"CRASH" in data:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return super().parse(data, file_name=file_name)

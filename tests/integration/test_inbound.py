@@ -13,10 +13,20 @@ from pathlib import Path
 
 import pytest
 
+from adapters.base import ParseResult
+from adapters.formats.x12.inbound import X12Parser
 from gateway.config import Settings
 from gateway.ledger import repository
 from gateway.runtime.daemon import Gateway
-from tests.integration.support import AMQP_URL, bound_queue, broken_850, drop, small_850, take_all
+from tests.integration.support import (
+    AMQP_URL,
+    CrashingParser,
+    bound_queue,
+    broken_850,
+    drop,
+    small_850,
+    take_all,
+)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -35,9 +45,14 @@ def partner() -> str:
     return f"p{uuid.uuid4().hex[:10]}"
 
 
-def gateway(home: Path, database_url: str) -> Gateway:
+def gateway(home: Path, database_url: str, **extra: object) -> Gateway:
     settings = Settings(
-        home=home, database_url=database_url, amqp_url=AMQP_URL, min_age=0, rescan_interval=0.1
+        home=home,
+        database_url=database_url,
+        amqp_url=AMQP_URL,
+        min_age=0,
+        rescan_interval=0.1,
+        **extra,  # type: ignore[arg-type]
     )
     return Gateway.from_settings(settings)
 
@@ -116,14 +131,15 @@ def test_the_same_content_again_is_a_duplicate_not_republished(
 def test_a_file_left_in_the_work_folder_by_a_failure_is_retried(
     tmp_path: Path, partner: str
 ) -> None:
-    gw = gateway(tmp_path, f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+    gw = gateway(tmp_path, f"sqlite:///{tmp_path / 'ledger.sqlite3'}", parse_workers=0)
     drop(tmp_path / "inbox", partner, "order.edi", small_850(7004))
     parse = gw.pipeline.parser
 
-    def failing(*args: object, **kwargs: object) -> object:
-        raise OSError("database briefly unreachable")
+    class Failing(X12Parser):
+        def parse(self, data: bytes, *, file_name: str) -> ParseResult:
+            raise OSError("database briefly unreachable")
 
-    gw.pipeline.parser = failing  # type: ignore[assignment]
+    gw.pipeline.parser = Failing()
     gw.source.start()
     try:
         assert gw.process_ready() == 1  # claimed, failed, left in work/ (logged, not raised)
@@ -183,3 +199,22 @@ def test_the_same_control_numbers_in_two_files_of_one_batch_are_published_once(
         report = repository.status(s, dt.datetime.now(dt.UTC))
     assert report.files[partner] == {"archived": 2}
     assert report.documents[partner] == {"published": 1, "duplicate": 1}
+
+
+def test_a_file_that_kills_the_parser_is_quarantined_and_the_others_go_on(
+    tmp_path: Path, partner: str
+) -> None:
+    gw = gateway(tmp_path, f"sqlite:///{tmp_path / 'ledger.sqlite3'}", parse_workers=1)
+    gw.pipeline.parser = CrashingParser()
+    drop(tmp_path / "inbox", partner, "a.edi", small_850(7201))
+    drop(tmp_path / "inbox", partner, "poison.edi", b"CRASH" + small_850(7202))
+    drop(tmp_path / "inbox", partner, "b.edi", small_850(7203))
+    with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
+        run_once(gw)
+        assert len(take_all(channel, queue)) == 2
+    quarantine = tmp_path / "quarantine" / partner
+    [poison] = quarantine.glob("*poison.edi")
+    report = json.loads((quarantine / f"{poison.name}.error.json").read_text())
+    assert "parser's process died" in report["why"]
+    assert len(list((tmp_path / "archive" / partner).rglob("*.edi"))) == 2
+    assert gw.source.leftovers() == []

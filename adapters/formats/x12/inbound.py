@@ -7,13 +7,40 @@ from gateway.errors import UnreadableInput
 
 from ...base import ParsedDocument, ParseResult, Reply
 from .findings import Finding
-from .report import Document, scan
+from .report import Document, render_owed, scan
 from .structure import TechnicalAck
 from .translation import translate_or_report
 
 
+class X12Parser:
+    """The :class:`~adapters.base.Parser` of X12 files: read, validate and translate; then the
+    997/999/TA1 each interchange is owed."""
+
+    def parse(self, data: bytes, *, file_name: str) -> ParseResult:
+        return _parse(data, file_name)
+
+    def reply(self, result: ParseResult, counter: ControlNumberCounter) -> None:
+        for owed in result.owed:
+            rendered = render_owed(owed, counter)
+            if isinstance(rendered, Finding):
+                result.findings.append(rendered.to_dict())
+                continue
+            ack = rendered
+            kinds = {a.kind for a in ack.functional} | ({"TA1"} if ack.technical else set())
+            name = f"{'-'.join(sorted(kinds))}-{ack.interchange_control_number}.x12"
+            result.replies.append(Reply(name, ack.text))
+        result.owed = []
+
+
 def parse_x12(data: bytes, *, file_name: str, counter: ControlNumberCounter) -> ParseResult:
     """Read, validate and translate ``data``; render the acknowledgements it is owed."""
+    parser = X12Parser()
+    result = parser.parse(data, file_name=file_name)
+    parser.reply(result, counter)
+    return result
+
+
+def _parse(data: bytes, file_name: str) -> ParseResult:
     result = ParseResult()
 
     def collect(document: Document) -> list[Finding]:
@@ -47,13 +74,10 @@ def parse_x12(data: bytes, *, file_name: str, counter: ControlNumberCounter) -> 
         return problems
 
     try:
-        report = scan(data, file_name=file_name, on_document=collect, counter=counter)
+        report = scan(data, file_name=file_name, on_document=collect, defer_acks=True)
     except UnreadableInput as error:
         result.unreadable = str(error)
         return result
     result.findings = [f.to_dict() for f in report.findings]
-    for ack in report.acknowledgements:
-        kinds = {a.kind for a in ack.functional} | ({"TA1"} if ack.technical else set())
-        name = f"{'-'.join(sorted(kinds))}-{ack.interchange_control_number}.x12"
-        result.replies.append(Reply(name, ack.text))
+    result.owed = list(report.owed)
     return result

@@ -16,7 +16,7 @@ from typing import Any
 from gateway.control_numbers import ControlNumberCounter, InMemoryCounter
 from gateway.errors import RenderError
 
-from .acks import DEFAULT_POLICY, AckPolicy, RenderedAcks, acks_for, render_acks
+from .acks import DEFAULT_POLICY, AckPolicy, InterchangeAcks, RenderedAcks, acks_for, render_acks
 from .findings import Finding, Level, Severity
 from .reader import Source, read_x12
 from .structure import (
@@ -33,6 +33,28 @@ Document = TransactionSet | TechnicalAck
 """What a file carries that becomes a canonical message: transaction sets and TA1s."""
 
 
+@dataclass(frozen=True, slots=True)
+class OwedAcks:
+    """The acknowledgements owed for one inbound interchange, to render once control numbers can
+    be drawn (:func:`render_owed`): a parse can run anywhere, numbering only in the ledger."""
+
+    acks: InterchangeAcks
+    at: dt.datetime
+    interchange: str
+    """The inbound ISA13, as read."""
+    file: str
+
+
+def render_owed(owed: OwedAcks, counter: ControlNumberCounter) -> RenderedAcks | Finding:
+    """The acknowledgement interchange, or the finding that says why none can be written."""
+    try:
+        rendered = render_acks(owed.acks, counter, at=owed.at)
+    except RenderError as error:
+        return _unacknowledgeable(owed.interchange, owed.file, error)
+    assert rendered is not None, "only non-empty acknowledgements are owed"
+    return rendered
+
+
 @dataclass(slots=True)
 class FileReport:
     file: str
@@ -41,6 +63,8 @@ class FileReport:
     transactions: int = 0
     accepted: int = 0
     acknowledgements: list[RenderedAcks] = field(default_factory=list)
+    owed: list[OwedAcks] = field(default_factory=list)
+    """With ``scan(defer_acks=True)``: acknowledgements owed, not rendered yet."""
 
     @property
     def has_errors(self) -> bool:
@@ -93,12 +117,14 @@ def scan(
     counter: ControlNumberCounter | None = None,
     policy: AckPolicy = DEFAULT_POLICY,
     now: dt.datetime | None = None,
+    defer_acks: bool = False,
 ) -> FileReport:
     """Read ``source`` once; return its report.
 
     ``validator`` defaults to the maps shipped with the gateway. ``on_document`` sees each
     transaction set and each TA1 as it is read, and may return more findings about it
-    (translation errors).
+    (translation errors). The acknowledgements are rendered with ``counter``'s numbers, or,
+    with ``defer_acks``, left in :attr:`FileReport.owed` for :func:`render_owed`.
     """
     if validator is None:
         validator = default_validator()
@@ -123,13 +149,22 @@ def scan(
             report.findings.extend(event.findings)
         elif isinstance(event, InterchangeEnd):
             report.findings.extend(event.findings)
+            interchange = event.header.control_number.strip()
             try:
-                owed = acks_for(event, groups, now=when, policy=policy)
-                rendered = render_acks(owed, counter, at=when)
+                acks = acks_for(event, groups, now=when, policy=policy)
             except RenderError as error:
-                report.findings.append(_unacknowledgeable(event, name, error))
+                report.findings.append(_unacknowledgeable(interchange, name, error))
                 continue
-            if rendered is not None:
+            if acks.empty:
+                continue
+            owed = OwedAcks(acks, when, interchange, name)
+            if defer_acks:
+                report.owed.append(owed)
+                continue
+            rendered = render_owed(owed, counter)
+            if isinstance(rendered, Finding):
+                report.findings.append(rendered)
+            else:
                 report.acknowledgements.append(rendered)
         elif isinstance(event, TechnicalAck):
             report.findings.extend(on_document(event) if on_document else [])
@@ -138,13 +173,13 @@ def scan(
     return report
 
 
-def _unacknowledgeable(end: InterchangeEnd, file: str, error: RenderError) -> Finding:
+def _unacknowledgeable(interchange: str, file: str, error: RenderError) -> Finding:
     return Finding(
         "acknowledgement.not_written",
         f"no acknowledgement can be written for this interchange: {error}",
         Level.INTERCHANGE,
         file=file,
-        interchange=end.header.control_number.strip(),
+        interchange=interchange,
     )
 
 

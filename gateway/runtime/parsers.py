@@ -1,0 +1,88 @@
+"""Parsing in worker processes: reading, validating and translating files is the part of the
+inbound path that holds the GIL longest, so it runs beside the main process, not inside it.
+
+Workers are started from a clean server process (``forkserver``: the daemon's threads are never
+forked), load the maps once and hand back picklable results. A file that kills its worker (a
+crash inside a library, memory exhausted) breaks the pool: the pool is started again, and when
+that file was parsed alone its result says the parser died on it, so it is quarantined with a
+report instead of killing workers forever; within a batch, :class:`BrokenProcessPool` is raised
+so that the caller retries the files one at a time and finds the culprit.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import multiprocessing
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from adapters.base import Parser, ParseResult
+
+log = logging.getLogger(__name__)
+
+
+def _warm_up() -> None:
+    from adapters.formats.x12.pyx12_engine import Pyx12Validator
+
+    Pyx12Validator().preload()
+    gc.collect()
+    gc.freeze()
+
+
+def _parse(parser: Parser, data: bytes, file_name: str) -> ParseResult:
+    return parser.parse(data, file_name=file_name)
+
+
+class ParsePool:
+    """``workers`` processes that parse files for the pipeline."""
+
+    def __init__(self, workers: int) -> None:
+        if workers < 1:
+            raise ValueError("a parse pool needs at least one worker")
+        self.workers = workers
+        self._executor: ProcessPoolExecutor | None = None
+
+    def _started(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("forkserver"),
+                initializer=_warm_up,
+            )
+        return self._executor
+
+    def parse(self, parser: Parser, files: Sequence[tuple[bytes, str]]) -> list[ParseResult]:
+        """Each ``(data, file name)`` parsed by ``parser``, results in order."""
+        if not files:
+            return []
+        chunk = max(1, len(files) // (self.workers * 4))
+        executor = self._started()
+        try:
+            return list(
+                executor.map(
+                    _parse,
+                    [parser] * len(files),
+                    [data for data, _ in files],
+                    [name for _, name in files],
+                    chunksize=chunk,
+                )
+            )
+        except BrokenProcessPool:
+            log.error("a parser process died; the parse pool starts again")
+            self.close(wait=False)
+            if len(files) > 1:
+                raise
+            return [
+                ParseResult(
+                    unreadable="the parser's process died while reading this file (a crash or "
+                    "no memory left): it was not read"
+                )
+            ]
+
+    def close(self, *, wait: bool = True) -> None:
+        """Stop the workers (a later :meth:`parse` starts them again)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=wait, cancel_futures=True)
+            self._executor = None
