@@ -12,8 +12,10 @@ Declared per partner in ``mappings/partners/<partner>.toml`` under ``[sftp]``
 - **confirmed deliveries**: temporary name + rename (or direct write), size checked, recorded,
   then the local file moves to ``outbox/<partner>/sent/``; retries with backoff (:class:`SftpSink`);
 - **hostile names refused** (separators, ``..``, control characters) and reported;
-- **fast**: our own TCP_NODELAY socket under paramiko, prefetch, pipelined writes, one connection
-  per run; a schedule per partner with a circuit breaker (:class:`SftpSchedule`);
+- **fast**: our own TCP_NODELAY socket under paramiko, one connection per run; inbound files in
+  batches whose SFTP requests are all in flight together and whose ledger work is one commit per
+  step (:mod:`.sftp_pipeline`); pipelined writes outbound; a schedule per partner with a circuit
+  breaker (:class:`SftpSchedule`);
 - ``edi-gateway partner check P`` tries each step and says which one fails (:func:`check_channel`).
 """
 

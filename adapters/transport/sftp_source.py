@@ -1,14 +1,19 @@
 """Fetching a partner's files over SFTP into ``inbox/<partner>/``, never losing or doubling one.
 
-Per file, in this order (each step survives a crash at any instant):
+Files are taken in batches (up to :data:`BATCH_FILES` files or :data:`BATCH_BYTES` bytes; a
+larger file is a batch of its own). For every file of a batch, in this order (each step
+survives a crash at any instant):
 
-1. download, streamed with prefetch, into a dotfile ``inbox/<partner>/.sftp-<uuid>.part`` (the
-   folder watcher ignores dotfiles), hashing as it goes; the remote file is checked unchanged
-   (size, mtime, bytes read) at the end; fsync;
-2. record the pickup in the ledger (partner, remote path, size, mtime, sha256, names) and commit;
-3. hard-link it under its final name (never over another file: a name in use gets ``.<id>``
-   before its extension), fsync the folder, remove the dotfile;
-4. the remote action (delete | move | keep), then the row is marked done.
+1. download, pipelined with the other files of the batch (:func:`.sftp_pipeline.fetch`), into a
+   dotfile ``inbox/<partner>/.sftp-<uuid>.part`` (the folder watcher ignores dotfiles), hashing as
+   it goes; the remote file is checked unchanged (size, mtime, bytes read) at the end; fsync;
+   then the folder is fsynced once for the batch;
+2. record the batch's pickups in the ledger (partner, remote path, size, mtime, sha256, names):
+   one commit;
+3. hard-link each under its final name (never over another file: a name in use gets ``.<id>``
+   before its extension), fsync the folder, remove the dotfiles, fsync the folder; one commit
+   marks them delivered;
+4. the remote actions (delete | move | keep), pipelined, then one commit marks them done.
 
 After a crash, the next poll first settles what the ledger says: a recorded download still in
 its dotfile is moved into the inbox; a dotfile the ledger does not know (an interrupted download)
@@ -23,22 +28,21 @@ A file is complete when its size and mtime are unchanged across polls for ``min_
 under such names), nor anything that is not a regular file. Names that could not be one plain
 local file name are refused and reported (:mod:`.sftp_names`).
 
-Crash points (``EDIGW_CRASH_AT``, :mod:`gateway.runtime.crashpoints`): ``sftp_after_download``,
-``sftp_after_record``, ``sftp_after_link``, ``sftp_after_remote_action``.
+Crash points (``EDIGW_CRASH_AT``, :mod:`gateway.runtime.crashpoints`), once per batch:
+``sftp_after_download``, ``sftp_after_record``, ``sftp_after_link``,
+``sftp_after_remote_action``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import fnmatch
-import hashlib
 import logging
 import os
 import posixpath
 import stat
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,19 +50,23 @@ import paramiko
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.ledger import transfers
-from gateway.ledger.transfers import PickupRow, PickupState
+from gateway.ledger.transfers import NewPickup, PickupChange, PickupRow, PickupState
 from gateway.runtime.crashpoints import crash_point
 
 from .folder import fsync_directory
 from .sftp_config import SftpChannel, SftpInbound
 from .sftp_connect import SftpConnectionLost, SftpError, SftpSession, describe
 from .sftp_names import unsafe_name
+from .sftp_pipeline import Attributes, Download, fetch, lstat_many, remove_many, rename_many
 
 log = logging.getLogger(__name__)
 
 TEMP_PREFIX = ".sftp-"
 TEMP_SUFFIX = ".part"
-CHUNK = 1 << 20
+BATCH_FILES = 200
+"""Files downloaded together, recorded in one commit and acted on remotely together."""
+BATCH_BYTES = 64 * 1024 * 1024
+"""Bytes in one batch at most (a larger file is a batch of its own)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,10 +96,6 @@ class PollReport:
     """Taken before (kept remotely, or awaiting a remote action that failed)."""
     refused: list[tuple[str, str]] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
-
-
-class _Changed(Exception):
-    """The remote file changed while it was downloaded."""
 
 
 class SftpSource:
@@ -141,8 +145,8 @@ class SftpSource:
             raise SftpError(
                 f"partner {self.partner}: cannot list {self.inbound.folder}: {describe(error)}"
             ) from None
-        for entry in self._complete(entries, report):
-            self._take(session, entry, report)
+        for batch in _batches(self._complete(entries, report)):
+            self._take(session, batch, report)
         return report
 
     def settle_local(self) -> None:
@@ -151,10 +155,8 @@ class SftpSource:
         self.folder.mkdir(parents=True, exist_ok=True)
         with self.ledger.begin() as s:
             recorded = transfers.pickups_in_state(s, self.partner, [PickupState.DOWNLOADED])
-        for row in recorded:
-            name = self._into_inbox(row)
-            with self.ledger.begin() as s:
-                transfers.set_pickup_state(s, row.id, PickupState.DELIVERED, local_name=name)
+        if recorded:
+            self._into_inbox(recorded)
         for temp in self.folder.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
             log.info("partner %s: removing an interrupted download %s", self.partner, temp.name)
             temp.unlink(missing_ok=True)
@@ -206,194 +208,278 @@ class SftpSource:
         for gone in set(self._seen) - names:
             del self._seen[gone]
         ready.sort(key=lambda e: (e.st_mtime or 0, e.filename))
+        keys = [self._key(entry) for entry in ready]
         with self.ledger.begin() as s:
-            return [entry for entry in ready if not self._taken_before(s, entry, report)]
+            taken = transfers.newest_pickups(s, self.partner, keys)
+        fresh = []
+        for entry, key in zip(ready, keys, strict=True):
+            row = taken.get(key)
+            if row is not None and (
+                row.state is not PickupState.DONE or self.inbound.after == "keep"
+            ):
+                report.already.append(entry.filename)
+            else:  # never taken, or removed after we took it: a new file, sent again
+                fresh.append(entry)
+        return fresh
 
-    def _taken_before(self, s: Session, entry: paramiko.SFTPAttributes, report: PollReport) -> bool:
-        row = transfers.pickup_of(
-            s,
-            self.partner,
+    def _key(self, entry: paramiko.SFTPAttributes) -> tuple[str, int, int]:
+        return (
             self.inbound.remote_path(entry.filename),
             int(entry.st_size or 0),
             int(entry.st_mtime or 0),
         )
-        if row is None:
-            return False
-        if row.state is PickupState.DONE and self.inbound.after != "keep":
-            return False  # it was removed after we took it: this is a new file, sent again
-        report.already.append(entry.filename)
-        return True
 
-    # -- taking one file -------------------------------------------------------------------------
+    # -- taking a batch of files ----------------------------------------------------------------
 
     def _take(
-        self, session: SftpSession, entry: paramiko.SFTPAttributes, report: PollReport
+        self, session: SftpSession, entries: list[paramiko.SFTPAttributes], report: PollReport
     ) -> None:
-        name = entry.filename
-        remote = self.inbound.remote_path(name)
-        temp = self.folder / f"{TEMP_PREFIX}{uuid.uuid4().hex}{TEMP_SUFFIX}"
+        jobs = [
+            Download(
+                remote=self.inbound.remote_path(entry.filename),
+                size=int(entry.st_size or 0),
+                mtime=int(entry.st_mtime or 0),
+                temp=self.folder / f"{TEMP_PREFIX}{uuid.uuid4().hex}{TEMP_SUFFIX}",
+            )
+            for entry in entries
+        ]
         try:
-            sha256 = self._download(session, remote, entry, temp)
-        except _Changed:
-            temp.unlink(missing_ok=True)
-            self._seen.pop(name, None)
-            report.waiting.append(name)
-            return
+            fetch(session.requests(), jobs, limits=session.limits())
         except (OSError, EOFError, paramiko.SSHException) as error:
-            temp.unlink(missing_ok=True)
-            self._raise_if_lost(session, error)
-            report.failed.append((name, f"download failed: {describe(error)}"))
-            log.warning("partner %s: cannot download %s: %s", self.partner, remote, describe(error))
+            for job in jobs:
+                job.temp.unlink(missing_ok=True)
+            raise SftpConnectionLost(
+                f"partner {self.partner}: connection lost: {describe(error)}"
+            ) from None
+        fetched: list[tuple[str, Download]] = []
+        for entry, job in zip(entries, jobs, strict=True):
+            name = entry.filename
+            if job.changed:
+                log.info(
+                    "partner %s: %s changed while downloading; later", self.partner, job.remote
+                )
+                self._seen.pop(name, None)
+                report.waiting.append(name)
+            elif not job.ok:
+                reason = describe(job.error)
+                report.failed.append((name, f"download failed: {reason}"))
+                log.warning("partner %s: cannot download %s: %s", self.partner, job.remote, reason)
+            else:
+                fetched.append((name, job))
+        if not fetched:
             return
+        fsync_directory(self.folder)  # the dotfiles' names, before the ledger refers to them
         crash_point("sftp_after_download")
-        size, mtime = int(entry.st_size or 0), int(entry.st_mtime or 0)
         with self.ledger.begin() as s:
-            row = transfers.record_pickup(
+            rows = transfers.record_pickups(
                 s,
-                partner=self.partner,
-                remote_path=remote,
-                size=size,
-                mtime=mtime,
-                sha256=sha256,
-                temp_name=temp.name,
-                local_name=name,
+                self.partner,
+                [
+                    NewPickup(job.remote, job.size, job.mtime, job.sha256, job.temp.name, name)
+                    for name, job in fetched
+                ],
             )
         crash_point("sftp_after_record")
-        local_name = self._into_inbox(row)
+        local_names = self._into_inbox(rows)
         crash_point("sftp_after_link")
-        self._seen.pop(name, None)
-        path = self.folder / local_name
-        report.taken.append(Pickup(self.partner, remote, size, mtime, sha256, path, row.id))
-        log.info("partner %s: took %s (%d bytes) as %s", self.partner, remote, size, path)
-        self._remote_action(session, row, local_name, report)
+        for row, local_name in zip(rows, local_names, strict=True):
+            self._seen.pop(posixpath.basename(row.remote_path), None)
+            path = self.folder / local_name
+            report.taken.append(
+                Pickup(self.partner, row.remote_path, row.size, row.mtime, row.sha256, path, row.id)
+            )
+            log.info(
+                "partner %s: took %s (%d bytes) as %s",
+                self.partner,
+                row.remote_path,
+                row.size,
+                path,
+            )
+        self._remote_actions(session, list(zip(rows, local_names, strict=True)), report)
 
-    def _download(
-        self, session: SftpSession, remote: str, entry: paramiko.SFTPAttributes, temp: Path
-    ) -> str:
-        """Stream ``remote`` into ``temp`` (fsynced); its sha256. :class:`_Changed` if it moved."""
-        size, mtime = int(entry.st_size or 0), int(entry.st_mtime or 0)
-        digest = hashlib.sha256()
-        received = 0
-        with session.sftp.open(remote, "rb") as remote_file:
-            if size:
-                remote_file.prefetch(size)
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
-            with open(fd, "wb", buffering=0, closefd=True) as local:
-                while chunk := remote_file.read(CHUNK):
-                    digest.update(chunk)
-                    local.write(chunk)
-                    received += len(chunk)
-                after = remote_file.stat()
-                os.fsync(local.fileno())
-        if received != size or int(after.st_size or 0) != size or int(after.st_mtime or 0) != mtime:
-            log.info("partner %s: %s changed while downloading; later", self.partner, remote)
-            raise _Changed(remote)
-        return digest.hexdigest()
+    def _into_inbox(self, rows: Sequence[PickupRow]) -> list[str]:
+        """Give recorded downloads their final names (never over another file), then mark them
+        delivered; their names."""
+        names = [self._link(row) for row in rows]
+        fsync_directory(self.folder)
+        for row in rows:
+            (self.folder / row.temp_name).unlink(missing_ok=True)
+        fsync_directory(self.folder)
+        with self.ledger.begin() as s:
+            transfers.set_pickup_states(
+                s,
+                [
+                    PickupChange(row.id, PickupState.DELIVERED, local_name=name)
+                    for row, name in zip(rows, names, strict=True)
+                ],
+            )
+        return names
 
-    def _into_inbox(self, row: PickupRow) -> str:
-        """Give the recorded download its final name (never over another file); the name."""
+    def _link(self, row: PickupRow) -> str:
+        """A hard link to the dotfile under the pickup's final name (or a free variant)."""
         temp = self.folder / row.temp_name
-        if not temp.exists():
+        try:
+            linked_before = temp.stat().st_nlink > 1
+        except FileNotFoundError:
             return row.local_name  # done before an interruption: the dotfile is gone only so
         name = row.local_name
         for attempt in range(1000):
+            target = self.folder / name
+            if linked_before and not os.path.lexists(target):
+                # linked before an interruption, and claimed from the inbox since (the folder
+                # watcher renames it away; the dotfile still shares its inode): never again
+                return name
             try:
-                os.link(temp, self.folder / name)
-                break
+                os.link(temp, target)
+                return name
             except FileExistsError:
-                if os.path.samefile(temp, self.folder / name):
-                    break  # linked before an interruption
-                stem, dot, suffix = row.local_name.rpartition(".")
-                tag = f"{row.id}" if attempt == 0 else f"{row.id}-{attempt}"
-                name = f"{stem}.{tag}.{suffix}" if dot and stem else f"{row.local_name}.{tag}"
-        else:
-            raise SftpError(f"partner {self.partner}: no free name in {self.folder} for {name}")
-        fsync_directory(self.folder)
-        temp.unlink()
-        fsync_directory(self.folder)
-        return name
+                if os.path.samefile(temp, target):
+                    return name  # linked before an interruption
+            stem, dot, suffix = row.local_name.rpartition(".")
+            tag = f"{row.id}" if attempt == 0 else f"{row.id}-{attempt}"
+            name = f"{stem}.{tag}.{suffix}" if dot and stem else f"{row.local_name}.{tag}"
+        raise SftpError(f"partner {self.partner}: no free name in {self.folder} for {name}")
 
     # -- the remote action ("ack") ---------------------------------------------------------------
 
     def _finish_remote_actions(self, session: SftpSession, report: PollReport) -> None:
         with self.ledger.begin() as s:
             pending = transfers.pickups_in_state(s, self.partner, [PickupState.DELIVERED])
-        for row in pending:
-            if self._remote_action(session, row, row.local_name, report):
-                report.finished.append(posixpath.basename(row.remote_path))
+        for batch in _chunks(pending, BATCH_FILES):
+            done = self._remote_actions(session, [(row, row.local_name) for row in batch], report)
+            report.finished += [posixpath.basename(row.remote_path) for row in done]
 
-    def _remote_action(
-        self, session: SftpSession, row: PickupRow, local_name: str, report: PollReport
-    ) -> bool:
-        """Delete, move or keep the remote file of a delivered pickup; mark it done. First makes
-        sure the remote file is still the one taken (size and mtime): one that was replaced
-        meanwhile is left in place, to be taken as a new file."""
+    def _remote_actions(
+        self, session: SftpSession, pickups: list[tuple[PickupRow, str]], report: PollReport
+    ) -> list[PickupRow]:
+        """Delete, move or keep the remote files of delivered pickups, all requests in flight
+        together; mark each done (or record why not). Each remote file is first checked to be
+        still the one taken (size and mtime): one replaced meanwhile is left in place, to be taken
+        as a new file. The pickups marked done."""
         after = self.inbound.after
-        try:
-            outcome: str = after
-            if after != "keep":
-                outcome = self._still_there(session, row) or after
-            if outcome == "delete":
-                session.sftp.remove(row.remote_path)
-            elif outcome == "move":
-                self._move(session, row)
-            if outcome in ("delete", "move"):
-                self._remove_marker(session, row.remote_path)
-        except (OSError, EOFError, paramiko.SSHException) as error:
-            with self.ledger.begin() as s:
-                transfers.set_pickup_state(
-                    s,
-                    row.id,
-                    PickupState.DELIVERED,
-                    local_name=local_name,
-                    detail={"remote_error": f"{after}: {describe(error)}"},
-                )
-            self._raise_if_lost(session, error)
-            name = posixpath.basename(row.remote_path)
-            report.failed.append((name, f"{after} failed: {describe(error)}"))
-            log.warning(
-                "partner %s: %s of %s failed (retried at the next poll): %s",
-                self.partner,
-                after,
-                row.remote_path,
-                describe(error),
-            )
-            return False
+        outcomes: list[str | OSError] = [after] * len(pickups)
+        if after != "keep" and pickups:
+            try:
+                self._act_remotely(session, [row for row, _ in pickups], outcomes)
+            except (OSError, EOFError, paramiko.SSHException) as error:
+                raise SftpConnectionLost(
+                    f"partner {self.partner}: connection lost: {describe(error)}"
+                ) from None
         crash_point("sftp_after_remote_action")
+        changes: list[PickupChange] = []
+        done: list[PickupRow] = []
+        for (row, local_name), outcome in zip(pickups, outcomes, strict=True):
+            if isinstance(outcome, OSError):
+                reason = describe(outcome)
+                changes.append(
+                    PickupChange(
+                        row.id,
+                        PickupState.DELIVERED,
+                        local_name=local_name,
+                        detail={"remote_error": f"{after}: {reason}"},
+                    )
+                )
+                report.failed.append(
+                    (posixpath.basename(row.remote_path), f"{after} failed: {reason}")
+                )
+                log.warning(
+                    "partner %s: %s of %s failed (retried at the next poll): %s",
+                    self.partner,
+                    after,
+                    row.remote_path,
+                    reason,
+                )
+            else:
+                changes.append(
+                    PickupChange(
+                        row.id, PickupState.DONE, local_name=local_name, detail={"remote": outcome}
+                    )
+                )
+                done.append(row)
         with self.ledger.begin() as s:
-            transfers.set_pickup_state(
-                s, row.id, PickupState.DONE, local_name=local_name, detail={"remote": outcome}
-            )
-        return True
+            transfers.set_pickup_states(s, changes)
+        return done
 
-    def _still_there(self, session: SftpSession, row: PickupRow) -> str | None:
-        """None when the remote file is the one taken; else what to record instead of acting."""
-        try:
-            attributes = session.sftp.lstat(row.remote_path)
-        except FileNotFoundError:
-            return "gone"
-        if (int(attributes.st_size or 0), int(attributes.st_mtime or 0)) != (row.size, row.mtime):
-            return "changed (left in place: it is a new file)"
-        return None
+    def _act_remotely(
+        self, session: SftpSession, rows: list[PickupRow], outcomes: list[str | OSError]
+    ) -> None:
+        """Fill in each row's outcome: the action done, ``gone``, ``changed...``, or the error."""
+        requests = session.requests()
+        act: list[int] = []
+        for index, (row, found) in enumerate(
+            zip(rows, lstat_many(requests, [row.remote_path for row in rows]), strict=True)
+        ):
+            if isinstance(found, FileNotFoundError):
+                outcomes[index] = "gone"
+            elif isinstance(found, OSError):
+                outcomes[index] = found
+            elif (found.size or 0, found.mtime or 0) != (row.size, row.mtime):
+                outcomes[index] = "changed (left in place: it is a new file)"
+            else:
+                act.append(index)
+        if not act:
+            return
+        if self.inbound.after == "delete":
+            errors = remove_many(requests, [rows[i].remote_path for i in act])
+        else:
+            errors = self._move(session, [rows[i] for i in act])
+        acted = []
+        for index, error in zip(act, errors, strict=True):
+            if error is not None:
+                outcomes[index] = error
+            else:
+                acted.append(index)
+        marker = self.inbound.done_marker
+        if marker and acted:
+            markers = [rows[i].remote_path + marker for i in acted]
+            for index, error in zip(acted, remove_many(requests, markers), strict=True):
+                if error is not None and not isinstance(error, FileNotFoundError):
+                    outcomes[index] = error
 
-    def _move(self, session: SftpSession, row: PickupRow) -> None:
+    def _move(self, session: SftpSession, rows: list[PickupRow]) -> list[OSError | None]:
+        """Rename each file into ``move_to``; beside a file of that name there: ``NAME.<id>``."""
         assert self.inbound.move_to is not None
-        name = posixpath.basename(row.remote_path)
-        target = posixpath.join(self.inbound.move_to, name)
-        try:
-            session.sftp.rename(row.remote_path, target)
-        except OSError:
-            if not session.alive or not session.exists(target):
-                raise
-            session.sftp.rename(row.remote_path, f"{target}.{row.id}")
-
-    def _remove_marker(self, session: SftpSession, remote: str) -> None:
-        if self.inbound.done_marker:
-            with contextlib.suppress(FileNotFoundError):
-                session.sftp.remove(remote + self.inbound.done_marker)
+        requests = session.requests()
+        targets = [
+            posixpath.join(self.inbound.move_to, posixpath.basename(row.remote_path))
+            for row in rows
+        ]
+        errors = rename_many(
+            requests, [(r.remote_path, t) for r, t in zip(rows, targets, strict=True)]
+        )
+        refused = [i for i, error in enumerate(errors) if error is not None]
+        if refused:
+            found = lstat_many(requests, [targets[i] for i in refused])
+            taken = [
+                i for i, there in zip(refused, found, strict=True) if isinstance(there, Attributes)
+            ]
+            moves = [(rows[i].remote_path, f"{targets[i]}.{rows[i].id}") for i in taken]
+            for index, error in zip(taken, rename_many(requests, moves), strict=True):
+                errors[index] = error
+        return errors
 
     def _raise_if_lost(self, session: SftpSession, error: BaseException) -> None:
         if not session.alive or isinstance(error, EOFError | paramiko.SSHException | TimeoutError):
             raise SftpConnectionLost(
                 f"partner {self.partner}: connection lost: {describe(error)}"
             ) from None
+
+
+def _chunks(items: Sequence[PickupRow], size: int) -> Iterator[list[PickupRow]]:
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
+
+
+def _batches(entries: list[paramiko.SFTPAttributes]) -> Iterator[list[paramiko.SFTPAttributes]]:
+    """Consecutive runs of at most :data:`BATCH_FILES` files and :data:`BATCH_BYTES` bytes."""
+    batch: list[paramiko.SFTPAttributes] = []
+    size = 0
+    for entry in entries:
+        length = int(entry.st_size or 0)
+        if batch and (len(batch) >= BATCH_FILES or size + length > BATCH_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(entry)
+        size += length
+    if batch:
+        yield batch

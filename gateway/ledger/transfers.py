@@ -7,6 +7,8 @@ A pickup goes ``downloaded`` (in a temporary dotfile in ``inbox/<partner>/``, fs
 -> ``delivered`` (renamed to its final name in the inbox) -> ``done`` (removed, moved or kept on
 the partner's server, as the profile says). The row is committed *before* the file enters the inbox
 and before anything happens remotely, so after a crash the next poll knows what it already holds.
+A poll records a batch of pickups with one statement (:func:`record_pickups`) and moves them on
+together (:func:`set_pickup_states`), in one transaction each.
 
 A delivery goes ``pending`` (recorded, being uploaded; ``attempts`` and ``last_error`` tell how
 it goes) -> ``sent`` (the partner's server has it under its final name, size checked).
@@ -16,14 +18,17 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from .models import DELIVERIES, REMOTE_PICKUPS
+
+IN_CHUNK = 300
+"""Values in one ``IN (...)`` (three parameters each for :func:`newest_pickups`)."""
 
 
 class PickupState(StrEnum):
@@ -125,6 +130,56 @@ def record_pickup(
     return _pickup(row)
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class NewPickup:
+    """A file downloaded completely into ``temp_name`` (fsynced), to become ``local_name``."""
+
+    remote_path: str
+    size: int
+    mtime: int
+    sha256: str
+    temp_name: str
+    local_name: str
+
+
+def record_pickups(s: Session, partner: str, pickups: Sequence[NewPickup]) -> list[PickupRow]:
+    """Several :func:`record_pickup` in one statement; the rows in the order given."""
+    if not pickups:
+        return []
+    now = _now()
+    values = [
+        {
+            "partner": partner,
+            "remote_path": p.remote_path,
+            "size": p.size,
+            "mtime": p.mtime,
+            "sha256": p.sha256,
+            "temp_name": p.temp_name,
+            "local_name": p.local_name,
+            "state": PickupState.DOWNLOADED.value,
+            "detail": None,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for p in pickups
+    ]
+    # a plain executemany, then one select: RETURNING with many rows goes row by row on SQLite
+    s.execute(insert(REMOTE_PICKUPS), values)
+    wanted = [p.temp_name for p in pickups]
+    found: dict[str, PickupRow] = {}
+    for start in range(0, len(wanted), IN_CHUNK):
+        statement = (
+            select(REMOTE_PICKUPS)
+            .where(REMOTE_PICKUPS.c.partner == partner)
+            .where(REMOTE_PICKUPS.c.state == PickupState.DOWNLOADED.value)
+            .where(REMOTE_PICKUPS.c.temp_name.in_(wanted[start : start + IN_CHUNK]))
+        )
+        for row in s.execute(statement):
+            pickup = _pickup(row)
+            found[pickup.temp_name] = pickup
+    return [found[name] for name in wanted]
+
+
 def pickups_in_state(s: Session, partner: str, states: Iterable[PickupState]) -> list[PickupRow]:
     """The partner's pickups in ``states``, oldest first."""
     statement = (
@@ -153,6 +208,30 @@ def pickup_of(
     return None if row is None else _pickup(row)
 
 
+def newest_pickups(
+    s: Session, partner: str, files: Sequence[tuple[str, int, int]]
+) -> dict[tuple[str, int, int], PickupRow]:
+    """:func:`pickup_of` for many ``(remote_path, size, mtime)`` at once: the newest pickup of
+    each that has one."""
+    newest: dict[tuple[str, int, int], PickupRow] = {}
+    wanted = sorted(set(files))
+    for start in range(0, len(wanted), IN_CHUNK):
+        statement = (
+            select(REMOTE_PICKUPS)
+            .where(REMOTE_PICKUPS.c.partner == partner)
+            .where(
+                tuple_(
+                    REMOTE_PICKUPS.c.remote_path, REMOTE_PICKUPS.c.size, REMOTE_PICKUPS.c.mtime
+                ).in_(wanted[start : start + IN_CHUNK])
+            )
+            .order_by(REMOTE_PICKUPS.c.id)
+        )
+        for row in s.execute(statement):
+            pickup = _pickup(row)
+            newest[(pickup.remote_path, pickup.size, pickup.mtime)] = pickup
+    return newest
+
+
 def set_pickup_state(
     s: Session,
     pickup_id: int,
@@ -167,6 +246,47 @@ def set_pickup_state(
     if detail is not None:
         values["detail"] = detail
     s.execute(update(REMOTE_PICKUPS).where(REMOTE_PICKUPS.c.id == pickup_id).values(**values))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PickupChange:
+    """One :func:`set_pickup_state` for :func:`set_pickup_states`."""
+
+    pickup_id: int
+    state: PickupState
+    local_name: str | None = None
+    detail: dict[str, Any] | None = None
+
+
+def set_pickup_states(s: Session, changes: Sequence[PickupChange]) -> None:
+    """Several :func:`set_pickup_state` at once (one statement per kind of change)."""
+    now = _now()
+    groups: dict[tuple[bool, bool], list[dict[str, Any]]] = {}
+    for change in changes:
+        params: dict[str, Any] = {
+            "b_id": change.pickup_id,
+            "b_state": change.state.value,
+            "b_updated": now,
+        }
+        if change.local_name is not None:
+            params["b_local_name"] = change.local_name
+        if change.detail is not None:
+            params["b_detail"] = change.detail
+        key = (change.local_name is not None, change.detail is not None)
+        groups.setdefault(key, []).append(params)
+    for (with_name, with_detail), rows in groups.items():
+        values: dict[str, Any] = {
+            "state": bindparam("b_state"),
+            "updated_at": bindparam("b_updated"),
+        }
+        if with_name:
+            values["local_name"] = bindparam("b_local_name")
+        if with_detail:
+            values["detail"] = bindparam("b_detail")
+        statement = (
+            update(REMOTE_PICKUPS).where(REMOTE_PICKUPS.c.id == bindparam("b_id")).values(**values)
+        )
+        s.connection().execute(statement, rows)
 
 
 # -- deliveries --------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -92,20 +93,51 @@ def profile_toml(channel: SftpChannel) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_exchange_process(
-    profile: Path, home: Path, database_url: str, *, crash_at: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    """One exchange run in a separate process (killed by SIGKILL at ``crash_at``)."""
+def exchange_command(profile: Path, home: Path, database_url: str) -> list[str]:
+    module = "tests.integration.sftp.exchange_once"
+    return [sys.executable, "-m", module, str(profile), str(home), database_url]
+
+
+def exchange_env(
+    crash_at: str | None = None, extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("EDIGW_CRASH_AT", None)
     if crash_at:
         env["EDIGW_CRASH_AT"] = crash_at
-    module = "tests.integration.sftp.exchange_once"
+    env.update(extra or {})
+    return env
+
+
+def run_exchange_process(
+    profile: Path,
+    home: Path,
+    database_url: str,
+    *,
+    crash_at: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """One exchange run in a separate process (killed by SIGKILL at ``crash_at``; ``env``: more
+    variables, see :mod:`tests.integration.sftp.exchange_once`)."""
     return subprocess.run(
-        [sys.executable, "-m", module, str(profile), str(home), database_url],
+        exchange_command(profile, home, database_url),
         cwd=ROOT,
-        env=env,
+        env=exchange_env(crash_at, env),
         capture_output=True,
         text=True,
         timeout=120,
+    )
+
+
+def start_exchange_process(
+    profile: Path, home: Path, database_url: str, *, env: Mapping[str, str] | None = None
+) -> subprocess.Popen[str]:
+    """:func:`run_exchange_process`, not waited for (to be killed at any moment)."""
+    return subprocess.Popen(
+        exchange_command(profile, home, database_url),
+        cwd=ROOT,
+        env=exchange_env(None, env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )

@@ -4,8 +4,10 @@ nothing partial in the inbox, no remote file removed before the ledger has it.""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
+import random
 import subprocess
 import threading
 import time
@@ -26,6 +28,7 @@ from adapters.transport.sftp import (
 )
 from adapters.transport.sftp_connect import SftpError
 from gateway.ledger.transfers import PickupState
+from tests.integration.sftp.exchange_once import BATCH_ENV, NTH_ENV
 from tests.integration.sftp.helpers import (
     PARTNER,
     everything,
@@ -33,6 +36,7 @@ from tests.integration.sftp.helpers import (
     profile_toml,
     put,
     run_exchange_process,
+    start_exchange_process,
     visible,
     with_inbound,
 )
@@ -284,6 +288,104 @@ def test_sigkill_at_each_pickup_crash_point_neither_loses_nor_doubles_a_file(
     rows = pickups(sqlite_factory)
     assert len(rows) == len(files)
     assert {r.state for r in rows} == {PickupState.DONE}
+
+
+def check_after_crash(
+    files: dict[str, bytes], remote_out: Path, inbox: Path, factory: Factory
+) -> None:
+    """Nothing lost: a file gone remotely is in the ledger with its content; nothing doubled or
+    partial: what the folder watcher could see is complete, right, under its own name (a second
+    copy would have needed another)."""
+    rows = pickups(factory)
+    removed = set(files) - set(everything(remote_out))
+    assert removed <= {Path(r.remote_path).name for r in rows}
+    assert all(r.sha256 == sha(files[Path(r.remote_path).name]) for r in rows)
+    for name, data in visible(inbox).items():
+        assert data == files[name], name
+
+
+def check_all_taken_once(
+    files: dict[str, bytes], remote_out: Path, inbox: Path, factory: Factory
+) -> None:
+    assert visible(inbox) == files
+    assert everything(inbox) == sorted(files)  # no temporary file left, no second copy
+    assert everything(remote_out) == []
+    rows = pickups(factory)
+    assert sorted(Path(r.remote_path).name for r in rows) == sorted(files)
+    assert {r.state for r in rows} == {PickupState.DONE}
+
+
+@pytest.mark.parametrize("crash_at", SOURCE_CRASH_POINTS)
+def test_sigkill_at_each_crash_point_of_a_later_batch_neither_loses_nor_doubles_a_file(
+    crash_at: str,
+    sshd: Sshd,
+    remote: Path,
+    tmp_path: Path,
+    sqlite_url: str,
+    sqlite_factory: Factory,
+) -> None:
+    files = {f"po{i}.edi": os.urandom(3000 + i) for i in range(7)}  # batches of 3, 3 and 1
+    for i, (name, data) in enumerate(files.items()):
+        put(remote / "out", name, data, mtime=time.time() - 100 + i)
+    profile = tmp_path / "partners" / f"{PARTNER}.toml"
+    profile.parent.mkdir()
+    profile.write_text(profile_toml(with_inbound(sshd.channel(), remote)))
+    home = tmp_path / "home"
+    inbox = home / "inbox" / PARTNER
+
+    crashed = run_exchange_process(
+        profile, home, sqlite_url, env={BATCH_ENV: "3", NTH_ENV: f"{crash_at}:2"}
+    )
+    assert crashed.returncode == -9, crashed.stderr
+    check_after_crash(files, remote / "out", inbox, sqlite_factory)
+    first = sorted(files)[:3]  # the oldest: the first batch, all the way through
+    done = [r for r in pickups(sqlite_factory) if r.state is PickupState.DONE]
+    assert sorted(Path(r.remote_path).name for r in done) == first
+    assert not set(first) & set(everything(remote / "out"))
+
+    again = run_exchange_process(profile, home, sqlite_url, env={BATCH_ENV: "3"})
+    assert again.returncode == 0, again.stderr + again.stdout
+    check_all_taken_once(files, remote / "out", inbox, sqlite_factory)
+
+
+def taking_or_done(process: subprocess.Popen[str], inbox: Path, before: list[str]) -> bool:
+    return process.poll() is not None or everything(inbox) != before
+
+
+def test_sigkill_at_random_instants_of_batched_polls_neither_loses_nor_doubles_a_file(
+    sshd: Sshd,
+    remote: Path,
+    tmp_path: Path,
+    sqlite_url: str,
+    sqlite_factory: Factory,
+) -> None:
+    rng = random.Random(4242)
+    files = {f"po{i:04d}.edi": rng.randbytes(200 + (i * 37) % 3000) for i in range(600)}
+    for i, (name, data) in enumerate(files.items()):
+        put(remote / "out", name, data, mtime=time.time() - 1000 + i)
+    profile = tmp_path / "partners" / f"{PARTNER}.toml"
+    profile.parent.mkdir()
+    profile.write_text(profile_toml(with_inbound(sshd.channel(), remote)))
+    home = tmp_path / "home"
+    inbox = home / "inbox" / PARTNER
+    env = {BATCH_ENV: "25"}
+    kills = 0
+    for _ in range(8):  # each killed at a random instant once it is taking files
+        before = everything(inbox)
+        process = start_exchange_process(profile, home, sqlite_url, env=env)
+        wait_for(functools.partial(taking_or_done, process, inbox, before), 60)
+        time.sleep(rng.uniform(0.0, 0.1))
+        process.kill()
+        _out, err = process.communicate(timeout=60)
+        if process.returncode == 0:
+            break  # it finished first
+        assert process.returncode == -9, err
+        kills += 1
+        check_after_crash(files, remote / "out", inbox, sqlite_factory)
+    assert kills >= 1
+    again = run_exchange_process(profile, home, sqlite_url, env=env)
+    assert again.returncode == 0, again.stderr + again.stdout
+    check_all_taken_once(files, remote / "out", inbox, sqlite_factory)
 
 
 def test_a_bad_known_hosts_line_is_an_error_naming_the_line(sshd: Sshd) -> None:

@@ -8,10 +8,15 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
-from adapters.transport.sftp import SftpSource, connect
-from gateway.ledger.transfers import PickupState
+from adapters.transport import sftp_source
+from adapters.transport.sftp import SftpChannel, SftpInbound, SftpSource, connect
+from adapters.transport.sftp_pipeline import Limits
+from gateway.ledger import transfers
+from gateway.ledger.transfers import NewPickup, PickupState
 from tests.integration.sftp.helpers import PARTNER, pickups, put, visible, with_inbound
 from tests.integration.sftp.sshd import Sshd
 
@@ -171,3 +176,67 @@ def test_a_name_already_in_the_inbox_is_never_overwritten(
     put(remote / "out", "po.edi", b"new one")
     [taken] = poll(source_for(sshd, remote, tmp_path, sqlite_factory)).taken
     assert visible(inbox) == {"po.edi": b"waiting for the pipeline", taken.path.name: b"new one"}
+
+
+def test_files_of_every_size_arrive_whole_in_batches_even_through_short_reads(
+    sshd: Sshd,
+    remote: Path,
+    tmp_path: Path,
+    sqlite_factory: Factory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sftp_source, "BATCH_FILES", 4)
+    sizes = [0, 1, 32767, 32768, 32769, 255 * 1024 + 1, 3_000_001, 17, 2048, 100_000]
+    files = {f"f{i:02d}.edi": os.urandom(size) for i, size in enumerate(sizes)}
+    for i, (name, data) in enumerate(files.items()):
+        put(remote / "out", name, data, mtime=time.time() - 100 + i)
+    source = source_for(sshd, remote, tmp_path, sqlite_factory)
+    with connect(PARTNER, source.channel) as session:
+        # reads larger than OpenSSH's sftp-server gives (255 KiB): every one comes back short
+        session._limits = Limits(block=1 << 20, open_files=3)
+        report = source.poll(session)
+    assert [p.path.name for p in report.taken] == list(files)  # oldest first
+    inbox = tmp_path / "inbox" / PARTNER
+    assert visible(inbox) == files
+    assert sorted(p.name for p in inbox.iterdir()) == sorted(files)
+    assert {r.sha256 for r in pickups(sqlite_factory)} == {
+        hashlib.sha256(d).hexdigest() for d in files.values()
+    }
+    assert list((remote / "out").iterdir()) == []
+
+
+def test_a_download_linked_then_claimed_from_the_inbox_before_a_crash_is_not_linked_again(
+    tmp_path: Path, sqlite_factory: Factory
+) -> None:
+    """Killed between linking a batch into the inbox and removing its dotfiles, after the folder
+    watcher claimed one of the files (an atomic rename out of the inbox): the next start must
+    not put that file into the inbox a second time."""
+    inbox = tmp_path / "inbox" / PARTNER
+    work = tmp_path / "var" / "work"
+    inbox.mkdir(parents=True)
+    work.mkdir(parents=True)
+    with sqlite_factory.begin() as s:
+        claimed, waiting = transfers.record_pickups(
+            s,
+            PARTNER,
+            [
+                NewPickup("/out/a.edi", 1, 1, "aa" * 32, ".sftp-a.part", "a.edi"),
+                NewPickup("/out/b.edi", 1, 1, "bb" * 32, ".sftp-b.part", "b.edi"),
+            ],
+        )
+    for row in (claimed, waiting):
+        (inbox / row.temp_name).write_bytes(row.local_name.encode())
+        os.link(inbox / row.temp_name, inbox / row.local_name)
+    os.rename(inbox / "a.edi", work / "claimed-a.edi")  # the watcher took it
+    channel = SftpChannel(
+        host="127.0.0.1",
+        user="edi",
+        password=SecretStr("never used: settling needs no connection"),
+        known_hosts=["127.0.0.1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA=="],
+        inbound=SftpInbound(folder="/out"),
+    )
+    source = SftpSource(PARTNER, channel, inbox=tmp_path / "inbox", ledger=sqlite_factory)
+    source.settle_local()
+    assert sorted(p.name for p in inbox.iterdir()) == ["b.edi"]
+    assert (work / "claimed-a.edi").read_bytes() == b"a.edi"
+    assert {r.state for r in pickups(sqlite_factory)} == {PickupState.DELIVERED}
