@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,7 @@ def _sqlite_engine(url: URL, engine_options: dict[str, Any]) -> Engine:
     connect_args = engine_options.pop("connect_args", {})
     connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
     engine = create_engine(url, connect_args=connect_args, **engine_options)
+    _take_turns_writing(engine)
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
@@ -89,6 +91,36 @@ def _sqlite_engine(url: URL, engine_options: dict[str, Any]) -> Engine:
             cursor.close()
 
     return engine
+
+
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER", "BEGIN")
+_HOLDS_TURN = "gateway.ledger.writer_turn"
+
+
+def _take_turns_writing(engine: Engine) -> None:
+    """Writers of one SQLite database in this process take turns through a lock.
+
+    SQLite lets one writer in at a time; a connection that finds the database locked sleeps in
+    its busy handler (1, 2, 5, 10 ... 100 ms) before it looks again, so the daemon's threads
+    (pipeline, finisher, relay) would wait far longer than the transaction they wait for. Here
+    a connection takes the turn before its first write and gives it back when it returns to the
+    pool (after its commit or rollback), and the next writer goes at once. Other processes still
+    meet SQLite's own lock and busy timeout; so does a turn not given back within that timeout.
+    """
+    turn = threading.Lock()
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_write(conn: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+        if conn.info.get(_HOLDS_TURN) or not statement.lstrip()[:7].upper().startswith(_WRITES):
+            return
+        conn.info[_HOLDS_TURN] = turn.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+
+    def give_back(_dbapi_connection: Any, record: Any, *_args: Any) -> None:
+        if record is not None and record.info.pop(_HOLDS_TURN, False):
+            turn.release()
+
+    for moment in ("checkin", "invalidate", "close"):  # whichever ends the connection's use first
+        event.listen(engine, moment, give_back)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -171,6 +171,8 @@ class Gateway:
     def run(self, stop: threading.Event, *, once: bool = False, drain: float = 30.0) -> None:
         """Run until ``stop`` is set; with ``once``, until nothing is ready, then drain the
         outbox for at most ``drain`` seconds."""
+        if self.pipeline.parse_pool is not None:
+            self.pipeline.parse_pool.start()
         self.source.start()
         self.finisher.start()
         if self.outbound is not None:

@@ -31,6 +31,10 @@ def _warm_up() -> None:
     gc.freeze()
 
 
+def _ready() -> bool:
+    return True
+
+
 def _parse(parser: Parser, data: bytes, file_name: str) -> ParseResult:
     return parser.parse(data, file_name=file_name)
 
@@ -52,6 +56,13 @@ class ParsePool:
                 initializer=_warm_up,
             )
         return self._executor
+
+    def start(self) -> None:
+        """Start the workers and wait until they are ready (maps loaded), so that the first
+        files do not wait for them."""
+        executor = self._started()
+        for future in [executor.submit(_ready) for _ in range(self.workers)]:
+            future.result()
 
     def parse(self, parser: Parser, files: Sequence[tuple[bytes, str]]) -> list[ParseResult]:
         """Each ``(data, file name)`` parsed by ``parser``, results in order."""

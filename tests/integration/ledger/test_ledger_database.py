@@ -3,13 +3,17 @@ PostgreSQL is missing."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import exc, insert
+from sqlalchemy.orm import Session
 
 from gateway.ledger import create_engine_for, migrate, session_factory
 from gateway.ledger import repository as r
@@ -97,3 +101,43 @@ def test_unreachable_postgresql_fails_the_tests_with_what_to_run() -> None:
     assert "skipped" not in result.stdout
     assert "PostgreSQL is needed by these tests and was not reachable" in result.stdout
     assert "sudo scripts/services" in result.stdout
+
+
+def test_sqlite_writers_of_one_process_take_turns_and_always_give_them_back(
+    tmp_path: Path,
+) -> None:
+    engine = create_engine_for(f"sqlite:///{tmp_path / 'turns.sqlite3'}")
+    migrate(engine)
+    factory = session_factory(engine)
+
+    def add(s: Session, n: int) -> None:
+        r.record_file(
+            s, partner="acme", name=f"{n}", sha256="0" * 64, size=1, work_path=f"/w/{n}",
+            correlation_id=f"c{n}",
+        )  # fmt: skip
+
+    with pytest.raises(RuntimeError), factory.begin() as s:  # a failed writer gives its turn back
+        add(s, 0)
+        raise RuntimeError("crash before commit")
+    errors: list[BaseException] = []
+
+    def writer(first: int) -> None:
+        try:
+            for n in range(first, first + 40):
+                with factory.begin() as s:
+                    add(s, n)
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=writer, args=(1000 * t,)) for t in range(1, 7)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert time.monotonic() - started < 20  # nobody waited for a turn that was never given back
+    with factory.begin() as s:
+        report = r.status(s, dt.datetime.now(dt.UTC))
+    assert report.files == {"acme": {"received": 240}}
+    engine.dispose()
