@@ -2,10 +2,19 @@
 
 ``EDIGW_CRASH_AT=after_commit`` makes the process kill itself with SIGKILL the first time it
 reaches that point: the crash harness restarts it and checks that nothing was lost or done twice.
-Points: ``after_claim`` (claimed, not recorded), ``after_record`` (recorded, not parsed),
-``after_commit`` (documents and outbox committed, nothing published or moved),
-``after_publish`` (confirmed by the broker, not yet marked published), ``after_archive``
-(original moved, state not yet updated).
+Points, each documented where it is reached:
+
+- inbound files (:mod:`gateway.pipeline`): ``after_claim`` (claimed, not recorded),
+  ``after_record`` (recorded, not parsed), ``after_commit`` (documents and outbox committed,
+  nothing published or moved), ``after_archive`` (originals moved, states not yet updated);
+- the relay (:mod:`gateway.bus.relay`): ``after_publish`` (confirmed by the broker, not yet
+  marked published);
+- outbound requests (:mod:`gateway.outbound.pipeline`): ``outbound_after_commit``,
+  ``outbound_after_write``, ``outbound_after_written``;
+- SFTP (:mod:`adapters.transport.sftp_source`, :mod:`adapters.transport.sftp_sink`):
+  ``sftp_after_download``, ``sftp_after_record``, ``sftp_after_link``,
+  ``sftp_after_remote_action``, ``sftp_after_upload``, ``sftp_after_remote_rename``,
+  ``sftp_after_sent``.
 """
 
 from __future__ import annotations
