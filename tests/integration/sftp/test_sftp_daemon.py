@@ -51,3 +51,35 @@ def test_the_daemon_fetches_publishes_and_answers_over_sftp(
     [ack] = (remote / "in").glob("997-*.x12")
     assert "AK1*PO*9101~" in ack.read_text()
     assert list((home / "outbox" / partner / "sent").glob("997-*.x12"))
+
+
+def test_a_file_whose_writer_died_midway_is_quarantined_never_published(
+    tmp_path: Path, sshd: Sshd, remote: Path
+) -> None:
+    """Without a done marker, a file left half-written by a dead writer looks complete once
+    unchanged for min_age: it is taken, and the pipeline quarantines it (its envelope is cut
+    short) with a report; nothing of it is published."""
+    partner = f"p{uuid.uuid4().hex[:10]}"
+    home = tmp_path / "home"
+    (home / "mappings" / "partners").mkdir(parents=True)
+    channel = with_inbound(sshd.channel(), remote, min_age=0.3)
+    channel = type(channel).model_validate({**channel.model_dump(), "schedule": {"interval": 0.2}})
+    (home / "mappings" / "partners" / f"{partner}.toml").write_text(profile_toml(channel))
+    config = write_settings(home, f"sqlite:///{home / 'var' / 'ledger.sqlite3'}")
+    whole = small_850(9102)
+    put(remote / "out", "cut.edi", whole[: len(whole) // 2])
+    quarantine = home / "quarantine" / partner
+    with bound_queue(f"edi.in.*.{partner}") as (channel_, queue):
+        daemon = gateway_process(config, "run")
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not list(quarantine.glob("*.error.json")):
+                assert daemon.poll() is None, daemon.stderr.read() if daemon.stderr else ""
+                time.sleep(0.2)
+        finally:
+            daemon.send_signal(signal.SIGTERM)
+            daemon.wait(timeout=60)
+        assert take_all(channel_, queue) == []
+    [report] = quarantine.glob("*cut.edi.error.json")
+    assert json.loads(report.read_text())["findings"]
+    assert list((remote / "out").iterdir()) == []  # taken once, after the ledger commit
