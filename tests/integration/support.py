@@ -7,15 +7,20 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pika
 
 from adapters.base import ParseResult
 from adapters.formats.x12.inbound import X12Parser
+
+if TYPE_CHECKING:
+    from gateway.runtime.daemon import Gateway
 
 ROOT = Path(__file__).resolve().parents[2]
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
@@ -128,3 +133,24 @@ class CrashingParser(X12Parser):
         if b"CRASH" in data:
             os.kill(os.getpid(), signal.SIGKILL)
         return super().parse(data, file_name=file_name)
+
+
+def in_process_gateway(home: Path, database_url: str, **extra: object) -> Gateway:
+    """A gateway on ``home`` (fast polling), in this process; ``extra`` settings override."""
+    from gateway.config import Settings
+    from gateway.runtime.daemon import Gateway
+
+    settings = Settings(
+        home=home,
+        database_url=database_url,
+        amqp_url=AMQP_URL,
+        min_age=0,
+        rescan_interval=0.1,
+        **extra,  # type: ignore[arg-type]
+    )
+    return Gateway.from_settings(settings)
+
+
+def run_once(gw: Gateway) -> None:
+    """``edi-gateway run --once``: process what is there, drain the outbox, return."""
+    gw.run(threading.Event(), once=True, drain=30)

@@ -6,65 +6,27 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from adapters.base import ParseResult
 from adapters.formats.x12.inbound import X12Parser
-from gateway.config import Settings
 from gateway.ledger import repository
-from gateway.runtime.daemon import Gateway
 from tests.integration.support import (
-    AMQP_URL,
     CrashingParser,
     bound_queue,
     broken_850,
     drop,
+    in_process_gateway,
+    run_once,
     small_850,
     take_all,
 )
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
-    else:
-        from tests.integration.ledger.databases import postgres_database
-
-        with postgres_database() as url:
-            yield url
-
-
-@pytest.fixture
-def partner() -> str:
-    return f"p{uuid.uuid4().hex[:10]}"
-
-
-def gateway(home: Path, database_url: str, **extra: object) -> Gateway:
-    settings = Settings(
-        home=home,
-        database_url=database_url,
-        amqp_url=AMQP_URL,
-        min_age=0,
-        rescan_interval=0.1,
-        **extra,  # type: ignore[arg-type]
-    )
-    return Gateway.from_settings(settings)
-
-
-def run_once(gw: Gateway) -> None:
-    gw.run(threading.Event(), once=True, drain=30)
-
-
 def test_a_dropped_850_is_published_acknowledged_and_archived(
     tmp_path: Path, database_url: str, partner: str
 ) -> None:
-    gw = gateway(tmp_path, database_url)
+    gw = in_process_gateway(tmp_path, database_url)
     drop(tmp_path / "inbox", partner, "order.edi", small_850(7001))
     with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
         run_once(gw)
@@ -91,7 +53,7 @@ def test_a_dropped_850_is_published_acknowledged_and_archived(
 def test_a_bad_file_is_quarantined_with_a_report_and_a_negative_997(
     tmp_path: Path, database_url: str, partner: str
 ) -> None:
-    gw = gateway(tmp_path, database_url)
+    gw = in_process_gateway(tmp_path, database_url)
     drop(tmp_path / "inbox", partner, "bad.edi", broken_850(7002))
     drop(tmp_path / "inbox", partner, "orders.csv", b"po,sku\n1,ABC\n")
     with bound_queue(f"edi.in.*.{partner}") as (channel, queue):
@@ -112,7 +74,7 @@ def test_a_bad_file_is_quarantined_with_a_report_and_a_negative_997(
 def test_the_same_content_again_is_a_duplicate_not_republished(
     tmp_path: Path, database_url: str, partner: str
 ) -> None:
-    gw = gateway(tmp_path, database_url)
+    gw = in_process_gateway(tmp_path, database_url)
     with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
         drop(tmp_path / "inbox", partner, "first.edi", small_850(7003))
         run_once(gw)
@@ -131,7 +93,7 @@ def test_the_same_content_again_is_a_duplicate_not_republished(
 def test_a_file_left_in_the_work_folder_by_a_failure_is_retried(
     tmp_path: Path, partner: str
 ) -> None:
-    gw = gateway(tmp_path, f"sqlite:///{tmp_path / 'ledger.sqlite3'}", parse_workers=0)
+    gw = in_process_gateway(tmp_path, f"sqlite:///{tmp_path / 'ledger.sqlite3'}", parse_workers=0)
     drop(tmp_path / "inbox", partner, "order.edi", small_850(7004))
     parse = gw.pipeline.parser
 
@@ -158,7 +120,7 @@ def test_a_file_left_in_the_work_folder_by_a_failure_is_retried(
 def test_copies_processed_in_one_batch_are_one_original_and_duplicates(
     tmp_path: Path, database_url: str, partner: str
 ) -> None:
-    gw = gateway(tmp_path, database_url)
+    gw = in_process_gateway(tmp_path, database_url)
     for name in ("a.edi", "b.edi", "c.edi"):
         drop(tmp_path / "inbox", partner, name, small_850(7005))
     with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
@@ -174,7 +136,7 @@ def test_copies_processed_in_one_batch_are_one_original_and_duplicates(
 def test_a_batch_of_files_gets_one_ack_each_with_its_own_control_number(
     tmp_path: Path, database_url: str, partner: str
 ) -> None:
-    gw = gateway(tmp_path, database_url)
+    gw = in_process_gateway(tmp_path, database_url)
     for n in range(20):
         drop(tmp_path / "inbox", partner, f"po{n}.edi", small_850(7100 + n))
     with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
@@ -189,7 +151,7 @@ def test_a_batch_of_files_gets_one_ack_each_with_its_own_control_number(
 def test_the_same_control_numbers_in_two_files_of_one_batch_are_published_once(
     tmp_path: Path, database_url: str, partner: str
 ) -> None:
-    gw = gateway(tmp_path, database_url)
+    gw = in_process_gateway(tmp_path, database_url)
     drop(tmp_path / "inbox", partner, "a.edi", small_850(7006))
     drop(tmp_path / "inbox", partner, "b.edi", small_850(7006, partner_po="OTHER"))
     with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
@@ -204,7 +166,7 @@ def test_the_same_control_numbers_in_two_files_of_one_batch_are_published_once(
 def test_a_file_that_kills_the_parser_is_quarantined_and_the_others_go_on(
     tmp_path: Path, partner: str
 ) -> None:
-    gw = gateway(tmp_path, f"sqlite:///{tmp_path / 'ledger.sqlite3'}", parse_workers=1)
+    gw = in_process_gateway(tmp_path, f"sqlite:///{tmp_path / 'ledger.sqlite3'}", parse_workers=1)
     gw.pipeline.parser = CrashingParser()
     drop(tmp_path / "inbox", partner, "a.edi", small_850(7201))
     drop(tmp_path / "inbox", partner, "poison.edi", b"CRASH" + small_850(7202))

@@ -17,12 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pika
-import pytest
 from sqlalchemy import insert
 
 from adapters.formats.x12.translation import render_message
 from gateway.cli import acks_command
-from gateway.config import Settings
 from gateway.control_numbers import InMemoryCounter
 from gateway.ledger import repository
 from gateway.ledger.models import OUTBOUND_DOCUMENTS
@@ -43,42 +41,10 @@ from gateway.messages import (
 from gateway.outbound.overdue import mark_overdue
 from gateway.outbound.status import STATUS_EXCHANGE
 from gateway.runtime.daemon import Gateway
-from tests.integration.support import AMQP_URL, drop, take_all
+from tests.integration.support import AMQP_URL, drop, in_process_gateway, run_once, take_all
 
 OURS = "GATEWAY"
 THEIRS = "ACME"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
-    else:
-        from tests.integration.ledger.databases import postgres_database
-
-        with postgres_database() as url:
-            yield url
-
-
-@pytest.fixture
-def partner() -> str:
-    return f"p{uuid.uuid4().hex[:10]}"
-
-
-def gateway(home: Path, database_url: str, **extra: Any) -> Gateway:
-    settings = Settings(
-        home=home,
-        database_url=database_url,
-        amqp_url=AMQP_URL,
-        min_age=0,
-        rescan_interval=0.1,
-        **extra,
-    )
-    return Gateway.from_settings(settings)
-
-
-def run_once(gw: Gateway) -> None:
-    gw.run(threading.Event(), once=True, drain=30)
 
 
 Channel = pika.adapters.blocking_connection.BlockingChannel
@@ -243,7 +209,7 @@ def acks_of(gw: Gateway, outbound_id: int) -> list[PartnerAckRow]:
 def test_a_997_for_a_sent_856_accepts_it_and_announces_it(
     tmp_path: Path, database_url: str, partner: str
 ) -> None:
-    gw = gateway(tmp_path, database_url)
+    gw = in_process_gateway(tmp_path, database_url)
     outbound_id = sent_856(gw, partner, isa13=17, gs06=17)
     drop(tmp_path / "inbox", partner, "997.x12", functional_ack_x12(901, 17, accepted_set()))
     with status_events(partner) as (channel, queue):
@@ -280,7 +246,7 @@ def test_a_997_for_a_sent_856_accepts_it_and_announces_it(
 def test_a_rejecting_997_rejects_the_856_with_the_partners_codes(
     tmp_path: Path, database_url: str, partner: str
 ) -> None:
-    gw = gateway(tmp_path, database_url)
+    gw = in_process_gateway(tmp_path, database_url)
     outbound_id = sent_856(gw, partner, isa13=18, gs06=18)
     rejecting = functional_ack_x12(902, 18, rejected_set(), group_status="R")
     drop(tmp_path / "inbox", partner, "997.x12", rejecting)
@@ -307,7 +273,7 @@ def test_a_rejecting_997_rejects_the_856_with_the_partners_codes(
 
 
 def test_a_999_accepts_a_005010_856(tmp_path: Path, database_url: str, partner: str) -> None:
-    gw = gateway(tmp_path, database_url)
+    gw = in_process_gateway(tmp_path, database_url)
     outbound_id = sent_856(gw, partner, isa13=19, gs06=19)
     drop(
         tmp_path / "inbox",
@@ -328,7 +294,7 @@ def test_a_999_accepts_a_005010_856(tmp_path: Path, database_url: str, partner: 
 def test_an_ak9_without_ak2_settles_the_set_it_does_not_list(
     tmp_path: Path, database_url: str, partner: str
 ) -> None:
-    gw = gateway(tmp_path, database_url)
+    gw = in_process_gateway(tmp_path, database_url)
     outbound_id = sent_856(gw, partner, isa13=20, gs06=20)
     drop(tmp_path / "inbox", partner, "997.x12", functional_ack_x12(904, 20, group_status="E"))
     run_once(gw)
@@ -343,7 +309,7 @@ def test_an_ak9_without_ak2_settles_the_set_it_does_not_list(
 def test_a_rejecting_ta1_rejects_the_interchange_and_an_accepting_one_is_only_noted(
     tmp_path: Path, database_url: str, partner: str
 ) -> None:
-    gw = gateway(tmp_path, database_url)
+    gw = in_process_gateway(tmp_path, database_url)
     rejected = sent_856(gw, partner, isa13=21, gs06=21)
     noted = sent_856(gw, partner, isa13=22, gs06=22)
     drop(tmp_path / "inbox", partner, "ta1-r.x12", ta1_x12(905, 21, "R", "022"))
@@ -373,7 +339,7 @@ def test_a_rejecting_ta1_rejects_the_interchange_and_an_accepting_one_is_only_no
 def test_the_same_answer_again_is_recorded_as_already_reconciled_not_applied_twice(
     tmp_path: Path, database_url: str, partner: str
 ) -> None:
-    gw = gateway(tmp_path, database_url)
+    gw = in_process_gateway(tmp_path, database_url)
     outbound_id = sent_856(gw, partner, isa13=23, gs06=23)
     with status_events(partner) as (channel, queue):
         drop(tmp_path / "inbox", partner, "997.x12", functional_ack_x12(907, 23, accepted_set()))
@@ -397,7 +363,7 @@ def test_the_same_answer_again_is_recorded_as_already_reconciled_not_applied_twi
 def test_acks_for_documents_we_never_sent_are_recorded_as_unmatched(
     tmp_path: Path, database_url: str, partner: str
 ) -> None:
-    gw = gateway(tmp_path, database_url)
+    gw = in_process_gateway(tmp_path, database_url)
     ours = sent_856(gw, partner, isa13=24, gs06=24)
     drop(tmp_path / "inbox", partner, "a.x12", functional_ack_x12(909, 99, accepted_set()))
     # right group number, but from an id we never sent it to
@@ -426,7 +392,7 @@ def test_acks_for_documents_we_never_sent_are_recorded_as_unmatched(
 def test_an_unanswered_856_goes_overdue_once_and_a_late_997_still_accepts_it(
     tmp_path: Path, database_url: str, partner: str
 ) -> None:
-    gw = gateway(tmp_path, database_url)
+    gw = in_process_gateway(tmp_path, database_url)
     past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
     late = sent_856(gw, partner, isa13=25, gs06=25, due=past)
     not_yet = sent_856(gw, partner, isa13=26, gs06=26)
@@ -452,7 +418,7 @@ def test_an_unanswered_856_goes_overdue_once_and_a_late_997_still_accepts_it(
 def test_the_daemon_marks_a_document_overdue_after_a_short_deadline(
     tmp_path: Path, database_url: str, partner: str
 ) -> None:
-    gw = gateway(tmp_path, database_url, overdue_check_interval=0.2)
+    gw = in_process_gateway(tmp_path, database_url, overdue_check_interval=0.2)
     soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
     outbound_id = sent_856(gw, partner, isa13=27, gs06=27, due=soon)
     stop = threading.Event()
@@ -481,7 +447,7 @@ def test_the_daemon_marks_a_document_overdue_after_a_short_deadline(
 def test_the_acks_command_lists_outcomes_and_overdue_documents(
     tmp_path: Path, database_url: str, partner: str
 ) -> None:
-    gw = gateway(tmp_path, database_url)
+    gw = in_process_gateway(tmp_path, database_url)
     sent_856(gw, partner, isa13=28, gs06=28)
     sent_856(gw, partner, isa13=29, gs06=29, due=dt.datetime.now(dt.UTC) - dt.timedelta(hours=2))
     drop(tmp_path / "inbox", partner, "997.x12", functional_ack_x12(913, 28, rejected_set()))
