@@ -188,6 +188,7 @@ def operate(args: argparse.Namespace, *, out: TextIO) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("pika").setLevel(logging.CRITICAL)  # the relay reports broker trouble
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # the ledger says when it migrates
     if args.command == "run":
         from .runtime.daemon import run
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import logging
 import multiprocessing
+import signal
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -26,6 +27,8 @@ log = logging.getLogger(__name__)
 def _warm_up() -> None:
     from adapters.formats.x12.pyx12_engine import Pyx12Validator
 
+    # Ctrl-C reaches the whole process group: the daemon stops its workers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     Pyx12Validator().preload()
     gc.collect()
     gc.freeze()
