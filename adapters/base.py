@@ -26,7 +26,9 @@ class ParsedDocument:
     group: str
     transaction: str
     message: Any | None
-    """The canonical message (a pydantic model with ``document_id``); None when it failed."""
+    """The canonical message (a pydantic model with ``document_id``); None when it failed. From
+    a parse worker (:mod:`gateway.runtime.parsers`), all but partners' acknowledgements come
+    serialized for their CloudEvent (:class:`gateway.bus.cloudevents.SerializedMessage`)."""
     errors: tuple[str, ...] = ()
     """Human-readable error findings about this document; empty when it is accepted."""
 

@@ -71,7 +71,7 @@ synced side by side cost about half as much as one after the other."""
 def write_atomically(files: Iterable[tuple[Path, bytes]]) -> None:
     """Write each ``(path, data)`` so that a reader sees all of a file or nothing: temp files
     written, synced together, renamed; then one fsync per folder."""
-    pending = list(files)
+    pending = list(dict(files).items())  # a path named twice is written once, the last data
     folders: set[Path] = set()
     for start in range(0, len(pending), WRITE_CHUNK):
         chunk = pending[start : start + WRITE_CHUNK]
@@ -79,7 +79,7 @@ def write_atomically(files: Iterable[tuple[Path, bytes]]) -> None:
         with contextlib.ExitStack() as opened:
             written: list[BinaryIO] = []
             for (path, data), temp in zip(chunk, temps, strict=True):
-                path.parent.mkdir(parents=True, exist_ok=True)
+                _make_folder(path.parent, folders)
                 out = opened.enter_context(open(temp, "wb"))
                 out.write(data)
                 out.flush()
@@ -87,9 +87,15 @@ def write_atomically(files: Iterable[tuple[Path, bytes]]) -> None:
             list(_syncs.map(lambda out: os.fsync(out.fileno()), written))
         for (path, _), temp in zip(chunk, temps, strict=True):
             os.replace(temp, path)
-            folders.add(path.parent)
     for folder in folders:
         fsync_directory(folder)
+
+
+def _make_folder(folder: Path, made: set[Path]) -> None:
+    """``folder`` exists (made with its parents if need be), checked once per ``made``."""
+    if folder not in made:
+        folder.mkdir(parents=True, exist_ok=True)
+        made.add(folder)
 
 
 DocumentHook = Callable[[Session, str, ParsedDocument], None]
@@ -360,18 +366,19 @@ class Pipeline:
             crash_point("after_archive")
         with self.factory.begin() as s:
             ledger.mark_acks_written(s, [ack.id for ack in acks])
-            ledger.settle_files(s, {row.id: self._final_state(row) for row in moved})
+            ledger.settle_files(s, {row.id: state for row, state in moved})
 
-    def _move(self, rows: Iterable[ledger.FileRow]) -> list[ledger.FileRow]:
+    def _move(self, rows: Iterable[ledger.FileRow]) -> list[tuple[ledger.FileRow, FileState]]:
         """Move each file from the work folder to its final path (a quarantined one with its
-        report beside it); returns the rows whose file is now there."""
+        report beside it); returns the rows whose file is now there, with their final state."""
         reports: list[tuple[Path, bytes]] = []
         moves: list[tuple[Path, Path]] = []
-        done: list[ledger.FileRow] = []
+        done: list[tuple[ledger.FileRow, FileState]] = []
         for row in rows:
             work, destination = Path(row.work_path), Path(row.final_path or "")
+            state = self._final_state(row)
             if work.exists():
-                if self._final_state(row) is FileState.QUARANTINED:
+                if state is FileState.QUARANTINED:
                     report = (row.detail or {}).get("report", {})
                     reports.append(
                         (
@@ -383,13 +390,16 @@ class Pipeline:
             elif not destination.exists():
                 log.error("file %s is neither in the work folder nor at %s", work, destination)
                 continue
-            done.append(row)
+            done.append((row, state))
         write_atomically(reports)
         folders: set[Path] = set()
         for work, destination in moves:
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(work, destination)
-            folders.update((destination.parent, work.parent))
+            _make_folder(destination.parent, folders)
+            try:
+                os.rename(work, destination)
+            except OSError:  # another file system (or something in the way): shutil knows
+                shutil.move(work, destination)
+            folders.add(work.parent)
         for folder in folders:
             fsync_directory(folder)
         return done

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
@@ -52,6 +53,33 @@ def _text_attribute(message: BaseModel, name: str) -> str:
     return value
 
 
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(frozen=True, slots=True)
+class SerializedMessage:
+    """What the CloudEvent of a canonical message takes from it, the message already as JSON:
+    made where the message was parsed (a parse worker), so that the daemon neither unpickles
+    the model nor serializes it again. :func:`cloud_event` gives the same bytes for it as for
+    the message itself."""
+
+    message_type: str
+    document_id: str
+    subject: str | None
+    data: str
+    """``message.model_dump(mode="json")`` as compact JSON text (non-ASCII kept)."""
+
+    @classmethod
+    def of(cls, message: BaseModel) -> SerializedMessage:
+        return cls(
+            message_type=_text_attribute(message, "message_type"),
+            document_id=_text_attribute(message, "document_id"),
+            subject=subject_of(message),
+            data=_json(message.model_dump(mode="json")),
+        )
+
+
 def format_time(moment: dt.datetime) -> str:
     """RFC 3339 in UTC with a ``Z``, as CloudEvents ``time`` wants it."""
     if moment.tzinfo is None or moment.utcoffset() is None:
@@ -60,7 +88,7 @@ def format_time(moment: dt.datetime) -> str:
 
 
 def cloud_event(
-    message: BaseModel,
+    message: BaseModel | SerializedMessage,
     *,
     source: str | None = None,
     correlation_id: str,
@@ -71,7 +99,7 @@ def cloud_event(
     """The CloudEvent of ``message``: (body as UTF-8 JSON bytes, AMQP headers).
 
     ``message`` is a canonical message (:mod:`gateway.messages`): a pydantic model with
-    ``document_id`` and ``message_type``.
+    ``document_id`` and ``message_type``, or its :class:`SerializedMessage`.
 
     Attributes: ``specversion`` 1.0; ``id`` = the stable document id (a redelivery or a replay
     carries the same id, so consumers can deduplicate on source + id); ``source`` = ``source``,
@@ -80,8 +108,11 @@ def cloud_event(
     ``datacontenttype`` application/json; ``dataschema`` = the ``$id`` of the message's canonical
     JSON Schema; extension ``correlationid``; ``data`` = ``message.model_dump(mode="json")``.
     """
-    name = _text_attribute(message, "message_type")
-    document_id = _text_attribute(message, "document_id")
+    serialized = (
+        message if isinstance(message, SerializedMessage) else SerializedMessage.of(message)
+    )
+    name = serialized.message_type
+    document_id = serialized.document_id
     etype = event_type(kind)
     event: dict[str, Any] = {
         "specversion": SPEC_VERSION,
@@ -89,15 +120,14 @@ def cloud_event(
         "source": source if source is not None else f"{DEFAULT_SOURCE}/{partner}",
         "type": etype,
     }
-    subject = subject_of(message)
-    if subject is not None:
-        event["subject"] = subject
+    if serialized.subject is not None:
+        event["subject"] = serialized.subject
     event["time"] = format_time(time or dt.datetime.now(dt.UTC))
     event["datacontenttype"] = DATA_CONTENT_TYPE
     event["dataschema"] = schema_id(name)
     event["correlationid"] = correlation_id
-    event["data"] = message.model_dump(mode="json")
-    body = json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    # the attributes, then "data" last: what json.dumps(event with its data) writes, byte for byte
+    body = f'{_json(event)[:-1]},"data":{serialized.data}}}'.encode()
     headers = {
         "event_type": etype,
         "partner": partner,

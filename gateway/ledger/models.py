@@ -12,6 +12,7 @@ as a new document once the duplicate window has passed).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -54,6 +55,26 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
     impl = DateTime(timezone=True)
     cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        """The usual processing (:meth:`process_bind_param`, then the dialect's own), with the
+        last value remembered: the rows of one statement mostly share one time (``now``), and
+        the conversion is most of what binding a ledger row costs."""
+        convert = super().bind_processor(dialect)
+        if convert is None:
+            return None
+        last: tuple[Any, Any] = (None, None)  # (value, converted), swapped as one object
+
+        def process(value: Any) -> Any:
+            nonlocal last
+            seen, converted = last
+            if value is seen and value is not None:
+                return converted
+            converted = convert(value)
+            last = (value, converted)
+            return converted
+
+        return process
 
     def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         if value is None:

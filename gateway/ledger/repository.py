@@ -30,6 +30,7 @@ from sqlalchemy import (
     Executable,
     Integer,
     String,
+    Table,
     and_,
     bindparam,
     cast,
@@ -243,6 +244,32 @@ def _values(states: Iterable[StrEnum]) -> list[str]:
     return [state.value for state in states]
 
 
+class _InsertReturningIds:
+    """An INSERT of many rows that returns their new ids in the order of the rows.
+
+    PostgreSQL: one statement per page of rows, ordered by SQLAlchemy
+    (``sort_by_parameter_order``). SQLite: SQLAlchemy can only order them by running one
+    statement per row, which costs more than the rest of the row's work; but there a statement
+    of many rows assigns each row the largest id so far plus one, in the order of its rows, and
+    nothing else writes between them (SQLite has one writer, and the rows go in one
+    transaction), so the ids sorted are the rows' ids in order. Should they ever not be
+    consecutive, the transaction fails rather than give a row another row's id.
+    """
+
+    def __init__(self, table: Table) -> None:
+        self.ordered = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        self.unordered = insert(table).returning(table.c.id)
+
+    def __call__(self, s: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+        connection = s.connection()
+        if len(rows) < 2 or connection.dialect.name != "sqlite":
+            return list(connection.execute(self.ordered, rows).scalars())
+        ids: list[int] = sorted(connection.execute(self.unordered, rows).scalars())
+        if len(ids) != len(rows) or ids[-1] - ids[0] != len(ids) - 1:
+            raise RuntimeError("SQLite handed out ids that are not consecutive: nothing recorded")
+        return ids
+
+
 # -- events ----------------------------------------------------------------------------------
 
 _INSERT_EVENT = insert(EVENTS)
@@ -352,7 +379,7 @@ def timeline(s: Session, document_or_file_id: str | int) -> list[EventRow]:
 
 # -- files -----------------------------------------------------------------------------------
 
-_INSERT_FILES = insert(FILES).returning(FILES.c.id, sort_by_parameter_order=True)
+_INSERT_FILES = _InsertReturningIds(FILES)
 _FILE_BY_ID = select(FILES).where(FILES.c.id == bindparam("p_id"))
 _FILE_BY_WORK_PATH = (
     select(FILES)
@@ -442,7 +469,7 @@ def record_files(s: Session, files: Sequence[NewFile]) -> list[int]:
         }
         for f in files
     ]
-    ids: list[int] = list(_run(s, _INSERT_FILES, rows).scalars())
+    ids = _INSERT_FILES(s, rows)
     _write_events(
         s,
         [
@@ -676,7 +703,7 @@ def settle_files(s: Session, states: Mapping[int, FileState]) -> None:
 
 # -- documents -------------------------------------------------------------------------------
 
-_INSERT_DOCUMENTS = insert(DOCUMENTS).returning(DOCUMENTS.c.id, sort_by_parameter_order=True)
+_INSERT_DOCUMENTS = _InsertReturningIds(DOCUMENTS)
 _WRITTEN = "gateway.ledger.documents_written"
 
 
@@ -822,7 +849,7 @@ def record_documents(s: Session, documents: Sequence[NewDocument]) -> list[int]:
         }
         for d, state in zip(documents, states, strict=True)
     ]
-    ids: list[int] = list(_run(s, _INSERT_DOCUMENTS, rows).scalars())
+    ids = _INSERT_DOCUMENTS(s, rows)
     written = _written(s)
     for d, record_id in zip(documents, ids, strict=True):
         written[d.document_id] = (record_id, d.file_id)
@@ -958,7 +985,7 @@ _EVENT_COLUMNS = (
     OUTBOX.c.routing_key,
 )
 _OUTBOX_IDS = OUTBOX.c.id.in_(bindparam("p_ids", expanding=True))
-_INSERT_OUTBOX = insert(OUTBOX).returning(OUTBOX.c.id, sort_by_parameter_order=True)
+_INSERT_OUTBOX = _InsertReturningIds(OUTBOX)
 _OUTBOX_BY_ID = select(OUTBOX).where(OUTBOX.c.id == bindparam("p_id"))
 _PENDING_OUTBOX = (
     select(OUTBOX)
@@ -1067,7 +1094,7 @@ def enqueue_messages(s: Session, messages: Sequence[NewMessage]) -> list[int]:
         }
         for m, record in zip(messages, records, strict=True)
     ]
-    ids: list[int] = list(_run(s, _INSERT_OUTBOX, rows).scalars())
+    ids = _INSERT_OUTBOX(s, rows)
     _write_events(
         s,
         [
@@ -1229,7 +1256,7 @@ def reset_for_replay(s: Session, outbox_ids: Sequence[int]) -> int:
 
 # -- acknowledgements ------------------------------------------------------------------------
 
-_INSERT_ACKS = insert(ACKS).returning(ACKS.c.id, sort_by_parameter_order=True)
+_INSERT_ACKS = _InsertReturningIds(ACKS)
 _ACKS_TO_WRITE = (
     select(ACKS).where(ACKS.c.state == AckState.PENDING_WRITE.value).order_by(ACKS.c.id)
 )
@@ -1276,7 +1303,7 @@ def record_acks(s: Session, acks: Sequence[NewAck]) -> list[int]:
         }
         for a in acks
     ]
-    ids: list[int] = list(_run(s, _INSERT_ACKS, rows).scalars())
+    ids = _INSERT_ACKS(s, rows)
     _write_events(
         s,
         [

@@ -11,6 +11,7 @@ so that the caller retries the files one at a time and finds the culprit.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import logging
 import multiprocessing
@@ -20,6 +21,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from adapters.base import Parser, ParseResult
+
+from ..bus.cloudevents import SerializedMessage
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +41,23 @@ def _ready() -> bool:
     return True
 
 
+MODEL_KINDS = frozenset({"997", "999", "ta1"})
+"""Documents whose canonical message comes back from a worker as the model itself: partners'
+acknowledgements, which the pipeline's document hook reconciles
+(:func:`gateway.outbound.reconcile.reconcile`). The others come back as
+:class:`~gateway.bus.cloudevents.SerializedMessage`, all their CloudEvent needs: lighter to
+send, and nothing left to serialize in the daemon."""
+
+
 def _parse(parser: Parser, data: bytes, file_name: str) -> ParseResult:
-    return parser.parse(data, file_name=file_name)
+    result = parser.parse(data, file_name=file_name)
+    result.documents = [
+        doc
+        if doc.message is None or doc.kind in MODEL_KINDS
+        else dataclasses.replace(doc, message=SerializedMessage.of(doc.message))
+        for doc in result.documents
+    ]
+    return result
 
 
 class ParsePool:
