@@ -1059,6 +1059,9 @@ class NewMessage:
     record: tuple[int, int] | None = None
     """The document record (its id, its file's id) the message belongs to; by default the newest
     record of ``document_id``."""
+    of_document: bool = True
+    """False for a message about no inbound document (an outbound status event): no document
+    record is looked up."""
 
 
 def enqueue_messages(s: Session, messages: Sequence[NewMessage]) -> list[int]:
@@ -1069,8 +1072,8 @@ def enqueue_messages(s: Session, messages: Sequence[NewMessage]) -> list[int]:
     written = _written(s)
     records: list[tuple[int, int] | None] = []
     for m in messages:
-        record = m.record or written.get(m.document_id)
-        if record is None:
+        record = m.record or (written.get(m.document_id) if m.of_document else None)
+        if record is None and m.of_document:
             newest = _run(s, _NEWEST_DOCUMENT, {"p_document_id": m.document_id}).one_or_none()
             record = None if newest is None else (newest.id, newest.file_id)
         records.append(record)

@@ -39,14 +39,16 @@ from adapters.formats.x12.validation import TransactionValidator
 from adapters.transport.sftp_sink import SENT_FOLDER
 
 from ..ledger import outbound as ledger
+from ..ledger import repository
 from ..ledger.counters import counter_in
 from ..ledger.outbound import NewOutbound, OutboundRow, OutboundState
+from ..ledger.repository import NewMessage
 from ..partners import PartnerProfile
 from ..pipeline import write_atomically
 from ..runtime.crashpoints import crash_point
 from .render import DocumentRefused, render_request
 from .requests import RequestRefused, check_partner, parse_request
-from .status import OutboundStatus, enqueue_status
+from .status import OutboundStatus, enqueue_status, status_message
 
 log = logging.getLogger(__name__)
 
@@ -238,9 +240,11 @@ class OutboundPipeline:
                     due = now + dt.timedelta(hours=x12.ack_deadline_hours)
                 delivered = profile is None or profile.sftp is None
                 marks.append((row, due, delivered))
-                if delivered:
-                    self._sent_event(s, row, now, "the partner collects it from the folder")
             ledger.mark_written(s, marks, at=now)
+            how = "the partner collects it from the folder"
+            repository.enqueue_messages(
+                s, [self._sent_event(row, now, how) for row, _, delivered in marks if delivered]
+            )
         crash_point("outbound_after_written")
         self._committed()
         return len(files)
@@ -281,15 +285,15 @@ class OutboundPipeline:
                     message=f"sent: {row.file_name} delivered to {row.partner}'s server",
                     at=now,
                 )
-                self._sent_event(s, row, now, "delivered to the partner's server")
+            how = "delivered to the partner's server"
+            repository.enqueue_messages(s, [self._sent_event(row, now, how) for row in rows])
         if rows:
             self._committed()
         return len(rows)
 
     @staticmethod
-    def _sent_event(s: Session, row: OutboundRow, now: dt.datetime, how: str) -> None:
-        enqueue_status(
-            s,
+    def _sent_event(row: OutboundRow, now: dt.datetime, how: str) -> NewMessage:
+        return status_message(
             state=OutboundStatus.SENT,
             request_id=row.request_id,
             partner=row.partner,

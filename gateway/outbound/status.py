@@ -45,8 +45,7 @@ def status_routing_key(state: OutboundStatus, partner: str) -> str:
     return STATUS_ROUTING_KEY.format(state=state.value, partner=routing_word(partner))
 
 
-def enqueue_status(
-    s: Session,
+def status_message(
     *,
     state: OutboundStatus,
     request_id: str,
@@ -56,8 +55,8 @@ def enqueue_status(
     document_id: str | None = None,
     detail: Mapping[str, Any] | None = None,
     at: dt.datetime | None = None,
-) -> int:
-    """Queue the status event (in the caller's transaction); returns the outbox id."""
+) -> ledger.NewMessage:
+    """The status event, as a message for the ledger's outbox."""
     moment = at or dt.datetime.now(dt.UTC)
     event_id = f"{request_id}:{state.value}"
     event_type = f"edi.out.status.{state.value}"
@@ -89,8 +88,7 @@ def enqueue_status(
         "request_id": request_id,
         "correlation_id": correlation_id,
     }
-    return ledger.enqueue(
-        s,
+    return ledger.NewMessage(
         message_id=event_id,
         document_id=document_id or request_id,
         partner=partner,
@@ -99,4 +97,33 @@ def enqueue_status(
         body=body,
         headers=headers,
         correlation_id=correlation_id,
+        of_document=False,
     )
+
+
+def enqueue_status(
+    s: Session,
+    *,
+    state: OutboundStatus,
+    request_id: str,
+    partner: str,
+    kind: str,
+    correlation_id: str,
+    document_id: str | None = None,
+    detail: Mapping[str, Any] | None = None,
+    at: dt.datetime | None = None,
+) -> int:
+    """Queue the status event (in the caller's transaction); returns the outbox id. A batch of
+    events: :func:`status_message` each, then one ``repository.enqueue_messages``."""
+    message = status_message(
+        state=state,
+        request_id=request_id,
+        partner=partner,
+        kind=kind,
+        correlation_id=correlation_id,
+        document_id=document_id,
+        detail=detail,
+        at=at,
+    )
+    [outbox_id] = ledger.enqueue_messages(s, [message])
+    return outbox_id

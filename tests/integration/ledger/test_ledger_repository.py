@@ -812,3 +812,19 @@ def test_details_keep_what_json_cannot_hold_as_text(ledger: Ledger) -> None:
     expected = {"path": "/quarantine/acme/x.x12", "at": str(when), "amount": "1.50"}
     assert row is not None and row.detail == expected
     assert events[-1].detail == expected
+
+
+def test_a_message_about_no_inbound_document_is_not_linked_to_one(ledger: Ledger) -> None:
+    with ledger.factory.begin() as s:
+        add_document(s, add_file(s), "same-id")
+        [linked, alone] = r.enqueue_messages(
+            s,
+            [
+                r.NewMessage("m1", "same-id", "acme", "edi.in", "k", b"{}", {}, "c"),
+                r.NewMessage(
+                    "m2", "same-id", "acme", "edi.events", "k", b"{}", {}, "c", of_document=False
+                ),
+            ],
+        )
+        rows = [r.outbox_by_id(s, outbox_id) for outbox_id in (linked, alone)]
+    assert [row.document_pk is not None for row in rows if row] == [True, False]
