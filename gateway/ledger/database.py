@@ -11,7 +11,9 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +82,7 @@ def _sqlite_engine(url: URL, engine_options: dict[str, Any]) -> Engine:
         try:
             # busy_timeout first: switching a new database to WAL may wait for another process.
             cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-            (mode,) = cursor.execute("PRAGMA journal_mode = WAL").fetchone()
+            (mode,) = _switch_to_wal(cursor)
             if mode.lower() != "wal" and not in_memory:
                 raise RuntimeError(
                     f"SQLite ledger {database}: cannot use WAL (journal mode {mode})"
@@ -91,6 +93,21 @@ def _sqlite_engine(url: URL, engine_options: dict[str, Any]) -> Engine:
             cursor.close()
 
     return engine
+
+
+def _switch_to_wal(cursor: Any) -> tuple[str]:
+    """``PRAGMA journal_mode = WAL``, tried again for up to the busy timeout: when processes
+    open a new ledger at the same moment, SQLite may refuse the switch at once ("database is
+    locked") instead of waiting in its busy handler."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            row: tuple[str] = cursor.execute("PRAGMA journal_mode = WAL").fetchone()
+            return row
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER", "BEGIN")
