@@ -43,10 +43,10 @@ from ..ledger import repository
 from ..ledger.counters import counter_in
 from ..ledger.outbound import NewOutbound, OutboundRow, OutboundState
 from ..ledger.repository import NewMessage
-from ..partners import PartnerProfile
+from ..partners import PartnerProfile, X12Profile
 from ..pipeline import write_atomically
 from ..runtime.crashpoints import crash_point
-from .render import DocumentRefused, render_request
+from .render import DocumentRefused, RenderedDocument, render_request
 from .requests import RequestRefused, check_partner, parse_request
 from .status import OutboundStatus, enqueue_status, status_message
 
@@ -158,24 +158,14 @@ class OutboundPipeline:
                         else:
                             seen[request_id] = None
                             new_rows.append(
-                                NewOutbound(
+                                rendered_row(
+                                    document,
+                                    profile,
                                     request_id=request_id,
                                     partner=request.partner,
                                     kind=request.kind,
                                     correlation_id=request.correlation_id,
-                                    state=OutboundState.RENDERED,
                                     request=request.event,
-                                    document_id=document.message.envelope.document_id,
-                                    sender_qualifier=profile.sender_qualifier,
-                                    sender_id=profile.sender_id,
-                                    receiver_qualifier=profile.receiver_qualifier,
-                                    receiver_id=profile.receiver_id,
-                                    functional_id=document.functional_id,
-                                    isa13=document.isa13,
-                                    gs06=document.gs06,
-                                    st02=document.st02,
-                                    file_name=document.file_name,
-                                    x12=document.text,
                                     detail={"source": request.source},
                                 )
                             )
@@ -316,6 +306,40 @@ class OutboundPipeline:
                 self.on_commit()
             except Exception:
                 log.exception("outbound: the commit hook failed")
+
+
+def rendered_row(
+    document: RenderedDocument,
+    profile: X12Profile,
+    *,
+    request_id: str,
+    partner: str,
+    kind: str,
+    correlation_id: str,
+    request: dict[str, Any] | None,
+    detail: dict[str, Any],
+) -> NewOutbound:
+    """The ledger row of a document rendered for ``profile`` (state ``rendered``)."""
+    return NewOutbound(
+        request_id=request_id,
+        partner=partner,
+        kind=kind,
+        correlation_id=correlation_id,
+        state=OutboundState.RENDERED,
+        request=request,
+        document_id=document.message.envelope.document_id,
+        sender_qualifier=profile.sender_qualifier,
+        sender_id=profile.sender_id,
+        receiver_qualifier=profile.receiver_qualifier,
+        receiver_id=profile.receiver_id,
+        functional_id=document.functional_id,
+        isa13=document.isa13,
+        gs06=document.gs06,
+        st02=document.st02,
+        file_name=document.file_name,
+        x12=document.text,
+        detail=detail,
+    )
 
 
 def _as_row(row_id: int, new: NewOutbound, now: dt.datetime) -> OutboundRow:

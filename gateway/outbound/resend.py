@@ -21,11 +21,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..ledger import outbound as ledger
 from ..ledger.counters import counter_in
 from ..ledger.models import OUTBOUND_DOCUMENTS
-from ..ledger.outbound import NewOutbound, OutboundRow, OutboundState
+from ..ledger.outbound import OutboundRow, OutboundState
 from ..ledger.repository import add_event
 from ..partners import PartnerProfile
 from ..pipeline import write_atomically
-from .pipeline import OutboundPipeline, _as_row
+from .pipeline import OutboundPipeline, _as_row, rendered_row
 from .render import render_request
 from .requests import check_partner, parse_request
 
@@ -87,24 +87,14 @@ def resend(
         request_id = f"{prefix}{len(earlier) + 1}"
         with counter_in(s) as counter:
             document = render_request(request, profile, counter, at=now)
-        new = NewOutbound(
+        new = rendered_row(
+            document,
+            profile,
             request_id=request_id,
             partner=row.partner,
             kind=row.kind,
             correlation_id=row.correlation_id,
-            state=OutboundState.RENDERED,
             request=row.request,
-            document_id=document.message.envelope.document_id,
-            sender_qualifier=profile.sender_qualifier,
-            sender_id=profile.sender_id,
-            receiver_qualifier=profile.receiver_qualifier,
-            receiver_id=profile.receiver_id,
-            functional_id=document.functional_id,
-            isa13=document.isa13,
-            gs06=document.gs06,
-            st02=document.st02,
-            file_name=document.file_name,
-            x12=document.text,
             detail={"resend_of": row.id, "resend_of_document_id": row.document_id},
         )
         [new_id] = ledger.record_outbound(s, [new])
