@@ -294,6 +294,28 @@ def _event_buffer(s: Session) -> list[dict[str, Any]] | None:
     return buffer
 
 
+def _event(
+    at: dt.datetime,
+    kind: str,
+    message: str,
+    *,
+    file_id: int | None = None,
+    document_id: str | None = None,
+    correlation_id: str | None = None,
+    detail: Detail | None = None,
+) -> dict[str, Any]:
+    """One row of the timeline (``events``)."""
+    return {
+        "at": at,
+        "kind": kind,
+        "message": message,
+        "file_id": file_id,
+        "document_id": document_id,
+        "correlation_id": correlation_id,
+        "detail": _plain(detail),
+    }
+
+
 def flush_events(s: Session) -> None:
     """Write the events waiting in the session's transaction (before it commits)."""
     buffer = _event_buffer(s)
@@ -328,15 +350,15 @@ def add_event(
     _write_events(
         s,
         [
-            {
-                "at": at or _now(),
-                "kind": kind,
-                "message": message,
-                "file_id": file_id,
-                "document_id": document_id,
-                "correlation_id": correlation_id,
-                "detail": _plain(detail),
-            }
+            _event(
+                at or _now(),
+                kind,
+                message,
+                file_id=file_id,
+                document_id=document_id,
+                correlation_id=correlation_id,
+                detail=detail,
+            )
         ],
     )
 
@@ -473,15 +495,14 @@ def record_files(s: Session, files: Sequence[NewFile]) -> list[int]:
     _write_events(
         s,
         [
-            {
-                "at": now,
-                "kind": "received",
-                "message": f"file {f.name} received from {f.partner} ({f.size} bytes)",
-                "file_id": file_id,
-                "document_id": None,
-                "correlation_id": f.correlation_id,
-                "detail": {"work_path": f.work_path, "sha256": f.sha256, "size": f.size},
-            }
+            _event(
+                now,
+                "received",
+                f"file {f.name} received from {f.partner} ({f.size} bytes)",
+                file_id=file_id,
+                correlation_id=f.correlation_id,
+                detail={"work_path": f.work_path, "sha256": f.sha256, "size": f.size},
+            )
             for f, file_id in zip(files, ids, strict=True)
         ],
     )
@@ -608,15 +629,14 @@ def mark_processed(s: Session, files: Sequence[ProcessedFile]) -> None:
     _write_events(
         s,
         [
-            {
-                "at": now,
-                "kind": FileState.PROCESSED.value,
-                "message": f"file processed: {f.final_path}",
-                "file_id": f.file_id,
-                "document_id": None,
-                "correlation_id": f.correlation_id,
-                "detail": _plain(f.detail),
-            }
+            _event(
+                now,
+                FileState.PROCESSED.value,
+                f"file processed: {f.final_path}",
+                file_id=f.file_id,
+                correlation_id=f.correlation_id,
+                detail=f.detail,
+            )
             for f in files
         ],
     )
@@ -687,16 +707,13 @@ def settle_files(s: Session, states: Mapping[int, FileState]) -> None:
             params = {"p_ids": chunk, "p_state": state.value, "p_now": now}
             for row in _run(s, _SETTLE_FILES, params):
                 events.append(
-                    {
-                        "at": now,
-                        "kind": state.value,
-                        "message": f"file {state.value}"
-                        + (f": {row.final_path}" if row.final_path else ""),
-                        "file_id": row.id,
-                        "document_id": None,
-                        "correlation_id": row.correlation_id,
-                        "detail": None,
-                    }
+                    _event(
+                        now,
+                        state.value,
+                        f"file {state.value}" + (f": {row.final_path}" if row.final_path else ""),
+                        file_id=row.id,
+                        correlation_id=row.correlation_id,
+                    )
                 )
     _write_events(s, events)
 
@@ -856,15 +873,15 @@ def record_documents(s: Session, documents: Sequence[NewDocument]) -> list[int]:
     _write_events(
         s,
         [
-            {
-                "at": now,
-                "kind": state,
-                "message": f"{_describe(d.kind, d.isa13, d.gs06, d.st02)} {state}",
-                "file_id": d.file_id,
-                "document_id": d.document_id,
-                "correlation_id": d.correlation_id,
-                "detail": _plain(d.detail),
-            }
+            _event(
+                now,
+                state,
+                f"{_describe(d.kind, d.isa13, d.gs06, d.st02)} {state}",
+                file_id=d.file_id,
+                document_id=d.document_id,
+                correlation_id=d.correlation_id,
+                detail=d.detail,
+            )
             for d, state in zip(documents, states, strict=True)
         ],
     )
@@ -1101,15 +1118,15 @@ def enqueue_messages(s: Session, messages: Sequence[NewMessage]) -> list[int]:
     _write_events(
         s,
         [
-            {
-                "at": now,
-                "kind": "enqueued",
-                "message": f"queued for {m.exchange} with routing key {m.routing_key}",
-                "file_id": None if record is None else record[1],
-                "document_id": m.document_id,
-                "correlation_id": m.correlation_id,
-                "detail": {"outbox_id": outbox_id, "message_id": m.message_id},
-            }
+            _event(
+                now,
+                "enqueued",
+                f"queued for {m.exchange} with routing key {m.routing_key}",
+                file_id=None if record is None else record[1],
+                document_id=m.document_id,
+                correlation_id=m.correlation_id,
+                detail={"outbox_id": outbox_id, "message_id": m.message_id},
+            )
             for m, record, outbox_id in zip(messages, records, ids, strict=True)
         ],
     )
@@ -1172,15 +1189,15 @@ def _outbox_events(
     _write_events(
         s,
         [
-            {
-                "at": at,
-                "kind": kind,
-                "message": message(row),
-                "file_id": files.get(row.document_pk),
-                "document_id": row.document_id,
-                "correlation_id": row.correlation_id,
-                "detail": {"outbox_id": row.id, "message_id": row.message_id},
-            }
+            _event(
+                at,
+                kind,
+                message(row),
+                file_id=files.get(row.document_pk),
+                document_id=row.document_id,
+                correlation_id=row.correlation_id,
+                detail={"outbox_id": row.id, "message_id": row.message_id},
+            )
             for row in rows
         ],
     )
@@ -1310,15 +1327,13 @@ def record_acks(s: Session, acks: Sequence[NewAck]) -> list[int]:
     _write_events(
         s,
         [
-            {
-                "at": now,
-                "kind": "ack_recorded",
-                "message": f"acknowledgement {a.name} recorded",
-                "file_id": a.file_id,
-                "document_id": None,
-                "correlation_id": None,
-                "detail": {"ack_id": ack_id},
-            }
+            _event(
+                now,
+                "ack_recorded",
+                f"acknowledgement {a.name} recorded",
+                file_id=a.file_id,
+                detail={"ack_id": ack_id},
+            )
             for a, ack_id in zip(acks, ids, strict=True)
         ],
     )
@@ -1348,15 +1363,13 @@ def mark_acks_written(s: Session, ack_ids: Sequence[int]) -> None:
     _write_events(
         s,
         [
-            {
-                "at": now,
-                "kind": "ack_written",
-                "message": f"acknowledgement written: outbox/{row.partner}/{row.name}",
-                "file_id": row.file_id,
-                "document_id": None,
-                "correlation_id": None,
-                "detail": {"ack_id": row.id},
-            }
+            _event(
+                now,
+                "ack_written",
+                f"acknowledgement written: outbox/{row.partner}/{row.name}",
+                file_id=row.file_id,
+                detail={"ack_id": row.id},
+            )
             for row in changed
         ],
     )
