@@ -49,7 +49,7 @@ from .ledger import repository as ledger
 from .ledger.counters import counter_in
 from .ledger.repository import DocumentState, FileState
 from .runtime.crashpoints import crash_point
-from .runtime.parsers import ParsePool
+from .runtime.parsers import ParseJob, ParsePool
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +114,16 @@ class _Arrival:
     """The earlier file with the same content, if any: then it is a duplicate, not parsed."""
 
 
+@dataclass(frozen=True, slots=True)
+class Parsing:
+    """A batch recorded in the ledger, its files being parsed (see :meth:`Pipeline.begin`)."""
+
+    batch: Sequence[Claimed]
+    arrivals: list[_Arrival]
+    job: ParseJob
+    """The parse of the arrivals that are not copies of earlier files (called: the results)."""
+
+
 class Pipeline:
     """Processes claimed files, a batch at a time."""
 
@@ -147,17 +157,30 @@ class Pipeline:
 
     def process(self, batch: Sequence[Claimed]) -> None:
         """Record, parse and commit ``batch``; :meth:`finish` does the rest."""
+        parsing = self.begin(batch)
+        if parsing is not None:
+            self.complete(parsing)
+
+    def begin(self, batch: Sequence[Claimed]) -> Parsing | None:
+        """Record ``batch`` and start parsing it; :meth:`complete` commits it. With worker
+        processes the parse runs while the caller goes on (with the batch before this one)."""
         if not batch:
-            return
+            return None
         crash_point("after_claim")
         arrivals = self._record(batch)
         crash_point("after_record")
-        if arrivals:
-            results = self._parse([a for a in arrivals if a.copy_of is None])
-            self._commit(arrivals, results)
-            crash_point("after_commit")
-            if self.on_commit is not None:
-                self.on_commit()
+        if not arrivals:
+            return None
+        return Parsing(batch, arrivals, self._parse([a for a in arrivals if a.copy_of is None]))
+
+    def complete(self, parsing: Parsing) -> None:
+        """Wait for the batch's parse and commit what it yields."""
+        results = parsing.job()
+        parsed = [a for a in parsing.arrivals if a.copy_of is None]
+        self._commit(parsing.arrivals, {a.file_id: r for a, r in zip(parsed, results, strict=True)})
+        crash_point("after_commit")
+        if self.on_commit is not None:
+            self.on_commit()
 
     def _record(self, batch: Sequence[Claimed]) -> list[_Arrival]:
         """Read each file and record it (state ``received``) in one transaction, which also finds
@@ -199,14 +222,12 @@ class Pipeline:
             for a in arrivals
         ]
 
-    def _parse(self, arrivals: Sequence[_Arrival]) -> dict[int, ParseResult]:
-        """Parse the files (in the worker processes when there are some); file id -> result."""
-        files = [(a.data, a.claimed.name) for a in arrivals]
+    def _parse(self, arrivals: Sequence[_Arrival]) -> ParseJob:
+        """Start parsing the files: in the worker processes when there are some, else now."""
         if self.parse_pool is None:
-            results = [self.parser.parse(data, file_name=name) for data, name in files]
-        else:
-            results = self.parse_pool.parse(self.parser, files)
-        return {a.file_id: result for a, result in zip(arrivals, results, strict=True)}
+            done = [self.parser.parse(a.data, file_name=a.claimed.name) for a in arrivals]
+            return lambda: done
+        return self.parse_pool.submit(self.parser, [(a.data, a.claimed.name) for a in arrivals])
 
     def _commit(self, arrivals: Sequence[_Arrival], results: dict[int, ParseResult]) -> None:
         """Record everything the batch yields in one transaction, a few statements for the

@@ -16,6 +16,7 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from adapters.formats.x12.inbound import X12Parser
@@ -32,7 +33,7 @@ from ..outbound.overdue import OverdueSweep
 from ..outbound.pipeline import OutboundPipeline
 from ..outbound.reconcile import reconcile
 from ..partners import load_partners
-from ..pipeline import Folders, Pipeline
+from ..pipeline import Folders, Parsing, Pipeline
 from .finisher import Finisher
 from .parsers import ParsePool
 
@@ -133,33 +134,48 @@ class Gateway:
         )
 
     def process_ready(self) -> int:
-        """Take and process every file ready now, ``batch_size`` at a time; returns how many."""
+        """Take and process every file ready now, ``batch_size`` at a time; returns how many.
+
+        When more than one batch is ready, each batch is recorded and its parse started before
+        the batch taken before it is committed: the parse of one (in the worker processes)
+        overlaps the ledger work of the other. The files of a batch that fails are then tried
+        one at a time, so that one file cannot hold back the others; a file that fails alone
+        stays in work/ (its ledger row says where it stopped) and is retried later."""
         ready = self.source.ready()
         size = self.settings.batch_size
         count = 0
+        failed: list[Claimed] = []
+        in_flight: Parsing | None = None
         for start in range(0, len(ready), size):
             batch = self.source.claim(ready[start : start + size])
-            self._process(batch)
             count += len(batch)
-        return count
-
-    def _process(self, batch: list[Claimed]) -> None:
-        """Process a batch; when it fails, each file alone, so that one file cannot hold back the
-        others. A file that fails stays in work/ (its ledger row says where it stopped) and is
-        retried later; the daemon carries on."""
-        try:
-            self.pipeline.process(batch)
-            return
-        except Exception:
-            if len(batch) == 1:
-                log.exception("processing %s failed; it will be retried", batch[0].path)
-                return
-            log.exception("processing %d files failed; trying them one at a time", len(batch))
-        for claimed in batch:
+            begun = self._begin(batch, failed)
+            if in_flight is not None:
+                self._complete(in_flight, failed)
+            in_flight = begun
+        if in_flight is not None:
+            self._complete(in_flight, failed)
+        for claimed in failed if len(failed) > 1 else ():
             try:
                 self.pipeline.process([claimed])
             except Exception:
                 log.exception("processing %s failed; it will be retried", claimed.path)
+        return count
+
+    def _begin(self, batch: list[Claimed], failed: list[Claimed]) -> Parsing | None:
+        try:
+            return self.pipeline.begin(batch)
+        except Exception:
+            _log_failure(batch)
+            failed.extend(batch)
+            return None
+
+    def _complete(self, parsing: Parsing, failed: list[Claimed]) -> None:
+        try:
+            self.pipeline.complete(parsing)
+        except Exception:
+            _log_failure(parsing.batch)
+            failed.extend(parsing.batch)
 
     def retry_leftovers(self) -> None:
         """Process again what a failure left in the work folder; never stops the daemon."""
@@ -210,6 +226,13 @@ class Gateway:
                 self.relay.drain_once(drain)
             else:
                 self.relay.stop()
+
+
+def _log_failure(batch: Sequence[Claimed]) -> None:
+    if len(batch) == 1:
+        log.exception("processing %s failed; it will be retried", batch[0].path)
+    else:
+        log.exception("processing %d files failed; trying them one at a time", len(batch))
 
 
 def warm_up() -> None:

@@ -4,9 +4,10 @@ inbound path that holds the GIL longest, so it runs beside the main process, not
 Workers are started from a clean server process (``forkserver``: the daemon's threads are never
 forked), load the maps once and hand back picklable results. A file that kills its worker (a
 crash inside a library, memory exhausted) breaks the pool: the pool is started again, and when
-that file was parsed alone its result says the parser died on it, so it is quarantined with a
-report instead of killing workers forever; within a batch, :class:`BrokenProcessPool` is raised
-so that the caller retries the files one at a time and finds the culprit.
+that file was parsed alone (nothing else in flight) its result says the parser died on it, so it
+is quarantined with a report instead of killing workers forever; otherwise
+:class:`BrokenProcessPool` is raised so that the caller retries the files one at a time and
+finds the culprit.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ import gc
 import logging
 import multiprocessing
 import signal
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from adapters.base import Parser, ParseResult
@@ -60,6 +61,14 @@ def _parse(parser: Parser, data: bytes, file_name: str) -> ParseResult:
     return result
 
 
+def _parse_all(parser: Parser, files: Sequence[tuple[bytes, str]]) -> list[ParseResult]:
+    return [_parse(parser, data, name) for data, name in files]
+
+
+ParseJob = Callable[[], list[ParseResult]]
+"""Files being parsed: called, waits for their results, in the order of the files."""
+
+
 class ParsePool:
     """``workers`` processes that parse files for the pipeline."""
 
@@ -68,6 +77,8 @@ class ParsePool:
             raise ValueError("a parse pool needs at least one worker")
         self.workers = workers
         self._executor: ProcessPoolExecutor | None = None
+        self._submitted = 0
+        self._in_flight = 0
 
     def _started(self) -> ProcessPoolExecutor:
         if self._executor is None:
@@ -87,31 +98,49 @@ class ParsePool:
 
     def parse(self, parser: Parser, files: Sequence[tuple[bytes, str]]) -> list[ParseResult]:
         """Each ``(data, file name)`` parsed by ``parser``, results in order."""
+        return self.submit(parser, files)()
+
+    def submit(self, parser: Parser, files: Sequence[tuple[bytes, str]]) -> ParseJob:
+        """Start parsing the files.
+
+        When a worker dies, every job in flight fails. A file submitted alone, with nothing
+        else submitted before its results were collected, is then the one that killed it: its
+        result says so. Otherwise :class:`BrokenProcessPool` is raised, and the caller tries the
+        files again one at a time.
+        """
         if not files:
-            return []
-        chunk = max(1, len(files) // (self.workers * 4))
-        executor = self._started()
+            return list
+        self._submitted += 1
+        number, alone = self._submitted, self._in_flight == 0
+        self._in_flight += 1
+        size = max(1, len(files) // (self.workers * 4))
+        futures: list[Future[list[ParseResult]]] = []
         try:
-            return list(
-                executor.map(
-                    _parse,
-                    [parser] * len(files),
-                    [data for data, _ in files],
-                    [name for _, name in files],
-                    chunksize=chunk,
-                )
-            )
+            executor = self._started()
+            for start in range(0, len(files), size):
+                futures.append(executor.submit(_parse_all, parser, files[start : start + size]))
         except BrokenProcessPool:
+            futures.clear()
+
+        def collect() -> list[ParseResult]:
+            self._in_flight -= 1
+            try:
+                if futures:
+                    return [result for future in futures for result in future.result()]
+            except BrokenProcessPool:
+                pass
             log.error("a parser process died; the parse pool starts again")
             self.close(wait=False)
-            if len(files) > 1:
-                raise
+            if len(files) > 1 or not alone or self._submitted != number:
+                raise BrokenProcessPool("a parser process died")
             return [
                 ParseResult(
                     unreadable="the parser's process died while reading this file (a crash or "
                     "no memory left): it was not read"
                 )
             ]
+
+        return collect
 
     def close(self, *, wait: bool = True) -> None:
         """Stop the workers (a later :meth:`parse` starts them again)."""

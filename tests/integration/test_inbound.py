@@ -180,3 +180,25 @@ def test_a_file_that_kills_the_parser_is_quarantined_and_the_others_go_on(
     assert "parser's process died" in report["why"]
     assert len(list((tmp_path / "archive" / partner).rglob("*.edi"))) == 2
     assert gw.source.leftovers() == []
+
+
+def test_a_parser_crash_while_batches_overlap_quarantines_only_the_file_that_caused_it(
+    tmp_path: Path, partner: str
+) -> None:
+    # One file per batch: each batch's parse is started before the one before it is committed,
+    # so the poison file kills the worker while other files' parses are in flight.
+    gw = in_process_gateway(
+        tmp_path, f"sqlite:///{tmp_path / 'ledger.sqlite3'}", parse_workers=1, batch_size=1
+    )
+    gw.pipeline.parser = CrashingParser()
+    for n, name in enumerate(("a.edi", "b.edi", "poison.edi", "c.edi", "d.edi")):
+        data = small_850(7300 + n)
+        drop(tmp_path / "inbox", partner, name, b"CRASH" + data if "poison" in name else data)
+    with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
+        run_once(gw)
+        assert len(take_all(channel, queue)) == 4
+    [quarantined] = (tmp_path / "quarantine" / partner).glob("*.edi")
+    assert quarantined.name.endswith("-poison.edi")
+    archived = sorted(p.name.rsplit("-", 1)[-1] for p in (tmp_path / "archive").rglob("*.edi"))
+    assert archived == ["a.edi", "b.edi", "c.edi", "d.edi"]
+    assert gw.source.leftovers() == []
