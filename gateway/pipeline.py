@@ -104,10 +104,9 @@ DocumentHook = Callable[[Session, str, ParsedDocument], None]
 
 @dataclass(frozen=True, slots=True)
 class _Arrival:
-    """A claimed file, read and recorded."""
+    """A claimed file, recorded."""
 
     claimed: Claimed
-    data: bytes
     digest: str
     file_id: int
     copy_of: int | None = None
@@ -121,7 +120,7 @@ class Parsing:
     batch: Sequence[Claimed]
     arrivals: list[_Arrival]
     job: ParseJob
-    """The parse of the arrivals that are not copies of earlier files (called: the results)."""
+    """The parse of the batch's files (called: their results, in order)."""
 
 
 class Pipeline:
@@ -162,37 +161,39 @@ class Pipeline:
             self.complete(parsing)
 
     def begin(self, batch: Sequence[Claimed]) -> Parsing | None:
-        """Record ``batch`` and start parsing it; :meth:`complete` commits it. With worker
-        processes the parse runs while the caller goes on (with the batch before this one)."""
+        """Record ``batch`` and start parsing it; :meth:`complete` commits it. The parse (which
+        changes nothing) starts before the record, in the worker processes when there are some,
+        and runs while the caller goes on: recording this batch, completing the one before."""
         if not batch:
             return None
         crash_point("after_claim")
-        arrivals = self._record(batch)
+        read = [(claimed, claimed.path.read_bytes()) for claimed in batch]
+        job = self._parse(read)
+        arrivals = self._record(read)
         crash_point("after_record")
         if not arrivals:
             return None
-        return Parsing(batch, arrivals, self._parse([a for a in arrivals if a.copy_of is None]))
+        return Parsing(batch, arrivals, job)
 
     def complete(self, parsing: Parsing) -> None:
         """Wait for the batch's parse and commit what it yields."""
-        results = parsing.job()
-        parsed = [a for a in parsing.arrivals if a.copy_of is None]
-        self._commit(parsing.arrivals, {a.file_id: r for a, r in zip(parsed, results, strict=True)})
+        by_path = dict(zip((claimed.path for claimed in parsing.batch), parsing.job(), strict=True))
+        results = {
+            a.file_id: by_path[a.claimed.path] for a in parsing.arrivals if a.copy_of is None
+        }
+        self._commit(parsing.arrivals, results)
         crash_point("after_commit")
         if self.on_commit is not None:
             self.on_commit()
 
-    def _record(self, batch: Sequence[Claimed]) -> list[_Arrival]:
-        """Read each file and record it (state ``received``) in one transaction, which also finds
-        the files that are copies of earlier ones. A file recorded before (claimed before a
-        crash) keeps its record; one already processed is left to :meth:`finish`."""
-        read = []
-        for claimed in batch:
-            data = claimed.path.read_bytes()
-            read.append((claimed, data, hashlib.sha256(data).hexdigest()))
+    def _record(self, read: Sequence[tuple[Claimed, bytes]]) -> list[_Arrival]:
+        """Record each file (state ``received``) in one transaction, which also finds the files
+        that are copies of earlier ones. A file recorded before (claimed before a crash) keeps
+        its record; one already processed is left to :meth:`finish`."""
+        hashed = [(claimed, data, hashlib.sha256(data).hexdigest()) for claimed, data in read]
         since = dt.datetime.now(dt.UTC) - self.duplicate_window
         with self.factory.begin() as s:
-            known = ledger.files_by_work_paths(s, [str(claimed.path) for claimed, _, _ in read])
+            known = ledger.files_by_work_paths(s, [str(claimed.path) for claimed, _, _ in hashed])
             new = [
                 ledger.NewFile(
                     partner=claimed.partner,
@@ -202,17 +203,17 @@ class Pipeline:
                     work_path=str(claimed.path),
                     correlation_id=claimed.claim_id,
                 )
-                for claimed, data, digest in read
+                for claimed, data, digest in hashed
                 if str(claimed.path) not in known
             ]
             new_ids = iter(ledger.record_files(s, new))
             arrivals = []
-            for claimed, data, digest in read:
+            for claimed, _, digest in hashed:
                 row = known.get(str(claimed.path))
                 if row is None:
-                    arrivals.append(_Arrival(claimed, data, digest, next(new_ids)))
+                    arrivals.append(_Arrival(claimed, digest, next(new_ids)))
                 elif row.state is FileState.RECEIVED:
-                    arrivals.append(_Arrival(claimed, data, digest, row.id))
+                    arrivals.append(_Arrival(claimed, digest, row.id))
                 # else: processed before a crash; finish() moves it
             copies = ledger.earlier_copies(
                 s, [(a.claimed.partner, a.digest, a.file_id) for a in arrivals], since
@@ -222,12 +223,13 @@ class Pipeline:
             for a in arrivals
         ]
 
-    def _parse(self, arrivals: Sequence[_Arrival]) -> ParseJob:
-        """Start parsing the files: in the worker processes when there are some, else now."""
+    def _parse(self, read: Sequence[tuple[Claimed, bytes]]) -> ParseJob:
+        """Start parsing the files in the worker processes; without workers, they are parsed in
+        this thread when the results are asked for (after the record)."""
+        files = [(data, claimed.name) for claimed, data in read]
         if self.parse_pool is None:
-            done = [self.parser.parse(a.data, file_name=a.claimed.name) for a in arrivals]
-            return lambda: done
-        return self.parse_pool.submit(self.parser, [(a.data, a.claimed.name) for a in arrivals])
+            return lambda: [self.parser.parse(data, file_name=name) for data, name in files]
+        return self.parse_pool.submit(self.parser, files)
 
     def _commit(self, arrivals: Sequence[_Arrival], results: dict[int, ParseResult]) -> None:
         """Record everything the batch yields in one transaction, a few statements for the
