@@ -7,7 +7,8 @@ what makes a crash at any instant harmless:
 1. The files are claimed (atomic rename into ``work/``) by the source; nothing is recorded yet.
    A crash here leaves them in ``work/``, and :meth:`Pipeline.recover` processes them.
 2. They are recorded in the ledger (state ``received``) and committed.
-3. They are parsed; in ONE transaction the documents, the outbox rows (the messages to publish),
+3. They are parsed (in worker processes the parse, which changes nothing, starts before step 2
+   and runs during it; see :meth:`Pipeline.begin`); in ONE transaction the documents, the outbox rows (the messages to publish),
    the replies owed to the partners (997/999/TA1 text, with control numbers drawn in the same
    transaction) and each file's destination are committed (state ``processed``). A crash before
    this commit repeats the parse; after it, nothing is parsed or enqueued again.
@@ -16,6 +17,9 @@ what makes a crash at any instant harmless:
    (archive or quarantine); one transaction then marks the replies written and the files
    archived, quarantined or duplicate. It works from the ledger alone, so it finishes whatever a
    crash interrupted, and it may run in a thread of its own.
+
+Steps 2 and 3 are :meth:`Pipeline.begin` and :meth:`Pipeline.complete`: when several batches
+are ready, the daemon begins one before it completes the one before.
 
 Publishing is not done here: the relay (``gateway.bus.relay``) drains the outbox rows. After
 step 3 the pipeline calls ``on_commit``: the daemon wakes the relay and the finishing thread.
