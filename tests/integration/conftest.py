@@ -10,25 +10,14 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import pika
 import pytest
 
-from gateway.bus.topology import DEFAULT_TOPOLOGY
-from tests.integration.support import AMQP_URL
+from tests.integration.support import empty_catch_all_queues
 
 
 @pytest.fixture(scope="session", autouse=True)
-def empty_catch_all_queues() -> None:
-    connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
-    try:
-        channel = connection.channel()
-        for queue in DEFAULT_TOPOLOGY.queues:
-            try:
-                channel.queue_purge(queue.name)
-            except pika.exceptions.ChannelClosedByBroker:  # not declared yet: nothing to empty
-                channel = connection.channel()
-    finally:
-        connection.close()
+def _empty_catch_all_queues() -> None:
+    empty_catch_all_queues()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
