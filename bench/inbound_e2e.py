@@ -2,7 +2,10 @@
 
 For each ledger (SQLite, PostgreSQL) the daemon runs as a subprocess on a temporary home:
   steady  small 850s dropped at 100 files/s for --seconds; p50/p99 latency
-  max     --burst files dropped at once; files/s from the first close to the last confirm
+  max     --burst files dropped at once; files/s from the first close to the last confirm, and
+          the CPU each file took: the daemon's, its parse workers', the broker's and this
+          benchmark's own (it writes the files), with the rate at which that much work per
+          file fills every core: the ceiling of this machine for this code
 Beside them, in the same run, a raw pika publisher-confirm loop with the same window and a
 message of the same size: the ceiling any gateway on this broker could reach.
 
@@ -141,6 +144,7 @@ def run_case(kind: str, mode: str, count: int, rate: float | None) -> dict[str, 
             folder = home / "inbox" / "bench"
             folder.mkdir(parents=True)
             closed: dict[str, float] = {}
+            cpu_before = cpu_seconds(daemon.pid)
             started = time.monotonic()
             for n in range(1, count + 1):
                 name = f"po{n:06d}.edi"
@@ -158,17 +162,62 @@ def run_case(kind: str, mode: str, count: int, rate: float | None) -> dict[str, 
                     break
                 time.sleep(0.5)
             published = published_times(url)
+            cpu = {k: v - cpu_before[k] for k, v in cpu_seconds(daemon.pid).items()}
         finally:
             daemon.send_signal(signal.SIGTERM)
             daemon.wait(timeout=60)
     latencies = sorted((published[n] - closed[n]) * 1000 for n in closed if n in published)
     span = max(published.values()) - min(closed.values())
     return {
+        **{f"cpu_{k}": v * 1000 / count for k, v in cpu.items()},
         "files": len(latencies),
         "files_per_s": len(latencies) / span,
         "p50_ms": statistics.median(latencies),
         "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
     }
+
+
+def _stat(pid: int | str) -> list[str]:
+    """/proc/PID/stat's fields after the command name (field 3 onwards); [] when gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return []
+
+
+def _cpu(pid: int | str) -> float:
+    """User + system CPU seconds of a process (all its threads)."""
+    fields = _stat(pid)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") if fields else 0.0
+
+
+def cpu_seconds(daemon: int) -> dict[str, float]:
+    """CPU seconds so far of: the daemon, its descendants (parse workers), the broker (beam.smp),
+    and this benchmark (which writes the files)."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        fields = _stat(stat.parent.name)
+        if fields:
+            parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    descendants, todo = [], list(parents.get(daemon, []))
+    while todo:
+        pid = todo.pop()
+        descendants.append(pid)
+        todo += parents.get(pid, [])
+    brokers = [c.parent.name for c in Path("/proc").glob("[0-9]*/comm") if _comm(c) == "beam.smp"]
+    return {
+        "daemon": _cpu(daemon),
+        "workers": sum(_cpu(pid) for pid in descendants),
+        "broker": sum(_cpu(pid) for pid in brokers),
+        "writer": sum(os.times()[:2]),
+    }
+
+
+def _comm(path: Path) -> str:
+    try:
+        return path.read_text().strip()
+    except OSError:
+        return ""
 
 
 def raw_confirm_ceiling(count: int, body_size: int) -> float:
@@ -230,6 +279,17 @@ def raw_confirm_ceiling(count: int, body_size: int) -> float:
     return count / (state["t1"] - state["t0"])
 
 
+def cpu_line(r: dict[str, float]) -> str:
+    """CPU ms per file, and the rate at which that much work fills every core of the machine."""
+    total = sum(r[f"cpu_{k}"] for k in ("daemon", "workers", "broker", "writer"))
+    cores = os.cpu_count() or 1
+    return (
+        f"cpu ms/file: daemon {r['cpu_daemon']:.2f} + parse workers {r['cpu_workers']:.2f} + "
+        f"broker {r['cpu_broker']:.2f} + file writer {r['cpu_writer']:.2f} = {total:.2f} "
+        f"({cores} cores full at {cores * 1000 / total:,.0f} files/s)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--seconds", type=float, default=10.0)
@@ -249,7 +309,8 @@ def main() -> None:
                 r = run_case(kind, mode, count, rate)
                 print(
                     f"{kind:10} {mode:7} {int(r['files']):>6} {r['files_per_s']:>8.1f} "
-                    f"{r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f}",
+                    f"{r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f}"
+                    + (f"   {cpu_line(r)}" if mode == "max" else ""),
                     flush=True,
                 )
 
