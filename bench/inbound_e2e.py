@@ -3,8 +3,8 @@
 For each ledger (SQLite, PostgreSQL) the daemon runs as a subprocess on a temporary home:
   steady  small 850s dropped at 100 files/s for --seconds; p50/p99 latency
   max     --burst files dropped at once; files/s from the first close to the last confirm, and
-          the CPU each file took: the daemon's, its parse workers', the broker's and this
-          benchmark's own (it writes the files), with the rate at which that much work per
+          the CPU each file took: the daemon's, its parse workers', the broker's, PostgreSQL's
+          and this benchmark's own (it writes the files), with the rate at which that much work per
           file fills every core: the ceiling of this machine for this code
 Beside them, in the same run, a raw pika publisher-confirm loop with the same window and a
 message of the same size: the ceiling any gateway on this broker could reach.
@@ -193,7 +193,7 @@ def _cpu(pid: int | str) -> float:
 
 def cpu_seconds(daemon: int) -> dict[str, float]:
     """CPU seconds so far of: the daemon, its descendants (parse workers), the broker (beam.smp),
-    and this benchmark (which writes the files)."""
+    PostgreSQL's processes, and this benchmark (which writes the files)."""
     parents: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         fields = _stat(stat.parent.name)
@@ -204,11 +204,14 @@ def cpu_seconds(daemon: int) -> dict[str, float]:
         pid = todo.pop()
         descendants.append(pid)
         todo += parents.get(pid, [])
-    brokers = [c.parent.name for c in Path("/proc").glob("[0-9]*/comm") if _comm(c) == "beam.smp"]
+    named: dict[str, list[str]] = {}
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        named.setdefault(_comm(comm), []).append(comm.parent.name)
     return {
         "daemon": _cpu(daemon),
         "workers": sum(_cpu(pid) for pid in descendants),
-        "broker": sum(_cpu(pid) for pid in brokers),
+        "broker": sum(_cpu(pid) for pid in named.get("beam.smp", [])),
+        "postgres": sum(_cpu(pid) for pid in named.get("postgres", [])),
         "writer": sum(os.times()[:2]),
     }
 
@@ -281,11 +284,12 @@ def raw_confirm_ceiling(count: int, body_size: int) -> float:
 
 def cpu_line(r: dict[str, float]) -> str:
     """CPU ms per file, and the rate at which that much work fills every core of the machine."""
-    total = sum(r[f"cpu_{k}"] for k in ("daemon", "workers", "broker", "writer"))
+    total = sum(r[f"cpu_{k}"] for k in ("daemon", "workers", "broker", "postgres", "writer"))
     cores = os.cpu_count() or 1
     return (
         f"cpu ms/file: daemon {r['cpu_daemon']:.2f} + parse workers {r['cpu_workers']:.2f} + "
-        f"broker {r['cpu_broker']:.2f} + file writer {r['cpu_writer']:.2f} = {total:.2f} "
+        f"broker {r['cpu_broker']:.2f} + postgres {r['cpu_postgres']:.2f} + "
+        f"file writer {r['cpu_writer']:.2f} = {total:.2f} "
         f"({cores} cores full at {cores * 1000 / total:,.0f} files/s)"
     )
 
