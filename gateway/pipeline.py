@@ -8,9 +8,10 @@ what makes a crash at any instant harmless:
    A crash here leaves them in ``work/``, and :meth:`Pipeline.recover` processes them.
 2. They are recorded in the ledger (state ``received``) and committed.
 3. They are parsed (in worker processes the parse, which changes nothing, starts before step 2
-   and runs during it; see :meth:`Pipeline.begin`); in ONE transaction the documents, the outbox rows (the messages to publish),
-   the replies owed to the partners (997/999/TA1 text, with control numbers drawn in the same
-   transaction) and each file's destination are committed (state ``processed``). A crash before
+   and runs during it; see :meth:`Pipeline.begin`); in ONE transaction the documents, the
+   outbox rows (the messages to publish), the replies owed to the partners (997/999/TA1 text,
+   with control numbers drawn in the same transaction) and each file's destination are
+   committed (state ``processed``). A crash before
    this commit repeats the parse; after it, nothing is parsed or enqueued again.
 4. :meth:`Pipeline.finish` writes the replies to ``outbox/<partner>/`` (temp file, fsync,
    rename: same name and content if repeated) and moves the originals to their destination
