@@ -11,8 +11,8 @@ what makes a crash at any instant harmless:
    and runs during it; see :meth:`Pipeline.begin`); in ONE transaction the documents, the
    outbox rows (the messages to publish), the replies owed to the partners (997/999/TA1 text,
    with control numbers drawn in the same transaction) and each file's destination are
-   committed (state ``processed``). A crash before
-   this commit repeats the parse; after it, nothing is parsed or enqueued again.
+   committed (state ``processed``). A crash before this commit repeats the parse; after it,
+   nothing is parsed or enqueued again.
 4. :meth:`Pipeline.finish` writes the replies to ``outbox/<partner>/`` (temp file, fsync,
    rename: same name and content if repeated) and moves the originals to their destination
    (archive or quarantine); one transaction then marks the replies written and the files
