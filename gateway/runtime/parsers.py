@@ -78,7 +78,8 @@ class ParsePool:
         self.workers = workers
         self._executor: ProcessPoolExecutor | None = None
         self._submitted = 0
-        self._in_flight = 0
+        self._running: set[Future[list[ParseResult]]] = set()
+        """Futures not done yet (a done callback takes each out, even if nobody collects it)."""
 
     def _started(self) -> ProcessPoolExecutor:
         if self._executor is None:
@@ -103,16 +104,15 @@ class ParsePool:
     def submit(self, parser: Parser, files: Sequence[tuple[bytes, str]]) -> ParseJob:
         """Start parsing the files.
 
-        When a worker dies, every job in flight fails. A file submitted alone, with nothing
-        else submitted before its results were collected, is then the one that killed it: its
-        result says so. Otherwise :class:`BrokenProcessPool` is raised, and the caller tries the
-        files again one at a time.
+        When a worker dies, every job in flight fails. A file submitted alone (nothing else was
+        being parsed, and nothing else was submitted before its results were collected) is
+        then the one that killed it: its result says so. Otherwise :class:`BrokenProcessPool` is
+        raised, and the caller tries the files again one at a time.
         """
         if not files:
             return list
         self._submitted += 1
-        number, alone = self._submitted, self._in_flight == 0
-        self._in_flight += 1
+        number, alone = self._submitted, not self._running
         size = max(1, len(files) // (self.workers * 4))
         futures: list[Future[list[ParseResult]]] = []
         try:
@@ -121,9 +121,11 @@ class ParsePool:
                 futures.append(executor.submit(_parse_all, parser, files[start : start + size]))
         except BrokenProcessPool:
             futures.clear()
+        for future in futures:
+            self._running.add(future)
+            future.add_done_callback(self._running.discard)
 
         def collect() -> list[ParseResult]:
-            self._in_flight -= 1
             try:
                 if futures:
                     return [result for future in futures for result in future.result()]

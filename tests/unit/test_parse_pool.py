@@ -1,0 +1,41 @@
+"""The parse pool: a worker's death is pinned on a file only when nothing else was parsed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
+
+import pytest
+
+from gateway.runtime.parsers import ParsePool
+from tests.integration.support import CrashingParser, small_850
+
+
+@pytest.fixture
+def pool() -> Iterator[ParsePool]:
+    pool = ParsePool(1)
+    yield pool
+    pool.close()
+
+
+def test_a_lone_file_that_kills_the_worker_is_reported_unreadable(pool: ParsePool) -> None:
+    [result] = pool.parse(CrashingParser(), [(b"CRASH", "poison.edi")])
+    assert result.unreadable is not None and "process died" in result.unreadable
+    [after] = pool.parse(CrashingParser(), [(small_850(1), "a.edi")])
+    assert after.unreadable is None and len(after.documents) == 1
+
+
+def test_a_lone_file_is_not_blamed_while_another_job_is_in_flight(pool: ParsePool) -> None:
+    poison = pool.submit(CrashingParser(), [(b"CRASH", "poison.edi")])
+    innocent = pool.submit(CrashingParser(), [(small_850(2), "a.edi")])
+    with pytest.raises(BrokenProcessPool):
+        innocent()
+    with pytest.raises(BrokenProcessPool):
+        poison()
+
+
+def test_a_job_nobody_collected_does_not_hide_the_next_culprit(pool: ParsePool) -> None:
+    pool.submit(CrashingParser(), [(small_850(3), "abandoned.edi")])  # never collected
+    pool.parse(CrashingParser(), [(small_850(4), "a.edi")])  # one worker: the first is done
+    [result] = pool.parse(CrashingParser(), [(b"CRASH", "poison.edi")])
+    assert result.unreadable is not None
