@@ -195,17 +195,8 @@ def pickup_of(
     s: Session, partner: str, remote_path: str, size: int, mtime: int
 ) -> PickupRow | None:
     """The newest pickup of exactly this remote file (same path, size and mtime), if any."""
-    statement = (
-        select(REMOTE_PICKUPS)
-        .where(REMOTE_PICKUPS.c.partner == partner)
-        .where(REMOTE_PICKUPS.c.remote_path == remote_path)
-        .where(REMOTE_PICKUPS.c.size == size)
-        .where(REMOTE_PICKUPS.c.mtime == mtime)
-        .order_by(REMOTE_PICKUPS.c.id.desc())
-        .limit(1)
-    )
-    row = s.execute(statement).first()
-    return None if row is None else _pickup(row)
+    key = (remote_path, size, mtime)
+    return newest_pickups(s, partner, [key]).get(key)
 
 
 def newest_pickups(
@@ -240,12 +231,7 @@ def set_pickup_state(
     local_name: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    values: dict[str, Any] = {"state": state.value, "updated_at": _now()}
-    if local_name is not None:
-        values["local_name"] = local_name
-    if detail is not None:
-        values["detail"] = detail
-    s.execute(update(REMOTE_PICKUPS).where(REMOTE_PICKUPS.c.id == pickup_id).values(**values))
+    set_pickup_states(s, [PickupChange(pickup_id, state, local_name, detail)])
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
