@@ -26,7 +26,8 @@ from ..ledger.outbound import (
     outbound_overdue,
     set_outbound_state,
 )
-from .status import OutboundStatus, enqueue_status
+from ..ledger.repository import enqueue_messages
+from .status import OutboundStatus, document_status
 
 log = logging.getLogger(__name__)
 
@@ -73,23 +74,14 @@ def _mark(s: Session, row: OutboundRow, now: dt.datetime) -> int:
         message=f"{row.kind} for {row.partner}: no acknowledgement by {due}: overdue",
         at=now,
     )
-    enqueue_status(
-        s,
-        state=OutboundStatus.OVERDUE,
-        request_id=row.request_id,
-        partner=row.partner,
-        kind=row.kind,
-        correlation_id=row.correlation_id,
-        document_id=row.document_id,
-        detail={
-            "ack_due_at": due,
-            "isa13": row.isa13,
-            "gs06": row.gs06,
-            "st02": row.st02,
-            "file_name": row.file_name,
-        },
-        at=now,
-    )
+    status = {
+        "ack_due_at": due,
+        "isa13": row.isa13,
+        "gs06": row.gs06,
+        "st02": row.st02,
+        "file_name": row.file_name,
+    }
+    enqueue_messages(s, [document_status(row, OutboundStatus.OVERDUE, detail=status, at=now)])
     log.warning(
         "%s for %s (request %s, ISA13 %s): no acknowledgement by %s; overdue",
         row.kind,

@@ -48,7 +48,7 @@ from ..pipeline import write_atomically
 from ..runtime.crashpoints import crash_point
 from .render import DocumentRefused, RenderedDocument, render_request
 from .requests import RequestRefused, check_partner, parse_request
-from .status import OutboundStatus, enqueue_status, status_message
+from .status import OutboundStatus, document_status, status_message
 
 log = logging.getLogger(__name__)
 
@@ -185,8 +185,7 @@ class OutboundPipeline:
                             detail={"reason": refusal.reason},
                         )
                     )
-                    enqueue_status(
-                        s,
+                    invalid = status_message(
                         state=OutboundStatus.INVALID,
                         request_id=request_id,
                         partner=refusal.partner,
@@ -195,6 +194,7 @@ class OutboundPipeline:
                         detail={"reason": refusal.reason},
                         at=now,
                     )
+                    repository.enqueue_messages(s, [invalid])
                     result.dead_letters.append(DeadLetter(delivery, request_id, refusal.reason))
             ids = ledger.record_outbound(s, new_rows)
             for row_id, new in zip(ids, new_rows, strict=True):
@@ -283,22 +283,14 @@ class OutboundPipeline:
 
     @staticmethod
     def _sent_event(row: OutboundRow, now: dt.datetime, how: str) -> NewMessage:
-        return status_message(
-            state=OutboundStatus.SENT,
-            request_id=row.request_id,
-            partner=row.partner,
-            kind=row.kind,
-            correlation_id=row.correlation_id,
-            document_id=row.document_id,
-            detail={
-                "file_name": row.file_name,
-                "isa13": row.isa13,
-                "gs06": row.gs06,
-                "st02": row.st02,
-                "how": how,
-            },
-            at=now,
-        )
+        detail = {
+            "file_name": row.file_name,
+            "isa13": row.isa13,
+            "gs06": row.gs06,
+            "st02": row.st02,
+            "how": how,
+        }
+        return document_status(row, OutboundStatus.SENT, detail=detail, at=now)
 
     def _committed(self) -> None:
         if self.on_commit is not None:

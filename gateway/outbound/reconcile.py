@@ -63,7 +63,7 @@ from ..ledger.outbound import (
 )
 from ..ledger.reconciliation import OPEN_STATES, AckOutcome, record_partner_ack
 from ..messages import FunctionalAck, InterchangeAck, InterchangeEnvelope, TransactionSetAck
-from .status import OutboundStatus, enqueue_status
+from .status import OutboundStatus, document_status
 
 log = logging.getLogger(__name__)
 
@@ -311,17 +311,8 @@ class _Reconciliation:
             at=self.now,
         )
         self._record(row, AckOutcome.APPLIED, {"state": verdict.state.value, **_brief(verdict)})
-        enqueue_status(
-            self.s,
-            state=STATUSES[verdict.state],
-            request_id=row.request_id,
-            partner=row.partner,
-            kind=row.kind,
-            correlation_id=row.correlation_id,
-            document_id=row.document_id,
-            detail=record,
-            at=self.now,
-        )
+        status = document_status(row, STATUSES[verdict.state], detail=record, at=self.now)
+        ledger.enqueue_messages(self.s, [status])
         log.info(
             "%s for %s (request %s) %s by %s %s",
             row.kind,

@@ -16,11 +16,10 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from ..bus.cloudevents import DEFAULT_SOURCE, SPEC_VERSION, format_time
 from ..bus.topology import EVENTS_EXCHANGE, routing_word
 from ..ledger import repository as ledger
+from ..ledger.outbound import OutboundRow
 
 STATUS_EXCHANGE = EVENTS_EXCHANGE
 """Topic exchange, durable: status events of outbound documents (``edi.events``)."""
@@ -101,29 +100,17 @@ def status_message(
     )
 
 
-def enqueue_status(
-    s: Session,
-    *,
-    state: OutboundStatus,
-    request_id: str,
-    partner: str,
-    kind: str,
-    correlation_id: str,
-    document_id: str | None = None,
-    detail: Mapping[str, Any] | None = None,
-    at: dt.datetime | None = None,
-) -> int:
-    """Queue the status event (in the caller's transaction); returns the outbox id. A batch of
-    events: :func:`status_message` each, then one ``repository.enqueue_messages``."""
-    message = status_message(
+def document_status(
+    row: OutboundRow, state: OutboundStatus, *, detail: Mapping[str, Any], at: dt.datetime
+) -> ledger.NewMessage:
+    """The status event of an outbound document (its ledger row), for the ledger's outbox."""
+    return status_message(
         state=state,
-        request_id=request_id,
-        partner=partner,
-        kind=kind,
-        correlation_id=correlation_id,
-        document_id=document_id,
+        request_id=row.request_id,
+        partner=row.partner,
+        kind=row.kind,
+        correlation_id=row.correlation_id,
+        document_id=row.document_id,
         detail=detail,
         at=at,
     )
-    [outbox_id] = ledger.enqueue_messages(s, [message])
-    return outbox_id
