@@ -111,6 +111,17 @@ def gateway_process(
     )
 
 
+def run_to_crash_point(config: Path, point: str) -> None:
+    """Run the daemon with ``EDIGW_CRASH_AT=point``; it must kill itself there within 60 s."""
+    process = gateway_process(config, "run", env={"EDIGW_CRASH_AT": point})
+    try:
+        code = process.wait(timeout=60)
+    except Exception:
+        process.kill()
+        raise
+    assert code == -signal.SIGKILL, f"crash point {point} was never reached"
+
+
 @contextmanager
 def bound_queue(
     routing_key: str,

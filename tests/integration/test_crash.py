@@ -24,6 +24,7 @@ from tests.integration.support import (
     broken_850,
     drop,
     gateway_process,
+    run_to_crash_point,
     small_850,
     take_all,
     write_settings,
@@ -101,13 +102,7 @@ def test_nothing_is_lost_or_done_twice_across_kills(tmp_path: Path) -> None:
             kills += 1
         for index, point in enumerate(CRASH_POINTS):
             drop_files(FILES + 1 + index * 10, 10)  # work for the point to be reached with
-            process = gateway_process(config, "run", env={"EDIGW_CRASH_AT": point})
-            try:
-                code = process.wait(timeout=60)
-            except Exception:
-                process.kill()
-                raise
-            assert code == -signal.SIGKILL, f"crash point {point} was never reached"
+            run_to_crash_point(config, point)
             kills += 1
         settle(config, home, partner, deadline)
         messages = take_all(channel, queue)

@@ -21,7 +21,7 @@ from tests.integration.outbound.support import (
     request_queue,
     write_profile,
 )
-from tests.integration.support import drop, gateway_process, small_850
+from tests.integration.support import drop, gateway_process, run_to_crash_point, small_850
 
 REQUESTS = 1_000
 RANDOM_KILLS = 12
@@ -69,13 +69,7 @@ def test_each_request_yields_one_file_and_no_control_number_twice_across_kills(
         kills = 0
         for point in CRASH_POINTS:
             publish(chunks[kills])
-            process = gateway_process(config, "run", env={"EDIGW_CRASH_AT": point})
-            try:
-                code = process.wait(timeout=60)
-            except Exception:
-                process.kill()
-                raise
-            assert code == -signal.SIGKILL, f"crash point {point} was never reached"
+            run_to_crash_point(config, point)
             kills += 1
         for _ in range(RANDOM_KILLS):
             process = gateway_process(config, "run")
