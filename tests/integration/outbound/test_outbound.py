@@ -32,16 +32,7 @@ from tests.integration.outbound.support import (
 )
 from tests.integration.sftp.helpers import profile_toml, with_outbound
 from tests.integration.sftp.sshd import Sshd
-from tests.integration.support import ROOT, gateway_process
-
-
-def wait_for(what: str, check: Callable[[], bool], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+from tests.integration.support import ROOT, gateway_process, wait_for
 
 
 def events_of(bus: Bus, into: list[dict[str, Any]]) -> Callable[[str], bool]:

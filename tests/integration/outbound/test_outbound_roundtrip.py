@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import signal
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +15,7 @@ import sqlalchemy as sa
 from adapters.formats.x12.report import scan
 from gateway.ledger import create_engine_for
 from tests.integration.outbound.support import outbound_bus, request, request_queue, write_profile
-from tests.integration.support import drop, gateway_process, write_settings
-
-
-def wait_for(what: str, check: Callable[[], bool], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+from tests.integration.support import drop, gateway_process, wait_for, write_settings
 
 
 def test_a_request_is_sent_then_accepted_by_the_partners_997(
@@ -51,14 +40,18 @@ def test_a_request_is_sent_then_accepted_by_the_partners_997(
         daemon = gateway_process(config, "run")
         try:
             bus.publish(request("rt-1", partner), message_id="rt-1")
-            wait_for("the 856 in the outbox", lambda: bool(list(outbox.glob("856-*.x12"))))
+            wait_for(
+                "the 856 in the outbox",
+                lambda: bool(list(outbox.glob("856-*.x12"))),
+                timeout=60.0,
+            )
             [asn] = outbox.glob("856-*.x12")
-            wait_for("the sent event", lambda: "sent" in states())
+            wait_for("the sent event", lambda: "sent" in states(), timeout=60.0)
             # the partner's answer: the 997 a conforming receiver writes for this 856
             [answer] = scan(asn.read_bytes(), file_name=asn.name).acknowledgements
             assert "AK5*A~" in answer.text.replace("\n", "")
             drop(home / "inbox", partner, "997-from-partner.x12", answer.text.encode())
-            wait_for("the accepted event", lambda: "accepted" in states())
+            wait_for("the accepted event", lambda: "accepted" in states(), timeout=60.0)
         finally:
             daemon.send_signal(signal.SIGTERM)
             daemon.wait(timeout=60)

@@ -41,6 +41,7 @@ from tests.integration.sftp.helpers import (
     with_inbound,
 )
 from tests.integration.sftp.sshd import Sshd, keygen
+from tests.integration.support import wait_for
 from tests.support.tcp_proxy import TcpProxy
 
 Factory = sessionmaker[Session]
@@ -49,14 +50,6 @@ BIG = 48 * 1024 * 1024
 
 def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.005)
 
 
 def temp_files(folder: Path) -> list[Path]:
@@ -86,7 +79,12 @@ def test_connection_cut_mid_download_leaves_nothing_in_the_inbox_and_is_retried(
 
         thread = threading.Thread(target=run)
         thread.start()
-        wait_for(lambda: any(p.stat().st_size > 0 for p in temp_files(inbox)))
+        wait_for(
+            "a download under way",
+            lambda: any(p.stat().st_size > 0 for p in temp_files(inbox)),
+            timeout=20.0,
+            interval=0.005,
+        )
         proxy.stall()
         proxy.cut()
         thread.join(30)
@@ -373,7 +371,12 @@ def test_sigkill_at_random_instants_of_batched_polls_neither_loses_nor_doubles_a
     for _ in range(8):  # each killed at a random instant once it is taking files
         before = everything(inbox)
         process = start_exchange_process(profile, home, sqlite_url, env=env)
-        wait_for(functools.partial(taking_or_done, process, inbox, before), 60)
+        wait_for(
+            "the poll taking files",
+            functools.partial(taking_or_done, process, inbox, before),
+            timeout=60.0,
+            interval=0.005,
+        )
         time.sleep(rng.uniform(0.0, 0.1))
         process.kill()
         _out, err = process.communicate(timeout=60)
