@@ -18,6 +18,16 @@ ROOT = Path(__file__).resolve().parents[3]
 PARTNER = "acme"
 
 
+class Clock:
+    """A clock the test moves by hand (``clock.now += 60``): completeness checks and retries."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def put(folder: Path, name: str, data: bytes, *, mtime: float | None = None) -> Path:
     """A file the partner left on its server (written in place)."""
     path = folder / name

@@ -26,6 +26,7 @@ from gateway.ledger.transfers import DeliveryState
 from gateway.partners import PartnerProfile
 from tests.integration.sftp.helpers import (
     PARTNER,
+    Clock,
     deliveries,
     everything,
     profile_toml,
@@ -37,14 +38,6 @@ from tests.integration.sftp.sshd import Sshd, free_port
 from tests.support.tcp_proxy import TcpProxy
 
 Factory = sessionmaker[Session]
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def outbox_with(tmp_path: Path, files: dict[str, bytes], partner: str = PARTNER) -> Path:

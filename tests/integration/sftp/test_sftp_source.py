@@ -17,18 +17,10 @@ from adapters.transport.sftp import SftpChannel, SftpInbound, SftpSource, connec
 from adapters.transport.sftp_pipeline import Limits
 from gateway.ledger import transfers
 from gateway.ledger.transfers import NewPickup, PickupState
-from tests.integration.sftp.helpers import PARTNER, pickups, put, visible, with_inbound
+from tests.integration.sftp.helpers import PARTNER, Clock, pickups, put, visible, with_inbound
 from tests.integration.sftp.sshd import Sshd
 
 Factory = sessionmaker[Session]
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def source_for(
