@@ -103,6 +103,14 @@ def profile_toml(channel: SftpChannel) -> str:
     return "\n".join(lines) + "\n"
 
 
+def profile_file(folder: Path, channel: SftpChannel) -> Path:
+    """``folder/partners/<PARTNER>.toml``, the partner's profile holding ``channel``."""
+    profile = folder / "partners" / f"{PARTNER}.toml"
+    profile.parent.mkdir()
+    profile.write_text(profile_toml(channel))
+    return profile
+
+
 def exchange_command(profile: Path, home: Path, database_url: str) -> list[str]:
     module = "tests.integration.sftp.exchange_once"
     return [sys.executable, "-m", module, str(profile), str(home), database_url]

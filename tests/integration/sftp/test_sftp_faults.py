@@ -33,7 +33,7 @@ from tests.integration.sftp.helpers import (
     PARTNER,
     everything,
     pickups,
-    profile_toml,
+    profile_file,
     put,
     run_exchange_process,
     start_exchange_process,
@@ -261,9 +261,7 @@ def test_sigkill_at_each_pickup_crash_point_neither_loses_nor_doubles_a_file(
     files = {f"po{i}.edi": os.urandom(5000 + i) for i in range(3)}
     for i, (name, data) in enumerate(files.items()):
         put(remote / "out", name, data, mtime=time.time() - 100 + i)
-    profile = tmp_path / "partners" / f"{PARTNER}.toml"
-    profile.parent.mkdir()
-    profile.write_text(profile_toml(with_inbound(sshd.channel(), remote)))
+    profile = profile_file(tmp_path, with_inbound(sshd.channel(), remote))
     home = tmp_path / "home"
 
     crashed = run_exchange_process(profile, home, sqlite_url, crash_at=crash_at)
@@ -325,9 +323,7 @@ def test_sigkill_at_each_crash_point_of_a_later_batch_neither_loses_nor_doubles_
     files = {f"po{i}.edi": os.urandom(3000 + i) for i in range(7)}  # batches of 3, 3 and 1
     for i, (name, data) in enumerate(files.items()):
         put(remote / "out", name, data, mtime=time.time() - 100 + i)
-    profile = tmp_path / "partners" / f"{PARTNER}.toml"
-    profile.parent.mkdir()
-    profile.write_text(profile_toml(with_inbound(sshd.channel(), remote)))
+    profile = profile_file(tmp_path, with_inbound(sshd.channel(), remote))
     home = tmp_path / "home"
     inbox = home / "inbox" / PARTNER
 
@@ -361,9 +357,7 @@ def test_sigkill_at_random_instants_of_batched_polls_neither_loses_nor_doubles_a
     files = {f"po{i:04d}.edi": rng.randbytes(200 + (i * 37) % 3000) for i in range(600)}
     for i, (name, data) in enumerate(files.items()):
         put(remote / "out", name, data, mtime=time.time() - 1000 + i)
-    profile = tmp_path / "partners" / f"{PARTNER}.toml"
-    profile.parent.mkdir()
-    profile.write_text(profile_toml(with_inbound(sshd.channel(), remote)))
+    profile = profile_file(tmp_path, with_inbound(sshd.channel(), remote))
     home = tmp_path / "home"
     inbox = home / "inbox" / PARTNER
     env = {BATCH_ENV: "25"}

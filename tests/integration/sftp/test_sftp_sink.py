@@ -29,7 +29,7 @@ from tests.integration.sftp.helpers import (
     Clock,
     deliveries,
     everything,
-    profile_toml,
+    profile_file,
     run_exchange_process,
     visible,
     with_outbound,
@@ -196,9 +196,7 @@ def test_sigkill_at_each_delivery_crash_point_neither_loses_nor_doubles_a_file(
     home = tmp_path / "home"
     files = {f"997_{i}.x12": os.urandom(2000 + i) for i in range(3)}
     outbox = outbox_with(home, files)
-    profile = tmp_path / "partners" / f"{PARTNER}.toml"
-    profile.parent.mkdir()
-    profile.write_text(profile_toml(with_outbound(sshd.channel(), remote)))
+    profile = profile_file(tmp_path, with_outbound(sshd.channel(), remote))
 
     crashed = run_exchange_process(profile, home, sqlite_url, crash_at=crash_at)
     assert crashed.returncode == -9, crashed.stderr
