@@ -69,9 +69,13 @@ def database(kind: str, home: Path) -> Iterator[str]:
         admin.dispose()
 
 
-def published_times(url: str) -> dict[str, float]:
+def ledger_engine(url: str) -> sa.Engine:
+    """One engine for the whole run: polling must not cost the machine the gateway runs on."""
+    return sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+
+
+def published_times(engine: sa.Engine) -> dict[str, float]:
     """File name -> epoch seconds of its document's confirmed publish."""
-    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     query = sa.text(
         "select f.name, o.published_at from outbox o "
         "join documents d on d.id = o.document_pk join files f on f.id = d.file_id "
@@ -79,7 +83,6 @@ def published_times(url: str) -> dict[str, float]:
     )
     with engine.connect() as connection:
         rows = connection.execute(query).all()
-    engine.dispose()
     return {name: _epoch(at) for name, at in rows}
 
 
@@ -89,31 +92,24 @@ def _epoch(value: dt.datetime | str) -> float:
     return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).timestamp()
 
 
-def published_count(url: str) -> int:
-    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    try:
-        with engine.connect() as connection:
-            query = sa.text("select count(*) from outbox where state = 'published'")
-            return int(connection.execute(query).scalar_one())
-    except sa.exc.SQLAlchemyError:
-        return 0
-    finally:
-        engine.dispose()
+def done(engine: sa.Engine, messages: int) -> bool:
+    """Whether ``messages`` messages are published and none is waiting."""
+    published, waiting = outbox_counts(engine)
+    return published >= messages and waiting == 0
 
 
-def pending(url: str) -> int:
-    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+def outbox_counts(engine: sa.Engine) -> tuple[int, int]:
+    """(published, not yet published) outbox rows; (0, -1) before the daemon made the tables."""
+    query = sa.text(
+        "select coalesce(sum(case when state = 'published' then 1 else 0 end), 0), "
+        "coalesce(sum(case when state != 'published' then 1 else 0 end), 0) from outbox"
+    )
     try:
         with engine.connect() as connection:
-            return int(
-                connection.execute(
-                    sa.text("select count(*) from outbox where state != 'published'")
-                ).scalar_one()
-            )
+            published, pending = connection.execute(query).one()
     except sa.exc.SQLAlchemyError:
-        return -1
-    finally:
-        engine.dispose()
+        return 0, -1
+    return int(published), int(pending)
 
 
 def run_case(kind: str, mode: str, count: int, rate: float | None) -> dict[str, float]:
@@ -132,6 +128,7 @@ def run_case(kind: str, mode: str, count: int, rate: float | None) -> dict[str, 
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        engine = ledger_engine(url)
         try:
             time.sleep(3)  # migrated, watching, relay connected
             warm = home / "inbox" / "warmup"
@@ -139,7 +136,7 @@ def run_case(kind: str, mode: str, count: int, rate: float | None) -> dict[str, 
             for n in range(WARM_UP):
                 (warm / f".w{n}.part").write_bytes(small_850(900_000 + n, sender="WARM"))
                 os.rename(warm / f".w{n}.part", warm / f"w{n}.edi")
-            while pending(url) != 0 or published_count(url) < WARM_UP:
+            while not done(engine, WARM_UP):
                 time.sleep(0.1)
             folder = home / "inbox" / "bench"
             folder.mkdir(parents=True)
@@ -158,12 +155,13 @@ def run_case(kind: str, mode: str, count: int, rate: float | None) -> dict[str, 
                         time.sleep(delay)
             deadline = time.monotonic() + 900
             while time.monotonic() < deadline:
-                if pending(url) == 0 and len(published_times(url)) >= count:
+                if done(engine, WARM_UP + count):
                     break
                 time.sleep(0.5)
-            published = published_times(url)
+            published = published_times(engine)
             cpu = {k: v - cpu_before[k] for k, v in cpu_seconds(daemon.pid).items()}
         finally:
+            engine.dispose()
             daemon.send_signal(signal.SIGTERM)
             daemon.wait(timeout=60)
     latencies = sorted((published[n] - closed[n]) * 1000 for n in closed if n in published)
