@@ -5,11 +5,11 @@ In one run, on the real RabbitMQ and a SQLite ledger in a temporary folder:
             consumer (same prefetch, one multiple-ack per batch): the ceiling of this broker;
   gateway   --count requests (ship notices) are published to the same queue again, then the
             gateway's request consumer takes them: parse, validate, render for the partner,
-            read back and validate against the 856 map, draw control numbers, record, write
-            and fsync the files, ack. Timed from the consumer's start to the last file's
-            ``written`` commit.
+            read back and validate against the 856 map (half of each batch in the worker
+            processes, as in the daemon), draw control numbers, record, write and fsync the
+            files, ack. Timed from the consumer's start to the last file's ``written`` commit.
 
-Run:  .venv/bin/python bench/outbound.py [--count 5000] [--database-url URL]
+Run:  .venv/bin/python bench/outbound.py [--count 5000] [--database-url URL] [--workers N]
 """
 
 from __future__ import annotations
@@ -28,10 +28,12 @@ sys.path.insert(0, str(ROOT))
 
 from gateway.bus.consumer import RequestConsumer  # noqa: E402
 from gateway.bus.topology import DEFAULT_TOPOLOGY, REQUEST_EXCHANGE, declare  # noqa: E402
+from gateway.config import Settings  # noqa: E402
 from gateway.ledger import create_engine_for, migrate, session_factory  # noqa: E402
 from gateway.ledger import outbound as ledger  # noqa: E402
 from gateway.outbound.pipeline import OutboundPipeline  # noqa: E402
 from gateway.partners import PartnerProfile  # noqa: E402
+from gateway.runtime.parsers import ParsePool  # noqa: E402
 from tests.integration.outbound.support import request  # noqa: E402
 
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
@@ -75,6 +77,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=5000)
     parser.add_argument("--database-url")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=Settings().parse_workers,
+        help="worker processes rendering beside the consumer (the daemon's parse_workers)",
+    )
     args = parser.parse_args()
     partner = f"bench{uuid.uuid4().hex[:6]}"
     queue = f"bench.out.{partner}"
@@ -97,7 +105,12 @@ def main() -> None:
             profile = PartnerProfile.model_validate(
                 {"name": partner, "x12": {"sender_id": "GATEWAY", "receiver_id": "BENCH"}}
             )
-            pipeline = OutboundPipeline(factory, home / "outbox", {partner: profile})
+            workers = ParsePool(args.workers) if args.workers else None
+            if workers is not None:
+                workers.start()
+            pipeline = OutboundPipeline(
+                factory, home / "outbox", {partner: profile}, workers=workers
+            )
             consumer = RequestConsumer(
                 pipeline,
                 amqp_url=AMQP_URL,
@@ -120,6 +133,8 @@ def main() -> None:
                 time.sleep(0.01)
             elapsed = time.perf_counter() - started
             consumer.stop()
+            if workers is not None:
+                workers.close()
             files = len(list((home / "outbox" / partner).glob("856-*.x12")))
             assert files == args.count, f"{files} files for {args.count} requests"
             engine.dispose()
@@ -127,7 +142,10 @@ def main() -> None:
         channel.queue_delete(queue)
         connection.close()
     ledger_name = "PostgreSQL" if args.database_url else "SQLite"
-    print(f"outbound requests: {args.count} ship notices, ledger {ledger_name}")
+    print(
+        f"outbound requests: {args.count} ship notices, ledger {ledger_name}, "
+        f"{args.workers} worker process(es)"
+    )
     print(f"  raw consume (same queue, prefetch {PREFETCH}):   {raw:10,.0f} messages/s")
     print(
         f"  gateway, queue -> 856 file on disk (fsynced):     {args.count / elapsed:10,.0f} ASNs/s"

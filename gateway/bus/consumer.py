@@ -36,7 +36,7 @@ from pika.channel import Channel
 from pika.frame import Method
 from pika.spec import Basic, BasicProperties
 
-from ..outbound.pipeline import BatchResult, Delivery, OutboundPipeline
+from ..outbound.pipeline import BatchResult, Delivery, OutboundPipeline, Preparing
 from .relay import APP_ID, describe, mask_url
 from .topology import Topology, declare
 
@@ -71,6 +71,8 @@ class _Session:
     buffer: deque[Delivery] = field(default_factory=deque)
     busy: bool = False
     """A batch is with the database worker, or its dead letters wait for confirms."""
+    ahead: tuple[list[Delivery], Preparing] | None = None
+    """The next batch, being prepared (nothing of it is recorded until it is dispatched)."""
     publish_tag: int = 0
     confirms_due: set[int] = field(default_factory=set)
     ack_tag: int | None = None
@@ -326,14 +328,25 @@ class RequestConsumer:
         self._dispatch(session)
 
     def _dispatch(self, session: _Session) -> None:
-        if session.busy or not session.buffer or session.closing or self._executor is None:
+        """Hand the next batch to the database worker when it is free; meanwhile, once a full
+        batch is waiting, start preparing it (rendered in the worker processes while the batch
+        in hand is recorded)."""
+        if session.closing or self._executor is None:
             return
+        if not session.busy and (session.ahead is not None or session.buffer):
+            ahead, session.ahead = session.ahead, None
+            batch, preparing = ahead or self._begin_batch(session)
+            session.busy = True
+            future = self._executor.submit(self._pipeline.complete, preparing)
+            future.add_done_callback(
+                lambda f: self._post(partial(self._on_processed, session, batch, f))
+            )
+        if session.busy and session.ahead is None and len(session.buffer) >= self._batch:
+            session.ahead = self._begin_batch(session)
+
+    def _begin_batch(self, session: _Session) -> tuple[list[Delivery], Preparing]:
         batch = [session.buffer.popleft() for _ in range(min(self._batch, len(session.buffer)))]
-        session.busy = True
-        future = self._executor.submit(self._pipeline.process, batch)
-        future.add_done_callback(
-            lambda f: self._post(partial(self._on_processed, session, batch, f))
-        )
+        return batch, self._pipeline.begin(batch)
 
     def _on_processed(
         self, session: _Session, batch: list[Delivery], future: Future[BatchResult]
@@ -439,6 +452,7 @@ class RequestConsumer:
             self._finish()
             return
         session.buffer.clear()  # never processed: the broker delivers them again
+        session.ahead = None
         if session.channel is not None and session.consumer_tag is not None and session.ready:
             session.channel.basic_cancel(session.consumer_tag)
         assert self._ioloop is not None

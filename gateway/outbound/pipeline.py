@@ -35,7 +35,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from adapters.formats.x12.validation import TransactionValidator
 from adapters.transport.sftp_sink import SENT_FOLDER
 
 from ..ledger import outbound as ledger
@@ -46,8 +45,9 @@ from ..ledger.repository import NewMessage
 from ..partners import PartnerProfile, X12Profile
 from ..pipeline import write_atomically
 from ..runtime.crashpoints import crash_point
-from .render import DocumentRefused, RenderedDocument, render_request
-from .requests import RequestRefused, check_partner, parse_request
+from ..runtime.parsers import ParsePool
+from .render import DocumentRefused, Draft, RenderedDocument, draft_document, number_document
+from .requests import OutboundRequest, RequestRefused, check_partner, parse_request
 from .status import OutboundStatus, document_status, status_message
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,81 @@ class BatchResult:
     refused: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A delivery made ready outside the ledger: what is known of its request, and its
+    :class:`~gateway.outbound.render.Draft` or the reason it is refused."""
+
+    request_id: str
+    partner: str
+    kind: str
+    correlation_id: str
+    request: dict[str, Any] | None
+    """The CloudEvent (or, when it could not be read, the body), kept in the ledger."""
+    source: str | None = None
+    draft: Draft | None = None
+    refusal: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Preparing:
+    """A batch being prepared (see :meth:`OutboundPipeline.begin`)."""
+
+    deliveries: Sequence[Delivery]
+    at: dt.datetime
+    job: Callable[[], list[Prepared]]
+    """Waits for the batch's :class:`Prepared`, in the order of the deliveries."""
+
+
+def prepare_requests(
+    deliveries: Sequence[Delivery], profiles: Mapping[str, PartnerProfile], at: dt.datetime
+) -> list[Prepared]:
+    """Parse each delivery's request, check it against its partner's profile, render and
+    validate it (in a worker process, or in the caller's thread)."""
+    prepared = []
+    for delivery in deliveries:
+        try:
+            request = parse_request(
+                delivery.body,
+                routing_key=delivery.routing_key,
+                headers=delivery.headers,
+                message_id=delivery.message_id,
+                correlation_id=delivery.correlation_id,
+            )
+        except RequestRefused as refused:
+            prepared.append(_refused(refused, refused.reason))
+            continue
+        try:
+            draft = draft_document(request, check_partner(request, profiles), at=at)
+        except (RequestRefused, DocumentRefused) as error:
+            prepared.append(_refused(request, str(error)))
+            continue
+        prepared.append(
+            Prepared(
+                request.request_id,
+                request.partner,
+                request.kind,
+                request.correlation_id,
+                request.event,
+                source=request.source,
+                draft=draft,
+            )
+        )
+    return prepared
+
+
+def _refused(request: OutboundRequest | RequestRefused, reason: str) -> Prepared:
+    stored = request.event if isinstance(request, OutboundRequest) else request.request
+    return Prepared(
+        request.request_id,
+        request.partner,
+        request.kind,
+        request.correlation_id,
+        stored,
+        refusal=reason,
+    )
+
+
 class OutboundPipeline:
     """Renders, records and writes outbound requests (thread-agnostic: call from one thread)."""
 
@@ -91,42 +166,51 @@ class OutboundPipeline:
         outbox: Path,
         profiles: Mapping[str, PartnerProfile],
         *,
-        validator: TransactionValidator | None = None,
+        workers: ParsePool | None = None,
         on_commit: Callable[[], None] | None = None,
     ) -> None:
         self.factory = factory
         self.outbox = outbox
         self.profiles = dict(profiles)
-        self.validator = validator
+        self.workers = workers
+        """Worker processes that render (and validate) the requests."""
         self.on_commit = on_commit
 
     # -- a batch -------------------------------------------------------------------------------
 
     def process(self, deliveries: Sequence[Delivery]) -> BatchResult:
-        result = BatchResult()
-        parsed: list[tuple[Delivery, Any]] = []
-        for delivery in deliveries:
-            try:
-                request: Any = parse_request(
-                    delivery.body,
-                    routing_key=delivery.routing_key,
-                    headers=delivery.headers,
-                    message_id=delivery.message_id,
-                    correlation_id=delivery.correlation_id,
-                )
-            except RequestRefused as refused:
-                request = refused
-            parsed.append((delivery, request))
+        return self.complete(self.begin(deliveries))
 
-        to_write: list[OutboundRow] = []
+    def begin(self, deliveries: Sequence[Delivery]) -> Preparing:
+        """Start preparing ``deliveries`` (:func:`prepare_requests`: no ledger, no files), in
+        the worker processes when there are some; :meth:`complete` records them. So a batch is
+        rendered while the one before is being recorded and written."""
         now = dt.datetime.now(dt.UTC)
+        workers = self.workers
+        if workers is None:
+            return Preparing(
+                deliveries, now, lambda: prepare_requests(deliveries, self.profiles, now)
+            )
+        size = -(-len(deliveries) // workers.workers)  # a share for each worker
+        jobs = [
+            workers.call(prepare_requests, deliveries[start : start + size], self.profiles, now)
+            for start in range(0, len(deliveries), size)
+        ]
+        return Preparing(deliveries, now, lambda: [item for job in jobs for item in job()])
+
+    def complete(self, preparing: Preparing) -> BatchResult:
+        """Record the prepared batch (one transaction), write its files, record them written."""
+        deliveries, now = preparing.deliveries, preparing.at
+        prepared = preparing.job()
+        result = BatchResult()
+        to_write: list[OutboundRow] = []
         with self.factory.begin() as s:
-            known = ledger.outbound_by_request_ids(s, [r.request_id for _, r in parsed])
+            known = ledger.outbound_by_request_ids(s, [p.request_id for p in prepared])
             new_rows: list[NewOutbound] = []
             seen: dict[str, str | None] = {}
             with counter_in(s) as counter:
-                for delivery, request in parsed:
-                    request_id = request.request_id
+                for delivery, item in zip(deliveries, prepared, strict=True):
+                    request_id = item.request_id
                     if request_id in seen or request_id in known:
                         result.duplicates += 1
                         row = known.get(request_id)
@@ -138,68 +222,52 @@ class OutboundPipeline:
                         if reason is not None:
                             result.dead_letters.append(DeadLetter(delivery, request_id, reason))
                         continue
-                    if not isinstance(request, RequestRefused):
-                        try:
-                            profile = check_partner(request, self.profiles)
-                            document = render_request(
-                                request, profile, counter, at=now, validator=self.validator
+                    seen[request_id] = item.refusal
+                    if item.draft is not None:
+                        profile = self.profiles[item.partner].x12
+                        assert profile is not None, "a draft is made for an [x12] profile only"
+                        new_rows.append(
+                            rendered_row(
+                                number_document(item.draft, profile, counter),
+                                profile,
+                                request_id=request_id,
+                                partner=item.partner,
+                                kind=item.kind,
+                                correlation_id=item.correlation_id,
+                                request=item.request,
+                                detail={"source": item.source},
                             )
-                        except RequestRefused as refused:
-                            request = refused
-                        except DocumentRefused as error:
-                            request = RequestRefused(
-                                str(error),
-                                request_id=request.request_id,
-                                partner=request.partner,
-                                kind=request.kind,
-                                correlation_id=request.correlation_id,
-                                request=request.event,
-                            )
-                        else:
-                            seen[request_id] = None
-                            new_rows.append(
-                                rendered_row(
-                                    document,
-                                    profile,
-                                    request_id=request_id,
-                                    partner=request.partner,
-                                    kind=request.kind,
-                                    correlation_id=request.correlation_id,
-                                    request=request.event,
-                                    detail={"source": request.source},
-                                )
-                            )
-                            result.rendered += 1
-                            continue
-                    refusal: RequestRefused = request
-                    seen[request_id] = refusal.reason
+                        )
+                        result.rendered += 1
+                        continue
+                    reason = item.refusal or "refused"
                     result.refused += 1
                     new_rows.append(
                         NewOutbound(
                             request_id=request_id,
-                            partner=refusal.partner,
-                            kind=refusal.kind[:10],
-                            correlation_id=refusal.correlation_id,
+                            partner=item.partner,
+                            kind=item.kind[:10],
+                            correlation_id=item.correlation_id,
                             state=OutboundState.INVALID,
-                            request=refusal.request,
-                            detail={"reason": refusal.reason},
+                            request=item.request,
+                            detail={"reason": reason},
                         )
                     )
                     invalid = status_message(
                         state=OutboundStatus.INVALID,
                         request_id=request_id,
-                        partner=refusal.partner,
-                        kind=refusal.kind,
-                        correlation_id=refusal.correlation_id,
-                        detail={"reason": refusal.reason},
+                        partner=item.partner,
+                        kind=item.kind,
+                        correlation_id=item.correlation_id,
+                        detail={"reason": reason},
                         at=now,
                     )
                     repository.enqueue_messages(s, [invalid])
-                    result.dead_letters.append(DeadLetter(delivery, request_id, refusal.reason))
+                    result.dead_letters.append(DeadLetter(delivery, request_id, reason))
             ids = ledger.record_outbound(s, new_rows)
             for row_id, new in zip(ids, new_rows, strict=True):
                 if new.state == OutboundState.RENDERED:
-                    to_write.append(_as_row(row_id, new, now))
+                    to_write.append(as_row(row_id, new, now))
         crash_point("outbound_after_commit")
         if result.refused:
             self._committed()
@@ -319,7 +387,7 @@ def rendered_row(
         correlation_id=correlation_id,
         state=OutboundState.RENDERED,
         request=request,
-        document_id=document.message.envelope.document_id,
+        document_id=document.document_id,
         sender_qualifier=profile.sender_qualifier,
         sender_id=profile.sender_id,
         receiver_qualifier=profile.receiver_qualifier,
@@ -334,7 +402,7 @@ def rendered_row(
     )
 
 
-def _as_row(row_id: int, new: NewOutbound, now: dt.datetime) -> OutboundRow:
+def as_row(row_id: int, new: NewOutbound, now: dt.datetime) -> OutboundRow:
     return OutboundRow(
         id=row_id,
         request_id=new.request_id,

@@ -1,13 +1,17 @@
 """A request rendered for its partner: one interchange, one group, one transaction set, in the
-partner's version, separators, ids and usage indicator, with control numbers drawn from the
-ledger's counters, and read back with the gateway's own reader and validated against the maps
-before it may leave.
+partner's version, separators, ids and usage indicator, read back with the gateway's own reader
+and validated against the maps before it may leave, then given control numbers drawn from the
+ledger's counters.
+
+Rendering and validating (the costly part) make a :class:`Draft`, numbered 1, in a worker
+process and outside any transaction; :func:`number_document` then draws the numbers in the
+ledger transaction that records the document. Only valid documents draw numbers: a refused
+request leaves no gap in the sequences.
 
 Control numbers: ISA13 from the sequence :meth:`~adapters.formats.x12.writer.InterchangeSpec.
 sequence` ``("ISA")`` of our id -> the partner's id (the same sequence as the 997/999/TA1 the
 gateway writes to that partner, so the numbers never collide), GS06 from ``GS.<functional id>``,
-ST02 ``0001``. A request refused after its numbers were drawn (it fails the maps) leaves a gap in
-the sequence, never a reuse.
+ST02 ``0001``.
 """
 
 from __future__ import annotations
@@ -21,17 +25,26 @@ from adapters.formats.x12.report import default_validator
 from adapters.formats.x12.segments import Separators
 from adapters.formats.x12.structure import TransactionSet
 from adapters.formats.x12.translation import RENDERERS, render_message
-from adapters.formats.x12.validation import TransactionValidator
-from adapters.formats.x12.writer import InterchangeSpec, interchange_version_for
+from adapters.formats.x12.writer import (
+    InterchangeSpec,
+    effective_separators,
+    interchange_version_for,
+    renumber_interchange,
+)
 
-from ..control_numbers import ControlNumberCounter
+from ..control_numbers import ControlNumberCounter, InMemoryCounter
 from ..errors import RenderError
-from ..messages import Envelope, Message
+from ..messages import Envelope, document_id_for
 from ..partners import X12Profile
 from .requests import OutboundRequest
 
 MAX_FINDINGS = 5
 """At most this many findings are quoted in a refusal."""
+DRAFT_NUMBER = 1
+"""ISA13 and GS06 of a :class:`Draft`."""
+ST02 = "0001"
+NO_COUNTER = InMemoryCounter()
+"""A draft keeps its envelope's numbers: it draws none."""
 
 
 class DocumentRefused(Exception):
@@ -39,9 +52,21 @@ class DocumentRefused(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class Draft:
+    """A request rendered for its partner and validated against the maps, numbered ISA13 1 and
+    GS06 1 until :func:`number_document` gives it the numbers drawn from the ledger (nothing
+    else in the text depends on them). Drafts are made in the worker processes, without the
+    ledger."""
+
+    kind: str
+    functional_id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class RenderedDocument:
-    message: Message
-    """The canonical message with its final envelope (ids, version, control numbers)."""
+    document_id: str
+    """The stable id of the document (partner ids, ISA13, GS06, ST02)."""
     text: str
     functional_id: str
     isa13: str
@@ -81,59 +106,79 @@ def render_request(
     counter: ControlNumberCounter,
     *,
     at: dt.datetime | None = None,
-    validator: TransactionValidator | None = None,
 ) -> RenderedDocument:
-    """Render ``request`` for its partner and validate it; :class:`DocumentRefused` when it
-    cannot be written or fails the partner's maps."""
+    """Render ``request`` for its partner, validate it, and number it from ``counter``;
+    :class:`DocumentRefused` when it cannot be written or fails the partner's maps."""
+    return number_document(draft_document(request, profile, at=at), profile, counter)
+
+
+def draft_document(
+    request: OutboundRequest, profile: X12Profile, *, at: dt.datetime | None = None
+) -> Draft:
+    """Render ``request`` for its partner and validate it, numbered 1 (see :class:`Draft`);
+    :class:`DocumentRefused` when it cannot be written or fails the partner's maps."""
     spec = interchange_spec(profile)
     renderer = RENDERERS[type(request.message)]
-    functional_id = renderer.FUNCTIONAL_ID
     when = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
-    isa13 = counter.next(spec.sequence("ISA"))
-    gs06 = counter.next(spec.sequence(f"GS.{functional_id}"))
     envelope = Envelope(
         sender_qualifier=profile.sender_qualifier,
         sender_id=profile.sender_id,
         receiver_qualifier=profile.receiver_qualifier,
         receiver_id=profile.receiver_id,
-        interchange_control_number=f"{isa13:09d}",
+        interchange_control_number=f"{DRAFT_NUMBER:09d}",
         interchange_version=spec.version,
         usage_indicator=profile.usage_indicator,
         application_sender=profile.sender_id,
         application_receiver=profile.receiver_id,
-        group_control_number=str(gs06),
+        group_control_number=str(DRAFT_NUMBER),
         version=profile.version,
-        transaction_control_number="0001",
+        transaction_control_number=ST02,
         implementation_reference=request.message.envelope.implementation_reference,
         created_at=when,
     )
     message = request.message.model_copy(update={"envelope": envelope})
     try:
-        text = render_message(message, counter, spec=spec, keep_control_numbers=True, at=when)
+        text = render_message(message, NO_COUNTER, spec=spec, keep_control_numbers=True, at=when)
     except RenderError as error:
         raise DocumentRefused(f"the {request.kind} cannot be written in X12: {error}") from None
-    check_document(text, request.kind, profile.version, validator=validator)
+    check_document(text, request.kind, profile.version)
+    return Draft(request.kind, renderer.FUNCTIONAL_ID, text)
+
+
+def number_document(
+    draft: Draft, profile: X12Profile, counter: ControlNumberCounter
+) -> RenderedDocument:
+    """``draft`` with its control numbers drawn from ``counter``: ISA13 from the partner's
+    interchange sequence, GS06 from its group sequence, ST02 ``0001``."""
+    spec = interchange_spec(profile)
+    isa13 = counter.next(spec.sequence("ISA"))
+    gs06 = counter.next(spec.sequence(f"GS.{draft.functional_id}"))
+    text = renumber_interchange(draft.text, effective_separators(spec), isa13, gs06)
     return RenderedDocument(
-        message=message,
+        document_id=document_id_for(
+            profile.sender_qualifier,
+            profile.sender_id,
+            profile.receiver_qualifier,
+            profile.receiver_id,
+            f"{isa13:09d}",
+            str(gs06),
+            ST02,
+        ),
         text=text,
-        functional_id=functional_id,
+        functional_id=draft.functional_id,
         isa13=f"{isa13:09d}",
         gs06=str(gs06),
-        st02="0001",
-        file_name=file_name_for(request.kind, isa13),
+        st02=ST02,
+        file_name=file_name_for(draft.kind, isa13),
     )
 
 
-def check_document(
-    text: str, kind: str, version: str, *, validator: TransactionValidator | None = None
-) -> None:
+def check_document(text: str, kind: str, version: str) -> None:
     """Read ``text`` back with the gateway's reader and validate it against the maps;
     :class:`DocumentRefused` quoting the errors found."""
     errors = []
     transactions = 0
-    for event in read_x12(
-        text.encode("utf-8"), file_name=f"{kind}", validator=validator or default_validator()
-    ):
+    for event in read_x12(text.encode("utf-8"), file_name=f"{kind}", validator=default_validator()):
         if isinstance(event, TransactionSet):
             transactions += 1
         errors += [f for f in getattr(event, "findings", ()) if f.severity is Severity.ERROR]

@@ -25,7 +25,7 @@ from ..ledger.outbound import OutboundRow, OutboundState
 from ..ledger.repository import add_event
 from ..partners import PartnerProfile
 from ..pipeline import write_atomically
-from .pipeline import OutboundPipeline, _as_row, rendered_row
+from .pipeline import OutboundPipeline, as_row, rendered_row
 from .render import render_request
 from .requests import check_partner, parse_request
 
@@ -106,7 +106,7 @@ def resend(
             document_id=row.document_id or row.request_id,
             correlation_id=row.correlation_id,
         )
-    OutboundPipeline(factory, outbox, profiles).write([_as_row(new_id, new, now)])
+    OutboundPipeline(factory, outbox, profiles).write([as_row(new_id, new, now)])
     return (
         f"{row.kind} {row.document_id} re-rendered with new control numbers: document "
         f"{new.document_id}, ISA13 {new.isa13}, GS06 {new.gs06}, request {request_id}, "

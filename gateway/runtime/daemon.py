@@ -110,7 +110,11 @@ class Gateway:
         profiles = load_partners(settings.path(PARTNERS_DIR))
         channels = SftpSchedule(settings, factory, profiles=profiles)
         outbound = OutboundPipeline(
-            factory, folders.outbox, profiles, on_commit=lambda: relay.notify()
+            factory,
+            folders.outbox,
+            profiles,
+            workers=pipeline.parse_pool,
+            on_commit=lambda: relay.notify(),
         )
         consumer = RequestConsumer(
             outbound,

@@ -1,5 +1,7 @@
-"""Parsing in worker processes: reading, validating and translating files is the part of the
-inbound path that holds the GIL longest, so it runs beside the main process, not inside it.
+"""Worker processes for the work that holds the GIL longest, so that it runs beside the daemon,
+not inside it: reading, validating and translating inbound files (:meth:`ParsePool.submit`),
+and rendering and validating outbound documents (:meth:`ParsePool.call`, from the outbound
+pipeline's own thread).
 
 Workers are started from a clean server process (``forkserver``: the daemon's threads are never
 forked), load the maps once and hand back picklable results. A file that kills its worker (a
@@ -17,15 +19,18 @@ import gc
 import logging
 import multiprocessing
 import signal
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
 
 from adapters.base import Parser, ParseResult
 
 from ..bus.cloudevents import SerializedMessage
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def _warm_up() -> None:
@@ -77,8 +82,9 @@ class ParsePool:
             raise ValueError("a parse pool needs at least one worker")
         self.workers = workers
         self._executor: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
         self._submitted = 0
-        self._running: set[Future[list[ParseResult]]] = set()
+        self._running: set[Future[Any]] = set()
         """Futures not done yet (a done callback takes each out, even if nobody collects it)."""
 
     def _started(self) -> ProcessPoolExecutor:
@@ -105,36 +111,22 @@ class ParsePool:
         """Start parsing the files.
 
         When a worker dies, every job in flight fails. A file submitted alone (nothing else was
-        being parsed, and nothing else was submitted before its results were collected) is
+        in the workers, and nothing else was submitted before its results were collected) is
         then the one that killed it: its result says so. Otherwise :class:`BrokenProcessPool` is
         raised, and the caller tries the files again one at a time.
         """
         if not files:
             return list
-        self._submitted += 1
-        number, alone = self._submitted, not self._running
         size = max(1, len(files) // (self.workers * 4))
-        futures: list[Future[list[ParseResult]]] = []
-        try:
-            executor = self._started()
-            for start in range(0, len(files), size):
-                futures.append(executor.submit(_parse_all, parser, files[start : start + size]))
-        except BrokenProcessPool:
-            futures.clear()
-        for future in futures:
-            self._running.add(future)
-            future.add_done_callback(self._running.discard)
+        chunks = [files[start : start + size] for start in range(0, len(files), size)]
+        futures, alone, number = self._start([(_parse_all, parser, chunk) for chunk in chunks])
 
         def collect() -> list[ParseResult]:
             try:
-                if futures:
-                    return [result for future in futures for result in future.result()]
+                return [result for chunk in self._results(futures) for result in chunk]
             except BrokenProcessPool:
-                pass
-            log.error("a parser process died; the parse pool starts again")
-            self.close(wait=False)
-            if len(files) > 1 or not alone or self._submitted != number:
-                raise BrokenProcessPool("a parser process died")
+                if len(files) > 1 or not alone or self._submitted != number:
+                    raise
             return [
                 ParseResult(
                     unreadable="the parser's process died while reading this file (a crash or "
@@ -144,8 +136,47 @@ class ParsePool:
 
         return collect
 
+    def call(self, function: Callable[..., T], *args: Any) -> Callable[[], T]:
+        """Start ``function(*args)`` in a worker (a module-level function, picklable
+        arguments); the returned callable waits for its result, or raises
+        :class:`BrokenProcessPool` when a worker died meanwhile."""
+        futures, _, _ = self._start([(function, *args)])
+        return lambda: self._results(futures)[0]
+
+    def _start(self, calls: Sequence[tuple[Any, ...]]) -> tuple[list[Future[Any]], bool, int]:
+        """Submit each ``(function, *args)``: the futures (none when the pool is broken),
+        whether nothing else was in the workers, and the number of this submission (the
+        inbound and outbound pipelines submit from their own threads)."""
+        with self._lock:
+            alone = not self._running
+            self._submitted += 1
+            futures: list[Future[Any]] = []
+            try:
+                executor = self._started()
+                for function, *args in calls:
+                    futures.append(executor.submit(function, *args))
+            except (BrokenProcessPool, RuntimeError):  # RuntimeError: shut down meanwhile
+                futures.clear()
+            for future in futures:
+                self._running.add(future)
+                future.add_done_callback(self._running.discard)
+            return futures, alone, self._submitted
+
+    def _results(self, futures: Sequence[Future[Any]]) -> list[Any]:
+        """The futures' results; when a worker died, the pool starts again and
+        :class:`BrokenProcessPool` is raised."""
+        try:
+            if futures:
+                return [future.result() for future in futures]
+        except BrokenProcessPool:
+            pass
+        log.error("a worker process died; the worker pool starts again")
+        self.close(wait=False)
+        raise BrokenProcessPool("a worker process died")
+
     def close(self, *, wait: bool = True) -> None:
         """Stop the workers (a later :meth:`parse` starts them again)."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=wait, cancel_futures=True)
-            self._executor = None
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=wait, cancel_futures=True)

@@ -1,7 +1,10 @@
-"""The parse pool: a worker's death is pinned on a file only when nothing else was parsed."""
+"""The worker pool: a worker's death is pinned on a file only when nothing else was in the
+workers; a call (outbound rendering) gets its result or BrokenProcessPool."""
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
 
@@ -39,3 +42,21 @@ def test_a_job_nobody_collected_does_not_hide_the_next_culprit(pool: ParsePool) 
     pool.parse(CrashingParser(), [(small_850(4), "a.edi")])  # one worker: the first is done
     [result] = pool.parse(CrashingParser(), [(b"CRASH", "poison.edi")])
     assert result.unreadable is not None
+
+
+def _die(code: int) -> None:
+    os._exit(code)
+
+
+def test_a_call_runs_in_a_worker_and_a_dying_one_raises(pool: ParsePool) -> None:
+    assert pool.call(divmod, 7, 2)() == (3, 1)
+    with pytest.raises(BrokenProcessPool):
+        pool.call(_die, 3)()
+    assert pool.call(divmod, 9, 4)() == (2, 1)  # started again
+
+
+def test_a_call_in_flight_keeps_a_lone_file_from_being_blamed(pool: ParsePool) -> None:
+    call = pool.call(time.sleep, 0.5)  # the outbound pipeline's work, from another thread
+    with pytest.raises(BrokenProcessPool):
+        pool.parse(CrashingParser(), [(b"CRASH", "poison.edi")])
+    assert call() is None  # one worker: the call was done before the file killed it

@@ -203,3 +203,28 @@ def write_interchange(
         parts.append(_format(Segment("GE", [str(len(group.transactions)), str(gs06)]), seps))
     parts.append(_format(Segment("IEA", [str(len(groups)), f"{isa13:09d}"]), seps))
     return "".join(parts)
+
+
+def renumber_interchange(text: str, separators: Separators, isa13: int, gs06: int) -> str:
+    """``text`` (one interchange holding one group, as :func:`write_interchange` writes it with
+    ``separators``) with other control numbers: ISA13 and IEA02, GS06 and GE02.
+
+    A document can so be rendered and validated before its numbers are drawn: nothing else in
+    it depends on them.
+    """
+    end = separators.segment + separators.line_break
+    segments = text.split(end)
+    tags = [segment.split(separators.element, 1)[0] for segment in segments]
+    if tags[:2] != ["ISA", "GS"] or tags[-3:] != ["GE", "IEA", ""] or tags.count("GS") != 1:
+        raise ValueError("not one interchange holding one group, written with these separators")
+
+    def put(index: int, position: int, value: str) -> None:
+        elements = segments[index].split(separators.element)
+        elements[position] = value
+        segments[index] = separators.element.join(elements)
+
+    put(0, 13, f"{isa13:09d}")
+    put(1, 6, str(gs06))
+    put(-3, 2, str(gs06))
+    put(-2, 2, f"{isa13:09d}")
+    return end.join(segments)

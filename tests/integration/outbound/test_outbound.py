@@ -28,6 +28,7 @@ from tests.integration.outbound.support import (
     outbound_bus,
     outbound_settings,
     request,
+    request_queue,
     write_profile,
 )
 from tests.integration.sftp.helpers import profile_toml, with_outbound
@@ -214,3 +215,39 @@ def test_resend_writes_the_same_bytes_or_renders_with_new_control_numbers(tmp_pa
         check=True,
     )
     assert "outbound.rendered" in shown.stdout and "outbound.resent" in shown.stdout
+
+
+def test_requests_rendered_while_earlier_batches_are_recorded_each_yield_one_file(
+    tmp_path: Path,
+) -> None:
+    partner = f"o{uuid.uuid4().hex[:10]}"
+    home = tmp_path / "home"
+    write_profile(home, partner)
+    count = 60
+    config = outbound_settings(home, partner, outbound_batch=4, parse_workers=1)
+    with outbound_bus(partner) as bus:
+        for n in range(count):  # queued before the daemon starts: batches wait for it
+            bus.publish(request(f"many-{n}", partner), message_id=f"many-{n}")
+        daemon = gateway_process(config, "run")
+        try:
+            files = lambda: list((home / "outbox" / partner).glob("856-*.x12"))  # noqa: E731
+            wait_for("every file", lambda: len(files()) >= count)
+            wait_for(
+                "every request acked",
+                lambda: (
+                    bus.channel.queue_declare(
+                        request_queue(partner), passive=True
+                    ).method.message_count
+                    == 0
+                ),
+            )
+        finally:
+            daemon.send_signal(signal.SIGTERM)
+            assert daemon.wait(timeout=60) == 0, daemon.stderr.read() if daemon.stderr else ""
+
+    rows = ledger_rows(home)
+    assert sorted(row["request_id"] for row in rows) == sorted(f"many-{n}" for n in range(count))
+    assert sorted(int(row["isa13"]) for row in rows) == list(range(1, count + 1))  # no gap
+    assert sorted(p.name for p in files()) == sorted(row["file_name"] for row in rows)
+    for row in rows[:3]:
+        check_document(row["x12"], "856", "004010")

@@ -81,7 +81,7 @@ def test_005010_test_usage_and_the_partners_separators() -> None:
     assert isinstance(message, ShipNotice)
     assert message.envelope.version == "005010" and message.envelope.usage_indicator == "T"
     assert message.shipment_id == "ASN-2026-555"
-    assert document.message.document_id == message.document_id
+    assert document.document_id == message.document_id
 
 
 def test_control_numbers_come_from_the_partner_sequences() -> None:

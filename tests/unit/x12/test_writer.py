@@ -12,6 +12,8 @@ from adapters.formats.x12.writer import (
     InterchangeSpec,
     TransactionContent,
     composite,
+    effective_separators,
+    renumber_interchange,
     write_interchange,
 )
 from gateway.control_numbers import InMemoryCounter
@@ -44,6 +46,31 @@ def test_control_numbers_come_from_the_counter_per_partner_pair() -> None:
     other = write_interchange(b, [po_group()], counter, at=AT)
     assert "*000000001*" in first and "*000000002*" in second and "*000000001*" in other
     assert "GS*PO*US*PARTNER-A*20261123*0930*2*X*004010~" in second
+
+
+@pytest.mark.parametrize(
+    "separators",
+    [
+        Separators(),
+        Separators(element="|", component="<", segment="'", repetition="^", line_break=""),
+        Separators(element="|", component="\\", segment="\n", repetition="^", line_break=""),
+    ],
+)
+def test_renumbering_gives_what_writing_with_those_numbers_gives(separators: Separators) -> None:
+    spec = InterchangeSpec("ZZ", "US", "ZZ", "PARTNER", version="00501", separators=separators)
+    seps = effective_separators(spec)
+    draft = write_interchange(spec, [po_group(control_number=1)], InMemoryCounter(), at=AT)
+    final = write_interchange(
+        spec, [po_group(control_number=4567)], InMemoryCounter(), control_number=123456789, at=AT
+    )
+    assert renumber_interchange(draft, seps, 123456789, 4567) == final
+
+
+def test_only_one_interchange_of_one_group_is_renumbered() -> None:
+    spec = InterchangeSpec("ZZ", "US", "ZZ", "PARTNER")
+    two_groups = write_interchange(spec, [po_group(), po_group()], InMemoryCounter(), at=AT)
+    with pytest.raises(ValueError, match="one group"):
+        renumber_interchange(two_groups, spec.separators, 2, 2)
 
 
 def test_written_interchange_reads_back_without_findings() -> None:
