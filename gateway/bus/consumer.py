@@ -6,9 +6,11 @@ Two threads, as in the relay (:mod:`gateway.bus.relay`):
 - the **consumer thread** runs a pika :class:`~pika.adapters.select_connection.IOLoop` and owns
   the connection and channel (pika is not thread-safe). It consumes the request queue with
   manual acks and ``basic.qos`` prefetch, gathers deliveries, and never touches the database;
-- a **database worker** (one thread) processes one batch at a time (everything delivered while
-  the previous batch was in hand, at most ``batch``): render, record, write files. Its result
-  comes back to the IO loop by ``add_callback_threadsafe``.
+- a **database worker** (one thread) completes one batch at a time (everything delivered while
+  the previous batch was in hand, at most ``batch``): record, write files. Its result comes back
+  to the IO loop by ``add_callback_threadsafe``. Each batch is prepared (rendered and validated,
+  in the worker processes) from the moment it is taken: a full batch waiting while another is
+  in hand is taken at once, so that it renders while the other is recorded.
 
 When a batch is done, the refused requests are published to the dead-letter exchange (routing key
 kept, headers ``x-edi-error`` = the reason and ``x-edi-request-id``) with publisher confirms, and

@@ -1,13 +1,19 @@
 """Outbound requests -> ledger -> files in ``outbox/<partner>/``, a batch at a time.
 
-The consumer (:mod:`gateway.bus.consumer`) hands over a batch of broker deliveries; for each
-batch, in its database worker thread:
+The consumer (:mod:`gateway.bus.consumer`) hands over a batch of broker deliveries:
+
+0. :meth:`OutboundPipeline.begin` prepares it (:func:`prepare_requests`, in the worker processes
+   when there are some, while the batch before is being recorded): every request is parsed,
+   checked against its partner's profile, rendered and validated against the maps as a
+   :class:`~gateway.outbound.render.Draft` numbered 1, or refused with its reason. Nothing is
+   recorded yet.
+
+Then :meth:`OutboundPipeline.complete`, in the consumer's database thread:
 
 1. one transaction: requests already recorded are looked up by request id (a request published
-   twice is rendered once); every new request is parsed, checked against its partner's profile,
-   rendered with control numbers drawn in this same transaction, validated against the maps, and
-   recorded ``rendered`` with its X12 text; a refused one is recorded ``invalid`` with its reason
-   and an ``invalid`` status event; commit;
+   twice is recorded once); every new draft gets control numbers drawn in this transaction and
+   is recorded ``rendered`` with its X12 text; a refused request is recorded ``invalid`` with its
+   reason and an ``invalid`` status event; commit;
 2. the files are written (temp file, fsync, rename; one fsync per folder);
 3. one transaction: the rows become ``written`` (``sent``, with the ``sent`` status event, for a
    partner without a remote channel: the partner collects them from the folder);
