@@ -158,8 +158,8 @@ def run_case(kind: str, mode: str, count: int, rate: float | None) -> dict[str, 
                 if done(engine, WARM_UP + count):
                     break
                 time.sleep(0.5)
-            published = published_times(engine)
             cpu = {k: v - cpu_before[k] for k, v in cpu_seconds(daemon.pid).items()}
+            published = published_times(engine)
         finally:
             engine.dispose()
             daemon.send_signal(signal.SIGTERM)

@@ -23,6 +23,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .repository import BUFFER_EVENTS, flush_events
@@ -62,8 +63,38 @@ def create_engine_for(url: str, **engine_options: Any) -> Engine:
     engine_options.setdefault("json_serializer", _json_dumps)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, engine_options)
-    engine_options.setdefault("pool_pre_ping", True)
-    return create_engine(parsed, **engine_options)
+    engine = create_engine(parsed, **engine_options)
+    if not engine_options.get("pool_pre_ping"):
+        _ping_after_idle(engine)
+    return engine
+
+
+PING_AFTER_IDLE = 2.0
+"""PostgreSQL: a pooled connection idle for longer than this (seconds) is pinged when it is taken
+(see :func:`_ping_after_idle`)."""
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use when it sat idle for :data:`PING_AFTER_IDLE`: a server
+    restart or a connection dropped while idle is then found before the transaction, and the
+    pool connects anew (SQLAlchemy's pessimistic disconnect handling). ``pool_pre_ping`` does
+    this at every checkout, a round trip per transaction; a connection in steady use is not
+    pinged here. A server lost mid-use fails that transaction, which the daemon retries, and
+    SQLAlchemy then replaces every connection of the pool."""
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # the pool retries the checkout with a new connection
+            raise DisconnectionError(f"connection lost while idle: {error}") from error
 
 
 def _sqlite_engine(url: URL, engine_options: dict[str, Any]) -> Engine:

@@ -12,13 +12,13 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import exc, insert
-from sqlalchemy.orm import Session
+from sqlalchemy import exc, insert, text
+from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.ledger import create_engine_for, migrate, session_factory
+from gateway.ledger import create_engine_for, database, migrate, session_factory
 from gateway.ledger import repository as r
 from gateway.ledger.models import DOCUMENTS
-from tests.integration.ledger.databases import Ledger
+from tests.integration.ledger.databases import Ledger, postgres_database
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -141,3 +141,34 @@ def test_sqlite_writers_of_one_process_take_turns_and_always_give_them_back(
         report = r.status(s, dt.datetime.now(dt.UTC))
     assert report.files == {"acme": {"received": 240}}
     engine.dispose()
+
+
+def _backend_pid(factory: sessionmaker[Session]) -> int:
+    with factory.begin() as s:
+        return int(s.execute(text("select pg_backend_pid()")).scalar_one())
+
+
+def test_a_postgresql_connection_lost_while_idle_is_replaced_before_use(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with postgres_database() as url:
+        engine = create_engine_for(url, pool_size=1)
+        admin = create_engine_for(url, pool_pre_ping=True)
+        factory = session_factory(engine)
+        try:
+            first = _backend_pid(factory)
+            with admin.begin() as connection:  # the server drops the idle connection
+                connection.execute(text(f"select pg_terminate_backend({first})"))
+            monkeypatch.setattr(database, "PING_AFTER_IDLE", 0.0)
+            assert _backend_pid(factory) != first  # pinged, found dead, replaced: no error
+
+            second = _backend_pid(factory)
+            with admin.begin() as connection:
+                connection.execute(text(f"select pg_terminate_backend({second})"))
+            monkeypatch.setattr(database, "PING_AFTER_IDLE", 3600.0)
+            with pytest.raises(exc.OperationalError):  # in steady use: not pinged, so it fails
+                _backend_pid(factory)
+            assert _backend_pid(factory) != second  # and the pool connects anew
+        finally:
+            engine.dispose()
+            admin.dispose()
