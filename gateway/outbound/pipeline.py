@@ -164,7 +164,8 @@ def _refused(request: OutboundRequest | RequestRefused, reason: str) -> Prepared
 
 
 class OutboundPipeline:
-    """Renders, records and writes outbound requests (thread-agnostic: call from one thread)."""
+    """Renders, records and writes outbound requests. :meth:`begin` may be called from any
+    thread; the rest from one thread at a time."""
 
     def __init__(
         self,

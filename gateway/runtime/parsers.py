@@ -18,6 +18,8 @@ import dataclasses
 import gc
 import logging
 import multiprocessing
+import os
+import select
 import signal
 import threading
 from collections.abc import Callable, Sequence
@@ -33,14 +35,35 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def _warm_up() -> None:
+def _warm_up(owner: int) -> None:
     from adapters.formats.x12.pyx12_engine import Pyx12Validator
 
     # Ctrl-C reaches the whole process group: the daemon stops its workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _exit_with(owner)
     Pyx12Validator().preload()
     gc.collect()
     gc.freeze()
+
+
+def _exit_with(owner: int) -> None:
+    """End this worker when the process that owns the pool ends, even by SIGKILL.
+
+    A worker started through the forkserver holds the ends of the pipes that would tell it (and
+    the forkserver) that the owner is gone, so without this the worker, the forkserver and the
+    resource tracker outlive a killed daemon. A thread waits on a pidfd of the owner instead."""
+    if not hasattr(os, "pidfd_open"):  # Linux only (5.3 and later)
+        return
+    try:
+        pidfd = os.pidfd_open(owner)
+    except ProcessLookupError:
+        os._exit(0)
+
+    def wait() -> None:
+        select.select([pidfd], [], [])
+        os._exit(0)
+
+    threading.Thread(target=wait, name="exit-with-owner", daemon=True).start()
 
 
 def _ready() -> bool:
@@ -93,6 +116,7 @@ class ParsePool:
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context("forkserver"),
                 initializer=_warm_up,
+                initargs=(os.getpid(),),
             )
         return self._executor
 

@@ -4,14 +4,18 @@ workers; a call (outbound rendering) gets its result or BrokenProcessPool."""
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 import pytest
 
 from gateway.runtime.parsers import ParsePool
-from tests.integration.support import CrashingParser, small_850
+from tests.integration.support import ROOT, CrashingParser, small_850
 
 
 @pytest.fixture
@@ -60,3 +64,37 @@ def test_a_call_in_flight_keeps_a_lone_file_from_being_blamed(pool: ParsePool) -
     with pytest.raises(BrokenProcessPool):
         pool.parse(CrashingParser(), [(b"CRASH", "poison.edi")])
     assert call() is None  # one worker: the call was done before the file killed it
+
+
+OWNER = """
+import os, signal, sys
+from gateway.runtime.parsers import ParsePool
+
+if __name__ == "__main__":
+    pool = ParsePool(1)
+    print(pool.call(os.getpid)(), flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_workers_end_when_the_daemon_is_killed(tmp_path: Path) -> None:
+    script = tmp_path / "owner.py"
+    script.write_text(OWNER)
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    owner = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, env=environment, timeout=60
+    )
+    assert owner.returncode == -signal.SIGKILL, owner.stderr.decode()
+    worker = int(owner.stdout)
+    deadline = time.monotonic() + 10
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(worker), "the worker outlived the process that owned the pool"
