@@ -445,8 +445,10 @@ class Pipeline:
         """Finish what a previous run left: files claimed but not processed, replies, moves."""
         self.finish()
         remaining = [claimed for claimed in leftovers if claimed.path.exists()]
+        if remaining:
+            log.info("recovering %d file(s) claimed before the last stop", len(remaining))
         for claimed in remaining:
-            log.info("recovering %s (claimed before the last stop)", claimed.path)
+            log.debug("recovering %s", claimed.path)
         self.process(remaining)
         self.finish()
 

@@ -103,13 +103,26 @@ def gateway_process(
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         **(env or {}),
     }
-    return subprocess.Popen(
-        [sys.executable, "-m", "gateway", *args],
-        cwd=config.parent,
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    with daemon_log(config).open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "gateway", *args],
+            cwd=config.parent,
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+
+
+def daemon_log(config: Path) -> Path:
+    """Where the daemons run with ``config`` write their log (a file: a pipe nobody reads
+    would stop a daemon that logs more than the pipe holds)."""
+    return config.parent / "daemon.log"
+
+
+def daemon_output(config: Path) -> str:
+    """What the daemons run with ``config`` logged (for assertion messages)."""
+    path = daemon_log(config)
+    return path.read_text(errors="replace")[-20_000:] if path.exists() else ""
 
 
 def wait_for(

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from tests.integration.support import (
     bound_queue,
     broken_850,
+    daemon_output,
     drop,
     gateway_process,
     run_to_crash_point,
@@ -47,7 +48,7 @@ def settle(config: Path, home: Path, partner: str, deadline: float) -> None:
             work_left = list((home / "var" / "work").rglob("*__*"))
             if not inbox_left and not work_left and backlog(home) == 0:
                 break
-            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            assert process.poll() is None, daemon_output(config)
             time.sleep(0.2)
         else:
             raise AssertionError("the gateway did not finish in time")

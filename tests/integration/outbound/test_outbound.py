@@ -33,7 +33,7 @@ from tests.integration.outbound.support import (
 )
 from tests.integration.sftp.helpers import profile_toml, with_outbound
 from tests.integration.sftp.sshd import Sshd
-from tests.integration.support import ROOT, gateway_process, wait_for
+from tests.integration.support import ROOT, daemon_output, gateway_process, wait_for
 
 
 def events_of(bus: Bus, into: list[dict[str, Any]]) -> Callable[[str], bool]:
@@ -74,7 +74,7 @@ def test_a_ship_notice_request_is_delivered_once_over_sftp(
             time.sleep(1.5)  # a second file would be written and delivered by now
         finally:
             daemon.send_signal(signal.SIGTERM)
-            assert daemon.wait(timeout=60) == 0, daemon.stderr.read() if daemon.stderr else ""
+            assert daemon.wait(timeout=60) == 0, daemon_output(config)
 
     [file] = delivered()
     outbox = home / "outbox" / partner
@@ -138,7 +138,7 @@ def test_invalid_requests_are_dead_lettered_with_their_reason(tmp_path: Path) ->
             wait_for("the sent event", lambda: events_of(bus, events)("sent"))
         finally:
             daemon.send_signal(signal.SIGTERM)
-            assert daemon.wait(timeout=60) == 0, daemon.stderr.read() if daemon.stderr else ""
+            assert daemon.wait(timeout=60) == 0, daemon_output(config)
 
     reasons = {props.headers[REQUEST_ID_HEADER]: props.headers[ERROR_HEADER] for props, _ in dead}
     assert set(reasons) == set(cases), reasons
@@ -172,7 +172,7 @@ def test_resend_writes_the_same_bytes_or_renders_with_new_control_numbers(tmp_pa
             wait_for("the 856", lambda: bool(list(outbox.glob("856-*.x12"))))
         finally:
             daemon.send_signal(signal.SIGTERM)
-            assert daemon.wait(timeout=60) == 0, daemon.stderr.read() if daemon.stderr else ""
+            assert daemon.wait(timeout=60) == 0, daemon_output(config)
     [first] = outbox.glob("856-*.x12")
     original = first.read_bytes()
     first.unlink()  # the partner collected it, and lost it
@@ -243,7 +243,7 @@ def test_requests_rendered_while_earlier_batches_are_recorded_each_yield_one_fil
             )
         finally:
             daemon.send_signal(signal.SIGTERM)
-            assert daemon.wait(timeout=60) == 0, daemon.stderr.read() if daemon.stderr else ""
+            assert daemon.wait(timeout=60) == 0, daemon_output(config)
 
     rows = ledger_rows(home)
     assert sorted(row["request_id"] for row in rows) == sorted(f"many-{n}" for n in range(count))

@@ -21,7 +21,13 @@ from tests.integration.outbound.support import (
     request_queue,
     write_profile,
 )
-from tests.integration.support import drop, gateway_process, run_to_crash_point, small_850
+from tests.integration.support import (
+    daemon_output,
+    drop,
+    gateway_process,
+    run_to_crash_point,
+    small_850,
+)
 
 REQUESTS = 1_000
 RANDOM_KILLS = 12
@@ -95,7 +101,7 @@ def test_each_request_yields_one_file_and_no_control_number_twice_across_kills(
                     and len(list((home / "outbox" / partner).glob("997-*.x12"))) == inbound
                 ):
                     break
-                assert process.poll() is None, process.stderr.read() if process.stderr else ""
+                assert process.poll() is None, daemon_output(config)
                 time.sleep(0.3)
             else:
                 raise AssertionError(f"not settled in time: {len(ledger_rows(home))} rows")

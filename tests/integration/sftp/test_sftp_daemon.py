@@ -13,6 +13,7 @@ from tests.integration.sftp.helpers import profile_toml, put, with_inbound, with
 from tests.integration.sftp.sshd import Sshd
 from tests.integration.support import (
     bound_queue,
+    daemon_output,
     gateway_process,
     small_850,
     take_all,
@@ -40,7 +41,7 @@ def test_the_daemon_fetches_publishes_and_answers_over_sftp(
                 messages += take_all(channel_, queue)
                 if messages and list((remote / "in").glob("997-*.x12")):
                     break
-                assert daemon.poll() is None, daemon.stderr.read() if daemon.stderr else ""
+                assert daemon.poll() is None, daemon_output(config)
                 time.sleep(0.2)
         finally:
             daemon.send_signal(signal.SIGTERM)
@@ -74,7 +75,7 @@ def test_a_file_whose_writer_died_midway_is_quarantined_never_published(
         try:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline and not list(quarantine.glob("*.error.json")):
-                assert daemon.poll() is None, daemon.stderr.read() if daemon.stderr else ""
+                assert daemon.poll() is None, daemon_output(config)
                 time.sleep(0.2)
         finally:
             daemon.send_signal(signal.SIGTERM)
