@@ -23,7 +23,7 @@ import select
 import signal
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
@@ -93,6 +93,16 @@ def _parse_all(parser: Parser, files: Sequence[tuple[bytes, str]]) -> list[Parse
     return [_parse(parser, data, name) for data, name in files]
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Submission:
+    futures: list[Future[Any]]
+    """None when the pool was broken already."""
+    executor: ProcessPoolExecutor
+    alone: bool
+    """Nothing else was in the workers when it was submitted."""
+    number: int
+
+
 ParseJob = Callable[[], list[ParseResult]]
 """Files being parsed: called, waits for their results, in the order of the files."""
 
@@ -143,13 +153,13 @@ class ParsePool:
             return list
         size = max(1, len(files) // (self.workers * 4))
         chunks = [files[start : start + size] for start in range(0, len(files), size)]
-        futures, alone, number = self._start([(_parse_all, parser, chunk) for chunk in chunks])
+        submission = self._start([(_parse_all, parser, chunk) for chunk in chunks])
 
         def collect() -> list[ParseResult]:
             try:
-                return [result for chunk in self._results(futures) for result in chunk]
+                return [result for chunk in self._results(submission) for result in chunk]
             except BrokenProcessPool:
-                if len(files) > 1 or not alone or self._submitted != number:
+                if len(files) > 1 or not submission.alone or self._submitted != submission.number:
                     raise
             return [
                 ParseResult(
@@ -164,39 +174,47 @@ class ParsePool:
         """Start ``function(*args)`` in a worker (a module-level function, picklable
         arguments); the returned callable waits for its result, or raises
         :class:`BrokenProcessPool` when a worker died meanwhile."""
-        futures, _, _ = self._start([(function, *args)])
-        return lambda: self._results(futures)[0]
+        submission = self._start([(function, *args)])
+        return lambda: self._results(submission)[0]
 
-    def _start(self, calls: Sequence[tuple[Any, ...]]) -> tuple[list[Future[Any]], bool, int]:
-        """Submit each ``(function, *args)``: the futures (none when the pool is broken),
-        whether nothing else was in the workers, and the number of this submission (the
-        inbound and outbound pipelines submit from their own threads)."""
+    def _start(self, calls: Sequence[tuple[Any, ...]]) -> _Submission:
+        """Submit each ``(function, *args)`` (the inbound and outbound pipelines submit from
+        their own threads)."""
         with self._lock:
             alone = not self._running
             self._submitted += 1
+            executor = self._started()
             futures: list[Future[Any]] = []
             try:
-                executor = self._started()
                 for function, *args in calls:
                     futures.append(executor.submit(function, *args))
-            except (BrokenProcessPool, RuntimeError):  # RuntimeError: shut down meanwhile
+            except BrokenProcessPool:
                 futures.clear()
             for future in futures:
                 self._running.add(future)
                 future.add_done_callback(self._running.discard)
-            return futures, alone, self._submitted
+            return _Submission(futures, executor, alone, self._submitted)
 
-    def _results(self, futures: Sequence[Future[Any]]) -> list[Any]:
-        """The futures' results; when a worker died, the pool starts again and
+    def _results(self, submission: _Submission) -> list[Any]:
+        """The results of a submission; when a worker died, the pool starts again and
         :class:`BrokenProcessPool` is raised."""
         try:
-            if futures:
-                return [future.result() for future in futures]
-        except BrokenProcessPool:
+            if submission.futures:
+                return [future.result() for future in submission.futures]
+        except (BrokenProcessPool, CancelledError):  # cancelled: the pool was restarted
             pass
-        log.error("a worker process died; the worker pool starts again")
-        self.close(wait=False)
+        self._restart(submission.executor)
         raise BrokenProcessPool("a worker process died")
+
+    def _restart(self, executor: ProcessPoolExecutor) -> None:
+        """Stop ``executor`` if it is still the pool's: the next submission starts new
+        workers. One that another thread already replaced is left alone."""
+        with self._lock:
+            if executor is not self._executor:
+                return
+            self._executor = None
+        log.error("a worker process died; the worker pool starts again")
+        executor.shutdown(wait=False, cancel_futures=True)
 
     def close(self, *, wait: bool = True) -> None:
         """Stop the workers (a later :meth:`parse` starts them again)."""
