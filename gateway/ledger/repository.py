@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -323,6 +324,21 @@ def flush_events(s: Session) -> None:
         rows = list(buffer)
         buffer.clear()
         _run(s, _INSERT_EVENT, rows)
+
+
+@contextmanager
+def savepoint(s: Session) -> Iterator[None]:
+    """A part of the transaction that an exception undoes alone (``SAVEPOINT``), timeline
+    events included, before the exception goes on to the caller."""
+    buffer = _event_buffer(s)
+    buffered = len(buffer) if buffer is not None else 0
+    try:
+        with s.begin_nested():
+            yield
+    except BaseException:
+        if buffer is not None:
+            del buffer[buffered:]
+        raise
 
 
 def _write_events(s: Session, rows: list[dict[str, Any]]) -> None:

@@ -176,12 +176,31 @@ def ack_record(
 
 def reconcile(s: Session, partner: str, doc: ParsedDocument) -> None:
     """Match ``doc`` (when it is a 997, 999 or TA1 from ``partner``) to what was sent, and
-    settle, record and announce it, in the caller's transaction."""
+    settle, record and announce it, in the caller's transaction.
+
+    A failure while doing so (an answer the code does not expect, a bug) does not fail the
+    file's batch: its work is undone to a savepoint, it is logged, and the acknowledgement's
+    timeline says why (``reconcile_failed``). The documents it answers for stay open, and go
+    overdue if nothing else answers for them."""
     message = doc.message
-    if doc.kind in ("997", "999") and isinstance(message, FunctionalAck):
-        _Reconciliation(s, partner, doc).functional(message)
-    elif doc.kind == "ta1" and isinstance(message, InterchangeAck):
-        _Reconciliation(s, partner, doc).interchange(message)
+    reconciliation = _Reconciliation(s, partner, doc)
+    try:
+        if doc.kind in ("997", "999") and isinstance(message, FunctionalAck):
+            with ledger.savepoint(s):
+                reconciliation.functional(message)
+        elif doc.kind == "ta1" and isinstance(message, InterchangeAck):
+            with ledger.savepoint(s):
+                reconciliation.interchange(message)
+    except Exception as error:
+        log.exception("reconciling %s %s from %s failed", doc.kind, doc.document_id, partner)
+        ledger.add_event(
+            s,
+            kind="reconcile_failed",
+            message=f"the {doc.kind.upper()} could not be reconciled "
+            f"({type(error).__name__}: {error}); what it answers for stays open",
+            document_id=doc.document_id,
+            detail={"error": f"{type(error).__name__}: {error}"},
+        )
 
 
 def same_number(a: str | None, b: str | None) -> bool:

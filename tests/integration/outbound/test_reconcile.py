@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import pika
-from sqlalchemy import insert
+import pytest
+from sqlalchemy import insert, select
 
 from adapters.formats.x12.translation import render_message
 from gateway.cli import acks_command
 from gateway.control_numbers import InMemoryCounter
 from gateway.ledger import repository
-from gateway.ledger.models import OUTBOUND_DOCUMENTS
+from gateway.ledger.models import DOCUMENTS, OUTBOUND_DOCUMENTS
 from gateway.ledger.outbound import OutboundRow, OutboundState, outbound_by_id
 from gateway.ledger.reconciliation import (
     AckOutcome,
@@ -38,10 +39,18 @@ from gateway.messages import (
     SegmentError,
     TransactionSetAck,
 )
+from gateway.outbound import reconcile as reconcile_module
 from gateway.outbound.overdue import mark_overdue
 from gateway.outbound.status import STATUS_EXCHANGE
 from gateway.runtime.daemon import Gateway
-from tests.integration.support import AMQP_URL, drop, in_process_gateway, run_once, take_all
+from tests.integration.support import (
+    AMQP_URL,
+    drop,
+    in_process_gateway,
+    run_once,
+    small_850,
+    take_all,
+)
 
 OURS = "GATEWAY"
 THEIRS = "ACME"
@@ -472,3 +481,37 @@ def test_the_acks_command_lists_outcomes_and_overdue_documents(
     [overdue_line] = overdue.getvalue().splitlines()[1:]
     assert "000000029" in overdue_line and "overdue" in overdue_line
     assert nobody.getvalue() == "no acknowledgement is overdue (partner nobody)\n"
+
+
+def test_a_failure_while_reconciling_is_recorded_and_does_not_hold_the_file_back(
+    tmp_path: Path, database_url: str, partner: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gw = in_process_gateway(tmp_path, database_url)
+    outbound_id = sent_856(gw, partner, isa13=23, gs06=23)
+
+    def half_done_then_broken(self: Any, ack: FunctionalAck) -> None:
+        repository.add_event(self.s, kind="note", message="half done", document_id="x")
+        raise KeyError("AK9")
+
+    monkeypatch.setattr(reconcile_module._Reconciliation, "functional", half_done_then_broken)
+    drop(tmp_path / "inbox", partner, "997.x12", functional_ack_x12(907, 23, accepted_set()))
+    drop(tmp_path / "inbox", partner, "po.x12", small_850(41, sender=THEIRS))
+    run_once(gw)
+
+    assert sorted(p.name.rsplit("-", 1)[-1] for p in (tmp_path / "archive").rglob("*.x12")) == [
+        "997.x12",
+        "po.x12",
+    ]
+    assert not list((tmp_path / "var" / "work").rglob("*__*"))
+    assert row(gw, outbound_id).state is OutboundState.SENT  # still open: it will go overdue
+    assert acks_of(gw, outbound_id) == []
+    with gw.pipeline.factory.begin() as s:
+        ack_id = s.execute(
+            select(DOCUMENTS.c.document_id).where(
+                DOCUMENTS.c.partner == partner, DOCUMENTS.c.kind == "997"
+            )
+        ).scalar_one()
+        timeline = repository.timeline(s, ack_id)
+        assert repository.timeline(s, "x") == []  # the half done work was undone
+    [failed] = [e for e in timeline if e.kind == "reconcile_failed"]
+    assert "KeyError" in failed.message and "stays open" in failed.message
