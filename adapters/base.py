@@ -27,7 +27,7 @@ class ParsedDocument:
     transaction: str
     message: Any | None
     """The canonical message (a pydantic model with ``document_id``); None when it failed. From
-    a parse worker (:mod:`gateway.runtime.parsers`), all but partners' acknowledgements come
+    a parse worker (:mod:`gateway.runtime.workers`), all but partners' acknowledgements come
     serialized for their CloudEvent (:class:`gateway.bus.cloudevents.SerializedMessage`)."""
     errors: tuple[str, ...] = ()
     """Human-readable error findings about this document; empty when it is accepted."""

@@ -33,7 +33,7 @@ from gateway.ledger import create_engine_for, migrate, session_factory  # noqa: 
 from gateway.ledger import outbound as ledger  # noqa: E402
 from gateway.outbound.pipeline import OutboundPipeline  # noqa: E402
 from gateway.partners import PartnerProfile  # noqa: E402
-from gateway.runtime.parsers import ParsePool  # noqa: E402
+from gateway.runtime.workers import WorkerPool  # noqa: E402
 from tests.integration.outbound.support import request  # noqa: E402
 
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
@@ -105,7 +105,7 @@ def main() -> None:
             profile = PartnerProfile.model_validate(
                 {"name": partner, "x12": {"sender_id": "GATEWAY", "receiver_id": "BENCH"}}
             )
-            workers = ParsePool(args.workers) if args.workers else None
+            workers = WorkerPool(args.workers) if args.workers else None
             if workers is not None:
                 workers.start()
             pipeline = OutboundPipeline(

@@ -67,7 +67,8 @@ class Settings(BaseSettings):
     parse_workers: int = Field(
         default_factory=lambda: max(0, min(4, (os.cpu_count() or 1) - 1)),
         ge=0,
-        description="processes that parse files beside the daemon (0: parse in the daemon)",
+        description="processes that parse inbound files and render outbound documents beside "
+        "the daemon (0: all in the daemon)",
     )
     batch_size: int = Field(
         default=200, ge=1, description="files recorded and parsed together in one transaction"

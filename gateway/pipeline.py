@@ -54,7 +54,7 @@ from .ledger import repository as ledger
 from .ledger.counters import counter_in
 from .ledger.repository import DocumentState, FileState
 from .runtime.crashpoints import crash_point
-from .runtime.parsers import ParseJob, ParsePool
+from .runtime.workers import ParseJob, WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +141,7 @@ class Pipeline:
         source_name: str = "edi-gateway",
         on_commit: Callable[[], None] | None = None,
         on_document: DocumentHook | None = None,
-        parse_pool: ParsePool | None = None,
+        workers: WorkerPool | None = None,
     ) -> None:
         self.factory = factory
         self.parser = parser
@@ -153,7 +153,7 @@ class Pipeline:
         self.on_document = on_document
         """Sees each accepted document in the transaction that records it (reconciliation of
         partners' 997/999/TA1 against what was sent)."""
-        self.parse_pool = parse_pool
+        self.workers = workers
         """Worker processes for parsing; None parses in this thread."""
         self._finishing = threading.Lock()
 
@@ -232,9 +232,9 @@ class Pipeline:
         """Start parsing the files in the worker processes; without workers, they are parsed in
         this thread when the results are asked for (after the record)."""
         files = [(data, claimed.name) for claimed, data in read]
-        if self.parse_pool is None:
+        if self.workers is None:
             return lambda: [self.parser.parse(data, file_name=name) for data, name in files]
-        return self.parse_pool.submit(self.parser, files)
+        return self.workers.submit(self.parser, files)
 
     def _commit(self, arrivals: Sequence[_Arrival], results: dict[int, ParseResult]) -> None:
         """Record everything the batch yields in one transaction, a few statements for the

@@ -51,7 +51,7 @@ from ..ledger.repository import NewMessage
 from ..partners import PartnerProfile, X12Profile
 from ..pipeline import write_atomically
 from ..runtime.crashpoints import crash_point
-from ..runtime.parsers import ParsePool
+from ..runtime.workers import WorkerPool
 from .render import DocumentRefused, Draft, RenderedDocument, draft_document, number_document
 from .requests import OutboundRequest, RequestRefused, check_partner, parse_request
 from .status import OutboundStatus, document_status, status_message
@@ -173,7 +173,7 @@ class OutboundPipeline:
         outbox: Path,
         profiles: Mapping[str, PartnerProfile],
         *,
-        workers: ParsePool | None = None,
+        workers: WorkerPool | None = None,
         on_commit: Callable[[], None] | None = None,
     ) -> None:
         self.factory = factory

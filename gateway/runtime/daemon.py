@@ -35,7 +35,7 @@ from ..outbound.reconcile import reconcile
 from ..partners import load_partners
 from ..pipeline import Folders, Parsing, Pipeline
 from .finisher import Finisher
-from .parsers import ParsePool
+from .workers import WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ class Gateway:
             folders,
             duplicate_window=dt.timedelta(days=settings.duplicate_window_days),
             on_document=reconcile,
-            parse_pool=ParsePool(settings.parse_workers) if settings.parse_workers else None,
+            workers=WorkerPool(settings.parse_workers) if settings.parse_workers else None,
         )
         finisher = Finisher(pipeline)
 
@@ -113,7 +113,7 @@ class Gateway:
             factory,
             folders.outbox,
             profiles,
-            workers=pipeline.parse_pool,
+            workers=pipeline.workers,
             on_commit=lambda: relay.notify(),
         )
         consumer = RequestConsumer(
@@ -191,8 +191,8 @@ class Gateway:
     def run(self, stop: threading.Event, *, once: bool = False, drain: float = 30.0) -> None:
         """Run until ``stop`` is set; with ``once``, until nothing is ready, then drain the
         outbox for at most ``drain`` seconds."""
-        if self.pipeline.parse_pool is not None:
-            self.pipeline.parse_pool.start()
+        if self.pipeline.workers is not None:
+            self.pipeline.workers.start()
         self.source.start()
         self.finisher.start()
         if self.outbound is not None:
@@ -223,8 +223,8 @@ class Gateway:
                 self.overdue.stop()
             self.source.stop()
             self.finisher.stop()
-            if self.pipeline.parse_pool is not None:
-                self.pipeline.parse_pool.close()
+            if self.pipeline.workers is not None:
+                self.pipeline.workers.close()
             if once:
                 self.overdue.sweep()
                 self.relay.drain_once(drain)

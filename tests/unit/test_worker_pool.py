@@ -14,25 +14,25 @@ from pathlib import Path
 
 import pytest
 
-from gateway.runtime.parsers import ParsePool
+from gateway.runtime.workers import WorkerPool
 from tests.integration.support import ROOT, CrashingParser, small_850
 
 
 @pytest.fixture
-def pool() -> Iterator[ParsePool]:
-    pool = ParsePool(1)
+def pool() -> Iterator[WorkerPool]:
+    pool = WorkerPool(1)
     yield pool
     pool.close()
 
 
-def test_a_lone_file_that_kills_the_worker_is_reported_unreadable(pool: ParsePool) -> None:
+def test_a_lone_file_that_kills_the_worker_is_reported_unreadable(pool: WorkerPool) -> None:
     [result] = pool.parse(CrashingParser(), [(b"CRASH", "poison.edi")])
     assert result.unreadable is not None and "process died" in result.unreadable
     [after] = pool.parse(CrashingParser(), [(small_850(1), "a.edi")])
     assert after.unreadable is None and len(after.documents) == 1
 
 
-def test_a_lone_file_is_not_blamed_while_another_job_is_in_flight(pool: ParsePool) -> None:
+def test_a_lone_file_is_not_blamed_while_another_job_is_in_flight(pool: WorkerPool) -> None:
     poison = pool.submit(CrashingParser(), [(b"CRASH", "poison.edi")])
     innocent = pool.submit(CrashingParser(), [(small_850(2), "a.edi")])
     with pytest.raises(BrokenProcessPool):
@@ -41,7 +41,7 @@ def test_a_lone_file_is_not_blamed_while_another_job_is_in_flight(pool: ParsePoo
         poison()
 
 
-def test_a_job_nobody_collected_does_not_hide_the_next_culprit(pool: ParsePool) -> None:
+def test_a_job_nobody_collected_does_not_hide_the_next_culprit(pool: WorkerPool) -> None:
     pool.submit(CrashingParser(), [(small_850(3), "abandoned.edi")])  # never collected
     pool.parse(CrashingParser(), [(small_850(4), "a.edi")])  # one worker: the first is done
     [result] = pool.parse(CrashingParser(), [(b"CRASH", "poison.edi")])
@@ -52,14 +52,14 @@ def _die(code: int) -> None:
     os._exit(code)
 
 
-def test_a_call_runs_in_a_worker_and_a_dying_one_raises(pool: ParsePool) -> None:
+def test_a_call_runs_in_a_worker_and_a_dying_one_raises(pool: WorkerPool) -> None:
     assert pool.call(divmod, 7, 2)() == (3, 1)
     with pytest.raises(BrokenProcessPool):
         pool.call(_die, 3)()
     assert pool.call(divmod, 9, 4)() == (2, 1)  # started again
 
 
-def test_a_call_in_flight_keeps_a_lone_file_from_being_blamed(pool: ParsePool) -> None:
+def test_a_call_in_flight_keeps_a_lone_file_from_being_blamed(pool: WorkerPool) -> None:
     call = pool.call(time.sleep, 0.5)  # the outbound pipeline's work, from another thread
     with pytest.raises(BrokenProcessPool):
         pool.parse(CrashingParser(), [(b"CRASH", "poison.edi")])
@@ -68,10 +68,10 @@ def test_a_call_in_flight_keeps_a_lone_file_from_being_blamed(pool: ParsePool) -
 
 OWNER = """
 import os, signal, sys
-from gateway.runtime.parsers import ParsePool
+from gateway.runtime.workers import WorkerPool
 
 if __name__ == "__main__":
-    pool = ParsePool(1)
+    pool = WorkerPool(1)
     print(pool.call(os.getpid)(), flush=True)
     os.kill(os.getpid(), signal.SIGKILL)
 """

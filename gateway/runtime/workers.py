@@ -1,6 +1,6 @@
 """Worker processes for the work that holds the GIL longest, so that it runs beside the daemon,
-not inside it: reading, validating and translating inbound files (:meth:`ParsePool.submit`),
-and rendering and validating outbound documents (:meth:`ParsePool.call`, from the outbound
+not inside it: reading, validating and translating inbound files (:meth:`WorkerPool.submit`),
+and rendering and validating outbound documents (:meth:`WorkerPool.call`, from the outbound
 pipeline's own thread).
 
 Workers are started from a clean server process (``forkserver``: the daemon's threads are never
@@ -107,12 +107,12 @@ ParseJob = Callable[[], list[ParseResult]]
 """Files being parsed: called, waits for their results, in the order of the files."""
 
 
-class ParsePool:
-    """``workers`` processes that parse files for the pipeline."""
+class WorkerPool:
+    """``workers`` processes that parse inbound files and render outbound documents."""
 
     def __init__(self, workers: int) -> None:
         if workers < 1:
-            raise ValueError("a parse pool needs at least one worker")
+            raise ValueError("a worker pool needs at least one worker")
         self.workers = workers
         self._executor: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
