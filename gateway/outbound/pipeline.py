@@ -185,9 +185,6 @@ class OutboundPipeline:
 
     # -- a batch -------------------------------------------------------------------------------
 
-    def process(self, deliveries: Sequence[Delivery]) -> BatchResult:
-        return self.complete(self.begin(deliveries))
-
     def begin(self, deliveries: Sequence[Delivery]) -> Preparing:
         """Start preparing ``deliveries`` (:func:`prepare_requests`: no ledger, no files), in
         the worker processes when there are some; :meth:`complete` records them. So a batch is
