@@ -211,6 +211,7 @@ class OutboundPipeline:
         with self.factory.begin() as s:
             known = ledger.outbound_by_request_ids(s, [p.request_id for p in prepared])
             new_rows: list[NewOutbound] = []
+            invalid: list[NewMessage] = []
             seen: dict[str, str | None] = {}
             with counter_in(s) as counter:
                 for delivery, item in zip(deliveries, prepared, strict=True):
@@ -257,17 +258,19 @@ class OutboundPipeline:
                             detail={"reason": reason},
                         )
                     )
-                    invalid = status_message(
-                        state=OutboundStatus.INVALID,
-                        request_id=request_id,
-                        partner=item.partner,
-                        kind=item.kind,
-                        correlation_id=item.correlation_id,
-                        detail={"reason": reason},
-                        at=now,
+                    invalid.append(
+                        status_message(
+                            state=OutboundStatus.INVALID,
+                            request_id=request_id,
+                            partner=item.partner,
+                            kind=item.kind,
+                            correlation_id=item.correlation_id,
+                            detail={"reason": reason},
+                            at=now,
+                        )
                     )
-                    repository.enqueue_messages(s, [invalid])
                     result.dead_letters.append(DeadLetter(delivery, request_id, reason))
+            repository.enqueue_messages(s, invalid)
             ids = ledger.record_outbound(s, new_rows)
             for row_id, new in zip(ids, new_rows, strict=True):
                 if new.state == OutboundState.RENDERED:

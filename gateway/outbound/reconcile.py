@@ -45,8 +45,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -183,14 +184,16 @@ def reconcile(s: Session, partner: str, doc: ParsedDocument) -> None:
     timeline says why (``reconcile_failed``). The documents it answers for stay open, and go
     overdue if nothing else answers for them."""
     message = doc.message
-    reconciliation = _Reconciliation(s, partner, doc)
+    apply: Callable[[], None]
+    if doc.kind in ("997", "999") and isinstance(message, FunctionalAck):
+        apply = partial(_Reconciliation(s, partner, doc).functional, message)
+    elif doc.kind == "ta1" and isinstance(message, InterchangeAck):
+        apply = partial(_Reconciliation(s, partner, doc).interchange, message)
+    else:
+        return  # every other document (the 850s): nothing to reconcile, nothing to set up
     try:
-        if doc.kind in ("997", "999") and isinstance(message, FunctionalAck):
-            with ledger.savepoint(s):
-                reconciliation.functional(message)
-        elif doc.kind == "ta1" and isinstance(message, InterchangeAck):
-            with ledger.savepoint(s):
-                reconciliation.interchange(message)
+        with ledger.savepoint(s):
+            apply()
     except Exception as error:
         log.exception("reconciling %s %s from %s failed", doc.kind, doc.document_id, partner)
         ledger.add_event(
