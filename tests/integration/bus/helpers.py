@@ -36,6 +36,7 @@ from gateway.ledger import (
     session_factory,
 )
 from gateway.messages import Envelope, PurchaseOrder, PurchaseOrderLine
+from tests.integration.support import wait_for
 
 RABBITMQ_HOST = "127.0.0.1"
 RABBITMQ_PORT = 5672
@@ -65,11 +66,9 @@ def require_rabbitmq(url: str = AMQP_URL) -> None:
 
 
 def wait_until(condition: Any, timeout: float, what: str, interval: float = 0.02) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(interval)
+    """:func:`~tests.integration.support.wait_for`, polling more often (the relay tests time
+    confirms and reconnects)."""
+    wait_for(what, condition, timeout, interval)
 
 
 @dataclass(frozen=True)
