@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from alembic import command
+from psycopg.types.array import ListBinaryDumper
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -66,7 +67,15 @@ def create_engine_for(url: str, **engine_options: Any) -> Engine:
     engine = create_engine(parsed, **engine_options)
     if not engine_options.get("pool_pre_ping"):
         _ping_after_idle(engine)
+    event.listen(engine, "connect", _send_arrays_in_binary)
     return engine
+
+
+def _send_arrays_in_binary(dbapi_connection: Any, _record: Any) -> None:
+    """Lists bound as parameters go in PostgreSQL's binary array format. The ledger inserts
+    many rows as one array per column (see ``repository._BulkInsert``); psycopg's default text
+    format quotes and escapes each element in Python, which costs about four times as much."""
+    dbapi_connection.adapters.register_dumper(list, ListBinaryDumper)
 
 
 PING_AFTER_IDLE = 2.0

@@ -41,6 +41,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from .models import ACKS, DOCUMENTS, EVENTS, FILES, OUTBOX
@@ -245,35 +246,74 @@ def _values(states: Iterable[StrEnum]) -> list[str]:
     return [state.value for state in states]
 
 
-class _InsertReturningIds:
-    """An INSERT of many rows that returns their new ids in the order of the rows.
+class _BulkInsert:
+    """An INSERT of many rows in one statement, each row a dict with every column but ``id``.
 
-    PostgreSQL: one statement per page of rows, ordered by SQLAlchemy
-    (``sort_by_parameter_order``). SQLite: SQLAlchemy can only order them by running one
-    statement per row, which costs more than the rest of the row's work; but there a statement
-    of many rows assigns each row the largest id so far plus one, in the order of its rows, and
-    nothing else writes between them (SQLite has one writer, and the rows go in one
-    transaction), so the ids sorted are the rows' ids in order. Should they ever not be
-    consecutive, the transaction fails rather than give a row another row's id.
+    PostgreSQL: one array per column, unnested on the server (``INSERT ... SELECT FROM
+    unnest(...) WITH ORDINALITY ORDER BY``). The statement's text is the same for any number of
+    rows, so neither SQLAlchemy nor psycopg rebuilds it, and the server plans a few parameters
+    instead of one per value. The sequence gives the rows their ids in the order of the
+    ``ORDER BY``, so the ids sorted are the rows' ids in order (what SQLAlchemy's own
+    ``sort_by_parameter_order`` relies on there).
+
+    SQLite: SQLAlchemy can only order the returned ids by running one statement per row, which
+    costs more than the rest of the row's work; but there a statement of many rows assigns each
+    row the largest id so far plus one, in the order of its rows, and nothing else writes
+    between them (SQLite has one writer, and the rows go in one transaction), so the ids sorted
+    are the rows' ids in order. Should they ever not be consecutive, the transaction fails
+    rather than give a row another row's id.
     """
 
     def __init__(self, table: Table) -> None:
-        self.ordered = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        self.unordered = insert(table).returning(table.c.id)
+        self.columns = [column.name for column in table.c if not column.primary_key]
+        self.rows = insert(table)
+        self.rows_returning_ids = insert(table).returning(table.c.id)
+        unnested = (
+            func.unnest(
+                *(bindparam(name, type_=ARRAY(table.c[name].type)) for name in self.columns)
+            )
+            .table_valued(*self.columns, with_ordinality="row_number")
+            .render_derived()
+        )
+        self.arrays = insert(table).from_select(
+            self.columns,
+            select(*(unnested.c[name] for name in self.columns)).order_by(unnested.c.row_number),
+        )
+        self.arrays_returning_ids = self.arrays.returning(table.c.id)
 
-    def __call__(self, s: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+    def __call__(self, s: Session, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert ``rows``."""
+        if not rows:
+            return
         connection = s.connection()
-        if len(rows) < 2 or connection.dialect.name != "sqlite":
-            return list(connection.execute(self.ordered, rows).scalars())
-        ids: list[int] = sorted(connection.execute(self.unordered, rows).scalars())
-        if len(ids) != len(rows) or ids[-1] - ids[0] != len(ids) - 1:
-            raise RuntimeError("SQLite handed out ids that are not consecutive: nothing recorded")
+        if connection.dialect.name == "postgresql":
+            connection.execute(self.arrays, self._arrays(rows))
+        else:
+            connection.execute(self.rows, rows)
+
+    def returning_ids(self, s: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """Insert ``rows``; returns their new ids, in the order of the rows."""
+        if not rows:
+            return []
+        connection = s.connection()
+        if connection.dialect.name == "postgresql":
+            result = connection.execute(self.arrays_returning_ids, self._arrays(rows))
+        else:
+            result = connection.execute(self.rows_returning_ids, rows)
+        ids: list[int] = sorted(result.scalars())
+        if len(ids) != len(rows) or (
+            connection.dialect.name == "sqlite" and ids[-1] - ids[0] != len(ids) - 1
+        ):
+            raise RuntimeError("the ledger handed out ids out of order: nothing recorded")
         return ids
+
+    def _arrays(self, rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
+        return {name: [row[name] for row in rows] for name in self.columns}
 
 
 # -- events ----------------------------------------------------------------------------------
 
-_INSERT_EVENT = insert(EVENTS)
+_INSERT_EVENTS = _BulkInsert(EVENTS)
 
 BUFFER_EVENTS = "gateway.ledger.buffer_events"
 """``Session.info`` flag: events wait in the session and are written in one statement when the
@@ -323,7 +363,7 @@ def flush_events(s: Session) -> None:
     if buffer:
         rows = list(buffer)
         buffer.clear()
-        _run(s, _INSERT_EVENT, rows)
+        _INSERT_EVENTS(s, rows)
 
 
 @contextmanager
@@ -346,7 +386,7 @@ def _write_events(s: Session, rows: list[dict[str, Any]]) -> None:
         return
     buffer = _event_buffer(s)
     if buffer is None:
-        _run(s, _INSERT_EVENT, rows)
+        _INSERT_EVENTS(s, rows)
     else:
         buffer.extend(rows)
 
@@ -417,7 +457,7 @@ def timeline(s: Session, document_or_file_id: str | int) -> list[EventRow]:
 
 # -- files -----------------------------------------------------------------------------------
 
-_INSERT_FILES = _InsertReturningIds(FILES)
+_INSERT_FILES = _BulkInsert(FILES)
 _FILE_BY_ID = select(FILES).where(FILES.c.id == bindparam("p_id"))
 _FILE_BY_WORK_PATH = (
     select(FILES)
@@ -507,7 +547,7 @@ def record_files(s: Session, files: Sequence[NewFile]) -> list[int]:
         }
         for f in files
     ]
-    ids = _INSERT_FILES(s, rows)
+    ids = _INSERT_FILES.returning_ids(s, rows)
     _write_events(
         s,
         [
@@ -736,7 +776,7 @@ def settle_files(s: Session, states: Mapping[int, FileState]) -> None:
 
 # -- documents -------------------------------------------------------------------------------
 
-_INSERT_DOCUMENTS = _InsertReturningIds(DOCUMENTS)
+_INSERT_DOCUMENTS = _BulkInsert(DOCUMENTS)
 _WRITTEN = "gateway.ledger.documents_written"
 
 
@@ -882,7 +922,7 @@ def record_documents(s: Session, documents: Sequence[NewDocument]) -> list[int]:
         }
         for d, state in zip(documents, states, strict=True)
     ]
-    ids = _INSERT_DOCUMENTS(s, rows)
+    ids = _INSERT_DOCUMENTS.returning_ids(s, rows)
     written = _written(s)
     for d, record_id in zip(documents, ids, strict=True):
         written[d.document_id] = (record_id, d.file_id)
@@ -1018,7 +1058,7 @@ _EVENT_COLUMNS = (
     OUTBOX.c.routing_key,
 )
 _OUTBOX_IDS = OUTBOX.c.id.in_(bindparam("p_ids", expanding=True))
-_INSERT_OUTBOX = _InsertReturningIds(OUTBOX)
+_INSERT_OUTBOX = _BulkInsert(OUTBOX)
 _OUTBOX_BY_ID = select(OUTBOX).where(OUTBOX.c.id == bindparam("p_id"))
 _PENDING_OUTBOX = (
     select(OUTBOX)
@@ -1130,7 +1170,7 @@ def enqueue_messages(s: Session, messages: Sequence[NewMessage]) -> list[int]:
         }
         for m, record in zip(messages, records, strict=True)
     ]
-    ids = _INSERT_OUTBOX(s, rows)
+    ids = _INSERT_OUTBOX.returning_ids(s, rows)
     _write_events(
         s,
         [
@@ -1292,7 +1332,7 @@ def reset_for_replay(s: Session, outbox_ids: Sequence[int]) -> int:
 
 # -- acknowledgements ------------------------------------------------------------------------
 
-_INSERT_ACKS = _InsertReturningIds(ACKS)
+_INSERT_ACKS = _BulkInsert(ACKS)
 _ACKS_TO_WRITE = (
     select(ACKS).where(ACKS.c.state == AckState.PENDING_WRITE.value).order_by(ACKS.c.id)
 )
@@ -1339,7 +1379,7 @@ def record_acks(s: Session, acks: Sequence[NewAck]) -> list[int]:
         }
         for a in acks
     ]
-    ids = _INSERT_ACKS(s, rows)
+    ids = _INSERT_ACKS.returning_ids(s, rows)
     _write_events(
         s,
         [

@@ -178,6 +178,72 @@ def test_files_are_recorded_together_and_found_by_work_paths(ledger: Ledger) -> 
     assert events[1][0].message == "file b1.x12 received from acme (1 bytes)"
 
 
+def test_many_rows_recorded_together_each_get_their_own_id_and_values(ledger: Ledger) -> None:
+    """One statement for the whole batch (arrays on PostgreSQL): each id goes with its row,
+    and columns that are empty in every row, or in some rows, come back as they went in."""
+    count = 301
+    files = [
+        r.NewFile(
+            "acme",
+            f"m{n}.x12",
+            f"{n:064x}",
+            n,
+            f"/work/acme/m{n}.x12",
+            f"c{n}",
+            {"n": n, "text": 'quote " and \\ backslash, {brace}'} if n % 3 == 0 else None,
+        )
+        for n in range(count)
+    ]
+    with ledger.factory.begin() as s:
+        ids = r.record_files(s, files)
+        documents = [
+            r.NewDocument(
+                document_id=f"many-{n}",
+                file_id=file_id,
+                partner="acme",
+                kind="850",
+                isa13=None,
+                gs06=None,
+                st02=None,
+                state=DocumentState.PARSED,
+                correlation_id=f"c{n}",
+            )
+            for n, file_id in enumerate(ids)
+        ]
+        record_ids = r.record_documents(s, documents)
+        r.enqueue_messages(
+            s,
+            [
+                r.NewMessage(
+                    message_id=f"many-{n}",
+                    document_id=f"many-{n}",
+                    partner="acme",
+                    exchange="edi.in",
+                    routing_key="edi.in.850.acme",
+                    body=bytes([n % 256]) * (n % 5),
+                    headers={"n": n},
+                    correlation_id=f"c{n}",
+                    record=(record_id, ids[n]),
+                )
+                for n, record_id in enumerate(record_ids)
+            ],
+        )
+    with ledger.factory.begin() as s:
+        rows = [r.file_by_id(s, file_id) for file_id in ids]
+        pending = r.pending_outbox(s, limit=count + 1)
+        recorded = [r.documents_by_id(s, f"many-{n}") for n in (0, 150, 300)]
+    assert len(set(ids)) == count
+    assert [(row.name, row.size, row.detail) for row in rows if row is not None] == [
+        (f.name, f.size, f.detail) for f in files
+    ]
+    assert [(m.message_id, m.body, m.headers, m.document_pk) for m in pending] == [
+        (f"many-{n}", bytes([n % 256]) * (n % 5), {"n": n}, record_ids[n]) for n in range(count)
+    ]
+    assert [(d.id, d.file_id, d.isa13, d.st02) for [d] in recorded] == [
+        (record_ids[n], ids[n], None, None) for n in (0, 150, 300)
+    ]
+
+
 def test_settle_files_moves_each_file_to_its_final_state_once(ledger: Ledger) -> None:
     with ledger.factory.begin() as s:
         archived, quarantined = add_file(s), add_file(s)
