@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from alembic import command
-from psycopg.types.array import ListBinaryDumper
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from psycopg.types.array import ListBinaryDumper
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DisconnectionError
