@@ -2,7 +2,8 @@
 
 A partner's server decides what a listing says. A name is used locally only when it is one plain
 path component: not empty, ``.`` or ``..``; no ``/`` or ``\\``; no control or invisible formatting
-characters (``\\n``, ``\\x1b``, U+202E ...); at most 255 bytes of UTF-8. Anything else is refused
+characters (``\\n``, ``\\x1b``, U+202E ...); valid UTF-8 (a name in another encoding arrives
+with its bytes as surrogates); at most 255 bytes of UTF-8. Anything else is refused
 and reported, never "cleaned up" into something else.
 """
 
@@ -22,6 +23,8 @@ def unsafe_name(name: str) -> str | None:
         return f"the name {name!r} is not a file name"
     if "/" in name or "\\" in name:
         return "the name contains a path separator"
+    if any("\udc80" <= c <= "\udcff" for c in name):
+        return "the name is not UTF-8 (its bytes are in another encoding)"
     if "\x00" in name or any(unicodedata.category(c) in REFUSED_CATEGORIES for c in name):
         return "the name contains control or invisible characters"
     if len(name.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES:

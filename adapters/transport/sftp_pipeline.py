@@ -18,7 +18,8 @@ grows with the backlog: with a 4 MiB window, half of a large download's time). H
   else at once, by a pool thread), then fsyncing it (in parallel: the filesystem groups
   concurrent fsyncs into one journal commit);
 - :func:`lstat_many`, :func:`remove_many`, :func:`rename_many`: one request per path, all in
-  flight together, one outcome per path.
+  flight together, one outcome per path;
+- :func:`list_folder`: a folder's entries, names that are not UTF-8 included.
 
 Only one thread uses a session at a time (one run per partner), as paramiko's client needs too.
 """
@@ -44,9 +45,10 @@ import paramiko
 FXP_VERSION = 2
 FXP_OPEN, FXP_CLOSE, FXP_READ = 3, 4, 5
 FXP_LSTAT, FXP_FSTAT = 7, 8
+FXP_OPENDIR, FXP_READDIR = 11, 12
 FXP_REMOVE, FXP_RENAME = 13, 18
 FXP_EXTENDED = 200
-FXP_STATUS, FXP_HANDLE, FXP_DATA, FXP_ATTRS = 101, 102, 103, 105
+FXP_STATUS, FXP_HANDLE, FXP_DATA, FXP_NAME, FXP_ATTRS = 101, 102, 103, 104, 105
 FXP_EXTENDED_REPLY = 201
 FXF_READ = 0x01
 FX_OK, FX_EOF, FX_NO_SUCH_FILE, FX_PERMISSION_DENIED = 0, 1, 2, 3
@@ -284,9 +286,14 @@ class Attributes:
     mode: int | None
 
 
-def _attributes(body: memoryview) -> Attributes:
-    (flags,) = struct.unpack_from(">I", body, 0)
-    at = 4
+def _attributes(body: memoryview, at: int = 0) -> Attributes:
+    return _attributes_and_end(body, at)[0]
+
+
+def _attributes_and_end(body: memoryview, at: int) -> tuple[Attributes, int]:
+    """The attributes that start at ``at``, and where they end."""
+    (flags,) = struct.unpack_from(">I", body, at)
+    at += 4
     size = mtime = mode = None
     if flags & ATTR_SIZE:
         (size,) = struct.unpack_from(">Q", body, at)
@@ -298,7 +305,13 @@ def _attributes(body: memoryview) -> Attributes:
         at += 4
     if flags & ATTR_ACMODTIME:
         (_atime, mtime) = struct.unpack_from(">II", body, at)
-    return Attributes(size, mtime, mode)
+        at += 8
+    if flags & ATTR_EXTENDED:
+        (count,) = struct.unpack_from(">I", body, at)
+        at += 4
+        for _ in range(2 * count):  # name and value of each
+            _, at = _get_string(body, at)
+    return Attributes(size, mtime, mode), at
 
 
 def status_error(body: memoryview) -> OSError | None:
@@ -409,6 +422,65 @@ def rename_many(requests: SftpRequests, moves: Sequence[tuple[str, str]]) -> lis
     bodies = [_path(old) + _path(new) for old, new in moves]
     outcomes = _each(requests, FXP_RENAME, bodies, _status_outcome)
     return [o if isinstance(o, OSError) else None for o in outcomes]
+
+
+def list_folder(requests: SftpRequests, path: str) -> list[paramiko.SFTPAttributes]:
+    """The entries of a remote folder (not ``.`` and ``..``), as paramiko's ``listdir_attr``
+    gives them, except that a name that is not UTF-8 does not fail the whole listing: SFTP v3
+    names are bytes, and such a name comes back with its bytes as surrogates (``surrogateescape``,
+    as Python names local files), for the caller to refuse (:func:`.sftp_names.unsafe_name`)."""
+    handle = _expect_handle(_one(requests, FXP_OPENDIR, _path(path)))
+    entries: list[paramiko.SFTPAttributes] = []
+    try:
+        while True:
+            kind, body = _one(requests, FXP_READDIR, _string(handle))
+            if kind == FXP_STATUS:
+                error = status_error(body) or _unexpected(kind)
+                if isinstance(error, SftpEof):
+                    return entries
+                raise error
+            if kind != FXP_NAME:
+                raise _unexpected(kind)
+            entries += _named_entries(body)
+    finally:
+        _one(requests, FXP_CLOSE, _string(handle))
+
+
+def _one(requests: SftpRequests, kind: int, body: bytes) -> tuple[int, memoryview]:
+    """Send one request and wait for its reply (a copy: the stream reuses its buffer)."""
+    replies: list[tuple[int, memoryview]] = []
+    requests.send(kind, body, lambda kind, body: replies.append((kind, memoryview(bytes(body)))))
+    requests.wait_all()
+    return replies[0]
+
+
+def _expect_handle(reply: tuple[int, memoryview]) -> bytes:
+    kind, body = reply
+    if kind == FXP_HANDLE:
+        return bytes(_get_string(body, 0)[0])
+    raise (status_error(body) if kind == FXP_STATUS else None) or _unexpected(kind)
+
+
+def _named_entries(body: memoryview) -> list[paramiko.SFTPAttributes]:
+    (count,) = struct.unpack_from(">I", body, 0)
+    at = 4
+    entries = []
+    for _ in range(count):
+        raw_name, at = _get_string(body, at)
+        _long_name, at = _get_string(body, at)
+        attributes, at = _attributes_and_end(body, at)
+        name = bytes(raw_name).decode("utf-8", "surrogateescape")
+        if name in (".", ".."):
+            continue
+        entry = paramiko.SFTPAttributes()
+        entry.filename = name
+        entry.st_size, entry.st_mtime, entry.st_mode = (
+            attributes.size,
+            attributes.mtime,
+            attributes.mode,
+        )
+        entries.append(entry)
+    return entries
 
 
 # -- downloads ---------------------------------------------------------------------------------

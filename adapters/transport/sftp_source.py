@@ -57,7 +57,15 @@ from .folder import fsync_directory
 from .sftp_config import SftpChannel, SftpInbound
 from .sftp_connect import SftpConnectionLost, SftpError, SftpSession, describe
 from .sftp_names import unsafe_name
-from .sftp_pipeline import Attributes, Download, fetch, lstat_many, remove_many, rename_many
+from .sftp_pipeline import (
+    Attributes,
+    Download,
+    fetch,
+    list_folder,
+    lstat_many,
+    remove_many,
+    rename_many,
+)
 
 log = logging.getLogger(__name__)
 
@@ -139,8 +147,8 @@ class SftpSource:
         self.settle_local()
         self._finish_remote_actions(session, report)
         try:
-            entries = session.sftp.listdir_attr(self.inbound.folder)
-        except (OSError, EOFError, paramiko.SSHException, UnicodeDecodeError) as error:
+            entries = list_folder(session.requests(), self.inbound.folder)
+        except (OSError, EOFError, paramiko.SSHException) as error:
             self._raise_if_lost(session, error)
             raise SftpError(
                 f"partner {self.partner}: cannot list {self.inbound.folder}: {describe(error)}"

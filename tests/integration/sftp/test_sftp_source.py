@@ -159,6 +159,24 @@ def test_hostile_names_are_refused_reported_and_never_used_locally(
     assert [r.remote_path for r in pickups(sqlite_factory)] == [str(remote / "out" / "good.edi")]
 
 
+def test_a_name_that_is_not_utf8_is_refused_and_the_other_files_still_come(
+    sshd: Sshd, remote: Path, tmp_path: Path, sqlite_factory: Factory
+) -> None:
+    """The SFTP protocol (version 3) sends names as bytes; a server's folder may hold names in
+    Latin-1. One such name must not stop the listing, and so every pickup of the partner."""
+    put(remote / "out", "good.edi", b"fine")
+    latin = os.fsencode(remote / "out") + b"/caf\xe9.edi"
+    with open(latin, "wb") as out:
+        out.write(b"latin-1 name")
+    source = source_for(sshd, remote, tmp_path, sqlite_factory)
+    report = poll(source)
+    assert [p.path.name for p in report.taken] == ["good.edi"]
+    [(name, reason)] = report.refused
+    assert name == "caf\udce9.edi" and "UTF-8" in reason
+    assert visible(tmp_path / "inbox" / PARTNER) == {"good.edi": b"fine"}
+    assert os.listdir(os.fsencode(remote / "out")) == [b"caf\xe9.edi"]  # left alone
+
+
 def test_a_name_already_in_the_inbox_is_never_overwritten(
     sshd: Sshd, remote: Path, tmp_path: Path, sqlite_factory: Factory
 ) -> None:
