@@ -12,8 +12,12 @@ import io
 import uuid
 from typing import TextIO
 
+import paramiko
+
 from .sftp_config import SftpChannel
 from .sftp_connect import SftpError, SftpSession, connect, describe
+from .sftp_names import unsafe_name
+from .sftp_pipeline import list_folder
 
 STEPS = ("connect", "host key", "login", "sftp")
 PROBE_PREFIX = ".edi-gateway-check-"
@@ -43,14 +47,17 @@ def _inbound(session: SftpSession, channel: SftpChannel, out: TextIO) -> bool:
         return True
     folder = channel.inbound.folder
     try:
-        names = session.sftp.listdir(folder)
-    except (OSError, EOFError, UnicodeDecodeError) as error:
+        names = [entry.filename for entry in list_folder(session.requests(), folder)]
+    except (OSError, EOFError, paramiko.SSHException) as error:
         out.write(f"FAILED  inbound    cannot list {folder}: {describe(error)}\n")
         return False
     matching = [n for n in names if fnmatch.fnmatchcase(n, channel.inbound.glob)]
+    refused = [n for n in matching if unsafe_name(n) is not None]
     out.write(
         f"ok      inbound    {folder}: {len(names)} entries, {len(matching)} matching "
-        f"{channel.inbound.glob!r}\n"
+        f"{channel.inbound.glob!r}"
+        + (f", {len(refused)} of them with names that will be refused" if refused else "")
+        + "\n"
     )
     return True
 

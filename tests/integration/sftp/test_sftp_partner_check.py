@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -46,6 +47,16 @@ def test_check_reports_every_step_and_exits_0(sshd: Sshd, remote: Path, tmp_path
     assert "SHA256:" in result.stdout and "1 matching '*.edi'" in result.stdout
     assert lines[-1] == "all checks passed"
     assert everything(remote / "in") == []  # the probe was removed
+
+
+def test_check_counts_names_that_will_be_refused(sshd: Sshd, remote: Path, tmp_path: Path) -> None:
+    (remote / "out" / "a.edi").write_text("x")
+    with open(os.fsencode(remote / "out") + b"/caf\xe9.edi", "wb") as latin_1_name:
+        latin_1_name.write(b"x")
+    channel = with_outbound(with_inbound(sshd.channel(), remote, glob="*.edi"), remote)
+    result = check(write_profile(tmp_path, profile_toml(channel)))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 matching '*.edi', 1 of them with names that will be refused" in result.stdout
 
 
 def test_check_fails_on_a_changed_host_key_naming_the_fingerprint(
