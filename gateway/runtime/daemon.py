@@ -16,8 +16,8 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 from adapters.formats.x12.inbound import X12Parser
 from adapters.formats.x12.pyx12_engine import Pyx12Validator
@@ -43,7 +43,40 @@ IDLE_WAIT = 0.2
 """Seconds the main thread waits for the watcher when nothing was ready (files waiting for
 ``min_age`` are looked at again after this)."""
 RETRY_INTERVAL = 30.0
-"""Seconds between retries of files left in the work folder by a failure (database down...)."""
+"""Seconds between looks at the work folder for files a failure left there (database down...),
+and the longest wait between retries while they keep failing."""
+RETRY_FIRST = 1.0
+"""Seconds from a failure to the first retry of the files it left; doubled after each failed
+retry, up to :data:`RETRY_INTERVAL`."""
+
+
+@dataclass
+class RetrySchedule:
+    """When to retry the files a failure left in the work folder: soon after the failure, then
+    less and less often while retries fail (a database restart takes seconds, an outage may take
+    hours), and every :data:`RETRY_INTERVAL` when nothing failed."""
+
+    clock: Callable[[], float] = time.monotonic
+    delay: float = RETRY_FIRST
+    due: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.due = self.clock() + RETRY_INTERVAL
+
+    def failed(self) -> None:
+        """A file was just left in the work folder."""
+        self.due = min(self.due, self.clock() + self.delay)
+
+    def is_due(self) -> bool:
+        return self.clock() >= self.due
+
+    def retried(self, ok: bool) -> None:
+        if ok:
+            self.delay = RETRY_FIRST
+            self.due = self.clock() + RETRY_INTERVAL
+        else:
+            self.delay = min(self.delay * 2, RETRY_INTERVAL)
+            self.due = self.clock() + self.delay
 
 
 @dataclass
@@ -67,6 +100,7 @@ class Gateway:
     consumer: RequestConsumer | None = None
     """Consumes the request queue into ``outbound`` (not in ``--once`` mode, where only the
     files of requests rendered before a crash are written)."""
+    retries: RetrySchedule = field(default_factory=RetrySchedule)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Gateway:
@@ -159,11 +193,14 @@ class Gateway:
             in_flight = begun
         if in_flight is not None:
             self._complete(in_flight, failed)
+        if len(failed) == 1:
+            self.retries.failed()
         for claimed in failed if len(failed) > 1 else ():
             try:
                 self.pipeline.process([claimed])
             except Exception:
                 log.exception("processing %s failed; it will be retried", claimed.path)
+                self.retries.failed()
         return count
 
     def _begin(self, batch: list[Claimed], failed: list[Claimed]) -> Parsing | None:
@@ -181,12 +218,15 @@ class Gateway:
             _log_failure(parsing.batch)
             failed.extend(parsing.batch)
 
-    def retry_leftovers(self) -> None:
-        """Process again what a failure left in the work folder; never stops the daemon."""
+    def retry_leftovers(self) -> bool:
+        """Process again what a failure left in the work folder; never stops the daemon.
+        Returns whether it went through."""
         try:
             self.pipeline.recover(self.source.leftovers())
         except Exception:
             log.exception("retrying files left in the work folder failed; trying again later")
+            return False
+        return True
 
     def run(self, stop: threading.Event, *, once: bool = False, drain: float = 30.0) -> None:
         """Run until ``stop`` is set; with ``once``, until nothing is ready, then drain the
@@ -205,14 +245,12 @@ class Gateway:
             self.overdue.start()
         try:
             self.pipeline.recover(self.source.leftovers())
-            retried = time.monotonic()
             while not stop.is_set():
                 took = self.process_ready()
                 if once and not took:
                     break
-                if time.monotonic() - retried >= RETRY_INTERVAL:
-                    retried = time.monotonic()
-                    self.retry_leftovers()
+                if self.retries.is_due():
+                    self.retries.retried(self.retry_leftovers())
                 if not took:
                     self.source.wait(IDLE_WAIT)
         finally:

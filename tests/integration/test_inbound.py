@@ -4,13 +4,21 @@ quarantined with a report and a negative ack; duplicates are recorded, not repub
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import sqlalchemy as sa
 
 from adapters.base import ParseResult
 from adapters.formats.x12.inbound import X12Parser
 from gateway.ledger import repository
+from gateway.runtime.daemon import RETRY_INTERVAL
+from tests.integration.ledger.databases import POSTGRES_ADMIN_URL, postgres_database
 from tests.integration.support import (
     CrashingParser,
     bound_queue,
@@ -20,6 +28,7 @@ from tests.integration.support import (
     run_once,
     small_850,
     take_all,
+    wait_for,
 )
 
 
@@ -115,6 +124,56 @@ def test_a_file_left_in_the_work_folder_by_a_failure_is_retried(
         gw.source.stop()
     assert gw.source.leftovers() == []
     assert list((tmp_path / "archive" / partner).rglob("*order.edi"))
+
+
+def test_files_stranded_by_a_database_outage_go_through_seconds_after_it_ends(
+    tmp_path: Path, partner: str
+) -> None:
+    """PostgreSQL refuses connections for a few seconds (a restart): the file that arrived then
+    is left in work/, and the running daemon processes it within seconds of the database's
+    return, not at the next periodic look at the work folder (30 s)."""
+    with postgres_database() as url:
+        name = sa.make_url(url).database
+        gw = in_process_gateway(tmp_path, url)
+        stop = threading.Event()
+        daemon = threading.Thread(target=gw.run, args=(stop,))
+        daemon.start()
+        try:
+            wait_for("the relay to connect", lambda: gw.relay.connected, timeout=30)
+            with _admin() as admin:
+                admin.exec_driver_sql(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
+                admin.exec_driver_sql(
+                    f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    f"WHERE datname = '{name}'"
+                )
+            drop(tmp_path / "inbox", partner, "order.edi", small_850(7010))
+            wait_for("the file to be stranded", lambda: len(gw.source.leftovers()) == 1)
+            time.sleep(1.5)  # a retry or two fail meanwhile
+            with _admin() as admin:
+                admin.exec_driver_sql(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
+            back = time.monotonic()
+            archive = tmp_path / "archive" / partner
+            wait_for(
+                "the stranded file to be archived",
+                lambda: any(archive.rglob("*order.edi")),
+                timeout=RETRY_INTERVAL - 10,
+            )
+            assert time.monotonic() - back < RETRY_INTERVAL - 10
+            assert gw.source.leftovers() == []
+        finally:
+            stop.set()
+            gw.source.wake()
+            daemon.join(60)
+
+
+@contextlib.contextmanager
+def _admin() -> Iterator[sa.Connection]:
+    engine = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            yield connection
+    finally:
+        engine.dispose()
 
 
 def test_copies_processed_in_one_batch_are_one_original_and_duplicates(
