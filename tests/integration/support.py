@@ -170,7 +170,7 @@ def bound_queue(
 def take_all(
     channel: pika.adapters.blocking_connection.BlockingChannel, queue: str
 ) -> list[tuple[pika.spec.BasicProperties, bytes]]:
-    messages = []
+    messages: list[tuple[pika.spec.BasicProperties, bytes]] = []
     while True:
         method, properties, body = channel.basic_get(queue, auto_ack=True)
         if method is None:

@@ -67,7 +67,7 @@ def write_profile(home: Path, partner: str, extra: str = "") -> None:
 
 
 def outbound_settings(home: Path, partner: str, **extra: object) -> Path:
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "outbound_queue": request_queue(partner),
         "outbound_bindings": [f"edi.out.*.{partner}"],
         **extra,

@@ -57,7 +57,10 @@ def test_a_ship_notice_request_is_delivered_once_over_sftp(
         daemon = gateway_process(config, "run")
         try:
             bus.publish(request("req-1", partner), message_id="req-1")
-            delivered = lambda: list((remote / "in").glob("856-*.x12"))  # noqa: E731
+
+            def delivered() -> list[Path]:
+                return list((remote / "in").glob("856-*.x12"))
+
             wait_for("the 856 on the partner's server", lambda: bool(delivered()))
             events: list[dict[str, Any]] = []
             wait_for("the sent status event", lambda: events_of(bus, events)("sent"))
@@ -232,7 +235,10 @@ def test_requests_rendered_while_earlier_batches_are_recorded_yield_one_file_eac
             bus.publish(request(f"many-{n}", partner, data=data), message_id=f"many-{n}")
         daemon = gateway_process(config, "run")
         try:
-            files = lambda: list((home / "outbox" / partner).glob("856-*.x12"))  # noqa: E731
+
+            def files() -> list[Path]:
+                return list((home / "outbox" / partner).glob("856-*.x12"))
+
             wait_for("every file", lambda: len(files()) >= count - len(failing))
             wait_for(
                 "every request acked",

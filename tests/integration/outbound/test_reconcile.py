@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import pika
 import pytest
@@ -56,7 +56,7 @@ OURS = "GATEWAY"
 THEIRS = "ACME"
 
 
-Channel = pika.adapters.blocking_connection.BlockingChannel
+Channel: TypeAlias = pika.adapters.blocking_connection.BlockingChannel
 
 
 @contextmanager
@@ -154,11 +154,11 @@ def functional_ack_x12(
     accepted = sum(1 for s in sets if s.status in ("A", "E"))
     ack = FunctionalAck(
         envelope=envelope,
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         functional_id="SH",
         group_control_number=str(acked_gs06),
         group_version=None if kind == "997" else "005010",
-        status=group_status,  # type: ignore[arg-type]
+        status=group_status,
         transaction_sets_included=max(1, len(sets)),
         transaction_sets_received=max(1, len(sets)),
         transaction_sets_accepted=accepted,

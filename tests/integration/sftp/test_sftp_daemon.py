@@ -9,6 +9,8 @@ import time
 import uuid
 from pathlib import Path
 
+import pika
+
 from tests.integration.sftp.helpers import profile_toml, put, with_inbound, with_outbound
 from tests.integration.sftp.sshd import Sshd
 from tests.integration.support import (
@@ -36,17 +38,17 @@ def test_the_daemon_fetches_publishes_and_answers_over_sftp(
         daemon = gateway_process(config, "run")
         try:
             deadline = time.monotonic() + 60
-            messages: list[object] = []
+            messages: list[tuple[pika.spec.BasicProperties, bytes]] = []
             while time.monotonic() < deadline:
                 messages += take_all(channel_, queue)
-                if messages and list((remote / "in").glob("997-*.x12")):
+                if messages and any((remote / "in").glob("997-*.x12")):
                     break
                 assert daemon.poll() is None, daemon_output(config)
                 time.sleep(0.2)
         finally:
             daemon.send_signal(signal.SIGTERM)
             daemon.wait(timeout=60)
-    [(_properties, body)] = messages  # type: ignore[misc]
+    [(_properties, body)] = messages
     assert json.loads(body)["data"]["po_number"] == "PO00009101"
     assert list((remote / "out").iterdir()) == []  # taken, then deleted on the server
     [ack] = (remote / "in").glob("997-*.x12")

@@ -44,10 +44,10 @@ def functional_ack(
 ) -> FunctionalAck:
     return FunctionalAck(
         envelope=ENVELOPE,
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         functional_id="SH",
         group_control_number="42",
-        status=group_status,  # type: ignore[arg-type]
+        status=group_status,
         transaction_sets_included=1,
         transaction_sets_received=1,
         transaction_sets_accepted=1 if group_status in "AEP" else 0,
@@ -62,7 +62,7 @@ def set_ack(
     return TransactionSetAck(
         transaction_set_id="856",
         control_number="0001",
-        status=status,  # type: ignore[arg-type]
+        status=status,
         error_codes=list(codes),
         segment_errors=errors or [],
     )
@@ -147,7 +147,7 @@ def ta1(status: str, note: str) -> InterchangeAck:
         interchange_control_number="000000017",
         interchange_date=dt.date(2026, 11, 30),
         interchange_time="1200",
-        status=status,  # type: ignore[arg-type]
+        status=status,
         note_code=note,
     )
 
