@@ -7,7 +7,8 @@ For each ledger (SQLite, PostgreSQL) the daemon runs as a subprocess on a tempor
           and this benchmark's own (it writes the files), with the rate at which that much work per
           file fills every core: the ceiling of this machine for this code
 Beside them, in the same run, a raw pika publisher-confirm loop with the same window and a
-message of the same size: the ceiling any gateway on this broker could reach.
+message of the same size: the ceiling any gateway on this broker could reach. First, how fast
+one core of the machine is (a fixed Python loop): machines of the same size differ by 2x.
 
 Latency = the outbox row's published_at (the moment the broker's confirm arrived) minus the
 moment the file was renamed into the inbox (closed). Files are written under a temp name and
@@ -292,6 +293,19 @@ def cpu_line(r: dict[str, float]) -> str:
     )
 
 
+def reference_loop_seconds() -> float:
+    """Seconds one core takes for a fixed pure-Python loop (the best of three): how fast this
+    machine is, so that runs on different machines can be compared."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for n in range(5_000_000):
+            total += n
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--seconds", type=float, default=10.0)
@@ -299,6 +313,10 @@ def main() -> None:
     parser.add_argument("--ledgers", default="sqlite,postgresql")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each case")
     args = parser.parse_args()
+    print(
+        f"machine: {os.cpu_count()} cores; reference Python loop (5M additions) "
+        f"{reference_loop_seconds() * 1000:.0f} ms on one core"
+    )
     ceiling = raw_confirm_ceiling(20_000, 1300)
     print(f"raw pika publisher confirms (window {WINDOW}, 1.3 kB): {ceiling:,.0f} messages/s")
     print(f"{'ledger':10} {'mode':7} {'files':>6} {'files/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
