@@ -125,12 +125,16 @@ class TransactionCounter:
 
     def save(self) -> None:
         """Write the last number drawn from each sequence (before the transaction commits)."""
+        if not self._drawn:
+            return
         now = dt.datetime.now(dt.UTC)
-        connection = self._session.connection()
-        for sequence in sorted(self._drawn):
-            connection.execute(
-                _SAVE, {"p_name": sequence, "p_value": self._values[sequence], "p_now": now}
-            )
+        self._session.connection().execute(
+            _SAVE,
+            [
+                {"p_name": sequence, "p_value": self._values[sequence], "p_now": now}
+                for sequence in sorted(self._drawn)
+            ],
+        )
         self._drawn.clear()
 
 
