@@ -476,7 +476,8 @@ _FILES_IN_STATE = (
 _FILES_IN_STATE_LIMIT = _FILES_IN_STATE.limit(bindparam("p_limit", type_=Integer))
 _SAME_CONTENT = (
     select(FILES)
-    .where(
+    .where(  # partner first: the index is (partner, sha256, received_at)
+        FILES.c.partner.in_(bindparam("p_partners", expanding=True)),
         FILES.c.sha256.in_(bindparam("p_sha256s", expanding=True)),
         FILES.c.received_at >= bindparam("p_since"),
         FILES.c.state.not_in(_values(NOT_ORIGINAL_FILE_STATES)),
@@ -625,8 +626,10 @@ def earlier_copies(
     records count, so that two copies recorded before either is processed (one batch, or a
     recovery) never both become duplicates of each other."""
     copies: dict[tuple[str, str], list[FileRow]] = {}
+    partners = sorted({partner for partner, _, _ in files})
     for chunk in _chunks(sorted({sha256 for _, sha256, _ in files})):
-        for row in _files(s, _SAME_CONTENT, {"p_sha256s": chunk, "p_since": since}):
+        params = {"p_partners": partners, "p_sha256s": chunk, "p_since": since}
+        for row in _files(s, _SAME_CONTENT, params):
             copies.setdefault((row.partner, row.sha256), []).append(row)
     found: dict[int, FileRow] = {}
     for partner, sha256, file_id in files:

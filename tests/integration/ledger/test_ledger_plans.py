@@ -1,0 +1,109 @@
+"""The ledger's lookups on the path of every file use an index. A scan of a whole table costs
+more with every file the ledger keeps (millions after a few months), and every batch pays it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session
+
+from gateway.ledger import repository as r
+from tests.integration.ledger.databases import Ledger
+
+SINCE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+LOOKUPS: dict[str, Callable[[Session], object]] = {
+    "earlier_copies": lambda s: r.earlier_copies(s, [("acme", "a" * 64, 10)], SINCE),
+    "earlier_documents": lambda s: r.earlier_documents(
+        s, [("acme", "000000001", "1", "0001"), ("acme", None, None, None)], SINCE
+    ),
+    "files_by_work_paths": lambda s: r.files_by_work_paths(s, ["/work/acme/x"]),
+    "files_in_state": lambda s: r.files_in_state(s, [r.FileState.PROCESSED]),
+    "documents_by_id": lambda s: r.documents_by_id(s, "doc"),
+    "pending_outbox": lambda s: r.pending_outbox(s, limit=10),
+    "acks_to_write": lambda s: r.acks_to_write(s),
+}
+
+
+@contextmanager
+def selects_run(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
+    """The SELECT statements run on ``engine`` in the block, with their parameters."""
+    statements: list[tuple[str, Any]] = []
+
+    def capture(
+        _conn: object, _cursor: object, statement: str, parameters: Any, *_args: object
+    ) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+
+
+ROWS = 5000
+_POPULATE = [
+    f"""INSERT INTO files (partner, name, sha256, size, work_path, state, correlation_id,
+        received_at, updated_at)
+        SELECT 'p' || mod(g, 20), 'f' || g, md5(g::text) || md5((-g)::text), 300, '/work/' || g,
+        'archived', 'c' || g, now(), now() FROM generate_series(1, {ROWS}) g""",
+    """INSERT INTO documents (document_id, file_id, partner, kind, isa13, gs06, st02, state,
+        correlation_id, created_at, updated_at)
+        SELECT 'doc-' || id, id, partner, '850', lpad(id::text, 9, '0'), '1', '0001', 'published',
+        correlation_id, now(), now() FROM files""",
+    """INSERT INTO outbox (message_id, document_id, document_pk, partner, exchange, routing_key,
+        body, headers, correlation_id, state, attempts, created_at, published_at)
+        SELECT document_id, document_id, id, partner, 'edi.in', 'edi.in.850.' || partner, '',
+        '{}', correlation_id, 'published', 1, now(), now() FROM documents""",
+    """INSERT INTO acks (file_id, partner, name, text, state, created_at, written_at)
+        SELECT id, partner, '997-' || id || '.x12', 'ISA~', 'written', now(), now() FROM files""",
+    "ANALYZE",
+]
+
+
+def full_scans(ledger: Ledger, s: Session, statement: str, parameters: Any) -> list[str]:
+    """The steps of the statement's plan that read a whole table, or a whole index. PostgreSQL
+    plans by its statistics: the tables first hold a few thousand settled files, each with a
+    document, a published message and a written acknowledgement."""
+    connection = s.connection()
+    if ledger.backend == "postgresql":
+        for populate in _POPULATE:
+            connection.exec_driver_sql(populate)
+        explain = "EXPLAIN (FORMAT JSON) " + statement
+        [plan] = connection.exec_driver_sql(explain, parameters).scalar_one()
+        return [
+            f"{node['Node Type']} on {node['Relation Name']}"
+            for node in _nodes(plan["Plan"])
+            if "Relation Name" in node and "Index Cond" not in node
+        ]
+    plan = [
+        row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+    ]
+    return [line for line in plan if line.startswith("SCAN")]
+
+
+def _nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield node
+    for child in node.get("Plans", []):
+        yield from _nodes(child)
+
+
+@pytest.mark.parametrize("lookup", sorted(LOOKUPS))
+def test_lookups_on_the_path_of_every_file_use_an_index(ledger: Ledger, lookup: str) -> None:
+    with selects_run(ledger.engine) as statements, ledger.factory.begin() as s:
+        LOOKUPS[lookup](s)
+    assert statements
+    with ledger.factory.begin() as s:
+        scans = {
+            statement: full_scans(ledger, s, statement, parameters)
+            for statement, parameters in statements
+        }
+        s.rollback()
+    assert {statement: lines for statement, lines in scans.items() if lines} == {}
