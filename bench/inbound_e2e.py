@@ -14,12 +14,16 @@ Latency = the outbox row's published_at (the moment the broker's confirm arrived
 moment the file was renamed into the inbox (closed). Files are written under a temp name and
 renamed, as a well-behaved partner does, so min_age = 0. Before each measured run the daemon
 gets WARM_UP files of another partner and the run waits for their publish: the figures are
-those of a running daemon, not of its first seconds.
+those of a running daemon, not of its first seconds. The ledger is not empty either: it holds
+--history settled files (100,000 by default) of other partners, received the day before, each
+with its document, as after some time in production; a lookup that reads a whole table (or a
+whole index) shows in the figures.
 
 The gateway's catch-all queues are emptied before each run: nothing consumes them here, and a
 classic queue holding every earlier run's messages slows the broker's confirms down.
 
 Run:  .venv/bin/python bench/inbound_e2e.py [--seconds 10] [--burst 2000] [--repeat 3]
+      [--history 100000] [--ledgers sqlite,postgresql]
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ from pika.adapters.select_connection import SelectConnection
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from gateway.ledger import migrate  # noqa: E402
+from gateway.ledger.models import UTCDateTime  # noqa: E402
 from tests.integration.support import empty_catch_all_queues, small_850  # noqa: E402
 
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
@@ -113,10 +119,59 @@ def outbox_counts(engine: sa.Engine) -> tuple[int, int]:
     return int(published), int(pending)
 
 
-def run_case(kind: str, mode: str, count: int, rate: float | None) -> dict[str, float]:
+_HISTORY_ROWS = {
+    "postgresql": "SELECT g AS n, 'h' || mod(g, 20) AS p, md5(g::text) || md5((-g)::text) AS h "
+    "FROM generate_series(1, :count) AS g",
+    "sqlite": "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < :count) "
+    "SELECT n, 'h' || (n % 20) AS p, lower(hex(randomblob(32))) AS h FROM g",
+}
+"""(id, partner, sha256) of each file of the history."""
+
+
+def add_history(url: str, count: int) -> None:
+    """``count`` settled files of 20 other partners, received a day ago (inside the duplicate
+    window), each with its published document: the ledger of a gateway that has been running
+    for a while, so that a lookup which reads a whole table shows."""
+    engine = ledger_engine(url)
+    try:
+        migrate(engine)
+        ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO files (id, partner, name, sha256, size, work_path, state, "
+                    "correlation_id, received_at, updated_at) SELECT n, p, 'f' || n, h, 300, "
+                    "'/old/' || n, 'archived', 'c' || n, :at, :at "
+                    f"FROM ({_HISTORY_ROWS[engine.dialect.name]}) AS history"
+                ).bindparams(sa.bindparam("at", type_=UTCDateTime())),
+                {"count": count, "at": ago},
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO documents (document_id, file_id, partner, kind, isa13, gs06, "
+                    "st02, state, correlation_id, created_at, updated_at) SELECT 'doc-' || id, "
+                    "id, partner, '850', 'H' || id, '1', '0001', 'published', correlation_id, "
+                    "received_at, updated_at FROM files"
+                )
+            )
+            if engine.dialect.name == "postgresql":
+                connection.execute(
+                    sa.text("SELECT setval('files_id_seq', :count)"), {"count": count}
+                )
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(sa.text("ANALYZE"))
+    finally:
+        engine.dispose()
+
+
+def run_case(
+    kind: str, mode: str, count: int, rate: float | None, history: int
+) -> dict[str, float]:
     empty_catch_all_queues()  # nothing consumes edi.in.all here: earlier runs' messages pile up
     with tempfile.TemporaryDirectory() as tmp, database(kind, Path(tmp)) as url:
         home = Path(tmp)
+        if history:
+            add_history(url, history)
         (home / "gateway.toml").write_text(
             f'database_url = "{url}"\namqp_url = "{AMQP_URL}"\nmin_age = 0.0\n'
             f"rescan_interval = 1.0\npublish_window = {WINDOW}\n"
@@ -312,6 +367,12 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=2000)
     parser.add_argument("--ledgers", default="sqlite,postgresql")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each case")
+    parser.add_argument(
+        "--history",
+        type=int,
+        default=100_000,
+        help="settled files already in the ledger when a run starts (0: an empty ledger)",
+    )
     args = parser.parse_args()
     print(
         f"machine: {os.cpu_count()} cores; reference Python loop (5M additions) "
@@ -319,6 +380,7 @@ def main() -> None:
     )
     ceiling = raw_confirm_ceiling(20_000, 1300)
     print(f"raw pika publisher confirms (window {WINDOW}, 1.3 kB): {ceiling:,.0f} messages/s")
+    print(f"ledger history: {args.history:,} settled files when each run starts")
     print(f"{'ledger':10} {'mode':7} {'files':>6} {'files/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
     for kind in args.ledgers.split(","):
         for mode, count, rate in (
@@ -326,7 +388,7 @@ def main() -> None:
             ("max", args.burst, None),
         ):
             for _ in range(args.repeat):
-                r = run_case(kind, mode, count, rate)
+                r = run_case(kind, mode, count, rate, args.history)
                 print(
                     f"{kind:10} {mode:7} {int(r['files']):>6} {r['files_per_s']:>8.1f} "
                     f"{r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f}"
