@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.transport import sftp_source
 from adapters.transport.sftp import SftpChannel, SftpInbound, SftpSource, connect
+from adapters.transport.sftp_connect import SftpError
 from adapters.transport.sftp_pipeline import Limits
 from gateway.ledger import transfers
 from gateway.ledger.transfers import NewPickup, PickupState
@@ -175,6 +176,29 @@ def test_a_name_that_is_not_utf8_is_refused_and_the_other_files_still_come(
     assert name == "caf\udce9.edi" and "UTF-8" in reason
     assert visible(tmp_path / "inbox" / PARTNER) == {"good.edi": b"fine"}
     assert os.listdir(os.fsencode(remote / "out")) == [b"caf\xe9.edi"]  # left alone
+
+
+def test_a_folder_of_many_entries_is_listed_whole(
+    sshd: Sshd, remote: Path, tmp_path: Path, sqlite_factory: Factory
+) -> None:
+    """The server answers a listing in parts (OpenSSH: 100 names each): every part counts."""
+    names = {f"po{i:04d}.edi" for i in range(350)}
+    for name in names:
+        put(remote / "out", name, name.encode())
+    report = poll(source_for(sshd, remote, tmp_path, sqlite_factory))
+    assert {p.path.name for p in report.taken} == names
+
+
+def test_a_folder_that_cannot_be_listed_says_which_and_why(
+    sshd: Sshd, remote: Path, tmp_path: Path, sqlite_factory: Factory
+) -> None:
+    channel = with_inbound(sshd.channel(), remote)
+    channel = type(channel).model_validate(
+        {**channel.model_dump(), "inbound": {"folder": str(remote / "gone"), "min_age": 0.0}}
+    )
+    source = SftpSource(PARTNER, channel, inbox=tmp_path / "inbox", ledger=sqlite_factory)
+    with pytest.raises(SftpError, match=r"cannot list .*/gone: .*(No such file|not found)"):
+        poll(source)
 
 
 def test_a_name_already_in_the_inbox_is_never_overwritten(
