@@ -286,8 +286,8 @@ class Attributes:
     mode: int | None
 
 
-def _attributes(body: memoryview, at: int = 0) -> Attributes:
-    return _attributes_and_end(body, at)[0]
+def _attributes(body: memoryview) -> Attributes:
+    return _attributes_and_end(body, 0)[0]
 
 
 def _attributes_and_end(body: memoryview, at: int) -> tuple[Attributes, int]:

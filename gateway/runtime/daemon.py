@@ -101,6 +101,7 @@ class Gateway:
     """Consumes the request queue into ``outbound`` (not in ``--once`` mode, where only the
     files of requests rendered before a crash are written)."""
     retries: RetrySchedule = field(default_factory=RetrySchedule)
+    """When :meth:`run` next retries what failures left in the work folder."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Gateway:
