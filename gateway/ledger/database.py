@@ -73,7 +73,7 @@ def create_engine_for(url: str, **engine_options: Any) -> Engine:
 
 def _send_arrays_in_binary(dbapi_connection: Any, _record: Any) -> None:
     """Lists bound as parameters go in PostgreSQL's binary array format. The ledger inserts
-    many rows as one array per column (see ``repository._BulkInsert``); psycopg's default text
+    many rows as one array per column (see ``repository.BulkInsert``); psycopg's default text
     format quotes and escapes each element in Python, which costs about four times as much."""
     dbapi_connection.adapters.register_dumper(list, ListBinaryDumper)
 

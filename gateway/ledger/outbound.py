@@ -30,11 +30,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from .models import DELIVERIES, OUTBOUND_DOCUMENTS
-from .repository import add_event
+from .repository import BulkInsert, add_event
 from .transfers import DeliveryState
 
 T = OUTBOUND_DOCUMENTS
@@ -137,7 +137,7 @@ def plain_gs06(value: str | int) -> str:
     return str(int(text)) if text.isdigit() else text
 
 
-_INSERT = insert(T).returning(T.c.id, sort_by_parameter_order=True)
+_INSERT = BulkInsert(T)
 _BY_ID = select(T).where(T.c.id == bindparam("p_id"))
 _BY_REQUEST_IDS = select(T).where(T.c.request_id.in_(bindparam("p_ids", expanding=True)))
 _BY_DOCUMENT_ID = select(T).where(T.c.document_id == bindparam("p_document_id")).order_by(T.c.id)
@@ -186,7 +186,7 @@ def record_outbound(s: Session, rows: Sequence[NewOutbound]) -> list[int]:
         }
         for row in rows
     ]
-    ids = [int(i) for i in s.connection().execute(_INSERT, params).scalars()]
+    ids = _INSERT.returning_ids(s, params)
     for row in rows:
         add_event(
             s,

@@ -246,7 +246,7 @@ def _values(states: Iterable[StrEnum]) -> list[str]:
     return [state.value for state in states]
 
 
-class _BulkInsert:
+class BulkInsert:
     """An INSERT of many rows in one statement, each row a dict with every column but ``id``.
 
     PostgreSQL: one array per column, unnested on the server (``INSERT ... SELECT FROM
@@ -313,7 +313,7 @@ class _BulkInsert:
 
 # -- events ----------------------------------------------------------------------------------
 
-_INSERT_EVENTS = _BulkInsert(EVENTS)
+_INSERT_EVENTS = BulkInsert(EVENTS)
 
 BUFFER_EVENTS = "gateway.ledger.buffer_events"
 """``Session.info`` flag: events wait in the session and are written in one statement when the
@@ -457,7 +457,7 @@ def timeline(s: Session, document_or_file_id: str | int) -> list[EventRow]:
 
 # -- files -----------------------------------------------------------------------------------
 
-_INSERT_FILES = _BulkInsert(FILES)
+_INSERT_FILES = BulkInsert(FILES)
 _FILE_BY_ID = select(FILES).where(FILES.c.id == bindparam("p_id"))
 _FILE_BY_WORK_PATH = (
     select(FILES)
@@ -779,7 +779,7 @@ def settle_files(s: Session, states: Mapping[int, FileState]) -> None:
 
 # -- documents -------------------------------------------------------------------------------
 
-_INSERT_DOCUMENTS = _BulkInsert(DOCUMENTS)
+_INSERT_DOCUMENTS = BulkInsert(DOCUMENTS)
 _WRITTEN = "gateway.ledger.documents_written"
 
 
@@ -1061,7 +1061,7 @@ _EVENT_COLUMNS = (
     OUTBOX.c.routing_key,
 )
 _OUTBOX_IDS = OUTBOX.c.id.in_(bindparam("p_ids", expanding=True))
-_INSERT_OUTBOX = _BulkInsert(OUTBOX)
+_INSERT_OUTBOX = BulkInsert(OUTBOX)
 _OUTBOX_BY_ID = select(OUTBOX).where(OUTBOX.c.id == bindparam("p_id"))
 _PENDING_OUTBOX = (
     select(OUTBOX)
@@ -1335,7 +1335,7 @@ def reset_for_replay(s: Session, outbox_ids: Sequence[int]) -> int:
 
 # -- acknowledgements ------------------------------------------------------------------------
 
-_INSERT_ACKS = _BulkInsert(ACKS)
+_INSERT_ACKS = BulkInsert(ACKS)
 _ACKS_TO_WRITE = (
     select(ACKS).where(ACKS.c.state == AckState.PENDING_WRITE.value).order_by(ACKS.c.id)
 )
