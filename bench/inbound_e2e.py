@@ -8,7 +8,10 @@ For each ledger (SQLite, PostgreSQL) the daemon runs as a subprocess on a tempor
           file fills every core: the ceiling of this machine for this code
 Beside them, in the same run, a raw pika publisher-confirm loop with the same window and a
 message of the same size: the ceiling any gateway on this broker could reach. First, how fast
-one core of the machine is (a fixed Python loop): machines of the same size differ by 2x.
+one core of the machine is (a fixed Python loop): machines of the same size differ by 2x; and
+what creating a file and an fsync cost on the file system the runs use (--dir): on some virtual
+disks creating a file costs 30 times what it costs on others, and each file the gateway takes
+makes one (its 997).
 
 Latency = the outbox row's published_at (the moment the broker's confirm arrived) minus the
 moment the file was renamed into the inbox (closed). Files are written under a temp name and
@@ -23,7 +26,7 @@ The gateway's catch-all queues are emptied before each run: nothing consumes the
 classic queue holding every earlier run's messages slows the broker's confirms down.
 
 Run:  .venv/bin/python bench/inbound_e2e.py [--seconds 10] [--burst 2000] [--repeat 3]
-      [--history 100000] [--ledgers sqlite,postgresql]
+      [--history 100000] [--ledgers sqlite,postgresql] [--dir /srv/edi/bench]
 """
 
 from __future__ import annotations
@@ -165,10 +168,10 @@ def add_history(url: str, count: int) -> None:
 
 
 def run_case(
-    kind: str, mode: str, count: int, rate: float | None, history: int
+    kind: str, mode: str, count: int, rate: float | None, history: int, where: Path | None
 ) -> dict[str, float]:
     empty_catch_all_queues()  # nothing consumes edi.in.all here: earlier runs' messages pile up
-    with tempfile.TemporaryDirectory() as tmp, database(kind, Path(tmp)) as url:
+    with tempfile.TemporaryDirectory(dir=where) as tmp, database(kind, Path(tmp)) as url:
         home = Path(tmp)
         if history:
             add_history(url, history)
@@ -245,6 +248,12 @@ def _cpu(pid: int | str) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") if fields else 0.0
 
 
+def _kernel_cpu(pid: int | str) -> float:
+    """System (kernel) CPU seconds of a process (all its threads)."""
+    fields = _stat(pid)
+    return int(fields[12]) / os.sysconf("SC_CLK_TCK") if fields else 0.0
+
+
 def cpu_seconds(daemon: int) -> dict[str, float]:
     """CPU seconds so far of: the daemon, its descendants (parse workers), the broker (beam.smp),
     PostgreSQL's processes, and this benchmark (which writes the files)."""
@@ -263,10 +272,12 @@ def cpu_seconds(daemon: int) -> dict[str, float]:
         named.setdefault(_comm(comm), []).append(comm.parent.name)
     return {
         "daemon": _cpu(daemon),
+        "daemon_kernel": _kernel_cpu(daemon),
         "workers": sum(_cpu(pid) for pid in descendants),
         "broker": sum(_cpu(pid) for pid in named.get("beam.smp", [])),
         "postgres": sum(_cpu(pid) for pid in named.get("postgres", [])),
         "writer": sum(os.times()[:2]),
+        "writer_kernel": os.times()[1],
     }
 
 
@@ -341,11 +352,33 @@ def cpu_line(r: dict[str, float]) -> str:
     total = sum(r[f"cpu_{k}"] for k in ("daemon", "workers", "broker", "postgres", "writer"))
     cores = os.cpu_count() or 1
     return (
-        f"cpu ms/file: daemon {r['cpu_daemon']:.2f} + parse workers {r['cpu_workers']:.2f} + "
+        f"cpu ms/file: daemon {r['cpu_daemon']:.2f} (kernel {r['cpu_daemon_kernel']:.2f}) + "
+        f"parse workers {r['cpu_workers']:.2f} + "
         f"broker {r['cpu_broker']:.2f} + postgres {r['cpu_postgres']:.2f} + "
-        f"file writer {r['cpu_writer']:.2f} = {total:.2f} "
+        f"file writer {r['cpu_writer']:.2f} (kernel {r['cpu_writer_kernel']:.2f}) = {total:.2f} "
         f"({cores} cores full at {cores * 1000 / total:,.0f} files/s)"
     )
+
+
+def file_creation_line(where: Path | None) -> str:
+    """Where the runs' files go, and what creating a file and syncing one costs there: each file
+    the gateway takes makes one new file (its 997) and several syncs."""
+    with tempfile.TemporaryDirectory(dir=where) as tmp:
+        start = time.perf_counter()
+        for n in range(500):
+            os.close(os.open(os.path.join(tmp, f"f{n}"), os.O_WRONLY | os.O_CREAT))
+        created = (time.perf_counter() - start) / 500
+        fd = os.open(os.path.join(tmp, "f0"), os.O_WRONLY)
+        start = time.perf_counter()
+        for _ in range(50):
+            os.write(fd, b"x" * 100)
+            os.fsync(fd)
+        synced = (time.perf_counter() - start) / 50
+        os.close(fd)
+        return (
+            f"{tmp.rsplit(os.sep, 1)[0]}: creating a file {created * 1e6:,.0f} us, "
+            f"fsync {synced * 1e3:.2f} ms"
+        )
 
 
 def reference_loop_seconds() -> float:
@@ -373,11 +406,18 @@ def main() -> None:
         default=100_000,
         help="settled files already in the ledger when a run starts (0: an empty ledger)",
     )
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        help="where each run's home (inbox, work, archive, outbox, SQLite file) is made: a "
+        "folder on the file system to measure (default: the system's temp folder)",
+    )
     args = parser.parse_args()
     print(
         f"machine: {os.cpu_count()} cores; reference Python loop (5M additions) "
         f"{reference_loop_seconds() * 1000:.0f} ms on one core"
     )
+    print(f"file system: {file_creation_line(args.dir)}")
     ceiling = raw_confirm_ceiling(20_000, 1300)
     print(f"raw pika publisher confirms (window {WINDOW}, 1.3 kB): {ceiling:,.0f} messages/s")
     print(f"ledger history: {args.history:,} settled files when each run starts")
@@ -388,7 +428,7 @@ def main() -> None:
             ("max", args.burst, None),
         ):
             for _ in range(args.repeat):
-                r = run_case(kind, mode, count, rate, args.history)
+                r = run_case(kind, mode, count, rate, args.history, args.dir)
                 print(
                     f"{kind:10} {mode:7} {int(r['files']):>6} {r['files_per_s']:>8.1f} "
                     f"{r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f}"
