@@ -34,7 +34,7 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -70,6 +70,9 @@ APP_ID = "edi-gateway"
 STABLE_AFTER = 5.0
 """A session that lasted this long (seconds) resets the reconnect backoff."""
 MARK_RETRY_DELAY = 1.0
+MARK_GATHER = 0.01
+"""At most this long (seconds) outcomes wait for the confirms still on their way, so that the
+confirms of one burst of messages are recorded in one transaction, not one per confirm frame."""
 STOP_GRACE = 5.0
 """At most this long (seconds) a stop waits for the confirms of messages in flight."""
 
@@ -118,6 +121,10 @@ class RelayStats:
     """Connections that reached the ready state (topology declared, confirms on)."""
     connection_failures: int = 0
     max_in_flight: int = 0
+    reads: int = 0
+    """Reads of pending rows from the ledger."""
+    recordings: int = 0
+    """Transactions that recorded publish outcomes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +203,7 @@ class OutboxRelay:
         backoff_max: float = 10.0,
         heartbeat: int | None = None,
         connection_name: str = "edi-gateway outbox relay",
+        mark_gather: float = MARK_GATHER,
     ) -> None:
         if window < 1 or batch < 1:
             raise ValueError("window and batch must be at least 1")
@@ -210,6 +218,7 @@ class OutboxRelay:
         self._backoff_max = backoff_max
         self._heartbeat = heartbeat
         self._connection_name = connection_name
+        self._mark_gather = mark_gather
 
         self._connected = False
         self._last_error: str | None = None
@@ -235,6 +244,7 @@ class OutboxRelay:
         """the same, being recorded by the database worker now"""
         self._mark_future: Future[int] | None = None
         self._mark_retry_timer: Any = None
+        self._gather_timer: Any = None
         self._run_published = 0
 
     # -- public API --------------------------------------------------------------------------
@@ -321,6 +331,7 @@ class OutboxRelay:
         self._attempt = 0
         self._reconnect_timer = None
         self._mark_retry_timer = None
+        self._gather_timer = None
         self._mark_future = None
         self._run_published = 0
         with self._lock:
@@ -672,6 +683,7 @@ class OutboxRelay:
         self._maybe_fetch(session)
 
     def _read_pending(self, after: int, limit: int) -> list[OutboxRow]:
+        self._bump(reads=1)
         with self._factory.begin() as s:
             return repository.pending_outbox(s, limit=limit, after_id=after)
 
@@ -762,7 +774,7 @@ class OutboxRelay:
                     self._check_exchange(session, exchange)
                     return  # resumes when the broker answers (order is kept)
                 session.buffer.popleft()
-                self._settle(row.id, missing)
+                self._settle([(row.id, missing)])
                 continue
             session.buffer.popleft()
             channel.basic_publish(
@@ -775,7 +787,12 @@ class OutboxRelay:
             session.next_tag += 1
             session.in_flight[session.next_tag] = _InFlight(row)
         self._note_in_flight(len(session.in_flight))
-        self._maybe_fetch(session)
+        if session.cursor or session.poked or self._drain:
+            self._maybe_fetch(session)  # read ahead: more rows wait, or were committed since
+        else:
+            # Everything committed before the last read is read; a commit in this process
+            # notifies, and the idle poll finds rows that other processes commit.
+            self._wait_then_fetch(session, self._idle_poll)
 
     @staticmethod
     def _properties(row: OutboxRow) -> BasicProperties:
@@ -886,8 +903,7 @@ class OutboxRelay:
                 log.warning("outbox relay: %s", reason)
         else:
             self._bump(acks=1, multiple_acks=1 if len(entries) > 1 else 0)
-            for entry in entries:
-                self._settle(entry.row.id, entry.returned)
+            self._settle([(entry.row.id, entry.returned) for entry in entries])
             if not session.rewinding:
                 session.nack_streak = 0
         if self._stopping:
@@ -919,15 +935,38 @@ class OutboxRelay:
 
     # -- recording outcomes --------------------------------------------------------------------
 
-    def _settle(self, outbox_id: int, unroutable: str | None) -> None:
-        self._to_mark[outbox_id] = _Outcome(unroutable, dt.datetime.now(dt.UTC))
+    def _settle(self, outcomes: Iterable[tuple[int, str | None]]) -> None:
+        """The broker's word on these outbox rows (None: confirmed; else why it returned them)."""
+        now = dt.datetime.now(dt.UTC)
+        for outbox_id, unroutable in outcomes:
+            self._to_mark[outbox_id] = _Outcome(unroutable, now)
         self._schedule_marks()
 
     def _schedule_marks(self) -> None:
+        """Record the outcomes gathered so far, unless confirms are still on their way: then
+        wait for them, :data:`MARK_GATHER` at most."""
         if self._marking or not self._to_mark or self._mark_retry_timer is not None:
             return
-        if self._executor is None:
+        session = self._session
+        if session is not None and session.in_flight and self._ioloop is not None:
+            if self._gather_timer is None:
+                self._gather_timer = self._ioloop.call_later(
+                    self._mark_gather, self._guarded(self._gathered)
+                )
             return
+        self._start_marks()
+
+    def _gathered(self) -> None:
+        self._gather_timer = None
+        if not self._marking and self._mark_retry_timer is None:
+            self._start_marks()
+
+    def _start_marks(self) -> None:
+        if self._executor is None or not self._to_mark:
+            return
+        if self._gather_timer is not None and self._ioloop is not None:
+            self._ioloop.remove_timeout(self._gather_timer)
+            self._gather_timer = None
         batch, self._to_mark = self._to_mark, {}
         self._marking = batch
         executor = self._executor
@@ -948,7 +987,7 @@ class OutboxRelay:
                 repository.mark_published(s, published, at=max(confirmed.values()))
             for outbox_id, reason in unroutable:
                 repository.mark_unroutable(s, outbox_id, reason)
-        self._bump(published=len(published), unroutable=len(unroutable))
+        self._bump(published=len(published), unroutable=len(unroutable), recordings=1)
         return len(published)
 
     def _on_marked(self, future: Future[int]) -> None:

@@ -172,6 +172,31 @@ def test_a_window_of_messages_is_in_flight_and_confirms_cover_several(
     print(f"\n1500 messages confirmed in {elapsed:.2f} s with {stats.acks} confirms")
 
 
+def test_each_commit_costs_one_read_and_one_recording(
+    ledger: Ledger, broker: Broker, names: Names
+) -> None:
+    """At a trickle, each batch committed costs the ledger one read of the outbox (no read
+    ahead that finds nothing) and one transaction recording its confirms, however many confirm
+    frames the broker sends for it."""
+    relay = ledger.relay(names, idle_poll=30.0, mark_gather=5.0)
+    relay.start()
+    try:
+        wait_until(lambda: relay.connected and relay.stats.reads >= 1, 10, "the first read")
+        time.sleep(0.2)
+        for published in (20, 40, 60):
+            before = relay.stats
+            ledger.add(names, "acme", 20)
+            relay.notify()
+            wait_until(lambda n=published: relay.stats.published == n, 10, "the batch published")
+            time.sleep(0.1)
+            after = relay.stats
+            assert after.reads - before.reads == 1
+            assert after.recordings - before.recordings == 1
+    finally:
+        stop(relay)
+    broker.take(names.all_queue, 60)
+
+
 def test_nacked_messages_stay_pending_and_are_sent_again(
     ledger: Ledger, broker: Broker, names: Names
 ) -> None:
