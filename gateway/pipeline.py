@@ -50,6 +50,7 @@ from adapters.transport.folder import Claimed, fsync_directory
 
 from .bus.cloudevents import cloud_event
 from .bus.topology import INBOUND_EXCHANGE, routing_key
+from .ledger import read_factory
 from .ledger import repository as ledger
 from .ledger.counters import counter_in
 from .ledger.repository import DocumentState, FileState
@@ -144,6 +145,7 @@ class Pipeline:
         workers: WorkerPool | None = None,
     ) -> None:
         self.factory = factory
+        self._reads = read_factory(factory)
         self.parser = parser
         self.folders = folders
         self.duplicate_window = duplicate_window
@@ -383,7 +385,7 @@ class Pipeline:
             self._finish()
 
     def _finish(self) -> None:
-        with self.factory.begin() as s:
+        with self._reads() as s:
             acks = ledger.acks_to_write(s)
             processed = ledger.files_in_state(s, [FileState.PROCESSED])
         write_atomically(

@@ -49,7 +49,7 @@ from pika.frame import Method
 from pika.spec import Basic, BasicProperties
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..ledger import repository
+from ..ledger import read_factory, repository
 from ..ledger.repository import OutboxRow
 from ..runtime.crashpoints import crash_point
 from .cloudevents import CONTENT_TYPE
@@ -208,6 +208,7 @@ class OutboxRelay:
         if window < 1 or batch < 1:
             raise ValueError("window and batch must be at least 1")
         self._factory = factory
+        self._reads = read_factory(factory)
         self._url = amqp_url
         self._masked_url = mask_url(amqp_url)
         self._window = window
@@ -684,7 +685,7 @@ class OutboxRelay:
 
     def _read_pending(self, after: int, limit: int) -> list[OutboxRow]:
         self._bump(reads=1)
-        with self._factory.begin() as s:
+        with self._reads() as s:
             return repository.pending_outbox(s, limit=limit, after_id=after)
 
     def _on_fetched(self, session: _Session, after: int, future: Future[list[OutboxRow]]) -> None:

@@ -7,7 +7,7 @@ SQLite (WAL, synchronous=FULL) by default, PostgreSQL supported; schema managed 
 from __future__ import annotations
 
 from .counters import LedgerCounter
-from .database import create_engine_for, migrate, session_factory
+from .database import create_engine_for, migrate, read_factory, session_factory
 from .repository import (
     AckRow,
     AckState,
@@ -35,5 +35,6 @@ __all__ = [
     "StatusReport",
     "create_engine_for",
     "migrate",
+    "read_factory",
     "session_factory",
 ]

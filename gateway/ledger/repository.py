@@ -1088,6 +1088,7 @@ _DOCUMENTS_PUBLISHED = (
         state=DocumentState.PUBLISHED.value,
         updated_at=bindparam("p_now", type_=DOCUMENTS.c.updated_at.type),
     )
+    .returning(DOCUMENTS.c.id, DOCUMENTS.c.file_id)
 )
 _FILES_OF_DOCUMENTS = select(DOCUMENTS.c.id, DOCUMENTS.c.file_id).where(
     DOCUMENTS.c.id.in_(bindparam("p_ids", expanding=True))
@@ -1234,13 +1235,19 @@ def pending_outbox(s: Session, *, limit: int, after_id: int = 0) -> list[OutboxR
 
 
 def _outbox_events(
-    s: Session, rows: Sequence[Any], kind: str, message: Callable[[Any], str]
+    s: Session,
+    rows: Sequence[Any],
+    kind: str,
+    message: Callable[[Any], str],
+    files: dict[int, int] | None = None,
 ) -> None:
-    """One event per changed outbox row (``rows`` have the columns of ``_EVENT_COLUMNS``)."""
+    """One event per changed outbox row (``rows`` have the columns of ``_EVENT_COLUMNS``).
+    ``files`` maps document keys to their file ids where the caller knows them already."""
     if not rows:
         return
-    files: dict[int, int] = {}
-    for chunk in _chunks(sorted({r.document_pk for r in rows if r.document_pk is not None})):
+    files = dict(files or {})
+    unknown = {r.document_pk for r in rows if r.document_pk is not None} - files.keys()
+    for chunk in _chunks(sorted(unknown)):
         files.update(
             (row.id, row.file_id) for row in _run(s, _FILES_OF_DOCUMENTS, {"p_ids": chunk})
         )
@@ -1272,13 +1279,16 @@ def mark_published(s: Session, outbox_ids: Sequence[int], *, at: dt.datetime | N
     for chunk in _chunks(outbox_ids):
         changed += _run(s, _MARK_PUBLISHED, {"p_ids": chunk, "p_now": now}).all()
     document_pks = sorted({row.document_pk for row in changed if row.document_pk is not None})
+    files: dict[int, int] = {}
     for chunk in _chunks(document_pks):
-        _run(s, _DOCUMENTS_PUBLISHED, {"p_ids": chunk, "p_now": now})
+        for document_pk, file_id in _run(s, _DOCUMENTS_PUBLISHED, {"p_ids": chunk, "p_now": now}):
+            files[document_pk] = file_id
     _outbox_events(
         s,
         changed,
         "published",
         lambda row: f"published to {row.exchange} with routing key {row.routing_key}",
+        files,
     )
 
 

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
 from sqlalchemy import exc, insert, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.ledger import create_engine_for, database, migrate, session_factory
+from gateway.ledger import create_engine_for, database, migrate, read_factory, session_factory
 from gateway.ledger import repository as r
 from gateway.ledger.models import DOCUMENTS
 from tests.integration.ledger.databases import Ledger, postgres_database
@@ -172,3 +174,32 @@ def test_a_postgresql_connection_lost_while_idle_is_replaced_before_use(
         finally:
             engine.dispose()
             admin.dispose()
+
+
+def test_reads_need_no_transaction_and_leave_the_connection_transactional(
+    ledger: Ledger,
+) -> None:
+    """``read_factory``'s sessions run without BEGIN and COMMIT (on PostgreSQL a read of one
+    statement is then one round trip, not three); the connection they used goes back to the
+    pool as it was, and the next transaction on it is a transaction again."""
+    reads = read_factory(ledger.factory)
+    with reads() as s:
+        assert r.files_in_state(s, [r.FileState.RECEIVED]) == []
+        assert not _in_transaction(s)
+    new = r.NewFile(
+        partner="acme", name="a.edi", sha256="0" * 64, size=1, work_path="/w/a", correlation_id="c"
+    )
+    with ledger.factory() as s:
+        r.record_files(s, [new])
+        assert _in_transaction(s)
+        s.rollback()
+    with reads() as s:
+        assert r.files_in_state(s, [r.FileState.RECEIVED]) == []
+
+
+def _in_transaction(s: Session) -> bool:
+    driver = s.connection().connection.driver_connection
+    if isinstance(driver, sqlite3.Connection):
+        return driver.in_transaction
+    assert isinstance(driver, psycopg.Connection)
+    return driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
