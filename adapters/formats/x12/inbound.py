@@ -7,7 +7,7 @@ from gateway.errors import UnreadableInput
 
 from ...base import ParsedDocument, ParseResult, Reply
 from .findings import Finding
-from .report import Document, render_owed, scan
+from .report import Document, draft_owed, scan
 from .structure import TechnicalAck
 from .translation import translate_or_report
 
@@ -20,15 +20,9 @@ class X12Parser:
         return _parse(data, file_name)
 
     def reply(self, result: ParseResult, counter: ControlNumberCounter) -> None:
-        for owed in result.owed:
-            rendered = render_owed(owed, counter)
-            if isinstance(rendered, Finding):
-                result.findings.append(rendered.to_dict())
-                continue
-            ack = rendered
-            kinds = {a.kind for a in ack.functional} | ({"TA1"} if ack.technical else set())
-            name = f"{'-'.join(sorted(kinds))}-{ack.interchange_control_number}.x12"
-            result.replies.append(Reply(name, ack.text))
+        for draft in result.owed:
+            isa13, text = draft.numbered(counter)
+            result.replies.append(Reply(f"{'-'.join(draft.kinds)}-{isa13}.x12", text))
         result.owed = []
 
 
@@ -79,5 +73,10 @@ def _parse(data: bytes, file_name: str) -> ParseResult:
         result.unreadable = str(error)
         return result
     result.findings = [f.to_dict() for f in report.findings]
-    result.owed = list(report.owed)
+    for owed in report.owed:  # rendered here, in the parse (a worker): numbered in reply()
+        draft = draft_owed(owed)
+        if isinstance(draft, Finding):
+            result.findings.append(draft.to_dict())
+        else:
+            result.owed.append(draft)
     return result

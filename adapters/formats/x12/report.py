@@ -55,6 +55,70 @@ def render_owed(owed: OwedAcks, counter: ControlNumberCounter) -> RenderedAcks |
     return rendered
 
 
+@dataclass(frozen=True, slots=True)
+class DraftAcks:
+    """An acknowledgement interchange rendered before its control numbers can be drawn (in a
+    parse worker): :meth:`numbered` writes them in, in the ledger's transaction. Rendering is
+    most of the work, and the numbers are only the ISA13/IEA02 and each group's GS06/GE02."""
+
+    text: str
+    """The interchange, numbered 1, 2, 3... in the order the sequences were drawn."""
+    sequences: tuple[str, ...]
+    """The sequences drawn from, in order: the interchange's, then one per group."""
+    kinds: tuple[str, ...]
+    """What it carries (``997``, ``999``, ``TA1``), sorted."""
+
+    def numbered(self, counter: ControlNumberCounter) -> tuple[str, str]:
+        """Draw the numbers from ``counter`` (in the order :func:`render_owed` would have) and
+        return ``(ISA13, text)``, the text as :func:`render_owed` would have written it."""
+        interchange, *groups = (counter.next(sequence) for sequence in self.sequences)
+        isa13 = f"{interchange:09d}"
+        element, terminator = self.text[3], self.text[ISA_LENGTH - 1]
+        segments = self.text.split(terminator)
+        opened, closed = iter(groups), iter(groups)
+        for index, segment in enumerate(segments):
+            elements = segment.split(element)
+            tag = elements[0].lstrip("\r\n")
+            if tag == "ISA":
+                elements[13] = isa13
+            elif tag == "IEA":
+                elements[2] = isa13
+            elif tag == "GS":
+                elements[6] = str(next(opened))
+            elif tag == "GE":
+                elements[2] = str(next(closed))
+            else:
+                continue
+            segments[index] = element.join(elements)
+        return isa13, terminator.join(segments)
+
+
+ISA_LENGTH = 106
+"""Characters of an ISA segment, its terminator included (the ISA is fixed width)."""
+
+
+class _DrawOrder:
+    """A counter that numbers draws 1, 2, 3... and remembers which sequences they came from."""
+
+    def __init__(self) -> None:
+        self.sequences: list[str] = []
+
+    def next(self, sequence: str) -> int:
+        self.sequences.append(sequence)
+        return len(self.sequences)
+
+
+def draft_owed(owed: OwedAcks) -> DraftAcks | Finding:
+    """:func:`render_owed` without the control numbers: the draft, or the finding that says
+    why no acknowledgement can be written."""
+    draws = _DrawOrder()
+    rendered = render_owed(owed, draws)
+    if isinstance(rendered, Finding):
+        return rendered
+    kinds = {a.kind for a in rendered.functional} | ({"TA1"} if rendered.technical else set())
+    return DraftAcks(rendered.text, tuple(draws.sequences), tuple(sorted(kinds)))
+
+
 @dataclass(slots=True)
 class FileReport:
     file: str
