@@ -55,6 +55,9 @@ class ParseResult:
     """Why the file could not be read at all; None when it could."""
     owed: list[Any] = field(default_factory=list)
     """Replies owed but not rendered yet (the parser's own values; :meth:`Parser.reply`)."""
+    draws: list[str] = field(default_factory=list)
+    """The control-number sequences :meth:`Parser.reply` will draw from, once per number, in
+    order: the pipeline takes a whole batch's numbers in one statement before replying."""
 
     @property
     def has_errors(self) -> bool:

@@ -245,6 +245,7 @@ class Pipeline:
         now = dt.datetime.now(dt.UTC)
         since = now - self.duplicate_window
         with self.factory.begin() as s, counter_in(s) as counter:
+            counter.reserve(draw for result in results.values() for draw in result.draws)
             outcomes: list[ledger.ProcessedFile] = []
             parsed: list[tuple[_Arrival, ParseResult]] = []
             for arrival in arrivals:

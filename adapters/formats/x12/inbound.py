@@ -79,4 +79,5 @@ def _parse(data: bytes, file_name: str) -> ParseResult:
             result.findings.append(draft.to_dict())
         else:
             result.owed.append(draft)
+            result.draws += draft.sequences
     return result

@@ -6,10 +6,13 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
+from sqlalchemy.orm import Session
 
 from gateway.control_numbers import MAX_CONTROL_NUMBER, ControlNumberCounter
 from gateway.ledger import LedgerCounter, session_factory
@@ -154,3 +157,54 @@ def test_a_transaction_counter_wraps_to_one(ledger: Ledger) -> None:
     with ledger.factory.begin() as s, counter_in(s) as counter:
         assert [counter.next("seq") for _ in range(3)] == [MAX_CONTROL_NUMBER, 1, 2]
     assert LedgerCounter(ledger.factory).peek("seq") == 2
+
+
+def test_numbers_reserved_in_one_statement_are_those_next_would_draw(ledger: Ledger) -> None:
+    """``reserve`` takes a batch's numbers at once (one statement on PostgreSQL for every
+    sequence that exists): the calls to ``next`` that follow get exactly the numbers they would
+    have drawn one by one, wrapping included, and numbers drawn past the reservation go on from
+    there. A rolled-back reservation takes nothing."""
+    LedgerCounter(ledger.factory).next("a")
+    LedgerCounter(ledger.factory).next("c")
+    with ledger.engine.begin() as connection:
+        connection.execute(
+            update(CONTROL_NUMBERS)
+            .where(CONTROL_NUMBERS.c.name == "c")
+            .values(value=MAX_CONTROL_NUMBER - 1)
+        )
+    draws = ["a", "c", "a", "c", "c"]
+
+    with pytest.raises(RuntimeError), ledger.factory.begin() as s, counter_in(s) as counter:
+        counter.reserve([*draws, "new"])
+        raise RuntimeError("crash before commit")
+    assert [LedgerCounter(ledger.factory).peek(n) for n in ("a", "c", "new")] == [
+        1,
+        MAX_CONTROL_NUMBER - 1,
+        None,
+    ]
+
+    statements: list[str] = []
+    with ledger.factory.begin() as s, counter_in(s) as counter:
+        with _statements_run(s, statements):
+            counter.reserve(draws)
+        assert [counter.next(n) for n in draws] == [2, MAX_CONTROL_NUMBER, 3, 1, 2]
+        counter.reserve(["new", "new"])  # a sequence never drawn from: created, then taken
+        assert [counter.next("new") for _ in range(3)] == [1, 2, 3]  # the third past it
+        assert counter.next("a") == 4  # past the reservation too
+    if ledger.backend == "postgresql":
+        assert len(statements) == 1
+    assert [LedgerCounter(ledger.factory).peek(n) for n in ("a", "c", "new")] == [4, 2, 3]
+
+
+@contextmanager
+def _statements_run(s: Session, into: list[str]) -> Iterator[None]:
+    engine = s.get_bind()
+
+    def seen(*args: object) -> None:
+        into.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
