@@ -200,7 +200,8 @@ class Pipeline:
         hashed = [(claimed, data, hashlib.sha256(data).hexdigest()) for claimed, data in read]
         since = dt.datetime.now(dt.UTC) - self.duplicate_window
         with self.factory.begin() as s:
-            known = ledger.files_by_work_paths(s, [str(claimed.path) for claimed, _, _ in hashed])
+            maybe_known = [str(claimed.path) for claimed, _, _ in hashed if not claimed.fresh]
+            known = ledger.files_by_work_paths(s, maybe_known) if maybe_known else {}
             new = [
                 ledger.NewFile(
                     partner=claimed.partner,

@@ -52,6 +52,10 @@ class Claimed:
     path: Path
     """Where it is now: work/<partner>/<claim id>__<name>."""
     claim_id: str
+    fresh: bool = False
+    """Claimed just now by :meth:`FolderSource.claim`, under a new claim id: it cannot be in the
+    ledger yet, so recording it needs no lookup. A file found in the work folder, or tried
+    before, may be recorded already."""
 
     @classmethod
     def from_work_path(cls, path: Path) -> Claimed | None:
@@ -308,7 +312,7 @@ class FolderSource:
             except FileNotFoundError:
                 continue
             folders.update((target_dir, path.parent))
-            claimed.append(Claimed(partner, path.name, target, claim_id))
+            claimed.append(Claimed(partner, path.name, target, claim_id, fresh=True))
         for folder in folders:
             fsync_directory(folder)
         if self.done_marker:

@@ -10,6 +10,7 @@ relay.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
 import logging
@@ -197,8 +198,8 @@ class Gateway:
         if len(failed) == 1:
             self.retries.failed()
         for claimed in failed if len(failed) > 1 else ():
-            try:
-                self.pipeline.process([claimed])
+            try:  # not fresh any more: the failed attempt may have recorded it
+                self.pipeline.process([dataclasses.replace(claimed, fresh=False)])
             except Exception:
                 log.exception("processing %s failed; it will be retried", claimed.path)
                 self.retries.failed()

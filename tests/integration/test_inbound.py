@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from adapters.base import ParseResult
 from adapters.formats.x12.inbound import X12Parser
+from gateway.control_numbers import ControlNumberCounter
 from gateway.ledger import repository
 from gateway.runtime.daemon import RETRY_INTERVAL
 from tests.integration.ledger.databases import POSTGRES_ADMIN_URL, postgres_database
@@ -124,6 +125,36 @@ def test_a_file_left_in_the_work_folder_by_a_failure_is_retried(
         gw.source.stop()
     assert gw.source.leftovers() == []
     assert list((tmp_path / "archive" / partner).rglob("*order.edi"))
+
+
+def test_a_batch_whose_commit_failed_is_retried_without_recording_its_files_twice(
+    tmp_path: Path, partner: str
+) -> None:
+    """The batch was recorded (its files are in the ledger as received) when its commit failed;
+    retried one file at a time, each file keeps its one record."""
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    gw = in_process_gateway(tmp_path, url, parse_workers=0)
+    for n in range(3):
+        drop(tmp_path / "inbox", partner, f"order{n}.edi", small_850(7100 + n))
+    failures = [OSError("the ledger went away mid-commit")]
+
+    class FailingOnce(X12Parser):
+        def reply(self, result: ParseResult, counter: ControlNumberCounter) -> None:
+            if failures:
+                raise failures.pop()
+            super().reply(result, counter)
+
+    gw.pipeline.parser = FailingOnce()
+    gw.source.start()
+    try:
+        assert gw.process_ready() == 3
+        gw.pipeline.finish()
+    finally:
+        gw.source.stop()
+    assert not failures
+    with gw.pipeline.factory() as s:
+        rows = s.execute(sa.text("select name, state from files order by name")).all()
+    assert [tuple(row) for row in rows] == [(f"order{n}.edi", "archived") for n in range(3)]
 
 
 def test_files_stranded_by_a_database_outage_go_through_seconds_after_it_ends(
