@@ -387,9 +387,9 @@ class Pipeline:
             self._finish()
 
     def _finish(self) -> None:
-        with self._reads() as s:
-            acks = ledger.acks_to_write(s)
+        with self._reads() as s:  # files first: the acks of every file read are committed
             processed = ledger.files_in_state(s, [FileState.PROCESSED])
+            acks = ledger.acks_to_write(s)
         write_atomically(
             (self.folders.outbox / ack.partner / ack.name, ack.text.encode()) for ack in acks
         )

@@ -7,7 +7,8 @@ Two ways to draw numbers:
   number, never repeat one);
 - :func:`counter_in` draws numbers inside the caller's transaction, so they commit together with
   what carries them (the acknowledgements of a batch of files): no gap, no reuse, and two
-  statements per sequence however many numbers are drawn.
+  statements per sequence however many numbers are drawn; one statement for all of them when
+  the caller knows beforehand what it will draw (:meth:`TransactionCounter.reserve`).
 """
 
 from __future__ import annotations
@@ -158,7 +159,7 @@ class TransactionCounter:
     ) -> dict[str, int]:
         """Advance each sequence by its count; returns the new last values (of those that
         exist)."""
-        names = sorted(counts)  # locked in one order: two transactions never wait on each other
+        names = sorted(counts)  # locked in one order: two reservations never deadlock
         common = {"p_max": MAX_CONTROL_NUMBER, "p_now": now}
         if connection.dialect.name == "postgresql":
             params = {"p_names": names, "p_counts": [counts[n] for n in names], **common}

@@ -41,12 +41,7 @@ def test_numbers_survive_a_new_engine(ledger: Ledger) -> None:
 def test_wraps_to_one_after_the_largest_control_number(ledger: Ledger) -> None:
     counter = LedgerCounter(ledger.factory)
     counter.next("seq")
-    with ledger.engine.begin() as connection:
-        connection.execute(
-            update(CONTROL_NUMBERS)
-            .where(CONTROL_NUMBERS.c.name == "seq")
-            .values(value=MAX_CONTROL_NUMBER - 2)
-        )
+    _set_last_value(ledger, "seq", MAX_CONTROL_NUMBER - 2)
     assert [counter.next("seq") for _ in range(4)] == [
         MAX_CONTROL_NUMBER - 1,
         MAX_CONTROL_NUMBER,
@@ -148,12 +143,7 @@ def test_numbers_of_a_rolled_back_transaction_are_drawn_again(ledger: Ledger) ->
 
 def test_a_transaction_counter_wraps_to_one(ledger: Ledger) -> None:
     LedgerCounter(ledger.factory).next("seq")
-    with ledger.engine.begin() as connection:
-        connection.execute(
-            update(CONTROL_NUMBERS)
-            .where(CONTROL_NUMBERS.c.name == "seq")
-            .values(value=MAX_CONTROL_NUMBER - 1)
-        )
+    _set_last_value(ledger, "seq", MAX_CONTROL_NUMBER - 1)
     with ledger.factory.begin() as s, counter_in(s) as counter:
         assert [counter.next("seq") for _ in range(3)] == [MAX_CONTROL_NUMBER, 1, 2]
     assert LedgerCounter(ledger.factory).peek("seq") == 2
@@ -166,12 +156,7 @@ def test_numbers_reserved_in_one_statement_are_those_next_would_draw(ledger: Led
     there. A rolled-back reservation takes nothing."""
     LedgerCounter(ledger.factory).next("a")
     LedgerCounter(ledger.factory).next("c")
-    with ledger.engine.begin() as connection:
-        connection.execute(
-            update(CONTROL_NUMBERS)
-            .where(CONTROL_NUMBERS.c.name == "c")
-            .values(value=MAX_CONTROL_NUMBER - 1)
-        )
+    _set_last_value(ledger, "c", MAX_CONTROL_NUMBER - 1)
     draws = ["a", "c", "a", "c", "c"]
 
     with pytest.raises(RuntimeError), ledger.factory.begin() as s, counter_in(s) as counter:
@@ -208,3 +193,10 @@ def _statements_run(s: Session, into: list[str]) -> Iterator[None]:
         yield
     finally:
         event.remove(engine, "before_cursor_execute", seen)
+
+
+def _set_last_value(ledger: Ledger, sequence: str, value: int) -> None:
+    with ledger.engine.begin() as connection:
+        connection.execute(
+            update(CONTROL_NUMBERS).where(CONTROL_NUMBERS.c.name == sequence).values(value=value)
+        )
