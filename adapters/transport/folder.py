@@ -297,24 +297,26 @@ class FolderSource:
     def claim(self, paths: Iterable[Path]) -> list[Claimed]:
         """Move each of ``paths`` into the work folder atomically (those that vanished meanwhile
         are left out), then fsync every folder touched, once."""
+        paths = list(paths)
+        with self._lock:
+            self._candidates.difference_update(paths)
         claimed: list[Claimed] = []
-        folders: set[Path] = set()
+        folders: dict[str, tuple[Path, Path]] = {}  # partner -> its inbox and work folders
         for path in paths:
             partner = path.parent.name
+            if partner not in folders:
+                folders[partner] = (path.parent, self.work / partner)
+                (self.work / partner).mkdir(parents=True, exist_ok=True)
             claim_id = uuid.uuid4().hex
-            target_dir = self.work / partner
-            target_dir.mkdir(parents=True, exist_ok=True)
-            target = target_dir / f"{claim_id}{CLAIM_SEPARATOR}{path.name}"
-            with self._lock:
-                self._candidates.discard(path)
+            target = folders[partner][1] / f"{claim_id}{CLAIM_SEPARATOR}{path.name}"
             try:
                 os.rename(path, target)
             except FileNotFoundError:
                 continue
-            folders.update((target_dir, path.parent))
             claimed.append(Claimed(partner, path.name, target, claim_id, fresh=True))
-        for folder in folders:
-            fsync_directory(folder)
+        for inbox, work in folders.values():
+            fsync_directory(work)
+            fsync_directory(inbox)
         if self.done_marker:
             for one in claimed:
                 marker = self.inbox / one.partner / (one.name + self.done_marker)
