@@ -930,6 +930,7 @@ class OutboxRelay:
             session.rewinding = False
             session.cursor = 0
             session.idle = False
+            self._cancel_idle(session)  # read again now, not at the next idle poll
             self._maybe_fetch(session)
 
         session.rewind_timer = self._ioloop.call_later(delay, self._guarded(rewind))
