@@ -242,16 +242,18 @@ def _stat(pid: int | str) -> list[str]:
         return []
 
 
+def _cpu_and_kernel(pid: int | str) -> tuple[float, float]:
+    """CPU seconds of a process (all its threads): user + system, and system (kernel) alone."""
+    fields = _stat(pid)
+    if not fields:
+        return 0.0, 0.0
+    user, system = (int(field) / os.sysconf("SC_CLK_TCK") for field in fields[11:13])
+    return user + system, system
+
+
 def _cpu(pid: int | str) -> float:
     """User + system CPU seconds of a process (all its threads)."""
-    fields = _stat(pid)
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") if fields else 0.0
-
-
-def _kernel_cpu(pid: int | str) -> float:
-    """System (kernel) CPU seconds of a process (all its threads)."""
-    fields = _stat(pid)
-    return int(fields[12]) / os.sysconf("SC_CLK_TCK") if fields else 0.0
+    return _cpu_and_kernel(pid)[0]
 
 
 def cpu_seconds(daemon: int) -> dict[str, float]:
@@ -270,14 +272,16 @@ def cpu_seconds(daemon: int) -> dict[str, float]:
     named: dict[str, list[str]] = {}
     for comm in Path("/proc").glob("[0-9]*/comm"):
         named.setdefault(_comm(comm), []).append(comm.parent.name)
+    daemon_cpu, daemon_kernel = _cpu_and_kernel(daemon)
+    own = os.times()
     return {
-        "daemon": _cpu(daemon),
-        "daemon_kernel": _kernel_cpu(daemon),
+        "daemon": daemon_cpu,
+        "daemon_kernel": daemon_kernel,
         "workers": sum(_cpu(pid) for pid in descendants),
         "broker": sum(_cpu(pid) for pid in named.get("beam.smp", [])),
         "postgres": sum(_cpu(pid) for pid in named.get("postgres", [])),
-        "writer": sum(os.times()[:2]),
-        "writer_kernel": os.times()[1],
+        "writer": own.user + own.system,
+        "writer_kernel": own.system,
     }
 
 

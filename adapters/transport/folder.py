@@ -305,8 +305,9 @@ class FolderSource:
         for path in paths:
             partner = path.parent.name
             if partner not in folders:
-                folders[partner] = (path.parent, self.work / partner)
-                (self.work / partner).mkdir(parents=True, exist_ok=True)
+                work = self.work / partner
+                work.mkdir(parents=True, exist_ok=True)
+                folders[partner] = (path.parent, work)
             claim_id = uuid.uuid4().hex
             target = folders[partner][1] / f"{claim_id}{CLAIM_SEPARATOR}{path.name}"
             try:
