@@ -6,7 +6,8 @@ what makes a crash at any instant harmless:
 
 1. The files are claimed (atomic rename into ``work/``) by the source; nothing is recorded yet.
    A crash here leaves them in ``work/``, and :meth:`Pipeline.recover` processes them.
-2. They are recorded in the ledger (state ``received``) and committed.
+2. They are recorded in the ledger (state ``received``), committed at once (one statement; their
+   ``received`` events go with step 3, or with the recovery if a crash comes first).
 3. They are parsed (in worker processes the parse, which changes nothing, starts before step 2
    and runs during it; see :meth:`Pipeline.begin`); in ONE transaction the documents, the
    outbox rows (the messages to publish), the replies owed to the partners (997/999/TA1 text,
@@ -29,7 +30,6 @@ step 3 the pipeline calls ``on_commit``: the daemon wakes the relay and the fini
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -50,7 +50,7 @@ from adapters.transport.folder import Claimed, fsync_directory
 
 from .bus.cloudevents import cloud_event
 from .bus.topology import INBOUND_EXCHANGE, routing_key
-from .ledger import read_factory
+from .ledger import autocommit_factory
 from .ledger import repository as ledger
 from .ledger.counters import counter_in
 from .ledger.repository import DocumentState, FileState
@@ -115,8 +115,8 @@ class _Arrival:
     claimed: Claimed
     digest: str
     file_id: int
-    copy_of: int | None = None
-    """The earlier file with the same content, if any: then it is a duplicate, not parsed."""
+    received: tuple[ledger.NewFile, dt.datetime] | None = None
+    """Its ``received`` event, written with the batch's commit; None: the ledger has it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +145,7 @@ class Pipeline:
         workers: WorkerPool | None = None,
     ) -> None:
         self.factory = factory
-        self._reads = read_factory(factory)
+        self._autocommit = autocommit_factory(factory)
         self.parser = parser
         self.folders = folders
         self.duplicate_window = duplicate_window
@@ -185,25 +185,27 @@ class Pipeline:
     def complete(self, parsing: Parsing) -> None:
         """Wait for the batch's parse and commit what it yields."""
         by_path = dict(zip((claimed.path for claimed in parsing.batch), parsing.job(), strict=True))
-        results = {
-            a.file_id: by_path[a.claimed.path] for a in parsing.arrivals if a.copy_of is None
-        }
+        results = {a.file_id: by_path[a.claimed.path] for a in parsing.arrivals}
         self._commit(parsing.arrivals, results)
         crash_point("after_commit")
         if self.on_commit is not None:
             self.on_commit()
 
     def _record(self, read: Sequence[tuple[Claimed, bytes]]) -> list[_Arrival]:
-        """Record each file (state ``received``) in one transaction, which also finds the files
-        that are copies of earlier ones. A file recorded before (claimed before a crash) keeps
-        its record; one already processed is left to :meth:`finish`."""
+        """Record each file (state ``received``). Files just claimed take one statement and no
+        transaction (one round trip); their ``received`` events wait for the batch's commit. A
+        file recorded before (claimed before a crash) keeps its record, and gets its event then
+        if the crash came before it was written; one already processed is left to
+        :meth:`finish`."""
         hashed = [(claimed, data, hashlib.sha256(data).hexdigest()) for claimed, data in read]
-        since = dt.datetime.now(dt.UTC) - self.duplicate_window
-        with self.factory.begin() as s:
+        now = dt.datetime.now(dt.UTC)
+        with self._autocommit() as s:
             maybe_known = [str(claimed.path) for claimed, _, _ in hashed if not claimed.fresh]
             known = ledger.files_by_work_paths(s, maybe_known) if maybe_known else {}
-            new = [
-                ledger.NewFile(
+            unfinished = [row for row in known.values() if row.state is FileState.RECEIVED]
+            logged = ledger.files_with_event(s, [row.id for row in unfinished], "received")
+            new = {
+                str(claimed.path): ledger.NewFile(
                     partner=claimed.partner,
                     name=claimed.name,
                     sha256=digest,
@@ -213,23 +215,22 @@ class Pipeline:
                 )
                 for claimed, data, digest in hashed
                 if str(claimed.path) not in known
-            ]
-            new_ids = iter(ledger.record_files(s, new))
-            arrivals = []
-            for claimed, _, digest in hashed:
-                row = known.get(str(claimed.path))
-                if row is None:
-                    arrivals.append(_Arrival(claimed, digest, next(new_ids)))
-                elif row.state is FileState.RECEIVED:
-                    arrivals.append(_Arrival(claimed, digest, row.id))
-                # else: processed before a crash; finish() moves it
-            copies = ledger.earlier_copies(
-                s, [(a.claimed.partner, a.digest, a.file_id) for a in arrivals], since
-            )
-        return [
-            dataclasses.replace(a, copy_of=copies[a.file_id].id) if a.file_id in copies else a
-            for a in arrivals
-        ]
+            }
+            new_ids = iter(ledger.insert_files(s, list(new.values()), now))
+        arrivals = []
+        for claimed, _, digest in hashed:
+            row = known.get(str(claimed.path))
+            if row is None:
+                file = new[str(claimed.path)]
+                arrivals.append(_Arrival(claimed, digest, next(new_ids), (file, now)))
+            elif row.state is FileState.RECEIVED:
+                file = ledger.NewFile(
+                    row.partner, row.name, row.sha256, row.size, row.work_path, row.correlation_id
+                )
+                received = None if row.id in logged else (file, row.received_at)
+                arrivals.append(_Arrival(claimed, digest, row.id, received))
+            # else: processed before a crash; finish() moves it
+        return arrivals
 
     def _parse(self, read: Sequence[tuple[Claimed, bytes]]) -> ParseJob:
         """Start parsing the files in the worker processes; without workers, they are parsed in
@@ -246,23 +247,30 @@ class Pipeline:
         now = dt.datetime.now(dt.UTC)
         since = now - self.duplicate_window
         with self.factory.begin() as s, counter_in(s) as counter:
-            counter.reserve(draw for result in results.values() for draw in result.draws)
-            outcomes: list[ledger.ProcessedFile] = []
-            parsed: list[tuple[_Arrival, ParseResult]] = []
-            for arrival in arrivals:
-                if arrival.copy_of is None:
-                    result = results[arrival.file_id]
-                    self.parser.reply(result, counter)
-                    parsed.append((arrival, result))
-                    continue
-                outcomes.append(
-                    ledger.ProcessedFile(
-                        arrival.file_id,
-                        arrival.claimed.claim_id,
-                        str(self._archive_path(arrival.claimed, arrival.digest, now)),
-                        {"duplicate_of": arrival.copy_of, "reason": "same content received before"},
-                    )
+            ledger.received_events(
+                s, [(a.file_id, *a.received) for a in arrivals if a.received is not None]
+            )
+            copies = ledger.earlier_copies(
+                s, [(a.claimed.partner, a.digest, a.file_id) for a in arrivals], since
+            )
+            originals = [a for a in arrivals if a.file_id not in copies]
+            counter.reserve(draw for a in originals for draw in results[a.file_id].draws)
+            parsed = [(a, results[a.file_id]) for a in originals]
+            for _, result in parsed:
+                self.parser.reply(result, counter)
+            outcomes = [
+                ledger.ProcessedFile(
+                    a.file_id,
+                    a.claimed.claim_id,
+                    str(self._archive_path(a.claimed, a.digest, now)),
+                    {
+                        "duplicate_of": copies[a.file_id].id,
+                        "reason": "same content received before",
+                    },
                 )
+                for a in arrivals
+                if a.file_id in copies
+            ]
             published = self._record_documents(s, parsed, since)
             ledger.record_acks(
                 s,
@@ -387,7 +395,7 @@ class Pipeline:
             self._finish()
 
     def _finish(self) -> None:
-        with self._reads() as s:  # files first: the acks of every file read are committed
+        with self._autocommit() as s:  # files first: the acks of every file read are committed
             processed = ledger.files_in_state(s, [FileState.PROCESSED])
             acks = ledger.acks_to_write(s)
         write_atomically(

@@ -49,7 +49,7 @@ from pika.frame import Method
 from pika.spec import Basic, BasicProperties
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..ledger import read_factory, repository
+from ..ledger import autocommit_factory, repository
 from ..ledger.repository import OutboxRow
 from ..runtime.crashpoints import crash_point
 from .cloudevents import CONTENT_TYPE
@@ -208,7 +208,7 @@ class OutboxRelay:
         if window < 1 or batch < 1:
             raise ValueError("window and batch must be at least 1")
         self._factory = factory
-        self._reads = read_factory(factory)
+        self._reads = autocommit_factory(factory)
         self._url = amqp_url
         self._masked_url = mask_url(amqp_url)
         self._window = window

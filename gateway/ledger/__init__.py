@@ -7,7 +7,7 @@ SQLite (WAL, synchronous=FULL) by default, PostgreSQL supported; schema managed 
 from __future__ import annotations
 
 from .counters import LedgerCounter
-from .database import create_engine_for, migrate, read_factory, session_factory
+from .database import autocommit_factory, create_engine_for, migrate, session_factory
 from .repository import (
     AckRow,
     AckState,
@@ -33,8 +33,8 @@ __all__ = [
     "OutboxRow",
     "OutboxState",
     "StatusReport",
+    "autocommit_factory",
     "create_engine_for",
     "migrate",
-    "read_factory",
     "session_factory",
 ]

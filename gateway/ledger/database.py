@@ -192,11 +192,12 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return factory
 
 
-def read_factory(factory: sessionmaker[Session]) -> sessionmaker[Session]:
-    """Sessions on ``factory``'s engine for reads that need no transaction: one statement, or
-    statements that need not see the same snapshot. They run in autocommit mode, so no BEGIN
-    and COMMIT go with them: on PostgreSQL, a read of one statement is one round trip instead
-    of three. Use ``with reads() as s:``; nothing written there is kept in a transaction."""
+def autocommit_factory(factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Sessions on ``factory``'s engine for work that needs no transaction of its own: reads of
+    one statement, or of statements that need not see the same snapshot, and writes of one
+    statement (atomic by itself). They run in autocommit mode, so no BEGIN and COMMIT go with
+    them: on PostgreSQL, one statement is one round trip instead of three. Use
+    ``with sessions() as s:``; each statement is committed as it runs."""
     engine = factory.kw["bind"]
     return sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"))
 

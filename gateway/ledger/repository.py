@@ -484,6 +484,14 @@ _SAME_CONTENT = (
     )
     .order_by(FILES.c.id)
 )
+_FILES_WITH_EVENT = (
+    select(EVENTS.c.file_id)
+    .where(
+        EVENTS.c.file_id.in_(bindparam("p_ids", expanding=True)),
+        EVENTS.c.kind == bindparam("p_kind"),
+    )
+    .distinct()
+)
 _FILE_EXISTS = select(FILES.c.id).where(FILES.c.id == bindparam("p_id"))
 _NEW_FINAL_PATH = bindparam("p_final_path", type_=String())
 _UPDATE_FILE = (
@@ -528,10 +536,21 @@ class NewFile:
 
 
 def record_files(s: Session, files: Sequence[NewFile]) -> list[int]:
-    """Record claimed files (state ``received``) in one statement; returns their ids, in order."""
+    """Record claimed files (state ``received``), each with its ``received`` event; returns
+    their ids, in order."""
+    now = _now()
+    ids = insert_files(s, files, now)
+    received_events(s, [(file_id, f, now) for f, file_id in zip(files, ids, strict=True)])
+    return ids
+
+
+def insert_files(s: Session, files: Sequence[NewFile], at: dt.datetime) -> list[int]:
+    """The files' rows alone (see :func:`record_files`), received ``at``, in one statement:
+    atomic by itself, so it needs no transaction of its own (on PostgreSQL, one round trip
+    instead of three). Their ``received`` events are the caller's to write
+    (:func:`received_events`); returns the ids, in order."""
     if not files:
         return []
-    now = _now()
     rows = [
         {
             "partner": f.partner,
@@ -543,27 +562,38 @@ def record_files(s: Session, files: Sequence[NewFile]) -> list[int]:
             "state": FileState.RECEIVED.value,
             "correlation_id": f.correlation_id,
             "detail": _plain(f.detail),
-            "received_at": now,
-            "updated_at": now,
+            "received_at": at,
+            "updated_at": at,
         }
         for f in files
     ]
-    ids = _INSERT_FILES.returning_ids(s, rows)
+    return _INSERT_FILES.returning_ids(s, rows)
+
+
+def received_events(s: Session, files: Sequence[tuple[int, NewFile, dt.datetime]]) -> None:
+    """The ``received`` line of each ``(file id, file, when)`` on the timeline."""
     _write_events(
         s,
         [
             _event(
-                now,
+                at,
                 "received",
                 f"file {f.name} received from {f.partner} ({f.size} bytes)",
                 file_id=file_id,
                 correlation_id=f.correlation_id,
                 detail={"work_path": f.work_path, "sha256": f.sha256, "size": f.size},
             )
-            for f, file_id in zip(files, ids, strict=True)
+            for file_id, f, at in files
         ],
     )
-    return ids
+
+
+def files_with_event(s: Session, file_ids: Iterable[int], kind: str) -> set[int]:
+    """Those of ``file_ids`` whose timeline has an event of ``kind``."""
+    found: set[int] = set()
+    for chunk in _chunks(file_ids):
+        found.update(_run(s, _FILES_WITH_EVENT, {"p_ids": chunk, "p_kind": kind}).scalars())
+    return found
 
 
 def record_file(

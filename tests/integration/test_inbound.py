@@ -7,11 +7,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import sqlalchemy as sa
 
 from adapters.base import ParseResult
@@ -154,7 +156,77 @@ def test_a_batch_whose_commit_failed_is_retried_without_recording_its_files_twic
     assert not failures
     with gw.pipeline.factory() as s:
         rows = s.execute(sa.text("select name, state from files order by name")).all()
+        received = s.execute(sa.text("select file_id from events where kind = 'received'"))
+        received_ids = sorted(received.scalars())
     assert [tuple(row) for row in rows] == [(f"order{n}.edi", "archived") for n in range(3)]
+    # their "received" events went with the failed commit; each retry wrote its file's, once
+    assert received_ids == [1, 2, 3]
+
+
+def test_recording_files_just_claimed_is_one_statement_outside_any_transaction(
+    tmp_path: Path, database_url: str, partner: str
+) -> None:
+    """One round trip on PostgreSQL (no BEGIN, no COMMIT); the files' "received" events are
+    written by the batch's commit, first on their timelines."""
+    gw = in_process_gateway(tmp_path, database_url, parse_workers=0)
+    for n in range(3):
+        drop(tmp_path / "inbox", partner, f"order{n}.edi", small_850(7200 + n))
+    engine = gw.pipeline.factory.kw["bind"]
+    statements: list[tuple[str, bool]] = []  # each with whether a transaction stayed open
+
+    def executed(connection: sa.Connection, _cursor: object, statement: str, *_: object) -> None:
+        statements.append((statement, _in_transaction(connection.connection.driver_connection)))
+
+    gw.source.start()
+    try:
+        batch = gw.source.claim(gw.source.ready())
+        sa.event.listen(engine, "after_cursor_execute", executed)
+        try:
+            parsing = gw.pipeline.begin(batch)
+        finally:
+            sa.event.remove(engine, "after_cursor_execute", executed)
+        assert parsing is not None
+        gw.pipeline.complete(parsing)
+    finally:
+        gw.source.stop()
+    [(statement, in_transaction)] = statements
+    assert statement.lstrip().upper().startswith("INSERT INTO FILES") and not in_transaction
+    with gw.pipeline.factory() as s:
+        for file_id in (1, 2, 3):
+            kinds = [event.kind for event in repository.timeline(s, file_id)]
+            assert kinds[0] == "received" and kinds.count("received") == 1 and "processed" in kinds
+
+
+def _in_transaction(driver: object) -> bool:
+    if isinstance(driver, sqlite3.Connection):
+        return driver.in_transaction
+    assert isinstance(driver, psycopg.Connection)
+    return driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+
+
+def test_a_file_recorded_with_its_received_event_keeps_one_when_recovered(
+    tmp_path: Path, partner: str
+) -> None:
+    """A crash after the file's record and its event were committed (as a ledger written
+    before events waited for the commit has them): the recovery writes no second one."""
+    gw = in_process_gateway(tmp_path, f"sqlite:///{tmp_path / 'ledger.sqlite3'}", parse_workers=0)
+    work = gw.source.work / partner
+    work.mkdir(parents=True)
+    claimed = work / f"{'c' * 32}__order.edi"
+    claimed.write_bytes(small_850(7300))
+    with gw.pipeline.factory.begin() as s:
+        [file_id] = repository.record_files(
+            s,
+            [
+                repository.NewFile(
+                    partner, "order.edi", "0" * 64, 1, str(claimed), correlation_id="c" * 32
+                )
+            ],
+        )
+    assert gw.retry_leftovers()
+    with gw.pipeline.factory() as s:
+        kinds = [event.kind for event in repository.timeline(s, file_id)]
+    assert kinds.count("received") == 1 and "processed" in kinds
 
 
 def test_files_stranded_by_a_database_outage_go_through_seconds_after_it_ends(

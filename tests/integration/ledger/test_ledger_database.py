@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import exc, insert, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.ledger import create_engine_for, database, migrate, read_factory, session_factory
+from gateway.ledger import autocommit_factory, create_engine_for, database, migrate, session_factory
 from gateway.ledger import repository as r
 from gateway.ledger.models import DOCUMENTS
 from tests.integration.ledger.databases import Ledger, postgres_database
@@ -179,10 +179,10 @@ def test_a_postgresql_connection_lost_while_idle_is_replaced_before_use(
 def test_reads_need_no_transaction_and_leave_the_connection_transactional(
     ledger: Ledger,
 ) -> None:
-    """``read_factory``'s sessions run without BEGIN and COMMIT (on PostgreSQL a read of one
+    """``autocommit_factory``'s sessions run without BEGIN and COMMIT (on PostgreSQL a read of one
     statement is then one round trip, not three); the connection they used goes back to the
     pool as it was, and the next transaction on it is a transaction again."""
-    reads = read_factory(ledger.factory)
+    reads = autocommit_factory(ledger.factory)
     with reads() as s:
         assert r.files_in_state(s, [r.FileState.RECEIVED]) == []
         assert not _in_transaction(s)

@@ -24,6 +24,7 @@ LOOKUPS: dict[str, Callable[[Session], object]] = {
         s, [("acme", "000000001", "1", "0001"), ("acme", None, None, None)], SINCE
     ),
     "files_by_work_paths": lambda s: r.files_by_work_paths(s, ["/work/acme/x"]),
+    "files_with_event": lambda s: r.files_with_event(s, [1, 2], "received"),
     "files_in_state": lambda s: r.files_in_state(s, [r.FileState.PROCESSED]),
     "documents_by_id": lambda s: r.documents_by_id(s, "doc"),
     "pending_outbox": lambda s: r.pending_outbox(s, limit=10),
@@ -68,6 +69,8 @@ _POPULATE = [
         '{}', correlation_id, 'published', 1, now(), now() FROM documents""",
     """INSERT INTO acks (file_id, partner, name, text, state, created_at, written_at)
         SELECT id, partner, '997-' || id || '.x12', 'ISA~', 'written', now(), now() FROM files""",
+    """INSERT INTO events (at, kind, message, file_id, correlation_id)
+        SELECT now(), 'received', 'file received', id, correlation_id FROM files""",
     f"""INSERT INTO outbound_documents (request_id, partner, kind, document_id, correlation_id,
         state, isa13, gs06, st02, file_name, ack_due_at, created_at, updated_at)
         SELECT 'r' || g, 'p' || mod(g, 20), '856', 'o' || g, 'c' || g, 'accepted',
