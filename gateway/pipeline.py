@@ -242,8 +242,9 @@ class Pipeline:
 
     def _commit(self, arrivals: Sequence[_Arrival], results: dict[int, ParseResult]) -> None:
         """Record everything the batch yields in one transaction, a few statements for the
-        whole batch: documents, outbox messages, acknowledgements (rendered here, their control
-        numbers drawn in this transaction) and each file's destination."""
+        whole batch: the files' ``received`` events, which files are copies of earlier ones
+        (duplicates: their parse is set aside), documents, outbox messages, acknowledgements
+        (their control numbers drawn in this transaction) and each file's destination."""
         now = dt.datetime.now(dt.UTC)
         since = now - self.duplicate_window
         with self.factory.begin() as s, counter_in(s) as counter:
