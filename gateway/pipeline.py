@@ -183,10 +183,9 @@ class Pipeline:
         return Parsing(batch, arrivals, job)
 
     def complete(self, parsing: Parsing) -> None:
-        """Wait for the batch's parse and commit what it yields."""
-        by_path = dict(zip((claimed.path for claimed in parsing.batch), parsing.job(), strict=True))
-        results = {a.file_id: by_path[a.claimed.path] for a in parsing.arrivals}
-        self._commit(parsing.arrivals, results)
+        """Commit what the batch's parse yields (waiting for it once the commit has done what
+        needs no parse)."""
+        self._commit(parsing)
         crash_point("after_commit")
         if self.on_commit is not None:
             self.on_commit()
@@ -240,19 +239,22 @@ class Pipeline:
             return lambda: [self.parser.parse(data, file_name=name) for data, name in files]
         return self.workers.submit(self.parser, files)
 
-    def _commit(self, arrivals: Sequence[_Arrival], results: dict[int, ParseResult]) -> None:
+    def _commit(self, parsing: Parsing) -> None:
         """Record everything the batch yields in one transaction, a few statements for the
         whole batch: the files' ``received`` events, which files are copies of earlier ones
         (duplicates: their parse is set aside), documents, outbox messages, acknowledgements
         (their control numbers drawn in this transaction) and each file's destination."""
         now = dt.datetime.now(dt.UTC)
         since = now - self.duplicate_window
+        arrivals = parsing.arrivals
         with self.factory.begin() as s, counter_in(s) as counter:
+            copies = ledger.earlier_copies(  # needs no parse: its round trip overlaps the parse
+                s, [(a.claimed.partner, a.digest, a.file_id) for a in arrivals], since
+            )
+            by_path = dict(zip((c.path for c in parsing.batch), parsing.job(), strict=True))
+            results = {a.file_id: by_path[a.claimed.path] for a in arrivals}
             ledger.received_events(
                 s, [(a.file_id, *a.received) for a in arrivals if a.received is not None]
-            )
-            copies = ledger.earlier_copies(
-                s, [(a.claimed.partner, a.digest, a.file_id) for a in arrivals], since
             )
             originals = [a for a in arrivals if a.file_id not in copies]
             counter.reserve(draw for a in originals for draw in results[a.file_id].draws)
