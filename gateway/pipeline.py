@@ -252,13 +252,11 @@ class Pipeline:
                 s, [(a.claimed.partner, a.digest, a.file_id) for a in arrivals], since
             )
             by_path = dict(zip((c.path for c in parsing.batch), parsing.job(), strict=True))
-            results = {a.file_id: by_path[a.claimed.path] for a in arrivals}
             ledger.received_events(
                 s, [(a.file_id, *a.received) for a in arrivals if a.received is not None]
             )
-            originals = [a for a in arrivals if a.file_id not in copies]
-            counter.reserve(draw for a in originals for draw in results[a.file_id].draws)
-            parsed = [(a, results[a.file_id]) for a in originals]
+            parsed = [(a, by_path[a.claimed.path]) for a in arrivals if a.file_id not in copies]
+            counter.reserve(draw for _, result in parsed for draw in result.draws)
             for _, result in parsed:
                 self.parser.reply(result, counter)
             outcomes = [

@@ -13,9 +13,8 @@ Two ways to draw numbers:
 
 from __future__ import annotations
 
-import collections
 import datetime as dt
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -136,7 +135,7 @@ class TransactionCounter:
         """Take now the numbers that the calls to :meth:`next` about to come will hand out (one
         ``draws`` entry per number): every sequence's in one statement, instead of one lock per
         sequence and a save at the end. Those calls then get them in the same order."""
-        counts = collections.Counter(draws)
+        counts = Counter(draws)
         if not counts:
             return
         connection = self._session.connection()
