@@ -1,8 +1,8 @@
-"""The RabbitMQ side: topology (exchanges, queues, AsyncAPI), CloudEvents envelopes, and the relay
-that drains the ledger's outbox with publisher confirms.
+"""The RabbitMQ side: topology (exchanges, queues, AsyncAPI), CloudEvents envelopes, the relay
+that drains the ledger's outbox with publisher confirms, and the consumer of outbound requests.
 
-Only the relay talks to the broker, from its own thread; the pipeline writes outbox rows and never
-touches pika.
+Only the relay and the consumer talk to the broker, each from its own thread over its own
+connection (:mod:`.connection`); the pipelines write the ledger and never touch pika.
 """
 
 from .cloudevents import CONTENT_TYPE, cloud_event

@@ -23,7 +23,6 @@ worker also marks ``sent`` what partners' SFTP channels delivered.
 from __future__ import annotations
 
 import logging
-import random
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -32,14 +31,13 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
-import pika
 from pika.adapters.select_connection import IOLoop, SelectConnection
 from pika.channel import Channel
 from pika.frame import Method
 from pika.spec import Basic, BasicProperties
 
 from ..outbound.pipeline import BatchResult, Delivery, OutboundPipeline, Preparing
-from .relay import APP_ID, describe, mask_url
+from .connection import APP_ID, backoff_delay, connection_parameters, describe, mask_url
 from .topology import Topology, declare
 
 log = logging.getLogger(__name__)
@@ -210,14 +208,9 @@ class RequestConsumer:
             return
         session = _Session()
         self._session = session
-        params = pika.URLParameters(self._url)
-        params.connection_attempts = 1
-        params.retry_delay = 0
-        params.socket_timeout = 5
-        params.client_properties = {"connection_name": self._connection_name}
         try:
             session.connection = SelectConnection(
-                params,
+                connection_parameters(self._url, self._connection_name),
                 on_open_callback=self._guarded(partial(self._on_open, session)),
                 on_open_error_callback=self._guarded(partial(self._on_gone, session)),
                 on_close_callback=self._guarded(partial(self._on_gone, session)),
@@ -297,9 +290,8 @@ class RequestConsumer:
         if not session.closing or self._last_error is None:
             self._last_error = f"connection to {self._masked_url}: {describe(str(reason))}"
         self._bump(connection_failures=1)
-        ceiling = min(self._backoff_max, self._backoff_initial * 2.0 ** min(self._attempt, 30))
+        delay = backoff_delay(self._attempt, self._backoff_initial, self._backoff_max)
         self._attempt += 1
-        delay = ceiling * random.uniform(0.5, 1.0)
         log.warning("request consumer: %s; reconnecting in %.2f s", self._last_error, delay)
         assert self._ioloop is not None
         self._ioloop.call_later(delay, self._guarded(self._connect))

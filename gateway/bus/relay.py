@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import random
 import threading
 import time
 from collections import deque
@@ -39,10 +38,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
-import pika
-import pika.exceptions
 from pika.adapters.select_connection import IOLoop, SelectConnection
 from pika.channel import Channel
 from pika.frame import Method
@@ -53,6 +49,7 @@ from ..ledger import autocommit_factory, repository
 from ..ledger.repository import OutboxRow
 from ..runtime.crashpoints import crash_point
 from .cloudevents import CONTENT_TYPE
+from .connection import APP_ID, backoff_delay, connection_parameters, describe, mask_url
 from .topology import (
     DEAD_LETTER_EXCHANGE,
     DEFAULT_QUEUES,
@@ -66,7 +63,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-APP_ID = "edi-gateway"
 STABLE_AFTER = 5.0
 """A session that lasted this long (seconds) resets the reconnect backoff."""
 MARK_RETRY_DELAY = 1.0
@@ -75,33 +71,6 @@ MARK_GATHER = 0.01
 confirms of one burst of messages are recorded in one transaction, not one per confirm frame."""
 STOP_GRACE = 5.0
 """At most this long (seconds) a stop waits for the confirms of messages in flight."""
-
-
-def mask_url(url: str) -> str:
-    """The URL with its password replaced by ``***`` (safe to log)."""
-    try:
-        parts = urlsplit(url)
-        if parts.password is None:
-            return url
-        userinfo, _, host = parts.netloc.rpartition("@")
-        user = userinfo.split(":", 1)[0]
-        return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
-    except ValueError:
-        return "<unparsable AMQP URL>"
-
-
-def describe(error: BaseException | str) -> str:
-    """A one-line description of an error, with its type (pika nests its causes)."""
-    if isinstance(error, str):
-        return error
-    name = type(error).__name__
-    text = str(error)
-    if text:
-        return f"{name}: {text}"
-    if error.args and isinstance(error.args[-1], BaseException):
-        return f"{name}: {describe(error.args[-1])}"
-    text = repr(error)
-    return text if text.startswith(name) else f"{name}: {text}"
 
 
 @dataclass(frozen=True)
@@ -398,17 +367,6 @@ class OutboxRelay:
 
     # -- connection lifecycle (IO loop thread) -------------------------------------------------
 
-    def _parameters(self) -> pika.URLParameters:
-        params = pika.URLParameters(self._url)
-        params.connection_attempts = 1
-        params.retry_delay = 0
-        params.socket_timeout = 5
-        params.stack_timeout = 15
-        if self._heartbeat is not None:
-            params.heartbeat = self._heartbeat
-        params.client_properties = {"connection_name": self._connection_name}
-        return params
-
     def _connect(self) -> None:
         self._reconnect_timer = None
         if self._stopping:
@@ -419,7 +377,7 @@ class OutboxRelay:
         assert self._ioloop is not None
         try:
             session.connection = SelectConnection(
-                self._parameters(),
+                connection_parameters(self._url, self._connection_name, heartbeat=self._heartbeat),
                 on_open_callback=self._callback(partial(self._on_open, session)),
                 on_open_error_callback=self._callback(partial(self._on_open_error, session)),
                 on_close_callback=self._callback(partial(self._on_closed, session)),
@@ -572,15 +530,9 @@ class OutboxRelay:
     def _next_backoff(self, session: _Session) -> float:
         if session.ready_at is not None and time.monotonic() - session.ready_at >= STABLE_AFTER:
             self._attempt = 0
-        delay = self._backoff_delay(self._attempt)
+        delay = backoff_delay(self._attempt, self._backoff_initial, self._backoff_max)
         self._attempt += 1
         return delay
-
-    def _backoff_delay(self, attempt: int) -> float:
-        """Exponential (doubling from ``backoff_initial``), capped at ``backoff_max``, with
-        jitter: a random point in the upper half, so reconnecting relays do not stampede."""
-        ceiling = min(self._backoff_max, self._backoff_initial * (2.0 ** min(attempt, 30)))
-        return ceiling * random.uniform(0.5, 1.0)
 
     def _abandon_session(self, ioloop: IOLoop) -> None:
         """After the loop stopped: close a connection still open, for a moment of loop time."""
@@ -919,7 +871,7 @@ class OutboxRelay:
         self._check_drained(session)
 
     def _schedule_rewind(self, session: _Session) -> None:
-        delay = self._backoff_delay(session.nack_streak)
+        delay = backoff_delay(session.nack_streak, self._backoff_initial, self._backoff_max)
         session.nack_streak += 1
         assert self._ioloop is not None
 

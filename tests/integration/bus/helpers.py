@@ -24,7 +24,8 @@ from pika.spec import BasicProperties
 from sqlalchemy import Engine
 
 from gateway.bus.cloudevents import cloud_event
-from gateway.bus.relay import OutboxRelay, describe
+from gateway.bus.connection import describe
+from gateway.bus.relay import OutboxRelay
 from gateway.bus.topology import QueueSpec, declare, routing_key
 from gateway.ledger import (
     DocumentState,

@@ -16,7 +16,8 @@ from collections.abc import Iterable
 
 import pytest
 
-from gateway.bus.relay import OutboxRelay, mask_url
+from gateway.bus.connection import mask_url
+from gateway.bus.relay import OutboxRelay
 from gateway.bus.topology import QueueSpec
 from gateway.ledger import OutboxState, repository
 from tests.integration.bus.helpers import (
