@@ -243,7 +243,11 @@ class Pipeline:
         """Record everything the batch yields in one transaction, a few statements for the
         whole batch: the files' ``received`` events, which files are copies of earlier ones
         (duplicates: their parse is set aside), documents, outbox messages, acknowledgements
-        (their control numbers drawn in this transaction) and each file's destination."""
+        (their control numbers drawn in this transaction) and each file's destination.
+
+        A copy of a bad file is no duplicate: it is quarantined with its own report and
+        negative acknowledgement, whether the file it copies is still on its way to quarantine
+        (in this batch, or not yet moved) or already there (never an earlier copy)."""
         now = dt.datetime.now(dt.UTC)
         since = now - self.duplicate_window
         arrivals = parsing.arrivals
@@ -252,6 +256,9 @@ class Pipeline:
                 s, [(a.claimed.partner, a.digest, a.file_id) for a in arrivals], since
             )
             by_path = dict(zip((c.path for c in parsing.batch), parsing.job(), strict=True))
+            for a in arrivals:  # a bad file's copy is bad too: quarantined on its own, reported
+                if by_path[a.claimed.path].has_errors:
+                    copies.pop(a.file_id, None)
             ledger.received_events(
                 s, [(a.file_id, *a.received) for a in arrivals if a.received is not None]
             )

@@ -295,6 +295,43 @@ def test_copies_processed_in_one_batch_are_one_original_and_duplicates(
     assert len(list((tmp_path / "outbox" / partner).glob("997-*.x12"))) == 1
 
 
+def test_copies_of_a_bad_file_are_each_quarantined_with_a_report_and_a_negative_997(
+    tmp_path: Path, database_url: str, partner: str
+) -> None:
+    """Whether the bad file they copy is in the same batch, processed but not yet moved to
+    quarantine, or already there: each copy gets what the file got, never 'duplicate'."""
+    gw = in_process_gateway(tmp_path, database_url, parse_workers=0)
+    inbox = tmp_path / "inbox"
+
+    def process(*names: str) -> None:  # recorded and committed; not moved (no finish)
+        for name in names:
+            drop(inbox, partner, name, broken_850(7006))
+        processed = [0]
+
+        def all_processed() -> bool:
+            processed[0] += gw.process_ready()
+            return processed[0] == len(names)
+
+        wait_for(f"{names} processed", all_processed, timeout=10)
+
+    gw.source.start()
+    try:
+        process("bad.edi", "same-batch.edi")
+        process("before-its-move.edi")
+        gw.pipeline.finish()
+        process("after-its-move.edi")
+        gw.pipeline.finish()
+    finally:
+        gw.source.stop()
+    with gw.pipeline.factory.begin() as s:
+        report = repository.status(s, dt.datetime.now(dt.UTC))
+    assert report.files[partner] == {"quarantined": 4}
+    quarantine = tmp_path / "quarantine" / partner
+    assert len(list(quarantine.glob("*.edi.error.json"))) == 4
+    acks = [ack.read_text() for ack in (tmp_path / "outbox" / partner).glob("997-*.x12")]
+    assert len(acks) == 4 and all("AK5*R*4~" in ack for ack in acks)
+
+
 def test_a_batch_of_files_gets_one_ack_each_with_its_own_control_number(
     tmp_path: Path, database_url: str, partner: str
 ) -> None:
