@@ -97,8 +97,14 @@ def drop(inbox: Path, partner: str, name: str, data: bytes) -> Path:
 def gateway_process(
     config: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.Popen[bytes]:
+    """The daemon (``args``: its command line) on ``config``, logging to :func:`daemon_log`.
+    Its temporary folders (the worker processes' ``pymp-*``, which a SIGKILL leaves behind) go
+    in the test's own folder, not the machine's /tmp."""
+    temp = config.parent / "tmp"
+    temp.mkdir(exist_ok=True)
     environment = {
         **os.environ,
+        "TMPDIR": str(temp),
         "EDIGW_CONFIG": str(config),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         **(env or {}),
