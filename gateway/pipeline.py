@@ -5,7 +5,8 @@ that a burst costs three commits per batch rather than several per file. The ord
 what makes a crash at any instant harmless:
 
 1. The files are claimed (atomic rename into ``work/``) by the source; nothing is recorded yet.
-   A crash here leaves them in ``work/``, and :meth:`Pipeline.recover` processes them.
+   A crash here leaves them in ``work/``, and :meth:`Pipeline.recover` processes them. They
+   are read and their parse started while the source syncs its folders.
 2. They are recorded in the ledger (state ``received``), committed at once (one statement; their
    ``received`` events go with step 3, or with the recovery if a crash comes first).
 3. They are parsed (in worker processes the parse, which changes nothing, starts before step 2
@@ -167,15 +168,21 @@ class Pipeline:
         if parsing is not None:
             self.complete(parsing)
 
-    def begin(self, batch: Sequence[Claimed]) -> Parsing | None:
+    def begin(
+        self, batch: Sequence[Claimed], durable: Callable[[], object] | None = None
+    ) -> Parsing | None:
         """Record ``batch`` and start parsing it; :meth:`complete` commits it. The parse (which
         changes nothing) starts before the record, in the worker processes when there are some,
-        and runs while the caller goes on: recording this batch, completing the one before."""
+        and runs while the caller goes on: recording this batch, completing the one before.
+        ``durable`` returns once the claim's renames are on disk (see
+        :class:`~adapters.transport.folder.Claim`): the parse starts before, the record after."""
         if not batch:
             return None
         crash_point("after_claim")
         read = [(claimed, claimed.path.read_bytes()) for claimed in batch]
         job = self._parse(read)
+        if durable is not None:
+            durable()
         arrivals = self._record(read)
         crash_point("after_record")
         if not arrivals:
@@ -255,13 +262,13 @@ class Pipeline:
             copies = ledger.earlier_copies(  # needs no parse: its round trip overlaps the parse
                 s, [(a.claimed.partner, a.digest, a.file_id) for a in arrivals], since
             )
+            ledger.received_events(  # nor does this
+                s, [(a.file_id, *a.received) for a in arrivals if a.received is not None]
+            )
             by_path = dict(zip((c.path for c in parsing.batch), parsing.job(), strict=True))
             for a in arrivals:  # a bad file's copy is bad too: quarantined on its own, reported
                 if by_path[a.claimed.path].has_errors:
                     copies.pop(a.file_id, None)
-            ledger.received_events(
-                s, [(a.file_id, *a.received) for a in arrivals if a.received is not None]
-            )
             parsed = [(a, by_path[a.claimed.path]) for a in arrivals if a.file_id not in copies]
             counter.reserve(draw for _, result in parsed for draw in result.draws)
             for _, result in parsed:

@@ -8,7 +8,9 @@ patterns (``*.tmp``, ``*.part`` ...) are never taken.
 
 Claiming is an atomic rename into ``work/<partner>/<claim id>__<name>`` followed by an fsync of
 the folders (once per folder for a batch of claims), so a file is either still in the inbox or
-in the work folder, never both or lost. :meth:`FolderSource.wait` returns as soon as the watcher
+in the work folder, never both or lost. The fsyncs run in the background (:class:`Claim`): the
+caller reads and starts parsing the files meanwhile, which changes nothing, and waits for them
+before it records the files anywhere. :meth:`FolderSource.wait` returns as soon as the watcher
 sees a change, so a file is taken within milliseconds of its arrival.
 Partner folder names must be plain names (letters, digits, ``. _ -``); others are ignored.
 """
@@ -23,6 +25,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,6 +66,25 @@ class Claimed:
         if not sep or not name:
             return None
         return cls(path.parent.name, name, path, claim_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """Files just renamed into the work folder by :meth:`FolderSource.claim`, their folders being
+    synced (and their done-markers removed) in the background."""
+
+    files: list[Claimed]
+    synced: Future[None]
+
+    def durable(self) -> list[Claimed]:
+        """The files, once their renames are on disk: call it before recording them (a record
+        may not name a work path that a power cut could undo)."""
+        self.synced.result()
+        return self.files
+
+
+_claim_syncs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="claim-sync")
+"""Syncs the folders of one claim after another (claims come one at a time)."""
 
 
 def fsync_directory(directory: Path) -> None:
@@ -294,9 +316,11 @@ class FolderSource:
             self._candidates.difference_update(gone)
         return [path for _, path in sorted(ready)]
 
-    def claim(self, paths: Iterable[Path]) -> list[Claimed]:
+    def claim(self, paths: Iterable[Path]) -> Claim:
         """Move each of ``paths`` into the work folder atomically (those that vanished meanwhile
-        are left out), then fsync every folder touched, once."""
+        are left out); every folder touched is then synced once, in the background, and the
+        files' done-markers removed after that (a marker gone with the file still in the inbox
+        would strand it)."""
         paths = list(paths)
         with self._lock:
             self._candidates.difference_update(paths)
@@ -315,14 +339,16 @@ class FolderSource:
             except FileNotFoundError:
                 continue
             claimed.append(Claimed(partner, path.name, target, claim_id, fresh=True))
-        for inbox, work in folders.values():
-            fsync_directory(work)
-            fsync_directory(inbox)
+        touched = [folder for pair in folders.values() for folder in pair]
+        return Claim(claimed, _claim_syncs.submit(self._settle, touched, claimed))
+
+    def _settle(self, folders: list[Path], claimed: list[Claimed]) -> None:
+        for folder in folders:
+            fsync_directory(folder)
         if self.done_marker:
             for one in claimed:
                 marker = self.inbox / one.partner / (one.name + self.done_marker)
                 marker.unlink(missing_ok=True)
-        return claimed
 
     def leftovers(self) -> list[Claimed]:
         """Files already in the work folder (a previous run stopped while processing them)."""

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from adapters.formats.x12.inbound import X12Parser
 from adapters.formats.x12.pyx12_engine import Pyx12Validator
-from adapters.transport.folder import Claimed, FolderSource
+from adapters.transport.folder import Claim, Claimed, FolderSource
 from adapters.transport.sftp_schedule import PARTNERS_DIR, SftpSchedule
 
 from ..bus.consumer import RequestConsumer
@@ -187,9 +187,9 @@ class Gateway:
         failed: list[Claimed] = []
         in_flight: Parsing | None = None
         for start in range(0, len(ready), size):
-            batch = self.source.claim(ready[start : start + size])
-            count += len(batch)
-            begun = self._begin(batch, failed)
+            claim = self.source.claim(ready[start : start + size])
+            count += len(claim.files)
+            begun = self._begin(claim, failed)
             if in_flight is not None:
                 self._complete(in_flight, failed)
             in_flight = begun
@@ -205,12 +205,12 @@ class Gateway:
                 self.retries.failed()
         return count
 
-    def _begin(self, batch: list[Claimed], failed: list[Claimed]) -> Parsing | None:
+    def _begin(self, claim: Claim, failed: list[Claimed]) -> Parsing | None:
         try:
-            return self.pipeline.begin(batch)
+            return self.pipeline.begin(claim.files, claim.durable)
         except Exception:
-            _log_failure(batch)
-            failed.extend(batch)
+            _log_failure(claim.files)
+            failed.extend(claim.files)
             return None
 
     def _complete(self, parsing: Parsing, failed: list[Claimed]) -> None:

@@ -166,8 +166,8 @@ def test_a_batch_whose_commit_failed_is_retried_without_recording_its_files_twic
 def test_recording_files_just_claimed_is_one_statement_outside_any_transaction(
     tmp_path: Path, database_url: str, partner: str
 ) -> None:
-    """One round trip on PostgreSQL (no BEGIN, no COMMIT); the files' "received" events are
-    written by the batch's commit, first on their timelines."""
+    """One round trip on PostgreSQL (no BEGIN, no COMMIT), once the claim is durable; the
+    files' "received" events are written by the batch's commit, first on their timelines."""
     gw = in_process_gateway(tmp_path, database_url, parse_workers=0)
     for n in range(3):
         drop(tmp_path / "inbox", partner, f"order{n}.edi", small_850(7200 + n))
@@ -179,17 +179,23 @@ def test_recording_files_just_claimed_is_one_statement_outside_any_transaction(
 
     gw.source.start()
     try:
-        batch = gw.source.claim(gw.source.ready())
+        claim = gw.source.claim(gw.source.ready())
+
+        def durable() -> None:  # the claim's renames on disk before any record names them
+            claim.durable()
+            statements.append(("(claim durable)", False))
+
         sa.event.listen(engine, "after_cursor_execute", executed)
         try:
-            parsing = gw.pipeline.begin(batch)
+            parsing = gw.pipeline.begin(claim.files, durable)
         finally:
             sa.event.remove(engine, "after_cursor_execute", executed)
         assert parsing is not None
         gw.pipeline.complete(parsing)
     finally:
         gw.source.stop()
-    [(statement, in_transaction)] = statements
+    [(durable_first, _), (statement, in_transaction)] = statements
+    assert durable_first == "(claim durable)"
     assert statement.lstrip().upper().startswith("INSERT INTO FILES") and not in_transaction
     with gw.pipeline.factory() as s:
         for file_id in (1, 2, 3):

@@ -1,0 +1,57 @@
+"""The watched inbox on a real file system: which files are taken, and when a claim is durable."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+from adapters.transport import folder as folder_module
+from adapters.transport.folder import FolderSource
+
+
+def _source(tmp_path: Path, **options: object) -> FolderSource:
+    source = FolderSource(tmp_path / "inbox", tmp_path / "work", **options)  # type: ignore[arg-type]
+    (tmp_path / "inbox" / "acme").mkdir(parents=True)
+    return source
+
+
+def test_only_complete_files_of_plain_partner_folders_are_ready(tmp_path: Path) -> None:
+    source = _source(tmp_path, min_age=5.0)
+    inbox = tmp_path / "inbox"
+    for name in ("order.edi", "upload.part", "upload.tmp", ".hidden.edi"):
+        (inbox / "acme" / name).write_bytes(b"x")
+    (inbox / "acme" / "link.edi").symlink_to(inbox / "acme" / "order.edi")
+    (inbox / "not a partner").mkdir()
+    (inbox / "not a partner" / "order.edi").write_bytes(b"x")
+    written = (inbox / "acme" / "order.edi").stat().st_mtime
+    assert source.ready(now=written + 1.0) == []  # younger than min_age
+    assert source.ready(now=written + 6.0) == [inbox / "acme" / "order.edi"]
+
+
+def test_with_a_done_marker_a_file_waits_for_it_and_the_marker_goes_once_the_claim_is_durable(
+    tmp_path: Path,
+) -> None:
+    source = _source(tmp_path, min_age=0.0, done_marker=".done")
+    order = tmp_path / "inbox" / "acme" / "order.edi"
+    order.write_bytes(b"x")
+    assert source.ready() == []
+    marker = order.with_name("order.edi.done")
+    marker.write_bytes(b"")
+    assert source.ready() == [order]
+
+    hold = threading.Event()
+    blocker = folder_module._claim_syncs.submit(hold.wait, 10)  # the sync thread is busy
+    try:
+        claim = source.claim([order])
+        [claimed] = claim.files
+        assert claimed.path.read_bytes() == b"x" and not order.exists()
+        time.sleep(0.05)
+        assert not claim.synced.done() and marker.exists()  # not synced yet: marker kept
+    finally:
+        hold.set()
+        blocker.result()
+    assert claim.durable() == [claimed]
+    assert not marker.exists()
+    assert os.listdir(tmp_path / "inbox" / "acme") == []
