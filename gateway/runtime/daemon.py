@@ -10,6 +10,7 @@ relay.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import gc
@@ -210,6 +211,8 @@ class Gateway:
             return self.pipeline.begin(claim.files, claim.durable)
         except Exception:
             _log_failure(claim.files)
+            with contextlib.suppress(OSError):  # their retry records them: not before the sync
+                claim.durable()
             failed.extend(claim.files)
             return None
 
