@@ -100,23 +100,42 @@ def gateway_process(
     """The daemon (``args``: its command line) on ``config``, logging to :func:`daemon_log`.
     Its temporary folders (the worker processes' ``pymp-*``, which a SIGKILL leaves behind) go
     in the test's own folder, not the machine's /tmp."""
+    with daemon_log(config).open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "gateway", *args],
+            cwd=config.parent,
+            env=_gateway_environment(config, env),
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+
+
+def gateway_command(config: Path, *args: str) -> str:
+    """``edi-gateway ARGS`` on ``config``, run to its end; returns what it printed (a non-zero
+    exit fails the test, with what the command said on stderr)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "gateway", *args],
+        cwd=config.parent,
+        env=_gateway_environment(config),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def _gateway_environment(config: Path, env: dict[str, str] | None = None) -> dict[str, str]:
+    """The gateway's environment for ``config``, its temporary folders in the test's folder."""
     temp = config.parent / "tmp"
     temp.mkdir(exist_ok=True)
-    environment = {
+    return {
         **os.environ,
         "TMPDIR": str(temp),
         "EDIGW_CONFIG": str(config),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         **(env or {}),
     }
-    with daemon_log(config).open("ab") as log:
-        return subprocess.Popen(
-            [sys.executable, "-m", "gateway", *args],
-            cwd=config.parent,
-            env=environment,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )
 
 
 def daemon_log(config: Path) -> Path:

@@ -6,36 +6,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from tests.integration.support import (
-    ROOT,
     bound_queue,
     broken_850,
     drop,
+    gateway_command,
     gateway_process,
     small_850,
     take_all,
     write_settings,
 )
-
-
-def _cli(config: Path, *args: str) -> str:
-    """``edi-gateway ARGS`` on ``config``; its output (a non-zero exit fails the test)."""
-    environment = {**os.environ, "EDIGW_CONFIG": str(config), "PYTHONPATH": str(ROOT)}
-    done = subprocess.run(
-        [sys.executable, "-m", "gateway", *args],
-        cwd=config.parent,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 def test_status_show_and_replay_from_the_command_line(
@@ -49,7 +31,7 @@ def test_status_show_and_replay_from_the_command_line(
         assert once.wait(timeout=120) == 0
         [(first, body)] = take_all(channel, queue)
 
-        status = json.loads(_cli(config, "status"))
+        status = json.loads(gateway_command(config, "status"))
         assert status["files"][partner] == {"archived": 1, "quarantined": 1}
         assert status["documents"][partner] == {"published": 1, "failed": 1}
         assert status["outbox_pending"] == 0 and status["oldest_pending_age_seconds"] is None
@@ -57,22 +39,24 @@ def test_status_show_and_replay_from_the_command_line(
 
         document_id = first.message_id
         assert document_id is not None
-        shown = _cli(config, "show", document_id).splitlines()
+        shown = gateway_command(config, "show", document_id).splitlines()
         kinds = [line.split()[1] for line in shown]
         assert kinds[0] == "received" and "published" in kinds
 
         yesterday = (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).date().isoformat()
-        listed = _cli(config, "replay", "--partner", partner, "--since", yesterday, "--dry-run")
+        listed = gateway_command(
+            config, "replay", "--partner", partner, "--since", yesterday, "--dry-run"
+        )
         assert listed.splitlines() == [
             f"{document_id}  edi.in.850.{partner}",
             "1 message(s) would be republished",
         ]
         assert take_all(channel, queue) == []  # a dry run sends nothing
 
-        replayed = _cli(config, "replay", document_id)
+        replayed = gateway_command(config, "replay", document_id)
         assert replayed.splitlines()[-1] == "1 message(s) republished"
         [(again, again_body)] = take_all(channel, queue)
     assert again.message_id == document_id and again_body == body
     assert again.correlation_id == first.correlation_id
-    kinds = [line.split()[1] for line in _cli(config, "show", document_id).splitlines()]
+    kinds = [line.split()[1] for line in gateway_command(config, "show", document_id).splitlines()]
     assert kinds.count("published") == 2 and "replay" in kinds

@@ -6,10 +6,7 @@ and recorded in the ledger."""
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -33,7 +30,7 @@ from tests.integration.outbound.support import (
 )
 from tests.integration.sftp.helpers import profile_toml, with_outbound
 from tests.integration.sftp.sshd import Sshd
-from tests.integration.support import ROOT, daemon_output, gateway_process, wait_for
+from tests.integration.support import daemon_output, gateway_command, gateway_process, wait_for
 
 
 def events_of(bus: Bus, into: list[dict[str, Any]]) -> Callable[[str], bool]:
@@ -181,26 +178,11 @@ def test_resend_writes_the_same_bytes_or_renders_with_new_control_numbers(tmp_pa
     first.unlink()  # the partner collected it, and lost it
     [row] = ledger_rows(home)
 
-    environment = {**os.environ, "EDIGW_CONFIG": str(config), "PYTHONPATH": str(ROOT)}
-    same = subprocess.run(
-        [sys.executable, "-m", "gateway", "resend", row["document_id"]],
-        cwd=home,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert "written again" in same.stdout
+    same = gateway_command(config, "resend", row["document_id"])
+    assert "written again" in same
     assert first.read_bytes() == original
-    fresh = subprocess.run(
-        [sys.executable, "-m", "gateway", "resend", row["document_id"], "--new-control-numbers"],
-        cwd=home,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert "new control numbers" in fresh.stdout
+    fresh = gateway_command(config, "resend", row["document_id"], "--new-control-numbers")
+    assert "new control numbers" in fresh
     files = sorted(outbox.glob("856-*.x12"))
     assert len(files) == 2
     rows = {r["request_id"]: r for r in ledger_rows(home)}
@@ -209,15 +191,8 @@ def test_resend_writes_the_same_bytes_or_renders_with_new_control_numbers(tmp_pa
     assert again["isa13"] != row["isa13"] and again["state"] == "sent"
     assert again["file_name"] in [p.name for p in files]
     check_document(Path(outbox / again["file_name"]).read_text(), "856", "004010")
-    shown = subprocess.run(
-        [sys.executable, "-m", "gateway", "show", row["document_id"]],
-        cwd=home,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert "outbound.rendered" in shown.stdout and "outbound.resent" in shown.stdout
+    shown = gateway_command(config, "show", row["document_id"])
+    assert "outbound.rendered" in shown and "outbound.resent" in shown
 
 
 def test_requests_rendered_while_earlier_batches_are_recorded_yield_one_file_each_no_gap(
