@@ -66,9 +66,11 @@ T = TypeVar("T")
 STABLE_AFTER = 5.0
 """A session that lasted this long (seconds) resets the reconnect backoff."""
 MARK_RETRY_DELAY = 1.0
-MARK_GATHER = 0.01
-"""At most this long (seconds) outcomes wait for the confirms still on their way, so that the
-confirms of one burst of messages are recorded in one transaction, not one per confirm frame."""
+MARK_GATHER = 0.05
+"""At most this long (seconds) the broker's confirms wait to be recorded, so that they are
+recorded a batch at a time: the confirms of a burst in one transaction rather than one per
+confirm frame, and under a steady trickle of files those of several files rather than one
+transaction per file (each row keeps the moment of its own confirm)."""
 STOP_GRACE = 5.0
 """At most this long (seconds) a stop waits for the confirms of messages in flight."""
 
@@ -897,12 +899,11 @@ class OutboxRelay:
         self._schedule_marks()
 
     def _schedule_marks(self) -> None:
-        """Record the outcomes gathered so far, unless confirms are still on their way: then
-        wait for them, :data:`MARK_GATHER` at most."""
+        """Record the outcomes gathered so far once a batch of them is here, a stop begins, or
+        :data:`MARK_GATHER` after the first of them."""
         if self._marking or not self._to_mark or self._mark_retry_timer is not None:
             return
-        session = self._session
-        if session is not None and session.in_flight and self._ioloop is not None:
+        if len(self._to_mark) < self._batch and not self._stopping and self._ioloop is not None:
             if self._gather_timer is None:
                 self._gather_timer = self._ioloop.call_later(
                     self._mark_gather, self._guarded(self._gathered)
@@ -929,8 +930,8 @@ class OutboxRelay:
         future.add_done_callback(lambda f: self._post(partial(self._on_marked, f)))
 
     def _record_outcomes(self, batch: dict[int, _Outcome]) -> int:
-        """Database worker: one transaction for a batch of outcomes; returns rows published.
-        Their publish time is when the last of their confirms arrived."""
+        """Database worker: one transaction for a batch of outcomes; returns rows published,
+        each at the moment its confirm arrived."""
         confirmed = {i: o.at for i, o in batch.items() if o.unroutable is None}
         unroutable = [(i, o.unroutable) for i, o in batch.items() if o.unroutable is not None]
         published = list(confirmed)
@@ -938,7 +939,7 @@ class OutboxRelay:
             crash_point("after_publish")
         with self._factory.begin() as s:
             if published:
-                repository.mark_published(s, published, at=max(confirmed.values()))
+                repository.mark_published(s, published, at=confirmed)
             for outbox_id, reason in unroutable:
                 repository.mark_unroutable(s, outbox_id, reason)
         self._bump(published=len(published), unroutable=len(unroutable), recordings=1)

@@ -1108,6 +1108,11 @@ _MARK_PUBLISHED = (
     )
     .returning(*_EVENT_COLUMNS)
 )
+_PUBLISHED_AT = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id == bindparam("p_id"))
+    .values(published_at=bindparam("p_at", type_=OUTBOX.c.published_at.type))
+)
 _DOCUMENTS_PUBLISHED = (
     update(DOCUMENTS)
     .where(
@@ -1299,15 +1304,28 @@ def _outbox_events(
     )
 
 
-def mark_published(s: Session, outbox_ids: Sequence[int], *, at: dt.datetime | None = None) -> None:
-    """The broker confirmed these messages: ``published`` (at ``at``, when the confirm came;
-    by default now), and their documents move to ``published`` (from received or parsed). Only
-    pending rows change: a row marked unroutable in between stays unroutable, a row already
-    published is left alone."""
-    now = at or _now()
+def mark_published(
+    s: Session,
+    outbox_ids: Sequence[int],
+    *,
+    at: dt.datetime | Mapping[int, dt.datetime] | None = None,
+) -> None:
+    """The broker confirmed these messages: ``published`` (at ``at``, when the confirm came: one
+    moment for all, or one per outbox id; by default now), and their documents move to
+    ``published`` (from received or parsed). Only pending rows change: a row marked unroutable
+    in between stays unroutable, a row already published is left alone."""
+    confirmed = at if isinstance(at, Mapping) else {}
+    now = max(confirmed.values(), default=None) or (at if isinstance(at, dt.datetime) else _now())
     changed: list[Any] = []
     for chunk in _chunks(outbox_ids):
         changed += _run(s, _MARK_PUBLISHED, {"p_ids": chunk, "p_now": now}).all()
+    earlier = [
+        {"p_id": row.id, "p_at": confirmed[row.id]}
+        for row in changed
+        if confirmed.get(row.id, now) != now
+    ]
+    if earlier:  # one statement for the batch, each row its own confirm's moment
+        s.connection().execute(_PUBLISHED_AT, earlier)
     document_pks = sorted({row.document_pk for row in changed if row.document_pk is not None})
     files: dict[int, int] = {}
     for chunk in _chunks(document_pks):

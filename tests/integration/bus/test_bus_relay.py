@@ -5,6 +5,7 @@ a relay that keeps running whatever goes wrong."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import sqlite3
@@ -173,13 +174,38 @@ def test_a_window_of_messages_is_in_flight_and_confirms_cover_several(
     print(f"\n1500 messages confirmed in {elapsed:.2f} s with {stats.acks} confirms")
 
 
+def test_confirms_of_a_trickle_are_recorded_together_each_at_its_moment(
+    ledger: Ledger, broker: Broker, names: Names
+) -> None:
+    """Commits 10 ms apart (a steady 100 files/s) cost one transaction recording the confirms
+    of several of them, not one each; each row keeps the moment its own confirm came."""
+    relay = ledger.relay(names, idle_poll=30.0, mark_gather=0.3)
+    relay.start()
+    added = []
+    try:
+        wait_until(lambda: relay.connected and relay.stats.reads >= 1, 10, "the first read")
+        before = relay.stats
+        for _ in range(10):
+            added += ledger.add(names, "acme", 1)
+            relay.notify()
+            time.sleep(0.01)
+        wait_until(lambda: relay.stats.published - before.published == 10, 10, "all published")
+        assert relay.stats.recordings - before.recordings <= 2
+    finally:
+        stop(relay)
+    moments = {row.published_at for row in ledger.rows(added) if row.published_at is not None}
+    assert len(moments) == 10
+    assert max(moments) - min(moments) >= dt.timedelta(milliseconds=50)
+    broker.take(names.all_queue, 10)
+
+
 def test_each_commit_costs_one_read_and_one_recording(
     ledger: Ledger, broker: Broker, names: Names
 ) -> None:
     """At a trickle, each batch committed costs the ledger one read of the outbox (no read
     ahead that finds nothing) and one transaction recording its confirms, however many confirm
     frames the broker sends for it."""
-    relay = ledger.relay(names, idle_poll=30.0, mark_gather=5.0)
+    relay = ledger.relay(names, idle_poll=30.0, mark_gather=0.5)
     relay.start()
     try:
         wait_until(lambda: relay.connected and relay.stats.reads >= 1, 10, "the first read")

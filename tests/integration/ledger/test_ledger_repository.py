@@ -561,6 +561,22 @@ def test_mark_published(ledger: Ledger) -> None:
     assert published[0].detail == {"outbox_id": a, "message_id": "doc-a"}
 
 
+def test_mark_published_keeps_each_confirms_moment(ledger: Ledger) -> None:
+    """Confirms recorded together keep their own moments (the relay gathers them)."""
+    with ledger.factory.begin() as s:
+        a = published_document(s, document_id="doc-a")
+        b = published_document(s, document_id="doc-b")
+        c = published_document(s, document_id="doc-c")
+    first = now() - dt.timedelta(milliseconds=40)
+    confirmed = {a: first, b: first + dt.timedelta(milliseconds=15), c: now()}
+    with ledger.factory.begin() as s:
+        r.mark_published(s, [a, b, c], at=confirmed)
+    with ledger.factory.begin() as s:
+        rows = {i: r.outbox_by_id(s, i) for i in (a, b, c)}
+        assert r.pending_outbox(s, limit=10) == []
+    assert {i: row.published_at for i, row in rows.items() if row is not None} == confirmed
+
+
 def test_mark_published_in_large_batches(ledger: Ledger) -> None:
     count = r.IN_CHUNK + 37
     with ledger.factory.begin() as s:
