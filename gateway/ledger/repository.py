@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import (
     Boolean,
+    Connection,
     CursorResult,
     Executable,
     Integer,
@@ -254,7 +255,8 @@ class BulkInsert:
     rows, so neither SQLAlchemy nor psycopg rebuilds it, and the server plans a few parameters
     instead of one per value. The sequence gives the rows their ids in the order of the
     ``ORDER BY``, so the ids sorted are the rows' ids in order (what SQLAlchemy's own
-    ``sort_by_parameter_order`` relies on there).
+    ``sort_by_parameter_order`` relies on there). A single row (each file of a steady trickle
+    is a batch of its own) goes as a plain ``INSERT ... VALUES``: cheaper to send.
 
     SQLite: SQLAlchemy can only order the returned ids by running one statement per row, which
     costs more than the rest of the row's work; but there a statement of many rows assigns each
@@ -286,26 +288,34 @@ class BulkInsert:
         if not rows:
             return
         connection = s.connection()
-        if connection.dialect.name == "postgresql":
+        if self._unnest(connection, rows):
             connection.execute(self.arrays, self._arrays(rows))
         else:
-            connection.execute(self.rows, rows)
+            connection.execute(self.rows, rows[0] if len(rows) == 1 else rows)
 
     def returning_ids(self, s: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
         """Insert ``rows``; returns their new ids, in the order of the rows."""
         if not rows:
             return []
         connection = s.connection()
-        if connection.dialect.name == "postgresql":
+        if self._unnest(connection, rows):
             result = connection.execute(self.arrays_returning_ids, self._arrays(rows))
         else:
-            result = connection.execute(self.rows_returning_ids, rows)
+            result = connection.execute(
+                self.rows_returning_ids, rows[0] if len(rows) == 1 else rows
+            )
         ids: list[int] = sorted(result.scalars())
         if len(ids) != len(rows) or (
             connection.dialect.name == "sqlite" and ids[-1] - ids[0] != len(ids) - 1
         ):
             raise RuntimeError("the ledger handed out ids out of order: nothing recorded")
         return ids
+
+    @staticmethod
+    def _unnest(connection: Connection, rows: Sequence[dict[str, Any]]) -> bool:
+        """Whether the rows go as arrays: on PostgreSQL, more than one (a single row costs less
+        as plain parameters than as one array per column, each inspected to be sent)."""
+        return connection.dialect.name == "postgresql" and len(rows) > 1
 
     def _arrays(self, rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
         return {name: [row[name] for row in rows] for name in self.columns}
