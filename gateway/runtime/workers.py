@@ -103,6 +103,11 @@ class _Submission:
     number: int
 
 
+MIN_CHUNK = 8
+"""Files sent to a worker together at least (when there are that many): each job costs both
+processes a hand-over of their own, which at a steady trickle (batches of a few files) cost
+more than the parse."""
+
 ParseJob = Callable[[], list[ParseResult]]
 """Files being parsed: called, waits for their results, in the order of the files."""
 
@@ -151,7 +156,7 @@ class WorkerPool:
         """
         if not files:
             return list
-        size = max(1, len(files) // (self.workers * 4))
+        size = max(MIN_CHUNK, len(files) // (self.workers * 4))
         chunks = [files[start : start + size] for start in range(0, len(files), size)]
         submission = self._start([(_parse_all, parser, chunk) for chunk in chunks])
 

@@ -8,13 +8,14 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from gateway.runtime.workers import WorkerPool
+from gateway.runtime.workers import MIN_CHUNK, WorkerPool
 from tests.integration.support import ROOT, CrashingParser, small_850
 
 
@@ -68,7 +69,7 @@ def test_a_call_in_flight_keeps_a_lone_file_from_being_blamed(pool: WorkerPool) 
 
 OWNER = """
 import os, signal, sys
-from gateway.runtime.workers import WorkerPool
+from gateway.runtime.workers import MIN_CHUNK, WorkerPool
 
 if __name__ == "__main__":
     pool = WorkerPool(1)
@@ -98,3 +99,23 @@ def test_workers_end_when_the_daemon_is_killed(tmp_path: Path) -> None:
     while _alive(worker) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(worker), "the worker outlived the process that owned the pool"
+
+
+def test_a_few_files_go_to_a_worker_as_one_job_and_many_are_spread(
+    pool: WorkerPool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A steady trickle makes batches of a few files: each job costs both processes a hand-over,
+    so they go as one; a burst's batch is split so that the workers share it."""
+    jobs: list[int] = []
+    start = pool._start
+
+    def counted(calls: Sequence[tuple[Any, ...]]) -> Any:
+        jobs.append(len(calls))
+        return start(calls)
+
+    monkeypatch.setattr(pool, "_start", counted)
+    few = [(small_850(n), f"{n}.edi") for n in range(MIN_CHUNK)]
+    many = [(small_850(n), f"{n}.edi") for n in range(MIN_CHUNK * 8)]
+    assert len(pool.parse(CrashingParser(), few)) == MIN_CHUNK
+    assert len(pool.parse(CrashingParser(), many)) == MIN_CHUNK * 8
+    assert jobs == [1, 4]
