@@ -22,7 +22,10 @@ skips recently deleted inodes), so removing a run's thousands of files before th
 would measure that clean-up, which the gateway never does: it renames files, it deletes none.
 
 Latency = the outbox row's published_at (the moment the broker's confirm arrived) minus the
-moment the file was renamed into the inbox (closed). Files are written under a temp name and
+moment the file was renamed into the inbox (closed). Its stages are printed below each run: to
+the file's record (received_at: the daemon got to it and claimed it), to the commit that queued
+its message (the outbox row's created_at), to the confirm; and how many files a batch took on
+average (the files of a batch share one received_at). Files are written under a temp name and
 renamed, as a well-behaved partner does, so min_age = 0. Before each measured run the daemon
 gets WARM_UP files of another partner and the run waits for their publish: the figures are
 those of a running daemon, not of its first seconds. The ledger is not empty either: it holds
@@ -92,16 +95,19 @@ def ledger_engine(url: str) -> sa.Engine:
     return sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
 
 
-def published_times(engine: sa.Engine) -> dict[str, float]:
-    """File name -> epoch seconds of its document's confirmed publish."""
+def published_times(engine: sa.Engine) -> dict[str, tuple[float, float, float]]:
+    """File name -> epoch seconds of its record (``received_at``), of the commit that queued
+    its message (the outbox row's ``created_at``) and of its confirmed publish."""
     query = sa.text(
-        "select f.name, o.published_at from outbox o "
+        "select f.name, f.received_at, o.created_at, o.published_at from outbox o "
         "join documents d on d.id = o.document_pk join files f on f.id = d.file_id "
         "where o.state = 'published' and f.partner = 'bench'"
     )
     with engine.connect() as connection:
         rows = connection.execute(query).all()
-    return {name: _epoch(at) for name, at in rows}
+    return {
+        name: (_epoch(recorded), _epoch(queued), _epoch(at)) for name, recorded, queued, at in rows
+    }
 
 
 def _epoch(value: dt.datetime | str) -> float:
@@ -232,15 +238,30 @@ def run_case(
             engine.dispose()
             daemon.send_signal(signal.SIGTERM)
             daemon.wait(timeout=60)
-    latencies = sorted((published[n] - closed[n]) * 1000 for n in closed if n in published)
-    span = max(published.values()) - min(closed.values())
+    moments = {n: (closed[n], *published[n]) for n in closed if n in published}
+    stages: dict[str, float] = {}
+    for stage, start, end in STAGES:
+        delays = [(t[end] - t[start]) * 1000 for t in moments.values()]
+        stages[f"{stage}_p50"], stages[f"{stage}_p99"] = percentiles(delays)
+    span = max(t[3] for t in moments.values()) - min(closed.values())
     return {
         **{f"cpu_{k}": v * 1000 / count for k, v in cpu.items()},
-        "files": len(latencies),
-        "files_per_s": len(latencies) / span,
-        "p50_ms": statistics.median(latencies),
-        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+        **stages,
+        "files": len(moments),
+        "files_per_s": len(moments) / span,
+        "batch": len(moments) / len({t[1] for t in moments.values()}),
     }
+
+
+STAGES = (("ms", 0, 3), ("recorded", 0, 1), ("committed", 1, 2), ("confirmed", 2, 3))
+"""Latency (close to confirm) and its stages: close to record (waiting for the daemon, the
+claim), record to commit (the parse and the batch's transaction), commit to confirm (the
+relay and the broker)."""
+
+
+def percentiles(values: list[float]) -> tuple[float, float]:
+    values = sorted(values)
+    return statistics.median(values), values[min(len(values) - 1, int(len(values) * 0.99))]
 
 
 def _stat(pid: int | str) -> list[str]:
@@ -446,7 +467,11 @@ def run_all(args: argparse.Namespace, runs: Path) -> None:
                 r = run_case(kind, mode, count, rate, args.history, runs)
                 print(
                     f"{kind:10} {mode:7} {int(r['files']):>6} {r['files_per_s']:>8.1f} "
-                    f"{r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f}   {cpu_line(r)}",
+                    f"{r['ms_p50']:>8.1f} {r['ms_p99']:>8.1f}   {cpu_line(r)}\n"
+                    f"{'':26}p50/p99 ms: to record {r['recorded_p50']:.1f}/"
+                    f"{r['recorded_p99']:.1f}, to commit {r['committed_p50']:.1f}/"
+                    f"{r['committed_p99']:.1f}, to confirm {r['confirmed_p50']:.1f}/"
+                    f"{r['confirmed_p99']:.1f}; {r['batch']:.1f} files per batch",
                     flush=True,
                 )
 
