@@ -1324,8 +1324,11 @@ def mark_published(
     moment for all, or one per outbox id; by default now), and their documents move to
     ``published`` (from received or parsed). Only pending rows change: a row marked unroutable
     in between stays unroutable, a row already published is left alone."""
-    confirmed = at if isinstance(at, Mapping) else {}
-    now = max(confirmed.values(), default=None) or (at if isinstance(at, dt.datetime) else _now())
+    confirmed: Mapping[int, dt.datetime]
+    if isinstance(at, Mapping):
+        confirmed, now = at, max(at.values(), default=_now())
+    else:
+        confirmed, now = {}, at or _now()
     changed: list[Any] = []
     for chunk in _chunks(outbox_ids):
         changed += _run(s, _MARK_PUBLISHED, {"p_ids": chunk, "p_now": now}).all()
