@@ -179,7 +179,7 @@ def test_confirms_of_a_trickle_are_recorded_together_each_at_its_moment(
 ) -> None:
     """Commits 10 ms apart (a steady 100 files/s) cost one transaction recording the confirms
     of several of them, not one each; each row keeps the moment its own confirm came."""
-    relay = ledger.relay(names, idle_poll=30.0, mark_gather=0.3)
+    relay = ledger.relay(names, idle_poll=30.0, mark_gather=1.0)
     relay.start()
     added = []
     try:
