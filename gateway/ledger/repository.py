@@ -255,8 +255,8 @@ class BulkInsert:
     rows, so neither SQLAlchemy nor psycopg rebuilds it, and the server plans a few parameters
     instead of one per value. The sequence gives the rows their ids in the order of the
     ``ORDER BY``, so the ids sorted are the rows' ids in order (what SQLAlchemy's own
-    ``sort_by_parameter_order`` relies on there). A single row (each file of a steady trickle
-    is a batch of its own) goes as a plain ``INSERT ... VALUES``: cheaper to send.
+    ``sort_by_parameter_order`` relies on there). A single row (a file that came alone, an
+    event) goes as a plain ``INSERT ... VALUES``: cheaper to send than an array per column.
 
     SQLite: SQLAlchemy can only order the returned ids by running one statement per row, which
     costs more than the rest of the row's work; but there a statement of many rows assigns each
