@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import re
 import string
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from hypothesis import strategies as st
 
@@ -65,6 +67,32 @@ SEPARATOR_CHARACTERS = "*:~^\n\r|>\\`!\x1c\x1d\x1e\x1f"
 assert not set(TEXT_ALPHABET) & set(SEPARATOR_CHARACTERS)
 
 
+T = TypeVar("T")
+P = ParamSpec("P")
+
+
+def shared(build: Callable[P, st.SearchStrategy[T]]) -> Callable[P, st.SearchStrategy[T]]:
+    """``build`` made once per arguments, its strategy object shared by every caller: Hypothesis
+    checks each new strategy object when it is first drawn from, and the composites below, which
+    ask for their parts at every draw, spent most of the round-trip tests' time there. The
+    strategies are the same; only their objects are reused."""
+    made: dict[Any, st.SearchStrategy[T]] = {}
+
+    @functools.wraps(build)
+    def strategy(*args: P.args, **kwargs: P.kwargs) -> st.SearchStrategy[T]:
+        key = (tuple(map(_hashable, args)), tuple((k, _hashable(v)) for k, v in kwargs.items()))
+        if key not in made:
+            made[key] = build(*args, **kwargs)
+        return made[key]
+
+    return strategy
+
+
+def _hashable(value: object) -> object:
+    return tuple(value) if isinstance(value, list) else value
+
+
+@shared
 def text(max_size: int, min_size: int = 1) -> st.SearchStrategy[str]:
     """Free text of ``min_size`` to ``max_size`` characters without surrounding spaces."""
     return st.text(TEXT_ALPHABET, min_size=min_size, max_size=max_size).filter(
@@ -72,17 +100,17 @@ def text(max_size: int, min_size: int = 1) -> st.SearchStrategy[str]:
     )
 
 
-T = TypeVar("T")
-
-
+@shared
 def optional(strategy: st.SearchStrategy[T]) -> st.SearchStrategy[T | None]:
     return st.none() | strategy
 
 
+@shared
 def identifiers(max_size: int, min_size: int = 1) -> st.SearchStrategy[str]:
     return st.text(ID_ALPHABET, min_size=min_size, max_size=max_size)
 
 
+@shared
 def decimals(max_digits: int, max_places: int = 4) -> st.SearchStrategy[Decimal]:
     """Non-negative decimals written with at most ``max_digits`` digits."""
     return st.builds(
@@ -92,10 +120,12 @@ def decimals(max_digits: int, max_places: int = 4) -> st.SearchStrategy[Decimal]
     )
 
 
+@shared
 def dates() -> st.SearchStrategy[dt.date]:
     return st.dates(dt.date(1990, 1, 1), dt.date(2099, 12, 31))
 
 
+@shared
 def times() -> st.SearchStrategy[str]:
     """HHMM or HHMMSS."""
     return st.builds(
@@ -120,6 +150,7 @@ COUNTRIES = ["US", "CA", "MX", "DE", "FR", "USA"]
 CURRENCIES = ["USD", "CAD", "EUR", "GBP", "MXN"]
 
 
+@shared
 def codes(values: list[str]) -> st.SearchStrategy[str]:
     return st.sampled_from(values)
 
@@ -128,6 +159,7 @@ def codes(values: list[str]) -> st.SearchStrategy[str]:
 # Envelope
 
 
+@shared
 @st.composite
 def envelopes(draw: st.DrawFn) -> Envelope:
     """An envelope as the writer writes and the reader reads it (ISA13 zero-padded to 9 digits,
@@ -161,6 +193,7 @@ def envelopes(draw: st.DrawFn) -> Envelope:
 # Shared building blocks
 
 
+@shared
 def references(
     qualifiers: list[str] = REFERENCE_QUALIFIERS,
 ) -> st.SearchStrategy[Reference]:
@@ -173,12 +206,14 @@ def references(
     ).filter(lambda r: r.value is not None or r.description is not None)
 
 
+@shared
 def date_references(qualifiers: list[str] = DATE_QUALIFIERS) -> st.SearchStrategy[DateReference]:
     return st.builds(
         DateReference, qualifier=codes(qualifiers), date=dates(), time=optional(times())
     )
 
 
+@shared
 def contacts() -> st.SearchStrategy[Contact]:
     return st.builds(
         Contact,
@@ -189,6 +224,7 @@ def contacts() -> st.SearchStrategy[Contact]:
     )
 
 
+@shared
 def addresses() -> st.SearchStrategy[Address]:
     """N3 lines and N4; never empty (an empty address is no address)."""
     return st.builds(
@@ -201,6 +237,7 @@ def addresses() -> st.SearchStrategy[Address]:
     ).filter(lambda a: bool(a.lines or a.city or a.state or a.postal_code or a.country))
 
 
+@shared
 @st.composite
 def parties(draw: st.DrawFn, roles: list[str] = ENTITY_CODES) -> Party:
     """N1 loop: N102 or N103/N104 (R0203, P0304), up to 2 N2 and 2 N3 segments."""
@@ -216,10 +253,12 @@ def parties(draw: st.DrawFn, roles: list[str] = ENTITY_CODES) -> Party:
     )
 
 
+@shared
 def notes() -> st.SearchStrategy[Note]:
     return st.builds(Note, text=text(80))
 
 
+@shared
 @st.composite
 def item_identifications(
     draw: st.DrawFn, min_ids: int = 0, max_ids: int = 10
@@ -247,6 +286,7 @@ def item_identifications(
 # 850
 
 
+@shared
 @st.composite
 def payment_terms(draw: st.DrawFn) -> PaymentTerms:
     """ITD: a discount percent comes with a discount due date or days (L03040513)."""
@@ -270,6 +310,7 @@ def payment_terms(draw: st.DrawFn) -> PaymentTerms:
     return terms
 
 
+@shared
 @st.composite
 def carriers(draw: st.DrawFn) -> Carrier:
     """TD5: TD502/TD503 together; at least one of TD502, TD504, TD505."""
@@ -287,6 +328,7 @@ def carriers(draw: st.DrawFn) -> Carrier:
     )
 
 
+@shared
 @st.composite
 def purchase_order_lines(draw: st.DrawFn) -> PurchaseOrderLine:
     price = draw(optional(decimals(12)))
@@ -303,6 +345,7 @@ def purchase_order_lines(draw: st.DrawFn) -> PurchaseOrderLine:
     )
 
 
+@shared
 @st.composite
 def purchase_orders(draw: st.DrawFn) -> PurchaseOrder:
     return PurchaseOrder(
@@ -328,6 +371,7 @@ def purchase_orders(draw: st.DrawFn) -> PurchaseOrder:
 # 855
 
 
+@shared
 @st.composite
 def line_acknowledgments(draw: st.DrawFn) -> LineAcknowledgment:
     """ACK: quantity with its unit (P0203), date with its qualifier (P0405)."""
@@ -342,6 +386,7 @@ def line_acknowledgments(draw: st.DrawFn) -> LineAcknowledgment:
     )
 
 
+@shared
 def purchase_order_ack_lines() -> st.SearchStrategy[PurchaseOrderAckLine]:
     return st.builds(
         PurchaseOrderAckLine,
@@ -355,6 +400,7 @@ def purchase_order_ack_lines() -> st.SearchStrategy[PurchaseOrderAckLine]:
     )
 
 
+@shared
 @st.composite
 def purchase_order_acks(draw: st.DrawFn) -> PurchaseOrderAck:
     return PurchaseOrderAck(
@@ -377,6 +423,7 @@ def purchase_order_acks(draw: st.DrawFn) -> PurchaseOrderAck:
 # 856
 
 
+@shared
 def weights() -> st.SearchStrategy[Weight]:
     return st.builds(
         Weight,
@@ -386,11 +433,13 @@ def weights() -> st.SearchStrategy[Weight]:
     )
 
 
+@shared
 def ssccs() -> st.SearchStrategy[str]:
     """SSCC-18 as written in MAN02 (00 application identifier + 18 digits)."""
     return st.text(string.digits, min_size=20, max_size=20)
 
 
+@shared
 @st.composite
 def shipped_items(draw: st.DrawFn) -> ShippedItem:
     """LIN (written when there are product ids), SN1 with SN105/SN106 together, PID."""
@@ -406,6 +455,7 @@ def shipped_items(draw: st.DrawFn) -> ShippedItem:
     )
 
 
+@shared
 def packs() -> st.SearchStrategy[Pack]:
     return st.builds(
         Pack,
@@ -416,10 +466,12 @@ def packs() -> st.SearchStrategy[Pack]:
     )
 
 
+@shared
 def tares() -> st.SearchStrategy[Tare]:
     return st.builds(Tare, sscc=optional(ssccs()), packs=st.lists(packs(), max_size=2))
 
 
+@shared
 def shipment_orders() -> st.SearchStrategy[ShipmentOrder]:
     return st.builds(
         ShipmentOrder,
@@ -438,6 +490,7 @@ SHIPMENT_ROLES = [r for r in ENTITY_CODES if r not in ("SF", "ST")]
 SHIPMENT_REFERENCES = [q for q in REFERENCE_QUALIFIERS if q not in ("BM", "CN", "2I")]
 
 
+@shared
 @st.composite
 def ship_notices(draw: st.DrawFn) -> ShipNotice:
     """TD101 needs TD102 (C0102); SCAC, PRO, BOL, SF/ST parties and DTM 011/017 by qualifier."""
