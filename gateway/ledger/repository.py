@@ -285,25 +285,15 @@ class BulkInsert:
 
     def __call__(self, s: Session, rows: Sequence[dict[str, Any]]) -> None:
         """Insert ``rows``."""
-        if not rows:
-            return
-        connection = s.connection()
-        if self._unnest(connection, rows):
-            connection.execute(self.arrays, self._arrays(rows))
-        else:
-            connection.execute(self.rows, rows[0] if len(rows) == 1 else rows)
+        if rows:
+            self._execute(s.connection(), rows, self.rows, self.arrays)
 
     def returning_ids(self, s: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
         """Insert ``rows``; returns their new ids, in the order of the rows."""
         if not rows:
             return []
         connection = s.connection()
-        if self._unnest(connection, rows):
-            result = connection.execute(self.arrays_returning_ids, self._arrays(rows))
-        else:
-            result = connection.execute(
-                self.rows_returning_ids, rows[0] if len(rows) == 1 else rows
-            )
+        result = self._execute(connection, rows, self.rows_returning_ids, self.arrays_returning_ids)
         ids: list[int] = sorted(result.scalars())
         if len(ids) != len(rows) or (
             connection.dialect.name == "sqlite" and ids[-1] - ids[0] != len(ids) - 1
@@ -311,11 +301,19 @@ class BulkInsert:
             raise RuntimeError("the ledger handed out ids out of order: nothing recorded")
         return ids
 
-    @staticmethod
-    def _unnest(connection: Connection, rows: Sequence[dict[str, Any]]) -> bool:
-        """Whether the rows go as arrays: on PostgreSQL, more than one (a single row costs less
-        as plain parameters than as one array per column, each inspected to be sent)."""
-        return connection.dialect.name == "postgresql" and len(rows) > 1
+    def _execute(
+        self,
+        connection: Connection,
+        rows: Sequence[dict[str, Any]],
+        plain: Executable,
+        arrays: Executable,
+    ) -> CursorResult[Any]:
+        """``arrays`` for more than one row on PostgreSQL; else ``plain``, with the rows (one
+        row as plain parameters costs less than one array per column, each inspected to be
+        sent)."""
+        if connection.dialect.name == "postgresql" and len(rows) > 1:
+            return connection.execute(arrays, self._arrays(rows))
+        return connection.execute(plain, rows[0] if len(rows) == 1 else rows)
 
     def _arrays(self, rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
         return {name: [row[name] for row in rows] for name in self.columns}

@@ -69,7 +69,7 @@ def test_a_call_in_flight_keeps_a_lone_file_from_being_blamed(pool: WorkerPool) 
 
 OWNER = """
 import os, signal, sys
-from gateway.runtime.workers import MIN_CHUNK, WorkerPool
+from gateway.runtime.workers import WorkerPool
 
 if __name__ == "__main__":
     pool = WorkerPool(1)
