@@ -12,6 +12,8 @@ Every option, with its default::
     # password = "..."                       # discouraged: a secret in a reviewed file
     known_hosts = ["[sftp.acme.example]:2222 ssh-ed25519 AAAAC3Nz..."]   # and/or
     # known_hosts_file = "/etc/edi-gateway/known_hosts"
+    legacy_algorithms = false           # true: also CBC ciphers and MD5/96-bit MACs, for an
+                                        #   old server that offers nothing else
     connect_timeout = 15.0              # seconds, TCP connect + SSH handshake
     timeout = 60.0                      # seconds without an answer before a request fails
     schedule = { interval = 60 }        # or { cron = "*/5 * * * *", timezone = "UTC" }
@@ -149,6 +151,11 @@ class SftpChannel(_Strict):
         description="host keys in known_hosts format; '[host]:port' for ports other than 22",
     )
     known_hosts_file: Path | None = Field(default=None, description="a known_hosts file")
+    legacy_algorithms: bool = Field(
+        default=False,
+        description="also use weak ciphers and MACs (CBC, 3DES, MD5, 96-bit MACs), for a "
+        "partner's server that offers nothing else",
+    )
     connect_timeout: float = Field(default=15.0, gt=0)
     timeout: float = Field(default=60.0, gt=0)
     schedule: IntervalSchedule | CronSchedule = Field(

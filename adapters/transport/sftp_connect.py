@@ -21,6 +21,11 @@ Host keys: the profile's ``known_hosts`` lines and/or ``known_hosts_file`` (Open
 names allowed, ``[host]:port`` for ports other than 22). The key types offered are limited to the
 types known for the host, so a server with several keys shows one we can check. Errors print the
 fingerprint as OpenSSH does (``SHA256:...``).
+
+Algorithms: as OpenSSH's own client, the gateway does not use CBC ciphers, 3DES, MD5 or 96-bit
+MACs unless the partner's profile says ``legacy_algorithms = true``; a handshake that fails for
+want of them says so. SHA-1 key exchange and ``ssh-rsa`` (SHA-1) host key signatures are never
+used: paramiko 5 has neither (an RSA host key proves itself with rsa-sha2-256/512).
 """
 
 from __future__ import annotations
@@ -29,9 +34,10 @@ import base64
 import contextlib
 import hashlib
 import logging
+import re
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -56,9 +62,21 @@ PREFERRED_CIPHERS = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com")
 """Tried first (no separate MAC pass); paramiko's other ciphers stay allowed after them."""
 
 KEY_TYPES_FOR = {
-    "ssh-rsa": ("rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"),
+    "ssh-rsa": ("rsa-sha2-512", "rsa-sha2-256"),
 }
 """Host key algorithms that prove a key of a given known_hosts type (others are their own)."""
+
+
+def is_legacy(algorithm: str) -> bool:
+    """A weak cipher or MAC, used only with ``legacy_algorithms = true`` (OpenSSH's client too
+    leaves them out by default): CBC ciphers and 3DES, MD5 and 96-bit MACs."""
+    return algorithm.endswith(("-cbc", "-96")) or algorithm.startswith("hmac-md5")
+
+
+LEGACY_HINT = (
+    "if the partner's server offers only CBC ciphers or MD5 or 96-bit MACs and cannot be "
+    "upgraded, set legacy_algorithms = true in its [sftp] section"
+)
 
 
 class SftpError(GatewayError):
@@ -261,14 +279,17 @@ def _handshake(
     trusted: list[paramiko.PKey],
     where: str,
 ) -> str:
+    options = transport.get_security_options()
     if trusted:
         wanted: list[str] = []
         for key in trusted:
             for name in KEY_TYPES_FOR.get(key.get_name(), (key.get_name(),)):
                 if name not in wanted:
                     wanted.append(name)
-        transport.get_security_options().key_types = wanted
-    options = transport.get_security_options()
+        options.key_types = wanted
+    if not channel.legacy_algorithms:
+        options.ciphers = _modern(options.ciphers)
+        options.digests = _modern(options.digests)
     options.ciphers = (
         *[c for c in PREFERRED_CIPHERS if c in options.ciphers],
         *[c for c in options.ciphers if c not in PREFERRED_CIPHERS],
@@ -279,6 +300,8 @@ def _handshake(
         transport.start_client(timeout=channel.connect_timeout)
     except (paramiko.SSHException, OSError, EOFError) as error:
         text = describe(error)
+        if not channel.legacy_algorithms and re.search(r"no acceptable (ciphers|macs)", text):
+            text = f"{text}; {LEGACY_HINT}"
         if "host key" in text.lower():
             raise ChangedHostKey(
                 f"{where}: the server offers none of the known host key types "
@@ -303,6 +326,10 @@ def _handshake(
             fingerprint=seen,
         )
     return seen
+
+
+def _modern(algorithms: Sequence[str]) -> tuple[str, ...]:
+    return tuple(name for name in algorithms if not is_legacy(name))
 
 
 def _log_in(transport: paramiko.Transport, channel: SftpChannel, where: str) -> str:

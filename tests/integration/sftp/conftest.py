@@ -25,11 +25,11 @@ Factory = sessionmaker[Session]
 
 @pytest.fixture
 def sshd_factory(tmp_path: Path) -> Iterator[Callable[..., Sshd]]:
-    """Start sshd servers (``sftp_flags`` e.g. ``-P remove``); all stopped at the end."""
+    """Start sshd servers (options of :class:`Sshd`); all stopped at the end."""
     started: list[Sshd] = []
 
-    def start(*, sftp_flags: str = "", name: str = "sshd") -> Sshd:
-        server = Sshd(tmp_path / name, sftp_flags=sftp_flags).start()
+    def start(*, name: str = "sshd", **options: str) -> Sshd:
+        server = Sshd(tmp_path / name, **options).start()
         started.append(server)
         return server
 

@@ -1,10 +1,11 @@
 """A real OpenSSH ``sshd`` on 127.0.0.1 for the SFTP tests, in a temporary folder.
 
-Generated host key (ed25519) and user key, ``AuthorizedKeysFile`` in the folder, ``StrictModes
-no``, ``UsePAM no``, ``PidFile`` in the folder, internal-sftp forced (with optional flags such as
-``-P remove`` to deny requests, or ``-R`` for read-only). The tests run as root and log in as root
-with the key (``PermitRootLogin prohibit-password``). A missing sshd fails the test with the
-command to run: the tests never skip.
+Generated host key (ed25519 unless asked otherwise) and user key, ``AuthorizedKeysFile`` in the
+folder, ``StrictModes no``, ``UsePAM no``, ``PidFile`` in the folder, internal-sftp forced (with
+optional flags such as ``-P remove`` to deny requests, or ``-R`` for read-only), and optional lines
+of ``sshd_config`` (say ``Ciphers aes128-cbc``, for a server that speaks only legacy algorithms).
+The tests run as root and log in as root with the key (``PermitRootLogin prohibit-password``). A
+missing sshd fails the test with the command to run: the tests never skip.
 """
 
 from __future__ import annotations
@@ -53,19 +54,27 @@ def keygen(path: Path, kind: str = "ed25519") -> None:
 
 
 class Sshd:
-    def __init__(self, folder: Path, *, sftp_flags: str = "") -> None:
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        sftp_flags: str = "",
+        host_key_type: str = "ed25519",
+        config: str = "",
+    ) -> None:
         require_sshd()
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
         self.host_key = folder / "host_key"
         self.user_key = folder / "user_key"
-        for key in (self.host_key, self.user_key):
+        for key, kind in ((self.host_key, host_key_type), (self.user_key, "ed25519")):
             if not key.exists():
-                keygen(key)
+                keygen(key, kind)
         self.authorized_keys = folder / "authorized_keys"
         self.authorized_keys.write_text((folder / "user_key.pub").read_text())
         self.port = free_port()
         self.sftp_flags = sftp_flags
+        self.extra_config = config
         self.config = folder / "sshd_config"
         self.log = folder / "sshd.log"
         self.process: subprocess.Popen[bytes] | None = None
@@ -87,6 +96,7 @@ class Sshd:
             "LogLevel VERBOSE\n"
             "Subsystem sftp internal-sftp\n"
             f"ForceCommand internal-sftp {self.sftp_flags}\n"
+            f"{self.extra_config}"
         )
 
     def start(self) -> Sshd:
