@@ -32,13 +32,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
 import os
 import shutil
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +48,7 @@ from typing import Any, BinaryIO
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.base import ParsedDocument, Parser, ParseResult
-from adapters.transport.folder import Claimed, fsync_directory
+from adapters.transport.folder import Claimed, NotARegularFile, fsync_directory, read_claimed
 
 from .bus.cloudevents import cloud_event
 from .bus.topology import INBOUND_EXCHANGE, routing_key
@@ -107,6 +108,10 @@ def _make_folder(folder: Path, made: set[Path]) -> None:
 
 DocumentHook = Callable[[Session, str, ParsedDocument], None]
 """Called with the session, the partner and an accepted document, before the commit."""
+
+
+def _parse_here(parser: Parser, files: Sequence[tuple[bytes, str]]) -> list[ParseResult]:
+    return [parser.parse(data, file_name=name) for data, name in files]
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,8 +184,15 @@ class Pipeline:
         if not batch:
             return None
         crash_point("after_claim")
-        read = [(claimed, claimed.path.read_bytes()) for claimed in batch]
-        job = self._parse(read)
+        read: list[tuple[Claimed, bytes]] = []
+        refused: dict[Path, str] = {}  # not a regular file: recorded as empty, never parsed
+        for claimed in batch:
+            try:
+                read.append((claimed, read_claimed(claimed.path)))
+            except NotARegularFile as error:
+                read.append((claimed, b""))
+                refused[claimed.path] = str(error)
+        job = self._parse(read, refused)
         if durable is not None:
             durable()
         arrivals = self._record(read)
@@ -238,13 +250,31 @@ class Pipeline:
             # else: processed before a crash; finish() moves it
         return arrivals
 
-    def _parse(self, read: Sequence[tuple[Claimed, bytes]]) -> ParseJob:
+    def _parse(
+        self, read: Sequence[tuple[Claimed, bytes]], refused: Mapping[Path, str]
+    ) -> ParseJob:
         """Start parsing the files in the worker processes; without workers, they are parsed in
-        this thread when the results are asked for (after the record)."""
-        files = [(data, claimed.name) for claimed, data in read]
-        if self.workers is None:
-            return lambda: [self.parser.parse(data, file_name=name) for data, name in files]
-        return self.workers.submit(self.parser, files)
+        this thread when the results are asked for (after the record). The ``refused`` ones are
+        unreadable without a parse."""
+        files = [(data, claimed.name) for claimed, data in read if claimed.path not in refused]
+        job = (
+            functools.partial(_parse_here, self.parser, files)
+            if self.workers is None
+            else self.workers.submit(self.parser, files)
+        )
+        if not refused:
+            return job
+
+        def with_refused() -> list[ParseResult]:
+            parsed = iter(job())
+            return [
+                ParseResult(unreadable=refused[claimed.path])
+                if claimed.path in refused
+                else next(parsed)
+                for claimed, _ in read
+            ]
+
+        return with_refused
 
     def _commit(self, parsing: Parsing) -> None:
         """Record everything the batch yields in one transaction, a few statements for the
@@ -432,7 +462,7 @@ class Pipeline:
         for row in rows:
             work, destination = Path(row.work_path), Path(row.final_path or "")
             state = self._final_state(row)
-            if work.exists():
+            if os.path.lexists(work):  # whatever it is (a claim may have moved a link)
                 if state is FileState.QUARANTINED:
                     report = (row.detail or {}).get("report", {})
                     reports.append(
@@ -471,7 +501,7 @@ class Pipeline:
     def recover(self, leftovers: list[Claimed]) -> None:
         """Finish what a previous run left: files claimed but not processed, replies, moves."""
         self.finish()
-        remaining = [claimed for claimed in leftovers if claimed.path.exists()]
+        remaining = [claimed for claimed in leftovers if os.path.lexists(claimed.path)]
         if remaining:
             log.info("recovering %d file(s) claimed before the last stop", len(remaining))
         for claimed in remaining:

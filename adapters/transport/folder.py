@@ -12,15 +12,21 @@ in the work folder, never both or lost. The fsyncs run in the background (:class
 caller reads and starts parsing the files meanwhile, which changes nothing, and waits for them
 before it records the files anywhere. :meth:`FolderSource.wait` returns as soon as the watcher
 sees a change, so a file is taken within milliseconds of its arrival.
+
+A claimed file is read with :func:`read_claimed`, which follows no symbolic link and waits on no
+FIFO: whoever writes to the inbox may swap a file for one after it was found complete and before
+its claim (the claim moves whatever is there), and it is then refused, not read.
 Partner folder names must be plain names (letters, digits, ``. _ -``); others are ignored.
 """
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import logging
 import os
 import re
+import stat
 import threading
 import time
 import uuid
@@ -85,6 +91,39 @@ class Claim:
 
 _claim_syncs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="claim-sync")
 """Syncs the folders of one claim after another (claims come one at a time)."""
+
+
+class NotARegularFile(Exception):
+    """What :func:`read_claimed` found is not a regular file; the message says what it is."""
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def read_claimed(path: Path) -> bytes:
+    """The content of the regular file at ``path``, never of what a symbolic link there points
+    to, and never waiting on a FIFO; :class:`NotARegularFile` for anything else."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise NotARegularFile("not a regular file: a symbolic link") from None
+        if error.errno == errno.ENXIO:
+            raise NotARegularFile("not a regular file: a socket") from None
+        raise
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = next((name for test, name in _KINDS if test(mode)), "of an unknown kind")
+        raise NotARegularFile(f"not a regular file: {kind}")
+    with open(fd, "rb") as file:
+        return file.read()
 
 
 def fsync_directory(directory: Path) -> None:
@@ -213,6 +252,8 @@ class FolderSource:
         self.ignore = tuple(ignore)
         self.rescan_interval = rescan_interval
         self._candidates: set[Path] = set()
+        self._strange: set[Path] = set()
+        """What the last rescan found in the inbox that is neither a file nor a folder."""
         self._lock = threading.Lock()
         self._observer: BaseObserver | None = None
         self._last_scan = 0.0
@@ -265,15 +306,24 @@ class FolderSource:
             partners = [p for p in self.inbox.iterdir() if p.is_dir()]
         except FileNotFoundError:
             return
+        strange: set[Path] = set()
         for folder in partners:
             if not PARTNER_NAME.fullmatch(folder.name):
                 log.warning("ignoring inbox folder %r: not a plain partner name", folder.name)
                 continue
             try:
                 with os.scandir(folder) as entries:
-                    found.extend(Path(e.path) for e in entries if e.is_file(follow_symlinks=False))
+                    for entry in entries:
+                        if entry.is_file(follow_symlinks=False):
+                            found.append(Path(entry.path))
+                        elif not entry.is_dir(follow_symlinks=False):
+                            strange.add(Path(entry.path))
             except FileNotFoundError:
                 continue
+        for path in sorted(strange - self._strange):
+            if not self.ignored(path.name):
+                log.warning("ignoring %s: not a regular file (a link, a FIFO ...)", path)
+        self._strange = strange  # each one is reported once while it stays
         with self._lock:
             self._candidates.update(found)
 
@@ -351,13 +401,14 @@ class FolderSource:
                 marker.unlink(missing_ok=True)
 
     def leftovers(self) -> list[Claimed]:
-        """Files already in the work folder (a previous run stopped while processing them)."""
+        """What is already in the work folder (a previous run stopped while processing it),
+        whatever it is: a claim may have moved a link or a FIFO that replaced a file."""
         found: list[Claimed] = []
         if not self.work.exists():
             return found
         for folder in sorted(p for p in self.work.iterdir() if p.is_dir()):
             for path in sorted(folder.iterdir()):
-                claimed = Claimed.from_work_path(path) if path.is_file() else None
+                claimed = Claimed.from_work_path(path)
                 if claimed is not None:
                     found.append(claimed)
         return found

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from adapters.transport import folder as folder_module
-from adapters.transport.folder import FolderSource
+from adapters.transport.folder import FolderSource, NotARegularFile, read_claimed
 
 
 def _source(tmp_path: Path, **options: object) -> FolderSource:
@@ -55,3 +58,41 @@ def test_with_a_done_marker_a_file_waits_for_it_and_the_marker_goes_once_the_cla
     assert claim.durable() == [claimed]
     assert not marker.exists()
     assert os.listdir(tmp_path / "inbox" / "acme") == []
+
+
+def test_a_link_or_a_fifo_in_the_inbox_is_never_taken_and_reported_once_while_it_stays(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    source = _source(tmp_path, min_age=0.0)
+    acme = tmp_path / "inbox" / "acme"
+    (acme / "link.edi").symlink_to(tmp_path / "elsewhere.edi")
+    os.mkfifo(acme / "fifo.edi")
+    (acme / "subfolder").mkdir()  # a partner's own folder: not reported
+    os.mkfifo(acme / ".hidden")  # ignored names are not reported either
+    with caplog.at_level(logging.WARNING, logger=folder_module.__name__):
+        for _ in range(3):
+            source.rescan()
+            assert source.ready() == []
+    warned = sorted(r.getMessage() for r in caplog.records)
+    assert len(warned) == 2
+    assert "fifo.edi: not a regular file" in warned[0] and "link.edi" in warned[1]
+    caplog.clear()
+    (acme / "link.edi").unlink()
+    source.rescan()
+    (acme / "link.edi").symlink_to(tmp_path / "elsewhere.edi")  # back: reported again
+    with caplog.at_level(logging.WARNING, logger=folder_module.__name__):
+        source.rescan()
+    assert [r.getMessage() for r in caplog.records] == [
+        f"ignoring {acme / 'link.edi'}: not a regular file (a link, a FIFO ...)"
+    ]
+
+
+def test_a_claimed_path_is_read_only_when_it_is_a_regular_file(tmp_path: Path) -> None:
+    (tmp_path / "file").write_bytes(b"ISA")
+    assert read_claimed(tmp_path / "file") == b"ISA"
+    (tmp_path / "link").symlink_to(tmp_path / "file")
+    os.mkfifo(tmp_path / "fifo")  # no writer: reading it would wait for ever
+    (tmp_path / "folder").mkdir()
+    for name, kind in (("link", "a symbolic link"), ("fifo", "a FIFO"), ("folder", "a folder")):
+        with pytest.raises(NotARegularFile, match=f"not a regular file: {kind}"):
+            read_claimed(tmp_path / name)

@@ -7,10 +7,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -407,3 +408,67 @@ def test_a_parser_crash_while_batches_overlap_quarantines_only_the_file_that_cau
     archived = sorted(p.name.rsplit("-", 1)[-1] for p in (tmp_path / "archive").rglob("*.edi"))
     assert archived == ["a.edi", "b.edi", "c.edi", "d.edi"]
     assert gw.source.leftovers() == []
+
+
+def test_what_replaces_a_file_between_its_check_and_its_claim_is_quarantined_unread(
+    tmp_path: Path, partner: str
+) -> None:
+    """Whoever writes to the inbox may swap a complete file for a symbolic link (to a file of
+    ours), a FIFO or a folder after the gateway found it complete and before its claim: the
+    claim moves what is there, and the gateway must not follow, wait on or fail over it."""
+    gw = in_process_gateway(tmp_path, f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+    secret = tmp_path / "secret.edi"
+    secret.write_bytes(small_850(7301))  # readable by the gateway, and a valid 850
+    swaps: dict[str, Callable[[Path], None]] = {
+        "link.edi": lambda path: path.symlink_to(secret),
+        "fifo.edi": lambda path: os.mkfifo(path),
+        "folder.edi": lambda path: path.mkdir(),
+    }
+    for name in swaps:
+        drop(tmp_path / "inbox", partner, name, small_850(7302))
+    drop(tmp_path / "inbox", partner, "fine.edi", small_850(7303))
+    ready = gw.source.ready
+
+    def swapped(now: float | None = None) -> list[Path]:
+        paths = ready(now)
+        for path in paths:
+            if path.name in swaps:
+                path.unlink()
+                swaps[path.name](path)
+        return paths
+
+    gw.source.ready = swapped  # type: ignore[method-assign]
+    with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
+        run_once(gw)
+        [(_, body)] = take_all(channel, queue)
+    assert json.loads(body)["data"]["po_number"] == "PO00007303"
+    quarantine = tmp_path / "quarantine" / partner
+    for name in swaps:
+        [moved] = quarantine.glob(f"*-{name}")
+        report = json.loads((quarantine / f"{moved.name}.error.json").read_text())
+        assert "not a regular file" in report["why"], report["why"]
+    assert secret.read_bytes() == small_850(7301)
+    assert gw.source.leftovers() == []
+    assert not list((gw.source.work / partner).iterdir())
+
+
+def test_a_link_or_a_fifo_claimed_before_a_crash_is_quarantined_at_the_restart(
+    tmp_path: Path, partner: str
+) -> None:
+    gw = in_process_gateway(tmp_path, f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+    work = gw.source.work / partner
+    work.mkdir(parents=True)
+    (tmp_path / "secret.edi").write_bytes(small_850(7311))
+    (work / "0123456789abcdef__link.edi").symlink_to(tmp_path / "secret.edi")
+    (work / "fedcba9876543210__gone.edi").symlink_to(tmp_path / "nothing-there")
+    os.mkfifo(work / "00112233445566778899__fifo.edi")
+    with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
+        run_once(gw)
+        assert take_all(channel, queue) == []
+    quarantine = tmp_path / "quarantine" / partner
+    assert sorted(p.name.split("-", 1)[1] for p in quarantine.glob("*.edi")) == [
+        "fifo.edi", "gone.edi", "link.edi"
+    ]  # fmt: skip
+    assert gw.source.leftovers() == []
+    with gw.pipeline.factory.begin() as s:
+        assert repository.status(s, dt.datetime.now(dt.UTC)).files[partner] == {"quarantined": 3}
