@@ -45,6 +45,8 @@ from watchdog.observers.inotify_move_event_grouper import (
     PathedInotifyEvent,
 )
 
+from .file_names import kept_name
+
 log = logging.getLogger(__name__)
 
 PARTNER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -322,7 +324,7 @@ class FolderSource:
                 continue
         for path in sorted(strange - self._strange):
             if not self.ignored(path.name):
-                log.warning("ignoring %s: not a regular file (a link, a FIFO ...)", path)
+                log.warning("ignoring %r: not a regular file (a link, a FIFO ...)", str(path))
         self._strange = strange  # each one is reported once while it stays
         with self._lock:
             self._candidates.update(found)
@@ -375,6 +377,7 @@ class FolderSource:
         with self._lock:
             self._candidates.difference_update(paths)
         claimed: list[Claimed] = []
+        markers: list[Path] = []
         folders: dict[str, tuple[Path, Path]] = {}  # partner -> its inbox and work folders
         for path in paths:
             partner = path.parent.name
@@ -383,22 +386,26 @@ class FolderSource:
                 work.mkdir(parents=True, exist_ok=True)
                 folders[partner] = (path.parent, work)
             claim_id = uuid.uuid4().hex
-            target = folders[partner][1] / f"{claim_id}{CLAIM_SEPARATOR}{path.name}"
+            name = kept_name(path.name)
+            target = folders[partner][1] / f"{claim_id}{CLAIM_SEPARATOR}{name}"
             try:
                 os.rename(path, target)
             except FileNotFoundError:
                 continue
-            claimed.append(Claimed(partner, path.name, target, claim_id, fresh=True))
+            if name != path.name:
+                log.info("claimed %s as %r (the name as the ledger keeps it)", target, name)
+            claimed.append(Claimed(partner, name, target, claim_id, fresh=True))
+            if self.done_marker:
+                markers.append(path.with_name(path.name + self.done_marker))
         touched = [folder for pair in folders.values() for folder in pair]
-        return Claim(claimed, _claim_syncs.submit(self._settle, touched, claimed))
+        return Claim(claimed, _claim_syncs.submit(self._settle, touched, markers))
 
-    def _settle(self, folders: list[Path], claimed: list[Claimed]) -> None:
+    @staticmethod
+    def _settle(folders: list[Path], markers: list[Path]) -> None:
         for folder in folders:
             fsync_directory(folder)
-        if self.done_marker:
-            for one in claimed:
-                marker = self.inbox / one.partner / (one.name + self.done_marker)
-                marker.unlink(missing_ok=True)
+        for marker in markers:
+            marker.unlink(missing_ok=True)
 
     def leftovers(self) -> list[Claimed]:
         """What is already in the work folder (a previous run stopped while processing it),

@@ -428,7 +428,7 @@ def list_folder(requests: SftpRequests, path: str) -> list[paramiko.SFTPAttribut
     """The entries of a remote folder (not ``.`` and ``..``), as paramiko's ``listdir_attr``
     gives them, except that a name that is not UTF-8 does not fail the whole listing: SFTP v3
     names are bytes, and such a name comes back with its bytes as surrogates (``surrogateescape``,
-    as Python names local files), for the caller to refuse (:func:`.sftp_names.unsafe_name`)."""
+    as Python names local files), for the caller to refuse (:func:`.file_names.unsafe_name`)."""
     handle = _expect_handle(_one(requests, FXP_OPENDIR, _path(path)))
     entries: list[paramiko.SFTPAttributes] = []
     try:

@@ -26,7 +26,7 @@ new.
 A file is complete when its size and mtime are unchanged across polls for ``min_age`` seconds, or
 (with ``done_marker``) once ``NAME + marker`` exists. Dotfiles are never taken (partners upload
 under such names), nor anything that is not a regular file. Names that could not be one plain
-local file name are refused and reported (:mod:`.sftp_names`).
+local file name are refused and reported (:mod:`.file_names`).
 
 Crash points (``EDIGW_CRASH_AT``, :mod:`gateway.runtime.crashpoints`), once per batch:
 ``sftp_after_download``, ``sftp_after_record``, ``sftp_after_link``,
@@ -53,10 +53,10 @@ from gateway.ledger import transfers
 from gateway.ledger.transfers import NewPickup, PickupChange, PickupRow, PickupState
 from gateway.runtime.crashpoints import crash_point
 
+from .file_names import unsafe_name
 from .folder import fsync_directory
 from .sftp_config import SftpChannel, SftpInbound
 from .sftp_connect import SftpConnectionLost, SftpError, SftpSession, describe
-from .sftp_names import unsafe_name
 from .sftp_pipeline import (
     Attributes,
     Download,

@@ -75,7 +75,7 @@ def test_a_link_or_a_fifo_in_the_inbox_is_never_taken_and_reported_once_while_it
             assert source.ready() == []
     warned = sorted(r.getMessage() for r in caplog.records)
     assert len(warned) == 2
-    assert "fifo.edi: not a regular file" in warned[0] and "link.edi" in warned[1]
+    assert "fifo.edi': not a regular file" in warned[0] and "link.edi" in warned[1]
     caplog.clear()
     (acme / "link.edi").unlink()
     source.rescan()
@@ -83,7 +83,7 @@ def test_a_link_or_a_fifo_in_the_inbox_is_never_taken_and_reported_once_while_it
     with caplog.at_level(logging.WARNING, logger=folder_module.__name__):
         source.rescan()
     assert [r.getMessage() for r in caplog.records] == [
-        f"ignoring {acme / 'link.edi'}: not a regular file (a link, a FIFO ...)"
+        f"ignoring {str(acme / 'link.edi')!r}: not a regular file (a link, a FIFO ...)"
     ]
 
 

@@ -472,3 +472,26 @@ def test_a_link_or_a_fifo_claimed_before_a_crash_is_quarantined_at_the_restart(
     assert gw.source.leftovers() == []
     with gw.pipeline.factory.begin() as s:
         assert repository.status(s, dt.datetime.now(dt.UTC)).files[partner] == {"quarantined": 3}
+
+
+def test_files_with_names_not_utf8_odd_or_too_long_are_processed_under_readable_names(
+    tmp_path: Path, partner: str
+) -> None:
+    gw = in_process_gateway(tmp_path, f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+    folder = tmp_path / "inbox" / partner
+    folder.mkdir(parents=True)
+    names = {
+        b"bestellung-f\xfcr.edi": "bestellung-f%FCr.edi",  # Latin-1, as from a Windows share
+        b"new\nline.edi": "new%0Aline.edi",
+        b"back\\slash.edi": "back%5Cslash.edi",
+        b"x" * 251 + b".edi": "…" + "x" * 28 + ".edi",
+    }
+    for number, name in enumerate(names, start=7401):
+        (folder / os.fsdecode(name)).write_bytes(small_850(number))
+    with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
+        run_once(gw)
+        assert len(take_all(channel, queue)) == len(names)
+    archived = [p.name for p in (tmp_path / "archive" / partner).rglob("*.edi")]
+    for kept in names.values():
+        assert sum(name.endswith(kept) for name in archived) == 1, (kept, archived)
+    assert os.listdir(folder) == [] and gw.source.leftovers() == []
