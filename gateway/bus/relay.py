@@ -21,6 +21,11 @@ keeps the connection: the relay stops publishing, waits for the confirms still d
 from the oldest pending row after a backoff. Messages confirmed after a nacked one are already
 in their queues, so a nack (unlike a lost connection) can put those ahead of the nacked one.
 
+A message larger than the broker takes (its ``max_message_size``) closes the channel: the relay
+records that message UNROUTABLE with the sizes (a ``replay`` sends it once the broker takes it),
+remembers the limit, and from then on sets aside any larger message without sending it, so one
+big document never holds the others back.
+
 Rows are read in id order (the per-partner order), with a cursor; when the relay has caught up it
 scans again from the start, so rows that become pending again (requeued unroutable rows,
 replays, rows committed late with a lower id) are picked up too.
@@ -30,6 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 import time
 from collections import deque
@@ -71,6 +77,8 @@ MARK_GATHER = 0.05
 recorded a batch at a time: the confirms of a burst in one transaction rather than one per
 confirm frame, and under a steady trickle of files those of several files rather than one
 transaction per file (each row keeps the moment of its own confirm)."""
+TOO_LARGE = re.compile(r"message size (\d+) is larger than configured max size (\d+)")
+"""RabbitMQ's reason for closing a channel on a message over its ``max_message_size``."""
 STOP_GRACE = 5.0
 """At most this long (seconds) a stop waits for the confirms of messages in flight."""
 
@@ -193,6 +201,8 @@ class OutboxRelay:
         self._mark_gather = mark_gather
 
         self._connected = False
+        self._max_body: int | None = None
+        """The broker's largest message, once a larger one closed a channel."""
         self._last_error: str | None = None
         self._stats = RelayStats()
         self._stats_lock = threading.Lock()
@@ -469,7 +479,23 @@ class OutboxRelay:
         connection = session.connection
         if connection is not None and (connection.is_closing or connection.is_closed):
             return  # the connection is going: its close callback reports why
+        too_large = TOO_LARGE.search(str(reason))
+        if too_large is not None:
+            self._max_body = int(too_large[2])
+            self._settle(
+                (entry.row.id, self._too_large(entry.row))
+                for entry in session.in_flight.values()
+                if len(entry.row.body) > self._max_body
+            )
         self._fail_session(session, f"channel closed: {describe(reason)}")
+
+    def _too_large(self, row: OutboxRow) -> str:
+        reason = (
+            f"not sent: the message is {len(row.body):,} bytes and the broker takes at most "
+            f"{self._max_body:,} (its max_message_size); raise that, then replay the document"
+        )
+        log.error("outbox id %d (%s): %s", row.id, row.message_id, reason)
+        return reason
 
     def _fail_session(self, session: _Session, reason: str) -> None:
         """End a session on purpose (nack, channel error, our own error): close the connection;
@@ -732,6 +758,9 @@ class OutboxRelay:
                 self._settle([(row.id, missing)])
                 continue
             session.buffer.popleft()
+            if self._max_body is not None and len(row.body) > self._max_body:
+                self._settle([(row.id, self._too_large(row))])
+                continue
             channel.basic_publish(
                 exchange,
                 row.routing_key,

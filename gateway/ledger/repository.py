@@ -79,7 +79,8 @@ class OutboxState(StrEnum):
     PUBLISHED = "published"
     """The broker confirmed it."""
     UNROUTABLE = "unroutable"
-    """Returned by the broker (no queue bound): kept, reported, retried after requeue."""
+    """Reached no queue (returned by the broker, exchange missing, too large): kept, reported,
+    sent again after a requeue or a replay."""
 
 
 class AckState(StrEnum):
@@ -1352,15 +1353,16 @@ def mark_published(
 
 
 def mark_unroutable(s: Session, outbox_id: int, reason: str) -> None:
-    """The broker returned the message (nothing bound): state ``unroutable``, one more attempt,
-    the reason kept. It is not lost: :func:`status` reports it, :func:`requeue_unroutable`
+    """The message reached no queue (the broker returned it: nothing bound; its exchange does not
+    exist; it is larger than the broker takes): state ``unroutable``, one more attempt, the
+    reason kept. It is not lost: :func:`status` reports it, :func:`requeue_unroutable`
     makes it pending again. A message already confirmed is left alone."""
     changed = _run(s, _MARK_UNROUTABLE, {"p_id": outbox_id, "p_reason": reason}).all()
     _outbox_events(
         s,
         changed,
         "unroutable",
-        lambda row: f"returned by the broker ({row.exchange} / {row.routing_key}): {reason}",
+        lambda row: f"not routed ({row.exchange} / {row.routing_key}): {reason}",
     )
 
 

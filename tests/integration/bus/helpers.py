@@ -7,8 +7,11 @@ broker is left as it was found.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
+import json
+import subprocess
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -21,7 +24,7 @@ import pika.exceptions
 import pytest
 from pika.adapters.blocking_connection import BlockingChannel
 from pika.spec import BasicProperties
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 
 from gateway.bus.cloudevents import cloud_event
 from gateway.bus.connection import describe
@@ -36,6 +39,7 @@ from gateway.ledger import (
     repository,
     session_factory,
 )
+from gateway.ledger.models import OUTBOX
 from gateway.messages import Envelope, PurchaseOrder, PurchaseOrderLine
 from tests.integration.support import wait_for
 
@@ -64,6 +68,33 @@ def require_rabbitmq(url: str = AMQP_URL) -> None:
             pytrace=False,
         )
     connection.close()
+
+
+@contextlib.contextmanager
+def broker_max_message_size(limit: int) -> Iterator[None]:
+    """The local broker takes messages of at most ``limit`` bytes (on channels opened meanwhile),
+    set with ``rabbitmqctl`` (as root, beside the broker); its own limit is restored after."""
+
+    def rabbit(expression: str) -> str:
+        try:
+            done = subprocess.run(
+                ["rabbitmqctl", "eval", expression], capture_output=True, text=True, timeout=60
+            )
+        except FileNotFoundError:
+            pytest.fail(f"rabbitmqctl is missing. {HOW_TO_START}", pytrace=False)
+        if done.returncode != 0:
+            pytest.fail(f"rabbitmqctl eval failed: {done.stderr or done.stdout}", pytrace=False)
+        return done.stdout.strip()
+
+    before = rabbit("application:get_env(rabbit, max_message_size).")  # {ok,134217728}
+    rabbit(f"application:set_env(rabbit, max_message_size, {limit}).")
+    try:
+        yield
+    finally:
+        if before.startswith("{ok,"):
+            rabbit(f"application:set_env(rabbit, max_message_size, {before[4:-1]}).")
+        else:
+            rabbit("application:unset_env(rabbit, max_message_size).")
 
 
 def wait_until(condition: Any, timeout: float, what: str, interval: float = 0.02) -> None:
@@ -311,6 +342,13 @@ class Ledger:
                     )
                 )
         return added
+
+    def inflate(self, added: Added, size: int) -> None:
+        """Make ``added``'s message body ``size`` bytes long (JSON still)."""
+        padding = size - len(b'{"padding": ""}')
+        body = json.dumps({"padding": "x" * padding}).encode()
+        with self.factory.begin() as s:
+            s.execute(update(OUTBOX).where(OUTBOX.c.id == added.outbox_id).values(body=body))
 
     def rows(self, added: Iterable[Added]) -> list[OutboxRow]:
         with self.factory.begin() as s:

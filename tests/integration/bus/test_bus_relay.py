@@ -27,6 +27,7 @@ from tests.integration.bus.helpers import (
     Ledger,
     Names,
     Received,
+    broker_max_message_size,
     wait_until,
 )
 from tests.support.tcp_proxy import TcpProxy
@@ -285,6 +286,38 @@ def test_unroutable_messages_are_kept_reported_and_republished_after_requeue(
     assert relay.drain_once(timeout=10) == 3
     assert message_ids(broker.take(names.all_queue, 3)) == [a.message_id for a in added]
     assert ledger.states(added) == [PUBLISHED] * 3
+
+
+def test_a_message_larger_than_the_broker_takes_is_set_aside_and_the_others_go_on(
+    ledger: Ledger, broker: Broker, names: Names
+) -> None:
+    limit = 64 * 1024
+    broker.declare()
+    added = ledger.add(names, "acme", 6)
+    ledger.inflate(added[1], limit + 1)
+    ledger.inflate(added[4], limit * 2)
+    relay = ledger.relay(names, queues=())
+    with broker_max_message_size(limit):
+        assert relay.drain_once(timeout=20) == 4
+        later = ledger.add(names, "acme", 2)
+        ledger.inflate(later[0], limit + 10)
+        assert relay.drain_once(timeout=20) == 1
+    small = [a for a in [*added, *later] if a not in (added[1], added[4], later[0])]
+    received = broker.take_all(names.all_queue)
+    assert_partner_order(small, received)  # none lost, each partner in order
+    for big in (added[1], added[4], later[0]):
+        [row] = ledger.rows([big])
+        assert row.state is UNROUTABLE, row
+        assert row.last_error is not None and f"at most {limit:,}" in row.last_error
+        assert f"{len(row.body):,} bytes" in row.last_error
+    # one channel closed, for the first: the limit known, the others are set aside unsent
+    assert relay.stats.connection_failures == 1, relay.stats
+    assert ledger.status().outbox_backlog == {"acme": {"unroutable": 3}}
+
+    with ledger.factory.begin() as s:  # the broker takes them now (its own limit): a replay
+        assert repository.requeue_unroutable(s) == 3
+    assert ledger.relay(names, queues=()).drain_once(timeout=20) == 3
+    assert len(broker.take_all(names.all_queue)) == 3
 
 
 def test_returned_and_confirmed_messages_interleaved_in_one_window(
