@@ -12,11 +12,12 @@ in the work folder, never both or lost. The fsyncs run in the background (:class
 caller reads and starts parsing the files meanwhile, which changes nothing, and waits for them
 before it records the files anywhere. :meth:`FolderSource.wait` returns as soon as the watcher
 sees a change, so a file is taken within milliseconds of its arrival.
-
-A claimed file is read with :func:`read_claimed`, which follows no symbolic link and waits on no
-FIFO: whoever writes to the inbox may swap a file for one after it was found complete and before
-its claim (the claim moves whatever is there), and it is then refused, not read.
 Partner folder names must be plain names (letters, digits, ``. _ -``); others are ignored.
+
+A claimed file keeps its name, or a readable one (:func:`~.file_names.kept_name`), and is read
+with :func:`read_claimed`, which follows no symbolic link and waits on no FIFO: whoever writes to
+the inbox may swap a file for one after it was found complete and before its claim (the claim
+moves whatever is there), and it is then refused, not read.
 """
 
 from __future__ import annotations
