@@ -70,6 +70,12 @@ class Settings(BaseSettings):
         description="processes that parse inbound files and render outbound documents beside "
         "the daemon (0: all in the daemon)",
     )
+    max_file_size: int = Field(
+        default=64 * 1024 * 1024,
+        ge=1,
+        description="bytes; a larger inbound file is quarantined unread (a parse takes about 65 "
+        "times a file's size in memory, and 3 s per MB)",
+    )
     batch_size: int = Field(
         default=200, ge=1, description="files recorded and parsed together in one transaction"
     )

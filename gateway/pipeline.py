@@ -48,7 +48,7 @@ from typing import Any, BinaryIO
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.base import ParsedDocument, Parser, ParseResult
-from adapters.transport.folder import Claimed, NotARegularFile, fsync_directory, read_claimed
+from adapters.transport.folder import Claimed, RefusedFile, fsync_directory, read_claimed
 
 from .bus.cloudevents import cloud_event
 from .bus.topology import INBOUND_EXCHANGE, routing_key
@@ -149,6 +149,7 @@ class Pipeline:
         on_commit: Callable[[], None] | None = None,
         on_document: DocumentHook | None = None,
         workers: WorkerPool | None = None,
+        max_file_size: int | None = None,
     ) -> None:
         self.factory = factory
         self._autocommit = autocommit_factory(factory)
@@ -163,6 +164,8 @@ class Pipeline:
         partners' 997/999/TA1 against what was sent)."""
         self.workers = workers
         """Worker processes for parsing; None parses in this thread."""
+        self.max_file_size = max_file_size
+        """A larger file is quarantined unread (None: no limit)."""
         self._finishing = threading.Lock()
 
     # -- a batch of files ----------------------------------------------------------------------
@@ -185,11 +188,11 @@ class Pipeline:
             return None
         crash_point("after_claim")
         read: list[tuple[Claimed, bytes]] = []
-        refused: dict[Path, str] = {}  # not a regular file: recorded as empty, never parsed
+        refused: dict[Path, str] = {}  # not a regular file, too large: never read nor parsed
         for claimed in batch:
             try:
-                read.append((claimed, read_claimed(claimed.path)))
-            except NotARegularFile as error:
+                read.append((claimed, read_claimed(claimed.path, self.max_file_size)))
+            except RefusedFile as error:
                 read.append((claimed, b""))
                 refused[claimed.path] = str(error)
         job = self._parse(read, refused)

@@ -96,8 +96,9 @@ _claim_syncs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="claim-sync"
 """Syncs the folders of one claim after another (claims come one at a time)."""
 
 
-class NotARegularFile(Exception):
-    """What :func:`read_claimed` found is not a regular file; the message says what it is."""
+class RefusedFile(Exception):
+    """What :func:`read_claimed` does not read: not a regular file, or too large. The message
+    says why."""
 
 
 _KINDS = (
@@ -109,22 +110,31 @@ _KINDS = (
 )
 
 
-def read_claimed(path: Path) -> bytes:
+def read_claimed(path: Path, max_size: int | None = None) -> bytes:
     """The content of the regular file at ``path``, never of what a symbolic link there points
-    to, and never waiting on a FIFO; :class:`NotARegularFile` for anything else."""
+    to, and never waiting on a FIFO; :class:`RefusedFile` for anything else, and for a file of
+    more than ``max_size`` bytes."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as error:
         if error.errno == errno.ELOOP:
-            raise NotARegularFile("not a regular file: a symbolic link") from None
+            raise RefusedFile("not a regular file: a symbolic link") from None
         if error.errno == errno.ENXIO:
-            raise NotARegularFile("not a regular file: a socket") from None
+            raise RefusedFile("not a regular file: a socket") from None
         raise
-    mode = os.fstat(fd).st_mode
-    if not stat.S_ISREG(mode):
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = next((name for test, name in _KINDS if test(info.st_mode)), "of unknown kind")
+            raise RefusedFile(f"not a regular file: {kind}")
+        if max_size is not None and info.st_size > max_size:
+            raise RefusedFile(
+                f"too large: {info.st_size:,} bytes, more than max_file_size ({max_size:,}); "
+                "to take it, raise max_file_size and move it back into the inbox"
+            )
+    except BaseException:
         os.close(fd)
-        kind = next((name for test, name in _KINDS if test(mode)), "of an unknown kind")
-        raise NotARegularFile(f"not a regular file: {kind}")
+        raise
     with open(fd, "rb") as file:
         return file.read()
 

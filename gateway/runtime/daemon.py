@@ -128,6 +128,7 @@ class Gateway:
             duplicate_window=dt.timedelta(days=settings.duplicate_window_days),
             on_document=reconcile,
             workers=WorkerPool(settings.parse_workers) if settings.parse_workers else None,
+            max_file_size=settings.max_file_size,
         )
         finisher = Finisher(pipeline)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from adapters.transport import folder as folder_module
-from adapters.transport.folder import FolderSource, NotARegularFile, read_claimed
+from adapters.transport.folder import FolderSource, RefusedFile, read_claimed
 
 
 def _source(tmp_path: Path, **options: object) -> FolderSource:
@@ -94,5 +94,8 @@ def test_a_claimed_path_is_read_only_when_it_is_a_regular_file(tmp_path: Path) -
     os.mkfifo(tmp_path / "fifo")  # no writer: reading it would wait for ever
     (tmp_path / "folder").mkdir()
     for name, kind in (("link", "a symbolic link"), ("fifo", "a FIFO"), ("folder", "a folder")):
-        with pytest.raises(NotARegularFile, match=f"not a regular file: {kind}"):
+        with pytest.raises(RefusedFile, match=f"not a regular file: {kind}"):
             read_claimed(tmp_path / name)
+    assert read_claimed(tmp_path / "file", max_size=3) == b"ISA"
+    with pytest.raises(RefusedFile, match="too large: 3 bytes, more than max_file_size"):
+        read_claimed(tmp_path / "file", max_size=2)

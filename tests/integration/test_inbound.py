@@ -495,3 +495,23 @@ def test_files_with_names_not_utf8_odd_or_too_long_are_processed_under_readable_
     for kept in names.values():
         assert sum(name.endswith(kept) for name in archived) == 1, (kept, archived)
     assert os.listdir(folder) == [] and gw.source.leftovers() == []
+
+
+def test_a_file_larger_than_max_file_size_is_quarantined_unread(
+    tmp_path: Path, partner: str
+) -> None:
+    limit = len(small_850(7321))
+    gw = in_process_gateway(
+        tmp_path, f"sqlite:///{tmp_path / 'ledger.sqlite3'}", max_file_size=limit
+    )
+    drop(tmp_path / "inbox", partner, "fits.edi", small_850(7321))
+    drop(tmp_path / "inbox", partner, "big.edi", small_850(7322) + b"\n")
+    with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
+        run_once(gw)
+        [(_, body)] = take_all(channel, queue)
+    assert json.loads(body)["data"]["po_number"] == "PO00007321"
+    quarantine = tmp_path / "quarantine" / partner
+    [big] = quarantine.glob("*-big.edi")
+    assert big.read_bytes() == small_850(7322) + b"\n"
+    why = json.loads((quarantine / f"{big.name}.error.json").read_text())["why"]
+    assert f"{limit + 1:,} bytes, more than max_file_size ({limit:,})" in why
