@@ -1,10 +1,11 @@
 """Watched folders: ``inbox/<partner>/`` -> files claimed into ``work/<partner>/``.
 
-Features: watchdog (inotify) events for speed, plus a full rescan every ``rescan_interval``,
-which is what guarantees no file is stranded (inotify drops events under load) and picks up files
-present at start-up. A file is taken only when complete: unchanged for ``min_age`` seconds and,
-when ``done_marker`` is set, once ``NAME + done_marker`` exists. Dotfiles and the ``ignore``
-patterns (``*.tmp``, ``*.part`` ...) are never taken.
+Features: watchdog (inotify) events for speed, plus a full rescan every ``rescan_interval``, which
+is what guarantees no file is stranded (inotify drops events under load) and picks up files present
+at start-up. A file is taken only when complete: unchanged for ``min_age`` seconds (by its
+modification time, or by our own clock while that time is in the future) and, when ``done_marker``
+is set, once ``NAME + done_marker`` exists. Dotfiles and the ``ignore`` patterns (``*.tmp``,
+``*.part`` ...) are never taken.
 
 Claiming is an atomic rename into ``work/<partner>/<claim id>__<name>`` followed by an fsync of
 the folders (once per folder for a batch of claims), so a file is either still in the inbox or
@@ -266,6 +267,8 @@ class FolderSource:
         self.rescan_interval = rescan_interval
         self._candidates: set[Path] = set()
         self._strange: set[Path] = set()
+        self._future: dict[Path, tuple[tuple[int, int], float]] = {}
+        """Candidates dated in the future: their (size, mtime) and since when (monotonic)."""
         """What the last rescan found in the inbox that is neither a file nor a folder."""
         self._lock = threading.Lock()
         self._observer: BaseObserver | None = None
@@ -363,21 +366,43 @@ class FolderSource:
                 gone.append(path)
                 continue
             try:
-                stat = path.lstat()
+                info = path.lstat()
             except FileNotFoundError:
                 gone.append(path)
                 continue
-            if not path.is_file() or path.is_symlink():
+            if not stat.S_ISREG(info.st_mode):
                 gone.append(path)
                 continue
-            if wall - stat.st_mtime < self.min_age:
+            if not self._unchanged_long_enough(path, info, wall):
                 continue
             if self.done_marker and not path.with_name(path.name + self.done_marker).exists():
                 continue
-            ready.append((stat.st_mtime, path))
+            ready.append((info.st_mtime, path))
         with self._lock:
             self._candidates.difference_update(gone)
+        for path in gone:
+            self._future.pop(path, None)
         return [path for _, path in sorted(ready)]
+
+    def _unchanged_long_enough(self, path: Path, info: os.stat_result, wall: float) -> bool:
+        """Unchanged for ``min_age``: by its modification time, or, when that is in the future
+        (a writer's clock ahead of ours, a copy that kept a skewed time), by how long this source
+        has seen the same size and time."""
+        if info.st_mtime <= wall:
+            return wall - info.st_mtime >= self.min_age
+        now = time.monotonic()
+        seen = (info.st_size, info.st_mtime_ns)
+        first = self._future.get(path)
+        if first is None or first[0] != seen:
+            if first is None:
+                log.info(
+                    "%r is dated in the future (%s): taken once unchanged for min_age",
+                    str(path),
+                    time.ctime(info.st_mtime),
+                )
+            self._future[path] = (seen, now)
+            return self.min_age <= 0
+        return now - first[1] >= self.min_age
 
     def claim(self, paths: Iterable[Path]) -> Claim:
         """Move each of ``paths`` into the work folder atomically (those that vanished meanwhile
@@ -387,6 +412,8 @@ class FolderSource:
         paths = list(paths)
         with self._lock:
             self._candidates.difference_update(paths)
+        for path in paths:
+            self._future.pop(path, None)
         claimed: list[Claimed] = []
         markers: list[Path] = []
         folders: dict[str, tuple[Path, Path]] = {}  # partner -> its inbox and work folders

@@ -99,3 +99,27 @@ def test_a_claimed_path_is_read_only_when_it_is_a_regular_file(tmp_path: Path) -
     assert read_claimed(tmp_path / "file", max_size=3) == b"ISA"
     with pytest.raises(RefusedFile, match="too large: 3 bytes, more than max_file_size"):
         read_claimed(tmp_path / "file", max_size=2)
+
+
+def test_a_file_dated_in_the_future_is_taken_once_unchanged_for_min_age_of_our_own_time(
+    tmp_path: Path,
+) -> None:
+    source = _source(tmp_path, min_age=1.0)
+    order = tmp_path / "inbox" / "acme" / "order.edi"
+    order.write_bytes(b"ISA")
+    tomorrow = time.time() + 86_400
+    os.utime(order, (tomorrow, tomorrow))  # a writer whose clock is a day ahead
+    assert source.ready() == []
+    time.sleep(0.5)
+    order.write_bytes(b"ISA*00")  # still being written: the wait starts again
+    os.utime(order, (tomorrow + 1, tomorrow + 1))
+    changed = time.monotonic()
+    assert source.ready() == []
+    deadline = changed + 10
+    while not source.ready() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert time.monotonic() - changed >= 1.0
+    assert source.ready() == [order]
+    [claimed] = source.claim([order]).durable()
+    assert claimed.path.read_bytes() == b"ISA*00"
+    assert source._future == {}
