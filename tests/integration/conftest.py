@@ -2,7 +2,8 @@
 
 The broker is the tests' own: the gateway's catch-all queues (every inbound message, every
 status event, every dead letter, and the default request queue) have no consumer here, so each
-run would leave tens of thousands of messages behind. They are emptied once per test session."""
+run would leave tens of thousands of messages behind. They are emptied when a test session starts
+(what an interrupted run left) and when it ends."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from tests.integration.support import empty_catch_all_queues
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _empty_catch_all_queues() -> None:
+def _empty_catch_all_queues() -> Iterator[None]:
+    empty_catch_all_queues()
+    yield
     empty_catch_all_queues()
 
 
