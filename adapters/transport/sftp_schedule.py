@@ -73,11 +73,19 @@ class PartnerExchange:
         outbox: Path,
         ledger: sessionmaker[Session],
         clock: Callable[[], float] = time.monotonic,
+        max_file_size: int | None = None,
     ) -> None:
         self.partner = partner
         self.channel = channel
         self.source = (
-            SftpSource(partner, channel, inbox=inbox, ledger=ledger, clock=clock)
+            SftpSource(
+                partner,
+                channel,
+                inbox=inbox,
+                ledger=ledger,
+                clock=clock,
+                max_file_size=max_file_size,
+            )
             if channel.inbound
             else None
         )
@@ -157,7 +165,14 @@ class SftpSchedule:
             profiles = load_partners(settings.path(PARTNERS_DIR))
         inbox, outbox = settings.path(settings.inbox), settings.path(settings.outbox)
         self.exchanges = {
-            name: PartnerExchange(name, p.sftp, inbox=inbox, outbox=outbox, ledger=ledger)
+            name: PartnerExchange(
+                name,
+                p.sftp,
+                inbox=inbox,
+                outbox=outbox,
+                ledger=ledger,
+                max_file_size=settings.max_file_size,
+            )
             for name, p in profiles.items()
             if p.sftp is not None
         }

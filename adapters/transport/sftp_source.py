@@ -26,7 +26,8 @@ new.
 A file is complete when its size and mtime are unchanged across polls for ``min_age`` seconds, or
 (with ``done_marker``) once ``NAME + marker`` exists. Dotfiles are never taken (partners upload
 under such names), nor anything that is not a regular file. Names that could not be one plain
-local file name are refused and reported (:mod:`.file_names`).
+local file name are refused and reported (:mod:`.file_names`), and so are files larger than the
+daemon's ``max_file_size`` (left on the server, never downloaded).
 
 Crash points (``EDIGW_CRASH_AT``, :mod:`gateway.runtime.crashpoints`), once per batch:
 ``sftp_after_download``, ``sftp_after_record``, ``sftp_after_link``,
@@ -125,6 +126,7 @@ class SftpSource:
         inbox: Path,
         ledger: sessionmaker[Session],
         clock: Callable[[], float] = time.monotonic,
+        max_file_size: int | None = None,
     ) -> None:
         if channel.inbound is None:
             raise ValueError(f"partner {partner}: the sftp channel has no [sftp.inbound]")
@@ -137,6 +139,9 @@ class SftpSource:
         self._seen: dict[str, tuple[int, int, float]] = {}
         """name -> (size, mtime, since when): the completeness check across polls."""
         self._refused_before: set[str] = set()
+        self.max_file_size = max_file_size
+        """A larger remote file is left on the server and reported, never downloaded (the
+        pipeline would quarantine it unread)."""
 
     # -- one poll ------------------------------------------------------------------------------
 
@@ -156,6 +161,19 @@ class SftpSource:
         for batch in _batches(self._complete(entries, report)):
             self._take(session, batch, report)
         return report
+
+    def _refuse(self, report: PollReport, name: str, reason: str) -> None:
+        """Leave ``name`` on the server: reported at every poll, logged the first time."""
+        report.refused.append((name, reason))
+        if name not in self._refused_before:
+            self._refused_before.add(name)
+            log.warning(
+                "partner %s: refusing remote file %r in %s: %s",
+                self.partner,
+                name,
+                self.inbound.folder,
+                reason,
+            )
 
     def settle_local(self) -> None:
         """Local recovery, no connection needed: recorded downloads still in their dotfile go
@@ -184,22 +202,19 @@ class SftpSource:
                 continue
             reason = unsafe_name(name)
             if reason is not None:
-                report.refused.append((name, reason))
-                if name not in self._refused_before:
-                    self._refused_before.add(name)
-                    log.warning(
-                        "partner %s: refusing remote file %r in %s: %s",
-                        self.partner,
-                        name,
-                        self.inbound.folder,
-                        reason,
-                    )
+                self._refuse(report, name, reason)
                 continue
             if not fnmatch.fnmatchcase(name, self.inbound.glob):
                 continue
             if entry.st_mode is None or not stat.S_ISREG(entry.st_mode):
                 continue
             size, mtime = int(entry.st_size or 0), int(entry.st_mtime or 0)
+            if self.max_file_size is not None and size > self.max_file_size:
+                reason = (
+                    f"too large: {size:,} bytes, more than max_file_size ({self.max_file_size:,})"
+                )
+                self._refuse(report, name, reason)
+                continue
             if marker:
                 if name + marker not in names:
                     report.waiting.append(name)

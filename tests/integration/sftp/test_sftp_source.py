@@ -160,6 +160,24 @@ def test_hostile_names_are_refused_reported_and_never_used_locally(
     assert [r.remote_path for r in pickups(sqlite_factory)] == [str(remote / "out" / "good.edi")]
 
 
+def test_a_file_over_max_file_size_is_left_on_the_server_and_reported(
+    sshd: Sshd, remote: Path, tmp_path: Path, sqlite_factory: Factory
+) -> None:
+    put(remote / "out", "big.edi", b"x" * 101)
+    put(remote / "out", "fits.edi", b"x" * 100)
+    put(remote / "out", "big.log", b"x" * 500)  # not one of ours (glob): not reported either
+    channel = with_inbound(sshd.channel(), remote, glob="*.edi")
+    source = SftpSource(
+        PARTNER, channel, inbox=tmp_path / "inbox", ledger=sqlite_factory, clock=Clock(),
+        max_file_size=100,
+    )  # fmt: skip
+    report = poll(source)
+    assert [p.path.name for p in report.taken] == ["fits.edi"]
+    assert report.refused == [("big.edi", "too large: 101 bytes, more than max_file_size (100)")]
+    assert sorted(p.name for p in (remote / "out").iterdir()) == ["big.edi", "big.log"]
+    assert poll(source).refused == report.refused  # reported at each poll, still not taken
+
+
 def test_a_name_that_is_not_utf8_is_refused_and_the_other_files_still_come(
     sshd: Sshd, remote: Path, tmp_path: Path, sqlite_factory: Factory
 ) -> None:
