@@ -84,6 +84,30 @@ def test_a_bad_file_is_quarantined_with_a_report_and_a_negative_997(
     assert "AK5*R*4~" in ack.read_text()
 
 
+def test_an_interchange_its_ta1_rejects_is_not_published_and_sent_again_is_taken_once(
+    tmp_path: Path, partner: str
+) -> None:
+    """A TA1 with TA104 R asks the partner to send the interchange again: had its order been
+    published too, the corrected copy (a new ISA13) would be the same order a second time."""
+    gw = in_process_gateway(tmp_path, f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+    good = small_850(7010)
+    drop(tmp_path / "inbox", partner, "bad.edi", good.replace(b"IEA*1*", b"IEA*2*"))
+    with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
+        run_once(gw)
+        assert take_all(channel, queue) == []
+        [ta1] = (tmp_path / "outbox" / partner).glob("*.x12")
+        assert ta1.name.startswith("TA1-") and "*R*021~" in ta1.read_text()
+        [bad] = (tmp_path / "quarantine" / partner).glob("*bad.edi")
+        why = json.loads(bad.with_name(bad.name + ".error.json").read_text())["documents"]
+        assert why[0]["accepted"] is False
+        resent = good.replace(b"*000007010*", b"*000007011*").replace(
+            b"IEA*1*000007010", b"IEA*1*000007011"
+        )
+        drop(tmp_path / "inbox", partner, "again.edi", resent)
+        run_once(gw)
+        assert len(take_all(channel, queue)) == 1
+
+
 def test_the_same_content_again_is_a_duplicate_not_republished(
     tmp_path: Path, database_url: str, partner: str
 ) -> None:

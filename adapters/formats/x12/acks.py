@@ -50,7 +50,9 @@ Choices made here, so that partners get the same answer every time:
   error finding with a TA1 code. TA104 is ``R`` when the interchange has any error finding (the
   reader's severity says it cannot be accepted as is), ``E`` when it only has warnings with a TA1
   code, ``A`` otherwise; TA105 is the code of the first such finding, else ``000``. TA102/TA103
-  echo ISA09/ISA10; when those are unreadable, the date and time of ``now`` stand in.
+  echo ISA09/ISA10; when those are unreadable, the date and time of ``now`` stand in. A TA1 that
+  rejects the interchange is its only acknowledgement: none of its transaction sets is accepted
+  (the sender must send it again), so no 997/999 speaks for its groups.
 - **One outbound interchange per inbound interchange**, never merged: the TA1 (if any) right
   after the ISA, then one FA group per distinct GS08/GS02/GS03, holding the 997/999 sets in the
   order of the inbound groups.
@@ -143,6 +145,11 @@ class InterchangeAcks:
     def empty(self) -> bool:
         return not self.functional and self.technical is None
 
+    @property
+    def rejected(self) -> bool:
+        """The TA1 rejects the interchange (TA104 ``R``): nothing in it is to be processed."""
+        return self.technical is not None and self.technical.status == "R"
+
 
 @dataclass(frozen=True, slots=True)
 class RenderedAcks:
@@ -183,13 +190,16 @@ def acks_for(
     now: dt.datetime,
     policy: AckPolicy = DEFAULT_POLICY,
 ) -> InterchangeAcks:
-    """What one inbound interchange is owed: a 997/999 per group, perhaps a TA1."""
+    """What one inbound interchange is owed: a 997/999 per group, perhaps a TA1; only the TA1
+    when it rejects the interchange (its groups are not processed, so not acknowledged)."""
+    technical = interchange_ack_for(end, now=now, policy=policy)
+    if technical is not None and technical.status == "R":
+        return InterchangeAcks(end.header, (), technical)
     functional = []
     for group in groups:
         kind = functional_ack_kind(group, policy)
         if kind is not None:
             functional.append(functional_ack_for(group, kind=kind))
-    technical = interchange_ack_for(end, now=now, policy=policy)
     return InterchangeAcks(end.header, tuple(functional), technical)
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from gateway.control_numbers import ControlNumberCounter
 from gateway.errors import UnreadableInput
 
 from ...base import ParsedDocument, ParseResult, Reply
 from .findings import Finding
 from .report import Document, draft_owed, scan
-from .structure import TechnicalAck
+from .structure import InterchangeHeader, TechnicalAck
 from .translation import translate_or_report
 
 
@@ -36,6 +38,8 @@ def parse_x12(data: bytes, *, file_name: str, counter: ControlNumberCounter) -> 
 
 def _parse(data: bytes, file_name: str) -> ParseResult:
     result = ParseResult()
+    interchanges: list[InterchangeHeader] = []  # each document's, in order
+    rejected: list[tuple[InterchangeHeader, str]] = []
 
     def collect(document: Document) -> list[Finding]:
         message, problems = translate_or_report(document)
@@ -65,13 +69,24 @@ def _parse(data: bytes, file_name: str) -> ParseResult:
                     errors=errors,
                 )
             )
+            interchanges.append(document.interchange)
         return problems
 
+    def reject(interchange: InterchangeHeader, why: str) -> None:
+        rejected.append((interchange, why))
+
     try:
-        report = scan(data, file_name=file_name, on_document=collect, defer_acks=True)
+        report = scan(
+            data, file_name=file_name, on_document=collect, on_rejected=reject, defer_acks=True
+        )
     except UnreadableInput as error:
         result.unreadable = str(error)
         return result
+    for interchange, why in rejected:  # its documents are not taken: the sender sends it again
+        result.documents = [
+            replace(doc, errors=(*doc.errors, why)) if within is interchange else doc
+            for doc, within in zip(result.documents, interchanges, strict=True)
+        ]
     result.findings = [f.to_dict() for f in report.findings]
     for owed in report.owed:  # rendered here, in the parse (a worker): numbered in reply()
         draft = draft_owed(owed)

@@ -22,6 +22,7 @@ from .reader import Source, read_x12
 from .structure import (
     GroupEnd,
     InterchangeEnd,
+    InterchangeHeader,
     InterchangeStart,
     Stray,
     TechnicalAck,
@@ -178,6 +179,7 @@ def scan(
     file_name: str | None = None,
     validator: TransactionValidator | None = None,
     on_document: Callable[[Document], list[Finding]] | None = None,
+    on_rejected: Callable[[InterchangeHeader, str], None] | None = None,
     counter: ControlNumberCounter | None = None,
     policy: AckPolicy = DEFAULT_POLICY,
     now: dt.datetime | None = None,
@@ -187,8 +189,10 @@ def scan(
 
     ``validator`` defaults to the maps shipped with the gateway. ``on_document`` sees each
     transaction set and each TA1 as it is read, and may return more findings about it
-    (translation errors). The acknowledgements are rendered with ``counter``'s numbers, or,
-    with ``defer_acks``, left in :attr:`FileReport.owed` for :func:`render_owed`.
+    (translation errors). An interchange whose TA1 rejects it is known only at its end:
+    ``on_rejected`` is then told its header and why, and none of its sets counts as accepted.
+    The acknowledgements are rendered with ``counter``'s numbers, or, with ``defer_acks``, left
+    in :attr:`FileReport.owed` for :func:`render_owed`.
     """
     if validator is None:
         validator = default_validator()
@@ -197,6 +201,7 @@ def scan(
     counter = counter or InMemoryCounter()
     when = now or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     groups: list[GroupEnd] = []
+    accepted_here = 0  # in the current interchange
     for event in read_x12(source, file_name=name, validator=validator):
         if isinstance(event, TransactionSet):
             report.transactions += 1
@@ -205,9 +210,11 @@ def scan(
             report.findings.extend(extra)
             if event.accepted and not any(f.severity is Severity.ERROR for f in extra):
                 report.accepted += 1
+                accepted_here += 1
         elif isinstance(event, InterchangeStart):
             report.interchanges += 1
             groups = []
+            accepted_here = 0
         elif isinstance(event, GroupEnd):
             groups.append(event)
             report.findings.extend(event.findings)
@@ -219,6 +226,10 @@ def scan(
             except RenderError as error:
                 report.findings.append(_unacknowledgeable(interchange, name, error))
                 continue
+            if acks.rejected:
+                report.accepted -= accepted_here
+                if on_rejected is not None:
+                    on_rejected(event.header, _rejection(interchange, event.findings))
             if acks.empty:
                 continue
             owed = OwedAcks(acks, when, interchange, name)
@@ -235,6 +246,11 @@ def scan(
         elif isinstance(event, Stray):
             report.findings.extend(event.findings)
     return report
+
+
+def _rejection(interchange: str, findings: list[Finding]) -> str:
+    first = next(f for f in findings if f.severity is Severity.ERROR)
+    return f"interchange {interchange} is rejected (TA1 sent): {first.describe()}"
 
 
 def _unacknowledgeable(interchange: str, file: str, error: RenderError) -> Finding:

@@ -25,7 +25,9 @@ from adapters.formats.x12.acks import (
     render_acks,
 )
 from adapters.formats.x12.findings import Finding, Level, Severity
+from adapters.formats.x12.inbound import parse_x12
 from adapters.formats.x12.reader import read_x12, transactions_in
+from adapters.formats.x12.report import scan
 from adapters.formats.x12.segments import Separators
 from adapters.formats.x12.structure import (
     GroupEnd,
@@ -402,6 +404,26 @@ def test_an_envelope_error_brings_a_rejecting_ta1_even_unrequested() -> None:
     (acks,) = owed(two_orders().replace("IEA*1*", "IEA*2*"))
     assert acks.technical is not None
     assert (acks.technical.status, acks.technical.note_code) == ("R", "021")
+
+
+def test_a_rejecting_ta1_is_the_only_ack_and_nothing_of_the_interchange_is_accepted() -> None:
+    """TA104 R tells the sender to send the interchange again: a 997 accepting its sets, or their
+    documents taken, would make the resent copy a second order."""
+    good = two_orders()
+    bad = two_orders(control="000000002").replace("IEA*1*", "IEA*2*")
+    (ok, rejected) = owed(good + bad)
+    assert ok.technical is None and [a.status for a in ok.functional] == ["A"]
+    assert rejected.rejected and rejected.functional == ()
+    assert rejected.technical is not None and rejected.technical.note_code == "021"
+    result = parse_x12((good + bad).encode(), file_name="two.x12", counter=InMemoryCounter())
+    assert [(d.interchange, d.accepted) for d in result.documents] == [
+        ("000000001", True), ("000000001", True), ("000000002", False), ("000000002", False)
+    ]  # fmt: skip
+    assert "interchange 000000002 is rejected (TA1 sent)" in result.documents[2].errors[-1]
+    assert "IEA01" in result.documents[2].errors[-1]
+    assert [r.name.split("-")[0] for r in result.replies] == ["997", "TA1"]
+    report = scan((good + bad).encode(), counter=InMemoryCounter())
+    assert (report.transactions, report.accepted) == (4, 2)
 
 
 def test_an_unreadable_isa_date_is_replaced_by_now_in_ta102() -> None:
