@@ -52,7 +52,9 @@ Choices made here, so that partners get the same answer every time:
   code, ``A`` otherwise; TA105 is the code of the first such finding, else ``000``. TA102/TA103
   echo ISA09/ISA10; when those are unreadable, the date and time of ``now`` stand in. A TA1 that
   rejects the interchange is its only acknowledgement: none of its transaction sets is accepted
-  (the sender must send it again), so no 997/999 speaks for its groups.
+  (the sender must send it again), so no 997/999 speaks for its groups. Likewise the sets of a
+  group whose 997/999 rejects it for errors of its own (AK9 ``R``) are not accepted, whatever
+  their AK5/IK5 (:func:`~.report.scan`).
 - **One outbound interchange per inbound interchange**, never merged: the TA1 (if any) right
   after the ISA, then one FA group per distinct GS08/GS02/GS03, holding the 997/999 sets in the
   order of the inbound groups.

@@ -10,7 +10,7 @@ from gateway.errors import UnreadableInput
 from ...base import ParsedDocument, ParseResult, Reply
 from .findings import Finding
 from .report import Document, draft_owed, scan
-from .structure import InterchangeHeader, TechnicalAck
+from .structure import GroupHeader, InterchangeHeader, TechnicalAck
 from .translation import translate_or_report
 
 
@@ -38,8 +38,8 @@ def parse_x12(data: bytes, *, file_name: str, counter: ControlNumberCounter) -> 
 
 def _parse(data: bytes, file_name: str) -> ParseResult:
     result = ParseResult()
-    interchanges: list[InterchangeHeader] = []  # each document's, in order
-    rejected: list[tuple[InterchangeHeader, str]] = []
+    envelopes: list[tuple[InterchangeHeader, GroupHeader | None]] = []  # each document's
+    rejected: list[tuple[InterchangeHeader | GroupHeader, str]] = []
 
     def collect(document: Document) -> list[Finding]:
         message, problems = translate_or_report(document)
@@ -69,11 +69,12 @@ def _parse(data: bytes, file_name: str) -> ParseResult:
                     errors=errors,
                 )
             )
-            interchanges.append(document.interchange)
+            group = None if isinstance(document, TechnicalAck) else document.group
+            envelopes.append((document.interchange, group))
         return problems
 
-    def reject(interchange: InterchangeHeader, why: str) -> None:
-        rejected.append((interchange, why))
+    def reject(envelope: InterchangeHeader | GroupHeader, why: str) -> None:
+        rejected.append((envelope, why))
 
     try:
         report = scan(
@@ -82,10 +83,12 @@ def _parse(data: bytes, file_name: str) -> ParseResult:
     except UnreadableInput as error:
         result.unreadable = str(error)
         return result
-    for interchange, why in rejected:  # its documents are not taken: the sender sends it again
+    for envelope, why in rejected:  # its documents are not taken: the sender sends it again
         result.documents = [
-            replace(doc, errors=(*doc.errors, why)) if within is interchange else doc
-            for doc, within in zip(result.documents, interchanges, strict=True)
+            replace(doc, errors=(*doc.errors, why))
+            if envelope is interchange or envelope is group  # the same one, not an equal one
+            else doc
+            for doc, (interchange, group) in zip(result.documents, envelopes, strict=True)
         ]
     result.findings = [f.to_dict() for f in report.findings]
     for owed in report.owed:  # rendered here, in the parse (a worker): numbered in reply()

@@ -21,6 +21,7 @@ from .findings import Finding, Level, Severity
 from .reader import Source, read_x12
 from .structure import (
     GroupEnd,
+    GroupHeader,
     InterchangeEnd,
     InterchangeHeader,
     InterchangeStart,
@@ -179,7 +180,7 @@ def scan(
     file_name: str | None = None,
     validator: TransactionValidator | None = None,
     on_document: Callable[[Document], list[Finding]] | None = None,
-    on_rejected: Callable[[InterchangeHeader, str], None] | None = None,
+    on_rejected: Callable[[InterchangeHeader | GroupHeader, str], None] | None = None,
     counter: ControlNumberCounter | None = None,
     policy: AckPolicy = DEFAULT_POLICY,
     now: dt.datetime | None = None,
@@ -189,8 +190,10 @@ def scan(
 
     ``validator`` defaults to the maps shipped with the gateway. ``on_document`` sees each
     transaction set and each TA1 as it is read, and may return more findings about it
-    (translation errors). An interchange whose TA1 rejects it is known only at its end:
-    ``on_rejected`` is then told its header and why, and none of its sets counts as accepted.
+    (translation errors). A functional group with errors of its own (its 997/999 says AK9
+    ``R``) and an interchange whose TA1 rejects it are known only at their end: ``on_rejected``
+    is then told the header and why, and none of their sets counts as accepted (the sender must
+    send them again).
     The acknowledgements are rendered with ``counter``'s numbers, or, with ``defer_acks``, left
     in :attr:`FileReport.owed` for :func:`render_owed`.
     """
@@ -201,7 +204,7 @@ def scan(
     counter = counter or InMemoryCounter()
     when = now or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     groups: list[GroupEnd] = []
-    accepted_here = 0  # in the current interchange
+    in_interchange = in_group = 0  # sets accepted so far
     for event in read_x12(source, file_name=name, validator=validator):
         if isinstance(event, TransactionSet):
             report.transactions += 1
@@ -210,14 +213,22 @@ def scan(
             report.findings.extend(extra)
             if event.accepted and not any(f.severity is Severity.ERROR for f in extra):
                 report.accepted += 1
-                accepted_here += 1
+                in_group += 1
         elif isinstance(event, InterchangeStart):
             report.interchanges += 1
             groups = []
-            accepted_here = 0
+            in_interchange = in_group = 0
         elif isinstance(event, GroupEnd):
             groups.append(event)
             report.findings.extend(event.findings)
+            if any(f.severity is Severity.ERROR for f in event.findings):
+                report.accepted -= in_group
+                in_group = 0
+                if on_rejected is not None:
+                    what = f"group {event.header.control_number} (AK9 R)"
+                    on_rejected(event.header, _rejection(what, event.findings))
+            in_interchange += in_group
+            in_group = 0
         elif isinstance(event, InterchangeEnd):
             report.findings.extend(event.findings)
             interchange = event.header.control_number.strip()
@@ -227,9 +238,10 @@ def scan(
                 report.findings.append(_unacknowledgeable(interchange, name, error))
                 continue
             if acks.rejected:
-                report.accepted -= accepted_here
+                report.accepted -= in_interchange
                 if on_rejected is not None:
-                    on_rejected(event.header, _rejection(interchange, event.findings))
+                    what = f"interchange {interchange} (TA1 R)"
+                    on_rejected(event.header, _rejection(what, event.findings))
             if acks.empty:
                 continue
             owed = OwedAcks(acks, when, interchange, name)
@@ -248,9 +260,9 @@ def scan(
     return report
 
 
-def _rejection(interchange: str, findings: list[Finding]) -> str:
+def _rejection(what: str, findings: list[Finding]) -> str:
     first = next(f for f in findings if f.severity is Severity.ERROR)
-    return f"interchange {interchange} is rejected (TA1 sent): {first.describe()}"
+    return f"{what} is rejected, to be sent again: {first.describe()}"
 
 
 def _unacknowledgeable(interchange: str, file: str, error: RenderError) -> Finding:

@@ -419,11 +419,23 @@ def test_a_rejecting_ta1_is_the_only_ack_and_nothing_of_the_interchange_is_accep
     assert [(d.interchange, d.accepted) for d in result.documents] == [
         ("000000001", True), ("000000001", True), ("000000002", False), ("000000002", False)
     ]  # fmt: skip
-    assert "interchange 000000002 is rejected (TA1 sent)" in result.documents[2].errors[-1]
+    assert "interchange 000000002 (TA1 R) is rejected" in result.documents[2].errors[-1]
     assert "IEA01" in result.documents[2].errors[-1]
     assert [r.name.split("-")[0] for r in result.replies] == ["997", "TA1"]
     report = scan((good + bad).encode(), counter=InMemoryCounter())
     assert (report.transactions, report.accepted) == (4, 2)
+
+
+def test_a_group_its_997_rejects_for_its_own_errors_is_not_accepted_the_next_one_is() -> None:
+    text = interchange([transaction("850", "0001")], group="1").replace(
+        "GE*1*1~", "GE*2*1~"
+    )  # GE01 counts two sets: the group is rejected (AK9 R)
+    second = interchange([transaction("850", "0002")], group="2", control="000000002")
+    result = parse_x12((text + second).encode(), file_name="g.x12", counter=InMemoryCounter())
+    assert [(d.group, d.accepted) for d in result.documents] == [("1", False), ("2", True)]
+    assert "group 1 (AK9 R) is rejected" in result.documents[0].errors[-1]
+    assert "AK9*R*2*1*1*5~" in result.replies[0].text
+    assert scan((text + second).encode(), counter=InMemoryCounter()).accepted == 1
 
 
 def test_an_unreadable_isa_date_is_replaced_by_now_in_ta102() -> None:
