@@ -266,10 +266,10 @@ class FolderSource:
         self.ignore = tuple(ignore)
         self.rescan_interval = rescan_interval
         self._candidates: set[Path] = set()
-        self._strange: set[Path] = set()
+        self._problems: dict[Path, str] = {}
+        """What cannot be taken or listed now, and why: each reported once while it lasts."""
         self._future: dict[Path, tuple[tuple[int, int], float]] = {}
         """Candidates dated in the future: their (size, mtime) and since when (monotonic)."""
-        """What the last rescan found in the inbox that is neither a file nor a folder."""
         self._lock = threading.Lock()
         self._observer: BaseObserver | None = None
         self._last_scan = 0.0
@@ -315,31 +315,51 @@ class FolderSource:
         self._changed.set()
 
     def rescan(self) -> None:
-        """Every file of every partner folder becomes a candidate."""
+        """Every file of every partner folder becomes a candidate. What cannot be taken (a link
+        or a FIFO, a folder that is no partner name or cannot be listed) is reported once while
+        it stays."""
         self._last_scan = time.monotonic()
-        found: list[Path] = []
         try:
-            partners = [p for p in self.inbox.iterdir() if p.is_dir()]
+            folders = [p for p in self.inbox.iterdir() if p.is_dir()]
         except FileNotFoundError:
             return
-        strange: set[Path] = set()
-        for folder in partners:
+        except OSError as error:
+            self._report(
+                self.inbox,
+                f"cannot list it ({error.strerror or error}); tried again at each rescan",
+            )
+            return
+        self._problems.pop(self.inbox, None)
+        found: list[Path] = []
+        seen: set[Path] = set(folders)
+        for folder in folders:
             if not PARTNER_NAME.fullmatch(folder.name):
-                log.warning("ignoring inbox folder %r: not a plain partner name", folder.name)
+                self._report(folder, "ignored: not a plain partner name")
                 continue
             try:
                 with os.scandir(folder) as entries:
                     for entry in entries:
+                        path = Path(entry.path)
                         if entry.is_file(follow_symlinks=False):
-                            found.append(Path(entry.path))
-                        elif not entry.is_dir(follow_symlinks=False):
-                            strange.add(Path(entry.path))
+                            found.append(path)
+                        elif not entry.is_dir(follow_symlinks=False) and not self.ignored(
+                            entry.name
+                        ):
+                            self._report(
+                                path, "never taken: not a regular file (a link, a FIFO...)"
+                            )
+                            seen.add(path)
             except FileNotFoundError:
                 continue
-        for path in sorted(strange - self._strange):
-            if not self.ignored(path.name):
-                log.warning("ignoring %r: not a regular file (a link, a FIFO ...)", str(path))
-        self._strange = strange  # each one is reported once while it stays
+            except OSError as error:  # not readable by the gateway's user
+                self._report(
+                    folder,
+                    f"cannot list it ({error.strerror or error}); tried again at each rescan",
+                )
+                continue
+            self._problems.pop(folder, None)
+        seen.update(found)
+        self._problems = {p: why for p, why in self._problems.items() if p in seen}
         with self._lock:
             self._candidates.update(found)
 
@@ -430,6 +450,14 @@ class FolderSource:
                 os.rename(path, target)
             except FileNotFoundError:
                 continue
+            except OSError as error:  # the file stays in the inbox: the next rescan tries again
+                reason = f"cannot claim it ({error.strerror or error}"
+                if error.errno == errno.EXDEV:
+                    reason += ": the inbox and the work folder must be on one file system"
+                reason += "); tried again at each rescan"
+                self._report(path, reason)
+                continue
+            self._problems.pop(path, None)
             if name != path.name:
                 log.info("claimed %s as %r (the name as the ledger keeps it)", target, name)
             claimed.append(Claimed(partner, name, target, claim_id, fresh=True))
@@ -437,6 +465,12 @@ class FolderSource:
                 markers.append(path.with_name(path.name + self.done_marker))
         touched = [folder for pair in folders.values() for folder in pair]
         return Claim(claimed, _claim_syncs.submit(self._settle, touched, markers))
+
+    def _report(self, path: Path, problem: str) -> None:
+        """Warn of ``problem`` with ``path`` once while it lasts."""
+        if self._problems.get(path) != problem:
+            self._problems[path] = problem
+            log.warning("%r: %s", str(path), problem)
 
     @staticmethod
     def _settle(folders: list[Path], markers: list[Path]) -> None:

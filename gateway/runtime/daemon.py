@@ -252,7 +252,12 @@ class Gateway:
         try:
             self.pipeline.recover(self.source.leftovers())
             while not stop.is_set():
-                took = self.process_ready()
+                try:
+                    took = self.process_ready()
+                except Exception:  # never the end of the daemon: the files stay where they are
+                    log.exception("taking files from the inbox failed; trying again in 1 s")
+                    stop.wait(RETRY_FIRST)
+                    took = 0
                 if once and not took:
                     break
                 if self.retries.is_due():

@@ -60,7 +60,7 @@ def test_with_a_done_marker_a_file_waits_for_it_and_the_marker_goes_once_the_cla
     assert os.listdir(tmp_path / "inbox" / "acme") == []
 
 
-def test_a_link_or_a_fifo_in_the_inbox_is_never_taken_and_reported_once_while_it_stays(
+def test_what_the_inbox_cannot_give_is_reported_once_while_it_stays(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     source = _source(tmp_path, min_age=0.0)
@@ -69,13 +69,16 @@ def test_a_link_or_a_fifo_in_the_inbox_is_never_taken_and_reported_once_while_it
     os.mkfifo(acme / "fifo.edi")
     (acme / "subfolder").mkdir()  # a partner's own folder: not reported
     os.mkfifo(acme / ".hidden")  # ignored names are not reported either
+    (tmp_path / "inbox" / "not a partner").mkdir()
     with caplog.at_level(logging.WARNING, logger=folder_module.__name__):
         for _ in range(3):
             source.rescan()
             assert source.ready() == []
     warned = sorted(r.getMessage() for r in caplog.records)
-    assert len(warned) == 2
-    assert "fifo.edi': not a regular file" in warned[0] and "link.edi" in warned[1]
+    assert len(warned) == 3, warned
+    assert "fifo.edi': never taken: not a regular file" in warned[0]
+    assert "link.edi': never taken: not a regular file" in warned[1]
+    assert "not a partner': ignored: not a plain partner name" in warned[2]
     caplog.clear()
     (acme / "link.edi").unlink()
     source.rescan()
@@ -83,7 +86,7 @@ def test_a_link_or_a_fifo_in_the_inbox_is_never_taken_and_reported_once_while_it
     with caplog.at_level(logging.WARNING, logger=folder_module.__name__):
         source.rescan()
     assert [r.getMessage() for r in caplog.records] == [
-        f"ignoring {str(acme / 'link.edi')!r}: not a regular file (a link, a FIFO ...)"
+        f"{str(acme / 'link.edi')!r}: never taken: not a regular file (a link, a FIFO...)"
     ]
 
 

@@ -13,8 +13,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
+import pytest
 import sqlalchemy as sa
 
 from adapters.base import ParseResult
@@ -539,3 +541,64 @@ def test_a_file_larger_than_max_file_size_is_quarantined_unread(
     assert big.read_bytes() == small_850(7322) + b"\n"
     why = json.loads((quarantine / f"{big.name}.error.json").read_text())["why"]
     assert f"{limit + 1:,} bytes, more than max_file_size ({limit:,})" in why
+
+
+def test_a_file_the_claim_cannot_move_stays_reported_and_the_others_go_on(
+    tmp_path: Path, partner: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The kernel refuses the claim's rename (a file made immutable, a folder the gateway may not
+    write, a locked file on a share): before, the error ended the daemon's loop, and a restart
+    met it again."""
+    gw = in_process_gateway(tmp_path, f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+    stuck = drop(tmp_path / "inbox", partner, "stuck.edi", small_850(7611))
+    drop(tmp_path / "inbox", partner, "ok.edi", small_850(7612))
+    rename = os.rename
+
+    def refusing(source: Any, target: Any) -> None:
+        if Path(source) == stuck:
+            raise PermissionError(1, "Operation not permitted")
+        rename(source, target)
+
+    monkeypatch.setattr(os, "rename", refusing)
+    with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
+        run_once(gw)
+        assert len(take_all(channel, queue)) == 1
+        gw.source.rescan()
+        run_once(gw)  # tried again, reported once
+        warned = [r.getMessage() for r in caplog.records if "cannot claim" in r.getMessage()]
+        assert warned == [
+            f"{str(stuck)!r}: cannot claim it (Operation not permitted); tried again at each rescan"
+        ]
+        monkeypatch.setattr(os, "rename", rename)
+        gw.source.rescan()
+        run_once(gw)
+        assert len(take_all(channel, queue)) == 1
+    assert not stuck.exists()
+
+
+def test_an_unexpected_error_while_taking_files_does_not_end_the_daemon(
+    tmp_path: Path, partner: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    gw = in_process_gateway(tmp_path, f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+    ready = gw.source.ready
+    failures = iter([RuntimeError("a bug of ours")])
+
+    def once_failing(now: float | None = None) -> list[Path]:
+        for error in failures:
+            raise error
+        return ready(now)
+
+    gw.source.ready = once_failing  # type: ignore[method-assign]
+    drop(tmp_path / "inbox", partner, "order.edi", small_850(7621))
+    stop = threading.Event()
+    daemon = threading.Thread(target=gw.run, args=(stop,))
+    daemon.start()
+    try:
+        archive = tmp_path / "archive" / partner
+        wait_for("the file to be archived", lambda: any(archive.rglob("*order.edi")), timeout=30)
+    finally:
+        stop.set()
+        gw.source.wake()
+        daemon.join(60)
+    assert not daemon.is_alive()
+    assert any("taking files from the inbox failed" in r.getMessage() for r in caplog.records)
