@@ -140,6 +140,13 @@ def read_claimed(path: Path, max_size: int | None = None) -> bytes:
         return file.read()
 
 
+def _failed(action: str, error: OSError) -> str:
+    why = error.strerror or str(error)
+    if error.errno == errno.EXDEV:  # a rename between file systems
+        why += ": the inbox and the work folder must be on one file system"
+    return f"cannot {action} it ({why}); tried again at each rescan"
+
+
 def fsync_directory(directory: Path) -> None:
     fd = os.open(directory, os.O_RDONLY)
     try:
@@ -324,10 +331,7 @@ class FolderSource:
         except FileNotFoundError:
             return
         except OSError as error:
-            self._report(
-                self.inbox,
-                f"cannot list it ({error.strerror or error}); tried again at each rescan",
-            )
+            self._report(self.inbox, _failed("list", error))
             return
         self._problems.pop(self.inbox, None)
         found: list[Path] = []
@@ -352,10 +356,7 @@ class FolderSource:
             except FileNotFoundError:
                 continue
             except OSError as error:  # not readable by the gateway's user
-                self._report(
-                    folder,
-                    f"cannot list it ({error.strerror or error}); tried again at each rescan",
-                )
+                self._report(folder, _failed("list", error))
                 continue
             self._problems.pop(folder, None)
         seen.update(found)
@@ -451,11 +452,7 @@ class FolderSource:
             except FileNotFoundError:
                 continue
             except OSError as error:  # the file stays in the inbox: the next rescan tries again
-                reason = f"cannot claim it ({error.strerror or error}"
-                if error.errno == errno.EXDEV:
-                    reason += ": the inbox and the work folder must be on one file system"
-                reason += "); tried again at each rescan"
-                self._report(path, reason)
+                self._report(path, _failed("claim", error))
                 continue
             self._problems.pop(path, None)
             if name != path.name:

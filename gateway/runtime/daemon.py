@@ -255,7 +255,9 @@ class Gateway:
                 try:
                     took = self.process_ready()
                 except Exception:  # never the end of the daemon: the files stay where they are
-                    log.exception("taking files from the inbox failed; trying again in 1 s")
+                    log.exception(
+                        "taking files from the inbox failed; trying again in %.0f s", RETRY_FIRST
+                    )
                     stop.wait(RETRY_FIRST)
                     took = 0
                 if once and not took:

@@ -38,8 +38,8 @@ def parse_x12(data: bytes, *, file_name: str, counter: ControlNumberCounter) -> 
 
 def _parse(data: bytes, file_name: str) -> ParseResult:
     result = ParseResult()
-    envelopes: list[tuple[InterchangeHeader, GroupHeader | None]] = []  # each document's
-    rejected: list[tuple[InterchangeHeader | GroupHeader, str]] = []
+    envelopes: list[tuple[GroupHeader | None, InterchangeHeader]] = []  # each document's
+    rejected: dict[int, str] = {}  # id() of a rejected group or interchange header -> why
 
     def collect(document: Document) -> list[Finding]:
         message, problems = translate_or_report(document)
@@ -70,11 +70,11 @@ def _parse(data: bytes, file_name: str) -> ParseResult:
                 )
             )
             group = None if isinstance(document, TechnicalAck) else document.group
-            envelopes.append((document.interchange, group))
+            envelopes.append((group, document.interchange))
         return problems
 
     def reject(envelope: InterchangeHeader | GroupHeader, why: str) -> None:
-        rejected.append((envelope, why))
+        rejected[id(envelope)] = why  # by identity: an equal header elsewhere is another one
 
     try:
         report = scan(
@@ -83,13 +83,11 @@ def _parse(data: bytes, file_name: str) -> ParseResult:
     except UnreadableInput as error:
         result.unreadable = str(error)
         return result
-    for envelope, why in rejected:  # its documents are not taken: the sender sends it again
-        result.documents = [
-            replace(doc, errors=(*doc.errors, why))
-            if envelope is interchange or envelope is group  # the same one, not an equal one
-            else doc
-            for doc, (interchange, group) in zip(result.documents, envelopes, strict=True)
-        ]
+    for index, envelope in enumerate(envelopes):  # rejected: to be sent again, not taken
+        whys = tuple(rejected[id(header)] for header in envelope if id(header) in rejected)
+        if whys:
+            doc = result.documents[index]
+            result.documents[index] = replace(doc, errors=(*doc.errors, *whys))
     result.findings = [f.to_dict() for f in report.findings]
     for owed in report.owed:  # rendered here, in the parse (a worker): numbered in reply()
         draft = draft_owed(owed)

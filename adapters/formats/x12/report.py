@@ -17,7 +17,7 @@ from gateway.control_numbers import ControlNumberCounter, InMemoryCounter
 from gateway.errors import RenderError
 
 from .acks import DEFAULT_POLICY, AckPolicy, InterchangeAcks, RenderedAcks, acks_for, render_acks
-from .findings import Finding, Level, Severity
+from .findings import Finding, Level, Severity, has_errors
 from .reader import Source, read_x12
 from .structure import (
     GroupEnd,
@@ -221,13 +221,13 @@ def scan(
         elif isinstance(event, GroupEnd):
             groups.append(event)
             report.findings.extend(event.findings)
-            if any(f.severity is Severity.ERROR for f in event.findings):
+            if has_errors(event.findings):  # its 997/999 rejects it (acks.functional_ack_for)
                 report.accepted -= in_group
-                in_group = 0
                 if on_rejected is not None:
                     what = f"group {event.header.control_number} (AK9 R)"
                     on_rejected(event.header, _rejection(what, event.findings))
-            in_interchange += in_group
+            else:
+                in_interchange += in_group
             in_group = 0
         elif isinstance(event, InterchangeEnd):
             report.findings.extend(event.findings)
@@ -261,7 +261,7 @@ def scan(
 
 
 def _rejection(what: str, findings: list[Finding]) -> str:
-    first = next(f for f in findings if f.severity is Severity.ERROR)
+    first = next(f for f in findings if f.is_error)
     return f"{what} is rejected, to be sent again: {first.describe()}"
 
 
