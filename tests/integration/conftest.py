@@ -1,9 +1,7 @@
 """Fixtures of the end-to-end tests: a ledger on each backend, a partner of the test's own.
 
-The broker is the tests' own: the gateway's catch-all queues (every inbound message, every
-status event, every dead letter, and the default request queue) have no consumer here, so each
-run would leave tens of thousands of messages behind. They are emptied when a test session starts
-(what an interrupted run left) and when it ends."""
+The broker is the session's own virtual host (``tests/conftest.py``): what the tests leave in the
+gateway's catch-all queues goes with it when the session ends."""
 
 from __future__ import annotations
 
@@ -12,15 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from tests.integration.support import empty_catch_all_queues
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _empty_catch_all_queues() -> Iterator[None]:
-    empty_catch_all_queues()
-    yield
-    empty_catch_all_queues()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

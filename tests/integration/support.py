@@ -19,29 +19,12 @@ import pika
 
 from adapters.base import ParseResult
 from adapters.formats.x12.inbound import X12Parser
+from tests.support.broker import AMQP_URL
 
 if TYPE_CHECKING:
     from gateway.runtime.daemon import Gateway
 
 ROOT = Path(__file__).resolve().parents[2]
-AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
-
-
-def empty_catch_all_queues() -> None:
-    """Empty the gateway's catch-all queues (``edi.in.all``, ``edi.events.all``...): nothing
-    consumes them on the test broker, and what runs pile up there slows the broker down."""
-    from gateway.bus.topology import DEFAULT_TOPOLOGY
-
-    connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
-    try:
-        channel = connection.channel()
-        for queue in DEFAULT_TOPOLOGY.queues:
-            try:
-                channel.queue_purge(queue.name)
-            except pika.exceptions.ChannelClosedByBroker:  # not declared yet: nothing to empty
-                channel = connection.channel()
-    finally:
-        connection.close()
 
 
 def small_850(control: int, *, sender: str = "ACME", partner_po: str | None = None) -> bytes:

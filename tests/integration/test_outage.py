@@ -19,6 +19,7 @@ from tests.integration.support import (
     write_settings,
 )
 from tests.integration.test_crash import backlog
+from tests.support.broker import url_via
 from tests.support.tcp_proxy import TcpProxy
 
 OUTAGE = 30.0
@@ -29,7 +30,7 @@ def test_a_30_second_broker_outage_loses_nothing(tmp_path: Path) -> None:
     partner = f"out{uuid.uuid4().hex[:8]}"
     inbox = tmp_path / "inbox"
     with TcpProxy(("127.0.0.1", 5672)) as proxy, bound_queue(f"edi.in.*.{partner}") as (ch, q):
-        url = f"amqp://guest:guest@127.0.0.1:{proxy.port}/%2F"
+        url = url_via(proxy.port)
         config = write_settings(tmp_path, "sqlite:///var/ledger.sqlite3", amqp_url=url)
         process = gateway_process(config, "run")
         try:

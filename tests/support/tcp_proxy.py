@@ -1,7 +1,7 @@
 """A loopback TCP proxy the tests control, to cut a client off its server and bring it back.
 
     with TcpProxy(("127.0.0.1", 5672)) as proxy:
-        url = f"amqp://guest:guest@127.0.0.1:{proxy.port}/%2F"
+        url = url_via(proxy.port)  # tests.support.broker
         ...
         proxy.cut()      # every connection through it is reset; new ones are refused
         proxy.restore()  # new connections are accepted again (same port)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.bus.helpers import AMQP_URL, Broker, Ledger, Names, require_rabbitmq
+from tests.integration.bus.helpers import Broker, Ledger, Names, require_rabbitmq
+from tests.support.broker import AMQP_URL
 from tests.support.tcp_proxy import TcpProxy
 
 

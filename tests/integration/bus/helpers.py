@@ -42,17 +42,9 @@ from gateway.ledger import (
 from gateway.ledger.models import OUTBOX
 from gateway.messages import Envelope, PurchaseOrder, PurchaseOrderLine
 from tests.integration.support import wait_for
-
-RABBITMQ_HOST = "127.0.0.1"
-RABBITMQ_PORT = 5672
-AMQP_URL = f"amqp://guest:guest@{RABBITMQ_HOST}:{RABBITMQ_PORT}/%2F"
-
-HOW_TO_START = (
-    "These tests need the real RabbitMQ on 127.0.0.1:5672 (user guest, password guest). "
-    "Start it with `rabbitmq-server -detached` (as root; install it first with "
-    "`apt-get install -y rabbitmq-server` if the command is missing), wait until "
-    "`rabbitmqctl await_startup` returns, then run the tests again."
-)
+from tests.support.broker import AMQP_URL, HOW_TO_START
+from tests.support.broker import HOST as RABBITMQ_HOST
+from tests.support.broker import PORT as RABBITMQ_PORT
 
 
 def require_rabbitmq(url: str = AMQP_URL) -> None:

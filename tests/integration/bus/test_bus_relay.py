@@ -30,6 +30,7 @@ from tests.integration.bus.helpers import (
     broker_max_message_size,
     wait_until,
 )
+from tests.support.broker import url_via
 from tests.support.tcp_proxy import TcpProxy
 
 PUBLISHED = OutboxState.PUBLISHED
@@ -38,7 +39,7 @@ UNROUTABLE = OutboxState.UNROUTABLE
 
 
 def proxy_url(proxy: TcpProxy) -> str:
-    return f"amqp://guest:guest@127.0.0.1:{proxy.port}/%2F"
+    return url_via(proxy.port)
 
 
 def message_ids(received: Iterable[Received]) -> list[str]:

@@ -9,11 +9,12 @@ import pika
 import pika.exceptions
 import pytest
 
+from tests.support.broker import url_via
 from tests.support.tcp_proxy import TcpProxy
 
 
 def parameters(port: int) -> pika.URLParameters:
-    params = pika.URLParameters(f"amqp://guest:guest@127.0.0.1:{port}/%2F")
+    params = pika.URLParameters(url_via(port))
     params.connection_attempts = 1
     params.socket_timeout = 2
     return params

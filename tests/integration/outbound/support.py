@@ -23,7 +23,8 @@ from gateway.bus.topology import (
     REQUEST_EXCHANGE,
     declare,
 )
-from tests.integration.support import AMQP_URL, ROOT, write_settings
+from tests.integration.support import ROOT, write_settings
+from tests.support.broker import AMQP_URL
 
 
 def asn_data(shipment_id: str = "ASN-2026-555") -> dict[str, Any]:

@@ -44,13 +44,13 @@ from gateway.outbound.overdue import mark_overdue
 from gateway.outbound.status import STATUS_EXCHANGE
 from gateway.runtime.daemon import Gateway
 from tests.integration.support import (
-    AMQP_URL,
     drop,
     in_process_gateway,
     run_once,
     small_850,
     take_all,
 )
+from tests.support.broker import AMQP_URL
 
 OURS = "GATEWAY"
 THEIRS = "ACME"
