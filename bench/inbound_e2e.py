@@ -63,11 +63,12 @@ from pika.adapters.select_connection import SelectConnection
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from gateway.bus.topology import DEFAULT_QUEUES  # noqa: E402
 from gateway.ledger import migrate  # noqa: E402
 from gateway.ledger.models import UTCDateTime  # noqa: E402
-from tests.integration.support import empty_catch_all_queues, small_850  # noqa: E402
+from tests.integration.support import small_850  # noqa: E402
+from tests.support.broker import AMQP_URL, empty_queues, own_vhost  # noqa: E402
 
-AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 WINDOW = 256
 WARM_UP = 20
@@ -185,7 +186,7 @@ def run_case(
     kind: str, mode: str, count: int, rate: float | None, history: int, runs: Path
 ) -> dict[str, float]:
     """One run, its home a new folder in ``runs`` (left there: see the module's docstring)."""
-    empty_catch_all_queues()  # nothing consumes edi.in.all here: earlier runs' messages pile up
+    empty_queues(q.name for q in DEFAULT_QUEUES)  # nothing consumes them: earlier runs' pile up
     home = Path(tempfile.mkdtemp(dir=runs))
     with database(kind, home) as url:
         if history:
@@ -448,7 +449,7 @@ def main() -> None:
         f"machine: {os.cpu_count()} cores; reference Python loop (5M additions) "
         f"{reference_loop_seconds() * 1000:.0f} ms on one core"
     )
-    with tempfile.TemporaryDirectory(dir=args.dir) as runs:
+    with own_vhost(), tempfile.TemporaryDirectory(dir=args.dir) as runs:
         run_all(args, Path(runs))
 
 

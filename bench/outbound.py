@@ -35,8 +35,8 @@ from gateway.outbound.pipeline import OutboundPipeline  # noqa: E402
 from gateway.partners import PartnerProfile  # noqa: E402
 from gateway.runtime.workers import WorkerPool  # noqa: E402
 from tests.integration.outbound.support import request  # noqa: E402
+from tests.support.broker import AMQP_URL, own_vhost  # noqa: E402
 
-AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 PREFETCH = 1000
 BATCH = 500
 
@@ -84,6 +84,11 @@ def main() -> None:
         help="worker processes rendering beside the consumer (the daemon's parse_workers)",
     )
     args = parser.parse_args()
+    with own_vhost():  # a daemon running elsewhere on the machine must not take its requests
+        run(args)
+
+
+def run(args: argparse.Namespace) -> None:
     partner = f"bench{uuid.uuid4().hex[:6]}"
     queue = f"bench.out.{partner}"
     topology = DEFAULT_TOPOLOGY.with_request_queue(queue, (f"edi.out.*.{partner}",))

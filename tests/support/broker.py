@@ -8,9 +8,11 @@ session, can never take this session's messages, and nothing is left behind on t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import uuid
+from collections.abc import Iterable, Iterator
 from urllib.parse import quote
 
 HOST = "127.0.0.1"
@@ -59,3 +61,30 @@ def delete_vhost() -> None:
 def url_via(port: int) -> str:
     """:data:`AMQP_URL` through another loopback port (a proxy in front of the broker)."""
     return f"amqp://guest:guest@{HOST}:{port}/{quote(VHOST, safe='')}"
+
+
+@contextlib.contextmanager
+def own_vhost() -> Iterator[str]:
+    """The session's virtual host for the block (benchmarks: a daemon running elsewhere on the
+    machine must not take their messages), deleted with all it holds afterwards."""
+    create_vhost()
+    try:
+        yield VHOST
+    finally:
+        delete_vhost()
+
+
+def empty_queues(names: Iterable[str]) -> None:
+    """Empty these queues of the session's virtual host (those not declared yet are skipped)."""
+    import pika  # here: the fixtures above need no client library
+
+    connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
+    try:
+        channel = connection.channel()
+        for name in names:
+            try:
+                channel.queue_purge(name)
+            except pika.exceptions.ChannelClosedByBroker:  # not declared yet: nothing to empty
+                channel = connection.channel()
+    finally:
+        connection.close()
