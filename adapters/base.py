@@ -10,6 +10,7 @@ numbers.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -31,6 +32,13 @@ class ParsedDocument:
     serialized for their CloudEvent (:class:`gateway.bus.cloudevents.SerializedMessage`)."""
     errors: tuple[str, ...] = ()
     """Human-readable error findings about this document; empty when it is accepted."""
+    envelope_key: str = ""
+    """The id of the document's envelope references alone (both parties' ids and its control
+    numbers, without partner or content): a document with the same key and another
+    ``document_id`` reuses those numbers for other content. Empty: it has no references."""
+    test: bool = False
+    """A test document (X12: ISA15 ``T`` or ``I``), kept apart from production unless the
+    partner's profile says otherwise."""
 
     @property
     def accepted(self) -> bool:
@@ -53,6 +61,9 @@ class ParseResult:
     """Every finding, as dictionaries (for reports and the ledger)."""
     unreadable: str | None = None
     """Why the file could not be read at all; None when it could."""
+    refused: str | None = None
+    """Why the file is refused as a whole although it could be read (a sender the partner's
+    profile does not know): nothing of it is accepted nor acknowledged."""
     owed: list[Any] = field(default_factory=list)
     """Replies owed but not rendered yet (the parser's own values; :meth:`Parser.reply`)."""
     draws: list[str] = field(default_factory=list)
@@ -61,15 +72,31 @@ class ParseResult:
 
     @property
     def has_errors(self) -> bool:
-        return self.unreadable is not None or any(
-            f.get("severity") == "error" for f in self.findings
+        return (
+            self.unreadable is not None
+            or self.refused is not None
+            or any(f.get("severity") == "error" for f in self.findings)
         )
+
+    @property
+    def why(self) -> str | None:
+        """Why the file is not accepted as a whole, in a sentence; None when nothing says so."""
+        return self.unreadable or self.refused
 
 
 class Parser(Protocol):
-    def parse(self, data: bytes, *, file_name: str) -> ParseResult:
-        """Read one file. Pure (bytes in, picklable result out): it may run in another
-        process."""
+    def parse(
+        self,
+        data: bytes,
+        *,
+        file_name: str,
+        partner: str | None = None,
+        refuse: Mapping[str, str] | None = None,
+    ) -> ParseResult:
+        """Read one file that ``partner`` sent. Pure (bytes in, picklable result out): it may
+        run in another process. ``refuse`` maps envelope keys (:attr:`ParsedDocument.
+        envelope_key`) to a reason: their documents are refused (the pipeline asks when the
+        partner's policy rejects control numbers reused for other content)."""
         ...
 
     def reply(self, result: ParseResult, counter: ControlNumberCounter) -> None:

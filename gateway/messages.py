@@ -6,21 +6,28 @@ qualifiers, units of measure) keep their X12 code values: they are the lingua fr
 and every field says which X12 element it comes from.
 
 Every message carries its :class:`Envelope` (who sent it, control numbers, version) and a stable
-``document_id`` derived from the envelope, so a redelivery is recognisable.
+``document_id`` derived from what really identifies the document: the partner, both parties' ids,
+the envelope's control numbers and a digest of the message's content. The same document delivered
+again gets the same id; other content under the same control numbers (a partner whose counters
+were reset) gets another one, so equal ids always mean the same document.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import uuid
+from collections.abc import Mapping
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Literal
+from functools import cached_property
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
-SCHEMA_VERSION = "1.0"
-"""Version of the canonical message schemas; bumped on any incompatible change."""
+SCHEMA_VERSION = "1.1"
+"""Version of the canonical message schemas; bumped on any incompatible change (CHANGELOG.md)."""
 
 DOCUMENT_ID_NAMESPACE = uuid.UUID("6f1d8c57-4c1b-5b8e-9a43-3f1d2b7e0a11")
 
@@ -32,10 +39,22 @@ class CanonicalModel(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy (with ``update``), its ``document_id`` worked out anew: a copy of the id an
+        original had computed (it is cached) would be wrong for other content."""
+        copy = super().model_copy(update=update, deep=deep)
+        copy.__dict__.pop("document_id", None)
+        return copy
+
 
 class InterchangeEnvelope(CanonicalModel):
     """Envelope facts of an interchange (ISA)."""
 
+    partner: str | None = Field(
+        default=None,
+        description="the gateway's name for the trading partner (its profile, its folders); "
+        "part of document_id; absent outside the gateway's pipeline (edi-gateway translate)",
+    )
     sender_qualifier: str = Field(description="ISA05 interchange id qualifier of the sender")
     sender_id: str = Field(description="ISA06 interchange sender id, trailing spaces removed")
     receiver_qualifier: str = Field(description="ISA07 interchange id qualifier of the receiver")
@@ -47,8 +66,14 @@ class InterchangeEnvelope(CanonicalModel):
     )
 
     @property
-    def document_id(self) -> str:
-        return document_id_for(
+    def envelope_key(self) -> str:
+        """The id of the envelope references alone (both parties and the control numbers,
+        without partner nor content): two documents with the same key but other ids reuse
+        control numbers. (It is what ``document_id`` was before schema 1.1.)"""
+        return document_id_for(*self.identifying_parts())
+
+    def identifying_parts(self) -> tuple[str, ...]:
+        return (
             self.sender_qualifier,
             self.sender_id,
             self.receiver_qualifier,
@@ -72,26 +97,42 @@ class Envelope(InterchangeEnvelope):
         default=None, description="GS04/GS05 date and time the group was created"
     )
 
-    @property
-    def document_id(self) -> str:
-        return document_id_for(
-            self.sender_qualifier,
-            self.sender_id,
-            self.receiver_qualifier,
-            self.receiver_id,
-            self.interchange_control_number,
+    def identifying_parts(self) -> tuple[str, ...]:
+        return (
+            *super().identifying_parts(),
             self.group_control_number,
             self.transaction_control_number,
         )
 
 
 def document_id_for(*parts: str) -> str:
-    """A stable id for a document: a UUIDv5 of its identifying parts joined by ``|``.
-
-    For X12: sender qualifier, sender id, receiver qualifier, receiver id, ISA13, GS06, ST02.
-    The same document delivered twice gets the same id.
-    """
+    """A stable id from identifying parts: a UUIDv5 of the parts joined by ``|``."""
     return str(uuid.uuid5(DOCUMENT_ID_NAMESPACE, "|".join(p.strip() for p in parts)))
+
+
+def document_id_of(envelope: InterchangeEnvelope, content_digest: str) -> str:
+    """The ``document_id`` of a document: a UUIDv5 of its partner, its envelope references
+    (:attr:`InterchangeEnvelope.envelope_key`'s parts) and the digest of its content."""
+    return document_id_for(envelope.partner or "", *envelope.identifying_parts(), content_digest)
+
+
+def content_digest(message: CanonicalModel) -> str:
+    """SHA-256 of a message's content: the message as JSON without its envelope, keys sorted,
+    numbers by value (``1.50`` and ``1.5`` are the same quantity). Equal messages have the same
+    digest: the same document read twice, or rendered and read back."""
+    content = message.model_dump(exclude={"envelope", "document_id"})
+    text = json.dumps(
+        content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_by_value
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _by_value(value: object) -> str:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, dt.date | dt.time):  # datetimes are dates
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} in a canonical message")  # pragma: no cover
 
 
 class Message(CanonicalModel):
@@ -103,10 +144,13 @@ class Message(CanonicalModel):
 
     envelope: Envelope
 
-    @computed_field(description="Stable id of this document, derived from its envelope")  # type: ignore[prop-decorator]
-    @property
+    @computed_field(  # type: ignore[prop-decorator]
+        description="Stable id of this document: partner, both parties' ids, control numbers "
+        "and a digest of the content (equal ids mean the same document)"
+    )
+    @cached_property
     def document_id(self) -> str:
-        return self.envelope.document_id
+        return document_id_of(self.envelope, content_digest(self))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -470,10 +514,40 @@ class InterchangeAck(CanonicalModel):
     status: Literal["A", "E", "R"] = Field(description="TA104: A accepted, E with errors, R rej.")
     note_code: Text = Field(description="TA105 interchange note code (I18), 000 = no error")
 
-    @computed_field(description="Stable id of this acknowledgment, from its envelope")  # type: ignore[prop-decorator]
-    @property
+    @computed_field(  # type: ignore[prop-decorator]
+        description="Stable id of this acknowledgment: partner, both parties' ids, ISA13 and "
+        "a digest of the content"
+    )
+    @cached_property
     def document_id(self) -> str:
-        return self.envelope.document_id
+        return document_id_of(self.envelope, content_digest(self))
+
+
+# ----------------------------------------------------------------------------------------------
+# Transaction sets passed through untranslated
+
+
+class RawSegment(CanonicalModel):
+    id: Text = Field(description="segment id, e.g. BIG")
+    elements: list[str] = Field(
+        description="the elements' text in order (01 first), composites and repetitions as "
+        "received (split them at the message's separators); trailing empty elements left out"
+    )
+
+
+class UntranslatedTransaction(Message):
+    """A transaction set the gateway reads, checks and acknowledges but does not translate into
+    a business message, passed through as its segments. Only for partners whose profile opts in
+    (``[x12] unsupported_sets = "pass_through"``); others get such sets rejected in their
+    997/999 (AK5/IK5 ``R``, code 1)."""
+
+    message_type: Literal["UntranslatedTransaction"] = "UntranslatedTransaction"
+    transaction_set_id: Text = Field(description="ST01, e.g. 810")
+    component_separator: str = Field(description="ISA16: separates an element's components")
+    repetition_separator: str | None = Field(
+        default=None, description="ISA11 from version 00402: separates repeated elements"
+    )
+    segments: list[RawSegment] = Field(description="the segments between ST and SE, in order")
 
 
 CANONICAL_MESSAGES: tuple[type[CanonicalModel], ...] = (
@@ -482,4 +556,5 @@ CANONICAL_MESSAGES: tuple[type[CanonicalModel], ...] = (
     ShipNotice,
     FunctionalAck,
     InterchangeAck,
+    UntranslatedTransaction,
 )

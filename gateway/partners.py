@@ -13,10 +13,18 @@ from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from adapters.transport.sftp_config import SftpChannel
 
@@ -59,6 +67,51 @@ class X12Profile(BaseModel):
         description='fields the partner requires, by set: {"856" = ["carrier.scac"]} '
         "(dotted paths into the canonical message)",
     )
+    # -- what the partner sends us
+    partner_ids: list[str] = Field(
+        default_factory=list,
+        description="other ids the partner sends under (ISA05/ISA06), besides "
+        'receiver_qualifier:receiver_id: "QUALIFIER:ID", or "ID" for any qualifier. A file in '
+        "its inbox under any other sender id is refused (quarantined, no acknowledgement)",
+    )
+    application_ids: list[str] = Field(
+        default_factory=list,
+        description="GS02 codes the partner sends under, besides the ids above",
+    )
+    control_numbers_reused: Literal["accept", "reject"] = Field(
+        default="accept",
+        description="a document under the control numbers of an earlier one with other content "
+        '(counters reset): "accept" processes it as a new document, noted on its timeline and '
+        'announced; "reject" refuses its interchange (TA1 R, code 025)',
+    )
+    unsupported_sets: Literal["reject", "pass_through"] = Field(
+        default="reject",
+        description="a transaction set the gateway does not translate (810, 945...): "
+        '"reject" in the 997/999 (AK5 R, code 1); "pass_through" publishes its segments as '
+        "an UntranslatedTransaction message",
+    )
+    test_interchanges: Literal["separate", "production"] = Field(
+        default="separate",
+        description='documents of test interchanges (ISA15 T or I): "separate" publishes them '
+        "under the routing keys edi.test.<kind>.<partner>, apart from production; "
+        '"production" as production documents',
+    )
+
+    @field_validator("partner_ids")
+    @classmethod
+    def _ids_have_one_qualifier(cls, ids: list[str]) -> list[str]:
+        for text in ids:
+            if text.count(":") > 1 or not text.rpartition(":")[2].strip():
+                raise ValueError(f'{text!r}: expected "QUALIFIER:ID" or "ID"')
+        return ids
+
+    def sender_ids(self) -> frozenset[tuple[str, str]]:
+        """(qualifier, id) pairs the partner sends under; qualifier ``""`` matches any."""
+        ids = {(self.receiver_qualifier.strip(), self.receiver_id.strip())}
+        for text in self.partner_ids:
+            qualifier, _, value = text.rpartition(":")
+            ids.add((qualifier.strip(), value.strip()))
+        return frozenset(ids)
 
     @model_validator(mode="after")
     def _separators_differ(self) -> X12Profile:
@@ -77,6 +130,27 @@ class PartnerProfile(BaseModel):
     description: str = ""
     sftp: SftpChannel | None = None
     x12: X12Profile | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InboundPolicy:
+    """What the pipeline does with a partner's documents that are valid but need a decision."""
+
+    reject_reused_control_numbers: bool = False
+    """Refuse (rather than take as new) a document under control numbers used before for
+    other content."""
+    test_apart: bool = True
+    """Publish test documents under their own routing keys (``edi.test.<kind>.<partner>``)."""
+
+    @classmethod
+    def of(cls, profile: PartnerProfile | None) -> InboundPolicy:
+        x12 = profile.x12 if profile is not None else None
+        if x12 is None:
+            return cls()
+        return cls(
+            reject_reused_control_numbers=x12.control_numbers_reused == "reject",
+            test_apart=x12.test_interchanges == "separate",
+        )
 
 
 def load_partner(path: Path) -> PartnerProfile:

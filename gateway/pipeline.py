@@ -52,14 +52,19 @@ from adapters.transport.folder import Claimed, RefusedFile, fsync_directory, rea
 
 from .bus.cloudevents import cloud_event
 from .bus.topology import INBOUND_EXCHANGE, routing_key
+from .duplicates import Seen, classify
 from .ledger import autocommit_factory
 from .ledger import repository as ledger
 from .ledger.counters import counter_in
 from .ledger.repository import DocumentState, FileState
+from .notices import CONTROL_NUMBERS_REUSED, notice
+from .partners import InboundPolicy
 from .runtime.crashpoints import crash_point
-from .runtime.workers import ParseJob, WorkerPool
+from .runtime.workers import FileToParse, ParseJob, WorkerPool
 
 log = logging.getLogger(__name__)
+
+DEFAULT_POLICY = InboundPolicy()
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +115,8 @@ DocumentHook = Callable[[Session, str, ParsedDocument], None]
 """Called with the session, the partner and an accepted document, before the commit."""
 
 
-def _parse_here(parser: Parser, files: Sequence[tuple[bytes, str]]) -> list[ParseResult]:
-    return [parser.parse(data, file_name=name) for data, name in files]
+def _parse_here(parser: Parser, files: Sequence[FileToParse]) -> list[ParseResult]:
+    return [parser.parse(data, file_name=name, partner=partner) for data, name, partner in files]
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +155,7 @@ class Pipeline:
         on_document: DocumentHook | None = None,
         workers: WorkerPool | None = None,
         max_file_size: int | None = None,
+        policies: Mapping[str, InboundPolicy] | None = None,
     ) -> None:
         self.factory = factory
         self._autocommit = autocommit_factory(factory)
@@ -166,6 +172,8 @@ class Pipeline:
         """Worker processes for parsing; None parses in this thread."""
         self.max_file_size = max_file_size
         """A larger file is quarantined unread (None: no limit)."""
+        self.policies = dict(policies or {})
+        """Each partner's :class:`InboundPolicy` (a partner without one has the default)."""
         self._finishing = threading.Lock()
 
     # -- a batch of files ----------------------------------------------------------------------
@@ -259,7 +267,11 @@ class Pipeline:
         """Start parsing the files in the worker processes; without workers, they are parsed in
         this thread when the results are asked for (after the record). The ``refused`` ones are
         unreadable without a parse."""
-        files = [(data, claimed.name) for claimed, data in read if claimed.path not in refused]
+        files = [
+            (data, claimed.name, claimed.partner)
+            for claimed, data in read
+            if claimed.path not in refused
+        ]
         job = (
             functools.partial(_parse_here, self.parser, files)
             if self.workers is None
@@ -303,6 +315,12 @@ class Pipeline:
                 if by_path[a.claimed.path].has_errors:
                     copies.pop(a.file_id, None)
             parsed = [(a, by_path[a.claimed.path]) for a in arrivals if a.file_id not in copies]
+            earlier = ledger.earlier_documents(  # one round trip for the batch
+                s,
+                {(a.claimed.partner, d.envelope_key) for a, r in parsed for d in r.documents},
+                since,
+            )
+            parsed = self._refuse_reused(parsed, earlier)
             counter.reserve(draw for _, result in parsed for draw in result.draws)
             for _, result in parsed:
                 self.parser.reply(result, counter)
@@ -319,7 +337,7 @@ class Pipeline:
                 for a in arrivals
                 if a.file_id in copies
             ]
-            published = self._record_documents(s, parsed, since)
+            published = self._record_documents(s, parsed, earlier)
             ledger.record_acks(
                 s,
                 [
@@ -334,39 +352,92 @@ class Pipeline:
             ]
             ledger.mark_processed(s, outcomes)
 
+    def _refuse_reused(
+        self,
+        parsed: list[tuple[_Arrival, ParseResult]],
+        earlier: Mapping[ledger.EnvelopeKey, list[ledger.DocumentRow]],
+    ) -> list[tuple[_Arrival, ParseResult]]:
+        """``parsed``, where the files of partners whose policy rejects control numbers reused
+        for other content are parsed again (here, from their work path) with those documents
+        refused: the format answers for them (X12: a TA1 ``R`` with code 025)."""
+        found = [(a.file_id, a.claimed.partner, d) for a, r in parsed for d in r.documents]
+        refuse: dict[int, dict[str, str]] = {}
+        for (file_id, partner, doc), verdict in zip(found, classify(found, earlier), strict=True):
+            if (
+                verdict.seen is Seen.REUSED
+                and doc.accepted
+                and self._policy(partner).reject_reused_control_numbers
+            ):
+                refuse.setdefault(file_id, {})[doc.envelope_key] = (
+                    f"control numbers used before for other content (document "
+                    f"{verdict.earlier_document}, file {verdict.earlier_file}): refused by the "
+                    "partner's policy (control_numbers_reused = reject); send it again under "
+                    "new numbers"
+                )
+        if not refuse:
+            return parsed
+        again = []
+        for arrival, result in parsed:
+            if arrival.file_id in refuse:
+                claimed = arrival.claimed
+                log.warning(
+                    "%s from %s: control numbers reused, refused", claimed.name, claimed.partner
+                )
+                data = read_claimed(claimed.path, self.max_file_size)
+                result = self.parser.parse(
+                    data,
+                    file_name=claimed.name,
+                    partner=claimed.partner,
+                    refuse=refuse[arrival.file_id],
+                )
+            again.append((arrival, result))
+        return again
+
+    def _policy(self, partner: str) -> InboundPolicy:
+        return self.policies.get(partner) or DEFAULT_POLICY
+
     def _record_documents(
-        self, s: Session, parsed: Sequence[tuple[_Arrival, ParseResult]], since: dt.datetime
+        self,
+        s: Session,
+        parsed: Sequence[tuple[_Arrival, ParseResult]],
+        earlier: Mapping[ledger.EnvelopeKey, list[ledger.DocumentRow]],
     ) -> dict[int, int]:
         """Record the documents of the batch and queue the accepted ones; returns how many were
-        queued per file id. A document whose partner, ISA13, GS06 and ST02 were seen before (in
-        the ledger, or in another file of this batch) is a duplicate and is not published."""
-        found = [
-            (arrival, doc, (arrival.claimed.partner, doc.interchange, doc.group, doc.transaction))
-            for arrival, result in parsed
-            for doc in result.documents
-        ]
-        earlier = ledger.earlier_documents(s, [key for _, _, key in found], since)
-        first_in_batch: dict[ledger.DocumentKey, int] = {}
+        queued per file id. A document recorded before (in the ledger, or in another file of
+        this batch) is a duplicate and is not published; one under control numbers used before
+        for other content is published with a finding and a notice (:mod:`gateway.duplicates`)."""
+        found = [(a.file_id, a.claimed.partner, d) for a, r in parsed for d in r.documents]
+        arrival_of = {a.file_id: a for a, _ in parsed}
         documents: list[ledger.NewDocument] = []
         accepted: list[tuple[_Arrival, ParsedDocument, int]] = []  # with their index in documents
-        for arrival, doc, key in found:
-            twin_file = next(
-                (row.file_id for row in earlier.get(key, ()) if row.file_id != arrival.file_id),
-                first_in_batch.get(key, arrival.file_id),
-            )
+        notices: list[tuple[_Arrival, ParsedDocument, dict[str, Any]]] = []
+        for (file_id, _, doc), verdict in zip(found, classify(found, earlier), strict=True):
+            arrival = arrival_of[file_id]
             detail: dict[str, Any] | None
-            if twin_file != arrival.file_id:
-                state, detail = DocumentState.DUPLICATE, {"duplicate_of_file": twin_file}
+            if verdict.seen is Seen.DUPLICATE:
+                state = DocumentState.DUPLICATE
+                detail = {
+                    "duplicate_of_file": verdict.earlier_file,
+                    "duplicate_of_document": verdict.earlier_document,
+                }
             elif doc.accepted:
                 state, detail = DocumentState.PARSED, None
-                first_in_batch.setdefault(key, arrival.file_id)
+                if verdict.seen is Seen.REUSED:
+                    detail = {
+                        "finding": CONTROL_NUMBERS_REUSED,
+                        "message": "control numbers used before, between the same parties, "
+                        "for other content: processed as a new document",
+                        "earlier_document": verdict.earlier_document,
+                        "earlier_file": verdict.earlier_file,
+                    }
+                    notices.append((arrival, doc, detail))
                 accepted.append((arrival, doc, len(documents)))
             else:
                 state, detail = DocumentState.FAILED, {"errors": list(doc.errors[:50])}
             documents.append(
                 ledger.NewDocument(
                     document_id=doc.document_id,
-                    file_id=arrival.file_id,
+                    file_id=file_id,
                     partner=arrival.claimed.partner,
                     kind=doc.kind,
                     isa13=doc.interchange,
@@ -375,11 +446,24 @@ class Pipeline:
                     state=state,
                     correlation_id=arrival.claimed.claim_id,
                     detail=detail,
+                    envelope_key=doc.envelope_key or None,
                 )
             )
         record_ids = ledger.record_documents(s, documents)
         ledger.enqueue_messages(
-            s, [self._message(doc, arrival, record_ids[index]) for arrival, doc, index in accepted]
+            s,
+            [self._message(doc, arrival, record_ids[index]) for arrival, doc, index in accepted]
+            + [
+                notice(
+                    code=CONTROL_NUMBERS_REUSED,
+                    partner=arrival.claimed.partner,
+                    kind=doc.kind,
+                    document_id=doc.document_id,
+                    correlation_id=arrival.claimed.claim_id,
+                    detail=detail,
+                )
+                for arrival, doc, detail in notices
+            ],
         )
         if self.on_document is not None:
             for arrival, doc, _ in accepted:
@@ -404,7 +488,11 @@ class Pipeline:
             document_id=doc.document_id,
             partner=claimed.partner,
             exchange=INBOUND_EXCHANGE,
-            routing_key=routing_key(doc.kind.lower(), claimed.partner),
+            routing_key=routing_key(
+                doc.kind.lower(),
+                claimed.partner,
+                test=doc.test and self._policy(claimed.partner).test_apart,
+            ),
             body=body,
             headers=headers,
             correlation_id=claimed.claim_id,
@@ -430,6 +518,8 @@ class Pipeline:
         }
         if result.unreadable:
             summary["unreadable"] = result.unreadable
+        if result.refused:
+            summary["refused"] = result.refused
         if bad:  # kept in the ledger so that a crash cannot lose the report
             summary["report"] = self._error_report(claimed, arrival.digest, result)
         return ledger.ProcessedFile(arrival.file_id, claimed.claim_id, str(destination), summary)
@@ -530,7 +620,7 @@ class Pipeline:
             "partner": claimed.partner,
             "sha256": digest,
             "claim_id": claimed.claim_id,
-            "why": result.unreadable or f"{len(errors)} error(s) found; see findings",
+            "why": result.why or f"{len(errors)} error(s) found; see findings",
             "documents": [
                 {"document_id": d.document_id, "kind": d.kind, "accepted": d.accepted}
                 for d in result.documents

@@ -1,8 +1,11 @@
-"""Fixtures for the whole suite: the session's own RabbitMQ virtual host."""
+"""Fixtures for the whole suite: the session's own RabbitMQ virtual host, a ledger on each
+backend, a partner of the test's own."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +15,8 @@ from tests.support import broker
 @pytest.fixture(scope="session", autouse=True)
 def _broker_virtual_host() -> Iterator[str]:
     """Every test talks to :data:`tests.support.broker.AMQP_URL`: a virtual host made for this
-    session and deleted with all it holds when the session ends."""
+    session and deleted with all it holds when the session ends (what the tests leave in the
+    gateway's catch-all queues goes with it)."""
     try:
         broker.create_vhost()
     except broker.BrokerUnavailable as error:
@@ -22,3 +26,21 @@ def _broker_virtual_host() -> Iterator[str]:
         broker.delete_vhost()
     except broker.BrokerUnavailable as error:  # the tests ran: say so, do not fail them
         print(f"\nthe test virtual host {broker.VHOST} is left on the broker: {error}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new, empty ledger: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    else:
+        from tests.integration.ledger.databases import postgres_database
+
+        with postgres_database() as url:
+            yield url
+
+
+@pytest.fixture
+def partner() -> str:
+    """A partner name of the test's own (its folders, routing keys and queues are its own)."""
+    return f"p{uuid.uuid4().hex[:10]}"

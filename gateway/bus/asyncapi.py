@@ -9,7 +9,11 @@ into ``components.schemas`` (their ``$defs`` hoisted beside them) so the documen
 Outbound: the channels ``edi.out.<kind>.{partner}`` on the request exchange, where the modern layer
 publishes requests (:mod:`gateway.outbound.requests`), the queue that takes them, the status
 events on ``edi.status.{state}.{partner}`` (:mod:`gateway.outbound.status`), and the headers a
-dead-lettered request carries.
+dead-lettered request carries. Inbound variants: test documents (``edi.test.<kind>.{partner}``),
+sets passed through untranslated, and notices about inbound documents on the events exchange.
+
+(Over 400 lines: it is one document, and its parts refer to each other by name; split by
+channel it would be harder to check than whole.)
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from typing import Any
 from .. import __version__
 from ..schemas import message_schemas, schema_id
 from .cloudevents import CONTENT_TYPE, DATA_CONTENT_TYPE, HEADER_KEYS, SPEC_VERSION, event_type
-from .topology import DEFAULT_TOPOLOGY, KIND_MESSAGES, ROUTING_KEY, Topology
+from .topology import DEFAULT_TOPOLOGY, KIND_MESSAGES, ROUTING_KEY, TEST_ROUTING_KEY, Topology
 
 ASYNCAPI_VERSION = "2.6.0"
 AMQP_BINDING_VERSION = "0.2.0"
@@ -80,7 +84,12 @@ def asyncapi_document(
         }
 
     all_messages = [{"$ref": f"#/components/messages/{event_type(k)}"} for k in KIND_MESSAGES]
+    all_messages += _inbound_variants(topology, schemas, messages, channels, all_messages)
     role_messages = _outbound(topology, schemas, messages, channels)
+    role_messages["events"] = role_messages["events"] + _notices(
+        topology, schemas, messages, channels
+    )
+    role_messages["dead_letter"] = all_messages + role_messages["requests"]
     for queue in topology.queues:
         source = topology.exchange_for(queue.source)
         dead_letter = queue.source == "dead_letter"
@@ -324,6 +333,148 @@ def _rewrite_refs(node: Any) -> Any:
 
 _REQUEST_KINDS = {"856": "ShipNotice", "855": "PurchaseOrderAck"}
 _PROFILE_ENVELOPE = ("envelope", "document_id", "message_type")
+
+
+def _inbound_variants(
+    topology: Topology,
+    schemas: dict[str, Any],
+    messages: dict[str, Any],
+    channels: dict[str, Any],
+    translated: list[dict[str, str]],
+) -> list[dict[str, str]]:
+    """Add the channels of untranslated sets (partners that opt in) and of test documents;
+    return the messages they add."""
+    name = "UntranslatedTransaction"
+    schemas[f"{name}Event"] = {
+        "title": f"{name} event",
+        "allOf": [
+            {"$ref": "#/components/schemas/CloudEvent"},
+            {
+                "type": "object",
+                "properties": {
+                    "type": {"type": "string", "pattern": "^edi\\.in\\.[0-9]{3}$"},
+                    "dataschema": {"const": schema_id(name)},
+                    "data": {"$ref": f"#/components/schemas/{name}"},
+                },
+            },
+        ],
+    }
+    messages["edi.in.untranslated"] = {
+        "name": "edi.in.untranslated",
+        "title": "A transaction set the gateway does not translate, as its segments",
+        "summary": 'Only for partners whose profile says unsupported_sets = "pass_through"; '
+        "the event type is edi.in.<ST01>.",
+        "contentType": CONTENT_TYPE,
+        "correlationId": {"$ref": "#/components/correlationIds/correlationid"},
+        "headers": {"$ref": "#/components/schemas/AmqpHeaders"},
+        "payload": {"$ref": f"#/components/schemas/{name}Event"},
+        "x-canonical-schema": schema_id(name),
+    }
+    untranslated = [{"$ref": "#/components/messages/edi.in.untranslated"}]
+    set_parameter = {
+        "description": "ST01 of a set the gateway does not translate, e.g. 810.",
+        "schema": {"type": "string", "pattern": "^[0-9]{3}$"},
+    }
+    channels[ROUTING_KEY.format(kind="{set}", partner="{partner}")] = {
+        "description": "Transaction sets without a canonical message of their own, passed "
+        f"through as their segments, on the topic exchange {topology.exchange!r} (partners "
+        "that opt in; others get them rejected in their 997/999, AK5 R code 1).",
+        "parameters": {
+            "partner": {"$ref": "#/components/parameters/partner"},
+            "set": set_parameter,
+        },
+        "subscribe": {
+            "operationId": "receiveUntranslated",
+            "summary": "Receive sets the gateway does not translate, as their segments.",
+            "message": {"oneOf": untranslated},
+            "bindings": {"amqp": _publish_binding()},
+        },
+        "bindings": {"amqp": _exchange_binding(topology.exchange)},
+    }
+    channels[TEST_ROUTING_KEY.format(kind="{kind}", partner="{partner}")] = {
+        "description": "Documents of test interchanges (X12 ISA15 T or I), apart from "
+        f"production, on the topic exchange {topology.exchange!r}: bindings on edi.in.# never "
+        'see them (unless the partner\'s profile says test_interchanges = "production").',
+        "parameters": {
+            "partner": {"$ref": "#/components/parameters/partner"},
+            "kind": {
+                "description": "What the document is: ST01, or ta1.",
+                "schema": {"type": "string", "pattern": "^([0-9]{3}|ta1)$"},
+            },
+        },
+        "subscribe": {
+            "operationId": "receiveTestDocuments",
+            "summary": "Receive partners' test documents.",
+            "message": {"oneOf": translated + untranslated},
+            "bindings": {"amqp": _publish_binding()},
+        },
+        "bindings": {"amqp": _exchange_binding(topology.exchange)},
+    }
+    return untranslated
+
+
+def _notices(
+    topology: Topology,
+    schemas: dict[str, Any],
+    messages: dict[str, Any],
+    channels: dict[str, Any],
+) -> list[dict[str, str]]:
+    """Add the notices about inbound documents (:mod:`gateway.notices`); return their message."""
+    from ..notices import CONTROL_NUMBERS_REUSED, NOTICE_ROUTING_KEY
+
+    schemas["NoticeEvent"] = {
+        "title": "Notice about an inbound document",
+        "allOf": [
+            {"$ref": "#/components/schemas/CloudEvent"},
+            {
+                "type": "object",
+                "properties": {
+                    "id": {"description": "<document id>:<code>"},
+                    "type": {"type": "string", "pattern": "^edi\\.in\\.notice\\."},
+                    "data": {
+                        "type": "object",
+                        "required": ["code", "document_id", "partner", "kind", "detail"],
+                        "properties": {
+                            "code": {"type": "string", "enum": [CONTROL_NUMBERS_REUSED]},
+                            "document_id": {"type": "string"},
+                            "partner": {"type": "string"},
+                            "kind": {"type": "string"},
+                            "detail": {"type": "object"},
+                        },
+                    },
+                },
+            },
+        ],
+    }
+    messages["edi.in.notice"] = {
+        "name": "edi.in.notice",
+        "title": "Notice about an inbound document",
+        "summary": "control_numbers_reused: a document under control numbers an earlier "
+        "document of the same parties used for other content, processed as a new document.",
+        "contentType": CONTENT_TYPE,
+        "correlationId": {"$ref": "#/components/correlationIds/correlationid"},
+        "payload": {"$ref": "#/components/schemas/NoticeEvent"},
+    }
+    notice = [{"$ref": "#/components/messages/edi.in.notice"}]
+    channels[NOTICE_ROUTING_KEY.format(code="{code}", partner="{partner}")] = {
+        "description": "Notices about inbound documents on the topic exchange "
+        f"{topology.events_exchange!r}, correlated to their file.",
+        "parameters": {
+            "partner": {"$ref": "#/components/parameters/partner"},
+            "code": {
+                "description": "What the notice is about.",
+                "schema": {"type": "string", "enum": [CONTROL_NUMBERS_REUSED]},
+            },
+        },
+        "subscribe": {
+            "operationId": "receiveNotices",
+            "summary": "Hear about inbound documents a person should know about.",
+            "message": {"oneOf": notice},
+            "bindings": {"amqp": _publish_binding()},
+        },
+        "bindings": {"amqp": _exchange_binding(topology.events_exchange)},
+    }
+    return notice
 
 
 def _outbound(

@@ -137,3 +137,29 @@ def cloud_event(
         "correlation_id": correlation_id,
     }
     return body, headers
+
+
+def event_body(
+    *,
+    event_id: str,
+    event_type: str,
+    partner: str,
+    subject: str,
+    correlation_id: str,
+    data: dict[str, Any],
+    time: dt.datetime | None = None,
+) -> bytes:
+    """The body of one of the gateway's own events (status events, notices): a CloudEvent in
+    structured JSON mode, ``source`` ``edi-gateway/<partner>``, ``data`` as given."""
+    event = {
+        "specversion": SPEC_VERSION,
+        "id": event_id,
+        "source": f"{DEFAULT_SOURCE}/{partner}",
+        "type": event_type,
+        "subject": subject,
+        "time": format_time(time or dt.datetime.now(dt.UTC)),
+        "datacontenttype": DATA_CONTENT_TYPE,
+        "correlationid": correlation_id,
+        "data": data,
+    }
+    return json.dumps(event, ensure_ascii=False, separators=(",", ":"), default=str).encode()

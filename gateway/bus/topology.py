@@ -36,6 +36,9 @@ DEAD_LETTER_EXCHANGE = "edi.dlx"
 """Topic exchange, durable: messages the gateway's queues dead-letter (routing key kept)."""
 ROUTING_KEY = "edi.in.{kind}.{partner}"
 """Routing key of an inbound message, e.g. ``edi.in.850.acme``; kind = ST01 or ``ta1``."""
+TEST_ROUTING_KEY = "edi.test.{kind}.{partner}"
+"""Routing key of an inbound test document (X12 ISA15 ``T``/``I``), e.g. ``edi.test.850.acme``:
+bindings on ``edi.in.#`` (production consumers) never see it."""
 ALL_QUEUE = "edi.in.all"
 DEAD_LETTER_QUEUE = "edi.dlq"
 REQUEST_EXCHANGE = "edi.out"
@@ -66,14 +69,16 @@ def routing_word(value: str) -> str:
     return _UNSAFE_WORD.sub("_", value) or "_"
 
 
-def routing_key(kind: str, partner: str) -> str:
-    """The routing key of a message: ``edi.in.<kind>.<partner>``.
+def routing_key(kind: str, partner: str, *, test: bool = False) -> str:
+    """The routing key of a message: ``edi.in.<kind>.<partner>``, or ``edi.test.<kind>.<partner>``
+    for a test document.
 
     A topic routing key is a list of dot-separated words, and ``*``/``#`` are wildcards in
     bindings: any character of the kind or partner other than letters, digits, ``_`` and ``-`` is
     replaced by ``_`` so that each stays exactly one word (``acme.eu`` -> ``acme_eu``).
     """
-    return ROUTING_KEY.format(kind=routing_word(kind.lower()), partner=routing_word(partner))
+    template = TEST_ROUTING_KEY if test else ROUTING_KEY
+    return template.format(kind=routing_word(kind.lower()), partner=routing_word(partner))
 
 
 def request_routing_key(kind: str, partner: str) -> str:

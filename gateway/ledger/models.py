@@ -137,6 +137,9 @@ class DocumentRecord(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     document_id: Mapped[str]
+    envelope_key: Mapped[str | None]
+    """The id of the envelope references alone (both parties, control numbers): another
+    document with the same key reuses those control numbers."""
     file_id: Mapped[int] = mapped_column(BigId, ForeignKey("files.id"))
     partner: Mapped[str]
     kind: Mapped[str]
@@ -153,6 +156,7 @@ class DocumentRecord(Base):
         Index("ix_documents_partner_isa13", "partner", "isa13"),
         Index("ix_documents_partner_gs06_st02", "partner", "gs06", "st02"),
         Index("ix_documents_document_id", "document_id"),
+        Index("ix_documents_envelope_key", "envelope_key"),
         Index("ix_documents_file_id", "file_id"),
     )
 

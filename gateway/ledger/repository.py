@@ -124,7 +124,10 @@ class DocumentRow:
     id: int
     """The ledger's key of this record."""
     document_id: str
-    """The stable id derived from the envelope: the same for every copy of a document."""
+    """The stable id (partner, both parties, control numbers, content digest): the same for
+    every copy of a document."""
+    envelope_key: str | None
+    """The id of the envelope references alone; None for documents without any."""
     file_id: int
     partner: str
     kind: str
@@ -865,48 +868,37 @@ _UPDATE_DOCUMENT = (
 )
 
 
-_SAME_INTERCHANGES = (
+_SAME_ENVELOPES = (
     select(DOCUMENTS)
     .where(
+        DOCUMENTS.c.envelope_key.in_(bindparam("p_keys", expanding=True)),
         DOCUMENTS.c.partner.in_(bindparam("p_partners", expanding=True)),
-        DOCUMENTS.c.isa13.in_(bindparam("p_isa13s", expanding=True)),
-        DOCUMENTS.c.created_at >= bindparam("p_since"),
-        DOCUMENTS.c.state.not_in(_values(NOT_ORIGINAL_DOCUMENT_STATES)),
-    )
-    .order_by(DOCUMENTS.c.id)
-)
-_MISSING_INTERCHANGE = (
-    select(DOCUMENTS)
-    .where(
-        DOCUMENTS.c.partner.in_(bindparam("p_partners", expanding=True)),
-        DOCUMENTS.c.isa13.is_(None),
         DOCUMENTS.c.created_at >= bindparam("p_since"),
         DOCUMENTS.c.state.not_in(_values(NOT_ORIGINAL_DOCUMENT_STATES)),
     )
     .order_by(DOCUMENTS.c.id)
 )
 
-DocumentKey = tuple[str, str | None, str | None, str | None]
-"""partner, ISA13, GS06, ST02: what makes a document the same document again."""
+EnvelopeKey = tuple[str, str]
+"""partner, envelope key (:attr:`DocumentRow.envelope_key`): the documents sent under the same
+envelope references, whether the same document again or other content reusing the numbers."""
 
 
 def earlier_documents(
-    s: Session, keys: Iterable[DocumentKey], since: dt.datetime
-) -> dict[DocumentKey, list[DocumentRow]]:
-    """The documents recorded at or after ``since`` with each of ``keys`` (``None`` matches a
-    missing number), oldest first. Failed, quarantined and duplicate documents are left out:
-    they are never the earlier copy a duplicate refers to."""
+    s: Session, keys: Iterable[EnvelopeKey], since: dt.datetime
+) -> dict[EnvelopeKey, list[DocumentRow]]:
+    """The documents recorded at or after ``since`` under each of ``keys``, oldest first.
+    Failed, quarantined and duplicate documents are left out: they are never the earlier copy a
+    duplicate refers to, nor the first use of control numbers."""
     wanted = set(keys)
-    partners = sorted({key[0] for key in wanted})
-    found: dict[DocumentKey, list[DocumentRow]] = {}
+    partners = sorted({partner for partner, _ in wanted})
+    found: dict[EnvelopeKey, list[DocumentRow]] = {}
     rows: list[DocumentRow] = []
-    for chunk in _chunks(sorted({key[1] for key in wanted if key[1] is not None})):
-        params = {"p_partners": partners, "p_isa13s": chunk, "p_since": since}
-        rows += _documents(s, _SAME_INTERCHANGES, params)
-    if any(key[1] is None for key in wanted):
-        rows += _documents(s, _MISSING_INTERCHANGE, {"p_partners": partners, "p_since": since})
+    for chunk in _chunks(sorted({key for _, key in wanted})):
+        params = {"p_keys": chunk, "p_partners": partners, "p_since": since}
+        rows += _documents(s, _SAME_ENVELOPES, params)
     for row in sorted(rows, key=lambda row: row.id):
-        key = (row.partner, row.isa13, row.gs06, row.st02)
+        key = (row.partner, row.envelope_key or "")
         if key in wanted:
             found.setdefault(key, []).append(row)
     return found
@@ -939,6 +931,8 @@ class NewDocument:
     state: DocumentState
     correlation_id: str
     detail: Detail | None = None
+    envelope_key: str | None = None
+    """:attr:`DocumentRow.envelope_key`."""
 
 
 def record_documents(s: Session, documents: Sequence[NewDocument]) -> list[int]:
@@ -950,6 +944,7 @@ def record_documents(s: Session, documents: Sequence[NewDocument]) -> list[int]:
     rows = [
         {
             "document_id": d.document_id,
+            "envelope_key": d.envelope_key,
             "file_id": d.file_id,
             "partner": d.partner,
             "kind": d.kind,
@@ -999,6 +994,7 @@ def record_document(
     state: DocumentState,
     correlation_id: str,
     detail: Detail | None = None,
+    envelope_key: str | None = None,
 ) -> None:
     """Record a document found in file ``file_id``, with an event."""
     record_documents(
@@ -1015,6 +1011,7 @@ def record_document(
                 state,
                 correlation_id,
                 detail,
+                envelope_key,
             )
         ],
     )
@@ -1027,24 +1024,6 @@ def documents_by_id(s: Session, document_id: str) -> list[DocumentRow]:
 
 def documents_of_file(s: Session, file_id: int) -> list[DocumentRow]:
     return _documents(s, _DOCUMENTS_OF_FILE, {"p_file_id": file_id})
-
-
-def duplicate_document(
-    s: Session,
-    *,
-    partner: str,
-    isa13: str | None,
-    gs06: str | None,
-    st02: str | None,
-    since: dt.datetime,
-    exclude_file_id: int,
-) -> DocumentRow | None:
-    """The earliest document of ``partner`` with the same ISA13, GS06 and ST02 in another file,
-    recorded at or after ``since``, if any. Failed, quarantined and duplicate documents do not
-    count as earlier copies. ``None`` values match missing (NULL) numbers."""
-    key = (partner, isa13, gs06, st02)
-    rows = earlier_documents(s, [key], since).get(key, [])
-    return next((row for row in rows if row.file_id != exclude_file_id), None)
 
 
 def set_document_state(

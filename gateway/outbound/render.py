@@ -24,7 +24,7 @@ from adapters.formats.x12.reader import read_x12
 from adapters.formats.x12.report import default_validator
 from adapters.formats.x12.segments import Separators
 from adapters.formats.x12.structure import TransactionSet
-from adapters.formats.x12.translation import RENDERERS, render_message
+from adapters.formats.x12.translation import RENDERERS, render_message, translate
 from adapters.formats.x12.writer import (
     InterchangeSpec,
     effective_separators,
@@ -34,7 +34,7 @@ from adapters.formats.x12.writer import (
 
 from ..control_numbers import ControlNumberCounter, InMemoryCounter
 from ..errors import RenderError
-from ..messages import Envelope, document_id_for
+from ..messages import Envelope, Message, content_digest, document_id_of
 from ..partners import X12Profile
 from .requests import OutboundRequest
 
@@ -61,12 +61,17 @@ class Draft:
     kind: str
     functional_id: str
     text: str
+    content_digest: str
+    """The digest of the document's content as read back (:func:`gateway.messages.
+    content_digest`): with the numbers, its ``document_id``."""
 
 
 @dataclass(frozen=True, slots=True)
 class RenderedDocument:
     document_id: str
-    """The stable id of the document (partner ids, ISA13, GS06, ST02)."""
+    """The stable id of the document: both parties' ids, ISA13, GS06, ST02 and the digest of
+    its content, as the gateway's reader gives it (without a partner name: the document is our
+    own, its receiver ids name the partner)."""
     text: str
     functional_id: str
     isa13: str
@@ -141,8 +146,8 @@ def draft_document(
         text = render_message(message, NO_COUNTER, spec=spec, keep_control_numbers=True, at=when)
     except RenderError as error:
         raise DocumentRefused(f"the {request.kind} cannot be written in X12: {error}") from None
-    check_document(text, request.kind, profile.version)
-    return Draft(request.kind, renderer.FUNCTIONAL_ID, text)
+    read_back = check_document(text, request.kind, profile.version)
+    return Draft(request.kind, renderer.FUNCTIONAL_ID, text, content_digest(read_back))
 
 
 def number_document(
@@ -154,16 +159,21 @@ def number_document(
     isa13 = counter.next(spec.sequence("ISA"))
     gs06 = counter.next(spec.sequence(f"GS.{draft.functional_id}"))
     text = renumber_interchange(draft.text, effective_separators(spec), isa13, gs06)
+    envelope = Envelope(
+        sender_qualifier=profile.sender_qualifier,
+        sender_id=profile.sender_id,
+        receiver_qualifier=profile.receiver_qualifier,
+        receiver_id=profile.receiver_id,
+        interchange_control_number=f"{isa13:09d}",
+        interchange_version=spec.version,
+        application_sender=profile.sender_id,
+        application_receiver=profile.receiver_id,
+        group_control_number=str(gs06),
+        version=profile.version,
+        transaction_control_number=ST02,
+    )
     return RenderedDocument(
-        document_id=document_id_for(
-            profile.sender_qualifier,
-            profile.sender_id,
-            profile.receiver_qualifier,
-            profile.receiver_id,
-            f"{isa13:09d}",
-            str(gs06),
-            ST02,
-        ),
+        document_id=document_id_of(envelope, draft.content_digest),
         text=text,
         functional_id=draft.functional_id,
         isa13=f"{isa13:09d}",
@@ -173,18 +183,24 @@ def number_document(
     )
 
 
-def check_document(text: str, kind: str, version: str) -> None:
-    """Read ``text`` back with the gateway's reader and validate it against the maps;
-    :class:`DocumentRefused` quoting the errors found."""
+def check_document(text: str, kind: str, version: str) -> Message:
+    """Read ``text`` back with the gateway's reader, validate it against the maps and translate
+    it; the message read, or :class:`DocumentRefused` quoting the errors found."""
     errors = []
-    transactions = 0
+    transactions: list[TransactionSet] = []
     for event in read_x12(text.encode("utf-8"), file_name=f"{kind}", validator=default_validator()):
         if isinstance(event, TransactionSet):
-            transactions += 1
+            transactions.append(event)
         errors += [f for f in getattr(event, "findings", ()) if f.severity is Severity.ERROR]
     if errors:
         shown = "; ".join(f.describe() for f in errors[:MAX_FINDINGS])
         more = f" (and {len(errors) - MAX_FINDINGS} more)" if len(errors) > MAX_FINDINGS else ""
         raise DocumentRefused(f"the rendered {kind} fails the {kind} {version} map: {shown}{more}")
-    if transactions != 1:
-        raise DocumentRefused(f"the rendered {kind} holds {transactions} transaction sets, not 1")
+    if len(transactions) != 1:
+        raise DocumentRefused(
+            f"the rendered {kind} holds {len(transactions)} transaction sets, not 1"
+        )
+    message = translate(transactions[0])
+    if not isinstance(message, Message):  # pragma: no cover - a transaction set is no TA1
+        raise DocumentRefused(f"the rendered {kind} reads back as {type(message).__name__}")
+    return message

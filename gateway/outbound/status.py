@@ -11,12 +11,11 @@ happen, nothing that happened goes unannounced. Body: a CloudEvents 1.0 JSON env
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from ..bus.cloudevents import DEFAULT_SOURCE, SPEC_VERSION, format_time
+from ..bus.cloudevents import event_body
 from ..bus.topology import EVENTS_EXCHANGE, routing_word
 from ..ledger import repository as ledger
 from ..ledger.outbound import OutboundRow
@@ -56,7 +55,6 @@ def status_message(
     at: dt.datetime | None = None,
 ) -> ledger.NewMessage:
     """The status event, as a message for the ledger's outbox."""
-    moment = at or dt.datetime.now(dt.UTC)
     event_id = f"{request_id}:{state.value}"
     event_type = f"edi.out.status.{state.value}"
     data = {
@@ -67,18 +65,15 @@ def status_message(
         "state": state.value,
         "detail": dict(detail or {}),
     }
-    event = {
-        "specversion": SPEC_VERSION,
-        "id": event_id,
-        "source": f"{DEFAULT_SOURCE}/{partner}",
-        "type": event_type,
-        "subject": document_id or request_id,
-        "time": format_time(moment),
-        "datacontenttype": "application/json",
-        "correlationid": correlation_id,
-        "data": data,
-    }
-    body = json.dumps(event, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+    body = event_body(
+        event_id=event_id,
+        event_type=event_type,
+        partner=partner,
+        subject=document_id or request_id,
+        correlation_id=correlation_id,
+        data=data,
+        time=at,
+    )
     headers = {
         "event_type": event_type,
         "partner": partner,

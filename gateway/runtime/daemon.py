@@ -34,7 +34,7 @@ from ..ledger import create_engine_for, migrate, session_factory
 from ..outbound.overdue import OverdueSweep
 from ..outbound.pipeline import OutboundPipeline
 from ..outbound.reconcile import reconcile
-from ..partners import load_partners
+from ..partners import InboundPolicy, load_partners
 from ..pipeline import Folders, Parsing, Pipeline
 from .finisher import Finisher
 from .workers import WorkerPool
@@ -121,14 +121,16 @@ class Gateway:
         relay = OutboxRelay(
             factory, amqp_url=settings.amqp_url, window=settings.publish_window, topology=topology
         )
+        profiles = load_partners(settings.path(PARTNERS_DIR))
         pipeline = Pipeline(
             factory,
-            X12Parser(),
+            X12Parser.for_partners(profiles),
             folders,
             duplicate_window=dt.timedelta(days=settings.duplicate_window_days),
             on_document=reconcile,
             workers=WorkerPool(settings.parse_workers) if settings.parse_workers else None,
             max_file_size=settings.max_file_size,
+            policies={name: InboundPolicy.of(profile) for name, profile in profiles.items()},
         )
         finisher = Finisher(pipeline)
 
@@ -145,7 +147,6 @@ class Gateway:
             ignore=settings.ignore,
             rescan_interval=settings.rescan_interval,
         )
-        profiles = load_partners(settings.path(PARTNERS_DIR))
         channels = SftpSchedule(settings, factory, profiles=profiles)
         outbound = OutboundPipeline(
             factory,

@@ -70,6 +70,9 @@ def _ready() -> bool:
     return True
 
 
+FileToParse = tuple[bytes, str, str | None]
+"""A file's bytes, its name and the partner it came from."""
+
 MODEL_KINDS = frozenset({"997", "999", "ta1"})
 """Documents whose canonical message comes back from a worker as the model itself: partners'
 acknowledgements, which the pipeline's document hook reconciles
@@ -78,8 +81,8 @@ acknowledgements, which the pipeline's document hook reconciles
 send, and nothing left to serialize in the daemon."""
 
 
-def _parse(parser: Parser, data: bytes, file_name: str) -> ParseResult:
-    result = parser.parse(data, file_name=file_name)
+def _parse(parser: Parser, data: bytes, file_name: str, partner: str | None) -> ParseResult:
+    result = parser.parse(data, file_name=file_name, partner=partner)
     result.documents = [
         doc
         if doc.message is None or doc.kind in MODEL_KINDS
@@ -89,8 +92,8 @@ def _parse(parser: Parser, data: bytes, file_name: str) -> ParseResult:
     return result
 
 
-def _parse_all(parser: Parser, files: Sequence[tuple[bytes, str]]) -> list[ParseResult]:
-    return [_parse(parser, data, name) for data, name in files]
+def _parse_all(parser: Parser, files: Sequence[FileToParse]) -> list[ParseResult]:
+    return [_parse(parser, data, name, partner) for data, name, partner in files]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -142,11 +145,11 @@ class WorkerPool:
         for future in [executor.submit(_ready) for _ in range(self.workers)]:
             future.result()
 
-    def parse(self, parser: Parser, files: Sequence[tuple[bytes, str]]) -> list[ParseResult]:
-        """Each ``(data, file name)`` parsed by ``parser``, results in order."""
+    def parse(self, parser: Parser, files: Sequence[FileToParse]) -> list[ParseResult]:
+        """Each ``(data, file name, partner)`` parsed by ``parser``, results in order."""
         return self.submit(parser, files)()
 
-    def submit(self, parser: Parser, files: Sequence[tuple[bytes, str]]) -> ParseJob:
+    def submit(self, parser: Parser, files: Sequence[FileToParse]) -> ParseJob:
         """Start parsing the files.
 
         When a worker dies, every job in flight fails. A file submitted alone (nothing else was

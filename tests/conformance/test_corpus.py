@@ -18,8 +18,9 @@ import pytest
 from adapters.formats.x12.findings import Finding, Severity
 from adapters.formats.x12.report import Document, scan
 from adapters.formats.x12.structure import TransactionSet
-from adapters.formats.x12.translation import translate_or_report
+from adapters.formats.x12.translation import TRANSLATORS, translate_or_report
 from gateway.errors import UnreadableInput
+from gateway.messages import UntranslatedTransaction
 from tests.conformance.corpus import RESULT_TABLE, CorpusFile, x12_files
 
 TRANSLATED_SETS = frozenset({"850", "855", "856", "997", "999", "TA1"})
@@ -149,6 +150,11 @@ EXPECTED_FINDINGS: dict[str, set[str]] = {
         "envelope.iea_control_number",
     },
     "walmartlabs__gozer__src__test__resources__po850__po850.txt": {"envelope.se_count"},
+    # the same ISA13 between the same parties twice in one file: the later ones are rejected
+    "aaronhuggins__node-x12__test__test-data__850_fat.edi": {
+        "envelope.isa_duplicate_control_number",
+    },
+    "pbjer__hedi__test__850_long.txt": {"envelope.isa_duplicate_control_number"},
     # No terminator after the ISA: "G" of the GS would be the terminator, which no X12 allows.
     "walmartlabs__gozer__src__test__resources__x12.no.line.break.no.delim.txt": {"envelope.bad_isa"},
 }  # fmt: skip
@@ -206,6 +212,14 @@ DISAGREEMENTS: dict[str, str] = {
     "hellooops__vscode-edi-support__docs__X12-interchanges.x12": (
         "editor demo 850s without PO1 lines, and an 864 in a PO group (an 864 belongs in TX)"
     ),
+    "aaronhuggins__node-x12__test__test-data__850_fat.edi": (
+        "the same ISA13 000003438 between the same parties in several interchanges of the file: "
+        "TA1 code 025 for the later ones (pyx12 rejects them too); the first one stands"
+    ),
+    "pbjer__hedi__test__850_long.txt": (
+        "the same ISA13 between the same parties in several interchanges of the file: TA1 code "
+        "025 for the later ones (pyx12 rejects them too); the first one stands"
+    ),
     "kputnam__stupidedi__spec__fixtures__003050__PO850__fail__1.edi": (
         "stupidedi rejects its ISA elements for not being padded to their fixed widths; the "
         "gateway reads the ISA by its separators and only warns (envelope.isa_width), as real "
@@ -225,6 +239,8 @@ class Outcome:
     warnings: list[Finding] = field(default_factory=list)
     untranslated: list[Finding] = field(default_factory=list)
     acks: list[str] = field(default_factory=list)
+    passed_through: list[tuple[int, int]] = field(default_factory=list)
+    """Sets passed through untranslated: (segments read, segments in the message)."""
 
     @property
     def error_codes(self) -> set[str]:
@@ -255,7 +271,12 @@ def outcome(entry: CorpusFile) -> Outcome:
     def translate(document: Document) -> list[Finding]:
         kind = document.set_id if isinstance(document, TransactionSet) else "TA1"
         result.sets[kind] += 1
-        message, findings = translate_or_report(document)
+        # validity does not depend on what the gateway translates: sets it does not are passed
+        # through here (by default a partner gets them rejected, code 1; see the test below)
+        message, findings = translate_or_report(document, pass_through=True)
+        if isinstance(message, UntranslatedTransaction):
+            assert isinstance(document, TransactionSet)
+            result.passed_through.append((len(document.body), len(message.segments)))
         if message is not None:
             result.translated[kind] += 1
         elif kind in TRANSLATED_SETS:
@@ -338,3 +359,35 @@ def test_broken_files_get_their_specific_findings(entry: CorpusFile) -> None:
 def test_every_disagreement_names_a_file_of_the_corpus() -> None:
     names = {e.short for e in FILES}
     assert set(DISAGREEMENTS) <= names and set(EXPECTED_FINDINGS) <= names
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [e for e in FILES if any(outcome(e).passed_through)],
+    ids=lambda e: e.short[-60:],
+)
+def test_sets_the_gateway_does_not_translate_pass_through_whole_or_are_rejected_code_1(
+    entry: CorpusFile,
+) -> None:
+    """Passed through (a partner's profile opts in), such a set keeps every segment; by
+    default its 997/999 rejects it with AK502/IK502 code 1 (transaction set not supported)."""
+    result = outcome(entry)
+    assert all(read == kept for read, kept in result.passed_through)
+    rejected: list[Finding] = []
+
+    def strict(document: Document) -> list[Finding]:
+        findings = translate_or_report(document)[1]
+        rejected.extend(f for f in findings if f.code == "translation.unsupported")
+        return findings
+
+    report = scan(entry.path, on_document=strict)
+    assert len(rejected) == len(result.passed_through)
+    assert all(f.transaction_code == "1" and f.is_error for f in rejected)
+    answered = [
+        tx
+        for ack in report.acknowledgements
+        for group in ack.functional
+        for tx in group.transactions
+        if tx.transaction_set_id not in TRANSLATORS
+    ]
+    assert all(tx.status == "R" and "1" in tx.error_codes for tx in answered)

@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,13 +27,20 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def small_850(control: int, *, sender: str = "ACME", partner_po: str | None = None) -> bytes:
+def small_850(
+    control: int,
+    *,
+    sender: str = "ACME",
+    partner_po: str | None = None,
+    receiver: str = "GATEWAY",
+    usage: str = "P",
+) -> bytes:
     """A valid one-line 850 in its own interchange, unique by ``control``."""
     po = partner_po or f"PO{control:08d}"
     segments = [
-        f"ISA*00*          *00*          *ZZ*{sender:<15}*ZZ*GATEWAY        *261123*1200*U*00401*"
-        f"{control:09d}*0*P*>",
-        f"GS*PO*{sender}*GATEWAY*20261123*1200*{control}*X*004010",
+        f"ISA*00*          *00*          *ZZ*{sender:<15}*ZZ*{receiver:<15}*261123*1200*U*00401*"
+        f"{control:09d}*0*{usage}*>",
+        f"GS*PO*{sender}*{receiver}*20261123*1200*{control}*X*004010",
         "ST*850*0001",
         f"BEG*00*SA*{po}**20261123",
         "PO1*1*12*EA*1.25**UP*012345678905",
@@ -157,9 +164,10 @@ def run_to_crash_point(config: Path, point: str) -> None:
 
 @contextmanager
 def bound_queue(
-    routing_key: str,
+    routing_key: str, exchange: str | None = None
 ) -> Iterator[tuple[pika.adapters.blocking_connection.BlockingChannel, str]]:
-    """A private queue bound to the inbound exchange with ``routing_key``; deleted afterwards."""
+    """A private queue bound to ``exchange`` (by default the inbound exchange) with
+    ``routing_key``; deleted afterwards."""
     from gateway.bus.topology import INBOUND_EXCHANGE, declare
 
     connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
@@ -167,7 +175,7 @@ def bound_queue(
     declare(channel)
     queue = f"test.{uuid.uuid4().hex[:12]}"
     channel.queue_declare(queue, durable=False, auto_delete=False, exclusive=False)
-    channel.queue_bind(queue, INBOUND_EXCHANGE, routing_key)
+    channel.queue_bind(queue, exchange or INBOUND_EXCHANGE, routing_key)
     try:
         yield channel, queue
     finally:
@@ -190,10 +198,17 @@ class CrashingParser(X12Parser):
     """The X12 parser, except that it kills its own process on a file holding ``CRASH``: a
     stand-in for a library crash on hostile input (importable, so that parse workers can run it)."""
 
-    def parse(self, data: bytes, *, file_name: str) -> ParseResult:
+    def parse(
+        self,
+        data: bytes,
+        *,
+        file_name: str,
+        partner: str | None = None,
+        refuse: Mapping[str, str] | None = None,
+    ) -> ParseResult:
         if b"CRASH" in data:
             os.kill(os.getpid(), signal.SIGKILL)
-        return super().parse(data, file_name=file_name)
+        return super().parse(data, file_name=file_name, partner=partner, refuse=refuse)
 
 
 def in_process_gateway(home: Path, database_url: str, **extra: object) -> Gateway:

@@ -27,15 +27,15 @@ def pool() -> Iterator[WorkerPool]:
 
 
 def test_a_lone_file_that_kills_the_worker_is_reported_unreadable(pool: WorkerPool) -> None:
-    [result] = pool.parse(CrashingParser(), [(b"CRASH", "poison.edi")])
+    [result] = pool.parse(CrashingParser(), [(b"CRASH", "poison.edi", None)])
     assert result.unreadable is not None and "process died" in result.unreadable
-    [after] = pool.parse(CrashingParser(), [(small_850(1), "a.edi")])
+    [after] = pool.parse(CrashingParser(), [(small_850(1), "a.edi", None)])
     assert after.unreadable is None and len(after.documents) == 1
 
 
 def test_a_lone_file_is_not_blamed_while_another_job_is_in_flight(pool: WorkerPool) -> None:
-    poison = pool.submit(CrashingParser(), [(b"CRASH", "poison.edi")])
-    innocent = pool.submit(CrashingParser(), [(small_850(2), "a.edi")])
+    poison = pool.submit(CrashingParser(), [(b"CRASH", "poison.edi", None)])
+    innocent = pool.submit(CrashingParser(), [(small_850(2), "a.edi", None)])
     with pytest.raises(BrokenProcessPool):
         innocent()
     with pytest.raises(BrokenProcessPool):
@@ -43,9 +43,9 @@ def test_a_lone_file_is_not_blamed_while_another_job_is_in_flight(pool: WorkerPo
 
 
 def test_a_job_nobody_collected_does_not_hide_the_next_culprit(pool: WorkerPool) -> None:
-    pool.submit(CrashingParser(), [(small_850(3), "abandoned.edi")])  # never collected
-    pool.parse(CrashingParser(), [(small_850(4), "a.edi")])  # one worker: the first is done
-    [result] = pool.parse(CrashingParser(), [(b"CRASH", "poison.edi")])
+    pool.submit(CrashingParser(), [(small_850(3), "abandoned.edi", None)])  # never collected
+    pool.parse(CrashingParser(), [(small_850(4), "a.edi", None)])  # one worker: the first is done
+    [result] = pool.parse(CrashingParser(), [(b"CRASH", "poison.edi", None)])
     assert result.unreadable is not None
 
 
@@ -63,7 +63,7 @@ def test_a_call_runs_in_a_worker_and_a_dying_one_raises(pool: WorkerPool) -> Non
 def test_a_call_in_flight_keeps_a_lone_file_from_being_blamed(pool: WorkerPool) -> None:
     call = pool.call(time.sleep, 0.5)  # the outbound pipeline's work, from another thread
     with pytest.raises(BrokenProcessPool):
-        pool.parse(CrashingParser(), [(b"CRASH", "poison.edi")])
+        pool.parse(CrashingParser(), [(b"CRASH", "poison.edi", None)])
     assert call() is None  # one worker: the call was done before the file killed it
 
 
@@ -114,8 +114,8 @@ def test_a_few_files_go_to_a_worker_as_one_job_and_many_are_spread(
         return start(calls)
 
     monkeypatch.setattr(pool, "_start", counted)
-    few = [(small_850(n), f"{n}.edi") for n in range(MIN_CHUNK)]
-    many = [(small_850(n), f"{n}.edi") for n in range(MIN_CHUNK * 8)]
+    few = [(small_850(n), f"{n}.edi", None) for n in range(MIN_CHUNK)]
+    many = [(small_850(n), f"{n}.edi", None) for n in range(MIN_CHUNK * 8)]
     assert len(pool.parse(CrashingParser(), few)) == MIN_CHUNK
     assert len(pool.parse(CrashingParser(), many)) == MIN_CHUNK * 8
     assert jobs == [1, 4]

@@ -1,25 +1,102 @@
-"""The X12 :class:`~adapters.base.Parser`: one file's bytes -> documents, findings and acks."""
+"""The X12 :class:`~adapters.base.Parser`: one file's bytes -> documents, findings and acks.
+
+What a partner's profile (``[x12]``, :class:`gateway.partners.X12Profile`) says about the X12 it
+sends is applied here, in the parse:
+
+- **Its ids.** Every interchange of a file from a partner whose profile declares its ids must
+  come from one of them (ISA05/ISA06, and GS02). A file under any other sender id is refused
+  whole: nothing of it is accepted, and no acknowledgement goes to an id the gateway cannot
+  trust.
+- **Sets the gateway does not translate** are rejected in the 997/999 (AK5/IK5 ``R``, code 1),
+  or passed through as their segments for a partner that opts in.
+- **Refused envelopes.** The pipeline may ask to refuse documents by their envelope key (the
+  partner's policy rejects control numbers reused for other content): their interchange is
+  rejected with a TA1 ``R``, code 025 (duplicate interchange control number).
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 from gateway.control_numbers import ControlNumberCounter
 from gateway.errors import UnreadableInput
+from gateway.messages import document_id_of
+from gateway.partners import PartnerProfile
 
 from ...base import ParsedDocument, ParseResult, Reply
-from .findings import Finding
+from .findings import Finding, Level
 from .report import Document, draft_owed, scan
-from .structure import GroupHeader, InterchangeHeader, TechnicalAck
+from .structure import GroupHeader, InterchangeHeader, TechnicalAck, TransactionSet
 from .translation import translate_or_report
+
+
+@dataclass(frozen=True, slots=True)
+class SenderRules:
+    """What a partner's profile says about the X12 it sends (the parse's share of it)."""
+
+    sender_ids: frozenset[tuple[str, str]] | None = None
+    """(ISA05, ISA06) pairs it sends under (qualifier ``""``: any); None: not checked."""
+    application_ids: frozenset[str] = frozenset()
+    """GS02 codes it sends under, besides the ids of :attr:`sender_ids`."""
+    pass_through: bool = False
+    """Sets without a translator are published as their segments instead of rejected."""
+
+    @classmethod
+    def of(cls, profile: PartnerProfile) -> SenderRules:
+        x12 = profile.x12
+        if x12 is None:
+            return cls()
+        return cls(
+            sender_ids=x12.sender_ids(),
+            application_ids=frozenset(code.strip() for code in x12.application_ids),
+            pass_through=x12.unsupported_sets == "pass_through",
+        )
+
+    def untrusted(self, interchange: InterchangeHeader, group: GroupHeader | None) -> str | None:
+        """Why ``interchange`` (and ``group``) cannot be from this partner; None when they can."""
+        if self.sender_ids is None:
+            return None
+        qualifier, sender = interchange.sender_qualifier.strip(), interchange.sender_id.strip()
+        if (qualifier, sender) not in self.sender_ids and ("", sender) not in self.sender_ids:
+            return f"the interchange's sender {qualifier}:{sender} (ISA05:ISA06) is not {self}"
+        if group is not None:
+            code = group.application_sender.strip()
+            codes = self.application_ids | {value for _, value in self.sender_ids}
+            if code not in codes:
+                return f"the group's sender {code!r} (GS02) is not {self}"
+        return None
+
+    def __str__(self) -> str:
+        ids = sorted(f"{q}:{value}" if q else value for q, value in self.sender_ids or ())
+        return (
+            f"among the ids its profile declares ({', '.join(ids + sorted(self.application_ids))})"
+        )
 
 
 class X12Parser:
     """The :class:`~adapters.base.Parser` of X12 files: read, validate and translate; then the
-    997/999/TA1 each interchange is owed."""
+    997/999/TA1 each interchange is owed. ``rules``: each partner's :class:`SenderRules`
+    (a partner without any is checked for nothing, and its untranslated sets are rejected)."""
 
-    def parse(self, data: bytes, *, file_name: str) -> ParseResult:
-        return _parse(data, file_name)
+    def __init__(self, rules: Mapping[str, SenderRules] | None = None) -> None:
+        self.rules = dict(rules or {})
+
+    @classmethod
+    def for_partners(cls, profiles: Mapping[str, PartnerProfile]) -> X12Parser:
+        return cls({name: SenderRules.of(profile) for name, profile in profiles.items()})
+
+    def parse(
+        self,
+        data: bytes,
+        *,
+        file_name: str,
+        partner: str | None = None,
+        refuse: Mapping[str, str] | None = None,
+    ) -> ParseResult:
+        rules = self.rules.get(partner or "", SenderRules())
+        return _parse(data, file_name, partner, rules, refuse or {})
 
     def reply(self, result: ParseResult, counter: ControlNumberCounter) -> None:
         for draft in result.owed:
@@ -36,25 +113,41 @@ def parse_x12(data: bytes, *, file_name: str, counter: ControlNumberCounter) -> 
     return result
 
 
-def _parse(data: bytes, file_name: str) -> ParseResult:
+def _parse(
+    data: bytes,
+    file_name: str,
+    partner: str | None,
+    rules: SenderRules,
+    refuse: Mapping[str, str],
+) -> ParseResult:
     result = ParseResult()
     envelopes: list[tuple[GroupHeader | None, InterchangeHeader]] = []  # each document's
     rejected: dict[int, str] = {}  # id() of a rejected group or interchange header -> why
+    refused: dict[int, str] = {}  # id() of an interchange header -> why the pipeline refuses it
+    untrusted: list[str] = []  # why the file cannot be from this partner
 
     def collect(document: Document) -> list[Finding]:
-        message, problems = translate_or_report(document)
+        group = None if isinstance(document, TechnicalAck) else document.group
+        why = rules.untrusted(document.interchange, group)
+        if why is not None and why not in untrusted:
+            untrusted.append(why)
+        message, problems = translate_or_report(document, pass_through=rules.pass_through)
         if isinstance(document, TechnicalAck):
-            kind, isa13, gs06, st02 = "ta1", document.interchange.control_number, "", ""
+            envelope = document.interchange.envelope()
+            kind, isa13, gs06, st02 = "ta1", envelope.interchange_control_number, "", ""
             findings = problems
         else:
-            kind, isa13 = document.set_id, document.interchange.control_number
+            envelope = document.envelope()
+            kind, isa13 = document.set_id, envelope.interchange_control_number
             gs06, st02 = document.group.control_number, document.control_number
             findings = [*document.findings, *problems]
+        if envelope.envelope_key in refuse:
+            refused.setdefault(id(document.interchange), refuse[envelope.envelope_key])
         errors = tuple(f.describe() for f in findings if f.is_error)
         if message is not None:
             document_id = message.document_id
-        elif not isinstance(document, TechnicalAck):
-            document_id = document.envelope().document_id
+        elif isinstance(document, TransactionSet):
+            document_id = document_id_of(envelope, _raw_digest(document))
         else:
             document_id = ""
         if document_id:
@@ -62,33 +155,69 @@ def _parse(data: bytes, file_name: str) -> ParseResult:
                 ParsedDocument(
                     document_id=document_id,
                     kind=kind,
-                    interchange=isa13.strip(),
+                    interchange=isa13,
                     group=gs06,
                     transaction=st02,
                     message=message,
                     errors=errors,
+                    envelope_key=envelope.envelope_key,
+                    test=envelope.usage_indicator != "P",
                 )
             )
-            group = None if isinstance(document, TechnicalAck) else document.group
             envelopes.append((group, document.interchange))
         return problems
 
     def reject(envelope: InterchangeHeader | GroupHeader, why: str) -> None:
         rejected[id(envelope)] = why  # by identity: an equal header elsewhere is another one
 
+    def refusal(header: InterchangeHeader) -> list[Finding]:
+        untrusted_sender = rules.untrusted(header, None)  # an interchange without documents too
+        if untrusted_sender is not None and untrusted_sender not in untrusted:
+            untrusted.append(untrusted_sender)
+        why = refused.get(id(header))
+        if why is None:
+            return []
+        return [
+            Finding(
+                "envelope.control_numbers_reused",
+                why,
+                Level.INTERCHANGE,
+                file=file_name,
+                interchange=header.control_number.strip(),
+                segment_id="ISA",
+                element="ISA13",
+                found=header.control_number.strip(),
+                ta1_code="025",
+            )
+        ]
+
     try:
         report = scan(
-            data, file_name=file_name, on_document=collect, on_rejected=reject, defer_acks=True
+            data,
+            file_name=file_name,
+            partner=partner,
+            on_document=collect,
+            on_rejected=reject,
+            on_interchange_end=refusal,
+            defer_acks=True,
         )
     except UnreadableInput as error:
         result.unreadable = str(error)
+        return result
+    result.findings = [f.to_dict() for f in report.findings]
+    if untrusted:  # refused whole: nothing accepted, nothing acknowledged
+        why = f"refused: not from partner {partner}: {'; '.join(untrusted)}"
+        result.refused = why
+        result.findings.append(
+            Finding("envelope.sender_not_allowed", why, Level.FILE, file=file_name).to_dict()
+        )
+        result.documents = [replace(doc, errors=(*doc.errors, why)) for doc in result.documents]
         return result
     for index, envelope in enumerate(envelopes):  # rejected: to be sent again, not taken
         whys = tuple(rejected[id(header)] for header in envelope if id(header) in rejected)
         if whys:
             doc = result.documents[index]
             result.documents[index] = replace(doc, errors=(*doc.errors, *whys))
-    result.findings = [f.to_dict() for f in report.findings]
     for owed in report.owed:  # rendered here, in the parse (a worker): numbered in reply()
         draft = draft_owed(owed)
         if isinstance(draft, Finding):
@@ -97,3 +226,12 @@ def _parse(data: bytes, file_name: str) -> ParseResult:
             result.owed.append(draft)
             result.draws += draft.sequences
     return result
+
+
+def _raw_digest(tx: TransactionSet) -> str:
+    """A digest of a set's segments as read (for a set without a canonical message)."""
+    digest = hashlib.sha256()
+    for segment in tx.segments[1:-1]:
+        digest.update("\x1f".join([segment.tag, *segment.elements]).encode(errors="replace"))
+        digest.update(b"\x1e")
+    return "raw:" + digest.hexdigest()

@@ -47,16 +47,18 @@ def read_x12(
     *,
     file_name: str | None = None,
     validator: TransactionValidator | None = None,
+    partner: str | None = None,
 ) -> Iterator[Event]:
     """Stream the events of an X12 file: interchanges, groups, transaction sets, findings.
 
     ``source`` is a path, the bytes of a file or a binary stream. With a ``validator``, each
     transaction set it supports is validated against its map and carries those findings too.
+    ``partner`` (the gateway's name of the sender) goes into every envelope read.
     """
     stream, owned = open_source(source)
     name = file_name or (os.fspath(source) if isinstance(source, str | os.PathLike) else None)
     try:
-        yield from _EnvelopeReader(Tokenizer(stream), name, validator).events()
+        yield from _EnvelopeReader(Tokenizer(stream), name, validator, partner).events()
     finally:
         if owned:
             stream.close()
@@ -86,11 +88,16 @@ class _EnvelopeReader:
     """The envelope state machine. One instance reads one file."""
 
     def __init__(
-        self, tokens: Tokenizer, file_name: str | None, validator: TransactionValidator | None
+        self,
+        tokens: Tokenizer,
+        file_name: str | None,
+        validator: TransactionValidator | None,
+        partner: str | None = None,
     ) -> None:
         self.tokens = tokens
         self.file_name = file_name
         self.validator = validator
+        self.partner = partner
         self.interchange: InterchangeHeader | None = None
         self.interchange_findings: list[Finding] = []
         self.group_count = 0
@@ -99,7 +106,10 @@ class _EnvelopeReader:
         self.transaction_findings: list[Finding] = []
         self.stray_transaction = False
         """The open transaction set is outside any group: read to its SE, then dropped."""
-        self.seen_interchanges: set[str] = set()
+        self.seen_interchanges: set[tuple[str, ...]] = set()
+        """The interchanges of the file so far: both parties' ids and ISA13."""
+        self.seen_groups: set[str] = set()
+        """The group control numbers of the open interchange so far."""
 
     # -- findings ------------------------------------------------------------------------------
 
@@ -188,10 +198,12 @@ class _EnvelopeReader:
             control_number=e(13),
             ack_requested=e(14),
             usage_indicator=e(15),
+            partner=self.partner,
         )
         self.interchange = header
         self.interchange_findings = []
         self.group_count = 0
+        self.seen_groups = set()
         for finding in self._check_isa(header, opening):
             self.interchange_findings.append(finding)
         yield InterchangeStart(header)
@@ -273,18 +285,22 @@ class _EnvelopeReader:
         control = h.control_number.strip()
         if not (control.isdigit() and len(control) == 9):
             yield bad("ISA13", "018", "invalid interchange control number", "9 digits", control)
-        elif control in self.seen_interchanges:
-            yield replace(
-                bad(
-                    "ISA13",
-                    "025",
-                    "the same interchange control number was used before in this file",
-                    "a number not used before",
-                    control,
-                ),
-                severity=Severity.WARNING,
-            )
-        self.seen_interchanges.add(control)
+        else:
+            parties = (h.sender_qualifier, h.sender_id, h.receiver_qualifier, h.receiver_id)
+            interchange = (*(part.strip() for part in parties), control)
+            if interchange in self.seen_interchanges:  # the first one stands, this one cannot
+                yield replace(
+                    bad(
+                        "ISA13",
+                        "025",
+                        "the same interchange control number was used before in this file, "
+                        "between the same parties: this interchange is rejected",
+                        "a number not used before",
+                        control,
+                    ),
+                    code="envelope.isa_duplicate_control_number",
+                )
+            self.seen_interchanges.add(interchange)
         if h.ack_requested not in ("0", "1"):
             yield bad(
                 "ISA14", "019", "invalid acknowledgment requested flag", "0 or 1", h.ack_requested
@@ -418,6 +434,24 @@ class _EnvelopeReader:
             problems.append(("GS01", "the functional identifier code is missing", "1", None))
         if not (header.control_number.isdigit() and len(header.control_number) <= 9):
             problems.append(("GS06", "invalid group control number", "6", "1 to 9 digits"))
+        elif header.control_number in self.seen_groups:  # the first one stands, this one cannot
+            self.group.findings.append(
+                self._finding(
+                    "envelope.gs_duplicate_control_number",
+                    "the same group control number was used before in this interchange: "
+                    "this group is rejected",
+                    Level.GROUP,
+                    segment_id="GS",
+                    file_position=gs.position,
+                    element="GS06",
+                    expected="a number not used before in the interchange",
+                    found=header.control_number,
+                    # 716 code 19 "not unique within interchange" exists from 005010; before,
+                    # 6 "violates syntax" is the nearest
+                    group_code="19" if header.version >= "005010" else "6",
+                )
+            )
+        self.seen_groups.add(header.control_number)
         if not header.version:
             problems.append(("GS08", "the version/release code is missing", "2", "e.g. 004010"))
         if header.date and parse_date(header.date) is None:
@@ -649,9 +683,11 @@ class _EnvelopeReader:
                     severity=Severity.WARNING,
                 )
                 findings.append(add_warning)
-        group.transactions.append(
-            TransactionSummary(set_id, control, st.value(3), [f for f in findings if f.is_error])
-        )
+        summary = TransactionSummary(set_id, control, st.value(3), [])
+        group.transactions.append(summary)
         self.transaction = None
         self.transaction_findings = []
         yield tx
+        # after the consumer's own checks of ``tx`` (translation, scan's on_document), which add
+        # to its findings: what it cannot accept, the 997/999 must not accept either
+        summary.findings = [f for f in findings if f.is_error]

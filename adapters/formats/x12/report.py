@@ -178,9 +178,11 @@ def scan(
     source: Source,
     *,
     file_name: str | None = None,
+    partner: str | None = None,
     validator: TransactionValidator | None = None,
     on_document: Callable[[Document], list[Finding]] | None = None,
     on_rejected: Callable[[InterchangeHeader | GroupHeader, str], None] | None = None,
+    on_interchange_end: Callable[[InterchangeHeader], list[Finding]] | None = None,
     counter: ControlNumberCounter | None = None,
     policy: AckPolicy = DEFAULT_POLICY,
     now: dt.datetime | None = None,
@@ -193,7 +195,9 @@ def scan(
     (translation errors). A functional group with errors of its own (its 997/999 says AK9
     ``R``) and an interchange whose TA1 rejects it are known only at their end: ``on_rejected``
     is then told the header and why, and none of their sets counts as accepted (the sender must
-    send them again).
+    send them again). The findings ``on_document`` returns about a set are the set's own: one
+    that is an error rejects it in the 997/999 too. ``on_interchange_end`` may add findings
+    about a whole interchange (its TA1 reports them) before its acknowledgements are decided.
     The acknowledgements are rendered with ``counter``'s numbers, or, with ``defer_acks``, left
     in :attr:`FileReport.owed` for :func:`render_owed`.
     """
@@ -205,13 +209,13 @@ def scan(
     when = now or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     groups: list[GroupEnd] = []
     in_interchange = in_group = 0  # sets accepted so far
-    for event in read_x12(source, file_name=name, validator=validator):
+    for event in read_x12(source, file_name=name, validator=validator, partner=partner):
         if isinstance(event, TransactionSet):
             report.transactions += 1
-            extra = on_document(event) if on_document else []
+            if on_document is not None:  # the set's own: its AK5/IK5 reports them too
+                event.findings.extend(on_document(event))
             report.findings.extend(event.findings)
-            report.findings.extend(extra)
-            if event.accepted and not any(f.severity is Severity.ERROR for f in extra):
+            if event.accepted:
                 report.accepted += 1
                 in_group += 1
         elif isinstance(event, InterchangeStart):
@@ -230,6 +234,8 @@ def scan(
                 in_interchange += in_group
             in_group = 0
         elif isinstance(event, InterchangeEnd):
+            if on_interchange_end is not None:
+                event.findings.extend(on_interchange_end(event.header))
             report.findings.extend(event.findings)
             interchange = event.header.control_number.strip()
             try:

@@ -112,10 +112,13 @@ class InterchangeHeader:
     control_number: str
     ack_requested: str
     usage_indicator: str
+    partner: str | None = None
+    """The gateway's name of the partner the file came from (None outside the pipeline)."""
 
     def envelope(self) -> InterchangeEnvelope:
         usage = self.usage_indicator if self.usage_indicator in ("P", "T", "I") else "P"
         return InterchangeEnvelope(
+            partner=self.partner,
             sender_qualifier=self.sender_qualifier.strip(),
             sender_id=self.sender_id.strip(),
             receiver_qualifier=self.receiver_qualifier.strip(),

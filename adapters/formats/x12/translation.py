@@ -15,10 +15,10 @@ from gateway.control_numbers import ControlNumberCounter
 from gateway.errors import RenderError, TranslationError
 from gateway.messages import InterchangeAck, Message
 
-from .findings import Finding, Level, Severity
+from .findings import Finding, Level
 from .segments import Separators
 from .structure import TechnicalAck, TransactionSet
-from .transactions import asn856, functional_ack, interchange_ack, po850, poack855
+from .transactions import asn856, functional_ack, interchange_ack, po850, poack855, untranslated
 from .writer import (
     GroupContent,
     InterchangeSpec,
@@ -56,22 +56,32 @@ RENDERERS: dict[type[Message], Translator] = {
 """Canonical message class -> the module that renders it."""
 
 
-def translate(document: TransactionSet | TechnicalAck) -> Message | InterchangeAck:
+def translate(
+    document: TransactionSet | TechnicalAck, *, pass_through: bool = False
+) -> Message | InterchangeAck:
     """The canonical message of a transaction set or TA1; :class:`TranslationError` when it
-    cannot be made."""
+    cannot be made. A set no translator knows becomes an :class:`UntranslatedTransaction` with
+    ``pass_through``, and an error without."""
     if isinstance(document, TechnicalAck):
         return interchange_ack.parse_ta1(document.segment, document.interchange)
     tx = document
     translator = TRANSLATORS.get(tx.set_id)
-    if translator is None:
-        raise TranslationError(f"transaction set {tx.set_id} is not translated by this gateway")
-    return translator.parse(tx)
+    if translator is not None:
+        return translator.parse(tx)
+    if pass_through:
+        return untranslated.parse(tx)
+    raise TranslationError(f"transaction set {tx.set_id} is not translated by this gateway")
 
 
 def translate_or_report(
-    document: TransactionSet | TechnicalAck,
+    document: TransactionSet | TechnicalAck, *, pass_through: bool = False
 ) -> tuple[Message | InterchangeAck | None, list[Finding]]:
-    """Translate ``document``; whatever goes wrong comes back as a finding, never raised."""
+    """Translate ``document``; whatever goes wrong comes back as a finding, never raised.
+
+    A set no translator knows is rejected (``translation.unsupported``, AK5/IK5 code 1:
+    transaction set not supported): it cannot be published, so it must not be acknowledged as
+    accepted. With ``pass_through`` (a partner's profile opts in) it is passed through as its
+    segments instead."""
     if isinstance(document, TechnicalAck):
         header = document.interchange
         where: dict[str, Any] = {
@@ -89,14 +99,17 @@ def translate_or_report(
             "transaction_set_id": document.set_id,
         }
         kind, what = document.set_id, document.describe()
-        if kind not in TRANSLATORS:
-            message = f"transaction set {kind} is read and acknowledged but not translated"
+        if kind not in TRANSLATORS and not pass_through:
+            message = (
+                f"transaction set {kind} is not translated by this gateway: rejected (a partner "
+                'profile may pass such sets through: [x12] unsupported_sets = "pass_through")'
+            )
             unsupported = Finding(
-                "translation.unsupported", message, Level.TRANSACTION, Severity.WARNING, **where
+                "translation.unsupported", message, Level.TRANSACTION, transaction_code="1", **where
             )
             return None, [unsupported]
     try:
-        return translate(document), []
+        return translate(document, pass_through=pass_through), []
     except TranslationError as error:
         text = f"cannot be translated: {error}"
         return None, [Finding("translation.failed", text, Level.TRANSACTION, **where)]

@@ -137,7 +137,23 @@ def test_queues_and_dead_lettering_are_documented(document: dict[str, Any]) -> N
         "edi.out": "topic",
         "edi.events": "topic",
     }
-    assert len(channels[ALL_QUEUE]["subscribe"]["message"]["oneOf"]) == len(KINDS)
+    every_inbound = channels[ALL_QUEUE]["subscribe"]["message"]["oneOf"]
+    assert len(every_inbound) == len(KINDS) + 1  # and the sets passed through untranslated
+    assert {"$ref": "#/components/messages/edi.in.untranslated"} in every_inbound
+
+
+def test_test_documents_untranslated_sets_and_notices_have_their_channels(
+    document: dict[str, Any],
+) -> None:
+    channels = document["channels"]
+    assert "edi.test.{kind}.{partner}" in channels
+    assert "edi.in.{set}.{partner}" in channels
+    notices = channels["edi.notice.{code}.{partner}"]
+    assert notices["parameters"]["code"]["schema"]["enum"] == ["control_numbers_reused"]
+    events = channels["edi.events.all"]["subscribe"]["message"]["oneOf"]
+    assert {"$ref": "#/components/messages/edi.in.notice"} in events
+    status = channels["edi.status.{state}.{partner}"]["subscribe"]["message"]["oneOf"]
+    assert {"$ref": "#/components/messages/edi.in.notice"} not in status
 
 
 def test_every_canonical_schema_is_in_the_components(document: dict[str, Any]) -> None:

@@ -20,9 +20,7 @@ SINCE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 LOOKUPS: dict[str, Callable[[Session], object]] = {
     "earlier_copies": lambda s: r.earlier_copies(s, [("acme", "a" * 64, 10)], SINCE),
-    "earlier_documents": lambda s: r.earlier_documents(
-        s, [("acme", "000000001", "1", "0001"), ("acme", None, None, None)], SINCE
-    ),
+    "earlier_documents": lambda s: r.earlier_documents(s, [("acme", "k1"), ("acme", "k2")], SINCE),
     "files_by_work_paths": lambda s: r.files_by_work_paths(s, ["/work/acme/x"]),
     "files_with_event": lambda s: r.files_with_event(s, [1, 2], "received"),
     "files_in_state": lambda s: r.files_in_state(s, [r.FileState.PROCESSED]),
@@ -59,10 +57,10 @@ _POPULATE = [
         received_at, updated_at)
         SELECT 'p' || mod(g, 20), 'f' || g, md5(g::text) || md5((-g)::text), 300, '/work/' || g,
         'archived', 'c' || g, now(), now() FROM generate_series(1, {ROWS}) g""",
-    """INSERT INTO documents (document_id, file_id, partner, kind, isa13, gs06, st02, state,
-        correlation_id, created_at, updated_at)
-        SELECT 'doc-' || id, id, partner, '850', lpad(id::text, 9, '0'), '1', '0001', 'published',
-        correlation_id, now(), now() FROM files""",
+    """INSERT INTO documents (document_id, envelope_key, file_id, partner, kind, isa13, gs06,
+        st02, state, correlation_id, created_at, updated_at)
+        SELECT 'doc-' || id, 'k' || id, id, partner, '850', lpad(id::text, 9, '0'), '1', '0001',
+        'published', correlation_id, now(), now() FROM files""",
     """INSERT INTO outbox (message_id, document_id, document_pk, partner, exchange, routing_key,
         body, headers, correlation_id, state, attempts, created_at, published_at)
         SELECT document_id, document_id, id, partner, 'edi.in', 'edi.in.850.' || partner, '',

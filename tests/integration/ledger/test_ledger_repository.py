@@ -57,9 +57,11 @@ def add_document(
     state: DocumentState = DocumentState.PARSED,
     kind: str = "850",
     detail: dict[str, Any] | None = None,
+    envelope_key: str | None = None,
 ) -> None:
     r.record_document(
         s,
+        envelope_key=envelope_key,
         document_id=document_id,
         file_id=file_id,
         partner=partner,
@@ -416,56 +418,42 @@ def test_record_document(ledger: Ledger) -> None:
     assert "ISA13 000000001" in events[1].message
 
 
-def test_duplicate_document(ledger: Ledger) -> None:
-    with ledger.factory.begin() as s:
-        first = add_file(s)
-        add_document(s, first, "doc-1")
-        second = add_file(s)
-    since = now() - HOUR
-
-    def twin(**kwargs: Any) -> r.DocumentRow | None:
-        values: dict[str, Any] = {
-            "partner": "acme",
-            "isa13": "000000001",
-            "gs06": "1",
-            "st02": "0001",
-            "since": since,
-            "exclude_file_id": second,
-        }
-        values.update(kwargs)
-        with ledger.factory.begin() as s:
-            return r.duplicate_document(s, **values)
-
-    found = twin()
-    assert found is not None
-    assert (found.document_id, found.file_id) == ("doc-1", first)
-    assert twin(exclude_file_id=first) is None  # the same file is not a duplicate of itself
-    assert twin(st02="0002") is None
-    assert twin(gs06="2") is None
-    assert twin(isa13="000000002") is None
-    assert twin(partner="globex") is None
-    assert twin(since=now() + dt.timedelta(seconds=5)) is None
-    age_documents(ledger, first, dt.timedelta(days=3))
-    assert twin() is None
-    assert twin(since=now() - dt.timedelta(days=4)) is not None
-
-
-def test_duplicate_document_ignores_failed_and_duplicates_and_matches_missing_numbers(
+def test_earlier_documents_are_found_by_partner_and_envelope_key_within_the_window(
     ledger: Ledger,
 ) -> None:
     with ledger.factory.begin() as s:
-        a = add_file(s)
-        add_document(s, a, "failed", isa13="9", state=DocumentState.FAILED)
-        add_document(s, a, "dup", isa13="9", gs06="2", state=DocumentState.DUPLICATE)
-        add_document(s, a, "ta1", isa13="7", gs06=None, st02=None, kind="TA1")
-        b = add_file(s)
+        first = add_file(s)
+        add_document(s, first, "doc-1", envelope_key="key-1")
+        add_document(s, first, "doc-2", envelope_key="key-1", partner="globex")
+    since = now() - HOUR
+
+    def earlier(*keys: r.EnvelopeKey, since: dt.datetime = since) -> dict[r.EnvelopeKey, list[str]]:
+        with ledger.factory.begin() as s:
+            found = r.earlier_documents(s, keys, since)
+        return {key: [row.document_id for row in rows] for key, rows in found.items()}
+
+    assert earlier(("acme", "key-1")) == {("acme", "key-1"): ["doc-1"]}
+    assert earlier(("acme", "key-1"), ("globex", "key-1")) == {
+        ("acme", "key-1"): ["doc-1"],
+        ("globex", "key-1"): ["doc-2"],
+    }
+    assert earlier(("acme", "key-2")) == {}
+    assert earlier(("initech", "key-1")) == {}
+    assert earlier(("acme", "key-1"), since=now() + dt.timedelta(seconds=5)) == {}
+    age_documents(ledger, first, dt.timedelta(days=3))
+    assert earlier(("acme", "key-1")) == {}
+    assert earlier(("acme", "key-1"), since=now() - dt.timedelta(days=4)) != {}
+
+
+def test_earlier_documents_leave_out_failed_and_duplicate_documents(ledger: Ledger) -> None:
     with ledger.factory.begin() as s:
-        common: dict[str, Any] = {"partner": "acme", "since": now() - HOUR, "exclude_file_id": b}
-        assert r.duplicate_document(s, isa13="9", gs06="1", st02="0001", **common) is None
-        assert r.duplicate_document(s, isa13="9", gs06="2", st02="0001", **common) is None
-        found = r.duplicate_document(s, isa13="7", gs06=None, st02=None, **common)
-        assert found is not None and found.document_id == "ta1"
-        assert r.duplicate_document(s, isa13="7", gs06="1", st02=None, **common) is None
+        a = add_file(s)
+        add_document(s, a, "failed", envelope_key="k", state=DocumentState.FAILED)
+        add_document(s, a, "dup", envelope_key="k", state=DocumentState.DUPLICATE)
+        add_document(s, a, "kept", envelope_key="k", state=DocumentState.PUBLISHED)
+    with ledger.factory.begin() as s:
+        found = r.earlier_documents(s, [("acme", "k")], now() - HOUR)
+    assert [row.document_id for row in found[("acme", "k")]] == ["kept"]
 
 
 def test_set_document_state(ledger: Ledger) -> None:

@@ -1,0 +1,71 @@
+"""Notices: what the modern layer should know about an inbound document beyond the document.
+
+A notice is written to the ledger's outbox in the transaction that records its document, and
+published by the relay like every other message, on the events exchange (``edi.events``):
+routing key ``edi.notice.<code>.<partner>``, CloudEvent type ``edi.in.notice.<code>``, id
+``<document id>:<code>`` (stable: a redelivery is recognisable), correlation id the file's.
+
+Codes:
+
+- ``control_numbers_reused``: the document came under control numbers that an earlier document
+  of the same parties used for other content (a partner whose counters were reset). It was
+  processed as a new document; ``detail`` names the earlier one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .bus.cloudevents import event_body
+from .bus.topology import EVENTS_EXCHANGE, routing_word
+from .ledger import repository as ledger
+
+CONTROL_NUMBERS_REUSED = "control_numbers_reused"
+NOTICE_ROUTING_KEY = "edi.notice.{code}.{partner}"
+
+
+def notice(
+    *,
+    code: str,
+    partner: str,
+    kind: str,
+    document_id: str,
+    correlation_id: str,
+    detail: Mapping[str, Any],
+) -> ledger.NewMessage:
+    """The notice ``code`` about a document, as a message for the ledger's outbox."""
+    event_id = f"{document_id}:{code}"
+    event_type = f"edi.in.notice.{code}"
+    body = event_body(
+        event_id=event_id,
+        event_type=event_type,
+        partner=partner,
+        subject=document_id,
+        correlation_id=correlation_id,
+        data={
+            "code": code,
+            "document_id": document_id,
+            "partner": partner,
+            "kind": kind,
+            "detail": dict(detail),
+        },
+    )
+    return ledger.NewMessage(
+        message_id=event_id,
+        document_id=document_id,
+        partner=partner,
+        exchange=EVENTS_EXCHANGE,
+        routing_key=NOTICE_ROUTING_KEY.format(code=code, partner=routing_word(partner)),
+        body=body,
+        headers={
+            "event_type": event_type,
+            "partner": partner,
+            "kind": kind,
+            "code": code,
+            "document_id": document_id,
+            "correlation_id": correlation_id,
+        },
+        correlation_id=correlation_id,
+        of_document=False,
+    )
