@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -25,40 +25,7 @@ from gateway.bus.topology import EVENTS_EXCHANGE
 from gateway.ledger import repository
 from gateway.runtime.daemon import Gateway
 from tests.integration.support import bound_queue, drop, in_process_gateway, run_once, take_all
-
-ORDER = ["BEG*00*SA*{po}**20261123", "PO1*1*12*EA*1.25**UP*012345678905", "CTT*1"]
-INVOICE = ["BIG*20261123*INV-{po}**{po}", "IT1*1*12*EA*1.25**UP*012345678905", "TDS*1500"]
-
-
-def interchange(
-    isa13: int,
-    groups: Sequence[tuple[str, int, Sequence[tuple[str, Sequence[str]]]]],
-    *,
-    sender: str = "ACME",
-    receiver: str = "GATEWAY",
-    usage: str = "P",
-) -> str:
-    """One interchange: ``groups`` of (GS01, GS06, sets), each set (ST01, body segments)."""
-    lines = [
-        f"ISA*00*          *00*          *ZZ*{sender:<15}*ZZ*{receiver:<15}*261123*1200*U*00401*"
-        f"{isa13:09d}*0*{usage}*>"
-    ]
-    for functional_id, gs06, sets in groups:
-        lines.append(f"GS*{functional_id}*{sender}*{receiver}*20261123*1200*{gs06}*X*004010")
-        for number, (set_id, body) in enumerate(sets, start=1):
-            st02 = f"{number:04d}"
-            lines += [f"ST*{set_id}*{st02}", *body, f"SE*{len(body) + 2}*{st02}"]
-        lines.append(f"GE*{len(sets)}*{gs06}")
-    lines.append(f"IEA*{len(groups)}*{isa13:09d}")
-    return "~\n".join(lines) + "~\n"
-
-
-def order_set(po: str) -> list[tuple[str, Sequence[str]]]:
-    return [("850", [segment.format(po=po) for segment in ORDER])]
-
-
-def order(isa13: int, po: str, **envelope: str) -> bytes:
-    return interchange(isa13, [("PO", 1, order_set(po))], **envelope).encode()
+from tests.support.x12_files import invoice, order, repeated_group
 
 
 def write_profile(home: Path, partner: str, lines: str, *, partner_id: str = "ACME") -> None:
@@ -172,9 +139,8 @@ def test_a_repeated_group_number_in_one_interchange_is_rejected_not_published_un
     tmp_path: Path, database_url: str, partner: str
 ) -> None:
     gw = in_process_gateway(tmp_path, database_url)
-    text = interchange(7301, [("PO", 5, order_set("FIRST")), ("PO", 5, order_set("SECOND"))])
     with listening(partner) as (channel, production, _, _):
-        drop(tmp_path / "inbox", partner, "two-groups.edi", text.encode())
+        drop(tmp_path / "inbox", partner, "two-groups.edi", repeated_group(7301, "FIRST", "SECOND"))
         run_once(gw)
         published = bodies(channel, production)
     assert [body["data"]["po_number"] for _, body in published] == ["FIRST"]
@@ -203,11 +169,6 @@ def test_a_repeated_interchange_number_in_one_file_is_rejected_with_a_ta1_025(
 
 
 # -- 4. sets the gateway does not translate ------------------------------------------------------
-
-
-def invoice(isa13: int, po: str) -> bytes:
-    body = [s.format(po=po) for s in INVOICE]
-    return interchange(isa13, [("IN", 1, [("810", body)])]).encode()
 
 
 def test_a_set_the_gateway_cannot_translate_is_rejected_in_its_997_and_reported(

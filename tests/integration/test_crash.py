@@ -1,10 +1,13 @@
 """Crash safety: the daemon is killed with SIGKILL at random moments and at every named crash
 point while it processes 2,000 files; after the last restart nothing is lost or done twice.
 
-Checked at the end: every file is archived or quarantined exactly once; nothing is left in the
-work folder or the inbox; every document is published (its message id reached the broker); each
-inbound interchange got exactly one acknowledgement file; the ledger agrees. A message id may
-reach the broker twice only across a crash: the harness prints how often that happened.
+The files are a hostile mix (:func:`hostile`): broken ones, another sender's, other content under
+reused control numbers, sets the gateway does not translate, test interchanges, a group number
+used twice. Checked at the end: every file is archived or quarantined exactly once; nothing is
+left in the work folder or the inbox; every good document is published (its message id reached
+the broker), test ones apart; each inbound interchange from the partner got exactly one
+acknowledgement file, the other sender's none. A message id may reach the broker twice only
+across a crash: the harness prints how often that happened.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import random
 import signal
 import time
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -30,6 +34,7 @@ from tests.integration.support import (
     take_all,
     write_settings,
 )
+from tests.support.x12_files import invoice, order, repeated_group
 
 FILES = 2_000
 BROKEN_EVERY = 100
@@ -74,26 +79,67 @@ def backlog(home: Path) -> int:
         engine.dispose()
 
 
+@dataclass
+class Expected:
+    production: set[str] = field(default_factory=set)
+    """PO numbers published to production routing keys."""
+    test: set[str] = field(default_factory=set)
+    """PO numbers published as test documents."""
+    quarantined: int = 0
+    unacknowledged: int = 0
+
+
+def hostile(n: int, expected: Expected) -> bytes:
+    """File ``n`` of the mix, and what must become of it."""
+    if n % BROKEN_EVERY == 0:  # SE01 wrong: rejected, quarantined, a negative 997
+        expected.quarantined += 1
+        return broken_850(n)
+    if n % 97 == 0:  # another sender's ids: refused, quarantined, never acknowledged
+        expected.quarantined += 1
+        expected.unacknowledged += 1
+        return order(n, f"SPOOF{n}", sender="BETA")
+    if n % 89 == 0:  # the numbers of the file before, other content: a new document
+        expected.production.add(f"REUSED{n}")
+        return order(n - 1, f"REUSED{n}")
+    if n % 83 == 0:  # an 810: rejected in its 997 (code 1), quarantined
+        expected.quarantined += 1
+        return invoice(n, f"INV{n}")
+    if n % 79 == 0:  # a test interchange: published apart
+        expected.test.add(f"TEST{n}")
+        return order(n, f"TEST{n}", usage="T")
+    if n % 73 == 0:  # two groups under one GS06: the first taken, the file quarantined
+        expected.quarantined += 1
+        expected.production.add(f"FIRST{n}")
+        return repeated_group(n, f"FIRST{n}", f"SECOND{n}")
+    expected.production.add(f"PO{n:08d}")
+    return small_850(n)
+
+
 def test_nothing_is_lost_or_done_twice_across_kills(tmp_path: Path) -> None:
     home = tmp_path
     partner = f"crash{uuid.uuid4().hex[:8]}"
     config = write_settings(home, "sqlite:///var/ledger.sqlite3")
+    profiles = home / "mappings" / "partners"
+    profiles.mkdir(parents=True)
+    (profiles / f"{partner}.toml").write_text(
+        '[x12]\nsender_id = "GATEWAY"\nreceiver_id = "ACME"\n'
+    )
     rng = random.Random(20261123)
-    expected_ok: set[str] = set()
+    expected = Expected()
     names: list[str] = []
 
     def drop_files(first: int, count: int) -> None:
         for n in range(first, first + count):
             name = f"order-{n:05d}.edi"
             names.append(name)
-            data = broken_850(n) if n % BROKEN_EVERY == 0 else small_850(n)
-            drop(home / "inbox", partner, name, data)
-            if n % BROKEN_EVERY:
-                expected_ok.add(f"PO{n:08d}")
+            drop(home / "inbox", partner, name, hostile(n, expected))
 
     drop_files(1, FILES)
     deadline = time.monotonic() + DEADLINE
-    with bound_queue(f"edi.in.*.{partner}") as (channel, queue):
+    with (
+        bound_queue(f"edi.in.*.{partner}") as (channel, queue),
+        bound_queue(f"edi.test.*.{partner}") as (_, test_queue),
+    ):
         kills = 0
         for _ in range(RANDOM_KILLS):
             process = gateway_process(config, "run")
@@ -107,12 +153,13 @@ def test_nothing_is_lost_or_done_twice_across_kills(tmp_path: Path) -> None:
             kills += 1
         settle(config, home, partner, deadline)
         messages = take_all(channel, queue)
+        tests = take_all(channel, test_queue)
 
     # every file archived or quarantined exactly once, nothing left behind
     archived = [p.name.split("-", 2)[2] for p in (home / "archive" / partner).rglob("*.edi")]
     quarantined = [p.name.split("-", 1)[1] for p in (home / "quarantine" / partner).glob("*.edi")]
     assert sorted(archived + quarantined) == sorted(names)
-    assert len(quarantined) == len(names) // BROKEN_EVERY
+    assert len(quarantined) == expected.quarantined
     assert all(
         (home / "quarantine" / partner / f"{p}.error.json").exists()
         for p in [q.name for q in (home / "quarantine" / partner).glob("*.edi")]
@@ -122,7 +169,8 @@ def test_nothing_is_lost_or_done_twice_across_kills(tmp_path: Path) -> None:
     # every good document published; duplicates only across crashes (reported)
     ids = collections.Counter(props.message_id for props, _ in messages)
     pos = {json.loads(body)["data"]["po_number"] for _, body in messages}
-    assert pos == expected_ok
+    assert pos == expected.production
+    assert {json.loads(body)["data"]["po_number"] for _, body in tests} == expected.test
     twice = sum(count - 1 for count in ids.values())
     print(
         f"\ncrash harness: {kills} kills; {len(ids)} documents published; "
@@ -130,6 +178,7 @@ def test_nothing_is_lost_or_done_twice_across_kills(tmp_path: Path) -> None:
     )
     assert twice <= kills * PUBLISH_WINDOW  # at most a window in flight is repeated per crash
 
-    # exactly one acknowledgement per inbound interchange
+    # exactly one acknowledgement per inbound interchange from the partner, none to another
     acks = list((home / "outbox" / partner).glob("*.x12"))
-    assert len(acks) == len(names)
+    assert len(acks) == len(names) - expected.unacknowledged
+    assert not any("BETA" in ack.read_text() for ack in acks)
