@@ -21,6 +21,11 @@ keeps the connection: the relay stops publishing, waits for the confirms still d
 from the oldest pending row after a backoff. Messages confirmed after a nacked one are already
 in their queues, so a nack (unlike a lost connection) can put those ahead of the nacked one.
 
+A message that cannot be encoded as it is (a message id, correlation id or routing key over the
+255 bytes of an AMQP short string, a header pika cannot encode) is recorded UNROUTABLE with the
+part at fault (:func:`~gateway.bus.limits.publish_problem`), unsent: pika encodes a publish
+before writing it, so the channel is untouched and the rows behind it go on.
+
 A message larger than the broker takes (its ``max_message_size``) closes the channel: the relay
 records that message UNROUTABLE with the sizes (a ``replay`` sends it once the broker takes it),
 remembers the limit, and from then on sets aside any larger message without sending it, so one
@@ -56,6 +61,7 @@ from ..ledger.repository import OutboxRow
 from ..runtime.crashpoints import crash_point
 from .cloudevents import CONTENT_TYPE
 from .connection import APP_ID, backoff_delay, connection_parameters, describe, mask_url
+from .limits import publish_problem
 from .topology import (
     DEAD_LETTER_EXCHANGE,
     DEFAULT_QUEUES,
@@ -497,6 +503,12 @@ class OutboxRelay:
         log.error("outbox id %d (%s): %s", row.id, row.message_id, reason)
         return reason
 
+    @staticmethod
+    def _unencodable(row: OutboxRow, problem: str) -> str:
+        reason = f"not sent: {problem}"
+        log.error("outbox id %d (document %.80s): %s", row.id, row.document_id, reason)
+        return reason
+
     def _fail_session(self, session: _Session, reason: str) -> None:
         """End a session on purpose (nack, channel error, our own error): close the connection;
         its close callback schedules the reconnect."""
@@ -761,13 +773,17 @@ class OutboxRelay:
             if self._max_body is not None and len(row.body) > self._max_body:
                 self._settle([(row.id, self._too_large(row))])
                 continue
-            channel.basic_publish(
-                exchange,
-                row.routing_key,
-                row.body,
-                self._properties(row),
-                mandatory=True,
-            )
+            properties = self._properties(row)
+            try:
+                channel.basic_publish(
+                    exchange, row.routing_key, row.body, properties, mandatory=True
+                )
+            except Exception:
+                problem = publish_problem(exchange, row.routing_key, properties)
+                if problem is None:
+                    raise
+                self._settle([(row.id, self._unencodable(row, problem))])
+                continue  # nothing was sent: pika encodes a publish before it writes it
             session.next_tag += 1
             session.in_flight[session.next_tag] = _InFlight(row)
         self._note_in_flight(len(session.in_flight))

@@ -14,13 +14,16 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from gateway.bus.connection import mask_url
 from gateway.bus.relay import OutboxRelay
 from gateway.bus.topology import QueueSpec
 from gateway.ledger import OutboxState, repository
+from gateway.ledger.models import OUTBOX
 from tests.integration.bus.helpers import (
     Added,
     Broker,
@@ -319,6 +322,40 @@ def test_a_message_larger_than_the_broker_takes_is_set_aside_and_the_others_go_o
         assert repository.requeue_unroutable(s) == 3
     assert ledger.relay(names, queues=()).drain_once(timeout=20) == 3
     assert len(broker.take_all(names.all_queue)) == 3
+
+
+def test_a_message_amqp_cannot_carry_is_set_aside_with_the_part_at_fault_and_the_others_go_on(
+    ledger: Ledger, broker: Broker, names: Names
+) -> None:
+    """Issue 20, item 10: a message id over 255 bytes raised ShortStringTooLong in
+    basic_publish; the relay restarted its session and met the same row first, for ever."""
+    broker.declare()
+    added = ledger.add(names, "acme", 7)
+    too_long = "L" * 300
+    bad: dict[int, tuple[dict[str, Any], str]] = {
+        added[1].outbox_id: ({"message_id": too_long}, "its message id is 300 bytes long"),
+        added[2].outbox_id: ({"correlation_id": too_long}, "its correlation id is 300 bytes"),
+        added[3].outbox_id: ({"routing_key": f"edi.in.850.{too_long}"}, "its routing key"),
+        added[5].outbox_id: ({"headers": {too_long: "x"}}, "its header name 'LLLL"),
+    }
+    with ledger.factory.begin() as s:
+        for outbox_id, (values, _) in bad.items():
+            s.execute(update(OUTBOX).where(OUTBOX.c.id == outbox_id).values(**values))
+    relay = ledger.relay(names)
+
+    assert relay.drain_once(timeout=20) == 3
+    good = [a for a in added if a.outbox_id not in bad]
+    assert message_ids(broker.take_all(names.all_queue)) == [a.message_id for a in good]
+    for row in ledger.rows(a for a in added if a.outbox_id in bad):
+        assert row.state is UNROUTABLE, row
+        expected = bad[row.id][1]
+        assert row.last_error is not None and expected in row.last_error, row.last_error
+        assert "AMQP short strings hold at most 255" in row.last_error
+    assert relay.stats.connection_failures == 0 and relay.stats.sessions == 1
+    assert ledger.status().outbox_backlog == {"acme": {"unroutable": 4}}
+    with ledger.factory.begin() as s:
+        kinds = [e.kind for e in repository.timeline(s, added[1].message_id)]
+    assert kinds[-1] == "unroutable"  # shown by ``edi-gateway show``
 
 
 def test_returned_and_confirmed_messages_interleaved_in_one_window(
