@@ -12,7 +12,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any
 
@@ -260,6 +260,58 @@ def test_nacked_messages_stay_pending_and_are_sent_again(
     # the same connection throughout: a nack is waited out, not treated as a failure
     assert relay.stats.sessions == 1 and relay.stats.connection_failures == 0
     assert relay.stats.nacked >= 3
+
+
+def test_a_full_queue_holds_its_routing_key_back_without_copies_to_the_other_queues(
+    ledger: Ledger, broker: Broker, names: Names
+) -> None:
+    """Issue 20, item 14: a queue bound to one partner's routing key that rejects publishes
+    when full made the broker nack, and the relay resent every pending message after each nack,
+    to every queue: 1,941 copies of 200 documents in edi.in.all. Now the nacked messages are
+    held (pending, the reason recorded), sent again one at a time with backoff, and the other
+    routing keys flow meanwhile: each message reaches the other queue at most twice (once when
+    nacked, once when taken), a few more for the one that probes for room."""
+    broker.declare()  # names.all_queue: edi.in.#
+    small = names.queue("small")
+    broker.bind(
+        small, "edi.in.850.acme", arguments={"x-max-length": 5, "x-overflow": "reject-publish"}
+    )
+    added: list[Added] = []
+    for _ in range(20):
+        added += ledger.add(names, "acme", 5) + ledger.add(names, "globex", 5)
+    acme = [a for a in added if a.partner == "acme"]
+    globex = [a for a in added if a.partner == "globex"]
+    relay = ledger.relay(names, backoff_initial=0.05, backoff_max=0.4)
+    relay.start()
+    taken: list[Received] = []
+    try:
+        wait_until(lambda: relay.stats.nacked >= 1, 10, "a nack")
+        wait_until(lambda: set(ledger.states(globex)) == {PUBLISHED}, 10, "globex published")
+        time.sleep(2.0)  # the queue stays full: the relay probes, with backoff
+        assert ledger.states(acme[:5]) == [PUBLISHED] * 5
+        assert ledger.states(acme[5:]) == [PENDING] * 95
+        assert "nacked" in (relay.last_error or "")
+        [held] = ledger.rows(acme[5:6])
+        assert held.last_error is not None and "nacked" in held.last_error, held
+        with ledger.factory.begin() as s:
+            kinds = [e.kind for e in repository.timeline(s, acme[5].message_id)]
+        assert kinds[-1] == "nacked"  # shown by ``edi-gateway show``
+        probes = relay.stats.nacked - 95
+        while len(taken) < 100:  # the consumer of the small queue comes back
+            taken += broker.take_all(small, quiet=0.3, timeout=5)
+        wait_until(lambda: ledger.pending() == 0, 15, "everything published")
+    finally:
+        stop(relay)
+    assert message_ids(taken) == [a.message_id for a in acme]  # each once, in order
+    copies = Counter(message_ids(broker.take_all(names.all_queue)))
+    assert set(copies) == {a.message_id for a in added}  # nothing lost
+    assert {copies[a.message_id] for a in globex} == {1}
+    assert {copies[a.message_id] for a in acme[:5]} == {1}
+    assert {copies[a.message_id] for a in acme[6:]} <= {1, 2}
+    assert copies[acme[5].message_id] <= 2 + relay.stats.nacked - 95
+    assert 0 < probes <= 12, relay.stats  # backoff: 0.05 s doubling to 0.4 s, over 2 s
+    print(f"\n{sum(copies.values())} copies of {len(added)} messages, {probes} probe(s)")
+    assert relay.stats.sessions == 1 and relay.stats.connection_failures == 0
 
 
 # -- unroutable --------------------------------------------------------------------------------
