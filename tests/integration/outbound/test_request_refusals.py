@@ -12,18 +12,17 @@ import uuid
 from pathlib import Path
 from typing import Any, cast
 
-import sqlalchemy as sa
-
 from gateway.bus.consumer import ERROR_HEADER, REQUEST_ID_HEADER, RequestConsumer
 from gateway.bus.limits import digest_id
 from gateway.bus.topology import DEFAULT_TOPOLOGY
-from gateway.ledger import create_engine_for
 from gateway.outbound.pipeline import DeadLetter, Delivery, OutboundPipeline
 from tests.integration.outbound.support import (
     Bus,
-    asn_data,
+    hostile_bodies,
     outbound_bus,
+    outbound_rows,
     request,
+    request_event,
     request_queue,
     write_profile,
 )
@@ -43,30 +42,6 @@ from tests.support.broker import AMQP_URL
 SHORT_STRING = 255
 """AMQP 0-9-1 short strings (message id, correlation id, routing key, header names) hold at
 most this many bytes."""
-
-
-def event(request_id: object, partner: str, **attributes: Any) -> bytes:
-    """A ship notice request with ``attributes`` changed (None: left out)."""
-    values = {
-        "specversion": "1.0",
-        "id": request_id,
-        "type": "edi.out.856",
-        "source": "tests/wms",
-        "partner": partner,
-        "data": asn_data(f"ASN-{str(request_id)[:20]}"),
-        **attributes,
-    }
-    return json.dumps({k: v for k, v in values.items() if v is not None}).encode()
-
-
-def outbound_rows(database_url: str) -> list[dict[str, Any]]:
-    engine = create_engine_for(database_url)
-    try:
-        with engine.connect() as connection:
-            result = connection.execute(sa.text("select * from outbound_documents order by id"))
-            return [dict(row) for row in result.mappings()]
-    finally:
-        engine.dispose()
 
 
 def run_daemon(
@@ -140,13 +115,13 @@ def test_requests_with_ids_longer_than_amqp_carries_are_refused_and_the_rest_flo
     ShortStringTooLong in every publish of its status event or dead letter, which stopped all
     publishing for good (inbound included) and looped the consumer."""
     write_profile(tmp_path, partner)
-    long_id = "L" * 300
+    long_id, not_an_asn = "L" * 300, {"shipment_id": "S"}
     cases = {  # body -> the id it is recorded under
-        event(long_id, partner): digest_id(long_id),
-        event(long_id + "-x", partner, data={"shipment_id": "S"}): digest_id(long_id + "-x"),
-        event("long-correlation", partner, correlationid="C" * 300): "long-correlation",
-        event("long-partner", "P" * 300): "long-partner",
-        event("M" * 255, partner): digest_id("M" * 255),  # fits, but not with ":sent"
+        request_event(long_id, partner): digest_id(long_id),
+        request_event(long_id + "-x", partner, data=not_an_asn): digest_id(long_id + "-x"),
+        request_event("long-correlation", partner, correlationid="C" * 300): "long-correlation",
+        request_event("long-partner", "P" * 300): "long-partner",
+        request_event("M" * 255, partner): digest_id("M" * 255),  # fits, but not with ":sent"
     }
     with outbound_bus(partner) as bus:
         dead, events, published = run_daemon(
@@ -171,33 +146,6 @@ def test_requests_with_ids_longer_than_amqp_carries_are_refused_and_the_rest_flo
         assert "at most 200 bytes" in str(row["detail"]) or row["request_id"] == "good"
     invalid = {e["data"]["request_id"] for e in events if e["data"]["state"] == "invalid"}
     assert invalid == set(states)  # every refusal announced
-
-
-def hostile_bodies(partner: str) -> dict[str, tuple[bytes, str]]:
-    """Requests no reader should choke on, by name: (body, what its refusal says)."""
-    good = event("shape", partner).decode()
-    data_start = good.index('"data": ') + len('"data": ')
-
-    def with_data(text: str) -> bytes:
-        return (good[:data_start] + text + "}").encode()
-
-    zeros = ",".join(["0"] * 210_000)
-    return {
-        "deep": (with_data("[" * 1000 + "]" * 1000), "nested deeper than 32 levels"),
-        "deeper": (b"[" * 100_000 + b"]" * 100_000, "nested deeper than 32 levels"),
-        "too large": (b'{"pad": "' + b"x" * (8 * 1024 * 1024) + b'"}', "at most 8,388,608"),
-        "many values": (with_data(f'{{"orders": [{zeros}]}}'), "more than 200,000 JSON values"),
-        "not utf-8": (good.replace("ASN-", "\udcff").encode("utf-8", "surrogateescape"), "0xff"),
-        "nan": (with_data('{"shipment_id": NaN}'), "NaN is not a JSON number"),
-        "infinite": (with_data('{"weight": 1e999}'), "too large for a float"),
-        "surrogate": (with_data('{"shipment_id": "\\ud800"}'), "unpaired surrogate"),
-        "nul": (with_data('{"shipment_id": "A\\u0000B"}'), "unpaired surrogate"),
-        "control id": (event("a\u0001b", partner), "control character"),
-        "id a number": (event(12, partner), "id must be a string"),
-        "huge integer": (with_data('{"n": ' + "9" * 5000 + "}"), "not JSON"),
-        "not an object": (b"[1, 2, 3]", "must be a CloudEvent JSON object"),
-        "empty": (b"", "not JSON"),
-    }
 
 
 def test_requests_that_cannot_be_read_are_refused_with_a_reason_and_the_rest_flows(
