@@ -15,9 +15,11 @@ Two threads, as in the relay (:mod:`gateway.bus.relay`):
 When a batch is done, the refused requests are published to the dead-letter exchange (routing key
 kept, headers ``x-edi-error`` = the reason and ``x-edi-request-id``) with publisher confirms, and
 once the broker confirmed every dead letter the whole batch is acked at once (``multiple`` on the
-highest delivery tag). A lost connection leaves the batch unacked: the broker delivers it again,
-and the ledger recognises every request already recorded. Every ``sweep_interval`` seconds the
-worker also marks ``sent`` what partners' SFTP channels delivered.
+highest delivery tag); a dead letter whose ids or headers the broker would not carry as they
+are goes under a safe message id instead (:meth:`RequestConsumer._dead_letter`). A lost
+connection leaves the batch unacked: the broker delivers it again, and the ledger recognises
+every request already recorded. Every ``sweep_interval`` seconds the worker also marks ``sent``
+what partners' SFTP channels delivered.
 """
 
 from __future__ import annotations
@@ -36,8 +38,9 @@ from pika.channel import Channel
 from pika.frame import Method
 from pika.spec import Basic, BasicProperties
 
-from ..outbound.pipeline import BatchResult, Delivery, OutboundPipeline, Preparing
+from ..outbound.pipeline import BatchResult, DeadLetter, Delivery, OutboundPipeline, Preparing
 from .connection import APP_ID, backoff_delay, connection_parameters, describe, mask_url
+from .limits import digest_id, publish_problem
 from .topology import Topology, declare
 
 log = logging.getLogger(__name__)
@@ -369,29 +372,55 @@ class RequestConsumer:
         channel = session.channel
         assert channel is not None
         for letter in result.dead_letters:
-            original = letter.delivery
-            headers = {
-                **original.headers,
-                ERROR_HEADER: letter.reason[:MAX_HEADER_TEXT],
-                REQUEST_ID_HEADER: letter.request_id,
-            }
-            channel.basic_publish(
-                self._topology.dead_letter_exchange,
-                original.routing_key,
-                original.body,
-                BasicProperties(
-                    content_type="application/cloudevents+json",
-                    delivery_mode=2,
-                    message_id=original.message_id or letter.request_id,
-                    correlation_id=original.correlation_id,
-                    headers=headers,
-                    app_id=APP_ID,
-                ),
-            )
+            self._dead_letter(channel, letter)
             session.publish_tag += 1
             session.confirms_due.add(session.publish_tag)
         self._bump(dead_lettered=len(result.dead_letters))
         self._ack_if_confirmed(session)
+
+    def _dead_letter(self, channel: Channel, letter: DeadLetter) -> None:
+        """Publish a refused request to the dead-letter exchange: its body, headers and ids as
+        they came, with the reason. Should those not go back to the broker as they are (an id
+        or header it would not carry), the body goes under a safe message id (a digest of the
+        request id) with the reason and the request id alone."""
+        original = letter.delivery
+        exchange = self._topology.dead_letter_exchange
+        properties = BasicProperties(
+            content_type="application/cloudevents+json",
+            delivery_mode=2,
+            message_id=original.message_id or letter.request_id,
+            correlation_id=original.correlation_id,
+            headers={
+                **original.headers,
+                ERROR_HEADER: letter.reason[:MAX_HEADER_TEXT],
+                REQUEST_ID_HEADER: letter.request_id,
+            },
+            app_id=APP_ID,
+        )
+        try:
+            channel.basic_publish(exchange, original.routing_key, original.body, properties)
+            return
+        except Exception:
+            problem = publish_problem(exchange, original.routing_key, properties)
+            if problem is None:
+                raise
+        log.warning("request consumer: dead letter of %.80s: %s", letter.request_id, problem)
+        reason = f"{letter.reason}; its dead letter is sent with a safe message id: {problem}"
+        channel.basic_publish(
+            exchange,
+            original.routing_key,
+            original.body,
+            BasicProperties(
+                content_type="application/cloudevents+json",
+                delivery_mode=2,
+                message_id=digest_id(letter.request_id),
+                headers={
+                    ERROR_HEADER: reason[:MAX_HEADER_TEXT],
+                    REQUEST_ID_HEADER: letter.request_id,
+                },
+                app_id=APP_ID,
+            ),
+        )
 
     def _on_confirm(self, session: _Session, frame: Method[Basic.Ack | Basic.Nack]) -> None:
         if session is not self._session:

@@ -15,11 +15,31 @@ publishing, no queue bound) is recorded UNROUTABLE when its confirm arrives, nev
 row becomes PUBLISHED only after its confirm. A lost connection or a channel error ends the
 session: the relay reconnects with capped exponential backoff and jitter, declares the topology
 again, and resends from the oldest row still pending, in id order. A message can thus reach the
-broker twice across a failure (consumers deduplicate on the message id); none is lost. A nack
-(the broker could not take a message: a full queue that rejects publishes, an internal error)
-keeps the connection: the relay stops publishing, waits for the confirms still due, then resends
-from the oldest pending row after a backoff. Messages confirmed after a nacked one are already
-in their queues, so a nack (unlike a lost connection) can put those ahead of the nacked one.
+broker twice across a failure (consumers deduplicate on the message id); none is lost.
+
+A nack (the broker could not take a message: a queue it routes to is full and rejects publishes,
+an internal error) keeps the connection and *holds* the message's routing key (:class:`_Hold`):
+the nacked row stays pending with the reason (``nacked`` on its timeline), the key's pending rows
+are left out of the reads, and they are sent one at a time, oldest first, each once the one
+before is confirmed; a nacked one is sent again alone after a backoff (doubling, capped, with
+jitter). When none of the key's rows is left pending, the key flows as before. The rows of every
+other routing key keep flowing meanwhile: a full queue holds back only what it refuses.
+
+Order, the choice made: a routing key is one kind of document of one partner
+(``edi.in.<kind>.<partner>``), and its messages keep their order, except that messages confirmed
+after a nacked one in the same window (in flight before the nack came) are ahead of it in the
+queue that nacked it. A partner's messages of another kind may overtake a held one: holding them
+too would hold everything a consumer's full queue is bound to see, and more. Copies: a nacked
+message reached the queues that had room, and reaches them again when it is taken: twice in all
+(a few times more for the one that probes for room while the queue stays full), never a copy per
+nack of the others (before, every pending message was sent again after each nack: 1,941 copies
+of 200 documents in ``edi.in.all``). Holds belong to a session: after a reconnect the held rows
+are read like the others, and at most a window of them is nacked again.
+
+A message that cannot be encoded as it is (a message id, correlation id or routing key over the
+255 bytes of an AMQP short string, a header pika cannot encode) is recorded UNROUTABLE with the
+part at fault (:func:`~gateway.bus.limits.publish_problem`), unsent: pika encodes a publish
+before writing it, so the channel is untouched and the rows behind it go on.
 
 A message larger than the broker takes (its ``max_message_size``) closes the channel: the relay
 records that message UNROUTABLE with the sizes (a ``replay`` sends it once the broker takes it),
@@ -29,6 +49,9 @@ big document never holds the others back.
 Rows are read in id order (the per-partner order), with a cursor; when the relay has caught up it
 scans again from the start, so rows that become pending again (requeued unroutable rows,
 replays, rows committed late with a lower id) are picked up too.
+
+One module, over the usual size: every part of it (sessions, the window, holds, reads, the
+recording of outcomes) is state of the one IO loop that the others change in their callbacks.
 """
 
 from __future__ import annotations
@@ -56,6 +79,7 @@ from ..ledger.repository import OutboxRow
 from ..runtime.crashpoints import crash_point
 from .cloudevents import CONTENT_TYPE
 from .connection import APP_ID, backoff_delay, connection_parameters, describe, mask_url
+from .limits import publish_problem
 from .topology import (
     DEAD_LETTER_EXCHANGE,
     DEFAULT_QUEUES,
@@ -81,6 +105,8 @@ TOO_LARGE = re.compile(r"message size (\d+) is larger than configured max size (
 """RabbitMQ's reason for closing a channel on a message over its ``max_message_size``."""
 STOP_GRACE = 5.0
 """At most this long (seconds) a stop waits for the confirms of messages in flight."""
+HELD_READ = 50
+"""Pending rows of a held routing key read at once (they are then sent one at a time)."""
 
 
 @dataclass(frozen=True)
@@ -108,17 +134,52 @@ class RelayStats:
 
 @dataclass(frozen=True, slots=True)
 class _Outcome:
-    """What the broker said of a message: confirmed (``unroutable`` None) or returned, and when
-    its confirm arrived."""
+    """What the broker said of a message: confirmed (``unroutable`` None), returned, or nacked
+    (it stays pending, the reason noted), and when its confirm arrived."""
 
     unroutable: str | None
     at: dt.datetime
+    nacked: str | None = None
+
+    @property
+    def final(self) -> bool:
+        """Confirmed or returned: the row is pending no more once this is recorded."""
+        return self.nacked is None
 
 
 @dataclass(slots=True)
 class _InFlight:
     row: OutboxRow
     returned: str | None = None
+    probe: bool = False
+    """Sent alone for its held routing key (:class:`_Hold`)."""
+
+
+def _key(row: OutboxRow) -> tuple[str, str]:
+    """What a hold is on: the row's exchange (as recorded) and routing key."""
+    return row.exchange, row.routing_key
+
+
+@dataclass(eq=False)
+class _Hold:
+    """A routing key the broker nacked a message of. Its pending rows are left out of the
+    reads; they are sent one at a time, oldest first, each once the one before is confirmed,
+    and a nacked one again after a backoff. Released when none is left pending."""
+
+    key: tuple[str, str]
+    nacks: int = 0
+    """Nacks of its probes in a row: the backoff before the next."""
+    rows: deque[OutboxRow] = field(default_factory=deque)
+    """Its pending rows in hand, oldest first; the first is the one sent next (or in flight)."""
+    timer: Any = None
+    reading: bool = False
+    sending: bool = False
+    """Its first row is in flight."""
+    queued: bool = False
+    """In the session's ``probes``: its first row is ready to send."""
+    stale: bool = False
+    """Another of its rows was nacked since its rows were read: read them again (the oldest
+    goes first)."""
 
 
 @dataclass(eq=False)
@@ -133,11 +194,10 @@ class _Session:
     closing: bool = False
     failure: str | None = None
     """Why the relay ended this session on purpose (a channel error, our own error)."""
-    rewinding: bool = False
-    """A nack came: publish nothing more until every message in flight is confirmed, then
-    start again from the oldest pending row."""
-    nack_streak: int = 0
-    rewind_timer: Any = None
+    holds: dict[tuple[str, str], _Hold] = field(default_factory=dict)
+    """Routing keys held after a nack (see :class:`_Hold`)."""
+    probes: deque[_Hold] = field(default_factory=deque)
+    """Holds whose next row is ready to send: sent before the buffer."""
     in_flight: dict[int, _InFlight] = field(default_factory=dict)
     """delivery tag -> message, in publish (tag) order"""
     next_tag: int = 0
@@ -497,6 +557,12 @@ class OutboxRelay:
         log.error("outbox id %d (%s): %s", row.id, row.message_id, reason)
         return reason
 
+    @staticmethod
+    def _unencodable(row: OutboxRow, problem: str) -> str:
+        reason = f"not sent: {problem}"
+        log.error("outbox id %d (document %.80s): %s", row.id, row.document_id, reason)
+        return reason
+
     def _fail_session(self, session: _Session, reason: str) -> None:
         """End a session on purpose (nack, channel error, our own error): close the connection;
         its close callback schedules the reconnect."""
@@ -641,7 +707,6 @@ class OutboxRelay:
             or session.fetching
             or self._stopping
             or session.idle_timer is not None
-            or session.rewinding
             or len(session.buffer) >= max(1, self._batch // 2)
         ):
             return
@@ -649,7 +714,7 @@ class OutboxRelay:
         session.poked = False
         after = session.cursor
         self._submit(
-            partial(self._read_pending, after, self._batch),
+            partial(self._read_pending, after, self._batch, tuple(session.holds)),
             partial(self._on_fetched, session, after),
         )
 
@@ -663,14 +728,16 @@ class OutboxRelay:
             session.idle_timer = None
         self._maybe_fetch(session)
 
-    def _read_pending(self, after: int, limit: int) -> list[OutboxRow]:
+    def _read_pending(
+        self, after: int, limit: int, held: tuple[tuple[str, str], ...]
+    ) -> list[OutboxRow]:
         self._bump(reads=1)
         with self._reads() as s:
-            return repository.pending_outbox(s, limit=limit, after_id=after)
+            return repository.pending_outbox(s, limit=limit, after_id=after, except_keys=held)
 
     def _on_fetched(self, session: _Session, after: int, future: Future[list[OutboxRow]]) -> None:
         session.fetching = False
-        if session is not self._session or session.closing or self._stopping or session.rewinding:
+        if session is not self._session or session.closing or self._stopping:
             return
         error = future.exception()
         if error is not None:
@@ -708,12 +775,15 @@ class OutboxRelay:
         session.idle_timer = self._ioloop.call_later(delay, self._guarded(fire))
 
     def _cancel_idle(self, session: _Session) -> None:
+        """Cancel the session's timers: the idle poll and the holds' backoffs."""
+        holds = session.holds.values()
         if self._ioloop is not None:
-            for timer in (session.idle_timer, session.rewind_timer):
+            for timer in (session.idle_timer, *(hold.timer for hold in holds)):
                 if timer is not None:
                     self._ioloop.remove_timeout(timer)
         session.idle_timer = None
-        session.rewind_timer = None
+        for hold in holds:
+            hold.timer = None
 
     def _check_drained(self, session: _Session) -> bool:
         """In drain mode: stop once a scan from the start found nothing new and every outcome is
@@ -722,7 +792,7 @@ class OutboxRelay:
             return False
         if (
             session.idle
-            and not session.rewinding
+            and not session.holds
             and not session.fetching
             and not session.buffer
             and not session.in_flight
@@ -737,17 +807,33 @@ class OutboxRelay:
     # -- publishing ----------------------------------------------------------------------------
 
     def _publish(self, session: _Session) -> None:
+        """Send what is ready, up to the window: the held routing keys' next rows first, then
+        the buffer (in id order) but for the rows of a held key, which their hold sends."""
         channel = session.channel
         while (
-            session.buffer
-            and len(session.in_flight) < self._window
+            len(session.in_flight) < self._window
             and session.ready
-            and not session.rewinding
             and not session.closing
             and not self._stopping
             and channel is not None
         ):
+            if session.probes:
+                hold = session.probes.popleft()
+                hold.queued = False
+                if hold.stale:  # another of its rows was nacked: the oldest goes first
+                    self._next_held(session, hold)
+                elif self._send(session, channel, hold.rows[0], probe=True):
+                    hold.sending = True
+                else:  # set aside unsent: its next row
+                    hold.rows.popleft()
+                    self._next_held(session, hold)
+                continue
+            if not session.buffer:
+                break
             row = session.buffer[0]
+            if session.holds and _key(row) in session.holds:
+                session.buffer.popleft()  # stays pending: its hold sends it, in order
+                continue
             exchange = row.exchange or self._topology.exchange
             if exchange not in session.exchanges_ok:
                 missing = session.exchanges_missing.get(exchange)
@@ -758,18 +844,7 @@ class OutboxRelay:
                 self._settle([(row.id, missing)])
                 continue
             session.buffer.popleft()
-            if self._max_body is not None and len(row.body) > self._max_body:
-                self._settle([(row.id, self._too_large(row))])
-                continue
-            channel.basic_publish(
-                exchange,
-                row.routing_key,
-                row.body,
-                self._properties(row),
-                mandatory=True,
-            )
-            session.next_tag += 1
-            session.in_flight[session.next_tag] = _InFlight(row)
+            self._send(session, channel, row)
         self._note_in_flight(len(session.in_flight))
         if session.cursor or session.poked or self._drain:
             self._maybe_fetch(session)  # read ahead: more rows wait, or were committed since
@@ -777,6 +852,28 @@ class OutboxRelay:
             # Everything committed before the last read is read; a commit in this process
             # notifies, and the idle poll finds rows that other processes commit.
             self._wait_then_fetch(session, self._idle_poll)
+
+    def _send(
+        self, session: _Session, channel: Channel, row: OutboxRow, *, probe: bool = False
+    ) -> bool:
+        """Publish ``row``; False when it is set aside unsent (larger than the broker takes, or
+        properties AMQP cannot carry), its outcome recorded."""
+        if self._max_body is not None and len(row.body) > self._max_body:
+            self._settle([(row.id, self._too_large(row))])
+            return False
+        exchange = row.exchange or self._topology.exchange
+        properties = self._properties(row)
+        try:
+            channel.basic_publish(exchange, row.routing_key, row.body, properties, mandatory=True)
+        except Exception:
+            problem = publish_problem(exchange, row.routing_key, properties)
+            if problem is None:
+                raise
+            self._settle([(row.id, self._unencodable(row, problem))])
+            return False  # nothing was sent: pika encodes a publish before it writes it
+        session.next_tag += 1
+        session.in_flight[session.next_tag] = _InFlight(row, probe=probe)
+        return True
 
     @staticmethod
     def _properties(row: OutboxRow) -> BasicProperties:
@@ -873,50 +970,137 @@ class OutboxRelay:
         entries = [session.in_flight.pop(t) for t in tags]
         if isinstance(method, Basic.Nack):
             self._bump(nacked=len(entries))
-            if entries and not session.rewinding:
-                # The rows stay pending. Confirms can come out of order, so the acks of other
-                # messages may still be on their way: publish nothing more, wait for every
-                # confirm, then resend from the oldest pending row (in id order).
-                session.rewinding = True
-                session.buffer.clear()
-                reason = (
-                    f"the broker nacked {len(entries)} message(s) from outbox id "
-                    f"{entries[0].row.id}; they stay pending and are sent again"
-                )
-                self._record_error(reason)
-                log.warning("outbox relay: %s", reason)
+            self._on_nacked(session, entries)
         else:
             self._bump(acks=1, multiple_acks=1 if len(entries) > 1 else 0)
             self._settle([(entry.row.id, entry.returned) for entry in entries])
-            if not session.rewinding:
-                session.nack_streak = 0
+            for entry in entries:
+                hold = session.holds.get(_key(entry.row)) if entry.probe else None
+                if hold is not None:  # taken: the hold's next row
+                    hold.sending = False
+                    hold.nacks = 0
+                    if hold.rows and hold.rows[0].id == entry.row.id:
+                        hold.rows.popleft()
+                    self._next_held(session, hold)
         if self._stopping:
             if not session.in_flight:
                 self._close_after_stop(session)
             return
-        if session.rewinding:
-            if not session.in_flight and session.rewind_timer is None:
-                self._schedule_rewind(session)
-            return
         self._publish(session)
         self._check_drained(session)
 
-    def _schedule_rewind(self, session: _Session) -> None:
-        delay = backoff_delay(session.nack_streak, self._backoff_initial, self._backoff_max)
-        session.nack_streak += 1
-        assert self._ioloop is not None
+    # -- held routing keys (after a nack) ------------------------------------------------------
 
-        def rewind() -> None:
-            session.rewind_timer = None
+    def _on_nacked(self, session: _Session, entries: list[_InFlight]) -> None:
+        """The broker refused these messages: hold their routing keys (see :class:`_Hold`);
+        a probe refused again is sent again after a longer backoff."""
+        noted: list[OutboxRow] = []
+        for entry in entries:
+            key = _key(entry.row)
+            hold = session.holds.get(key)
+            if entry.probe and hold is not None:
+                hold.sending = False
+                hold.nacks += 1
+                self._wait_then_send_held(session, hold)
+                continue
+            noted.append(entry.row)
+            if hold is None:
+                hold = session.holds[key] = _Hold(key)
+                self._wait_then_send_held(session, hold)
+            else:
+                hold.stale = True  # in flight before the hold began: it goes first
+        if not noted:
+            log.info("outbox relay: the broker nacked a held message again; sent again later")
+            return
+        first = noted[0]
+        reason = (
+            f"the broker nacked it: a queue its routing key {first.routing_key!r} leads to is "
+            "full and rejects publishes (x-overflow reject-publish), or the broker could not "
+            "take it; held with the messages of that routing key behind it, sent again one at "
+            "a time with backoff"
+        )
+        summary = f"the broker nacked {len(noted)} message(s) from outbox id {first.id}"
+        self._record_error(f"{summary}: {reason}")
+        log.warning("outbox relay: %s: %s", summary, reason)
+        now = dt.datetime.now(dt.UTC)
+        for row in noted:
+            self._to_mark.setdefault(row.id, _Outcome(None, now, nacked=reason))
+        self._schedule_marks()
+
+    def _wait_then_send_held(self, session: _Session, hold: _Hold) -> None:
+        """Send the hold's next row after its backoff."""
+        assert self._ioloop is not None
+        delay = backoff_delay(hold.nacks, self._backoff_initial, self._backoff_max)
+
+        def fire() -> None:
+            hold.timer = None
             if session is not self._session or session.closing or self._stopping:
                 return
-            session.rewinding = False
-            session.cursor = 0
-            session.idle = False
-            self._cancel_idle(session)  # read again now, not at the next idle poll
-            self._maybe_fetch(session)
+            self._next_held(session, hold)
+            self._publish(session)
 
-        session.rewind_timer = self._ioloop.call_later(delay, self._guarded(rewind))
+        hold.timer = self._ioloop.call_later(delay, self._guarded(fire))
+
+    def _next_held(self, session: _Session, hold: _Hold) -> None:
+        """Make the hold's next row ready to send (the caller publishes), reading its pending
+        rows when none is in hand."""
+        if hold.sending or hold.reading or hold.queued or hold.timer is not None:
+            return
+        if hold.stale:
+            hold.rows.clear()
+            hold.stale = False
+        if hold.rows:
+            hold.queued = True
+            session.probes.append(hold)
+            return
+        hold.reading = True
+        exchange, routing_key = hold.key
+        self._submit(
+            partial(self._read_held, exchange, routing_key),
+            partial(self._on_held_read, session, hold),
+        )
+
+    def _read_held(self, exchange: str, routing_key: str) -> list[OutboxRow]:
+        self._bump(reads=1)
+        with self._reads() as s:
+            return repository.pending_outbox_of(s, exchange, routing_key, limit=HELD_READ)
+
+    def _on_held_read(
+        self, session: _Session, hold: _Hold, future: Future[list[OutboxRow]]
+    ) -> None:
+        hold.reading = False
+        if session is not self._session or session.closing or self._stopping:
+            return
+        error = future.exception()
+        if error is not None:
+            self._record_error(f"ledger: cannot read the outbox: {describe(error)}")
+            log.warning("cannot read the outbox (%s); retrying", describe(error))
+            assert self._ioloop is not None
+            hold.timer = self._ioloop.call_later(
+                MARK_RETRY_DELAY, self._guarded(partial(self._retry_held, session, hold))
+            )
+            return
+        if hold.stale:
+            self._next_held(session, hold)  # read again: a row in flight then was nacked since
+            return
+        taken = {entry.row.id for entry in session.in_flight.values()}
+        taken.update(i for i, outcome in self._to_mark.items() if outcome.final)
+        taken.update(i for i, outcome in self._marking.items() if outcome.final)
+        rows = [row for row in future.result() if row.id not in taken]
+        if rows:
+            hold.rows.extend(rows)
+            self._next_held(session, hold)
+        else:  # none left: the routing key flows again
+            del session.holds[hold.key]
+            log.info("outbox relay: routing key %r flows again", hold.key[1])
+            self._maybe_fetch(session)
+        self._publish(session)
+        self._check_drained(session)
+
+    def _retry_held(self, session: _Session, hold: _Hold) -> None:
+        hold.timer = None
+        if session is self._session and not session.closing and not self._stopping:
+            self._next_held(session, hold)
 
     # -- recording outcomes --------------------------------------------------------------------
 
@@ -961,8 +1145,12 @@ class OutboxRelay:
     def _record_outcomes(self, batch: dict[int, _Outcome]) -> int:
         """Database worker: one transaction for a batch of outcomes; returns rows published,
         each at the moment its confirm arrived."""
-        confirmed = {i: o.at for i, o in batch.items() if o.unroutable is None}
+        confirmed = {i: o.at for i, o in batch.items() if o.final and o.unroutable is None}
         unroutable = [(i, o.unroutable) for i, o in batch.items() if o.unroutable is not None]
+        nacked: dict[str, list[int]] = {}
+        for outbox_id, outcome in batch.items():
+            if outcome.nacked is not None:
+                nacked.setdefault(outcome.nacked, []).append(outbox_id)
         published = list(confirmed)
         if published:
             crash_point("after_publish")
@@ -971,6 +1159,8 @@ class OutboxRelay:
                 repository.mark_published(s, published, at=confirmed)
             for outbox_id, reason in unroutable:
                 repository.mark_unroutable(s, outbox_id, reason)
+            for reason, outbox_ids in nacked.items():
+                repository.note_nacked(s, outbox_ids, reason)
         self._bump(published=len(published), unroutable=len(unroutable), recordings=1)
         return len(published)
 

@@ -40,6 +40,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -1087,6 +1088,28 @@ _PENDING_OUTBOX = (
     .order_by(OUTBOX.c.id)
     .limit(bindparam("p_limit", type_=Integer))
 )
+_PENDING_OUTBOX_EXCEPT = _PENDING_OUTBOX.where(
+    tuple_(OUTBOX.c.exchange, OUTBOX.c.routing_key).not_in(bindparam("p_keys", expanding=True))
+)
+_PENDING_OUTBOX_OF = (
+    select(OUTBOX)
+    .where(
+        OUTBOX.c.state == OutboxState.PENDING.value,
+        OUTBOX.c.exchange == bindparam("p_exchange"),
+        OUTBOX.c.routing_key == bindparam("p_routing_key"),
+    )
+    .order_by(OUTBOX.c.id)
+    .limit(bindparam("p_limit", type_=Integer))
+)
+_NOTE_NACKED = (
+    update(OUTBOX)
+    .where(_OUTBOX_IDS, OUTBOX.c.state == OutboxState.PENDING.value)
+    .values(
+        attempts=OUTBOX.c.attempts + 1,
+        last_error=bindparam("p_reason", type_=OUTBOX.c.last_error.type),
+    )
+    .returning(*_EVENT_COLUMNS)
+)
 _MARK_PUBLISHED = (
     update(OUTBOX)
     .where(_OUTBOX_IDS, OUTBOX.c.state == OutboxState.PENDING.value)
@@ -1252,9 +1275,38 @@ def outbox_by_id(s: Session, outbox_id: int) -> OutboxRow | None:
     return _first(_outbox(s, _OUTBOX_BY_ID, {"p_id": outbox_id}))
 
 
-def pending_outbox(s: Session, *, limit: int, after_id: int = 0) -> list[OutboxRow]:
-    """Up to ``limit`` pending messages with an id above ``after_id``, in id order."""
-    return _outbox(s, _PENDING_OUTBOX, {"p_after_id": after_id, "p_limit": limit})
+def pending_outbox(
+    s: Session,
+    *,
+    limit: int,
+    after_id: int = 0,
+    except_keys: Sequence[tuple[str, str]] = (),
+) -> list[OutboxRow]:
+    """Up to ``limit`` pending messages with an id above ``after_id``, in id order; none of those
+    whose (exchange, routing key) is one of ``except_keys``."""
+    params: dict[str, Any] = {"p_after_id": after_id, "p_limit": limit}
+    if not except_keys:
+        return _outbox(s, _PENDING_OUTBOX, params)
+    return _outbox(s, _PENDING_OUTBOX_EXCEPT, {**params, "p_keys": list(except_keys)})
+
+
+def pending_outbox_of(
+    s: Session, exchange: str, routing_key: str, *, limit: int
+) -> list[OutboxRow]:
+    """The oldest ``limit`` pending messages for ``exchange`` with ``routing_key``, in id
+    order."""
+    params = {"p_exchange": exchange, "p_routing_key": routing_key, "p_limit": limit}
+    return _outbox(s, _PENDING_OUTBOX_OF, params)
+
+
+def note_nacked(s: Session, outbox_ids: Sequence[int], reason: str) -> None:
+    """The broker nacked these messages (a queue they route to is full and rejects publishes,
+    or it could not take them): they stay pending, with one more attempt and the reason kept,
+    and a ``nacked`` event each. The relay sends them again itself."""
+    changed: list[Any] = []
+    for chunk in _chunks(outbox_ids):
+        changed += _run(s, _NOTE_NACKED, {"p_ids": chunk, "p_reason": reason}).all()
+    _outbox_events(s, changed, "nacked", lambda _row: reason)
 
 
 def _outbox_events(

@@ -137,6 +137,11 @@ def prepare_requests(
         except (RequestRefused, DocumentRefused) as error:
             prepared.append(_refused(request, str(error)))
             continue
+        except Exception as error:  # a bug, or input nobody foresaw: refused, never redelivered
+            log.exception("rendering outbound request %.80s failed", request.request_id)
+            reason = f"the request could not be rendered: {type(error).__name__}: {error}"
+            prepared.append(_refused(request, reason))
+            continue
         prepared.append(
             Prepared(
                 request.request_id,

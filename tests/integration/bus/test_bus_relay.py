@@ -12,15 +12,18 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from gateway.bus.connection import mask_url
 from gateway.bus.relay import OutboxRelay
 from gateway.bus.topology import QueueSpec
 from gateway.ledger import OutboxState, repository
+from gateway.ledger.models import OUTBOX
 from tests.integration.bus.helpers import (
     Added,
     Broker,
@@ -259,6 +262,58 @@ def test_nacked_messages_stay_pending_and_are_sent_again(
     assert relay.stats.nacked >= 3
 
 
+def test_a_full_queue_holds_its_routing_key_back_without_copies_to_the_other_queues(
+    ledger: Ledger, broker: Broker, names: Names
+) -> None:
+    """Issue 20, item 14: a queue bound to one partner's routing key that rejects publishes
+    when full made the broker nack, and the relay resent every pending message after each nack,
+    to every queue: 1,941 copies of 200 documents in edi.in.all. Now the nacked messages are
+    held (pending, the reason recorded), sent again one at a time with backoff, and the other
+    routing keys flow meanwhile: each message reaches the other queue at most twice (once when
+    nacked, once when taken), a few more for the one that probes for room."""
+    broker.declare()  # names.all_queue: edi.in.#
+    small = names.queue("small")
+    broker.bind(
+        small, "edi.in.850.acme", arguments={"x-max-length": 5, "x-overflow": "reject-publish"}
+    )
+    added: list[Added] = []
+    for _ in range(20):
+        added += ledger.add(names, "acme", 5) + ledger.add(names, "globex", 5)
+    acme = [a for a in added if a.partner == "acme"]
+    globex = [a for a in added if a.partner == "globex"]
+    relay = ledger.relay(names, backoff_initial=0.05, backoff_max=0.4)
+    relay.start()
+    taken: list[Received] = []
+    try:
+        wait_until(lambda: relay.stats.nacked >= 1, 10, "a nack")
+        wait_until(lambda: set(ledger.states(globex)) == {PUBLISHED}, 10, "globex published")
+        time.sleep(2.0)  # the queue stays full: the relay probes, with backoff
+        assert ledger.states(acme[:5]) == [PUBLISHED] * 5
+        assert ledger.states(acme[5:]) == [PENDING] * 95
+        assert "nacked" in (relay.last_error or "")
+        [held] = ledger.rows(acme[5:6])
+        assert held.last_error is not None and "nacked" in held.last_error, held
+        with ledger.factory.begin() as s:
+            kinds = [e.kind for e in repository.timeline(s, acme[5].message_id)]
+        assert kinds[-1] == "nacked"  # shown by ``edi-gateway show``
+        probes = relay.stats.nacked - 95
+        while len(taken) < 100:  # the consumer of the small queue comes back
+            taken += broker.take_all(small, quiet=0.3, timeout=5)
+        wait_until(lambda: ledger.pending() == 0, 15, "everything published")
+    finally:
+        stop(relay)
+    assert message_ids(taken) == [a.message_id for a in acme]  # each once, in order
+    copies = Counter(message_ids(broker.take_all(names.all_queue)))
+    assert set(copies) == {a.message_id for a in added}  # nothing lost
+    assert {copies[a.message_id] for a in globex} == {1}
+    assert {copies[a.message_id] for a in acme[:5]} == {1}
+    assert {copies[a.message_id] for a in acme[6:]} <= {1, 2}
+    assert copies[acme[5].message_id] <= 2 + relay.stats.nacked - 95
+    assert 0 < probes <= 12, relay.stats  # backoff: 0.05 s doubling to 0.4 s, over 2 s
+    print(f"\n{sum(copies.values())} copies of {len(added)} messages, {probes} probe(s)")
+    assert relay.stats.sessions == 1 and relay.stats.connection_failures == 0
+
+
 # -- unroutable --------------------------------------------------------------------------------
 
 
@@ -319,6 +374,40 @@ def test_a_message_larger_than_the_broker_takes_is_set_aside_and_the_others_go_o
         assert repository.requeue_unroutable(s) == 3
     assert ledger.relay(names, queues=()).drain_once(timeout=20) == 3
     assert len(broker.take_all(names.all_queue)) == 3
+
+
+def test_a_message_amqp_cannot_carry_is_set_aside_with_the_part_at_fault_and_the_others_go_on(
+    ledger: Ledger, broker: Broker, names: Names
+) -> None:
+    """Issue 20, item 10: a message id over 255 bytes raised ShortStringTooLong in
+    basic_publish; the relay restarted its session and met the same row first, for ever."""
+    broker.declare()
+    added = ledger.add(names, "acme", 7)
+    too_long = "L" * 300
+    bad: dict[int, tuple[dict[str, Any], str]] = {
+        added[1].outbox_id: ({"message_id": too_long}, "its message id is 300 bytes long"),
+        added[2].outbox_id: ({"correlation_id": too_long}, "its correlation id is 300 bytes"),
+        added[3].outbox_id: ({"routing_key": f"edi.in.850.{too_long}"}, "its routing key"),
+        added[5].outbox_id: ({"headers": {too_long: "x"}}, "its header name 'LLLL"),
+    }
+    with ledger.factory.begin() as s:
+        for outbox_id, (values, _) in bad.items():
+            s.execute(update(OUTBOX).where(OUTBOX.c.id == outbox_id).values(**values))
+    relay = ledger.relay(names)
+
+    assert relay.drain_once(timeout=20) == 3
+    good = [a for a in added if a.outbox_id not in bad]
+    assert message_ids(broker.take_all(names.all_queue)) == [a.message_id for a in good]
+    for row in ledger.rows(a for a in added if a.outbox_id in bad):
+        assert row.state is UNROUTABLE, row
+        expected = bad[row.id][1]
+        assert row.last_error is not None and expected in row.last_error, row.last_error
+        assert "AMQP short strings hold at most 255" in row.last_error
+    assert relay.stats.connection_failures == 0 and relay.stats.sessions == 1
+    assert ledger.status().outbox_backlog == {"acme": {"unroutable": 4}}
+    with ledger.factory.begin() as s:
+        kinds = [e.kind for e in repository.timeline(s, added[1].message_id)]
+    assert kinds[-1] == "unroutable"  # shown by ``edi-gateway show``
 
 
 def test_returned_and_confirmed_messages_interleaved_in_one_window(

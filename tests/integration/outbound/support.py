@@ -23,6 +23,7 @@ from gateway.bus.topology import (
     REQUEST_EXCHANGE,
     declare,
 )
+from gateway.ledger import create_engine_for
 from tests.integration.support import ROOT, write_settings
 from tests.support.broker import AMQP_URL
 
@@ -144,3 +145,54 @@ def ledger_rows(home: Path, where: str = "1=1") -> list[dict[str, Any]]:
         return []
     finally:
         engine.dispose()
+
+
+def request_event(request_id: object, partner: str, **attributes: Any) -> bytes:
+    """A ship notice request with ``attributes`` changed (None: left out)."""
+    values = {
+        "specversion": "1.0",
+        "id": request_id,
+        "type": "edi.out.856",
+        "source": "tests/wms",
+        "partner": partner,
+        "data": asn_data(f"ASN-{str(request_id)[:20]}"),
+        **attributes,
+    }
+    return json.dumps({k: v for k, v in values.items() if v is not None}).encode()
+
+
+def outbound_rows(database_url: str) -> list[dict[str, Any]]:
+    engine = create_engine_for(database_url)
+    try:
+        with engine.connect() as connection:
+            result = connection.execute(sa.text("select * from outbound_documents order by id"))
+            return [dict(row) for row in result.mappings()]
+    finally:
+        engine.dispose()
+
+
+def hostile_bodies(partner: str) -> dict[str, tuple[bytes, str]]:
+    """Requests no reader should choke on, by name: (body, what its refusal says)."""
+    good = request_event("shape", partner).decode()
+    data_start = good.index('"data": ') + len('"data": ')
+
+    def with_data(text: str) -> bytes:
+        return (good[:data_start] + text + "}").encode()
+
+    zeros = ",".join(["0"] * 210_000)
+    return {
+        "deep": (with_data("[" * 1000 + "]" * 1000), "nested deeper than 32 levels"),
+        "deeper": (b"[" * 100_000 + b"]" * 100_000, "nested deeper than 32 levels"),
+        "too large": (b'{"pad": "' + b"x" * (8 * 1024 * 1024) + b'"}', "at most 8,388,608"),
+        "many values": (with_data(f'{{"orders": [{zeros}]}}'), "more than 200,000 JSON values"),
+        "not utf-8": (good.replace("ASN-", "\udcff").encode("utf-8", "surrogateescape"), "0xff"),
+        "nan": (with_data('{"shipment_id": NaN}'), "NaN is not a JSON number"),
+        "infinite": (with_data('{"weight": 1e999}'), "too large for a float"),
+        "surrogate": (with_data('{"shipment_id": "\\ud800"}'), "unpaired surrogate"),
+        "nul": (with_data('{"shipment_id": "A\\u0000B"}'), "unpaired surrogate"),
+        "control id": (request_event("a\u0001b", partner), "control character"),
+        "id a number": (request_event(12, partner), "id must be a string"),
+        "huge integer": (with_data('{"n": ' + "9" * 5000 + "}"), "not JSON"),
+        "not an object": (b"[1, 2, 3]", "must be a CloudEvent JSON object"),
+        "empty": (b"", "not JSON"),
+    }

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 import pytest
 
+from gateway.bus.limits import digest_id
+from gateway.outbound import pipeline, requests
 from gateway.outbound.requests import RequestRefused, check_partner, parse_request
 from gateway.partners import PartnerProfile
 from tests.unit.outbound.test_outbound_render import asn_request
@@ -85,3 +88,89 @@ def test_unknown_partner_and_required_fields() -> None:
     assert "data.carrier_scac is missing or empty" in caught.value.reason
     assert "sscc" not in caught.value.reason and "ship_to" not in caught.value.reason
     assert check_partner(asn_request(), {"acme": acme}) is acme.x12
+
+
+def test_ids_longer_than_amqp_carries_are_refused_and_recorded_under_their_digest() -> None:
+    long_id = "L" * 300
+    refused = refusal(event(id=long_id))
+    assert "CloudEvent attribute id is 300 bytes long: at most 200 bytes" in refused.reason
+    assert refused.request_id == digest_id(long_id)
+    assert refused.request is not None and long_id in refused.request["body"]  # kept as it came
+    refused = refusal(event(id="ok", correlationid="C" * 300))
+    assert "correlationid is 300 bytes long" in refused.reason
+    assert (refused.request_id, refused.correlation_id) == ("ok", "ok")
+    refused = refusal(event(partner="P" * 300), routing_key="edi.out.856.acme")
+    assert "partner is 300 bytes long" in refused.reason
+    assert refused.partner == "acme"  # the routing key's: the status event can be routed
+
+
+def test_the_broker_s_ids_are_recorded_only_when_they_can_be_stored() -> None:
+    refused = refusal(b"{nope", message_id="m\x00" + "x" * 250, correlation_id="c\x00")
+    assert refused.request_id == digest_id("m\x00" + "x" * 250)
+    assert refused.correlation_id == refused.request_id
+    request = parse_request(event(), correlation_id="c\x00")
+    assert request.correlation_id == "r-1"
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b"[" * 1000 + b"]" * 1000, "nested deeper than 32 levels"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested deeper than 32 levels"),
+        (b"[" + b"0," * 200_000 + b"0]", "more than 200,000 JSON values"),
+        (b" " * (8 * 1024 * 1024 + 1), "at most 8,388,608 are read"),
+        (b'{"id": "\xff"}', "not JSON: 'utf-8' codec can't decode byte 0xff"),
+        (b'{"id": NaN}', "NaN is not a JSON number"),
+        (b'{"id": -Infinity}', "-Infinity is not a JSON number"),
+        (b'{"n": 1e999}', "1e999 is too large for a float"),
+        (b'{"n": ' + b"9" * 5000 + b"}", "Exceeds the limit"),
+        (b'{"data": {"a": ["\\ud800"]}}', "data.a[0] holds '\\ud800'"),
+        (b'{"data": {"\\u0000": 1}}', "a key in data holds '\\x00'"),
+        (b'"\\u0000"', "the body holds '\\x00'"),
+        (b"null", "not NoneType"),
+        (b"", "not JSON"),
+    ],
+)
+def test_a_body_that_cannot_be_read_safely_is_refused_with_the_reason(
+    body: bytes, expected: str
+) -> None:
+    refused = refusal(body, message_id="m-1")
+    assert expected in refused.reason
+    assert refused.request_id == "m-1"
+
+
+def test_an_unforeseen_error_reading_a_request_is_a_refusal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(_value: object) -> None:
+        raise RuntimeError("a bug")
+
+    body = event()
+    monkeypatch.setattr(requests, "_content_problem", broken)
+    refused = refusal(body, message_id="m-1")
+    assert refused.reason == "the request could not be read: RuntimeError: a bug"
+    assert refused.request_id == "m-1"
+
+
+def test_ids_at_the_limit_and_other_scripts_are_taken() -> None:
+    assert parse_request(event(id="é" * 100)).request_id == "é" * 100  # 200 bytes
+    assert "201 bytes" in refusal(event(id="é" * 100 + "x")).reason
+    assert parse_request(event(id="注文-42", correlationid="相関")).correlation_id == "相関"
+
+
+def test_an_unforeseen_error_rendering_a_request_is_a_refusal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    body = event()
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(pipeline, "check_partner", broken)
+    [prepared] = pipeline.prepare_requests(
+        [pipeline.Delivery(tag=1, body=body)], {}, dt.datetime.now(dt.UTC)
+    )
+    assert prepared.refusal == (
+        "the request could not be rendered: RecursionError: maximum recursion depth exceeded"
+    )
+    assert (prepared.request_id, prepared.draft) == ("r-1", None)
