@@ -9,7 +9,9 @@ Per file (regular files, oldest first; dotfiles, ``*.tmp`` and ``*.part`` are be
 3. the row is marked ``sent`` and committed;
 4. the local file moves to ``outbox/<partner>/sent/`` (the choice made here: the outbox folder
    holds only what is still to send, ``sent/`` what the partner confirmed; a name already in
-   ``sent/`` gets ``.<delivery id>``).
+   ``sent/`` gets ``.<delivery id>``), under the folder's lock (:func:`gateway.spool.
+   folder_lock`: the gateway's writers never check ``sent/`` for a name while its file is on the
+   way).
 
 A failed file is retried with exponential backoff (``retry_initial`` doubling to ``retry_max``),
 its attempts and last error in its row; other files go on. After a crash: a file whose row says
@@ -40,6 +42,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.ledger import transfers
 from gateway.ledger.transfers import DeliveryRow, DeliveryState
 from gateway.runtime.crashpoints import crash_point
+from gateway.spool import SENT_FOLDER, folder_lock
 
 from .folder import fsync_directory
 from .sftp_config import SftpChannel, SftpOutbound
@@ -47,7 +50,8 @@ from .sftp_connect import SftpConnectionLost, SftpSession, describe
 
 log = logging.getLogger(__name__)
 
-SENT_FOLDER = "sent"
+__all__ = ["SENT_FOLDER", "DeliveryRefused", "DeliveryReport", "SftpSink"]
+
 IGNORE = ("*.tmp", "*.part", "*.partial", "~*")
 CHUNK = 1 << 20
 
@@ -229,10 +233,10 @@ class SftpSink:
     def _file_away(self, path: Path, row: DeliveryRow) -> None:
         """Move a confirmed file to ``sent/``."""
         self.sent_folder.mkdir(parents=True, exist_ok=True)
-        target = self.sent_folder / path.name
-        if target.exists():
-            target = self.sent_folder / f"{path.name}.{row.id}"
-        with contextlib.suppress(FileNotFoundError):
+        with folder_lock(self.folder), contextlib.suppress(FileNotFoundError):
+            target = self.sent_folder / path.name
+            if os.path.lexists(target):
+                target = self.sent_folder / f"{path.name}.{row.id}"
             os.rename(path, target)
             fsync_directory(self.sent_folder)
             fsync_directory(self.folder)

@@ -41,17 +41,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from adapters.transport.sftp_sink import SENT_FOLDER
-
 from ..ledger import outbound as ledger
 from ..ledger import repository
 from ..ledger.counters import counter_in
 from ..ledger.outbound import NewOutbound, OutboundRow, OutboundState
 from ..ledger.repository import NewMessage
 from ..partners import PartnerProfile, X12Profile
-from ..pipeline import write_atomically
 from ..runtime.crashpoints import crash_point
 from ..runtime.workers import WorkerPool
+from ..spool import SENT_FOLDER, write_new
 from .render import DocumentRefused, Draft, RenderedDocument, draft_document, number_document
 from .requests import OutboundRequest, RequestRefused, check_partner, parse_request
 from .status import OutboundStatus, document_status, status_message
@@ -292,7 +290,7 @@ class OutboundPipeline:
             path = folder / row.file_name
             if not path.exists() and not (folder / SENT_FOLDER / row.file_name).exists():
                 files.append((path, row.x12.encode("utf-8")))
-        write_atomically(files)
+        write_new(files)
         crash_point("outbound_after_write")
         now = dt.datetime.now(dt.UTC)
         with self.factory.begin() as s:

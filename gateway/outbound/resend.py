@@ -24,7 +24,7 @@ from ..ledger.models import OUTBOUND_DOCUMENTS
 from ..ledger.outbound import OutboundRow, OutboundState
 from ..ledger.repository import add_event
 from ..partners import PartnerProfile
-from ..pipeline import write_atomically
+from ..spool import write_new
 from .pipeline import OutboundPipeline, as_row, rendered_row
 from .render import render_request
 from .requests import check_partner, parse_request
@@ -63,7 +63,7 @@ def resend(
         path = outbox / row.partner / row.file_name
         if path.exists():
             return f"{path} is still waiting in the outbox: nothing to do"
-        write_atomically([(path, row.x12.encode("utf-8"))])
+        write_new([(path, row.x12.encode("utf-8"))])
         with factory.begin() as s:
             add_event(
                 s,

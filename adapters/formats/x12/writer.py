@@ -8,6 +8,7 @@ be written in X12 and raises :class:`~gateway.errors.RenderError`.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -228,3 +229,17 @@ def renumber_interchange(text: str, separators: Separators, isa13: int, gs06: in
     put(-3, 2, str(gs06))
     put(-2, 2, f"{isa13:09d}")
     return end.join(segments)
+
+
+_UNSAFE_IN_NAMES = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def interchange_file_name(kinds: str, sender_id: str, receiver_id: str, isa13: str | int) -> str:
+    """The file name of an interchange the gateway writes: ``<kinds>-<ISA06>-<ISA08>-<ISA13>.x12``
+    (``997-GATEWAY-ACME-000000042.x12``), each id trimmed and anything but letters, digits,
+    ``.``, ``_`` and ``-`` in it replaced by ``_``. ISA13 counts per sender and receiver, so the
+    name is unique until the sequence wraps (or an id comes under two qualifiers, or two ids read
+    alike once made safe): the writer (:mod:`gateway.spool`) never lets a file take the place of
+    another all the same."""
+    parts = [_UNSAFE_IN_NAMES.sub("_", part.strip()) or "_" for part in (sender_id, receiver_id)]
+    return f"{kinds}-{parts[0]}-{parts[1]}-{int(isa13):09d}.x12"
