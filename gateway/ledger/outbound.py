@@ -353,6 +353,36 @@ def delivered_outbound(s: Session, *, limit: int = 1000) -> list[OutboundRow]:
     return _rows(s, _DELIVERED, {"p_limit": limit})
 
 
+def rename_files(
+    s: Session,
+    rows: Iterable[OutboundRow],
+    names: Mapping[int, str],
+    *,
+    at: dt.datetime | None = None,
+) -> None:
+    """The files of these rows were written under other names (``row id -> name``): theirs were
+    taken by other files (:mod:`gateway.spool`). Each gets an ``outbound.renamed`` event
+    saying why."""
+    if not names:
+        return
+    now = at or _now()
+    for row in rows:
+        name = names.get(row.id)
+        if name is None:
+            continue
+        s.connection().execute(update(T).where(T.c.id == row.id).values(file_name=name))
+        add_event(
+            s,
+            kind="outbound.renamed",
+            message=f"written as {name}: outbox/{row.partner}/{row.file_name} is taken by "
+            "another file",
+            document_id=row.document_id or row.request_id,
+            correlation_id=row.correlation_id,
+            detail={"file_name": name, "taken": row.file_name},
+            at=now,
+        )
+
+
 _CLAIM = (
     update(T)
     .where(
