@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import Any
@@ -35,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from .models import DELIVERIES, OUTBOUND_DOCUMENTS
 from .repository import BulkInsert, add_event
-from .transfers import DeliveryState
+from .transfers import CONFIRMED_DELIVERY_STATES
 
 T = OUTBOUND_DOCUMENTS
 
@@ -154,13 +155,13 @@ _OVERDUE = (
     .order_by(T.c.ack_due_at, T.c.id)
 )
 _DELIVERED = (
-    select(T)
+    select(T, DELIVERIES.c.sha256.label("delivered_sha256"))
     .join(
         DELIVERIES,
         and_(
             DELIVERIES.c.partner == T.c.partner,
             DELIVERIES.c.local_name == T.c.file_name,
-            DELIVERIES.c.state == DeliveryState.SENT.value,
+            DELIVERIES.c.state.in_([state.value for state in CONFIRMED_DELIVERY_STATES]),
         ),
     )
     .where(T.c.state == OutboundState.WRITTEN.value)
@@ -349,8 +350,17 @@ def mark_written(
 
 
 def delivered_outbound(s: Session, *, limit: int = 1000) -> list[OutboundRow]:
-    """``written`` rows whose file the ``deliveries`` table records as sent."""
-    return _rows(s, _DELIVERED, {"p_limit": limit})
+    """``written`` rows whose file the ``deliveries`` table records as sent: under its name and
+    with its bytes (a file of the same name delivered before, its name free again since, is
+    another)."""
+    found: dict[int, OutboundRow] = {}
+    for values in s.connection().execute(_DELIVERED, {"p_limit": limit}).mappings():
+        data = dict(values)
+        delivered = data.pop("delivered_sha256")
+        row = _row(data)
+        if row.x12 is not None and hashlib.sha256(row.x12.encode()).hexdigest() == delivered:
+            found[row.id] = row
+    return list(found.values())
 
 
 def rename_files(

@@ -1,7 +1,8 @@
 """Outbound files never replace nor shadow one another, through the daemon on both ledgers: each
 document is a file of its own, named for both parties' ids and its ISA13; a name already taken
 (the sequence started again after the profile's ids changed, or wrapped after 999,999,999) makes
-it a file under another name, recorded in the ledger."""
+it a file under another name, recorded in the ledger; ``resend`` to an SFTP partner is a new
+delivery that reaches the partner."""
 
 from __future__ import annotations
 
@@ -14,14 +15,18 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from gateway.ledger.transfers import DeliveryState
 from tests.integration.outbound.support import (
     Bus,
     outbound_bus,
     request,
     request_queue,
 )
+from tests.integration.sftp.helpers import profile_toml, with_outbound
+from tests.integration.sftp.sshd import Sshd
 from tests.integration.support import (
     daemon_output,
+    gateway_command,
     gateway_process,
     wait_for,
     write_settings,
@@ -147,3 +152,47 @@ def test_documents_numbered_again_after_the_wrap_are_written_under_names_of_thei
     assert rows["new-2"]["file_name"] == f"856-GATEWAY-{receiver}-000000001.2.x12"
     events = _select(database_url, "select * from events where kind = 'outbound.renamed'")
     assert len(events) == 2, events
+
+
+def test_a_document_resent_to_an_sftp_partner_reaches_it_again(
+    tmp_path: Path, database_url: str, sshd: Sshd, remote: Path
+) -> None:
+    partner = f"o{uuid.uuid4().hex[:10]}"
+    home = tmp_path / "home"
+    channel = with_outbound(sshd.channel(), remote)
+    channel = type(channel).model_validate({**channel.model_dump(), "schedule": {"interval": 0.2}})
+    write_profile(home, partner, extra=profile_toml(channel))
+    config = settings(home, partner, database_url)
+    inbox = remote / "in"
+
+    def at_partner() -> dict[str, str]:
+        return files_in(inbox) if inbox.exists() else {}
+
+    with outbound_bus(partner) as bus, daemon(config):
+        publish(bus, "once")
+        wait_for("the 856 delivered", lambda: sent(database_url, 1))
+        [(name, original)] = at_partner().items()
+        (inbox / name).unlink()  # the partner took it, and lost it
+        [row] = outbound_rows(database_url)
+
+        said = gateway_command(config, "resend", row["document_id"])
+        wait_for(f"the resent 856 at the partner ({said.strip()})", lambda: bool(at_partner()))
+        [(again, text)] = at_partner().items()
+        assert text == original  # the same interchange, under a name of its own
+        assert again != name and again in said
+
+        said = gateway_command(config, "resend", row["document_id"])  # the partner still has it
+        wait_for("the third delivery", lambda: len(at_partner()) == 2)
+        assert at_partner()[again] == original  # not overwritten
+        wait_for("every delivery over", lambda: len(filed(database_url)) == 3)
+    assert sorted(at_partner().values()) == [original] * 2
+    sent_folder = home / "outbox" / partner / "sent"
+    assert sorted(files_in(sent_folder).values()) == [original] * 3
+    assert sorted(files_in(sent_folder)) == sorted(d["local_name"] for d in filed(database_url))
+    [row] = outbound_rows(database_url)  # the same document, sent three times
+    assert row["state"] == "sent"
+
+
+def filed(database_url: str) -> list[dict[str, Any]]:
+    rows = _select(database_url, "select * from deliveries order by id")
+    return [row for row in rows if row["state"] == DeliveryState.FILED.value]
