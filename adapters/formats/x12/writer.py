@@ -1,8 +1,9 @@
 """Writing X12: envelopes (ISA/GS/ST/SE/GE/IEA) with computed counts and control numbers.
 
 Transaction-set renderers produce only the body segments (between ST and SE); this module wraps
-them. Every element value is checked: a value holding one of the interchange's separators cannot
-be written in X12 and raises :class:`~gateway.errors.RenderError`.
+them. Every element value is checked: a value holding one of the interchange's separators or a
+line break cannot be written in X12 (a reader takes a line break for the end of a segment, or
+drops it) and raises :class:`~gateway.errors.RenderError`.
 """
 
 from __future__ import annotations
@@ -91,6 +92,10 @@ def composite(*parts: str | None) -> str:
 COMPONENT_PLACEHOLDER = "\x1f"
 
 
+LINE_BREAKS = ("\r", "\n")
+"""Never in a value: readers take them for the end of a segment, or drop them."""
+
+
 def _format(seg: Segment, separators: Separators) -> str:
     elements = list(seg.elements)
     while elements and elements[-1] == "":
@@ -103,6 +108,12 @@ def _format(seg: Segment, separators: Separators) -> str:
                 raise RenderError(
                     f"{seg.tag}{number:02d} value {value!r} contains the separator {sep!r}, "
                     "which X12 cannot carry; choose other separators or change the value"
+                )
+        for line_break in LINE_BREAKS:
+            if line_break in value:
+                raise RenderError(
+                    f"{seg.tag}{number:02d} value {value!r} contains a line break "
+                    f"({line_break!r}), which X12 cannot carry; change the value"
                 )
         out.append(value.replace(COMPONENT_PLACEHOLDER, separators.component))
     return separators.element.join(out) + separators.segment + separators.line_break
@@ -151,7 +162,7 @@ def isa_segment(spec: InterchangeSpec, control_number: int, at: dt.datetime) -> 
         seps.component,
     ]
     for number, value in enumerate(fields[1:16], start=1):
-        for sep in (seps.element, seps.segment, seps.component):
+        for sep in (seps.element, seps.segment, seps.component, *LINE_BREAKS):
             if sep in value:
                 raise RenderError(f"ISA{number:02d} value {value!r} contains separator {sep!r}")
     return seps.element.join(fields) + seps.segment + seps.line_break

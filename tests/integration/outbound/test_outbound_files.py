@@ -2,10 +2,11 @@
 document is a file of its own, named for both parties' ids and its ISA13; a name already taken
 (the sequence started again after the profile's ids changed, or wrapped after 999,999,999) makes
 it a file under another name, recorded in the ledger; ``resend`` to an SFTP partner is a new
-delivery that reaches the partner."""
+delivery that reaches the partner; a line break in a field is refused like a separator."""
 
 from __future__ import annotations
 
+import json
 import signal
 import uuid
 from collections.abc import Iterator
@@ -15,9 +16,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from gateway.bus.consumer import ERROR_HEADER, REQUEST_ID_HEADER
 from gateway.ledger.transfers import DeliveryState
 from tests.integration.outbound.support import (
     Bus,
+    asn_data,
     outbound_bus,
     request,
     request_queue,
@@ -196,3 +199,35 @@ def test_a_document_resent_to_an_sftp_partner_reaches_it_again(
 def filed(database_url: str) -> list[dict[str, Any]]:
     rows = _select(database_url, "select * from deliveries order by id")
     return [row for row in rows if row["state"] == DeliveryState.FILED.value]
+
+
+def test_a_line_break_in_a_field_is_refused_like_a_separator(
+    tmp_path: Path, database_url: str
+) -> None:
+    partner = f"o{uuid.uuid4().hex[:10]}"
+    home = tmp_path / "home"
+    config = settings(home, partner, database_url)
+    write_profile(home, partner)
+    cases = {"lf": "ASN\nINJECTED", "cr": "ASN\rINJECTED", "crlf": "ASN\r\nINJECTED"}
+    with outbound_bus(partner) as bus, daemon(config):
+        for request_id, shipment_id in cases.items():
+            data = asn_data()
+            data["shipment_id"] = shipment_id
+            bus.publish(request(request_id, partner, data=data), message_id=request_id)
+        publish(bus, "good")
+        dead: list[tuple[Any, bytes]] = []
+
+        def all_dead() -> bool:
+            dead.extend(bus.take(bus.dead_letters))
+            return len(dead) >= len(cases)
+
+        wait_for("the dead letters", all_dead)
+        wait_for("the good one sent", lambda: sent(database_url, 1))
+    reasons = {props.headers[REQUEST_ID_HEADER]: props.headers[ERROR_HEADER] for props, _ in dead}
+    assert set(reasons) == set(cases)
+    assert all("BSN02" in reason and "line break" in reason for reason in reasons.values())
+    rows = {row["request_id"]: row for row in outbound_rows(database_url)}
+    assert {rows[key]["state"] for key in cases} == {"invalid"}
+    assert rows["good"]["state"] == "sent"
+    [text] = files_in(home / "outbox" / partner).values()
+    assert "INJECTED" not in text and json.dumps(text).count("\\r") == 0
