@@ -15,8 +15,9 @@ what makes a crash at any instant harmless:
    with control numbers drawn in the same transaction) and each file's destination are
    committed (state ``processed``). A crash before this commit repeats the parse; after it,
    nothing is parsed or enqueued again.
-4. :meth:`Pipeline.finish` writes the replies to ``outbox/<partner>/`` (temp file, fsync,
-   rename: same name and content if repeated) and moves the originals to their destination
+4. :meth:`Pipeline.finish` writes the replies to ``outbox/<partner>/`` (never in place of
+   another file: :mod:`gateway.spool`; found there if repeated, and recorded under the name they
+   took when theirs was taken) and moves the originals to their destination
    (archive or quarantine); one transaction then marks the replies written and the files
    archived, quarantined or duplicate. It works from the ledger alone, so it finishes whatever a
    crash interrupted, and it may run in a thread of its own.
@@ -30,7 +31,6 @@ step 3 the pipeline calls ``on_commit``: the daemon wakes the relay and the fini
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -40,10 +40,9 @@ import os
 import shutil
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -61,6 +60,7 @@ from .notices import CONTROL_NUMBERS_REUSED, notice
 from .partners import InboundPolicy
 from .runtime.crashpoints import crash_point
 from .runtime.workers import FileToParse, ParseJob, WorkerPool
+from .spool import SENT_FOLDER, make_folder, write_new
 
 log = logging.getLogger(__name__)
 
@@ -72,43 +72,6 @@ class Folders:
     outbox: Path
     archive: Path
     quarantine: Path
-
-
-WRITE_CHUNK = 256
-"""Files written (and so open) together at most."""
-_syncs = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fsync")
-"""fsync releases the GIL, and a file system commits syncs that wait together in one go: files
-synced side by side cost about half as much as one after the other."""
-
-
-def write_atomically(files: Iterable[tuple[Path, bytes]]) -> None:
-    """Write each ``(path, data)`` so that a reader sees all of a file or nothing: temp files
-    written, synced together, renamed; then one fsync per folder."""
-    pending = list(dict(files).items())  # a path named twice is written once, the last data
-    folders: set[Path] = set()
-    for start in range(0, len(pending), WRITE_CHUNK):
-        chunk = pending[start : start + WRITE_CHUNK]
-        temps = [path.with_name(f".{path.name}.tmp") for path, _ in chunk]
-        with contextlib.ExitStack() as opened:
-            written: list[BinaryIO] = []
-            for (path, data), temp in zip(chunk, temps, strict=True):
-                _make_folder(path.parent, folders)
-                out = opened.enter_context(open(temp, "wb"))
-                out.write(data)
-                out.flush()
-                written.append(out)
-            list(_syncs.map(lambda out: os.fsync(out.fileno()), written))
-        for (path, _), temp in zip(chunk, temps, strict=True):
-            os.replace(temp, path)
-    for folder in folders:
-        fsync_directory(folder)
-
-
-def _make_folder(folder: Path, made: set[Path]) -> None:
-    """``folder`` exists (made with its parents if need be), checked once per ``made``."""
-    if folder not in made:
-        folder.mkdir(parents=True, exist_ok=True)
-        made.add(folder)
 
 
 DocumentHook = Callable[[Session, str, ParsedDocument], None]
@@ -536,13 +499,17 @@ class Pipeline:
         with self._autocommit() as s:  # files first: the acks of every file read are committed
             processed = ledger.files_in_state(s, [FileState.PROCESSED])
             acks = ledger.acks_to_write(s)
-        write_atomically(
-            (self.folders.outbox / ack.partner / ack.name, ack.text.encode()) for ack in acks
+        placed = write_new(
+            ((self.folders.outbox / ack.partner / ack.name, ack.text.encode()) for ack in acks),
+            taken_in=(SENT_FOLDER,),
         )
         moved = self._move(row for row in processed if row.final_path is not None)
         if moved:
             crash_point("after_archive")
         with self.factory.begin() as s:
+            ledger.rename_acks(
+                s, {ack.id: p.path.name for ack, p in zip(acks, placed, strict=True) if p.renamed}
+            )
             ledger.mark_acks_written(s, [ack.id for ack in acks])
             ledger.settle_files(s, {row.id: state for row, state in moved})
 
@@ -569,10 +536,10 @@ class Pipeline:
                 log.error("file %s is neither in the work folder nor at %s", work, destination)
                 continue
             done.append((row, state))
-        write_atomically(reports)
+        write_new(reports)
         folders: set[Path] = set()
         for work, destination in moves:
-            _make_folder(destination.parent, folders)
+            make_folder(destination.parent, folders)
             try:
                 os.rename(work, destination)
             except OSError:  # another file system (or something in the way): shutil knows

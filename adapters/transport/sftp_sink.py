@@ -2,21 +2,30 @@
 
 Per file (regular files, oldest first; dotfiles, ``*.tmp`` and ``*.part`` are being written):
 
-1. its sha256 and size are recorded in the ledger (a ``deliveries`` row, ``pending``);
-2. it is uploaded (pipelined writes) under a temporary dotfile name ``.NAME.part``, its size is
+1. its sha256 and size are recorded in the ledger (a ``deliveries`` row, ``pending``), unless a
+   delivery of it is under way already (same name and bytes, not ``filed``: a crash came);
+2. its final name ``NAME`` must be free at the partner (a file there is never overwritten, and
+   one of the same bytes is an earlier delivery the partner has not taken yet, not this one):
+   the row becomes ``placing``;
+3. it is uploaded (pipelined writes) under a temporary dotfile name ``.NAME.part``, its size is
    checked by a stat, and it is renamed to ``NAME``; with ``rename = false`` (servers that forbid
    rename) it is written directly as ``NAME``. The size is checked again under the final name;
-3. the row is marked ``sent`` and committed;
-4. the local file moves to ``outbox/<partner>/sent/`` (the choice made here: the outbox folder
+4. the row is marked ``sent`` and committed;
+5. the local file moves to ``outbox/<partner>/sent/`` (the choice made here: the outbox folder
    holds only what is still to send, ``sent/`` what the partner confirmed; a name already in
-   ``sent/`` gets ``.<delivery id>``).
+   ``sent/`` gets ``.<delivery id>``), under the folder's lock (:func:`gateway.spool.
+   folder_lock`: the gateway's writers never check ``sent/`` for a name while its file is on the
+   way), and the row is marked ``filed``.
 
 A failed file is retried with exponential backoff (``retry_initial`` doubling to ``retry_max``),
-its attempts and last error in its row; other files go on. After a crash: a file whose row says
-``sent`` only moves to ``sent/`` (never uploaded twice); one interrupted before the rename is
-uploaded again; one renamed remotely but not yet marked is found at the partner under its final
-name with the same content (sha256 compared) and marked sent, not doubled. A different file
-waiting at the partner under the same name is never overwritten: the upload is retried later.
+its attempts and last error in its row; other files go on. A file waiting at the partner under
+the name is never overwritten nor taken for this delivery: the upload is retried later, the
+reason in the row's ``last_error``. After a crash: a file whose row says ``sent`` only moves to
+``sent/`` (never uploaded twice); one interrupted before the rename is uploaded again; one
+renamed remotely but not yet marked (its row ``placing``) is found at the partner under its
+final name with the same content (sha256 compared) and marked sent, not doubled. A file put in
+the outbox again once its delivery is ``filed`` (``resend``, an operator's copy) is a new
+delivery.
 
 Crash points: ``sftp_after_upload`` (temp uploaded, not renamed), ``sftp_after_remote_rename``
 (renamed, not marked), ``sftp_after_sent`` (marked, local file not moved).
@@ -40,6 +49,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.ledger import transfers
 from gateway.ledger.transfers import DeliveryRow, DeliveryState
 from gateway.runtime.crashpoints import crash_point
+from gateway.spool import SENT_FOLDER, folder_lock
 
 from .folder import fsync_directory
 from .sftp_config import SftpChannel, SftpOutbound
@@ -47,7 +57,8 @@ from .sftp_connect import SftpConnectionLost, SftpSession, describe
 
 log = logging.getLogger(__name__)
 
-SENT_FOLDER = "sent"
+__all__ = ["SENT_FOLDER", "DeliveryRefused", "DeliveryReport", "SftpSink"]
+
 IGNORE = ("*.tmp", "*.part", "*.partial", "~*")
 CHUNK = 1 << 20
 
@@ -164,7 +175,13 @@ class SftpSink:
     def _upload(self, session: SftpSession, path: Path, row: DeliveryRow) -> None:
         sftp = session.sftp
         final = row.remote_path
-        if not self.outbound.rename:
+        if row.state is DeliveryState.PLACING and _remote_sha256(session, final) == row.sha256:
+            log.info("partner %s: %s was delivered before a stop", self.partner, final)
+            return
+        if row.state is DeliveryState.PENDING:
+            self._check_free(session, row)
+        if not self.outbound.rename:  # over a partial file of this delivery's, if a crash left one
+            self._placing(row)
             with path.open("rb") as local:
                 sftp.putfo(local, final, file_size=row.size, confirm=True)
             self._check_size(session, final, row)
@@ -173,27 +190,50 @@ class SftpSink:
         with path.open("rb") as local:
             sftp.putfo(local, temp, file_size=row.size, confirm=True)
         crash_point("sftp_after_upload")
+        self._placing(row)
         try:
             sftp.rename(temp, final)
         except OSError as error:
             if not session.alive:
-                raise
+                raise  # renamed or not: the next attempt looks
+            with self.ledger.begin() as s:  # the server said no: not renamed
+                transfers.set_delivery_state(s, row.id, DeliveryState.PENDING)
             with contextlib.suppress(OSError):
                 sftp.remove(temp)
-            if _remote_sha256(session, final) == row.sha256:
-                log.info("partner %s: %s was already delivered", self.partner, final)
-            elif session.exists(final):
+            if session.exists(final):
                 raise DeliveryRefused(
-                    f"a different {final} is waiting at the partner; not overwritten, "
+                    f"a different {final} came to the partner meanwhile; not overwritten, "
                     "retrying later"
                 ) from None
-            else:
-                raise DeliveryRefused(
-                    f"rename {temp} -> {final} refused ({describe(error)}); if the partner's "
-                    "server forbids rename, set rename = false in [sftp.outbound]"
-                ) from None
+            raise DeliveryRefused(
+                f"rename {temp} -> {final} refused ({describe(error)}); if the partner's "
+                "server forbids rename, set rename = false in [sftp.outbound]"
+            ) from None
         crash_point("sftp_after_remote_rename")
         self._check_size(session, final, row)
+
+    def _check_free(self, session: SftpSession, row: DeliveryRow) -> None:
+        """:class:`DeliveryRefused` unless the delivery's final name is free at the partner: a
+        file there is never overwritten, nor taken for this delivery's (one with its bytes is
+        an earlier delivery the partner has not taken yet)."""
+        final = row.remote_path
+        if not session.exists(final):
+            return
+        if _remote_sha256(session, final) == row.sha256:
+            raise DeliveryRefused(
+                f"{final} is at the partner with the same content from an earlier delivery, "
+                "not taken yet; not overwritten, delivering again once it is taken"
+            )
+        raise DeliveryRefused(
+            f"a different {final} is waiting at the partner; not overwritten, retrying later"
+        )
+
+    def _placing(self, row: DeliveryRow) -> None:
+        """The file is being given its final name (free when checked): after a crash, a file
+        there with its bytes is this delivery's."""
+        if row.state is not DeliveryState.PLACING:
+            with self.ledger.begin() as s:
+                transfers.set_delivery_state(s, row.id, DeliveryState.PLACING)
 
     def _check_size(self, session: SftpSession, final: str, row: DeliveryRow) -> None:
         size = session.sftp.stat(final).st_size
@@ -227,15 +267,17 @@ class SftpSink:
         )
 
     def _file_away(self, path: Path, row: DeliveryRow) -> None:
-        """Move a confirmed file to ``sent/``."""
+        """Move a confirmed file to ``sent/``; its delivery is over (``filed``)."""
         self.sent_folder.mkdir(parents=True, exist_ok=True)
-        target = self.sent_folder / path.name
-        if target.exists():
-            target = self.sent_folder / f"{path.name}.{row.id}"
-        with contextlib.suppress(FileNotFoundError):
+        with folder_lock(self.folder), contextlib.suppress(FileNotFoundError):
+            target = self.sent_folder / path.name
+            if os.path.lexists(target):
+                target = self.sent_folder / f"{path.name}.{row.id}"
             os.rename(path, target)
             fsync_directory(self.sent_folder)
             fsync_directory(self.folder)
+        with self.ledger.begin() as s:
+            transfers.set_delivery_state(s, row.id, DeliveryState.FILED)
 
 
 def _digest(path: Path) -> tuple[str, int]:

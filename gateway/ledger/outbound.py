@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import Any
@@ -35,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from .models import DELIVERIES, OUTBOUND_DOCUMENTS
 from .repository import BulkInsert, add_event
-from .transfers import DeliveryState
+from .transfers import CONFIRMED_DELIVERY_STATES
 
 T = OUTBOUND_DOCUMENTS
 
@@ -154,13 +155,13 @@ _OVERDUE = (
     .order_by(T.c.ack_due_at, T.c.id)
 )
 _DELIVERED = (
-    select(T)
+    select(T, DELIVERIES.c.sha256.label("delivered_sha256"))
     .join(
         DELIVERIES,
         and_(
             DELIVERIES.c.partner == T.c.partner,
             DELIVERIES.c.local_name == T.c.file_name,
-            DELIVERIES.c.state == DeliveryState.SENT.value,
+            DELIVERIES.c.state.in_([state.value for state in CONFIRMED_DELIVERY_STATES]),
         ),
     )
     .where(T.c.state == OutboundState.WRITTEN.value)
@@ -349,8 +350,47 @@ def mark_written(
 
 
 def delivered_outbound(s: Session, *, limit: int = 1000) -> list[OutboundRow]:
-    """``written`` rows whose file the ``deliveries`` table records as sent."""
-    return _rows(s, _DELIVERED, {"p_limit": limit})
+    """``written`` rows whose file the ``deliveries`` table records as sent: under its name and
+    with its bytes (a file of the same name delivered before, its name free again since, is
+    another)."""
+    found: dict[int, OutboundRow] = {}
+    for values in s.connection().execute(_DELIVERED, {"p_limit": limit}).mappings():
+        data = dict(values)
+        delivered = data.pop("delivered_sha256")
+        row = _row(data)
+        if row.x12 is not None and hashlib.sha256(row.x12.encode()).hexdigest() == delivered:
+            found[row.id] = row
+    return list(found.values())
+
+
+def rename_files(
+    s: Session,
+    rows: Iterable[OutboundRow],
+    names: Mapping[int, str],
+    *,
+    at: dt.datetime | None = None,
+) -> None:
+    """The files of these rows were written under other names (``row id -> name``): theirs were
+    taken by other files (:mod:`gateway.spool`). Each gets an ``outbound.renamed`` event
+    saying why."""
+    if not names:
+        return
+    now = at or _now()
+    for row in rows:
+        name = names.get(row.id)
+        if name is None:
+            continue
+        s.connection().execute(update(T).where(T.c.id == row.id).values(file_name=name))
+        add_event(
+            s,
+            kind="outbound.renamed",
+            message=f"written as {name}: outbox/{row.partner}/{row.file_name} is taken by "
+            "another file",
+            document_id=row.document_id or row.request_id,
+            correlation_id=row.correlation_id,
+            detail={"file_name": name, "taken": row.file_name},
+            at=now,
+        )
 
 
 _CLAIM = (

@@ -1536,6 +1536,38 @@ def mark_acks_written(s: Session, ack_ids: Sequence[int]) -> None:
     )
 
 
+_RENAME_ACK = (
+    update(ACKS)
+    .where(ACKS.c.id == bindparam("p_id"), ACKS.c.state == AckState.PENDING_WRITE.value)
+    .values(name=bindparam("p_name"))
+    .returning(ACKS.c.id, ACKS.c.file_id, ACKS.c.partner, ACKS.c.name)
+)
+
+
+def rename_acks(s: Session, names: Mapping[int, str]) -> None:
+    """These acknowledgements were written under other names (``ack id -> name``): theirs were
+    taken by other files (:mod:`gateway.spool`). Each gets an ``ack_renamed`` event saying
+    why; one written already keeps its name."""
+    if not names:
+        return
+    now = _now()
+    events = []
+    for ack_id, name in names.items():
+        old = _run(s, select(ACKS.c.name).where(ACKS.c.id == ack_id)).scalar()
+        for row in _run(s, _RENAME_ACK, {"p_id": ack_id, "p_name": name}):
+            events.append(
+                _event(
+                    now,
+                    "ack_renamed",
+                    f"acknowledgement {old} written as {name}: outbox/{row.partner}/{old} is "
+                    "taken by another file",
+                    file_id=row.file_id,
+                    detail={"ack_id": row.id, "name": name, "taken": old},
+                )
+            )
+    _write_events(s, events)
+
+
 def mark_ack_written(s: Session, ack_id: int) -> None:
     """The acknowledgement's file is written (and synced); a second call changes nothing."""
     mark_acks_written(s, [ack_id])

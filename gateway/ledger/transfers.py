@@ -10,8 +10,13 @@ and before anything happens remotely, so after a crash the next poll knows what 
 A poll records a batch of pickups with one statement (:func:`record_pickups`) and moves them on
 together (:func:`set_pickup_states`), in one transaction each.
 
-A delivery goes ``pending`` (recorded, being uploaded; ``attempts`` and ``last_error`` tell how
-it goes) -> ``sent`` (the partner's server has it under its final name, size checked).
+A delivery goes ``pending`` (recorded; ``attempts`` and ``last_error`` tell how it goes) ->
+``placing`` (its final name was free at the partner, and it is being given it: after a crash, a
+file there under that name with its bytes is this delivery's; back to ``pending`` when the
+server refused it) -> ``sent`` (the partner's server
+has it under its final name, size checked) -> ``filed`` (the local file moved to ``sent/``).
+A delivery is one row: a file of the same name and bytes put in the outbox once its delivery is
+``filed`` (``resend``, or an operator's copy) is a delivery of its own.
 """
 
 from __future__ import annotations
@@ -42,8 +47,18 @@ class PickupState(StrEnum):
 
 class DeliveryState(StrEnum):
     PENDING = "pending"
+    PLACING = "placing"
+    """Its final name was free at the partner; the file is being given it (uploaded under a
+    temporary name and renamed, or written directly)."""
     SENT = "sent"
-    """Confirmed: the file is at the partner under its final name, with the right size."""
+    """Confirmed: the file is at the partner under its final name, with the right size; the
+    local file is still to move to ``sent/``."""
+    FILED = "filed"
+    """Confirmed, and the local file moved to ``sent/``: this delivery is over."""
+
+
+CONFIRMED_DELIVERY_STATES = (DeliveryState.SENT, DeliveryState.FILED)
+"""The partner has the file."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -279,12 +294,14 @@ def set_pickup_states(s: Session, changes: Sequence[PickupChange]) -> None:
 
 
 def delivery_of(s: Session, partner: str, local_name: str, sha256: str) -> DeliveryRow | None:
-    """The newest delivery of this content under this name, if any."""
+    """The delivery of this content under this name still under way (not ``filed``), if any:
+    a file in the outbox whose delivery is ``filed`` is another delivery."""
     statement = (
         select(DELIVERIES)
         .where(DELIVERIES.c.partner == partner)
         .where(DELIVERIES.c.local_name == local_name)
         .where(DELIVERIES.c.sha256 == sha256)
+        .where(DELIVERIES.c.state != DeliveryState.FILED.value)
         .order_by(DELIVERIES.c.id.desc())
         .limit(1)
     )
@@ -324,6 +341,16 @@ def delivery_attempted(s: Session, delivery_id: int, error: str | None) -> None:
             last_error=error,
             updated_at=_now(),
         )
+    )
+
+
+def set_delivery_state(s: Session, delivery_id: int, state: DeliveryState) -> None:
+    """``placing`` (giving the file its final name), ``pending`` again (it was not given it) or
+    ``filed`` (the local file moved to ``sent/``); :func:`mark_sent` confirms it."""
+    s.execute(
+        update(DELIVERIES)
+        .where(DELIVERIES.c.id == delivery_id)
+        .values(state=DeliveryState(state).value, updated_at=_now())
     )
 
 

@@ -14,16 +14,19 @@ Then :meth:`OutboundPipeline.complete`, in the consumer's database thread:
    twice is recorded once); every new draft gets control numbers drawn in this transaction and
    is recorded ``rendered`` with its X12 text; a refused request is recorded ``invalid`` with its
    reason and an ``invalid`` status event; commit;
-2. the files are written (temp file, fsync, rename; one fsync per folder);
+2. the files are written (temp file, fsync, a name of their own; one fsync per folder), never
+   in place of another file (:mod:`gateway.spool`): a file whose name is taken in the outbox or
+   in ``sent/`` (the sequence wrapped, or started again for new ids) takes another name;
 3. one transaction: the rows become ``written`` (``sent``, with the ``sent`` status event, for a
-   partner without a remote channel: the partner collects them from the folder);
+   partner without a remote channel: the partner collects them from the folder), under the
+   names their files took;
 4. the consumer publishes the refused requests' dead letters (confirmed), then acks the batch.
 
 A crash anywhere is safe: before 1 commits, nothing happened and the broker redelivers; after, a
 redelivered request is found in the ledger and only acked (or dead-lettered again when it was
 refused), and :meth:`OutboundPipeline.recover` (at start, and for every redelivery of a
 ``rendered`` request) writes the files of ``rendered`` rows from their stored text: same bytes,
-same name, unless the file is already in the outbox or in ``sent/``.
+same name; a file found there with the same bytes is the one written before the crash.
 
 Crash points: ``outbound_after_commit`` (rendered, no file), ``outbound_after_write`` (files
 written, rows still ``rendered``), ``outbound_after_written`` (rows ``written``, broker not
@@ -35,13 +38,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
-
-from adapters.transport.sftp_sink import SENT_FOLDER
 
 from ..ledger import outbound as ledger
 from ..ledger import repository
@@ -49,9 +50,9 @@ from ..ledger.counters import counter_in
 from ..ledger.outbound import NewOutbound, OutboundRow, OutboundState
 from ..ledger.repository import NewMessage
 from ..partners import PartnerProfile, X12Profile
-from ..pipeline import write_atomically
 from ..runtime.crashpoints import crash_point
 from ..runtime.workers import WorkerPool
+from ..spool import SENT_FOLDER, write_new
 from .render import DocumentRefused, Draft, RenderedDocument, draft_document, number_document
 from .requests import OutboundRequest, RequestRefused, check_partner, parse_request
 from .status import OutboundStatus, document_status, status_message
@@ -288,19 +289,24 @@ class OutboundPipeline:
         return result
 
     def write(self, rows: Sequence[OutboundRow]) -> int:
-        """Write the files of ``rendered`` rows (unless already in the outbox or ``sent/``) and
-        record them ``written`` (``sent`` for folder partners, with the status event)."""
+        """Write the files of ``rendered`` rows (found there already when written before a
+        crash; under another name when theirs is another file's) and record them ``written``
+        (``sent`` for folder partners, with the status event); returns how many were written."""
         files = []
         for row in rows:
             assert row.file_name is not None and row.x12 is not None
-            folder = self.outbox / row.partner
-            path = folder / row.file_name
-            if not path.exists() and not (folder / SENT_FOLDER / row.file_name).exists():
-                files.append((path, row.x12.encode("utf-8")))
-        write_atomically(files)
+            files.append((self.outbox / row.partner / row.file_name, row.x12.encode("utf-8")))
+        placed = write_new(files, taken_in=(SENT_FOLDER,))
         crash_point("outbound_after_write")
         now = dt.datetime.now(dt.UTC)
         with self.factory.begin() as s:
+            renamed = {
+                row.id: where.path.name
+                for row, where in zip(rows, placed, strict=True)
+                if where.renamed
+            }
+            ledger.rename_files(s, rows, renamed, at=now)
+            rows = [replace(row, file_name=renamed.get(row.id, row.file_name)) for row in rows]
             marks = []
             for row in rows:
                 profile = self.profiles.get(row.partner)
@@ -317,7 +323,7 @@ class OutboundPipeline:
             )
         crash_point("outbound_after_written")
         self._committed()
-        return len(files)
+        return sum(1 for where in placed if where.written)
 
     # -- recovery and delivery ---------------------------------------------------------------
 

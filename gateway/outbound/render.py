@@ -28,6 +28,7 @@ from adapters.formats.x12.translation import RENDERERS, render_message, translat
 from adapters.formats.x12.writer import (
     InterchangeSpec,
     effective_separators,
+    interchange_file_name,
     interchange_version_for,
     renumber_interchange,
 )
@@ -79,7 +80,8 @@ class RenderedDocument:
     gs06: str
     st02: str
     file_name: str
-    """``<kind>-<ISA13>.x12`` in ``outbox/<partner>/``."""
+    """``<kind>-<our id>-<its id>-<ISA13>.x12`` in ``outbox/<partner>/``
+    (:func:`~adapters.formats.x12.writer.interchange_file_name`)."""
 
 
 def interchange_spec(profile: X12Profile) -> InterchangeSpec:
@@ -99,10 +101,6 @@ def interchange_spec(profile: X12Profile) -> InterchangeSpec:
             line_break="\n" if profile.line_break else "",
         ),
     )
-
-
-def file_name_for(kind: str, isa13: str | int) -> str:
-    return f"{kind}-{int(isa13):09d}.x12"
 
 
 def render_request(
@@ -179,7 +177,7 @@ def number_document(
         isa13=f"{isa13:09d}",
         gs06=str(gs06),
         st02=ST02,
-        file_name=file_name_for(draft.kind, isa13),
+        file_name=interchange_file_name(draft.kind, profile.sender_id, profile.receiver_id, isa13),
     )
 
 

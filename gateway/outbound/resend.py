@@ -1,8 +1,10 @@
 """``edi-gateway resend DOC_ID``: send an outbound document again.
 
-- By default the stored interchange is written again to ``outbox/<partner>/`` under its name:
-  the same bytes and control numbers (what a partner asks for when it lost a file); the
-  partner's channel delivers it again.
+- By default the stored interchange is written again to ``outbox/<partner>/``: the same bytes
+  and control numbers (what a partner asks for when it lost a file), as a new file, under its
+  name when that is free (in the outbox and in ``sent/``), else under a name of its own
+  (``NAME.2.x12``...: :mod:`gateway.spool`); the partner's channel delivers it again, as a
+  delivery of its own.
 - With ``new_control_numbers`` the stored request is rendered again with fresh control numbers,
   as a new outbound document with request id ``<request id>#resend-<n>`` whose detail names the
   document it replaces; it is written, recorded and announced like any other.
@@ -24,7 +26,7 @@ from ..ledger.models import OUTBOUND_DOCUMENTS
 from ..ledger.outbound import OutboundRow, OutboundState
 from ..ledger.repository import add_event
 from ..partners import PartnerProfile
-from ..pipeline import write_atomically
+from ..spool import SENT_FOLDER, write_new
 from .pipeline import OutboundPipeline, as_row, rendered_row
 from .render import render_request
 from .requests import check_partner, parse_request
@@ -60,19 +62,20 @@ def resend(
         row = find_outbound(s, key)
     if not new_control_numbers:
         assert row.file_name is not None and row.x12 is not None
-        path = outbox / row.partner / row.file_name
-        if path.exists():
+        path, data = outbox / row.partner / row.file_name, row.x12.encode("utf-8")
+        if path.is_file() and path.read_bytes() == data:
             return f"{path} is still waiting in the outbox: nothing to do"
-        write_atomically([(path, row.x12.encode("utf-8"))])
+        [placed] = write_new([(path, data)], taken_in=(SENT_FOLDER,), again=True)
         with factory.begin() as s:
             add_event(
                 s,
                 kind="outbound.resent",
-                message=f"written again to {path} (same control numbers, ISA13 {row.isa13})",
+                message=f"written again to {placed.path} (same control numbers, ISA13 {row.isa13})",
                 document_id=row.document_id or row.request_id,
                 correlation_id=row.correlation_id,
+                detail={"file_name": placed.path.name},
             )
-        return f"{row.kind} {row.document_id} written again to {path} (ISA13 {row.isa13})"
+        return f"{row.kind} {row.document_id} written again to {placed.path} (ISA13 {row.isa13})"
 
     request = parse_request(json.dumps(row.request).encode())
     profile = check_partner(request, profiles)
@@ -107,8 +110,11 @@ def resend(
             correlation_id=row.correlation_id,
         )
     OutboundPipeline(factory, outbox, profiles).write([as_row(new_id, new, now)])
+    with factory.begin() as s:  # under another name if its own was taken
+        written = ledger.outbound_by_id(s, new_id)
+    file_name = (written.file_name if written is not None else None) or document.file_name
     return (
         f"{row.kind} {row.document_id} re-rendered with new control numbers: document "
         f"{new.document_id}, ISA13 {new.isa13}, GS06 {new.gs06}, request {request_id}, "
-        f"written to {outbox / row.partner / document.file_name}"
+        f"written to {outbox / row.partner / file_name}"
     )

@@ -27,9 +27,10 @@ from gateway.partners import PartnerProfile
 
 from ...base import ParsedDocument, ParseResult, Reply
 from .findings import Finding, Level
-from .report import Document, draft_owed, scan
+from .report import ISA_LENGTH, Document, draft_owed, scan
 from .structure import GroupHeader, InterchangeHeader, TechnicalAck, TransactionSet
 from .translation import translate_or_report
+from .writer import interchange_file_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +102,15 @@ class X12Parser:
     def reply(self, result: ParseResult, counter: ControlNumberCounter) -> None:
         for draft in result.owed:
             isa13, text = draft.numbered(counter)
-            result.replies.append(Reply(f"{'-'.join(draft.kinds)}-{isa13}.x12", text))
+            name = interchange_file_name("-".join(draft.kinds), *_parties(text), isa13)
+            result.replies.append(Reply(name, text))
         result.owed = []
+
+
+def _parties(interchange: str) -> tuple[str, str]:
+    """ISA06 and ISA08 of an interchange the gateway wrote: the sender (our id), the receiver."""
+    elements = interchange[:ISA_LENGTH].split(interchange[3])
+    return elements[6], elements[8]
 
 
 def parse_x12(data: bytes, *, file_name: str, counter: ControlNumberCounter) -> ParseResult:

@@ -1,13 +1,15 @@
 """Writing X12: envelopes (ISA/GS/ST/SE/GE/IEA) with computed counts and control numbers.
 
 Transaction-set renderers produce only the body segments (between ST and SE); this module wraps
-them. Every element value is checked: a value holding one of the interchange's separators cannot
-be written in X12 and raises :class:`~gateway.errors.RenderError`.
+them. Every element value is checked: a value holding one of the interchange's separators or a
+line break cannot be written in X12 (a reader takes a line break for the end of a segment, or
+drops it) and raises :class:`~gateway.errors.RenderError`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -90,6 +92,10 @@ def composite(*parts: str | None) -> str:
 COMPONENT_PLACEHOLDER = "\x1f"
 
 
+LINE_BREAKS = ("\r", "\n")
+"""Never in a value: readers take them for the end of a segment, or drop them."""
+
+
 def _format(seg: Segment, separators: Separators) -> str:
     elements = list(seg.elements)
     while elements and elements[-1] == "":
@@ -102,6 +108,12 @@ def _format(seg: Segment, separators: Separators) -> str:
                 raise RenderError(
                     f"{seg.tag}{number:02d} value {value!r} contains the separator {sep!r}, "
                     "which X12 cannot carry; choose other separators or change the value"
+                )
+        for line_break in LINE_BREAKS:
+            if line_break in value:
+                raise RenderError(
+                    f"{seg.tag}{number:02d} value {value!r} contains a line break "
+                    f"({line_break!r}), which X12 cannot carry; change the value"
                 )
         out.append(value.replace(COMPONENT_PLACEHOLDER, separators.component))
     return separators.element.join(out) + separators.segment + separators.line_break
@@ -150,7 +162,7 @@ def isa_segment(spec: InterchangeSpec, control_number: int, at: dt.datetime) -> 
         seps.component,
     ]
     for number, value in enumerate(fields[1:16], start=1):
-        for sep in (seps.element, seps.segment, seps.component):
+        for sep in (seps.element, seps.segment, seps.component, *LINE_BREAKS):
             if sep in value:
                 raise RenderError(f"ISA{number:02d} value {value!r} contains separator {sep!r}")
     return seps.element.join(fields) + seps.segment + seps.line_break
@@ -228,3 +240,17 @@ def renumber_interchange(text: str, separators: Separators, isa13: int, gs06: in
     put(-3, 2, str(gs06))
     put(-2, 2, f"{isa13:09d}")
     return end.join(segments)
+
+
+_UNSAFE_IN_NAMES = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def interchange_file_name(kinds: str, sender_id: str, receiver_id: str, isa13: str | int) -> str:
+    """The file name of an interchange the gateway writes: ``<kinds>-<ISA06>-<ISA08>-<ISA13>.x12``
+    (``997-GATEWAY-ACME-000000042.x12``), each id trimmed and anything but letters, digits,
+    ``.``, ``_`` and ``-`` in it replaced by ``_``. ISA13 counts per sender and receiver, so the
+    name is unique until the sequence wraps (or an id comes under two qualifiers, or two ids read
+    alike once made safe): the writer (:mod:`gateway.spool`) never lets a file take the place of
+    another all the same."""
+    parts = [_UNSAFE_IN_NAMES.sub("_", part.strip()) or "_" for part in (sender_id, receiver_id)]
+    return f"{kinds}-{parts[0]}-{parts[1]}-{int(isa13):09d}.x12"

@@ -89,7 +89,8 @@ def test_a_ship_notice_request_is_delivered_once_over_sftp(
     assert message.envelope.sender_id == "GATEWAY"
     assert message.envelope.receiver_id == partner.upper()
     assert message.envelope.usage_indicator == "T"
-    assert file.name == f"856-{message.envelope.interchange_control_number}.x12"
+    isa13 = message.envelope.interchange_control_number
+    assert file.name == f"856-GATEWAY-{partner.upper()}-{isa13}.x12"
 
     [row] = ledger_rows(home)
     assert (row["request_id"], row["state"], row["kind"]) == ("req-1", "sent", "856")

@@ -70,7 +70,7 @@ def test_outbox_files_are_uploaded_renamed_confirmed_and_moved_to_sent(
     assert everything(outbox) == [".writing.tmp", "sent"]
     assert visible(outbox / "sent") == files
     rows = deliveries(ledger)
-    assert [r.state for r in rows] == [DeliveryState.SENT] * 4
+    assert [r.state for r in rows] == [DeliveryState.FILED] * 4
     assert all(r.attempts == 1 and r.delivered_at is not None for r in rows)
     assert deliver(sink).sent == []
 
@@ -102,7 +102,7 @@ def test_where_rename_is_forbidden_the_error_says_so_and_direct_write_delivers(
     assert deliver(direct).sent == ["855.x12"]
     assert visible(remote / "in") == {"855.x12": b"ISA*855"}
     [row] = deliveries(sqlite_factory)
-    assert row.state is DeliveryState.SENT and row.attempts == 2
+    assert row.state is DeliveryState.FILED and row.attempts == 2
 
 
 def test_permission_denied_is_retried_with_exponential_backoff(
@@ -210,7 +210,7 @@ def test_sigkill_at_each_delivery_crash_point_neither_loses_nor_doubles_a_file(
     assert everything(outbox) == ["sent"]
     assert visible(outbox / "sent") == files
     rows = deliveries(sqlite_factory)
-    assert len(rows) == len(files) and {r.state for r in rows} == {DeliveryState.SENT}
+    assert len(rows) == len(files) and {r.state for r in rows} == {DeliveryState.FILED}
 
 
 def test_a_different_file_waiting_at_the_partner_is_never_overwritten(
@@ -228,6 +228,30 @@ def test_a_different_file_waiting_at_the_partner_is_never_overwritten(
     assert "different" in reason
     assert visible(remote / "in") == {"997.x12": b"the partner has not taken this one yet"}
     assert everything(outbox) == ["997.x12"]
+
+
+def test_a_file_put_in_the_outbox_again_after_its_delivery_is_delivered_again(
+    sshd: Sshd, remote: Path, tmp_path: Path, ledger: Factory
+) -> None:
+    outbox = outbox_with(tmp_path, {"856.x12": b"the document"})
+    sink = SftpSink(
+        PARTNER, with_outbound(sshd.channel(), remote), outbox=tmp_path / "outbox", ledger=ledger
+    )
+    assert deliver(sink).sent == ["856.x12"]
+    (outbox / "856.x12").write_bytes(b"the document")  # an operator's copy: the partner lost it
+    [(_, reason)] = deliver(sink).failed  # the partner has not taken the first one yet
+    assert "same content from an earlier delivery" in reason and "not overwritten" in reason
+    assert visible(remote / "in") == {"856.x12": b"the document"}
+    assert everything(outbox) == ["856.x12", "sent"]
+    rows = deliveries(ledger)
+    assert [r.state for r in rows] == [DeliveryState.FILED, DeliveryState.PENDING]
+    assert rows[1].last_error == reason
+    (remote / "in" / "856.x12").unlink()  # the partner takes it
+    sink.clock = lambda: time.monotonic() + 3600  # past the retry's backoff
+    assert deliver(sink).sent == ["856.x12"]
+    assert visible(remote / "in") == {"856.x12": b"the document"}
+    assert everything(outbox / "sent") == ["856.x12", f"856.x12.{rows[1].id}"]
+    assert [r.state for r in deliveries(ledger)] == [DeliveryState.FILED] * 2
 
 
 def test_a_failing_partner_is_paused_without_holding_up_another(

@@ -48,7 +48,7 @@ def test_004010_production_with_default_separators() -> None:
         "P",
     )
     assert "GS*SH*US*ACME*" in document.text and "*1*X*004010~" in document.text
-    assert document.file_name == "856-000000001.x12"
+    assert document.file_name == "856-US-ACME-000000001.x12"
     assert (document.isa13, document.gs06, document.st02) == ("000000001", "1", "0001")
 
 

@@ -13,6 +13,7 @@ from adapters.formats.x12.writer import (
     TransactionContent,
     composite,
     effective_separators,
+    interchange_file_name,
     renumber_interchange,
     write_interchange,
 )
@@ -104,3 +105,26 @@ def test_an_id_longer_than_its_isa_field_cannot_be_written() -> None:
         write_interchange(
             InterchangeSpec("ZZ", "X" * 16, "ZZ", "B"), [po_group()], InMemoryCounter()
         )
+
+
+@pytest.mark.parametrize("line_break", ["\n", "\r", "\r\n"])
+def test_a_value_holding_a_line_break_cannot_be_written(line_break: str) -> None:
+    body = [Segment("N1", ["ST", f"SMITH{line_break}N1*ST*INJECTED"])]
+    group = GroupContent("PO", "004010", [TransactionContent("850", body)])
+    spec = InterchangeSpec("ZZ", "A", "ZZ", "B", separators=Separators(element="|"))
+    with pytest.raises(RenderError, match=r"N102 .* line break"):
+        write_interchange(spec, [group], InMemoryCounter(), at=AT)
+    with pytest.raises(RenderError, match=r"ISA06 .* separator"):
+        write_interchange(InterchangeSpec("ZZ", f"A{line_break}", "ZZ", "B"), [], InMemoryCounter())
+
+
+def test_an_interchange_file_name_names_both_parties_and_its_isa13_in_safe_characters() -> None:
+    assert (
+        interchange_file_name("997", "GATEWAY ", "ACME", "42") == "997-GATEWAY-ACME-000000042.x12"
+    )
+    assert interchange_file_name("999-TA1", "US", "ACME", 1) == "999-TA1-US-ACME-000000001.x12"
+    assert (
+        interchange_file_name("856", "../ETC/ÉTÉ", "A B*C", "999999999")
+        == "856-.._ETC_T_-A_B_C-999999999.x12"
+    )
+    assert interchange_file_name("856", " ", "B", 7) == "856-_-B-000000007.x12"
