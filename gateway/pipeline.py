@@ -512,6 +512,32 @@ class Pipeline:
         self.process(remaining)
         self.finish()
 
+    def set_aside(self, claimed: Claimed, why: str) -> None:
+        """Quarantine ``claimed`` without its parse, ``why`` in its report, ledger row and
+        timeline: processing it fails for a cause of its own (see
+        :mod:`gateway.runtime.recovery`). :meth:`finish` moves it."""
+        try:
+            data = read_claimed(claimed.path, self.max_file_size)
+        except (RefusedFile, OSError):
+            data = b""
+        arrivals = self._record([(claimed, data)])
+        if not arrivals:
+            return  # processed meanwhile: finish() moves it
+        [arrival] = arrivals
+        why = f"processing it failed, for a cause of its own: {why}"
+        outcome = self._outcome(arrival, ParseResult(unreadable=why), 0, dt.datetime.now(dt.UTC))
+        with self.factory.begin() as s:
+            if arrival.received is not None:
+                ledger.received_events(s, [(arrival.file_id, *arrival.received)])
+            ledger.add_event(
+                s,
+                kind="set_aside",
+                message=f"set aside in quarantine: {why}",
+                file_id=arrival.file_id,
+                correlation_id=claimed.claim_id,
+            )
+            ledger.mark_processed(s, [outcome])
+
     # -- destinations --------------------------------------------------------------------------
 
     def _archive_path(self, claimed: Claimed, digest: str, now: dt.datetime) -> Path:

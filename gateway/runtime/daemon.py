@@ -37,6 +37,7 @@ from ..outbound.reconcile import reconcile
 from ..partners import load_partners
 from ..pipeline import Folders, Parsing, Pipeline
 from .finisher import Finisher
+from .recovery import recover_leftovers
 from .workers import WorkerPool
 
 log = logging.getLogger(__name__)
@@ -225,14 +226,15 @@ class Gateway:
             failed.extend(parsing.batch)
 
     def retry_leftovers(self) -> bool:
-        """Process again what a failure left in the work folder; never stops the daemon.
-        Returns whether it went through."""
+        """Process again what a crash or a failure left in the work folder, one file at a time
+        if need be (:func:`~.recovery.recover_leftovers`); never stops the daemon. Returns
+        whether it went through."""
         try:
-            self.pipeline.recover(self.source.leftovers())
-        except Exception:
-            log.exception("retrying files left in the work folder failed; trying again later")
+            leftovers = self.source.leftovers()
+        except OSError:
+            log.exception("listing the work folder failed; trying again later")
             return False
-        return True
+        return recover_leftovers(self.pipeline, leftovers)
 
     def run(self, stop: threading.Event, *, once: bool = False, drain: float = 30.0) -> None:
         """Run until ``stop`` is set; with ``once``, until nothing is ready, then drain the
@@ -241,8 +243,8 @@ class Gateway:
             self.pipeline.workers.start()
         self.source.start()
         self.finisher.start()
-        if self.outbound is not None:
-            self.outbound.recover()
+        if self.outbound is not None:  # before the consumer: the two would write the same rows
+            _until_done(stop, self.outbound.recover, "writing outbound files left by the last run")
         if not once:
             self.relay.start()
             self.channels.start()
@@ -250,7 +252,8 @@ class Gateway:
                 self.consumer.start()
             self.overdue.start()
         try:
-            self.pipeline.recover(self.source.leftovers())
+            if not self.retry_leftovers():  # retried like any failure's: never the end
+                self.retries.failed()
             while not stop.is_set():
                 try:
                     took = self.process_ready()
@@ -281,6 +284,21 @@ class Gateway:
                 self.relay.drain_once(drain)
             else:
                 self.relay.stop()
+
+
+def _until_done(stop: threading.Event, step: Callable[[], object], what: str) -> None:
+    """Run ``step`` until it goes through or a stop is asked for, the pause between failures
+    doubling from :data:`RETRY_FIRST` to :data:`RETRY_INTERVAL` (the ledger may be restarting):
+    a failure at start-up is never the end of the daemon."""
+    delay = RETRY_FIRST
+    while not stop.is_set():
+        try:
+            step()
+            return
+        except Exception:
+            log.exception("%s failed; trying again in %.0f s", what, delay)
+            stop.wait(delay)
+            delay = min(delay * 2, RETRY_INTERVAL)
 
 
 def _log_failure(batch: Sequence[Claimed]) -> None:
