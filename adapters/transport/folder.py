@@ -14,6 +14,10 @@ caller reads and starts parsing the files meanwhile, which changes nothing, and 
 before it records the files anywhere. :meth:`FolderSource.wait` returns as soon as the watcher
 sees a change, so a file is taken within milliseconds of its arrival.
 Partner folder names must be plain names (letters, digits, ``. _ -``); others are ignored.
+A partner folder must be a folder of the inbox itself: a symbolic link there is never followed
+(claims rename relative to the folder opened with ``O_NOFOLLOW``), and only files directly in a
+partner folder are taken. Links, and folders inside a partner folder that hold files, are
+reported once while they stay.
 
 A claimed file keeps its name, or a readable one (:func:`~.file_names.kept_name`), and is read
 with :func:`read_claimed`, which follows no symbolic link and waits on no FIFO: whoever writes to
@@ -23,6 +27,7 @@ moves whatever is there), and it is then refused, not read.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fnmatch
 import logging
@@ -145,6 +150,17 @@ def _failed(action: str, error: OSError) -> str:
     if error.errno == errno.EXDEV:  # a rename between file systems
         why += ": the inbox and the work folder must be on one file system"
     return f"cannot {action} it ({why}); tried again at each rescan"
+
+
+def _is_folder(path: Path, known: dict[Path, bool]) -> bool:
+    """Whether ``path`` is a folder and not a symbolic link to one (looked at once per
+    ``known``)."""
+    if path not in known:
+        try:
+            known[path] = stat.S_ISDIR(os.lstat(path).st_mode)
+        except OSError:
+            known[path] = False
+    return known[path]
 
 
 def fsync_directory(directory: Path) -> None:
@@ -323,11 +339,13 @@ class FolderSource:
 
     def rescan(self) -> None:
         """Every file of every partner folder becomes a candidate. What cannot be taken (a link
-        or a FIFO, a folder that is no partner name or cannot be listed) is reported once while
+        or a FIFO, a folder that is no partner name or cannot be listed, a partner folder that
+        is a symbolic link, files in a folder inside a partner folder) is reported once while
         it stays."""
         self._last_scan = time.monotonic()
+        seen: set[Path] = set()
         try:
-            folders = [p for p in self.inbox.iterdir() if p.is_dir()]
+            folders = self._partner_folders(seen)
         except FileNotFoundError:
             return
         except OSError as error:
@@ -335,7 +353,7 @@ class FolderSource:
             return
         self._problems.pop(self.inbox, None)
         found: list[Path] = []
-        seen: set[Path] = set(folders)
+        seen.update(folders)
         for folder in folders:
             if not PARTNER_NAME.fullmatch(folder.name):
                 self._report(folder, "ignored: not a plain partner name")
@@ -346,12 +364,14 @@ class FolderSource:
                         path = Path(entry.path)
                         if entry.is_file(follow_symlinks=False):
                             found.append(path)
-                        elif not entry.is_dir(follow_symlinks=False) and not self.ignored(
-                            entry.name
-                        ):
+                        elif self.ignored(entry.name):
+                            continue
+                        elif not entry.is_dir(follow_symlinks=False):
                             self._report(
                                 path, "never taken: not a regular file (a link, a FIFO...)"
                             )
+                            seen.add(path)
+                        elif self._report_sub_folder(path, folder):
                             seen.add(path)
             except FileNotFoundError:
                 continue
@@ -363,6 +383,41 @@ class FolderSource:
         self._problems = {p: why for p, why in self._problems.items() if p in seen}
         with self._lock:
             self._candidates.update(found)
+
+    def _partner_folders(self, seen: set[Path]) -> list[Path]:
+        """The inbox's folders; a symbolic link there is never followed (its files would be
+        taken from wherever it points), only reported (and added to ``seen``)."""
+        folders: list[Path] = []
+        with os.scandir(self.inbox) as entries:
+            for entry in entries:
+                path = Path(entry.path)
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(path)
+                elif entry.is_symlink() and not entry.name.startswith("."):
+                    self._report(
+                        path,
+                        "never followed: a symbolic link, not a folder (a partner folder must "
+                        "be a folder of the inbox itself)",
+                    )
+                    seen.add(path)
+        return folders
+
+    def _report_sub_folder(self, path: Path, partner_folder: Path) -> bool:
+        """Report what a folder inside a partner folder holds (never taken: only files directly
+        in a partner folder are); True when it holds something."""
+        try:
+            with os.scandir(path) as entries:
+                held = sum(1 for entry in entries if not self.ignored(entry.name))
+        except OSError:
+            held = 0
+        if not held:
+            return False
+        self._report(
+            path,
+            f"never taken: {held} item(s) in a folder inside a partner folder (sub-folders are "
+            f"not read); move the files into {str(partner_folder)!r}",
+        )
+        return True
 
     # -- taking files --------------------------------------------------------------------------
 
@@ -382,8 +437,13 @@ class FolderSource:
             candidates = list(self._candidates)
         ready: list[tuple[float, Path]] = []
         gone: list[Path] = []
+        folders: dict[Path, bool] = {}  # partner folder -> a folder, not a link to one
         for path in candidates:
-            if self.ignored(path.name) or not PARTNER_NAME.fullmatch(path.parent.name):
+            if (
+                self.ignored(path.name)
+                or not PARTNER_NAME.fullmatch(path.parent.name)
+                or not _is_folder(path.parent, folders)
+            ):
                 gone.append(path)
                 continue
             try:
@@ -438,30 +498,53 @@ class FolderSource:
         claimed: list[Claimed] = []
         markers: list[Path] = []
         folders: dict[str, tuple[Path, Path]] = {}  # partner -> its inbox and work folders
-        for path in paths:
-            partner = path.parent.name
-            if partner not in folders:
-                work = self.work / partner
-                work.mkdir(parents=True, exist_ok=True)
-                folders[partner] = (path.parent, work)
-            claim_id = uuid.uuid4().hex
-            name = kept_name(path.name)
-            target = folders[partner][1] / f"{claim_id}{CLAIM_SEPARATOR}{name}"
-            try:
-                os.rename(path, target)
-            except FileNotFoundError:
-                continue
-            except OSError as error:  # the file stays in the inbox: the next rescan tries again
-                self._report(path, _failed("claim", error))
-                continue
-            self._problems.pop(path, None)
-            if name != path.name:
-                log.info("claimed %s as %r (the name as the ledger keeps it)", target, name)
-            claimed.append(Claimed(partner, name, target, claim_id, fresh=True))
-            if self.done_marker:
-                markers.append(path.with_name(path.name + self.done_marker))
+        with contextlib.ExitStack() as opened:
+            handles: dict[str, int | None] = {}  # partner -> its inbox folder, opened
+            for path in paths:
+                partner = path.parent.name
+                if partner not in handles:
+                    handles[partner] = self._open_partner_folder(path.parent, opened)
+                handle = handles[partner]
+                if handle is None:
+                    continue
+                if partner not in folders:
+                    work = self.work / partner
+                    work.mkdir(parents=True, exist_ok=True)
+                    folders[partner] = (path.parent, work)
+                claim_id = uuid.uuid4().hex
+                name = kept_name(path.name)
+                target = folders[partner][1] / f"{claim_id}{CLAIM_SEPARATOR}{name}"
+                try:  # relative to the folder opened: never through a link swapped in since
+                    os.rename(path.name, target, src_dir_fd=handle)
+                except FileNotFoundError:
+                    continue
+                except OSError as error:  # the file stays in the inbox: the next rescan tries
+                    self._report(path, _failed("claim", error))
+                    continue
+                self._problems.pop(path, None)
+                if name != path.name:
+                    log.info("claimed %s as %r (the name as the ledger keeps it)", target, name)
+                claimed.append(Claimed(partner, name, target, claim_id, fresh=True))
+                if self.done_marker:
+                    markers.append(path.with_name(path.name + self.done_marker))
         touched = [folder for pair in folders.values() for folder in pair]
         return Claim(claimed, _claim_syncs.submit(self._settle, touched, markers))
+
+    def _open_partner_folder(self, folder: Path, opened: contextlib.ExitStack) -> int | None:
+        """``folder`` opened for renames relative to it, or None (reported) when it is no folder
+        any more: a symbolic link swapped in is never followed."""
+        try:
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            if error.errno in (errno.ELOOP, errno.ENOTDIR):
+                self._report(folder, "never followed: a symbolic link, not a folder")
+            else:
+                self._report(folder, _failed("open", error))
+            return None
+        opened.callback(os.close, fd)
+        return fd
 
     def _report(self, path: Path, problem: str) -> None:
         """Warn of ``problem`` with ``path`` once while it lasts."""
