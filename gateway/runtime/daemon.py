@@ -37,6 +37,7 @@ from ..outbound.reconcile import reconcile
 from ..partners import load_partners
 from ..pipeline import Folders, Parsing, Pipeline
 from .finisher import Finisher
+from .home_lock import home_lock
 from .recovery import recover_leftovers
 from .workers import WorkerPool
 
@@ -318,6 +319,13 @@ def warm_up() -> None:
 
 
 def run(settings: Settings, *, once: bool = False) -> None:
+    """The daemon (``once``: one pass), holding the home's lock from before its ledger is
+    touched to its end; :class:`~.home_lock.HomeBusy` when another process holds it."""
+    with home_lock(settings.path(settings.work)):
+        _run(settings, once=once)
+
+
+def _run(settings: Settings, *, once: bool) -> None:
     stop = threading.Event()
     gateway = Gateway.from_settings(settings)
 

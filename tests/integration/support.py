@@ -96,7 +96,14 @@ def gateway_process(
 def gateway_command(config: Path, *args: str) -> str:
     """``edi-gateway ARGS`` on ``config``, run to its end; returns what it printed (a non-zero
     exit fails the test, with what the command said on stderr)."""
-    done = subprocess.run(
+    done = gateway_outcome(config, *args)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def gateway_outcome(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``edi-gateway ARGS`` on ``config``, run to its end, whatever its exit status."""
+    return subprocess.run(
         [sys.executable, "-m", "gateway", *args],
         cwd=config.parent,
         env=_gateway_environment(config),
@@ -104,8 +111,6 @@ def gateway_command(config: Path, *args: str) -> str:
         text=True,
         timeout=120,
     )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 def _gateway_environment(config: Path, env: dict[str, str] | None = None) -> dict[str, str]:
