@@ -3,9 +3,12 @@
 Features: watchdog (inotify) events for speed, plus a full rescan every ``rescan_interval``, which
 is what guarantees no file is stranded (inotify drops events under load) and picks up files present
 at start-up. A file is taken only when complete: unchanged for ``min_age`` seconds (by its
-modification time, or by our own clock while that time is in the future) and, when ``done_marker``
-is set, once ``NAME + done_marker`` exists. Dotfiles and the ``ignore`` patterns (``*.tmp``,
-``*.part`` ...) are never taken.
+modification time, or by our own clock while that time is in the future), not open for writing
+(the watcher saw it written and not yet closed: a writer pausing longer than ``min_age`` with
+its file open) and, when ``done_marker`` is set, once ``NAME + done_marker`` exists. Dotfiles
+and the ``ignore`` patterns (``*.tmp``, ``*.part`` ...) are never taken. A writer the watcher
+did not see (one that started before the daemon, events the kernel dropped) may still write on
+after the claim: each file's :class:`Snapshot` as read lets the pipeline see it.
 
 Claiming is an atomic rename into ``work/<partner>/<claim id>__<name>`` followed by an fsync of
 the folders (once per folder for a batch of claims), so a file is either still in the inbox or
@@ -116,10 +119,45 @@ _KINDS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A claimed file as it was read: its inode, the bytes read and its modification time. Its
+    writer may still hold it open and write on after the claim (a pause longer than min_age
+    that the watcher did not see): :meth:`change` tells."""
+
+    inode: int
+    size: int
+    mtime_ns: int
+
+    def change(self, path: Path) -> str | None:
+        """How the file at ``path`` differs from this snapshot, or None."""
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            return "it is gone"
+        if info.st_ino != self.inode:
+            return "another file took its place"
+        if info.st_size != self.size:
+            return f"it now has {info.st_size:,} bytes where {self.size:,} were read"
+        if info.st_mtime_ns != self.mtime_ns:
+            return "it was written again after it was read"
+        return None
+
+
+class ClaimedFileChanged(Exception):
+    """A claimed file changed between its read and the commit of what was read: it is to be
+    read again (its message names the file and the change)."""
+
+
 def read_claimed(path: Path, max_size: int | None = None) -> bytes:
     """The content of the regular file at ``path``, never of what a symbolic link there points
     to, and never waiting on a FIFO; :class:`RefusedFile` for anything else, and for a file of
     more than ``max_size`` bytes."""
+    return read_snapshot(path, max_size)[0]
+
+
+def read_snapshot(path: Path, max_size: int | None = None) -> tuple[bytes, Snapshot]:
+    """:func:`read_claimed`, with the file's :class:`Snapshot` as read."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as error:
@@ -142,7 +180,8 @@ def read_claimed(path: Path, max_size: int | None = None) -> bytes:
         os.close(fd)
         raise
     with open(fd, "rb") as file:
-        return file.read()
+        data = file.read()
+    return data, Snapshot(info.st_ino, len(data), info.st_mtime_ns)
 
 
 def _failed(action: str, error: OSError) -> str:
@@ -183,7 +222,11 @@ class _UnpairedMoves(InotifyMoveEventGrouper):
         return None
 
 
-def _nobody(_path: bytes) -> None:
+def _nobody(_path: bytes, _mask: int) -> None:
+    pass
+
+
+def _nothing() -> None:
     pass
 
 
@@ -193,9 +236,11 @@ class _ArrivalWatches(InotifyWatchGroup):
     order) where an event about a file goes straight to ``arrived`` with its path, from the
     thread that reads inotify: no event objects, no queue, no hand-over to the emitter's and the
     observer's threads. Three threads taking turns for every file cost more than the file's
-    processing in a burst; the folder source needs nothing but the path."""
+    processing in a burst; the folder source needs nothing but the path and the event's mask.
+    ``lost`` is called when the kernel dropped events (its queue overflowed)."""
 
-    arrived: Callable[[bytes], None] = _nobody
+    arrived: Callable[[bytes, int], None] = _nobody
+    lost: Callable[[], None] = _nothing
 
     def __post_init__(self) -> None:
         self._move_event_grouper = _UnpairedMoves()
@@ -210,11 +255,16 @@ class _ArrivalWatches(InotifyWatchGroup):
                 return
             path = self._build_event_source_path(event)
         if path is not None:
-            self.arrived(path)
+            self.arrived(path, event.mask)
+
+    def on_events_lost(self) -> None:
+        self.lost()
+        super().on_events_lost()
 
 
 class _ArrivalEmitter(InotifyEmitter):
-    """inotify events that can mean a file arrived: created, written and closed, or renamed in.
+    """inotify events that can mean a file arrived: created, written and closed, or renamed in;
+    and writes (IN_MODIFY), which tell a file still open for writing from a complete one.
 
     IN_MOVED_FROM is left out on purpose: watchdog holds each one for half a second to pair it
     with its IN_MOVED_TO, and every event behind it waits too. Each claim (a rename out of the
@@ -229,11 +279,13 @@ class _ArrivalEmitter(InotifyEmitter):
         event_queue: EventQueue,
         watch: ObservedWatch,
         *,
-        arrived: Callable[[bytes], None],
+        arrived: Callable[[bytes, int], None],
+        lost: Callable[[], None],
         **options: Any,
     ) -> None:
         super().__init__(event_queue, watch, **options)
         self._arrived = arrived
+        self._lost = lost
 
     def on_thread_start(self) -> None:
         self._inotify = _ArrivalWatches(
@@ -243,11 +295,13 @@ class _ArrivalEmitter(InotifyEmitter):
             event_mask=self.get_event_mask_from_filter(),
             follow_symlink=self.watch.follow_symlink,
             arrived=self._arrived,
+            lost=self._lost,
         )
 
     def get_event_mask_from_filter(self) -> Mask:
         return Mask(
             InotifyConstants.IN_CREATE
+            | InotifyConstants.IN_MODIFY
             | InotifyConstants.IN_MOVED_TO
             | InotifyConstants.IN_CLOSE_WRITE
             | InotifyConstants.IN_DELETE_SELF
@@ -293,6 +347,10 @@ class FolderSource:
         """What cannot be taken or listed now, and why: each reported once while it lasts."""
         self._future: dict[Path, tuple[tuple[int, int], float]] = {}
         """Candidates dated in the future: their (size, mtime) and since when (monotonic)."""
+        self._writing: set[Path] = set()
+        """Files the watcher saw written and not closed yet: not complete, however old."""
+        self._open_noted: set[Path] = set()
+        """Files old enough but still open for writing, said so once."""
         self._lock = threading.Lock()
         self._observer: BaseObserver | None = None
         self._last_scan = 0.0
@@ -304,7 +362,7 @@ class FolderSource:
         self.inbox.mkdir(parents=True, exist_ok=True)
         self.work.mkdir(parents=True, exist_ok=True)
         self._last_scan = 0.0  # the first ready() scans: files present at start-up are taken
-        observer = BaseObserver(_ArrivalEmitter, arrived=self._arrived)
+        observer = BaseObserver(_ArrivalEmitter, arrived=self._arrived, lost=self._lost)
         observer.schedule(_Events(self), str(self.inbox), recursive=True)
         observer.daemon = True
         observer.start()
@@ -316,10 +374,31 @@ class FolderSource:
             self._observer.join(timeout=5)
             self._observer = None
 
-    def _arrived(self, raw: bytes) -> None:
-        """The watcher's thread saw this file change (dotfiles, never taken, wake nobody)."""
-        if not os.path.basename(raw).startswith(b"."):
-            self.notice(Path(os.fsdecode(raw)))
+    def _arrived(self, raw: bytes, mask: int) -> None:
+        """The watcher's thread saw this file change (dotfiles, never taken, wake nobody). A
+        write marks it open for writing, until its writer closes it (or it is renamed in): a
+        file written is not complete while its writer holds it open, however long the writer
+        pauses. A write wakes nobody either."""
+        if os.path.basename(raw).startswith(b"."):
+            return
+        path = Path(os.fsdecode(raw))
+        if mask & InotifyConstants.IN_MODIFY:
+            if path.parent.parent == self.inbox:
+                with self._lock:
+                    self._writing.add(path)
+                    self._candidates.add(path)
+            return
+        if mask & (InotifyConstants.IN_CLOSE_WRITE | InotifyConstants.IN_MOVED_TO):
+            with self._lock:
+                self._writing.discard(path)
+        self.notice(path)
+
+    def _lost(self) -> None:
+        """The kernel dropped events: a close may be among them. Files written are taken by
+        their age alone from now on (as those written before the daemon started are)."""
+        with self._lock:
+            self._writing.clear()
+        self._changed.set()
 
     def notice(self, path: Path) -> None:
         """A path the watcher saw change; checked for readiness on the next ``ready()``."""
@@ -435,6 +514,7 @@ class FolderSource:
         wall = time.time() if now is None else now
         with self._lock:
             candidates = list(self._candidates)
+            writing = set(self._writing)
         ready: list[tuple[float, Path]] = []
         gone: list[Path] = []
         folders: dict[Path, bool] = {}  # partner folder -> a folder, not a link to one
@@ -456,14 +536,28 @@ class FolderSource:
                 continue
             if not self._unchanged_long_enough(path, info, wall):
                 continue
+            if path in writing:
+                self._still_open(path)
+                continue
             if self.done_marker and not path.with_name(path.name + self.done_marker).exists():
                 continue
             ready.append((info.st_mtime, path))
         with self._lock:
             self._candidates.difference_update(gone)
+            self._writing.difference_update(gone)
         for path in gone:
             self._future.pop(path, None)
+            self._open_noted.discard(path)
         return [path for _, path in sorted(ready)]
+
+    def _still_open(self, path: Path) -> None:
+        if path not in self._open_noted:
+            self._open_noted.add(path)
+            log.info(
+                "%r: unchanged for min_age but still open for writing: taken once its writer "
+                "closes it",
+                str(path),
+            )
 
     def _unchanged_long_enough(self, path: Path, info: os.stat_result, wall: float) -> bool:
         """Unchanged for ``min_age``: by its modification time, or, when that is in the future
@@ -493,8 +587,10 @@ class FolderSource:
         paths = list(paths)
         with self._lock:
             self._candidates.difference_update(paths)
+            self._writing.difference_update(paths)
         for path in paths:
             self._future.pop(path, None)
+            self._open_noted.discard(path)
         claimed: list[Claimed] = []
         markers: list[Path] = []
         folders: dict[str, tuple[Path, Path]] = {}  # partner -> its inbox and work folders

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from adapters.formats.x12.inbound import X12Parser
 from adapters.formats.x12.pyx12_engine import Pyx12Validator
-from adapters.transport.folder import Claim, Claimed, FolderSource
+from adapters.transport.folder import Claim, Claimed, ClaimedFileChanged, FolderSource
 from adapters.transport.sftp_schedule import PARTNERS_DIR, SftpSchedule
 
 from ..bus.consumer import RequestConsumer
@@ -201,13 +201,16 @@ class Gateway:
             self._complete(in_flight, failed)
         if len(failed) == 1:
             self.retries.failed()
-        for claimed in failed if len(failed) > 1 else ():
+        self._one_at_a_time(failed if len(failed) > 1 else ())
+        return count
+
+    def _one_at_a_time(self, files: Sequence[Claimed]) -> None:
+        for claimed in files:
             try:  # not fresh any more: the failed attempt may have recorded it
                 self.pipeline.process([dataclasses.replace(claimed, fresh=False)])
             except Exception:
                 log.exception("processing %s failed; it will be retried", claimed.path)
                 self.retries.failed()
-        return count
 
     def _begin(self, claim: Claim, failed: list[Claimed]) -> Parsing | None:
         try:
@@ -222,6 +225,9 @@ class Gateway:
     def _complete(self, parsing: Parsing, failed: list[Claimed]) -> None:
         try:
             self.pipeline.complete(parsing)
+        except ClaimedFileChanged as change:  # nothing committed: each read again, whole
+            log.warning("%s; the files of its batch are read again, one at a time", change)
+            self._one_at_a_time(parsing.batch)
         except Exception:
             _log_failure(parsing.batch)
             failed.extend(parsing.batch)
