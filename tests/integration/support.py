@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import pika
 
-from adapters.base import ParseResult
+from adapters.base import ParseResult, Reply
 from adapters.formats.x12.inbound import X12Parser
 from tests.support.broker import AMQP_URL
 
@@ -199,6 +199,18 @@ class CrashingParser(X12Parser):
         if b"CRASH" in data:
             os.kill(os.getpid(), signal.SIGKILL)
         return super().parse(data, file_name=file_name)
+
+
+class UnstorableReplyParser(X12Parser):
+    """The X12 parser, except that a file holding ``UNSTORABLE`` gets a reply no ledger can store
+    (a lone surrogate, as a separator byte that is not UTF-8 once gave): a stand-in for any
+    failure that is the file's own, in the commit."""
+
+    def parse(self, data: bytes, *, file_name: str) -> ParseResult:
+        result = super().parse(data, file_name=file_name)
+        if b"UNSTORABLE" in data:
+            result.replies.append(Reply("997-unstorable.x12", "ISA*\udcff~"))
+        return result
 
 
 def in_process_gateway(home: Path, database_url: str, **extra: object) -> Gateway:

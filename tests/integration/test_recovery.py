@@ -15,12 +15,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from adapters.base import ParseResult, Reply
-from adapters.formats.x12.inbound import X12Parser
 from gateway.ledger import repository
 from gateway.runtime.daemon import Gateway
 from tests.integration.ledger.databases import POSTGRES_ADMIN_URL, postgres_database
 from tests.integration.support import (
+    UnstorableReplyParser,
     bound_queue,
     daemon_output,
     drop,
@@ -77,18 +76,6 @@ def test_a_file_whose_separator_is_a_byte_that_is_not_ascii_is_answered_and_rest
     assert not list((tmp_path / "var" / "work").rglob("*.edi"))
 
 
-class Unwritable(X12Parser):
-    """The X12 parser, except that a file holding ``UNWRITABLE`` gets a reply the ledger cannot
-    store (a lone surrogate, as a separator byte that is not UTF-8 once gave): a stand-in for
-    any failure that is the file's own."""
-
-    def parse(self, data: bytes, *, file_name: str) -> ParseResult:
-        result = super().parse(data, file_name=file_name)
-        if b"UNWRITABLE" in data:
-            result.replies.append(Reply("997-unwritable.x12", "ISA*\udcff~"))
-        return result
-
-
 def _run(gw: Gateway) -> Iterator[threading.Thread]:
     stop = threading.Event()
     daemon = threading.Thread(target=gw.run, args=(stop,))
@@ -111,17 +98,17 @@ def test_a_file_that_keeps_failing_for_a_cause_of_its_own_is_set_aside_and_the_o
     quarantined with the error as its reason, a report and a set_aside event; before, start-up
     recovery raised and ended the daemon, at every restart."""
     gw = in_process_gateway(tmp_path, database_url, parse_workers=0)
-    gw.pipeline.parser = Unwritable()
+    gw.pipeline.parser = UnstorableReplyParser()
     work = gw.source.work / partner
     work.mkdir(parents=True)
-    (work / f"{'a' * 32}__left.edi").write_bytes(small_850(8201, partner_po="UNWRITABLE1"))
+    (work / f"{'a' * 32}__left.edi").write_bytes(small_850(8201, partner_po="UNSTORABLE1"))
     (work / f"{'b' * 32}__left-fine.edi").write_bytes(small_850(8202))
     drop(tmp_path / "inbox", partner, "fine.edi", small_850(8203))
     quarantine = tmp_path / "quarantine" / partner
     archive = tmp_path / "archive" / partner
     with bound_queue(f"edi.in.850.{partner}") as (channel, queue), running(gw) as daemon:
         wait_for("the first poison file to be set aside", lambda: any(quarantine.glob("*.edi")))
-        drop(tmp_path / "inbox", partner, "new.edi", small_850(8204, partner_po="UNWRITABLE2"))
+        drop(tmp_path / "inbox", partner, "new.edi", small_850(8204, partner_po="UNSTORABLE2"))
         drop(tmp_path / "inbox", partner, "after.edi", small_850(8205))
         wait_for(
             "two set aside, three archived",
