@@ -190,3 +190,33 @@ def test_files_in_a_folder_inside_a_partner_folder_are_reported_once_and_never_t
     said += f"folder (sub-folders are not read); move the files into {str(acme)!r}"
     assert [r.getMessage() for r in caplog.records] == [said.format(2), said.format(3)]
     assert sorted(os.listdir(acme / "2026")) == ["11", "another.edi", "order.edi"]
+
+
+def test_a_file_its_writer_holds_open_is_not_ready_however_long_it_pauses(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The watcher saw it written and not closed: older than min_age, it is still not taken
+    (said once); closed, it is. A file written before the watcher started is taken by its age."""
+    source = _source(tmp_path, min_age=0.2)
+    acme = tmp_path / "inbox" / "acme"
+    (acme / "before.edi").write_bytes(b"ISA")
+    source.start()
+    try:
+        with (acme / "open.edi").open("wb") as out, caplog.at_level(logging.INFO):
+            out.write(b"ISA*00")
+            out.flush()
+            time.sleep(0.6)  # the writer pauses, three times min_age
+            assert source.ready() == [acme / "before.edi"]
+            assert source.ready() == [acme / "before.edi"]
+            out.write(b"*more")
+        noted = [
+            r.getMessage() for r in caplog.records if "still open for writing" in r.getMessage()
+        ]
+        assert len(noted) == 1, noted
+        time.sleep(0.3)
+        wait = time.monotonic() + 5
+        while acme / "open.edi" not in source.ready() and time.monotonic() < wait:
+            time.sleep(0.05)
+        assert acme / "open.edi" in source.ready()
+    finally:
+        source.stop()
