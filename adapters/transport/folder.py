@@ -165,6 +165,11 @@ def read_snapshot(path: Path, max_size: int | None = None) -> tuple[bytes, Snaps
             raise RefusedFile("not a regular file: a symbolic link") from None
         if error.errno == errno.ENXIO:
             raise RefusedFile("not a regular file: a socket") from None
+        if error.errno in (errno.EACCES, errno.EPERM):  # its mode: the claim could move it
+            raise RefusedFile(
+                "not readable by the gateway's user (its permissions); to take it, make it "
+                "readable and move it back into the inbox"
+            ) from None
         raise
     try:
         info = os.fstat(fd)

@@ -6,8 +6,9 @@ together (after a crash they are a batch or two). When that fails it takes them 
 as the main loop does, and a file that fails alone is:
 
 - left where it is and tried again later (the daemon's :class:`~.daemon.RetrySchedule` backs
-  off), when the cause is outside it (:func:`cause_is_outside`): the ledger unreachable or busy,
-  the disk, a worker pool broken by another file;
+  off) when the cause is outside it (:func:`cause_is_outside`: the ledger busy, the disk, a
+  worker pool broken by another file), the others tried meanwhile; when the ledger cannot be
+  reached at all, none can be processed, and the recovery stops until the next retry;
 - otherwise tried once more, and if it fails again, set aside in quarantine with the error as
   its reason (:meth:`~gateway.pipeline.Pipeline.set_aside`): a report beside it, its ledger row
   and timeline say why. Before, such a file (a text the database cannot store...) stayed in the
@@ -16,6 +17,7 @@ as the main loop does, and a file that fails alone is:
 
 from __future__ import annotations
 
+import enum
 import logging
 import os
 from collections.abc import Sequence
@@ -45,19 +47,26 @@ _OUTSIDE = (
 )
 
 
-def cause_is_outside(pipeline: Pipeline, error: BaseException) -> bool:
-    """Whether ``error`` comes from outside the file being processed: a kind of error that
-    speaks of the host or the database, or any error while the ledger cannot be reached."""
+class Outcome(enum.Enum):
+    DONE = "processed, or set aside in quarantine"
+    LATER = "left for a later retry: the cause is outside it"
+    LEDGER_DOWN = "left for a later retry: the ledger cannot be reached"
+
+
+def cause_is_outside(error: BaseException) -> bool:
+    """Whether ``error`` is of a kind that speaks of the host or the database, not the file."""
     if isinstance(error, _OUTSIDE):
         return True
-    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
-        return True
+    return isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated
+
+
+def ledger_reachable(pipeline: Pipeline) -> bool:
     try:
         with pipeline.factory() as s:
             s.execute(sa.text("SELECT 1"))
     except Exception:
-        return True
-    return False
+        return False
+    return True
 
 
 def recover_leftovers(pipeline: Pipeline, leftovers: Sequence[Claimed]) -> bool:
@@ -75,31 +84,37 @@ def recover_leftovers(pipeline: Pipeline, leftovers: Sequence[Claimed]) -> bool:
             "recovering %d file(s) left in the work folder failed; trying them one at a time",
             len(remaining),
         )
+    went_through = True
     for claimed in remaining:
-        if not _process_alone(pipeline, claimed):
+        outcome = _process_alone(pipeline, claimed)
+        if outcome is Outcome.LEDGER_DOWN:
             return False
+        went_through &= outcome is Outcome.DONE
     try:
         pipeline.finish()
     except Exception:
         log.exception("finishing recovered files failed; trying again later")
         return False
-    return True
+    return went_through
 
 
-def _process_alone(pipeline: Pipeline, claimed: Claimed) -> bool:
-    """Process ``claimed`` alone, setting it aside when it keeps failing for a cause of its own;
-    False when it is left for later."""
+def _process_alone(pipeline: Pipeline, claimed: Claimed) -> Outcome:
+    """Process ``claimed`` alone, setting it aside when it keeps failing for a cause of its
+    own."""
     reason = ""
     for attempt in range(1, ATTEMPTS_ALONE + 1):
         if not os.path.lexists(claimed.path):  # finished by the batch's attempt
-            return True
+            return Outcome.DONE
         try:
             pipeline.process([claimed])
-            return True
+            return Outcome.DONE
         except Exception as error:
-            if cause_is_outside(pipeline, error):
+            if not ledger_reachable(pipeline):
+                log.exception("processing %s failed; the ledger cannot be reached", claimed.path)
+                return Outcome.LEDGER_DOWN
+            if cause_is_outside(error):
                 log.exception("processing %s failed; it will be retried", claimed.path)
-                return False
+                return Outcome.LATER
             log.exception(
                 "processing %s failed (attempt %d of %d alone)",
                 claimed.path,
@@ -111,9 +126,9 @@ def _process_alone(pipeline: Pipeline, claimed: Claimed) -> bool:
         pipeline.set_aside(claimed, reason)
     except Exception:
         log.exception("setting %s aside failed; it will be retried", claimed.path)
-        return False
+        return Outcome.LATER
     log.error("%s set aside in quarantine: %s", claimed.path, reason)
-    return True
+    return Outcome.DONE
 
 
 def _reason(error: BaseException) -> str:

@@ -220,3 +220,21 @@ def test_a_file_its_writer_holds_open_is_not_ready_however_long_it_pauses(
         assert acme / "open.edi" in source.ready()
     finally:
         source.stop()
+
+
+def test_a_claimed_file_the_gateway_may_not_read_is_refused_not_retried(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its mode lets the gateway's user move it (the claim did) but not read it: its own cause,
+    so it is quarantined unread with the reason instead of failing every retry."""
+    (tmp_path / "file").write_bytes(b"ISA")
+    opened = os.open
+
+    def refusing(path: object, flags: int, *args: object, **kwargs: object) -> int:
+        if path == tmp_path / "file":
+            raise PermissionError(13, "Permission denied")
+        return opened(path, flags, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", refusing)
+    with pytest.raises(RefusedFile, match="not readable by the gateway's user"):
+        read_claimed(tmp_path / "file")

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from adapters.base import ParseResult
+from adapters.formats.x12.inbound import X12Parser
 from gateway.ledger import repository
 from gateway.runtime.daemon import Gateway
 from tests.integration.ledger.databases import POSTGRES_ADMIN_URL, postgres_database
@@ -198,3 +200,30 @@ def _allow_connections(database: str | None, allowed: bool) -> None:
                 )
     finally:
         engine.dispose()
+
+
+class FailingOutside(X12Parser):
+    """The X12 parser, except that a file holding ``OUTSIDE`` fails as a full disk would."""
+
+    def parse(self, data: bytes, *, file_name: str) -> ParseResult:
+        if b"OUTSIDE" in data:
+            raise OSError(28, "No space left on device")
+        return super().parse(data, file_name=file_name)
+
+
+def test_a_leftover_failing_for_a_cause_outside_it_waits_and_those_behind_it_go_on(
+    tmp_path: Path, partner: str
+) -> None:
+    """Its cause is not its own (the disk, here): it stays in the work folder for a later
+    retry, never set aside; the leftovers after it are processed meanwhile (before, the first
+    such failure ended the round, and one file could hold back every other for ever)."""
+    gw = in_process_gateway(tmp_path, f"sqlite:///{tmp_path / 'ledger.sqlite3'}", parse_workers=0)
+    gw.pipeline.parser = FailingOutside()
+    work = gw.source.work / partner
+    work.mkdir(parents=True)
+    (work / f"{'a' * 32}__stuck.edi").write_bytes(small_850(8401, partner_po="OUTSIDE1"))
+    (work / f"{'b' * 32}__behind.edi").write_bytes(small_850(8402))
+    assert not gw.retry_leftovers()  # something is left to retry
+    assert [c.name for c in gw.source.leftovers()] == ["stuck.edi"]
+    assert list((tmp_path / "archive" / partner).rglob("*behind.edi"))
+    assert not (tmp_path / "quarantine").exists() or not any((tmp_path / "quarantine").rglob("*"))
