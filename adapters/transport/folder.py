@@ -8,7 +8,8 @@ modification time, or by our own clock while that time is in the future), not op
 its file open) and, when ``done_marker`` is set, once ``NAME + done_marker`` exists. Dotfiles
 and the ``ignore`` patterns (``*.tmp``, ``*.part`` ...) are never taken. A writer the watcher
 did not see (one that started before the daemon, events the kernel dropped) may still write on
-after the claim: each file's :class:`Snapshot` as read lets the pipeline see it.
+after the claim: each file's :class:`~.claimed_files.Snapshot` as read lets the pipeline see
+it.
 
 Claiming is an atomic rename into ``work/<partner>/<claim id>__<name>`` followed by an fsync of
 the folders (once per folder for a batch of claims), so a file is either still in the inbox or
@@ -23,9 +24,12 @@ partner folder are taken. Links, and folders inside a partner folder that hold f
 reported once while they stay.
 
 A claimed file keeps its name, or a readable one (:func:`~.file_names.kept_name`), and is read
-with :func:`read_claimed`, which follows no symbolic link and waits on no FIFO: whoever writes to
-the inbox may swap a file for one after it was found complete and before its claim (the claim
-moves whatever is there), and it is then refused, not read.
+with :func:`~.claimed_files.read_claimed`, which follows no symbolic link and waits on no FIFO:
+whoever writes to the inbox may swap a file for one after it was found complete and before its
+claim (the claim moves whatever is there), and it is then refused, not read.
+
+The watcher's inotify plumbing is :mod:`.inotify_arrivals`. :class:`FolderSource` is one class of
+some 300 lines: readiness, rescans, reports and claims share its state.
 """
 
 from __future__ import annotations
@@ -40,22 +44,22 @@ import stat
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
-from watchdog.observers.api import BaseObserver, EventQueue, ObservedWatch
-from watchdog.observers.inotify import InotifyEmitter, InotifyWatchGroup
-from watchdog.observers.inotify_c import InotifyConstants, InotifyEvent, Mask
-from watchdog.observers.inotify_move_event_grouper import (
-    InotifyMoveEventGrouper,
-    PathedInotifyEvent,
-)
+from watchdog.observers.api import BaseObserver
+from watchdog.observers.inotify_c import InotifyConstants
 
+from .claimed_files import ClaimedFileChanged as ClaimedFileChanged
+from .claimed_files import RefusedFile as RefusedFile
+from .claimed_files import Snapshot as Snapshot
+from .claimed_files import read_claimed as read_claimed
+from .claimed_files import read_snapshot as read_snapshot
 from .file_names import kept_name
+from .inotify_arrivals import ArrivalEmitter
 
 log = logging.getLogger(__name__)
 
@@ -105,90 +109,6 @@ _claim_syncs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="claim-sync"
 """Syncs the folders of one claim after another (claims come one at a time)."""
 
 
-class RefusedFile(Exception):
-    """What :func:`read_claimed` does not read: not a regular file, or too large. The message
-    says why."""
-
-
-_KINDS = (
-    (stat.S_ISDIR, "a folder"),
-    (stat.S_ISFIFO, "a FIFO"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """A claimed file as it was read: its inode, the bytes read and its modification time. Its
-    writer may still hold it open and write on after the claim (a pause longer than min_age
-    that the watcher did not see): :meth:`change` tells."""
-
-    inode: int
-    size: int
-    mtime_ns: int
-
-    def change(self, path: Path) -> str | None:
-        """How the file at ``path`` differs from this snapshot, or None."""
-        try:
-            info = os.lstat(path)
-        except FileNotFoundError:
-            return "it is gone"
-        if info.st_ino != self.inode:
-            return "another file took its place"
-        if info.st_size != self.size:
-            return f"it now has {info.st_size:,} bytes where {self.size:,} were read"
-        if info.st_mtime_ns != self.mtime_ns:
-            return "it was written again after it was read"
-        return None
-
-
-class ClaimedFileChanged(Exception):
-    """A claimed file changed between its read and the commit of what was read: it is to be
-    read again (its message names the file and the change)."""
-
-
-def read_claimed(path: Path, max_size: int | None = None) -> bytes:
-    """The content of the regular file at ``path``, never of what a symbolic link there points
-    to, and never waiting on a FIFO; :class:`RefusedFile` for anything else, and for a file of
-    more than ``max_size`` bytes."""
-    return read_snapshot(path, max_size)[0]
-
-
-def read_snapshot(path: Path, max_size: int | None = None) -> tuple[bytes, Snapshot]:
-    """:func:`read_claimed`, with the file's :class:`Snapshot` as read."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError as error:
-        if error.errno == errno.ELOOP:
-            raise RefusedFile("not a regular file: a symbolic link") from None
-        if error.errno == errno.ENXIO:
-            raise RefusedFile("not a regular file: a socket") from None
-        if error.errno in (errno.EACCES, errno.EPERM):  # its mode: the claim could move it
-            raise RefusedFile(
-                "not readable by the gateway's user (its permissions); to take it, make it "
-                "readable and move it back into the inbox"
-            ) from None
-        raise
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            kind = next((name for test, name in _KINDS if test(info.st_mode)), "of unknown kind")
-            raise RefusedFile(f"not a regular file: {kind}")
-        if max_size is not None and info.st_size > max_size:
-            raise RefusedFile(
-                f"too large: {info.st_size:,} bytes, more than max_file_size ({max_size:,}); "
-                "to take it, raise max_file_size and move it back into the inbox"
-            )
-    except BaseException:
-        os.close(fd)
-        raise
-    with open(fd, "rb") as file:
-        data = file.read()
-    return data, Snapshot(info.st_ino, len(data), info.st_mtime_ns)
-
-
 def _failed(action: str, error: OSError) -> str:
     why = error.strerror or str(error)
     if error.errno == errno.EXDEV:  # a rename between file systems
@@ -213,104 +133,6 @@ def fsync_directory(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-class _UnpairedMoves(InotifyMoveEventGrouper):
-    """watchdog's event queue without the pairing of moves: with IN_MOVED_FROM left out of the
-    mask there is never a source to pair an IN_MOVED_TO with, and looking for one scans the
-    whole queue twice per event (quadratic in a burst)."""
-
-    def _group_moved_to_event(self, to_event: PathedInotifyEvent) -> PathedInotifyEvent:
-        return to_event
-
-    def get_queued_moved_from_event(self, cookie: int) -> PathedInotifyEvent | None:
-        return None
-
-
-def _nobody(_path: bytes, _mask: int) -> None:
-    pass
-
-
-def _nothing() -> None:
-    pass
-
-
-@dataclass
-class _ArrivalWatches(InotifyWatchGroup):
-    """watchdog's watch group (recursive watches kept up to date, directory events queued in
-    order) where an event about a file goes straight to ``arrived`` with its path, from the
-    thread that reads inotify: no event objects, no queue, no hand-over to the emitter's and the
-    observer's threads. Three threads taking turns for every file cost more than the file's
-    processing in a burst; the folder source needs nothing but the path and the event's mask.
-    ``lost`` is called when the kernel dropped events (its queue overflowed)."""
-
-    arrived: Callable[[bytes, int], None] = _nobody
-    lost: Callable[[], None] = _nothing
-
-    def __post_init__(self) -> None:
-        self._move_event_grouper = _UnpairedMoves()
-        super().__post_init__()
-
-    def on_event(self, event: InotifyEvent) -> None:
-        if event.is_directory or not event.name:
-            super().on_event(event)  # watches to add, the watched folder deleted...
-            return
-        with self._lock:
-            if not self.is_active:
-                return
-            path = self._build_event_source_path(event)
-        if path is not None:
-            self.arrived(path, event.mask)
-
-    def on_events_lost(self) -> None:
-        self.lost()
-        super().on_events_lost()
-
-
-class _ArrivalEmitter(InotifyEmitter):
-    """inotify events that can mean a file arrived: created, written and closed, or renamed in;
-    and writes (IN_MODIFY), which tell a file still open for writing from a complete one.
-
-    IN_MOVED_FROM is left out on purpose: watchdog holds each one for half a second to pair it
-    with its IN_MOVED_TO, and every event behind it waits too. Each claim (a rename out of the
-    inbox) would make one, so files would be noticed up to 0.5 s late under a steady flow.
-
-    Events about files are handed to ``arrived`` as they are read (see :class:`_ArrivalWatches`);
-    those about folders take watchdog's usual way to the event handler.
-    """
-
-    def __init__(
-        self,
-        event_queue: EventQueue,
-        watch: ObservedWatch,
-        *,
-        arrived: Callable[[bytes, int], None],
-        lost: Callable[[], None],
-        **options: Any,
-    ) -> None:
-        super().__init__(event_queue, watch, **options)
-        self._arrived = arrived
-        self._lost = lost
-
-    def on_thread_start(self) -> None:
-        self._inotify = _ArrivalWatches(
-            self._inotify_fd,
-            os.fsencode(self.watch.path),
-            is_recursive=self.watch.is_recursive,
-            event_mask=self.get_event_mask_from_filter(),
-            follow_symlink=self.watch.follow_symlink,
-            arrived=self._arrived,
-            lost=self._lost,
-        )
-
-    def get_event_mask_from_filter(self) -> Mask:
-        return Mask(
-            InotifyConstants.IN_CREATE
-            | InotifyConstants.IN_MODIFY
-            | InotifyConstants.IN_MOVED_TO
-            | InotifyConstants.IN_CLOSE_WRITE
-            | InotifyConstants.IN_DELETE_SELF
-        )
 
 
 class _Events(FileSystemEventHandler):
@@ -367,7 +189,7 @@ class FolderSource:
         self.inbox.mkdir(parents=True, exist_ok=True)
         self.work.mkdir(parents=True, exist_ok=True)
         self._last_scan = 0.0  # the first ready() scans: files present at start-up are taken
-        observer = BaseObserver(_ArrivalEmitter, arrived=self._arrived, lost=self._lost)
+        observer = BaseObserver(ArrivalEmitter, arrived=self._arrived, lost=self._lost)
         observer.schedule(_Events(self), str(self.inbox), recursive=True)
         observer.daemon = True
         observer.start()
