@@ -221,11 +221,12 @@ class Pipeline:
         needs no parse). :class:`ClaimedFileChanged` before anything is committed when a file
         changed since it was read (its writer wrote on after the claim): the batch is to be
         processed again, each file read whole (its record follows, see :meth:`_record`)."""
-        for claimed in parsing.batch:
-            snapshot = parsing.snapshots.get(claimed.path)
-            change = snapshot.change(claimed.path) if snapshot is not None else None
+        for arrival in parsing.arrivals:  # the files this commit records
+            path = arrival.claimed.path
+            snapshot = parsing.snapshots.get(path)
+            change = snapshot.change(path) if snapshot is not None else None
             if change is not None:
-                raise ClaimedFileChanged(f"{claimed.path} changed since it was read: {change}")
+                raise ClaimedFileChanged(f"{path} changed since it was read: {change}")
         self._commit(parsing)
         crash_point("after_commit")
         if self.on_commit is not None:
