@@ -2,7 +2,7 @@
 
 Exit codes (every command): 0 the input is valid / the command succeeded, 1 the input was read
 but is invalid (errors were found), 2 the command line itself is wrong, 3 the input is unreadable
-(not X12, missing, or not a file).
+(not X12, missing, or not a file), 4 another edi-gateway runs on this home (``run``).
 """
 
 from __future__ import annotations
@@ -32,13 +32,15 @@ if TYPE_CHECKING:
 EXIT_VALID = 0
 EXIT_INVALID = 1
 EXIT_UNREADABLE = 3
+EXIT_BUSY = 4
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="edi-gateway",
         description="Bridges X12 EDI, flat files and XML to RabbitMQ.",
-        epilog="Exit codes: 0 valid, 1 invalid, 2 usage error, 3 unreadable input.",
+        epilog="Exit codes: 0 valid, 1 invalid, 2 usage error, 3 unreadable input, "
+        "4 another edi-gateway runs on this home.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -191,8 +193,13 @@ def operate(args: argparse.Namespace, *, out: TextIO) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)  # the ledger says when it migrates
     if args.command == "run":
         from .runtime.daemon import run
+        from .runtime.home_lock import HomeBusy
 
-        run(settings, once=args.once)
+        try:
+            run(settings, once=args.once)
+        except HomeBusy as error:
+            print(f"edi-gateway: {error}", file=sys.stderr)
+            return EXIT_BUSY
         return EXIT_VALID
     from .ledger import create_engine_for, migrate, repository, session_factory
 
@@ -233,9 +240,15 @@ def operate(args: argparse.Namespace, *, out: TextIO) -> int:
             return EXIT_VALID
         repository.reset_for_replay(s, [row.id for row in rows])
     from .bus.relay import OutboxRelay
+    from .runtime.home_lock import HomeBusy, home_lock
 
-    relay = OutboxRelay(factory, amqp_url=settings.amqp_url, window=settings.publish_window)
-    sent = relay.drain_once(timeout=60)
+    try:  # a running daemon's relay publishes them: two relays would send each twice
+        with home_lock(settings.path(settings.work)):
+            relay = OutboxRelay(factory, amqp_url=settings.amqp_url, window=settings.publish_window)
+            sent = relay.drain_once(timeout=60)
+    except HomeBusy as busy:
+        out.write(f"{len(rows)} message(s) queued again; {busy.who} running publishes them\n")
+        return EXIT_VALID
     out.write(f"{sent} message(s) republished\n")
     return EXIT_VALID
 

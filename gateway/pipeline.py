@@ -31,6 +31,7 @@ step 3 the pipeline calls ``on_commit``: the daemon wakes the relay and the fini
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -40,14 +41,22 @@ import os
 import shutil
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.base import ParsedDocument, Parser, ParseResult
-from adapters.transport.folder import Claimed, RefusedFile, fsync_directory, read_claimed
+from adapters.transport.folder import (
+    Claimed,
+    ClaimedFileChanged,
+    RefusedFile,
+    Snapshot,
+    fsync_directory,
+    read_claimed,
+    read_snapshot,
+)
 
 from .bus.cloudevents import cloud_event
 from .bus.topology import INBOUND_EXCHANGE, routing_key
@@ -101,6 +110,8 @@ class Parsing:
     arrivals: list[_Arrival]
     job: ParseJob
     """The parse of the batch's files (called: their results, in order)."""
+    snapshots: Mapping[Path, Snapshot] = field(default_factory=dict)
+    """Each file read, as it was read (see :meth:`Pipeline.complete`)."""
 
 
 class Pipeline:
@@ -160,9 +171,11 @@ class Pipeline:
         crash_point("after_claim")
         read: list[tuple[Claimed, bytes]] = []
         refused: dict[Path, str] = {}  # not a regular file, too large: never read nor parsed
+        snapshots: dict[Path, Snapshot] = {}
         for claimed in batch:
             try:
-                read.append((claimed, read_claimed(claimed.path, self.max_file_size)))
+                data, snapshots[claimed.path] = read_snapshot(claimed.path, self.max_file_size)
+                read.append((claimed, data))
             except RefusedFile as error:
                 read.append((claimed, b""))
                 refused[claimed.path] = str(error)
@@ -173,11 +186,19 @@ class Pipeline:
         crash_point("after_record")
         if not arrivals:
             return None
-        return Parsing(batch, arrivals, job)
+        return Parsing(batch, arrivals, job, snapshots)
 
     def complete(self, parsing: Parsing) -> None:
         """Commit what the batch's parse yields (waiting for it once the commit has done what
-        needs no parse)."""
+        needs no parse). :class:`ClaimedFileChanged` before anything is committed when a file
+        changed since it was read (its writer wrote on after the claim): the batch is to be
+        processed again, each file read whole (its record follows, see :meth:`_record`)."""
+        for arrival in parsing.arrivals:  # the files this commit records
+            path = arrival.claimed.path
+            snapshot = parsing.snapshots.get(path)
+            change = snapshot.change(path) if snapshot is not None else None
+            if change is not None:
+                raise ClaimedFileChanged(f"{path} changed since it was read: {change}")
         self._commit(parsing)
         crash_point("after_commit")
         if self.on_commit is not None:
@@ -210,12 +231,14 @@ class Pipeline:
             }
             new_ids = iter(ledger.insert_files(s, list(new.values()), now))
         arrivals = []
-        for claimed, _, digest in hashed:
+        for claimed, data, digest in hashed:
             row = known.get(str(claimed.path))
             if row is None:
                 file = new[str(claimed.path)]
                 arrivals.append(_Arrival(claimed, digest, next(new_ids), (file, now)))
             elif row.state is FileState.RECEIVED:
+                if row.sha256 != digest:  # it changed since its record: read again, whole
+                    self._refresh(row, digest, len(data))
                 file = ledger.NewFile(
                     row.partner, row.name, row.sha256, row.size, row.work_path, row.correlation_id
                 )
@@ -223,6 +246,19 @@ class Pipeline:
                 arrivals.append(_Arrival(claimed, digest, row.id, received))
             # else: processed before a crash; finish() moves it
         return arrivals
+
+    def _refresh(self, row: ledger.FileRow, digest: str, size: int) -> None:
+        """The record of a file read again (it changed after its claim): its digest and size
+        now, and why on its timeline."""
+        with self.factory.begin() as s:
+            ledger.refresh_file(s, row.id, sha256=digest, size=size)
+            ledger.add_event(
+                s,
+                kind="changed",
+                message=f"changed after its claim ({row.size:,} -> {size:,} bytes): read again",
+                file_id=row.id,
+                correlation_id=row.correlation_id,
+            )
 
     def _parse(
         self, read: Sequence[tuple[Claimed, bytes]], refused: Mapping[Path, str]
@@ -503,7 +539,7 @@ class Pipeline:
             ((self.folders.outbox / ack.partner / ack.name, ack.text.encode()) for ack in acks),
             taken_in=(SENT_FOLDER,),
         )
-        moved = self._move(row for row in processed if row.final_path is not None)
+        moved = self._move(self._changed_set_aside(p for p in processed if p.final_path))
         if moved:
             crash_point("after_archive")
         with self.factory.begin() as s:
@@ -512,6 +548,57 @@ class Pipeline:
             )
             ledger.mark_acks_written(s, [ack.id for ack in acks])
             ledger.settle_files(s, {row.id: state for row, state in moved})
+
+    def _changed_set_aside(self, rows: Iterable[ledger.FileRow]) -> list[ledger.FileRow]:
+        """``rows``, those of files that changed since they were processed (their writer wrote
+        on after the claim, past the check before the commit) bound for quarantine instead of
+        the archive, with the reason: what was read is committed (its documents published, its
+        acknowledgement written), the rest was never read, and reading the whole again would
+        publish the first part twice."""
+        rows = list(rows)
+        changed: dict[int, tuple[ledger.FileRow, int]] = {}  # row id -> row, size now
+        for row in rows:
+            if self._final_state(row) is not FileState.QUARANTINED:
+                with contextlib.suppress(OSError):
+                    if (size := os.lstat(row.work_path).st_size) != row.size:
+                        changed[row.id] = (row, size)
+        if not changed:
+            return rows
+        bound: dict[int, ledger.FileRow] = {}
+        with self.factory.begin() as s:
+            for row, size in changed.values():
+                why = (
+                    f"it changed after it was processed: its first {row.size:,} bytes were read "
+                    "and processed (their documents published, their acknowledgement sent); it "
+                    f"now has {size:,} bytes, the rest never read (its writer wrote on after "
+                    f"the claim). Take the part after byte {row.size:,} as a new file"
+                )
+                claimed = Claimed(row.partner, row.name, Path(row.work_path), row.correlation_id)
+                report: dict[str, Any] = {
+                    "file": row.name,
+                    "partner": row.partner,
+                    "sha256": row.sha256,  # of what was processed
+                    "claim_id": row.correlation_id,
+                    "why": why,
+                    "processed_bytes": row.size,
+                    "size": size,
+                    "processed": row.detail,
+                }
+                detail = {**(row.detail or {}), "report": report}
+                destination = str(self._quarantine_path(claimed))
+                ledger.add_event(
+                    s,
+                    kind="set_aside",
+                    message=f"set aside in quarantine: {why}",
+                    file_id=row.id,
+                    correlation_id=row.correlation_id,
+                )
+                ledger.set_file_state(
+                    s, row.id, FileState.PROCESSED, final_path=destination, detail=detail
+                )
+                bound[row.id] = replace(row, final_path=destination, detail=detail)
+                log.error("%s set aside in quarantine: %s", row.work_path, why)
+        return [bound.get(row.id, row) for row in rows]
 
     def _move(self, rows: Iterable[ledger.FileRow]) -> list[tuple[ledger.FileRow, FileState]]:
         """Move each file from the work folder to its final path (a quarantined one with its
@@ -568,6 +655,32 @@ class Pipeline:
             log.debug("recovering %s", claimed.path)
         self.process(remaining)
         self.finish()
+
+    def set_aside(self, claimed: Claimed, why: str) -> None:
+        """Quarantine ``claimed`` without its parse, ``why`` in its report, ledger row and
+        timeline: processing it fails for a cause of its own (see
+        :mod:`gateway.runtime.recovery`). :meth:`finish` moves it."""
+        try:
+            data = read_claimed(claimed.path, self.max_file_size)
+        except (RefusedFile, OSError):
+            data = b""
+        arrivals = self._record([(claimed, data)])
+        if not arrivals:
+            return  # processed meanwhile: finish() moves it
+        [arrival] = arrivals
+        why = f"processing it failed, for a cause of its own: {why}"
+        outcome = self._outcome(arrival, ParseResult(unreadable=why), 0, dt.datetime.now(dt.UTC))
+        with self.factory.begin() as s:
+            if arrival.received is not None:
+                ledger.received_events(s, [(arrival.file_id, *arrival.received)])
+            ledger.add_event(
+                s,
+                kind="set_aside",
+                message=f"set aside in quarantine: {why}",
+                file_id=arrival.file_id,
+                correlation_id=claimed.claim_id,
+            )
+            ledger.mark_processed(s, [outcome])
 
     # -- destinations --------------------------------------------------------------------------
 

@@ -3,9 +3,13 @@
 Features: watchdog (inotify) events for speed, plus a full rescan every ``rescan_interval``, which
 is what guarantees no file is stranded (inotify drops events under load) and picks up files present
 at start-up. A file is taken only when complete: unchanged for ``min_age`` seconds (by its
-modification time, or by our own clock while that time is in the future) and, when ``done_marker``
-is set, once ``NAME + done_marker`` exists. Dotfiles and the ``ignore`` patterns (``*.tmp``,
-``*.part`` ...) are never taken.
+modification time, or by our own clock while that time is in the future), not open for writing
+(the watcher saw it written and not yet closed: a writer pausing longer than ``min_age`` with
+its file open) and, when ``done_marker`` is set, once ``NAME + done_marker`` exists. Dotfiles
+and the ``ignore`` patterns (``*.tmp``, ``*.part`` ...) are never taken. A writer the watcher
+did not see (one that started before the daemon, events the kernel dropped) may still write on
+after the claim: each file's :class:`~.claimed_files.Snapshot` as read lets the pipeline see
+it.
 
 Claiming is an atomic rename into ``work/<partner>/<claim id>__<name>`` followed by an fsync of
 the folders (once per folder for a batch of claims), so a file is either still in the inbox or
@@ -14,15 +18,23 @@ caller reads and starts parsing the files meanwhile, which changes nothing, and 
 before it records the files anywhere. :meth:`FolderSource.wait` returns as soon as the watcher
 sees a change, so a file is taken within milliseconds of its arrival.
 Partner folder names must be plain names (letters, digits, ``. _ -``); others are ignored.
+A partner folder must be a folder of the inbox itself: a symbolic link there is never followed
+(claims rename relative to the folder opened with ``O_NOFOLLOW``), and only files directly in a
+partner folder are taken. Links, and folders inside a partner folder that hold files, are
+reported once while they stay.
 
 A claimed file keeps its name, or a readable one (:func:`~.file_names.kept_name`), and is read
-with :func:`read_claimed`, which follows no symbolic link and waits on no FIFO: whoever writes to
-the inbox may swap a file for one after it was found complete and before its claim (the claim
-moves whatever is there), and it is then refused, not read.
+with :func:`~.claimed_files.read_claimed`, which follows no symbolic link and waits on no FIFO:
+whoever writes to the inbox may swap a file for one after it was found complete and before its
+claim (the claim moves whatever is there), and it is then refused, not read.
+
+The watcher's inotify plumbing is :mod:`.inotify_arrivals`. :class:`FolderSource` is one class of
+some 300 lines: readiness, rescans, reports and claims share its state.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fnmatch
 import logging
@@ -32,22 +44,22 @@ import stat
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
-from watchdog.observers.api import BaseObserver, EventQueue, ObservedWatch
-from watchdog.observers.inotify import InotifyEmitter, InotifyWatchGroup
-from watchdog.observers.inotify_c import InotifyConstants, InotifyEvent, Mask
-from watchdog.observers.inotify_move_event_grouper import (
-    InotifyMoveEventGrouper,
-    PathedInotifyEvent,
-)
+from watchdog.observers.api import BaseObserver
+from watchdog.observers.inotify_c import InotifyConstants
 
+from .claimed_files import ClaimedFileChanged as ClaimedFileChanged
+from .claimed_files import RefusedFile as RefusedFile
+from .claimed_files import Snapshot as Snapshot
+from .claimed_files import read_claimed as read_claimed
+from .claimed_files import read_snapshot as read_snapshot
 from .file_names import kept_name
+from .inotify_arrivals import ArrivalEmitter
 
 log = logging.getLogger(__name__)
 
@@ -97,54 +109,22 @@ _claim_syncs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="claim-sync"
 """Syncs the folders of one claim after another (claims come one at a time)."""
 
 
-class RefusedFile(Exception):
-    """What :func:`read_claimed` does not read: not a regular file, or too large. The message
-    says why."""
-
-
-_KINDS = (
-    (stat.S_ISDIR, "a folder"),
-    (stat.S_ISFIFO, "a FIFO"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
-
-
-def read_claimed(path: Path, max_size: int | None = None) -> bytes:
-    """The content of the regular file at ``path``, never of what a symbolic link there points
-    to, and never waiting on a FIFO; :class:`RefusedFile` for anything else, and for a file of
-    more than ``max_size`` bytes."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError as error:
-        if error.errno == errno.ELOOP:
-            raise RefusedFile("not a regular file: a symbolic link") from None
-        if error.errno == errno.ENXIO:
-            raise RefusedFile("not a regular file: a socket") from None
-        raise
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            kind = next((name for test, name in _KINDS if test(info.st_mode)), "of unknown kind")
-            raise RefusedFile(f"not a regular file: {kind}")
-        if max_size is not None and info.st_size > max_size:
-            raise RefusedFile(
-                f"too large: {info.st_size:,} bytes, more than max_file_size ({max_size:,}); "
-                "to take it, raise max_file_size and move it back into the inbox"
-            )
-    except BaseException:
-        os.close(fd)
-        raise
-    with open(fd, "rb") as file:
-        return file.read()
-
-
 def _failed(action: str, error: OSError) -> str:
     why = error.strerror or str(error)
     if error.errno == errno.EXDEV:  # a rename between file systems
         why += ": the inbox and the work folder must be on one file system"
     return f"cannot {action} it ({why}); tried again at each rescan"
+
+
+def _is_folder(path: Path, known: dict[Path, bool]) -> bool:
+    """Whether ``path`` is a folder and not a symbolic link to one (looked at once per
+    ``known``)."""
+    if path not in known:
+        try:
+            known[path] = stat.S_ISDIR(os.lstat(path).st_mode)
+        except OSError:
+            known[path] = False
+    return known[path]
 
 
 def fsync_directory(directory: Path) -> None:
@@ -153,89 +133,6 @@ def fsync_directory(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-class _UnpairedMoves(InotifyMoveEventGrouper):
-    """watchdog's event queue without the pairing of moves: with IN_MOVED_FROM left out of the
-    mask there is never a source to pair an IN_MOVED_TO with, and looking for one scans the
-    whole queue twice per event (quadratic in a burst)."""
-
-    def _group_moved_to_event(self, to_event: PathedInotifyEvent) -> PathedInotifyEvent:
-        return to_event
-
-    def get_queued_moved_from_event(self, cookie: int) -> PathedInotifyEvent | None:
-        return None
-
-
-def _nobody(_path: bytes) -> None:
-    pass
-
-
-@dataclass
-class _ArrivalWatches(InotifyWatchGroup):
-    """watchdog's watch group (recursive watches kept up to date, directory events queued in
-    order) where an event about a file goes straight to ``arrived`` with its path, from the
-    thread that reads inotify: no event objects, no queue, no hand-over to the emitter's and the
-    observer's threads. Three threads taking turns for every file cost more than the file's
-    processing in a burst; the folder source needs nothing but the path."""
-
-    arrived: Callable[[bytes], None] = _nobody
-
-    def __post_init__(self) -> None:
-        self._move_event_grouper = _UnpairedMoves()
-        super().__post_init__()
-
-    def on_event(self, event: InotifyEvent) -> None:
-        if event.is_directory or not event.name:
-            super().on_event(event)  # watches to add, the watched folder deleted...
-            return
-        with self._lock:
-            if not self.is_active:
-                return
-            path = self._build_event_source_path(event)
-        if path is not None:
-            self.arrived(path)
-
-
-class _ArrivalEmitter(InotifyEmitter):
-    """inotify events that can mean a file arrived: created, written and closed, or renamed in.
-
-    IN_MOVED_FROM is left out on purpose: watchdog holds each one for half a second to pair it
-    with its IN_MOVED_TO, and every event behind it waits too. Each claim (a rename out of the
-    inbox) would make one, so files would be noticed up to 0.5 s late under a steady flow.
-
-    Events about files are handed to ``arrived`` as they are read (see :class:`_ArrivalWatches`);
-    those about folders take watchdog's usual way to the event handler.
-    """
-
-    def __init__(
-        self,
-        event_queue: EventQueue,
-        watch: ObservedWatch,
-        *,
-        arrived: Callable[[bytes], None],
-        **options: Any,
-    ) -> None:
-        super().__init__(event_queue, watch, **options)
-        self._arrived = arrived
-
-    def on_thread_start(self) -> None:
-        self._inotify = _ArrivalWatches(
-            self._inotify_fd,
-            os.fsencode(self.watch.path),
-            is_recursive=self.watch.is_recursive,
-            event_mask=self.get_event_mask_from_filter(),
-            follow_symlink=self.watch.follow_symlink,
-            arrived=self._arrived,
-        )
-
-    def get_event_mask_from_filter(self) -> Mask:
-        return Mask(
-            InotifyConstants.IN_CREATE
-            | InotifyConstants.IN_MOVED_TO
-            | InotifyConstants.IN_CLOSE_WRITE
-            | InotifyConstants.IN_DELETE_SELF
-        )
 
 
 class _Events(FileSystemEventHandler):
@@ -277,6 +174,10 @@ class FolderSource:
         """What cannot be taken or listed now, and why: each reported once while it lasts."""
         self._future: dict[Path, tuple[tuple[int, int], float]] = {}
         """Candidates dated in the future: their (size, mtime) and since when (monotonic)."""
+        self._writing: set[Path] = set()
+        """Files the watcher saw written and not closed yet: not complete, however old."""
+        self._open_noted: set[Path] = set()
+        """Files old enough but still open for writing, said so once."""
         self._lock = threading.Lock()
         self._observer: BaseObserver | None = None
         self._last_scan = 0.0
@@ -288,7 +189,7 @@ class FolderSource:
         self.inbox.mkdir(parents=True, exist_ok=True)
         self.work.mkdir(parents=True, exist_ok=True)
         self._last_scan = 0.0  # the first ready() scans: files present at start-up are taken
-        observer = BaseObserver(_ArrivalEmitter, arrived=self._arrived)
+        observer = BaseObserver(ArrivalEmitter, arrived=self._arrived, lost=self._lost)
         observer.schedule(_Events(self), str(self.inbox), recursive=True)
         observer.daemon = True
         observer.start()
@@ -300,10 +201,31 @@ class FolderSource:
             self._observer.join(timeout=5)
             self._observer = None
 
-    def _arrived(self, raw: bytes) -> None:
-        """The watcher's thread saw this file change (dotfiles, never taken, wake nobody)."""
-        if not os.path.basename(raw).startswith(b"."):
-            self.notice(Path(os.fsdecode(raw)))
+    def _arrived(self, raw: bytes, mask: int) -> None:
+        """The watcher's thread saw this file change (dotfiles, never taken, wake nobody). A
+        write marks it open for writing, until its writer closes it (or it is renamed in): a
+        file written is not complete while its writer holds it open, however long the writer
+        pauses. A write wakes nobody either."""
+        if os.path.basename(raw).startswith(b"."):
+            return
+        path = Path(os.fsdecode(raw))
+        if mask & InotifyConstants.IN_MODIFY:
+            if path.parent.parent == self.inbox:
+                with self._lock:
+                    self._writing.add(path)
+                    self._candidates.add(path)
+            return
+        if mask & (InotifyConstants.IN_CLOSE_WRITE | InotifyConstants.IN_MOVED_TO):
+            with self._lock:
+                self._writing.discard(path)
+        self.notice(path)
+
+    def _lost(self) -> None:
+        """The kernel dropped events: a close may be among them. Files written are taken by
+        their age alone from now on (as those written before the daemon started are)."""
+        with self._lock:
+            self._writing.clear()
+        self._changed.set()
 
     def notice(self, path: Path) -> None:
         """A path the watcher saw change; checked for readiness on the next ``ready()``."""
@@ -323,11 +245,13 @@ class FolderSource:
 
     def rescan(self) -> None:
         """Every file of every partner folder becomes a candidate. What cannot be taken (a link
-        or a FIFO, a folder that is no partner name or cannot be listed) is reported once while
+        or a FIFO, a folder that is no partner name or cannot be listed, a partner folder that
+        is a symbolic link, files in a folder inside a partner folder) is reported once while
         it stays."""
         self._last_scan = time.monotonic()
+        seen: set[Path] = set()
         try:
-            folders = [p for p in self.inbox.iterdir() if p.is_dir()]
+            folders = self._partner_folders(seen)
         except FileNotFoundError:
             return
         except OSError as error:
@@ -335,7 +259,7 @@ class FolderSource:
             return
         self._problems.pop(self.inbox, None)
         found: list[Path] = []
-        seen: set[Path] = set(folders)
+        seen.update(folders)
         for folder in folders:
             if not PARTNER_NAME.fullmatch(folder.name):
                 self._report(folder, "ignored: not a plain partner name")
@@ -346,12 +270,14 @@ class FolderSource:
                         path = Path(entry.path)
                         if entry.is_file(follow_symlinks=False):
                             found.append(path)
-                        elif not entry.is_dir(follow_symlinks=False) and not self.ignored(
-                            entry.name
-                        ):
+                        elif self.ignored(entry.name):
+                            continue
+                        elif not entry.is_dir(follow_symlinks=False):
                             self._report(
                                 path, "never taken: not a regular file (a link, a FIFO...)"
                             )
+                            seen.add(path)
+                        elif self._report_sub_folder(path, folder):
                             seen.add(path)
             except FileNotFoundError:
                 continue
@@ -363,6 +289,41 @@ class FolderSource:
         self._problems = {p: why for p, why in self._problems.items() if p in seen}
         with self._lock:
             self._candidates.update(found)
+
+    def _partner_folders(self, seen: set[Path]) -> list[Path]:
+        """The inbox's folders; a symbolic link there is never followed (its files would be
+        taken from wherever it points), only reported (and added to ``seen``)."""
+        folders: list[Path] = []
+        with os.scandir(self.inbox) as entries:
+            for entry in entries:
+                path = Path(entry.path)
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(path)
+                elif entry.is_symlink() and not entry.name.startswith("."):
+                    self._report(
+                        path,
+                        "never followed: a symbolic link, not a folder (a partner folder must "
+                        "be a folder of the inbox itself)",
+                    )
+                    seen.add(path)
+        return folders
+
+    def _report_sub_folder(self, path: Path, partner_folder: Path) -> bool:
+        """Report what a folder inside a partner folder holds (never taken: only files directly
+        in a partner folder are); True when it holds something."""
+        try:
+            with os.scandir(path) as entries:
+                held = sum(1 for entry in entries if not self.ignored(entry.name))
+        except OSError:
+            held = 0
+        if not held:
+            return False
+        self._report(
+            path,
+            f"never taken: {held} item(s) in a folder inside a partner folder (sub-folders are "
+            f"not read); move the files into {str(partner_folder)!r}",
+        )
+        return True
 
     # -- taking files --------------------------------------------------------------------------
 
@@ -380,10 +341,16 @@ class FolderSource:
         wall = time.time() if now is None else now
         with self._lock:
             candidates = list(self._candidates)
+            writing = set(self._writing)
         ready: list[tuple[float, Path]] = []
         gone: list[Path] = []
+        folders: dict[Path, bool] = {}  # partner folder -> a folder, not a link to one
         for path in candidates:
-            if self.ignored(path.name) or not PARTNER_NAME.fullmatch(path.parent.name):
+            if (
+                self.ignored(path.name)
+                or not PARTNER_NAME.fullmatch(path.parent.name)
+                or not _is_folder(path.parent, folders)
+            ):
                 gone.append(path)
                 continue
             try:
@@ -396,14 +363,28 @@ class FolderSource:
                 continue
             if not self._unchanged_long_enough(path, info, wall):
                 continue
+            if path in writing:
+                self._still_open(path)
+                continue
             if self.done_marker and not path.with_name(path.name + self.done_marker).exists():
                 continue
             ready.append((info.st_mtime, path))
         with self._lock:
             self._candidates.difference_update(gone)
+            self._writing.difference_update(gone)
         for path in gone:
             self._future.pop(path, None)
+            self._open_noted.discard(path)
         return [path for _, path in sorted(ready)]
+
+    def _still_open(self, path: Path) -> None:
+        if path not in self._open_noted:
+            self._open_noted.add(path)
+            log.info(
+                "%r: unchanged for min_age but still open for writing: taken once its writer "
+                "closes it",
+                str(path),
+            )
 
     def _unchanged_long_enough(self, path: Path, info: os.stat_result, wall: float) -> bool:
         """Unchanged for ``min_age``: by its modification time, or, when that is in the future
@@ -433,35 +414,60 @@ class FolderSource:
         paths = list(paths)
         with self._lock:
             self._candidates.difference_update(paths)
+            self._writing.difference_update(paths)
         for path in paths:
             self._future.pop(path, None)
+            self._open_noted.discard(path)
         claimed: list[Claimed] = []
         markers: list[Path] = []
         folders: dict[str, tuple[Path, Path]] = {}  # partner -> its inbox and work folders
-        for path in paths:
-            partner = path.parent.name
-            if partner not in folders:
-                work = self.work / partner
-                work.mkdir(parents=True, exist_ok=True)
-                folders[partner] = (path.parent, work)
-            claim_id = uuid.uuid4().hex
-            name = kept_name(path.name)
-            target = folders[partner][1] / f"{claim_id}{CLAIM_SEPARATOR}{name}"
-            try:
-                os.rename(path, target)
-            except FileNotFoundError:
-                continue
-            except OSError as error:  # the file stays in the inbox: the next rescan tries again
-                self._report(path, _failed("claim", error))
-                continue
-            self._problems.pop(path, None)
-            if name != path.name:
-                log.info("claimed %s as %r (the name as the ledger keeps it)", target, name)
-            claimed.append(Claimed(partner, name, target, claim_id, fresh=True))
-            if self.done_marker:
-                markers.append(path.with_name(path.name + self.done_marker))
+        with contextlib.ExitStack() as opened:
+            handles: dict[str, int | None] = {}  # partner -> its inbox folder, opened
+            for path in paths:
+                partner = path.parent.name
+                if partner not in handles:
+                    handles[partner] = self._open_partner_folder(path.parent, opened)
+                handle = handles[partner]
+                if handle is None:
+                    continue
+                if partner not in folders:
+                    work = self.work / partner
+                    work.mkdir(parents=True, exist_ok=True)
+                    folders[partner] = (path.parent, work)
+                claim_id = uuid.uuid4().hex
+                name = kept_name(path.name)
+                target = folders[partner][1] / f"{claim_id}{CLAIM_SEPARATOR}{name}"
+                try:  # relative to the folder opened: never through a link swapped in since
+                    os.rename(path.name, target, src_dir_fd=handle)
+                except FileNotFoundError:
+                    continue
+                except OSError as error:  # the file stays in the inbox: the next rescan tries
+                    self._report(path, _failed("claim", error))
+                    continue
+                self._problems.pop(path, None)
+                if name != path.name:
+                    log.info("claimed %s as %r (the name as the ledger keeps it)", target, name)
+                claimed.append(Claimed(partner, name, target, claim_id, fresh=True))
+                if self.done_marker:
+                    markers.append(path.with_name(path.name + self.done_marker))
         touched = [folder for pair in folders.values() for folder in pair]
         return Claim(claimed, _claim_syncs.submit(self._settle, touched, markers))
+
+    def _open_partner_folder(self, folder: Path, opened: contextlib.ExitStack) -> int | None:
+        """``folder`` opened for renames relative to it, or None (reported) when it is no folder
+        any more: a symbolic link swapped in is never followed."""
+        try:
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            if error.errno in (errno.ELOOP, errno.ENOTDIR):
+                self._report(folder, "never followed: a symbolic link, not a folder")
+            else:
+                self._report(folder, _failed("open", error))
+            return None
+        opened.callback(os.close, fd)
+        return fd
 
     def _report(self, path: Path, problem: str) -> None:
         """Warn of ``problem`` with ``path`` once while it lasts."""

@@ -744,6 +744,23 @@ def mark_processed(s: Session, files: Sequence[ProcessedFile]) -> None:
     )
 
 
+_REFRESH_FILE = (
+    update(FILES)
+    .where(FILES.c.id == bindparam("p_id"))
+    .values(
+        sha256=bindparam("p_sha256"),
+        size=bindparam("p_size"),
+        updated_at=bindparam("p_now", type_=FILES.c.updated_at.type),
+    )
+)
+
+
+def refresh_file(s: Session, file_id: int, *, sha256: str, size: int) -> None:
+    """A file not processed yet, read again (it changed after its claim): its digest and size
+    as read now."""
+    _run(s, _REFRESH_FILE, {"p_id": file_id, "p_sha256": sha256, "p_size": size, "p_now": _now()})
+
+
 def set_file_state(
     s: Session,
     file_id: int,

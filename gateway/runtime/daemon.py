@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from adapters.formats.x12.inbound import X12Parser
 from adapters.formats.x12.pyx12_engine import Pyx12Validator
-from adapters.transport.folder import Claim, Claimed, FolderSource
+from adapters.transport.folder import Claim, Claimed, ClaimedFileChanged, FolderSource
 from adapters.transport.sftp_schedule import PARTNERS_DIR, SftpSchedule
 
 from ..bus.consumer import RequestConsumer
@@ -37,6 +37,8 @@ from ..outbound.reconcile import reconcile
 from ..partners import InboundPolicy, load_partners
 from ..pipeline import Folders, Parsing, Pipeline
 from .finisher import Finisher
+from .home_lock import home_lock
+from .recovery import recover_leftovers
 from .workers import WorkerPool
 
 log = logging.getLogger(__name__)
@@ -200,13 +202,16 @@ class Gateway:
             self._complete(in_flight, failed)
         if len(failed) == 1:
             self.retries.failed()
-        for claimed in failed if len(failed) > 1 else ():
+        self._one_at_a_time(failed if len(failed) > 1 else ())
+        return count
+
+    def _one_at_a_time(self, files: Sequence[Claimed]) -> None:
+        for claimed in files:
             try:  # not fresh any more: the failed attempt may have recorded it
                 self.pipeline.process([dataclasses.replace(claimed, fresh=False)])
             except Exception:
                 log.exception("processing %s failed; it will be retried", claimed.path)
                 self.retries.failed()
-        return count
 
     def _begin(self, claim: Claim, failed: list[Claimed]) -> Parsing | None:
         try:
@@ -221,19 +226,23 @@ class Gateway:
     def _complete(self, parsing: Parsing, failed: list[Claimed]) -> None:
         try:
             self.pipeline.complete(parsing)
+        except ClaimedFileChanged as change:  # nothing committed: each read again, whole
+            log.warning("%s; the files of its batch are read again, one at a time", change)
+            self._one_at_a_time(parsing.batch)
         except Exception:
             _log_failure(parsing.batch)
             failed.extend(parsing.batch)
 
     def retry_leftovers(self) -> bool:
-        """Process again what a failure left in the work folder; never stops the daemon.
-        Returns whether it went through."""
+        """Process again what a crash or a failure left in the work folder, one file at a time
+        if need be (:func:`~.recovery.recover_leftovers`); never stops the daemon. Returns
+        whether it went through."""
         try:
-            self.pipeline.recover(self.source.leftovers())
-        except Exception:
-            log.exception("retrying files left in the work folder failed; trying again later")
+            leftovers = self.source.leftovers()
+        except OSError:
+            log.exception("listing the work folder failed; trying again later")
             return False
-        return True
+        return recover_leftovers(self.pipeline, leftovers)
 
     def run(self, stop: threading.Event, *, once: bool = False, drain: float = 30.0) -> None:
         """Run until ``stop`` is set; with ``once``, until nothing is ready, then drain the
@@ -242,8 +251,8 @@ class Gateway:
             self.pipeline.workers.start()
         self.source.start()
         self.finisher.start()
-        if self.outbound is not None:
-            self.outbound.recover()
+        if self.outbound is not None:  # before the consumer: the two would write the same rows
+            _until_done(stop, self.outbound.recover, "writing outbound files left by the last run")
         if not once:
             self.relay.start()
             self.channels.start()
@@ -251,7 +260,8 @@ class Gateway:
                 self.consumer.start()
             self.overdue.start()
         try:
-            self.pipeline.recover(self.source.leftovers())
+            if not self.retry_leftovers():  # retried like any failure's: never the end
+                self.retries.failed()
             while not stop.is_set():
                 try:
                     took = self.process_ready()
@@ -284,6 +294,21 @@ class Gateway:
                 self.relay.stop()
 
 
+def _until_done(stop: threading.Event, step: Callable[[], object], what: str) -> None:
+    """Run ``step`` until it goes through or a stop is asked for, the pause between failures
+    doubling from :data:`RETRY_FIRST` to :data:`RETRY_INTERVAL` (the ledger may be restarting):
+    a failure at start-up is never the end of the daemon."""
+    delay = RETRY_FIRST
+    while not stop.is_set():
+        try:
+            step()
+            return
+        except Exception:
+            log.exception("%s failed; trying again in %.0f s", what, delay)
+            stop.wait(delay)
+            delay = min(delay * 2, RETRY_INTERVAL)
+
+
 def _log_failure(batch: Sequence[Claimed]) -> None:
     if len(batch) == 1:
         log.exception("processing %s failed; it will be retried", batch[0].path)
@@ -301,6 +326,13 @@ def warm_up() -> None:
 
 
 def run(settings: Settings, *, once: bool = False) -> None:
+    """The daemon (``once``: one pass), holding the home's lock from before its ledger is
+    touched to its end; :class:`~.home_lock.HomeBusy` when another process holds it."""
+    with home_lock(settings.path(settings.work)):
+        _run(settings, once=once)
+
+
+def _run(settings: Settings, *, once: bool) -> None:
     stop = threading.Event()
     gateway = Gateway.from_settings(settings)
 

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pika
-import pytest
 import sqlalchemy as sa
 from pika.adapters.blocking_connection import BlockingChannel
 
@@ -45,18 +44,6 @@ from tests.integration.support import (
     write_settings,
 )
 from tests.support.broker import AMQP_URL
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A new, empty ledger: a SQLite file, then a PostgreSQL database."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
-    else:
-        from tests.integration.ledger.databases import postgres_database
-
-        with postgres_database() as url:
-            yield url
 
 
 def hostile_requests(partner: str) -> dict[str, tuple[bytes, str]]:

@@ -13,11 +13,11 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pika
 
-from adapters.base import ParseResult
+from adapters.base import ParseResult, Reply
 from adapters.formats.x12.inbound import X12Parser
 from tests.support.broker import AMQP_URL
 
@@ -103,7 +103,14 @@ def gateway_process(
 def gateway_command(config: Path, *args: str) -> str:
     """``edi-gateway ARGS`` on ``config``, run to its end; returns what it printed (a non-zero
     exit fails the test, with what the command said on stderr)."""
-    done = subprocess.run(
+    done = gateway_outcome(config, *args)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def gateway_outcome(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``edi-gateway ARGS`` on ``config``, run to its end, whatever its exit status."""
+    return subprocess.run(
         [sys.executable, "-m", "gateway", *args],
         cwd=config.parent,
         env=_gateway_environment(config),
@@ -111,8 +118,6 @@ def gateway_command(config: Path, *args: str) -> str:
         text=True,
         timeout=120,
     )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 def _gateway_environment(config: Path, env: dict[str, str] | None = None) -> dict[str, str]:
@@ -209,6 +214,18 @@ class CrashingParser(X12Parser):
         if b"CRASH" in data:
             os.kill(os.getpid(), signal.SIGKILL)
         return super().parse(data, file_name=file_name, partner=partner, refuse=refuse)
+
+
+class UnstorableReplyParser(X12Parser):
+    """The X12 parser, except that a file holding ``UNSTORABLE`` gets a reply no ledger can store
+    (a lone surrogate, as a separator byte that is not UTF-8 once gave): a stand-in for any
+    failure that is the file's own, in the commit."""
+
+    def parse(self, data: bytes, **options: Any) -> ParseResult:
+        result = super().parse(data, **options)
+        if b"UNSTORABLE" in data:
+            result.replies.append(Reply("997-unstorable.x12", "ISA*\udcff~"))
+        return result
 
 
 def in_process_gateway(home: Path, database_url: str, **extra: object) -> Gateway:

@@ -563,10 +563,10 @@ def test_a_file_the_claim_cannot_move_stays_reported_and_the_others_go_on(
     drop(tmp_path / "inbox", partner, "ok.edi", small_850(7612))
     rename = os.rename
 
-    def refusing(source: Any, target: Any) -> None:
-        if Path(source) == stuck:
+    def refusing(source: Any, target: Any, **options: Any) -> None:
+        if source == stuck.name and "src_dir_fd" in options:  # the claim's rename
             raise PermissionError(1, "Operation not permitted")
-        rename(source, target)
+        rename(source, target, **options)
 
     monkeypatch.setattr(os, "rename", refusing)
     with bound_queue(f"edi.in.850.{partner}") as (channel, queue):

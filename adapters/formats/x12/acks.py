@@ -39,9 +39,10 @@ Choices made here, so that partners get the same answer every time:
   other ``I`` codes have no 997 counterpart and are left out (an AK4 without its code too).
 - **Envelope.** The ack goes back the way the document came: sender and receiver swapped
   (ISA05-08, GS02/GS03), ISA12 and ISA15 as received, ISA14 ``0``, separators as received (unless
-  they are unusable). GS08 mirrors the inbound GS08 for a 997 (``004010VICS`` stays
-  ``004010VICS``). A 999 answering a HIPAA group (GS08 ``005010X222A1``...) or a group before
-  005010 is written under its own guide ``005010X231A1`` (GS08 and ST03), as HIPAA requires;
+  they are unusable: the same twice, alphanumeric, or not ASCII, which no X12 reply can hold).
+  GS08 mirrors the inbound GS08 for a 997 (``004010VICS`` stays ``004010VICS``). A 999
+  answering a HIPAA group (GS08 ``005010X222A1``...) or a group before 005010 is written under
+  its own guide ``005010X231A1`` (GS08 and ST03), as HIPAA requires;
   other 999s mirror GS08 (``005010`` stays ``005010``); AK103 always names the inbound GS08.
   Control numbers come from the :class:`~gateway.control_numbers.ControlNumberCounter` when the
   acks are rendered (the same sequences the writer uses for that partner pair); until then the
@@ -486,10 +487,13 @@ def _reply_envelope(
 
 
 def reply_separators(header: InterchangeHeader) -> Separators:
-    """The inbound interchange's separators, or the defaults when they are unusable."""
+    """The inbound interchange's separators, or the defaults when they are unusable (the same
+    character twice, a letter, a digit, a space, or a character that is not ASCII)."""
     seps = header.separators
     used = seps.used()
-    if len(set(used)) != len(used) or any(ch.isalnum() or ch == " " for ch in used):
+    if len(set(used)) != len(used) or any(
+        ch.isalnum() or ch == " " or not ch.isascii() for ch in used
+    ):
         return Separators(line_break=seps.line_break)
     return seps
 
@@ -533,7 +537,8 @@ def render_acks(
     drawn from ``counter``; ST02 counts 0001, 0002... within each group. ``separators`` default
     to the inbound interchange's. Returns None when nothing is owed. Raises
     :class:`RenderError` when the inbound ids do not fit the ISA (an ISA the reader had to read
-    by its separators): the ack could not be addressed.
+    by its separators): the ack could not be addressed; and when its text would hold a byte
+    that is not text (the tokenizer never lets one through: this is the last guard).
     """
     if acks.empty:
         return None
@@ -594,6 +599,11 @@ def render_acks(
         at=when,
         interchange_segments=[render_ta1(technical)] if technical else (),
     )
+    try:  # no lone surrogate (an undecodable byte) may reach the ledger or the outbox
+        text.encode()
+    except UnicodeEncodeError as error:
+        near = ascii(text[max(error.start - 20, 0) : error.end + 20])
+        raise RenderError(f"it would hold a byte that is not text, in {near}") from None
     return RenderedAcks(text, control, tuple(final), technical)
 
 

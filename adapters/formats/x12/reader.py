@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
 from .findings import Finding, Level, Severity
-from .segments import Segment
+from .segments import Segment, shown
 from .structure import (
     FUNCTIONAL_IDS,
     Event,
@@ -233,6 +233,7 @@ class _EnvelopeReader:
                 file_position=h.segment.position,
             )
         seps = h.separators
+        yield from self._check_separators(h)
         if len({seps.element, seps.component, seps.segment}) < 3:
             yield bad(
                 "ISA16",
@@ -240,7 +241,7 @@ class _EnvelopeReader:
                 "the component separator must differ from the element separator and "
                 "the segment terminator",
                 "a distinct character",
-                seps.component,
+                shown(seps.component),
             )
         if h.sender_qualifier.strip() == "" or len(h.sender_qualifier) != 2:
             yield bad(
@@ -307,6 +308,32 @@ class _EnvelopeReader:
             )
         if h.usage_indicator not in ("P", "T", "I"):
             yield bad("ISA15", "020", "invalid usage indicator", "P, T or I", h.usage_indicator)
+
+    def _check_separators(self, h: InterchangeHeader) -> Iterator[Finding]:
+        """A separator that is not ASCII (a byte such as 0x85 or 0xFF, a UTF-8 character) reads
+        as well as any, but cannot be mirrored in an acknowledgement (the ledger keeps an ack
+        as text, and X12 envelopes are ASCII): the partner is told that its acks come under
+        the default separators, which an ISA declares like any others."""
+        seps = h.separators
+        for element, what, separator in (
+            (None, "element separator (the character after 'ISA')", seps.element),
+            ("ISA11", "repetition separator", seps.repetition or ""),
+            ("ISA16", "component separator", seps.component),
+            (None, "segment terminator (the character after ISA16)", seps.segment),
+        ):
+            if not separator.isascii():
+                yield self._finding(
+                    "envelope.isa_separator",
+                    f"the {what} is not an ASCII character: acknowledgements are written with "
+                    "the default separators (* : ~ ^)",
+                    Level.INTERCHANGE,
+                    severity=Severity.WARNING,
+                    segment_id="ISA",
+                    file_position=h.segment.position,
+                    element=element,
+                    expected="an ASCII character",
+                    found=shown(separator),
+                )
 
     def _close_interchange(self, iea: Segment | None) -> Iterator[Event]:
         header = self.interchange

@@ -27,6 +27,18 @@ class Separators:
 DEFAULT_SEPARATORS = Separators()
 
 
+def shown(separator: str) -> str:
+    """A separator as a person reads it: itself when ASCII, ``byte 0xFF`` for an undecodable
+    byte (its stand-in, see :func:`~.tokenizer.stand_in`), else the character and its code
+    point."""
+    if separator.isascii():
+        return separator
+    code = ord(separator[0])
+    if 0xE080 <= code <= 0xE0FF:
+        return f"byte 0x{code - 0xE000:02X}"
+    return f"{separator[0]} (U+{code:04X})"
+
+
 @dataclass(slots=True)
 class Segment:
     """One segment: its id and the raw text of its elements.

@@ -12,7 +12,8 @@ What real partners send and this tolerates (each noted where a person may care):
 - indentation and trailing spaces around segments;
 - an ISA that is not exactly 106 characters (elements trimmed or padded wrongly);
 - non-ASCII or binary bytes: undecodable bytes never raise; they are replaced by U+FFFD in
-  element values and noted on the segment.
+  element values and noted on the segment; an undecodable byte used as a separator (0x85,
+  0xFF...) is read as one, and stands as a private-use character (:func:`stand_in`).
 
 A file that does not start with ``ISA`` raises :class:`~gateway.errors.UnreadableInput`.
 """
@@ -23,7 +24,7 @@ import codecs
 import io
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from typing import BinaryIO
 
 from gateway.errors import UnreadableInput
@@ -59,9 +60,13 @@ class InterchangeOpening:
     """The tokenizer found an ISA and read its separators."""
 
     separators: Separators
+    """As segments hold them: an undecodable byte's stand-in in place of the byte (see
+    :func:`stand_in`)."""
     isa: Segment
     standard_width: bool
     """True when the ISA is exactly 106 characters, as the standard requires."""
+    read: Separators | None = None
+    """The separators as the text holds them, when a stand-in replaces one."""
 
 
 Token = Segment | InterchangeOpening | Irregularity
@@ -87,6 +92,33 @@ def _clean(text: str) -> tuple[str, bool]:
     if cleaned == text:
         return text, False
     return "".join("\ufffd" if "\udc80" <= ch <= "\udcff" else ch for ch in text), True
+
+
+def _clean_fields(fields: list[str], stand_ins: dict[int, str]) -> tuple[list[str], bool]:
+    """:func:`_clean` on each of ``fields``, separators that are undecodable bytes replaced by
+    their stand-ins first; True when anything else was replaced."""
+    cleaned = [_clean(field.translate(stand_ins) if stand_ins else field) for field in fields]
+    return [text for text, _ in cleaned], any(noisy for _, noisy in cleaned)
+
+
+STAND_INS = 0xE000
+"""An undecodable byte used as a separator (0x85, 0xFF...) stands as the private-use character
+U+E0XX for byte 0xXX in segments, values and findings: text any file, database or message can
+hold, where the byte itself (a lone surrogate after decoding) is none."""
+
+
+def stand_in(separator: str) -> str:
+    """``separator``, or its stand-in when it is an undecodable byte."""
+    if len(separator) == 1 and "\udc80" <= separator <= "\udcff":
+        return chr(STAND_INS + ord(separator) - 0xDC00)
+    return separator
+
+
+def _with_stand_ins(read: Separators) -> tuple[Separators, dict[int, str]]:
+    """The separators segments hold, and the table (for :meth:`str.translate`) from those read."""
+    stood = Separators(*(stand_in(s) if s else s for s in astuple(read)))
+    table = {ord(r): s for r, s in zip(read.used(), stood.used(), strict=True) if r != s}
+    return stood, table
 
 
 class Tokenizer:
@@ -136,7 +168,7 @@ class Tokenizer:
                 yield opening
                 continue
             yield opening
-            yield from self._segments(opening.separators)
+            yield from self._segments(opening)
 
     def _check_start(self) -> None:
         while len(self._buffer.lstrip(_SPACE)) < 3 and self._fill():
@@ -211,7 +243,7 @@ class Tokenizer:
         if terminator == "\r" and self._buffer.startswith("\n", self._pos):
             terminator = "\n"  # CRLF as terminator: the CR is taken as whitespace
             self._pos += 1
-        fields = isa_text.split(element)
+        fields = isa_text.split(element)  # at the separator as read, before any cleaning
         isa11 = fields[11] if len(fields) > 11 else ""
         repetition = isa11 if len(isa11) == 1 and not isa11.isalnum() else None
         line_break = ""  # what follows the terminator: kept so that replies mirror the style
@@ -220,24 +252,29 @@ class Tokenizer:
                 if self._buffer.startswith(candidate, self._pos):
                     line_break = candidate
                     break
-        separators = Separators(element, component, terminator, repetition, line_break)
+        read = Separators(element, component, terminator, repetition, line_break)
+        separators, stand_ins = _with_stand_ins(read)
         self.position += 1
         isa = Segment(fields[0], fields[1:], separators, self.position)
         if not isa_text.isascii():
-            cleaned, noisy = _clean(isa_text)
+            cleaned, noisy = _clean_fields(fields, stand_ins)
+            isa.elements = cleaned[1:]
             if noisy:
-                isa.elements = cleaned.split(element)[1:]
                 isa.notes.append("non-ASCII bytes replaced")
-        return InterchangeOpening(separators, isa, len(isa_text) + 1 == ISA_STANDARD_LENGTH)
+        standard = len(isa_text) + 1 == ISA_STANDARD_LENGTH
+        return InterchangeOpening(separators, isa, standard, read if stand_ins else None)
 
-    def _segments(self, seps: Separators) -> Iterator[Token]:
+    def _segments(self, opening: InterchangeOpening) -> Iterator[Token]:
         """Yield the segments of the current interchange, up to and including its IEA.
 
         Text is split a window at a time; the window starts small (interchanges are often small)
         and doubles while no IEA is met, so neither many small nor one huge interchange costs
         more than linear work.
         """
-        term, elem = seps.segment, seps.element
+        seps = opening.separators
+        read = opening.read or seps
+        term, elem = read.segment, read.element
+        stand_ins = _with_stand_ins(read)[1] if opening.read else {}
         breaks_are_noise = term not in _LINE_BREAKS
         strip_chars = _SPACE if term not in _SPACE else _SPACE.replace(term, "")
         window = _FIRST_WINDOW
@@ -273,10 +310,10 @@ class Tokenizer:
                 if text.startswith("ISA") and len(text) > 3 and not text[3].isalnum():
                     self._pos = start  # a new interchange starts before this one's IEA
                     return
+                fields = text.split(elem)  # before cleaning: a separator may be a non-ASCII byte
                 noisy = False
                 if not text.isascii():
-                    text, noisy = _clean(text)
-                fields = text.split(elem)
+                    fields, noisy = _clean_fields(fields, stand_ins)
                 self.position += 1
                 segment = Segment(fields[0], fields[1:], seps, self.position)
                 if noisy:

@@ -382,6 +382,26 @@ def test_separators_of_the_inbound_interchange_are_mirrored() -> None:
     assert "AK9|A|2|2|2" in lines
 
 
+@pytest.mark.parametrize(
+    ("byte", "shown"), [(b"\xff", "byte 0xFF"), ("\u00a6".encode(), "\u00a6 (U+00A6)")]
+)
+def test_a_separator_that_is_not_ascii_is_noted_and_the_ack_uses_the_default_ones(
+    byte: bytes, shown: str
+) -> None:
+    """A byte 0xFF (or a UTF-8 character) as ISA16: mirrored, it made an ack no ledger could
+    store (a lone surrogate) or one no partner could read as X12 (a two-byte separator)."""
+    data = two_orders().encode().replace(b"*P*>~", b"*P*" + byte + b"~")
+    result = parse_x12(data, file_name="f.edi", counter=InMemoryCounter())
+    assert not result.has_errors and all(doc.accepted for doc in result.documents)
+    [finding] = result.findings
+    assert (finding["code"], finding["element"], finding["found"]) == (
+        "envelope.isa_separator", "ISA16", shown,
+    )  # fmt: skip
+    [reply] = result.replies
+    assert reply.text.isascii() and reply.text[104:106] == ":~"
+    assert "AK9*A*2*2*2" in reply.text
+
+
 # ----------------------------------------------------------------------------------------------
 # TA1
 

@@ -57,6 +57,24 @@ def test_each_interchange_is_read_with_its_own_separators() -> None:
     assert [b.get(3) for b in beg] == ["PO-1001", "PO-1001"]
 
 
+@pytest.mark.parametrize("chunk_size", [1, 64, 1 << 20])
+def test_an_undecodable_byte_as_a_separator_reads_as_one_and_stands_as_text(
+    chunk_size: int,
+) -> None:
+    """0x85 as terminator, 0xFF between elements, 0xFE between components: read as separators,
+    held as private-use characters (never a lone surrogate, which no text can store)."""
+    data = interchange(terminator="~").replace("PO-1001", "PO>1001").encode()
+    data = data.replace(b"~", b"\x85").replace(b"*", b"\xff").replace(b">", b"\xfe")
+    [opening] = [t for t in tokens(data, chunk_size) if isinstance(t, InterchangeOpening)]
+    assert opening.separators.used() == ("\ue0ff", "\ue0fe", "\ue085")
+    read = segments(data, chunk_size)
+    assert [s.tag for s in read] == EXPECTED_TAGS
+    beg = next(s for s in read if s.tag == "BEG")
+    assert beg.components(3) == ["PO", "1001"] and not beg.notes
+    assert read[0].get(16) == "\ue0fe" and read[0].get(6).strip() == "SENDER"
+    "".join(value for segment in read for value in segment.elements).encode()  # no surrogate
+
+
 def test_bom_blank_lines_and_indentation_are_tolerated() -> None:
     text = "\ufeff\n\n" + interchange(terminator="~\n    ")
     assert tags(text) == EXPECTED_TAGS
