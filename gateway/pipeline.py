@@ -50,6 +50,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from adapters.base import ParsedDocument, Parser, ParseResult
 from adapters.transport.folder import Claimed, RefusedFile, fsync_directory, read_claimed
 
+from . import reports
 from .bus.cloudevents import cloud_event
 from .bus.topology import INBOUND_EXCHANGE, routing_key
 from .ledger import autocommit_factory
@@ -422,14 +423,7 @@ class Pipeline:
             if bad
             else self._archive_path(claimed, arrival.digest, now)
         )
-        summary: dict[str, Any] = {
-            "documents": len(result.documents),
-            "published": published,
-            "replies": [r.name for r in result.replies],
-            "errors": sum(1 for f in result.findings if f.get("severity") == "error"),
-        }
-        if result.unreadable:
-            summary["unreadable"] = result.unreadable
+        summary = reports.file_summary(result, published)
         if bad:  # kept in the ledger so that a crash cannot lose the report
             summary["report"] = self._error_report(claimed, arrival.digest, result)
         return ledger.ProcessedFile(arrival.file_id, claimed.claim_id, str(destination), summary)
@@ -524,16 +518,11 @@ class Pipeline:
 
     @staticmethod
     def _error_report(claimed: Claimed, digest: str, result: ParseResult) -> dict[str, Any]:
-        errors = [f for f in result.findings if f.get("severity") == "error"]
-        return {
-            "file": claimed.name,
-            "partner": claimed.partner,
-            "sha256": digest,
-            "claim_id": claimed.claim_id,
-            "why": result.unreadable or f"{len(errors)} error(s) found; see findings",
-            "documents": [
-                {"document_id": d.document_id, "kind": d.kind, "accepted": d.accepted}
-                for d in result.documents
-            ],
-            "findings": result.findings[:500],
-        }
+        """Bounded whatever the file holds (:mod:`gateway.reports`)."""
+        return reports.error_report(
+            file=claimed.name,
+            partner=claimed.partner,
+            sha256=digest,
+            claim_id=claimed.claim_id,
+            result=result,
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Final
 
 from gateway.control_numbers import ControlNumberCounter
 from gateway.errors import UnreadableInput
@@ -36,6 +37,20 @@ def parse_x12(data: bytes, *, file_name: str, counter: ControlNumberCounter) -> 
     return result
 
 
+MAX_DOCUMENT_ERRORS: Final = 50
+"""Errors a document keeps at most (the last line then says how many more there were)."""
+
+
+def _described_errors(findings: list[Finding]) -> tuple[str, ...]:
+    """The errors among ``findings``, one line each, at most :data:`MAX_DOCUMENT_ERRORS`."""
+    errors = [f for f in findings if f.is_error]
+    if len(errors) <= MAX_DOCUMENT_ERRORS:
+        return tuple(f.describe() for f in errors)
+    kept = MAX_DOCUMENT_ERRORS - 1
+    more = f"error: ... and {len(errors) - kept:,} more error(s) in this document, left off"
+    return (*(f.describe() for f in errors[:kept]), more)
+
+
 def _parse(data: bytes, file_name: str) -> ParseResult:
     result = ParseResult()
     envelopes: list[tuple[GroupHeader | None, InterchangeHeader]] = []  # each document's
@@ -50,7 +65,7 @@ def _parse(data: bytes, file_name: str) -> ParseResult:
             kind, isa13 = document.set_id, document.interchange.control_number
             gs06, st02 = document.group.control_number, document.control_number
             findings = [*document.findings, *problems]
-        errors = tuple(f.describe() for f in findings if f.is_error)
+        errors = _described_errors(findings)
         if message is not None:
             document_id = message.document_id
         elif not isinstance(document, TechnicalAck):
@@ -65,7 +80,7 @@ def _parse(data: bytes, file_name: str) -> ParseResult:
                     interchange=isa13.strip(),
                     group=gs06,
                     transaction=st02,
-                    message=message,
+                    message=None if errors else message,  # never published: not carried
                     errors=errors,
                 )
             )
@@ -87,8 +102,9 @@ def _parse(data: bytes, file_name: str) -> ParseResult:
         whys = tuple(rejected[id(header)] for header in envelope if id(header) in rejected)
         if whys:
             doc = result.documents[index]
-            result.documents[index] = replace(doc, errors=(*doc.errors, *whys))
+            result.documents[index] = replace(doc, message=None, errors=(*doc.errors, *whys))
     result.findings = [f.to_dict() for f in report.findings]
+    result.left_off = {severity.value: n for severity, n in report.left_off.items()}
     for owed in report.owed:  # rendered here, in the parse (a worker): numbered in reply()
         draft = draft_owed(owed)
         if isinstance(draft, Finding):
