@@ -168,6 +168,7 @@ class Pipeline:
         self.max_file_size = max_file_size
         """A larger file is quarantined unread (None: no limit)."""
         self._finishing = threading.Lock()
+        self._committing = threading.Lock()
 
     # -- a batch of files ----------------------------------------------------------------------
 
@@ -178,13 +179,18 @@ class Pipeline:
             self.complete(parsing)
 
     def begin(
-        self, batch: Sequence[Claimed], durable: Callable[[], object] | None = None
+        self,
+        batch: Sequence[Claimed],
+        durable: Callable[[], object] | None = None,
+        *,
+        workers: WorkerPool | None = None,
     ) -> Parsing | None:
         """Record ``batch`` and start parsing it; :meth:`complete` commits it. The parse (which
         changes nothing) starts before the record, in the worker processes when there are some,
         and runs while the caller goes on: recording this batch, completing the one before.
         ``durable`` returns once the claim's renames are on disk (see
-        :class:`~adapters.transport.folder.Claim`): the parse starts before, the record after."""
+        :class:`~adapters.transport.folder.Claim`): the parse starts before, the record after.
+        ``workers``: other processes than the pipeline's to parse in (the large-file lane's)."""
         if not batch:
             return None
         crash_point("after_claim")
@@ -196,7 +202,7 @@ class Pipeline:
             except RefusedFile as error:
                 read.append((claimed, b""))
                 refused[claimed.path] = str(error)
-        job = self._parse(read, refused)
+        job = self._parse(read, refused, workers or self.workers)
         if durable is not None:
             durable()
         arrivals = self._record(read)
@@ -207,8 +213,10 @@ class Pipeline:
 
     def complete(self, parsing: Parsing) -> None:
         """Commit what the batch's parse yields (waiting for it once the commit has done what
-        needs no parse)."""
-        self._commit(parsing)
+        needs no parse). Commits come one at a time (the large-file lane commits from a thread
+        of its own): each sees what the one before recorded (copies, duplicates)."""
+        with self._committing:
+            self._commit(parsing)
         crash_point("after_commit")
         if self.on_commit is not None:
             self.on_commit()
@@ -255,7 +263,10 @@ class Pipeline:
         return arrivals
 
     def _parse(
-        self, read: Sequence[tuple[Claimed, bytes]], refused: Mapping[Path, str]
+        self,
+        read: Sequence[tuple[Claimed, bytes]],
+        refused: Mapping[Path, str],
+        workers: WorkerPool | None,
     ) -> ParseJob:
         """Start parsing the files in the worker processes; without workers, they are parsed in
         this thread when the results are asked for (after the record). The ``refused`` ones are
@@ -263,8 +274,8 @@ class Pipeline:
         files = [(data, claimed.name) for claimed, data in read if claimed.path not in refused]
         job = (
             functools.partial(_parse_here, self.parser, files)
-            if self.workers is None
-            else self.workers.submit(self.parser, files)
+            if workers is None
+            else workers.submit(self.parser, files)
         )
         if not refused:
             return job

@@ -37,6 +37,7 @@ from ..outbound.reconcile import reconcile
 from ..partners import load_partners
 from ..pipeline import Folders, Parsing, Pipeline
 from .finisher import Finisher
+from .lanes import LargeFileLane
 from .workers import WorkerPool
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,8 @@ class Gateway:
     files of requests rendered before a crash are written)."""
     retries: RetrySchedule = field(default_factory=RetrySchedule)
     """When :meth:`run` next retries what failures left in the work folder."""
+    lane: LargeFileLane | None = None
+    """Parses files over ``large_file_size`` beside the others (:mod:`.lanes`)."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Gateway:
@@ -163,6 +166,14 @@ class Gateway:
             batch=settings.outbound_batch,
         )
         overdue = OverdueSweep(factory, interval=settings.overdue_check_interval)
+        retries = RetrySchedule()
+        lane = LargeFileLane(
+            pipeline,
+            threshold=settings.large_file_size,
+            slots=settings.large_file_workers,
+            on_failure=retries.failed,
+            on_done=source.wake,
+        )
         return cls(
             settings,
             source,
@@ -173,6 +184,8 @@ class Gateway:
             overdue=overdue,
             outbound=outbound,
             consumer=consumer,
+            retries=retries,
+            lane=lane,
         )
 
     def process_ready(self) -> int:
@@ -184,6 +197,8 @@ class Gateway:
         one at a time, so that one file cannot hold back the others; a file that fails alone
         stays in work/ (its ledger row says where it stopped) and is retried later."""
         ready = self.source.ready()
+        if self.lane is not None:  # large files: claimed here, parsed beside the batches
+            ready = self.lane.take(ready, self.source.claim)
         size = self.settings.batch_size
         count = 0
         failed: list[Claimed] = []
@@ -228,11 +243,17 @@ class Gateway:
         """Process again what a failure left in the work folder; never stops the daemon.
         Returns whether it went through."""
         try:
-            self.pipeline.recover(self.source.leftovers())
+            self.pipeline.recover(self._leftovers())
         except Exception:
             log.exception("retrying files left in the work folder failed; trying again later")
             return False
         return True
+
+    def _leftovers(self) -> list[Claimed]:
+        """The files in the work folder for a recovery: large ones go to the lane, and those
+        it holds are left to it."""
+        leftovers = self.source.leftovers()
+        return leftovers if self.lane is None else self.lane.recover(leftovers)
 
     def run(self, stop: threading.Event, *, once: bool = False, drain: float = 30.0) -> None:
         """Run until ``stop`` is set; with ``once``, until nothing is ready, then drain the
@@ -241,6 +262,8 @@ class Gateway:
             self.pipeline.workers.start()
         self.source.start()
         self.finisher.start()
+        if self.lane is not None:
+            self.lane.start()
         if self.outbound is not None:
             self.outbound.recover()
         if not once:
@@ -250,7 +273,7 @@ class Gateway:
                 self.consumer.start()
             self.overdue.start()
         try:
-            self.pipeline.recover(self.source.leftovers())
+            self.pipeline.recover(self._leftovers())
             while not stop.is_set():
                 try:
                     took = self.process_ready()
@@ -260,7 +283,7 @@ class Gateway:
                     )
                     stop.wait(RETRY_FIRST)
                     took = 0
-                if once and not took:
+                if once and not took and (self.lane is None or self.lane.idle()):
                     break
                 if self.retries.is_due():
                     self.retries.retried(self.retry_leftovers())
@@ -273,6 +296,8 @@ class Gateway:
                 self.channels.stop()
                 self.overdue.stop()
             self.source.stop()
+            if self.lane is not None:
+                self.lane.stop()
             self.finisher.stop()
             if self.pipeline.workers is not None:
                 self.pipeline.workers.close()
