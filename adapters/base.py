@@ -27,11 +27,13 @@ class ParsedDocument:
     group: str
     transaction: str
     message: Any | None
-    """The canonical message (a pydantic model with ``document_id``); None when it failed. From
+    """The canonical message (a pydantic model with ``document_id``); None when it failed or
+    has errors (it is never published, and a message of a 60 MB element is 60 MB to carry). From
     a parse worker (:mod:`gateway.runtime.workers`), all but partners' acknowledgements come
     serialized for their CloudEvent (:class:`gateway.bus.cloudevents.SerializedMessage`)."""
     errors: tuple[str, ...] = ()
-    """Human-readable error findings about this document; empty when it is accepted."""
+    """Human-readable error findings about this document (a parser may keep only so many);
+    empty when it is accepted."""
     envelope_key: str = ""
     """The id of the document's envelope references alone (both parties' ids and its control
     numbers, without partner or content): a document with the same key and another
@@ -58,7 +60,10 @@ class ParseResult:
     documents: list[ParsedDocument] = field(default_factory=list)
     replies: list[Reply] = field(default_factory=list)
     findings: list[dict[str, Any]] = field(default_factory=list)
-    """Every finding, as dictionaries (for reports and the ledger)."""
+    """The findings, as dictionaries (for reports and the ledger); a parser may keep only so
+    many (a hostile file can hold millions) and count the others in :attr:`left_off`."""
+    left_off: dict[str, int] = field(default_factory=dict)
+    """Findings not kept in :attr:`findings`, counted by severity (``error``, ``warning``)."""
     unreadable: str | None = None
     """Why the file could not be read at all; None when it could."""
     refused: str | None = None
@@ -75,6 +80,7 @@ class ParseResult:
         return (
             self.unreadable is not None
             or self.refused is not None
+            or self.left_off.get("error", 0) > 0
             or any(f.get("severity") == "error" for f in self.findings)
         )
 

@@ -76,6 +76,19 @@ class Settings(BaseSettings):
         description="bytes; a larger inbound file is quarantined unread (a parse takes about 65 "
         "times a file's size in memory, and 3 s per MB)",
     )
+    large_file_size: int = Field(
+        default=1024 * 1024,
+        ge=0,
+        description="bytes; a larger inbound file is parsed in the large-file lane, beside the "
+        "others, and committed on its own, so that it holds up no other file or request",
+    )
+    large_file_workers: int = Field(
+        default=1,
+        ge=0,
+        description="large files parsed at once, each in a process of its own (a parse takes "
+        "about 65 times a file's size in memory); more wait in the inbox; 0: no lane, large "
+        "files are parsed with the others",
+    )
     batch_size: int = Field(
         default=200, ge=1, description="files recorded and parsed together in one transaction"
     )

@@ -58,6 +58,7 @@ from adapters.transport.folder import (
     read_snapshot,
 )
 
+from . import reports
 from .bus.cloudevents import cloud_event
 from .bus.topology import INBOUND_EXCHANGE, routing_key
 from .duplicates import Seen, classify
@@ -149,6 +150,7 @@ class Pipeline:
         self.policies = dict(policies or {})
         """Each partner's :class:`InboundPolicy` (a partner without one has the default)."""
         self._finishing = threading.Lock()
+        self._committing = threading.Lock()
 
     # -- a batch of files ----------------------------------------------------------------------
 
@@ -159,13 +161,18 @@ class Pipeline:
             self.complete(parsing)
 
     def begin(
-        self, batch: Sequence[Claimed], durable: Callable[[], object] | None = None
+        self,
+        batch: Sequence[Claimed],
+        durable: Callable[[], object] | None = None,
+        *,
+        workers: WorkerPool | None = None,
     ) -> Parsing | None:
         """Record ``batch`` and start parsing it; :meth:`complete` commits it. The parse (which
         changes nothing) starts before the record, in the worker processes when there are some,
         and runs while the caller goes on: recording this batch, completing the one before.
         ``durable`` returns once the claim's renames are on disk (see
-        :class:`~adapters.transport.folder.Claim`): the parse starts before, the record after."""
+        :class:`~adapters.transport.folder.Claim`): the parse starts before, the record after.
+        ``workers``: other processes than the pipeline's to parse in (the large-file lane's)."""
         if not batch:
             return None
         crash_point("after_claim")
@@ -179,7 +186,7 @@ class Pipeline:
             except RefusedFile as error:
                 read.append((claimed, b""))
                 refused[claimed.path] = str(error)
-        job = self._parse(read, refused)
+        job = self._parse(read, refused, workers or self.workers)
         if durable is not None:
             durable()
         arrivals = self._record(read)
@@ -192,14 +199,17 @@ class Pipeline:
         """Commit what the batch's parse yields (waiting for it once the commit has done what
         needs no parse). :class:`ClaimedFileChanged` before anything is committed when a file
         changed since it was read (its writer wrote on after the claim): the batch is to be
-        processed again, each file read whole (its record follows, see :meth:`_record`)."""
+        processed again, each file read whole (its record follows, see :meth:`_record`).
+        Commits come one at a time (the large-file lane commits from a thread of its own): each
+        sees what the one before recorded (copies, duplicates)."""
         for arrival in parsing.arrivals:  # the files this commit records
             path = arrival.claimed.path
             snapshot = parsing.snapshots.get(path)
             change = snapshot.change(path) if snapshot is not None else None
             if change is not None:
                 raise ClaimedFileChanged(f"{path} changed since it was read: {change}")
-        self._commit(parsing)
+        with self._committing:
+            self._commit(parsing)
         crash_point("after_commit")
         if self.on_commit is not None:
             self.on_commit()
@@ -261,7 +271,10 @@ class Pipeline:
             )
 
     def _parse(
-        self, read: Sequence[tuple[Claimed, bytes]], refused: Mapping[Path, str]
+        self,
+        read: Sequence[tuple[Claimed, bytes]],
+        refused: Mapping[Path, str],
+        workers: WorkerPool | None,
     ) -> ParseJob:
         """Start parsing the files in the worker processes; without workers, they are parsed in
         this thread when the results are asked for (after the record). The ``refused`` ones are
@@ -273,8 +286,8 @@ class Pipeline:
         ]
         job = (
             functools.partial(_parse_here, self.parser, files)
-            if self.workers is None
-            else self.workers.submit(self.parser, files)
+            if workers is None
+            else workers.submit(self.parser, files)
         )
         if not refused:
             return job
@@ -509,16 +522,7 @@ class Pipeline:
             if bad
             else self._archive_path(claimed, arrival.digest, now)
         )
-        summary: dict[str, Any] = {
-            "documents": len(result.documents),
-            "published": published,
-            "replies": [r.name for r in result.replies],
-            "errors": sum(1 for f in result.findings if f.get("severity") == "error"),
-        }
-        if result.unreadable:
-            summary["unreadable"] = result.unreadable
-        if result.refused:
-            summary["refused"] = result.refused
+        summary = reports.file_summary(result, published)
         if bad:  # kept in the ledger so that a crash cannot lose the report
             summary["report"] = self._error_report(claimed, arrival.digest, result)
         return ledger.ProcessedFile(arrival.file_id, claimed.claim_id, str(destination), summary)
@@ -694,16 +698,11 @@ class Pipeline:
 
     @staticmethod
     def _error_report(claimed: Claimed, digest: str, result: ParseResult) -> dict[str, Any]:
-        errors = [f for f in result.findings if f.get("severity") == "error"]
-        return {
-            "file": claimed.name,
-            "partner": claimed.partner,
-            "sha256": digest,
-            "claim_id": claimed.claim_id,
-            "why": result.why or f"{len(errors)} error(s) found; see findings",
-            "documents": [
-                {"document_id": d.document_id, "kind": d.kind, "accepted": d.accepted}
-                for d in result.documents
-            ],
-            "findings": result.findings[:500],
-        }
+        """Bounded whatever the file holds (:mod:`gateway.reports`)."""
+        return reports.error_report(
+            file=claimed.name,
+            partner=claimed.partner,
+            sha256=digest,
+            claim_id=claimed.claim_id,
+            result=result,
+        )

@@ -38,6 +38,7 @@ from ..partners import InboundPolicy, load_partners
 from ..pipeline import Folders, Parsing, Pipeline
 from .finisher import Finisher
 from .home_lock import home_lock
+from .lanes import LargeFileLane
 from .recovery import recover_leftovers
 from .workers import WorkerPool
 
@@ -106,6 +107,8 @@ class Gateway:
     files of requests rendered before a crash are written)."""
     retries: RetrySchedule = field(default_factory=RetrySchedule)
     """When :meth:`run` next retries what failures left in the work folder."""
+    lane: LargeFileLane | None = None
+    """Parses files over ``large_file_size`` beside the others (:mod:`.lanes`)."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Gateway:
@@ -166,6 +169,14 @@ class Gateway:
             batch=settings.outbound_batch,
         )
         overdue = OverdueSweep(factory, interval=settings.overdue_check_interval)
+        retries = RetrySchedule()
+        lane = LargeFileLane(
+            pipeline,
+            threshold=settings.large_file_size,
+            slots=settings.large_file_workers,
+            on_failure=retries.failed,
+            on_done=source.wake,
+        )
         return cls(
             settings,
             source,
@@ -176,6 +187,8 @@ class Gateway:
             overdue=overdue,
             outbound=outbound,
             consumer=consumer,
+            retries=retries,
+            lane=lane,
         )
 
     def process_ready(self) -> int:
@@ -187,6 +200,8 @@ class Gateway:
         one at a time, so that one file cannot hold back the others; a file that fails alone
         stays in work/ (its ledger row says where it stopped) and is retried later."""
         ready = self.source.ready()
+        if self.lane is not None:  # large files: claimed here, parsed beside the batches
+            ready = self.lane.take(ready, self.source.claim)
         size = self.settings.batch_size
         count = 0
         failed: list[Claimed] = []
@@ -238,11 +253,17 @@ class Gateway:
         if need be (:func:`~.recovery.recover_leftovers`); never stops the daemon. Returns
         whether it went through."""
         try:
-            leftovers = self.source.leftovers()
+            leftovers = self._leftovers()
         except OSError:
             log.exception("listing the work folder failed; trying again later")
             return False
         return recover_leftovers(self.pipeline, leftovers)
+
+    def _leftovers(self) -> list[Claimed]:
+        """The files in the work folder for a recovery: large ones go to the lane, and those
+        it holds are left to it."""
+        leftovers = self.source.leftovers()
+        return leftovers if self.lane is None else self.lane.recover(leftovers)
 
     def run(self, stop: threading.Event, *, once: bool = False, drain: float = 30.0) -> None:
         """Run until ``stop`` is set; with ``once``, until nothing is ready, then drain the
@@ -251,6 +272,8 @@ class Gateway:
             self.pipeline.workers.start()
         self.source.start()
         self.finisher.start()
+        if self.lane is not None:
+            self.lane.start()
         if self.outbound is not None:  # before the consumer: the two would write the same rows
             _until_done(stop, self.outbound.recover, "writing outbound files left by the last run")
         if not once:
@@ -271,7 +294,7 @@ class Gateway:
                     )
                     stop.wait(RETRY_FIRST)
                     took = 0
-                if once and not took:
+                if once and not took and (self.lane is None or self.lane.idle()):
                     break
                 if self.retries.is_due():
                     self.retries.retried(self.retry_leftovers())
@@ -284,6 +307,8 @@ class Gateway:
                 self.channels.stop()
                 self.overdue.stop()
             self.source.stop()
+            if self.lane is not None:
+                self.lane.stop()
             self.finisher.stop()
             if self.pipeline.workers is not None:
                 self.pipeline.workers.close()

@@ -224,6 +224,17 @@ class WorkerPool:
         log.error("a worker process died; the worker pool starts again")
         executor.shutdown(wait=False, cancel_futures=True)
 
+    def terminate(self) -> None:
+        """End the workers now, in the middle of their jobs if need be (a job under way then
+        gets the result of a dead worker); a later :meth:`submit` starts them again."""
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        for process in list((executor._processes or {}).values()):
+            process.terminate()
+        executor.shutdown(wait=False, cancel_futures=True)
+
     def close(self, *, wait: bool = True) -> None:
         """Stop the workers (a later :meth:`parse` starts them again)."""
         with self._lock:

@@ -116,8 +116,10 @@ def test_a_file_that_grows_between_its_read_and_its_commit_is_read_again_whole(
     grow = _growing_once("grows.edi", second)
     begin = gw.pipeline.begin
 
-    def begin_then_grow(batch: Sequence[Claimed], durable: Any = None) -> Parsing | None:
-        parsing = begin(batch, durable)
+    def begin_then_grow(
+        batch: Sequence[Claimed], durable: Any = None, **options: Any
+    ) -> Parsing | None:
+        parsing = begin(batch, durable, **options)
         grow(batch)
         return parsing
 

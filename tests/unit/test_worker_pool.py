@@ -53,6 +53,19 @@ def _die(code: int) -> None:
     os._exit(code)
 
 
+def test_terminate_ends_a_job_under_way_at_once_and_the_pool_starts_again(
+    pool: WorkerPool,
+) -> None:
+    job = pool.call(time.sleep, 60)
+    time.sleep(0.5)  # the worker holds the job
+    started = time.monotonic()
+    pool.terminate()
+    with pytest.raises(BrokenProcessPool):
+        job()
+    assert time.monotonic() - started < 10
+    assert pool.call(divmod, 7, 2)() == (3, 1)
+
+
 def test_a_call_runs_in_a_worker_and_a_dying_one_raises(pool: WorkerPool) -> None:
     assert pool.call(divmod, 7, 2)() == (3, 1)
     with pytest.raises(BrokenProcessPool):

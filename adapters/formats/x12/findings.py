@@ -4,13 +4,46 @@ A finding is never an exception. It says what is wrong, exactly where (file, int
 group GS06, transaction ST02, segment position and id, element), what was expected and what was
 found, and which acknowledgement code reports it (TA1 I18, AK9 716, AK5/IK5 718, AK3/IK3 720,
 AK4/IK4 723).
+
+A finding quotes little of what it found, whatever the input: at most :data:`QUOTED` characters of
+a value (with the value's length), at most :data:`TEXT_LIMIT` of any other text. A 60 MB element
+once made every finding about it 120 MB (the value in ``found`` and again in the message), and a
+126 MB report.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
+
+QUOTED: Final = 100
+"""Characters of a value a finding quotes at most, in ``found`` (then ``found_length`` says how
+long the value is) and in its message (:func:`quote`). No fewer than the 99 characters of the
+bad value an AK404/IK404 copies."""
+TEXT_LIMIT: Final = 1000
+"""Characters of any other text of a finding at most (its message, what was expected, its
+place), cut with the same marker as :func:`quote`'s."""
+
+
+def quote(value: object, limit: int = QUOTED) -> str:
+    """``repr(value)`` for a message; a text longer than ``limit`` as its start and its
+    length: ``'XXXX'…(60,000,000 characters)``."""
+    if not isinstance(value, str) or len(value) <= limit:
+        return repr(value)
+    return f"{value[:limit]!r}{_left_off(len(value))}"
+
+
+def excerpt(text: str, limit: int = TEXT_LIMIT) -> str:
+    """``text``, or when longer than ``limit`` its start and its length:
+    ``XXXX…(60,000,000 characters)``."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}{_left_off(len(text))}"
+
+
+def _left_off(length: int) -> str:
+    return f"…({length:,} characters)"
 
 
 class Severity(StrEnum):
@@ -62,6 +95,9 @@ class Finding:
     """Data element reference number, e.g. ``324``."""
     expected: str | None = None
     found: str | None = None
+    """What was found, its first :data:`QUOTED` characters when it is longer."""
+    found_length: int | None = None
+    """The length of what was found, when ``found`` holds only its start."""
     ta1_code: str | None = None
     """TA105 interchange note code (I18)."""
     group_code: str | None = None
@@ -72,6 +108,18 @@ class Finding:
     """AK304 / IK304 segment syntax error code (720)."""
     element_code: str | None = None
     """AK403 / IK403 data element syntax error code (723)."""
+
+    def __post_init__(self) -> None:
+        """Bound what it quotes, whoever made it (see :data:`QUOTED`, :data:`TEXT_LIMIT`)."""
+        found = self.found
+        if isinstance(found, str) and len(found) > QUOTED:
+            object.__setattr__(self, "found", found[:QUOTED])
+            if self.found_length is None:
+                object.__setattr__(self, "found_length", len(found))
+        for name in _TEXTS:
+            text = getattr(self, name)
+            if isinstance(text, str) and len(text) > TEXT_LIMIT:
+                object.__setattr__(self, name, excerpt(text))
 
     @property
     def is_error(self) -> bool:
@@ -109,7 +157,8 @@ class Finding:
         if self.expected is not None:
             details.append(f"expected {self.expected!r}")
         if self.found is not None:
-            details.append(f"found {self.found!r}")
+            more = "" if self.found_length is None else _left_off(self.found_length)
+            details.append(f"found {self.found!r}{more}")
         if details:
             text += f" ({', '.join(details)})"
         return text
@@ -120,6 +169,19 @@ class Finding:
 
 
 _FIELDS = tuple(f.name for f in fields(Finding))
+_TEXTS = (
+    "message",
+    "expected",
+    "file",
+    "interchange",
+    "group",
+    "transaction",
+    "transaction_set_id",
+    "segment_id",
+    "loop_id",
+    "element",
+    "data_element",
+)
 
 
 def has_errors(findings: list[Finding]) -> bool:

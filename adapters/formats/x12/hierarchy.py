@@ -22,7 +22,7 @@ HL01 or HL03; the transaction set with AK502/IK502 ``5`` (one or more segments i
 
 from __future__ import annotations
 
-from .findings import Finding, Level, Severity
+from .findings import Finding, Level, Severity, quote
 from .segments import Segment
 from .structure import TransactionSet
 
@@ -126,7 +126,7 @@ class _HierarchyCheck:
             first = "the first HL01 must be 1" if expected == 1 else "HL01 must go up by 1"
             self._add(
                 "hierarchy.hl_id_sequence",
-                f"HL01 is {hl_id!r} where {expected} was expected ({first})",
+                f"HL01 is {quote(hl_id)} where {expected} was expected ({first})",
                 segment,
                 position,
                 1,
@@ -156,7 +156,7 @@ class _HierarchyCheck:
             why = "no earlier HL has that HL01"
         self._add(
             "hierarchy.hl_parent_unknown",
-            f"HL02 names parent {parent!r}, but {why}",
+            f"HL02 names parent {quote(parent)}, but {why}",
             segment,
             position,
             2,
@@ -180,7 +180,7 @@ class _HierarchyCheck:
             if level != "S":
                 self._add(
                     "hierarchy.hl_level_order",
-                    f"an 856 starts its hierarchy with a shipment level (S), not {level!r}",
+                    f"an 856 starts its hierarchy with a shipment level (S), not {quote(level)}",
                     segment,
                     position,
                     3,
@@ -197,7 +197,7 @@ class _HierarchyCheck:
             wanted = " or ".join(sorted(allowed)) if allowed else "no parent (top level)"
             self._add(
                 "hierarchy.hl_level_order",
-                f"level {level!r} cannot sit under level {parent_level!r} (HL {parent}); "
+                f"level {quote(level)} cannot sit under level {quote(parent_level)} (HL {parent}); "
                 f"in an 856 its parent is {wanted}",
                 segment,
                 position,

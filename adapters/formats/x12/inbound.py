@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Final
 
 from gateway.control_numbers import ControlNumberCounter
 from gateway.errors import UnreadableInput
@@ -121,6 +122,20 @@ def parse_x12(data: bytes, *, file_name: str, counter: ControlNumberCounter) -> 
     return result
 
 
+MAX_DOCUMENT_ERRORS: Final = 50
+"""Errors a document keeps at most (the last line then says how many more there were)."""
+
+
+def _described_errors(findings: list[Finding]) -> tuple[str, ...]:
+    """The errors among ``findings``, one line each, at most :data:`MAX_DOCUMENT_ERRORS`."""
+    errors = [f for f in findings if f.is_error]
+    if len(errors) <= MAX_DOCUMENT_ERRORS:
+        return tuple(f.describe() for f in errors)
+    kept = MAX_DOCUMENT_ERRORS - 1
+    more = f"error: ... and {len(errors) - kept:,} more error(s) in this document, left off"
+    return (*(f.describe() for f in errors[:kept]), more)
+
+
 def _parse(
     data: bytes,
     file_name: str,
@@ -151,7 +166,7 @@ def _parse(
             findings = [*document.findings, *problems]
         if envelope.envelope_key in refuse:
             refused.setdefault(id(document.interchange), refuse[envelope.envelope_key])
-        errors = tuple(f.describe() for f in findings if f.is_error)
+        errors = _described_errors(findings)
         if message is not None:
             document_id = message.document_id
         elif isinstance(document, TransactionSet):
@@ -166,7 +181,7 @@ def _parse(
                     interchange=isa13,
                     group=gs06,
                     transaction=st02,
-                    message=message,
+                    message=None if errors else message,  # never published: not carried
                     errors=errors,
                     envelope_key=envelope.envelope_key,
                     test=envelope.usage_indicator != "P",
@@ -213,19 +228,22 @@ def _parse(
         result.unreadable = str(error)
         return result
     result.findings = [f.to_dict() for f in report.findings]
+    result.left_off = {severity.value: n for severity, n in report.left_off.items()}
     if untrusted:  # refused whole: nothing accepted, nothing acknowledged
         why = f"refused: not from partner {partner}: {'; '.join(untrusted)}"
         result.refused = why
         result.findings.append(
             Finding("envelope.sender_not_allowed", why, Level.FILE, file=file_name).to_dict()
         )
-        result.documents = [replace(doc, errors=(*doc.errors, why)) for doc in result.documents]
+        result.documents = [
+            replace(doc, message=None, errors=(*doc.errors, why)) for doc in result.documents
+        ]
         return result
     for index, envelope in enumerate(envelopes):  # rejected: to be sent again, not taken
         whys = tuple(rejected[id(header)] for header in envelope if id(header) in rejected)
         if whys:
             doc = result.documents[index]
-            result.documents[index] = replace(doc, errors=(*doc.errors, *whys))
+            result.documents[index] = replace(doc, message=None, errors=(*doc.errors, *whys))
     for owed in report.owed:  # rendered here, in the parse (a worker): numbered in reply()
         draft = draft_owed(owed)
         if isinstance(draft, Finding):

@@ -42,7 +42,7 @@ import pyx12.params
 import pyx12.segment
 from pyx12.map_walker import walk_tree
 
-from .findings import Finding, Level, Severity
+from .findings import Finding, Level, Severity, quote
 from .hierarchy import check_hierarchy
 from .mapgen import INTERCHANGE_VERSIONS, MAP_DIR, SPEC_DIR, load_known_segments
 from .segments import Segment
@@ -580,7 +580,7 @@ class _Walk:
         self.findings.append(
             self._finding(
                 "syntax.segment_unrecognized",
-                f"segment id {shown!r} is not an X12 segment id (two or three capital letters "
+                f"segment id {quote(shown)} is not an X12 segment id (two or three capital letters "
                 "or digits, starting with a letter); the segment was skipped",
                 Level.SEGMENT,
                 segment_id=segment.tag[:3] or None,
@@ -713,7 +713,7 @@ class _Walk:
             )
         return self._finding(
             "syntax.segment_unrecognized",
-            f"segment id {tag!r} is not a segment of X12 {self.map.version}",
+            f"segment id {quote(tag)} is not a segment of X12 {self.map.version}",
             Level.SEGMENT,
             segment_code="1",
             **where,
@@ -743,7 +743,7 @@ class _Walk:
             self._finding(
                 "syntax.too_many_repetitions",
                 f"{segment.tag}{element:02d} has {value.count(self.repetition or '') + 1} "
-                f"repetitions ({value!r}) but {what}",
+                f"repetitions ({quote(value)}) but {what}",
                 Level.ELEMENT,
                 expected="one value" if allowed == 1 else f"at most {allowed} repetitions",
                 found=value,
@@ -767,7 +767,7 @@ class _Walk:
                 Finding(
                     code="syntax.trailing_component_separator",
                     message=f"{child.id} ({child.name}) ends with component separators "
-                    f"that separate nothing: {raw!r}",
+                    f"that separate nothing: {quote(raw)}",
                     level=Level.ELEMENT,
                     severity=Severity.WARNING,
                     found=raw,
@@ -780,7 +780,8 @@ class _Walk:
         self.findings.append(
             self._finding(
                 "syntax.too_many_components",
-                f"{child.id} ({child.name}) is {what} but has {len(value) + len(surplus)}: {raw!r}",
+                f"{child.id} ({child.name}) is {what} but has {len(value) + len(surplus)}: "
+                f"{quote(raw)}",
                 Level.ELEMENT,
                 data_element=_data_element(child.data_ele),
                 expected=f"at most {allowed} component(s)",
@@ -833,11 +834,11 @@ class _Walk:
             extra.update(expected=f"at most {element - 1} elements", found=str(count))
         elif code == "4" and ele is not None:
             finding_code = "syntax.element_too_short"
-            message = f"{label} is too short: {value!r} has {_characters(value)}"
+            message = f"{label} is too short: {quote(value)} has {_characters(value)}"
             extra.update(expected=f"at least {ele.min_len} characters", found=value)
         elif code == "5" and ele is not None:
             finding_code = "syntax.element_too_long"
-            message = f"{label} is too long: {value!r} has {_characters(value)}"
+            message = f"{label} is too long: {quote(value)} has {_characters(value)}"
             extra.update(expected=f"at most {ele.max_len} characters", found=value)
         elif code == "6" and "trailing spaces" in text:
             finding_code = "syntax.trailing_spaces"
@@ -847,7 +848,7 @@ class _Walk:
         elif code == "6" and ele is not None and _only_foreign_letters(value, ele.data_type):
             finding_code = "syntax.non_ascii_text"
             message = (
-                f"{label} holds characters outside the X12 character set ({value!r}); "
+                f"{label} holds characters outside the X12 character set ({quote(value)}); "
                 "accepted as text, but a partner may not read them"
             )
             severity = Severity.WARNING
@@ -858,20 +859,20 @@ class _Walk:
             expected = {"N0": "digits", "R": "a decimal number"}.get(kind or "", "")
             if kind and kind.startswith("N") and not expected:
                 expected = "digits"
-            message = f"{label} contains a character not allowed in {kind} data: {value!r}"
+            message = f"{label} contains a character not allowed in {kind} data: {quote(value)}"
             extra.update(expected=expected or f"{kind} characters", found=value)
         elif code == "7":
             finding_code = "syntax.invalid_code"
-            message = f"{label}: {value!r} is not a valid code"
+            message = f"{label}: {quote(value)} is not a valid code"
             extra.update(expected=_expected_codes(ele), found=value)
         elif code == "8":
             finding_code = "syntax.invalid_date"
-            message = f"{label} is not a valid date: {value!r}"
+            message = f"{label} is not a valid date: {quote(value)}"
             length = ele.max_len if ele is not None else 8
             extra.update(expected="CCYYMMDD" if length == 8 else "YYMMDD", found=value)
         elif code == "9":
             finding_code = "syntax.invalid_time"
-            message = f"{label} is not a valid time: {value!r}"
+            message = f"{label} is not a valid time: {quote(value)}"
             extra.update(expected="HHMM, HHMMSS or HHMMSSdd", found=value)
         elif code == "10":
             finding_code, message = "syntax.exclusion_violated", _syntax_message(text)
@@ -952,7 +953,7 @@ def _only_foreign_letters(value: str | None, data_type: str | None) -> bool:
 
 def _characters(value: str | None) -> str:
     count = len(value or "")
-    return f"{count} character" + ("" if count == 1 else "s")
+    return f"{count:,} character" + ("" if count == 1 else "s")
 
 
 def _strip(text: str) -> str:

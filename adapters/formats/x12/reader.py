@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
-from .findings import Finding, Level, Severity
+from .findings import Finding, Level, Severity, quote
 from .segments import Segment, shown
 from .structure import (
     FUNCTIONAL_IDS,
@@ -414,7 +414,8 @@ class _EnvelopeReader:
             self._add(
                 self._finding(
                     "envelope.segment_outside_transaction",
-                    f"segment {tag!r} is outside any transaction set (directly in the {where})",
+                    f"segment {quote(tag)} is outside any transaction set "
+                    f"(directly in the {where})",
                     Level.GROUP if self.group else Level.INTERCHANGE,
                     segment_id=tag,
                     file_position=seg.position,

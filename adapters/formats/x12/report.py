@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from gateway.control_numbers import ControlNumberCounter, InMemoryCounter
 from gateway.errors import RenderError
@@ -121,10 +121,19 @@ def draft_owed(owed: OwedAcks) -> DraftAcks | Finding:
     return DraftAcks(rendered.text, tuple(draws.sequences), tuple(sorted(kinds)))
 
 
+MAX_FINDINGS: Final = 1000
+"""Findings of each severity a report keeps at most (in the order of the file); the others are
+counted in :attr:`FileReport.left_off`. A hostile file can hold millions (a 700 KB file of
+unknown segments made 100,000 findings, 37 MB as JSON), and warnings never crowd out errors."""
+
+
 @dataclass(slots=True)
 class FileReport:
     file: str
     findings: list[Finding] = field(default_factory=list)
+    left_off: dict[Severity, int] = field(default_factory=dict)
+    """Findings not kept (beyond :data:`MAX_FINDINGS` of their severity), by severity."""
+    _kept: dict[Severity, int] = field(default_factory=dict, init=False, repr=False)
     interchanges: int = 0
     transactions: int = 0
     accepted: int = 0
@@ -132,9 +141,22 @@ class FileReport:
     owed: list[OwedAcks] = field(default_factory=list)
     """With ``scan(defer_acks=True)``: acknowledgements owed, not rendered yet."""
 
+    def add(self, findings: Iterable[Finding]) -> None:
+        """Keep ``findings``, up to :data:`MAX_FINDINGS` of each severity; count the others."""
+        for finding in findings:
+            severity = finding.severity
+            kept = self._kept.get(severity, 0)
+            if kept >= MAX_FINDINGS:
+                self.left_off[severity] = self.left_off.get(severity, 0) + 1
+            else:
+                self._kept[severity] = kept + 1
+                self.findings.append(finding)
+
     @property
     def has_errors(self) -> bool:
-        return any(f.severity is Severity.ERROR for f in self.findings)
+        return Severity.ERROR in self.left_off or any(
+            f.severity is Severity.ERROR for f in self.findings
+        )
 
     def error_lines(self) -> list[str]:
         return [f.describe() for f in self.findings if f.severity is Severity.ERROR]
@@ -147,6 +169,7 @@ class FileReport:
             "transactions": self.transactions,
             "accepted": self.accepted,
             "findings": [f.to_dict() for f in self.findings],
+            **({"findings_left_off": self._left_off()} if self.left_off else {}),
             "acknowledgements": [
                 {
                     "interchange_control_number": ack.interchange_control_number,
@@ -158,6 +181,9 @@ class FileReport:
             ],
         }
 
+    def _left_off(self) -> dict[str, int]:
+        return {severity.value: n for severity, n in sorted(self.left_off.items())}
+
     def to_text(self) -> str:
         verdict = "invalid" if self.has_errors else "valid"
         lines = [
@@ -165,6 +191,9 @@ class FileReport:
             f"{self.transactions} transaction set(s), {self.accepted} accepted"
         ]
         lines += [f"  {f.describe()}" for f in self.findings]
+        if self.left_off:
+            counts = ", ".join(f"{n:,} {severity}(s)" for severity, n in self._left_off().items())
+            lines.append(f"  ... and {counts} more, left off")
         for ack in self.acknowledgements:
             kinds = [a.kind for a in ack.functional] + (["TA1"] if ack.technical else [])
             lines.append(f"acknowledgement ({', '.join(kinds)}) it would send:")
@@ -214,7 +243,7 @@ def scan(
             report.transactions += 1
             if on_document is not None:  # the set's own: its AK5/IK5 reports them too
                 event.findings.extend(on_document(event))
-            report.findings.extend(event.findings)
+            report.add(event.findings)
             if event.accepted:
                 report.accepted += 1
                 in_group += 1
@@ -224,7 +253,7 @@ def scan(
             in_interchange = in_group = 0
         elif isinstance(event, GroupEnd):
             groups.append(event)
-            report.findings.extend(event.findings)
+            report.add(event.findings)
             if has_errors(event.findings):  # its 997/999 rejects it (acks.functional_ack_for)
                 report.accepted -= in_group
                 if on_rejected is not None:
@@ -236,12 +265,12 @@ def scan(
         elif isinstance(event, InterchangeEnd):
             if on_interchange_end is not None:
                 event.findings.extend(on_interchange_end(event.header))
-            report.findings.extend(event.findings)
+            report.add(event.findings)
             interchange = event.header.control_number.strip()
             try:
                 acks = acks_for(event, groups, now=when, policy=policy)
             except RenderError as error:
-                report.findings.append(_unacknowledgeable(interchange, name, error))
+                report.add([_unacknowledgeable(interchange, name, error)])
                 continue
             if acks.rejected:
                 report.accepted -= in_interchange
@@ -256,13 +285,13 @@ def scan(
                 continue
             rendered = render_owed(owed, counter)
             if isinstance(rendered, Finding):
-                report.findings.append(rendered)
+                report.add([rendered])
             else:
                 report.acknowledgements.append(rendered)
         elif isinstance(event, TechnicalAck):
-            report.findings.extend(on_document(event) if on_document else [])
+            report.add(on_document(event) if on_document else [])
         elif isinstance(event, Stray):
-            report.findings.extend(event.findings)
+            report.add(event.findings)
     return report
 
 

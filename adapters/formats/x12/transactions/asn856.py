@@ -40,6 +40,7 @@ from gateway.messages import (
     Weight,
 )
 
+from ..findings import quote
 from ..segments import Segment
 from ..structure import TransactionSet
 from ..writer import TransactionContent
@@ -228,7 +229,9 @@ def _levels(loops: Sequence[Sequence[SegmentAt]]) -> list[_Level]:
         hl = loop[0]
         code = hl.need(hl.text(3), 3, "hierarchical level code")
         if code not in PARENT_LEVELS:
-            raise hl.error(f"{code!r} is not a level a ship notice carries (S, O, T, P or I)", 3)
+            raise hl.error(
+                f"{quote(code)} is not a level a ship notice carries (S, O, T, P or I)", 3
+            )
         levels.append(_Level(hl, code, walk(loop[1:], HL_LOOPS)))
     return levels
 
@@ -251,7 +254,7 @@ def _parent(
         return max(candidates, key=lambda found: found[0])[1]
     parent = by_id.get(pointer)
     if parent is None:
-        raise hl.error(f"HL02 {pointer!r} names no earlier HL", 2)
+        raise hl.error(f"HL02 {quote(pointer)} names no earlier HL", 2)
     if parent.code not in allowed:
         raise hl.error(
             f"the {LEVEL_NAMES[level.code]} level cannot sit under "
@@ -270,7 +273,7 @@ def _orders(levels: Sequence[_Level]) -> list[_OrderLevel]:
     for index, level in enumerate(levels):
         number = level.hl.need(level.hl.text(1), 1, "hierarchical id number")
         if number in by_id:
-            raise level.hl.error(f"HL01 {number!r} is used twice", 1)
+            raise level.hl.error(f"HL01 {quote(number)} is used twice", 1)
         if level.code == "S" and index:
             raise level.hl.error("a second shipment level; a ship notice has one", 3)
         parent = _parent(level, by_id, latest) if index else None

@@ -38,6 +38,7 @@ from gateway.messages import (
     Reference,
 )
 
+from ..findings import quote
 from ..segments import Segment
 from ..structure import TransactionSet, parse_date, parse_time
 
@@ -89,7 +90,7 @@ class SegmentAt:
         if text is None:
             return None
         if not _NUMBER.fullmatch(text):
-            raise self.error(f"{text!r} is not a number", element)
+            raise self.error(f"{quote(text)} is not a number", element)
         return Decimal(text)
 
     def integer(self, element: int) -> int | None:
@@ -97,7 +98,7 @@ class SegmentAt:
         if value is None:
             return None
         if value != value.to_integral_value():
-            raise self.error(f"{self.text(element)!r} is not a whole number", element)
+            raise self.error(f"{quote(self.text(element))} is not a whole number", element)
         return int(value)
 
     def date(self, element: int) -> dt.date | None:
@@ -107,7 +108,7 @@ class SegmentAt:
             return None
         day = parse_date(text)
         if day is None:
-            raise self.error(f"{text!r} is not a date (CCYYMMDD)", element)
+            raise self.error(f"{quote(text)} is not a date (CCYYMMDD)", element)
         return day
 
     def time(self, element: int) -> str | None:
@@ -116,7 +117,7 @@ class SegmentAt:
         if text is None:
             return None
         if not text.isdigit() or not 4 <= len(text) <= 8 or parse_time(text) is None:
-            raise self.error(f"{text!r} is not a time (HHMM[SS])", element)
+            raise self.error(f"{quote(text)} is not a time (HHMM[SS])", element)
         return text
 
 

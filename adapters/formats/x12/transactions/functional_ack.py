@@ -22,6 +22,7 @@ from typing import Final, Literal, cast, get_args
 from gateway.errors import RenderError, TranslationError
 from gateway.messages import ElementError, FunctionalAck, SegmentError, TransactionSetAck
 
+from ..findings import quote
 from ..segments import Segment
 from ..structure import TransactionSet
 from ..writer import TransactionContent, composite
@@ -148,7 +149,9 @@ class _Parser:
     def _element_error(self, seg: Segment, position: int) -> ElementError:
         parts = [part.strip() for part in seg.components(1)]
         if not parts[0].isdigit() or any(p and not p.isdigit() for p in parts[1:3]):
-            raise self._error(f"{seg.tag}01 position {seg.get(1)!r} is not numeric", seg, position)
+            raise self._error(
+                f"{seg.tag}01 position {quote(seg.get(1))} is not numeric", seg, position
+            )
         return ElementError(
             position=int(parts[0]),
             component_position=_optional_int(parts, 1),
@@ -184,7 +187,8 @@ def _code(seg: Segment, number: int, allowed: frozenset[str]) -> str:
     value = _required(seg, number)
     if value not in allowed:
         raise TranslationError(
-            f"{value!r} is not one of {', '.join(sorted(allowed))}", location=_location(seg, number)
+            f"{quote(value)} is not one of {', '.join(sorted(allowed))}",
+            location=_location(seg, number),
         )
     return value
 
@@ -192,7 +196,7 @@ def _code(seg: Segment, number: int, allowed: frozenset[str]) -> str:
 def _number(seg: Segment, number: int) -> int:
     value = _required(seg, number)
     if not value.isdigit():
-        raise TranslationError(f"{value!r} is not a number", location=_location(seg, number))
+        raise TranslationError(f"{quote(value)} is not a number", location=_location(seg, number))
     return int(value)
 
 

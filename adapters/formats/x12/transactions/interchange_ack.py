@@ -15,6 +15,7 @@ from typing import Final, Literal, cast
 from gateway.errors import TranslationError
 from gateway.messages import InterchangeAck
 
+from ..findings import quote
 from ..segments import Segment
 from ..structure import InterchangeHeader, parse_date
 
@@ -39,10 +40,10 @@ def parse_ta1(segment: Segment, interchange: InterchangeHeader) -> InterchangeAc
     date_text = _required(segment, 2)
     date = parse_date(date_text)
     if date is None:
-        raise TranslationError(f"{date_text!r} is not a date", location="TA102")
+        raise TranslationError(f"{quote(date_text)} is not a date", location="TA102")
     status = _required(segment, 4)
     if status not in _STATUSES:
-        raise TranslationError(f"{status!r} is not one of A, E, R", location="TA104")
+        raise TranslationError(f"{quote(status)} is not one of A, E, R", location="TA104")
     return InterchangeAck(
         envelope=interchange.envelope(),
         interchange_control_number=control_number,

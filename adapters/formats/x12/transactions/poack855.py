@@ -24,6 +24,7 @@ from gateway.messages import (
     Reference,
 )
 
+from ..findings import quote
 from ..segments import Segment
 from ..structure import TransactionSet
 from ..writer import TransactionContent
@@ -144,7 +145,7 @@ def _parse_ack(s: SegmentAt) -> LineAcknowledgment:
     try:
         status = LineStatus(code)
     except ValueError:
-        raise s.error(f"{code!r} is not a line item status code (668)", 1) from None
+        raise s.error(f"{quote(code)} is not a line item status code (668)", 1) from None
     return LineAcknowledgment(
         status=status,
         quantity=s.decimal(2),
