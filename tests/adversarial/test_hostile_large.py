@@ -100,7 +100,7 @@ def test_a_small_file_and_an_outbound_request_go_through_while_a_large_file_is_p
         outbound_queue=request_queue(partner),
         outbound_bindings=[f"edi.out.*.{partner}"],
     )
-    large = ship_notices(20_000_000)
+    large = ship_notices(4_000_000, cartons=100)  # four times large_file_size: 15-30 s of parse
     with (
         outbound_bus(partner) as bus,
         bound_queue(f"edi.in.*.{small_partner}") as (channel, queue),
@@ -129,10 +129,12 @@ def test_a_small_file_and_an_outbound_request_go_through_while_a_large_file_is_p
                 return bool(published and written)
 
             wait_for("the small file and the request", both_done, timeout=300)
+            large_state = _file_states(database_url, big_partner)
             print(
                 f"small file published after {published[0]:.1f} s, request written after "
-                f"{written[0]:.1f} s; large file: {_file_states(database_url, big_partner)}"
+                f"{written[0]:.1f} s; large file: {large_state}"
             )
+            assert large_state == ["received"], "the large file was done first: no proof"
             wait_for(
                 "the large file to be archived",
                 lambda: _file_states(database_url, big_partner) == ["archived"],

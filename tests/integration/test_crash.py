@@ -3,11 +3,12 @@ point while it processes 2,000 files; after the last restart nothing is lost or 
 
 The files are a hostile mix (:func:`hostile`): broken ones, another sender's, other content under
 reused control numbers, sets the gateway does not translate, test interchanges, a group number
-used twice. Checked at the end: every file is archived or quarantined exactly once; nothing is
-left in the work folder or the inbox; every good document is published (its message id reached
-the broker), test ones apart; each inbound interchange from the partner got exactly one
-acknowledgement file, the other sender's none. A message id may reach the broker twice only
-across a crash: the harness prints how often that happened.
+used twice, a separator byte that no text holds, a 300,000-character element, and one file over
+``large_file_size`` (its own lane). Checked at the end: every file is archived or
+quarantined exactly once; nothing is left in the work folder or the inbox; every good document
+is published (its message id reached the broker), test ones apart; each inbound interchange
+from the partner got exactly one acknowledgement file, the other sender's none. A message id
+may reach the broker twice only across a crash: the harness prints how often that happened.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from tests.integration.support import (
     take_all,
     write_settings,
 )
-from tests.support.x12_files import invoice, order, repeated_group
+from tests.support.x12_files import interchange, invoice, order, order_set, repeated_group
 
 FILES = 2_000
 BROKEN_EVERY = 100
@@ -89,8 +90,20 @@ class Expected:
     unacknowledged: int = 0
 
 
+LARGE_FILE = 1_234
+"""The file that is over ``large_file_size``: parsed in the large-file lane through the kills."""
+LARGE_SETS = 8_000
+
+
 def hostile(n: int, expected: Expected) -> bytes:
     """File ``n`` of the mix, and what must become of it."""
+    if n == LARGE_FILE:  # 1.2 MB: one interchange of 8,000 orders, one 997
+        pos = [f"LARGE{n}-{i}" for i in range(LARGE_SETS)]
+        expected.production.update(pos)
+        return interchange(n, [("PO", 1, [order_set(po)[0] for po in pos])]).encode()
+    if n % 59 == 0:  # a 300,000-character element: quarantined with a bounded report
+        expected.quarantined += 1
+        return order(n, "X" * 300_000)
     if n % BROKEN_EVERY == 0:  # SE01 wrong: rejected, quarantined, a negative 997
         expected.quarantined += 1
         return broken_850(n)
@@ -112,6 +125,8 @@ def hostile(n: int, expected: Expected) -> bytes:
         expected.production.add(f"FIRST{n}")
         return repeated_group(n, f"FIRST{n}", f"SECOND{n}")
     expected.production.add(f"PO{n:08d}")
+    if n % 67 == 0:  # a separator byte no text holds (ISA16 0xFF): read, answered, published
+        return small_850(n).replace(b"*P*>~", b"*P*\xff~")
     return small_850(n)
 
 
@@ -157,13 +172,12 @@ def test_nothing_is_lost_or_done_twice_across_kills(tmp_path: Path) -> None:
 
     # every file archived or quarantined exactly once, nothing left behind
     archived = [p.name.split("-", 2)[2] for p in (home / "archive" / partner).rglob("*.edi")]
-    quarantined = [p.name.split("-", 1)[1] for p in (home / "quarantine" / partner).glob("*.edi")]
+    quarantined_files = list((home / "quarantine" / partner).glob("*.edi"))
+    quarantined = [p.name.split("-", 1)[1] for p in quarantined_files]
     assert sorted(archived + quarantined) == sorted(names)
     assert len(quarantined) == expected.quarantined
-    assert all(
-        (home / "quarantine" / partner / f"{p}.error.json").exists()
-        for p in [q.name for q in (home / "quarantine" / partner).glob("*.edi")]
-    )
+    reports = [home / "quarantine" / partner / f"{q.name}.error.json" for q in quarantined_files]
+    assert all(report.exists() and report.stat().st_size < 300_000 for report in reports)
     assert list((home / "var" / "work").rglob("*__*")) == []
 
     # every good document published; duplicates only across crashes (reported)
