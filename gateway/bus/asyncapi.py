@@ -230,6 +230,28 @@ def _publish_binding() -> dict[str, Any]:
     }
 
 
+def _topic_channel(
+    description: str,
+    parameters: dict[str, Any],
+    operation_id: str,
+    summary: str,
+    messages: list[dict[str, str]],
+    exchange: str,
+) -> dict[str, Any]:
+    """A channel of routing keys on a topic exchange the gateway publishes to."""
+    return {
+        "description": description,
+        "parameters": parameters,
+        "subscribe": {
+            "operationId": operation_id,
+            "summary": summary,
+            "message": {"oneOf": messages},
+            "bindings": {"amqp": _publish_binding()},
+        },
+        "bindings": {"amqp": _exchange_binding(exchange)},
+    }
+
+
 def _cloud_event_schema() -> dict[str, Any]:
     return {
         "title": "CloudEvent",
@@ -375,41 +397,32 @@ def _inbound_variants(
         "description": "ST01 of a set the gateway does not translate, e.g. 810.",
         "schema": {"type": "string", "pattern": "^[0-9]{3}$"},
     }
-    channels[ROUTING_KEY.format(kind="{set}", partner="{partner}")] = {
-        "description": "Transaction sets without a canonical message of their own, passed "
-        f"through as their segments, on the topic exchange {topology.exchange!r} (partners "
-        "that opt in; others get them rejected in their 997/999, AK5 R code 1).",
-        "parameters": {
-            "partner": {"$ref": "#/components/parameters/partner"},
-            "set": set_parameter,
-        },
-        "subscribe": {
-            "operationId": "receiveUntranslated",
-            "summary": "Receive sets the gateway does not translate, as their segments.",
-            "message": {"oneOf": untranslated},
-            "bindings": {"amqp": _publish_binding()},
-        },
-        "bindings": {"amqp": _exchange_binding(topology.exchange)},
-    }
-    channels[TEST_ROUTING_KEY.format(kind="{kind}", partner="{partner}")] = {
-        "description": "Documents of test interchanges (X12 ISA15 T or I), apart from "
-        f"production, on the topic exchange {topology.exchange!r}: bindings on edi.in.# never "
-        'see them (unless the partner\'s profile says test_interchanges = "production").',
-        "parameters": {
+    channels[ROUTING_KEY.format(kind="{set}", partner="{partner}")] = _topic_channel(
+        "Transaction sets without a canonical message of their own, passed through as their "
+        f"segments, on the topic exchange {topology.exchange!r} (partners that opt in; others "
+        "get them rejected in their 997/999, AK5 R code 1).",
+        {"partner": {"$ref": "#/components/parameters/partner"}, "set": set_parameter},
+        "receiveUntranslated",
+        "Receive sets the gateway does not translate, as their segments.",
+        untranslated,
+        topology.exchange,
+    )
+    channels[TEST_ROUTING_KEY.format(kind="{kind}", partner="{partner}")] = _topic_channel(
+        "Documents of test interchanges (X12 ISA15 T or I), apart from production, on the topic "
+        f"exchange {topology.exchange!r}: bindings on edi.in.# never see them (unless the "
+        'partner\'s profile says test_interchanges = "production").',
+        {
             "partner": {"$ref": "#/components/parameters/partner"},
             "kind": {
                 "description": "What the document is: ST01, or ta1.",
                 "schema": {"type": "string", "pattern": "^([0-9]{3}|ta1)$"},
             },
         },
-        "subscribe": {
-            "operationId": "receiveTestDocuments",
-            "summary": "Receive partners' test documents.",
-            "message": {"oneOf": translated + untranslated},
-            "bindings": {"amqp": _publish_binding()},
-        },
-        "bindings": {"amqp": _exchange_binding(topology.exchange)},
-    }
+        "receiveTestDocuments",
+        "Receive partners' test documents.",
+        translated + untranslated,
+        topology.exchange,
+    )
     return untranslated
 
 
@@ -456,24 +469,21 @@ def _notices(
         "payload": {"$ref": "#/components/schemas/NoticeEvent"},
     }
     notice = [{"$ref": "#/components/messages/edi.in.notice"}]
-    channels[NOTICE_ROUTING_KEY.format(code="{code}", partner="{partner}")] = {
-        "description": "Notices about inbound documents on the topic exchange "
+    channels[NOTICE_ROUTING_KEY.format(code="{code}", partner="{partner}")] = _topic_channel(
+        "Notices about inbound documents on the topic exchange "
         f"{topology.events_exchange!r}, correlated to their file.",
-        "parameters": {
+        {
             "partner": {"$ref": "#/components/parameters/partner"},
             "code": {
                 "description": "What the notice is about.",
                 "schema": {"type": "string", "enum": [CONTROL_NUMBERS_REUSED]},
             },
         },
-        "subscribe": {
-            "operationId": "receiveNotices",
-            "summary": "Hear about inbound documents a person should know about.",
-            "message": {"oneOf": notice},
-            "bindings": {"amqp": _publish_binding()},
-        },
-        "bindings": {"amqp": _exchange_binding(topology.events_exchange)},
-    }
+        "receiveNotices",
+        "Hear about inbound documents a person should know about.",
+        notice,
+        topology.events_exchange,
+    )
     return notice
 
 
@@ -484,7 +494,7 @@ def _outbound(
     channels: dict[str, Any],
 ) -> dict[str, list[dict[str, str]]]:
     """Add the outbound channels, messages and schemas; return the messages of the queues
-    bound to the requests, events and dead-letter exchanges, by role."""
+    bound to the requests and events exchanges, by role."""
     from ..outbound.status import STATUS_ROUTING_KEY, OutboundStatus
     from .consumer import ERROR_HEADER, REQUEST_ID_HEADER
     from .topology import REQUEST_ROUTING_KEY
@@ -602,23 +612,19 @@ def _outbound(
         "payload": {"$ref": "#/components/schemas/StatusEvent"},
     }
     status = [{"$ref": "#/components/messages/edi.out.status"}]
-    channels[STATUS_ROUTING_KEY.format(state="{state}", partner="{partner}")] = {
-        "description": "Status events of outbound documents on the topic exchange "
+    channels[STATUS_ROUTING_KEY.format(state="{state}", partner="{partner}")] = _topic_channel(
+        "Status events of outbound documents on the topic exchange "
         f"{topology.events_exchange!r}, correlated to their request.",
-        "parameters": {
+        {
             "partner": {"$ref": "#/components/parameters/partner"},
             "state": {
                 "description": "The new state.",
                 "schema": {"type": "string", "enum": [s.value for s in OutboundStatus]},
             },
         },
-        "subscribe": {
-            "operationId": "receiveOutboundStatus",
-            "summary": "Hear what became of each outbound request.",
-            "message": {"oneOf": status},
-            "bindings": {"amqp": _publish_binding()},
-        },
-        "bindings": {"amqp": _exchange_binding(topology.events_exchange)},
-    }
-    inbound = [{"$ref": f"#/components/messages/{event_type(k)}"} for k in KIND_MESSAGES]
-    return {"requests": requests, "events": status, "dead_letter": inbound + requests}
+        "receiveOutboundStatus",
+        "Hear what became of each outbound request.",
+        status,
+        topology.events_exchange,
+    )
+    return {"requests": requests, "events": status}

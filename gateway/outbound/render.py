@@ -123,19 +123,10 @@ def draft_document(
     spec = interchange_spec(profile)
     renderer = RENDERERS[type(request.message)]
     when = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
-    envelope = Envelope(
-        sender_qualifier=profile.sender_qualifier,
-        sender_id=profile.sender_id,
-        receiver_qualifier=profile.receiver_qualifier,
-        receiver_id=profile.receiver_id,
-        interchange_control_number=f"{DRAFT_NUMBER:09d}",
-        interchange_version=spec.version,
-        usage_indicator=profile.usage_indicator,
-        application_sender=profile.sender_id,
-        application_receiver=profile.receiver_id,
-        group_control_number=str(DRAFT_NUMBER),
-        version=profile.version,
-        transaction_control_number=ST02,
+    envelope = _envelope(
+        profile,
+        DRAFT_NUMBER,
+        DRAFT_NUMBER,
         implementation_reference=request.message.envelope.implementation_reference,
         created_at=when,
     )
@@ -157,27 +148,41 @@ def number_document(
     isa13 = counter.next(spec.sequence("ISA"))
     gs06 = counter.next(spec.sequence(f"GS.{draft.functional_id}"))
     text = renumber_interchange(draft.text, effective_separators(spec), isa13, gs06)
-    envelope = Envelope(
-        sender_qualifier=profile.sender_qualifier,
-        sender_id=profile.sender_id,
-        receiver_qualifier=profile.receiver_qualifier,
-        receiver_id=profile.receiver_id,
-        interchange_control_number=f"{isa13:09d}",
-        interchange_version=spec.version,
-        application_sender=profile.sender_id,
-        application_receiver=profile.receiver_id,
-        group_control_number=str(gs06),
-        version=profile.version,
-        transaction_control_number=ST02,
-    )
     return RenderedDocument(
-        document_id=document_id_of(envelope, draft.content_digest),
+        document_id=document_id_of(_envelope(profile, isa13, gs06), draft.content_digest),
         text=text,
         functional_id=draft.functional_id,
         isa13=f"{isa13:09d}",
         gs06=str(gs06),
         st02=ST02,
         file_name=interchange_file_name(draft.kind, profile.sender_id, profile.receiver_id, isa13),
+    )
+
+
+def _envelope(
+    profile: X12Profile,
+    isa13: int,
+    gs06: int,
+    *,
+    implementation_reference: str | None = None,
+    created_at: dt.datetime | None = None,
+) -> Envelope:
+    """The envelope of a document for the partner, numbered ``isa13`` and ``gs06``."""
+    return Envelope(
+        sender_qualifier=profile.sender_qualifier,
+        sender_id=profile.sender_id,
+        receiver_qualifier=profile.receiver_qualifier,
+        receiver_id=profile.receiver_id,
+        interchange_control_number=f"{isa13:09d}",
+        interchange_version=interchange_version_for(profile.version),
+        usage_indicator=profile.usage_indicator,
+        application_sender=profile.sender_id,
+        application_receiver=profile.receiver_id,
+        group_control_number=str(gs06),
+        version=profile.version,
+        transaction_control_number=ST02,
+        implementation_reference=implementation_reference,
+        created_at=created_at,
     )
 
 

@@ -29,6 +29,7 @@ from pika.adapters.blocking_connection import BlockingChannel
 from gateway.cli import EXIT_BUSY
 from gateway.ledger import create_engine_for
 from tests.integration.support import (
+    PAUSING_WRITER,
     UnstorableReplyParser,
     bound_queue,
     daemon_output,
@@ -42,17 +43,6 @@ from tests.integration.support import (
     wait_for,
     write_settings,
 )
-
-WRITER = """
-import sys, time
-path, pause = sys.argv[1], float(sys.argv[2])
-first, second = sys.stdin.buffer.read().split(b"\\0")
-with open(path, "wb") as out:  # one descriptor, held open through the pause
-    out.write(first)
-    out.flush()
-    time.sleep(pause)
-    out.write(second)
-"""
 
 
 def hostile_files() -> dict[str, bytes]:
@@ -90,7 +80,7 @@ def test_hostile_files_lose_and_double_nothing_and_the_rest_flows(
             assert second.returncode == EXIT_BUSY, second.stderr
             assert f"(pid {process.pid})" in second.stderr
             writer = subprocess.Popen(
-                [sys.executable, "-c", WRITER, str(inbox / partner / "growing.edi"), "2"],
+                [sys.executable, "-c", PAUSING_WRITER, str(inbox / partner / "growing.edi"), "2"],
                 stdin=subprocess.PIPE,
             )
             for name, data in hostile_files().items():

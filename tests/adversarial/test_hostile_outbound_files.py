@@ -15,9 +15,6 @@ keeps flowing, the cause is visible.
 from __future__ import annotations
 
 import json
-import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +26,8 @@ from tests.integration.sftp.conftest import remote, sshd, sshd_factory
 from tests.integration.sftp.helpers import profile_toml, with_outbound
 from tests.integration.sftp.sshd import Sshd
 from tests.integration.support import (
-    daemon_output,
     drop,
-    gateway_process,
+    running_daemon,
     small_850,
     wait_for,
     write_settings,
@@ -56,16 +52,6 @@ def home_for(tmp_path: Path, partner: str, database_url: str, *, sftp: str = "")
         outbound_queue=request_queue(partner),
         outbound_bindings=[f"edi.out.*.{partner}"],
     )
-
-
-@contextmanager
-def daemon(config: Path) -> Iterator[None]:
-    process = gateway_process(config, "run")
-    try:
-        yield
-    finally:
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=60) == 0, daemon_output(config)
 
 
 def select(database_url: str, query: str) -> list[dict[str, Any]]:
@@ -105,7 +91,7 @@ def test_separators_and_line_breaks_in_fields_are_refused_and_the_rest_flows(
         "component": ("carrier_scac", "A>B"),
     }
     good = [f"good-{n}" for n in range(6)]
-    with outbound_bus(partner) as bus, daemon(config):
+    with outbound_bus(partner) as bus, running_daemon(config):
         for n, (request_id, (field, value)) in enumerate(hostile.items()):
             data = asn_data(f"ASN-{request_id}")
             data[field] = value
@@ -166,7 +152,7 @@ def test_an_outbox_whose_every_next_name_is_taken_replaces_and_follows_nothing(
             else:
                 (outbox / name).mkdir()
     division = "DIVISION2"  # the partner also writes to another of our ids
-    with outbound_bus(partner) as bus, daemon(config):
+    with outbound_bus(partner) as bus, running_daemon(config):
         for n in range(4):
             drop(tmp_path / "home" / "inbox", partner, f"po{n}.edi", small_850(8100 + n))
             to_division = (
@@ -218,7 +204,7 @@ def test_files_waiting_at_the_partner_under_our_names_are_never_overwritten(
     }
     for name, data in theirs.items():
         (inbox / name).write_bytes(data)
-    with outbound_bus(partner) as bus, daemon(config):
+    with outbound_bus(partner) as bus, running_daemon(config):
         for n in range(4):
             bus.publish(request(f"asn-{n}", partner), message_id=f"asn-{n}")
         wait_for(

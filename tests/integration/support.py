@@ -133,6 +133,17 @@ def _gateway_environment(config: Path, env: dict[str, str] | None = None) -> dic
     }
 
 
+@contextmanager
+def running_daemon(config: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """The daemon runs on ``config`` for the block; then SIGTERM, and it must exit 0."""
+    process = gateway_process(config, "run")
+    try:
+        yield process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0, daemon_output(config)
+
+
 def daemon_log(config: Path) -> Path:
     """Where the daemons run with ``config`` write their log (a file: a pipe nobody reads
     would stop a daemon that logs more than the pipe holds)."""
@@ -247,3 +258,19 @@ def in_process_gateway(home: Path, database_url: str, **extra: object) -> Gatewa
 def run_once(gw: Gateway) -> None:
     """``edi-gateway run --once``: process what is there, drain the outbox, return."""
     gw.run(threading.Event(), once=True, drain=30)
+
+
+PAUSING_WRITER = """
+import sys, time
+path, pause = sys.argv[1], float(sys.argv[2])
+first, second = sys.stdin.buffer.read().split(b"\\0")
+with open(path, "wb") as out:  # one descriptor, held open through the pause
+    out.write(first)
+    out.flush()
+    print("paused", flush=True)
+    time.sleep(pause)
+    out.write(second)
+    out.flush()
+"""
+"""A writer that pauses with its file open: ``python -c PAUSING_WRITER PATH SECONDS``, the two
+parts on stdin separated by a NUL byte; it prints ``paused`` after the first."""

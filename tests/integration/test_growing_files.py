@@ -18,6 +18,7 @@ from gateway.ledger import repository
 from gateway.ledger.repository import FileState
 from gateway.pipeline import Parsing
 from tests.integration.support import (
+    PAUSING_WRITER,
     bound_queue,
     daemon_output,
     drop,
@@ -32,19 +33,6 @@ from tests.integration.support import (
 
 PAUSE = 2.5
 """Seconds the writer pauses between its two interchanges: five times min_age."""
-
-WRITER = """
-import sys, time
-path, pause = sys.argv[1], float(sys.argv[2])
-first, second = sys.stdin.buffer.read().split(b"\\0")
-with open(path, "wb") as out:  # one descriptor, held open through the pause
-    out.write(first)
-    out.flush()
-    print("paused", flush=True)
-    time.sleep(pause)
-    out.write(second)
-    out.flush()
-"""
 
 
 def test_a_file_whose_writer_pauses_with_it_open_is_processed_whole(
@@ -62,7 +50,7 @@ def test_a_file_whose_writer_pauses_with_it_open_is_processed_whole(
             drop(tmp_path / "inbox", partner, "probe.edi", small_850(8600))
             wait_for("the daemon to watch the inbox", lambda: bool(take_all(channel, queue)))
             writer = subprocess.Popen(
-                [sys.executable, "-c", WRITER, str(folder / "growing.edi"), str(PAUSE)],
+                [sys.executable, "-c", PAUSING_WRITER, str(folder / "growing.edi"), str(PAUSE)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
             )

@@ -7,10 +7,7 @@ delivery that reaches the partner; a line break in a field is refused like a sep
 from __future__ import annotations
 
 import json
-import signal
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +25,8 @@ from tests.integration.outbound.support import (
 from tests.integration.sftp.helpers import profile_toml, with_outbound
 from tests.integration.sftp.sshd import Sshd
 from tests.integration.support import (
-    daemon_output,
     gateway_command,
-    gateway_process,
+    running_daemon,
     wait_for,
     write_settings,
 )
@@ -84,16 +80,6 @@ def sent(database_url: str, count: int) -> bool:
     return sum(1 for row in rows if row["state"] == "sent") >= count
 
 
-@contextmanager
-def daemon(config: Path) -> Iterator[None]:
-    process = gateway_process(config, "run")
-    try:
-        yield
-    finally:
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=60) == 0, daemon_output(config)
-
-
 def publish(bus: Bus, *request_ids: str) -> None:
     for request_id in request_ids:
         bus.publish(request(request_id, bus.partner), message_id=request_id)
@@ -111,11 +97,11 @@ def test_documents_written_after_the_profile_ids_changed_are_all_kept(
     config = settings(home, partner, database_url)
     receiver = write_profile(home, partner)  # a folder partner: it collects the files itself
     with outbound_bus(partner) as bus:
-        with daemon(config):
+        with running_daemon(config):
             publish(bus, "a1", "a2", "a3")
             wait_for("three documents sent", lambda: sent(database_url, 3))
         write_profile(home, partner, sender="GATEWAY2")  # our id changed: a sequence of its own
-        with daemon(config):
+        with running_daemon(config):
             publish(bus, "b1", "b2", "b3")
             wait_for("six documents sent", lambda: sent(database_url, 6))
     rows = outbound_rows(database_url)
@@ -134,7 +120,7 @@ def test_documents_numbered_again_after_the_wrap_are_written_under_names_of_thei
     config = settings(home, partner, database_url)
     receiver = write_profile(home, partner)
     outbox = home / "outbox" / partner
-    with outbound_bus(partner) as bus, daemon(config):
+    with outbound_bus(partner) as bus, running_daemon(config):
         publish(bus, "old-1", "old-2")  # not collected yet when the sequence comes round again
         wait_for("two documents sent", lambda: sent(database_url, 2))
         engine = sa.create_engine(database_url)
@@ -171,7 +157,7 @@ def test_a_document_resent_to_an_sftp_partner_reaches_it_again(
     def at_partner() -> dict[str, str]:
         return files_in(inbox) if inbox.exists() else {}
 
-    with outbound_bus(partner) as bus, daemon(config):
+    with outbound_bus(partner) as bus, running_daemon(config):
         publish(bus, "once")
         wait_for("the 856 delivered", lambda: sent(database_url, 1))
         [(name, original)] = at_partner().items()
@@ -209,7 +195,7 @@ def test_a_line_break_in_a_field_is_refused_like_a_separator(
     config = settings(home, partner, database_url)
     write_profile(home, partner)
     cases = {"lf": "ASN\nINJECTED", "cr": "ASN\rINJECTED", "crlf": "ASN\r\nINJECTED"}
-    with outbound_bus(partner) as bus, daemon(config):
+    with outbound_bus(partner) as bus, running_daemon(config):
         for request_id, shipment_id in cases.items():
             data = asn_data()
             data["shipment_id"] = shipment_id
