@@ -166,10 +166,10 @@ def add_history(url: str, count: int) -> None:
             )
             connection.execute(
                 sa.text(
-                    "INSERT INTO documents (document_id, file_id, partner, kind, isa13, gs06, "
-                    "st02, state, correlation_id, created_at, updated_at) SELECT 'doc-' || id, "
-                    "id, partner, '850', 'H' || id, '1', '0001', 'published', correlation_id, "
-                    "received_at, updated_at FROM files"
+                    "INSERT INTO documents (document_id, envelope_key, file_id, partner, kind, "
+                    "isa13, gs06, st02, state, correlation_id, created_at, updated_at) SELECT "
+                    "'doc-' || id, 'key-' || id, id, partner, '850', 'H' || id, '1', '0001', "
+                    "'published', correlation_id, received_at, updated_at FROM files"
                 )
             )
             if engine.dialect.name == "postgresql":

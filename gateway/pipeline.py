@@ -27,6 +27,11 @@ are ready, the daemon begins one before it completes the one before.
 
 Publishing is not done here: the relay (``gateway.bus.relay``) drains the outbox rows. After
 step 3 the pipeline calls ``on_commit``: the daemon wakes the relay and the finishing thread.
+
+(Over 400 lines: the steps above share the batch's state and their order is the crash safety;
+what a document is (:mod:`gateway.duplicates`), what a report holds (:mod:`gateway.reports`)
+and how files are written (:mod:`gateway.spool`) are apart already. Splitting the recording of
+documents from the rest comes with the format-neutral core, issue 21.)
 """
 
 from __future__ import annotations

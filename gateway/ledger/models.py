@@ -29,6 +29,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -156,7 +157,12 @@ class DocumentRecord(Base):
         Index("ix_documents_partner_isa13", "partner", "isa13"),
         Index("ix_documents_partner_gs06_st02", "partner", "gs06", "st02"),
         Index("ix_documents_document_id", "document_id"),
-        Index("ix_documents_envelope_key", "envelope_key"),
+        Index(  # partial: keyless rows must not make the planner think a key matches many
+            "ix_documents_envelope_key",
+            "envelope_key",
+            sqlite_where=text("envelope_key IS NOT NULL"),
+            postgresql_where=text("envelope_key IS NOT NULL"),
+        ),
         Index("ix_documents_file_id", "file_id"),
     )
 

@@ -886,11 +886,11 @@ _UPDATE_DOCUMENT = (
 )
 
 
-_SAME_ENVELOPES = (
+_SAME_ENVELOPES = (  # by key alone: with the partner too, SQLite scans the partner's documents
     select(DOCUMENTS)
     .where(
+        DOCUMENTS.c.envelope_key.is_not(None),  # what the partial index holds
         DOCUMENTS.c.envelope_key.in_(bindparam("p_keys", expanding=True)),
-        DOCUMENTS.c.partner.in_(bindparam("p_partners", expanding=True)),
         DOCUMENTS.c.created_at >= bindparam("p_since"),
         DOCUMENTS.c.state.not_in(_values(NOT_ORIGINAL_DOCUMENT_STATES)),
     )
@@ -909,12 +909,10 @@ def earlier_documents(
     Failed, quarantined and duplicate documents are left out: they are never the earlier copy a
     duplicate refers to, nor the first use of control numbers."""
     wanted = set(keys)
-    partners = sorted({partner for partner, _ in wanted})
     found: dict[EnvelopeKey, list[DocumentRow]] = {}
     rows: list[DocumentRow] = []
     for chunk in _chunks(sorted({key for _, key in wanted})):
-        params = {"p_keys": chunk, "p_partners": partners, "p_since": since}
-        rows += _documents(s, _SAME_ENVELOPES, params)
+        rows += _documents(s, _SAME_ENVELOPES, {"p_keys": chunk, "p_since": since})
     for row in sorted(rows, key=lambda row: row.id):
         key = (row.partner, row.envelope_key or "")
         if key in wanted:

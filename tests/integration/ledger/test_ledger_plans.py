@@ -120,3 +120,41 @@ def test_lookups_on_the_path_of_every_file_use_an_index(ledger: Ledger, lookup: 
         }
         s.rollback()
     assert {statement: lines for statement, lines in scans.items() if lines} == {}
+
+
+def test_earlier_documents_are_searched_by_their_envelope_key(ledger: Ledger) -> None:
+    """Not by partner: a partner's documents are most of the ledger, and every batch asks
+    (with the partner in the query, SQLite took the partner's index: a scan of all of them).
+    Nor may documents without a key (recorded before it existed) make a key look unselective to
+    SQLite's statistics: with a full index, 100,000 of them turned every lookup into a scan."""
+    with selects_run(ledger.engine) as statements, ledger.factory.begin() as s:
+        LOOKUPS["earlier_documents"](s)
+    [(statement, parameters)] = statements
+    with ledger.factory.begin() as s:
+        connection = s.connection()
+        if ledger.backend == "postgresql":
+            for populate in _POPULATE:
+                connection.exec_driver_sql(populate)
+            [plan] = connection.exec_driver_sql(
+                "EXPLAIN (FORMAT JSON) " + statement, parameters
+            ).scalar_one()
+            used = {node.get("Index Name") for node in _nodes(plan["Plan"])}
+        else:
+            connection.exec_driver_sql(
+                "INSERT INTO files (id, partner, name, sha256, size, work_path, state, "
+                "correlation_id, received_at, updated_at) VALUES (1, 'acme', 'f', 'x', 1, '/w', "
+                "'archived', 'c', '2026-12-01', '2026-12-01')"
+            )
+            connection.exec_driver_sql(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
+                "INSERT INTO documents (document_id, file_id, partner, kind, state, "
+                "correlation_id, created_at, updated_at) SELECT 'doc-' || i, 1, 'acme', '850', "
+                "'published', 'c', '2026-12-01', '2026-12-01' FROM n"
+            )
+            connection.exec_driver_sql("ANALYZE")
+            used = {
+                row[-1]
+                for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+            }
+        s.rollback()
+    assert any("ix_documents_envelope_key" in (step or "") for step in used), used

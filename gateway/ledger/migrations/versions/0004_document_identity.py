@@ -28,7 +28,13 @@ def upgrade() -> None:
     with op.batch_alter_table("documents") as table:
         table.add_column(sa.Column("envelope_key", sa.String(), nullable=True))
     op.execute("UPDATE documents SET envelope_key = document_id")
-    op.create_index("ix_documents_envelope_key", "documents", ["envelope_key"])
+    op.create_index(  # partial: keyless rows must not make a key look unselective
+        "ix_documents_envelope_key",
+        "documents",
+        ["envelope_key"],
+        sqlite_where=sa.text("envelope_key IS NOT NULL"),
+        postgresql_where=sa.text("envelope_key IS NOT NULL"),
+    )
 
 
 def downgrade() -> None:
