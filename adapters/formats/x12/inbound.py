@@ -23,7 +23,7 @@ from typing import Final
 
 from gateway.control_numbers import ControlNumberCounter
 from gateway.errors import UnreadableInput
-from gateway.messages import document_id_of
+from gateway.messages import InterchangeEnvelope, document_id_of
 from gateway.partners import PartnerProfile
 
 from ...base import ParsedDocument, ParseResult, Reply
@@ -155,17 +155,19 @@ def _parse(
         if why is not None and why not in untrusted:
             untrusted.append(why)
         message, problems = translate_or_report(document, pass_through=rules.pass_through)
+        envelope: InterchangeEnvelope  # the message's when there is one (made already)
         if isinstance(document, TechnicalAck):
-            envelope = document.interchange.envelope()
+            envelope = message.envelope if message is not None else document.interchange.envelope()
             kind, isa13, gs06, st02 = "ta1", envelope.interchange_control_number, "", ""
             findings = problems
         else:
-            envelope = document.envelope()
+            envelope = message.envelope if message is not None else document.envelope()
             kind, isa13 = document.set_id, envelope.interchange_control_number
             gs06, st02 = document.group.control_number, document.control_number
             findings = [*document.findings, *problems]
-        if envelope.envelope_key in refuse:
-            refused.setdefault(id(document.interchange), refuse[envelope.envelope_key])
+        envelope_key = envelope.envelope_key
+        if envelope_key in refuse:
+            refused.setdefault(id(document.interchange), refuse[envelope_key])
         errors = _described_errors(findings)
         if message is not None:
             document_id = message.document_id
@@ -183,7 +185,7 @@ def _parse(
                     transaction=st02,
                     message=None if errors else message,  # never published: not carried
                     errors=errors,
-                    envelope_key=envelope.envelope_key,
+                    envelope_key=envelope_key,
                     test=envelope.usage_indicator != "P",
                 )
             )

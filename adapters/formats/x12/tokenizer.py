@@ -116,6 +116,8 @@ def stand_in(separator: str) -> str:
 
 def _with_stand_ins(read: Separators) -> tuple[Separators, dict[int, str]]:
     """The separators segments hold, and the table (for :meth:`str.translate`) from those read."""
+    if all(s.isascii() for s in read.used()):  # the usual case, once per interchange: as read
+        return read, {}
     stood = Separators(*(stand_in(s) if s else s for s in astuple(read)))
     table = {ord(r): s for r, s in zip(read.used(), stood.used(), strict=True) if r != s}
     return stood, table
