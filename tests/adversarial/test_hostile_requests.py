@@ -171,7 +171,8 @@ def test_a_broker_that_nacks_holds_one_partner_and_the_others_flow(
                 lambda: backlog(config) == {held: {"pending": count - 3}},
             )
             reasons = pending_reasons(database_url)
-            assert len(reasons) == count - 3 and all("nacked" in r for r in reasons), reasons
+            assert len(reasons) == count - 3, "\n".join(reasons)  # all of them: diagnostics
+            assert all("nacked" in r for r in reasons), reasons
             assert "the broker nacked it: a queue its routing key" in show(
                 config, reasons[0].split()[0]
             )
@@ -262,9 +263,16 @@ def pending_reasons(database_url: str) -> list[str]:
     try:
         with engine.connect() as connection:
             rows = connection.execute(
-                sa.text("select document_id, last_error from outbox where state = 'pending'")
+                sa.text(
+                    "select document_id, last_error, partner, id, attempts, created_at from outbox "
+                    "where state = 'pending' order by id"
+                )
             )
-            return [f"{row[0]} {row[1]}" for row in rows]
+            return [
+                f"{row[0]} {row[1]} (partner {row[2]}, outbox id {row[3]}, {row[4]} "
+                f"attempts, created {row[5]})"
+                for row in rows
+            ]
     finally:
         engine.dispose()
 
