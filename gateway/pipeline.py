@@ -377,6 +377,9 @@ class Pipeline:
         """``parsed``, where the files of partners whose policy rejects control numbers reused
         for other content are parsed again (here, from their work path) with those documents
         refused: the format answers for them (X12: a TA1 ``R`` with code 025)."""
+        partners = {arrival.claimed.partner for arrival, _ in parsed}
+        if not any(self._policy(p).reject_reused_control_numbers for p in partners):
+            return parsed  # the usual batch: no partner in it refuses them, nothing to classify
         found = [(a.file_id, a.claimed.partner, d) for a, r in parsed for d in r.documents]
         refuse: dict[int, dict[str, str]] = {}
         for (file_id, partner, doc), verdict in zip(found, classify(found, earlier), strict=True):
