@@ -1,0 +1,17 @@
+"""The registry: every format and channel the gateway can use, by kind, in one place.
+
+Adding a format or a channel is a class (see ``docs/architecture.md``) and a line here. Partner
+profiles name these kinds (``format = "x12"``, sections ``[x12]``, ``[sftp]``); the composition
+root (:mod:`gateway.wiring`) hands this registry to the core.
+"""
+
+from gateway.registry import Registry
+
+from .formats.x12.format import X12Format
+from .transport.sftp import Sftp
+
+REGISTRY = Registry(
+    formats={X12Format.kind: X12Format},
+    channels={Sftp.kind: Sftp},
+    default_format=X12Format.kind,
+)

@@ -26,13 +26,15 @@ import pika
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from adapters import REGISTRY  # noqa: E402
 from gateway.bus.consumer import RequestConsumer  # noqa: E402
 from gateway.bus.topology import DEFAULT_TOPOLOGY, REQUEST_EXCHANGE, declare  # noqa: E402
 from gateway.config import Settings  # noqa: E402
 from gateway.ledger import create_engine_for, migrate, session_factory  # noqa: E402
 from gateway.ledger import outbound as ledger  # noqa: E402
 from gateway.outbound.pipeline import OutboundPipeline  # noqa: E402
-from gateway.partners import PartnerProfile  # noqa: E402
+from gateway.partner_formats import PartnerFormats  # noqa: E402
+from gateway.partners import parse_profile  # noqa: E402
 from gateway.runtime.workers import WorkerPool  # noqa: E402
 from tests.integration.outbound.support import request  # noqa: E402
 from tests.support.broker import AMQP_URL, own_vhost  # noqa: E402
@@ -107,14 +109,15 @@ def run(args: argparse.Namespace) -> None:
             engine = create_engine_for(url)
             migrate(engine)
             factory = session_factory(engine)
-            profile = PartnerProfile.model_validate(
-                {"name": partner, "x12": {"sender_id": "GATEWAY", "receiver_id": "BENCH"}}
+            profile = parse_profile(
+                partner, {"x12": {"sender_id": "GATEWAY", "receiver_id": "BENCH"}}, REGISTRY
             )
-            workers = WorkerPool(args.workers) if args.workers else None
+            formats = PartnerFormats.of(REGISTRY, {partner: profile})
+            workers = WorkerPool(args.workers, warm_up=formats.warm_up) if args.workers else None
             if workers is not None:
                 workers.start()
             pipeline = OutboundPipeline(
-                factory, home / "outbox", {partner: profile}, workers=workers
+                factory, home / "outbox", {partner: profile}, formats, workers=workers
             )
             consumer = RequestConsumer(
                 pipeline,

@@ -3,6 +3,9 @@
 Exit codes (every command): 0 the input is valid / the command succeeded, 1 the input was read
 but is invalid (errors were found), 2 the command line itself is wrong, 3 the input is unreadable
 (not X12, missing, or not a file), 4 another edi-gateway runs on this home (``run``).
+
+This module is the composition root: the one core module that imports ``adapters`` (their
+registry, ``adapters.REGISTRY``, which it hands to the daemon and the commands).
 """
 
 from __future__ import annotations
@@ -192,11 +195,13 @@ def operate(args: argparse.Namespace, *, out: TextIO) -> int:
     logging.getLogger("pika").setLevel(logging.CRITICAL)  # the relay reports broker trouble
     logging.getLogger("alembic").setLevel(logging.WARNING)  # the ledger says when it migrates
     if args.command == "run":
+        from adapters import REGISTRY
+
         from .runtime.daemon import run
         from .runtime.home_lock import HomeBusy
 
         try:
-            run(settings, once=args.once)
+            run(settings, REGISTRY, once=args.once)
         except HomeBusy as error:
             print(f"edi-gateway: {error}", file=sys.stderr)
             return EXIT_BUSY
@@ -264,23 +269,24 @@ def schema_command(directory: Path | None, *, out: TextIO) -> int:
 
 def partner_check_command(partner: str, profiles: Path | None, *, out: TextIO) -> int:
     """``partner check P``: each step of reaching the partner, said plainly; 0 ok, 1 failed."""
-    from adapters.transport.sftp import check_channel
-    from adapters.transport.sftp_schedule import PARTNERS_DIR
+    from adapters import REGISTRY
 
     from .config import load_settings
-    from .partners import PartnerConfigError, load_partner, partner_file
+    from .partners import PARTNERS_DIR, PartnerConfigError, load_partner, partner_file
 
     folder = profiles if profiles is not None else load_settings().path(PARTNERS_DIR)
     try:
-        profile = load_partner(partner_file(folder, partner))
+        profile = load_partner(partner_file(folder, partner), REGISTRY)
     except PartnerConfigError as error:
         print(f"edi-gateway: {error}", file=sys.stderr)
         return EXIT_INVALID
-    if profile.sftp is None:
-        print(f"edi-gateway: partner {partner}: no [sftp] channel in its profile", file=sys.stderr)
+    if not profile.channels:
+        print(f"edi-gateway: partner {partner}: no channel in its profile", file=sys.stderr)
         return EXIT_INVALID
-    out.write(f"partner {partner}: {profile.sftp.user}@{profile.sftp.address}\n")
-    ok = check_channel(partner, profile.sftp, out)
+    ok = all(
+        REGISTRY.channel(kind).check(partner, config, out)
+        for kind, config in profile.channels.items()
+    )
     out.write("all checks passed\n" if ok else "check failed\n")
     return EXIT_VALID if ok else EXIT_INVALID
 
@@ -368,19 +374,21 @@ def resend_command(
     settings: Settings, factory: sessionmaker[Session], key: str, new_numbers: bool, *, out: TextIO
 ) -> int:
     """``resend DOC_ID [--new-control-numbers]``: says what was done; 1 when it cannot be."""
-    from adapters.transport.sftp_schedule import PARTNERS_DIR
+    from adapters import REGISTRY
 
-    from .outbound.render import DocumentRefused
     from .outbound.requests import RequestRefused
     from .outbound.resend import ResendError, resend
-    from .partners import load_partners
+    from .partner_formats import PartnerFormats
+    from .partners import PARTNERS_DIR, load_partners
+    from .ports import DocumentRefused
 
-    profiles = load_partners(settings.path(PARTNERS_DIR))
+    profiles = load_partners(settings.path(PARTNERS_DIR), REGISTRY)
     try:
         done = resend(
             factory,
             settings.path(settings.outbox),
             profiles,
+            PartnerFormats.of(REGISTRY, profiles),
             key,
             new_control_numbers=new_numbers,
         )

@@ -1,159 +1,127 @@
 """Partner profiles: ``mappings/partners/<partner>.toml``, one file per partner.
 
 The file name (without ``.toml``) is the partner's name, the same as its ``inbox/<partner>/`` and
-``outbox/<partner>/`` folders. A profile declares the partner's channels (``[sftp]``:
-:class:`adapters.transport.sftp_config.SftpChannel` lists its options; without one, files stay
-in the local folders) and how the gateway writes X12 for it (``[x12]``: :class:`X12Profile`).
-Unknown keys are errors, and every error names the file and the key::
+``outbox/<partner>/`` folders. A profile says which format the partner's documents are in
+(``format = "<kind>"``; without it, the format whose section the profile has, or the registry's
+default) and holds one section per format or channel it uses, each named by its kind and checked
+by that kind's ``Config`` (the registry, :mod:`gateway.registry`, knows them): for example
+``[x12]`` for how X12 is written for the partner and ``[sftp]`` for its server. Unknown keys and
+sections are errors, and every error names the file and the key::
 
     mappings/partners/acme.toml: sftp.inbound.after: Input should be 'delete', 'move' or 'keep'
+    mappings/partners/acme.toml: [sfpt]: unknown section 'sfpt': did you mean 'sftp'? (known: ...)
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, TypeVar
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
-
-from adapters.transport.sftp_config import SftpChannel
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import GatewayError
+from .ports import ChannelConfig, FormatConfig, InboundPolicy
+from .registry import Registry, UnknownKind
 
 PARTNER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 """What a partner may be called: it names folders (same rule as the folder source)."""
+
+PARTNERS_DIR = Path("mappings/partners")
+"""Where the profiles are, relative to the settings' ``home``."""
+
+SettingsT = TypeVar("SettingsT", bound=BaseModel)
 
 
 class PartnerConfigError(GatewayError):
     """A partner profile cannot be used; the message names the file and the key."""
 
 
-class X12Profile(BaseModel):
-    """How documents for this partner are written (``[x12]``), and what it answers with."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    sender_qualifier: str = Field(default="ZZ", description="ISA05: our id's qualifier")
-    sender_id: str = Field(description="ISA06 and GS02: our id, as the partner knows us")
-    receiver_qualifier: str = Field(default="ZZ", description="ISA07: the partner's qualifier")
-    receiver_id: str = Field(description="ISA08 and GS03: the partner's id")
-    version: Literal["004010", "005010"] = Field(default="004010", description="GS08")
-    usage_indicator: Literal["P", "T"] = Field(default="P", description="ISA15: production/test")
-    element_separator: str = Field(default="*", min_length=1, max_length=1)
-    component_separator: str = Field(default=">", min_length=1, max_length=1)
-    segment_terminator: str = Field(default="~", min_length=1, max_length=1)
-    repetition_separator: str | None = Field(
-        default=None, min_length=1, max_length=1, description="ISA11 from 005010 (default ^)"
-    )
-    line_break: bool = Field(default=True, description="a line break after each segment")
-    acknowledgement: Literal["997", "999", "none"] = Field(
-        default="997", description="what the partner sends back for our documents"
-    )
-    ack_deadline_hours: float = Field(
-        default=24.0, gt=0, description="an acknowledgement not received by then is overdue"
-    )
-    required: dict[str, list[str]] = Field(
-        default_factory=dict,
-        description='fields the partner requires, by set: {"856" = ["carrier.scac"]} '
-        "(dotted paths into the canonical message)",
-    )
-    # -- what the partner sends us
-    partner_ids: list[str] = Field(
-        default_factory=list,
-        description="other ids the partner sends under (ISA05/ISA06), besides "
-        'receiver_qualifier:receiver_id: "QUALIFIER:ID", or "ID" for any qualifier. A file in '
-        "its inbox under any other sender id is refused (quarantined, no acknowledgement)",
-    )
-    application_ids: list[str] = Field(
-        default_factory=list,
-        description="GS02 codes the partner sends under, besides the ids above",
-    )
-    control_numbers_reused: Literal["accept", "reject"] = Field(
-        default="accept",
-        description="a document under the control numbers of an earlier one with other content "
-        '(counters reset): "accept" processes it as a new document, noted on its timeline and '
-        'announced; "reject" refuses its interchange (TA1 R, code 025)',
-    )
-    unsupported_sets: Literal["reject", "pass_through"] = Field(
-        default="reject",
-        description="a transaction set the gateway does not translate (810, 945...): "
-        '"reject" in the 997/999 (AK5 R, code 1); "pass_through" publishes its segments as '
-        "an UntranslatedTransaction message",
-    )
-    test_interchanges: Literal["separate", "production"] = Field(
-        default="separate",
-        description='documents of test interchanges (ISA15 T or I): "separate" publishes them '
-        "under the routing keys edi.test.<kind>.<partner>, apart from production; "
-        '"production" as production documents',
-    )
-
-    @field_validator("partner_ids")
-    @classmethod
-    def _ids_have_one_qualifier(cls, ids: list[str]) -> list[str]:
-        for text in ids:
-            if text.count(":") > 1 or not text.rpartition(":")[2].strip():
-                raise ValueError(f'{text!r}: expected "QUALIFIER:ID" or "ID"')
-        return ids
-
-    def sender_ids(self) -> frozenset[tuple[str, str]]:
-        """(qualifier, id) pairs the partner sends under; qualifier ``""`` matches any."""
-        ids = {(self.receiver_qualifier.strip(), self.receiver_id.strip())}
-        for text in self.partner_ids:
-            qualifier, _, value = text.rpartition(":")
-            ids.add((qualifier.strip(), value.strip()))
-        return frozenset(ids)
-
-    @model_validator(mode="after")
-    def _separators_differ(self) -> X12Profile:
-        used = [self.element_separator, self.component_separator, self.segment_terminator]
-        if self.repetition_separator is not None:
-            used.append(self.repetition_separator)
-        if len(set(used)) != len(used) or any(ch.isalnum() or ch == " " for ch in used):
-            raise ValueError("separators must be distinct and neither letters, digits nor spaces")
-        return self
-
-
 class PartnerProfile(BaseModel):
+    """A partner as its profile declares it: its format and the settings of each format and
+    channel it uses (the sections of its file, by kind)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(description="the partner's name: its profile file's name without .toml")
     description: str = ""
-    sftp: SftpChannel | None = None
-    x12: X12Profile | None = None
+    format: str = Field(description="the kind of format of the partner's documents")
+    formats: dict[str, FormatConfig] = Field(
+        default_factory=dict, description="the settings of each format, by kind"
+    )
+    channels: dict[str, ChannelConfig] = Field(
+        default_factory=dict, description="the settings of each channel, by kind"
+    )
+    delivered_by: list[str] = Field(
+        default_factory=list,
+        description="the kinds of its channels that deliver its outbox files (none: the "
+        "partner collects them from its outbox folder)",
+    )
+
+    @property
+    def format_config(self) -> FormatConfig | None:
+        """The settings of the partner's format; None when its profile has no such section."""
+        return self.formats.get(self.format)
+
+    @property
+    def inbound_policy(self) -> InboundPolicy:
+        config = self.format_config
+        return config.inbound_policy() if config is not None else InboundPolicy()
+
+    def settings(self, kind: str, model: type[SettingsT]) -> SettingsT | None:
+        """The ``[kind]`` section as ``model`` (the adapter's own ``Config``); None without one."""
+        section = self.formats.get(kind) or self.channels.get(kind)
+        return section if isinstance(section, model) else None
 
 
-@dataclass(frozen=True, slots=True)
-class InboundPolicy:
-    """What the pipeline does with a partner's documents that are valid but need a decision."""
+def parse_profile(name: str, data: Mapping[str, Any], registry: Registry) -> PartnerProfile:
+    """The profile of partner ``name`` from a profile's table; :class:`ValueError` naming the
+    key when it is bad."""
+    problems: list[str] = []
+    fields: dict[str, Any] = {"name": name}
+    formats: dict[str, FormatConfig] = {}
+    channels: dict[str, ChannelConfig] = {}
+    for key, value in data.items():
+        if key in ("description", "format"):
+            fields[key] = value
+            continue
+        try:
+            model = registry.section(key)
+        except UnknownKind as error:
+            problems.append(f"[{key}]: {error}")
+            continue
+        if not isinstance(value, dict):
+            problems.append(f"{key}: expected a section [{key}], got a value")
+            continue
+        try:
+            section = model.model_validate(value)
+        except ValidationError as error:
+            problems += _problems(error, prefix=(key,))
+            continue
+        if isinstance(section, FormatConfig):
+            formats[key] = section
+        elif isinstance(section, ChannelConfig):
+            channels[key] = section
+    fields["delivered_by"] = [kind for kind in channels if registry.channel(kind).delivers]
+    chosen = fields.get("format")
+    if chosen is None:
+        fields["format"] = next(iter(formats), registry.default_format)
+    elif isinstance(chosen, str):
+        try:
+            registry.format(chosen)
+        except UnknownKind as error:
+            problems.append(f"format: {error}")
+    if problems:
+        raise ValueError("\n".join(problems))
+    try:
+        return PartnerProfile.model_validate({**fields, "formats": formats, "channels": channels})
+    except ValidationError as error:
+        raise ValueError("\n".join(_problems(error))) from None
 
-    reject_reused_control_numbers: bool = False
-    """Refuse (rather than take as new) a document under control numbers used before for
-    other content."""
-    test_apart: bool = True
-    """Publish test documents under their own routing keys (``edi.test.<kind>.<partner>``)."""
 
-    @classmethod
-    def of(cls, profile: PartnerProfile | None) -> InboundPolicy:
-        x12 = profile.x12 if profile is not None else None
-        if x12 is None:
-            return cls()
-        return cls(
-            reject_reused_control_numbers=x12.control_numbers_reused == "reject",
-            test_apart=x12.test_interchanges == "separate",
-        )
-
-
-def load_partner(path: Path) -> PartnerProfile:
+def load_partner(path: Path, registry: Registry) -> PartnerProfile:
     """The profile in ``path``; :class:`PartnerConfigError` naming file and key when it is bad."""
     name = path.name.removesuffix(".toml")
     if not PARTNER_NAME.fullmatch(name):
@@ -169,16 +137,18 @@ def load_partner(path: Path) -> PartnerProfile:
     if "name" in data:
         raise PartnerConfigError(f"{path}: name: not allowed (the file name is the partner name)")
     try:
-        return PartnerProfile.model_validate({"name": name, **data})
-    except ValidationError as error:
-        raise PartnerConfigError(_describe(path, error)) from None
+        return parse_profile(name, data, registry)
+    except ValueError as error:
+        raise PartnerConfigError(
+            "\n".join(f"{path}: {line}" for line in str(error).splitlines())
+        ) from None
 
 
-def load_partners(directory: Path) -> dict[str, PartnerProfile]:
+def load_partners(directory: Path, registry: Registry) -> dict[str, PartnerProfile]:
     """Every profile in ``directory`` (``*.toml``), by partner name; the first bad one raises."""
     if not directory.is_dir():
         return {}
-    profiles = [load_partner(path) for path in sorted(directory.glob("*.toml"))]
+    profiles = [load_partner(path, registry) for path in sorted(directory.glob("*.toml"))]
     return {profile.name: profile for profile in profiles}
 
 
@@ -186,9 +156,9 @@ def partner_file(directory: Path, partner: str) -> Path:
     return directory / f"{partner}.toml"
 
 
-def _describe(path: Path, error: ValidationError) -> str:
+def _problems(error: ValidationError, prefix: tuple[str, ...] = ()) -> list[str]:
     lines = []
     for problem in error.errors(include_url=False):
-        key = ".".join(str(part) for part in problem["loc"]) or "(top level)"
-        lines.append(f"{path}: {key}: {problem['msg']}")
-    return "\n".join(lines)
+        key = ".".join(str(part) for part in (*prefix, *problem["loc"])) or "(top level)"
+        lines.append(f"{key}: {problem['msg']}")
+    return lines

@@ -52,17 +52,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from adapters.base import ParsedDocument, Parser, ParseResult
-from adapters.transport.folder import (
-    Claimed,
-    ClaimedFileChanged,
-    RefusedFile,
-    Snapshot,
-    fsync_directory,
-    read_claimed,
-    read_snapshot,
-)
-
 from . import reports
 from .bus.cloudevents import cloud_event
 from .bus.topology import INBOUND_EXCHANGE, routing_key
@@ -72,10 +61,21 @@ from .ledger import repository as ledger
 from .ledger.counters import counter_in
 from .ledger.repository import DocumentState, FileState
 from .notices import CONTROL_NUMBERS_REUSED, notice
-from .partners import InboundPolicy
+from .ports import DocumentHook, InboundPolicy, ParsedDocument, Parser, ParseResult
 from .runtime.crashpoints import crash_point
 from .runtime.workers import FileToParse, ParseJob, WorkerPool
-from .spool import SENT_FOLDER, make_folder, write_new
+from .spool import (
+    SENT_FOLDER,
+    Claimed,
+    ClaimedFileChanged,
+    RefusedFile,
+    Snapshot,
+    fsync_directory,
+    make_folder,
+    read_claimed,
+    read_snapshot,
+    write_new,
+)
 
 log = logging.getLogger(__name__)
 
@@ -87,10 +87,6 @@ class Folders:
     outbox: Path
     archive: Path
     quarantine: Path
-
-
-DocumentHook = Callable[[Session, str, ParsedDocument], None]
-"""Called with the session, the partner and an accepted document, before the commit."""
 
 
 def _parse_here(parser: Parser, files: Sequence[FileToParse]) -> list[ParseResult]:
@@ -176,7 +172,7 @@ class Pipeline:
         changes nothing) starts before the record, in the worker processes when there are some,
         and runs while the caller goes on: recording this batch, completing the one before.
         ``durable`` returns once the claim's renames are on disk (see
-        :class:`~adapters.transport.folder.Claim`): the parse starts before, the record after.
+        :class:`~gateway.spool.Claim`): the parse starts before, the record after.
         ``workers``: other processes than the pipeline's to parse in (the large-file lane's)."""
         if not batch:
             return None

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
-from adapters.base import ParsedDocument, ParseResult
+from .ports import ParsedDocument, ParseResult
 
 REPORT_FINDINGS: Final = 200
 """Findings a report lists at most."""

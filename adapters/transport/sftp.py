@@ -21,6 +21,14 @@ Declared per partner in ``mappings/partners/<partner>.toml`` under ``[sftp]``
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import ClassVar, TextIO
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.config import Settings
+from gateway.ports import Channel, ChannelConfig
+
 from .sftp_check import check_channel
 from .sftp_config import SftpChannel, SftpInbound, SftpOutbound
 from .sftp_connect import (
@@ -39,6 +47,32 @@ from .sftp_schedule import PartnerExchange, RunReport, SftpSchedule
 from .sftp_sink import DeliveryReport, SftpSink
 from .sftp_source import Pickup, PollReport, SftpSource
 
+
+class Sftp(Channel):
+    """A partner's SFTP server (``[sftp]``, :class:`SftpChannel`): polled into the inbox, the
+    outbox delivered there, on the partner's schedule."""
+
+    kind: ClassVar[str] = "sftp"
+    Config: ClassVar[type[ChannelConfig]] = SftpChannel
+    delivers: ClassVar[bool] = True
+
+    @classmethod
+    def schedule(
+        cls,
+        settings: Settings,
+        ledger: sessionmaker[Session],
+        configs: Mapping[str, ChannelConfig],
+    ) -> SftpSchedule:
+        channels = {name: c for name, c in configs.items() if isinstance(c, SftpChannel)}
+        return SftpSchedule(settings, ledger, channels)
+
+    @classmethod
+    def check(cls, partner: str, config: ChannelConfig, out: TextIO) -> bool:
+        assert isinstance(config, SftpChannel)
+        out.write(f"partner {partner}: {config.user}@{config.address}\n")
+        return check_channel(partner, config, out)
+
+
 __all__ = [
     "ChangedHostKey",
     "DeliveryReport",
@@ -47,6 +81,7 @@ __all__ = [
     "Pickup",
     "PollReport",
     "RunReport",
+    "Sftp",
     "SftpChannel",
     "SftpConnectionLost",
     "SftpError",

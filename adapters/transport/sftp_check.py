@@ -14,7 +14,8 @@ from typing import TextIO
 
 import paramiko
 
-from .file_names import unsafe_name
+from gateway.spool import unsafe_name
+
 from .sftp_config import SftpChannel
 from .sftp_connect import SftpError, SftpSession, connect, describe
 from .sftp_pipeline import list_folder

@@ -51,6 +51,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
+from gateway.ports import ChannelConfig
+
 CREDENTIALS_ENV = "CREDENTIALS_DIRECTORY"
 """systemd's ``LoadCredential=`` folder: ``key_credential`` and ``password_credential`` name
 files in it."""
@@ -127,7 +129,7 @@ class SftpOutbound(_Strict):
         return posixpath.join(self.folder, name)
 
 
-class SftpChannel(_Strict):
+class SftpChannel(ChannelConfig):
     """One partner's SFTP server: how to reach and trust it, what to fetch and what to send."""
 
     host: str = Field(min_length=1, examples=["sftp.acme.example"])

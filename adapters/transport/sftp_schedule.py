@@ -13,7 +13,7 @@ partner's :class:`~.breaker.Breaker`: retried with exponential backoff, paused a
 
 Wiring into the daemon::
 
-    channels = SftpSchedule(settings, session_factory(engine))
+    channels = SftpSchedule(settings, session_factory(engine), {"acme": acme_sftp_settings})
     channels.start()
     ...
     channels.stop()
@@ -36,7 +36,6 @@ from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.config import Settings
-from gateway.partners import PartnerProfile, load_partners
 
 from .breaker import Breaker, BreakerState
 from .sftp_config import CronSchedule, SftpChannel
@@ -46,8 +45,6 @@ from .sftp_source import PollReport, SftpSource
 
 log = logging.getLogger(__name__)
 
-PARTNERS_DIR = Path("mappings/partners")
-"""Where the profiles are, relative to the settings' ``home``."""
 MAX_THREADS = 32
 
 
@@ -158,23 +155,19 @@ class SftpSchedule:
         self,
         settings: Settings,
         ledger: sessionmaker[Session],
-        *,
-        profiles: Mapping[str, PartnerProfile] | None = None,
+        channels: Mapping[str, SftpChannel],
     ) -> None:
-        if profiles is None:
-            profiles = load_partners(settings.path(PARTNERS_DIR))
         inbox, outbox = settings.path(settings.inbox), settings.path(settings.outbox)
         self.exchanges = {
             name: PartnerExchange(
                 name,
-                p.sftp,
+                channel,
                 inbox=inbox,
                 outbox=outbox,
                 ledger=ledger,
                 max_file_size=settings.max_file_size,
             )
-            for name, p in profiles.items()
-            if p.sftp is not None
+            for name, channel in channels.items()
         }
         self._scheduler: BackgroundScheduler | None = None
 

@@ -49,9 +49,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.ledger import transfers
 from gateway.ledger.transfers import DeliveryRow, DeliveryState
 from gateway.runtime.crashpoints import crash_point
-from gateway.spool import SENT_FOLDER, folder_lock
+from gateway.spool import SENT_FOLDER, folder_lock, fsync_directory
 
-from .folder import fsync_directory
 from .sftp_config import SftpChannel, SftpOutbound
 from .sftp_connect import SftpConnectionLost, SftpSession, describe
 

@@ -53,9 +53,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.ledger import transfers
 from gateway.ledger.transfers import NewPickup, PickupChange, PickupRow, PickupState
 from gateway.runtime.crashpoints import crash_point
+from gateway.spool import fsync_directory, unsafe_name
 
-from .file_names import unsafe_name
-from .folder import fsync_directory
 from .sftp_config import SftpChannel, SftpInbound
 from .sftp_connect import SftpConnectionLost, SftpError, SftpSession, describe
 from .sftp_pipeline import (

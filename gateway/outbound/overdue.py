@@ -4,7 +4,8 @@ becomes ``overdue``, and the modern layer gets an ``overdue`` status event, once
 
 The move is guarded (:func:`gateway.ledger.outbound.claim_state`): a document the pipeline
 settles at the same moment keeps its answer, and a second sweep finds nothing to do. A late
-997/999 still settles an overdue document (:mod:`gateway.outbound.reconcile`).
+997/999 still settles an overdue document (the format's document hook,
+:meth:`gateway.ports.Format.on_document`).
 
 :class:`OverdueSweep` runs :func:`mark_overdue` in a thread of its own every
 ``overdue_check_interval`` seconds (the daemon starts it; ``run --once`` sweeps once).

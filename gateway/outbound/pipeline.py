@@ -4,22 +4,22 @@ The consumer (:mod:`gateway.bus.consumer`) hands over a batch of broker deliveri
 
 0. :meth:`OutboundPipeline.begin` prepares it (:func:`prepare_requests`, in the worker processes
    when there are some, while the batch before is being recorded): every request is parsed,
-   checked against its partner's profile, rendered and validated against the maps as a
-   :class:`~gateway.outbound.render.Draft` numbered 1, or refused with its reason. Nothing is
+   checked against its partner's profile, rendered in its partner's format and validated as a
+   :class:`~gateway.ports.Draft` with draft numbers, or refused with its reason. Nothing is
    recorded yet.
 
 Then :meth:`OutboundPipeline.complete`, in the consumer's database thread:
 
 1. one transaction: requests already recorded are looked up by request id (a request published
    twice is recorded once); every new draft gets control numbers drawn in this transaction and
-   is recorded ``rendered`` with its X12 text; a refused request is recorded ``invalid`` with its
+   is recorded ``rendered`` with its text; a refused request is recorded ``invalid`` with its
    reason and an ``invalid`` status event; commit;
 2. the files are written (temp file, fsync, a name of their own; one fsync per folder), never
    in place of another file (:mod:`gateway.spool`): a file whose name is taken in the outbox or
    in ``sent/`` (the sequence wrapped, or started again for new ids) takes another name;
 3. one transaction: the rows become ``written`` (``sent``, with the ``sent`` status event, for a
-   partner without a remote channel: the partner collects them from the folder), under the
-   names their files took;
+   partner without a channel that delivers: the partner collects them from the folder), under
+   the names their files took;
 4. the consumer publishes the refused requests' dead letters (confirmed), then acks the batch.
 
 A crash anywhere is safe: before 1 commits, nothing happened and the broker redelivers; after, a
@@ -49,11 +49,12 @@ from ..ledger import repository
 from ..ledger.counters import counter_in
 from ..ledger.outbound import NewOutbound, OutboundRow, OutboundState
 from ..ledger.repository import NewMessage
-from ..partners import PartnerProfile, X12Profile
+from ..partner_formats import PartnerFormats
+from ..partners import PartnerProfile
+from ..ports import DocumentRefused, Draft, RenderedDocument
 from ..runtime.crashpoints import crash_point
 from ..runtime.workers import WorkerPool
 from ..spool import SENT_FOLDER, write_new
-from .render import DocumentRefused, Draft, RenderedDocument, draft_document, number_document
 from .requests import OutboundRequest, RequestRefused, check_partner, parse_request
 from .status import OutboundStatus, document_status, status_message
 
@@ -92,7 +93,7 @@ class BatchResult:
 @dataclass(frozen=True, slots=True)
 class Prepared:
     """A delivery made ready outside the ledger: what is known of its request, and its
-    :class:`~gateway.outbound.render.Draft` or the reason it is refused."""
+    :class:`~gateway.ports.Draft` or the reason it is refused."""
 
     request_id: str
     partner: str
@@ -116,7 +117,10 @@ class Preparing:
 
 
 def prepare_requests(
-    deliveries: Sequence[Delivery], profiles: Mapping[str, PartnerProfile], at: dt.datetime
+    deliveries: Sequence[Delivery],
+    profiles: Mapping[str, PartnerProfile],
+    formats: PartnerFormats,
+    at: dt.datetime,
 ) -> list[Prepared]:
     """Parse each delivery's request, check it against its partner's profile, render and
     validate it (in a worker process, or in the caller's thread)."""
@@ -134,7 +138,8 @@ def prepare_requests(
             prepared.append(_refused(refused, refused.reason))
             continue
         try:
-            draft = draft_document(request, check_partner(request, profiles), at=at)
+            config = check_partner(request, profiles)
+            draft = formats.draft(request.partner, request.message, request.kind, config, at)
         except (RequestRefused, DocumentRefused) as error:
             prepared.append(_refused(request, str(error)))
             continue
@@ -178,6 +183,7 @@ class OutboundPipeline:
         factory: sessionmaker[Session],
         outbox: Path,
         profiles: Mapping[str, PartnerProfile],
+        formats: PartnerFormats,
         *,
         workers: WorkerPool | None = None,
         on_commit: Callable[[], None] | None = None,
@@ -185,6 +191,7 @@ class OutboundPipeline:
         self.factory = factory
         self.outbox = outbox
         self.profiles = dict(profiles)
+        self.formats = formats
         self.workers = workers
         """Worker processes that render (and validate) the requests."""
         self.on_commit = on_commit
@@ -199,11 +206,15 @@ class OutboundPipeline:
         workers = self.workers
         if workers is None:
             return Preparing(
-                deliveries, now, lambda: prepare_requests(deliveries, self.profiles, now)
+                deliveries,
+                now,
+                lambda: prepare_requests(deliveries, self.profiles, self.formats, now),
             )
         size = -(-len(deliveries) // workers.workers)  # a share for each worker
         jobs = [
-            workers.call(prepare_requests, deliveries[start : start + size], self.profiles, now)
+            workers.call(
+                prepare_requests, deliveries[start : start + size], self.profiles, self.formats, now
+            )
             for start in range(0, len(deliveries), size)
         ]
         return Preparing(deliveries, now, lambda: [item for job in jobs for item in job()])
@@ -235,12 +246,11 @@ class OutboundPipeline:
                         continue
                     seen[request_id] = item.refusal
                     if item.draft is not None:
-                        profile = self.profiles[item.partner].x12
-                        assert profile is not None, "a draft is made for an [x12] profile only"
+                        config = self.profiles[item.partner].format_config
+                        assert config is not None, "a draft is made with the format's settings"
                         new_rows.append(
                             rendered_row(
-                                number_document(item.draft, profile, counter),
-                                profile,
+                                self.formats.number(item.partner, item.draft, config, counter),
                                 request_id=request_id,
                                 partner=item.partner,
                                 kind=item.kind,
@@ -310,11 +320,11 @@ class OutboundPipeline:
             marks = []
             for row in rows:
                 profile = self.profiles.get(row.partner)
-                x12 = profile.x12 if profile is not None else None
+                config = profile.format_config if profile is not None else None
                 due = None
-                if x12 is not None and x12.acknowledgement != "none":
-                    due = now + dt.timedelta(hours=x12.ack_deadline_hours)
-                delivered = profile is None or profile.sftp is None
+                if config is not None and config.expects_acknowledgement:
+                    due = now + dt.timedelta(hours=config.ack_deadline_hours)
+                delivered = profile is None or not profile.delivered_by
                 marks.append((row, due, delivered))
             ledger.mark_written(s, marks, at=now)
             how = "the partner collects it from the folder"
@@ -388,7 +398,6 @@ class OutboundPipeline:
 
 def rendered_row(
     document: RenderedDocument,
-    profile: X12Profile,
     *,
     request_id: str,
     partner: str,
@@ -397,7 +406,7 @@ def rendered_row(
     request: dict[str, Any] | None,
     detail: dict[str, Any],
 ) -> NewOutbound:
-    """The ledger row of a document rendered for ``profile`` (state ``rendered``)."""
+    """The ledger row of a rendered document (state ``rendered``)."""
     return NewOutbound(
         request_id=request_id,
         partner=partner,
@@ -406,14 +415,14 @@ def rendered_row(
         state=OutboundState.RENDERED,
         request=request,
         document_id=document.document_id,
-        sender_qualifier=profile.sender_qualifier,
-        sender_id=profile.sender_id,
-        receiver_qualifier=profile.receiver_qualifier,
-        receiver_id=profile.receiver_id,
-        functional_id=document.functional_id,
-        isa13=document.isa13,
-        gs06=document.gs06,
-        st02=document.st02,
+        sender_qualifier=document.sender_qualifier,
+        sender_id=document.sender_id,
+        receiver_qualifier=document.receiver_qualifier,
+        receiver_id=document.receiver_id,
+        functional_id=document.group_kind,
+        isa13=document.interchange,
+        gs06=document.group,
+        st02=document.transaction,
         file_name=document.file_name,
         x12=document.text,
         detail=detail,

@@ -46,7 +46,8 @@ from pydantic import ValidationError
 from ..bus.connection import describe
 from ..bus.limits import digest_id
 from ..messages import Message, PurchaseOrderAck, ShipNotice
-from ..partners import PartnerProfile, X12Profile
+from ..partners import PartnerProfile
+from ..ports import FormatConfig
 
 EVENT_TYPE_PREFIX = "edi.out."
 MESSAGES: Mapping[str, type[Message]] = {"856": ShipNotice, "855": PurchaseOrderAck}
@@ -416,9 +417,10 @@ def describe_validation(error: ValidationError, *, prefix: str = "data", limit: 
     return "; ".join(problems)
 
 
-def check_partner(request: OutboundRequest, profiles: Mapping[str, PartnerProfile]) -> X12Profile:
-    """The partner's [x12] profile, once the request meets it; :class:`RequestRefused` when the
-    partner is unknown, has no [x12] section, or a field it requires is missing."""
+def check_partner(request: OutboundRequest, profiles: Mapping[str, PartnerProfile]) -> FormatConfig:
+    """The partner's settings for its format, once the request meets them;
+    :class:`RequestRefused` when the partner is unknown, its profile has no section for its
+    format, or a field it requires is missing."""
 
     def refuse(reason: str) -> RequestRefused:
         return RequestRefused(
@@ -437,15 +439,18 @@ def check_partner(request: OutboundRequest, profiles: Mapping[str, PartnerProfil
             f"unknown partner {request.partner!r}: no mappings/partners/{request.partner}.toml "
             f"(known: {known})"
         )
-    if profile.x12 is None:
-        raise refuse(f"partner {request.partner!r} has no [x12] section in its profile")
-    missing = missing_required(request.message, profile.x12.required.get(request.kind, []))
+    config = profile.format_config
+    if config is None:
+        raise refuse(
+            f"partner {request.partner!r} has no [{profile.format}] section in its profile"
+        )
+    missing = missing_required(request.message, config.required.get(request.kind, []))
     if missing:
         raise refuse(
             f"partner {request.partner!r} requires for {request.kind}: "
             + "; ".join(f"data.{path} is missing or empty" for path in missing)
         )
-    return profile.x12
+    return config
 
 
 def missing_required(message: Message, paths: list[str]) -> list[str]:

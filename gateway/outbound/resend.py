@@ -25,10 +25,10 @@ from ..ledger.counters import counter_in
 from ..ledger.models import OUTBOUND_DOCUMENTS
 from ..ledger.outbound import OutboundRow, OutboundState
 from ..ledger.repository import add_event
+from ..partner_formats import PartnerFormats
 from ..partners import PartnerProfile
 from ..spool import SENT_FOLDER, write_new
 from .pipeline import OutboundPipeline, as_row, rendered_row
-from .render import render_request
 from .requests import check_partner, parse_request
 
 
@@ -53,6 +53,7 @@ def resend(
     factory: sessionmaker[Session],
     outbox: Path,
     profiles: Mapping[str, PartnerProfile],
+    formats: PartnerFormats,
     key: str,
     *,
     new_control_numbers: bool = False,
@@ -78,8 +79,9 @@ def resend(
         return f"{row.kind} {row.document_id} written again to {placed.path} (ISA13 {row.isa13})"
 
     request = parse_request(json.dumps(row.request).encode())
-    profile = check_partner(request, profiles)
+    config = check_partner(request, profiles)
     now = dt.datetime.now(dt.UTC)
+    draft = formats.draft(request.partner, request.message, request.kind, config, now)
     with factory.begin() as s:
         prefix = f"{row.request_id.split('#resend-')[0]}#resend-"
         earlier = s.execute(
@@ -89,10 +91,9 @@ def resend(
         ).all()
         request_id = f"{prefix}{len(earlier) + 1}"
         with counter_in(s) as counter:
-            document = render_request(request, profile, counter, at=now)
+            document = formats.number(request.partner, draft, config, counter)
         new = rendered_row(
             document,
-            profile,
             request_id=request_id,
             partner=row.partner,
             kind=row.kind,
@@ -109,7 +110,7 @@ def resend(
             document_id=row.document_id or row.request_id,
             correlation_id=row.correlation_id,
         )
-    OutboundPipeline(factory, outbox, profiles).write([as_row(new_id, new, now)])
+    OutboundPipeline(factory, outbox, profiles, formats).write([as_row(new_id, new, now)])
     with factory.begin() as s:  # under another name if its own was taken
         written = ledger.outbound_by_id(s, new_id)
     file_name = (written.file_name if written is not None else None) or document.file_name

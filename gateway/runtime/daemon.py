@@ -18,13 +18,10 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from adapters.formats.x12.inbound import X12Parser
-from adapters.formats.x12.pyx12_engine import Pyx12Validator
-from adapters.transport.folder import Claim, Claimed, ClaimedFileChanged, FolderSource
-from adapters.transport.sftp_schedule import PARTNERS_DIR, SftpSchedule
+from sqlalchemy.orm import Session, sessionmaker
 
 from ..bus.consumer import RequestConsumer
 from ..bus.relay import OutboxRelay
@@ -33,9 +30,12 @@ from ..config import Settings
 from ..ledger import create_engine_for, migrate, session_factory
 from ..outbound.overdue import OverdueSweep
 from ..outbound.pipeline import OutboundPipeline
-from ..outbound.reconcile import reconcile
-from ..partners import InboundPolicy, load_partners
+from ..partner_formats import PartnerFormats
+from ..partners import PARTNERS_DIR, PartnerProfile, load_partners
 from ..pipeline import Folders, Parsing, Pipeline
+from ..ports import Service
+from ..registry import Registry
+from ..spool import Claim, Claimed, ClaimedFileChanged, FolderSource
 from .finisher import Finisher
 from .home_lock import home_lock
 from .lanes import LargeFileLane
@@ -85,6 +85,37 @@ class RetrySchedule:
 
 
 @dataclass
+class Channels:
+    """Every registered channel's schedule for the partners whose profiles use it."""
+
+    schedules: list[Service]
+
+    @classmethod
+    def of(
+        cls,
+        registry: Registry,
+        settings: Settings,
+        ledger: sessionmaker[Session],
+        profiles: Mapping[str, PartnerProfile],
+    ) -> Channels:
+        schedules = []
+        for kind, channel in registry.channels.items():
+            configs = {n: p.channels[kind] for n, p in profiles.items() if kind in p.channels}
+            schedule = channel.schedule(settings, ledger, configs) if configs else None
+            if schedule is not None:
+                schedules.append(schedule)
+        return cls(schedules)
+
+    def start(self) -> None:
+        for schedule in self.schedules:
+            schedule.start()
+
+    def stop(self, *, wait: bool = True) -> None:
+        for schedule in self.schedules:
+            schedule.stop(wait=wait)
+
+
+@dataclass
 class Gateway:
     """Everything the daemon runs, wired from settings (also used by tests and benchmarks)."""
 
@@ -93,13 +124,13 @@ class Gateway:
     pipeline: Pipeline
     relay: OutboxRelay
     finisher: Finisher
-    channels: SftpSchedule
-    """Partners' SFTP channels (``mappings/partners/*.toml``): polled into the inbox, and their
-    outbox folders delivered, each on its own schedule."""
+    channels: Channels
+    """Partners' channels (``mappings/partners/*.toml``): files brought into the inbox, and
+    their outbox folders delivered, each on its own schedule."""
     overdue: OverdueSweep
     """Marks outbound documents whose partner's acknowledgement is overdue, every
     ``overdue_check_interval`` seconds (partners' 997/999/TA1 are reconciled by the pipeline's
-    document hook, :func:`gateway.outbound.reconcile.reconcile`)."""
+    document hook, :meth:`gateway.ports.Format.on_document`)."""
     outbound: OutboundPipeline | None = None
     """Outbound requests -> rendered, recorded, written to ``outbox/<partner>/``."""
     consumer: RequestConsumer | None = None
@@ -109,9 +140,12 @@ class Gateway:
     """When :meth:`run` next retries what failures left in the work folder."""
     lane: LargeFileLane | None = None
     """Parses files over ``large_file_size`` beside the others (:mod:`.lanes`)."""
+    formats: PartnerFormats | None = None
+    """Each partner's format (what the pipelines read and write with)."""
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Gateway:
+    def from_settings(cls, settings: Settings, registry: Registry) -> Gateway:
+        """The daemon's parts, with the formats and channels of ``registry``."""
         engine = create_engine_for(settings.resolved_database_url)
         migrate(engine)
         factory = session_factory(engine)
@@ -126,16 +160,18 @@ class Gateway:
         relay = OutboxRelay(
             factory, amqp_url=settings.amqp_url, window=settings.publish_window, topology=topology
         )
-        profiles = load_partners(settings.path(PARTNERS_DIR))
+        profiles = load_partners(settings.path(PARTNERS_DIR), registry)
+        formats = PartnerFormats.of(registry, profiles)
+        workers = settings.parse_workers
         pipeline = Pipeline(
             factory,
-            X12Parser.for_partners(profiles),
+            formats,
             folders,
             duplicate_window=dt.timedelta(days=settings.duplicate_window_days),
-            on_document=reconcile,
-            workers=WorkerPool(settings.parse_workers) if settings.parse_workers else None,
+            on_document=formats.on_document,
+            workers=WorkerPool(workers, warm_up=formats.warm_up) if workers else None,
             max_file_size=settings.max_file_size,
-            policies={name: InboundPolicy.of(profile) for name, profile in profiles.items()},
+            policies={name: profile.inbound_policy for name, profile in profiles.items()},
         )
         finisher = Finisher(pipeline)
 
@@ -152,11 +188,12 @@ class Gateway:
             ignore=settings.ignore,
             rescan_interval=settings.rescan_interval,
         )
-        channels = SftpSchedule(settings, factory, profiles=profiles)
+        channels = Channels.of(registry, settings, factory, profiles)
         outbound = OutboundPipeline(
             factory,
             folders.outbox,
             profiles,
+            formats,
             workers=pipeline.workers,
             on_commit=lambda: relay.notify(),
         )
@@ -176,6 +213,7 @@ class Gateway:
             slots=settings.large_file_workers,
             on_failure=retries.failed,
             on_done=source.wake,
+            warm_up=formats.warm_up,
         )
         return cls(
             settings,
@@ -189,6 +227,7 @@ class Gateway:
             consumer=consumer,
             retries=retries,
             lane=lane,
+            formats=formats,
         )
 
     def process_ready(self) -> int:
@@ -341,25 +380,27 @@ def _log_failure(batch: Sequence[Claimed]) -> None:
         log.exception("processing %d files failed; trying them one at a time", len(batch))
 
 
-def warm_up() -> None:
-    """Load the validation maps now, then hide everything alive from the cyclic garbage
-    collector: modules and maps live as long as the daemon, and a full collection that walked
-    them would pause every thread for tens of milliseconds, now and then, under load."""
-    Pyx12Validator().preload()  # the maps are cached per process, shared by every validator
+def warm_up(formats: PartnerFormats | None) -> None:
+    """Load what the formats need (validation maps) now, then hide everything alive from the
+    cyclic garbage collector: modules and maps live as long as the daemon, and a full collection
+    that walked them would pause every thread for tens of milliseconds, now and then, under
+    load."""
+    if formats is not None:
+        formats.warm_up()  # the maps are cached per process, shared by every validator
     gc.collect()
     gc.freeze()
 
 
-def run(settings: Settings, *, once: bool = False) -> None:
+def run(settings: Settings, registry: Registry, *, once: bool = False) -> None:
     """The daemon (``once``: one pass), holding the home's lock from before its ledger is
     touched to its end; :class:`~.home_lock.HomeBusy` when another process holds it."""
     with home_lock(settings.path(settings.work)):
-        _run(settings, once=once)
+        _run(settings, registry, once=once)
 
 
-def _run(settings: Settings, *, once: bool) -> None:
+def _run(settings: Settings, registry: Registry, *, once: bool) -> None:
     stop = threading.Event()
-    gateway = Gateway.from_settings(settings)
+    gateway = Gateway.from_settings(settings, registry)
 
     def on_signal(signum: int, _frame: object) -> None:
         log.info("signal %s: finishing the current batch, then stopping", signum)
@@ -368,7 +409,7 @@ def _run(settings: Settings, *, once: bool) -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    warm_up()
+    warm_up(gateway.formats)
     log.info(
         "edi-gateway running: inbox %s, ledger %s",
         settings.path(settings.inbox),

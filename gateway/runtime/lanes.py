@@ -32,9 +32,8 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from adapters.transport.folder import Claim, Claimed
-
 from ..pipeline import Pipeline
+from ..spool import Claim, Claimed
 from .workers import WorkerPool
 
 log = logging.getLogger(__name__)
@@ -54,6 +53,7 @@ class LargeFileLane:
         slots: int,
         on_failure: Callable[[], None] = lambda: None,
         on_done: Callable[[], None] = lambda: None,
+        warm_up: Callable[[], object] | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.threshold = threshold
@@ -63,6 +63,8 @@ class LargeFileLane:
         """Called when a file could not go through (it stays in the work folder: retry it)."""
         self.on_done = on_done
         """Called when a slot is free again (the daemon takes the large files left waiting)."""
+        self.warm_up = warm_up
+        """Called in each slot's worker as it starts (:class:`~.workers.WorkerPool`)."""
         self._queue: queue.Queue[tuple[Claimed, Durable] | None] = queue.Queue()
         self._lock = threading.Lock()
         self._held: set[Path] = set()
@@ -131,7 +133,7 @@ class LargeFileLane:
 
     def start(self) -> None:
         self._stopping = False
-        self._pools = [WorkerPool(1) for _ in range(self.slots)]
+        self._pools = [WorkerPool(1, warm_up=self.warm_up) for _ in range(self.slots)]
         self._threads = [
             threading.Thread(target=self._main, args=(pool,), name=f"large-file-{n}", daemon=True)
             for n, pool in enumerate(self._pools, 1)

@@ -26,9 +26,8 @@ from concurrent.futures.process import BrokenProcessPool
 import sqlalchemy as sa
 import sqlalchemy.exc as sa_exc
 
-from adapters.transport.folder import Claimed
-
 from ..pipeline import Pipeline
+from ..spool import Claimed
 
 log = logging.getLogger(__name__)
 

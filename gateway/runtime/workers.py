@@ -27,21 +27,19 @@ from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
-from adapters.base import Parser, ParseResult
-
 from ..bus.cloudevents import SerializedMessage
+from ..ports import Parser, ParseResult
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def _warm_up(owner: int) -> None:
-    from adapters.formats.x12.pyx12_engine import Pyx12Validator
-
+def _warm_up(owner: int, warm_up: Callable[[], object] | None) -> None:
     # Ctrl-C reaches the whole process group: the daemon stops its workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with(owner)
-    Pyx12Validator().preload()
+    if warm_up is not None:
+        warm_up()
     gc.collect()
     gc.freeze()
 
@@ -76,7 +74,7 @@ FileToParse = tuple[bytes, str, str | None]
 MODEL_KINDS = frozenset({"997", "999", "ta1"})
 """Documents whose canonical message comes back from a worker as the model itself: partners'
 acknowledgements, which the pipeline's document hook reconciles
-(:func:`gateway.outbound.reconcile.reconcile`). The others come back as
+(:meth:`gateway.ports.Format.on_document`). The others come back as
 :class:`~gateway.bus.cloudevents.SerializedMessage`, all their CloudEvent needs: lighter to
 send, and nothing left to serialize in the daemon."""
 
@@ -118,10 +116,13 @@ ParseJob = Callable[[], list[ParseResult]]
 class WorkerPool:
     """``workers`` processes that parse inbound files and render outbound documents."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, *, warm_up: Callable[[], object] | None = None) -> None:
         if workers < 1:
             raise ValueError("a worker pool needs at least one worker")
         self.workers = workers
+        self.warm_up = warm_up
+        """Called once in each worker as it starts (the formats load their maps); it must
+        pickle."""
         self._executor: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
         self._submitted = 0
@@ -134,7 +135,7 @@ class WorkerPool:
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context("forkserver"),
                 initializer=_warm_up,
-                initargs=(os.getpid(),),
+                initargs=(os.getpid(), self.warm_up),
             )
         return self._executor
 

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import pika
 
-from adapters.base import ParseResult, Reply
 from adapters.formats.x12.inbound import X12Parser
+from gateway.ports import ParseResult, Reply
 from tests.support.broker import AMQP_URL
 
 if TYPE_CHECKING:
@@ -241,6 +241,7 @@ class UnstorableReplyParser(X12Parser):
 
 def in_process_gateway(home: Path, database_url: str, **extra: object) -> Gateway:
     """A gateway on ``home`` (fast polling), in this process; ``extra`` settings override."""
+    from adapters import REGISTRY
     from gateway.config import Settings
     from gateway.runtime.daemon import Gateway
 
@@ -252,7 +253,7 @@ def in_process_gateway(home: Path, database_url: str, **extra: object) -> Gatewa
         rescan_interval=0.1,
         **extra,  # type: ignore[arg-type]
     )
-    return Gateway.from_settings(settings)
+    return Gateway.from_settings(settings, REGISTRY)
 
 
 def run_once(gw: Gateway) -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.transport import folder as folder_module
-from adapters.transport.folder import FolderSource, RefusedFile, read_claimed
+from gateway.spool import FolderSource, RefusedFile, read_claimed
+from gateway.spool import inbox as folder_module
 
 
 def _source(tmp_path: Path, **options: object) -> FolderSource:

@@ -13,10 +13,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from adapters.transport.folder import Claimed
 from gateway.ledger import repository
 from gateway.ledger.repository import FileState
 from gateway.pipeline import Parsing
+from gateway.spool import Claimed
 from tests.integration.support import (
     PAUSING_WRITER,
     bound_queue,

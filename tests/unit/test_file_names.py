@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.transport.file_names import MAX_KEPT_BYTES, kept_name, unsafe_name
+from gateway.spool.file_names import MAX_KEPT_BYTES, kept_name, unsafe_name
 
 
 @pytest.mark.parametrize(

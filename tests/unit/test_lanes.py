@@ -9,9 +9,9 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import cast
 
-from adapters.transport.folder import Claim, Claimed
 from gateway.pipeline import Pipeline
 from gateway.runtime.lanes import LargeFileLane
+from gateway.spool import Claim, Claimed
 
 
 def _lane(slots: int = 1) -> LargeFileLane:

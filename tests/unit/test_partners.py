@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from gateway.partners import PartnerConfigError, load_partner, load_partners
+from adapters import REGISTRY
+from adapters.formats.x12.profile import X12Profile
+from adapters.transport.sftp import SftpChannel
+from gateway.partners import PartnerConfigError, PartnerProfile
+from gateway.partners import load_partner as load_with
+from gateway.partners import load_partners as load_all_with
 
 KEY = "AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
 GOOD = f"""
@@ -29,6 +34,26 @@ rename = false
 """
 
 
+def load_partner(path: Path) -> PartnerProfile:
+    return load_with(path, REGISTRY)
+
+
+def load_partners(directory: Path) -> dict[str, PartnerProfile]:
+    return load_all_with(directory, REGISTRY)
+
+
+def sftp(profile: PartnerProfile) -> SftpChannel:
+    channel = profile.settings("sftp", SftpChannel)
+    assert channel is not None, profile
+    return channel
+
+
+def x12(profile: PartnerProfile) -> X12Profile:
+    settings = profile.settings("x12", X12Profile)
+    assert settings is not None, profile
+    return settings
+
+
 def write(tmp_path: Path, text: str, name: str = "acme") -> Path:
     path = tmp_path / f"{name}.toml"
     path.write_text(text)
@@ -37,10 +62,11 @@ def write(tmp_path: Path, text: str, name: str = "acme") -> Path:
 
 def test_a_complete_profile_loads(tmp_path: Path) -> None:
     profile = load_partner(write(tmp_path, GOOD))
-    assert profile.name == "acme" and profile.sftp is not None
-    assert profile.sftp.address == "[sftp.acme.example]:2222"
-    assert profile.sftp.inbound is not None and profile.sftp.inbound.after == "move"
-    assert profile.sftp.outbound is not None and profile.sftp.outbound.rename is False
+    channel = sftp(profile)
+    assert profile.name == "acme" and channel.address == "[sftp.acme.example]:2222"
+    assert channel.inbound is not None and channel.inbound.after == "move"
+    assert channel.outbound is not None and channel.outbound.rename is False
+    assert profile.format == "x12" and profile.delivered_by == ["sftp"]
     assert load_partners(tmp_path) == {"acme": profile}
 
 
@@ -95,15 +121,39 @@ def test_a_password_never_shows_in_repr_or_errors(tmp_path: Path) -> None:
 def test_the_shipped_example_profile_loads(tmp_path: Path) -> None:
     example = Path(__file__).resolve().parents[2] / "mappings/partners/example-sftp.toml.example"
     profile = load_partner(write(tmp_path, example.read_text(), "example-sftp"))
-    assert profile.sftp is not None and profile.sftp.inbound is not None
+    assert sftp(profile).inbound is not None
 
 
 def test_an_x12_section_loads_with_defaults_and_checks_separators(tmp_path: Path) -> None:
     text = '[x12]\nsender_id = "GATEWAY"\nreceiver_id = "ACME"\nversion = "005010"\n'
     profile = load_partner(write(tmp_path, text))
-    assert profile.x12 is not None
-    assert (profile.x12.version, profile.x12.acknowledgement) == ("005010", "997")
-    assert profile.x12.ack_deadline_hours == 24.0
+    assert profile.format == "x12" and profile.format_config == x12(profile)
+    assert (x12(profile).version, x12(profile).acknowledgement) == ("005010", "997")
+    assert x12(profile).ack_deadline_hours == 24.0 and profile.delivered_by == []
     clash = text + 'element_separator = "~"\n'
     with pytest.raises(PartnerConfigError, match=r"x12: .*separators must be distinct"):
         load_partner(write(tmp_path, clash))
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "message"),
+    [
+        ("[sfpt]\nhost = 'h'\n", "[sfpt]", "unknown section 'sfpt': did you mean 'sftp'?"),
+        ('format = "x21"\n', "format", "unknown format 'x21': did you mean 'x12'?"),
+        ('format = "sftp"\n', "format", "unknown format 'sftp'"),
+        ("sftp = 1\n", "sftp", "expected a section [sftp]"),
+    ],
+)
+def test_unknown_kinds_are_answered_with_the_known_ones(
+    tmp_path: Path, text: str, key: str, message: str
+) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(PartnerConfigError) as caught:
+        load_partner(path)
+    assert f"{path}: {key}: " in str(caught.value) and message in str(caught.value)
+    assert "(known: " in str(caught.value) or key == "sftp"
+
+
+def test_a_profile_without_a_format_section_has_the_default_format(tmp_path: Path) -> None:
+    profile = load_partner(write(tmp_path, 'description = "collects its files"\n'))
+    assert (profile.format, profile.format_config, profile.delivered_by) == ("x12", None, [])

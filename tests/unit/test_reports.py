@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from adapters.base import ParsedDocument, ParseResult, Reply
+from gateway.ports import ParsedDocument, ParseResult, Reply
 from gateway.reports import (
     REPORT_BYTES,
     REPORT_DOCUMENTS,

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.spool import SENT_FOLDER, WRITE_CHUNK, Placed, write_new
+from gateway.spool import SENT_FOLDER, Placed, write_new
+from gateway.spool.writing import WRITE_CHUNK
 
 NAME = "856-GATEWAY-ACME-000000001.x12"
 

@@ -1,6 +1,6 @@
-"""The X12 :class:`~adapters.base.Parser`: one file's bytes -> documents, findings and acks.
+"""The X12 :class:`~gateway.ports.Parser`: one file's bytes -> documents, findings and acks.
 
-What a partner's profile (``[x12]``, :class:`gateway.partners.X12Profile`) says about the X12 it
+What a partner's profile (``[x12]``, :class:`~.profile.X12Profile`) says about the X12 it
 sends is applied here, in the parse:
 
 - **Its ids.** Every interchange of a file from a partner whose profile declares its ids must
@@ -24,10 +24,10 @@ from typing import Final
 from gateway.control_numbers import ControlNumberCounter
 from gateway.errors import UnreadableInput
 from gateway.messages import InterchangeEnvelope, document_id_of
-from gateway.partners import PartnerProfile
+from gateway.ports import ParsedDocument, ParseResult, Reply
 
-from ...base import ParsedDocument, ParseResult, Reply
 from .findings import Finding, Level
+from .profile import X12Profile
 from .report import ISA_LENGTH, Document, draft_owed, scan
 from .structure import GroupHeader, InterchangeHeader, TechnicalAck, TransactionSet
 from .translation import translate_or_report
@@ -46,10 +46,7 @@ class SenderRules:
     """Sets without a translator are published as their segments instead of rejected."""
 
     @classmethod
-    def of(cls, profile: PartnerProfile) -> SenderRules:
-        x12 = profile.x12
-        if x12 is None:
-            return cls()
+    def of(cls, x12: X12Profile) -> SenderRules:
         return cls(
             sender_ids=x12.sender_ids(),
             application_ids=frozenset(code.strip() for code in x12.application_ids),
@@ -78,7 +75,7 @@ class SenderRules:
 
 
 class X12Parser:
-    """The :class:`~adapters.base.Parser` of X12 files: read, validate and translate; then the
+    """The :class:`~gateway.ports.Parser` of X12 files: read, validate and translate; then the
     997/999/TA1 each interchange is owed. ``rules``: each partner's :class:`SenderRules`
     (a partner without any is checked for nothing, and its untranslated sets are rejected)."""
 
@@ -86,8 +83,9 @@ class X12Parser:
         self.rules = dict(rules or {})
 
     @classmethod
-    def for_partners(cls, profiles: Mapping[str, PartnerProfile]) -> X12Parser:
-        return cls({name: SenderRules.of(profile) for name, profile in profiles.items()})
+    def for_partners(cls, profiles: Mapping[str, X12Profile]) -> X12Parser:
+        """The parser for partners whose ``[x12]`` settings are ``profiles`` (by name)."""
+        return cls({name: SenderRules.of(x12) for name, x12 in profiles.items()})
 
     def parse(
         self,

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from adapters.formats.x12.reader import transactions_in
+from adapters.formats.x12.rendering import check_document
 from adapters.formats.x12.translation import translate
 from gateway.bus.consumer import ERROR_HEADER, REQUEST_ID_HEADER
 from gateway.messages import ShipNotice
-from gateway.outbound.render import check_document
 from tests.integration.outbound.support import (
     Bus,
     asn_data,

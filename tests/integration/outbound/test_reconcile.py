@@ -20,6 +20,7 @@ import pika
 import pytest
 from sqlalchemy import insert, select
 
+from adapters.formats.x12 import reconcile as reconcile_module
 from adapters.formats.x12.translation import render_message
 from gateway.cli import acks_command
 from gateway.control_numbers import InMemoryCounter
@@ -39,7 +40,6 @@ from gateway.messages import (
     SegmentError,
     TransactionSetAck,
 )
-from gateway.outbound import reconcile as reconcile_module
 from gateway.outbound.overdue import mark_overdue
 from gateway.outbound.status import STATUS_EXCHANGE
 from gateway.runtime.daemon import Gateway

@@ -13,7 +13,9 @@ import signal
 import sys
 from pathlib import Path
 
+from adapters import REGISTRY
 from adapters.transport import sftp_source
+from adapters.transport.sftp import SftpChannel
 from adapters.transport.sftp_schedule import PartnerExchange
 from gateway.ledger import create_engine_for, migrate, session_factory
 from gateway.partners import load_partner
@@ -43,13 +45,14 @@ def _test_settings() -> None:
 
 def main(profile_path: str, home: str, database_url: str) -> int:
     _test_settings()
-    profile = load_partner(Path(profile_path))
-    assert profile.sftp is not None
+    profile = load_partner(Path(profile_path), REGISTRY)
+    channel = profile.settings("sftp", SftpChannel)
+    assert channel is not None
     engine = create_engine_for(database_url)
     migrate(engine)
     exchange = PartnerExchange(
         profile.name,
-        profile.sftp,
+        channel,
         inbox=Path(home) / "inbox",
         outbox=Path(home) / "outbox",
         ledger=session_factory(engine),

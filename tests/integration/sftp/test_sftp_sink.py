@@ -23,7 +23,6 @@ from adapters.transport.sftp import (
 )
 from gateway.config import Settings
 from gateway.ledger.transfers import DeliveryState
-from gateway.partners import PartnerProfile
 from tests.integration.sftp.helpers import (
     PARTNER,
     Clock,
@@ -268,10 +267,7 @@ def test_a_failing_partner_is_paused_without_holding_up_another(
     schedule = SftpSchedule(
         settings,
         sqlite_factory,
-        profiles={
-            "good": PartnerProfile(name="good", sftp=good),
-            "dead": PartnerProfile(name="dead", sftp=dead),
-        },
+        {"good": good, "dead": dead},
     )
     outbox_with(tmp_path, {"ok.x12": b"good"}, partner="good")
     outbox_with(tmp_path, {"stuck.x12": b"dead"}, partner="dead")

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 import pytest
 
+from adapters.formats.x12.profile import X12Profile
 from adapters.formats.x12.reader import transactions_in
+from adapters.formats.x12.rendering import draft, interchange_spec, number
 from adapters.formats.x12.translation import translate
-from gateway.control_numbers import InMemoryCounter
+from gateway.control_numbers import ControlNumberCounter, InMemoryCounter
 from gateway.messages import ShipNotice
-from gateway.outbound.render import DocumentRefused, interchange_spec, render_request
 from gateway.outbound.requests import OutboundRequest, parse_request
-from gateway.partners import X12Profile
+from gateway.ports import DocumentRefused, RenderedDocument
 from tests.integration.support import ROOT
 
 
@@ -33,6 +35,13 @@ def asn_request(**changes: Any) -> OutboundRequest:
     return parse_request(json.dumps(event).encode())
 
 
+def render_request(
+    request: OutboundRequest, x12: X12Profile, counter: ControlNumberCounter
+) -> RenderedDocument:
+    now = dt.datetime.now(dt.UTC)
+    return number(draft(request.message, request.kind, x12, now), x12, counter)
+
+
 def profile(**values: Any) -> X12Profile:
     return X12Profile.model_validate({"sender_id": "US", "receiver_id": "ACME", **values})
 
@@ -49,7 +58,11 @@ def test_004010_production_with_default_separators() -> None:
     )
     assert "GS*SH*US*ACME*" in document.text and "*1*X*004010~" in document.text
     assert document.file_name == "856-US-ACME-000000001.x12"
-    assert (document.isa13, document.gs06, document.st02) == ("000000001", "1", "0001")
+    assert (document.interchange, document.group, document.transaction) == (
+        "000000001",
+        "1",
+        "0001",
+    )
 
 
 def test_005010_test_usage_and_the_partners_separators() -> None:
@@ -89,7 +102,7 @@ def test_control_numbers_come_from_the_partner_sequences() -> None:
     spec = interchange_spec(profile())
     first = render_request(asn_request(), profile(), counter)
     second = render_request(asn_request(), profile(), counter)
-    assert (first.isa13, second.isa13) == ("000000001", "000000002")
+    assert (first.interchange, second.interchange) == ("000000001", "000000002")
     assert counter.next(spec.sequence("ISA")) == 3  # the sequence the 997s draw from too
 
 

@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 
+from adapters import REGISTRY
 from gateway.bus.limits import digest_id
 from gateway.outbound import pipeline, requests
 from gateway.outbound.requests import RequestRefused, check_partner, parse_request
-from gateway.partners import PartnerProfile
+from gateway.partner_formats import PartnerFormats
+from gateway.partners import parse_profile
 from tests.unit.outbound.test_outbound_render import asn_request
 
 
@@ -71,15 +73,16 @@ def test_schema_violations_name_the_path() -> None:
 
 def test_unknown_partner_and_required_fields() -> None:
     request = asn_request(carrier_scac=None)
-    acme = PartnerProfile.model_validate(
+    acme = parse_profile(
+        "acme",
         {
-            "name": "acme",
             "x12": {
                 "sender_id": "US",
                 "receiver_id": "ACME",
                 "required": {"856": ["carrier_scac", "orders.packs.sscc", "ship_to.name"]},
             },
-        }
+        },
+        REGISTRY,
     )
     with pytest.raises(RequestRefused, match="unknown partner 'acme'"):
         check_partner(request, {})
@@ -87,7 +90,7 @@ def test_unknown_partner_and_required_fields() -> None:
         check_partner(request, {"acme": acme})
     assert "data.carrier_scac is missing or empty" in caught.value.reason
     assert "sscc" not in caught.value.reason and "ship_to" not in caught.value.reason
-    assert check_partner(asn_request(), {"acme": acme}) is acme.x12
+    assert check_partner(asn_request(), {"acme": acme}) is acme.format_config
 
 
 def test_ids_longer_than_amqp_carries_are_refused_and_recorded_under_their_digest() -> None:
@@ -168,7 +171,10 @@ def test_an_unforeseen_error_rendering_a_request_is_a_refusal(
 
     monkeypatch.setattr(pipeline, "check_partner", broken)
     [prepared] = pipeline.prepare_requests(
-        [pipeline.Delivery(tag=1, body=body)], {}, dt.datetime.now(dt.UTC)
+        [pipeline.Delivery(tag=1, body=body)],
+        {},
+        PartnerFormats.of(REGISTRY, {}),
+        dt.datetime.now(dt.UTC),
     )
     assert prepared.refusal == (
         "the request could not be rendered: RecursionError: maximum recursion depth exceeded"

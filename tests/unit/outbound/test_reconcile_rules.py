@@ -7,6 +7,12 @@ from typing import Any
 
 import pytest
 
+from adapters.formats.x12.reconcile import (
+    answers_for,
+    interchange_verdict,
+    same_number,
+    set_verdict,
+)
 from gateway.ledger.outbound import OutboundRow, OutboundState
 from gateway.messages import (
     ElementError,
@@ -16,12 +22,6 @@ from gateway.messages import (
     InterchangeEnvelope,
     SegmentError,
     TransactionSetAck,
-)
-from gateway.outbound.reconcile import (
-    answers_for,
-    interchange_verdict,
-    same_number,
-    set_verdict,
 )
 
 ENVELOPE = Envelope(

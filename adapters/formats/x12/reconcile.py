@@ -2,7 +2,7 @@
 answers for, which become accepted, accepted with errors or rejected, with a status event for
 the modern layer, in the transaction that records the acknowledgement.
 
-:func:`reconcile` is the pipeline's document hook (:data:`gateway.pipeline.DocumentHook`): it
+:func:`reconcile` is the X12 format's document hook (:data:`gateway.ports.DocumentHook`): it
 sees every accepted inbound document and ignores all but kinds ``997``, ``999`` and ``ta1``.
 
 **Matching.** An outbound document is one interchange holding one group holding one transaction
@@ -52,19 +52,18 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from adapters.base import ParsedDocument
-
-from ..ledger import repository as ledger
-from ..ledger.outbound import (
+from gateway.ledger import repository as ledger
+from gateway.ledger.outbound import (
     OutboundRow,
     OutboundState,
     claim_state,
     outbound_by_control_numbers,
     set_outbound_state,
 )
-from ..ledger.reconciliation import OPEN_STATES, AckOutcome, record_partner_ack
-from ..messages import FunctionalAck, InterchangeAck, InterchangeEnvelope, TransactionSetAck
-from .status import OutboundStatus, document_status
+from gateway.ledger.reconciliation import OPEN_STATES, AckOutcome, record_partner_ack
+from gateway.messages import FunctionalAck, InterchangeAck, InterchangeEnvelope, TransactionSetAck
+from gateway.outbound.status import OutboundStatus, document_status
+from gateway.ports import ParsedDocument
 
 log = logging.getLogger(__name__)
 

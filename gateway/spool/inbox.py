@@ -1,4 +1,4 @@
-"""Watched folders: ``inbox/<partner>/`` -> files claimed into ``work/<partner>/``.
+"""The inbox, watched: ``inbox/<partner>/`` -> files claimed into ``work/<partner>/``.
 
 Features: watchdog (inotify) events for speed, plus a full rescan every ``rescan_interval``, which
 is what guarantees no file is stranded (inotify drops events under load) and picks up files present
@@ -45,64 +45,20 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.inotify_c import InotifyConstants
 
-from .claimed_files import ClaimedFileChanged as ClaimedFileChanged
-from .claimed_files import RefusedFile as RefusedFile
-from .claimed_files import Snapshot as Snapshot
-from .claimed_files import read_claimed as read_claimed
-from .claimed_files import read_snapshot as read_snapshot
+from .claims import CLAIM_SEPARATOR, Claim, Claimed, fsync_directory
 from .file_names import kept_name
 from .inotify_arrivals import ArrivalEmitter
 
 log = logging.getLogger(__name__)
 
 PARTNER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-CLAIM_SEPARATOR = "__"
-
-
-@dataclass(frozen=True, slots=True)
-class Claimed:
-    """A file claimed into the work folder."""
-
-    partner: str
-    name: str
-    """The name the partner gave it."""
-    path: Path
-    """Where it is now: work/<partner>/<claim id>__<name>."""
-    claim_id: str
-    fresh: bool = False
-    """Claimed just now by :meth:`FolderSource.claim`, under a new claim id: it cannot be in the
-    ledger yet, so recording it needs no lookup. A file found in the work folder, or tried
-    before, may be recorded already."""
-
-    @classmethod
-    def from_work_path(cls, path: Path) -> Claimed | None:
-        claim_id, sep, name = path.name.partition(CLAIM_SEPARATOR)
-        if not sep or not name:
-            return None
-        return cls(path.parent.name, name, path, claim_id)
-
-
-@dataclass(frozen=True, slots=True)
-class Claim:
-    """Files just renamed into the work folder by :meth:`FolderSource.claim`, their folders being
-    synced (and their done-markers removed) in the background."""
-
-    files: list[Claimed]
-    synced: Future[None]
-
-    def durable(self) -> list[Claimed]:
-        """The files, once their renames are on disk: call it before recording them (a record
-        may not name a work path that a power cut could undo)."""
-        self.synced.result()
-        return self.files
 
 
 _claim_syncs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="claim-sync")
@@ -125,14 +81,6 @@ def _is_folder(path: Path, known: dict[Path, bool]) -> bool:
         except OSError:
             known[path] = False
     return known[path]
-
-
-def fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class _Events(FileSystemEventHandler):

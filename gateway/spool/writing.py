@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from adapters.transport.folder import fsync_directory
+from .claims import fsync_directory
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,59 @@
+"""The X12 format: ANSI X12 interchanges (004010, 005010), read and written by the project's
+own reader, maps and writer, with pyx12 behind a guard as the validation reference.
+
+Features: 850, 855, 856 and partners' 997, 999 and TA1 translated to canonical messages (other
+sets rejected in the 997/999, or passed through as their segments); 997/999/TA1 owed to each
+interchange written back; 855 and 856 rendered for outbound requests; partners' 997/999/TA1
+reconciled against what was sent. Options: the partner profile's ``[x12]`` section
+(:class:`~.profile.X12Profile`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import ClassVar
+
+from sqlalchemy.orm import Session
+
+from gateway.control_numbers import ControlNumberCounter
+from gateway.messages import Message
+from gateway.ports import Draft, Format, FormatConfig, ParsedDocument, Parser, RenderedDocument
+
+from . import rendering
+from .inbound import X12Parser
+from .profile import X12Profile
+from .pyx12_engine import Pyx12Validator
+from .reconcile import reconcile
+
+
+class X12Format(Format):
+    """ANSI X12 (``format = "x12"``, settings in ``[x12]``)."""
+
+    kind: ClassVar[str] = "x12"
+    Config: ClassVar[type[FormatConfig]] = X12Profile
+
+    def parser(self, configs: Mapping[str, FormatConfig]) -> Parser:
+        return X12Parser.for_partners(
+            {name: x12 for name, x12 in configs.items() if isinstance(x12, X12Profile)}
+        )
+
+    def warm_up(self) -> None:
+        Pyx12Validator().preload()  # the maps are cached per process, shared by every validator
+
+    def on_document(self, s: Session, partner: str, doc: ParsedDocument) -> None:
+        reconcile(s, partner, doc)
+
+    def draft(self, message: Message, kind: str, config: FormatConfig, at: dt.datetime) -> Draft:
+        return rendering.draft(message, kind, _x12(config), at)
+
+    def number(
+        self, draft: Draft, config: FormatConfig, counter: ControlNumberCounter
+    ) -> RenderedDocument:
+        return rendering.number(draft, _x12(config), counter)
+
+
+def _x12(config: FormatConfig) -> X12Profile:
+    if not isinstance(config, X12Profile):
+        raise TypeError(f"X12 settings expected, got {type(config).__name__}")
+    return config

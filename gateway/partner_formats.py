@@ -1,0 +1,96 @@
+"""Which format each partner's files are read and written in.
+
+:class:`PartnerFormats` is what the pipelines hold instead of one format: a
+:class:`~gateway.ports.Parser` that reads each file with its partner's format (a file of a partner
+without a profile with the default one), renders the replies with the format that read the file,
+and passes each accepted document to that format's hook. It pickles (the parse may run in worker
+processes), and so do the formats it holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from sqlalchemy.orm import Session
+
+from .control_numbers import ControlNumberCounter
+from .messages import Message
+from .partners import PartnerProfile
+from .ports import (
+    Draft,
+    Format,
+    FormatConfig,
+    ParsedDocument,
+    Parser,
+    ParseResult,
+    RenderedDocument,
+)
+from .registry import Registry
+
+
+class PartnerFormats:
+    """Each partner's :class:`~gateway.ports.Format`, and one parser per format."""
+
+    def __init__(
+        self, formats: Mapping[str, Format], profiles: Mapping[str, PartnerProfile], default: str
+    ) -> None:
+        self.formats = dict(formats)
+        self.default = default
+        self.partner_format = {name: profile.format for name, profile in profiles.items()}
+        self.parsers: dict[str, Parser] = {
+            kind: format_.parser(
+                {name: p.formats[kind] for name, p in profiles.items() if kind in p.formats}
+            )
+            for kind, format_ in self.formats.items()
+        }
+
+    @classmethod
+    def of(cls, registry: Registry, profiles: Mapping[str, PartnerProfile]) -> PartnerFormats:
+        """Every registered format, for ``profiles``."""
+        formats = {kind: cls_() for kind, cls_ in registry.formats.items()}
+        return cls(formats, profiles, registry.default_format)
+
+    def kind_of(self, partner: str | None) -> str:
+        return self.partner_format.get(partner or "", self.default)
+
+    def format_of(self, partner: str | None) -> Format:
+        return self.formats[self.kind_of(partner)]
+
+    # -- inbound (the Parser protocol, and the pipeline's document hook) -------------------------
+
+    def parse(
+        self,
+        data: bytes,
+        *,
+        file_name: str,
+        partner: str | None = None,
+        refuse: Mapping[str, str] | None = None,
+    ) -> ParseResult:
+        kind = self.kind_of(partner)
+        result = self.parsers[kind].parse(data, file_name=file_name, partner=partner, refuse=refuse)
+        result.format = kind
+        return result
+
+    def reply(self, result: ParseResult, counter: ControlNumberCounter) -> None:
+        self.parsers[result.format or self.default].reply(result, counter)
+
+    def on_document(self, s: Session, partner: str, doc: ParsedDocument) -> None:
+        self.format_of(partner).on_document(s, partner, doc)
+
+    def warm_up(self) -> None:
+        """Every format's :meth:`~gateway.ports.Format.warm_up` (in a process that parses)."""
+        for format_ in self.formats.values():
+            format_.warm_up()
+
+    # -- outbound --------------------------------------------------------------------------------
+
+    def draft(
+        self, partner: str, message: Message, kind: str, config: FormatConfig, at: dt.datetime
+    ) -> Draft:
+        return self.format_of(partner).draft(message, kind, config, at)
+
+    def number(
+        self, partner: str, draft: Draft, config: FormatConfig, counter: ControlNumberCounter
+    ) -> RenderedDocument:
+        return self.format_of(partner).number(draft, config, counter)

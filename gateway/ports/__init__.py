@@ -1,0 +1,34 @@
+"""The ports: what the core asks of a format (:mod:`.formats`) and of a channel
+(:mod:`.channels`). Adapters implement them; ``adapters/__init__.py`` registers them."""
+
+from .channels import Channel, ChannelConfig, Service
+from .formats import (
+    DocumentHook,
+    DocumentRefused,
+    Draft,
+    Format,
+    FormatConfig,
+    InboundPolicy,
+    ParsedDocument,
+    Parser,
+    ParseResult,
+    RenderedDocument,
+    Reply,
+)
+
+__all__ = [
+    "Channel",
+    "ChannelConfig",
+    "DocumentHook",
+    "DocumentRefused",
+    "Draft",
+    "Format",
+    "FormatConfig",
+    "InboundPolicy",
+    "ParseResult",
+    "ParsedDocument",
+    "Parser",
+    "RenderedDocument",
+    "Reply",
+    "Service",
+]
