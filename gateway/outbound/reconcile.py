@@ -54,7 +54,7 @@ from sqlalchemy.orm import Session
 
 from adapters.base import ParsedDocument
 
-from ..ledger import repository as ledger
+from .. import ledger
 from ..ledger.outbound import (
     OutboundRow,
     OutboundState,
