@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from adapters.transport.folder import Claimed
-from gateway.ledger import repository
-from gateway.ledger.repository import FileState
+from gateway import ledger as repository
+from gateway.ledger import FileState
 from gateway.pipeline import Parsing
 from tests.integration.support import (
     PAUSING_WRITER,

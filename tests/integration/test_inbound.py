@@ -21,8 +21,8 @@ import sqlalchemy as sa
 
 from adapters.base import ParseResult
 from adapters.formats.x12.inbound import X12Parser
+from gateway import ledger as repository
 from gateway.control_numbers import ControlNumberCounter
-from gateway.ledger import repository
 from gateway.runtime.daemon import RETRY_INTERVAL
 from tests.integration.ledger.databases import POSTGRES_ADMIN_URL, postgres_database
 from tests.integration.support import (

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from adapters.base import ParseResult
 from adapters.formats.x12.inbound import X12Parser
-from gateway.ledger import repository
+from gateway import ledger as repository
 from gateway.runtime.daemon import Gateway
 from tests.integration.ledger.databases import POSTGRES_ADMIN_URL, postgres_database
 from tests.integration.support import (
