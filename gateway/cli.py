@@ -206,7 +206,8 @@ def operate(args: argparse.Namespace, *, out: TextIO) -> int:
             print(f"edi-gateway: {error}", file=sys.stderr)
             return EXIT_BUSY
         return EXIT_VALID
-    from .ledger import create_engine_for, migrate, repository, session_factory
+    from . import ledger as repository
+    from .ledger import create_engine_for, migrate, session_factory
 
     engine = create_engine_for(settings.resolved_database_url)
     migrate(engine)

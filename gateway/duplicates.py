@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from .ledger.repository import DocumentRow, EnvelopeKey
+from .ledger import DocumentRow, EnvelopeKey
 
 
 class Document(Protocol):

@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from . import ledger
 from .bus.cloudevents import event_body
 from .bus.topology import EVENTS_EXCHANGE, routing_word
-from .ledger import repository as ledger
 
 CONTROL_NUMBERS_REUSED = "control_numbers_reused"
 NOTICE_ROUTING_KEY = "edi.notice.{code}.{partner}"

@@ -52,14 +52,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import reports
+from . import ledger, reports
 from .bus.cloudevents import cloud_event
 from .bus.topology import INBOUND_EXCHANGE, routing_key
 from .duplicates import Seen, classify
-from .ledger import autocommit_factory
-from .ledger import repository as ledger
+from .ledger import DocumentState, FileState, autocommit_factory
 from .ledger.counters import counter_in
-from .ledger.repository import DocumentState, FileState
 from .notices import CONTROL_NUMBERS_REUSED, notice
 from .ports import DocumentHook, InboundPolicy, ParsedDocument, Parser, ParseResult
 from .runtime.crashpoints import crash_point

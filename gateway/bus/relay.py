@@ -74,8 +74,8 @@ from pika.frame import Method
 from pika.spec import Basic, BasicProperties
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..ledger import autocommit_factory, repository
-from ..ledger.repository import OutboxRow
+from .. import ledger as repository
+from ..ledger import OutboxRow, autocommit_factory
 from ..runtime.crashpoints import crash_point
 from .cloudevents import CONTENT_TYPE
 from .connection import APP_ID, backoff_delay, connection_parameters, describe, mask_url

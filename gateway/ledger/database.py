@@ -27,7 +27,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .repository import BUFFER_EVENTS, flush_events
+from ._events import BUFFER_EVENTS, flush_events
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def create_engine_for(url: str, **engine_options: Any) -> Engine:
 
 def _send_arrays_in_binary(dbapi_connection: Any, _record: Any) -> None:
     """Lists bound as parameters go in PostgreSQL's binary array format. The ledger inserts
-    many rows as one array per column (see ``repository.BulkInsert``); psycopg's default text
+    many rows as one array per column (see ``_statements.BulkInsert``); psycopg's default text
     format quotes and escapes each element in Python, which costs about four times as much."""
     dbapi_connection.adapters.register_dumper(list, ListBinaryDumper)
 
@@ -184,8 +184,8 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions on ``engine``; use ``with factory.begin() as s:`` (commit on success).
 
     Timeline events recorded in a transaction are written together when it commits (one
-    statement instead of one per event). Objects are not expired on commit: the repository
-    returns plain rows anyway.
+    statement instead of one per event). Objects are not expired on commit: the ledger's
+    functions return plain rows anyway.
     """
     factory = sessionmaker(engine, expire_on_commit=False, info={BUFFER_EVENTS: True})
     event.listen(factory, "before_commit", flush_events)

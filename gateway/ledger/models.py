@@ -2,7 +2,7 @@
 
 Timestamps are timezone-aware UTC (:class:`UTCDateTime`); JSON columns hold small dicts (details,
 AMQP headers; ``None`` is SQL NULL). States are stored as their string values (see
-:mod:`gateway.ledger.repository`). The module-level ``FILES``, ``DOCUMENTS``... are the tables.
+:mod:`gateway.ledger`). The module-level ``FILES``, ``DOCUMENTS``... are the tables.
 
 Documents have a surrogate key: the stable ``document_id`` derived from the envelope is the same
 when a partner sends a document again, and that second copy is recorded too (as a duplicate, or
@@ -96,7 +96,7 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
 
 class Base(DeclarativeBase):
-    """Declarations only: the repository runs prebuilt Core statements on these tables."""
+    """Declarations only: the ledger runs prebuilt Core statements on these tables."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {  # noqa: RUF012 - read by SQLAlchemy, never mutated

@@ -1,7 +1,7 @@
 """What the ledger records about outbound documents (856, 855...): one row per request of the
 modern layer, from the request to the partner's acknowledgement.
 
-Like :mod:`gateway.ledger.repository`, every function takes a session and leaves the transaction
+Like the rest of :mod:`gateway.ledger`, every function takes a session and leaves the transaction
 to the caller, and returns plain frozen rows.
 
 States (:class:`OutboundState`) and who sets them::
@@ -34,8 +34,9 @@ from typing import Any
 from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
+from ._events import add_event
+from ._statements import BulkInsert
 from .models import DELIVERIES, OUTBOUND_DOCUMENTS
-from .repository import BulkInsert, add_event
 from .transfers import CONFIRMED_DELIVERY_STATES
 
 T = OUTBOUND_DOCUMENTS

@@ -1,6 +1,6 @@
 """What the ledger records about the acknowledgements partners send us (997, 999, TA1).
 
-Like :mod:`gateway.ledger.repository`, every function takes a session and leaves the transaction
+Like the rest of :mod:`gateway.ledger`, every function takes a session and leaves the transaction
 to the caller, and returns plain frozen rows.
 
 Every acknowledgement a partner sends is recorded in ``partner_acks``, one row per transaction

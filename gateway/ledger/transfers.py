@@ -1,6 +1,6 @@
 """What the ledger records about remote transfers: pickups from and deliveries to partners' servers.
 
-Like :mod:`gateway.ledger.repository`, every function takes a session and leaves the transaction
+Like the rest of :mod:`gateway.ledger`, every function takes a session and leaves the transaction
 to the caller, and returns plain frozen rows.
 
 A pickup goes ``downloaded`` (in a temporary dotfile in ``inbox/<partner>/``, fsynced, recorded)

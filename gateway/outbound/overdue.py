@@ -19,6 +19,7 @@ import threading
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..ledger import enqueue_messages
 from ..ledger.outbound import (
     AWAITING_ACK_STATES,
     OutboundRow,
@@ -27,7 +28,6 @@ from ..ledger.outbound import (
     outbound_overdue,
     set_outbound_state,
 )
-from ..ledger.repository import enqueue_messages
 from .status import OutboundStatus, document_status
 
 log = logging.getLogger(__name__)

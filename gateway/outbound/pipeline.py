@@ -44,11 +44,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from .. import ledger as repository
+from ..ledger import NewMessage
 from ..ledger import outbound as ledger
-from ..ledger import repository
 from ..ledger.counters import counter_in
 from ..ledger.outbound import NewOutbound, OutboundRow, OutboundState
-from ..ledger.repository import NewMessage
 from ..partner_formats import PartnerFormats
 from ..partners import PartnerProfile
 from ..ports import DocumentRefused, Draft, RenderedDocument

@@ -20,11 +20,11 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..ledger import add_event
 from ..ledger import outbound as ledger
 from ..ledger.counters import counter_in
 from ..ledger.models import OUTBOUND_DOCUMENTS
 from ..ledger.outbound import OutboundRow, OutboundState
-from ..ledger.repository import add_event
 from ..partner_formats import PartnerFormats
 from ..partners import PartnerProfile
 from ..spool import SENT_FOLDER, write_new

@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
+from .. import ledger
 from ..bus.cloudevents import event_body
 from ..bus.topology import EVENTS_EXCHANGE, routing_word
-from ..ledger import repository as ledger
 from ..ledger.outbound import OutboundRow
 
 STATUS_EXCHANGE = EVENTS_EXCHANGE

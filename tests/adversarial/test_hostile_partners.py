@@ -21,8 +21,8 @@ import pika
 import pytest
 from pika.adapters.blocking_connection import BlockingChannel as Channel
 
+from gateway import ledger as repository
 from gateway.bus.topology import EVENTS_EXCHANGE
-from gateway.ledger import repository
 from gateway.runtime.daemon import Gateway
 from tests.integration.support import bound_queue, drop, in_process_gateway, run_once, take_all
 from tests.support.x12_files import invoice, order, repeated_group

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from gateway.ledger import repository
+from gateway import ledger as repository
 from tests.integration.support import (
     ROOT,
     bound_queue,

@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from gateway.ledger import repository
-from gateway.ledger.repository import FileState
+from gateway import ledger as repository
+from gateway.ledger import FileState
 from gateway.pipeline import Parsing
 from gateway.spool import Claimed
 from tests.integration.support import (

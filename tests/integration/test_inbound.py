@@ -20,8 +20,8 @@ import pytest
 import sqlalchemy as sa
 
 from adapters.formats.x12.inbound import X12Parser
+from gateway import ledger as repository
 from gateway.control_numbers import ControlNumberCounter
-from gateway.ledger import repository
 from gateway.ports import ParseResult
 from gateway.runtime.daemon import RETRY_INTERVAL
 from tests.integration.ledger.databases import POSTGRES_ADMIN_URL, postgres_database

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from adapters.formats.x12.inbound import X12Parser
-from gateway.ledger import repository
+from gateway import ledger as repository
 from gateway.ports import ParseResult
 from gateway.runtime.daemon import Gateway
 from tests.integration.ledger.databases import POSTGRES_ADMIN_URL, postgres_database

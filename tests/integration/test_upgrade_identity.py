@@ -10,7 +10,8 @@ from alembic import command
 from sqlalchemy import text
 
 from adapters.formats.x12.inbound import X12Parser
-from gateway.ledger import create_engine_for, repository
+from gateway import ledger as repository
+from gateway.ledger import create_engine_for
 from gateway.ledger.database import alembic_config
 from tests.integration.support import (
     bound_queue,

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from gateway.duplicates import NEW, Seen, Verdict, classify
-from gateway.ledger.repository import DocumentRow, DocumentState
+from gateway.ledger import DocumentRow, DocumentState
 
 NOW = dt.datetime(2026, 12, 5, tzinfo=dt.UTC)
 

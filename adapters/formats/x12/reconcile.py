@@ -52,7 +52,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from gateway.ledger import repository as ledger
+from gateway import ledger
 from gateway.ledger.outbound import (
     OutboundRow,
     OutboundState,

@@ -26,6 +26,7 @@ from pika.adapters.blocking_connection import BlockingChannel
 from pika.spec import BasicProperties
 from sqlalchemy import Engine, update
 
+from gateway import ledger as repository
 from gateway.bus.cloudevents import cloud_event
 from gateway.bus.connection import describe
 from gateway.bus.relay import OutboxRelay
@@ -36,7 +37,6 @@ from gateway.ledger import (
     OutboxState,
     create_engine_for,
     migrate,
-    repository,
     session_factory,
 )
 from gateway.ledger.models import OUTBOX

@@ -19,10 +19,11 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
+from gateway import ledger as repository
 from gateway.bus.connection import mask_url
 from gateway.bus.relay import OutboxRelay
 from gateway.bus.topology import QueueSpec
-from gateway.ledger import OutboxState, repository
+from gateway.ledger import OutboxState
 from gateway.ledger.models import OUTBOX
 from tests.integration.bus.helpers import (
     Added,

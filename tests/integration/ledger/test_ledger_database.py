@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import exc, insert, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway import ledger as r
 from gateway.ledger import autocommit_factory, create_engine_for, database, migrate, session_factory
-from gateway.ledger import repository as r
 from gateway.ledger.models import DOCUMENTS
 from tests.integration.ledger.databases import Ledger, postgres_database
 
@@ -73,8 +73,8 @@ def test_foreign_keys_are_enforced(ledger: Ledger) -> None:
                 kind="850",
                 state="parsed",
                 correlation_id="c",
-                created_at=r._now(),
-                updated_at=r._now(),
+                created_at=dt.datetime.now(dt.UTC),
+                updated_at=dt.datetime.now(dt.UTC),
             )
         )
 

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
+from gateway import ledger as r
 from gateway.ledger import outbound as o
-from gateway.ledger import repository as r
 from tests.integration.ledger.databases import Ledger
 
 SINCE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)

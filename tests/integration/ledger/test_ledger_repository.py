@@ -13,14 +13,14 @@ from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from gateway.ledger import repository as r
-from gateway.ledger.models import DocumentRecord, FileRecord, OutboxMessage
-from gateway.ledger.repository import (
+from gateway import ledger as r
+from gateway.ledger import (
     AckState,
     DocumentState,
     FileState,
     OutboxState,
 )
+from gateway.ledger.models import DocumentRecord, FileRecord, OutboxMessage
 from tests.integration.ledger.databases import Ledger
 
 HOUR = dt.timedelta(hours=1)

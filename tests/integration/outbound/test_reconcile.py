@@ -22,9 +22,9 @@ from sqlalchemy import insert, select
 
 from adapters.formats.x12 import reconcile as reconcile_module
 from adapters.formats.x12.translation import render_message
+from gateway import ledger as repository
 from gateway.cli import acks_command
 from gateway.control_numbers import InMemoryCounter
-from gateway.ledger import repository
 from gateway.ledger.models import DOCUMENTS, OUTBOUND_DOCUMENTS
 from gateway.ledger.outbound import OutboundRow, OutboundState, outbound_by_id
 from gateway.ledger.reconciliation import (

@@ -1,0 +1,99 @@
+"""What was received before: the earlier copies of files (same content) and the earlier documents
+under the same envelope references, within the duplicate window, that :mod:`gateway.duplicates`
+classifies a batch against."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from ._documents import DocumentRow, DocumentState, _documents
+from ._files import FileRow, FileState, _files
+from ._statements import _chunks, _values
+from .models import DOCUMENTS, FILES
+
+NOT_ORIGINAL_FILE_STATES = (FileState.QUARANTINED, FileState.DUPLICATE)
+"""A file in these states is never the earlier copy a duplicate refers to."""
+NOT_ORIGINAL_DOCUMENT_STATES = (
+    DocumentState.FAILED,
+    DocumentState.QUARANTINED,
+    DocumentState.DUPLICATE,
+)
+"""A document in these states is never the earlier copy a duplicate refers to."""
+
+_SAME_CONTENT = (
+    select(FILES)
+    .where(  # partner first: the index is (partner, sha256, received_at)
+        FILES.c.partner.in_(bindparam("p_partners", expanding=True)),
+        FILES.c.sha256.in_(bindparam("p_sha256s", expanding=True)),
+        FILES.c.received_at >= bindparam("p_since"),
+        FILES.c.state.not_in(_values(NOT_ORIGINAL_FILE_STATES)),
+    )
+    .order_by(FILES.c.id)
+)
+
+
+def earlier_copies(
+    s: Session, files: Sequence[tuple[str, str, int]], since: dt.datetime
+) -> dict[int, FileRow]:
+    """For each ``(partner, sha256, file id)``: the earliest file of the partner with the same
+    content, received at or after ``since`` and recorded before that file, if any (file id ->
+    that copy). Quarantined files and duplicates do not count as earlier copies. Only earlier
+    records count, so that two copies recorded before either is processed (one batch, or a
+    recovery) never both become duplicates of each other."""
+    copies: dict[tuple[str, str], list[FileRow]] = {}
+    partners = sorted({partner for partner, _, _ in files})
+    for chunk in _chunks(sorted({sha256 for _, sha256, _ in files})):
+        params = {"p_partners": partners, "p_sha256s": chunk, "p_since": since}
+        for row in _files(s, _SAME_CONTENT, params):
+            copies.setdefault((row.partner, row.sha256), []).append(row)
+    found: dict[int, FileRow] = {}
+    for partner, sha256, file_id in files:
+        earliest = min(copies.get((partner, sha256), ()), key=lambda row: row.id, default=None)
+        if earliest is not None and earliest.id < file_id:
+            found[file_id] = earliest
+    return found
+
+
+def duplicate_file(
+    s: Session, *, partner: str, sha256: str, since: dt.datetime, before_id: int
+) -> FileRow | None:
+    """The earliest copy of one file (see :func:`earlier_copies`), if any."""
+    return earlier_copies(s, [(partner, sha256, before_id)], since).get(before_id)
+
+
+_SAME_ENVELOPES = (  # by key alone: with the partner too, SQLite scans the partner's documents
+    select(DOCUMENTS)
+    .where(
+        DOCUMENTS.c.envelope_key.is_not(None),  # what the partial index holds
+        DOCUMENTS.c.envelope_key.in_(bindparam("p_keys", expanding=True)),
+        DOCUMENTS.c.created_at >= bindparam("p_since"),
+        DOCUMENTS.c.state.not_in(_values(NOT_ORIGINAL_DOCUMENT_STATES)),
+    )
+    .order_by(DOCUMENTS.c.id)
+)
+
+EnvelopeKey = tuple[str, str]
+"""partner, envelope key (:attr:`DocumentRow.envelope_key`): the documents sent under the same
+envelope references, whether the same document again or other content reusing the numbers."""
+
+
+def earlier_documents(
+    s: Session, keys: Iterable[EnvelopeKey], since: dt.datetime
+) -> dict[EnvelopeKey, list[DocumentRow]]:
+    """The documents recorded at or after ``since`` under each of ``keys``, oldest first.
+    Failed, quarantined and duplicate documents are left out: they are never the earlier copy a
+    duplicate refers to, nor the first use of control numbers."""
+    wanted = set(keys)
+    found: dict[EnvelopeKey, list[DocumentRow]] = {}
+    rows: list[DocumentRow] = []
+    for chunk in _chunks(sorted({key for _, key in wanted})):
+        rows += _documents(s, _SAME_ENVELOPES, {"p_keys": chunk, "p_since": since})
+    for row in sorted(rows, key=lambda row: row.id):
+        key = (row.partner, row.envelope_key or "")
+        if key in wanted:
+            found.setdefault(key, []).append(row)
+    return found

@@ -1,0 +1,152 @@
+"""What every part of the ledger builds its statements with: running a prebuilt statement on the
+session's connection, rows as frozen dataclasses, ids in chunks, and :class:`BulkInsert`.
+
+The ledger is on the path of every file, so its statements are built once, at import, and run on
+the session's connection: building SQLAlchemy statements per call costs more than running them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Executable,
+    Table,
+    bindparam,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Session
+
+Detail = Mapping[str, Any]
+
+IN_CHUNK = 500
+"""Ids per ``IN (...)`` list: well under every backend's limit on bound parameters."""
+
+
+_RowT = TypeVar("_RowT")
+_T = TypeVar("_T")
+
+
+def _run(s: Session, statement: Executable, params: Any = None) -> CursorResult[*tuple[Any, ...]]:
+    """Run a prebuilt statement on the session's connection (in the caller's transaction)."""
+    return s.connection().execute(statement, params or {})
+
+
+def _rows(
+    s: Session, statement: Executable, params: Any, row_type: type[_RowT], **enums: Any
+) -> list[_RowT]:
+    """Run ``statement`` (a select of a whole table) and build one ``row_type`` per row."""
+    result = []
+    for row in _run(s, statement, params).mappings():
+        values = dict(row)
+        for key, enum in enums.items():
+            values[key] = enum(values[key])
+        result.append(row_type(**values))
+    return result
+
+
+def _first(found: list[_RowT]) -> _RowT | None:
+    return found[0] if found else None
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _chunks(ids: Iterable[_T]) -> Iterator[list[_T]]:
+    chunk: list[_T] = []
+    for value in ids:
+        chunk.append(value)
+        if len(chunk) == IN_CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _plain(detail: Detail | None) -> dict[str, Any] | None:
+    return None if detail is None else dict(detail)
+
+
+def _values(states: Iterable[StrEnum]) -> list[str]:
+    return [state.value for state in states]
+
+
+class BulkInsert:
+    """An INSERT of many rows in one statement, each row a dict with every column but ``id``.
+
+    PostgreSQL: one array per column, unnested on the server (``INSERT ... SELECT FROM
+    unnest(...) WITH ORDINALITY ORDER BY``). The statement's text is the same for any number of
+    rows, so neither SQLAlchemy nor psycopg rebuilds it, and the server plans a few parameters
+    instead of one per value. The sequence gives the rows their ids in the order of the
+    ``ORDER BY``, so the ids sorted are the rows' ids in order (what SQLAlchemy's own
+    ``sort_by_parameter_order`` relies on there). A single row (a file that came alone, an
+    event) goes as a plain ``INSERT ... VALUES``: cheaper to send than an array per column.
+
+    SQLite: SQLAlchemy can only order the returned ids by running one statement per row, which
+    costs more than the rest of the row's work; but there a statement of many rows assigns each
+    row the largest id so far plus one, in the order of its rows, and nothing else writes
+    between them (SQLite has one writer, and the rows go in one transaction), so the ids sorted
+    are the rows' ids in order. Should they ever not be consecutive, the transaction fails
+    rather than give a row another row's id.
+    """
+
+    def __init__(self, table: Table) -> None:
+        self.columns = [column.name for column in table.c if not column.primary_key]
+        self.rows = insert(table)
+        self.rows_returning_ids = insert(table).returning(table.c.id)
+        unnested = (
+            func.unnest(
+                *(bindparam(name, type_=ARRAY(table.c[name].type)) for name in self.columns)
+            )
+            .table_valued(*self.columns, with_ordinality="row_number")
+            .render_derived()
+        )
+        self.arrays = insert(table).from_select(
+            self.columns,
+            select(*(unnested.c[name] for name in self.columns)).order_by(unnested.c.row_number),
+        )
+        self.arrays_returning_ids = self.arrays.returning(table.c.id)
+
+    def __call__(self, s: Session, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert ``rows``."""
+        if rows:
+            self._execute(s.connection(), rows, self.rows, self.arrays)
+
+    def returning_ids(self, s: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """Insert ``rows``; returns their new ids, in the order of the rows."""
+        if not rows:
+            return []
+        connection = s.connection()
+        result = self._execute(connection, rows, self.rows_returning_ids, self.arrays_returning_ids)
+        ids: list[int] = sorted(result.scalars())
+        if len(ids) != len(rows) or (
+            connection.dialect.name == "sqlite" and ids[-1] - ids[0] != len(ids) - 1
+        ):
+            raise RuntimeError("the ledger handed out ids out of order: nothing recorded")
+        return ids
+
+    def _execute(
+        self,
+        connection: Connection,
+        rows: Sequence[dict[str, Any]],
+        plain: Executable,
+        arrays: Executable,
+    ) -> CursorResult[Any]:
+        """``arrays`` for more than one row on PostgreSQL; else ``plain``, with the rows (one
+        row as plain parameters costs less than one array per column, each inspected to be
+        sent)."""
+        if connection.dialect.name == "postgresql" and len(rows) > 1:
+            return connection.execute(arrays, self._arrays(rows))
+        return connection.execute(plain, rows[0] if len(rows) == 1 else rows)
+
+    def _arrays(self, rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
+        return {name: [row[name] for row in rows] for name in self.columns}
