@@ -1,4 +1,5 @@
-"""The RabbitMQ side: topology (exchanges, queues, AsyncAPI), CloudEvents envelopes, the relay
+"""The RabbitMQ side: topology (exchanges, queues; its AsyncAPI document: :mod:`.asyncapi`,
+imported on its own, as it describes every module that publishes), CloudEvents envelopes, the relay
 that drains the ledger's outbox with publisher confirms, and the consumer of outbound requests.
 
 Only the relay and the consumer talk to the broker, each from its own thread over its own
@@ -13,7 +14,6 @@ from .topology import (
     ROUTING_KEY,
     QueueSpec,
     Topology,
-    asyncapi_document,
     declare,
     routing_key,
 )
@@ -26,7 +26,6 @@ __all__ = [
     "ROUTING_KEY",
     "QueueSpec",
     "Topology",
-    "asyncapi_document",
     "cloud_event",
     "declare",
     "routing_key",

@@ -22,9 +22,19 @@ import copy
 from typing import Any
 
 from .. import __version__
+from ..notices import CONTROL_NUMBERS_REUSED, NOTICE_ROUTING_KEY
+from ..outbound.status import STATUS_ROUTING_KEY, OutboundStatus
 from ..schemas import message_schemas, schema_id
 from .cloudevents import CONTENT_TYPE, DATA_CONTENT_TYPE, HEADER_KEYS, SPEC_VERSION, event_type
-from .topology import DEFAULT_TOPOLOGY, KIND_MESSAGES, ROUTING_KEY, TEST_ROUTING_KEY, Topology
+from .consumer import ERROR_HEADER, REQUEST_ID_HEADER
+from .topology import (
+    DEFAULT_TOPOLOGY,
+    KIND_MESSAGES,
+    REQUEST_ROUTING_KEY,
+    ROUTING_KEY,
+    TEST_ROUTING_KEY,
+    Topology,
+)
 
 ASYNCAPI_VERSION = "2.6.0"
 AMQP_BINDING_VERSION = "0.2.0"
@@ -433,8 +443,6 @@ def _notices(
     channels: dict[str, Any],
 ) -> list[dict[str, str]]:
     """Add the notices about inbound documents (:mod:`gateway.notices`); return their message."""
-    from ..notices import CONTROL_NUMBERS_REUSED, NOTICE_ROUTING_KEY
-
     schemas["NoticeEvent"] = {
         "title": "Notice about an inbound document",
         "allOf": [
@@ -495,10 +503,6 @@ def _outbound(
 ) -> dict[str, list[dict[str, str]]]:
     """Add the outbound channels, messages and schemas; return the messages of the queues
     bound to the requests and events exchanges, by role."""
-    from ..outbound.status import STATUS_ROUTING_KEY, OutboundStatus
-    from .consumer import ERROR_HEADER, REQUEST_ID_HEADER
-    from .topology import REQUEST_ROUTING_KEY
-
     schemas["DeadLetterHeaders"] = {
         "title": "Dead-letter headers",
         "description": "A refused request is published to the dead-letter exchange unchanged "

@@ -15,7 +15,7 @@ of each on the topic exchange ``edi.events`` (``edi.status.<state>.<partner>``),
 
 Each exchange has a role (:data:`ExchangeRole`); queues name the exchange they bind to by role.
 
-This module is also the source of the AsyncAPI document (:func:`asyncapi_document`).
+The AsyncAPI document of this topology is :func:`gateway.bus.asyncapi.asyncapi_document`.
 """
 
 from __future__ import annotations
@@ -265,19 +265,3 @@ def declare(
     for index, (method, kwargs) in enumerate(steps):
         last = index == len(steps) - 1
         getattr(channel, method)(**kwargs, callback=finish if last else ignore)
-
-
-def asyncapi_document(
-    *,
-    exchange: str = INBOUND_EXCHANGE,
-    dead_letter_exchange: str = DEAD_LETTER_EXCHANGE,
-    queues: Sequence[QueueSpec] = DEFAULT_QUEUES,
-    server_url: str = "localhost:5672",
-) -> dict[str, Any]:
-    """The AsyncAPI 2.6.0 document of this topology (see :mod:`gateway.bus.asyncapi`)."""
-    from .asyncapi import asyncapi_document as build
-
-    return build(
-        Topology(exchange, dead_letter_exchange, tuple(queues)),
-        server_url=server_url,
-    )

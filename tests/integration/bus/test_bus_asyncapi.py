@@ -15,7 +15,8 @@ import jsonschema
 import pytest
 
 from gateway import messages
-from gateway.bus import DEAD_LETTER_EXCHANGE, INBOUND_EXCHANGE, asyncapi_document, cloud_event
+from gateway.bus import DEAD_LETTER_EXCHANGE, INBOUND_EXCHANGE, Topology, cloud_event
+from gateway.bus.asyncapi import asyncapi_document
 from gateway.bus.topology import ALL_QUEUE, DEAD_LETTER_QUEUE, KIND_MESSAGES, QueueSpec
 from gateway.schemas import message_schemas, schema_id
 from tests.integration.bus.test_bus_cloudevents import canonical, interchange_ack
@@ -184,9 +185,7 @@ def test_real_events_validate_against_their_channel(document: dict[str, Any], ki
 
 def test_the_document_follows_the_topology() -> None:
     document = asyncapi_document(
-        exchange="x.in",
-        dead_letter_exchange="x.dlx",
-        queues=(QueueSpec("x.q", ("edi.in.850.*",)),),
+        Topology("x.in", "x.dlx", (QueueSpec("x.q", ("edi.in.850.*",)),)),
         server_url="broker.example:5672",
     )
     channels = document["channels"]
