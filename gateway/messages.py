@@ -44,6 +44,7 @@ class CanonicalModel(BaseModel):
         original had computed (it is cached) would be wrong for other content."""
         copy = super().model_copy(update=update, deep=deep)
         copy.__dict__.pop("document_id", None)
+        copy.__dict__.pop("content_digest", None)
         return copy
 
 
@@ -150,7 +151,12 @@ class Message(CanonicalModel):
     )
     @cached_property
     def document_id(self) -> str:
-        return document_id_of(self.envelope, content_digest(self))
+        return document_id_of(self.envelope, self.content_digest)
+
+    @cached_property
+    def content_digest(self) -> str:
+        """:func:`content_digest` of this message, worked out once."""
+        return content_digest(self)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -520,7 +526,12 @@ class InterchangeAck(CanonicalModel):
     )
     @cached_property
     def document_id(self) -> str:
-        return document_id_of(self.envelope, content_digest(self))
+        return document_id_of(self.envelope, self.content_digest)
+
+    @cached_property
+    def content_digest(self) -> str:
+        """:func:`content_digest` of this message, worked out once."""
+        return content_digest(self)
 
 
 # ----------------------------------------------------------------------------------------------

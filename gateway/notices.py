@@ -10,6 +10,11 @@ Codes:
 - ``control_numbers_reused``: the document came under control numbers that an earlier document
   of the same parties used for other content (a partner whose counters were reset). It was
   processed as a new document; ``detail`` names the earlier one.
+- ``business_duplicate``: the partner sent the same document (same business key, same content)
+  before under other control numbers; it was not published again unless the partner's profile
+  says ``business_duplicates = "publish"``. ``detail`` names the earlier one.
+- ``revision``: the partner sent a document under the business key of an earlier one with other
+  content (an order changed); it was published, and ``detail.revision_of`` names the earlier one.
 """
 
 from __future__ import annotations
@@ -22,6 +27,10 @@ from .bus.cloudevents import event_body
 from .bus.topology import EVENTS_EXCHANGE, routing_word
 
 CONTROL_NUMBERS_REUSED = "control_numbers_reused"
+BUSINESS_DUPLICATE = "business_duplicate"
+REVISION = "revision"
+CODES = (CONTROL_NUMBERS_REUSED, BUSINESS_DUPLICATE, REVISION)
+"""Every notice code (the AsyncAPI document lists them)."""
 NOTICE_ROUTING_KEY = "edi.notice.{code}.{partner}"
 
 

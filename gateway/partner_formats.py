@@ -9,12 +9,14 @@ processes), and so do the formats it holds.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 
 from sqlalchemy.orm import Session
 
 from .control_numbers import ControlNumberCounter
+from .duplicates import business_key
 from .messages import Message
 from .partners import PartnerProfile
 from .ports import (
@@ -70,6 +72,7 @@ class PartnerFormats:
         kind = self.kind_of(partner)
         result = self.parsers[kind].parse(data, file_name=file_name, partner=partner, refuse=refuse)
         result.format = kind
+        result.documents = [_with_business_facts(doc) for doc in result.documents]
         return result
 
     def reply(self, result: ParseResult, counter: ControlNumberCounter) -> None:
@@ -93,4 +96,17 @@ class PartnerFormats:
     def number(
         self, partner: str, draft: Draft, config: FormatConfig, counter: ControlNumberCounter
     ) -> RenderedDocument:
-        return self.format_of(partner).number(draft, config, counter)
+        format_ = self.format_of(partner)
+        return dataclasses.replace(format_.number(draft, config, counter), format=format_.kind)
+
+
+def _with_business_facts(doc: ParsedDocument) -> ParsedDocument:
+    """``doc`` with its business key and content digest, from its canonical message."""
+    message = doc.message
+    if message is None:
+        return doc
+    return dataclasses.replace(
+        doc,
+        business_key=business_key(message) or "",
+        content_digest=getattr(message, "content_digest", ""),
+    )

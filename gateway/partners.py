@@ -14,11 +14,12 @@ sections are errors, and every error names the file and the key::
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -48,6 +49,12 @@ class PartnerProfile(BaseModel):
     name: str = Field(description="the partner's name: its profile file's name without .toml")
     description: str = ""
     format: str = Field(description="the kind of format of the partner's documents")
+    business_duplicates: Literal["skip", "publish"] = Field(
+        default="skip",
+        description="a document the partner sends again with the same business key (order "
+        'number, shipment id) and the same content under other control numbers: "skip" '
+        'records and announces it without publishing it again; "publish" publishes it too',
+    )
     formats: dict[str, FormatConfig] = Field(
         default_factory=dict, description="the settings of each format, by kind"
     )
@@ -68,7 +75,10 @@ class PartnerProfile(BaseModel):
     @property
     def inbound_policy(self) -> InboundPolicy:
         config = self.format_config
-        return config.inbound_policy() if config is not None else InboundPolicy()
+        policy = config.inbound_policy() if config is not None else InboundPolicy()
+        return dataclasses.replace(
+            policy, publish_business_duplicates=self.business_duplicates == "publish"
+        )
 
     def settings(self, kind: str, model: type[SettingsT]) -> SettingsT | None:
         """The ``[kind]`` section as ``model`` (the adapter's own ``Config``); None without one."""
@@ -84,7 +94,7 @@ def parse_profile(name: str, data: Mapping[str, Any], registry: Registry) -> Par
     formats: dict[str, FormatConfig] = {}
     channels: dict[str, ChannelConfig] = {}
     for key, value in data.items():
-        if key in ("description", "format"):
+        if key in ("description", "format", "business_duplicates"):
             fields[key] = value
             continue
         try:

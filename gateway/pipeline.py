@@ -58,7 +58,7 @@ from .bus.topology import INBOUND_EXCHANGE, routing_key
 from .duplicates import Seen, classify
 from .ledger import DocumentState, FileState, autocommit_factory
 from .ledger.counters import counter_in
-from .notices import CONTROL_NUMBERS_REUSED, notice
+from .notices import BUSINESS_DUPLICATE, CONTROL_NUMBERS_REUSED, REVISION, notice
 from .ports import DocumentHook, InboundPolicy, ParsedDocument, Parser, ParseResult
 from .runtime.crashpoints import crash_point
 from .runtime.workers import FileToParse, ParseJob, WorkerPool
@@ -348,7 +348,17 @@ class Pipeline:
                 for a in arrivals
                 if a.file_id in copies
             ]
-            published = self._record_documents(s, parsed, earlier)
+            business = ledger.earlier_by_business_key(
+                s,
+                {
+                    (a.claimed.partner, d.business_key)
+                    for a, r in parsed
+                    for d in r.documents
+                    if d.business_key and d.accepted
+                },
+                since,
+            )
+            published = self._record_documents(s, parsed, earlier, business)
             ledger.record_acks(
                 s,
                 [
@@ -415,6 +425,7 @@ class Pipeline:
         s: Session,
         parsed: Sequence[tuple[_Arrival, ParseResult]],
         earlier: Mapping[ledger.EnvelopeKey, list[ledger.DocumentRow]],
+        business: Mapping[ledger.BusinessKey, list[ledger.DocumentRow]],
     ) -> dict[int, int]:
         """Record the documents of the batch and queue the accepted ones; returns how many were
         queued per file id. A document recorded before (in the ledger, or in another file of
@@ -424,10 +435,33 @@ class Pipeline:
         arrival_of = {a.file_id: a for a, _ in parsed}
         documents: list[ledger.NewDocument] = []
         accepted: list[tuple[_Arrival, ParsedDocument, int]] = []  # with their index in documents
-        notices: list[tuple[_Arrival, ParsedDocument, dict[str, Any]]] = []
-        for (file_id, _, doc), verdict in zip(found, classify(found, earlier), strict=True):
+        notices: list[tuple[_Arrival, ParsedDocument, str, dict[str, Any]]] = []
+        verdicts = classify(found, earlier, business)
+        revisions = {
+            doc.document_id: verdict.revision_of
+            for (_, _, doc), verdict in zip(found, verdicts, strict=True)
+            if verdict.revision_of is not None
+        }
+        format_of = {arrival.file_id: result.format for arrival, result in parsed}
+        for (file_id, partner, doc), verdict in zip(found, verdicts, strict=True):
             arrival = arrival_of[file_id]
             detail: dict[str, Any] | None
+            if verdict.seen is Seen.BUSINESS_DUPLICATE:
+                detail = {
+                    "finding": BUSINESS_DUPLICATE,
+                    "message": f"{doc.business_key} was received before with the same content, "
+                    "under other control numbers",
+                    "business_key": doc.business_key,
+                    "earlier_document": verdict.earlier_document,
+                    "earlier_file": verdict.earlier_file,
+                }
+                notices.append((arrival, doc, BUSINESS_DUPLICATE, detail))
+                if not self._policy(partner).publish_business_duplicates:
+                    state = DocumentState.DUPLICATE
+                    documents.append(
+                        self._new_document(doc, arrival, format_of[file_id], state, detail)
+                    )
+                    continue
             if verdict.seen is Seen.DUPLICATE:
                 state = DocumentState.DUPLICATE
                 detail = {
@@ -436,6 +470,8 @@ class Pipeline:
                 }
             elif doc.accepted:
                 state, detail = DocumentState.PARSED, None
+                if verdict.seen is Seen.BUSINESS_DUPLICATE:  # published: the policy says so
+                    detail = notices[-1][3]
                 if verdict.seen is Seen.REUSED:
                     detail = {
                         "finding": CONTROL_NUMBERS_REUSED,
@@ -444,39 +480,37 @@ class Pipeline:
                         "earlier_document": verdict.earlier_document,
                         "earlier_file": verdict.earlier_file,
                     }
-                    notices.append((arrival, doc, detail))
+                    notices.append((arrival, doc, CONTROL_NUMBERS_REUSED, detail))
+                if verdict.revision_of is not None:
+                    revision = {
+                        "business_key": doc.business_key,
+                        "revision_of": verdict.revision_of,
+                        "message": f"{doc.business_key} was received before with other "
+                        f"content: a revision of {verdict.revision_of}",
+                    }
+                    notices.append((arrival, doc, REVISION, revision))
+                    detail = {**(detail or {}), "revision": revision}
                 accepted.append((arrival, doc, len(documents)))
             else:
                 state, detail = DocumentState.FAILED, {"errors": list(doc.errors[:50])}
-            documents.append(
-                ledger.NewDocument(
-                    document_id=doc.document_id,
-                    file_id=file_id,
-                    partner=arrival.claimed.partner,
-                    kind=doc.kind,
-                    isa13=doc.interchange,
-                    gs06=doc.group,
-                    st02=doc.transaction,
-                    state=state,
-                    correlation_id=arrival.claimed.claim_id,
-                    detail=detail,
-                    envelope_key=doc.envelope_key or None,
-                )
-            )
+            documents.append(self._new_document(doc, arrival, format_of[file_id], state, detail))
         record_ids = ledger.record_documents(s, documents)
         ledger.enqueue_messages(
             s,
-            [self._message(doc, arrival, record_ids[index]) for arrival, doc, index in accepted]
+            [
+                self._message(doc, arrival, record_ids[index], revisions.get(doc.document_id))
+                for arrival, doc, index in accepted
+            ]
             + [
                 notice(
-                    code=CONTROL_NUMBERS_REUSED,
+                    code=code,
                     partner=arrival.claimed.partner,
                     kind=doc.kind,
                     document_id=doc.document_id,
                     correlation_id=arrival.claimed.claim_id,
                     detail=detail,
                 )
-                for arrival, doc, detail in notices
+                for arrival, doc, code, detail in notices
             ],
         )
         if self.on_document is not None:
@@ -487,7 +521,34 @@ class Pipeline:
             queued[arrival.file_id] = queued.get(arrival.file_id, 0) + 1
         return queued
 
-    def _message(self, doc: ParsedDocument, arrival: _Arrival, record_id: int) -> ledger.NewMessage:
+    def _new_document(
+        self,
+        doc: ParsedDocument,
+        arrival: _Arrival,
+        format_: str,
+        state: DocumentState,
+        detail: dict[str, Any] | None,
+    ) -> ledger.NewDocument:
+        return ledger.NewDocument(
+            document_id=doc.document_id,
+            file_id=arrival.file_id,
+            partner=arrival.claimed.partner,
+            kind=doc.kind,
+            interchange_ref=doc.interchange,
+            group_ref=doc.group,
+            transaction_ref=doc.transaction,
+            state=state,
+            correlation_id=arrival.claimed.claim_id,
+            detail=detail,
+            envelope_key=doc.envelope_key or None,
+            format=format_ or None,
+            business_key=doc.business_key or None,
+            content_digest=doc.content_digest or None,
+        )
+
+    def _message(
+        self, doc: ParsedDocument, arrival: _Arrival, record_id: int, revision_of: str | None
+    ) -> ledger.NewMessage:
         assert doc.message is not None, "only accepted documents are published"
         claimed = arrival.claimed
         body, headers = cloud_event(
@@ -497,6 +558,8 @@ class Pipeline:
             partner=claimed.partner,
             kind=doc.kind,
         )
+        if revision_of is not None:  # the consumer can tell a changed order from a new one
+            headers = {**headers, "revision_of": revision_of}
         return ledger.NewMessage(
             message_id=doc.document_id,
             document_id=doc.document_id,

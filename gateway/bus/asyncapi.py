@@ -22,7 +22,8 @@ import copy
 from typing import Any
 
 from .. import __version__
-from ..notices import CONTROL_NUMBERS_REUSED, NOTICE_ROUTING_KEY
+from ..notices import CODES as NOTICE_CODES
+from ..notices import NOTICE_ROUTING_KEY
 from ..outbound.status import STATUS_ROUTING_KEY, OutboundStatus
 from ..schemas import message_schemas, schema_id
 from .cloudevents import CONTENT_TYPE, DATA_CONTENT_TYPE, HEADER_KEYS, SPEC_VERSION, event_type
@@ -456,7 +457,7 @@ def _notices(
                         "type": "object",
                         "required": ["code", "document_id", "partner", "kind", "detail"],
                         "properties": {
-                            "code": {"type": "string", "enum": [CONTROL_NUMBERS_REUSED]},
+                            "code": {"type": "string", "enum": list(NOTICE_CODES)},
                             "document_id": {"type": "string"},
                             "partner": {"type": "string"},
                             "kind": {"type": "string"},
@@ -471,7 +472,11 @@ def _notices(
         "name": "edi.in.notice",
         "title": "Notice about an inbound document",
         "summary": "control_numbers_reused: a document under control numbers an earlier "
-        "document of the same parties used for other content, processed as a new document.",
+        "document of the same parties used for other content, processed as a new document. "
+        "business_duplicate: a document sent before with the same business key and content "
+        "under other control numbers, not published again (unless the partner's profile says "
+        "so). revision: a document under the business key of an earlier one with other "
+        "content, published with the AMQP header revision_of (detail.revision_of).",
         "contentType": CONTENT_TYPE,
         "correlationId": {"$ref": "#/components/correlationIds/correlationid"},
         "payload": {"$ref": "#/components/schemas/NoticeEvent"},
@@ -484,7 +489,7 @@ def _notices(
             "partner": {"$ref": "#/components/parameters/partner"},
             "code": {
                 "description": "What the notice is about.",
-                "schema": {"type": "string", "enum": [CONTROL_NUMBERS_REUSED]},
+                "schema": {"type": "string", "enum": list(NOTICE_CODES)},
             },
         },
         "receiveNotices",

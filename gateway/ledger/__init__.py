@@ -44,8 +44,10 @@ from ._documents import (
 from ._duplicates import (
     NOT_ORIGINAL_DOCUMENT_STATES,
     NOT_ORIGINAL_FILE_STATES,
+    BusinessKey,
     EnvelopeKey,
     duplicate_file,
+    earlier_by_business_key,
     earlier_copies,
     earlier_documents,
 )
@@ -100,6 +102,7 @@ __all__ = [
     "PUBLISHABLE_DOCUMENT_STATES",
     "AckRow",
     "AckState",
+    "BusinessKey",
     "Detail",
     "DocumentRow",
     "DocumentState",
@@ -124,6 +127,7 @@ __all__ = [
     "documents_for_replay",
     "documents_of_file",
     "duplicate_file",
+    "earlier_by_business_key",
     "earlier_copies",
     "earlier_documents",
     "enqueue",

@@ -40,14 +40,20 @@ class DocumentRow:
     file_id: int
     partner: str
     kind: str
-    isa13: str | None
-    gs06: str | None
-    st02: str | None
+    interchange_ref: str | None
+    group_ref: str | None
+    transaction_ref: str | None
     state: DocumentState
     correlation_id: str
     detail: dict[str, Any] | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    format: str | None = None
+    """The kind of format it was read in; None for rows without one."""
+    business_key: str | None = None
+    """What it is in business terms (:func:`gateway.duplicates.business_key`); None without."""
+    content_digest: str | None = None
+    """The digest of its canonical content; None for rows recorded before schema 2.0."""
 
 
 _INSERT_DOCUMENTS = BulkInsert(DOCUMENTS)
@@ -97,10 +103,16 @@ _UPDATE_DOCUMENT = (
 )
 
 
-def _describe(kind: str, isa13: str | None, gs06: str | None, st02: str | None) -> str:
+def _describe(
+    kind: str, interchange_ref: str | None, group_ref: str | None, transaction_ref: str | None
+) -> str:
     numbers = ", ".join(
         f"{label} {value}"
-        for label, value in (("ISA13", isa13), ("GS06", gs06), ("ST02", st02))
+        for label, value in (
+            ("interchange", interchange_ref),
+            ("group", group_ref),
+            ("transaction", transaction_ref),
+        )
         if value is not None
     )
     return f"{kind} ({numbers})" if numbers else kind
@@ -118,14 +130,17 @@ class NewDocument:
     file_id: int
     partner: str
     kind: str
-    isa13: str | None
-    gs06: str | None
-    st02: str | None
+    interchange_ref: str | None
+    group_ref: str | None
+    transaction_ref: str | None
     state: DocumentState
     correlation_id: str
     detail: Detail | None = None
     envelope_key: str | None = None
     """:attr:`DocumentRow.envelope_key`."""
+    format: str | None = None
+    business_key: str | None = None
+    content_digest: str | None = None
 
 
 def record_documents(s: Session, documents: Sequence[NewDocument]) -> list[int]:
@@ -141,9 +156,12 @@ def record_documents(s: Session, documents: Sequence[NewDocument]) -> list[int]:
             "file_id": d.file_id,
             "partner": d.partner,
             "kind": d.kind,
-            "isa13": d.isa13,
-            "gs06": d.gs06,
-            "st02": d.st02,
+            "interchange_ref": d.interchange_ref,
+            "group_ref": d.group_ref,
+            "transaction_ref": d.transaction_ref,
+            "format": d.format,
+            "business_key": d.business_key,
+            "content_digest": d.content_digest,
             "state": state,
             "correlation_id": d.correlation_id,
             "detail": _plain(d.detail),
@@ -162,7 +180,7 @@ def record_documents(s: Session, documents: Sequence[NewDocument]) -> list[int]:
             _event(
                 now,
                 state,
-                f"{_describe(d.kind, d.isa13, d.gs06, d.st02)} {state}",
+                f"{_describe(d.kind, d.interchange_ref, d.group_ref, d.transaction_ref)} {state}",
                 file_id=d.file_id,
                 document_id=d.document_id,
                 correlation_id=d.correlation_id,
@@ -181,9 +199,9 @@ def record_document(
     file_id: int,
     partner: str,
     kind: str,
-    isa13: str | None,
-    gs06: str | None,
-    st02: str | None,
+    interchange_ref: str | None,
+    group_ref: str | None,
+    transaction_ref: str | None,
     state: DocumentState,
     correlation_id: str,
     detail: Detail | None = None,
@@ -198,9 +216,9 @@ def record_document(
                 file_id,
                 partner,
                 kind,
-                isa13,
-                gs06,
-                st02,
+                interchange_ref,
+                group_ref,
+                transaction_ref,
                 state,
                 correlation_id,
                 detail,

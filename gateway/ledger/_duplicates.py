@@ -1,6 +1,6 @@
-"""What was received before: the earlier copies of files (same content) and the earlier documents
-under the same envelope references, within the duplicate window, that :mod:`gateway.duplicates`
-classifies a batch against."""
+"""What was received before: the earlier copies of files (same content), and the earlier documents
+under the same envelope references or the same business key, within the duplicate window, that
+:mod:`gateway.duplicates` classifies a batch against."""
 
 from __future__ import annotations
 
@@ -94,6 +94,44 @@ def earlier_documents(
         rows += _documents(s, _SAME_ENVELOPES, {"p_keys": chunk, "p_since": since})
     for row in sorted(rows, key=lambda row: row.id):
         key = (row.partner, row.envelope_key or "")
+        if key in wanted:
+            found.setdefault(key, []).append(row)
+    return found
+
+
+_SAME_BUSINESS = (
+    select(DOCUMENTS)
+    .where(  # the partial index (partner, business_key) WHERE business_key IS NOT NULL
+        DOCUMENTS.c.business_key.is_not(None),
+        DOCUMENTS.c.partner.in_(bindparam("p_partners", expanding=True)),
+        DOCUMENTS.c.business_key.in_(bindparam("p_keys", expanding=True)),
+        DOCUMENTS.c.created_at >= bindparam("p_since"),
+        DOCUMENTS.c.state.not_in(_values(NOT_ORIGINAL_DOCUMENT_STATES)),
+    )
+    .order_by(DOCUMENTS.c.id)
+)
+
+BusinessKey = tuple[str, str]
+"""partner, business key (:attr:`DocumentRow.business_key`): the documents that are the same
+order or shipment, sent again or revised."""
+
+
+def earlier_by_business_key(
+    s: Session, keys: Iterable[BusinessKey], since: dt.datetime
+) -> dict[BusinessKey, list[DocumentRow]]:
+    """The documents recorded at or after ``since`` under each of ``keys``, oldest first
+    (failed, quarantined and duplicate documents left out, as by :func:`earlier_documents`)."""
+    wanted = set(keys)
+    if not wanted:
+        return {}
+    partners = sorted({partner for partner, _ in wanted})
+    rows: list[DocumentRow] = []
+    for chunk in _chunks(sorted({key for _, key in wanted})):
+        params = {"p_partners": partners, "p_keys": chunk, "p_since": since}
+        rows += _documents(s, _SAME_BUSINESS, params)
+    found: dict[BusinessKey, list[DocumentRow]] = {}
+    for row in sorted(rows, key=lambda row: row.id):
+        key = (row.partner, row.business_key or "")
         if key in wanted:
             found.setdefault(key, []).append(row)
     return found

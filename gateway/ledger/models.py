@@ -144,9 +144,17 @@ class DocumentRecord(Base):
     file_id: Mapped[int] = mapped_column(BigId, ForeignKey("files.id"))
     partner: Mapped[str]
     kind: Mapped[str]
-    isa13: Mapped[str | None]
-    gs06: Mapped[str | None]
-    st02: Mapped[str | None]
+    format: Mapped[str | None] = mapped_column(String(20))
+    """The kind of format it was read in (``x12``...)."""
+    interchange_ref: Mapped[str | None]
+    """The document's own references, as its format gives them (X12: ISA13, GS06, ST02)."""
+    group_ref: Mapped[str | None]
+    transaction_ref: Mapped[str | None]
+    business_key: Mapped[str | None]
+    """What the document is in business terms (``PurchaseOrder:4500012345``): another document
+    of the partner with the same key is the same order again, or a revision of it."""
+    content_digest: Mapped[str | None] = mapped_column(String(64))
+    """The digest of its canonical content (:func:`gateway.messages.content_digest`)."""
     state: Mapped[str] = mapped_column(String(20))
     correlation_id: Mapped[str]
     detail: Mapped[Json | None]
@@ -154,8 +162,15 @@ class DocumentRecord(Base):
     updated_at: Mapped[dt.datetime]
 
     __table_args__ = (
-        Index("ix_documents_partner_isa13", "partner", "isa13"),
-        Index("ix_documents_partner_gs06_st02", "partner", "gs06", "st02"),
+        Index("ix_documents_partner_interchange_ref", "partner", "interchange_ref"),
+        Index("ix_documents_partner_group_ref", "partner", "group_ref", "transaction_ref"),
+        Index(  # partial, as the envelope key's
+            "ix_documents_partner_business_key",
+            "partner",
+            "business_key",
+            sqlite_where=text("business_key IS NOT NULL"),
+            postgresql_where=text("business_key IS NOT NULL"),
+        ),
         Index("ix_documents_document_id", "document_id"),
         Index(  # partial: keyless rows must not make the planner think a key matches many
             "ix_documents_envelope_key",
@@ -309,7 +324,7 @@ DELIVERIES = cast(Table, Delivery.__table__)
 class OutboundDocument(Base):
     """A document the gateway sends (856, 855...), from the modern layer's request to the
     partner's acknowledgement. One request -> one interchange -> one group -> one transaction
-    set, so ISA13, GS06 and ST02 identify it for reconciliation. States and transitions:
+    set, so its references identify it for reconciliation. States and transitions:
     :mod:`gateway.ledger.outbound`."""
 
     __tablename__ = "outbound_documents"
@@ -328,15 +343,19 @@ class OutboundDocument(Base):
     sender_id: Mapped[str | None]
     receiver_qualifier: Mapped[str | None]
     receiver_id: Mapped[str | None]
-    functional_id: Mapped[str | None] = mapped_column(String(2))
-    """GS01: ``SH`` (856), ``PR`` (855)."""
-    isa13: Mapped[str | None] = mapped_column(String(9))
-    gs06: Mapped[str | None]
-    st02: Mapped[str | None]
+    format: Mapped[str | None] = mapped_column(String(20))
+    """The kind of format it is written in (``x12``...)."""
+    group_kind: Mapped[str | None] = mapped_column(String(10))
+    """The kind of group it travels in (X12 GS01: ``SH`` for an 856, ``PR`` for an 855)."""
+    interchange_ref: Mapped[str | None] = mapped_column(String(40))
+    """Its references, which the partner's acknowledgement quotes (X12: ISA13 as nine digits,
+    GS06, ST02)."""
+    group_ref: Mapped[str | None]
+    transaction_ref: Mapped[str | None]
     file_name: Mapped[str | None]
     """Its file in ``outbox/<partner>/``."""
-    x12: Mapped[str | None] = mapped_column(Text)
-    """The rendered interchange, kept so that a crash or a resend writes the same bytes."""
+    content: Mapped[str | None] = mapped_column(Text)
+    """The rendered document, kept so that a crash or a resend writes the same bytes."""
     request: Mapped[Json | None]
     """The canonical message as requested (for a resend with new control numbers)."""
     ack_due_at: Mapped[dt.datetime | None]
@@ -348,8 +367,8 @@ class OutboundDocument(Base):
 
     __table_args__ = (
         Index("uq_outbound_documents_request_id", "request_id", unique=True),
-        Index("ix_outbound_documents_partner_gs06", "partner", "gs06"),
-        Index("ix_outbound_documents_partner_isa13", "partner", "isa13"),
+        Index("ix_outbound_documents_partner_group_ref", "partner", "group_ref"),
+        Index("ix_outbound_documents_partner_interchange_ref", "partner", "interchange_ref"),
         Index("ix_outbound_documents_state_ack_due_at", "state", "ack_due_at"),
         Index("ix_outbound_documents_document_id", "document_id"),
     )
@@ -367,9 +386,10 @@ class PartnerAck(Base):
     """``997``, ``999`` or ``ta1``."""
     document_id: Mapped[str]
     """The acknowledgement's own document id (as recorded in ``documents``)."""
-    acknowledged_isa13: Mapped[str | None] = mapped_column(String(9))
-    acknowledged_gs06: Mapped[str | None]
-    acknowledged_st02: Mapped[str | None]
+    acknowledged_interchange: Mapped[str | None] = mapped_column(String(40))
+    """The references of what it acknowledges (X12: ISA13, GS06, ST02)."""
+    acknowledged_group: Mapped[str | None]
+    acknowledged_transaction: Mapped[str | None]
     outbound_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("outbound_documents.id"))
     outcome: Mapped[str] = mapped_column(String(30))
     """``applied``, ``noted`` (a TA1 accepting the interchange), ``unmatched`` (we never sent
@@ -378,7 +398,7 @@ class PartnerAck(Base):
     created_at: Mapped[dt.datetime]
 
     __table_args__ = (
-        Index("ix_partner_acks_partner_gs06", "partner", "acknowledged_gs06"),
+        Index("ix_partner_acks_partner_acknowledged_group", "partner", "acknowledged_group"),
         Index("ix_partner_acks_outbound_id", "outbound_id"),
     )
 

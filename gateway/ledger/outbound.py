@@ -17,9 +17,9 @@ States (:class:`OutboundState`) and who sets them::
 - ``sent``: delivered by the partner's channel (SFTP: the ``deliveries`` table says so);
 - ``accepted``... ``overdue``: set by the reconciliation of the partner's 997/999/TA1.
 
-Control numbers are stored as written: ``isa13`` zero-padded to nine digits, ``gs06`` without
-padding, ``st02`` as in the ST segment (``0001``); :func:`outbound_by_control_numbers` accepts
-them either way.
+References (``interchange_ref``, ``group_ref``, ``transaction_ref``) are stored as the format
+wrote them, and looked up as given: a format whose acknowledgements quote them otherwise (X12:
+numbers with or without leading zeros) says them as stored before asking.
 """
 
 from __future__ import annotations
@@ -75,18 +75,20 @@ class OutboundRow:
     sender_id: str | None
     receiver_qualifier: str | None
     receiver_id: str | None
-    functional_id: str | None
-    isa13: str | None
-    gs06: str | None
-    st02: str | None
+    group_kind: str | None
+    interchange_ref: str | None
+    group_ref: str | None
+    transaction_ref: str | None
     file_name: str | None
-    x12: str | None
+    content: str | None
     request: dict[str, Any] | None
     ack_due_at: dt.datetime | None
     ack: dict[str, Any] | None
     detail: dict[str, Any] | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    format: str | None = None
+    """The kind of format it is written in; None for a refused request."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -105,12 +107,13 @@ class NewOutbound:
     sender_id: str | None = None
     receiver_qualifier: str | None = None
     receiver_id: str | None = None
-    functional_id: str | None = None
-    isa13: str | None = None
-    gs06: str | None = None
-    st02: str | None = None
+    group_kind: str | None = None
+    interchange_ref: str | None = None
+    group_ref: str | None = None
+    transaction_ref: str | None = None
     file_name: str | None = None
-    x12: str | None = None
+    content: str | None = None
+    format: str | None = None
 
 
 def _now() -> dt.datetime:
@@ -125,18 +128,6 @@ def _row(values: Any) -> OutboundRow:
 
 def _rows(s: Session, statement: Any, params: Any = None) -> list[OutboundRow]:
     return [_row(r) for r in s.connection().execute(statement, params or {}).mappings()]
-
-
-def padded_isa13(value: str | int) -> str:
-    """ISA13 as stored: nine digits."""
-    text = str(value).strip()
-    return text.zfill(9) if text.isdigit() else text
-
-
-def plain_gs06(value: str | int) -> str:
-    """GS06 as stored: no leading zeros."""
-    text = str(value).strip()
-    return str(int(text)) if text.isdigit() else text
 
 
 _INSERT = BulkInsert(T)
@@ -207,8 +198,8 @@ def _describe_new(row: NewOutbound) -> str:
         reason = (row.detail or {}).get("reason", "")
         return f"request {row.request_id} for {row.partner} refused: {reason}"
     return (
-        f"{row.kind} for {row.partner} rendered: ISA13 {row.isa13}, GS06 {row.gs06}, "
-        f"ST02 {row.st02} (request {row.request_id})"
+        f"{row.kind} for {row.partner} rendered: interchange {row.interchange_ref}, group "
+        f"{row.group_ref}, transaction {row.transaction_ref} (request {row.request_id})"
     )
 
 
@@ -236,18 +227,18 @@ def outbound_in_state(s: Session, state: OutboundState, *, limit: int = 1000) ->
 
 
 def outbound_by_control_numbers(
-    s: Session, partner: str, isa13: str | int | None = None, gs06: str | int | None = None
+    s: Session, partner: str, interchange_ref: str | None = None, group_ref: str | None = None
 ) -> list[OutboundRow]:
-    """The documents sent to ``partner`` with this ISA13 and/or GS06 (both given: both must
-    match), oldest first. Numbers are accepted padded or not. Sequences wrap after 999,999,999,
-    so more than one row can match over the years: the caller picks (usually the newest)."""
-    if isa13 is None and gs06 is None:
-        raise ValueError("outbound_by_control_numbers needs isa13, gs06 or both")
+    """The documents sent to ``partner`` with these interchange and/or group references (both
+    given: both must match), oldest first. Sequences wrap, so more than one row can match over
+    the years: the caller picks (usually the newest)."""
+    if interchange_ref is None and group_ref is None:
+        raise ValueError("outbound_by_control_numbers needs interchange_ref, group_ref or both")
     query = select(T).where(T.c.partner == partner, T.c.state != OutboundState.INVALID.value)
-    if isa13 is not None:
-        query = query.where(T.c.isa13 == padded_isa13(isa13))
-    if gs06 is not None:
-        query = query.where(T.c.gs06 == plain_gs06(gs06))
+    if interchange_ref is not None:
+        query = query.where(T.c.interchange_ref == interchange_ref)
+    if group_ref is not None:
+        query = query.where(T.c.group_ref == group_ref)
     return _rows(s, query.order_by(T.c.id))
 
 
@@ -359,7 +350,10 @@ def delivered_outbound(s: Session, *, limit: int = 1000) -> list[OutboundRow]:
         data = dict(values)
         delivered = data.pop("delivered_sha256")
         row = _row(data)
-        if row.x12 is not None and hashlib.sha256(row.x12.encode()).hexdigest() == delivered:
+        if (
+            row.content is not None
+            and hashlib.sha256(row.content.encode()).hexdigest() == delivered
+        ):
             found[row.id] = row
     return list(found.values())
 

@@ -65,9 +65,9 @@ class PartnerAckRow:
     kind: str
     document_id: str
     """The acknowledgement's own document id (as recorded in ``documents``)."""
-    acknowledged_isa13: str | None
-    acknowledged_gs06: str | None
-    acknowledged_st02: str | None
+    acknowledged_interchange: str | None
+    acknowledged_group: str | None
+    acknowledged_transaction: str | None
     outbound_id: int | None
     outcome: AckOutcome
     detail: dict[str, Any] | None
@@ -98,9 +98,9 @@ def record_partner_ack(
     kind: str,
     document_id: str,
     outcome: AckOutcome,
-    isa13: str | None = None,
-    gs06: str | None = None,
-    st02: str | None = None,
+    interchange_ref: str | None = None,
+    group_ref: str | None = None,
+    transaction_ref: str | None = None,
     outbound_id: int | None = None,
     detail: Mapping[str, Any] | None = None,
     at: dt.datetime | None = None,
@@ -115,9 +115,9 @@ def record_partner_ack(
                 "partner": partner,
                 "kind": kind,
                 "document_id": document_id,
-                "acknowledged_isa13": isa13,
-                "acknowledged_gs06": gs06,
-                "acknowledged_st02": st02,
+                "acknowledged_interchange": interchange_ref,
+                "acknowledged_group": group_ref,
+                "acknowledged_transaction": transaction_ref,
                 "outbound_id": outbound_id,
                 "outcome": AckOutcome(outcome).value,
                 "detail": None if detail is None else dict(detail),

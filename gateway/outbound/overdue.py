@@ -77,18 +77,18 @@ def _mark(s: Session, row: OutboundRow, now: dt.datetime) -> int:
     )
     status = {
         "ack_due_at": due,
-        "isa13": row.isa13,
-        "gs06": row.gs06,
-        "st02": row.st02,
+        "interchange_ref": row.interchange_ref,
+        "group_ref": row.group_ref,
+        "transaction_ref": row.transaction_ref,
         "file_name": row.file_name,
     }
     enqueue_messages(s, [document_status(row, OutboundStatus.OVERDUE, detail=status, at=now)])
     log.warning(
-        "%s for %s (request %s, ISA13 %s): no acknowledgement by %s; overdue",
+        "%s for %s (request %s, interchange %s): no acknowledgement by %s; overdue",
         row.kind,
         row.partner,
         row.request_id,
-        row.isa13,
+        row.interchange_ref,
         due,
     )
     return 1

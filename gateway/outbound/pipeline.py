@@ -304,8 +304,8 @@ class OutboundPipeline:
         (``sent`` for folder partners, with the status event); returns how many were written."""
         files = []
         for row in rows:
-            assert row.file_name is not None and row.x12 is not None
-            files.append((self.outbox / row.partner / row.file_name, row.x12.encode("utf-8")))
+            assert row.file_name is not None and row.content is not None
+            files.append((self.outbox / row.partner / row.file_name, row.content.encode("utf-8")))
         placed = write_new(files, taken_in=(SENT_FOLDER,))
         crash_point("outbound_after_write")
         now = dt.datetime.now(dt.UTC)
@@ -381,9 +381,9 @@ class OutboundPipeline:
     def _sent_event(row: OutboundRow, now: dt.datetime, how: str) -> NewMessage:
         detail = {
             "file_name": row.file_name,
-            "isa13": row.isa13,
-            "gs06": row.gs06,
-            "st02": row.st02,
+            "interchange_ref": row.interchange_ref,
+            "group_ref": row.group_ref,
+            "transaction_ref": row.transaction_ref,
             "how": how,
         }
         return document_status(row, OutboundStatus.SENT, detail=detail, at=now)
@@ -419,12 +419,13 @@ def rendered_row(
         sender_id=document.sender_id,
         receiver_qualifier=document.receiver_qualifier,
         receiver_id=document.receiver_id,
-        functional_id=document.group_kind,
-        isa13=document.interchange,
-        gs06=document.group,
-        st02=document.transaction,
+        group_kind=document.group_kind,
+        interchange_ref=document.interchange,
+        group_ref=document.group,
+        transaction_ref=document.transaction,
         file_name=document.file_name,
-        x12=document.text,
+        content=document.text,
+        format=document.format or None,
         detail=detail,
     )
 
@@ -442,12 +443,13 @@ def as_row(row_id: int, new: NewOutbound, now: dt.datetime) -> OutboundRow:
         sender_id=new.sender_id,
         receiver_qualifier=new.receiver_qualifier,
         receiver_id=new.receiver_id,
-        functional_id=new.functional_id,
-        isa13=new.isa13,
-        gs06=new.gs06,
-        st02=new.st02,
+        group_kind=new.group_kind,
+        interchange_ref=new.interchange_ref,
+        group_ref=new.group_ref,
+        transaction_ref=new.transaction_ref,
         file_name=new.file_name,
-        x12=new.x12,
+        content=new.content,
+        format=new.format,
         request=new.request,
         ack_due_at=None,
         ack=None,

@@ -44,7 +44,7 @@ def find_outbound(s: Session, key: str) -> OutboundRow:
     if not rows:
         raise ResendError(f"no outbound document {key} in the ledger")
     row = rows[-1]
-    if row.state == OutboundState.INVALID or row.x12 is None:
+    if row.state == OutboundState.INVALID or row.content is None:
         raise ResendError(f"{key} was refused ({row.state}): there is nothing to send again")
     return row
 
@@ -62,8 +62,8 @@ def resend(
     with factory.begin() as s:
         row = find_outbound(s, key)
     if not new_control_numbers:
-        assert row.file_name is not None and row.x12 is not None
-        path, data = outbox / row.partner / row.file_name, row.x12.encode("utf-8")
+        assert row.file_name is not None and row.content is not None
+        path, data = outbox / row.partner / row.file_name, row.content.encode("utf-8")
         if path.is_file() and path.read_bytes() == data:
             return f"{path} is still waiting in the outbox: nothing to do"
         [placed] = write_new([(path, data)], taken_in=(SENT_FOLDER,), again=True)
@@ -71,12 +71,16 @@ def resend(
             add_event(
                 s,
                 kind="outbound.resent",
-                message=f"written again to {placed.path} (same control numbers, ISA13 {row.isa13})",
+                message=f"written again to {placed.path} (same references, interchange "
+                f"{row.interchange_ref})",
                 document_id=row.document_id or row.request_id,
                 correlation_id=row.correlation_id,
                 detail={"file_name": placed.path.name},
             )
-        return f"{row.kind} {row.document_id} written again to {placed.path} (ISA13 {row.isa13})"
+        return (
+            f"{row.kind} {row.document_id} written again to {placed.path} "
+            f"(interchange {row.interchange_ref})"
+        )
 
     request = parse_request(json.dumps(row.request).encode())
     config = check_partner(request, profiles)
@@ -106,7 +110,7 @@ def resend(
             s,
             kind="outbound.resent",
             message=f"re-rendered with new control numbers as {new.document_id} "
-            f"(ISA13 {new.isa13}, request {request_id})",
+            f"(interchange {new.interchange_ref}, request {request_id})",
             document_id=row.document_id or row.request_id,
             correlation_id=row.correlation_id,
         )
@@ -116,6 +120,7 @@ def resend(
     file_name = (written.file_name if written is not None else None) or document.file_name
     return (
         f"{row.kind} {row.document_id} re-rendered with new control numbers: document "
-        f"{new.document_id}, ISA13 {new.isa13}, GS06 {new.gs06}, request {request_id}, "
+        f"{new.document_id}, interchange {new.interchange_ref}, group {new.group_ref}, "
+        f"request {request_id}, "
         f"written to {outbox / row.partner / file_name}"
     )

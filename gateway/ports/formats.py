@@ -50,6 +50,11 @@ class ParsedDocument:
     test: bool = False
     """A test document (X12: ISA15 ``T`` or ``I``), kept apart from production unless the
     partner's profile says otherwise."""
+    business_key: str = ""
+    """What the document is in business terms (``PurchaseOrder:4500012345``), from its canonical
+    message (:func:`gateway.duplicates.business_key`); empty when it has none."""
+    content_digest: str = ""
+    """The digest of its canonical message's content; empty without a message."""
 
     @property
     def accepted(self) -> bool:
@@ -142,6 +147,9 @@ class InboundPolicy:
     other content."""
     test_apart: bool = True
     """Publish test documents under their own routing keys (``edi.test.<kind>.<partner>``)."""
+    publish_business_duplicates: bool = False
+    """Publish a document the partner sent before with the same business key and content under
+    other control numbers (by default it is recorded and announced, not published again)."""
 
 
 class FormatConfig(BaseModel):
@@ -213,6 +221,8 @@ class RenderedDocument:
     receiver_id: str
     sender_qualifier: str | None = None
     receiver_qualifier: str | None = None
+    format: str = ""
+    """The kind of the format that rendered it."""
 
 
 # -- the port ------------------------------------------------------------------------------------

@@ -174,7 +174,7 @@ def test_an_outbox_whose_every_next_name_is_taken_replaces_and_follows_nothing(
     acks = select(database_url, "select * from acks")
     documents = select(database_url, "select * from outbound_documents")
     written = {row["name"]: row["text"].encode() for row in acks}
-    written |= {row["file_name"]: row["x12"].encode() for row in documents}
+    written |= {row["file_name"]: row["content"].encode() for row in documents}
     assert len(written) == 12  # twelve names for twelve files
     for name, data in written.items():
         assert (outbox / name).read_bytes() == data and not (outbox / name).is_symlink()
@@ -234,5 +234,5 @@ def test_files_waiting_at_the_partner_under_our_names_are_never_overwritten(
         )
     documents = select(database_url, "select * from outbound_documents")
     delivered = {p.name: p.read_text() for p in inbox.iterdir() if p.is_file()}
-    assert delivered == {row["file_name"]: row["x12"] for row in documents}
+    assert delivered == {row["file_name"]: row["content"] for row in documents}
     assert count(database_url, "select id from deliveries") == 4  # one delivery each

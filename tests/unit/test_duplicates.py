@@ -1,13 +1,20 @@
-"""Which documents of a batch were seen before: new, the same document again, or other content
-under control numbers used before (gateway.duplicates)."""
+"""Which documents of a batch were seen before: new, the same document again, other content
+under control numbers used before, or the same order again / revised under new control numbers
+(gateway.duplicates)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from types import SimpleNamespace
 
-from gateway.duplicates import NEW, Seen, Verdict, classify
+from adapters.formats.x12.inbound import X12Parser
+from gateway.duplicates import NEW, Seen, Verdict, business_key, classify
 from gateway.ledger import DocumentRow, DocumentState
+from gateway.messages import PurchaseOrder
+from tests.integration.support import ROOT
+
+FIXTURE = ROOT / "fixtures" / "x12" / "850-004010.edi"
 
 NOW = dt.datetime(2026, 12, 5, tzinfo=dt.UTC)
 
@@ -17,9 +24,18 @@ class Doc:
     document_id: str
     envelope_key: str
     accepted: bool = True
+    business_key: str = ""
+    content_digest: str = ""
 
 
-def row(document_id: str, envelope_key: str, file_id: int, partner: str = "acme") -> DocumentRow:
+def row(
+    document_id: str,
+    envelope_key: str,
+    file_id: int,
+    partner: str = "acme",
+    business_key: str | None = None,
+    content_digest: str | None = None,
+) -> DocumentRow:
     return DocumentRow(
         id=file_id,
         document_id=document_id,
@@ -27,14 +43,16 @@ def row(document_id: str, envelope_key: str, file_id: int, partner: str = "acme"
         file_id=file_id,
         partner=partner,
         kind="850",
-        isa13="000000001",
-        gs06="1",
-        st02="0001",
+        interchange_ref="000000001",
+        group_ref="1",
+        transaction_ref="0001",
         state=DocumentState.PUBLISHED,
         correlation_id="c",
         detail=None,
         created_at=NOW,
         updated_at=NOW,
+        business_key=business_key,
+        content_digest=content_digest,
     )
 
 
@@ -82,3 +100,64 @@ def test_documents_of_the_batch_count_in_order_and_failed_ones_do_not() -> None:
 def test_a_document_is_never_a_copy_of_its_own_file() -> None:
     earlier = {("acme", "k1"): [row("doc-a", "k1", file_id=7)]}
     assert classify([(7, "acme", Doc("doc-a", "k1"))], earlier) == [NEW]
+
+
+def test_the_same_order_under_new_control_numbers_is_a_business_duplicate() -> None:
+    earlier = {
+        ("acme", "PurchaseOrder:4501"): [
+            row("doc-a", "k1", 1, business_key="PurchaseOrder:4501", content_digest="d1")
+        ]
+    }
+    found = [
+        (2, "acme", Doc("doc-b", "k2", business_key="PurchaseOrder:4501", content_digest="d1"))
+    ]
+    assert classify(found, {}, earlier) == [Verdict(Seen.BUSINESS_DUPLICATE, 1, "doc-a")]
+
+
+def test_the_same_order_with_other_content_is_a_revision_of_the_newest() -> None:
+    key = "PurchaseOrder:4501"
+    earlier = {
+        ("acme", key): [
+            row("doc-a", "k1", 1, business_key=key, content_digest="d1"),
+            row("doc-b", "k2", 2, business_key=key, content_digest="d2"),
+        ]
+    }
+    found = [
+        (3, "acme", Doc("doc-c", "k3", business_key=key, content_digest="d3")),
+        (4, "acme", Doc("doc-d", "k4", business_key=key, content_digest="d3")),  # c again
+        (5, "acme", Doc("doc-e", "k5", business_key=key, content_digest="d1")),  # a again
+        (6, "globex", Doc("doc-f", "k6", business_key=key, content_digest="d9")),
+    ]
+    assert classify(found, {}, earlier) == [
+        Verdict(Seen.NEW, revision_of="doc-b"),
+        Verdict(Seen.BUSINESS_DUPLICATE, 3, "doc-c"),
+        Verdict(Seen.BUSINESS_DUPLICATE, 1, "doc-a"),
+        NEW,  # another partner's order of that number is another order
+    ]
+
+
+def test_an_exact_duplicate_stays_one_and_a_failed_document_has_no_business_verdict() -> None:
+    key = "ShipNotice:ASN1"
+    earlier_envelopes = {("acme", "k1"): [row("doc-a", "k1", 1)]}
+    earlier_business = {
+        ("acme", key): [row("doc-a", "k1", 1, business_key=key, content_digest="d")]
+    }
+    found = [
+        (2, "acme", Doc("doc-a", "k1", business_key=key, content_digest="d")),
+        (3, "acme", Doc("doc-x", "k9", accepted=False, business_key=key, content_digest="d")),
+    ]
+    assert classify(found, earlier_envelopes, earlier_business) == [
+        Verdict(Seen.DUPLICATE, 1, "doc-a"),
+        NEW,
+    ]
+
+
+def test_business_keys_come_from_the_canonical_message() -> None:
+    [doc] = X12Parser().parse(FIXTURE.read_bytes(), file_name="850.edi", partner="acme").documents
+    assert isinstance(doc.message, PurchaseOrder)
+    assert business_key(doc.message) == f"PurchaseOrder:{doc.message.po_number}"
+    assert business_key(SimpleNamespace(message_type="ShipNotice", shipment_id=" ASN-9")) == (
+        "ShipNotice:ASN-9"
+    )
+    assert business_key(SimpleNamespace(message_type="PurchaseOrder", po_number="  ")) is None
+    assert business_key(SimpleNamespace(message_type="FunctionalAck")) is None

@@ -205,6 +205,18 @@ def reconcile(s: Session, partner: str, doc: ParsedDocument) -> None:
         )
 
 
+def padded_isa13(value: str | int) -> str:
+    """ISA13 as the gateway stores it: nine digits."""
+    text = str(value).strip()
+    return text.zfill(9) if text.isdigit() else text
+
+
+def plain_gs06(value: str | int) -> str:
+    """GS06 as the gateway stores it: no leading zeros."""
+    text = str(value).strip()
+    return str(int(text)) if text.isdigit() else text
+
+
 def same_number(a: str | None, b: str | None) -> bool:
     """Control numbers compare as numbers when both are digits (``0001`` = ``1``)."""
     if a is None or b is None:
@@ -239,8 +251,10 @@ class _Reconciliation:
         group = self._newest_interchange(
             [
                 row
-                for row in outbound_by_control_numbers(self.s, self.partner, gs06=gs06)
-                if (row.functional_id is None or row.functional_id == ack.functional_id)
+                for row in outbound_by_control_numbers(
+                    self.s, self.partner, group_ref=plain_gs06(gs06)
+                )
+                if (row.group_kind is None or row.group_kind == ack.functional_id)
                 and answers_for(row, ack.envelope)
             ]
         )
@@ -249,8 +263,8 @@ class _Reconciliation:
             for st02 in names:
                 self._unmatched(
                     f"no {ack.functional_id} group {gs06} was sent to {self.partner}",
-                    gs06=gs06,
-                    st02=st02,
+                    group_ref=gs06,
+                    transaction_ref=st02,
                 )
             return
         listed: set[int] = set()
@@ -260,7 +274,7 @@ class _Reconciliation:
                     r
                     for r in group
                     if r.kind == set_ack.transaction_set_id
-                    and same_number(r.st02, set_ack.control_number)
+                    and same_number(r.transaction_ref, set_ack.control_number)
                 ),
                 None,
             )
@@ -268,9 +282,9 @@ class _Reconciliation:
                 self._unmatched(
                     f"group {gs06} sent to {self.partner} holds no {set_ack.transaction_set_id} "
                     f"with ST02 {set_ack.control_number}",
-                    isa13=group[0].isa13,
-                    gs06=gs06,
-                    st02=set_ack.control_number,
+                    interchange_ref=group[0].interchange_ref,
+                    group_ref=gs06,
+                    transaction_ref=set_ack.control_number,
                 )
                 continue
             listed.add(row.id)
@@ -286,12 +300,16 @@ class _Reconciliation:
         rows = self._newest_interchange(
             [
                 row
-                for row in outbound_by_control_numbers(self.s, self.partner, isa13=isa13)
+                for row in outbound_by_control_numbers(
+                    self.s, self.partner, interchange_ref=padded_isa13(isa13)
+                )
                 if answers_for(row, ta1.envelope)
             ]
         )
         if not rows:
-            self._unmatched(f"no interchange {isa13} was sent to {self.partner}", isa13=isa13)
+            self._unmatched(
+                f"no interchange {isa13} was sent to {self.partner}", interchange_ref=isa13
+            )
             return
         verdict = interchange_verdict(ta1)
         for row in rows:
@@ -308,7 +326,7 @@ class _Reconciliation:
         if not rows:
             return []
         newest = max(rows, key=lambda row: row.id)
-        return [row for row in rows if row.isa13 == newest.isa13]
+        return [row for row in rows if row.interchange_ref == newest.interchange_ref]
 
     def _apply(
         self, row: OutboundRow, verdict: Verdict, message: FunctionalAck | InterchangeAck
@@ -346,7 +364,8 @@ class _Reconciliation:
 
     def _note(self, row: OutboundRow, ta1: InterchangeAck) -> None:
         text = (
-            f"partner's TA1 {ta1.status} (note {ta1.note_code}) for interchange {row.isa13}: "
+            f"partner's TA1 {ta1.status} (note {ta1.note_code}) for interchange "
+            f"{row.interchange_ref}: "
             "envelope read; waiting for the functional acknowledgement"
         )
         self._timeline(row, "partner_ack", text)
@@ -380,9 +399,9 @@ class _Reconciliation:
         self,
         why: str,
         *,
-        isa13: str | None = None,
-        gs06: str | None = None,
-        st02: str | None = None,
+        interchange_ref: str | None = None,
+        group_ref: str | None = None,
+        transaction_ref: str | None = None,
     ) -> None:
         record_partner_ack(
             self.s,
@@ -390,9 +409,9 @@ class _Reconciliation:
             kind=self.doc.kind,
             document_id=self.doc.document_id,
             outcome=AckOutcome.UNMATCHED,
-            isa13=isa13,
-            gs06=gs06,
-            st02=st02,
+            interchange_ref=interchange_ref,
+            group_ref=group_ref,
+            transaction_ref=transaction_ref,
             detail={"reason": why},
             at=self.now,
         )
@@ -401,7 +420,7 @@ class _Reconciliation:
             kind="reconciliation",
             message=f"unmatched: {why}",
             document_id=self.doc.document_id,
-            detail={"gs06": gs06, "st02": st02, "isa13": isa13},
+            detail={"gs06": group_ref, "st02": transaction_ref, "isa13": interchange_ref},
             at=self.now,
         )
         log.warning(
@@ -415,9 +434,9 @@ class _Reconciliation:
             kind=self.doc.kind,
             document_id=self.doc.document_id,
             outcome=outcome,
-            isa13=row.isa13,
-            gs06=row.gs06,
-            st02=None if self.doc.kind == "ta1" else row.st02,
+            interchange_ref=row.interchange_ref,
+            group_ref=row.group_ref,
+            transaction_ref=None if self.doc.kind == "ta1" else row.transaction_ref,
             outbound_id=row.id,
             detail=detail,
             at=self.now,
@@ -426,7 +445,7 @@ class _Reconciliation:
             self.s,
             kind="reconciliation",
             message=f"{outcome.value}: {row.kind} request {row.request_id} "
-            f"(ISA13 {row.isa13}, GS06 {row.gs06}, ST02 {row.st02})",
+            f"(ISA13 {row.interchange_ref}, GS06 {row.group_ref}, ST02 {row.transaction_ref})",
             document_id=self.doc.document_id,
             detail={"outbound_id": row.id, "outcome": outcome.value, **detail},
             at=self.now,

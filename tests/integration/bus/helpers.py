@@ -310,9 +310,9 @@ class Ledger:
                     file_id=file_id,
                     partner=partner,
                     kind="850",
-                    isa13=envelope.interchange_control_number,
-                    gs06=envelope.group_control_number,
-                    st02=envelope.transaction_control_number,
+                    interchange_ref=envelope.interchange_control_number,
+                    group_ref=envelope.group_control_number,
+                    transaction_ref=envelope.transaction_control_number,
                     state=DocumentState.PARSED,
                     correlation_id=correlation_id,
                 )

@@ -35,8 +35,8 @@ TABLES = {
 }
 REQUIRED_INDEXES = {
     ("files", ("partner", "sha256", "received_at")),
-    ("documents", ("partner", "isa13")),
-    ("documents", ("partner", "gs06", "st02")),
+    ("documents", ("partner", "interchange_ref")),
+    ("documents", ("partner", "group_ref", "transaction_ref")),
     ("outbox", ("state", "id")),
     ("events", ("document_id",)),
     ("events", ("file_id",)),

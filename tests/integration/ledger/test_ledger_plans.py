@@ -28,7 +28,7 @@ LOOKUPS: dict[str, Callable[[Session], object]] = {
     "pending_outbox": lambda s: r.pending_outbox(s, limit=10),
     "acks_to_write": lambda s: r.acks_to_write(s),
     "outbound_by_request_ids": lambda s: o.outbound_by_request_ids(s, ["req-1", "req-2"]),
-    "outbound_by_control_numbers": lambda s: o.outbound_by_control_numbers(s, "p1", gs06=7),
+    "outbound_by_control_numbers": lambda s: o.outbound_by_control_numbers(s, "p1", group_ref="7"),
     "outbound_overdue": lambda s: o.outbound_overdue(s, SINCE),
 }
 
@@ -57,8 +57,8 @@ _POPULATE = [
         received_at, updated_at)
         SELECT 'p' || mod(g, 20), 'f' || g, md5(g::text) || md5((-g)::text), 300, '/work/' || g,
         'archived', 'c' || g, now(), now() FROM generate_series(1, {ROWS}) g""",
-    """INSERT INTO documents (document_id, envelope_key, file_id, partner, kind, isa13, gs06,
-        st02, state, correlation_id, created_at, updated_at)
+    """INSERT INTO documents (document_id, envelope_key, file_id, partner, kind,
+        interchange_ref, group_ref, transaction_ref, state, correlation_id, created_at, updated_at)
         SELECT 'doc-' || id, 'k' || id, id, partner, '850', lpad(id::text, 9, '0'), '1', '0001',
         'published', correlation_id, now(), now() FROM files""",
     """INSERT INTO outbox (message_id, document_id, document_pk, partner, exchange, routing_key,
@@ -70,7 +70,8 @@ _POPULATE = [
     """INSERT INTO events (at, kind, message, file_id, correlation_id)
         SELECT now(), 'received', 'file received', id, correlation_id FROM files""",
     f"""INSERT INTO outbound_documents (request_id, partner, kind, document_id, correlation_id,
-        state, isa13, gs06, st02, file_name, ack_due_at, created_at, updated_at)
+        state, interchange_ref, group_ref, transaction_ref, file_name, ack_due_at, created_at,
+        updated_at)
         SELECT 'r' || g, 'p' || mod(g, 20), '856', 'o' || g, 'c' || g, 'accepted',
         lpad(g::text, 9, '0'), g::text, '0001', 'f' || g, now(), now(), now()
         FROM generate_series(1, {ROWS}) g""",

@@ -51,9 +51,9 @@ def add_document(
     document_id: str,
     *,
     partner: str = "acme",
-    isa13: str | None = "000000001",
-    gs06: str | None = "1",
-    st02: str | None = "0001",
+    interchange_ref: str | None = "000000001",
+    group_ref: str | None = "1",
+    transaction_ref: str | None = "0001",
     state: DocumentState = DocumentState.PARSED,
     kind: str = "850",
     detail: dict[str, Any] | None = None,
@@ -66,9 +66,9 @@ def add_document(
         file_id=file_id,
         partner=partner,
         kind=kind,
-        isa13=isa13,
-        gs06=gs06,
-        st02=st02,
+        interchange_ref=interchange_ref,
+        group_ref=group_ref,
+        transaction_ref=transaction_ref,
         state=state,
         correlation_id=f"corr-doc-{document_id}",
         detail=detail,
@@ -133,7 +133,7 @@ def test_record_file_and_find_it_by_work_path(ledger: Ledger) -> None:
         )
     with ledger.factory.begin() as s:
         row = r.file_by_work_path(s, "/work/acme/po.x12")
-        assert r.file_by_work_path(s, "/work/acme/other.x12") is None
+        assert r.file_by_work_path(s, "/work/acme/other.content") is None
         events = r.timeline(s, str(file_id))
     assert row is not None
     assert row.id == file_id
@@ -204,9 +204,9 @@ def test_many_rows_recorded_together_each_get_their_own_id_and_values(ledger: Le
                 file_id=file_id,
                 partner="acme",
                 kind="850",
-                isa13=None,
-                gs06=None,
-                st02=None,
+                interchange_ref=None,
+                group_ref=None,
+                transaction_ref=None,
                 state=DocumentState.PARSED,
                 correlation_id=f"c{n}",
             )
@@ -241,7 +241,7 @@ def test_many_rows_recorded_together_each_get_their_own_id_and_values(ledger: Le
     assert [(m.message_id, m.body, m.headers, m.document_pk) for m in pending] == [
         (f"many-{n}", bytes([n % 256]) * (n % 5), {"n": n}, record_ids[n]) for n in range(count)
     ]
-    assert [(d.id, d.file_id, d.isa13, d.st02) for [d] in recorded] == [
+    assert [(d.id, d.file_id, d.interchange_ref, d.transaction_ref) for [d] in recorded] == [
         (record_ids[n], ids[n], None, None) for n in (0, 150, 300)
     ]
 
@@ -391,9 +391,9 @@ def test_record_document(ledger: Ledger) -> None:
             s,
             file_id,
             "doc-b",
-            isa13="000000001",
-            gs06=None,
-            st02=None,
+            interchange_ref="000000001",
+            group_ref=None,
+            transaction_ref=None,
             kind="TA1",
             state=DocumentState.FAILED,
         )
@@ -402,7 +402,7 @@ def test_record_document(ledger: Ledger) -> None:
         rows = r.documents_of_file(s, file_id)
         events = r.timeline(s, "doc-a")
     assert [d.document_id for d in rows] == ["doc-a", "doc-b"]
-    assert (a.file_id, a.partner, a.kind, a.isa13, a.gs06, a.st02) == (
+    assert (a.file_id, a.partner, a.kind, a.interchange_ref, a.group_ref, a.transaction_ref) == (
         file_id,
         "acme",
         "850",
@@ -412,10 +412,10 @@ def test_record_document(ledger: Ledger) -> None:
     )
     assert a.state is DocumentState.PARSED
     assert a.detail == {"errors": []}
-    assert rows[1].gs06 is None and rows[1].state is DocumentState.FAILED
+    assert rows[1].group_ref is None and rows[1].state is DocumentState.FAILED
     # a document's timeline: its own events and the file-level events of its file
     assert [(e.kind, e.document_id) for e in events] == [("received", None), ("parsed", "doc-a")]
-    assert "ISA13 000000001" in events[1].message
+    assert "interchange 000000001" in events[1].message
 
 
 def test_earlier_documents_are_found_by_partner_and_envelope_key_within_the_window(
@@ -493,7 +493,7 @@ def test_enqueue_and_pending_outbox_in_id_order(ledger: Ledger) -> None:
         file_id = add_file(s)
         ids = []
         for n in range(5):
-            add_document(s, file_id, f"doc-{n}", st02=f"000{n}")
+            add_document(s, file_id, f"doc-{n}", transaction_ref=f"000{n}")
             ids.append(add_message(s, f"doc-{n}", body=body))
         [document] = r.documents_by_id(s, "doc-3")
     assert ids == sorted(ids)
@@ -570,7 +570,7 @@ def test_mark_published_in_large_batches(ledger: Ledger) -> None:
     with ledger.factory.begin() as s:
         file_id = add_file(s)
         for n in range(count):
-            add_document(s, file_id, f"doc-{n}", st02=str(n))
+            add_document(s, file_id, f"doc-{n}", transaction_ref=str(n))
             add_message(s, f"doc-{n}")
     with ledger.factory.begin() as s:
         ids = [m.id for m in r.pending_outbox(s, limit=count + 10)]
@@ -721,7 +721,7 @@ def test_add_event_and_timeline(ledger: Ledger) -> None:
         assert r.timeline(s, f" {file_id} ") == by_file
         assert r.timeline(s, "no-such-document") == []
     assert [(e.kind, e.message) for e in by_document[1:]] == [
-        ("parsed", "850 (ISA13 000000001, GS06 1, ST02 0001) parsed"),
+        ("parsed", "850 (interchange 000000001, group 1, transaction 0001) parsed"),
         ("note", "about the file"),
         ("custom", "about the document"),
     ]

@@ -94,8 +94,8 @@ def test_a_ship_notice_request_is_delivered_once_over_sftp(
 
     [row] = ledger_rows(home)
     assert (row["request_id"], row["state"], row["kind"]) == ("req-1", "sent", "856")
-    assert row["x12"] == text and row["file_name"] == file.name
-    assert row["isa13"] == message.envelope.interchange_control_number
+    assert row["content"] == text and row["file_name"] == file.name
+    assert row["interchange_ref"] == message.envelope.interchange_control_number
     assert row["document_id"] == message.document_id
     assert row["ack_due_at"] is not None
     [sent] = [e for e in events if e["data"]["state"] == "sent"]
@@ -189,7 +189,7 @@ def test_resend_writes_the_same_bytes_or_renders_with_new_control_numbers(tmp_pa
     rows = {r["request_id"]: r for r in ledger_rows(home)}
     assert set(rows) == {"once", "once#resend-1"}
     again = rows["once#resend-1"]
-    assert again["isa13"] != row["isa13"] and again["state"] == "sent"
+    assert again["interchange_ref"] != row["interchange_ref"] and again["state"] == "sent"
     assert again["file_name"] in [p.name for p in files]
     check_document(Path(outbox / again["file_name"]).read_text(), "856", "004010")
     shown = gateway_command(config, "show", row["document_id"])
@@ -235,7 +235,9 @@ def test_requests_rendered_while_earlier_batches_are_recorded_yield_one_file_eac
     assert {row["request_id"] for row in rows if row["state"] == "invalid"} == {
         f"many-{n}" for n in failing
     }
-    assert sorted(int(row["isa13"]) for row in sent) == list(range(1, len(sent) + 1))  # no gap
+    assert sorted(int(row["interchange_ref"]) for row in sent) == list(
+        range(1, len(sent) + 1)
+    )  # no gap
     assert sorted(p.name for p in files()) == sorted(row["file_name"] for row in sent)
     for row in sent[:3]:
-        check_document(row["x12"], "856", "004010")
+        check_document(row["content"], "856", "004010")

@@ -130,8 +130,8 @@ def test_each_request_yields_one_file_and_no_control_number_twice_across_kills(
     by_name = {row["file_name"]: row for row in rows}
     for path in asns:
         row = by_name[path.name]
-        assert row["x12"] == path.read_text() and row["isa13"] == isa13(path)
-    assert len({row["gs06"] for row in rows}) == REQUESTS
+        assert row["content"] == path.read_text() and row["interchange_ref"] == isa13(path)
+    assert len({row["group_ref"] for row in rows}) == REQUESTS
     print(
         f"\noutbound crash harness: {kills} kills, {REQUESTS} requests (+duplicates), "
         f"{len(acks)} 997s, {time.monotonic() - started:.1f} s"

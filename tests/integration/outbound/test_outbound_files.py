@@ -107,7 +107,7 @@ def test_documents_written_after_the_profile_ids_changed_are_all_kept(
     rows = outbound_rows(database_url)
     files = files_in(home / "outbox" / partner)
     assert len(files) == 6, f"{len(files)} files for 6 documents sent"
-    assert files == {row["file_name"]: row["x12"] for row in rows}
+    assert files == {row["file_name"]: row["content"] for row in rows}
     assert sorted(files)[0] == f"856-GATEWAY-{receiver}-000000001.x12"
     assert sorted(files)[-1] == f"856-GATEWAY2-{receiver}-000000003.x12"
 
@@ -133,10 +133,14 @@ def test_documents_numbered_again_after_the_wrap_are_written_under_names_of_thei
         publish(bus, "new-1", "new-2", "new-3")  # ISA13 999999999, then 1 and 2 again
         wait_for("five documents sent", lambda: sent(database_url, 5))
     rows = {row["request_id"]: row for row in outbound_rows(database_url)}
-    assert [rows[f"new-{n}"]["isa13"] for n in (1, 2, 3)] == ["999999999", "000000001", "000000002"]
+    assert [rows[f"new-{n}"]["interchange_ref"] for n in (1, 2, 3)] == [
+        "999999999",
+        "000000001",
+        "000000002",
+    ]
     files = files_in(outbox)
     assert len(files) == 5, f"{len(files)} files for 5 documents sent"
-    assert files == {row["file_name"]: row["x12"] for row in rows.values()}
+    assert files == {row["file_name"]: row["content"] for row in rows.values()}
     assert rows["old-1"]["file_name"] == f"856-GATEWAY-{receiver}-000000001.x12"
     assert rows["new-2"]["file_name"] == f"856-GATEWAY-{receiver}-000000001.2.x12"
     events = _select(database_url, "select * from events where kind = 'outbound.renamed'")

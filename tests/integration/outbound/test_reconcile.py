@@ -83,9 +83,9 @@ def sent_856(
     gw: Gateway,
     partner: str,
     *,
-    isa13: int,
-    gs06: int,
-    st02: str = "0001",
+    interchange_ref: int,
+    group_ref: int,
+    transaction_ref: str = "0001",
     due: dt.datetime | None = None,
     state: OutboundState = OutboundState.SENT,
 ) -> int:
@@ -108,12 +108,12 @@ def sent_856(
                     "sender_id": OURS,
                     "receiver_qualifier": "ZZ",
                     "receiver_id": THEIRS,
-                    "functional_id": "SH",
-                    "isa13": f"{isa13:09d}",
-                    "gs06": str(gs06),
-                    "st02": st02,
-                    "file_name": f"856-{isa13:09d}.x12",
-                    "x12": None,
+                    "group_kind": "SH",
+                    "interchange_ref": f"{interchange_ref:09d}",
+                    "group_ref": str(group_ref),
+                    "transaction_ref": transaction_ref,
+                    "file_name": f"856-{interchange_ref:09d}.x12",
+                    "content": None,
                     "request": None,
                     "ack_due_at": due or now + dt.timedelta(hours=24),
                     "ack": None,
@@ -219,7 +219,7 @@ def test_a_997_for_a_sent_856_accepts_it_and_announces_it(
     tmp_path: Path, database_url: str, partner: str
 ) -> None:
     gw = in_process_gateway(tmp_path, database_url)
-    outbound_id = sent_856(gw, partner, isa13=17, gs06=17)
+    outbound_id = sent_856(gw, partner, interchange_ref=17, group_ref=17)
     drop(tmp_path / "inbox", partner, "997.x12", functional_ack_x12(901, 17, accepted_set()))
     with status_events(partner) as (channel, queue):
         run_once(gw)
@@ -235,7 +235,7 @@ def test_a_997_for_a_sent_856_accepts_it_and_announces_it(
     assert settled.ack["group"]["control_number"] == "17"
     [ack] = acks_of(gw, outbound_id)
     assert ack.outcome is AckOutcome.APPLIED and ack.kind == "997"
-    assert (ack.acknowledged_isa13, ack.acknowledged_gs06, ack.acknowledged_st02) == (
+    assert (ack.acknowledged_interchange, ack.acknowledged_group, ack.acknowledged_transaction) == (
         "000000017",
         "17",
         "0001",
@@ -256,7 +256,7 @@ def test_a_rejecting_997_rejects_the_856_with_the_partners_codes(
     tmp_path: Path, database_url: str, partner: str
 ) -> None:
     gw = in_process_gateway(tmp_path, database_url)
-    outbound_id = sent_856(gw, partner, isa13=18, gs06=18)
+    outbound_id = sent_856(gw, partner, interchange_ref=18, group_ref=18)
     rejecting = functional_ack_x12(902, 18, rejected_set(), group_status="R")
     drop(tmp_path / "inbox", partner, "997.x12", rejecting)
     with status_events(partner) as (channel, queue):
@@ -283,7 +283,7 @@ def test_a_rejecting_997_rejects_the_856_with_the_partners_codes(
 
 def test_a_999_accepts_a_005010_856(tmp_path: Path, database_url: str, partner: str) -> None:
     gw = in_process_gateway(tmp_path, database_url)
-    outbound_id = sent_856(gw, partner, isa13=19, gs06=19)
+    outbound_id = sent_856(gw, partner, interchange_ref=19, group_ref=19)
     drop(
         tmp_path / "inbox",
         partner,
@@ -304,7 +304,7 @@ def test_an_ak9_without_ak2_settles_the_set_it_does_not_list(
     tmp_path: Path, database_url: str, partner: str
 ) -> None:
     gw = in_process_gateway(tmp_path, database_url)
-    outbound_id = sent_856(gw, partner, isa13=20, gs06=20)
+    outbound_id = sent_856(gw, partner, interchange_ref=20, group_ref=20)
     drop(tmp_path / "inbox", partner, "997.x12", functional_ack_x12(904, 20, group_status="E"))
     run_once(gw)
     settled = row(gw, outbound_id)
@@ -319,8 +319,8 @@ def test_a_rejecting_ta1_rejects_the_interchange_and_an_accepting_one_is_only_no
     tmp_path: Path, database_url: str, partner: str
 ) -> None:
     gw = in_process_gateway(tmp_path, database_url)
-    rejected = sent_856(gw, partner, isa13=21, gs06=21)
-    noted = sent_856(gw, partner, isa13=22, gs06=22)
+    rejected = sent_856(gw, partner, interchange_ref=21, group_ref=21)
+    noted = sent_856(gw, partner, interchange_ref=22, group_ref=22)
     drop(tmp_path / "inbox", partner, "ta1-r.x12", ta1_x12(905, 21, "R", "022"))
     drop(tmp_path / "inbox", partner, "ta1-a.x12", ta1_x12(906, 22, "A", "000"))
     with status_events(partner) as (channel, queue):
@@ -332,7 +332,7 @@ def test_a_rejecting_ta1_rejects_the_interchange_and_an_accepting_one_is_only_no
     assert settled.ack is not None
     assert (settled.ack["decided_by"], settled.ack["codes"]) == ("TA1", ["022"])
     [ack] = acks_of(gw, rejected)
-    assert (ack.kind, ack.outcome, ack.acknowledged_isa13) == (
+    assert (ack.kind, ack.outcome, ack.acknowledged_interchange) == (
         "ta1",
         AckOutcome.APPLIED,
         "000000021",
@@ -349,13 +349,13 @@ def test_the_same_answer_again_is_recorded_as_already_reconciled_not_applied_twi
     tmp_path: Path, database_url: str, partner: str
 ) -> None:
     gw = in_process_gateway(tmp_path, database_url)
-    outbound_id = sent_856(gw, partner, isa13=23, gs06=23)
+    outbound_id = sent_856(gw, partner, interchange_ref=23, group_ref=23)
     with status_events(partner) as (channel, queue):
         drop(tmp_path / "inbox", partner, "997.x12", functional_ack_x12(907, 23, accepted_set()))
         run_once(gw)
         # the partner answers again, in a new interchange, and this time says rejected
         again = functional_ack_x12(908, 23, rejected_set(), group_status="R")
-        drop(tmp_path / "inbox", partner, "997-again.x12", again)
+        drop(tmp_path / "inbox", partner, "997-again.content", again)
         run_once(gw)
         assert [e["type"] for _, e in events(channel, queue)] == ["edi.out.status.accepted"]
     settled = row(gw, outbound_id)
@@ -373,7 +373,7 @@ def test_acks_for_documents_we_never_sent_are_recorded_as_unmatched(
     tmp_path: Path, database_url: str, partner: str
 ) -> None:
     gw = in_process_gateway(tmp_path, database_url)
-    ours = sent_856(gw, partner, isa13=24, gs06=24)
+    ours = sent_856(gw, partner, interchange_ref=24, group_ref=24)
     drop(tmp_path / "inbox", partner, "a.x12", functional_ack_x12(909, 99, accepted_set()))
     # right group number, but from an id we never sent it to
     stranger = functional_ack_x12(910, 24, accepted_set(), sender="SOMEONE")
@@ -386,7 +386,7 @@ def test_acks_for_documents_we_never_sent_are_recorded_as_unmatched(
     with gw.pipeline.factory.begin() as s:
         recorded = recent_partner_acks(s, partner=partner)
     assert sorted(
-        (a.kind, a.acknowledged_isa13, a.acknowledged_gs06, a.outcome) for a, o in recorded
+        (a.kind, a.acknowledged_interchange, a.acknowledged_group, a.outcome) for a, o in recorded
     ) == [
         ("997", None, "24", AckOutcome.UNMATCHED),
         ("997", None, "99", AckOutcome.UNMATCHED),
@@ -403,13 +403,13 @@ def test_an_unanswered_856_goes_overdue_once_and_a_late_997_still_accepts_it(
 ) -> None:
     gw = in_process_gateway(tmp_path, database_url)
     past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
-    late = sent_856(gw, partner, isa13=25, gs06=25, due=past)
-    not_yet = sent_856(gw, partner, isa13=26, gs06=26)
+    late = sent_856(gw, partner, interchange_ref=25, group_ref=25, due=past)
+    not_yet = sent_856(gw, partner, interchange_ref=26, group_ref=26)
     with status_events(partner) as (channel, queue):
         run_once(gw)  # the sweep at the end of a run --once
         [(_, event)] = events(channel, queue)
         assert event["type"] == "edi.out.status.overdue"
-        assert event["data"]["detail"]["isa13"] == "000000025"
+        assert event["data"]["detail"]["interchange_ref"] == "000000025"
         assert row(gw, late).state is OutboundState.OVERDUE
         assert row(gw, not_yet).state is OutboundState.SENT
         # the next sweep finds nothing more to say
@@ -429,7 +429,7 @@ def test_the_daemon_marks_a_document_overdue_after_a_short_deadline(
 ) -> None:
     gw = in_process_gateway(tmp_path, database_url, overdue_check_interval=0.2)
     soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
-    outbound_id = sent_856(gw, partner, isa13=27, gs06=27, due=soon)
+    outbound_id = sent_856(gw, partner, interchange_ref=27, group_ref=27, due=soon)
     stop = threading.Event()
     with status_events(partner) as (channel, queue):
         daemon = threading.Thread(target=gw.run, args=(stop,), daemon=True)
@@ -457,8 +457,14 @@ def test_the_acks_command_lists_outcomes_and_overdue_documents(
     tmp_path: Path, database_url: str, partner: str
 ) -> None:
     gw = in_process_gateway(tmp_path, database_url)
-    sent_856(gw, partner, isa13=28, gs06=28)
-    sent_856(gw, partner, isa13=29, gs06=29, due=dt.datetime.now(dt.UTC) - dt.timedelta(hours=2))
+    sent_856(gw, partner, interchange_ref=28, group_ref=28)
+    sent_856(
+        gw,
+        partner,
+        interchange_ref=29,
+        group_ref=29,
+        due=dt.datetime.now(dt.UTC) - dt.timedelta(hours=2),
+    )
     drop(tmp_path / "inbox", partner, "997.x12", functional_ack_x12(913, 28, rejected_set()))
     drop(tmp_path / "inbox", partner, "stray.x12", functional_ack_x12(914, 77, accepted_set()))
     run_once(gw)
@@ -487,7 +493,7 @@ def test_a_failure_while_reconciling_is_recorded_and_does_not_hold_the_file_back
     tmp_path: Path, database_url: str, partner: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gw = in_process_gateway(tmp_path, database_url)
-    outbound_id = sent_856(gw, partner, isa13=23, gs06=23)
+    outbound_id = sent_856(gw, partner, interchange_ref=23, group_ref=23)
 
     def half_done_then_broken(self: Any, ack: FunctionalAck) -> None:
         repository.add_event(self.s, kind="note", message="half done", document_id="x")
