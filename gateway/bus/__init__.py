@@ -3,7 +3,11 @@ imported on its own, as it describes every module that publishes), CloudEvents e
 that drains the ledger's outbox with publisher confirms, and the consumer of outbound requests.
 
 Only the relay and the consumer talk to the broker, each from its own thread over its own
-connection (:mod:`.connection`); the pipelines write the ledger and never touch pika.
+connection (:mod:`.connection`), both on one session state machine (:mod:`.session`: connect,
+channel, confirms, declare, backoff); the pipelines write the ledger and never touch pika. The
+relay (:mod:`.relay`) is built of layers, one module each: what became of each publish
+(:mod:`.outcomes`), reading the outbox (:mod:`.reading`), partners held by the broker's nacks
+(:mod:`.holds`) and the publish window (:mod:`.publishing`).
 """
 
 from .cloudevents import CONTENT_TYPE, cloud_event

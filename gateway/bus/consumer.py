@@ -1,7 +1,8 @@
 """The request consumer: outbound requests from RabbitMQ -> :class:`~gateway.outbound.pipeline.
 OutboundPipeline`, acked only after the ledger commit.
 
-Two threads, as in the relay (:mod:`gateway.bus.relay`):
+Two threads, as in the relay (:mod:`gateway.bus.relay`), and the same broker sessions
+(:mod:`gateway.bus.session`: connect, confirms, reconnect with backoff):
 
 - the **consumer thread** runs a pika :class:`~pika.adapters.select_connection.IOLoop` and owns
   the connection and channel (pika is not thread-safe). It consumes the request queue with
@@ -28,20 +29,20 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
 
-from pika.adapters.select_connection import IOLoop, SelectConnection
+from pika.adapters.select_connection import IOLoop
 from pika.channel import Channel
 from pika.frame import Method
 from pika.spec import Basic, BasicProperties
 
 from ..outbound.pipeline import BatchResult, DeadLetter, Delivery, OutboundPipeline, Preparing
-from .connection import APP_ID, backoff_delay, connection_parameters, describe, mask_url
+from .connection import APP_ID, describe
 from .limits import digest_id, publish_problem
-from .topology import Topology, declare
+from .session import BrokerClient, BrokerSession
+from .topology import Topology
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +66,7 @@ class ConsumerStats:
 
 
 @dataclass(eq=False)
-class _Session:
-    connection: SelectConnection | None = None
-    channel: Channel | None = None
-    ready: bool = False
-    closing: bool = False
+class _Session(BrokerSession):
     consumer_tag: str | None = None
     buffer: deque[Delivery] = field(default_factory=deque)
     busy: bool = False
@@ -82,8 +79,13 @@ class _Session:
     """Highest delivery tag of the batch to ack once ``confirms_due`` is empty."""
 
 
-class RequestConsumer:
+class RequestConsumer(BrokerClient[_Session, ConsumerStats]):
     """Consumes the request queue into ``pipeline`` (see the module docstring)."""
+
+    role = "request consumer"
+    error_label = "consumer error"
+    stable_after = 0.0
+    """A session that got as far as consuming resets the reconnect backoff."""
 
     def __init__(
         self,
@@ -101,44 +103,25 @@ class RequestConsumer:
     ) -> None:
         if prefetch < 1 or batch < 1:
             raise ValueError("prefetch and batch must be at least 1")
+        super().__init__(
+            amqp_url=amqp_url,
+            connection_name=connection_name,
+            topology=topology,
+            stats=ConsumerStats(),
+            log=log,
+            worker_name="request-db",
+            backoff_initial=backoff_initial,
+            backoff_max=backoff_max,
+        )
         self._pipeline = pipeline
-        self._url = amqp_url
-        self._masked_url = mask_url(amqp_url)
-        self._topology = topology
         self._queue = queue
         self._prefetch = prefetch
         self._batch = batch
         self._sweep_interval = sweep_interval
-        self._backoff_initial = backoff_initial
-        self._backoff_max = backoff_max
-        self._connection_name = connection_name
-
-        self._lock = threading.Lock()
-        self._stats = ConsumerStats()
         self._thread: threading.Thread | None = None
-        self._ioloop: IOLoop | None = None
-        self._executor: ThreadPoolExecutor | None = None
-        self._session: _Session | None = None
-        self._stopping = False
-        self._attempt = 0
-        self._connected = False
-        self._last_error: str | None = None
         self._sweeping = False
 
     # -- public API --------------------------------------------------------------------------
-
-    @property
-    def connected(self) -> bool:
-        return self._connected
-
-    @property
-    def last_error(self) -> str | None:
-        return self._last_error
-
-    @property
-    def stats(self) -> ConsumerStats:
-        with self._lock:
-            return self._stats
 
     def start(self) -> None:
         if self._thread is not None and self._thread.is_alive():
@@ -157,109 +140,30 @@ class RequestConsumer:
             if thread.is_alive():
                 log.error("the request consumer did not stop within %.1f s", timeout)
 
-    # -- thread --------------------------------------------------------------------------------
+    # -- the session (see :class:`~gateway.bus.session.BrokerClient`) ------------------------
 
     def _main(self) -> None:
-        ioloop = IOLoop()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="request-db")
-        with self._lock:
-            self._ioloop = ioloop
-        ioloop.add_callback_threadsafe(self._guarded(self._connect))
+        self._run_loop()
+
+    def _on_loop_start(self, ioloop: IOLoop) -> None:
         ioloop.call_later(self._sweep_interval, self._guarded(self._sweep))
-        try:
-            ioloop.start()
-        finally:
-            with self._lock:
-                self._ioloop = None
-            self._executor.shutdown(wait=True)
-            self._executor = None
-            ioloop.close()
-            log.info("request consumer stopped")
 
-    def _post(self, callback: Callable[[], object]) -> None:
-        with self._lock:
-            ioloop = self._ioloop
-            if ioloop is None:
-                return
-            try:
-                ioloop.add_callback_threadsafe(self._guarded(callback))
-            except Exception:
-                log.debug("IO loop gone; callback dropped", exc_info=True)
+    def _after_loop(self) -> None:
+        log.info("request consumer stopped")
 
-    def _guarded(self, callback: Callable[..., object]) -> Callable[..., None]:
-        def run(*args: Any) -> None:
-            try:
-                callback(*args)
-            except Exception as exc:
-                log.exception("request consumer error; restarting the broker session")
-                self._last_error = f"consumer error: {describe(exc)}"
-                session = self._session
-                if session is not None:
-                    self._close(session)
+    def _new_session(self, number: int) -> _Session:
+        return _Session(number)
 
-        return run
-
-    def _bump(self, **counts: int) -> None:
-        with self._lock:
-            values = {name: getattr(self._stats, name) + n for name, n in counts.items()}
-            self._stats = replace(self._stats, **values)
-
-    # -- connection ----------------------------------------------------------------------------
-
-    def _connect(self) -> None:
-        if self._stopping:
-            return
-        session = _Session()
-        self._session = session
-        try:
-            session.connection = SelectConnection(
-                connection_parameters(self._url, self._connection_name),
-                on_open_callback=self._guarded(partial(self._on_open, session)),
-                on_open_error_callback=self._guarded(partial(self._on_gone, session)),
-                on_close_callback=self._guarded(partial(self._on_gone, session)),
-                custom_ioloop=self._ioloop,
-            )
-        except Exception as exc:
-            self._on_gone(session, None, exc)
-
-    def _on_open(self, session: _Session, connection: SelectConnection) -> None:
-        connection.channel(on_open_callback=self._guarded(partial(self._on_channel, session)))
-
-    def _on_channel(self, session: _Session, channel: Channel) -> None:
-        session.channel = channel
-        channel.add_on_close_callback(self._guarded(partial(self._on_channel_closed, session)))
-        channel.confirm_delivery(
-            self._guarded(partial(self._on_confirm, session)),
-            callback=self._guarded(partial(self._on_confirm_mode, session)),
+    def _prepare(self, session: _Session, channel: Channel, ready: Callable[[], None]) -> None:
+        channel.basic_qos(
+            prefetch_count=self._prefetch, callback=self._guarded(lambda _frame: ready())
         )
 
-    def _on_confirm_mode(self, session: _Session, _frame: object) -> None:
-        assert session.channel is not None
-        declare(
-            session.channel,
-            topology=self._topology,
-            on_done=self._guarded(partial(self._on_declared, session)),
-        )
-
-    def _on_declared(self, session: _Session) -> None:
-        assert session.channel is not None
-        session.channel.basic_qos(
-            prefetch_count=self._prefetch,
-            callback=self._guarded(partial(self._on_qos, session)),
-        )
-
-    def _on_qos(self, session: _Session, _frame: object) -> None:
-        if session is not self._session or session.closing or self._stopping:
-            return
+    def _session_ready(self, session: _Session) -> None:
         assert session.channel is not None
         session.consumer_tag = session.channel.basic_consume(
             self._queue, self._guarded(partial(self._on_message, session)), auto_ack=False
         )
-        session.ready = True
-        self._connected = True
-        self._last_error = None
-        self._attempt = 0
-        self._bump(sessions=1)
         log.info(
             "request consumer connected to %s, consuming %r (prefetch %d)",
             self._masked_url,
@@ -268,36 +172,14 @@ class RequestConsumer:
         )
 
     def _on_channel_closed(self, session: _Session, _channel: Channel, reason: Exception) -> None:
-        if session.closing or session is not self._session:
+        """A closed channel ends the session at once, the connection going or not: the consumer
+        reports a lost connection by its channel (pika closes the channels first)."""
+        if session is not self._session or session.closing:
             return
-        self._last_error = f"channel closed: {describe(reason)}"
-        self._close(session)
+        self._fail_session(session, f"channel closed: {describe(reason)}")
 
-    def _close(self, session: _Session) -> None:
-        session.closing = True
-        session.ready = False
-        connection = session.connection
-        if connection is not None and not (connection.is_closing or connection.is_closed):
-            connection.close()
-        elif session is self._session:
-            self._on_gone(session, None, "closed")
-
-    def _on_gone(self, session: _Session, _connection: object, reason: object) -> None:
-        if session is not self._session:
-            return
-        self._session = None
-        self._connected = False
-        if self._stopping:
-            self._finish()
-            return
-        if not session.closing or self._last_error is None:
-            self._last_error = f"connection to {self._masked_url}: {describe(str(reason))}"
-        self._bump(connection_failures=1)
-        delay = backoff_delay(self._attempt, self._backoff_initial, self._backoff_max)
-        self._attempt += 1
-        log.warning("request consumer: %s; reconnecting in %.2f s", self._last_error, delay)
-        assert self._ioloop is not None
-        self._ioloop.call_later(delay, self._guarded(self._connect))
+    def _connection_error(self, session: _Session, reason: BaseException | str) -> str:
+        return f"connection to {self._masked_url}: {describe(str(reason))}"
 
     # -- deliveries ----------------------------------------------------------------------------
 
@@ -334,9 +216,9 @@ class RequestConsumer:
             ahead, session.ahead = session.ahead, None
             batch, preparing = ahead or self._begin_batch(session)
             session.busy = True
-            future = self._executor.submit(self._pipeline.complete, preparing)
-            future.add_done_callback(
-                lambda f: self._post(partial(self._on_processed, session, batch, f))
+            self._submit(
+                partial(self._pipeline.complete, preparing),
+                partial(self._on_processed, session, batch),
             )
         if session.busy and session.ahead is None and len(session.buffer) >= self._batch:
             session.ahead = self._begin_batch(session)
@@ -358,8 +240,8 @@ class RequestConsumer:
                 len(batch),
                 describe(error),
             )
-            self._last_error = f"processing a batch failed: {describe(error)}"
-            self._close(session)  # the broker requeues everything unacked
+            # the broker requeues everything unacked
+            self._fail_session(session, f"processing a batch failed: {describe(error)}")
             return
         result = future.result()
         self._bump(
@@ -429,9 +311,9 @@ class RequestConsumer:
         tag = int(method.delivery_tag)
         tags = {t for t in session.confirms_due if t <= tag} if method.multiple else {tag}
         if isinstance(method, Basic.Nack):
-            self._last_error = "the broker nacked a dead letter; the batch will be redelivered"
-            log.warning("request consumer: %s", self._last_error)
-            self._close(session)
+            reason = "the broker nacked a dead letter; the batch will be redelivered"
+            log.warning("request consumer: %s", reason)
+            self._fail_session(session, reason)
             return
         session.confirms_due -= tags
         self._ack_if_confirmed(session)
@@ -454,14 +336,13 @@ class RequestConsumer:
             return
         if not self._sweeping and self._executor is not None:
             self._sweeping = True
-            future = self._executor.submit(self._pipeline.sweep_delivered)
 
             def done(f: Future[int]) -> None:
                 self._sweeping = False
                 if f.exception() is not None:
                     log.warning("outbound sweep failed: %s", describe(f.exception() or ""))
 
-            future.add_done_callback(lambda f: self._post(partial(done, f)))
+            self._submit(self._pipeline.sweep_delivered, done)
         self._ioloop.call_later(self._sweep_interval, self._guarded(self._sweep))
 
     # -- stopping ------------------------------------------------------------------------------
@@ -479,7 +360,7 @@ class RequestConsumer:
         if session.channel is not None and session.consumer_tag is not None and session.ready:
             session.channel.basic_cancel(session.consumer_tag)
         assert self._ioloop is not None
-        self._ioloop.call_later(10.0, self._guarded(partial(self._close, session)))
+        self._ioloop.call_later(10.0, self._guarded(partial(self._close_session, session)))
         self._maybe_finish()
 
     def _maybe_finish(self) -> None:
@@ -489,7 +370,7 @@ class RequestConsumer:
         if session is None:
             self._finish()
         elif not session.busy:
-            self._close(session)
+            self._close_session(session)
 
     def _finish(self) -> None:
         if self._ioloop is not None:
