@@ -8,12 +8,14 @@ from several processes at once.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -249,19 +251,52 @@ def migrate(engine: Engine) -> None:
         connection.rollback()
     if current == heads:
         return
-    with engine.connect() as connection, connection.begin():
+    with (
+        engine.connect() as connection,
+        _foreign_keys_checked_at_the_end(connection),
+        connection.begin(),
+    ):
         _lock_for_migration(connection)
         current = current_revisions(connection)
         unknown = current - known_revisions()
         if unknown:
             raise RuntimeError(
-                f"the ledger database is at revision {', '.join(sorted(unknown))}, which this "
-                "version of edi-gateway does not know (was it migrated by a newer version?)"
+                f"the ledger database is at revision {', '.join(sorted(unknown))}, which "
+                "this version of edi-gateway does not know (was it migrated by a newer "
+                "version?)"
             )
         if current == heads:
             return
         log.info("migrating the ledger from %s to %s", sorted(current) or "empty", sorted(heads))
         command.upgrade(alembic_config(connection), "head")
+        _check_foreign_keys(connection)
+
+
+@contextlib.contextmanager
+def _foreign_keys_checked_at_the_end(connection: Connection) -> Iterator[None]:
+    """On SQLite, foreign keys are not enforced during the migration (the connection's own
+    setting, which SQLite lets change only outside a transaction), as SQLite's documentation
+    prescribes for changing a table: a table is changed by copying it into a new one and
+    dropping the old, which enforced keys would refuse while other tables refer to it.
+    :func:`_check_foreign_keys` checks them all before the migration commits."""
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+        connection.commit()
+    try:
+        yield
+    finally:
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+            connection.commit()
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    if connection.dialect.name != "sqlite":
+        return  # PostgreSQL enforces them throughout
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
 
 
 def _lock_for_migration(connection: Connection) -> None:
