@@ -197,8 +197,8 @@ def operate(args: argparse.Namespace, *, out: TextIO) -> int:
     if args.command == "run":
         from adapters import REGISTRY
 
+        from .errors import HomeBusy
         from .runtime.daemon import run
-        from .runtime.home_lock import HomeBusy
 
         try:
             run(settings, REGISTRY, once=args.once)
@@ -246,7 +246,8 @@ def operate(args: argparse.Namespace, *, out: TextIO) -> int:
             return EXIT_VALID
         repository.reset_for_replay(s, [row.id for row in rows])
     from .bus.relay import OutboxRelay
-    from .runtime.home_lock import HomeBusy, home_lock
+    from .errors import HomeBusy
+    from .runtime.home_lock import home_lock
 
     try:  # a running daemon's relay publishes them: two relays would send each twice
         with home_lock(settings.path(settings.work)):
@@ -273,7 +274,8 @@ def partner_check_command(partner: str, profiles: Path | None, *, out: TextIO) -
     from adapters import REGISTRY
 
     from .config import load_settings
-    from .partners import PARTNERS_DIR, PartnerConfigError, load_partner, partner_file
+    from .errors import PartnerConfigError
+    from .partners import PARTNERS_DIR, load_partner, partner_file
 
     folder = profiles if profiles is not None else load_settings().path(PARTNERS_DIR)
     try:
@@ -377,11 +379,10 @@ def resend_command(
     """``resend DOC_ID [--new-control-numbers]``: says what was done; 1 when it cannot be."""
     from adapters import REGISTRY
 
-    from .outbound.requests import RequestRefused
-    from .outbound.resend import ResendError, resend
+    from .errors import DocumentRefused, RequestRefused, ResendError
+    from .outbound.resend import resend
     from .partner_formats import PartnerFormats
     from .partners import PARTNERS_DIR, load_partners
-    from .ports import DocumentRefused
 
     profiles = load_partners(settings.path(PARTNERS_DIR), REGISTRY)
     try:

@@ -23,9 +23,9 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import GatewayError
+from .errors import PartnerConfigError, UnknownKind
 from .ports import ChannelConfig, FormatConfig, InboundPolicy
-from .registry import Registry, UnknownKind
+from .registry import Registry
 
 PARTNER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 """What a partner may be called: it names folders (same rule as the folder source)."""
@@ -34,10 +34,6 @@ PARTNERS_DIR = Path("mappings/partners")
 """Where the profiles are, relative to the settings' ``home``."""
 
 SettingsT = TypeVar("SettingsT", bound=BaseModel)
-
-
-class PartnerConfigError(GatewayError):
-    """A partner profile cannot be used; the message names the file and the key."""
 
 
 class PartnerProfile(BaseModel):

@@ -16,12 +16,8 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from .errors import GatewayError
+from .errors import UnknownKind
 from .ports import Channel, Format
-
-
-class UnknownKind(GatewayError):
-    """No format or channel of that kind is registered; the message says which are."""
 
 
 def unknown(what: str, kind: str, known: Iterable[str]) -> UnknownKind:

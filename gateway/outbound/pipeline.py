@@ -45,6 +45,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from .. import ledger as repository
+from ..errors import RequestRefused
 from ..ledger import NewMessage
 from ..ledger import outbound as ledger
 from ..ledger.counters import counter_in
@@ -55,7 +56,7 @@ from ..ports import DocumentRefused, Draft, RenderedDocument
 from ..runtime.crashpoints import crash_point
 from ..runtime.workers import WorkerPool
 from ..spool import SENT_FOLDER, write_new
-from .requests import OutboundRequest, RequestRefused, check_partner, parse_request
+from .requests import OutboundRequest, check_partner, parse_request
 from .status import OutboundStatus, document_status, status_message
 
 log = logging.getLogger(__name__)

@@ -45,6 +45,7 @@ from pydantic import ValidationError
 
 from ..bus.connection import describe
 from ..bus.limits import digest_id
+from ..errors import RequestRefused
 from ..messages import Message, PurchaseOrderAck, ShipNotice
 from ..partners import PartnerProfile
 from ..ports import FormatConfig
@@ -90,29 +91,6 @@ _PLACEHOLDER_ENVELOPE = {
     "version": "004010",
     "transaction_control_number": "0001",
 }
-
-
-class RequestRefused(Exception):
-    """A request that cannot be sent: ``reason`` says why; the other attributes say what is
-    known of the request (for the ledger and the dead letter)."""
-
-    def __init__(
-        self,
-        reason: str,
-        *,
-        request_id: str,
-        partner: str,
-        kind: str,
-        correlation_id: str,
-        request: dict[str, Any] | None = None,
-    ) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.request_id = request_id
-        self.partner = partner
-        self.kind = kind
-        self.correlation_id = correlation_id
-        self.request = request
 
 
 @dataclass(frozen=True, slots=True)

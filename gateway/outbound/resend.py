@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..errors import ResendError
 from ..ledger import add_event
 from ..ledger import outbound as ledger
 from ..ledger.counters import counter_in
@@ -30,10 +31,6 @@ from ..partners import PartnerProfile
 from ..spool import SENT_FOLDER, write_new
 from .pipeline import OutboundPipeline, as_row, rendered_row
 from .requests import check_partner, parse_request
-
-
-class ResendError(Exception):
-    """The document cannot be sent again; the message says why."""
 
 
 def find_outbound(s: Session, key: str) -> OutboundRow:

@@ -1,10 +1,10 @@
 """The ports: what the core asks of a format (:mod:`.formats`) and of a channel
 (:mod:`.channels`). Adapters implement them; ``adapters/__init__.py`` registers them."""
 
+from ..errors import DocumentRefused
 from .channels import Channel, ChannelConfig, Service
 from .formats import (
     DocumentHook,
-    DocumentRefused,
     Draft,
     Format,
     FormatConfig,

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from ..control_numbers import ControlNumberCounter
-from ..errors import GatewayError
+from ..errors import DocumentRefused
 from ..messages import Message
 
 
@@ -179,10 +179,6 @@ class FormatConfig(BaseModel):
 
 
 # -- outbound: a canonical message rendered for a partner ----------------------------------------
-
-
-class DocumentRefused(GatewayError):
-    """The rendered document cannot be sent (it fails the maps, or cannot be written)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,23 +20,10 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..errors import GatewayError
+from ..errors import HomeBusy
 
 LOCK_NAME = ".edi-gateway.lock"
 """In the work folder (a dotfile: never a partner's folder, never a leftover)."""
-
-
-class HomeBusy(GatewayError):
-    """Another process holds the home's lock."""
-
-    def __init__(self, path: Path, holder: int | None) -> None:
-        self.path = path
-        self.holder = holder
-        self.who = f"the edi-gateway (pid {holder})" if holder else "the edi-gateway"
-        super().__init__(
-            f"{self.who} running on this home holds its lock ({path}): one daemon per home; "
-            "stop that one first"
-        )
 
 
 @contextlib.contextmanager

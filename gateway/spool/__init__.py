@@ -7,7 +7,8 @@ its ``sent/`` (what a channel delivered). Files are read as claimed (:mod:`.clai
 through a link, and named safely (:mod:`.file_names`).
 """
 
-from .claimed_files import ClaimedFileChanged, RefusedFile, Snapshot, read_claimed, read_snapshot
+from ..errors import ClaimedFileChanged, RefusedFile
+from .claimed_files import Snapshot, read_claimed, read_snapshot
 from .claims import CLAIM_SEPARATOR, Claim, Claimed, fsync_directory
 from .file_names import kept_name, unsafe_name
 from .inbox import FolderSource

@@ -15,11 +15,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-
-class RefusedFile(Exception):
-    """What :func:`read_claimed` does not read: not a regular file, or too large. The message
-    says why."""
-
+from ..errors import RefusedFile
 
 _KINDS = (
     (stat.S_ISDIR, "a folder"),
@@ -53,11 +49,6 @@ class Snapshot:
         if info.st_mtime_ns != self.mtime_ns:
             return "it was written again after it was read"
         return None
-
-
-class ClaimedFileChanged(Exception):
-    """A claimed file changed between its read and the commit of what was read: it is to be
-    read again (its message names the file and the change)."""
 
 
 def read_claimed(path: Path, max_size: int | None = None) -> bytes:

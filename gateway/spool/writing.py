@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from ..errors import SpoolFull
 from .claims import fsync_directory
 
 log = logging.getLogger(__name__)
@@ -64,10 +65,6 @@ class Placed:
     @property
     def renamed(self) -> bool:
         return self.path != self.wanted
-
-
-class NoFreeName(OSError):
-    """Every candidate name of a file is taken by another file."""
 
 
 def write_new(
@@ -143,7 +140,7 @@ def _place(
                 holder = candidate
             if not again and candidate not in given and _holds(holder, data):
                 return Placed(wanted, candidate, written=False)
-        raise NoFreeName(
+        raise SpoolFull(
             errno.EEXIST,
             f"{wanted} and its {MAX_CANDIDATES - 1} other names are all other files'",
         )

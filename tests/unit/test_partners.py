@@ -9,7 +9,8 @@ import pytest
 from adapters import REGISTRY
 from adapters.formats.x12.profile import X12Profile
 from adapters.transport.sftp import SftpChannel
-from gateway.partners import PartnerConfigError, PartnerProfile
+from gateway.errors import PartnerConfigError
+from gateway.partners import PartnerProfile
 from gateway.partners import load_partner as load_with
 from gateway.partners import load_partners as load_all_with
 

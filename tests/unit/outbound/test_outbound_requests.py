@@ -10,8 +10,9 @@ import pytest
 
 from adapters import REGISTRY
 from gateway.bus.limits import digest_id
+from gateway.errors import RequestRefused
 from gateway.outbound import pipeline, requests
-from gateway.outbound.requests import RequestRefused, check_partner, parse_request
+from gateway.outbound.requests import check_partner, parse_request
 from gateway.partner_formats import PartnerFormats
 from gateway.partners import parse_profile
 from tests.unit.outbound.test_outbound_render import asn_request
