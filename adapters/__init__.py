@@ -7,8 +7,8 @@ root (:mod:`gateway.wiring`) hands this registry to the core.
 
 from gateway.registry import Registry
 
+from .channels.sftp import Sftp
 from .formats.x12.format import X12Format
-from .transport.sftp import Sftp
 
 REGISTRY = Registry(
     formats={X12Format.kind: X12Format},

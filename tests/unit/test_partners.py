@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from adapters import REGISTRY
+from adapters.channels.sftp import SftpChannel
 from adapters.formats.x12.profile import X12Profile
-from adapters.transport.sftp import SftpChannel
 from gateway.partners import PartnerConfigError, PartnerProfile
 from gateway.partners import load_partner as load_with
 from gateway.partners import load_partners as load_all_with

@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 
 from adapters import REGISTRY
-from adapters.transport import sftp_source
-from adapters.transport.sftp import SftpChannel
-from adapters.transport.sftp_schedule import PartnerExchange
+from adapters.channels.sftp import SftpChannel
+from adapters.channels.sftp import source as sftp_source
+from adapters.channels.sftp.schedule import PartnerExchange
 from gateway.ledger import create_engine_for, migrate, session_factory
 from gateway.partners import load_partner
 from gateway.runtime import crashpoints

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from adapters.transport.sftp_config import SftpChannel
+from adapters.channels.sftp.config import SftpChannel
 from gateway.ledger import transfers
 from gateway.ledger.transfers import DeliveryRow, PickupRow, PickupState
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from adapters.transport.sftp import (
+from adapters.channels.sftp import (
     ChangedHostKey,
     PartnerExchange,
     PollReport,
@@ -26,7 +26,7 @@ from adapters.transport.sftp import (
     UnknownHostKey,
     connect,
 )
-from adapters.transport.sftp_connect import SftpError
+from adapters.channels.sftp.connect import SftpError
 from gateway.ledger.transfers import PickupState
 from tests.integration.sftp.exchange_once import BATCH_ENV, NTH_ENV
 from tests.integration.sftp.helpers import (

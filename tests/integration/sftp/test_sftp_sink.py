@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from adapters.transport.sftp import (
+from adapters.channels.sftp import (
     DeliveryReport,
     PartnerExchange,
     SftpConnectionLost,
@@ -296,7 +296,7 @@ def test_one_exchange_polls_and_delivers_on_one_connection(
     channel = with_outbound(sshd.channel(), remote)
     data = channel.model_dump()
     data["inbound"] = {"folder": str(remote / "out"), "min_age": 0}
-    from adapters.transport.sftp import SftpChannel
+    from adapters.channels.sftp import SftpChannel
 
     both = SftpChannel.model_validate(data)
     (remote / "out" / "850.x12").write_bytes(b"ISA*850")

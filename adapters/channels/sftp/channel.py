@@ -1,7 +1,7 @@
 """SFTP transport: fetch partners' files into ``inbox/<partner>/``, send ``outbox/<partner>/``.
 
 Declared per partner in ``mappings/partners/<partner>.toml`` under ``[sftp]``
-(:mod:`.sftp_config` lists every option). Features:
+(:mod:`.config` lists every option). Features:
 
 - **host keys always verified** against ``known_hosts`` lines or file (``[host]:port`` for ports
   other than 22); an unknown or changed key is an error that shows its ``SHA256:`` fingerprint;
@@ -14,7 +14,7 @@ Declared per partner in ``mappings/partners/<partner>.toml`` under ``[sftp]``
 - **hostile names refused** (separators, ``..``, control characters) and reported;
 - **fast**: our own TCP_NODELAY socket under paramiko, one connection per run; inbound files in
   batches whose SFTP requests are all in flight together and whose ledger work is one commit per
-  step (:mod:`.sftp_pipeline`); pipelined writes outbound; a schedule per partner with a circuit
+  step (:mod:`.pipeline`); pipelined writes outbound; a schedule per partner with a circuit
   breaker (:class:`SftpSchedule`);
 - ``edi-gateway partner check P`` tries each step and says which one fails (:func:`check_channel`).
 """
@@ -29,9 +29,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.config import Settings
 from gateway.ports import Channel, ChannelConfig
 
-from .sftp_check import check_channel
-from .sftp_config import SftpChannel, SftpInbound, SftpOutbound
-from .sftp_connect import (
+from .check import check_channel
+from .config import SftpChannel, SftpInbound, SftpOutbound
+from .connect import (
     ChangedHostKey,
     HostKeyError,
     SftpConnectionLost,
@@ -43,9 +43,9 @@ from .sftp_connect import (
     connect,
     fingerprint,
 )
-from .sftp_schedule import PartnerExchange, RunReport, SftpSchedule
-from .sftp_sink import DeliveryReport, SftpSink
-from .sftp_source import Pickup, PollReport, SftpSource
+from .schedule import PartnerExchange, RunReport, SftpSchedule
+from .sink import DeliveryReport, SftpSink
+from .source import Pickup, PollReport, SftpSource
 
 
 class Sftp(Channel):

@@ -36,12 +36,12 @@ from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.config import Settings
+from gateway.runtime.breaker import Breaker, BreakerState
 
-from .breaker import Breaker, BreakerState
-from .sftp_config import CronSchedule, SftpChannel
-from .sftp_connect import SftpError, connect
-from .sftp_sink import DeliveryReport, SftpSink
-from .sftp_source import PollReport, SftpSource
+from .config import CronSchedule, SftpChannel
+from .connect import SftpError, connect
+from .sink import DeliveryReport, SftpSink
+from .source import PollReport, SftpSource
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ Files are taken in batches (up to :data:`BATCH_FILES` files or :data:`BATCH_BYTE
 larger file is a batch of its own). For every file of a batch, in this order (each step
 survives a crash at any instant):
 
-1. download, pipelined with the other files of the batch (:func:`.sftp_pipeline.fetch`), into a
+1. download, pipelined with the other files of the batch (:func:`.pipeline.fetch`), into a
    dotfile ``inbox/<partner>/.sftp-<uuid>.part`` (the folder watcher ignores dotfiles), hashing as
    it goes; the remote file is checked unchanged (size, mtime, bytes read) at the end; fsync;
    then the folder is fsynced once for the batch;
@@ -55,9 +55,9 @@ from gateway.ledger.transfers import NewPickup, PickupChange, PickupRow, PickupS
 from gateway.runtime.crashpoints import crash_point
 from gateway.spool import fsync_directory, unsafe_name
 
-from .sftp_config import SftpChannel, SftpInbound
-from .sftp_connect import SftpConnectionLost, SftpError, SftpSession, describe
-from .sftp_pipeline import (
+from .config import SftpChannel, SftpInbound
+from .connect import SftpConnectionLost, SftpError, SftpSession, describe
+from .pipeline import (
     Attributes,
     Download,
     fetch,
@@ -111,7 +111,7 @@ class SftpSource:
 
     Options (``[sftp.inbound]``): ``folder``, ``glob``, ``min_age``, ``done_marker``,
     ``after = delete | move | keep``, ``move_to``. Call :meth:`poll` with an open session (one
-    connection for the listing and every download); the schedule (:mod:`.sftp_schedule`) does.
+    connection for the listing and every download); the schedule (:mod:`.schedule`) does.
     """
 
     kind = "sftp"

@@ -51,8 +51,8 @@ from gateway.ledger.transfers import DeliveryRow, DeliveryState
 from gateway.runtime.crashpoints import crash_point
 from gateway.spool import SENT_FOLDER, folder_lock, fsync_directory
 
-from .sftp_config import SftpChannel, SftpOutbound
-from .sftp_connect import SftpConnectionLost, SftpSession, describe
+from .config import SftpChannel, SftpOutbound
+from .connect import SftpConnectionLost, SftpSession, describe
 
 log = logging.getLogger(__name__)
 
