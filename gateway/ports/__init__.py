@@ -1,7 +1,17 @@
 """The ports: what the core asks of a format (:mod:`.formats`) and of a channel
 (:mod:`.channels`). Adapters implement them; ``adapters/__init__.py`` registers them."""
 
-from .channels import Channel, ChannelConfig, Service
+from .channels import (
+    Channel,
+    ChannelConfig,
+    ChannelError,
+    CollectReport,
+    CronSchedule,
+    DeliveryReport,
+    IntervalSchedule,
+    Pickup,
+    Spool,
+)
 from .formats import (
     DocumentHook,
     DocumentRefused,
@@ -19,16 +29,22 @@ from .formats import (
 __all__ = [
     "Channel",
     "ChannelConfig",
+    "ChannelError",
+    "CollectReport",
+    "CronSchedule",
+    "DeliveryReport",
     "DocumentHook",
     "DocumentRefused",
     "Draft",
     "Format",
     "FormatConfig",
     "InboundPolicy",
+    "IntervalSchedule",
     "ParseResult",
     "ParsedDocument",
     "Parser",
+    "Pickup",
     "RenderedDocument",
     "Reply",
-    "Service",
+    "Spool",
 ]

@@ -45,7 +45,7 @@ from typing import cast
 
 import paramiko
 
-from gateway.errors import GatewayError
+from gateway.ports import ChannelError
 
 from .config import SftpChannel, credential_path, read_credential
 from .pipeline import Limits, SftpRequests, SftpStream, server_limits
@@ -79,7 +79,7 @@ LEGACY_HINT = (
 )
 
 
-class SftpError(GatewayError):
+class SftpError(ChannelError):
     """Anything that stops an SFTP connection or transfer; the message names the partner."""
 
 
