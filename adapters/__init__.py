@@ -1,17 +1,20 @@
 """The registry: every format and channel the gateway can use, by kind, in one place.
 
 Adding a format or a channel is a class (see ``docs/architecture.md``) and a line here. Partner
-profiles name these kinds (``format = "x12"``, sections ``[x12]``, ``[sftp]``); the composition
-root (:mod:`gateway.wiring`) hands this registry to the core.
+profiles name these kinds (``format = "x12"``, sections ``[x12]``, ``[sftp]``, ``[folder]``);
+the composition root (:mod:`gateway.cli`) hands this registry to the core. The memory channel
+(:mod:`.channels.memory`) is for tests only, and not here: a profile naming it in production
+would exchange files with nobody.
 """
 
 from gateway.registry import Registry
 
+from .channels.folder import Folder
+from .channels.sftp import Sftp
 from .formats.x12.format import X12Format
-from .transport.sftp import Sftp
 
 REGISTRY = Registry(
     formats={X12Format.kind: X12Format},
-    channels={Sftp.kind: Sftp},
+    channels={Sftp.kind: Sftp, Folder.kind: Folder},
     default_format=X12Format.kind,
 )

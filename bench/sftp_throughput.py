@@ -33,7 +33,7 @@ import paramiko
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from adapters.transport.sftp import SftpSink, SftpSource, connect  # noqa: E402
+from adapters.channels.sftp import SftpSink, SftpSource, connect  # noqa: E402
 from gateway.ledger import create_engine_for, migrate, session_factory  # noqa: E402
 from tests.integration.sftp.helpers import with_inbound, with_outbound  # noqa: E402
 from tests.integration.sftp.sshd import Sshd  # noqa: E402

@@ -132,5 +132,7 @@ class SpoolFull(GatewayError, OSError):
 
 
 class ChannelError(GatewayError):
-    """A partner cannot be reached through a channel, or refused an exchange (the adapters'
-    errors derive from it)."""
+    """The partner's side cannot be reached, or broke off during a run (server down, host key,
+    login, folder not mounted). The run fails and counts against the partner's breaker;
+    everything stays where it is, and the next run starts again. Any other exception is a bug,
+    reported as such, and counts the same. The adapters' errors derive from it."""

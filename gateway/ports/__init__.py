@@ -1,8 +1,17 @@
 """The ports: what the core asks of a format (:mod:`.formats`) and of a channel
 (:mod:`.channels`). Adapters implement them; ``adapters/__init__.py`` registers them."""
 
-from ..errors import DocumentRefused
-from .channels import Channel, ChannelConfig, Service
+from ..errors import ChannelError, DocumentRefused
+from .channels import (
+    Channel,
+    ChannelConfig,
+    CollectReport,
+    CronSchedule,
+    DeliveryReport,
+    IntervalSchedule,
+    Pickup,
+    Spool,
+)
 from .formats import (
     DocumentHook,
     Draft,
@@ -19,16 +28,22 @@ from .formats import (
 __all__ = [
     "Channel",
     "ChannelConfig",
+    "ChannelError",
+    "CollectReport",
+    "CronSchedule",
+    "DeliveryReport",
     "DocumentHook",
     "DocumentRefused",
     "Draft",
     "Format",
     "FormatConfig",
     "InboundPolicy",
+    "IntervalSchedule",
     "ParseResult",
     "ParsedDocument",
     "Parser",
+    "Pickup",
     "RenderedDocument",
     "Reply",
-    "Service",
+    "Spool",
 ]

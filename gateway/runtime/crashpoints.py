@@ -11,7 +11,7 @@ Points, each documented where it is reached:
   marked published);
 - outbound requests (:mod:`gateway.outbound.pipeline`): ``outbound_after_commit``,
   ``outbound_after_write``, ``outbound_after_written``;
-- SFTP (:mod:`adapters.transport.sftp_source`, :mod:`adapters.transport.sftp_sink`):
+- SFTP (:mod:`adapters.channels.sftp.source`, :mod:`adapters.channels.sftp.sink`):
   ``sftp_after_download``, ``sftp_after_record``, ``sftp_after_link``,
   ``sftp_after_remote_action``, ``sftp_after_upload``, ``sftp_after_remote_rename``,
   ``sftp_after_sent``.

@@ -18,10 +18,8 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-
-from sqlalchemy.orm import Session, sessionmaker
 
 from ..bus.consumer import RequestConsumer
 from ..bus.relay import OutboxRelay
@@ -31,11 +29,11 @@ from ..ledger import create_engine_for, migrate, session_factory
 from ..outbound.overdue import OverdueSweep
 from ..outbound.pipeline import OutboundPipeline
 from ..partner_formats import PartnerFormats
-from ..partners import PARTNERS_DIR, PartnerProfile, load_partners
+from ..partners import PARTNERS_DIR, load_partners
 from ..pipeline import Folders, Parsing, Pipeline
-from ..ports import Service
 from ..registry import Registry
 from ..spool import Claim, Claimed, ClaimedFileChanged, FolderSource
+from .channels import ChannelSchedule
 from .finisher import Finisher
 from .home_lock import home_lock
 from .lanes import LargeFileLane
@@ -85,37 +83,6 @@ class RetrySchedule:
 
 
 @dataclass
-class Channels:
-    """Every registered channel's schedule for the partners whose profiles use it."""
-
-    schedules: list[Service]
-
-    @classmethod
-    def of(
-        cls,
-        registry: Registry,
-        settings: Settings,
-        ledger: sessionmaker[Session],
-        profiles: Mapping[str, PartnerProfile],
-    ) -> Channels:
-        schedules = []
-        for kind, channel in registry.channels.items():
-            configs = {n: p.channels[kind] for n, p in profiles.items() if kind in p.channels}
-            schedule = channel.schedule(settings, ledger, configs) if configs else None
-            if schedule is not None:
-                schedules.append(schedule)
-        return cls(schedules)
-
-    def start(self) -> None:
-        for schedule in self.schedules:
-            schedule.start()
-
-    def stop(self, *, wait: bool = True) -> None:
-        for schedule in self.schedules:
-            schedule.stop(wait=wait)
-
-
-@dataclass
 class Gateway:
     """Everything the daemon runs, wired from settings (also used by tests and benchmarks)."""
 
@@ -124,7 +91,7 @@ class Gateway:
     pipeline: Pipeline
     relay: OutboxRelay
     finisher: Finisher
-    channels: Channels
+    channels: ChannelSchedule
     """Partners' channels (``mappings/partners/*.toml``): files brought into the inbox, and
     their outbox folders delivered, each on its own schedule."""
     overdue: OverdueSweep
@@ -188,7 +155,7 @@ class Gateway:
             ignore=settings.ignore,
             rescan_interval=settings.rescan_interval,
         )
-        channels = Channels.of(registry, settings, factory, profiles)
+        channels = ChannelSchedule.of(registry, settings, factory, profiles)
         outbound = OutboundPipeline(
             factory,
             folders.outbox,

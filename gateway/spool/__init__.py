@@ -5,6 +5,11 @@
 they end), ``outbox/<partner>/`` (what the gateway writes for the partner: :mod:`.writing`) and
 its ``sent/`` (what a channel delivered). Files are read as claimed (:mod:`.claimed_files`), never
 through a link, and named safely (:mod:`.file_names`).
+
+The steps every channel takes, recorded in the ledger: bringing a partner's file into its inbox
+(:mod:`.pickups`), delivering its outbox (:mod:`.deliveries`), and both over a partner's side of
+plain file operations (:mod:`.partner_files`: the folder and memory channels). They are imported
+by module, not from here: they need the ledger and the ports, the rest of the spool does not.
 """
 
 from ..errors import ClaimedFileChanged, RefusedFile

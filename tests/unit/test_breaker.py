@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adapters.transport.breaker import Breaker
+from gateway.runtime.breaker import Breaker
 
 
 def test_backoff_doubles_up_to_the_maximum_then_pauses_and_success_closes_it() -> None:

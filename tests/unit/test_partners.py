@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from adapters import REGISTRY
+from adapters.channels.sftp import SftpChannel
 from adapters.formats.x12.profile import X12Profile
-from adapters.transport.sftp import SftpChannel
 from gateway.errors import PartnerConfigError
 from gateway.partners import PartnerProfile
 from gateway.partners import load_partner as load_with
@@ -158,3 +158,15 @@ def test_unknown_kinds_are_answered_with_the_known_ones(
 def test_a_profile_without_a_format_section_has_the_default_format(tmp_path: Path) -> None:
     profile = load_partner(write(tmp_path, 'description = "collects its files"\n'))
     assert (profile.format, profile.format_config, profile.delivered_by) == ("x12", None, [])
+
+
+def test_the_example_profiles_load_with_their_channels(tmp_path: Path) -> None:
+    examples = Path(__file__).resolve().parents[2] / "mappings" / "partners"
+    for example in sorted(examples.glob("*.toml.example")):
+        write(tmp_path, example.read_text(), name=example.name.removesuffix(".toml.example"))
+    profiles = load_partners(tmp_path)
+    assert {name: sorted(p.channels) for name, p in profiles.items()} == {
+        "example-folder": ["folder"],
+        "example-sftp": ["sftp"],
+    }
+    assert all(p.delivered_by == sorted(p.channels) for p in profiles.values())

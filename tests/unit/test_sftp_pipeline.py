@@ -14,7 +14,7 @@ from typing import cast
 import paramiko
 import pytest
 
-from adapters.transport import sftp_pipeline as sp
+from adapters.channels.sftp import pipeline as sp
 
 ATTRS_SIZE_TIME = sp.ATTR_SIZE | sp.ATTR_ACMODTIME
 

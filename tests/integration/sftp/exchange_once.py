@@ -14,12 +14,12 @@ import sys
 from pathlib import Path
 
 from adapters import REGISTRY
-from adapters.transport import sftp_source
-from adapters.transport.sftp import SftpChannel
-from adapters.transport.sftp_schedule import PartnerExchange
+from adapters.channels.sftp import SftpChannel
+from adapters.channels.sftp import source as sftp_source
 from gateway.ledger import create_engine_for, migrate, session_factory
 from gateway.partners import load_partner
 from gateway.runtime import crashpoints
+from tests.integration.sftp.helpers import exchange
 
 BATCH_ENV = "EDIGW_TEST_SFTP_BATCH_FILES"
 NTH_ENV = "EDIGW_TEST_CRASH_NTH"
@@ -50,14 +50,7 @@ def main(profile_path: str, home: str, database_url: str) -> int:
     assert channel is not None
     engine = create_engine_for(database_url)
     migrate(engine)
-    exchange = PartnerExchange(
-        profile.name,
-        channel,
-        inbox=Path(home) / "inbox",
-        outbox=Path(home) / "outbox",
-        ledger=session_factory(engine),
-    )
-    report = exchange.run()
+    report = exchange(channel, Path(home), session_factory(engine), partner=profile.name).run()
     print(report)
     return 0 if report.error is None else 1
 

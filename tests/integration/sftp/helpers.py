@@ -5,14 +5,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from adapters.transport.sftp_config import SftpChannel
+from adapters.channels.sftp import Sftp, SftpChannel
 from gateway.ledger import transfers
 from gateway.ledger.transfers import DeliveryRow, PickupRow, PickupState
+from gateway.ports import Spool
+from gateway.runtime.channels import ChannelRuns
 
 ROOT = Path(__file__).resolve().parents[3]
 PARTNER = "acme"
@@ -66,6 +69,20 @@ def with_outbound(channel: SftpChannel, remote: Path, **options: object) -> Sftp
     data = channel.model_dump()
     data["outbound"] = values
     return SftpChannel.model_validate(data)
+
+
+def exchange(
+    channel: SftpChannel,
+    home: Path,
+    ledger: sessionmaker[Session],
+    *,
+    partner: str = PARTNER,
+    clock: Callable[[], float] = time.monotonic,
+) -> ChannelRuns:
+    """The core's runs of ``partner``'s SFTP channel, with ``home/inbox`` and ``home/outbox``:
+    settle, poll and deliver over one connection, behind the partner's breaker."""
+    spool = Spool(inbox=home / "inbox", outbox=home / "outbox", ledger=ledger, clock=clock)
+    return ChannelRuns(Sftp(partner, channel, spool))
 
 
 def pickups(factory: sessionmaker[Session], partner: str = PARTNER) -> list[PickupRow]:

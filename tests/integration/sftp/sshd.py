@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.transport.sftp_config import SftpChannel
+from adapters.channels.sftp.config import SftpChannel
 
 SSHD = Path("/usr/sbin/sshd")
 INSTALL_HELP = (

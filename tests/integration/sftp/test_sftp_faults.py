@@ -17,21 +17,21 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from adapters.transport.sftp import (
+from adapters.channels.sftp import (
     ChangedHostKey,
-    PartnerExchange,
-    PollReport,
     SftpConnectionLost,
     SftpSource,
     UnknownHostKey,
     connect,
 )
-from adapters.transport.sftp_connect import SftpError
+from adapters.channels.sftp.connect import SftpError
 from gateway.ledger.transfers import PickupState
+from gateway.ports import CollectReport
 from tests.integration.sftp.exchange_once import BATCH_ENV, NTH_ENV
 from tests.integration.sftp.helpers import (
     PARTNER,
     everything,
+    exchange,
     pickups,
     profile_file,
     put,
@@ -68,7 +68,7 @@ def test_connection_cut_mid_download_leaves_nothing_in_the_inbox_and_is_retried(
     with TcpProxy(("127.0.0.1", sshd.port)) as proxy:
         channel = with_inbound(sshd.channel(port=proxy.port), remote)
         source = SftpSource(PARTNER, channel, inbox=tmp_path / "inbox", ledger=sqlite_factory)
-        outcome: list[BaseException | PollReport] = []
+        outcome: list[BaseException | CollectReport] = []
 
         def run() -> None:
             try:
@@ -108,28 +108,21 @@ def test_server_down_at_poll_time_changes_nothing_and_the_next_run_takes_the_fil
 ) -> None:
     clock = [100.0]
     channel = with_inbound(sshd.channel(retry_initial=10.0), remote)
-    exchange = PartnerExchange(
-        PARTNER,
-        channel,
-        inbox=tmp_path / "inbox",
-        outbox=tmp_path / "outbox",
-        ledger=sqlite_factory,
-        clock=lambda: clock[0],
-    )
+    runs = exchange(channel, tmp_path, sqlite_factory, clock=lambda: clock[0])
     put(remote / "out", "po.edi", b"ISA...")
     sshd.stop()
-    report = exchange.run()
+    report = runs.run()
     assert report.error is not None and "cannot connect" in report.error
     assert "127.0.0.1" in report.error and PARTNER in report.error
-    assert exchange.run().skipped == "backing off for 10 s"
+    assert runs.run().skipped == "backing off for 10 s"
     assert everything(remote / "out") == ["po.edi"]
     assert visible(tmp_path / "inbox" / PARTNER) == {}
     sshd.start()
     clock[0] += 10
-    report = exchange.run()
-    assert report.error is None and report.poll is not None
-    assert [p.path.name for p in report.poll.taken] == ["po.edi"]
-    assert exchange.breaker.failures == 0
+    report = runs.run()
+    assert report.error is None and report.collected is not None
+    assert [p.path.name for p in report.collected.taken] == ["po.edi"]
+    assert runs.breaker.failures == 0
 
 
 def openssh_fingerprint(public_key: Path) -> str:
@@ -158,10 +151,7 @@ def test_a_changed_host_key_is_refused_with_the_fingerprint_openssh_prints(
     assert actual in str(caught.value)
     assert openssh_fingerprint(tmp_path / "other.pub") in str(caught.value)
     assert "CHANGED" in str(caught.value)
-    exchange = PartnerExchange(
-        PARTNER, channel, inbox=tmp_path / "inbox", outbox=tmp_path / "o", ledger=sqlite_factory
-    )
-    assert "HOST KEY CHANGED" in (exchange.run().error or "")
+    assert "HOST KEY CHANGED" in (exchange(channel, tmp_path, sqlite_factory).run().error or "")
     assert everything(remote / "out") == ["po.edi"]
     assert visible(tmp_path / "inbox" / PARTNER) == {}
 

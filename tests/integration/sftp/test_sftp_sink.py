@@ -13,21 +13,22 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from adapters.transport.sftp import (
-    DeliveryReport,
-    PartnerExchange,
+from adapters.channels.sftp import (
+    Sftp,
+    SftpChannel,
     SftpConnectionLost,
-    SftpSchedule,
     SftpSink,
     connect,
 )
-from gateway.config import Settings
 from gateway.ledger.transfers import DeliveryState
+from gateway.ports import DeliveryReport, Spool
+from gateway.runtime.channels import ChannelSchedule
 from tests.integration.sftp.helpers import (
     PARTNER,
     Clock,
     deliveries,
     everything,
+    exchange,
     profile_file,
     run_exchange_process,
     visible,
@@ -263,18 +264,16 @@ def test_a_failing_partner_is_paused_without_holding_up_another(
         ),
         remote,
     )
-    settings = Settings(home=tmp_path, database_url=sqlite_url)
-    schedule = SftpSchedule(
-        settings,
-        sqlite_factory,
-        {"good": good, "dead": dead},
-    )
+    spool = Spool(inbox=tmp_path / "inbox", outbox=tmp_path / "outbox", ledger=sqlite_factory)
+    schedule = ChannelSchedule([Sftp("good", good, spool), Sftp("dead", dead, spool)])
     outbox_with(tmp_path, {"ok.x12": b"good"}, partner="good")
     outbox_with(tmp_path, {"stuck.x12": b"dead"}, partner="dead")
     schedule.start()
     try:
         deadline = time.monotonic() + 20
-        while not (schedule.status()["dead"].paused and (remote / "in" / "ok.x12").exists()):
+        while not (
+            schedule.status()["dead"]["sftp"].paused and (remote / "in" / "ok.x12").exists()
+        ):
             assert time.monotonic() < deadline, schedule.status()
             time.sleep(0.05)
         outbox_with(tmp_path, {"ok2.x12": b"more"}, partner="good")
@@ -283,9 +282,9 @@ def test_a_failing_partner_is_paused_without_holding_up_another(
             time.sleep(0.05)
     finally:
         schedule.stop()
-    state = schedule.status()["dead"]
+    state = schedule.status()["dead"]["sftp"]
     assert state.paused and state.failures >= 2 and "cannot connect" in (state.last_error or "")
-    assert schedule.status()["good"].failures == 0
+    assert schedule.status()["good"]["sftp"].failures == 0
     assert visible(remote / "in") == {"ok.x12": b"good", "ok2.x12": b"more"}
     assert everything(tmp_path / "outbox" / "dead") == ["stuck.x12"]
 
@@ -296,17 +295,12 @@ def test_one_exchange_polls_and_delivers_on_one_connection(
     channel = with_outbound(sshd.channel(), remote)
     data = channel.model_dump()
     data["inbound"] = {"folder": str(remote / "out"), "min_age": 0}
-    from adapters.transport.sftp import SftpChannel
-
     both = SftpChannel.model_validate(data)
     (remote / "out" / "850.x12").write_bytes(b"ISA*850")
     outbox_with(tmp_path, {"997.x12": b"ISA*997"})
-    exchange = PartnerExchange(
-        PARTNER, both, inbox=tmp_path / "inbox", outbox=tmp_path / "outbox", ledger=sqlite_factory
-    )
-    report = exchange.run()
-    assert report.error is None and report.poll and report.delivery
-    assert [p.path.name for p in report.poll.taken] == ["850.x12"]
-    assert report.delivery.sent == ["997.x12"]
+    report = exchange(both, tmp_path, sqlite_factory).run()
+    assert report.error is None and report.collected and report.delivered
+    assert [p.path.name for p in report.collected.taken] == ["850.x12"]
+    assert report.delivered.sent == ["997.x12"]
     log = (sshd.folder / "sshd.log").read_text()
     assert log.count("Accepted publickey") == 1

@@ -12,10 +12,10 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
-from adapters.transport import sftp_source
-from adapters.transport.sftp import SftpChannel, SftpInbound, SftpSource, connect
-from adapters.transport.sftp_connect import SftpError
-from adapters.transport.sftp_pipeline import Limits
+from adapters.channels.sftp import SftpChannel, SftpInbound, SftpSource, connect
+from adapters.channels.sftp import source as sftp_source
+from adapters.channels.sftp.connect import SftpError
+from adapters.channels.sftp.pipeline import Limits
 from gateway.ledger import transfers
 from gateway.ledger.transfers import NewPickup, PickupState
 from tests.integration.sftp.helpers import PARTNER, Clock, pickups, put, visible, with_inbound

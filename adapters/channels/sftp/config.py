@@ -16,6 +16,7 @@ Every option, with its default::
                                         #   old server that offers nothing else
     connect_timeout = 15.0              # seconds, TCP connect + SSH handshake
     timeout = 60.0                      # seconds without an answer before a request fails
+    # the run's settings, every channel's (gateway.ports.ChannelConfig):
     schedule = { interval = 60 }        # or { cron = "*/5 * * * *", timezone = "UTC" }
     grace_time = 300                    # seconds a late run may still start
     retry_initial = 30.0                # seconds; a failing run or file waits this, doubling...
@@ -60,27 +61,6 @@ files in it."""
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class IntervalSchedule(_Strict):
-    interval: float = Field(gt=0, description="seconds between polls", examples=[60])
-
-
-class CronSchedule(_Strict):
-    cron: str = Field(
-        min_length=1, description="crontab expression (5 fields)", examples=["*/5 * * * *"]
-    )
-    timezone: str = Field(default="UTC", description="time zone of the cron expression")
-
-    @model_validator(mode="after")
-    def _valid_crontab(self) -> CronSchedule:
-        from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
-
-        try:
-            CronTrigger.from_crontab(self.cron, timezone=self.timezone)
-        except (ValueError, LookupError) as error:
-            raise ValueError(f"not a usable crontab expression {self.cron!r}: {error}") from None
-        return self
 
 
 class SftpInbound(_Strict):
@@ -130,7 +110,8 @@ class SftpOutbound(_Strict):
 
 
 class SftpChannel(ChannelConfig):
-    """One partner's SFTP server: how to reach and trust it, what to fetch and what to send."""
+    """One partner's SFTP server: how to reach and trust it, what to fetch and what to send
+    (its schedule, retries and pause are :class:`~gateway.ports.ChannelConfig`'s)."""
 
     host: str = Field(min_length=1, examples=["sftp.acme.example"])
     port: int = Field(default=22, ge=1, le=65535)
@@ -160,18 +141,6 @@ class SftpChannel(ChannelConfig):
     )
     connect_timeout: float = Field(default=15.0, gt=0)
     timeout: float = Field(default=60.0, gt=0)
-    schedule: IntervalSchedule | CronSchedule = Field(
-        default_factory=lambda: IntervalSchedule(interval=60.0)
-    )
-    grace_time: float = Field(
-        default=300.0, gt=0, description="seconds a run that missed its time may still start"
-    )
-    retry_initial: float = Field(default=30.0, gt=0, description="first retry delay, seconds")
-    retry_max: float = Field(default=1800.0, gt=0, description="longest retry delay, seconds")
-    pause_after: int = Field(
-        default=5, ge=1, description="consecutive failed runs before the partner is paused"
-    )
-    pause_for: float = Field(default=900.0, gt=0, description="seconds a paused partner waits")
     inbound: SftpInbound | None = None
     outbound: SftpOutbound | None = None
 

@@ -22,6 +22,10 @@ grows with the backlog: with a 4 MiB window, half of a large download's time). H
 - :func:`list_folder`: a folder's entries, names that are not UTF-8 included.
 
 Only one thread uses a session at a time (one run per partner), as paramiko's client needs too.
+
+Why one module of ~800 lines: it is one protocol implementation whose parts share the private
+packet codec (``_string``, ``_get_string``, ``_attributes_and_end``, ``status_error``) and the
+request loop; split, those would become a public surface of their own for no reader's benefit.
 """
 
 from __future__ import annotations

@@ -14,8 +14,8 @@ Speed: paramiko never sets ``TCP_NODELAY``, so every SFTP request waits ~40 ms f
 ACK of the one before; we create the socket ourselves, with ``TCP_NODELAY``, and hand it to
 :class:`paramiko.Transport`. AES-GCM is preferred (measured 5-10 % faster than AES-CTR with
 HMAC-SHA2 through paramiko and ``cryptography``; AES-128 and AES-256 alike). The SFTP client reads
-its channel through :class:`~.sftp_pipeline.SftpStream`, which also carries the pipelined
-requests of :mod:`.sftp_pipeline`; see :data:`WINDOW_SIZE` on window sizes.
+its channel through :class:`~.pipeline.SftpStream`, which also carries the pipelined
+requests of :mod:`.pipeline`; see :data:`WINDOW_SIZE` on window sizes.
 
 Host keys: the profile's ``known_hosts`` lines and/or ``known_hosts_file`` (OpenSSH format, hashed
 names allowed, ``[host]:port`` for ports other than 22). The key types offered are limited to the
@@ -45,17 +45,17 @@ from typing import cast
 
 import paramiko
 
-from gateway.errors import GatewayError
+from gateway.ports import ChannelError
 
-from .sftp_config import SftpChannel, credential_path, read_credential
-from .sftp_pipeline import Limits, SftpRequests, SftpStream, server_limits
+from .config import SftpChannel, credential_path, read_credential
+from .pipeline import Limits, SftpRequests, SftpStream, server_limits
 
 log = logging.getLogger(__name__)
 
 WINDOW_SIZE = 4 * 1024 * 1024
 """SSH channel window, twice paramiko's default. paramiko's receive buffer moves its whole
 content on every partial read, so a big backlog used to cost quadratically (4 MiB ~70 MB/s,
-16 MiB ~23 MB/s, 64 MiB ~6 MB/s on a 100 MB file); :class:`~.sftp_pipeline.SftpStream` always
+16 MiB ~23 MB/s, 64 MiB ~6 MB/s on a 100 MB file); :class:`~.pipeline.SftpStream` always
 takes the whole buffer, and 2, 4 or 16 MiB now measure alike (within the noise)."""
 MAX_PACKET_SIZE = 32 * 1024
 PREFERRED_CIPHERS = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com")
@@ -79,7 +79,7 @@ LEGACY_HINT = (
 )
 
 
-class SftpError(GatewayError):
+class SftpError(ChannelError):
     """Anything that stops an SFTP connection or transfer; the message names the partner."""
 
 
@@ -170,7 +170,7 @@ class SftpSession:
     _limits: Limits | None = field(default=None, init=False, repr=False)
 
     def requests(self) -> SftpRequests:
-        """Pipelined requests on this session (:mod:`.sftp_pipeline`)."""
+        """Pipelined requests on this session (:mod:`.pipeline`)."""
         if self._requests is None:
             if self.stream is None:
                 raise SftpError(f"partner {self.partner}: this session cannot pipeline")

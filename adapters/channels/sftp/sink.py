@@ -34,43 +34,26 @@ Crash points: ``sftp_after_upload`` (temp uploaded, not renamed), ``sftp_after_r
 from __future__ import annotations
 
 import contextlib
-import fnmatch
 import hashlib
 import logging
-import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import paramiko
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.ledger import transfers
 from gateway.ledger.transfers import DeliveryRow, DeliveryState
+from gateway.ports import DeliveryReport
 from gateway.runtime.crashpoints import crash_point
-from gateway.spool import SENT_FOLDER, folder_lock, fsync_directory
+from gateway.spool.deliveries import CHUNK, Deliveries
 
-from .sftp_config import SftpChannel, SftpOutbound
-from .sftp_connect import SftpConnectionLost, SftpSession, describe
+from .config import SftpChannel, SftpOutbound
+from .connect import SftpConnectionLost, SftpSession, describe
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SENT_FOLDER", "DeliveryRefused", "DeliveryReport", "SftpSink"]
-
-IGNORE = ("*.tmp", "*.part", "*.partial", "~*")
-CHUNK = 1 << 20
-
-
-@dataclass(slots=True)
-class DeliveryReport:
-    partner: str
-    sent: list[str] = field(default_factory=list)
-    already: list[str] = field(default_factory=list)
-    """Confirmed by an earlier run (which stopped before moving the local file)."""
-    failed: list[tuple[str, str]] = field(default_factory=list)
-    deferred: list[str] = field(default_factory=list)
-    """Failed before and waiting for their retry time."""
+__all__ = ["DeliveryRefused", "SftpSink"]
 
 
 class DeliveryRefused(Exception):
@@ -82,11 +65,9 @@ class SftpSink:
 
     Options (``[sftp.outbound]``): ``folder``, ``rename`` (temporary name + rename, or direct
     write); retry delays from ``[sftp]``: ``retry_initial``, ``retry_max``. Call
-    :meth:`deliver` with an open session.
+    :meth:`deliver` with an open session. The ledger's side of each delivery (its row, the
+    retries, ``sent/``) is the core's :class:`~gateway.spool.deliveries.Deliveries`.
     """
-
-    kind = "sftp"
-    Config = SftpChannel
 
     def __init__(
         self,
@@ -102,57 +83,42 @@ class SftpSink:
         self.partner = partner
         self.channel = channel
         self.outbound: SftpOutbound = channel.outbound
-        self.folder = outbox / partner
-        self.sent_folder = self.folder / SENT_FOLDER
-        self.ledger = ledger
-        self.clock = clock
-        self._retry_at: dict[str, tuple[float, int]] = {}
-        """name -> (when to try again, failures in a row)"""
+        self.deliveries = Deliveries(
+            partner,
+            outbox / partner,
+            ledger,
+            retry_initial=channel.retry_initial,
+            retry_max=channel.retry_max,
+            clock=clock,
+        )
+
+    @property
+    def clock(self) -> Callable[[], float]:
+        return self.deliveries.clock
+
+    @clock.setter
+    def clock(self, clock: Callable[[], float]) -> None:
+        self.deliveries.clock = clock
 
     def pending(self) -> list[Path]:
         """The files to send, oldest first."""
-        try:
-            entries = list(os.scandir(self.folder))
-        except FileNotFoundError:
-            return []
-        found = []
-        for entry in entries:
-            name = entry.name
-            if name.startswith(".") or any(fnmatch.fnmatch(name, p) for p in IGNORE):
-                continue
-            if entry.is_file(follow_symlinks=False):
-                found.append((entry.stat(follow_symlinks=False).st_mtime, name))
-        return [self.folder / name for _, name in sorted(found)]
+        return self.deliveries.pending()
 
     def deliver(self, session: SftpSession) -> DeliveryReport:
         report = DeliveryReport(self.partner)
-        now = self.clock()
-        for path in self.pending():
-            retry = self._retry_at.get(path.name)
-            if retry is not None and now < retry[0]:
+        for path in self.deliveries.pending():
+            if not self.deliveries.due(path):
                 report.deferred.append(path.name)
                 continue
             self._deliver_one(session, path, report)
         return report
 
     def _deliver_one(self, session: SftpSession, path: Path, report: DeliveryReport) -> None:
-        try:
-            sha256, size = _digest(path)
-        except FileNotFoundError:
+        row = self.deliveries.start(path, self.outbound.remote_path(path.name))
+        if row is None:
             return
-        with self.ledger.begin() as s:
-            row = transfers.delivery_of(s, self.partner, path.name, sha256)
-            if row is None:
-                row = transfers.record_delivery(
-                    s,
-                    partner=self.partner,
-                    local_name=path.name,
-                    sha256=sha256,
-                    size=size,
-                    remote_path=self.outbound.remote_path(path.name),
-                )
         if row.state is DeliveryState.SENT:
-            self._file_away(path, row)
+            self.deliveries.file_away(path, row)
             report.already.append(path.name)
             return
         try:
@@ -160,15 +126,16 @@ class SftpSink:
         except (OSError, EOFError, paramiko.SSHException, DeliveryRefused) as error:
             self._failed(session, path, row, error, report)
             return
-        with self.ledger.begin() as s:
-            transfers.delivery_attempted(s, row.id, None)
-            transfers.mark_sent(s, row.id)
+        self.deliveries.confirm(row)
         crash_point("sftp_after_sent")
-        self._retry_at.pop(path.name, None)
-        self._file_away(path, row)
+        self.deliveries.file_away(path, row)
         report.sent.append(path.name)
         log.info(
-            "partner %s: sent %s (%d bytes) to %s", self.partner, path.name, size, row.remote_path
+            "partner %s: sent %s (%d bytes) to %s",
+            self.partner,
+            path.name,
+            row.size,
+            row.remote_path,
         )
 
     def _upload(self, session: SftpSession, path: Path, row: DeliveryRow) -> None:
@@ -180,7 +147,7 @@ class SftpSink:
         if row.state is DeliveryState.PENDING:
             self._check_free(session, row)
         if not self.outbound.rename:  # over a partial file of this delivery's, if a crash left one
-            self._placing(row)
+            self.deliveries.placing(row)
             with path.open("rb") as local:
                 sftp.putfo(local, final, file_size=row.size, confirm=True)
             self._check_size(session, final, row)
@@ -189,14 +156,13 @@ class SftpSink:
         with path.open("rb") as local:
             sftp.putfo(local, temp, file_size=row.size, confirm=True)
         crash_point("sftp_after_upload")
-        self._placing(row)
+        self.deliveries.placing(row)
         try:
             sftp.rename(temp, final)
         except OSError as error:
             if not session.alive:
                 raise  # renamed or not: the next attempt looks
-            with self.ledger.begin() as s:  # the server said no: not renamed
-                transfers.set_delivery_state(s, row.id, DeliveryState.PENDING)
+            self.deliveries.not_placed(row)  # the server said no: not renamed
             with contextlib.suppress(OSError):
                 sftp.remove(temp)
             if session.exists(final):
@@ -227,13 +193,6 @@ class SftpSink:
             f"a different {final} is waiting at the partner; not overwritten, retrying later"
         )
 
-    def _placing(self, row: DeliveryRow) -> None:
-        """The file is being given its final name (free when checked): after a crash, a file
-        there with its bytes is this delivery's."""
-        if row.state is not DeliveryState.PLACING:
-            with self.ledger.begin() as s:
-                transfers.set_delivery_state(s, row.id, DeliveryState.PLACING)
-
     def _check_size(self, session: SftpSession, final: str, row: DeliveryRow) -> None:
         size = session.sftp.stat(final).st_size
         if size != row.size:
@@ -248,11 +207,7 @@ class SftpSink:
         report: DeliveryReport,
     ) -> None:
         text = describe(error)
-        with self.ledger.begin() as s:
-            transfers.delivery_attempted(s, row.id, text)
-        failures = self._retry_at.get(path.name, (0.0, 0))[1] + 1
-        delay = min(self.channel.retry_max, self.channel.retry_initial * 2 ** (failures - 1))
-        self._retry_at[path.name] = (self.clock() + delay, failures)
+        delay = self.deliveries.failed(row, text)
         if not session.alive or isinstance(error, EOFError | paramiko.SSHException):
             raise SftpConnectionLost(f"partner {self.partner}: connection lost: {text}") from None
         report.failed.append((path.name, text))
@@ -264,29 +219,6 @@ class SftpSink:
             delay,
             text,
         )
-
-    def _file_away(self, path: Path, row: DeliveryRow) -> None:
-        """Move a confirmed file to ``sent/``; its delivery is over (``filed``)."""
-        self.sent_folder.mkdir(parents=True, exist_ok=True)
-        with folder_lock(self.folder), contextlib.suppress(FileNotFoundError):
-            target = self.sent_folder / path.name
-            if os.path.lexists(target):
-                target = self.sent_folder / f"{path.name}.{row.id}"
-            os.rename(path, target)
-            fsync_directory(self.sent_folder)
-            fsync_directory(self.folder)
-        with self.ledger.begin() as s:
-            transfers.set_delivery_state(s, row.id, DeliveryState.FILED)
-
-
-def _digest(path: Path) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as file:
-        while chunk := file.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
 
 
 def _remote_sha256(session: SftpSession, remote: str) -> str | None:

@@ -16,9 +16,9 @@ import paramiko
 
 from gateway.spool import unsafe_name
 
-from .sftp_config import SftpChannel
-from .sftp_connect import SftpError, SftpSession, connect, describe
-from .sftp_pipeline import list_folder
+from .config import SftpChannel
+from .connect import SftpError, SftpSession, connect, describe
+from .pipeline import list_folder
 
 STEPS = ("connect", "host key", "login", "sftp")
 PROBE_PREFIX = ".edi-gateway-check-"

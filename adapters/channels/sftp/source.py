@@ -4,7 +4,7 @@ Files are taken in batches (up to :data:`BATCH_FILES` files or :data:`BATCH_BYTE
 larger file is a batch of its own). For every file of a batch, in this order (each step
 survives a crash at any instant):
 
-1. download, pipelined with the other files of the batch (:func:`.sftp_pipeline.fetch`), into a
+1. download, pipelined with the other files of the batch (:func:`.pipeline.fetch`), into a
    dotfile ``inbox/<partner>/.sftp-<uuid>.part`` (the folder watcher ignores dotfiles), hashing as
    it goes; the remote file is checked unchanged (size, mtime, bytes read) at the end; fsync;
    then the folder is fsynced once for the batch;
@@ -38,26 +38,24 @@ from __future__ import annotations
 
 import fnmatch
 import logging
-import os
 import posixpath
 import stat
 import time
-import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import paramiko
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.ledger import transfers
 from gateway.ledger.transfers import NewPickup, PickupChange, PickupRow, PickupState
+from gateway.ports import CollectReport, Pickup
 from gateway.runtime.crashpoints import crash_point
 from gateway.spool import fsync_directory, unsafe_name
+from gateway.spool.pickups import Pickups
 
-from .sftp_config import SftpChannel, SftpInbound
-from .sftp_connect import SftpConnectionLost, SftpError, SftpSession, describe
-from .sftp_pipeline import (
+from .config import SftpChannel, SftpInbound
+from .connect import SftpConnectionLost, SftpError, SftpSession, describe
+from .pipeline import (
     Attributes,
     Download,
     fetch,
@@ -70,40 +68,15 @@ from .sftp_pipeline import (
 log = logging.getLogger(__name__)
 
 TEMP_PREFIX = ".sftp-"
-TEMP_SUFFIX = ".part"
+"""The dotfiles of downloads under way (:meth:`gateway.spool.pickups.Pickups.temp`)."""
 BATCH_FILES = 200
 """Files downloaded together, recorded in one commit and acted on remotely together."""
 BATCH_BYTES = 64 * 1024 * 1024
 """Bytes in one batch at most (a larger file is a batch of its own)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Pickup:
-    """A file taken from the partner's server, now in ``inbox/<partner>/``."""
-
-    partner: str
-    remote_path: str
-    size: int
-    mtime: int
-    sha256: str
-    path: Path
-    pickup_id: int
-
-
-@dataclass(slots=True)
-class PollReport:
-    """What one poll did. ``failed`` and ``refused`` are (name, reason) pairs."""
-
-    partner: str
-    taken: list[Pickup] = field(default_factory=list)
-    finished: list[str] = field(default_factory=list)
-    """Remote actions completed for files delivered by an earlier (interrupted) poll."""
-    waiting: list[str] = field(default_factory=list)
-    """Not complete yet (still changing, too recent, no done marker)."""
-    already: list[str] = field(default_factory=list)
-    """Taken before (kept remotely, or awaiting a remote action that failed)."""
-    refused: list[tuple[str, str]] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)
+PollReport = CollectReport
+"""What one poll did (the port's :class:`~gateway.ports.CollectReport`)."""
 
 
 class SftpSource:
@@ -111,11 +84,9 @@ class SftpSource:
 
     Options (``[sftp.inbound]``): ``folder``, ``glob``, ``min_age``, ``done_marker``,
     ``after = delete | move | keep``, ``move_to``. Call :meth:`poll` with an open session (one
-    connection for the listing and every download); the schedule (:mod:`.sftp_schedule`) does.
+    connection for the listing and every download); the channel (:mod:`.channel`) does. The
+    ledger's side of each pickup is the core's :class:`~gateway.spool.pickups.Pickups`.
     """
-
-    kind = "sftp"
-    Config = SftpChannel
 
     def __init__(
         self,
@@ -133,7 +104,7 @@ class SftpSource:
         self.channel = channel
         self.inbound: SftpInbound = channel.inbound
         self.folder = inbox / partner
-        self.ledger = ledger
+        self.pickups = Pickups(partner, self.folder, ledger, kind="sftp")
         self.clock = clock
         self._seen: dict[str, tuple[int, int, float]] = {}
         """name -> (size, mtime, since when): the completeness check across polls."""
@@ -177,14 +148,7 @@ class SftpSource:
     def settle_local(self) -> None:
         """Local recovery, no connection needed: recorded downloads still in their dotfile go
         into the inbox; dotfiles the ledger does not know (interrupted downloads) are removed."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        with self.ledger.begin() as s:
-            recorded = transfers.pickups_in_state(s, self.partner, [PickupState.DOWNLOADED])
-        if recorded:
-            self._into_inbox(recorded)
-        for temp in self.folder.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
-            log.info("partner %s: removing an interrupted download %s", self.partner, temp.name)
-            temp.unlink(missing_ok=True)
+        self.pickups.settle()
 
     # -- which files -----------------------------------------------------------------------------
 
@@ -231,14 +195,10 @@ class SftpSource:
             del self._seen[gone]
         ready.sort(key=lambda e: (e.st_mtime or 0, e.filename))
         keys = [self._key(entry) for entry in ready]
-        with self.ledger.begin() as s:
-            taken = transfers.newest_pickups(s, self.partner, keys)
+        taken = self.pickups.taken_before(keys, keep=self.inbound.after == "keep")
         fresh = []
         for entry, key in zip(ready, keys, strict=True):
-            row = taken.get(key)
-            if row is not None and (
-                row.state is not PickupState.DONE or self.inbound.after == "keep"
-            ):
+            if key in taken:
                 report.already.append(entry.filename)
             else:  # never taken, or removed after we took it: a new file, sent again
                 fresh.append(entry)
@@ -261,7 +221,7 @@ class SftpSource:
                 remote=self.inbound.remote_path(entry.filename),
                 size=int(entry.st_size or 0),
                 mtime=int(entry.st_mtime or 0),
-                temp=self.folder / f"{TEMP_PREFIX}{uuid.uuid4().hex}{TEMP_SUFFIX}",
+                temp=self.pickups.temp(),
             )
             for entry in entries
         ]
@@ -292,17 +252,14 @@ class SftpSource:
             return
         fsync_directory(self.folder)  # the dotfiles' names, before the ledger refers to them
         crash_point("sftp_after_download")
-        with self.ledger.begin() as s:
-            rows = transfers.record_pickups(
-                s,
-                self.partner,
-                [
-                    NewPickup(job.remote, job.size, job.mtime, job.sha256, job.temp.name, name)
-                    for name, job in fetched
-                ],
-            )
+        rows = self.pickups.record(
+            [
+                NewPickup(job.remote, job.size, job.mtime, job.sha256, job.temp.name, name)
+                for name, job in fetched
+            ]
+        )
         crash_point("sftp_after_record")
-        local_names = self._into_inbox(rows)
+        local_names = self.pickups.into_inbox(rows)
         crash_point("sftp_after_link")
         for row, local_name in zip(rows, local_names, strict=True):
             self._seen.pop(posixpath.basename(row.remote_path), None)
@@ -319,54 +276,10 @@ class SftpSource:
             )
         self._remote_actions(session, list(zip(rows, local_names, strict=True)), report)
 
-    def _into_inbox(self, rows: Sequence[PickupRow]) -> list[str]:
-        """Give recorded downloads their final names (never over another file), then mark them
-        delivered; their names."""
-        names = [self._link(row) for row in rows]
-        fsync_directory(self.folder)
-        for row in rows:
-            (self.folder / row.temp_name).unlink(missing_ok=True)
-        fsync_directory(self.folder)
-        with self.ledger.begin() as s:
-            transfers.set_pickup_states(
-                s,
-                [
-                    PickupChange(row.id, PickupState.DELIVERED, local_name=name)
-                    for row, name in zip(rows, names, strict=True)
-                ],
-            )
-        return names
-
-    def _link(self, row: PickupRow) -> str:
-        """A hard link to the dotfile under the pickup's final name (or a free variant)."""
-        temp = self.folder / row.temp_name
-        try:
-            linked_before = temp.stat().st_nlink > 1
-        except FileNotFoundError:
-            return row.local_name  # done before an interruption: the dotfile is gone only so
-        name = row.local_name
-        for attempt in range(1000):
-            target = self.folder / name
-            if linked_before and not os.path.lexists(target):
-                # linked before an interruption, and claimed from the inbox since (the folder
-                # watcher renames it away; the dotfile still shares its inode): never again
-                return name
-            try:
-                os.link(temp, target)
-                return name
-            except FileExistsError:
-                if os.path.samefile(temp, target):
-                    return name  # linked before an interruption
-            stem, dot, suffix = row.local_name.rpartition(".")
-            tag = f"{row.id}" if attempt == 0 else f"{row.id}-{attempt}"
-            name = f"{stem}.{tag}.{suffix}" if dot and stem else f"{row.local_name}.{tag}"
-        raise SftpError(f"partner {self.partner}: no free name in {self.folder} for {name}")
-
     # -- the remote action ("ack") ---------------------------------------------------------------
 
     def _finish_remote_actions(self, session: SftpSession, report: PollReport) -> None:
-        with self.ledger.begin() as s:
-            pending = transfers.pickups_in_state(s, self.partner, [PickupState.DELIVERED])
+        pending = self.pickups.unfinished()
         for batch in _chunks(pending, BATCH_FILES):
             done = self._remote_actions(session, [(row, row.local_name) for row in batch], report)
             report.finished += [posixpath.basename(row.remote_path) for row in done]
@@ -418,8 +331,7 @@ class SftpSource:
                     )
                 )
                 done.append(row)
-        with self.ledger.begin() as s:
-            transfers.set_pickup_states(s, changes)
+        self.pickups.finish(changes)
         return done
 
     def _act_remotely(
