@@ -44,6 +44,8 @@ from pathlib import Path
 
 import paramiko
 
+from gateway.errors import ChannelError
+
 # -- SFTP v3 (draft-ietf-secsh-filexfer-02), the subset used here ------------------------------
 
 FXP_VERSION = 2
@@ -337,7 +339,7 @@ def status_error(body: memoryview) -> OSError | None:
     return OSError(text or f"SFTP error {code}")
 
 
-class SftpEof(OSError):
+class SftpEof(ChannelError, OSError):
     """``SSH_FX_EOF``: a read at or past the end of the file (the builtin :class:`EOFError`
     means a lost connection)."""
 

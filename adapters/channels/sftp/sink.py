@@ -43,6 +43,7 @@ from pathlib import Path
 import paramiko
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway.errors import ChannelError
 from gateway.ledger.transfers import DeliveryRow, DeliveryState
 from gateway.ports import DeliveryReport
 from gateway.runtime.crashpoints import crash_point
@@ -56,7 +57,7 @@ log = logging.getLogger(__name__)
 __all__ = ["DeliveryRefused", "SftpSink"]
 
 
-class DeliveryRefused(Exception):
+class DeliveryRefused(ChannelError):
     """The server took the connection but not the file (a reason a person can act on)."""
 
 
