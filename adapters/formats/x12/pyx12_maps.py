@@ -28,7 +28,7 @@ import pyx12.map_if
 import pyx12.map_index
 import pyx12.params
 
-from .mapgen import INTERCHANGE_VERSIONS, MAP_DIR, SPEC_DIR, load_known_segments
+from .map_specs import INTERCHANGE_VERSIONS, MAP_DIR, SPEC_DIR, load_known_segments
 from .structure import FUNCTIONAL_IDS
 
 MAP_PATH = MAP_DIR
