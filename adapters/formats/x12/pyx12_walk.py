@@ -157,16 +157,15 @@ class TransactionWalk:
     ) -> Any:
         """Report one walked segment and check its elements; returns the node to go on from."""
         tag = segment.tag
-        guard = self.guard
         if not SEGMENT_ID.fullmatch(tag):
-            guard.unrecognized(position, segment)
+            self.guard.unrecognized(position, segment)
             return node
-        report = self.report
         for error, count in errors:
-            report.segment_error(error, count, position, segment, node)
+            self.report.segment_error(error, count, position, segment, node)
         if found is None:
             return node
         self._place(found, position)
+        guard = self.guard
         key = (id(found), guard.component, guard.repetition, *segment.elements)
         check = self.map.element_checks.get(key)
         if check is None:
@@ -177,7 +176,7 @@ class TransactionWalk:
         elif check.noted:
             guard.elements(found, guard.segment(tag), position, segment)  # for its findings
         for error, repetition in check.errors:
-            finding = report.element_error(error, position, segment, repetition)
+            finding = self.report.element_error(error, position, segment, repetition)
             if finding is not None:
                 self.findings.append(finding)
         return found

@@ -207,9 +207,7 @@ class _EnvelopeReader:
         self.interchange_findings = []
         self.group_count = 0
         self.seen_groups = set()
-        self.interchange_findings.extend(
-            check_isa(header, opening, self.seen_interchanges, self._finding)
-        )
+        check_isa(self.interchange_findings, header, opening, self.seen_interchanges, self._finding)
         yield InterchangeStart(header)
 
     def _close_interchange(self, iea: Segment | None) -> Iterator[Event]:
@@ -217,7 +215,7 @@ class _EnvelopeReader:
         if header is None:
             return
         yield from self._close_group(None)
-        self.interchange_findings.extend(check_iea(header, iea, self.group_count, self._finding))
+        check_iea(self.interchange_findings, header, iea, self.group_count, self._finding)
         yield InterchangeEnd(header, self.group_count, self.interchange_findings, iea)
         self.interchange = None
         self.interchange_findings = []
@@ -294,7 +292,7 @@ class _EnvelopeReader:
             version=e(8) or "",
         )
         self.group = _Group(header)
-        self.group.findings.extend(check_gs(header, self.seen_groups, self._finding))
+        check_gs(self.group.findings, header, self.seen_groups, self._finding)
         yield GroupStart(self.interchange, header)
 
     def _close_group(self, ge: Segment | None) -> Iterator[Event]:
@@ -314,7 +312,7 @@ class _EnvelopeReader:
                 )
             return
         header = group.header
-        group.findings.extend(check_ge(header, ge, len(group.transactions), self._finding))
+        check_ge(group.findings, header, ge, len(group.transactions), self._finding)
         yield GroupEnd(self.interchange, header, group.transactions, group.findings, ge)
         self.group = None
 
@@ -348,7 +346,7 @@ class _EnvelopeReader:
         findings = self.transaction_findings
         st = segments[0]
         set_id, control = st.get(1).strip(), st.get(2).strip()
-        findings.extend(check_st_se(segments, se, self._finding))
+        check_st_se(findings, segments, se, self._finding)
         group = self.group
         if self.stray_transaction or group is None or self.interchange is None:
             self._add(
@@ -364,9 +362,7 @@ class _EnvelopeReader:
             )
             self.transaction = None
             return
-        findings.extend(
-            check_st_in_group(st, group.header, group.seen_control_numbers, self._finding)
-        )
+        check_st_in_group(findings, st, group.header, group.seen_control_numbers, self._finding)
         tx = TransactionSet(self.interchange, group.header, segments, findings, self.file_name)
         if self.validator is not None:
             if self.validator.supports(tx):
