@@ -46,9 +46,10 @@ class TransactionFindings:
         self.segments = segments
         """The segments walked, by position (a missing segment is reported at one of them)."""
         self.findings: list[Finding] = []
+        """In the order they arose; the walk and the guard add theirs here too."""
 
     def finding(self, code: str, message: str, level: Level, **where: Any) -> Finding:
-        """A syntax error of the transaction set (AK5/IK5 code 5)."""
+        """A finding that puts the set in error: AK5/IK5 code 5, one or more segments in error."""
         return Finding(
             code=code, message=message, level=level, transaction_code="5", **self.context, **where
         )
