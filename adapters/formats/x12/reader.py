@@ -4,6 +4,11 @@
 pairing, control numbers, counts, GS01 against ST01, ISA element values), hands each complete
 transaction set to the validator, and yields :mod:`.structure` events. Nothing in the input can
 make it raise except :class:`~gateway.errors.UnreadableInput` for input that is not X12 at all.
+
+Here is the envelope state (what is open, what was seen) and the stream of events, with the
+segments of a transaction set collected on the hot path; what each envelope is checked for is
+in :mod:`.interchange_checks` (ISA/IEA) and :mod:`.group_checks` (GS/GE, ST/SE), which get the
+reader's finding factory to say where a finding is.
 """
 
 from __future__ import annotations
@@ -14,9 +19,16 @@ from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
 from .findings import Finding, Level, Severity, quote
-from .segments import Segment, shown
+from .group_checks import (
+    MAX_TRANSACTION_SEGMENTS,
+    check_ge,
+    check_gs,
+    check_st_in_group,
+    check_st_se,
+)
+from .interchange_checks import check_iea, check_isa
+from .segments import Segment
 from .structure import (
-    FUNCTIONAL_IDS,
     Event,
     GroupEnd,
     GroupHeader,
@@ -28,8 +40,6 @@ from .structure import (
     TechnicalAck,
     TransactionSet,
     TransactionSummary,
-    parse_date,
-    parse_time,
 )
 from .tokenizer import InterchangeOpening, Irregularity, Tokenizer, open_source
 from .validation import TransactionValidator
@@ -38,8 +48,6 @@ Source = str | os.PathLike[str] | bytes | BinaryIO
 
 INTERCHANGE_SEGMENTS = frozenset({"ISB", "ISE", "TA3"})
 """Optional interchange service segments allowed between ISA and GS; read and passed over."""
-MAX_TRANSACTION_SEGMENTS = 2_000_000
-"""A transaction set longer than this is cut off (memory guard); the rest is reported."""
 
 
 def read_x12(
@@ -69,11 +77,6 @@ def transactions_in(source: Source, **options: object) -> Iterator[TransactionSe
     for event in read_x12(source, **options):  # type: ignore[arg-type]
         if isinstance(event, TransactionSet):
             yield event
-
-
-def _same_number(text: str, expected: int | str) -> bool:
-    """Numeric (N0) elements compare by value: ``SE*0000000031`` counts 31 segments."""
-    return text.isdigit() and str(expected).isdigit() and int(text) == int(expected)
 
 
 @dataclass(slots=True)
@@ -204,183 +207,15 @@ class _EnvelopeReader:
         self.interchange_findings = []
         self.group_count = 0
         self.seen_groups = set()
-        for finding in self._check_isa(header, opening):
-            self.interchange_findings.append(finding)
+        check_isa(self.interchange_findings, header, opening, self.seen_interchanges, self._finding)
         yield InterchangeStart(header)
-
-    def _check_isa(self, h: InterchangeHeader, opening: InterchangeOpening) -> Iterator[Finding]:
-        def bad(element: str, ta1: str, message: str, expected: str, found: str) -> Finding:
-            return self._finding(
-                "envelope.isa_element",
-                message,
-                Level.INTERCHANGE,
-                segment_id="ISA",
-                file_position=h.segment.position,
-                element=element,
-                expected=expected,
-                found=found,
-                ta1_code=ta1,
-            )
-
-        if not opening.standard_width:
-            yield self._finding(
-                "envelope.isa_width",
-                "the ISA is not the fixed 106 characters the standard requires; "
-                "it was read by its separators",
-                Level.INTERCHANGE,
-                severity=Severity.WARNING,
-                segment_id="ISA",
-                file_position=h.segment.position,
-            )
-        seps = h.separators
-        yield from self._check_separators(h)
-        if len({seps.element, seps.component, seps.segment}) < 3:
-            yield bad(
-                "ISA16",
-                "027",
-                "the component separator must differ from the element separator and "
-                "the segment terminator",
-                "a distinct character",
-                shown(seps.component),
-            )
-        if h.sender_qualifier.strip() == "" or len(h.sender_qualifier) != 2:
-            yield bad(
-                "ISA05", "005", "invalid sender id qualifier", "2 characters", h.sender_qualifier
-            )
-        if not h.sender_id.strip():
-            yield bad("ISA06", "006", "the sender id is empty", "an id", h.sender_id)
-        if h.receiver_qualifier.strip() == "" or len(h.receiver_qualifier) != 2:
-            yield bad(
-                "ISA07",
-                "007",
-                "invalid receiver id qualifier",
-                "2 characters",
-                h.receiver_qualifier,
-            )
-        if not h.receiver_id.strip():
-            yield bad("ISA08", "008", "the receiver id is empty", "an id", h.receiver_id)
-        if len(h.date) != 6 or parse_date(h.date) is None:
-            yield bad("ISA09", "014", "invalid interchange date", "YYMMDD", h.date)
-        if len(h.time) != 4 or parse_time(h.time) is None:
-            yield bad("ISA10", "015", "invalid interchange time", "HHMM", h.time)
-        version = h.version.strip()
-        if not (len(version) == 5 and version.isdigit() and "00200" <= version < "00900"):
-            yield bad("ISA12", "017", "unknown interchange version", "e.g. 00401 or 00501", version)
-        elif version >= "00402" and seps.repetition is None:
-            yield replace(
-                bad(
-                    "ISA11",
-                    "016",
-                    f"version {version} has a repetition separator in ISA11; "
-                    "none was given, so none is used",
-                    "a special character such as ^",
-                    h.standards_id,
-                ),
-                severity=Severity.WARNING,
-            )
-        elif version < "00402" and h.standards_id != "U":
-            yield replace(
-                bad("ISA11", "016", "invalid standards identifier", "U", h.standards_id),
-                severity=Severity.WARNING,
-            )
-        control = h.control_number.strip()
-        if not (control.isdigit() and len(control) == 9):
-            yield bad("ISA13", "018", "invalid interchange control number", "9 digits", control)
-        else:
-            parties = (h.sender_qualifier, h.sender_id, h.receiver_qualifier, h.receiver_id)
-            interchange = (*(part.strip() for part in parties), control)
-            if interchange in self.seen_interchanges:  # the first one stands, this one cannot
-                yield replace(
-                    bad(
-                        "ISA13",
-                        "025",
-                        "the same interchange control number was used before in this file, "
-                        "between the same parties: this interchange is rejected",
-                        "a number not used before",
-                        control,
-                    ),
-                    code="envelope.isa_duplicate_control_number",
-                )
-            self.seen_interchanges.add(interchange)
-        if h.ack_requested not in ("0", "1"):
-            yield bad(
-                "ISA14", "019", "invalid acknowledgment requested flag", "0 or 1", h.ack_requested
-            )
-        if h.usage_indicator not in ("P", "T", "I"):
-            yield bad("ISA15", "020", "invalid usage indicator", "P, T or I", h.usage_indicator)
-
-    def _check_separators(self, h: InterchangeHeader) -> Iterator[Finding]:
-        """A separator that is not ASCII (a byte such as 0x85 or 0xFF, a UTF-8 character) reads
-        as well as any, but cannot be mirrored in an acknowledgement (the ledger keeps an ack
-        as text, and X12 envelopes are ASCII): the partner is told that its acks come under
-        the default separators, which an ISA declares like any others."""
-        seps = h.separators
-        for element, what, separator in (
-            (None, "element separator (the character after 'ISA')", seps.element),
-            ("ISA11", "repetition separator", seps.repetition or ""),
-            ("ISA16", "component separator", seps.component),
-            (None, "segment terminator (the character after ISA16)", seps.segment),
-        ):
-            if not separator.isascii():
-                yield self._finding(
-                    "envelope.isa_separator",
-                    f"the {what} is not an ASCII character: acknowledgements are written with "
-                    "the default separators (* : ~ ^)",
-                    Level.INTERCHANGE,
-                    severity=Severity.WARNING,
-                    segment_id="ISA",
-                    file_position=h.segment.position,
-                    element=element,
-                    expected="an ASCII character",
-                    found=shown(separator),
-                )
 
     def _close_interchange(self, iea: Segment | None) -> Iterator[Event]:
         header = self.interchange
         if header is None:
             return
         yield from self._close_group(None)
-        if iea is None:
-            self.interchange_findings.append(
-                self._finding(
-                    "envelope.iea_missing",
-                    "the interchange has no IEA trailer (file ends or a new ISA starts first)",
-                    Level.INTERCHANGE,
-                    segment_id="IEA",
-                    ta1_code="023",
-                )
-            )
-        else:
-            count = iea.get(1).strip()
-            if not _same_number(count, self.group_count):
-                self.interchange_findings.append(
-                    self._finding(
-                        "envelope.iea_count",
-                        "IEA01 does not match the number of functional groups",
-                        Level.INTERCHANGE,
-                        segment_id="IEA",
-                        file_position=iea.position,
-                        element="IEA01",
-                        expected=str(self.group_count),
-                        found=count,
-                        ta1_code="021",
-                    )
-                )
-            control = iea.get(2).strip()
-            if control != header.control_number.strip():
-                self.interchange_findings.append(
-                    self._finding(
-                        "envelope.iea_control_number",
-                        "IEA02 does not match ISA13",
-                        Level.INTERCHANGE,
-                        segment_id="IEA",
-                        file_position=iea.position,
-                        element="IEA02",
-                        expected=header.control_number.strip(),
-                        found=control,
-                        ta1_code="001",
-                    )
-                )
+        check_iea(self.interchange_findings, header, iea, self.group_count, self._finding)
         yield InterchangeEnd(header, self.group_count, self.interchange_findings, iea)
         self.interchange = None
         self.interchange_findings = []
@@ -457,47 +292,7 @@ class _EnvelopeReader:
             version=e(8) or "",
         )
         self.group = _Group(header)
-        problems: list[tuple[str, str, str | None, str | None]] = []
-        if not header.functional_id:
-            problems.append(("GS01", "the functional identifier code is missing", "1", None))
-        if not (header.control_number.isdigit() and len(header.control_number) <= 9):
-            problems.append(("GS06", "invalid group control number", "6", "1 to 9 digits"))
-        elif header.control_number in self.seen_groups:  # the first one stands, this one cannot
-            self.group.findings.append(
-                self._finding(
-                    "envelope.gs_duplicate_control_number",
-                    "the same group control number was used before in this interchange: "
-                    "this group is rejected",
-                    Level.GROUP,
-                    segment_id="GS",
-                    file_position=gs.position,
-                    element="GS06",
-                    expected="a number not used before in the interchange",
-                    found=header.control_number,
-                    # 716 code 19 "not unique within interchange" exists from 005010; before,
-                    # 6 "violates syntax" is the nearest
-                    group_code="19" if header.version >= "005010" else "6",
-                )
-            )
-        self.seen_groups.add(header.control_number)
-        if not header.version:
-            problems.append(("GS08", "the version/release code is missing", "2", "e.g. 004010"))
-        if header.date and parse_date(header.date) is None:
-            problems.append(("GS04", "invalid group date", None, "CCYYMMDD"))
-        for element, message, code, expected in problems:
-            self.group.findings.append(
-                self._finding(
-                    "envelope.gs_element",
-                    message,
-                    Level.GROUP,
-                    segment_id="GS",
-                    file_position=gs.position,
-                    element=element,
-                    expected=expected,
-                    found=gs.get(int(element[2:])),
-                    group_code=code,
-                )
-            )
+        check_gs(self.group.findings, header, self.seen_groups, self._finding)
         yield GroupStart(self.interchange, header)
 
     def _close_group(self, ge: Segment | None) -> Iterator[Event]:
@@ -517,47 +312,7 @@ class _EnvelopeReader:
                 )
             return
         header = group.header
-        if ge is None:
-            group.findings.append(
-                self._finding(
-                    "envelope.ge_missing",
-                    "the functional group has no GE trailer",
-                    Level.GROUP,
-                    segment_id="GE",
-                    group_code="3",
-                )
-            )
-        else:
-            count = ge.get(1).strip()
-            if not _same_number(count, len(group.transactions)):
-                group.findings.append(
-                    self._finding(
-                        "envelope.ge_count",
-                        "GE01 does not match the number of transaction sets in the group",
-                        Level.GROUP,
-                        segment_id="GE",
-                        file_position=ge.position,
-                        element="GE01",
-                        expected=str(len(group.transactions)),
-                        found=count,
-                        group_code="5",
-                    )
-                )
-            control = ge.get(2).strip()
-            if not _same_number(control, header.control_number):
-                group.findings.append(
-                    self._finding(
-                        "envelope.ge_control_number",
-                        "GE02 does not match GS06",
-                        Level.GROUP,
-                        segment_id="GE",
-                        file_position=ge.position,
-                        element="GE02",
-                        expected=header.control_number,
-                        found=control,
-                        group_code="4",
-                    )
-                )
+        check_ge(group.findings, header, ge, len(group.transactions), self._finding)
         yield GroupEnd(self.interchange, header, group.transactions, group.findings, ge)
         self.group = None
 
@@ -591,71 +346,7 @@ class _EnvelopeReader:
         findings = self.transaction_findings
         st = segments[0]
         set_id, control = st.get(1).strip(), st.get(2).strip()
-
-        def add(code: str, message: str, x12: str, **where: object) -> None:
-            findings.append(
-                self._finding(code, message, Level.TRANSACTION, transaction_code=x12, **where)
-            )
-
-        if len(segments) >= MAX_TRANSACTION_SEGMENTS:
-            add(
-                "envelope.transaction_too_long",
-                f"the transaction set has more than {MAX_TRANSACTION_SEGMENTS} segments; "
-                "the rest was not read",
-                "4",
-            )
-        if se is None:
-            add(
-                "envelope.se_missing", "the transaction set has no SE trailer", "2", segment_id="SE"
-            )
-        else:
-            count = se.get(1).strip()
-            if not _same_number(count, len(segments)):
-                add(
-                    "envelope.se_count",
-                    "SE01 does not match the number of segments from ST to SE",
-                    "4",
-                    segment_id="SE",
-                    segment_position=len(segments),
-                    file_position=se.position,
-                    element="SE01",
-                    expected=str(len(segments)),
-                    found=count,
-                )
-            if se.get(2).strip() != control:
-                add(
-                    "envelope.se_control_number",
-                    "SE02 does not match ST02",
-                    "3",
-                    segment_id="SE",
-                    segment_position=len(segments),
-                    file_position=se.position,
-                    element="SE02",
-                    expected=control,
-                    found=se.get(2).strip(),
-                )
-        if not (set_id.isdigit() and len(set_id) == 3):
-            add(
-                "envelope.st_set_id",
-                "invalid transaction set identifier",
-                "6",
-                segment_id="ST",
-                segment_position=1,
-                element="ST01",
-                expected="3 digits",
-                found=set_id,
-            )
-        if not (4 <= len(control) <= 9):
-            add(
-                "envelope.st_control_number",
-                "invalid transaction set control number",
-                "7",
-                segment_id="ST",
-                segment_position=1,
-                element="ST02",
-                expected="4 to 9 characters",
-                found=control,
-            )
+        check_st_se(findings, segments, se, self._finding)
         group = self.group
         if self.stray_transaction or group is None or self.interchange is None:
             self._add(
@@ -671,30 +362,7 @@ class _EnvelopeReader:
             )
             self.transaction = None
             return
-        expected_group = FUNCTIONAL_IDS.get(set_id)
-        if expected_group and group.header.functional_id != expected_group:
-            add(
-                "envelope.functional_group_mismatch",
-                f"transaction set {set_id} belongs in a {expected_group} group, "
-                f"not in a {group.header.functional_id} group",
-                "6",
-                segment_id="ST",
-                segment_position=1,
-                element="ST01",
-                expected=f"GS01 {expected_group}",
-                found=f"GS01 {group.header.functional_id}",
-            )
-        if control in group.seen_control_numbers:
-            add(
-                "envelope.st_duplicate_control_number",
-                "transaction set control number used twice in the group",
-                "23",
-                segment_id="ST",
-                segment_position=1,
-                element="ST02",
-                found=control,
-            )
-        group.seen_control_numbers.add(control)
+        check_st_in_group(findings, st, group.header, group.seen_control_numbers, self._finding)
         tx = TransactionSet(self.interchange, group.header, segments, findings, self.file_name)
         if self.validator is not None:
             if self.validator.supports(tx):

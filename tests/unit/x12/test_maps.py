@@ -9,8 +9,8 @@ import pyx12.map_if
 import pyx12.map_index
 import pyx12.params
 
-from adapters.formats.x12 import mapgen
-from adapters.formats.x12.mapgen import MAP_DIR, SPEC_DIR, SpecError
+from adapters.formats.x12 import map_specs, mapgen
+from adapters.formats.x12.map_specs import MAP_DIR, SPEC_DIR, SpecError
 
 MAPS = {
     ("850", "004010"): "PO",
@@ -59,7 +59,7 @@ def test_the_check_mode_reports_stale_files(tmp_path: Any) -> None:
 def test_every_map_loads_in_pyx12(loaded: dict[tuple[str, str], Any]) -> None:
     for (set_id, version), root in loaded.items():
         assert root.id == set_id
-        assert root.icvn == mapgen.INTERCHANGE_VERSIONS[version][-1]
+        assert root.icvn == map_specs.INTERCHANGE_VERSIONS[version][-1]
         st_loop = root.getnodebypath("/ISA_LOOP/GS_LOOP/ST_LOOP")
         children = list(st_loop.childIterator())
         assert (children[0].id, children[-1].id) == ("ST", "SE")
@@ -160,18 +160,18 @@ def test_999_has_the_generic_segments(loaded: dict[tuple[str, str], Any]) -> Non
 
 
 def test_known_segments_cover_every_segment_of_the_layouts() -> None:
-    known = mapgen.load_known_segments()
+    known = map_specs.load_known_segments()
     assert set(known) == {"004010", "005010"}
     assert {"BEG", "MSG", "HL", "AK1"} <= known["004010"]
     assert {"IK3", "IK4", "IK5", "CTX", "MTX"} <= known["005010"]
     assert "XYZ" not in known["004010"]
     for path in SPEC_DIR.glob("[0-9]*-*.txt"):
         version = path.stem.split("-")[1]
-        layout = mapgen.parse_layout(path.read_text(), path.name, version)
+        layout = map_specs.parse_layout(path.read_text(), path.name, version)
         stack: list[Any] = list(layout.body)
         while stack:
             item = stack.pop()
-            if isinstance(item, mapgen.LoopRef):
+            if isinstance(item, map_specs.LoopRef):
                 stack.extend(item.children)
             else:
                 assert item.seg_id in known[version], (path.name, item.seg_id)
@@ -180,24 +180,32 @@ def test_known_segments_cover_every_segment_of_the_layouts() -> None:
 @pytest.mark.parametrize(
     ("parse", "text", "message"),
     [
-        (mapgen.parse_elements, "353 XX 2 2 Purpose", "bad element definition"),
-        (mapgen.parse_elements, "353 ID 3 2 Purpose", "bad lengths"),
-        (mapgen.parse_elements, "353 ID 2 2", "expected 'number type min max name'"),
-        (lambda t, s: mapgen.parse_segments(t, s, {}), "BEG x\n  01 353 M", "undefined element"),
-        (lambda t, s: mapgen.parse_segments(t, s, {}), "BEG x\n  02 - M AN 1 2", "out of order"),
-        (lambda t, s: mapgen.parse_segments(t, s, {}), "BEG x\n  01 - Q AN 1 2", "M or O"),
-        (lambda t, s: mapgen.parse_segments(t, s, {}), "BEG x\n  01 - M*1 AN 1 2", "repeat"),
-        (lambda t, s: mapgen.parse_segments(t, s, {}), "BEG x\n  syntax Q0102", "syntax note"),
-        (lambda t, s: mapgen.parse_layout(t, s, "004010"), "ST M 1", "transaction"),
-        (lambda t, s: mapgen.parse_layout(t, s, "004010"), "transaction 850 PO x\nST M 1", "ends"),
+        (map_specs.parse_elements, "353 XX 2 2 Purpose", "bad element definition"),
+        (map_specs.parse_elements, "353 ID 3 2 Purpose", "bad lengths"),
+        (map_specs.parse_elements, "353 ID 2 2", "expected 'number type min max name'"),
+        (lambda t, s: map_specs.parse_segments(t, s, {}), "BEG x\n  01 353 M", "undefined element"),
+        (lambda t, s: map_specs.parse_segments(t, s, {}), "BEG x\n  02 - M AN 1 2", "out of order"),
+        (lambda t, s: map_specs.parse_segments(t, s, {}), "BEG x\n  01 - Q AN 1 2", "M or O"),
+        (lambda t, s: map_specs.parse_segments(t, s, {}), "BEG x\n  01 - M*1 AN 1 2", "repeat"),
+        (lambda t, s: map_specs.parse_segments(t, s, {}), "BEG x\n  syntax Q0102", "syntax note"),
+        (lambda t, s: map_specs.parse_layout(t, s, "004010"), "ST M 1", "transaction"),
         (
-            lambda t, s: mapgen.parse_layout(t, s, "004010"),
+            lambda t, s: map_specs.parse_layout(t, s, "004010"),
+            "transaction 850 PO x\nST M 1",
+            "ends",
+        ),
+        (
+            lambda t, s: map_specs.parse_layout(t, s, "004010"),
             "transaction 850 PO x\nloop N1 O 2",
             "loop",
         ),
-        (lambda t, s: mapgen.parse_layout(t, s, "004010"), "transaction 850 PO x\nST M 0", "count"),
-        (mapgen.parse_codes, "  00 01", "before any"),
-        (mapgen.parse_known_segments, "  BEG", "before any"),
+        (
+            lambda t, s: map_specs.parse_layout(t, s, "004010"),
+            "transaction 850 PO x\nST M 0",
+            "count",
+        ),
+        (map_specs.parse_codes, "  00 01", "before any"),
+        (map_specs.parse_known_segments, "  BEG", "before any"),
     ],
 )
 def test_spec_mistakes_are_reported_with_file_and_line(parse: Any, text: str, message: str) -> None:

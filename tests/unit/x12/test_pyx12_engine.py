@@ -687,10 +687,11 @@ def test_the_corpus_run_covers_every_map(validator: Pyx12Validator) -> None:
 
 
 def test_preload_loads_every_map_of_the_index() -> None:
-    from adapters.formats.x12.pyx12_engine import _CACHE, Pyx12Validator
+    from adapters.formats.x12.pyx12_engine import Pyx12Validator
+    from adapters.formats.x12.pyx12_maps import MAP_CACHE
 
     validator = Pyx12Validator()
     validator.preload()
-    files = {str(entry["map_file"]) for entry in _CACHE.index(validator.map_path).maps}
-    assert files and all(_CACHE.load(validator.map_path, f, "") for f in files)
-    assert {(validator.map_path, f) for f in files} <= set(_CACHE._maps)
+    files = {str(entry["map_file"]) for entry in MAP_CACHE.index(validator.map_path).maps}
+    assert files and all(MAP_CACHE.load(validator.map_path, f, "") for f in files)
+    assert {(validator.map_path, f) for f in files} <= set(MAP_CACHE._maps)

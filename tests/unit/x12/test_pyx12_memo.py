@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from adapters.formats.x12.findings import Finding, Level, Severity
-from adapters.formats.x12.pyx12_engine import MAP_PATH, Pyx12Validator, _bounded_put
+from adapters.formats.x12.pyx12_engine import MAP_PATH, Pyx12Validator
+from adapters.formats.x12.pyx12_maps import bounded_put
 from adapters.formats.x12.structure import TransactionSet
 from adapters.formats.x12.validation import ValidationResult
 from tests.unit.x12.test_pyx12_engine import ASN_4010, PO_4010, make_transaction
@@ -80,7 +81,7 @@ def test_findings_of_a_replayed_walk_point_into_their_own_file(tmp_path: Path) -
 def test_a_bounded_memo_forgets_its_oldest_entry_first() -> None:
     memo: dict[str, int] = {}
     for number, key in enumerate("abcd"):
-        _bounded_put(memo, key, number, 3)
+        bounded_put(memo, key, number, 3)
     assert memo == {"b": 1, "c": 2, "d": 3}
 
 
