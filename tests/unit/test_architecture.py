@@ -5,6 +5,7 @@ do not remove it; imports only for type checkers do not run, and do not count)."
 from __future__ import annotations
 
 import ast
+import importlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -140,3 +141,24 @@ def test_a_circle_is_found_when_there_is_one() -> None:
     """The check itself: a circle of three, hidden behind a module that is in none."""
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a", "d"}, "d": set()}
     assert circles(graph) == [["a", "b", "c"]]
+
+
+def test_every_deliberate_error_is_in_the_one_tree() -> None:
+    """Every exception class the core and the adapters define derives from
+    :class:`gateway.errors.GatewayError` (the tree in gateway/errors.py's docstring)."""
+    from gateway.errors import GatewayError
+
+    outside = []
+    for name in sorted(MODULES):
+        if name.endswith("__main__"):
+            continue
+        module = importlib.import_module(name)
+        for attribute, value in vars(module).items():
+            if (
+                isinstance(value, type)
+                and issubclass(value, BaseException)
+                and value.__module__ == name
+                and not issubclass(value, GatewayError)
+            ):
+                outside.append(f"{name}.{attribute}")
+    assert not outside, outside

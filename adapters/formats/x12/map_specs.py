@@ -34,6 +34,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gateway.errors import ConfigError
+
 MAP_DIR = Path(__file__).resolve().parent / "maps"
 SPEC_DIR = MAP_DIR / "specs"
 
@@ -48,7 +50,7 @@ _SYNTAX = re.compile(r"^[PRECL](\d\d){2,}$")
 _UNBOUNDED = ">1"
 
 
-class SpecError(ValueError):
+class SpecError(ConfigError, ValueError):
     """A spec file is inconsistent; the message names the file and line."""
 
 
