@@ -5,11 +5,17 @@ the document, so that canonical -> X12 -> canonical is the identity. Code lists 
 qualifiers, units of measure) keep their X12 code values: they are the lingua franca of the trade,
 and every field says which X12 element it comes from.
 
-Every message carries its :class:`Envelope` (who sent it, control numbers, version) and a stable
-``document_id`` derived from what really identifies the document: the partner, both parties' ids,
-the envelope's control numbers and a digest of the message's content. The same document delivered
-again gets the same id; other content under the same control numbers (a partner whose counters
-were reset) gets another one, so equal ids always mean the same document.
+Every message carries its :class:`Envelope`, neutral of any format (partner, format, both
+parties' ids, the document's own references, received-at, correlation id, test flag; the X12
+facts of an X12 document in its ``x12`` part), and a stable ``document_id`` derived from what
+really identifies the document: the partner, both parties' ids, the document's references
+(X12: the control numbers) and a digest of the message's content. The same document delivered
+again gets the same id; other content under the same references (a partner whose counters were
+reset) gets another one, so equal ids always mean the same document.
+
+Modules, by concern: ``base`` (what every model shares), ``identity`` (ids and digests),
+``envelope``, ``message`` (the base of the top-level messages), ``blocks`` (what messages share),
+``orders`` (850, 855), ``shipments`` (856), ``acks`` (997/999, TA1), ``untranslated``.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ from .blocks import (
     Reference,
     Weight,
 )
-from .envelope import Envelope, InterchangeEnvelope
+from .envelope import X12, Envelope, PartyId, X12Envelope
 from .identity import DOCUMENT_ID_NAMESPACE, content_digest, document_id_for, document_id_of
 from .message import Message
 from .orders import (
@@ -62,6 +68,7 @@ __all__ = [
     "CANONICAL_MESSAGES",
     "DOCUMENT_ID_NAMESPACE",
     "SCHEMA_VERSION",
+    "X12",
     "Address",
     "CanonicalModel",
     "Carrier",
@@ -71,7 +78,6 @@ __all__ = [
     "Envelope",
     "FunctionalAck",
     "InterchangeAck",
-    "InterchangeEnvelope",
     "ItemId",
     "ItemIdentification",
     "LineAcknowledgment",
@@ -80,6 +86,7 @@ __all__ = [
     "Note",
     "Pack",
     "Party",
+    "PartyId",
     "PaymentTerms",
     "PurchaseOrder",
     "PurchaseOrderAck",
@@ -96,6 +103,7 @@ __all__ = [
     "TransactionSetAck",
     "UntranslatedTransaction",
     "Weight",
+    "X12Envelope",
     "content_digest",
     "document_id_for",
     "document_id_of",

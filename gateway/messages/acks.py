@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, computed_field
 
 from .base import CanonicalModel, Text
-from .envelope import InterchangeEnvelope
+from .envelope import Envelope
 from .identity import content_digest, document_id_of
 from .message import Message
 
@@ -73,7 +73,9 @@ class InterchangeAck(CanonicalModel):
     """A TA1 interchange acknowledgment, carried by an interchange of its own."""
 
     message_type: Literal["InterchangeAck"] = "InterchangeAck"
-    envelope: InterchangeEnvelope = Field(description="the interchange that carries this TA1")
+    envelope: Envelope = Field(
+        description="the interchange that carries this TA1 (no group nor transaction reference)"
+    )
     interchange_control_number: Text = Field(description="TA101 ISA13 being acknowledged")
     interchange_date: dt.date = Field(description="TA102 ISA09 being acknowledged")
     interchange_time: Text = Field(description="TA103 ISA10 being acknowledged")
@@ -81,8 +83,8 @@ class InterchangeAck(CanonicalModel):
     note_code: Text = Field(description="TA105 interchange note code (I18), 000 = no error")
 
     @computed_field(  # type: ignore[prop-decorator]
-        description="Stable id of this acknowledgment: partner, both parties' ids, ISA13 and "
-        "a digest of the content"
+        description="Stable id of this acknowledgment: partner, both parties' ids, the "
+        "interchange reference (ISA13) and a digest of the content"
     )
     @cached_property
     def document_id(self) -> str:

@@ -21,8 +21,9 @@ class Message(CanonicalModel):
     envelope: Envelope
 
     @computed_field(  # type: ignore[prop-decorator]
-        description="Stable id of this document: partner, both parties' ids, control numbers "
-        "and a digest of the content (equal ids mean the same document)"
+        description="Stable id of this document: partner, both parties' ids, the document's "
+        "references (X12: control numbers) and a digest of the content (equal ids mean the same "
+        "document)"
     )
     @cached_property
     def document_id(self) -> str:
