@@ -5,12 +5,14 @@ envelope's neutral fields always say what its X12 facts say, and what the gatewa
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from pydantic import ValidationError
 
 from adapters.formats.x12.reader import transactions_in
 from adapters.formats.x12.translation import translate
+from gateway.bus.cloudevents import SerializedMessage, stamped
 from gateway.messages import (
     Envelope,
     Message,
@@ -129,3 +131,28 @@ def test_the_envelope_is_strict_and_frozen() -> None:
         envelope.partner = "globex"  # type: ignore[misc]
     with pytest.raises(ValidationError, match="timezone"):
         csv_envelope(received_at=dt.datetime(2026, 12, 5, 10, 30))
+
+
+def test_stamping_a_serialized_message_is_serializing_the_stamped_message() -> None:
+    po = purchase_order()
+    serialized = SerializedMessage.of(po).stamped(received_at=RECEIVED, correlation_id="c-1")
+    expected = SerializedMessage.of(with_arrival(po, RECEIVED, "c-1"))
+    assert serialized == expected
+    assert serialized.data == json.dumps(
+        with_arrival(po, RECEIVED, "c-1").model_dump(mode="json"),
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    data = json.loads(serialized.data)
+    assert data["envelope"]["received_at"] == "2026-12-05T10:30:15.250000Z"
+    assert data["document_id"] == po.document_id
+    later = dt.datetime(2026, 12, 5, 12, 30, 15, 250000, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    assert stamped(po, received_at=later, correlation_id="c-1") == serialized  # in UTC
+    on_the_second = RECEIVED.replace(microsecond=0)
+    for again in (  # stamped once more (the other way), and a time without microseconds
+        serialized.stamped(received_at=on_the_second, correlation_id="c-2"),
+        stamped(po, received_at=on_the_second, correlation_id="c-2"),
+    ):
+        assert again == SerializedMessage.of(with_arrival(po, on_the_second, "c-2"))
+    with pytest.raises(ValidationError):
+        stamped(po, received_at=dt.datetime(2026, 12, 5), correlation_id="c-1")  # naive
