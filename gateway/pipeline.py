@@ -53,7 +53,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import ledger, reports
-from .bus.cloudevents import cloud_event
+from .bus.cloudevents import cloud_event, stamped
 from .bus.topology import INBOUND_EXCHANGE, routing_key
 from .duplicates import Seen, classify
 from .ledger import DocumentState, FileState, autocommit_factory
@@ -98,6 +98,8 @@ class _Arrival:
     claimed: Claimed
     digest: str
     file_id: int
+    received_at: dt.datetime
+    """When the ledger recorded it (set in the envelope of what it publishes)."""
     received: tuple[ledger.NewFile, dt.datetime] | None = None
     """Its ``received`` event, written with the batch's commit; None: the ledger has it."""
 
@@ -244,7 +246,7 @@ class Pipeline:
             row = known.get(str(claimed.path))
             if row is None:
                 file = new[str(claimed.path)]
-                arrivals.append(_Arrival(claimed, digest, next(new_ids), (file, now)))
+                arrivals.append(_Arrival(claimed, digest, next(new_ids), now, (file, now)))
             elif row.state is FileState.RECEIVED:
                 if row.sha256 != digest:  # it changed since its record: read again, whole
                     self._refresh(row, digest, len(data))
@@ -252,7 +254,7 @@ class Pipeline:
                     row.partner, row.name, row.sha256, row.size, row.work_path, row.correlation_id
                 )
                 received = None if row.id in logged else (file, row.received_at)
-                arrivals.append(_Arrival(claimed, digest, row.id, received))
+                arrivals.append(_Arrival(claimed, digest, row.id, row.received_at, received))
             # else: processed before a crash; finish() moves it
         return arrivals
 
@@ -552,7 +554,7 @@ class Pipeline:
         assert doc.message is not None, "only accepted documents are published"
         claimed = arrival.claimed
         body, headers = cloud_event(
-            doc.message,
+            stamped(doc.message, received_at=arrival.received_at, correlation_id=claimed.claim_id),
             source=f"{self.source_name}/{claimed.partner}",
             correlation_id=claimed.claim_id,
             partner=claimed.partner,

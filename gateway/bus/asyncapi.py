@@ -532,7 +532,7 @@ def _outbound(
             "description": f"A {name} as requested: envelope, document_id and message_type may "
             "be left out; the envelope is replaced from the partner's profile (ids, qualifiers, "
             "version, usage) and the control numbers drawn by the gateway, keeping only "
-            "envelope.implementation_reference (ST03).",
+            "envelope.x12.implementation_reference (ST03).",
             "required": [r for r in canonical.get("required", []) if r not in _PROFILE_ENVELOPE],
         }
         etype = f"edi.out.{kind}"

@@ -16,8 +16,9 @@ A request is a CloudEvents 1.0 JSON body (structured mode, content type
 - ``correlationid`` (optional): carried to the status events; by default the request id.
 - ``data``: the canonical message. Its ``envelope`` may be left out, and whatever it holds is
   replaced: the partner's profile decides the ids, qualifiers, version and usage indicator, and
-  the gateway draws the control numbers. Only ``envelope.implementation_reference`` (ST03) is
-  kept when given. ``document_id`` and ``message_type`` may be present (they are recomputed).
+  the gateway draws the control numbers. Only ``envelope.x12.implementation_reference`` (ST03)
+  is kept when given (or ``envelope.implementation_reference``, where schema 1.x had it).
+  ``document_id`` and ``message_type`` may be present (they are recomputed).
 
 Every problem raises :class:`RequestRefused` with a reason a person can act on: which field,
 what was expected. So does a body that cannot be read safely: over :data:`MAX_REQUEST_BYTES`,
@@ -46,7 +47,7 @@ from pydantic import ValidationError
 from ..bus.connection import describe
 from ..bus.limits import digest_id
 from ..errors import RequestRefused
-from ..messages import Message, PurchaseOrderAck, ShipNotice
+from ..messages import Envelope, Message, PurchaseOrderAck, ShipNotice, X12Envelope
 from ..partners import PartnerProfile
 from ..ports import FormatConfig
 
@@ -78,19 +79,21 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 """NUL and unpaired surrogates: no text column of PostgreSQL stores them (nor encodes UTF-8)."""
 
 log = logging.getLogger(__name__)
-_PLACEHOLDER_ENVELOPE = {
-    "sender_qualifier": "ZZ",
-    "sender_id": "-",
-    "receiver_qualifier": "ZZ",
-    "receiver_id": "-",
-    "interchange_control_number": "0",
-    "interchange_version": "00401",
-    "application_sender": "-",
-    "application_receiver": "-",
-    "group_control_number": "0",
-    "version": "004010",
-    "transaction_control_number": "0001",
-}
+_PLACEHOLDER_ENVELOPE = Envelope.of_x12(
+    X12Envelope(
+        sender_qualifier="ZZ",
+        sender_id="-",
+        receiver_qualifier="ZZ",
+        receiver_id="-",
+        interchange_control_number="0",
+        interchange_version="00401",
+        application_sender="-",
+        application_receiver="-",
+        group_control_number="0",
+        version="004010",
+        transaction_control_number="0001",
+    )
+).model_dump()
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,12 +365,23 @@ def _path(parts: list[str | int]) -> str:
     return text if len(text) <= 120 else f"{text[:60]}...{text[-57:]}"
 
 
+def _implementation_reference(given: Any) -> Any:
+    """ST03 of a request's envelope: ``x12.implementation_reference``, or where schema 1.x had
+    it (``implementation_reference``); None when there is none."""
+    if not isinstance(given, dict):
+        return None
+    x12 = given.get("x12")
+    if isinstance(x12, dict) and x12.get("implementation_reference"):
+        return x12["implementation_reference"]
+    return given.get("implementation_reference")
+
+
 def _message(model: type[Message], data: dict[str, Any], refuse: Any) -> Message:
     values = {k: v for k, v in data.items() if k not in ("document_id", "envelope")}
-    given = data.get("envelope")
     envelope = dict(_PLACEHOLDER_ENVELOPE)
-    if isinstance(given, dict) and given.get("implementation_reference"):
-        envelope["implementation_reference"] = given["implementation_reference"]
+    st03 = _implementation_reference(data.get("envelope"))
+    if st03:
+        envelope["x12"] = {**envelope["x12"], "implementation_reference": st03}
     values["envelope"] = envelope
     try:
         return model.model_validate(values)

@@ -266,7 +266,8 @@ def test_test_interchanges_are_kept_apart_from_production_unless_the_partner_say
     if policy == "separate":
         assert [body["data"]["po_number"] for _, body in real] == ["P-1"]
         assert [body["data"]["po_number"] for _, body in trial] == ["T-1"]
-        assert trial[0][1]["data"]["envelope"]["usage_indicator"] == "T"
+        assert trial[0][1]["data"]["envelope"]["x12"]["usage_indicator"] == "T"
+        assert trial[0][1]["data"]["envelope"]["test"] is True
     else:
         assert sorted(body["data"]["po_number"] for _, body in real) == ["P-1", "T-1"]
         assert trial == []

@@ -65,6 +65,27 @@ def test_a_dropped_850_is_published_acknowledged_and_archived(
     ]  # fmt: skip
 
 
+def test_a_published_document_carries_its_files_arrival_in_its_envelope_not_in_its_id(
+    tmp_path: Path, database_url: str, partner: str
+) -> None:
+    gw = in_process_gateway(tmp_path, database_url)
+    drop(tmp_path / "inbox", partner, "order.edi", small_850(7002))
+    with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
+        run_once(gw)
+        [(_, body)] = take_all(channel, queue)
+    event = json.loads(body)
+    envelope = event["data"]["envelope"]
+    with gw.pipeline.factory.begin() as s:
+        [document] = repository.documents_by_id(s, event["id"])
+        file = repository.file_by_id(s, document.file_id)
+    assert file is not None
+    assert envelope["correlation_id"] == file.correlation_id == event["correlationid"]
+    assert dt.datetime.fromisoformat(envelope["received_at"]) == file.received_at
+    assert (envelope["partner"], envelope["format"]) == (partner, "x12")
+    [parsed] = X12Parser().parse(small_850(7002), file_name="order.edi", partner=partner).documents
+    assert event["id"] == event["data"]["document_id"] == parsed.document_id
+
+
 def test_a_bad_file_is_quarantined_with_a_report_and_a_negative_997(
     tmp_path: Path, database_url: str, partner: str
 ) -> None:

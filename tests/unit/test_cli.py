@@ -32,7 +32,9 @@ def test_translate_prints_one_json_message_per_transaction_set() -> None:
     message = json.loads(line)
     assert message["message_type"] == "ShipNotice"
     assert message["shipment_id"] == "ASN-2026-555"
-    assert message["envelope"]["sender_id"] == "WIDGETCO"
+    assert message["envelope"]["sender"] == {"id": "WIDGETCO", "qualifier": "ZZ"}
+    assert message["envelope"]["x12"]["sender_id"] == "WIDGETCO"
+    assert message["envelope"]["format"] == "x12"
     assert len(message["document_id"]) == 36
 
 

@@ -76,11 +76,12 @@ from gateway.messages import (
     Envelope,
     FunctionalAck,
     InterchangeAck,
-    InterchangeEnvelope,
     SegmentError,
     TransactionSetAck,
+    X12Envelope,
 )
 
+from .envelopes import group_version, x12_facts
 from .findings import Finding, Level
 from .segments import Separators
 from .structure import (
@@ -452,19 +453,26 @@ def interchange_ack_for(
 # The reply envelope
 
 
-def _reply_interchange(header: InterchangeHeader) -> InterchangeEnvelope:
-    """The envelope of an ack to ``header``: parties swapped, version and usage as received."""
+def _reply_interchange(header: InterchangeHeader) -> Envelope:
+    """The envelope of a TA1 to ``header`` (see :func:`_reply_facts`)."""
+    return Envelope.of_x12(X12Envelope(**_reply_facts(header)))
+
+
+def _reply_facts(header: InterchangeHeader) -> dict[str, str]:
+    """The ISA facts of an ack to ``header``: parties swapped, version and usage as received."""
     version = header.version.strip()
     usage = header.usage_indicator.strip()
-    return InterchangeEnvelope(
-        sender_qualifier=header.receiver_qualifier.strip(),
-        sender_id=header.receiver_id.strip(),
-        receiver_qualifier=header.sender_qualifier.strip(),
-        receiver_id=header.sender_id.strip(),
-        interchange_control_number=PENDING,
-        interchange_version=version if len(version) == 5 and version.isdigit() else _FALLBACK_ISA12,
-        usage_indicator="T" if usage == "T" else "I" if usage == "I" else "P",
-    )
+    return {
+        "sender_qualifier": header.receiver_qualifier.strip(),
+        "sender_id": header.receiver_id.strip(),
+        "receiver_qualifier": header.sender_qualifier.strip(),
+        "receiver_id": header.sender_id.strip(),
+        "interchange_control_number": PENDING,
+        "interchange_version": (
+            version if len(version) == 5 and version.isdigit() else _FALLBACK_ISA12
+        ),
+        "usage_indicator": "T" if usage == "T" else "I" if usage == "I" else "P",
+    }
 
 
 def _reply_envelope(
@@ -475,8 +483,8 @@ def _reply_envelope(
     version: str,
     implementation_reference: str | None,
 ) -> Envelope:
-    return Envelope(
-        **_reply_interchange(header).model_dump(),
+    facts = X12Envelope(
+        **_reply_facts(header),
         application_sender=application_sender,
         application_receiver=application_receiver,
         group_control_number=PENDING,
@@ -484,6 +492,7 @@ def _reply_envelope(
         transaction_control_number=PENDING,
         implementation_reference=implementation_reference,
     )
+    return Envelope.of_x12(facts)
 
 
 def reply_separators(header: InterchangeHeader) -> Separators:
@@ -498,14 +507,15 @@ def reply_separators(header: InterchangeHeader) -> Separators:
     return seps
 
 
-def _spec(envelope: InterchangeEnvelope, separators: Separators) -> InterchangeSpec:
+def _spec(envelope: Envelope, separators: Separators) -> InterchangeSpec:
+    isa = x12_facts(envelope)
     spec = InterchangeSpec(
-        sender_qualifier=envelope.sender_qualifier,
-        sender_id=envelope.sender_id,
-        receiver_qualifier=envelope.receiver_qualifier,
-        receiver_id=envelope.receiver_id,
-        version=envelope.interchange_version,
-        usage_indicator=envelope.usage_indicator,
+        sender_qualifier=isa.sender_qualifier,
+        sender_id=isa.sender_id,
+        receiver_qualifier=isa.receiver_qualifier,
+        receiver_id=isa.receiver_id,
+        version=isa.interchange_version,
+        usage_indicator=isa.usage_indicator,
         ack_requested="0",
         separators=separators,
     )
@@ -549,10 +559,10 @@ def render_acks(
     isa13 = counter.next(spec.sequence("ISA"))
     control = f"{isa13:09d}"
 
-    buckets: dict[tuple[str, str, str], list[FunctionalAck]] = {}
+    buckets: dict[tuple[str, str | None, str | None], list[FunctionalAck]] = {}
     for ack in acks.functional:
-        env = ack.envelope
-        key = (env.version, env.application_sender, env.application_receiver)
+        env = x12_facts(ack.envelope)
+        key = (group_version(ack.envelope), env.application_sender, env.application_receiver)
         buckets.setdefault(key, []).append(ack)
     groups: list[GroupContent] = []
     final: list[FunctionalAck] = []
@@ -560,13 +570,11 @@ def render_acks(
         gs06 = counter.next(spec.sequence(f"GS.{FUNCTIONAL_ACK_GROUP}"))
         contents = []
         for index, ack in enumerate(members, start=1):
-            envelope = ack.envelope.model_copy(
-                update={
-                    "interchange_control_number": control,
-                    "group_control_number": str(gs06),
-                    "transaction_control_number": f"{index:04d}",
-                    "created_at": when,
-                }
+            envelope = ack.envelope.with_x12(
+                interchange_control_number=control,
+                group_control_number=str(gs06),
+                transaction_control_number=f"{index:04d}",
+                created_at=when,
             )
             done = _scrubbed(ack, seps.used()).model_copy(update={"envelope": envelope})
             contents.append(render(done))
@@ -584,13 +592,8 @@ def render_acks(
         )
     technical = None
     if acks.technical is not None:
-        technical = acks.technical.model_copy(
-            update={
-                "envelope": acks.technical.envelope.model_copy(
-                    update={"interchange_control_number": control}
-                )
-            }
-        )
+        envelope = acks.technical.envelope.with_x12(interchange_control_number=control)
+        technical = acks.technical.model_copy(update={"envelope": envelope})
     text = write_interchange(
         spec,
         groups,

@@ -23,7 +23,7 @@ from typing import Final
 
 from gateway.control_numbers import ControlNumberCounter
 from gateway.errors import UnreadableInput
-from gateway.messages import InterchangeEnvelope, document_id_of
+from gateway.messages import Envelope, document_id_of
 from gateway.ports import ParsedDocument, ParseResult, Reply
 
 from .findings import Finding, Level
@@ -153,14 +153,15 @@ def _parse(
         if why is not None and why not in untrusted:
             untrusted.append(why)
         message, problems = translate_or_report(document, pass_through=rules.pass_through)
-        envelope: InterchangeEnvelope  # the message's when there is one (made already)
+        envelope: Envelope  # the message's when there is one (made already)
+        isa13 = document.interchange.control_number.strip()
         if isinstance(document, TechnicalAck):
             envelope = message.envelope if message is not None else document.interchange.envelope()
-            kind, isa13, gs06, st02 = "ta1", envelope.interchange_control_number, "", ""
+            kind, gs06, st02 = "ta1", "", ""
             findings = problems
         else:
             envelope = message.envelope if message is not None else document.envelope()
-            kind, isa13 = document.set_id, envelope.interchange_control_number
+            kind = document.set_id
             gs06, st02 = document.group.control_number, document.control_number
             findings = [*document.findings, *problems]
         envelope_key = envelope.envelope_key
@@ -184,7 +185,7 @@ def _parse(
                     message=None if errors else message,  # never published: not carried
                     errors=errors,
                     envelope_key=envelope_key,
-                    test=envelope.usage_indicator != "P",
+                    test=envelope.test,
                 )
             )
             envelopes.append((group, document.interchange))

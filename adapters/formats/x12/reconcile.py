@@ -61,7 +61,7 @@ from gateway.ledger.outbound import (
     set_outbound_state,
 )
 from gateway.ledger.reconciliation import OPEN_STATES, AckOutcome, record_partner_ack
-from gateway.messages import FunctionalAck, InterchangeAck, InterchangeEnvelope, TransactionSetAck
+from gateway.messages import Envelope, FunctionalAck, InterchangeAck, TransactionSetAck
 from gateway.outbound.status import OutboundStatus, document_status
 from gateway.ports import ParsedDocument
 
@@ -225,11 +225,12 @@ def same_number(a: str | None, b: str | None) -> bool:
     return int(a) == int(b) if a.isdigit() and b.isdigit() else a == b
 
 
-def answers_for(row: OutboundRow, envelope: InterchangeEnvelope) -> bool:
+def answers_for(row: OutboundRow, envelope: Envelope) -> bool:
     """Whether an acknowledgement in ``envelope`` can answer for ``row``: it comes from the id
-    we sent to and goes to the id we sent from (ids the row does not record are not checked)."""
-    return _same_id(row.receiver_id, envelope.sender_id) and _same_id(
-        row.sender_id, envelope.receiver_id
+    we sent to and goes to the id we sent from (ids the row does not record are not checked;
+    for X12 the envelope's parties are ISA06 and ISA08)."""
+    return _same_id(row.receiver_id, envelope.sender.id) and _same_id(
+        row.sender_id, envelope.receiver.id
     )
 
 

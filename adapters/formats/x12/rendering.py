@@ -19,7 +19,7 @@ import datetime as dt
 
 from gateway.control_numbers import ControlNumberCounter, InMemoryCounter
 from gateway.errors import RenderError
-from gateway.messages import Envelope, Message, content_digest, document_id_of
+from gateway.messages import Envelope, Message, X12Envelope, content_digest, document_id_of
 from gateway.ports import DocumentRefused, Draft, RenderedDocument
 
 from .findings import Severity
@@ -78,7 +78,7 @@ def draft(message: Message, kind: str, profile: X12Profile, at: dt.datetime) -> 
         profile,
         DRAFT_NUMBER,
         DRAFT_NUMBER,
-        implementation_reference=message.envelope.implementation_reference,
+        implementation_reference=_implementation_reference(message.envelope),
         created_at=when,
     )
     message = message.model_copy(update={"envelope": envelope})
@@ -122,8 +122,9 @@ def _envelope(
     implementation_reference: str | None = None,
     created_at: dt.datetime | None = None,
 ) -> Envelope:
-    """The envelope of a document for the partner, numbered ``isa13`` and ``gs06``."""
-    return Envelope(
+    """The envelope of a document for the partner, numbered ``isa13`` and ``gs06`` (no partner:
+    the ids of outbound documents never had one)."""
+    facts = X12Envelope(
         sender_qualifier=profile.sender_qualifier,
         sender_id=profile.sender_id,
         receiver_qualifier=profile.receiver_qualifier,
@@ -139,6 +140,12 @@ def _envelope(
         implementation_reference=implementation_reference,
         created_at=created_at,
     )
+    return Envelope.of_x12(facts)
+
+
+def _implementation_reference(envelope: Envelope) -> str | None:
+    """ST03 a request asks for: the one thing of its envelope the rendering keeps."""
+    return envelope.x12.implementation_reference if envelope.x12 is not None else None
 
 
 def check_document(text: str, kind: str, version: str) -> None:

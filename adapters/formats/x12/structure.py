@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from gateway.messages import Envelope, InterchangeEnvelope
+from gateway.messages import Envelope, X12Envelope
 
 from .findings import Finding, has_errors
 from .segments import Segment, Separators
@@ -115,18 +115,22 @@ class InterchangeHeader:
     partner: str | None = None
     """The gateway's name of the partner the file came from (None outside the pipeline)."""
 
-    def envelope(self) -> InterchangeEnvelope:
+    def envelope(self) -> Envelope:
+        """The canonical envelope of what this interchange holds directly (a TA1)."""
+        return Envelope.of_x12(X12Envelope(**self.facts()), partner=self.partner)
+
+    def facts(self) -> dict[str, str]:
+        """The ISA's facts of a canonical envelope (:class:`X12Envelope` fields)."""
         usage = self.usage_indicator if self.usage_indicator in ("P", "T", "I") else "P"
-        return InterchangeEnvelope(
-            partner=self.partner,
-            sender_qualifier=self.sender_qualifier.strip(),
-            sender_id=self.sender_id.strip(),
-            receiver_qualifier=self.receiver_qualifier.strip(),
-            receiver_id=self.receiver_id.strip(),
-            interchange_control_number=self.control_number.strip(),
-            interchange_version=self.version.strip(),
-            usage_indicator=usage,
-        )
+        return {
+            "sender_qualifier": self.sender_qualifier.strip(),
+            "sender_id": self.sender_id.strip(),
+            "receiver_qualifier": self.receiver_qualifier.strip(),
+            "receiver_id": self.receiver_id.strip(),
+            "interchange_control_number": self.control_number.strip(),
+            "interchange_version": self.version.strip(),
+            "usage_indicator": usage,
+        }
 
 
 @dataclass(slots=True)
@@ -192,9 +196,9 @@ class TransactionSet:
         )
 
     def envelope(self) -> Envelope:
-        isa = self.interchange.envelope()
-        return Envelope(
-            **isa.model_dump(),
+        """The canonical envelope of this transaction set: its ISA's, GS's and ST's facts."""
+        facts = X12Envelope(
+            **self.interchange.facts(),
             application_sender=self.group.application_sender.strip(),
             application_receiver=self.group.application_receiver.strip(),
             group_control_number=self.group.control_number.strip(),
@@ -203,6 +207,7 @@ class TransactionSet:
             implementation_reference=self.implementation_reference,
             created_at=self.group.created_at,
         )
+        return Envelope.of_x12(facts, partner=self.interchange.partner)
 
 
 @dataclass(slots=True)

@@ -15,6 +15,7 @@ from gateway.control_numbers import ControlNumberCounter
 from gateway.errors import RenderError, TranslationError
 from gateway.messages import InterchangeAck, Message
 
+from .envelopes import group_version, x12_facts
 from .findings import Finding, Level
 from .segments import Separators
 from .structure import TechnicalAck, TransactionSet
@@ -130,20 +131,22 @@ def render_message(
 ) -> str:
     """``message`` as a complete interchange.
 
-    The envelope's sender, receiver, version and usage come from the message unless ``spec`` is
-    given. Control numbers come from ``counter``, or from the message's envelope when
+    The envelope's sender, receiver, version and usage come from the X12 facts of the message's
+    envelope (``envelope.x12``; :class:`RenderError` without) unless ``spec`` is given. Control
+    numbers come from ``counter``, or from those X12 facts when
     ``keep_control_numbers`` is set (a resend, or a round trip).
     """
     renderer = RENDERERS.get(type(message))
     if renderer is None:
         raise RenderError(f"no renderer for {type(message).__name__}")
-    env = message.envelope
+    env = x12_facts(message.envelope)
+    version = group_version(message.envelope)
     spec = spec or InterchangeSpec(
         sender_qualifier=env.sender_qualifier,
         sender_id=env.sender_id,
         receiver_qualifier=env.receiver_qualifier,
         receiver_id=env.receiver_id,
-        version=env.interchange_version or interchange_version_for(env.version),
+        version=env.interchange_version or interchange_version_for(version),
         usage_indicator=env.usage_indicator,
         separators=separators or Separators(),
     )
@@ -153,11 +156,11 @@ def render_message(
         content = replace(content, control_number=None)
     group = GroupContent(
         renderer.FUNCTIONAL_ID,
-        env.version,
+        version,
         [content],
         application_sender=env.application_sender,
         application_receiver=env.application_receiver,
-        control_number=int(env.group_control_number) if keep else None,
+        control_number=int(env.group_control_number or "") if keep else None,
         created_at=env.created_at,
     )
     control = int(env.interchange_control_number) if keep else None

@@ -40,7 +40,7 @@ from gateway.ledger import (
     session_factory,
 )
 from gateway.ledger.models import OUTBOX
-from gateway.messages import Envelope, PurchaseOrder, PurchaseOrderLine
+from gateway.messages import Envelope, PurchaseOrder, PurchaseOrderLine, X12Envelope
 from tests.integration.support import wait_for
 from tests.support.broker import AMQP_URL, HOW_TO_START
 from tests.support.broker import HOST as RABBITMQ_HOST
@@ -310,9 +310,9 @@ class Ledger:
                     file_id=file_id,
                     partner=partner,
                     kind="850",
-                    interchange_ref=envelope.interchange_control_number,
-                    group_ref=envelope.group_control_number,
-                    transaction_ref=envelope.transaction_control_number,
+                    interchange_ref=envelope.interchange_reference,
+                    group_ref=envelope.group_reference,
+                    transaction_ref=envelope.transaction_reference,
                     state=DocumentState.PARSED,
                     correlation_id=correlation_id,
                 )
@@ -363,18 +363,20 @@ class Ledger:
 
 def purchase_order(partner: str, number: int) -> PurchaseOrder:
     return PurchaseOrder(
-        envelope=Envelope(
-            sender_qualifier="ZZ",
-            sender_id=partner.upper(),
-            receiver_qualifier="ZZ",
-            receiver_id="GATEWAY",
-            interchange_control_number=f"{number:09d}",
-            interchange_version="00401",
-            application_sender=partner.upper(),
-            application_receiver="GATEWAY",
-            group_control_number=str(number),
-            version="004010",
-            transaction_control_number=f"{number:04d}",
+        envelope=Envelope.of_x12(
+            X12Envelope(
+                sender_qualifier="ZZ",
+                sender_id=partner.upper(),
+                receiver_qualifier="ZZ",
+                receiver_id="GATEWAY",
+                interchange_control_number=f"{number:09d}",
+                interchange_version="00401",
+                application_sender=partner.upper(),
+                application_receiver="GATEWAY",
+                group_control_number=str(number),
+                version="004010",
+                transaction_control_number=f"{number:04d}",
+            )
         ),
         purpose_code="00",
         order_type_code="SA",

@@ -55,7 +55,7 @@ def references(node: Any) -> list[str]:
 def payload_validator(document: dict[str, Any], kind: str) -> jsonschema.Draft7Validator:
     message = resolve(document, {"$ref": f"#/components/messages/edi.in.{kind}"})
     root = {"$ref": message["payload"]["$ref"], "components": document["components"]}
-    # No format checking: the canonical messages' naive datetimes (Envelope.created_at) are not
+    # No format checking: the canonical messages' naive datetimes (X12Envelope.created_at) are not
     # RFC 3339 date-times, which the schemas' "format": "date-time" names.
     return jsonschema.Draft7Validator(root)
 

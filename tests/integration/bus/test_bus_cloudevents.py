@@ -32,13 +32,15 @@ def canonical(file_name: str) -> messages.CanonicalModel:
 
 def interchange_ack() -> messages.InterchangeAck:
     return messages.InterchangeAck(
-        envelope=messages.InterchangeEnvelope(
-            sender_qualifier="ZZ",
-            sender_id="GATEWAY",
-            receiver_qualifier="ZZ",
-            receiver_id="ACME",
-            interchange_control_number="000000042",
-            interchange_version="00401",
+        envelope=messages.Envelope.of_x12(
+            messages.X12Envelope(
+                sender_qualifier="ZZ",
+                sender_id="GATEWAY",
+                receiver_qualifier="ZZ",
+                receiver_id="ACME",
+                interchange_control_number="000000042",
+                interchange_version="00401",
+            )
         ),
         interchange_control_number="000000007",
         interchange_date=dt.date(2026, 11, 23),

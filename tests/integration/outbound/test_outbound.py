@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from adapters.formats.x12.envelopes import x12_facts
 from adapters.formats.x12.reader import transactions_in
 from adapters.formats.x12.rendering import check_document
 from adapters.formats.x12.translation import translate
@@ -86,16 +87,16 @@ def test_a_ship_notice_request_is_delivered_once_over_sftp(
     message = translate(tx)
     assert isinstance(message, ShipNotice)
     assert message.shipment_id == "ASN-req-1"
-    assert message.envelope.sender_id == "GATEWAY"
-    assert message.envelope.receiver_id == partner.upper()
-    assert message.envelope.usage_indicator == "T"
-    isa13 = message.envelope.interchange_control_number
+    assert message.envelope.sender.id == "GATEWAY"
+    assert message.envelope.receiver.id == partner.upper()
+    assert x12_facts(message.envelope).usage_indicator == "T"
+    isa13 = message.envelope.interchange_reference
     assert file.name == f"856-GATEWAY-{partner.upper()}-{isa13}.x12"
 
     [row] = ledger_rows(home)
     assert (row["request_id"], row["state"], row["kind"]) == ("req-1", "sent", "856")
     assert row["content"] == text and row["file_name"] == file.name
-    assert row["interchange_ref"] == message.envelope.interchange_control_number
+    assert row["interchange_ref"] == message.envelope.interchange_reference
     assert row["document_id"] == message.document_id
     assert row["ack_due_at"] is not None
     [sent] = [e for e in events if e["data"]["state"] == "sent"]

@@ -39,6 +39,7 @@ from gateway.messages import (
     FunctionalAck,
     SegmentError,
     TransactionSetAck,
+    X12Envelope,
 )
 from gateway.outbound.overdue import mark_overdue
 from gateway.outbound.status import STATUS_EXCHANGE
@@ -137,19 +138,21 @@ def functional_ack_x12(
 ) -> bytes:
     """The partner's 997 (004010) or 999 (005010), written by the gateway's own renderer."""
     version = "004010" if kind == "997" else "005010X231A1"
-    envelope = Envelope(
-        sender_qualifier="ZZ",
-        sender_id=sender,
-        receiver_qualifier="ZZ",
-        receiver_id=OURS,
-        interchange_control_number=str(isa13),
-        interchange_version="00401" if kind == "997" else "00501",
-        application_sender=sender,
-        application_receiver=OURS,
-        group_control_number=str(isa13),
-        version=version,
-        transaction_control_number="0001",
-        implementation_reference=None if kind == "997" else version,
+    envelope = Envelope.of_x12(
+        X12Envelope(
+            sender_qualifier="ZZ",
+            sender_id=sender,
+            receiver_qualifier="ZZ",
+            receiver_id=OURS,
+            interchange_control_number=str(isa13),
+            interchange_version="00401" if kind == "997" else "00501",
+            application_sender=sender,
+            application_receiver=OURS,
+            group_control_number=str(isa13),
+            version=version,
+            transaction_control_number="0001",
+            implementation_reference=None if kind == "997" else version,
+        )
     )
     accepted = sum(1 for s in sets if s.status in ("A", "E"))
     ack = FunctionalAck(

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from adapters.formats.x12.envelopes import x12_facts
 from adapters.formats.x12.profile import X12Profile
 from adapters.formats.x12.reader import transactions_in
 from adapters.formats.x12.rendering import draft, interchange_spec, number
@@ -92,7 +93,10 @@ def test_005010_test_usage_and_the_partners_separators() -> None:
     [tx] = list(transactions_in(text.encode()))
     message = translate(tx)
     assert isinstance(message, ShipNotice)
-    assert message.envelope.version == "005010" and message.envelope.usage_indicator == "T"
+    assert (
+        x12_facts(message.envelope).version == "005010"
+        and x12_facts(message.envelope).usage_indicator == "T"
+    )
     assert message.shipment_id == "ASN-2026-555"
     assert document.document_id == message.document_id
 

@@ -36,6 +36,24 @@ def test_a_valid_request_with_envelope_left_out() -> None:
     assert request.correlation_id == "c-9"
 
 
+@pytest.mark.parametrize(
+    "envelope",
+    [
+        {"x12": {"implementation_reference": "005010VICS"}},
+        {"implementation_reference": "005010VICS"},  # where schema 1.x had it
+    ],
+)
+def test_a_request_keeps_only_the_st03_of_its_envelope(envelope: dict[str, Any]) -> None:
+    data = json.loads(json.dumps(asn_request().event))["data"]
+    given = {**envelope, "sender": {"id": "SOMEONE"}, "received_at": "2026-12-05T10:00:00Z"}
+    request = parse_request(event(data={**data, "envelope": given}))
+    x12 = request.message.envelope.x12
+    assert x12 is not None and x12.implementation_reference == "005010VICS"
+    assert (
+        request.message.envelope.sender.id == "-" and request.message.envelope.received_at is None
+    )
+
+
 def test_the_partner_may_come_from_the_amqp_header() -> None:
     request = parse_request(event(partner=None), headers={"partner": "globex"})
     assert request.partner == "globex"

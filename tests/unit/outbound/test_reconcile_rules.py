@@ -19,23 +19,25 @@ from gateway.messages import (
     Envelope,
     FunctionalAck,
     InterchangeAck,
-    InterchangeEnvelope,
     SegmentError,
     TransactionSetAck,
+    X12Envelope,
 )
 
-ENVELOPE = Envelope(
-    sender_qualifier="ZZ",
-    sender_id="ACME",
-    receiver_qualifier="ZZ",
-    receiver_id="GATEWAY",
-    interchange_control_number="000000901",
-    interchange_version="00401",
-    application_sender="ACME",
-    application_receiver="GATEWAY",
-    group_control_number="901",
-    version="004010",
-    transaction_control_number="0001",
+ENVELOPE = Envelope.of_x12(
+    X12Envelope(
+        sender_qualifier="ZZ",
+        sender_id="ACME",
+        receiver_qualifier="ZZ",
+        receiver_id="GATEWAY",
+        interchange_control_number="000000901",
+        interchange_version="00401",
+        application_sender="ACME",
+        application_receiver="GATEWAY",
+        group_control_number="901",
+        version="004010",
+        transaction_control_number="0001",
+    )
 )
 
 
@@ -136,13 +138,15 @@ def test_without_an_ak2_for_the_set_the_ak9_decides(
 
 def ta1(status: str, note: str) -> InterchangeAck:
     return InterchangeAck(
-        envelope=InterchangeEnvelope(
-            sender_qualifier="ZZ",
-            sender_id="ACME",
-            receiver_qualifier="ZZ",
-            receiver_id="GATEWAY",
-            interchange_control_number="000000905",
-            interchange_version="00401",
+        envelope=Envelope.of_x12(
+            X12Envelope(
+                sender_qualifier="ZZ",
+                sender_id="ACME",
+                receiver_qualifier="ZZ",
+                receiver_id="GATEWAY",
+                interchange_control_number="000000905",
+                interchange_version="00401",
+            )
         ),
         interchange_control_number="000000017",
         interchange_date=dt.date(2026, 11, 30),

@@ -53,6 +53,7 @@ from gateway.messages import (
     ShippedItem,
     Tare,
     Weight,
+    X12Envelope,
 )
 
 TEXT_ALPHABET = string.ascii_letters + string.digits + " -.,/#&()'+@"
@@ -163,9 +164,10 @@ def codes(values: list[str]) -> st.SearchStrategy[str]:
 @st.composite
 def envelopes(draw: st.DrawFn) -> Envelope:
     """An envelope as the writer writes and the reader reads it (ISA13 zero-padded to 9 digits,
-    GS06 without leading zeros, ISA12 consistent with GS08, GS04/GS05 to the second)."""
+    GS06 without leading zeros, ISA12 consistent with GS08, GS04/GS05 to the second), with or
+    without what the gateway adds and X12 cannot carry (partner, received-at, correlation id)."""
     version = draw(st.sampled_from(["004010", "005010"]))
-    return Envelope(
+    facts = X12Envelope(
         sender_qualifier=draw(codes(["01", "12", "14", "ZZ", "08"])),
         sender_id=draw(identifiers(15)),
         receiver_qualifier=draw(codes(["01", "12", "14", "ZZ", "08"])),
@@ -186,6 +188,12 @@ def envelopes(draw: st.DrawFn) -> Envelope:
         created_at=draw(
             st.datetimes(dt.datetime(2000, 1, 1), dt.datetime(2049, 12, 31, 23, 59, 59))
         ).replace(microsecond=0),
+    )
+    return Envelope.of_x12(
+        facts,
+        partner=draw(optional(identifiers(20))),
+        received_at=draw(optional(st.datetimes(timezones=st.just(dt.UTC)))),
+        correlation_id=draw(optional(identifiers(36))),
     )
 
 

@@ -24,6 +24,7 @@ from adapters.formats.x12.acks import (
     kind_for_version,
     render_acks,
 )
+from adapters.formats.x12.envelopes import x12_facts
 from adapters.formats.x12.findings import Finding, Level, Severity
 from adapters.formats.x12.inbound import parse_x12
 from adapters.formats.x12.reader import read_x12, transactions_in
@@ -335,7 +336,7 @@ def test_a_group_without_control_number_cannot_be_acknowledged() -> None:
 def test_a_997_for_a_004010vics_group_carries_gs08_004010vics() -> None:
     (result,) = rendered(two_orders(version="004010VICS"))
     (ack,) = result.functional
-    assert ack.envelope.version == "004010VICS"
+    assert x12_facts(ack.envelope).version == "004010VICS"
     gs = next(s for s in segments(result.text) if s.startswith("GS*"))
     assert gs.split("*")[8] == "004010VICS"
     isa = segments(result.text)[0]
@@ -355,7 +356,7 @@ def test_the_ack_goes_back_the_way_the_document_came() -> None:
     assert (fields[14], fields[15]) == ("0", "P")
     assert gs.split("*")[1:4] == ["FA", "RECEIVER", "SENDER"]
     (ack,) = result.functional
-    assert (ack.envelope.sender_id, ack.envelope.receiver_id) == ("GATEWAY", "BUYER")
+    assert (ack.envelope.sender.id, ack.envelope.receiver.id) == ("GATEWAY", "BUYER")
 
 
 def test_a_999_for_a_hipaa_group_is_written_under_the_999_guide() -> None:
@@ -369,8 +370,8 @@ def test_a_999_for_a_hipaa_group_is_written_under_the_999_guide() -> None:
     (result,) = rendered(text)
     (ack,) = result.functional
     assert (ack.kind, ack.group_version) == ("999", "005010X222A1")
-    assert ack.envelope.version == IMPLEMENTATION_ACK_GUIDE
-    assert ack.envelope.implementation_reference == IMPLEMENTATION_ACK_GUIDE
+    assert x12_facts(ack.envelope).version == IMPLEMENTATION_ACK_GUIDE
+    assert x12_facts(ack.envelope).implementation_reference == IMPLEMENTATION_ACK_GUIDE
     assert f"ST*999*0001*{IMPLEMENTATION_ACK_GUIDE}" in segments(result.text)
 
 
@@ -417,7 +418,7 @@ def test_a_requested_ta1_accepts_and_goes_between_isa_and_gs() -> None:
     assert parts[1] == "TA1*000000001*261123*1200*A*000"
     assert parts[-1] == f"IEA*1*{result.interchange_control_number}"
     assert result.technical is not None
-    assert result.technical.envelope.interchange_control_number == result.interchange_control_number
+    assert result.technical.envelope.interchange_reference == result.interchange_control_number
 
 
 def test_an_envelope_error_brings_a_rejecting_ta1_even_unrequested() -> None:
@@ -515,7 +516,7 @@ def test_two_inbound_interchanges_get_two_ack_interchanges_with_distinct_control
     assert [r.interchange_control_number for r in results] == ["000000001", "000000002"]
     for result in results:
         assert sum(s.startswith("ISA") for s in segments(result.text)) == 1
-    group_numbers = [r.functional[0].envelope.group_control_number for r in results]
+    group_numbers = [r.functional[0].envelope.group_reference for r in results]
     assert group_numbers == ["1", "2"]
 
 
@@ -523,14 +524,14 @@ def test_control_numbers_continue_the_partner_sequence_of_the_counter() -> None:
     counter = InMemoryCounter(start=500)
     (result,) = rendered(two_orders(), counter)
     assert result.interchange_control_number == "000000500"
-    assert result.functional[0].envelope.group_control_number == "500"
+    assert result.functional[0].envelope.group_reference == "500"
 
 
 def test_envelopes_are_pending_until_rendered() -> None:
     (acks,) = owed(two_orders(ack_requested="1"))
-    assert acks.functional[0].envelope.interchange_control_number == PENDING
+    assert acks.functional[0].envelope.interchange_reference == PENDING
     assert acks.technical is not None
-    assert acks.technical.envelope.interchange_control_number == PENDING
+    assert acks.technical.envelope.interchange_reference == PENDING
 
 
 def test_groups_of_different_versions_get_their_own_fa_groups_in_one_interchange() -> None:

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from adapters.formats.x12.envelopes import x12_facts
 from adapters.formats.x12.reader import read_x12, transactions_in
 from adapters.formats.x12.segments import Separators
 from adapters.formats.x12.structure import TransactionSet
@@ -35,6 +36,7 @@ from gateway.messages import (
     FunctionalAck,
     SegmentError,
     TransactionSetAck,
+    X12Envelope,
 )
 from tests.unit.x12.samples import interchange, transaction
 
@@ -285,21 +287,23 @@ CREATED = dt.datetime(2026, 11, 23, 12, 30)
 
 
 def envelope(kind: str) -> Envelope:
-    return Envelope(
-        sender_qualifier="ZZ",
-        sender_id="GATEWAY",
-        receiver_qualifier="01",
-        receiver_id="123456789",
-        interchange_control_number="000000042",
-        interchange_version="00401" if kind == "997" else "00501",
-        usage_indicator="T",
-        application_sender="GWAPP",
-        application_receiver="PARTNER",
-        group_control_number="77",
-        version="004010VICS" if kind == "997" else "005010X231A1",
-        transaction_control_number="0001",
-        implementation_reference=None if kind == "997" else "005010X231A1",
-        created_at=CREATED,
+    return Envelope.of_x12(
+        X12Envelope(
+            sender_qualifier="ZZ",
+            sender_id="GATEWAY",
+            receiver_qualifier="01",
+            receiver_id="123456789",
+            interchange_control_number="000000042",
+            interchange_version="00401" if kind == "997" else "00501",
+            usage_indicator="T",
+            application_sender="GWAPP",
+            application_receiver="PARTNER",
+            group_control_number="77",
+            version="004010VICS" if kind == "997" else "005010X231A1",
+            transaction_control_number="0001",
+            implementation_reference=None if kind == "997" else "005010X231A1",
+            created_at=CREATED,
+        )
     )
 
 
@@ -309,7 +313,7 @@ ENVELOPE_999 = envelope("999")
 
 def to_x12(ack: FunctionalAck) -> str:
     return render_message(
-        ack, InMemoryCounter(), keep_control_numbers=True, at=ack.envelope.created_at
+        ack, InMemoryCounter(), keep_control_numbers=True, at=x12_facts(ack.envelope).created_at
     )
 
 

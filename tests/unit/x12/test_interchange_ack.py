@@ -21,7 +21,7 @@ from adapters.formats.x12.transactions.interchange_ack import (
 )
 from adapters.formats.x12.writer import format_segments
 from gateway.errors import TranslationError
-from gateway.messages import InterchangeAck, InterchangeEnvelope
+from gateway.messages import Envelope, InterchangeAck, X12Envelope
 from tests.unit.x12.samples import isa
 
 CORPUS = Path(__file__).resolve().parents[3] / ".." / "shared" / "corpus"
@@ -78,7 +78,7 @@ def test_a_rejecting_ta1_keeps_what_it_acknowledges_and_why() -> None:
         "1339",
     )
     assert (ack.status, ack.note_code) == ("R", "015")
-    assert ack.envelope.sender_id == "0000BBB"
+    assert ack.envelope.sender.id == "0000BBB"
 
 
 def test_a_ta1_without_note_code_reads_as_no_error() -> None:
@@ -120,14 +120,16 @@ def test_render_writes_the_five_elements() -> None:
 
 
 # The envelope samples.isa() declares.
-ENVELOPE = InterchangeEnvelope(
-    sender_qualifier="ZZ",
-    sender_id="SENDER",
-    receiver_qualifier="ZZ",
-    receiver_id="RECEIVER",
-    interchange_control_number="000000007",
-    interchange_version="00401",
-    usage_indicator="P",
+ENVELOPE = Envelope.of_x12(
+    X12Envelope(
+        sender_qualifier="ZZ",
+        sender_id="SENDER",
+        receiver_qualifier="ZZ",
+        receiver_id="RECEIVER",
+        interchange_control_number="000000007",
+        interchange_version="00401",
+        usage_indicator="P",
+    )
 )
 SEPARATORS = Separators(component=">", line_break="")
 

@@ -202,7 +202,7 @@ def test_render_writes_segments_in_standard_order_with_msg_notes_in_004010(
 
 
 def test_render_writes_notes_as_mtx_in_005010(order: PurchaseOrder) -> None:
-    envelope = order.envelope.model_copy(update={"version": "005010"})
+    envelope = order.envelope.with_x12(version="005010")
     lines = rendered(order.model_copy(update={"envelope": envelope}))
     assert lines[9:11] == ["N9*L1*NOTES", "MTX**DELIVER TO DOCK 4"]
     assert "MTX**FRAGILE" in lines

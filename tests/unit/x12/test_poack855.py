@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from adapters.formats.x12.envelopes import x12_facts
 from adapters.formats.x12.reader import transactions_in
 from adapters.formats.x12.transactions import poack855
 from gateway.errors import TranslationError
@@ -142,7 +143,7 @@ def test_render_writes_bak09_lines_with_their_acks_and_ctt(ack: PurchaseOrderAck
 
 
 def test_render_writes_notes_as_mtx_in_005010(ack: PurchaseOrderAck) -> None:
-    envelope = ack.envelope.model_copy(update={"version": "005010"})
+    envelope = ack.envelope.with_x12(version="005010")
     assert "MTX**TWO LINES CHANGED" in rendered(ack.model_copy(update={"envelope": envelope}))
 
 
@@ -185,7 +186,7 @@ def test_a_real_005010_acknowledgment_translates_to_its_values() -> None:
         CORPUS / "x12/Stedi-Demos__bootstrap-archived__src__resources__X12__5010__855__inbound.edi"
     )
     ack = poack855.parse(tx)
-    assert ack.envelope.version == "005010"
+    assert x12_facts(ack.envelope).version == "005010"
     assert (ack.po_number, ack.po_date) == ("365465413", dt.date(2022, 9, 14))
     assert ack.ack_date == dt.date(2022, 9, 13)
     assert [p.role for p in ack.parties] == ["SE", "ST"]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from adapters.formats.x12.envelopes import x12_facts
 from adapters.formats.x12.findings import Finding, Severity
 from adapters.formats.x12.reader import read_x12, transactions_in
 from adapters.formats.x12.structure import (
@@ -46,12 +47,12 @@ def test_events_come_in_envelope_order() -> None:
 def test_transaction_set_carries_its_envelope() -> None:
     tx = next(transactions_in(interchange().encode()))
     envelope = tx.envelope()
-    assert (envelope.sender_id, envelope.receiver_id) == ("SENDER", "RECEIVER")
-    assert (envelope.interchange_control_number, envelope.group_control_number) == (
+    assert (envelope.sender.id, envelope.receiver.id) == ("SENDER", "RECEIVER")
+    assert (envelope.interchange_reference, envelope.group_reference) == (
         "000000001",
         "1",
     )
-    assert (envelope.transaction_control_number, envelope.version) == ("0001", "004010")
+    assert (envelope.transaction_reference, x12_facts(envelope).version) == ("0001", "004010")
     assert [s.tag for s in tx.segments][0::6] == ["ST", "SE"]
 
 

@@ -40,6 +40,7 @@ from gateway.messages import (
     Weight,
 )
 
+from ..envelopes import x12_facts
 from ..findings import quote
 from ..segments import Segment
 from ..structure import TransactionSet
@@ -451,8 +452,8 @@ def render(message: ShipNotice) -> TransactionContent:
     return TransactionContent(
         SET_ID,
         body,
-        control_number=message.envelope.transaction_control_number,
-        implementation_reference=message.envelope.implementation_reference,
+        control_number=x12_facts(message.envelope).transaction_control_number,
+        implementation_reference=x12_facts(message.envelope).implementation_reference,
     )
 
 

@@ -22,6 +22,7 @@ from typing import Final, Literal, cast, get_args
 from gateway.errors import RenderError, TranslationError
 from gateway.messages import ElementError, FunctionalAck, SegmentError, TransactionSetAck
 
+from ..envelopes import x12_facts
 from ..findings import quote
 from ..segments import Segment
 from ..structure import TransactionSet
@@ -222,8 +223,8 @@ def render(ack: FunctionalAck) -> TransactionContent:
     return TransactionContent(
         set_id=ack.kind,
         body=render_body(ack),
-        control_number=ack.envelope.transaction_control_number or None,
-        implementation_reference=ack.envelope.implementation_reference,
+        control_number=x12_facts(ack.envelope).transaction_control_number or None,
+        implementation_reference=x12_facts(ack.envelope).implementation_reference,
     )
 
 

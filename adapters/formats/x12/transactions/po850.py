@@ -22,6 +22,7 @@ from gateway.messages import (
     Reference,
 )
 
+from ..envelopes import group_version, x12_facts
 from ..segments import Segment
 from ..structure import TransactionSet
 from ..writer import TransactionContent
@@ -189,7 +190,7 @@ def _parse_line(loop: Sequence[SegmentAt]) -> PurchaseOrderLine:
 
 def render(message: PurchaseOrder) -> TransactionContent:
     """The body segments of ``message`` for its envelope's version."""
-    version = message.envelope.version
+    version = group_version(message.envelope)
     body = [
         seg(
             "BEG",
@@ -219,8 +220,8 @@ def render(message: PurchaseOrder) -> TransactionContent:
     return TransactionContent(
         SET_ID,
         body,
-        control_number=message.envelope.transaction_control_number,
-        implementation_reference=message.envelope.implementation_reference,
+        control_number=x12_facts(message.envelope).transaction_control_number,
+        implementation_reference=x12_facts(message.envelope).implementation_reference,
     )
 
 

@@ -24,6 +24,7 @@ from gateway.messages import (
     Reference,
 )
 
+from ..envelopes import group_version, x12_facts
 from ..findings import quote
 from ..segments import Segment
 from ..structure import TransactionSet
@@ -157,7 +158,7 @@ def _parse_ack(s: SegmentAt) -> LineAcknowledgment:
 
 def render(message: PurchaseOrderAck) -> TransactionContent:
     """The body segments of ``message`` for its envelope's version."""
-    version = message.envelope.version
+    version = group_version(message.envelope)
     body = [
         seg(
             "BAK",
@@ -187,8 +188,8 @@ def render(message: PurchaseOrderAck) -> TransactionContent:
     return TransactionContent(
         SET_ID,
         body,
-        control_number=message.envelope.transaction_control_number,
-        implementation_reference=message.envelope.implementation_reference,
+        control_number=x12_facts(message.envelope).transaction_control_number,
+        implementation_reference=x12_facts(message.envelope).implementation_reference,
     )
 
 

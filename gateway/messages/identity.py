@@ -1,0 +1,53 @@
+"""What identifies a document: ``document_id`` and the envelope key (see the package docstring)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from decimal import Decimal
+from typing import Protocol
+
+from .base import CanonicalModel
+
+DOCUMENT_ID_NAMESPACE = uuid.UUID("6f1d8c57-4c1b-5b8e-9a43-3f1d2b7e0a11")
+
+
+def document_id_for(*parts: str) -> str:
+    """A stable id from identifying parts: a UUIDv5 of the parts joined by ``|``."""
+    return str(uuid.uuid5(DOCUMENT_ID_NAMESPACE, "|".join(p.strip() for p in parts)))
+
+
+class References(Protocol):
+    """What identifies a document's envelope (:class:`~.envelope.Envelope` is one)."""
+
+    @property
+    def partner(self) -> str | None: ...
+
+    def identifying_parts(self) -> tuple[str, ...]: ...
+
+
+def document_id_of(envelope: References, content_digest: str) -> str:
+    """The ``document_id`` of a document: a UUIDv5 of its partner, its envelope references
+    (the parts of :attr:`~.envelope.Envelope.envelope_key`) and the digest of its content."""
+    return document_id_for(envelope.partner or "", *envelope.identifying_parts(), content_digest)
+
+
+def content_digest(message: CanonicalModel) -> str:
+    """SHA-256 of a message's content: the message as JSON without its envelope, keys sorted,
+    numbers by value (``1.50`` and ``1.5`` are the same quantity). Equal messages have the same
+    digest: the same document read twice, or rendered and read back."""
+    content = message.model_dump(exclude={"envelope", "document_id"})
+    text = json.dumps(
+        content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_by_value
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _by_value(value: object) -> str:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, dt.date | dt.time):  # datetimes are dates
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} in a canonical message")  # pragma: no cover

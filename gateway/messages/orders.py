@@ -1,0 +1,149 @@
+"""Orders: the 850 Purchase Order and the 855 Purchase Order Acknowledgment."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import Field
+
+from .base import CanonicalModel, Text
+from .blocks import Contact, DateReference, ItemIdentification, Note, Party, Reference
+from .message import Message
+
+# ----------------------------------------------------------------------------------------------
+# 850 Purchase Order
+
+
+class PaymentTerms(CanonicalModel):
+    """ITD terms of sale."""
+
+    type_code: str | None = Field(default=None, description="ITD01, e.g. 01 basic, 08 discount")
+    basis_date_code: str | None = Field(default=None, description="ITD02, e.g. 3 invoice date")
+    discount_percent: Decimal | None = Field(default=None, description="ITD03")
+    discount_due_date: dt.date | None = Field(default=None, description="ITD04")
+    discount_days_due: int | None = Field(default=None, description="ITD05")
+    net_due_date: dt.date | None = Field(default=None, description="ITD06")
+    net_days: int | None = Field(default=None, description="ITD07")
+    description: str | None = Field(default=None, description="ITD12")
+
+
+class Carrier(CanonicalModel):
+    """TD5 carrier details / routing sequence."""
+
+    routing_sequence_code: str | None = Field(default=None, description="TD501, e.g. B origin")
+    id_qualifier: str | None = Field(default=None, description="TD502, 2 = SCAC")
+    scac: str | None = Field(default=None, description="TD503 carrier code (SCAC)")
+    transport_method: str | None = Field(
+        default=None, description="TD504: M motor, A air, U private parcel, ..."
+    )
+    routing: str | None = Field(default=None, description="TD505 free-form routing")
+
+
+class PurchaseOrderLine(CanonicalModel):
+    line_number: str | None = Field(default=None, description="PO101 assigned identification")
+    quantity: Decimal = Field(description="PO102 quantity ordered")
+    unit_of_measure: Text = Field(description="PO103, e.g. EA, CA")
+    unit_price: Decimal | None = Field(default=None, description="PO104")
+    price_basis: str | None = Field(default=None, description="PO105, e.g. PE per each")
+    item: ItemIdentification = Field(default_factory=ItemIdentification)
+    description: str | None = Field(default=None, description="PID05 item description")
+    dates: list[DateReference] = Field(default_factory=list)
+    notes: list[Note] = Field(default_factory=list)
+
+
+class PurchaseOrder(Message):
+    """An 850 Purchase Order."""
+
+    message_type: Literal["PurchaseOrder"] = "PurchaseOrder"
+    purpose_code: Text = Field(description="BEG01: 00 original, 01 cancellation, 05 replace, ...")
+    order_type_code: Text = Field(description="BEG02: SA stand-alone, DS drop ship, RL release...")
+    po_number: Text = Field(description="BEG03 purchase order number")
+    release_number: str | None = Field(default=None, description="BEG04")
+    po_date: dt.date = Field(description="BEG05")
+    currency: str | None = Field(default=None, description="CUR02 currency code (CUR01 = BY)")
+    references: list[Reference] = Field(default_factory=list)
+    contacts: list[Contact] = Field(default_factory=list, description="header PER segments")
+    terms: list[PaymentTerms] = Field(default_factory=list)
+    dates: list[DateReference] = Field(default_factory=list)
+    carriers: list[Carrier] = Field(default_factory=list, description="TD5 segments")
+    notes: list[Note] = Field(default_factory=list, description="header MSG/NTE notes")
+    parties: list[Party] = Field(default_factory=list, description="N1 loops")
+    lines: list[PurchaseOrderLine] = Field(min_length=1)
+
+
+# ----------------------------------------------------------------------------------------------
+# 855 Purchase Order Acknowledgment
+
+
+class LineStatus(StrEnum):
+    """ACK01 line item status codes (element 668); the value is the X12 code."""
+
+    ACCEPTED_AND_SHIPPED = "AC"
+    ACCEPTED_AND_RELEASED_FOR_SHIPMENT = "AR"
+    BACKORDERED_PARTIAL_SHIP = "BP"
+    DATE_RESCHEDULED = "DR"
+    ACCEPTED = "IA"
+    BACKORDERED = "IB"
+    CHANGED = "IC"
+    DELETED = "ID"
+    ACCEPTED_PRICE_PENDING = "IE"
+    ON_HOLD_INCOMPLETE_DESCRIPTION = "IF"
+    ON_HOLD = "IH"
+    PRICE_CHANGED = "IP"
+    QUANTITY_CHANGED = "IQ"
+    REJECTED = "IR"
+    SUBSTITUTED = "IS"
+    ON_HOLD_WAIVER_REQUIRED = "IW"
+    REJECTED_NOT_CONTRACT_ITEM = "R1"
+    REJECTED_INVALID_ITEM = "R2"
+    REJECTED_MULTIPLE_ERRORS = "R3"
+    REJECTED_DATE_ERROR = "R4"
+    REJECTED_UNIT_ERROR = "R5"
+    SHIPPED_PARTIAL = "SP"
+
+
+class LineAcknowledgment(CanonicalModel):
+    """One ACK segment: what happens to (part of) an ordered line."""
+
+    status: LineStatus = Field(description="ACK01")
+    quantity: Decimal | None = Field(default=None, description="ACK02")
+    unit_of_measure: str | None = Field(default=None, description="ACK03")
+    date_qualifier: str | None = Field(default=None, description="ACK04, e.g. 068 ship date")
+    date: dt.date | None = Field(default=None, description="ACK05")
+
+
+class PurchaseOrderAckLine(CanonicalModel):
+    line_number: str | None = Field(default=None, description="PO101 of the line acknowledged")
+    quantity: Decimal = Field(description="PO102 quantity ordered")
+    unit_of_measure: Text = Field(description="PO103")
+    unit_price: Decimal | None = Field(default=None, description="PO104")
+    item: ItemIdentification = Field(default_factory=ItemIdentification)
+    description: str | None = Field(default=None, description="PID05")
+    acknowledgments: list[LineAcknowledgment] = Field(
+        default_factory=list,
+        description="ACK segments: status, changed quantity, date or price. Empty when the "
+        "partner sent the line without ACK: then BAK02 speaks for it, as for the whole order",
+    )
+
+
+class PurchaseOrderAck(Message):
+    """An 855 Purchase Order Acknowledgment."""
+
+    message_type: Literal["PurchaseOrderAck"] = "PurchaseOrderAck"
+    purpose_code: Text = Field(description="BAK01: 00 original, 06 confirmation, ...")
+    ack_type: Text = Field(
+        description="BAK02: AC with detail and change, AD with detail no change, "
+        "AK no detail, RD rejected with detail, RJ rejected"
+    )
+    po_number: Text = Field(description="BAK03 purchase order number acknowledged")
+    po_date: dt.date = Field(description="BAK04")
+    release_number: str | None = Field(default=None, description="BAK05")
+    ack_date: dt.date | None = Field(default=None, description="BAK09 acknowledgment date")
+    references: list[Reference] = Field(default_factory=list)
+    dates: list[DateReference] = Field(default_factory=list)
+    notes: list[Note] = Field(default_factory=list)
+    parties: list[Party] = Field(default_factory=list)
+    lines: list[PurchaseOrderAckLine] = Field(default_factory=list)

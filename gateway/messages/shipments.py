@@ -1,0 +1,92 @@
+"""Shipments: the 856 Ship Notice/Manifest and its hierarchy."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import Field
+
+from .base import CanonicalModel, Text
+from .blocks import DateReference, ItemIdentification, Party, Reference, Weight
+from .message import Message
+
+# ----------------------------------------------------------------------------------------------
+# 856 Ship Notice / Manifest
+
+
+class ShippedItem(CanonicalModel):
+    """Item level (HL03 = I): LIN + SN1 (+ PID)."""
+
+    line_number: str | None = Field(default=None, description="LIN01 / PO line number")
+    item: ItemIdentification = Field(default_factory=ItemIdentification)
+    quantity_shipped: Decimal = Field(description="SN102")
+    unit_of_measure: Text = Field(description="SN103")
+    quantity_ordered: Decimal | None = Field(default=None, description="SN105")
+    ordered_unit_of_measure: str | None = Field(default=None, description="SN106")
+    description: str | None = Field(default=None, description="PID05")
+
+
+class Pack(CanonicalModel):
+    """Pack level (HL03 = P): a carton identified by its SSCC-18 (MAN*GM)."""
+
+    sscc: str | None = Field(default=None, description="MAN02 where MAN01 = GM (SSCC-18)")
+    tracking_number: str | None = Field(default=None, description="MAN02 where MAN01 = CP")
+    weight: Weight | None = Field(default=None, description="TD1 at pack level")
+    items: list[ShippedItem] = Field(default_factory=list)
+
+
+class Tare(CanonicalModel):
+    """Tare level (HL03 = T): a pallet holding packs."""
+
+    sscc: str | None = Field(default=None, description="MAN02 where MAN01 = GM")
+    packs: list[Pack] = Field(default_factory=list)
+
+
+class ShipmentOrder(CanonicalModel):
+    """Order level (HL03 = O)."""
+
+    po_number: Text = Field(description="PRF01")
+    release_number: str | None = Field(default=None, description="PRF02")
+    po_date: dt.date | None = Field(default=None, description="PRF04")
+    references: list[Reference] = Field(default_factory=list)
+    parties: list[Party] = Field(default_factory=list)
+    tares: list[Tare] = Field(default_factory=list)
+    packs: list[Pack] = Field(default_factory=list, description="packs directly under the order")
+    items: list[ShippedItem] = Field(
+        default_factory=list, description="items directly under the order (no pack level)"
+    )
+
+
+class ShipNotice(Message):
+    """An 856 Ship Notice/Manifest in the standard shipment/order/(tare)/pack/item hierarchy."""
+
+    message_type: Literal["ShipNotice"] = "ShipNotice"
+    purpose_code: Text = Field(description="BSN01: 00 original, 05 replace, ...")
+    shipment_id: Text = Field(description="BSN02 shipment identification (ASN number)")
+    ship_date: dt.date = Field(description="BSN03 date the notice was created")
+    ship_time: str = Field(description="BSN04 HHMM[SS]")
+    hierarchy_code: str | None = Field(
+        default="0001", description="BSN05: 0001 shipment/order/pack/item, 0002 with tare"
+    )
+    packaging_code: str | None = Field(default=None, description="TD101, e.g. CTN25")
+    lading_quantity: int | None = Field(default=None, description="TD102")
+    gross_weight: Weight | None = Field(default=None, description="TD106-TD108")
+    carrier_scac: str | None = Field(default=None, description="TD503 with TD502 = 2")
+    transport_method: str | None = Field(default=None, description="TD504")
+    routing: str | None = Field(default=None, description="TD505")
+    bill_of_lading: str | None = Field(default=None, description="REF02 where REF01 = BM")
+    pro_number: str | None = Field(default=None, description="REF02 where REF01 = CN")
+    tracking_numbers: list[Text] = Field(default_factory=list, description="REF02 where REF01 = 2I")
+    references: list[Reference] = Field(default_factory=list, description="other shipment REFs")
+    ship_date_time: DateReference | None = Field(
+        default=None, description="DTM*011 shipped date at shipment level"
+    )
+    delivery_date: DateReference | None = Field(
+        default=None, description="DTM*017 estimated delivery at shipment level"
+    )
+    ship_from: Party | None = Field(default=None, description="N1*SF loop")
+    ship_to: Party | None = Field(default=None, description="N1*ST loop")
+    parties: list[Party] = Field(default_factory=list, description="other N1 loops")
+    orders: list[ShipmentOrder] = Field(min_length=1)
