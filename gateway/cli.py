@@ -6,6 +6,9 @@ but is invalid (errors were found), 2 the command line itself is wrong, 3 the in
 
 This module is the composition root: the one core module that imports ``adapters`` (their
 registry, ``adapters.REGISTRY``, which it hands to the daemon and the commands).
+
+(About 400 lines: one argument parser and a function per command; the commands' work is in
+the modules they call.)
 """
 
 from __future__ import annotations
@@ -311,9 +314,9 @@ def acks_command(
                 "overdue_by": _age(now - row.ack_due_at) if row.ack_due_at else "",
                 "partner": row.partner,
                 "kind": row.kind,
-                "interchange_ref": row.interchange_ref,
-                "group_ref": row.group_ref,
-                "transaction_ref": row.transaction_ref,
+                "interchange": row.interchange_ref,
+                "group": row.group_ref,
+                "transaction": row.transaction_ref,
                 "state": row.state.value,
                 "request_id": row.request_id,
                 "document_id": row.document_id,
@@ -327,9 +330,9 @@ def acks_command(
                 "received": ack.created_at,
                 "partner": ack.partner,
                 "ack": ack.kind,
-                "interchange_ref": ack.acknowledged_interchange,
-                "group_ref": ack.acknowledged_group,
-                "transaction_ref": ack.acknowledged_transaction,
+                "interchange": ack.acknowledged_interchange,
+                "group": ack.acknowledged_group,
+                "transaction": ack.acknowledged_transaction,
                 "outcome": ack.outcome.value,
                 "codes": ",".join((ack.detail or {}).get("codes", [])),
                 "document": row.kind if row else None,

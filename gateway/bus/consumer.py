@@ -20,7 +20,7 @@ highest delivery tag); a dead letter whose ids or headers the broker would not c
 are goes under a safe message id instead (:meth:`RequestConsumer._dead_letter`). A lost
 connection leaves the batch unacked: the broker delivers it again, and the ledger recognises
 every request already recorded. Every ``sweep_interval`` seconds the worker also marks ``sent``
-what partners' SFTP channels delivered.
+what partners' channels delivered.
 """
 
 from __future__ import annotations

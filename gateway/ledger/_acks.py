@@ -1,5 +1,5 @@
-"""Acknowledgements (997/999/TA1) the gateway sends: recorded with the file they answer, then
-written to ``outbox/<partner>/``, each change with its event."""
+"""Replies the gateway owes partners (acknowledgements: X12 997/999/TA1): recorded with the file
+they answer, then written to ``outbox/<partner>/``, each change with its event."""
 
 from __future__ import annotations
 

@@ -20,6 +20,9 @@ States (:class:`OutboundState`) and who sets them::
 References (``interchange_ref``, ``group_ref``, ``transaction_ref``) are stored as the format
 wrote them, and looked up as given: a format whose acknowledgements quote them otherwise (X12:
 numbers with or without leading zeros) says them as stored before asking.
+
+(Over 400 lines: one table's life, from request to the partner's answer; its statements are
+built once, beside the functions that run them.)
 """
 
 from __future__ import annotations

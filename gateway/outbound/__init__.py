@@ -1,2 +1,3 @@
-"""Outbound: the modern layer's requests (ship notices, PO acknowledgements) -> X12 files for
-partners, and the partners' 997/999/TA1 reconciled against what was sent."""
+"""Outbound: the modern layer's requests (ship notices, PO acknowledgements) -> files in each
+partner's format, what became of them (status events), and overdue acknowledgements (the
+partners' acknowledgements are reconciled by their format's document hook)."""

@@ -56,7 +56,8 @@ from ..ports import DocumentRefused, Draft, RenderedDocument
 from ..runtime.crashpoints import crash_point
 from ..runtime.workers import WorkerPool
 from ..spool import SENT_FOLDER, write_new
-from .requests import OutboundRequest, check_partner, parse_request
+from .requests import OutboundRequest, parse_request
+from .requirements import check_partner
 from .status import OutboundStatus, document_status, status_message
 
 log = logging.getLogger(__name__)
@@ -352,7 +353,7 @@ class OutboundPipeline:
             count += len(rows)
 
     def sweep_delivered(self) -> int:
-        """``written`` rows whose file the partner's SFTP channel has delivered become ``sent``,
+        """``written`` rows whose file the partner's channel has delivered become ``sent``,
         with the status event; returns how many."""
         with self.factory.begin() as s:
             rows = ledger.delivered_outbound(s)

@@ -30,6 +30,8 @@ a body is a refusal too, never an error that would have the broker deliver the r
 refused request is recorded under an id that is always safe to store and publish: its own when
 it is one, else a digest of it (:func:`~gateway.bus.limits.digest_id`); the body as it came is
 kept with it.
+
+(Slightly over 400 lines: the checks of one body, top-down, each beside the limit it applies.)
 """
 
 from __future__ import annotations
@@ -48,12 +50,10 @@ from ..bus.connection import describe
 from ..bus.limits import digest_id
 from ..errors import RequestRefused
 from ..messages import Envelope, Message, PurchaseOrderAck, ShipNotice, X12Envelope
-from ..partners import PartnerProfile
-from ..ports import FormatConfig
 
 EVENT_TYPE_PREFIX = "edi.out."
 MESSAGES: Mapping[str, type[Message]] = {"856": ShipNotice, "855": PurchaseOrderAck}
-"""Request kinds (the X12 set) and the canonical message each carries."""
+"""Request kinds (the routing word of ``edi.out.<kind>``) and the canonical message each carries."""
 REQUIRED_ATTRIBUTES = ("specversion", "id", "type", "source", "data")
 MAX_STORED_BODY = 256 * 1024
 """An invalid request's body is kept in the ledger up to this many bytes."""
@@ -407,69 +407,3 @@ def describe_validation(error: ValidationError, *, prefix: str = "data", limit: 
     if more > 0:
         problems.append(f"and {more} more")
     return "; ".join(problems)
-
-
-def check_partner(request: OutboundRequest, profiles: Mapping[str, PartnerProfile]) -> FormatConfig:
-    """The partner's settings for its format, once the request meets them;
-    :class:`RequestRefused` when the partner is unknown, its profile has no section for its
-    format, or a field it requires is missing."""
-
-    def refuse(reason: str) -> RequestRefused:
-        return RequestRefused(
-            reason,
-            request_id=request.request_id,
-            partner=request.partner,
-            kind=request.kind,
-            correlation_id=request.correlation_id,
-            request=request.event,
-        )
-
-    profile = profiles.get(request.partner)
-    if profile is None:
-        known = ", ".join(sorted(profiles)[:10]) or "none"
-        raise refuse(
-            f"unknown partner {request.partner!r}: no mappings/partners/{request.partner}.toml "
-            f"(known: {known})"
-        )
-    config = profile.format_config
-    if config is None:
-        raise refuse(
-            f"partner {request.partner!r} has no [{profile.format}] section in its profile"
-        )
-    missing = missing_required(request.message, config.required.get(request.kind, []))
-    if missing:
-        raise refuse(
-            f"partner {request.partner!r} requires for {request.kind}: "
-            + "; ".join(f"data.{path} is missing or empty" for path in missing)
-        )
-    return config
-
-
-def missing_required(message: Message, paths: list[str]) -> list[str]:
-    """The required dotted paths that are missing or empty in ``message``, each as the
-    concrete path that is missing (``orders[1].packs[0].sscc``). Through a list, every element
-    must have the rest of the path; an empty list is missing."""
-    missing: list[str] = []
-    for path in paths:
-        _walk(message, path.split("."), "", missing)
-    return missing
-
-
-def _walk(value: Any, parts: list[str], where: str, missing: list[str]) -> None:
-    if not parts:
-        if value is None or value == "" or value == []:
-            missing.append(where)
-        return
-    if isinstance(value, list):
-        if not value:
-            missing.append(where)
-        for index, item in enumerate(value):
-            _walk(item, parts, f"{where}[{index}]", missing)
-        return
-    head, rest = parts[0], parts[1:]
-    child = getattr(value, head, None) if value is not None else None
-    path = f"{where}.{head}" if where else head
-    if child is None or child == "" or child == []:
-        missing.append(path)
-        return
-    _walk(child, rest, path, missing)

@@ -30,7 +30,8 @@ from ..partner_formats import PartnerFormats
 from ..partners import PartnerProfile
 from ..spool import SENT_FOLDER, write_new
 from .pipeline import OutboundPipeline, as_row, rendered_row
-from .requests import check_partner, parse_request
+from .requests import parse_request
+from .requirements import check_partner
 
 
 def find_outbound(s: Session, key: str) -> OutboundRow:

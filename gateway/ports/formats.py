@@ -50,6 +50,11 @@ class ParsedDocument:
     test: bool = False
     """A test document (X12: ISA15 ``T`` or ``I``), kept apart from production unless the
     partner's profile says otherwise."""
+    for_hook: bool = False
+    """Its format's document hook needs its canonical message itself (a partner's
+    acknowledgement, to reconcile): it comes back from a parse worker as the model, where the
+    others come back serialized for their CloudEvent (lighter to send, nothing left to
+    serialize in the daemon)."""
     business_key: str = ""
     """What the document is in business terms (``PurchaseOrder:4500012345``), from its canonical
     message (:func:`gateway.duplicates.business_key`); empty when it has none."""

@@ -1,6 +1,6 @@
 """One daemon per home: an exclusive lock on the work folder, held for the life of the process.
 
-Two daemons on one home both poll the partners' SFTP servers, take files from one inbox and
+Two daemons on one home both run the partners' channels, take files from one inbox and
 publish one outbox: before this lock, two ``edi-gateway run`` started by mistake recorded 257
 deliveries twice. ``run`` and ``run --once`` take the lock before anything else (the ledger's
 migration included); a second one exits at once, naming the process that holds it. Commands

@@ -71,19 +71,12 @@ def _ready() -> bool:
 FileToParse = tuple[bytes, str, str | None]
 """A file's bytes, its name and the partner it came from."""
 
-MODEL_KINDS = frozenset({"997", "999", "ta1"})
-"""Documents whose canonical message comes back from a worker as the model itself: partners'
-acknowledgements, which the pipeline's document hook reconciles
-(:meth:`gateway.ports.Format.on_document`). The others come back as
-:class:`~gateway.bus.cloudevents.SerializedMessage`, all their CloudEvent needs: lighter to
-send, and nothing left to serialize in the daemon."""
-
 
 def _parse(parser: Parser, data: bytes, file_name: str, partner: str | None) -> ParseResult:
     result = parser.parse(data, file_name=file_name, partner=partner)
     result.documents = [
         doc
-        if doc.message is None or doc.kind in MODEL_KINDS
+        if doc.message is None or doc.for_hook  # the others: all their CloudEvent needs
         else dataclasses.replace(doc, message=SerializedMessage.of(doc.message))
         for doc in result.documents
     ]

@@ -5,7 +5,7 @@ whole or not at all, and never in place of another file.
 gives each its name with a hard link, which fails when the name exists (``os.replace`` would
 silently replace the file there), removes the temporary name and syncs each folder once. A name
 also counts as taken when one of the folder's ``taken_in`` sub-folders holds a file of that name
-(``outbox/<partner>/sent/``: files the SFTP channel delivered keep their names there). When the
+(``outbox/<partner>/sent/``: files a channel delivered keep their names there). When the
 name is taken:
 
 - by the same bytes, that file is this one written before (a crash came before the ledger
@@ -16,9 +16,9 @@ name is taken:
 
 A file sent once more on purpose (``again``) is a new file even with the same bytes.
 
-Whoever moves files out of such a folder into a ``taken_in`` sub-folder (the SFTP sink) does it
-under :func:`folder_lock`, as the placing here does: a name is never checked in ``sent/`` while
-its file is on the way there.
+Whoever moves files out of such a folder into a ``taken_in`` sub-folder (a channel's
+deliveries) does it under :func:`folder_lock`, as the placing here does: a name is never checked
+in ``sent/`` while its file is on the way there.
 """
 
 from __future__ import annotations

@@ -32,6 +32,8 @@ daemon's ``max_file_size`` (left on the server, never downloaded).
 Crash points (``EDIGW_CRASH_AT``, :mod:`gateway.runtime.crashpoints`), once per batch:
 ``sftp_after_download``, ``sftp_after_record``, ``sftp_after_link``,
 ``sftp_after_remote_action``.
+
+(Slightly over 400 lines: one poll, whose steps share the batch being fetched.)
 """
 
 from __future__ import annotations

@@ -120,6 +120,10 @@ def parse_x12(data: bytes, *, file_name: str, counter: ControlNumberCounter) -> 
     return result
 
 
+ACKNOWLEDGEMENTS: Final = frozenset({"997", "999", "ta1"})
+"""Partners' acknowledgements: the format's document hook reconciles them (their canonical
+messages come back from the parse workers as models, :attr:`ParsedDocument.for_hook`)."""
+
 MAX_DOCUMENT_ERRORS: Final = 50
 """Errors a document keeps at most (the last line then says how many more there were)."""
 
@@ -186,6 +190,7 @@ def _parse(
                     errors=errors,
                     envelope_key=envelope_key,
                     test=envelope.test,
+                    for_hook=kind in ACKNOWLEDGEMENTS,  # reconciled by reconcile.py
                 )
             )
             envelopes.append((group, document.interchange))

@@ -39,6 +39,10 @@ GS06 and ST02) never reaches this hook: the pipeline records it as a duplicate.
 The document's ``ack`` column keeps the partner's answer (:func:`ack_record`): kind, the status
 that decided and which segment said it, the codes, the segment and element errors, the group's
 AK9 and the acknowledgement's own document id; the status event carries the same.
+
+(Over 400 lines: the rules (:func:`set_verdict`, :func:`interchange_verdict`) and their
+application share the vocabulary of one acknowledgement; split, the docstring above would
+have to be told twice.)
 """
 
 from __future__ import annotations

@@ -481,7 +481,14 @@ def test_the_acks_command_lists_outcomes_and_overdue_documents(
         nobody = io.StringIO()
         acks_command(s, overdue=True, partner="nobody", limit=50, as_json=False, out=nobody)
     header, *lines = table.getvalue().splitlines()
-    assert header.split()[:4] == ["RECEIVED", "PARTNER", "ACK", "ISA13"]
+    assert header.split()[:6] == [
+        "RECEIVED",
+        "PARTNER",
+        "ACK",
+        "INTERCHANGE",
+        "GROUP",
+        "TRANSACTION",
+    ]
     assert len(lines) == 2
     assert any("applied" in line and "5" in line and "rejected" in line for line in lines)
     assert any("unmatched" in line and " 77 " in line for line in lines)

@@ -12,7 +12,8 @@ from adapters import REGISTRY
 from gateway.bus.limits import digest_id
 from gateway.errors import RequestRefused
 from gateway.outbound import pipeline, requests
-from gateway.outbound.requests import check_partner, parse_request
+from gateway.outbound.requests import parse_request
+from gateway.outbound.requirements import check_partner
 from gateway.partner_formats import PartnerFormats
 from gateway.partners import parse_profile
 from tests.unit.outbound.test_outbound_render import asn_request

@@ -18,6 +18,9 @@ order in its own PRF, and items of the same PRF are gathered into one order.
 Writing numbers HL01 1, 2, 3... in document order with HL02 pointing at the parent and HL04 = 1
 when the level has children, and closes with CTT01 = the number of HL segments (the VICS
 convention) and CTT02 = the hash total of SN102 when it fits.
+
+(Over 400 lines: the 856 read and written, which must mirror each other level by level;
+apart, a change to one side would not show the other.)
 """
 
 from __future__ import annotations

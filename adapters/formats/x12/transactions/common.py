@@ -15,6 +15,9 @@ PER <-> :class:`Contact`, product id pairs <-> :class:`ItemIdentification`, MSG/
 Writing. Numbers are written plain (never with an exponent), trailing zeros and the leading zero
 of a fraction suppressed, as X12.6 asks for type R; a value with more digits than its element
 holds raises :class:`~gateway.errors.RenderError` rather than being rounded. Dates are CCYYMMDD.
+
+(Over 400 lines: the segment readers and writers every transaction module shares, one small
+function per segment; split by segment they would be a dozen files of twenty lines.)
 """
 
 from __future__ import annotations
