@@ -150,7 +150,11 @@ def test_test_documents_untranslated_sets_and_notices_have_their_channels(
     assert "edi.test.{kind}.{partner}" in channels
     assert "edi.in.{set}.{partner}" in channels
     notices = channels["edi.notice.{code}.{partner}"]
-    assert notices["parameters"]["code"]["schema"]["enum"] == ["control_numbers_reused"]
+    assert notices["parameters"]["code"]["schema"]["enum"] == [
+        "control_numbers_reused",
+        "business_duplicate",
+        "revision",
+    ]
     events = channels["edi.events.all"]["subscribe"]["message"]["oneOf"]
     assert {"$ref": "#/components/messages/edi.in.notice"} in events
     status = channels["edi.status.{state}.{partner}"]["subscribe"]["message"]["oneOf"]
