@@ -167,7 +167,8 @@ def add_history(url: str, count: int) -> None:
             connection.execute(
                 sa.text(
                     "INSERT INTO documents (document_id, envelope_key, file_id, partner, kind, "
-                    "interchange_ref, group_ref, transaction_ref, state, correlation_id, created_at, updated_at) SELECT "
+                    "interchange_ref, group_ref, transaction_ref, state, correlation_id, "
+                    "created_at, updated_at) SELECT "
                     "'doc-' || id, 'key-' || id, id, partner, '850', 'H' || id, '1', '0001', "
                     "'published', correlation_id, received_at, updated_at FROM files"
                 )
