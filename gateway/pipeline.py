@@ -328,9 +328,15 @@ class Pipeline:
                 if by_path[a.claimed.path].has_errors:
                     copies.pop(a.file_id, None)
             parsed = [(a, by_path[a.claimed.path]) for a in arrivals if a.file_id not in copies]
-            earlier = ledger.earlier_documents(  # one round trip for the batch
+            earlier, business = ledger.earlier_of_batch(  # one round trip for the batch
                 s,
                 {(a.claimed.partner, d.envelope_key) for a, r in parsed for d in r.documents},
+                {
+                    (a.claimed.partner, d.business_key)
+                    for a, r in parsed
+                    for d in r.documents
+                    if d.business_key and d.accepted
+                },
                 since,
             )
             parsed = self._refuse_reused(parsed, earlier)
@@ -350,16 +356,6 @@ class Pipeline:
                 for a in arrivals
                 if a.file_id in copies
             ]
-            business = ledger.earlier_by_business_key(
-                s,
-                {
-                    (a.claimed.partner, d.business_key)
-                    for a, r in parsed
-                    for d in r.documents
-                    if d.business_key and d.accepted
-                },
-                since,
-            )
             published = self._record_documents(s, parsed, earlier, business)
             ledger.record_acks(
                 s,

@@ -47,9 +47,9 @@ from ._duplicates import (
     BusinessKey,
     EnvelopeKey,
     duplicate_file,
-    earlier_by_business_key,
     earlier_copies,
     earlier_documents,
+    earlier_of_batch,
 )
 from ._events import BUFFER_EVENTS, EventRow, add_event, flush_events, savepoint, timeline
 from ._files import (
@@ -127,9 +127,9 @@ __all__ = [
     "documents_for_replay",
     "documents_of_file",
     "duplicate_file",
-    "earlier_by_business_key",
     "earlier_copies",
     "earlier_documents",
+    "earlier_of_batch",
     "enqueue",
     "enqueue_messages",
     "file_by_id",

@@ -7,12 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from ._documents import DocumentRow, DocumentState, _documents
 from ._files import FileRow, FileState, _files
-from ._statements import _chunks, _values
+from ._statements import IN_CHUNK, _chunks, _values
 from .models import DOCUMENTS, FILES
 
 NOT_ORIGINAL_FILE_STATES = (FileState.QUARANTINED, FileState.DUPLICATE)
@@ -99,39 +99,73 @@ def earlier_documents(
     return found
 
 
-_SAME_BUSINESS = (
+BusinessKey = tuple[str, str]
+"""partner, business key (:attr:`DocumentRow.business_key`): the documents that are the same
+order or shipment, sent again or revised."""
+
+_SAME_ENVELOPES_OR_BUSINESS = (  # each side matches its own partial index (SQLite: OR by union)
     select(DOCUMENTS)
-    .where(  # the partial index (partner, business_key) WHERE business_key IS NOT NULL
-        DOCUMENTS.c.business_key.is_not(None),
-        DOCUMENTS.c.partner.in_(bindparam("p_partners", expanding=True)),
-        DOCUMENTS.c.business_key.in_(bindparam("p_keys", expanding=True)),
+    .where(
+        or_(
+            and_(
+                DOCUMENTS.c.envelope_key.is_not(None),
+                DOCUMENTS.c.envelope_key.in_(bindparam("p_keys", expanding=True)),
+            ),
+            and_(
+                DOCUMENTS.c.business_key.is_not(None),
+                DOCUMENTS.c.partner.in_(bindparam("p_partners", expanding=True)),
+                DOCUMENTS.c.business_key.in_(bindparam("p_business", expanding=True)),
+            ),
+        ),
         DOCUMENTS.c.created_at >= bindparam("p_since"),
         DOCUMENTS.c.state.not_in(_values(NOT_ORIGINAL_DOCUMENT_STATES)),
     )
     .order_by(DOCUMENTS.c.id)
 )
 
-BusinessKey = tuple[str, str]
-"""partner, business key (:attr:`DocumentRow.business_key`): the documents that are the same
-order or shipment, sent again or revised."""
+
+def earlier_of_batch(
+    s: Session,
+    envelope_keys: Iterable[EnvelopeKey],
+    business_keys: Iterable[BusinessKey],
+    since: dt.datetime,
+) -> tuple[dict[EnvelopeKey, list[DocumentRow]], dict[BusinessKey, list[DocumentRow]]]:
+    """The documents recorded at or after ``since`` under each of ``envelope_keys`` (as
+    :func:`earlier_documents`) and under each of ``business_keys``, oldest first: one round
+    trip for a batch (they are looked up on every batch, and a trickle is one file a batch)."""
+    by_envelope, by_business = set(envelope_keys), set(business_keys)
+    keys = sorted({key for _, key in by_envelope})
+    business = sorted({key for _, key in by_business})
+    if not business:
+        return earlier_documents(s, by_envelope, since), {}
+    if len(keys) > IN_CHUNK or len(business) > IN_CHUNK:  # never for a batch of usual size
+        rows = [r for group in earlier_documents(s, by_envelope, since).values() for r in group]
+        rows += [r for c in _chunks(business) for r in _business_rows(s, by_business, c, since)]
+    else:
+        params = {
+            "p_keys": keys,
+            "p_partners": sorted({partner for partner, _ in by_business}),
+            "p_business": business,
+            "p_since": since,
+        }
+        rows = _documents(s, _SAME_ENVELOPES_OR_BUSINESS, params)
+    found_envelope: dict[EnvelopeKey, list[DocumentRow]] = {}
+    found_business: dict[BusinessKey, list[DocumentRow]] = {}
+    for row in sorted({row.id: row for row in rows}.values(), key=lambda row: row.id):
+        if (row.partner, row.envelope_key or "") in by_envelope:
+            found_envelope.setdefault((row.partner, row.envelope_key or ""), []).append(row)
+        if (row.partner, row.business_key or "") in by_business:
+            found_business.setdefault((row.partner, row.business_key or ""), []).append(row)
+    return found_envelope, found_business
 
 
-def earlier_by_business_key(
-    s: Session, keys: Iterable[BusinessKey], since: dt.datetime
-) -> dict[BusinessKey, list[DocumentRow]]:
-    """The documents recorded at or after ``since`` under each of ``keys``, oldest first
-    (failed, quarantined and duplicate documents left out, as by :func:`earlier_documents`)."""
-    wanted = set(keys)
-    if not wanted:
-        return {}
-    partners = sorted({partner for partner, _ in wanted})
-    rows: list[DocumentRow] = []
-    for chunk in _chunks(sorted({key for _, key in wanted})):
-        params = {"p_partners": partners, "p_keys": chunk, "p_since": since}
-        rows += _documents(s, _SAME_BUSINESS, params)
-    found: dict[BusinessKey, list[DocumentRow]] = {}
-    for row in sorted(rows, key=lambda row: row.id):
-        key = (row.partner, row.business_key or "")
-        if key in wanted:
-            found.setdefault(key, []).append(row)
-    return found
+def _business_rows(
+    s: Session, wanted: set[BusinessKey], keys: list[str], since: dt.datetime
+) -> list[DocumentRow]:
+    params = {
+        "p_keys": [],
+        "p_partners": sorted({partner for partner, _ in wanted}),
+        "p_business": keys,
+        "p_since": since,
+    }
+    return _documents(s, _SAME_ENVELOPES_OR_BUSINESS, params)

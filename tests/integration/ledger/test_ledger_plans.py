@@ -21,6 +21,9 @@ SINCE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 LOOKUPS: dict[str, Callable[[Session], object]] = {
     "earlier_copies": lambda s: r.earlier_copies(s, [("acme", "a" * 64, 10)], SINCE),
     "earlier_documents": lambda s: r.earlier_documents(s, [("acme", "k1"), ("acme", "k2")], SINCE),
+    "earlier_of_batch": lambda s: r.earlier_of_batch(
+        s, [("acme", "k1")], [("acme", "PurchaseOrder:1"), ("p1", "PurchaseOrder:2")], SINCE
+    ),
     "files_by_work_paths": lambda s: r.files_by_work_paths(s, ["/work/acme/x"]),
     "files_with_event": lambda s: r.files_with_event(s, [1, 2], "received"),
     "files_in_state": lambda s: r.files_in_state(s, [r.FileState.PROCESSED]),
