@@ -96,8 +96,8 @@ class Gateway:
     their outbox folders delivered, each on its own schedule."""
     overdue: OverdueSweep
     """Marks outbound documents whose partner's acknowledgement is overdue, every
-    ``overdue_check_interval`` seconds (partners' 997/999/TA1 are reconciled by the pipeline's
-    document hook, :meth:`gateway.ports.Format.on_document`)."""
+    ``overdue_check_interval`` seconds (partners' acknowledgements are reconciled by their
+    format's document hook, :meth:`gateway.ports.Format.on_document`)."""
     outbound: OutboundPipeline | None = None
     """Outbound requests -> rendered, recorded, written to ``outbox/<partner>/``."""
     consumer: RequestConsumer | None = None
