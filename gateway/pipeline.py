@@ -55,7 +55,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from . import ledger, reports
 from .bus.cloudevents import cloud_event, stamped
 from .bus.topology import INBOUND_EXCHANGE, routing_key
-from .duplicates import Seen, classify
+from .duplicates import Seen, Verdict, classify
 from .ledger import DocumentState, FileState, autocommit_factory
 from .ledger.counters import counter_in
 from .notices import BUSINESS_DUPLICATE, CONTROL_NUMBERS_REUSED, REVISION, notice
@@ -435,63 +435,19 @@ class Pipeline:
         accepted: list[tuple[_Arrival, ParsedDocument, int]] = []  # with their index in documents
         notices: list[tuple[_Arrival, ParsedDocument, str, dict[str, Any]]] = []
         verdicts = classify(found, earlier, business)
-        revisions = {
-            doc.document_id: verdict.revision_of
-            for (_, _, doc), verdict in zip(found, verdicts, strict=True)
-            if verdict.revision_of is not None
-        }
+        revisions: dict[str, str] = {}
         format_of = {arrival.file_id: result.format for arrival, result in parsed}
         for (file_id, partner, doc), verdict in zip(found, verdicts, strict=True):
             arrival = arrival_of[file_id]
-            detail: dict[str, Any] | None
-            if verdict.seen is Seen.BUSINESS_DUPLICATE:
-                detail = {
-                    "finding": BUSINESS_DUPLICATE,
-                    "message": f"{doc.business_key} was received before with the same content, "
-                    "under other control numbers",
-                    "business_key": doc.business_key,
-                    "earlier_document": verdict.earlier_document,
-                    "earlier_file": verdict.earlier_file,
-                }
-                notices.append((arrival, doc, BUSINESS_DUPLICATE, detail))
-                if not self._policy(partner).publish_business_duplicates:
-                    state = DocumentState.DUPLICATE
-                    documents.append(
-                        self._new_document(doc, arrival, format_of[file_id], state, detail)
-                    )
-                    continue
-            if verdict.seen is Seen.DUPLICATE:
-                state = DocumentState.DUPLICATE
-                detail = {
-                    "duplicate_of_file": verdict.earlier_file,
-                    "duplicate_of_document": verdict.earlier_document,
-                }
-            elif doc.accepted:
-                state, detail = DocumentState.PARSED, None
-                if verdict.seen is Seen.BUSINESS_DUPLICATE:  # published: the policy says so
-                    detail = notices[-1][3]
-                if verdict.seen is Seen.REUSED:
-                    detail = {
-                        "finding": CONTROL_NUMBERS_REUSED,
-                        "message": "control numbers used before, between the same parties, "
-                        "for other content: processed as a new document",
-                        "earlier_document": verdict.earlier_document,
-                        "earlier_file": verdict.earlier_file,
-                    }
-                    notices.append((arrival, doc, CONTROL_NUMBERS_REUSED, detail))
-                if verdict.revision_of is not None:
-                    revision = {
-                        "business_key": doc.business_key,
-                        "revision_of": verdict.revision_of,
-                        "message": f"{doc.business_key} was received before with other "
-                        f"content: a revision of {verdict.revision_of}",
-                    }
-                    notices.append((arrival, doc, REVISION, revision))
-                    detail = {**(detail or {}), "revision": revision}
+            said = _verdict(doc, verdict, self._policy(partner))
+            notices += [(arrival, doc, code, detail) for code, detail in said.notices]
+            if said.state is DocumentState.PARSED:
                 accepted.append((arrival, doc, len(documents)))
-            else:
-                state, detail = DocumentState.FAILED, {"errors": list(doc.errors[:50])}
-            documents.append(self._new_document(doc, arrival, format_of[file_id], state, detail))
+                if verdict.revision_of is not None:
+                    revisions[doc.document_id] = verdict.revision_of
+            documents.append(
+                self._new_document(doc, arrival, format_of[file_id], said.state, said.detail)
+            )
         record_ids = ledger.record_documents(s, documents)
         ledger.enqueue_messages(
             s,
@@ -769,3 +725,59 @@ class Pipeline:
             claim_id=claimed.claim_id,
             result=result,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _Said:
+    """What the ledger records of a document and what is announced about it."""
+
+    state: DocumentState
+    """``parsed`` for a document to publish."""
+    detail: dict[str, Any] | None
+    notices: list[tuple[str, dict[str, Any]]]
+
+
+def _verdict(doc: ParsedDocument, verdict: Verdict, policy: InboundPolicy) -> _Said:
+    """The state, detail and notices of ``doc`` given how it was seen before
+    (:func:`gateway.duplicates.classify`) and its partner's policy."""
+    if verdict.seen is Seen.DUPLICATE:
+        copy = {
+            "duplicate_of_file": verdict.earlier_file,
+            "duplicate_of_document": verdict.earlier_document,
+        }
+        return _Said(DocumentState.DUPLICATE, copy, [])
+    if not doc.accepted:
+        return _Said(DocumentState.FAILED, {"errors": list(doc.errors[:50])}, [])
+    detail: dict[str, Any] | None = None
+    notices: list[tuple[str, dict[str, Any]]] = []
+    if verdict.seen is Seen.BUSINESS_DUPLICATE:
+        detail = {
+            "finding": BUSINESS_DUPLICATE,
+            "message": f"{doc.business_key} was received before with the same content, under "
+            "other control numbers",
+            "business_key": doc.business_key,
+            "earlier_document": verdict.earlier_document,
+            "earlier_file": verdict.earlier_file,
+        }
+        notices.append((BUSINESS_DUPLICATE, detail))
+        if not policy.publish_business_duplicates:
+            return _Said(DocumentState.DUPLICATE, detail, notices)
+    if verdict.seen is Seen.REUSED:
+        detail = {
+            "finding": CONTROL_NUMBERS_REUSED,
+            "message": "control numbers used before, between the same parties, for other "
+            "content: processed as a new document",
+            "earlier_document": verdict.earlier_document,
+            "earlier_file": verdict.earlier_file,
+        }
+        notices.append((CONTROL_NUMBERS_REUSED, detail))
+    if verdict.revision_of is not None:
+        revision = {
+            "business_key": doc.business_key,
+            "revision_of": verdict.revision_of,
+            "message": f"{doc.business_key} was received before with other content: a "
+            f"revision of {verdict.revision_of}",
+        }
+        notices.append((REVISION, revision))
+        detail = {**(detail or {}), "revision": revision}
+    return _Said(DocumentState.PARSED, detail, notices)
