@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from adapters import REGISTRY
 from adapters.formats.x12.format import X12Format
+from adapters.formats.xml.format import XmlFormat
 from gateway.ports import Format
 from tests.contract.formats import FormatContract
 from tests.integration.support import ROOT
@@ -29,7 +30,35 @@ class TestX12Format(FormatContract):
     renders: ClassVar = ("855", "856")
 
 
-CONTRACTS: dict[str, type[FormatContract]] = {X12Format.kind: TestX12Format}
+CORPUS = ROOT.parent / "shared" / "corpus" / "other"
+BROKEN_ORDER = b"""<?xml version="1.0"?>
+<cXML payloadID="p-1@buyer" timestamp="2026-12-05T10:00:00Z">
+  <Header><From><Credential domain="NetworkID"><Identity>BUYER</Identity></Credential></From>
+  <To><Credential domain="NetworkID"><Identity>US</Identity></Credential></To></Header>
+  <Request><OrderRequest><OrderRequestHeader orderID="1" orderDate="yesterday" type="new"/>
+  </OrderRequest></Request></cXML>"""
+
+
+class TestXmlFormat(FormatContract):
+    format_class = XmlFormat
+    config: ClassVar = {"mapping": "cxml-order-request"}
+    samples: ClassVar = [
+        (CORPUS / name).read_bytes()
+        for name in (
+            "officeluv__cxml__spec__fixtures__order_request.xml",
+            "FriendsOfCXML__cxml-php__tests__metadata__cxml__samples__OrderRequest.xml",
+        )
+    ]
+    bad_samples: ClassVar = [
+        BROKEN_ORDER,
+        (CORPUS / "olmelabs__EdiEngine__EdiEngine.Tests__TestData__940.OK.xml").read_bytes(),
+    ]
+
+
+CONTRACTS: dict[str, type[FormatContract]] = {
+    X12Format.kind: TestX12Format,
+    XmlFormat.kind: TestXmlFormat,
+}
 
 
 def test_every_registered_format_has_its_contract() -> None:

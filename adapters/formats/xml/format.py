@@ -1,0 +1,133 @@
+"""The XML format: a partner's XML documents (cXML and partners' own) read through a declarative
+mapping (:mod:`.mapping`, ``mappings/xml/<name>.toml``), after a safe parse (:mod:`.safe`).
+
+Options (the profile's ``[xml]`` section, :class:`XmlConfig`): ``mapping``, the mapping's name;
+``partner_ids``, the sender ids the partner's documents may carry (none: not checked). Reading
+only, for now: XML has no acknowledgements of its own here, and rendering comes with the
+mappings' mirrors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import ClassVar
+
+from lxml import etree
+from pydantic import Field, ValidationError
+
+from gateway.messages import Envelope, PartyId
+from gateway.ports import Format, FormatConfig, ParsedDocument, Parser, ParseResult
+
+from .mapping import MappingError, XmlMapping, load_mapping
+from .safe import XmlRefused, parse_xml
+
+KIND = "xml"
+
+
+class XmlConfig(FormatConfig):
+    """A partner's ``[xml]`` section."""
+
+    mapping: str = Field(
+        description="the mapping its documents are read with: mappings/xml/<name>.toml"
+    )
+    partner_ids: list[str] = Field(
+        default_factory=list,
+        description="the sender ids its documents may carry (cXML: From/Credential/Identity); "
+        "none: not checked",
+    )
+
+
+@dataclass(frozen=True)
+class XmlParser:
+    """Reads XML documents with each partner's mapping; picklable."""
+
+    mappings: Mapping[str, XmlMapping]
+    senders: Mapping[str, frozenset[str]]
+
+    def parse(
+        self,
+        data: bytes,
+        *,
+        file_name: str,
+        partner: str | None = None,
+        refuse: Mapping[str, str] | None = None,
+    ) -> ParseResult:
+        mapping = self.mappings.get(partner or "")
+        if mapping is None:
+            return ParseResult(unreadable=f"{file_name}: no XML mapping for partner {partner!r}")
+        try:
+            root = parse_xml(data)
+        except XmlRefused as refused:
+            return ParseResult(unreadable=f"{file_name}: {refused} ({refused.code})")
+        nodes = mapping.documents_of(root)
+        if not nodes:
+            return ParseResult(unreadable=f"{file_name}: no {mapping.documents} in it")
+        result = ParseResult()
+        for number, node in enumerate(nodes, start=1):
+            where = f"{file_name}, document {number} ({mapping.documents})"
+            try:
+                result.documents.append(self._document(mapping, node, partner, where))
+            except (MappingError, XmlRefused) as error:
+                result.findings.append(_error(where, str(error)))
+        allowed = self.senders.get(partner or "")
+        for doc in result.documents:
+            sender = doc.message.envelope.sender.id if doc.message is not None else ""
+            if allowed and sender not in allowed:
+                why = f"{file_name}: sent as {sender!r}, not among the partner's ids"
+                return ParseResult(refused=why, findings=[_error(file_name, why)])
+        return result
+
+    def _document(
+        self, mapping: XmlMapping, node: etree._Element, partner: str | None, where: str
+    ) -> ParsedDocument:
+        facts = mapping.envelope_of(node)
+        if not facts["sender"] or not facts["receiver"]:
+            raise MappingError(f"{where}: no sender or receiver ({mapping.envelope.sender})")
+        envelope = Envelope(
+            partner=partner,
+            format=KIND,
+            sender=PartyId(id=facts["sender"], qualifier=facts["sender_qualifier"]),
+            receiver=PartyId(id=facts["receiver"], qualifier=facts["receiver_qualifier"]),
+            interchange_reference=facts["interchange_reference"],
+        )
+        values = mapping.values_of(node)
+        try:
+            message = mapping.message_class.model_validate({**values, "envelope": envelope})
+        except ValidationError as error:
+            problems = [
+                f"{'.'.join(str(p) for p in problem['loc'])} ({mapping.where(problem['loc'])}): "
+                f"{problem['msg']}"
+                for problem in error.errors(include_url=False)[:5]
+            ]
+            raise MappingError(f"{where}: " + "; ".join(problems)) from None
+        return ParsedDocument(
+            document_id=message.document_id,
+            kind=mapping.kind,
+            interchange=envelope.interchange_reference or "",
+            group="",
+            transaction="",
+            message=message,
+            envelope_key=envelope.envelope_key,
+        )
+
+    def reply(self, result: ParseResult, counter: object) -> None:
+        """XML documents get no acknowledgement from the gateway (yet)."""
+
+
+def _error(where: str, message: str) -> dict[str, str]:
+    return {"code": "xml.mapping", "severity": "error", "message": message, "file": where}
+
+
+class XmlFormat(Format):
+    """XML through declarative mappings (``format = "xml"``, settings in ``[xml]``)."""
+
+    kind: ClassVar[str] = KIND
+    Config: ClassVar[type[FormatConfig]] = XmlConfig
+
+    def parser(self, configs: Mapping[str, FormatConfig]) -> Parser:
+        xml = {name: c for name, c in configs.items() if isinstance(c, XmlConfig)}
+        return XmlParser(
+            mappings={name: load_mapping(c.mapping) for name, c in xml.items()},
+            senders={name: frozenset(c.partner_ids) for name, c in xml.items()},
+        )
