@@ -2,15 +2,19 @@
 
 A mapping says which elements are documents (``documents``, an XPath), which canonical message
 each becomes (``message``, routed as ``kind``), where the envelope's facts are (``[envelope]``),
-and each field of the message as an XPath from the document's element (``[fields]``; nested
-fields by dotted names, ``address.city``), with lists of repeated elements (``[[lists]]``: a
-``field`` of the message, ``each`` element, its ``fields``). A field is a path (its first
-match: an element's text, an attribute's value) or a table: ``path``, ``value`` (a constant),
-``type`` (``date``: the date part of an ISO date-time), ``codes`` (the partner's code -> the
-canonical one), ``default``, ``many`` (every match, a list). ``mappings/xml/
-cxml-order-request.toml`` is one.
+and where each field of the message comes from (``[fields]``), as XPath 1.0 from the document's
+element (absolute paths from the root), with the ``namespaces`` it declares (prefix -> URI).
+Nested fields have dotted names (``address.city``). A field is a path (its first match: an
+element's text, an attribute's value, or what an XPath function returns) or a table:
 
-Errors name the place: a bad mapping its file and key, a document the field and the XPath that
+- ``path``; ``value`` (a constant); ``default`` (when the path finds nothing);
+- ``codes`` (the partner's code -> the canonical one; an unknown code is an error);
+- ``type``: ``text``, or ``date`` (the date part of an ISO date or date-time);
+- ``many = true``: every match, as a list of texts;
+- ``each`` and ``fields``: a list, one item per element ``each`` finds, its fields read from that
+  element (lists nest: an order's lines, a line's ids).
+
+Errors name the place: a bad mapping its file and key; a document the field and the XPath that
 did not give what the message needs (:class:`MappingError`).
 """
 
@@ -31,11 +35,12 @@ from gateway.messages import CANONICAL_MESSAGES, Message
 MAPPINGS_DIR = Path(__file__).resolve().parents[3] / "mappings" / "xml"
 """The mappings the project ships (``mappings/xml/`` of the source tree)."""
 
-
 MESSAGES: Mapping[str, type[Message]] = {
     cls.__name__: cls for cls in CANONICAL_MESSAGES if issubclass(cls, Message)
 }
 """The canonical messages a mapping may make, by name."""
+
+Namespaces = Mapping[str, str]
 
 
 class MappingError(InputError):
@@ -47,36 +52,84 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _compiles(path: str | None) -> str | None:
+    if path is not None:
+        try:
+            etree.XPath(path)
+        except etree.XPathSyntaxError as error:
+            raise ValueError(f"not an XPath: {path!r} ({error})") from None
+    return path
+
+
 class FieldSpec(_Strict):
     """Where one field of the message comes from."""
 
     path: str | None = None
     value: str | None = None
-    type: Literal["text", "date"] = "text"
-    codes: dict[str, str] | None = None
     default: str | None = None
+    codes: dict[str, str] | None = None
+    type: Literal["text", "date"] = "text"
     many: bool = False
+    each: str | None = None
+    fields: dict[str, FieldSpec | str] | None = None
 
-    @field_validator("path")
-    @classmethod
-    def _compiles(cls, path: str | None) -> str | None:
-        if path is not None:
+    _paths_compile = field_validator("path", "each")(_compiles)
+
+    @property
+    def where(self) -> str:
+        return self.each or self.path or "(a constant)"
+
+    def read(self, node: etree._Element, name: str, namespaces: Namespaces) -> Any:
+        """This field's value at ``node`` (None: absent)."""
+        if self.value is not None:
+            return self.value
+        if self.each is not None:
+            return [
+                read_fields(item, self.fields or {}, namespaces)
+                for item in _elements(node, self.each, namespaces)
+            ] or None
+        if self.path is None:
+            raise MappingError(f"{name}: the mapping gives it neither a path nor a value")
+        if self.many:
+            return [text for text in _texts(node, self.path, namespaces) if text] or None
+        texts = [text for text in _texts(node, self.path, namespaces) if text]
+        text = texts[0] if texts else self.default
+        if text is None:
+            return None
+        if self.codes is not None:
+            if text not in self.codes:
+                known = ", ".join(sorted(self.codes))
+                raise MappingError(f"{name} ({self.path}): {text!r} is not one of {known}")
+            text = self.codes[text]
+        if self.type == "date":
             try:
-                etree.XPath(path)
-            except etree.XPathSyntaxError as error:
-                raise ValueError(f"not an XPath: {path!r} ({error})") from None
-        return path
+                return dt.date.fromisoformat(text[:10])
+            except ValueError:
+                raise MappingError(
+                    f"{name} ({self.path}): expected a date (YYYY-MM-DD...), found {text[:40]!r}"
+                ) from None
+        return text
 
 
-FieldOrPath = FieldSpec | str
+def spec_of(spec: FieldSpec | str) -> FieldSpec:
+    return spec if isinstance(spec, FieldSpec) else FieldSpec(path=spec)
 
 
-class ListSpec(_Strict):
-    """A list field of the message: one item per ``each`` element."""
-
-    field: str
-    each: str
-    fields: dict[str, FieldOrPath]
+def read_fields(
+    node: etree._Element, specs: Mapping[str, FieldSpec | str], namespaces: Namespaces
+) -> dict[str, Any]:
+    """The fields ``specs`` describe, read at ``node``, nested by their dotted names."""
+    values: dict[str, Any] = {}
+    for name, spec in specs.items():
+        value = spec_of(spec).read(node, name, namespaces)
+        if value is None:
+            continue
+        target = values
+        *parents, last = name.split(".")
+        for parent in parents:
+            target = target.setdefault(parent, {})
+        target[last] = value
+    return values
 
 
 class EnvelopeSpec(_Strict):
@@ -94,17 +147,16 @@ class XmlMapping(_Strict):
     message: str = Field(description="the canonical message each document becomes")
     kind: str = Field(description="its routing kind: edi.in.<kind>.<partner>")
     documents: str = Field(description="XPath of the documents' elements")
+    namespaces: dict[str, str] = Field(default_factory=dict, description="prefix -> URI")
     envelope: EnvelopeSpec
-    fields: dict[str, FieldOrPath]
-    lists: list[ListSpec] = Field(default_factory=list)
+    fields: dict[str, FieldSpec | str]
 
     @field_validator("message")
     @classmethod
     def _known_message(cls, message: str) -> str:
         if message not in MESSAGES:
-            raise ValueError(
-                f"unknown canonical message {message!r} (known: {', '.join(MESSAGES)})"
-            )
+            known = ", ".join(MESSAGES)
+            raise ValueError(f"unknown canonical message {message!r} (known: {known})")
         return message
 
     @property
@@ -112,122 +164,57 @@ class XmlMapping(_Strict):
         return MESSAGES[self.message]
 
     def documents_of(self, root: etree._Element) -> list[etree._Element]:
-        found = root.xpath(self.documents)
-        return (
-            [node for node in found if isinstance(node, etree._Element)]
-            if isinstance(found, list)
-            else []
-        )
+        return _elements(root, self.documents, self.namespaces)
 
     def envelope_of(self, node: etree._Element) -> dict[str, str | None]:
-        spec = self.envelope
-        return {
-            name: _first(node, path, name) if path is not None else None
-            for name, path in spec.model_dump().items()
-        }
+        facts: dict[str, str | None] = {}
+        for name, path in self.envelope.model_dump().items():
+            texts = [t for t in _texts(node, path, self.namespaces) if t] if path else []
+            facts[name] = texts[0] if texts else None
+        return facts
 
     def values_of(self, node: etree._Element) -> dict[str, Any]:
         """The message's fields of the document at ``node`` (before validation)."""
-        values = _fields(node, self.fields)
-        for spec in self.lists:
-            items = node.xpath(spec.each)
-            elements = (
-                [i for i in items if isinstance(i, etree._Element)]
-                if isinstance(items, list)
-                else []
-            )
-            values.setdefault(spec.field, []).extend(
-                _fields(item, spec.fields) for item in elements
-            )
-        return values
+        return read_fields(node, self.fields, self.namespaces)
 
     def where(self, location: tuple[int | str, ...]) -> str:
-        """Where the field of a validation error comes from (its XPath), for the message."""
-        head = str(location[0]) if location else ""
-        spec = self.fields.get(head)
-        if spec is not None:
-            return _path_of(spec)
-        for listed in self.lists:
-            if listed.field == head:
-                number = (
-                    int(location[1]) + 1
-                    if len(location) > 1 and isinstance(location[1], int)
-                    else 1
-                )
-                inner = listed.fields.get(".".join(str(p) for p in location[2:]))
-                return f"{listed.each}[{number}]" + (f"/{_path_of(inner)}" if inner else "")
-        return self.documents
+        """The XPath the field of a validation error comes from, for the message."""
+        specs: Mapping[str, FieldSpec | str] | None = self.fields
+        steps: list[str] = []
+        parts = [str(part) for part in location]
+        while parts and specs is not None:
+            for size in range(len(parts), 0, -1):  # dotted names: the longest that is a field
+                spec = specs.get(".".join(parts[:size]))
+                if spec is not None:
+                    break
+            else:
+                break
+            spec = spec_of(spec)
+            parts = parts[size:]
+            if spec.each is not None and parts and parts[0].isdigit():
+                steps.append(f"{spec.each}[{int(parts.pop(0)) + 1}]")
+                specs = spec.fields
+            else:
+                steps.append(spec.where)
+                specs = None
+        return "/".join(steps) or self.documents
 
 
-def _elements(node: etree._Element, path: str) -> list[etree._Element]:
-    found = node.xpath(path)
-    return (
-        [item for item in found if isinstance(item, etree._Element)]
-        if isinstance(found, list)
-        else []
-    )
-
-
-def _path_of(spec: FieldOrPath) -> str:
-    return spec if isinstance(spec, str) else spec.path or "(a constant)"
-
-
-def _fields(node: etree._Element, specs: Mapping[str, FieldOrPath]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for name, spec in specs.items():
-        value = _value(node, name, spec if isinstance(spec, FieldSpec) else FieldSpec(path=spec))
-        if value is None:
-            continue
-        target = values
-        *parents, last = name.split(".")
-        for parent in parents:
-            target = target.setdefault(parent, {})
-        target[last] = value
-    return values
-
-
-def _value(node: etree._Element, name: str, spec: FieldSpec) -> Any:
-    if spec.value is not None:
-        return spec.value
-    assert spec.path is not None, f"{name}: a field needs a path or a value"
-    if spec.many:
-        return [text for text in _texts(node, spec.path) if text] or None
-    text = _first(node, spec.path, name)
-    if text is None:
-        text = spec.default
-    if text is None:
-        return None
-    if spec.codes is not None:
-        if text not in spec.codes:
-            known = ", ".join(sorted(spec.codes))
-            raise MappingError(f"{name} ({spec.path}): {text!r} is not one of {known}")
-        text = spec.codes[text]
-    if spec.type == "date":
-        try:
-            return dt.date.fromisoformat(text[:10])
-        except ValueError:
-            raise MappingError(
-                f"{name} ({spec.path}): expected a date (YYYY-MM-DD...), found {text[:40]!r}"
-            ) from None
-    return text
-
-
-def _texts(node: etree._Element, path: str) -> list[str]:
-    found = node.xpath(path)
+def _elements(node: etree._Element, path: str, namespaces: Namespaces) -> list[etree._Element]:
+    found = node.xpath(path, namespaces=dict(namespaces))
     if not isinstance(found, list):
-        return [str(found)]
-    texts = []
-    for item in found:
-        if isinstance(item, etree._Element):
-            texts.append((item.text or "").strip())
-        else:
-            texts.append(str(item).strip())
-    return texts
+        return []
+    return [item for item in found if isinstance(item, etree._Element)]
 
 
-def _first(node: etree._Element, path: str, name: str) -> str | None:
-    texts = [text for text in _texts(node, path) if text]
-    return texts[0] if texts else None
+def _texts(node: etree._Element, path: str, namespaces: Namespaces) -> list[str]:
+    found = node.xpath(path, namespaces=dict(namespaces))
+    if not isinstance(found, list):
+        return [str(found).strip()]
+    return [
+        (item.text or "").strip() if isinstance(item, etree._Element) else str(item).strip()
+        for item in found
+    ]
 
 
 def load_mapping(name: str, directory: Path = MAPPINGS_DIR) -> XmlMapping:
