@@ -41,12 +41,13 @@ BROKEN_ORDER = b"""<?xml version="1.0"?>
 
 class TestXmlFormat(FormatContract):
     format_class = XmlFormat
-    config: ClassVar = {"mapping": "cxml-order-request"}
+    config: ClassVar = {"mappings": ["cxml-order-request", "cxml-ship-notice-request"]}
     samples: ClassVar = [
         (CORPUS / name).read_bytes()
         for name in (
             "officeluv__cxml__spec__fixtures__order_request.xml",
             "FriendsOfCXML__cxml-php__tests__metadata__cxml__samples__OrderRequest.xml",
+            "FriendsOfCXML__cxml-php__tests__metadata__cxml__samples__ShipNoticeRequest.xml",
         )
     ]
     bad_samples: ClassVar = [

@@ -13,7 +13,7 @@ from tests.contract.test_formats import BROKEN_ORDER, CORPUS
 from tests.integration.support import bound_queue, drop, in_process_gateway, run_once, take_all
 
 ORDER = CORPUS / "officeluv__cxml__spec__fixtures__order_request.xml"
-PROFILE = 'format = "xml"\n[xml]\nmapping = "cxml-order-request"\n'
+PROFILE = 'format = "xml"\n[xml]\nmappings = ["cxml-order-request", "cxml-ship-notice-request"]\n'
 
 
 def test_a_cxml_order_request_is_published_and_a_broken_one_quarantined(

@@ -1,7 +1,9 @@
 """The XML format: a partner's XML documents (cXML and partners' own) read through a declarative
 mapping (:mod:`.mapping`, ``mappings/xml/<name>.toml``), after a safe parse (:mod:`.safe`).
 
-Options (the profile's ``[xml]`` section, :class:`XmlConfig`): ``mapping``, the mapping's name;
+Options (the profile's ``[xml]`` section, :class:`XmlConfig`): ``mappings``, the names of the
+mappings its documents are read with (each finds its own documents in a file: an OrderRequest
+and a ShipNoticeRequest are told apart by their paths);
 ``partner_ids``, the sender ids the partner's documents may carry (none: not checked). Reading
 only, for now: XML has no acknowledgements of its own here, and rendering comes with the
 mappings' mirrors.
@@ -28,8 +30,9 @@ KIND = "xml"
 class XmlConfig(FormatConfig):
     """A partner's ``[xml]`` section."""
 
-    mapping: str = Field(
-        description="the mapping its documents are read with: mappings/xml/<name>.toml"
+    mappings: list[str] = Field(
+        min_length=1,
+        description="the mappings its documents are read with: mappings/xml/<name>.toml",
     )
     partner_ids: list[str] = Field(
         default_factory=list,
@@ -42,7 +45,7 @@ class XmlConfig(FormatConfig):
 class XmlParser:
     """Reads XML documents with each partner's mapping; picklable."""
 
-    mappings: Mapping[str, XmlMapping]
+    mappings: Mapping[str, tuple[XmlMapping, ...]]
     senders: Mapping[str, frozenset[str]]
 
     def parse(
@@ -53,18 +56,19 @@ class XmlParser:
         partner: str | None = None,
         refuse: Mapping[str, str] | None = None,
     ) -> ParseResult:
-        mapping = self.mappings.get(partner or "")
-        if mapping is None:
+        mappings = self.mappings.get(partner or "")
+        if not mappings:
             return ParseResult(unreadable=f"{file_name}: no XML mapping for partner {partner!r}")
         try:
             root = parse_xml(data)
         except XmlRefused as refused:
             return ParseResult(unreadable=f"{file_name}: {refused} ({refused.code})")
-        nodes = mapping.documents_of(root)
-        if not nodes:
-            return ParseResult(unreadable=f"{file_name}: no {mapping.documents} in it")
+        found = [(mapping, node) for mapping in mappings for node in mapping.documents_of(root)]
+        if not found:
+            looked = ", ".join(mapping.documents for mapping in mappings)
+            return ParseResult(unreadable=f"{file_name}: no document in it (looked for {looked})")
         result = ParseResult()
-        for number, node in enumerate(nodes, start=1):
+        for number, (mapping, node) in enumerate(found, start=1):
             where = f"{file_name}, document {number} ({mapping.documents})"
             try:
                 result.documents.append(self._document(mapping, node, partner, where))
@@ -128,6 +132,6 @@ class XmlFormat(Format):
     def parser(self, configs: Mapping[str, FormatConfig]) -> Parser:
         xml = {name: c for name, c in configs.items() if isinstance(c, XmlConfig)}
         return XmlParser(
-            mappings={name: load_mapping(c.mapping) for name, c in xml.items()},
+            mappings={name: tuple(map(load_mapping, c.mappings)) for name, c in xml.items()},
             senders={name: frozenset(c.partner_ids) for name, c in xml.items()},
         )

@@ -9,7 +9,8 @@ element's text, an attribute's value, or what an XPath function returns) or a ta
 
 - ``path``; ``value`` (a constant); ``default`` (when the path finds nothing);
 - ``codes`` (the partner's code -> the canonical one; an unknown code is an error);
-- ``type``: ``text``, or ``date`` (the date part of an ISO date or date-time);
+- ``type``: ``text``, ``date`` (the date part of an ISO date or date-time) or ``time`` (its time
+  of day as HHMM);
 - ``many = true``: every match, as a list of texts;
 - ``each`` and ``fields``: a list, one item per element ``each`` finds, its fields read from that
   element (lists nest: an order's lines, a line's ids).
@@ -68,7 +69,7 @@ class FieldSpec(_Strict):
     value: str | None = None
     default: str | None = None
     codes: dict[str, str] | None = None
-    type: Literal["text", "date"] = "text"
+    type: Literal["text", "date", "time"] = "text"
     many: bool = False
     each: str | None = None
     fields: dict[str, FieldSpec | str] | None = None
@@ -108,6 +109,14 @@ class FieldSpec(_Strict):
                 raise MappingError(
                     f"{name} ({self.path}): expected a date (YYYY-MM-DD...), found {text[:40]!r}"
                 ) from None
+        if self.type == "time":
+            clock = text.partition("T")[2][:5]
+            if len(clock) != 5 or not clock.replace(":", "").isdigit():
+                raise MappingError(
+                    f"{name} ({self.path}): expected a date-time (...THH:MM...), found "
+                    f"{text[:40]!r}"
+                )
+            return clock.replace(":", "")
         return text
 
 

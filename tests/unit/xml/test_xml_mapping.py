@@ -67,7 +67,7 @@ def test_fields_constants_codes_dates_and_nested_lists_with_namespaces() -> None
 
 
 def test_errors_name_the_field_and_its_xpath() -> None:
-    parser = XmlFormat().parser({"p": XmlConfig(mapping="cxml-order-request")})
+    parser = XmlFormat().parser({"p": XmlConfig(mappings=["cxml-order-request"])})
     order = (CORPUS / "officeluv__cxml__spec__fixtures__order_request.xml").read_bytes()
     unknown = parser.parse(
         order.replace(b'type="new"', b'type="maybe"'), file_name="f", partner="p"
@@ -93,7 +93,7 @@ def test_a_bad_mapping_names_its_file_and_key(tmp_path: Path) -> None:
 
 
 def test_the_shipped_cxml_mapping_reads_every_order_request_of_the_corpus() -> None:
-    parser = XmlFormat().parser({"p": XmlConfig(mapping="cxml-order-request")})
+    parser = XmlFormat().parser({"p": XmlConfig(mappings=["cxml-order-request"])})
     files = sorted(CORPUS.glob("*rder*equest*.xml"))
     numbers = []
     for path in files:
@@ -101,3 +101,22 @@ def test_the_shipped_cxml_mapping_reads_every_order_request_of_the_corpus() -> N
         assert not result.has_errors, (path.name, result.why, result.findings)
         numbers += [d.message.po_number for d in result.documents if d.message is not None]
     assert sorted(numbers) == ["3309", "6112", "DO1234", "acme-1-1"]
+
+
+def test_the_shipped_cxml_ship_notice_mapping_reads_the_corpus_ship_notice() -> None:
+    parser = XmlFormat().parser(
+        {"p": XmlConfig(mappings=["cxml-order-request", "cxml-ship-notice-request"])}
+    )
+    path = CORPUS / "FriendsOfCXML__cxml-php__tests__metadata__cxml__samples__ShipNoticeRequest.xml"
+    [doc] = parser.parse(path.read_bytes(), file_name="asn.xml", partner="p").documents
+    notice = doc.message
+    assert doc.kind == "856" and notice is not None
+    assert (notice.shipment_id, notice.carrier_scac, notice.tracking_numbers) == (
+        "S2-123",
+        "FDE",
+        ["8202 8261 1194"],
+    )
+    assert (str(notice.ship_date), notice.ship_time) == ("2000-10-14", "1839")
+    assert str(notice.delivery_date.date) == "2000-10-18"
+    assert [order.po_number for order in notice.orders] == ["DO1234"]
+    assert notice.envelope.interchange_reference == "0c30050@supplierorg.com"
