@@ -21,7 +21,8 @@ from pydantic import Field, ValidationError
 from gateway.messages import Envelope, PartyId
 from gateway.ports import Format, FormatConfig, ParsedDocument, Parser, ParseResult
 
-from .mapping import MappingError, XmlMapping, load_mapping
+from ..field_map import MappingError
+from .mapping import XmlMapping, XmlNode, load_mapping
 from .safe import XmlRefused, parse_xml
 
 KIND = "xml"
@@ -63,7 +64,10 @@ class XmlParser:
             root = parse_xml(data)
         except XmlRefused as refused:
             return ParseResult(unreadable=f"{file_name}: {refused} ({refused.code})")
-        found = [(mapping, node) for mapping in mappings for node in mapping.documents_of(root)]
+        try:
+            found = [(m, node) for m in mappings for node in m.documents_of(root)]
+        except etree.XPathError as error:  # a mapping's path the compile could not fault
+            return ParseResult(unreadable=f"{file_name}: a mapping's XPath failed: {error}")
         if not found:
             looked = ", ".join(mapping.documents for mapping in mappings)
             return ParseResult(unreadable=f"{file_name}: no document in it (looked for {looked})")
@@ -74,6 +78,8 @@ class XmlParser:
                 result.documents.append(self._document(mapping, node, partner, where))
             except (MappingError, XmlRefused) as error:
                 result.findings.append(_error(where, str(error)))
+            except etree.XPathError as error:
+                result.findings.append(_error(where, f"the mapping's XPath failed: {error}"))
         allowed = self.senders.get(partner or "")
         for doc in result.documents:
             sender = doc.message.envelope.sender.id if doc.message is not None else ""
@@ -83,7 +89,7 @@ class XmlParser:
         return result
 
     def _document(
-        self, mapping: XmlMapping, node: etree._Element, partner: str | None, where: str
+        self, mapping: XmlMapping, node: XmlNode, partner: str | None, where: str
     ) -> ParsedDocument:
         facts = mapping.envelope_of(node)
         if not facts["sender"] or not facts["receiver"]:

@@ -1,0 +1,181 @@
+"""The field map every declarative format shares (XML, CSV): where each field of a canonical
+message comes from, written in a mapping file (``[fields]``), read from a :class:`Node`.
+
+A format supplies nodes: an XML element whose paths are XPaths, a group of CSV rows whose paths
+are columns. A field is a path (its first non-empty value) or a table:
+
+- ``path``; ``value`` (a constant); ``default`` (when the path finds nothing);
+- ``codes`` (the partner's code -> the canonical one; an unknown code is an error);
+- ``type``: ``text``, ``date`` (an ISO date or date-time's date, or ``format``, a
+  ``strptime`` pattern such as ``%Y%m%d``), ``time`` (an ISO date-time's time of day as HHMM),
+  ``decimal`` (``decimal_comma = true`` reads ``1.234,5``);
+- ``many = true``: every value, as a list;
+- ``each`` and ``fields``: a list, one item per node ``each`` finds, its fields read there
+  (lists nest: an order's lines, a line's ids).
+
+Nested fields have dotted names (``address.city``). Errors name the field and its path
+(:class:`MappingError`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from gateway.errors import InputError
+from gateway.messages import CANONICAL_MESSAGES, Message
+
+MESSAGES: Mapping[str, type[Message]] = {
+    cls.__name__: cls for cls in CANONICAL_MESSAGES if issubclass(cls, Message)
+}
+"""The canonical messages a mapping may make, by name."""
+
+
+class MappingError(InputError):
+    """A document a mapping cannot turn into its message; the message names the field and
+    where it was looked for."""
+
+
+class Node(Protocol):
+    """Where fields are read: an XML element, a group of CSV rows..."""
+
+    def texts(self, path: str) -> Sequence[str]:
+        """The values ``path`` finds here, in order."""
+        ...
+
+    def children(self, path: str) -> Sequence[Node]:
+        """The nodes ``path`` finds here (the items of a list field)."""
+        ...
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FieldSpec(Strict):
+    """Where one field of the message comes from."""
+
+    path: str | None = None
+    value: str | None = None
+    default: str | None = None
+    codes: dict[str, str] | None = None
+    type: Literal["text", "date", "time", "decimal"] = "text"
+    format: str | None = None
+    decimal_comma: bool = False
+    many: bool = False
+    each: str | None = None
+    fields: dict[str, FieldSpec | str] | None = None
+
+    @property
+    def where(self) -> str:
+        return self.each or self.path or "(a constant)"
+
+    def paths(self) -> list[str]:
+        """Every path of this field and of its list's fields (a format checks them)."""
+        found = [p for p in (self.path, self.each) if p is not None]
+        for spec in (self.fields or {}).values():
+            found += spec_of(spec).paths()
+        return found
+
+    def read(self, node: Node, name: str) -> Any:
+        """This field's value at ``node`` (None: absent)."""
+        if self.value is not None:
+            return self.value
+        if self.each is not None:
+            items = [read_fields(item, self.fields or {}) for item in node.children(self.each)]
+            return items or None
+        if self.path is None:
+            raise MappingError(f"{name}: the mapping gives it neither a path nor a value")
+        texts = [text for text in node.texts(self.path) if text]
+        if self.many:
+            return [self._typed(text, name) for text in texts] or None
+        text = texts[0] if texts else self.default
+        return None if text is None else self._typed(text, name)
+
+    def _typed(self, text: str, name: str) -> Any:
+        where = f"{name} ({self.path})"
+        if self.codes is not None:
+            if text not in self.codes:
+                known = ", ".join(sorted(self.codes))
+                raise MappingError(f"{where}: {text!r} is not one of {known}")
+            text = self.codes[text]
+        if self.type == "date":
+            try:
+                if self.format is not None:
+                    return dt.datetime.strptime(text, self.format).date()
+                return dt.date.fromisoformat(text[:10])
+            except ValueError:
+                expected = self.format or "YYYY-MM-DD..."
+                raise MappingError(
+                    f"{where}: expected a date ({expected}), found {text[:40]!r}"
+                ) from None
+        if self.type == "time":
+            clock = text.partition("T")[2][:5]
+            if len(clock) != 5 or not clock.replace(":", "").isdigit():
+                raise MappingError(
+                    f"{where}: expected a date-time (...THH:MM...), found {text[:40]!r}"
+                )
+            return clock.replace(":", "")
+        if self.type == "decimal":
+            plain = text.replace(".", "").replace(",", ".") if self.decimal_comma else text
+            try:
+                return Decimal(plain.strip())
+            except InvalidOperation:
+                raise MappingError(f"{where}: expected a number, found {text[:40]!r}") from None
+        return text
+
+
+def spec_of(spec: FieldSpec | str) -> FieldSpec:
+    return spec if isinstance(spec, FieldSpec) else FieldSpec(path=spec)
+
+
+def read_fields(node: Node, specs: Mapping[str, FieldSpec | str]) -> dict[str, Any]:
+    """The fields ``specs`` describe, read at ``node``, nested by their dotted names."""
+    values: dict[str, Any] = {}
+    for name, spec in specs.items():
+        value = spec_of(spec).read(node, name)
+        if value is None:
+            continue
+        target = values
+        *parents, last = name.split(".")
+        for parent in parents:
+            target = target.setdefault(parent, {})
+        target[last] = value
+    return values
+
+
+def where(specs: Mapping[str, FieldSpec | str], location: Sequence[int | str]) -> str:
+    """The path the field of a validation error (``location``) comes from, for the message:
+    ``ItemOut[2]/@quantity``, ``row[3]/5``."""
+    steps: list[str] = []
+    parts = [str(part) for part in location]
+    current: Mapping[str, FieldSpec | str] | None = specs
+    while parts and current is not None:
+        for size in range(len(parts), 0, -1):  # dotted names: the longest that is a field
+            found = current.get(".".join(parts[:size]))
+            if found is not None:
+                break
+        else:
+            break
+        spec = spec_of(found)
+        parts = parts[size:]
+        if spec.each is not None and parts and parts[0].isdigit():
+            steps.append(f"{spec.each}[{int(parts.pop(0)) + 1}]")
+            current = spec.fields
+        else:
+            steps.append(spec.where)
+            current = None
+    return "/".join(steps)
+
+
+def message_class(name: str) -> type[Message]:
+    """The canonical message called ``name``; :class:`ValueError` naming the known ones."""
+    try:
+        return MESSAGES[name]
+    except KeyError:
+        known = ", ".join(MESSAGES)
+        raise ValueError(f"unknown canonical message {name!r} (known: {known})") from None
