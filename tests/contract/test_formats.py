@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from adapters import REGISTRY
+from adapters.formats.delimited.format import CsvFormat
 from adapters.formats.x12.format import X12Format
 from adapters.formats.xml.format import XmlFormat
 from gateway.ports import Format
@@ -56,9 +57,26 @@ class TestXmlFormat(FormatContract):
     ]
 
 
+CSV_ORDERS = (
+    CORPUS
+    / "bots-edi__bots-plugins__edifact__orders_to_csv__botssys__infile__csvdemo__csv2edi__test.csv"
+)
+
+
+class TestCsvFormat(FormatContract):
+    format_class = CsvFormat
+    config: ClassVar = {"mapping": "example-orders"}
+    samples: ClassVar = [CSV_ORDERS.read_bytes()]
+    bad_samples: ClassVar = [
+        b'"O","SHOP","US","1","PO-1","2026-12-05",' + b'"",' * 23 + b'"1","EAN","","","1"\n',
+        b'"O","SHOP","US","1","PO-2","20261205",' + b'"",' * 23 + b'"1","EAN","","","lots"\n',
+    ]
+
+
 CONTRACTS: dict[str, type[FormatContract]] = {
     X12Format.kind: TestX12Format,
     XmlFormat.kind: TestXmlFormat,
+    CsvFormat.kind: TestCsvFormat,
 }
 
 

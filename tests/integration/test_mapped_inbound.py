@@ -1,6 +1,7 @@
-"""A partner whose profile says ``format = "xml"`` with the shipped cXML mapping has its
-OrderRequests read by the daemon and published as PurchaseOrders (issue 22, first part); a
-broken one is quarantined with a report naming the field and its XPath; on SQLite and
+"""Partners whose profiles name a declarative format have their files read by the daemon
+through its shipped mappings (issue 22, first parts): cXML OrderRequests published as
+PurchaseOrders, CSV orders (one row per line) as one PurchaseOrder per order; a broken file of
+each is quarantined with a report naming the field and its XPath or column; on SQLite and
 PostgreSQL."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import json
 from pathlib import Path
 
 from gateway import ledger
-from tests.contract.test_formats import BROKEN_ORDER, CORPUS
+from tests.contract.test_formats import BROKEN_ORDER, CORPUS, CSV_ORDERS
 from tests.integration.support import bound_queue, drop, in_process_gateway, run_once, take_all
 
 ORDER = CORPUS / "officeluv__cxml__spec__fixtures__order_request.xml"
@@ -41,3 +42,30 @@ def test_a_cxml_order_request_is_published_and_a_broken_one_quarantined(
     assert quarantined.name == "broken.xml"
     [report] = (tmp_path / "quarantine" / partner).glob("*broken.xml.error.json")
     assert "po_date (OrderRequestHeader/@orderDate)" in report.read_text()
+
+
+CSV_PROFILE = 'format = "csv"\n[csv]\nmapping = "example-orders"\n'
+
+
+def test_csv_orders_are_published_one_per_order_and_a_broken_file_quarantined(
+    tmp_path: Path, database_url: str, partner: str
+) -> None:
+    profiles = tmp_path / "mappings" / "partners"
+    profiles.mkdir(parents=True)
+    (profiles / f"{partner}.toml").write_text(CSV_PROFILE)
+    gw = in_process_gateway(tmp_path, database_url)
+    broken = b'"O","SHOP","US","1","PO-9","yesterday",' + b'"",' * 23 + b'"1","EAN","","","1"\n'
+    with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
+        drop(tmp_path / "inbox", partner, "orders.csv", CSV_ORDERS.read_bytes())
+        drop(tmp_path / "inbox", partner, "broken.csv", broken)
+        run_once(gw)
+        published = [json.loads(body)["data"] for _, body in take_all(channel, queue)]
+    assert sorted(order["po_number"] for order in published) == [
+        "1-4500094289",
+        "1-4500094290",
+        "1-4500094291",
+        "BGMREF",
+    ]
+    assert {order["envelope"]["format"] for order in published} == {"csv"}
+    [report] = (tmp_path / "quarantine" / partner).glob("*broken.csv.error.json")
+    assert "po_date (6): expected a date (%Y%m%d), found 'yesterday'" in report.read_text()

@@ -1,0 +1,103 @@
+"""Declarative CSV mappings: ``mappings/csv/<name>.toml``, read by people and reviewed like code.
+
+``[layout]`` says how the file is written: ``delimiter``, ``quote``, ``header`` (the first row
+names the columns), ``encoding`` (``utf-8``, a BOM tolerated; ``latin-1``; ``cp1252``) and
+``group_by``: the columns whose values make one document of all the rows that share them (a
+partner writes one row per line, its order's fields repeated on each). Paths are columns: a
+1-based position (``"5"``), or a name from the header row. The fields of a document are read
+from its first row; ``each = "rows"`` makes a list of one item per row of the document, and
+``each = "this"`` one item of the row itself. ``[envelope]`` and ``[fields]`` are as for every
+declarative format (:mod:`adapters.formats.field_map`); ``mappings/csv/example-orders.toml`` is
+one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from gateway.messages import Message
+
+from ..field_map import FieldSpec, Strict, message_class, read_fields, where
+from ..xml.mapping import EnvelopeSpec, read_mapping_file
+
+MAPPINGS_DIR = Path(__file__).resolve().parents[3] / "mappings" / "csv"
+"""The mappings the project ships (``mappings/csv/`` of the source tree)."""
+
+Row = tuple[int, Sequence[str]]
+"""A row's number in the file (1 = the first) and its values."""
+
+
+@dataclass(frozen=True)
+class CsvNode:
+    """Rows of a document (a group), its paths columns (:class:`~adapters.formats.field_map.
+    Node`): a value is read from the first row."""
+
+    rows: Sequence[Row]
+    columns: Mapping[str, int]
+    """Header names -> positions (0-based)."""
+
+    def column(self, path: str) -> int:
+        if path.isdigit() and int(path) >= 1:
+            return int(path) - 1
+        try:
+            return self.columns[path]
+        except KeyError:
+            raise KeyError(f"no column {path!r} in the header") from None
+
+    def texts(self, path: str) -> list[str]:
+        index = self.column(path)
+        _, values = self.rows[0]
+        return [values[index].strip()] if index < len(values) else []
+
+    def children(self, path: str) -> Sequence[CsvNode]:
+        if path == "rows":
+            return [CsvNode([row], self.columns) for row in self.rows]
+        if path == "this":
+            return [self]
+        raise KeyError(f'"each" in a CSV mapping is "rows" or "this", not {path!r}')
+
+
+class Layout(Strict):
+    delimiter: str = Field(default=",", min_length=1, max_length=1)
+    quote: str = Field(default='"', min_length=1, max_length=1)
+    header: bool = False
+    encoding: Literal["utf-8", "latin-1", "cp1252"] = "utf-8"
+    group_by: list[str] = Field(min_length=1, description="the columns that make a document")
+
+
+class CsvMapping(Strict):
+    """One mapping file."""
+
+    description: str = ""
+    message: str = Field(description="the canonical message each document becomes")
+    kind: str = Field(description="its routing kind: edi.in.<kind>.<partner>")
+    layout: Layout
+    envelope: EnvelopeSpec
+    fields: dict[str, FieldSpec | str]
+
+    @field_validator("message")
+    @classmethod
+    def _known_message(cls, message: str) -> str:
+        message_class(message)
+        return message
+
+    @property
+    def message_class(self) -> type[Message]:
+        return message_class(self.message)
+
+    def values_of(self, node: CsvNode) -> dict[str, Any]:
+        return read_fields(node, self.fields)
+
+    def where(self, location: Sequence[int | str]) -> str:
+        return where(self.fields, location) or "(the document)"
+
+
+def load_mapping(name: str, directory: Path = MAPPINGS_DIR) -> CsvMapping:
+    """The mapping ``name`` (``<directory>/<name>.toml``); a ConfigError naming file and key
+    when it is bad."""
+    return CsvMapping.model_validate(read_mapping_file(directory / f"{name}.toml", CsvMapping))

@@ -1,0 +1,115 @@
+"""CSV through a declarative mapping (adapters/formats/delimited): rows grouped into documents by
+their key columns, columns by position or by header name, character sets, decimal commas;
+errors name the rows and the column; the shipped example reads the public corpus's CSV orders."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters import REGISTRY
+from adapters.formats.delimited.format import CsvConfig, CsvFormat, CsvParser
+from adapters.formats.delimited.mapping import CsvMapping
+from gateway.errors import ConfigError
+from gateway.partner_formats import PartnerFormats
+from gateway.partners import parse_profile
+
+CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "corpus" / "other"
+CSV_ORDERS = "bots-edi__bots-plugins__edifact__orders_to_csv__botssys__infile__csvdemo__csv2edi__"
+CSV_ORDERS += "test.csv"
+HEADED: dict[str, Any] = {
+    "message": "PurchaseOrder",
+    "kind": "850",
+    "layout": {"delimiter": ";", "header": True, "encoding": "latin-1", "group_by": ["Order"]},
+    "envelope": {"sender": "From", "receiver": "To"},
+    "fields": {
+        "po_number": "Order",
+        "po_date": {"path": "Date", "type": "date", "format": "%d.%m.%Y"},
+        "purpose_code": {"value": "00"},
+        "order_type_code": {"value": "SA"},
+        "lines": {
+            "each": "rows",
+            "fields": {
+                "quantity": {"path": "Qty", "type": "decimal", "decimal_comma": True},
+                "unit_of_measure": "Unit",
+                "description": "Article",
+            },
+        },
+    },
+}
+FILE = (
+    "Order;Date;From;To;Qty;Unit;Article\n"
+    "A-1;05.12.2026;SHOP;US;1,5;KG;Käse\n"
+    "B-7;06.12.2026;SHOP;US;2;EA;Brot\n"
+    "A-1;05.12.2026;SHOP;US;1.000,25;KG;Müsli\n"
+).encode("latin-1")
+
+
+def parser(mapping: Mapping[str, Any]) -> CsvParser:
+    return CsvParser({"p": CsvMapping.model_validate(mapping)}, {})
+
+
+def test_rows_are_grouped_by_key_with_header_names_charset_and_decimal_comma() -> None:
+    result = parser(HEADED).parse(FILE, file_name="orders.csv", partner="p")
+    assert not result.has_errors, result.findings
+    orders = {d.message.po_number: d.message for d in result.documents if d.message}
+    assert sorted(orders) == ["A-1", "B-7"]
+    assert [(str(line.quantity), line.description) for line in orders["A-1"].lines] == [
+        ("1.5", "Käse"),
+        ("1000.25", "Müsli"),
+    ]
+    assert str(orders["B-7"].po_date) == "2026-12-06"
+
+
+def test_a_byte_order_mark_is_tolerated_and_bytes_of_another_charset_refused() -> None:
+    utf8 = {**HEADED, "layout": {**HEADED["layout"], "encoding": "utf-8"}}
+    bom = b"\xef\xbb\xbf" + FILE.decode("latin-1").encode("utf-8")
+    assert len(parser(utf8).parse(bom, file_name="f", partner="p").documents) == 2
+    refused = parser(utf8).parse(FILE, file_name="f.csv", partner="p")
+    assert refused.why is not None and "line 2: not utf-8" in refused.why
+
+
+def test_errors_name_the_rows_and_the_column() -> None:
+    bad = FILE.replace(b"05.12.2026;SHOP;US;1,5", b"05.12.2026;SHOP;US;viel")
+    result = parser(HEADED).parse(bad, file_name="f.csv", partner="p")
+    [finding] = result.findings
+    assert "f.csv, rows 2-4 (A-1)" in finding["message"]
+    assert "quantity (Qty): expected a number, found 'viel'" in finding["message"]
+    assert [d.message.po_number for d in result.documents if d.message] == ["B-7"]
+    missing = {**HEADED, "layout": {**HEADED["layout"], "group_by": ["Nope"]}}
+    assert "no column 'Nope'" in (parser(missing).parse(FILE, file_name="f", partner="p").why or "")
+
+
+def test_a_bad_mapping_names_its_file_and_key(tmp_path: Path) -> None:
+    from adapters.formats.delimited.mapping import load_mapping
+
+    (tmp_path / "bad.toml").write_text(
+        'message = "PurchaseOrder"\nkind = "850"\n[layout]\ndelimiter = ";;"\ngroup_by = []\n'
+        '[envelope]\nsender = "1"\nreceiver = "2"\n[fields]\n'
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_mapping("bad", tmp_path)
+    assert "bad.toml: layout.delimiter:" in str(caught.value)
+    assert "bad.toml: layout.group_by:" in str(caught.value)
+
+
+def test_the_shipped_example_reads_the_corpus_csv_orders_with_business_keys() -> None:
+    profile = parse_profile("p", {"format": "csv", "csv": {"mapping": "example-orders"}}, REGISTRY)
+    formats = PartnerFormats.of(REGISTRY, {"p": profile})
+    path = CORPUS / CSV_ORDERS
+    result = formats.parse(path.read_bytes(), file_name=path.name, partner="p")
+    assert not result.has_errors and result.format == "csv"
+    assert [(d.business_key, len(d.message.lines)) for d in result.documents if d.message] == [
+        ("PurchaseOrder:BGMREF", 4),
+        ("PurchaseOrder:1-4500094289", 2),
+        ("PurchaseOrder:1-4500094290", 1),
+        ("PurchaseOrder:1-4500094291", 1),
+    ]
+    first = result.documents[0].message
+    assert first is not None
+    assert first.envelope.sender.id == "PARTNER1" and str(first.po_date) == "2005-08-19"
+    assert first.lines[0].item.other_ids[0].value == "8712345004002"
+    assert isinstance(CsvFormat().parser({"p": CsvConfig(mapping="example-orders")}), CsvParser)
