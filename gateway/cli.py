@@ -52,10 +52,18 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     translate = commands.add_parser(
-        "translate", help="print the canonical messages of an X12 file as JSON, one per line"
+        "translate",
+        help="print the canonical messages of a file as JSON, one per line (X12; any format "
+        "with --partner)",
     )
     translate.add_argument("file", type=Path)
     translate.add_argument("--pretty", action="store_true", help="indent the JSON")
+    translate.add_argument(
+        "--partner", help="read it as this partner's files are read: its format and mappings"
+    )
+    translate.add_argument(
+        "--profiles", type=Path, help="folder of the profiles (default: mappings/partners/)"
+    )
 
     validate = commands.add_parser(
         "validate", help="print the findings for an X12 file and the acknowledgements it gets"
@@ -126,6 +134,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "replay" and not (args.id or args.partner or args.since):
         parser.error("replay needs a document id, --partner or --since")
     try:
+        if args.command == "translate" and args.partner:
+            return translate_for_partner(
+                args.file, args.partner, args.profiles, pretty=args.pretty, out=sys.stdout
+            )
         if args.command == "translate":
             return translate_command(args.file, pretty=args.pretty, out=sys.stdout)
         if args.command == "validate":
@@ -172,6 +184,44 @@ def translate_command(path: Path, *, pretty: bool, out: TextIO) -> int:
     for line in report.error_lines():
         print(f"edi-gateway: {line}", file=sys.stderr)
     return EXIT_INVALID if report.has_errors else EXIT_VALID
+
+
+def translate_for_partner(
+    path: Path, partner: str, profiles: Path | None, *, pretty: bool, out: TextIO
+) -> int:
+    """``translate FILE --partner P``: the file read with the partner's format and settings, as
+    the daemon reads it; one canonical JSON message per accepted document, errors on stderr."""
+    from adapters import REGISTRY
+
+    from .config import load_settings
+    from .errors import ConfigError
+    from .partner_formats import PartnerFormats
+    from .partners import PARTNERS_DIR, load_partners
+
+    _check_file(path)
+    folder = profiles if profiles is not None else load_settings().path(PARTNERS_DIR)
+    try:
+        known = load_partners(folder, REGISTRY)
+        if partner not in known:
+            raise ConfigError(f"no profile {folder / f'{partner}.toml'}")
+        result = PartnerFormats.of(REGISTRY, known).parse(
+            path.read_bytes(), file_name=path.name, partner=partner
+        )
+    except ConfigError as error:
+        print(f"edi-gateway: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    for doc in result.documents:
+        if doc.message is not None:
+            payload = doc.message.model_dump(mode="json")
+            out.write(json.dumps(payload, indent=2 if pretty else None, ensure_ascii=False) + "\n")
+    problems = [result.why] if result.why else []
+    problems += [str(finding.get("message")) for finding in result.findings]
+    problems += [error for doc in result.documents for error in doc.errors]
+    for line in problems:
+        print(f"edi-gateway: {line}", file=sys.stderr)
+    if result.unreadable is not None:
+        return EXIT_UNREADABLE
+    return EXIT_INVALID if result.has_errors else EXIT_VALID
 
 
 def validate_command(path: Path, *, as_json: bool, out: TextIO) -> int:

@@ -126,3 +126,25 @@ def test_translate_turns_a_ta1_into_an_interchange_ack(tmp_path: Path) -> None:
     assert message["message_type"] == "InterchangeAck"
     assert (message["interchange_control_number"], message["status"]) == ("000000123", "R")
     assert message["note_code"] == "022"
+
+
+def test_translate_reads_any_format_as_a_partner_s_files_are_read(tmp_path: Path) -> None:
+    corpus = ROOT.parent / "shared" / "corpus" / "other"
+    (tmp_path / "buyer.toml").write_text(
+        'format = "xml"\n[xml]\nmappings = ["cxml-order-request"]\n'
+    )
+    (tmp_path / "shop.toml").write_text('format = "csv"\n[csv]\nmapping = "example-orders"\n')
+    order = corpus / "officeluv__cxml__spec__fixtures__order_request.xml"
+    result = run("translate", order, "--partner", "buyer", "--profiles", tmp_path)
+    assert result.returncode == 0, result.stderr
+    [line] = result.stdout.splitlines()
+    assert json.loads(line)["po_number"] == "3309"
+    broken = tmp_path / "broken.csv"
+    broken.write_text(
+        '"O","SHOP","US","1","PO-9","yesterday"' + ',""' * 23 + ',"1","E","","","1"\n'
+    )
+    result = run("translate", broken, "--partner", "shop", "--profiles", tmp_path)
+    assert result.returncode == 1 and result.stdout == ""
+    assert "po_date (6): expected a date (%Y%m%d), found 'yesterday'" in result.stderr
+    result = run("translate", broken, "--partner", "nobody", "--profiles", tmp_path)
+    assert result.returncode == 1 and "no profile" in result.stderr
