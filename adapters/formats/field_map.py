@@ -20,13 +20,15 @@ Nested fields have dotted names (``address.city``). Errors name the field and it
 from __future__ import annotations
 
 import datetime as dt
+import tomllib
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-from gateway.errors import InputError
+from gateway.errors import ConfigError, InputError
 from gateway.messages import CANONICAL_MESSAGES, Message
 
 MESSAGES: Mapping[str, type[Message]] = {
@@ -179,3 +181,34 @@ def message_class(name: str) -> type[Message]:
     except KeyError:
         known = ", ".join(MESSAGES)
         raise ValueError(f"unknown canonical message {name!r} (known: {known})") from None
+
+
+class EnvelopeSpec(Strict):
+    """Where a document's envelope facts are: its own reference, both parties' ids and
+    qualifiers (paths of the format)."""
+
+    interchange_reference: str | None = None
+    sender: str
+    sender_qualifier: str | None = None
+    receiver: str
+    receiver_qualifier: str | None = None
+
+
+def read_mapping_file(path: Path, model: type[Strict]) -> dict[str, Any]:
+    """The table of the mapping file ``path``, checked against ``model``; :class:`ConfigError`
+    naming the file and the key when it is bad."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    try:
+        model.model_validate(data)
+    except ValidationError as error:
+        problems = [
+            f"{path}: {'.'.join(str(p) for p in problem['loc']) or '(top level)'}: {problem['msg']}"
+            for problem in error.errors(include_url=False)
+        ]
+        raise ConfigError("\n".join(problems)) from None
+    return data

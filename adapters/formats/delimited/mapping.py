@@ -22,8 +22,15 @@ from pydantic import Field, field_validator
 
 from gateway.messages import Message
 
-from ..field_map import FieldSpec, Strict, message_class, read_fields, where
-from ..xml.mapping import EnvelopeSpec, read_mapping_file
+from ..field_map import (
+    EnvelopeSpec,
+    FieldSpec,
+    Strict,
+    message_class,
+    read_fields,
+    read_mapping_file,
+    where,
+)
 
 MAPPINGS_DIR = Path(__file__).resolve().parents[3] / "mappings" / "csv"
 """The mappings the project ships (``mappings/csv/`` of the source tree)."""

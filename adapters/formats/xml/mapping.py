@@ -11,19 +11,26 @@ A bad mapping is a :class:`~gateway.errors.ConfigError` naming its file and key.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
-from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
-from gateway.errors import ConfigError
 from gateway.messages import Message
 
-from ..field_map import FieldSpec, Strict, message_class, read_fields, spec_of, where
+from ..field_map import (
+    EnvelopeSpec,
+    FieldSpec,
+    Strict,
+    message_class,
+    read_fields,
+    read_mapping_file,
+    spec_of,
+    where,
+)
 
 MAPPINGS_DIR = Path(__file__).resolve().parents[3] / "mappings" / "xml"
 """The mappings the project ships (``mappings/xml/`` of the source tree)."""
@@ -52,14 +59,6 @@ class XmlNode:
         return [
             XmlNode(item, self.namespaces) for item in found if isinstance(item, etree._Element)
         ]
-
-
-class EnvelopeSpec(Strict):
-    interchange_reference: str | None = None
-    sender: str
-    sender_qualifier: str | None = None
-    receiver: str
-    receiver_qualifier: str | None = None
 
 
 class XmlMapping(Strict):
@@ -124,23 +123,3 @@ def load_mapping(name: str, directory: Path = MAPPINGS_DIR) -> XmlMapping:
     """The mapping ``name`` (``<directory>/<name>.toml``); :class:`ConfigError` naming file and
     key when it is bad."""
     return XmlMapping.model_validate(read_mapping_file(directory / f"{name}.toml", XmlMapping))
-
-
-def read_mapping_file(path: Path, model: type[Strict]) -> dict[str, Any]:
-    """The table of the mapping file ``path``, checked against ``model``; :class:`ConfigError`
-    naming the file and the key when it is bad."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: not valid TOML: {error}") from None
-    try:
-        model.model_validate(data)
-    except ValidationError as error:
-        problems = [
-            f"{path}: {'.'.join(str(p) for p in problem['loc']) or '(top level)'}: {problem['msg']}"
-            for problem in error.errors(include_url=False)
-        ]
-        raise ConfigError("\n".join(problems)) from None
-    return data
