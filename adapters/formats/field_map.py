@@ -29,7 +29,8 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from gateway.errors import ConfigError, InputError
-from gateway.messages import CANONICAL_MESSAGES, Message
+from gateway.messages import CANONICAL_MESSAGES, Envelope, Message, PartyId
+from gateway.ports import ParsedDocument, ParseResult
 
 MESSAGES: Mapping[str, type[Message]] = {
     cls.__name__: cls for cls in CANONICAL_MESSAGES if issubclass(cls, Message)
@@ -212,3 +213,77 @@ def read_mapping_file(path: Path, model: type[Strict]) -> dict[str, Any]:
         ]
         raise ConfigError("\n".join(problems)) from None
     return data
+
+
+def envelope_facts(spec: EnvelopeSpec, node: Node) -> dict[str, str | None]:
+    """The envelope's facts at ``node``: each path's first non-empty value, or None."""
+    facts: dict[str, str | None] = {}
+    for name, path in spec.model_dump().items():
+        texts = [text for text in node.texts(path) if text] if path else []
+        facts[name] = texts[0] if texts else None
+    return facts
+
+
+def mapped_document(
+    format_kind: str,
+    mapping: MappedMessage,
+    node: Node,
+    partner: str | None,
+) -> ParsedDocument:
+    """The document ``mapping`` reads at ``node``: its envelope and canonical message, as the
+    pipeline takes it; :class:`MappingError` naming the fields (and their paths) that do not
+    give what the message needs."""
+    facts = envelope_facts(mapping.envelope, node)
+    if not facts["sender"] or not facts["receiver"]:
+        paths = f"{mapping.envelope.sender}, {mapping.envelope.receiver}"
+        raise MappingError(f"no sender or receiver ({paths})")
+    envelope = Envelope(
+        partner=partner,
+        format=format_kind,
+        sender=PartyId(id=facts["sender"], qualifier=facts["sender_qualifier"]),
+        receiver=PartyId(id=facts["receiver"], qualifier=facts["receiver_qualifier"]),
+        interchange_reference=facts["interchange_reference"],
+    )
+    try:
+        message = message_class(mapping.message).model_validate(
+            {**read_fields(node, mapping.fields), "envelope": envelope}
+        )
+    except ValidationError as error:
+        problems = [
+            f"{'.'.join(str(p) for p in problem['loc'])} "
+            f"({where(mapping.fields, problem['loc']) or 'the document'}): {problem['msg']}"
+            for problem in error.errors(include_url=False)[:5]
+        ]
+        raise MappingError("; ".join(problems)) from None
+    return ParsedDocument(
+        document_id=message.document_id,
+        kind=mapping.kind,
+        interchange=envelope.interchange_reference or "",
+        group="",
+        transaction="",
+        message=message,
+        envelope_key=envelope.envelope_key,
+    )
+
+
+class MappedMessage(Protocol):
+    """What :func:`mapped_document` reads of a format's mapping."""
+
+    @property
+    def message(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def envelope(self) -> EnvelopeSpec: ...
+    @property
+    def fields(self) -> dict[str, FieldSpec | str]: ...
+
+
+def untrusted_sender(result: ParseResult, allowed: frozenset[str], file_name: str) -> str | None:
+    """Why ``result`` cannot be from the partner: a document sent under an id outside
+    ``allowed`` (empty: not checked); None when it can."""
+    for doc in result.documents:
+        sender = doc.message.envelope.sender.id if doc.message is not None else ""
+        if allowed and sender not in allowed:
+            return f"{file_name}: sent as {sender!r}, not among the partner's ids"
+    return None

@@ -15,12 +15,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
-from gateway.messages import Envelope, PartyId
-from gateway.ports import Format, FormatConfig, ParsedDocument, Parser, ParseResult
+from gateway.ports import Format, FormatConfig, Parser, ParseResult
 
-from ..field_map import MappingError
+from ..field_map import MappingError, mapped_document, untrusted_sender
 from .mapping import CsvMapping, CsvNode, Row, load_mapping
 
 KIND = "csv"
@@ -87,55 +86,15 @@ class CsvParser:
         for key, group in groups.items():
             where = f"{file_name}, rows {group[0][0]}-{group[-1][0]} ({' '.join(key)})"
             try:
-                result.documents.append(self._document(mapping, CsvNode(group, columns), partner))
+                node = CsvNode(group, columns)
+                result.documents.append(mapped_document(KIND, mapping, node, partner))
             except (MappingError, KeyError) as error:
-                why = error.args[0] if isinstance(error, KeyError) else str(error)
+                problem = error.args[0] if isinstance(error, KeyError) else str(error)
                 result.findings.append(
-                    {"code": "csv.mapping", "severity": "error", "message": f"{where}: {why}"}
+                    {"code": "csv.mapping", "severity": "error", "message": f"{where}: {problem}"}
                 )
-        allowed = self.senders.get(partner or "")
-        for doc in result.documents:
-            sender = doc.message.envelope.sender.id if doc.message is not None else ""
-            if allowed and sender not in allowed:
-                why = f"{file_name}: sent as {sender!r}, not among the partner's ids"
-                return ParseResult(refused=why)
-        return result
-
-    def _document(self, mapping: CsvMapping, node: CsvNode, partner: str | None) -> ParsedDocument:
-        facts: dict[str, str | None] = {}
-        for name, path in mapping.envelope.model_dump().items():
-            texts = [text for text in node.texts(path) if text] if path else []
-            facts[name] = texts[0] if texts else None
-        if not facts["sender"] or not facts["receiver"]:
-            columns = f"{mapping.envelope.sender}, {mapping.envelope.receiver}"
-            raise MappingError(f"no sender or receiver (columns {columns})")
-        envelope = Envelope(
-            partner=partner,
-            format=KIND,
-            sender=PartyId(id=facts["sender"], qualifier=facts["sender_qualifier"]),
-            receiver=PartyId(id=facts["receiver"], qualifier=facts["receiver_qualifier"]),
-            interchange_reference=facts["interchange_reference"],
-        )
-        try:
-            message = mapping.message_class.model_validate(
-                {**mapping.values_of(node), "envelope": envelope}
-            )
-        except ValidationError as error:
-            problems = [
-                f"{'.'.join(str(p) for p in problem['loc'])} (at "
-                f"{mapping.where(problem['loc'])}): {problem['msg']}"
-                for problem in error.errors(include_url=False)[:5]
-            ]
-            raise MappingError("; ".join(problems)) from None
-        return ParsedDocument(
-            document_id=message.document_id,
-            kind=mapping.kind,
-            interchange=envelope.interchange_reference or "",
-            group="",
-            transaction="",
-            message=message,
-            envelope_key=envelope.envelope_key,
-        )
+        refusal = untrusted_sender(result, self.senders.get(partner or "", frozenset()), file_name)
+        return ParseResult(refused=refusal) if refusal is not None else result
 
     def reply(self, result: ParseResult, counter: object) -> None:
         """CSV files get no acknowledgement from the gateway (yet)."""

@@ -16,20 +16,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field, field_validator
-
-from gateway.messages import Message
 
 from ..field_map import (
     EnvelopeSpec,
     FieldSpec,
     Strict,
     message_class,
-    read_fields,
     read_mapping_file,
-    where,
 )
 
 MAPPINGS_DIR = Path(__file__).resolve().parents[3] / "mappings" / "csv"
@@ -92,16 +88,6 @@ class CsvMapping(Strict):
     def _known_message(cls, message: str) -> str:
         message_class(message)
         return message
-
-    @property
-    def message_class(self) -> type[Message]:
-        return message_class(self.message)
-
-    def values_of(self, node: CsvNode) -> dict[str, Any]:
-        return read_fields(node, self.fields)
-
-    def where(self, location: Sequence[int | str]) -> str:
-        return where(self.fields, location) or "(the document)"
 
 
 def load_mapping(name: str, directory: Path = MAPPINGS_DIR) -> CsvMapping:

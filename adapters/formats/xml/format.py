@@ -16,13 +16,12 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from lxml import etree
-from pydantic import Field, ValidationError
+from pydantic import Field
 
-from gateway.messages import Envelope, PartyId
-from gateway.ports import Format, FormatConfig, ParsedDocument, Parser, ParseResult
+from gateway.ports import Format, FormatConfig, Parser, ParseResult
 
-from ..field_map import MappingError
-from .mapping import XmlMapping, XmlNode, load_mapping
+from ..field_map import MappingError, mapped_document, untrusted_sender
+from .mapping import XmlMapping, load_mapping
 from .safe import XmlRefused, parse_xml
 
 KIND = "xml"
@@ -75,51 +74,15 @@ class XmlParser:
         for number, (mapping, node) in enumerate(found, start=1):
             where = f"{file_name}, document {number} ({mapping.documents})"
             try:
-                result.documents.append(self._document(mapping, node, partner, where))
+                result.documents.append(mapped_document(KIND, mapping, node, partner))
             except (MappingError, XmlRefused) as error:
-                result.findings.append(_error(where, str(error)))
+                result.findings.append(_error(where, f"{where}: {error}"))
             except etree.XPathError as error:
                 result.findings.append(_error(where, f"the mapping's XPath failed: {error}"))
-        allowed = self.senders.get(partner or "")
-        for doc in result.documents:
-            sender = doc.message.envelope.sender.id if doc.message is not None else ""
-            if allowed and sender not in allowed:
-                why = f"{file_name}: sent as {sender!r}, not among the partner's ids"
-                return ParseResult(refused=why, findings=[_error(file_name, why)])
+        why = untrusted_sender(result, self.senders.get(partner or "", frozenset()), file_name)
+        if why is not None:
+            return ParseResult(refused=why, findings=[_error(file_name, why)])
         return result
-
-    def _document(
-        self, mapping: XmlMapping, node: XmlNode, partner: str | None, where: str
-    ) -> ParsedDocument:
-        facts = mapping.envelope_of(node)
-        if not facts["sender"] or not facts["receiver"]:
-            raise MappingError(f"{where}: no sender or receiver ({mapping.envelope.sender})")
-        envelope = Envelope(
-            partner=partner,
-            format=KIND,
-            sender=PartyId(id=facts["sender"], qualifier=facts["sender_qualifier"]),
-            receiver=PartyId(id=facts["receiver"], qualifier=facts["receiver_qualifier"]),
-            interchange_reference=facts["interchange_reference"],
-        )
-        values = mapping.values_of(node)
-        try:
-            message = mapping.message_class.model_validate({**values, "envelope": envelope})
-        except ValidationError as error:
-            problems = [
-                f"{'.'.join(str(p) for p in problem['loc'])} ({mapping.where(problem['loc'])}): "
-                f"{problem['msg']}"
-                for problem in error.errors(include_url=False)[:5]
-            ]
-            raise MappingError(f"{where}: " + "; ".join(problems)) from None
-        return ParsedDocument(
-            document_id=message.document_id,
-            kind=mapping.kind,
-            interchange=envelope.interchange_reference or "",
-            group="",
-            transaction="",
-            message=message,
-            envelope_key=envelope.envelope_key,
-        )
 
     def reply(self, result: ParseResult, counter: object) -> None:
         """XML documents get no acknowledgement from the gateway (yet)."""

@@ -19,17 +19,15 @@ from typing import Any
 from lxml import etree
 from pydantic import Field, ValidationInfo, field_validator
 
-from gateway.messages import Message
-
 from ..field_map import (
     EnvelopeSpec,
     FieldSpec,
     Strict,
+    envelope_facts,
     message_class,
     read_fields,
     read_mapping_file,
     spec_of,
-    where,
 )
 
 MAPPINGS_DIR = Path(__file__).resolve().parents[3] / "mappings" / "xml"
@@ -96,27 +94,15 @@ class XmlMapping(Strict):
                     raise ValueError(f"{name}: not an XPath: {path!r} ({error})") from None
         return value
 
-    @property
-    def message_class(self) -> type[Message]:
-        return message_class(self.message)
-
     def documents_of(self, root: etree._Element) -> Sequence[XmlNode]:
         return XmlNode(root, self.namespaces).children(self.documents)
 
     def envelope_of(self, node: XmlNode) -> dict[str, str | None]:
-        facts: dict[str, str | None] = {}
-        for name, path in self.envelope.model_dump().items():
-            texts = [text for text in node.texts(path) if text] if path else []
-            facts[name] = texts[0] if texts else None
-        return facts
+        return envelope_facts(self.envelope, node)
 
     def values_of(self, node: XmlNode) -> dict[str, Any]:
         """The message's fields of the document at ``node`` (before validation)."""
         return read_fields(node, self.fields)
-
-    def where(self, location: Sequence[int | str]) -> str:
-        """The XPath the field of a validation error comes from."""
-        return where(self.fields, location) or self.documents
 
 
 def load_mapping(name: str, directory: Path = MAPPINGS_DIR) -> XmlMapping:
