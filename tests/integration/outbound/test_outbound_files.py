@@ -159,7 +159,11 @@ def test_a_document_resent_to_an_sftp_partner_reaches_it_again(
     inbox = remote / "in"
 
     def at_partner() -> dict[str, str]:
-        return files_in(inbox) if inbox.exists() else {}
+        # what the partner sees: an upload in flight is a dotfile until its rename
+        if not inbox.exists():
+            return {}
+        done = [p for p in inbox.iterdir() if p.is_file() and not p.name.startswith(".")]
+        return {p.name: p.read_text() for p in done}
 
     with outbound_bus(partner) as bus, running_daemon(config):
         publish(bus, "once")
