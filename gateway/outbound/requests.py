@@ -201,7 +201,7 @@ def _parse(
         raise refuse(f"the body is not JSON: {error}") from None
     except MemoryError:
         raise refuse("the body is too large to read as JSON") from None
-    problem = _content_problem(event)
+    problem = None if _plainly_storable(body, event) else _content_problem(event)
     if problem is not None:
         raise refuse(problem)
     if not isinstance(event, dict):
@@ -340,6 +340,28 @@ def _content_problem(value: Any) -> str | None:
             if path:
                 path.pop()
     return None
+
+
+def _plainly_storable(body: bytes, event: Any) -> bool:
+    """True when ``event``, decoded from ``body``, cannot hold what :func:`_content_problem`
+    refuses, seen without walking its texts: a NUL or a surrogate in JSON text is a ``\\u``
+    escape or (decoded with ``surrogatepass``) a UTF-8 lead byte 0xED, each value takes at least a
+    byte, and the containers are checked for depth alone. False sends it to the full walk, which
+    names the problem (and clears Hangul text, whose UTF-8 also holds 0xED, and UTF-16 or 32,
+    whose bytes hold NUL)."""
+    if len(body) > MAX_VALUES or any(mark in body for mark in (b"\\u", b"\xed", b"\x00")):
+        return False
+    return not isinstance(event, dict | list) or _nested_within(event, MAX_DEPTH)
+
+
+def _nested_within(value: Any, levels: int) -> bool:
+    """Whether the containers of ``value`` nest no deeper than ``levels``."""
+    children = value.values() if isinstance(value, dict) else value
+    deeper = levels - 1
+    for child in children:
+        if isinstance(child, dict | list) and not (deeper and _nested_within(child, deeper)):
+            return False
+    return True
 
 
 def _children(value: dict[str, Any] | list[Any]) -> Iterator[tuple[str | int, Any]]:

@@ -150,6 +150,10 @@ def test_the_broker_s_ids_are_recorded_only_when_they_can_be_stored() -> None:
         (b'{"data": {"a": ["\\ud800"]}}', "data.a[0] holds '\\ud800'"),
         (b'{"data": {"\\u0000": 1}}', "a key in data holds '\\x00'"),
         (b'"\\u0000"', "the body holds '\\x00'"),
+        (b'{"data": {"a": "\xed\xa0\x80"}}', "data.a holds '\\ud800'"),  # UTF-8 of a surrogate
+        ('{"data": {"a": "\\u0000"}}'.encode("utf-16"), "data.a holds '\\x00'"),
+        (b"[" * 33 + b"]" * 33, "nested deeper than 32 levels"),
+        (b'{"a": ' * 33 + b"1" + b"}" * 33, "nested deeper than 32 levels"),
         (b"null", "not NoneType"),
         (b"", "not JSON"),
     ],
@@ -165,14 +169,20 @@ def test_a_body_that_cannot_be_read_safely_is_refused_with_the_reason(
 def test_an_unforeseen_error_reading_a_request_is_a_refusal(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def broken(_value: object) -> None:
+    def broken(*_values: object) -> None:
         raise RuntimeError("a bug")
 
     body = event()
-    monkeypatch.setattr(requests, "_content_problem", broken)
+    monkeypatch.setattr(requests, "_plainly_storable", broken)
     refused = refusal(body, message_id="m-1")
     assert refused.reason == "the request could not be read: RuntimeError: a bug"
     assert refused.request_id == "m-1"
+
+
+def test_text_that_only_looks_suspect_and_nesting_at_the_limit_are_taken() -> None:
+    hangul = parse_request(event(id="한국-42"))  # its UTF-8 holds the byte 0xED
+    assert hangul.request_id == "한국-42"
+    assert "nested" not in refusal(b"[" * 32 + b"]" * 32).reason  # refused as not an object
 
 
 def test_ids_at_the_limit_and_other_scripts_are_taken() -> None:
