@@ -13,8 +13,9 @@ are columns. A field is a path (its first non-empty value) or a table:
 - ``each`` and ``fields``: a list, one item per node ``each`` finds, its fields read there
   (lists nest: an order's lines, a line's ids).
 
-Nested fields have dotted names (``address.city``). Errors name the field and its path
-(:class:`MappingError`).
+Nested fields have dotted names (``address.city``); an object whose fields found nothing in
+the document but constants is left out (a date's qualifier without its date). Errors name the
+field and its path (:class:`MappingError`).
 """
 
 from __future__ import annotations
@@ -137,10 +138,15 @@ def spec_of(spec: FieldSpec | str) -> FieldSpec:
 
 
 def read_fields(node: Node, specs: Mapping[str, FieldSpec | str]) -> dict[str, Any]:
-    """The fields ``specs`` describe, read at ``node``, nested by their dotted names."""
+    """The fields ``specs`` describe, read at ``node``, nested by their dotted names. A nested
+    object whose fields found nothing but constants is left out (``delivery_date.qualifier``
+    is a constant: without a ``delivery_date.date`` in the document there is no date)."""
     values: dict[str, Any] = {}
+    found: set[str] = set()
+    """The objects (first names) with a field read from the document."""
     for name, spec in specs.items():
-        value = spec_of(spec).read(node, name)
+        field = spec_of(spec)
+        value = field.read(node, name)
         if value is None:
             continue
         target = values
@@ -148,6 +154,11 @@ def read_fields(node: Node, specs: Mapping[str, FieldSpec | str]) -> dict[str, A
         for parent in parents:
             target = target.setdefault(parent, {})
         target[last] = value
+        if parents and field.value is None:
+            found.add(parents[0])
+    for name in [name for name in values if isinstance(values[name], dict)]:
+        if name not in found:
+            del values[name]
     return values
 
 

@@ -120,3 +120,20 @@ def test_the_shipped_cxml_ship_notice_mapping_reads_the_corpus_ship_notice() -> 
     assert str(notice.delivery_date.date) == "2000-10-18"
     assert [order.po_number for order in notice.orders] == ["DO1234"]
     assert notice.envelope.interchange_reference == "0c30050@supplierorg.com"
+
+
+def test_an_object_whose_fields_found_only_constants_is_left_out() -> None:
+    fields = {
+        **MAPPING["fields"],  # type: ignore[dict-item]
+        "currency": {"value": "EUR"},  # a constant at the top stays
+        "carrier.qualifier": {"value": "2"},
+        "carrier.code": "@carrier",
+    }
+    mapping = XmlMapping.model_validate({**MAPPING, "fields": fields})
+    [node] = mapping.documents_of(parse_xml(NAMESPACED))
+    values = mapping.values_of(node)
+    assert values["currency"] == "EUR"
+    assert "carrier" not in values  # no @carrier: no carrier, not a lone qualifier
+    with_carrier = NAMESPACED.replace(b'status="N"', b'status="N" carrier="UPSN"')
+    [node] = mapping.documents_of(parse_xml(with_carrier))
+    assert mapping.values_of(node)["carrier"] == {"qualifier": "2", "code": "UPSN"}
