@@ -69,7 +69,10 @@ class XmlParser:
             return ParseResult(unreadable=f"{file_name}: a mapping's XPath failed: {error}")
         if not found:
             looked = ", ".join(mapping.documents for mapping in mappings)
-            return ParseResult(unreadable=f"{file_name}: no document in it (looked for {looked})")
+            return ParseResult(
+                unreadable=f"{file_name}: {_outline(root)}: none of the partner's mappings reads "
+                f"it (they look for {looked})"
+            )
         result = ParseResult()
         for number, (mapping, node) in enumerate(found, start=1):
             where = f"{file_name}, document {number} ({mapping.documents})"
@@ -86,6 +89,18 @@ class XmlParser:
 
     def reply(self, result: ParseResult, counter: object) -> None:
         """XML documents get no acknowledgement from the gateway (yet)."""
+
+
+def _outline(root: etree._Element) -> str:
+    """What the file holds, for a refusal: its root and the elements under it, two levels deep
+    (``<cXML> holding Header/From, Request/StatusUpdateRequest``)."""
+    paths = []
+    for child in root.iterchildren(tag=etree.Element):
+        grandchild = next(child.iterchildren(tag=etree.Element), None)
+        name = etree.QName(child).localname
+        paths.append(name if grandchild is None else f"{name}/{etree.QName(grandchild).localname}")
+    held = ", ".join(paths[:6]) + (", ..." if len(paths) > 6 else "")
+    return f"<{etree.QName(root).localname}> holding {held or 'nothing'}"
 
 
 def _error(where: str, message: str) -> dict[str, str]:
