@@ -58,18 +58,36 @@ def _parser() -> argparse.ArgumentParser:
     )
     translate.add_argument("file", type=Path)
     translate.add_argument("--pretty", action="store_true", help="indent the JSON")
-    translate.add_argument(
-        "--partner", help="read it as this partner's files are read: its format and mappings"
-    )
-    translate.add_argument(
-        "--profiles", type=Path, help="folder of the profiles (default: mappings/partners/)"
-    )
-
     validate = commands.add_parser(
-        "validate", help="print the findings for an X12 file and the acknowledgements it gets"
+        "validate",
+        help="print the findings for a file (X12: and the acknowledgements it gets; any format "
+        "with --partner or --mapping)",
     )
     validate.add_argument("file", type=Path)
     validate.add_argument("--json", action="store_true", help="machine-readable output")
+    for command in (translate, validate):
+        chosen = command.add_mutually_exclusive_group()
+        chosen.add_argument(
+            "--partner", help="read it as this partner's files are read: its format and mappings"
+        )
+        chosen.add_argument(
+            "--mapping", help="read it with this mapping: <format>/<name> (xml/cxml-order-request)"
+        )
+        command.add_argument(
+            "--profiles", type=Path, help="folder of the profiles (default: mappings/partners/)"
+        )
+
+    mapping = commands.add_parser("mapping", help="declarative mappings (mappings/)")
+    mapping_commands = mapping.add_subparsers(dest="mapping_command", required=True)
+    cases = mapping_commands.add_parser(
+        "test",
+        help="run mapping cases: each input read through its mapping must give the expected "
+        "canonical JSON, or the expected finding (default: mappings/cases/)",
+    )
+    cases.add_argument("cases", nargs="*", type=Path, help="case files or folders of them")
+    cases.add_argument(
+        "--update", action="store_true", help="write what each case gives as its expected JSON"
+    )
 
     schema = commands.add_parser("schema", help="export the canonical messages' JSON Schemas")
     schema.add_argument(
@@ -134,14 +152,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "replay" and not (args.id or args.partner or args.since):
         parser.error("replay needs a document id, --partner or --since")
     try:
-        if args.command == "translate" and args.partner:
-            return translate_for_partner(
-                args.file, args.partner, args.profiles, pretty=args.pretty, out=sys.stdout
-            )
+        if args.command in ("translate", "validate") and (args.partner or args.mapping):
+            return declared_command(args, out=sys.stdout)
         if args.command == "translate":
             return translate_command(args.file, pretty=args.pretty, out=sys.stdout)
         if args.command == "validate":
             return validate_command(args.file, as_json=args.json, out=sys.stdout)
+        if args.command == "mapping":
+            return mapping_test_command(args.cases, update=args.update, out=sys.stdout)
         if args.command == "schema":
             return schema_command(args.out, out=sys.stdout)
         if args.command == "asyncapi":
@@ -186,42 +204,69 @@ def translate_command(path: Path, *, pretty: bool, out: TextIO) -> int:
     return EXIT_INVALID if report.has_errors else EXIT_VALID
 
 
-def translate_for_partner(
-    path: Path, partner: str, profiles: Path | None, *, pretty: bool, out: TextIO
-) -> int:
-    """``translate FILE --partner P``: the file read with the partner's format and settings, as
-    the daemon reads it; one canonical JSON message per accepted document, errors on stderr."""
+def declared_command(args: argparse.Namespace, *, out: TextIO) -> int:
+    """``translate`` or ``validate`` ``FILE --partner P`` (read as the daemon reads the
+    partner's files: its format and mappings) or ``--mapping M`` (read with that one mapping).
+    translate: one canonical JSON message per accepted document; validate: each document's
+    kind, id and verdict. The problems go to stderr (``--json``: into the report)."""
     from adapters import REGISTRY
+    from adapters.formats.mapping_cases import messages_of, problems_of, read_with_mapping
 
     from .config import load_settings
     from .errors import ConfigError
     from .partner_formats import PartnerFormats
     from .partners import PARTNERS_DIR, load_partners
 
+    path: Path = args.file
     _check_file(path)
-    folder = profiles if profiles is not None else load_settings().path(PARTNERS_DIR)
     try:
-        known = load_partners(folder, REGISTRY)
-        if partner not in known:
-            raise ConfigError(f"no profile {folder / f'{partner}.toml'}")
-        result = PartnerFormats.of(REGISTRY, known).parse(
-            path.read_bytes(), file_name=path.name, partner=partner
-        )
+        if args.mapping:
+            result = read_with_mapping(REGISTRY, args.mapping, path.read_bytes(), path.name)
+        else:
+            folder = args.profiles or load_settings().path(PARTNERS_DIR)
+            known = load_partners(folder, REGISTRY)
+            if args.partner not in known:
+                raise ConfigError(f"no profile {folder / f'{args.partner}.toml'}")
+            result = PartnerFormats.of(REGISTRY, known).parse(
+                path.read_bytes(), file_name=path.name, partner=args.partner
+            )
     except ConfigError as error:
         print(f"edi-gateway: {error}", file=sys.stderr)
         return EXIT_INVALID
-    for doc in result.documents:
-        if doc.message is not None:
-            payload = doc.message.model_dump(mode="json")
-            out.write(json.dumps(payload, indent=2 if pretty else None, ensure_ascii=False) + "\n")
-    problems = [result.why] if result.why else []
-    problems += [str(finding.get("message")) for finding in result.findings]
-    problems += [error for doc in result.documents for error in doc.errors]
-    for line in problems:
+    problems = problems_of(result)
+    indent = 2 if getattr(args, "pretty", False) else None
+    if args.command == "translate":
+        for payload in messages_of(result):
+            out.write(json.dumps(payload, indent=indent, ensure_ascii=False) + "\n")
+    else:
+        documents = [
+            {"kind": d.kind, "document_id": d.document_id, "accepted": d.accepted}
+            for d in result.documents
+        ]
+        if args.json:
+            report = {"format": result.format, "documents": documents, "problems": problems}
+            out.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+        for d in [] if args.json else documents:
+            verdict = "accepted" if d["accepted"] else "refused"
+            out.write(f"{d['kind']:6} {d['document_id']}  {verdict}\n")
+    for line in [] if args.command == "validate" and args.json else problems:
         print(f"edi-gateway: {line}", file=sys.stderr)
     if result.unreadable is not None:
         return EXIT_UNREADABLE
     return EXIT_INVALID if result.has_errors else EXIT_VALID
+
+
+def mapping_test_command(paths: list[Path], *, update: bool, out: TextIO) -> int:
+    """``mapping test [CASES...]``: one line per case (and what differs); 0 all passed."""
+    from adapters import REGISTRY
+    from adapters.formats.mapping_cases import CASES_DIR, run_cases
+
+    outcomes = run_cases(REGISTRY, paths or [CASES_DIR], update=update)
+    for outcome in outcomes:
+        out.write(f"{'ok  ' if outcome.passed else 'FAIL'} {outcome.name}: {outcome.detail}\n")
+    failed = sum(not outcome.passed for outcome in outcomes)
+    out.write(f"{len(outcomes) - failed} passed, {failed} failed\n")
+    return EXIT_INVALID if failed or not outcomes else EXIT_VALID
 
 
 def validate_command(path: Path, *, as_json: bool, out: TextIO) -> int:

@@ -2,11 +2,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conformance.corpus import RESULT_TABLE
+from tests.conformance.corpus import OTHER_TABLE, RESULT_TABLE
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if RESULT_TABLE:
         terminalreporter.section("X12 corpus conformance: one line per file")
         for line in RESULT_TABLE:
+            terminalreporter.write_line(line)
+    if OTHER_TABLE:
+        terminalreporter.section("Flat file and XML corpus: one line per file")
+        for line in OTHER_TABLE:
             terminalreporter.write_line(line)

@@ -11,6 +11,8 @@ MANIFEST = CORPUS / "MANIFEST.tsv"
 
 RESULT_TABLE: list[str] = []
 """Lines of the per-file result table, printed at the end of the run (see conftest.py)."""
+OTHER_TABLE: list[str] = []
+"""The same for the flat files and XML."""
 
 
 @dataclass(frozen=True)
@@ -28,10 +30,19 @@ class CorpusFile:
 
     @property
     def short(self) -> str:
-        return self.name.removeprefix("x12/")
+        return self.name.removeprefix("x12/").removeprefix("other/")
 
 
 def x12_files() -> list[CorpusFile]:
+    return _files("x12/")
+
+
+def other_files() -> list[CorpusFile]:
+    """The flat files and XML (``other/``): cXML, Bots' fixed width, CSV and XML..."""
+    return _files("other/")
+
+
+def _files(folder: str) -> list[CorpusFile]:
     if not MANIFEST.exists():
         raise FileNotFoundError(
             f"the shared corpus is missing: {MANIFEST} (it sits next to the repository)"
@@ -48,5 +59,5 @@ def x12_files() -> list[CorpusFile]:
             row["notes"],
         )
         for row in rows
-        if row["saved_name"].startswith("x12/")
+        if row["saved_name"].startswith(folder)
     ]

@@ -148,3 +148,49 @@ def test_translate_reads_any_format_as_a_partner_s_files_are_read(tmp_path: Path
     assert "po_date (6): expected a date (%Y%m%d), found 'yesterday'" in result.stderr
     result = run("translate", broken, "--partner", "nobody", "--profiles", tmp_path)
     assert result.returncode == 1 and "no profile" in result.stderr
+
+
+def test_translate_and_validate_read_any_format_with_one_mapping() -> None:
+    order = ROOT / "fixtures" / "xml" / "cxml-order-request.xml"
+    result = run("translate", order, "--mapping", "xml/cxml-order-request")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["po_number"] == "PO-2026-0042"
+    result = run("validate", order, "--mapping", "xml/cxml-order-request", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["format"] == "xml" and report["problems"] == []
+    [document] = report["documents"]
+    assert (document["kind"], document["accepted"]) == ("850", True)
+    bad = ROOT / "fixtures" / "csv" / "example-orders-bad.csv"
+    result = run("validate", bad, "--mapping", "csv/example-orders")
+    assert result.returncode == 1
+    assert "rows 2-2 (ORD-602): quantity (30): expected a number, found 'three'" in result.stderr
+    result = run("validate", bad, "--mapping", "cvs/example-orders")
+    assert result.returncode == 1 and "did you mean 'csv'?" in result.stderr
+    result = run("translate", order, "--mapping", "xml/no-such-mapping")
+    assert result.returncode == 1 and "no-such-mapping.toml: cannot read" in result.stderr
+
+
+def test_mapping_test_runs_the_shipped_cases_and_shows_what_differs(tmp_path: Path) -> None:
+    result = run("mapping", "test")
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.splitlines()[-1].endswith(" passed, 0 failed")
+    cases = ROOT / "mappings" / "cases"
+    changed = json.loads((cases / "example-orders.json").read_text())
+    changed[0]["po_number"] = "ORD-999"
+    (tmp_path / "orders.json").write_text(json.dumps(changed))
+    fixture = ROOT / "fixtures" / "csv" / "example-orders.csv"
+    (tmp_path / "orders.toml").write_text(
+        f'mapping = "csv/example-orders"\ninput = "{fixture}"\nexpect = "orders.json"\n'
+    )
+    (tmp_path / "both.toml").write_text(
+        f'mapping = "csv/example-orders"\ninput = "{fixture}"\nexpect = "x"\nfinding = "y"\n'
+    )
+    result = run("mapping", "test", tmp_path)
+    assert result.returncode == 1
+    assert "FAIL both: " in result.stdout and "either expect" in result.stdout
+    assert '-    "po_number": "ORD-999",' in result.stdout
+    assert '+    "po_number": "ORD-501",' in result.stdout
+    result = run("mapping", "test", tmp_path / "orders.toml", "--update")
+    assert result.returncode == 0
+    assert run("mapping", "test", tmp_path / "orders.toml").returncode == 0
