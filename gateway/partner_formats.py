@@ -40,6 +40,11 @@ class PartnerFormats:
         self.formats = dict(formats)
         self.default = default
         self.partner_format = {name: profile.format for name, profile in profiles.items()}
+        self.partner_inbound = {
+            name: tuple(profile.inbound_formats)
+            for name, profile in profiles.items()
+            if len(profile.inbound_formats) > 1
+        }
         self.parsers: dict[str, Parser] = {
             kind: format_.parser(
                 {name: p.formats[kind] for name, p in profiles.items() if kind in p.formats}
@@ -59,6 +64,20 @@ class PartnerFormats:
     def format_of(self, partner: str | None) -> Format:
         return self.formats[self.kind_of(partner)]
 
+    def kind_of_file(self, partner: str | None, data: bytes) -> str:
+        """The kind of format that reads ``data`` from ``partner``: of the partner's inbound
+        formats, the first whose signature the file begins with, else the first without one
+        (:attr:`~gateway.ports.Format.signature`)."""
+        kinds = self.partner_inbound.get(partner or "")
+        if kinds is None:
+            return self.kind_of(partner)
+        head = data[:64].removeprefix(b"\xef\xbb\xbf").lstrip()
+        signatures = {kind: self.formats[kind].signature for kind in kinds}
+        return next(
+            (kind for kind, mark in signatures.items() if mark and head.startswith(mark)),
+            next((kind for kind, mark in signatures.items() if mark is None), kinds[0]),
+        )
+
     # -- inbound (the Parser protocol, and the pipeline's document hook) -------------------------
 
     def parse(
@@ -69,7 +88,7 @@ class PartnerFormats:
         partner: str | None = None,
         refuse: Mapping[str, str] | None = None,
     ) -> ParseResult:
-        kind = self.kind_of(partner)
+        kind = self.kind_of_file(partner, data)
         result = self.parsers[kind].parse(data, file_name=file_name, partner=partner, refuse=refuse)
         result.format = kind
         result.documents = [_with_business_facts(doc) for doc in result.documents]
@@ -79,7 +98,10 @@ class PartnerFormats:
         self.parsers[result.format or self.default].reply(result, counter)
 
     def on_document(self, s: Session, partner: str, doc: ParsedDocument) -> None:
-        self.format_of(partner).on_document(s, partner, doc)
+        envelope = getattr(doc.message, "envelope", None)  # the format that read it says
+        kind = getattr(envelope, "format", None)
+        format_ = self.formats.get(kind) if isinstance(kind, str) else None
+        (format_ or self.format_of(partner)).on_document(s, partner, doc)
 
     def warm_up(self) -> None:
         """Every format's :meth:`~gateway.ports.Format.warm_up` (in a process that parses)."""

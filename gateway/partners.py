@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import PartnerConfigError, UnknownKind
 from .ports import ChannelConfig, FormatConfig, InboundPolicy
-from .registry import Registry
+from .registry import Registry, unknown
 
 PARTNER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 """What a partner may be called: it names folders (same rule as the folder source)."""
@@ -45,6 +45,12 @@ class PartnerProfile(BaseModel):
     name: str = Field(description="the partner's name: its profile file's name without .toml")
     description: str = ""
     format: str = Field(description="the kind of format of the partner's documents")
+    inbound: list[str] = Field(
+        default_factory=list,
+        description="the kinds of format the partner's files may come in, when more than its "
+        'format (a 3PL sending CSV ship notices and X12 997s: ["csv", "x12"]); each file is '
+        "read by the one whose signature it begins with (gateway.ports.Format.signature)",
+    )
     business_duplicates: Literal["skip", "publish"] = Field(
         default="skip",
         description="a document the partner sends again with the same business key (order "
@@ -62,6 +68,11 @@ class PartnerProfile(BaseModel):
         description="the kinds of its channels that deliver its outbox files (none: the "
         "partner collects them from its outbox folder)",
     )
+
+    @property
+    def inbound_formats(self) -> list[str]:
+        """The kinds of format its files may come in: ``inbound``, else its format."""
+        return self.inbound or [self.format]
 
     @property
     def format_config(self) -> FormatConfig | None:
@@ -90,7 +101,7 @@ def parse_profile(name: str, data: Mapping[str, Any], registry: Registry) -> Par
     formats: dict[str, FormatConfig] = {}
     channels: dict[str, ChannelConfig] = {}
     for key, value in data.items():
-        if key in ("description", "format", "business_duplicates"):
+        if key in ("description", "format", "inbound", "business_duplicates"):
             fields[key] = value
             continue
         try:
@@ -119,6 +130,11 @@ def parse_profile(name: str, data: Mapping[str, Any], registry: Registry) -> Par
             registry.format(chosen)
         except UnknownKind as error:
             problems.append(f"format: {error}")
+    inbound = fields.get("inbound")
+    kinds = inbound if isinstance(inbound, list) else []  # not a list: the model says so
+    for index, kind in enumerate(kinds):
+        if isinstance(kind, str) and kind not in registry.formats:
+            problems.append(f"inbound.{index}: {unknown('format', kind, registry.formats)}")
     if problems:
         raise ValueError("\n".join(problems))
     try:

@@ -239,6 +239,11 @@ class Format(ABC):
 
     kind: ClassVar[str]
     Config: ClassVar[type[FormatConfig]]
+    signature: ClassVar[bytes | None] = None
+    """How its files begin (after a byte order mark and white space): X12 ``ISA``, XML ``<``.
+    A partner whose files come in several formats has each file read by the first of them whose
+    signature the file begins with, or else by the first without a signature (CSV, fixed
+    width)."""
 
     @abstractmethod
     def parser(self, configs: Mapping[str, FormatConfig]) -> Parser:

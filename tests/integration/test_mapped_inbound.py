@@ -69,3 +69,26 @@ def test_csv_orders_are_published_one_per_order_and_a_broken_file_quarantined(
     assert {order["envelope"]["format"] for order in published} == {"csv"}
     [report] = (tmp_path / "quarantine" / partner).glob("*broken.csv.error.json")
     assert "po_date (6): expected a date (%Y%m%d), found 'yesterday'" in report.read_text()
+
+
+def test_a_partner_sending_several_formats_has_each_file_read_by_its_own(
+    tmp_path: Path, database_url: str, partner: str
+) -> None:
+    profiles = tmp_path / "mappings" / "partners"
+    profiles.mkdir(parents=True)
+    (profiles / f"{partner}.toml").write_text(
+        'format = "csv"\ninbound = ["csv", "x12", "xml"]\n[csv]\nmapping = "example-orders"\n'
+        '[xml]\nmappings = ["cxml-order-request"]\n'
+    )
+    gw = in_process_gateway(tmp_path, database_url)
+    x12_order = Path(__file__).parents[2] / "fixtures" / "x12" / "850-004010.edi"
+    with bound_queue(f"edi.*.850.{partner}") as (channel, queue):  # the X12 one is a test
+        drop(tmp_path / "inbox", partner, "orders.csv", CSV_ORDERS.read_bytes())
+        drop(tmp_path / "inbox", partner, "order.edi", b"\r\n" + x12_order.read_bytes())
+        drop(tmp_path / "inbox", partner, "order.xml", ORDER.read_bytes())
+        run_once(gw)
+        published = [json.loads(body)["data"] for _, body in take_all(channel, queue)]
+    formats = sorted(order["envelope"]["format"] for order in published)
+    assert formats == ["csv"] * 4 + ["x12", "xml"]
+    with gw.pipeline.factory.begin() as s:
+        assert ledger.files_in_state(s, [ledger.FileState.QUARANTINED]) == []

@@ -143,6 +143,7 @@ def test_an_x12_section_loads_with_defaults_and_checks_separators(tmp_path: Path
         ('format = "x21"\n', "format", "unknown format 'x21': did you mean 'x12'?"),
         ('format = "sftp"\n', "format", "unknown format 'sftp'"),
         ("sftp = 1\n", "sftp", "expected a section [sftp]"),
+        ('inbound = ["csv", "x21"]\n', "inbound.1", "unknown format 'x21': did you mean 'x12'?"),
     ],
 )
 def test_unknown_kinds_are_answered_with_the_known_ones(
@@ -170,3 +171,21 @@ def test_the_example_profiles_load_with_their_channels(tmp_path: Path) -> None:
         "example-sftp": ["sftp"],
     }
     assert all(p.delivered_by == sorted(p.channels) for p in profiles.values())
+
+
+def test_each_file_of_a_partner_sending_several_formats_goes_to_its_own(tmp_path: Path) -> None:
+    from gateway.partner_formats import PartnerFormats
+
+    text = 'format = "csv"\ninbound = ["csv", "x12", "xml"]\n[csv]\nmapping = "example-orders"\n'
+    profile = load_partner(write(tmp_path, text))
+    assert profile.inbound_formats == ["csv", "x12", "xml"]
+    single = load_partner(write(tmp_path, 'format = "xml"\n', name="single"))
+    assert single.inbound_formats == ["xml"]
+    formats = PartnerFormats.of(REGISTRY, {profile.name: profile, "single": single})
+    kind = formats.kind_of_file
+    assert kind(profile.name, b"ISA*00*...") == "x12"
+    assert kind(profile.name, b"\xef\xbb\xbf\r\n  ISA*00*...") == "x12"
+    assert kind(profile.name, b"<?xml version='1.0'?><cXML/>") == "xml"
+    assert kind(profile.name, b'"ORDERS","SHOP"') == "csv"
+    assert kind(profile.name, b"") == "csv"
+    assert kind("single", b"ISA*00*...") == "xml"  # one format: every file is read by it

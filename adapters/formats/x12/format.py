@@ -31,6 +31,7 @@ class X12Format(Format):
     """ANSI X12 (``format = "x12"``, settings in ``[x12]``)."""
 
     kind: ClassVar[str] = "x12"
+    signature: ClassVar[bytes | None] = b"ISA"
     Config: ClassVar[type[FormatConfig]] = X12Profile
 
     def parser(self, configs: Mapping[str, FormatConfig]) -> Parser:

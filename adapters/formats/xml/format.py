@@ -111,6 +111,7 @@ class XmlFormat(Format):
     """XML through declarative mappings (``format = "xml"``, settings in ``[xml]``)."""
 
     kind: ClassVar[str] = KIND
+    signature: ClassVar[bytes | None] = b"<"
     Config: ClassVar[type[FormatConfig]] = XmlConfig
 
     def parser(self, configs: Mapping[str, FormatConfig]) -> Parser:
