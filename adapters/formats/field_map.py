@@ -21,6 +21,7 @@ field and its path (:class:`MappingError`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import tomllib
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
@@ -110,7 +111,7 @@ class FieldSpec(Strict):
         if self.type == "date":
             try:
                 if self.format is not None:
-                    return dt.datetime.strptime(text, self.format).date()
+                    return _date(text, self.format)
                 return dt.date.fromisoformat(text[:10])
             except ValueError:
                 expected = self.format or "YYYY-MM-DD..."
@@ -134,7 +135,20 @@ class FieldSpec(Strict):
 
 
 def spec_of(spec: FieldSpec | str) -> FieldSpec:
-    return spec if isinstance(spec, FieldSpec) else FieldSpec(path=spec)
+    return spec if isinstance(spec, FieldSpec) else _path_spec(spec)
+
+
+@functools.lru_cache(maxsize=1024)
+def _path_spec(path: str) -> FieldSpec:
+    """The field of a mapping written as its path alone (made once, not once per document)."""
+    return FieldSpec(path=path)
+
+
+@functools.lru_cache(maxsize=4096)
+def _date(text: str, pattern: str) -> dt.date:
+    """``strptime`` (which looks the locale up at every call) once per distinct date: a file
+    repeats its few dates on every row."""
+    return dt.datetime.strptime(text, pattern).date()
 
 
 def read_fields(node: Node, specs: Mapping[str, FieldSpec | str]) -> dict[str, Any]:
