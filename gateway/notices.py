@@ -15,6 +15,10 @@ Codes:
   says ``business_duplicates = "publish"``. ``detail`` names the earlier one.
 - ``revision``: the partner sent a document under the business key of an earlier one with other
   content (an order changed); it was published, and ``detail.revision_of`` names the earlier one.
+- ``quarantined``: a file, not a document, was set aside in quarantine (unreadable, refused, or
+  with errors), written in the transaction that records it there: ``document_id`` is
+  ``file:<claim id>``, ``kind`` ``file``, and ``detail`` says which file, why, and where its
+  report is (the ``.error.json`` beside it).
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ from .bus.topology import EVENTS_EXCHANGE, routing_word
 CONTROL_NUMBERS_REUSED = "control_numbers_reused"
 BUSINESS_DUPLICATE = "business_duplicate"
 REVISION = "revision"
-CODES = (CONTROL_NUMBERS_REUSED, BUSINESS_DUPLICATE, REVISION)
+QUARANTINED = "quarantined"
+CODES = (CONTROL_NUMBERS_REUSED, BUSINESS_DUPLICATE, REVISION, QUARANTINED)
 """Every notice code (the AsyncAPI document lists them)."""
 NOTICE_ROUTING_KEY = "edi.notice.{code}.{partner}"
 
@@ -77,4 +82,25 @@ def notice(
         },
         correlation_id=correlation_id,
         of_document=False,
+    )
+
+
+def quarantined(row: ledger.FileRow) -> ledger.NewMessage:
+    """The notice that the file of ``row`` is in quarantine (its final path), and why."""
+    report = (row.detail or {}).get("report") or {}
+    final = row.final_path or ""
+    return notice(
+        code=QUARANTINED,
+        partner=row.partner,
+        kind="file",
+        document_id=f"file:{row.correlation_id}",
+        correlation_id=row.correlation_id,
+        detail={
+            "file": row.name,
+            "sha256": row.sha256,
+            "why": report.get("why", ""),
+            "findings": report.get("findings", [])[:5],
+            "quarantined_as": final,
+            "report": f"{final}.error.json",
+        },
     )

@@ -58,7 +58,7 @@ from .bus.topology import INBOUND_EXCHANGE, routing_key
 from .duplicates import Seen, Verdict, classify
 from .ledger import DocumentState, FileState, autocommit_factory
 from .ledger.counters import counter_in
-from .notices import BUSINESS_DUPLICATE, CONTROL_NUMBERS_REUSED, REVISION, notice
+from .notices import BUSINESS_DUPLICATE, CONTROL_NUMBERS_REUSED, REVISION, notice, quarantined
 from .ports import DocumentHook, InboundPolicy, ParsedDocument, Parser, ParseResult
 from .runtime.crashpoints import crash_point
 from .runtime.workers import FileToParse, ParseJob, WorkerPool
@@ -571,6 +571,9 @@ class Pipeline:
             )
             ledger.mark_acks_written(s, [ack.id for ack in acks])
             ledger.settle_files(s, {row.id: state for row, state in moved})
+            ledger.enqueue_messages(
+                s, [quarantined(row) for row, state in moved if state is FileState.QUARANTINED]
+            )
 
     def _changed_set_aside(self, rows: Iterable[ledger.FileRow]) -> list[ledger.FileRow]:
         """``rows``, those of files that changed since they were processed (their writer wrote

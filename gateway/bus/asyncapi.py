@@ -476,7 +476,10 @@ def _notices(
         "business_duplicate: a document sent before with the same business key and content "
         "under other control numbers, not published again (unless the partner's profile says "
         "so). revision: a document under the business key of an earlier one with other "
-        "content, published with the AMQP header revision_of (detail.revision_of).",
+        "content, published with the AMQP header revision_of (detail.revision_of). "
+        "quarantined: a file (not a document: document_id file:<claim id>, kind file) set "
+        "aside in quarantine; detail says which file, why, its first findings and where its "
+        "report is.",
         "contentType": CONTENT_TYPE,
         "correlationId": {"$ref": "#/components/correlationIds/correlationid"},
         "payload": {"$ref": "#/components/schemas/NoticeEvent"},

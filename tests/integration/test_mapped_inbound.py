@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from gateway import ledger
+from gateway.bus.topology import EVENTS_EXCHANGE
 from tests.contract.test_formats import BROKEN_ORDER, CORPUS, CSV_ORDERS
 from tests.integration.support import bound_queue, drop, in_process_gateway, run_once, take_all
 
@@ -55,11 +56,13 @@ def test_csv_orders_are_published_one_per_order_and_a_broken_file_quarantined(
     (profiles / f"{partner}.toml").write_text(CSV_PROFILE)
     gw = in_process_gateway(tmp_path, database_url)
     broken = b'"O","SHOP","US","1","PO-9","yesterday",' + b'"",' * 23 + b'"1","EAN","","","1"\n'
-    with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
+    notices = bound_queue(f"edi.notice.quarantined.{partner}", EVENTS_EXCHANGE)
+    with bound_queue(f"edi.in.850.{partner}") as (channel, queue), notices as (_, notice_queue):
         drop(tmp_path / "inbox", partner, "orders.csv", CSV_ORDERS.read_bytes())
         drop(tmp_path / "inbox", partner, "broken.csv", broken)
         run_once(gw)
         published = [json.loads(body)["data"] for _, body in take_all(channel, queue)]
+        [(properties, body)] = take_all(channel, notice_queue)
     assert sorted(order["po_number"] for order in published) == [
         "1-4500094289",
         "1-4500094290",
@@ -69,6 +72,12 @@ def test_csv_orders_are_published_one_per_order_and_a_broken_file_quarantined(
     assert {order["envelope"]["format"] for order in published} == {"csv"}
     [report] = (tmp_path / "quarantine" / partner).glob("*broken.csv.error.json")
     assert "po_date (6): expected a date (%Y%m%d), found 'yesterday'" in report.read_text()
+    event = json.loads(body)  # the modern layer hears of it, once, with the reason
+    assert event["type"] == "edi.in.notice.quarantined"
+    assert properties.message_id == event["id"] == f"{event['data']['document_id']}:quarantined"
+    detail = event["data"]["detail"]
+    assert detail["file"] == "broken.csv" and detail["report"] == str(report)
+    assert "po_date (6): expected a date" in detail["findings"][0]["message"]
 
 
 def test_a_partner_sending_several_formats_has_each_file_read_by_its_own(

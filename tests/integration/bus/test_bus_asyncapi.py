@@ -154,6 +154,7 @@ def test_test_documents_untranslated_sets_and_notices_have_their_channels(
         "control_numbers_reused",
         "business_duplicate",
         "revision",
+        "quarantined",
     ]
     events = channels["edi.events.all"]["subscribe"]["message"]["oneOf"]
     assert {"$ref": "#/components/messages/edi.in.notice"} in events
