@@ -3,8 +3,9 @@
 key columns, each document a canonical message.
 
 Options (the profile's ``[csv]`` section, :class:`CsvConfig`): ``mapping``, the mapping's name;
-``partner_ids``, the sender ids its files may carry (none: not checked). Reading only, for now.
-Errors name the row and the column (or the field and its path) and what was found.
+``partner_ids``, the sender ids its files may carry (none: not checked); ``encoding`` (over the
+mapping's) and ``bad_characters`` (``refuse`` or ``replace``: :mod:`..charset`). Reading only,
+for now. Errors name the row and the column (or the field and its path) and what was found.
 """
 
 from __future__ import annotations
@@ -19,14 +20,16 @@ from pydantic import Field
 
 from gateway.ports import Format, FormatConfig, Parser, ParseResult
 
+from ..charset import Charset, Undecodable, decode
 from ..field_map import MappingError, mapped_document, untrusted_sender
 from .mapping import CsvMapping, CsvNode, Row, load_mapping
 
 KIND = "csv"
 
 
-class CsvConfig(FormatConfig):
-    """A partner's ``[csv]`` section."""
+class CsvConfig(FormatConfig, Charset):
+    """A partner's ``[csv]`` section (with ``encoding`` and ``bad_characters``:
+    :class:`~adapters.formats.charset.Charset`)."""
 
     mapping: str = Field(
         description="the mapping its files are read with: mappings/csv/<name>.toml"
@@ -42,6 +45,7 @@ class CsvParser:
 
     mappings: Mapping[str, CsvMapping]
     senders: Mapping[str, frozenset[str]]
+    charsets: Mapping[str, Charset]
 
     def parse(
         self,
@@ -55,14 +59,13 @@ class CsvParser:
         if mapping is None:
             return ParseResult(unreadable=f"{file_name}: no CSV mapping for partner {partner!r}")
         layout = mapping.layout
-        encoding = "utf-8-sig" if layout.encoding == "utf-8" else layout.encoding
+        charset = self.charsets.get(partner or "", Charset())
         try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError as error:
-            line = data[: error.start].count(b"\n") + 1
-            return ParseResult(
-                unreadable=f"{file_name}: line {line}: not {layout.encoding} ({error.reason})"
+            text, warning = decode(
+                data, charset.encoding or layout.encoding, charset.bad_characters
             )
+        except Undecodable as error:
+            return ParseResult(unreadable=f"{file_name}: {error}")
         if "\x00" in text:
             return ParseResult(unreadable=f"{file_name}: a NUL character: not a CSV file")
         reader = csv.reader(io.StringIO(text), delimiter=layout.delimiter, quotechar=layout.quote)
@@ -83,6 +86,10 @@ class CsvParser:
         except KeyError as error:
             return ParseResult(unreadable=f"{file_name}: {error.args[0]}")
         result = ParseResult()
+        if warning:
+            result.findings.append(
+                {"code": "csv.charset", "severity": "warning", "message": f"{file_name}: {warning}"}
+            )
         for key, group in groups.items():
             where = f"{file_name}, rows {group[0][0]}-{group[-1][0]} ({' '.join(key)})"
             try:
@@ -124,4 +131,5 @@ class CsvFormat(Format):
         return CsvParser(
             mappings={name: load_mapping(c.mapping) for name, c in mine.items()},
             senders={name: frozenset(c.partner_ids) for name, c in mine.items()},
+            charsets=mine,
         )

@@ -49,7 +49,7 @@ FILE = (
 
 
 def parser(mapping: Mapping[str, Any]) -> CsvParser:
-    return CsvParser({"p": CsvMapping.model_validate(mapping)}, {})
+    return CsvParser({"p": CsvMapping.model_validate(mapping)}, {}, {})
 
 
 def test_rows_are_grouped_by_key_with_header_names_charset_and_decimal_comma() -> None:
@@ -69,7 +69,29 @@ def test_a_byte_order_mark_is_tolerated_and_bytes_of_another_charset_refused() -
     bom = b"\xef\xbb\xbf" + FILE.decode("latin-1").encode("utf-8")
     assert len(parser(utf8).parse(bom, file_name="f", partner="p").documents) == 2
     refused = parser(utf8).parse(FILE, file_name="f.csv", partner="p")
-    assert refused.why is not None and "line 2: not utf-8" in refused.why
+    assert refused.why is not None
+    assert "line 2: byte 0xe4 is not utf-8 (invalid continuation byte)" in refused.why
+
+
+def test_the_profile_sets_the_charset_and_whether_bad_bytes_are_replaced() -> None:
+    def read(section: dict[str, Any], data: bytes) -> Any:
+        profile = parse_profile("p", {"csv": {"mapping": "example-orders", **section}}, REGISTRY)
+        formats = PartnerFormats.of(REGISTRY, {"p": profile})
+        return formats.parse(data, file_name="f.csv", partner="p")
+
+    rows = Path(__file__).resolve().parents[3] / "fixtures" / "csv" / "example-orders.csv"
+    data = rows.read_bytes().replace(b'023","",', '023","Käse",'.encode("latin-1"))
+    strict = read({}, data)  # the mapping's layout says utf-8: refused
+    assert strict.why is not None and "line 2: byte 0xe4 is not utf-8" in strict.why
+    assert not read({"encoding": "latin-1"}, data).has_errors
+    replaced = read({"bad_characters": "replace"}, data)
+    assert not replaced.has_errors and len(replaced.documents) == 2
+    [warning] = replaced.findings
+    assert warning["severity"] == "warning"
+    assert warning["message"].startswith("f.csv: line 2: byte 0xe4 is not utf-8")
+    assert warning["message"].endswith(": 1 byte(s) replaced by U+FFFD")
+    with pytest.raises(ValueError, match=r"csv\.encoding: Input should be 'utf-8'"):
+        parse_profile("p", {"csv": {"mapping": "x", "encoding": "ebcdic"}}, REGISTRY)
 
 
 def test_errors_name_the_rows_and_the_column() -> None:
