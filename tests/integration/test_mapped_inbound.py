@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from adapters.formats.xml.safe import parse_xml
 from gateway import ledger
 from gateway.bus.topology import EVENTS_EXCHANGE
 from tests.contract.test_formats import BROKEN_ORDER, CORPUS, CSV_ORDERS
@@ -101,3 +102,32 @@ def test_a_partner_sending_several_formats_has_each_file_read_by_its_own(
     assert formats == ["csv"] * 4 + ["x12", "xml"]
     with gw.pipeline.factory.begin() as s:
         assert ledger.files_in_state(s, [ledger.FileState.QUARANTINED]) == []
+
+
+def test_a_partner_asking_for_cxml_status_replies_gets_one_per_file(
+    tmp_path: Path, database_url: str, partner: str
+) -> None:
+    profiles = tmp_path / "mappings" / "partners"
+    profiles.mkdir(parents=True)
+    (profiles / f"{partner}.toml").write_text(PROFILE + 'reply = "cxml-status"\n')
+    gw = in_process_gateway(tmp_path, database_url)
+    with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
+        drop(tmp_path / "inbox", partner, "order.xml", ORDER.read_bytes())
+        drop(tmp_path / "inbox", partner, "broken.xml", BROKEN_ORDER)
+        drop(tmp_path / "inbox", partner, "garbage.xml", b"<not-closed")
+        run_once(gw)
+        assert len(take_all(channel, queue)) == 1
+    replies = {p.name: p.read_bytes() for p in (tmp_path / "outbox" / partner).glob("*.xml")}
+    statuses = {}
+    for name, data in replies.items():
+        root = parse_xml(data)  # safe to read back: its DOCTYPE is never fetched
+        [status] = root.iter("Status")
+        assert root.get("payloadID", "").endswith("@edi-gateway")
+        statuses[name.split(".")[0]] = (status.get("code"), status.text or "")
+    assert sorted(statuses) == ["broken", "garbage", "order"]
+    assert statuses["order"] == ("200", "1 document(s) taken")
+    code, text = statuses["broken"]
+    assert code == "400" and "po_date (OrderRequestHeader/@orderDate)" in text
+    code, text = statuses["garbage"]
+    assert code == "400" and "garbage.xml: not well-formed" in text
+    assert len({name.split(".")[1] for name in replies}) == 3  # each payloadID its own number

@@ -4,25 +4,28 @@ mapping (:mod:`.mapping`, ``mappings/xml/<name>.toml``), after a safe parse (:mo
 Options (the profile's ``[xml]`` section, :class:`XmlConfig`): ``mappings``, the names of the
 mappings its documents are read with (each finds its own documents in a file: an OrderRequest
 and a ShipNoticeRequest are told apart by their paths);
-``partner_ids``, the sender ids the partner's documents may carry (none: not checked). Reading
-only, for now: XML has no acknowledgements of its own here, and rendering comes with the
-mappings' mirrors.
+``partner_ids``, the sender ids the partner's documents may carry (none: not checked);
+``reply = "cxml-status"``, a cXML Response with each file's status (:mod:`.status_reply`).
+Rendering comes with the mappings' mirrors.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from lxml import etree
 from pydantic import Field
 
+from gateway.control_numbers import ControlNumberCounter
 from gateway.ports import Format, FormatConfig, Parser, ParseResult
 
 from ..field_map import MappingError, mapped_document, untrusted_sender
 from .mapping import XmlMapping, load_mapping
 from .safe import XmlRefused, parse_xml
+from .status_reply import SEQUENCE, StatusOwed, owed_status, render_status
 
 KIND = "xml"
 
@@ -39,6 +42,11 @@ class XmlConfig(FormatConfig):
         description="the sender ids its documents may carry (cXML: From/Credential/Identity); "
         "none: not checked",
     )
+    reply: Literal["none", "cxml-status"] = Field(
+        default="none",
+        description='"cxml-status": a cXML Response with the status of each file it sends '
+        "(200 OK, or 400 with the problems)",
+    )
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,8 @@ class XmlParser:
 
     mappings: Mapping[str, tuple[XmlMapping, ...]]
     senders: Mapping[str, frozenset[str]]
+    replies: frozenset[str] = frozenset()
+    """The partners who get a cXML status reply for each file."""
 
     def parse(
         self,
@@ -56,6 +66,14 @@ class XmlParser:
         partner: str | None = None,
         refuse: Mapping[str, str] | None = None,
     ) -> ParseResult:
+        result = self._read(data, file_name, partner)
+        owed = owed_status(result, file_name) if partner in self.replies else None
+        if owed is not None:
+            result.owed.append(owed)
+            result.draws.append(SEQUENCE)
+        return result
+
+    def _read(self, data: bytes, file_name: str, partner: str | None) -> ParseResult:
         mappings = self.mappings.get(partner or "")
         if not mappings:
             return ParseResult(unreadable=f"{file_name}: no XML mapping for partner {partner!r}")
@@ -87,8 +105,13 @@ class XmlParser:
             return ParseResult(refused=why, findings=[_error(file_name, why)])
         return result
 
-    def reply(self, result: ParseResult, counter: object) -> None:
-        """XML documents get no acknowledgement from the gateway (yet)."""
+    def reply(self, result: ParseResult, counter: ControlNumberCounter) -> None:
+        """The status replies owed (:mod:`.status_reply`), numbered from ``counter``."""
+        now = dt.datetime.now(dt.UTC)
+        for owed in result.owed:
+            if isinstance(owed, StatusOwed):
+                result.replies.append(render_status(owed, counter, now))
+        result.owed = []
 
 
 def _outline(root: etree._Element) -> str:
@@ -119,4 +142,5 @@ class XmlFormat(Format):
         return XmlParser(
             mappings={name: tuple(map(load_mapping, c.mappings)) for name, c in xml.items()},
             senders={name: frozenset(c.partner_ids) for name, c in xml.items()},
+            replies=frozenset(name for name, c in xml.items() if c.reply == "cxml-status"),
         )
