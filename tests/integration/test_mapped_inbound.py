@@ -6,6 +6,8 @@ PostgreSQL."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -131,3 +133,30 @@ def test_a_partner_asking_for_cxml_status_replies_gets_one_per_file(
     code, text = statuses["garbage"]
     assert code == "400" and "garbage.xml: not well-formed" in text
     assert len({name.split(".")[1] for name in replies}) == 3  # each payloadID its own number
+
+
+def test_a_csv_partner_asking_for_rejected_rows_gets_the_rows_not_taken(
+    tmp_path: Path, database_url: str, partner: str
+) -> None:
+    profiles = tmp_path / "mappings" / "partners"
+    profiles.mkdir(parents=True)
+    (profiles / f"{partner}.toml").write_text(CSV_PROFILE + 'reply = "rejected-rows"\n')
+    gw = in_process_gateway(tmp_path, database_url)
+    fixtures = Path(__file__).parents[2] / "fixtures" / "csv"
+    good = (fixtures / "example-orders.csv").read_bytes()
+    bad = (fixtures / "example-orders-bad.csv").read_bytes()
+    with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
+        drop(tmp_path / "inbox", partner, "mixed.csv", good + bad)
+        drop(tmp_path / "inbox", partner, "good.csv", good.replace(b"ORD-5", b"ORD-7"))
+        run_once(gw)
+        published = sorted(
+            json.loads(body)["data"]["po_number"] for _, body in take_all(channel, queue)
+        )
+    assert published == ["ORD-501", "ORD-502", "ORD-701", "ORD-702"]  # the good orders go on
+    [reply] = (tmp_path / "outbox" / partner).glob("*.csv")  # none for the good file
+    assert reply.name == "mixed.rejected.csv"
+    rows = list(csv.reader(io.StringIO(reply.read_text())))
+    assert [(row[0], row[6]) for row in rows] == [("4", "ORD-601"), ("5", "ORD-602")]
+    assert "po_date (6): expected a date (%Y%m%d), found '20261305'" in rows[0][1]
+    assert "quantity (30): expected a number, found 'three'" in rows[1][1]
+    assert rows[0][2:] == next(csv.reader(io.StringIO(bad.decode())))  # the row as it came

@@ -4,8 +4,9 @@ key columns, each document a canonical message.
 
 Options (the profile's ``[csv]`` section, :class:`CsvConfig`): ``mapping``, the mapping's name;
 ``partner_ids``, the sender ids its files may carry (none: not checked); ``encoding`` (over the
-mapping's) and ``bad_characters`` (``refuse`` or ``replace``: :mod:`..charset`). Reading only,
-for now. Errors name the row and the column (or the field and its path) and what was found.
+mapping's) and ``bad_characters`` (``refuse`` or ``replace``: :mod:`..charset`); ``reply =
+"rejected-rows"``, a CSV of the rows not taken from each file (:mod:`.reply`). Errors name the
+row and the column (or the field and its path) and what was found.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import csv
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -23,6 +24,7 @@ from gateway.ports import Format, FormatConfig, Parser, ParseResult
 from ..charset import Charset, Undecodable, decode
 from ..field_map import MappingError, mapped_document, untrusted_sender
 from .mapping import CsvMapping, CsvNode, Row, load_mapping
+from .reply import RejectedRows, render_rejected, rows_of
 
 KIND = "csv"
 
@@ -37,6 +39,10 @@ class CsvConfig(FormatConfig, Charset):
     partner_ids: list[str] = Field(
         default_factory=list, description="the sender ids its files may carry; none: not checked"
     )
+    reply: Literal["none", "rejected-rows"] = Field(
+        default="none",
+        description='"rejected-rows": a CSV of the rows not taken from each file, with the reason',
+    )
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,8 @@ class CsvParser:
     mappings: Mapping[str, CsvMapping]
     senders: Mapping[str, frozenset[str]]
     charsets: Mapping[str, Charset]
+    replies: frozenset[str] = frozenset()
+    """The partners who get a CSV of the rows not taken from each file."""
 
     def parse(
         self,
@@ -58,6 +66,30 @@ class CsvParser:
         mapping = self.mappings.get(partner or "")
         if mapping is None:
             return ParseResult(unreadable=f"{file_name}: no CSV mapping for partner {partner!r}")
+        rejected: list[tuple[str, str, tuple[str, ...]]] = []
+        header: list[tuple[str, ...]] = []
+        result = self._read(data, file_name, partner, mapping, rejected, header)
+        if partner in self.replies and result.refused is None:
+            if result.unreadable is not None:
+                rejected = [("", result.unreadable, ())]
+            if rejected:
+                layout = mapping.layout
+                names = header[0] if header else None
+                owed = RejectedRows(file_name, layout.delimiter, layout.quote, names, (*rejected,))
+                result.owed.append(owed)
+        return result
+
+    def _read(
+        self,
+        data: bytes,
+        file_name: str,
+        partner: str | None,
+        mapping: CsvMapping,
+        rejected: list[tuple[str, str, tuple[str, ...]]],
+        header: list[tuple[str, ...]],
+    ) -> ParseResult:
+        """The file read with ``mapping``; the rows of documents not taken are added to
+        ``rejected`` with their reason, the header row (if any) to ``header``."""
         layout = mapping.layout
         charset = self.charsets.get(partner or "", Charset())
         try:
@@ -79,6 +111,7 @@ class CsvParser:
         if layout.header and numbered:
             _, names = numbered.pop(0)
             columns = {name.strip(): index for index, name in enumerate(names)}
+            header.append(tuple(names))
         if not numbered:
             return ParseResult(unreadable=f"{file_name}: no rows")
         try:
@@ -100,11 +133,14 @@ class CsvParser:
                 result.findings.append(
                     {"code": "csv.mapping", "severity": "error", "message": f"{where}: {problem}"}
                 )
+                rejected += rows_of(group, problem)
         refusal = untrusted_sender(result, self.senders.get(partner or "", frozenset()), file_name)
         return ParseResult(refused=refusal) if refusal is not None else result
 
     def reply(self, result: ParseResult, counter: object) -> None:
-        """CSV files get no acknowledgement from the gateway (yet)."""
+        """The rejected-rows replies owed (:mod:`.reply`)."""
+        result.replies += [render_rejected(o) for o in result.owed if isinstance(o, RejectedRows)]
+        result.owed = []
 
 
 def _groups(
@@ -132,4 +168,5 @@ class CsvFormat(Format):
             mappings={name: load_mapping(c.mapping) for name, c in mine.items()},
             senders={name: frozenset(c.partner_ids) for name, c in mine.items()},
             charsets=mine,
+            replies=frozenset(name for name, c in mine.items() if c.reply == "rejected-rows"),
         )
