@@ -93,9 +93,13 @@ class PartnerProfile(BaseModel):
         return section if isinstance(section, model) else None
 
 
-def parse_profile(name: str, data: Mapping[str, Any], registry: Registry) -> PartnerProfile:
+def parse_profile(
+    name: str, data: Mapping[str, Any], registry: Registry, *, folder: Path | None = None
+) -> PartnerProfile:
     """The profile of partner ``name`` from a profile's table; :class:`ValueError` naming the
-    key when it is bad."""
+    key when it is bad. ``folder``, the folder the profile was read from, is handed to each
+    section's validation (context ``profiles``): a format finds its own files beside it (a
+    partner's mappings in ``<home>/mappings/<format>/``)."""
     problems: list[str] = []
     fields: dict[str, Any] = {"name": name}
     formats: dict[str, FormatConfig] = {}
@@ -113,7 +117,7 @@ def parse_profile(name: str, data: Mapping[str, Any], registry: Registry) -> Par
             problems.append(f"{key}: expected a section [{key}], got a value")
             continue
         try:
-            section = model.model_validate(value)
+            section = model.model_validate(value, context={"profiles": folder})
         except ValidationError as error:
             problems += _problems(error, prefix=(key,))
             continue
@@ -159,7 +163,7 @@ def load_partner(path: Path, registry: Registry) -> PartnerProfile:
     if "name" in data:
         raise PartnerConfigError(f"{path}: name: not allowed (the file name is the partner name)")
     try:
-        return parse_profile(name, data, registry)
+        return parse_profile(name, data, registry, folder=path.parent)
     except ValueError as error:
         raise PartnerConfigError(
             "\n".join(f"{path}: {line}" for line in str(error).splitlines())

@@ -28,7 +28,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo
 
 from gateway.errors import ConfigError, InputError
 from gateway.messages import CANONICAL_MESSAGES, Envelope, Message, PartyId
@@ -218,6 +218,24 @@ class EnvelopeSpec(Strict):
     sender_qualifier: str | None = None
     receiver: str
     receiver_qualifier: str | None = None
+
+
+def resolve_mapping(name: str, folder: str, info: ValidationInfo) -> str:
+    """Where the mapping ``name`` of a profile is: ``<home>/mappings/<folder>/<name>.toml``
+    (the profile's folder's sibling) when the home has it, as a path; else the name, of a
+    mapping the project ships. The profile's folder comes as the validation context
+    ``profiles`` (:func:`gateway.partners.parse_profile`)."""
+    profiles = (info.context or {}).get("profiles")
+    if profiles is None or "/" in name or name.endswith(".toml"):
+        return name
+    own = Path(profiles).parent / folder / f"{name}.toml"
+    return str(own) if own.is_file() else name
+
+
+def mapping_path(name: str, shipped: Path) -> Path:
+    """The file of a mapping named ``name`` (a path when :func:`resolve_mapping` found it in
+    the home), else ``<shipped>/<name>.toml``."""
+    return Path(name) if name.endswith(".toml") else shipped / f"{name}.toml"
 
 
 def read_mapping_file(path: Path, model: type[Strict]) -> dict[str, Any]:

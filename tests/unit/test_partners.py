@@ -189,3 +189,28 @@ def test_each_file_of_a_partner_sending_several_formats_goes_to_its_own(tmp_path
     assert kind(profile.name, b'"ORDERS","SHOP"') == "csv"
     assert kind(profile.name, b"") == "csv"
     assert kind("single", b"ISA*00*...") == "xml"  # one format: every file is read by it
+
+
+def test_a_mapping_of_the_home_is_used_before_the_shipped_one(tmp_path: Path) -> None:
+    profiles = tmp_path / "mappings" / "partners"
+    profiles.mkdir(parents=True)
+    shipped = Path(__file__).resolve().parents[2] / "mappings" / "csv" / "example-orders.toml"
+    own = tmp_path / "mappings" / "csv"
+    own.mkdir()
+    (own / "example-orders.toml").write_text(
+        shipped.read_text().replace(
+            'order_type_code = { value = "SA" }', 'order_type_code = { value = "DS" }'
+        )
+    )
+    (profiles / "ours.toml").write_text('[csv]\nmapping = "example-orders"\n')
+    (profiles / "shipped.toml").write_text('[xml]\nmappings = ["cxml-order-request"]\n')
+    loaded = load_partners(profiles)
+    assert loaded["ours"].formats["csv"].mapping == str(own / "example-orders.toml")  # type: ignore[attr-defined]
+    assert loaded["shipped"].formats["xml"].mappings == ["cxml-order-request"]  # type: ignore[attr-defined]
+    from gateway.partner_formats import PartnerFormats
+
+    data = (
+        Path(__file__).resolve().parents[2] / "fixtures" / "csv" / "example-orders.csv"
+    ).read_bytes()
+    result = PartnerFormats.of(REGISTRY, loaded).parse(data, file_name="o.csv", partner="ours")
+    assert {doc.message.order_type_code for doc in result.documents} == {"DS"}  # type: ignore[union-attr]

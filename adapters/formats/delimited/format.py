@@ -17,12 +17,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from gateway.ports import Format, FormatConfig, Parser, ParseResult
 
 from ..charset import Charset, Undecodable, decode
-from ..field_map import MappingError, mapped_document, untrusted_sender
+from ..field_map import MappingError, mapped_document, resolve_mapping, untrusted_sender
 from .mapping import CsvMapping, CsvNode, Row, load_mapping
 from .reply import RejectedRows, render_rejected, rows_of
 
@@ -34,7 +34,8 @@ class CsvConfig(FormatConfig, Charset):
     :class:`~adapters.formats.charset.Charset`)."""
 
     mapping: str = Field(
-        description="the mapping its files are read with: mappings/csv/<name>.toml"
+        description="the mapping its files are read with: mappings/csv/<name>.toml of the home, "
+        "else of those shipped"
     )
     partner_ids: list[str] = Field(
         default_factory=list, description="the sender ids its files may carry; none: not checked"
@@ -43,6 +44,11 @@ class CsvConfig(FormatConfig, Charset):
         default="none",
         description='"rejected-rows": a CSV of the rows not taken from each file, with the reason',
     )
+
+    @field_validator("mapping")
+    @classmethod
+    def _found(cls, name: str, info: ValidationInfo) -> str:
+        return resolve_mapping(name, "csv", info)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from ..field_map import (
     EnvelopeSpec,
     FieldSpec,
     Strict,
+    mapping_path,
     message_class,
     read_mapping_file,
 )
@@ -93,4 +94,4 @@ class CsvMapping(Strict):
 def load_mapping(name: str, directory: Path = MAPPINGS_DIR) -> CsvMapping:
     """The mapping ``name`` (``<directory>/<name>.toml``); a ConfigError naming file and key
     when it is bad."""
-    return CsvMapping.model_validate(read_mapping_file(directory / f"{name}.toml", CsvMapping))
+    return CsvMapping.model_validate(read_mapping_file(mapping_path(name, directory), CsvMapping))

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 from lxml import etree
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from gateway.control_numbers import ControlNumberCounter
 from gateway.ports import Format, FormatConfig, Parser, ParseResult
 
-from ..field_map import MappingError, mapped_document, untrusted_sender
+from ..field_map import MappingError, mapped_document, resolve_mapping, untrusted_sender
 from .mapping import XmlMapping, load_mapping
 from .safe import XmlRefused, parse_xml
 from .status_reply import SEQUENCE, StatusOwed, owed_status, render_status
@@ -35,8 +35,15 @@ class XmlConfig(FormatConfig):
 
     mappings: list[str] = Field(
         min_length=1,
-        description="the mappings its documents are read with: mappings/xml/<name>.toml",
+        description="the mappings its documents are read with: mappings/xml/<name>.toml of the "
+        "home, else of those shipped",
     )
+
+    @field_validator("mappings")
+    @classmethod
+    def _found(cls, names: list[str], info: ValidationInfo) -> list[str]:
+        return [resolve_mapping(name, "xml", info) for name in names]
+
     partner_ids: list[str] = Field(
         default_factory=list,
         description="the sender ids its documents may carry (cXML: From/Credential/Identity); "

@@ -24,6 +24,7 @@ from ..field_map import (
     FieldSpec,
     Strict,
     envelope_facts,
+    mapping_path,
     message_class,
     read_fields,
     read_mapping_file,
@@ -108,4 +109,4 @@ class XmlMapping(Strict):
 def load_mapping(name: str, directory: Path = MAPPINGS_DIR) -> XmlMapping:
     """The mapping ``name`` (``<directory>/<name>.toml``); :class:`ConfigError` naming file and
     key when it is bad."""
-    return XmlMapping.model_validate(read_mapping_file(directory / f"{name}.toml", XmlMapping))
+    return XmlMapping.model_validate(read_mapping_file(mapping_path(name, directory), XmlMapping))
