@@ -160,3 +160,36 @@ def test_a_csv_partner_asking_for_rejected_rows_gets_the_rows_not_taken(
     assert "po_date (6): expected a date (%Y%m%d), found '20261305'" in rows[0][1]
     assert "quantity (30): expected a number, found 'three'" in rows[1][1]
     assert rows[0][2:] == next(csv.reader(io.StringIO(bad.decode())))  # the row as it came
+
+
+def test_cxml_orders_sent_again_are_duplicates_by_payload_id_or_business_key(
+    tmp_path: Path, database_url: str, partner: str
+) -> None:
+    profiles = tmp_path / "mappings" / "partners"
+    profiles.mkdir(parents=True)
+    (profiles / f"{partner}.toml").write_text(PROFILE)
+    gw = in_process_gateway(tmp_path, database_url)
+    inbox = tmp_path / "inbox"
+    order = ORDER.read_bytes()
+    new_payload = order.replace(b'payloadID="1585687161', b'payloadID="1585687999')
+    changed = new_payload.replace(b'quantity="9"', b'quantity="10"')
+    assert changed != new_payload != order
+    with (
+        bound_queue(f"edi.in.850.{partner}") as (channel, queue),
+        bound_queue(f"edi.notice.*.{partner}", EVENTS_EXCHANGE) as (notices, notice_queue),
+    ):
+        drop(inbox, partner, "order.xml", order)
+        run_once(gw)
+        [(first, _)] = take_all(channel, queue)
+        drop(inbox, partner, "retry.xml", order)  # the buyer's retry: the same payloadID
+        run_once(gw)
+        assert take_all(channel, queue) == [] and take_all(notices, notice_queue) == []
+        drop(inbox, partner, "again.xml", new_payload)  # the same order under a new payloadID
+        run_once(gw)
+        assert take_all(channel, queue) == []
+        [(_, body)] = take_all(notices, notice_queue)
+        assert json.loads(body)["data"]["code"] == "business_duplicate"
+        drop(inbox, partner, "changed.xml", changed)
+        run_once(gw)
+        [(revision, _)] = take_all(channel, queue)
+        assert revision.headers["revision_of"] == first.message_id
