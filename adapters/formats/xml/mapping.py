@@ -11,6 +11,7 @@ A bad mapping is a :class:`~gateway.errors.ConfigError` naming its file and key.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +44,7 @@ class XmlNode:
     namespaces: Mapping[str, str]
 
     def texts(self, path: str) -> list[str]:
-        found = self.element.xpath(path, namespaces=dict(self.namespaces))
+        found = _compiled(path, tuple(self.namespaces.items()))(self.element)
         if not isinstance(found, list):
             return [str(found).strip()]
         return [
@@ -52,12 +53,18 @@ class XmlNode:
         ]
 
     def children(self, path: str) -> Sequence[XmlNode]:
-        found = self.element.xpath(path, namespaces=dict(self.namespaces))
+        found = _compiled(path, tuple(self.namespaces.items()))(self.element)
         if not isinstance(found, list):
             return []
         return [
             XmlNode(item, self.namespaces) for item in found if isinstance(item, etree._Element)
         ]
+
+
+@functools.lru_cache(maxsize=2048)
+def _compiled(path: str, namespaces: tuple[tuple[str, str], ...]) -> etree.XPath:
+    """``path`` compiled once (lxml compiles a string XPath at every call)."""
+    return etree.XPath(path, namespaces=dict(namespaces))
 
 
 class XmlMapping(Strict):
