@@ -234,23 +234,24 @@ def declared_command(args: argparse.Namespace, *, out: TextIO) -> int:
         print(f"edi-gateway: {error}", file=sys.stderr)
         return EXIT_INVALID
     problems = problems_of(result)
-    indent = 2 if getattr(args, "pretty", False) else None
     if args.command == "translate":
+        indent = 2 if args.pretty else None
         for payload in messages_of(result):
             out.write(json.dumps(payload, indent=indent, ensure_ascii=False) + "\n")
+    documents = [
+        {"kind": d.kind, "document_id": d.document_id, "accepted": d.accepted}
+        for d in result.documents
+    ]
+    if args.command == "validate" and args.json:
+        report = {"format": result.format, "documents": documents, "problems": problems}
+        out.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     else:
-        documents = [
-            {"kind": d.kind, "document_id": d.document_id, "accepted": d.accepted}
-            for d in result.documents
-        ]
-        if args.json:
-            report = {"format": result.format, "documents": documents, "problems": problems}
-            out.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-        for d in [] if args.json else documents:
-            verdict = "accepted" if d["accepted"] else "refused"
-            out.write(f"{d['kind']:6} {d['document_id']}  {verdict}\n")
-    for line in [] if args.command == "validate" and args.json else problems:
-        print(f"edi-gateway: {line}", file=sys.stderr)
+        if args.command == "validate":
+            for d in documents:
+                verdict = "accepted" if d["accepted"] else "refused"
+                out.write(f"{d['kind']:6} {d['document_id']}  {verdict}\n")
+        for line in problems:
+            print(f"edi-gateway: {line}", file=sys.stderr)
     if result.unreadable is not None:
         return EXIT_UNREADABLE
     return EXIT_INVALID if result.has_errors else EXIT_VALID
