@@ -7,8 +7,8 @@ but is invalid (errors were found), 2 the command line itself is wrong, 3 the in
 This module is the composition root: the one core module that imports ``adapters`` (their
 registry, ``adapters.REGISTRY``, which it hands to the daemon and the commands).
 
-(About 400 lines: one argument parser and a function per command; the commands' work is in
-the modules they call.)
+(About 500 lines: one argument parser and a function per command, each short; the commands'
+work is in the modules they call. It stays one module because it is the one composition root.)
 """
 
 from __future__ import annotations
