@@ -9,6 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from gateway.errors import InputError
+
 Encoding = Literal["utf-8", "latin-1", "cp1252"]
 BadCharacters = Literal["refuse", "replace"]
 
@@ -27,7 +29,7 @@ class Charset(BaseModel):
     )
 
 
-class Undecodable(ValueError):
+class Undecodable(InputError):
     """The bytes are not text in the character set; the message names the line."""
 
 
