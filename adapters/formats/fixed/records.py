@@ -5,8 +5,8 @@ parent's type; a record of a type without a parent starts a new document.
 Whatever does not fit the layout is a :class:`Problem` naming the line: a line too long or too
 short, an unknown tag, a record outside its parent, too few or too many records of a type. A
 problem inside a document is the document's (it is not translated); one outside any is the
-file's. Lines are read one at a time, and each document is handed over once it ends: a file of
-any size is read in the memory of its largest document.
+file's. Lines are read one at a time, and each document is handed over as soon as it ends: no
+list of the file's lines or records is made, and a document keeps at most :data:`PROBLEMS`.
 """
 
 from __future__ import annotations

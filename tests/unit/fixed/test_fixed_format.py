@@ -251,3 +251,14 @@ def test_a_file_sent_under_an_id_the_partner_does_not_have_is_refused() -> None:
     assert parser().parse(FILE.encode(), file_name="f.fix", partner="q").why == (
         "f.fix: no fixed-width mapping for partner 'q'"
     )
+
+
+def test_a_file_of_countless_bad_lines_keeps_a_hundred_findings_and_counts_the_others() -> None:
+    inside = "\n".join([HEA_1, LIN_1, *["XYZ"] * 5000])
+    result = parse(inside)
+    assert len(result.findings) == 100 and result.left_off == {"error": 4900}
+    assert result.has_errors and not result.documents
+    outside = "\n".join(["XYZ"] * 5000 + [HEA_1, LIN_1])
+    result = parse(outside)
+    assert len(result.findings) == 100 and result.left_off == {"error": 4900}
+    assert [o.po_number for o in orders(result)] == ["PO-1"]
