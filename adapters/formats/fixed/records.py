@@ -61,13 +61,15 @@ def read_documents(text: str, layout: Layout) -> Iterator[Document | Problem]:
     any document, as they are found."""
     children = layout.children_of()
     known = ", ".join(layout.records)
+    tag_columns = slice(layout.tag.start - 1, layout.tag.end)
+    sizes = {tag: (spec.length, layout.pads(spec)) for tag, spec in layout.records.items()}
     headers: dict[str, int] = {}
     document: Document | None = None
     open_records: list[Record] = []
     for number, line in lines(text):
-        if not line.strip():
+        if not line or line.isspace():
             continue
-        tag = layout.tag.of(line)
+        tag = line[tag_columns].strip()
         spec = layout.records.get(tag)
         problems: list[Problem] = []
         if spec is None:
@@ -92,12 +94,15 @@ def read_documents(text: str, layout: Layout) -> Iterator[Document | Problem]:
         else:
             problems += _nest(number, line, tag, spec, open_records, children)
         if spec is not None:
-            problems += _length(number, line, tag, spec, layout)
+            length, pads = sizes[tag]
+            if len(line) > length or (len(line) < length and not pads):
+                problems.append(_length(number, line, tag, length))
         if document is None:
             yield from problems
             continue
         document.last_line = number
-        document.add(problems)
+        if problems:
+            document.add(problems)
     if document is not None:
         document.add(_close(open_records, children))
         yield document
@@ -160,14 +165,9 @@ def _close(
     return problems
 
 
-def _length(number: int, line: str, tag: str, spec: RecordLayout, layout: Layout) -> list[Problem]:
-    found = len(line)
-    if found > spec.length or (found < spec.length and not layout.pads(spec)):
-        how = "long" if found > spec.length else "short"
-        return [
-            Problem(number, f"{tag} record too {how}: {found} characters, expected {spec.length}")
-        ]
-    return []
+def _length(number: int, line: str, tag: str, length: int) -> Problem:
+    how = "long" if len(line) > length else "short"
+    return Problem(number, f"{tag} record too {how}: {len(line)} characters, expected {length}")
 
 
 def _nth(count: int) -> str:
