@@ -4,23 +4,27 @@ columns the layout names, its fields in columns) read through a declarative mapp
 (:mod:`.records`), each document a canonical message.
 
 Options (the profile's ``[fixed]`` section, :class:`FixedConfig`): ``mapping``, the mapping's
-name; ``partner_ids``, the sender ids its files may carry (none: not checked). Reading only, for
-now. Errors name the line, the record, the field and its columns, what was expected and what
-was found: a line that does not fit the layout spoils its document (the others are read), and
-a bad file is refused with its reasons, never raised.
+name (``mappings/fixed/<name>.toml`` of the home, else of those shipped); ``partner_ids``, the
+sender ids its files may carry (none: not checked); ``encoding`` (over the mapping's) and
+``bad_characters`` (``refuse`` or ``replace``: :mod:`..charset`). Reading only, for now.
+
+Errors name the line, the record, the field and its columns, what was expected and what was
+found: a line that does not fit the layout spoils its document (the others are read), and a
+bad file is refused with its reasons, never raised.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from gateway.ports import Format, FormatConfig, Parser, ParseResult
 
-from ..field_map import MappingError, mapped_document, untrusted_sender
+from ..charset import Charset, Undecodable, decode
+from ..field_map import MappingError, mapped_document, resolve_mapping, untrusted_sender
 from .mapping import FixedMapping, FixedNode, load_mapping
 from .records import Document, Problem, read_documents
 
@@ -30,15 +34,22 @@ FINDINGS = 100
 counted in ``left_off``."""
 
 
-class FixedConfig(FormatConfig):
-    """A partner's ``[fixed]`` section."""
+class FixedConfig(FormatConfig, Charset):
+    """A partner's ``[fixed]`` section (with ``encoding`` and ``bad_characters``:
+    :class:`~adapters.formats.charset.Charset`)."""
 
     mapping: str = Field(
-        description="the mapping its files are read with: mappings/fixed/<name>.toml"
+        description="the mapping its files are read with: mappings/fixed/<name>.toml of the "
+        "home, else of those shipped"
     )
     partner_ids: list[str] = Field(
         default_factory=list, description="the sender ids its files may carry; none: not checked"
     )
+
+    @field_validator("mapping")
+    @classmethod
+    def _found(cls, name: str, info: ValidationInfo) -> str:
+        return resolve_mapping(name, "fixed", info)
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,7 @@ class FixedParser:
 
     mappings: Mapping[str, FixedMapping]
     senders: Mapping[str, frozenset[str]]
+    charsets: Mapping[str, Charset] = field(default_factory=dict)
 
     def parse(
         self,
@@ -61,16 +73,21 @@ class FixedParser:
             why = f"{file_name}: no fixed-width mapping for partner {partner!r}"
             return ParseResult(unreadable=why)
         layout = mapping.layout
-        encoding = "utf-8-sig" if layout.encoding == "utf-8" else layout.encoding
+        charset = self.charsets.get(partner or "", Charset())
         try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError as error:
-            line = data[: error.start].count(b"\n") + 1
-            why = f"{file_name}: line {line}: not {layout.encoding} ({error.reason})"
-            return ParseResult(unreadable=why)
+            text, warning = decode(
+                data, charset.encoding or layout.encoding, charset.bad_characters
+            )
+        except Undecodable as error:
+            return ParseResult(unreadable=f"{file_name}: {error}")
         if "\x00" in text:
             return ParseResult(unreadable=f"{file_name}: a NUL character: not a fixed-width file")
         result = ParseResult()
+        if warning:
+            message = f"{file_name}: {warning}"
+            result.findings.append(
+                {"code": "fixed.charset", "severity": "warning", "message": message}
+            )
         for found in read_documents(text, layout):
             problems = [found] if isinstance(found, Problem) else found.problems
             for problem in problems:
@@ -138,4 +155,5 @@ class FixedFormat(Format):
         return FixedParser(
             mappings={name: load_mapping(c.mapping) for name, c in mine.items()},
             senders={name: frozenset(c.partner_ids) for name, c in mine.items()},
+            charsets=mine,
         )

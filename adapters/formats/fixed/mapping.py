@@ -40,6 +40,7 @@ from ..field_map import (
     EnvelopeSpec,
     FieldSpec,
     Strict,
+    mapping_path,
     message_class,
     read_mapping_file,
     spec_of,
@@ -189,9 +190,11 @@ def _path_errors(layout: Layout, path: str, *, each: bool) -> list[KeyError]:
 
 
 def load_mapping(name: str, directory: Path = MAPPINGS_DIR) -> FixedMapping:
-    """The mapping ``name`` (``<directory>/<name>.toml``); a ConfigError naming file and key
-    when it is bad."""
-    return FixedMapping.model_validate(read_mapping_file(directory / f"{name}.toml", FixedMapping))
+    """The mapping ``name`` (``<directory>/<name>.toml``, or a path found in the home:
+    :func:`~adapters.formats.field_map.resolve_mapping`); a ConfigError naming file and key when
+    it is bad."""
+    path = mapping_path(name, directory)
+    return FixedMapping.model_validate(read_mapping_file(path, FixedMapping))
 
 
 # -- the records of a document, as the field map reads them --------------------------------------

@@ -12,11 +12,16 @@ from typing import Any
 
 import pytest
 
-from adapters.formats.fixed.format import FixedParser
+from adapters import REGISTRY
+from adapters.formats.fixed.format import FixedConfig, FixedParser
 from adapters.formats.fixed.mapping import FixedMapping, FixedNode, Record, load_mapping
 from gateway.errors import ConfigError
 from gateway.messages import PurchaseOrder
+from gateway.partner_formats import PartnerFormats
+from gateway.partners import load_partners, parse_profile
 from gateway.ports import ParseResult
+
+ROOT = Path(__file__).resolve().parents[3]
 
 # HEA: order 4-13, date 14-21, from 22-26, to 27-31 (31 columns)
 # LIN: number 4-6, quantity 7-18 (2 implied decimals), unit 19-20 (20 columns)
@@ -210,7 +215,7 @@ def test_character_sets_a_byte_order_mark_and_bytes_of_another_charset() -> None
     assert orders(parse(umlaut.encode("latin-1"), latin))[0].envelope.sender.id == "SHÖP"
     assert len(orders(parse(b"\xef\xbb\xbf" + FILE.encode()))) == 2  # columns count after it
     refused = parse(FILE.encode() + umlaut.encode("latin-1"))
-    assert (refused.why or "").startswith("f.fix: line 8: not utf-8 (")
+    assert refused.why == "f.fix: line 8: byte 0xd6 is not utf-8 (invalid continuation byte)"
     assert parse("\n\n").why == "f.fix: no records"
 
 
@@ -262,3 +267,43 @@ def test_a_file_of_countless_bad_lines_keeps_a_hundred_findings_and_counts_the_o
     result = parse(outside)
     assert len(result.findings) == 100 and result.left_off == {"error": 4900}
     assert [o.po_number for o in orders(result)] == ["PO-1"]
+
+
+def test_the_profile_sets_the_charset_and_whether_bad_bytes_are_replaced() -> None:
+    def read(section: dict[str, Any], data: bytes) -> ParseResult:
+        fixed = {"mapping": "bots-orders", **section}
+        profile = parse_profile("p", {"format": "fixed", "fixed": fixed}, REGISTRY)
+        return PartnerFormats.of(REGISTRY, {"p": profile}).parse(
+            data, file_name="f.fix", partner="p"
+        )
+
+    orders = ROOT / "fixtures" / "fixed" / "bots-orders.fix"
+    data = orders.read_bytes().replace(b"Widget, red ", "Widget, rød ".encode("cp1252"))
+    assert not read({}, data).has_errors  # the mapping's layout says latin-1
+    strict = read({"encoding": "utf-8"}, data)
+    assert strict.why == "f.fix: line 3: byte 0xf8 is not utf-8 (invalid start byte)"
+    replaced = read({"encoding": "utf-8", "bad_characters": "replace"}, data)
+    assert not replaced.has_errors and len(replaced.documents) == 2
+    [warning] = replaced.findings
+    assert warning["severity"] == "warning" and warning["code"] == "fixed.charset"
+    assert warning["message"] == (
+        "f.fix: line 3: byte 0xf8 is not utf-8 (invalid start byte): 1 byte(s) replaced by U+FFFD"
+    )
+    with pytest.raises(ValueError, match=r"fixed\.encoding: Input should be 'utf-8'"):
+        parse_profile("p", {"fixed": {"mapping": "bots-orders", "encoding": "ebcdic"}}, REGISTRY)
+
+
+def test_a_mapping_of_the_home_is_used_before_the_shipped_one(tmp_path: Path) -> None:
+    profiles = tmp_path / "mappings" / "partners"
+    profiles.mkdir(parents=True)
+    own = tmp_path / "mappings" / "fixed"
+    own.mkdir()
+    shipped = (ROOT / "mappings" / "fixed" / "bots-orders.toml").read_text()
+    (own / "bots-orders.toml").write_text(shipped.replace('value = "SA"', 'value = "DS"'))
+    (profiles / "mill.toml").write_text('format = "fixed"\n[fixed]\nmapping = "bots-orders"\n')
+    loaded = load_partners(profiles, REGISTRY)
+    config = loaded["mill"].formats["fixed"]
+    assert isinstance(config, FixedConfig) and config.mapping == str(own / "bots-orders.toml")
+    data = (ROOT / "fixtures" / "fixed" / "bots-orders.fix").read_bytes()
+    result = PartnerFormats.of(REGISTRY, loaded).parse(data, file_name="o.fix", partner="mill")
+    assert {o.order_type_code for o in orders(result)} == {"DS"}
