@@ -83,6 +83,7 @@ class FixedParser:
         if "\x00" in text:
             return ParseResult(unreadable=f"{file_name}: a NUL character: not a fixed-width file")
         result = ParseResult()
+        slices: dict[str, tuple[str, slice]] = {}
         if warning:
             message = f"{file_name}: {warning}"
             result.findings.append(
@@ -97,7 +98,7 @@ class FixedParser:
                 if found.left_off:
                     result.left_off["error"] = result.left_off.get("error", 0) + found.left_off
                 if not found.problems:
-                    self._translate(result, mapping, found, file_name, partner)
+                    self._translate(result, mapping, found, file_name, partner, slices)
         if not (result.documents or result.findings or result.left_off):
             return ParseResult(unreadable=f"{file_name}: no records")
         refusal = untrusted_sender(result, self.senders.get(partner or "", frozenset()), file_name)
@@ -112,8 +113,9 @@ class FixedParser:
         document: Document,
         file_name: str,
         partner: str | None,
+        slices: dict[str, tuple[str, slice]],
     ) -> None:
-        node = FixedNode.of(document.root, mapping.layout)
+        node = FixedNode.of(document.root, mapping.layout, slices)
         try:
             result.documents.append(mapped_document(KIND, mapping, node, partner))
         except (MappingError, KeyError) as error:

@@ -224,29 +224,46 @@ class FixedNode:
     reads: dict[str, list[tuple[int, str]]]
     """What each path read last (line, value), shared by a document's nodes: an error about a
     path names the line its value came from (:meth:`place`)."""
+    slices: dict[str, tuple[str, slice]]
+    """Each path's tag and columns, worked out once per file (shared by its nodes)."""
 
     @classmethod
-    def of(cls, root: Record, layout: Layout) -> FixedNode:
-        return cls(root, (), layout, {})
+    def of(
+        cls, root: Record, layout: Layout, slices: dict[str, tuple[str, slice]] | None = None
+    ) -> FixedNode:
+        """The node of a document whose first record is ``root``; ``slices``, a dict its file's
+        documents share."""
+        return cls(root, (), layout, {}, {} if slices is None else slices)
 
     def texts(self, path: str) -> list[str]:
-        columns = self.layout.columns(path)
-        read = [(record.line, columns.of(record.text)) for record in self._records(path)]
+        found = self.slices.get(path)
+        if found is None:
+            columns = self.layout.columns(path)
+            found = self.slices[path] = (
+                path.partition(".")[0],
+                slice(columns.start - 1, columns.end),
+            )
+        tag, columns_of = found
+        record = self.record
+        if record.tag == tag:  # the commonest: a field of the node's own record
+            value = record.text[columns_of].strip()
+            self.reads[path] = [(record.line, value)]
+            return [value]
+        read = [(other.line, other.text[columns_of].strip()) for other in self._records(tag)]
         self.reads[path] = read
         return [value for _, value in read]
 
     def children(self, path: str) -> Sequence[FixedNode]:
-        if path not in self.layout.records:
-            raise KeyError(f'"each" is a record tag; no record type {path!r}')
         if self.record.tag == path:
             return [self]
+        if path not in self.layout.records:
+            raise KeyError(f'"each" is a record tag; no record type {path!r}')
         return [
-            FixedNode(record, ancestors, self.layout, self.reads)
+            FixedNode(record, ancestors, self.layout, self.reads, self.slices)
             for record, ancestors in _below(self.record, path, self.ancestors)
         ]
 
-    def _records(self, path: str) -> list[Record]:
-        tag = path.partition(".")[0]
+    def _records(self, tag: str) -> list[Record]:
         if self.record.tag == tag:
             return [self.record]
         found = [record for record, _ in _below(self.record, tag, self.ancestors)]
@@ -282,7 +299,7 @@ class FixedNode:
             filled = [n for n, value in read if value]
             line = next(iter(quoted + filled + [n for n, _ in read]), None)
         elif node is not None:
-            line = next((record.line for record in node._records(path)), None)
+            line = next((record.line for record in node._records(path.partition(".")[0])), None)
         at = f" at line {line}" if line is not None else ""
         return f"{part}{at}, {columns}"
 
