@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from adapters import REGISTRY
 from adapters.formats.fixed.format import FixedConfig, FixedParser
@@ -307,3 +309,23 @@ def test_a_mapping_of_the_home_is_used_before_the_shipped_one(tmp_path: Path) ->
     data = (ROOT / "fixtures" / "fixed" / "bots-orders.fix").read_bytes()
     result = PartnerFormats.of(REGISTRY, loaded).parse(data, file_name="o.fix", partner="mill")
     assert {o.order_type_code for o in orders(result)} == {"DS"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["HEA", "LIN", "TXT", "XYZ", "", "HE"]),
+            st.text(alphabet="0123456789 AZaz.-é\r\t", max_size=40),
+        ),
+        max_size=30,
+    )
+)
+def test_whatever_the_lines_parse_never_raises_and_every_finding_names_its_place(
+    lines: list[tuple[str, str]],
+) -> None:
+    result = parse("\n".join(tag + rest for tag, rest in lines))
+    assert result.documents or result.why or result.findings
+    for finding in result.findings:
+        message = str(finding["message"])
+        assert message.startswith("f.fix, line") or " record(s) in the file" in message
