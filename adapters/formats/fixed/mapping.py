@@ -15,6 +15,11 @@ record type is read, and ``[layout.records.<TAG>]``, one table per record type:
   ``pad = true`` (for the record, or for every record in ``[layout]``) reads it as if padded
   with spaces (many files lose their trailing spaces).
 
+Columns count the characters of a decoded line (a UTF-8 ``é`` is one column; a byte order mark
+is no column), a partner's profile may set another ``encoding``, and lines end at ``\n`` or
+``\r\n``; blank lines are skipped. The order of sibling records of different types is not
+checked, only their nesting and counts.
+
 Paths are ``TAG.field``: the field of the record the node stands for when it has that tag,
 else of the records with that tag below it (in file order: the first is read, or all of them
 with ``many = true``), else of the nearest record above it with that tag. ``each = "TAG"``
