@@ -12,11 +12,17 @@ from gateway.registry import Registry
 from .channels.folder import Folder
 from .channels.sftp import Sftp
 from .formats.delimited.format import CsvFormat
+from .formats.fixed.format import FixedFormat
 from .formats.x12.format import X12Format
 from .formats.xml.format import XmlFormat
 
 REGISTRY = Registry(
-    formats={X12Format.kind: X12Format, XmlFormat.kind: XmlFormat, CsvFormat.kind: CsvFormat},
+    formats={
+        X12Format.kind: X12Format,
+        XmlFormat.kind: XmlFormat,
+        CsvFormat.kind: CsvFormat,
+        FixedFormat.kind: FixedFormat,
+    },
     channels={Sftp.kind: Sftp, Folder.kind: Folder},
     default_format=X12Format.kind,
 )

@@ -3,6 +3,10 @@
   csv    a file of --csv-mb MB in the shipped example-orders layout (--rows-per-order rows per
          order) read by the CSV format into PurchaseOrders, beside the stdlib csv.reader over
          the same bytes: rows/s, MB/s, peak RSS;
+  fixed  a file of --fixed-mb MB in the shipped bots-orders layout (a HEA record per order, a LIN
+         record per line: --rows-per-order lines) read by the fixed-width format into
+         PurchaseOrders, beside a bare loop over the same text's lines that slices each record's
+         tag and quantity: records/s, MB/s, peak RSS;
   cxml   cXML OrderRequests of 1, 100 and 10,000 lines read by the XML format (the shipped
          cxml-order-request mapping), beside lxml.etree.iterparse over the same bytes:
          documents/s and lines/s.
@@ -11,7 +15,7 @@ Each case runs in a process of its own, so its peak RSS is its own. The formats 
 file at once today (the parser port takes the file's bytes), so the memory grows with the file:
 the issue's goal of a 1 GB file in under 200 MB waits for streaming; run larger sizes with care.
 
-Run:  .venv/bin/python bench/flat_xml.py [--csv-mb 16] [--rows-per-order 10]
+Run:  .venv/bin/python bench/flat_xml.py [--csv-mb 16] [--fixed-mb 16] [--rows-per-order 10]
 """
 
 from __future__ import annotations
@@ -48,6 +52,24 @@ def csv_file(path: Path, megabytes: float, rows_per_order: int) -> int:
             written += len(line)
             rows += 1
     return rows
+
+
+def fixed_file(path: Path, megabytes: float, rows_per_order: int) -> int:
+    """Write ``megabytes`` of orders in the bots-orders layout; returns the records."""
+    head, line = (ROOT / "fixtures" / "fixed" / "bots-orders.fix").read_text().splitlines()[:2]
+    target = int(megabytes * 1024 * 1024)
+    records = written = orders = 0
+    with path.open("w", encoding="latin-1", newline="") as out:
+        while written < target:
+            order = head.replace("ORD-501  ", f"O{orders:08d}") + "\r\n"
+            lines = "".join(
+                line.replace("000001", f"{n + 1:06d}", 1) + "\r\n" for n in range(rows_per_order)
+            )
+            out.write(order + lines)
+            written += len(order) + len(lines)
+            records += 1 + rows_per_order
+            orders += 1
+    return records
 
 
 def cxml_order(lines: int) -> bytes:
@@ -89,6 +111,24 @@ def run_case(case: str, path: Path) -> dict[str, Any]:
         rows = sum(len(d.message.lines) for d in result.documents)
         return {
             "rows": rows,
+            "documents": len(result.documents),
+            "seconds": elapsed,
+            "rss_mb": _rss_mb(),
+        }
+    if case == "fixed-raw":
+        started = time.perf_counter()
+        text = path.read_bytes().decode("latin-1")
+        records = sum(1 for line in text.split("\r\n") if line[:3] and line[75:91])
+        return {"rows": records, "seconds": time.perf_counter() - started, "rss_mb": _rss_mb()}
+    if case == "fixed-gateway":
+        formats = _formats("fixed", {"mapping": "bots-orders"})
+        started = time.perf_counter()
+        result = formats.parse(path.read_bytes(), file_name=path.name, partner=PARTNER)
+        elapsed = time.perf_counter() - started
+        assert not result.has_errors, result.why or result.findings[:1]
+        records = sum(1 + len(d.message.lines) for d in result.documents)
+        return {
+            "rows": records,
             "documents": len(result.documents),
             "seconds": elapsed,
             "rss_mb": _rss_mb(),
@@ -141,6 +181,7 @@ def measure(case: str, path: Path, repeat: int = 1) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--csv-mb", type=float, default=16.0)
+    parser.add_argument("--fixed-mb", type=float, default=16.0)
     parser.add_argument("--rows-per-order", type=int, default=10)
     parser.add_argument("--case", help=argparse.SUPPRESS)
     parser.add_argument("--path", type=Path, help=argparse.SUPPRESS)
@@ -159,6 +200,19 @@ def main() -> None:
             rate = got["rows"] / got["seconds"]
             print(
                 f"  {case:13} {rate:12,.0f} rows/s {size / got['seconds']:8.1f} MB/s"
+                f"   peak RSS {got['rss_mb']:7,.0f} MB"
+            )
+        orders = folder / "orders.fix"
+        records = fixed_file(orders, args.fixed_mb, args.rows_per_order)
+        size = orders.stat().st_size / (1024 * 1024)
+        per_order = f"{args.rows_per_order} lines per order"
+        print(f"Fixed width: {size:,.1f} MB, {records:,} records, {per_order}")
+        for case in ("fixed-raw", "fixed-gateway"):
+            got = measure(case, orders)
+            assert got["rows"] == records, got
+            rate = got["rows"] / got["seconds"]
+            print(
+                f"  {case:13} {rate:12,.0f} records/s {size / got['seconds']:8.1f} MB/s"
                 f"   peak RSS {got['rss_mb']:7,.0f} MB"
             )
         print("cXML OrderRequest (documents/s; lines/s):")

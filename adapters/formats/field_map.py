@@ -1,14 +1,17 @@
-"""The field map every declarative format shares (XML, CSV): where each field of a canonical
-message comes from, written in a mapping file (``[fields]``), read from a :class:`Node`.
+"""The field map every declarative format shares (XML, CSV, fixed width): where each field of a
+canonical message comes from, written in a mapping file (``[fields]``), read from a :class:`Node`.
 
 A format supplies nodes: an XML element whose paths are XPaths, a group of CSV rows whose paths
-are columns. A field is a path (its first non-empty value) or a table:
+are columns, a fixed-width record whose paths are its records' fields. A field is a path (its
+first non-empty value) or a table:
 
 - ``path``; ``value`` (a constant); ``default`` (when the path finds nothing);
 - ``codes`` (the partner's code -> the canonical one; an unknown code is an error);
 - ``type``: ``text``, ``date`` (an ISO date or date-time's date, or ``format``, a
   ``strptime`` pattern such as ``%Y%m%d``), ``time`` (an ISO date-time's time of day as HHMM),
-  ``decimal`` (``decimal_comma = true`` reads ``1.234,5``);
+  ``decimal`` (``decimal_comma = true`` reads ``1.234,5``; ``implied_decimals = 2`` reads
+  ``000000012345`` as ``123.45``: digits only, a sign before or after them, as fixed-width
+  files write amounts);
 - ``many = true``: every value, as a list;
 - ``each`` and ``fields``: a list, one item per node ``each`` finds, its fields read there
   (lists nest: an order's lines, a line's ids).
@@ -28,7 +31,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo
 
 from gateway.errors import ConfigError, InputError
 from gateway.messages import CANONICAL_MESSAGES, Envelope, Message, PartyId
@@ -71,6 +74,7 @@ class FieldSpec(Strict):
     type: Literal["text", "date", "time", "decimal"] = "text"
     format: str | None = None
     decimal_comma: bool = False
+    implied_decimals: int = Field(default=0, ge=0)
     many: bool = False
     each: str | None = None
     fields: dict[str, FieldSpec | str] | None = None
@@ -126,12 +130,28 @@ class FieldSpec(Strict):
                 )
             return clock.replace(":", "")
         if self.type == "decimal":
+            if self.implied_decimals:
+                return self._implied(text, where)
             plain = text.replace(".", "").replace(",", ".") if self.decimal_comma else text
             try:
                 return Decimal(plain.strip())
             except InvalidOperation:
                 raise MappingError(f"{where}: expected a number, found {text[:40]!r}") from None
         return text
+
+    def _implied(self, text: str, where: str) -> Decimal:
+        """``000000012345`` with 2 implied decimals: 123.45 (a sign before or after)."""
+        digits, sign = text.strip(), ""
+        if digits[-1:] in ("+", "-"):
+            digits, sign = digits[:-1], digits[-1]
+        elif digits[:1] in ("+", "-"):
+            digits, sign = digits[1:], digits[0]
+        if not (digits.isascii() and digits.isdigit()):
+            raise MappingError(
+                f"{where}: expected digits with {self.implied_decimals} implied decimals, "
+                f"found {text[:40]!r}"
+            )
+        return Decimal(sign + digits).scaleb(-self.implied_decimals)
 
 
 def spec_of(spec: FieldSpec | str) -> FieldSpec:

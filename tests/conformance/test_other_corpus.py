@@ -74,6 +74,29 @@ CASES: dict[str, tuple[str, str | None]] = {
         "csv/example-orders",
         None,
     ),
+    # Bots' fixed-width files (HEA/LIN records), each in the layout of the Bots plugin it is from
+    "bots-edi__bots-plugins__demo__composite_route__botssys__infile__outfile__demo_composite_route__fixed_orders__1.fix": (  # noqa: E501
+        "fixed/bots-orders",
+        None,
+    ),
+    "pesachnps__Bots-EDI__env__default__botssys__infile__x12_850tofixed__fixed__060101.fix": (
+        "fixed/bots-orders-x12",
+        None,
+    ),
+    "bots-edi__bots-plugins__demo__my_first_plugin__botssys__infile__outfile__my_first_plugin__orders1.inh": (  # noqa: E501
+        "fixed/bots-my-first-plugin-orders",
+        None,
+    ),
+    "bots-edi__bots-plugins__edifact__orders_desadv_invoice__botssys__infile__dutchic__fixed__desadv96.inh": (  # noqa: E501
+        "fixed/bots-desadv",
+        None,
+    ),
+    # an in-house invoice (the source of an X12 810): there is no canonical invoice, and read as
+    # Bots' orders its records do not fit (its HEA has 240 columns, its LINs 240, not 91)
+    "pesachnps__Bots-EDI__env__default__botssys__infile__fixed810_2_x12__inhouse_test01.inh": (
+        "fixed/bots-orders",
+        "line 1: HEA record too short: 240 characters, expected 251",
+    ),
 }
 
 

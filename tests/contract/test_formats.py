@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from adapters import REGISTRY
 from adapters.formats.delimited.format import CsvFormat
+from adapters.formats.fixed.format import FixedFormat
 from adapters.formats.x12.format import X12Format
 from adapters.formats.xml.format import XmlFormat
 from gateway.ports import Format
@@ -73,10 +74,28 @@ class TestCsvFormat(FormatContract):
     ]
 
 
+FIXED_ORDERS = (
+    CORPUS / "bots-edi__bots-plugins__demo__composite_route__botssys__infile__outfile__"
+    "demo_composite_route__fixed_orders__1.fix"
+)
+
+
+class TestFixedFormat(FormatContract):
+    format_class = FixedFormat
+    config: ClassVar = {"mapping": "bots-orders"}
+    samples: ClassVar = [FIXED_ORDERS.read_bytes()]
+    bad_samples: ClassVar = [
+        FIXED_ORDERS.read_bytes().replace(b"20050819", b"2005O819", 1),  # a letter O in a date
+        FIXED_ORDERS.read_bytes().replace(b"0001.000\r\n", b"0001\r\n", 1),  # a line too short
+        FIXED_ORDERS.read_bytes().split(b"\r\n")[0],  # an order without lines
+    ]
+
+
 CONTRACTS: dict[str, type[FormatContract]] = {
     X12Format.kind: TestX12Format,
     XmlFormat.kind: TestXmlFormat,
     CsvFormat.kind: TestCsvFormat,
+    FixedFormat.kind: TestFixedFormat,
 }
 
 

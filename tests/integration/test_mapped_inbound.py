@@ -1,8 +1,8 @@
 """Partners whose profiles name a declarative format have their files read by the daemon
 through its shipped mappings (issue 22, first parts): cXML OrderRequests published as
-PurchaseOrders, CSV orders (one row per line) as one PurchaseOrder per order; a broken file of
-each is quarantined with a report naming the field and its XPath or column; on SQLite and
-PostgreSQL."""
+PurchaseOrders, CSV orders (one row per line) and Bots' fixed-width orders (HEA/LIN records) as
+one PurchaseOrder per order; a broken file of each is quarantined with a report naming the field
+and its XPath, column, or line and columns; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 from adapters.formats.xml.safe import parse_xml
 from gateway import ledger
 from gateway.bus.topology import EVENTS_EXCHANGE
-from tests.contract.test_formats import BROKEN_ORDER, CORPUS, CSV_ORDERS
+from tests.contract.test_formats import BROKEN_ORDER, CORPUS, CSV_ORDERS, FIXED_ORDERS
 from tests.integration.support import bound_queue, drop, in_process_gateway, run_once, take_all
 
 ORDER = CORPUS / "officeluv__cxml__spec__fixtures__order_request.xml"
@@ -193,3 +193,40 @@ def test_cxml_orders_sent_again_are_duplicates_by_payload_id_or_business_key(
         run_once(gw)
         [(revision, _)] = take_all(channel, queue)
         assert revision.headers["revision_of"] == first.message_id
+
+
+FIXED_PROFILE = 'format = "fixed"\n[fixed]\nmapping = "bots-orders"\n'
+
+
+def test_fixed_width_orders_are_published_one_per_order_and_a_broken_file_quarantined(
+    tmp_path: Path, database_url: str, partner: str
+) -> None:
+    profiles = tmp_path / "mappings" / "partners"
+    profiles.mkdir(parents=True)
+    (profiles / f"{partner}.toml").write_text(FIXED_PROFILE)
+    gw = in_process_gateway(tmp_path, database_url)
+    head, line = FIXED_ORDERS.read_bytes().split(b"\r\n")[:2]
+    broken = head + b"\r\n" + line.replace(b"000000000001.000", b"000000000one.000") + b"\r\n"
+    with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
+        drop(tmp_path / "inbox", partner, "orders.fix", FIXED_ORDERS.read_bytes())
+        drop(tmp_path / "inbox", partner, "broken.fix", broken)
+        run_once(gw)
+        published = [json.loads(body)["data"] for _, body in take_all(channel, queue)]
+    assert sorted(order["po_number"] for order in published) == [
+        "T0000000001",
+        "T0000000002-1",
+        "T0000000004-1",
+        "T0000000004-2",
+        "T0000000004-3",
+        "T0000000015",
+    ]
+    assert {order["envelope"]["format"] for order in published} == {"fixed"}
+    assert {order["lines"][0]["quantity"] for order in published} == {"1.000"}
+    with gw.pipeline.factory.begin() as s:
+        [quarantined] = ledger.files_in_state(s, [ledger.FileState.QUARANTINED])
+    assert quarantined.name == "broken.fix"
+    [report] = (tmp_path / "quarantine" / partner).glob("*broken.fix.error.json")
+    assert (
+        "broken.fix, lines 1-2: quantity (LIN.BESTELDAANTAL at line 2, columns 76-91): "
+        "expected a number, found '000000000one.000'"
+    ) in report.read_text()

@@ -171,6 +171,26 @@ def test_translate_and_validate_read_any_format_with_one_mapping() -> None:
     assert result.returncode == 1 and "no-such-mapping.toml: cannot read" in result.stderr
 
 
+def test_translate_and_validate_read_fixed_width_files_naming_line_field_and_columns(
+    tmp_path: Path,
+) -> None:
+    orders = ROOT / "fixtures" / "fixed" / "bots-orders.fix"
+    result = run("translate", orders, "--mapping", "fixed/bots-orders")
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(line)["po_number"] for line in result.stdout.splitlines()] == [
+        "ORD-501",
+        "ORD-502",
+    ]
+    (tmp_path / "mill.toml").write_text('format = "fixed"\n[fixed]\nmapping = "bots-orders"\n')
+    bad = ROOT / "fixtures" / "fixed" / "bots-orders-bad.fix"
+    result = run("validate", bad, "--partner", "mill", "--profiles", tmp_path)
+    assert result.returncode == 1
+    assert (
+        "lines 3-4: quantity (LIN.BESTELDAANTAL at line 4, columns 76-91): "
+        "expected a number, found '0000000three.000'"
+    ) in result.stderr
+
+
 def test_mapping_test_runs_the_shipped_cases_and_shows_what_differs(tmp_path: Path) -> None:
     result = run("mapping", "test")
     assert result.returncode == 0, result.stdout

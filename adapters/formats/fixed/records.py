@@ -1,0 +1,175 @@
+"""A fixed-width file read into documents by its layout (:class:`~.mapping.Layout`): each line
+a record, its type read at the tag's columns, nested under the nearest open record of its
+parent's type; a record of a type without a parent starts a new document.
+
+Whatever does not fit the layout is a :class:`Problem` naming the line: a line too long or too
+short, an unknown tag, a record outside its parent, too few or too many records of a type. A
+problem inside a document is the document's (it is not translated); one outside any is the
+file's. Lines are read one at a time, and each document is handed over as soon as it ends: no
+list of the file's lines or records is made, and a document keeps at most :data:`PROBLEMS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from .mapping import Layout, Record, RecordLayout
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    line: int | None
+    """The line it is about (1 = the first); None: the file as a whole."""
+    message: str
+
+
+PROBLEMS = 100
+"""Problems a document keeps at most (a hostile file can hold millions); the others are
+counted in :attr:`Document.left_off`."""
+
+
+@dataclass(slots=True)
+class Document:
+    root: Record
+    last_line: int
+    problems: list[Problem] = field(default_factory=list)
+    left_off: int = 0
+
+    def add(self, problems: list[Problem]) -> None:
+        room = max(PROBLEMS - len(self.problems), 0)
+        self.problems += problems[:room]
+        self.left_off += len(problems[room:])
+
+
+def lines(text: str) -> Iterator[tuple[int, str]]:
+    """The lines of ``text`` with their numbers, without their ``\\n`` or ``\\r\\n``; only these
+    end a line (a Latin-1 ``\\x85`` is a character of a record, not a line break)."""
+    start, number, size = 0, 0, len(text)
+    while start < size:
+        end = text.find("\n", start)
+        if end < 0:
+            end = size
+        number += 1
+        line = text[start:end]
+        yield number, line[:-1] if line.endswith("\r") else line
+        start = end + 1
+
+
+def read_documents(text: str, layout: Layout) -> Iterator[Document | Problem]:
+    """The documents of ``text``, in order, each with its problems, and the problems outside
+    any document, as they are found."""
+    children = layout.children_of()
+    known = ", ".join(layout.records)
+    tag_columns = slice(layout.tag.start - 1, layout.tag.end)
+    sizes = {tag: (spec.length, layout.pads(spec)) for tag, spec in layout.records.items()}
+    headers: dict[str, int] = {}
+    document: Document | None = None
+    open_records: list[Record] = []
+    for number, line in lines(text):
+        if not line or line.isspace():
+            continue
+        tag = line[tag_columns].strip()
+        spec = layout.records.get(tag)
+        problems: list[Problem] = []
+        if spec is None:
+            problems.append(
+                Problem(number, f"unknown record tag {tag!r} in {layout.tag} (known: {known})")
+            )
+        elif spec.parent is None:
+            if document is not None:
+                document.add(_close(open_records, children))
+                yield document
+            record = Record(tag, number, line)
+            document, open_records = Document(record, number), [record]
+            headers[tag] = headers.get(tag, 0) + 1
+            if spec.max is not None and headers[tag] > spec.max:
+                problems.append(
+                    Problem(
+                        number,
+                        f"{tag} record is the {_nth(headers[tag])} in the file, "
+                        f"expected at most {spec.max}",
+                    )
+                )
+        else:
+            problems += _nest(number, line, tag, spec, open_records, children)
+        if spec is not None:
+            length, pads = sizes[tag]
+            if len(line) > length or (len(line) < length and not pads):
+                problems.append(_length(number, line, tag, length))
+        if document is None:
+            yield from problems
+            continue
+        document.last_line = number
+        if problems:
+            document.add(problems)
+    if document is not None:
+        document.add(_close(open_records, children))
+        yield document
+    for tag, spec in layout.records.items():
+        count = headers.get(tag, 0)
+        if spec.parent is None and count < spec.min:
+            expected = f"expected at least {spec.min}"
+            yield Problem(None, f"{count} {tag} record(s) in the file, {expected}")
+
+
+def _nest(
+    number: int,
+    line: str,
+    tag: str,
+    spec: RecordLayout,
+    open_records: list[Record],
+    children: dict[str, list[tuple[str, RecordLayout]]],
+) -> list[Problem]:
+    """Puts the record under the nearest open record of its parent's type (closing the ones
+    above that); the problems it makes."""
+    for depth in range(len(open_records) - 1, -1, -1):
+        if open_records[depth].tag == spec.parent:
+            break
+    else:
+        return [Problem(number, f"{tag} record outside a {spec.parent} record (its parent)")]
+    problems = _close(open_records[depth + 1 :], children)
+    del open_records[depth + 1 :]
+    parent = open_records[depth]
+    count = parent.counts[tag] = parent.counts.get(tag, 0) + 1
+    if spec.max is not None and count > spec.max:
+        problems.append(
+            Problem(
+                number,
+                f"{tag} record is the {_nth(count)} under the {parent.tag} record of "
+                f"line {parent.line}, expected at most {spec.max}",
+            )
+        )
+    record = Record(tag, number, line)
+    parent.children.append(record)
+    open_records.append(record)
+    return problems
+
+
+def _close(
+    records: list[Record], children: dict[str, list[tuple[str, RecordLayout]]]
+) -> list[Problem]:
+    """The records ending here that hold fewer records than their types need."""
+    problems: list[Problem] = []
+    for record in records:
+        for tag, spec in children[record.tag]:
+            count = record.counts.get(tag, 0)
+            if count < spec.min:
+                problems.append(
+                    Problem(
+                        record.line,
+                        f"{record.tag} record holds {count} {tag} record(s), "
+                        f"expected at least {spec.min}",
+                    )
+                )
+    return problems
+
+
+def _length(number: int, line: str, tag: str, length: int) -> Problem:
+    how = "long" if len(line) > length else "short"
+    return Problem(number, f"{tag} record too {how}: {len(line)} characters, expected {length}")
+
+
+def _nth(count: int) -> str:
+    suffix = "th" if 10 <= count % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(count % 10, "th")
+    return f"{count}{suffix}"
