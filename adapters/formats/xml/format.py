@@ -1,12 +1,21 @@
 """The XML format: a partner's XML documents (cXML and partners' own) read through a declarative
-mapping (:mod:`.mapping`, ``mappings/xml/<name>.toml``), after a safe parse (:mod:`.safe`).
+mapping (:mod:`.mapping`, ``mappings/xml/<name>.toml``), after a safe parse (:mod:`.safe`), and
+canonical messages written for it through the same mappings (:mod:`.rendering`).
 
 Options (the profile's ``[xml]`` section, :class:`XmlConfig`): ``mappings``, the names of the
 mappings its documents are read with (each finds its own documents in a file: an OrderRequest
-and a ShipNoticeRequest are told apart by their paths);
-``partner_ids``, the sender ids the partner's documents may carry (none: not checked);
-``reply = "cxml-status"``, a cXML Response with each file's status (:mod:`.status_reply`).
-Rendering comes with the mappings' mirrors.
+and a ShipNoticeRequest are told apart by their paths); ``partner_ids``, the sender ids the
+partner's documents may carry (none: not checked); ``reply = "cxml-status"``, a cXML Response
+with each file's status (:mod:`.status_reply`); for what the gateway sends it, ``render``
+(the mapping of each kind: ``{"856" = "cxml-ship-notice-request"}``), ``sender_id`` (ours) and
+``receiver_id`` (the partner's) with their optional qualifiers (cXML: the Credential's
+``domain``), and ``payload_domain`` (the end of the payloadIDs: ``<time>.<number>@<domain>``).
+
+A document written for a partner is read back through its mapping before it may leave: it must
+give the canonical message it was written from (a field the mapping does not carry refuses it,
+named). Its payloadID takes a number from the ledger's sequence ``xml.payload`` when it is
+numbered, and its file is ``<kind>-<number>.xml``. A file read as nobody's (the gateway's own
+documents read back) is read with every mapping the partners' profiles name.
 """
 
 from __future__ import annotations
@@ -17,21 +26,49 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 from lxml import etree
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from gateway.control_numbers import ControlNumberCounter
-from gateway.ports import Format, FormatConfig, Parser, ParseResult
+from gateway.errors import ConfigError
+from gateway.messages import Message
+from gateway.ports import (
+    DocumentRefused,
+    Draft,
+    Format,
+    FormatConfig,
+    Parser,
+    ParseResult,
+    RenderedDocument,
+)
 
-from ..field_map import MappingError, mapped_document, resolve_mapping, untrusted_sender
+from ..field_map import (
+    MappingError,
+    envelope_facts,
+    mapped_document,
+    resolve_mapping,
+    untrusted_sender,
+)
+from ..field_writing import (
+    RenderingConfig,
+    check_read_back,
+    rendered_document_id,
+    write_fields,
+)
 from .mapping import XmlMapping, load_mapping
+from .rendering import XmlTarget, XmlWriting, render_mapping
 from .safe import XmlRefused, parse_xml
 from .status_reply import SEQUENCE, StatusOwed, owed_status, render_status
 
 KIND = "xml"
+PAYLOAD_SEQUENCE = "xml.payload"
+"""The ledger's sequence the payloadIDs of what the gateway writes are numbered from."""
+DRAFT_REFERENCE = "draft"
 
 
-class XmlConfig(FormatConfig):
+class XmlConfig(RenderingConfig):
     """A partner's ``[xml]`` section."""
+
+    mapping_folder: ClassVar[str] = "xml"
 
     mappings: list[str] = Field(
         min_length=1,
@@ -54,6 +91,25 @@ class XmlConfig(FormatConfig):
         description='"cxml-status": a cXML Response with the status of each file it sends '
         "(200 OK, or 400 with the problems)",
     )
+
+    payload_domain: str = Field(
+        default="edi-gateway",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9.-]{0,18}$",
+        description="the domain ending the payloadIDs of what we send: <time>.<number>@<domain>",
+    )
+
+    @model_validator(mode="after")
+    def _render_mappings_write(self) -> XmlConfig:
+        for kind, name in self.render.items():
+            try:
+                writing = render_mapping(name)
+            except ConfigError as error:
+                raise ValueError(f'render "{kind}": {error}') from None
+            if writing.mapping.kind != kind:
+                raise ValueError(
+                    f'render "{kind}": the mapping {name} writes {writing.mapping.kind} documents'
+                )
+        return self
 
 
 @dataclass(frozen=True)
@@ -146,8 +202,84 @@ class XmlFormat(Format):
 
     def parser(self, configs: Mapping[str, FormatConfig]) -> Parser:
         xml = {name: c for name, c in configs.items() if isinstance(c, XmlConfig)}
+        everyone = dict.fromkeys(n for c in xml.values() for n in (*c.mappings, *c.render.values()))
         return XmlParser(
-            mappings={name: tuple(map(load_mapping, c.mappings)) for name, c in xml.items()},
+            mappings={
+                **{name: tuple(map(load_mapping, c.mappings)) for name, c in xml.items()},
+                "": tuple(map(load_mapping, everyone)),  # nobody's: the gateway's own documents
+            },
             senders={name: frozenset(c.partner_ids) for name, c in xml.items()},
             replies=frozenset(name for name, c in xml.items() if c.reply == "cxml-status"),
         )
+
+    def draft(self, message: Message, kind: str, config: FormatConfig, at: dt.datetime) -> Draft:
+        xml = _xml(config)
+        writing = _writing(xml, kind, message)
+        root, top = writing.new_document()
+        document = writing.write_head(top, xml.facts(DRAFT_REFERENCE), at)
+        values = message.model_dump(exclude={"envelope", "document_id"})
+        write_fields(document, writing.mapping.fields, values)
+        text = writing.serialize(root)
+        back, problems = _read_back(text, writing.mapping)
+        check_read_back(message, back, problems, kind, writing.name)
+        return Draft(kind, "", text, message.content_digest)
+
+    def number(
+        self, draft: Draft, config: FormatConfig, counter: ControlNumberCounter
+    ) -> RenderedDocument:
+        xml = _xml(config)
+        writing = _writing(xml, draft.kind)
+        number = counter.next(PAYLOAD_SEQUENCE)
+        now = dt.datetime.now(dt.UTC)
+        reference = f"{int(now.timestamp())}.{number}@{xml.payload_domain}"
+        root = parse_xml(draft.text.encode("utf-8"))
+        writing.renumber(XmlTarget(root, writing.path), reference, now)
+        [document] = writing.mapping.documents_of(root)
+        facts = envelope_facts(writing.mapping.envelope, document)
+        return RenderedDocument(
+            document_id=rendered_document_id(KIND, facts, draft.content_digest),
+            text=writing.serialize(root),
+            group_kind="",
+            interchange=reference,
+            group="",
+            transaction="",
+            file_name=f"{draft.kind}-{number:09d}.xml",
+            sender_id=xml.sender_id or "",
+            receiver_id=xml.receiver_id or "",
+            sender_qualifier=xml.sender_qualifier,
+            receiver_qualifier=xml.receiver_qualifier,
+        )
+
+
+def _xml(config: FormatConfig) -> XmlConfig:
+    if not isinstance(config, XmlConfig):
+        raise TypeError(f"XML settings expected, got {type(config).__name__}")
+    return config
+
+
+def _writing(config: XmlConfig, kind: str, message: Message | None = None) -> XmlWriting:
+    """The mapping the partner's ``kind`` documents are written with; :class:`DocumentRefused`
+    when it has none, or one for another message."""
+    name = config.mapping_for(kind, KIND)
+    try:
+        writing = render_mapping(name)
+    except ConfigError as error:  # changed since the profile was loaded
+        raise DocumentRefused(str(error)) from None
+    if message is not None and type(message).__name__ != writing.mapping.message:
+        raise DocumentRefused(
+            f"the mapping {name} writes {writing.mapping.message}, not {type(message).__name__}"
+        )
+    return writing
+
+
+def _read_back(text: str, mapping: XmlMapping) -> tuple[Message | None, list[str]]:
+    """The message ``text`` reads back as through ``mapping`` (None, and why, when it does not)."""
+    try:
+        root = parse_xml(text.encode("utf-8"))
+        found = mapping.documents_of(root)
+        if len(found) != 1:
+            return None, [f"{len(found)} documents at {mapping.documents}"]
+        message = mapped_document(KIND, mapping, found[0], None).message
+    except (XmlRefused, MappingError, etree.XPathError) as error:
+        return None, [str(error)]
+    return message, []

@@ -4,7 +4,9 @@ A mapping says which elements are documents (``documents``, an XPath), which can
 each becomes (``message``, routed as ``kind``), where the envelope's facts are (``[envelope]``),
 and where each field comes from (``[fields]``, :mod:`adapters.formats.field_map`), by XPath 1.0
 from the document's element (absolute paths from the root; XPath functions too: ``local-name(..)``)
-with the ``namespaces`` the mapping declares (prefix -> URI).
+with the ``namespaces`` the mapping declares (prefix -> URI). A mapping that also writes documents
+for partners may say in ``[render]`` how, besides its fields (:class:`XmlRender`;
+:mod:`.rendering` says how paths are written).
 
 A bad mapping is a :class:`~gateway.errors.ConfigError` naming its file and key.
 """
@@ -15,7 +17,7 @@ import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from lxml import etree
 from pydantic import Field, ValidationInfo, field_validator
@@ -34,6 +36,36 @@ from ..field_map import (
 
 MAPPINGS_DIR = Path(__file__).resolve().parents[3] / "mappings" / "xml"
 """The mappings the project ships (``mappings/xml/`` of the source tree)."""
+
+
+Fact = Literal[
+    "interchange_reference", "sender", "sender_qualifier", "receiver", "receiver_qualifier"
+]
+
+
+class XmlRender(Strict):
+    """How documents written with the mapping are written besides their fields."""
+
+    doctype: str | None = Field(
+        default=None,
+        pattern=r"^<!DOCTYPE [^<>\[\]]+>$",
+        description="the DOCTYPE written after the XML declaration (a DTD named, no internal "
+        "subset)",
+    )
+    timestamp: str | None = Field(
+        default=None,
+        description="where the time the document is numbered at is written (/cXML/@timestamp)",
+    )
+    envelope: dict[str, Fact] = Field(
+        default_factory=dict,
+        description="more paths envelope facts are written at: path -> fact (cXML: the "
+        "Sender's Credential)",
+    )
+    constants: dict[str, str] = Field(
+        default_factory=dict,
+        description="path -> text written in every document, after the envelope "
+        "(cXML: /cXML/@version)",
+    )
 
 
 @dataclass(frozen=True)
@@ -77,6 +109,7 @@ class XmlMapping(Strict):
     documents: str = Field(description="XPath of the documents' elements")
     envelope: EnvelopeSpec
     fields: dict[str, FieldSpec | str]
+    render: XmlRender | None = None
 
     @field_validator("message")
     @classmethod
