@@ -43,19 +43,33 @@ BROKEN_ORDER = b"""<?xml version="1.0"?>
 
 class TestXmlFormat(FormatContract):
     format_class = XmlFormat
-    config: ClassVar = {"mappings": ["cxml-order-request", "cxml-ship-notice-request"]}
+    config: ClassVar = {
+        "mappings": ["cxml-order-request", "cxml-ship-notice-request", "cxml-confirmation-request"],
+        "render": {"856": "cxml-ship-notice-request", "855": "cxml-confirmation-request"},
+        "sender_id": "GATEWAY",
+        "sender_qualifier": "NetworkID",
+        "receiver_id": "AN00000456",
+        "receiver_qualifier": "NetworkID",
+    }
     samples: ClassVar = [
-        (CORPUS / name).read_bytes()
-        for name in (
-            "officeluv__cxml__spec__fixtures__order_request.xml",
-            "FriendsOfCXML__cxml-php__tests__metadata__cxml__samples__OrderRequest.xml",
-            "FriendsOfCXML__cxml-php__tests__metadata__cxml__samples__ShipNoticeRequest.xml",
-        )
+        *(
+            (CORPUS / name).read_bytes()
+            for name in (
+                "officeluv__cxml__spec__fixtures__order_request.xml",
+                "FriendsOfCXML__cxml-php__tests__metadata__cxml__samples__OrderRequest.xml",
+                "FriendsOfCXML__cxml-php__tests__metadata__cxml__samples__ShipNoticeRequest.xml",
+            )
+        ),
+        *(
+            (ROOT / "fixtures" / "xml" / name).read_bytes()
+            for name in ("cxml-ship-notice-request.xml", "cxml-confirmation-request.xml")
+        ),
     ]
     bad_samples: ClassVar = [
         BROKEN_ORDER,
         (CORPUS / "olmelabs__EdiEngine__EdiEngine.Tests__TestData__940.OK.xml").read_bytes(),
     ]
+    renders: ClassVar = ("856", "855")
 
 
 CSV_ORDERS = (
@@ -66,12 +80,41 @@ CSV_ORDERS = (
 
 class TestCsvFormat(FormatContract):
     format_class = CsvFormat
-    config: ClassVar = {"mapping": "example-orders"}
+    config: ClassVar = {
+        "mapping": "example-orders",
+        "render": {"850": "example-orders"},
+        "sender_id": "GATEWAY",
+        "receiver_id": "SHOP",
+    }
     samples: ClassVar = [CSV_ORDERS.read_bytes()]
     bad_samples: ClassVar = [
         b'"O","SHOP","US","1","PO-1","2026-12-05",' + b'"",' * 23 + b'"1","EAN","","","1"\n',
         b'"O","SHOP","US","1","PO-2","20261205",' + b'"",' * 23 + b'"1","EAN","","","lots"\n',
     ]
+    renders: ClassVar = ("850",)
+
+
+CSV_ASN = ROOT / "fixtures" / "csv" / "asn.csv"
+ASN_HEADER = CSV_ASN.read_bytes().splitlines(keepends=True)[0]
+
+
+class TestCsvAsnFormat(FormatContract):
+    """The CSV format again, with the ship notices of mappings/csv/example-asn.toml both ways."""
+
+    format_class = CsvFormat
+    config: ClassVar = {
+        "mapping": "example-asn",
+        "render": {"856": "example-asn"},
+        "sender_id": "GATEWAY",
+        "receiver_id": "3PL-EAST",
+    }
+    samples: ClassVar = [CSV_ASN.read_bytes()]
+    bad_samples: ClassVar = [
+        ASN_HEADER + b"F-1,3PL,US,SHP-9,original,2026-12-04,1530,,,,PO-1,,1,W,,,2,EA\n",
+        ASN_HEADER + b"F-1,3PL,US,SHP-9,resend,20261204,1530,,,,PO-1,,1,W,,,2,EA\n",
+        ASN_HEADER + b"F-1,3PL,US,SHP-9,original,20261204,1530,,,,PO-1,,1,W,,,two,EA\n",
+    ]
+    renders: ClassVar = ("856",)
 
 
 FIXED_ORDERS = (

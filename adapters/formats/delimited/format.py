@@ -5,33 +5,67 @@ key columns, each document a canonical message.
 Options (the profile's ``[csv]`` section, :class:`CsvConfig`): ``mapping``, the mapping's name;
 ``partner_ids``, the sender ids its files may carry (none: not checked); ``encoding`` (over the
 mapping's) and ``bad_characters`` (``refuse`` or ``replace``: :mod:`..charset`); ``reply =
-"rejected-rows"``, a CSV of the rows not taken from each file (:mod:`.reply`). Errors name the
-row and the column (or the field and its path) and what was found.
+"rejected-rows"``, a CSV of the rows not taken from each file (:mod:`.reply`); for what the
+gateway sends it, ``render`` (the mapping of each kind: ``{"856" = "example-asn"}``),
+``sender_id`` (ours) and ``receiver_id`` (the partner's), with optional qualifiers. Errors name
+the row and the column (or the field and its path) and what was found.
+
+A document written for a partner (:mod:`.rendering`) is read back through its mapping before it
+may leave: it must give the canonical message it was written from (a field the mapping does not
+carry refuses it, named). Numbering draws from the ledger's sequence ``csv.file``: the number is
+the document's reference (in the envelope's reference column, when the mapping has one) and in
+its file name, ``<kind>-<number>.csv``. A file read as nobody's (the gateway's own files read
+back) is read with the mapping when the partners' profiles name only one.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from gateway.ports import Format, FormatConfig, Parser, ParseResult
+from gateway.control_numbers import ControlNumberCounter
+from gateway.errors import ConfigError
+from gateway.messages import Message
+from gateway.ports import (
+    DocumentRefused,
+    Draft,
+    Format,
+    FormatConfig,
+    Parser,
+    ParseResult,
+    RenderedDocument,
+)
 
 from ..charset import Charset, Undecodable, decode
 from ..field_map import MappingError, mapped_document, resolve_mapping, untrusted_sender
+from ..field_writing import (
+    RenderingConfig,
+    check_read_back,
+    rendered_document_id,
+    write_envelope,
+    write_fields,
+)
 from .mapping import CsvMapping, CsvNode, Row, load_mapping
+from .rendering import CsvWriting, render_mapping
 from .reply import RejectedRows, render_rejected, rows_of
 
 KIND = "csv"
+FILE_SEQUENCE = "csv.file"
+"""The ledger's sequence the files the gateway writes are numbered from."""
+DRAFT_REFERENCE = "draft"
 
 
-class CsvConfig(FormatConfig, Charset):
+class CsvConfig(RenderingConfig, Charset):
     """A partner's ``[csv]`` section (with ``encoding`` and ``bad_characters``:
     :class:`~adapters.formats.charset.Charset`)."""
+
+    mapping_folder: ClassVar[str] = "csv"
 
     mapping: str = Field(
         description="the mapping its files are read with: mappings/csv/<name>.toml of the home, "
@@ -49,6 +83,19 @@ class CsvConfig(FormatConfig, Charset):
     @classmethod
     def _found(cls, name: str, info: ValidationInfo) -> str:
         return resolve_mapping(name, "csv", info)
+
+    @model_validator(mode="after")
+    def _render_mappings_write(self) -> CsvConfig:
+        for kind, name in self.render.items():
+            try:
+                writing = render_mapping(name)
+            except ConfigError as error:
+                raise ValueError(f'render "{kind}": {error}') from None
+            if writing.mapping.kind != kind:
+                raise ValueError(
+                    f'render "{kind}": the mapping {name} writes {writing.mapping.kind} documents'
+                )
+        return self
 
 
 @dataclass(frozen=True)
@@ -170,9 +217,75 @@ class CsvFormat(Format):
 
     def parser(self, configs: Mapping[str, FormatConfig]) -> Parser:
         mine = {name: c for name, c in configs.items() if isinstance(c, CsvConfig)}
+        mappings = {name: load_mapping(c.mapping) for name, c in mine.items()}
+        named = {n for c in mine.values() for n in (c.mapping, *c.render.values())}
+        if len(named) == 1:  # nobody's (the gateway's own files): read with the only one
+            mappings[""] = load_mapping(named.pop())
         return CsvParser(
-            mappings={name: load_mapping(c.mapping) for name, c in mine.items()},
+            mappings=mappings,
             senders={name: frozenset(c.partner_ids) for name, c in mine.items()},
             charsets=mine,
             replies=frozenset(name for name, c in mine.items() if c.reply == "rejected-rows"),
         )
+
+    def draft(self, message: Message, kind: str, config: FormatConfig, at: dt.datetime) -> Draft:
+        settings = _csv(config)
+        writing = _writing(settings, kind, message)
+        document = writing.new_document()
+        write_envelope(document, writing.mapping.envelope, settings.facts(DRAFT_REFERENCE))
+        values = message.model_dump(exclude={"envelope", "document_id"})
+        write_fields(document, writing.mapping.fields, values)
+        text = writing.serialize(document.rows())
+        reader = CsvParser(mappings={"": writing.mapping}, senders={}, charsets={})
+        result = reader.parse(text.encode("utf-8"), file_name=f"the rendered {kind}")
+        problems = [result.why or "", *(str(f.get("message")) for f in result.findings)]
+        if len(result.documents) > 1:
+            problems.append(
+                f"{len(result.documents)} documents (by {writing.mapping.layout.group_by})"
+            )
+        back = result.documents[0].message if len(result.documents) == 1 else None
+        check_read_back(message, back, [p for p in problems if p], kind, writing.name)
+        return Draft(kind, "", text, message.content_digest)
+
+    def number(
+        self, draft: Draft, config: FormatConfig, counter: ControlNumberCounter
+    ) -> RenderedDocument:
+        settings = _csv(config)
+        writing = _writing(settings, draft.kind)
+        number = counter.next(FILE_SEQUENCE)
+        reference = f"{number:09d}"
+        text, facts = writing.with_reference(draft.text, reference)
+        return RenderedDocument(
+            document_id=rendered_document_id(KIND, facts, draft.content_digest),
+            text=text,
+            group_kind="",
+            interchange=reference,
+            group="",
+            transaction="",
+            file_name=f"{draft.kind}-{reference}.csv",
+            sender_id=settings.sender_id or "",
+            receiver_id=settings.receiver_id or "",
+            sender_qualifier=settings.sender_qualifier,
+            receiver_qualifier=settings.receiver_qualifier,
+        )
+
+
+def _csv(config: FormatConfig) -> CsvConfig:
+    if not isinstance(config, CsvConfig):
+        raise TypeError(f"CSV settings expected, got {type(config).__name__}")
+    return config
+
+
+def _writing(config: CsvConfig, kind: str, message: Message | None = None) -> CsvWriting:
+    """The mapping the partner's ``kind`` documents are written with; :class:`DocumentRefused`
+    when it has none, or one for another message."""
+    name = config.mapping_for(kind, KIND)
+    try:
+        writing = render_mapping(name)
+    except ConfigError as error:  # changed since the profile was loaded
+        raise DocumentRefused(str(error)) from None
+    if message is not None and type(message).__name__ != writing.mapping.message:
+        raise DocumentRefused(
+            f"the mapping {name} writes {writing.mapping.message}, not {type(message).__name__}"
+        )
+    return writing

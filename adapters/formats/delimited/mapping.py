@@ -5,10 +5,13 @@ names the columns), ``encoding`` (``utf-8``, a BOM tolerated; ``latin-1``; ``cp1
 ``group_by``: the columns whose values make one document of all the rows that share them (a
 partner writes one row per line, its order's fields repeated on each). Paths are columns: a
 1-based position (``"5"``), or a name from the header row. The fields of a document are read
-from its first row; ``each = "rows"`` makes a list of one item per row of the document, and
-``each = "this"`` one item of the row itself. ``[envelope]`` and ``[fields]`` are as for every
-declarative format (:mod:`adapters.formats.field_map`); ``mappings/csv/example-orders.toml`` is
-one.
+from its first row; ``each = "rows"`` makes a list of one item per row of the document (or of
+the item's rows), ``each = "rows by <column>"`` one item per value of the column, holding the
+rows that have it (a ship notice's orders, each with its rows), and ``each = "this"`` one item of
+the row itself. ``[render] columns`` names the header row's columns, in order, for the files
+the gateway writes with the mapping (:mod:`.rendering`). ``[envelope]`` and ``[fields]`` are as
+for every declarative format (:mod:`adapters.formats.field_map`);
+``mappings/csv/example-orders.toml`` is one.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from ..field_map import (
 MAPPINGS_DIR = Path(__file__).resolve().parents[3] / "mappings" / "csv"
 """The mappings the project ships (``mappings/csv/`` of the source tree)."""
 
+ROWS_BY = "rows by "
 Row = tuple[int, Sequence[str]]
 """A row's number in the file (1 = the first) and its values."""
 
@@ -63,7 +67,16 @@ class CsvNode:
             return [CsvNode([row], self.columns) for row in self.rows]
         if path == "this":
             return [self]
-        raise KeyError(f'"each" in a CSV mapping is "rows" or "this", not {path!r}')
+        if path.startswith(ROWS_BY):
+            index = self.column(path.removeprefix(ROWS_BY).strip())
+            groups: dict[str, list[Row]] = {}
+            for number, values in self.rows:
+                key = values[index].strip() if index < len(values) else ""
+                groups.setdefault(key, []).append((number, values))
+            return [CsvNode(rows, self.columns) for rows in groups.values()]
+        raise KeyError(
+            f'"each" in a CSV mapping is "rows", "rows by <column>" or "this", not {path!r}'
+        )
 
 
 class Layout(Strict):
@@ -72,6 +85,14 @@ class Layout(Strict):
     header: bool = False
     encoding: Literal["utf-8", "latin-1", "cp1252"] = "utf-8"
     group_by: list[str] = Field(min_length=1, description="the columns that make a document")
+
+
+class CsvRender(Strict):
+    columns: list[str] = Field(
+        default_factory=list,
+        description="the header row of the files written with the mapping, in order (none: "
+        "the names its paths use, in the order they first appear)",
+    )
 
 
 class CsvMapping(Strict):
@@ -83,6 +104,7 @@ class CsvMapping(Strict):
     layout: Layout
     envelope: EnvelopeSpec
     fields: dict[str, FieldSpec | str]
+    render: CsvRender | None = None
 
     @field_validator("message")
     @classmethod
