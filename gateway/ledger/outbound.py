@@ -93,6 +93,13 @@ class OutboundRow:
     format: str | None = None
     """The kind of format it is written in; None for a refused request."""
 
+    @property
+    def data(self) -> bytes:
+        """Its file's bytes: its text in the character set of its format's file (``detail``'s
+        ``encoding``, when its format writes another than UTF-8)."""
+        assert self.content is not None, "a rendered document has its text"
+        return self.content.encode(str((self.detail or {}).get("encoding", "utf-8")))
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class NewOutbound:
@@ -353,10 +360,7 @@ def delivered_outbound(s: Session, *, limit: int = 1000) -> list[OutboundRow]:
         data = dict(values)
         delivered = data.pop("delivered_sha256")
         row = _row(data)
-        if (
-            row.content is not None
-            and hashlib.sha256(row.content.encode()).hexdigest() == delivered
-        ):
+        if row.content is not None and hashlib.sha256(row.data).hexdigest() == delivered:
             found[row.id] = row
     return list(found.values())
 

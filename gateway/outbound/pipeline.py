@@ -61,6 +61,7 @@ from .requirements import check_partner
 from .status import OutboundStatus, document_status, status_message
 
 log = logging.getLogger(__name__)
+UTF8 = "utf-8"
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,7 +308,7 @@ class OutboundPipeline:
         files = []
         for row in rows:
             assert row.file_name is not None and row.content is not None
-            files.append((self.outbox / row.partner / row.file_name, row.content.encode("utf-8")))
+            files.append((self.outbox / row.partner / row.file_name, row.data))
         placed = write_new(files, taken_in=(SENT_FOLDER,))
         crash_point("outbound_after_write")
         now = dt.datetime.now(dt.UTC)
@@ -428,7 +429,7 @@ def rendered_row(
         file_name=document.file_name,
         content=document.text,
         format=document.format or None,
-        detail=detail,
+        detail=detail if document.encoding == UTF8 else {**detail, "encoding": document.encoding},
     )
 
 

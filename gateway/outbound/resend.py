@@ -61,7 +61,7 @@ def resend(
         row = find_outbound(s, key)
     if not new_control_numbers:
         assert row.file_name is not None and row.content is not None
-        path, data = outbox / row.partner / row.file_name, row.content.encode("utf-8")
+        path, data = outbox / row.partner / row.file_name, row.data
         if path.is_file() and path.read_bytes() == data:
             return f"{path} is still waiting in the outbox: nothing to do"
         [placed] = write_new([(path, data)], taken_in=(SENT_FOLDER,), again=True)

@@ -224,6 +224,9 @@ class RenderedDocument:
     receiver_qualifier: str | None = None
     format: str = ""
     """The kind of the format that rendered it."""
+    encoding: str = "utf-8"
+    """The character set its file is written in (a Python codec name): its text is kept as
+    text, and encoded when the file is written."""
 
 
 # -- the port ------------------------------------------------------------------------------------

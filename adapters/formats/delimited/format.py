@@ -236,8 +236,19 @@ class CsvFormat(Format):
         values = message.model_dump(exclude={"envelope", "document_id"})
         write_fields(document, writing.mapping.fields, values)
         text = writing.serialize(document.rows())
-        reader = CsvParser(mappings={"": writing.mapping}, senders={}, charsets={})
-        result = reader.parse(text.encode("utf-8"), file_name=f"the rendered {kind}")
+        encoding = settings.encoding or writing.mapping.layout.encoding
+        try:
+            data = text.encode(encoding)
+        except UnicodeEncodeError as error:
+            line = text[: error.start].count("\n") + 1
+            raise DocumentRefused(
+                f"the rendered {kind}, line {line}: {text[error.start]!r} cannot be written in "
+                f"{encoding} (the partner's character set)"
+            ) from None
+        reader = CsvParser(
+            mappings={"": writing.mapping}, senders={}, charsets={"": Charset(encoding=encoding)}
+        )
+        result = reader.parse(data, file_name=f"the rendered {kind}")
         problems = [result.why or "", *(str(f.get("message")) for f in result.findings)]
         if len(result.documents) > 1:
             problems.append(
@@ -267,6 +278,7 @@ class CsvFormat(Format):
             receiver_id=settings.receiver_id or "",
             sender_qualifier=settings.sender_qualifier,
             receiver_qualifier=settings.receiver_qualifier,
+            encoding=settings.encoding or writing.mapping.layout.encoding,
         )
 
 

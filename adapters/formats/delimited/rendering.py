@@ -7,8 +7,8 @@ repeated as partners write them (so the ``group_by`` columns group the rows back
 document). A document without such a list is one row; ``"this"`` writes an item in its row.
 The header row, when the layout has one, names the columns: ``[render] columns`` in that order,
 or else the names the mapping's paths use, in the order they first appear. Values are quoted
-with the layout's ``quote`` where they need it; lines end with CRLF. Files are written in UTF-8
-(the outbox holds text): a mapping whose layout says another character set cannot render yet.
+with the layout's ``quote`` where they need it; lines end with CRLF; the file is in the
+partner's ``encoding``, else the layout's (UTF-8 without a byte order mark, Latin-1, cp1252).
 """
 
 from __future__ import annotations
@@ -19,8 +19,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-
-from gateway.errors import ConfigError
 
 from ..field_map import envelope_facts, mapping_path
 from ..field_writing import unwritable
@@ -119,11 +117,6 @@ def render_mapping(name: str, directory: Path = MAPPINGS_DIR) -> CsvWriting:
     mapping = load_mapping(name, directory)
     where = str(mapping_path(name, directory))
     layout = mapping.layout
-    if layout.encoding != "utf-8":
-        raise ConfigError(
-            f"{where}: layout.encoding: {layout.encoding}: the gateway writes its files in "
-            "UTF-8 (rendering in another character set is not supported yet)"
-        )
     declared = list(mapping.render.columns) if mapping.render is not None else []
     names = list(declared)
 

@@ -15,11 +15,13 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 
+from adapters.formats.delimited import format as csv_format
 from adapters.formats.delimited.format import CsvConfig, CsvFormat
 from adapters.formats.delimited.rendering import render_mapping
 from gateway.control_numbers import InMemoryCounter
 from gateway.errors import ConfigError
 from gateway.messages import PurchaseOrder, ShipNotice
+from gateway.outbound.pipeline import as_row, rendered_row
 from gateway.ports import DocumentRefused
 from tests.unit.mapped_messages import NOW, PLACEHOLDER, csv_orders, csv_ship_notices, round_trip
 
@@ -116,6 +118,58 @@ def test_mappings_that_cannot_be_written_are_refused_for_rendering(tmp_path: Pat
     write_mapping(tmp_path, 'group_by = ["3"]', 'po_number = "Order"')
     with pytest.raises(ConfigError, match=r"fields.po_number \(Order\): a column by name needs"):
         render_mapping("m", tmp_path)
-    write_mapping(tmp_path, 'group_by = ["3"]\nencoding = "latin-1"', 'po_number = "3"')
-    with pytest.raises(ConfigError, match=r"layout.encoding: latin-1"):
-        render_mapping("m", tmp_path)
+
+
+LATIN_ORDER = """po_number = "3"
+po_date = { path = "4", type = "date", format = "%d.%m.%Y" }
+purpose_code = { value = "00" }
+order_type_code = { value = "SA" }
+[fields.lines]
+each = "rows"
+[fields.lines.fields]
+quantity = { path = "5", type = "decimal", decimal_comma = true }
+unit_of_measure = "6"
+description = "7"
+"""
+
+
+def test_a_layout_in_latin_1_is_written_in_latin_1_and_what_it_cannot_hold_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_mapping(tmp_path, 'group_by = ["3"]\ndelimiter = ";"\nencoding = "latin-1"', LATIN_ORDER)
+    monkeypatch.setattr(csv_format, "render_mapping", lambda name: render_mapping(name, tmp_path))
+    config = CsvConfig(mapping="m", render={"850": "m"}, sender_id="US", receiver_id="THEM")
+    line = {"quantity": "1234.5", "unit_of_measure": "KG", "description": "Käse"}
+    values: dict[str, Any] = {"po_number": "1", "po_date": "2026-12-05", "purpose_code": "00"}
+    values |= {"order_type_code": "SA", "lines": [line], "envelope": PLACEHOLDER}
+    format_ = CsvFormat()
+    draft = format_.draft(PurchaseOrder.model_validate(values), "850", config, NOW)
+    document = format_.number(draft, config, InMemoryCounter())
+    assert (document.encoding, document.text) == (
+        "latin-1",
+        "US;THEM;1;05.12.2026;1234,5;KG;Käse\r\n",
+    )
+    row = as_row(1, rendered_row(document, **REQUEST), NOW)  # as the outbound pipeline keeps it
+    assert row.data == "US;THEM;1;05.12.2026;1234,5;KG;Käse\r\n".encode("latin-1")
+    values["lines"] = [{**line, "description": "5 €"}]
+    with pytest.raises(DocumentRefused, match=r"line 1: '€' cannot be written in latin-1"):
+        format_.draft(PurchaseOrder.model_validate(values), "850", config, NOW)
+
+
+REQUEST: dict[str, Any] = {
+    "request_id": "r-1",
+    "partner": "them",
+    "kind": "850",
+    "correlation_id": "c-1",
+    "request": None,
+    "detail": {},
+}
+
+
+def test_the_partners_character_set_is_the_one_written() -> None:
+    config = ASN.model_copy(update={"encoding": "cp1252"})
+    notice = fixture_notices()[0].model_copy(update={"carrier_scac": "€URO"})
+    document = CsvFormat().number(
+        CsvFormat().draft(notice, "856", config, NOW), config, InMemoryCounter()
+    )
+    assert document.encoding == "cp1252" and "€URO" in document.text
