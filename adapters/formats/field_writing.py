@@ -20,7 +20,7 @@ what a message holds that its mapping does not carry is found by reading the ren
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from decimal import Decimal
 from enum import Enum
 from typing import Any, ClassVar, Protocol
@@ -124,16 +124,23 @@ def write_envelope(target: Target, spec: EnvelopeSpec, facts: Mapping[str, str |
 
 
 def write_fields(
-    target: Target, specs: Mapping[str, FieldSpec | str], values: Mapping[str, Any], where: str = ""
+    target: Target,
+    specs: Mapping[str, FieldSpec | str],
+    values: Mapping[str, Any],
+    where: str = "",
+    *,
+    derived: Collection[str] = (),
+    names: str = "",
 ) -> None:
     """The fields ``specs`` describe, taken from ``values`` (a message's dump, nested by the
-    dotted names), written at ``target``; :class:`DocumentRefused` naming the field when a
-    value cannot be written."""
+    dotted names), written at ``target``, except the ``derived`` ones (their full dotted names:
+    read from what the others write, not written); :class:`DocumentRefused` naming the field
+    when a value cannot be written."""
     fields = {name: spec_of(spec) for name, spec in specs.items()}
     times = {spec.path: name for name, spec in fields.items() if spec.type == "time"}
     for name, spec in fields.items():
-        if spec.type == "time":
-            continue  # written with its date
+        if spec.type == "time" or f"{names}{name}" in derived:
+            continue  # a time is written with its date
         field = f"{where}{name} ({spec.where})"
         if spec.value is not None:
             if spec.path is not None:
@@ -145,7 +152,12 @@ def write_fields(
         if spec.each is not None:
             for number, item in enumerate(value if isinstance(value, list) else [value]):
                 write_fields(
-                    target.add(spec.each), spec.fields or {}, item, f"{where}{name}[{number}]."
+                    target.add(spec.each),
+                    spec.fields or {},
+                    item,
+                    f"{where}{name}[{number}].",
+                    derived=derived,
+                    names=f"{names}{name}.",
                 )
             continue
         assert spec.path is not None  # a field without path, value nor each fails its check
@@ -207,38 +219,60 @@ def _clock(hhmm: str, field: str) -> str:
 # -- what a mapping cannot write ---------------------------------------------------------------
 
 
-def unwritable(mapping: MappedMessage, problem_of: Callable[[str], str | None], where: str) -> None:
+def unwritable(
+    mapping: MappedMessage,
+    problem_of: Callable[[str], str | None],
+    where: str,
+    derived: Collection[str] = (),
+) -> None:
     """:class:`ConfigError` naming ``where`` (the mapping's file) and each field of
     ``mapping`` that cannot be written: its path (``problem_of`` says why, None: writable), a
-    time without an ISO date at the same path."""
-    problems = [
+    time without an ISO date at the same path; ``derived`` fields (not written) must be among
+    its fields."""
+    unknown = sorted(set(derived) - set(field_names(mapping.fields)))
+    problems = [f"render.derived: {name!r} is not one of its fields" for name in unknown]
+    problems += [
         f"envelope.{name} ({path}): {why}"
         for name in FACTS
         if (path := getattr(mapping.envelope, name)) is not None
         and (why := problem_of(path)) is not None
     ]
-    problems += _field_problems(mapping.fields, problem_of, "fields.")
+    problems += _field_problems(mapping.fields, problem_of, "fields.", derived)
     if problems:
         shown = "; ".join(problems[:MAX_SHOWN])
         more = f" (and {len(problems) - MAX_SHOWN} more)" if len(problems) > MAX_SHOWN else ""
         raise ConfigError(f"{where}: cannot be written (rendering): {shown}{more}")
 
 
+def field_names(specs: Mapping[str, FieldSpec | str], prefix: str = "") -> list[str]:
+    """The full dotted names of the fields ``specs`` describe, their lists' fields too."""
+    found: list[str] = []
+    for name, spec in specs.items():
+        found.append(f"{prefix}{name}")
+        found += field_names(spec_of(spec).fields or {}, f"{prefix}{name}.")
+    return found
+
+
 def _field_problems(
-    specs: Mapping[str, FieldSpec | str], problem_of: Callable[[str], str | None], prefix: str
+    specs: Mapping[str, FieldSpec | str],
+    problem_of: Callable[[str], str | None],
+    prefix: str,
+    derived: Collection[str],
 ) -> list[str]:
     problems: list[str] = []
     fields = {name: spec_of(spec) for name, spec in specs.items()}
     dates = {spec.path: spec for spec in fields.values() if spec.type == "date"}
     for name, spec in fields.items():
         field = f"{prefix}{name} ({spec.where})"
-        if spec.value is not None and spec.path is None:
+        if (spec.value is not None and spec.path is None) or (
+            f"{prefix.removeprefix('fields.')}{name}" in derived
+        ):
             continue
         if spec.each is not None:
             why = problem_of(spec.each)
             if why is not None:
                 problems.append(f"{field}: {why}")
-            problems += _field_problems(spec.fields or {}, problem_of, f"{prefix}{name}.")
+            problems += _field_problems(spec.fields or {}, problem_of, f"{prefix}{name}.", derived)
             continue
         if spec.path is None:
             problems.append(f"{field}: neither a path nor a value")

@@ -94,7 +94,13 @@ def cxml_confirmations() -> st.SearchStrategy[dict[str, Any]]:
     """PurchaseOrderAcks as mappings/xml/cxml-confirmation-request.toml carries them."""
     status = st.builds(
         lambda code, quantity, unit, date: drop_none(
-            {"status": code, "quantity": quantity, "unit_of_measure": unit, "date": date}
+            {
+                "status": code,
+                "quantity": quantity,
+                "unit_of_measure": unit,
+                "date_qualifier": "068" if date is not None else None,  # a ship date
+                "date": date,
+            }
         ),
         st.sampled_from(["IA", "IC", "IB", "IR"]),
         optional(QUANTITIES),

@@ -218,7 +218,7 @@ class XmlFormat(Format):
         root, top = writing.new_document()
         document = writing.write_head(top, xml.facts(DRAFT_REFERENCE), at)
         values = message.model_dump(exclude={"envelope", "document_id"})
-        write_fields(document, writing.mapping.fields, values)
+        write_fields(document, writing.mapping.fields, values, derived=writing.derived)
         text = writing.serialize(root)
         back, problems = _read_back(text, writing.mapping)
         check_read_back(message, back, problems, kind, writing.name)

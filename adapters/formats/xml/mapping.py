@@ -66,6 +66,11 @@ class XmlRender(Strict):
         description="path -> text written in every document, after the envelope "
         "(cXML: /cXML/@version)",
     )
+    derived: list[str] = Field(
+        default_factory=list,
+        description="fields (full dotted names) read but not written: their paths are XPath "
+        "functions of what other fields write; reading the document back still checks them",
+    )
 
 
 @dataclass(frozen=True)

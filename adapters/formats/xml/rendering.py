@@ -14,7 +14,8 @@ attribute), a last step ``@attribute``, ``.`` for the node's own text; relative 
 document's element, or absolute from the root. An element a single value is written to is found
 or made; the items of a list and the values of ``many`` are new elements. XPath functions,
 ``//``, ``..``, unions and positions are not writable: a mapping that uses them is refused when
-it is loaded for rendering, naming the field.
+it is loaded for rendering, naming the field, unless ``[render] derived`` names the field as one
+whose value follows from what the others write (reading the document back still checks it).
 """
 
 from __future__ import annotations
@@ -44,8 +45,8 @@ _STEP = re.compile(
 _PREDICATES = re.compile(
     rf"\[\s*@(?P<attribute>{_NAME})\s*=\s*(?:'(?P<single>[^']*)'|\"(?P<double>[^\"]*)\")\s*\]"
 )
-NOT_WRITABLE = (
-    "only element names, [@name='value'] predicates and a last @attribute are "
+WRITABLE = (
+    "paths written are element names, [@name='value'] predicates and a last @attribute "
     "(no functions, '//', '..', unions or positions)"
 )
 
@@ -80,7 +81,7 @@ def writable_path(path: str, namespaces: Mapping[str, str]) -> WritablePath:
             or not (at_end or text[found.end()] == "/")
             or text[found.end() + 1 : found.end() + 2] == "/"
         ):
-            raise ValueError(f"not writable at {text[position : position + 30]!r}: {NOT_WRITABLE}")
+            raise ValueError(f"not writable at {text[position : position + 30]!r}")
         name = found["name"]
         if found["at"]:
             attribute = _qualified(name, namespaces)
@@ -201,6 +202,11 @@ class XmlWriting:
                 top.put(path, [text])
         return top.add(self.mapping.documents)
 
+    @property
+    def derived(self) -> list[str]:
+        """The fields not written (:attr:`~.mapping.XmlRender.derived`)."""
+        return self.mapping.render.derived if self.mapping.render is not None else []
+
     def renumber(self, top: XmlTarget, reference: str, at: dt.datetime) -> None:
         """The document's reference and time, written over the draft's."""
         render = self.mapping.render
@@ -250,14 +256,18 @@ def render_mapping(name: str, directory: Path = MAPPINGS_DIR) -> XmlWriting:
     if why is not None or not paths[mapping.documents].absolute:
         raise ConfigError(
             f"{where}: documents ({mapping.documents}): cannot be written (rendering): "
-            f"{why or 'an absolute path from the root is'}"
+            f"{why or 'it is written from the root: an absolute path'}"
         )
     root.append(paths[mapping.documents].steps[0].tag)
-    unwritable(mapping, problem_of, where)
+    try:
+        unwritable(mapping, problem_of, where, mapping.render.derived if mapping.render else ())
+    except ConfigError as error:
+        raise ConfigError(f"{error} ({WRITABLE})") from None
     render = mapping.render
     if render is not None:
         extra = [*render.envelope, *render.constants, *filter(None, [render.timestamp])]
         problems = [f"render ({path}): {why}" for path in extra if (why := problem_of(path))]
         if problems:
-            raise ConfigError(f"{where}: cannot be written (rendering): {'; '.join(problems)}")
+            shown = "; ".join(problems)
+            raise ConfigError(f"{where}: cannot be written (rendering): {shown} ({WRITABLE})")
     return XmlWriting(name, mapping, paths)

@@ -201,3 +201,39 @@ def test_predicates_and_prefixes_are_written_as_they_are_read() -> None:
     assert [step.tag for step in found.steps] == ["{urn:o}Orders", "{urn:o}Order"]
     assert found.steps[1].attributes == (("kind", "x"),)
     assert found.attribute == "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def test_a_derived_field_is_read_not_written_and_still_checked() -> None:
+    values: dict[str, Any] = {
+        "purpose_code": "00",
+        "ack_type": "AC",
+        "po_number": "PO-1",
+        "po_date": "2026-11-20",
+        "lines": [
+            {
+                "quantity": "24",
+                "unit_of_measure": "EA",
+                "acknowledgments": [
+                    {"status": "IA", "date_qualifier": "068", "date": "2026-11-25"},
+                    {"status": "IB"},
+                ],
+            }
+        ],
+    }
+    ack = PurchaseOrderAck.model_validate({**values, "envelope": PLACEHOLDER})
+    back, _, _ = round_trip(XmlFormat(), CONFIG, ack, "855")
+    assert back.content_digest == ack.content_digest
+    values["lines"][0]["acknowledgments"][0]["date_qualifier"] = "067"  # a delivery date
+    refused = PurchaseOrderAck.model_validate({**values, "envelope": PLACEHOLDER})
+    with pytest.raises(DocumentRefused, match=r"lines\[0\]\.acknowledgments\[0\]\.date_qualifier"):
+        XmlFormat().draft(refused, "855", CONFIG, NOW)
+
+
+def test_a_derived_name_that_is_no_field_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "derived.toml").write_text(
+        'message = "ShipNotice"\nkind = "856"\ndocuments = "/N"\n'
+        '[envelope]\nsender = "/N/@from"\nreceiver = "/N/@to"\n'
+        '[render]\nderived = ["shipment"]\n[fields]\nshipment_id = "@id"\n'
+    )
+    with pytest.raises(ConfigError, match=r"render.derived: 'shipment' is not one of its fields"):
+        render_mapping("derived", tmp_path)
