@@ -214,3 +214,19 @@ def test_mapping_test_runs_the_shipped_cases_and_shows_what_differs(tmp_path: Pa
     result = run("mapping", "test", tmp_path / "orders.toml", "--update")
     assert result.returncode == 0
     assert run("mapping", "test", tmp_path / "orders.toml").returncode == 0
+
+
+def test_mapping_test_checks_what_a_mapping_writes(tmp_path: Path) -> None:
+    cases = ROOT / "mappings" / "cases"
+    written = (cases / "render" / "asn.csv").read_bytes()
+    assert written.count(b"\r\n") == written.count(b"\n") > 1  # as written: CRLF
+    (tmp_path / "asn.csv").write_bytes(written.replace(b"SHP-1001", b"SHP-1002", 1))
+    case = (cases / "render-example-asn.toml").read_text()
+    case = case.replace('render = "render/', f'render = "{cases}/render/')
+    (tmp_path / "asn.toml").write_text(case.replace('rendered = "render/', 'rendered = "'))
+    (tmp_path / "both.toml").write_text('input = "x.csv"\nexpect = "x.json"\n' + case)
+    result = run("mapping", "test", tmp_path)
+    assert result.returncode == 1
+    assert "FAIL both: " in result.stdout and "give an input (reading) or render" in result.stdout
+    assert "-draft,GATEWAY,3PL-EAST,SHP-1002," in result.stdout
+    assert "+draft,GATEWAY,3PL-EAST,SHP-1001," in result.stdout
