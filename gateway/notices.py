@@ -95,12 +95,26 @@ def quarantined(row: ledger.FileRow) -> ledger.NewMessage:
         kind="file",
         document_id=f"file:{row.correlation_id}",
         correlation_id=row.correlation_id,
-        detail={
-            "file": row.name,
-            "sha256": row.sha256,
-            "why": report.get("why", ""),
-            "findings": report.get("findings", [])[:5],
-            "quarantined_as": final,
-            "report": f"{final}.error.json",
-        },
+        detail=_printable(
+            {
+                "file": row.name,
+                "sha256": row.sha256,
+                "why": report.get("why", ""),
+                "findings": report.get("findings", [])[:5],
+                "quarantined_as": final,
+                "report": f"{final}.error.json",
+            }
+        ),
     )
+
+
+def _printable(value: Any) -> Any:
+    """``value`` with every text UTF-8 can carry: a hostile file's name or content may hold
+    lone surrogates (undecodable bytes), written as ``\\udcff`` instead."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_printable(key): _printable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_printable(item) for item in value]
+    return value

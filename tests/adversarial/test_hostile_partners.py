@@ -105,7 +105,11 @@ def test_a_partner_policy_refuses_reused_control_numbers_with_a_ta1_025(
         drop(tmp_path / "inbox", partner, "after-reset.edi", order(7102, "B-2"))
         run_once(gw)
         published = bodies(channel, production)
-        assert bodies(channel, notices) == []
+        announced = bodies(channel, notices)
+    # no control_numbers_reused notice: the refused file is quarantined, and that is announced
+    assert [(e["type"], e["data"]["detail"]["file"]) for _, e in announced] == [
+        ("edi.in.notice.quarantined", "after-reset.edi")
+    ]
     assert [body["data"]["po_number"] for _, body in published] == ["A-1"]
     answers = acks(tmp_path, partner)
     [ta1] = [ack for ack in answers if "TA1*" in ack]

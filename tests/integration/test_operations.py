@@ -47,10 +47,12 @@ def test_status_show_and_replay_from_the_command_line(
         listed = gateway_command(
             config, "replay", "--partner", partner, "--since", yesterday, "--dry-run"
         )
-        assert listed.splitlines() == [
-            f"{document_id}  edi.in.850.{partner}",
-            "1 message(s) would be republished",
-        ]
+        document, notice, total = listed.splitlines()  # the bad file's notice is replayed too
+        assert document == f"{document_id}  edi.in.850.{partner}"
+        assert notice.startswith("file:") and notice.endswith(
+            f":quarantined  edi.notice.quarantined.{partner}"
+        )
+        assert total == "2 message(s) would be republished"
         assert take_all(channel, queue) == []  # a dry run sends nothing
 
         replayed = gateway_command(config, "replay", document_id)
