@@ -23,7 +23,7 @@ import datetime as dt
 from collections.abc import Callable, Collection, Mapping, Sequence
 from decimal import Decimal
 from enum import Enum
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
@@ -110,6 +110,37 @@ class RenderingConfig(FormatConfig):
             "receiver": self.receiver_id,
             "receiver_qualifier": self.receiver_qualifier,
         }
+
+
+class Loaded(Protocol):
+    """A mapping loaded for rendering (a format's own kind of it)."""
+
+    @property
+    def mapping(self) -> MappedMessage: ...
+
+
+LoadedT = TypeVar("LoadedT", bound=Loaded)
+
+
+def writing_for(
+    config: RenderingConfig,
+    kind: str,
+    section: str,
+    load: Callable[[str], LoadedT],
+    message: Message | None = None,
+) -> LoadedT:
+    """The mapping the partner's ``kind`` documents are written with, loaded by ``load``;
+    :class:`DocumentRefused` when it has none, or one for another message than ``message``."""
+    name = config.mapping_for(kind, section)
+    try:
+        writing = load(name)
+    except ConfigError as error:  # changed since the profile was loaded
+        raise DocumentRefused(str(error)) from None
+    if message is not None and type(message).__name__ != writing.mapping.message:
+        raise DocumentRefused(
+            f"the mapping {name} writes {writing.mapping.message}, not {type(message).__name__}"
+        )
+    return writing
 
 
 # -- writing -------------------------------------------------------------------------------------

@@ -50,6 +50,7 @@ from ..field_writing import (
     rendered_document_id,
     write_envelope,
     write_fields,
+    writing_for,
 )
 from .mapping import CsvMapping, CsvNode, Row, load_mapping
 from .rendering import CsvWriting, render_mapping
@@ -289,15 +290,4 @@ def _csv(config: FormatConfig) -> CsvConfig:
 
 
 def _writing(config: CsvConfig, kind: str, message: Message | None = None) -> CsvWriting:
-    """The mapping the partner's ``kind`` documents are written with; :class:`DocumentRefused`
-    when it has none, or one for another message."""
-    name = config.mapping_for(kind, KIND)
-    try:
-        writing = render_mapping(name)
-    except ConfigError as error:  # changed since the profile was loaded
-        raise DocumentRefused(str(error)) from None
-    if message is not None and type(message).__name__ != writing.mapping.message:
-        raise DocumentRefused(
-            f"the mapping {name} writes {writing.mapping.message}, not {type(message).__name__}"
-        )
-    return writing
+    return writing_for(config, kind, KIND, render_mapping, message)

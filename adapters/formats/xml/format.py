@@ -32,7 +32,6 @@ from gateway.control_numbers import ControlNumberCounter
 from gateway.errors import ConfigError
 from gateway.messages import Message
 from gateway.ports import (
-    DocumentRefused,
     Draft,
     Format,
     FormatConfig,
@@ -53,6 +52,7 @@ from ..field_writing import (
     check_read_back,
     rendered_document_id,
     write_fields,
+    writing_for,
 )
 from .mapping import XmlMapping, load_mapping
 from .rendering import XmlTarget, XmlWriting, render_mapping
@@ -258,18 +258,7 @@ def _xml(config: FormatConfig) -> XmlConfig:
 
 
 def _writing(config: XmlConfig, kind: str, message: Message | None = None) -> XmlWriting:
-    """The mapping the partner's ``kind`` documents are written with; :class:`DocumentRefused`
-    when it has none, or one for another message."""
-    name = config.mapping_for(kind, KIND)
-    try:
-        writing = render_mapping(name)
-    except ConfigError as error:  # changed since the profile was loaded
-        raise DocumentRefused(str(error)) from None
-    if message is not None and type(message).__name__ != writing.mapping.message:
-        raise DocumentRefused(
-            f"the mapping {name} writes {writing.mapping.message}, not {type(message).__name__}"
-        )
-    return writing
+    return writing_for(config, kind, KIND, render_mapping, message)
 
 
 def _read_back(text: str, mapping: XmlMapping) -> tuple[Message | None, list[str]]:
