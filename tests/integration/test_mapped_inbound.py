@@ -17,6 +17,14 @@ from gateway.bus.topology import EVENTS_EXCHANGE
 from tests.contract.test_formats import BROKEN_ORDER, CORPUS, CSV_ORDERS, FIXED_ORDERS
 from tests.integration.support import bound_queue, drop, in_process_gateway, run_once, take_all
 
+
+def profile(home: Path, partner: str, text: str) -> None:
+    """The partner's profile in the home's mappings/partners/."""
+    profiles = home / "mappings" / "partners"
+    profiles.mkdir(parents=True, exist_ok=True)
+    (profiles / f"{partner}.toml").write_text(text)
+
+
 ORDER = CORPUS / "officeluv__cxml__spec__fixtures__order_request.xml"
 PROFILE = 'format = "xml"\n[xml]\nmappings = ["cxml-order-request", "cxml-ship-notice-request"]\n'
 
@@ -24,9 +32,7 @@ PROFILE = 'format = "xml"\n[xml]\nmappings = ["cxml-order-request", "cxml-ship-n
 def test_a_cxml_order_request_is_published_and_a_broken_one_quarantined(
     tmp_path: Path, database_url: str, partner: str
 ) -> None:
-    profiles = tmp_path / "mappings" / "partners"
-    profiles.mkdir(parents=True)
-    (profiles / f"{partner}.toml").write_text(PROFILE)
+    profile(tmp_path, partner, PROFILE)
     gw = in_process_gateway(tmp_path, database_url)
     with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
         drop(tmp_path / "inbox", partner, "order.xml", ORDER.read_bytes())
@@ -54,9 +60,7 @@ CSV_PROFILE = 'format = "csv"\n[csv]\nmapping = "example-orders"\n'
 def test_csv_orders_are_published_one_per_order_and_a_broken_file_quarantined(
     tmp_path: Path, database_url: str, partner: str
 ) -> None:
-    profiles = tmp_path / "mappings" / "partners"
-    profiles.mkdir(parents=True)
-    (profiles / f"{partner}.toml").write_text(CSV_PROFILE)
+    profile(tmp_path, partner, CSV_PROFILE)
     gw = in_process_gateway(tmp_path, database_url)
     broken = b'"O","SHOP","US","1","PO-9","yesterday",' + b'"",' * 23 + b'"1","EAN","","","1"\n'
     notices = bound_queue(f"edi.notice.quarantined.{partner}", EVENTS_EXCHANGE)
@@ -86,11 +90,11 @@ def test_csv_orders_are_published_one_per_order_and_a_broken_file_quarantined(
 def test_a_partner_sending_several_formats_has_each_file_read_by_its_own(
     tmp_path: Path, database_url: str, partner: str
 ) -> None:
-    profiles = tmp_path / "mappings" / "partners"
-    profiles.mkdir(parents=True)
-    (profiles / f"{partner}.toml").write_text(
+    profile(
+        tmp_path,
+        partner,
         'format = "csv"\ninbound = ["csv", "x12", "xml"]\n[csv]\nmapping = "example-orders"\n'
-        '[xml]\nmappings = ["cxml-order-request"]\n'
+        '[xml]\nmappings = ["cxml-order-request"]\n',
     )
     gw = in_process_gateway(tmp_path, database_url)
     x12_order = Path(__file__).parents[2] / "fixtures" / "x12" / "850-004010.edi"
@@ -109,9 +113,7 @@ def test_a_partner_sending_several_formats_has_each_file_read_by_its_own(
 def test_a_partner_asking_for_cxml_status_replies_gets_one_per_file(
     tmp_path: Path, database_url: str, partner: str
 ) -> None:
-    profiles = tmp_path / "mappings" / "partners"
-    profiles.mkdir(parents=True)
-    (profiles / f"{partner}.toml").write_text(PROFILE + 'reply = "cxml-status"\n')
+    profile(tmp_path, partner, PROFILE + 'reply = "cxml-status"\n')
     gw = in_process_gateway(tmp_path, database_url)
     with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
         drop(tmp_path / "inbox", partner, "order.xml", ORDER.read_bytes())
@@ -138,9 +140,7 @@ def test_a_partner_asking_for_cxml_status_replies_gets_one_per_file(
 def test_a_csv_partner_asking_for_rejected_rows_gets_the_rows_not_taken(
     tmp_path: Path, database_url: str, partner: str
 ) -> None:
-    profiles = tmp_path / "mappings" / "partners"
-    profiles.mkdir(parents=True)
-    (profiles / f"{partner}.toml").write_text(CSV_PROFILE + 'reply = "rejected-rows"\n')
+    profile(tmp_path, partner, CSV_PROFILE + 'reply = "rejected-rows"\n')
     gw = in_process_gateway(tmp_path, database_url)
     fixtures = Path(__file__).parents[2] / "fixtures" / "csv"
     good = (fixtures / "example-orders.csv").read_bytes()
@@ -165,9 +165,7 @@ def test_a_csv_partner_asking_for_rejected_rows_gets_the_rows_not_taken(
 def test_cxml_orders_sent_again_are_duplicates_by_payload_id_or_business_key(
     tmp_path: Path, database_url: str, partner: str
 ) -> None:
-    profiles = tmp_path / "mappings" / "partners"
-    profiles.mkdir(parents=True)
-    (profiles / f"{partner}.toml").write_text(PROFILE)
+    profile(tmp_path, partner, PROFILE)
     gw = in_process_gateway(tmp_path, database_url)
     inbox = tmp_path / "inbox"
     order = ORDER.read_bytes()
@@ -201,9 +199,7 @@ FIXED_PROFILE = 'format = "fixed"\n[fixed]\nmapping = "bots-orders"\n'
 def test_fixed_width_orders_are_published_one_per_order_and_a_broken_file_quarantined(
     tmp_path: Path, database_url: str, partner: str
 ) -> None:
-    profiles = tmp_path / "mappings" / "partners"
-    profiles.mkdir(parents=True)
-    (profiles / f"{partner}.toml").write_text(FIXED_PROFILE)
+    profile(tmp_path, partner, FIXED_PROFILE)
     gw = in_process_gateway(tmp_path, database_url)
     head, line = FIXED_ORDERS.read_bytes().split(b"\r\n")[:2]
     broken = head + b"\r\n" + line.replace(b"000000000001.000", b"000000000one.000") + b"\r\n"
