@@ -31,7 +31,14 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from gateway.errors import ConfigError, InputError
 from gateway.messages import CANONICAL_MESSAGES, Envelope, Message, PartyId
@@ -227,6 +234,21 @@ def message_class(name: str) -> type[Message]:
     except KeyError:
         known = ", ".join(MESSAGES)
         raise ValueError(f"unknown canonical message {name!r} (known: {known})") from None
+
+
+class MappingFile(Strict):
+    """What every declarative mapping file starts with: the canonical message its documents
+    become and the kind they are routed as (a format's mapping adds where they are)."""
+
+    description: str = ""
+    message: str = Field(description="the canonical message each document becomes")
+    kind: str = Field(description="its routing kind: edi.in.<kind>.<partner>")
+
+    @field_validator("message")
+    @classmethod
+    def _known_message(cls, message: str) -> str:
+        message_class(message)
+        return message
 
 
 class EnvelopeSpec(Strict):

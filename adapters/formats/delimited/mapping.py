@@ -21,14 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from ..field_map import (
     EnvelopeSpec,
     FieldSpec,
+    MappingFile,
     Strict,
     mapping_path,
-    message_class,
     read_mapping_file,
 )
 
@@ -95,22 +95,13 @@ class CsvRender(Strict):
     )
 
 
-class CsvMapping(Strict):
+class CsvMapping(MappingFile):
     """One mapping file."""
 
-    description: str = ""
-    message: str = Field(description="the canonical message each document becomes")
-    kind: str = Field(description="its routing kind: edi.in.<kind>.<partner>")
     layout: Layout
     envelope: EnvelopeSpec
     fields: dict[str, FieldSpec | str]
     render: CsvRender | None = None
-
-    @field_validator("message")
-    @classmethod
-    def _known_message(cls, message: str) -> str:
-        message_class(message)
-        return message
 
 
 def load_mapping(name: str, directory: Path = MAPPINGS_DIR) -> CsvMapping:

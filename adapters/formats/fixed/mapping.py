@@ -39,14 +39,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from ..field_map import (
     EnvelopeSpec,
     FieldSpec,
+    MappingFile,
     Strict,
     mapping_path,
-    message_class,
     read_mapping_file,
     spec_of,
 )
@@ -140,21 +140,12 @@ class Layout(Strict):
         return record.fields[name]
 
 
-class FixedMapping(Strict):
+class FixedMapping(MappingFile):
     """One mapping file."""
 
-    description: str = ""
-    message: str = Field(description="the canonical message each document becomes")
-    kind: str = Field(description="its routing kind: edi.in.<kind>.<partner>")
     layout: Layout
     envelope: EnvelopeSpec
     fields: dict[str, FieldSpec | str]
-
-    @field_validator("message")
-    @classmethod
-    def _known_message(cls, message: str) -> str:
-        message_class(message)
-        return message
 
     @model_validator(mode="after")
     def _paths_known(self) -> FixedMapping:

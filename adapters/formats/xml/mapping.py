@@ -25,10 +25,10 @@ from pydantic import Field, ValidationInfo, field_validator
 from ..field_map import (
     EnvelopeSpec,
     FieldSpec,
+    MappingFile,
     Strict,
     envelope_facts,
     mapping_path,
-    message_class,
     read_fields,
     read_mapping_file,
     spec_of,
@@ -104,23 +104,14 @@ def _compiled(path: str, namespaces: tuple[tuple[str, str], ...]) -> etree.XPath
     return etree.XPath(path, namespaces=dict(namespaces))
 
 
-class XmlMapping(Strict):
+class XmlMapping(MappingFile):
     """One mapping file."""
 
-    description: str = ""
-    message: str = Field(description="the canonical message each document becomes")
-    kind: str = Field(description="its routing kind: edi.in.<kind>.<partner>")
     namespaces: dict[str, str] = Field(default_factory=dict, description="prefix -> URI")
     documents: str = Field(description="XPath of the documents' elements")
     envelope: EnvelopeSpec
     fields: dict[str, FieldSpec | str]
     render: XmlRender | None = None
-
-    @field_validator("message")
-    @classmethod
-    def _known_message(cls, message: str) -> str:
-        message_class(message)
-        return message
 
     @field_validator("documents", "envelope", "fields")
     @classmethod
