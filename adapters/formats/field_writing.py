@@ -89,6 +89,24 @@ class RenderingConfig(FormatConfig):
             raise ValueError("render needs sender_id (ours) and receiver_id (the partner's)")
         return self
 
+    @model_validator(mode="after")
+    def _render_mappings_write(self) -> RenderingConfig:
+        for kind, name in self.render.items():
+            try:
+                writing = self.load_for_rendering(name)
+            except ConfigError as error:
+                raise ValueError(f'render "{kind}": {error}') from None
+            if writing.mapping.kind != kind:
+                raise ValueError(
+                    f'render "{kind}": the mapping {name} writes {writing.mapping.kind} documents'
+                )
+        return self
+
+    def load_for_rendering(self, name: str) -> Loaded:
+        """The mapping ``name`` loaded for rendering, by the format (:class:`ConfigError` when
+        it cannot be written)."""
+        raise NotImplementedError
+
     def mapping_for(self, kind: str, section: str) -> str:
         """The name of the mapping ``kind`` is written with; :class:`DocumentRefused` naming
         the profile's key when there is none."""

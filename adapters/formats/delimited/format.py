@@ -27,10 +27,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from gateway.control_numbers import ControlNumberCounter
-from gateway.errors import ConfigError
 from gateway.messages import Message
 from gateway.ports import (
     DocumentRefused,
@@ -85,18 +84,8 @@ class CsvConfig(RenderingConfig, Charset):
     def _found(cls, name: str, info: ValidationInfo) -> str:
         return resolve_mapping(name, "csv", info)
 
-    @model_validator(mode="after")
-    def _render_mappings_write(self) -> CsvConfig:
-        for kind, name in self.render.items():
-            try:
-                writing = render_mapping(name)
-            except ConfigError as error:
-                raise ValueError(f'render "{kind}": {error}') from None
-            if writing.mapping.kind != kind:
-                raise ValueError(
-                    f'render "{kind}": the mapping {name} writes {writing.mapping.kind} documents'
-                )
-        return self
+    def load_for_rendering(self, name: str) -> CsvWriting:
+        return render_mapping(name)
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,9 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 from lxml import etree
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from gateway.control_numbers import ControlNumberCounter
-from gateway.errors import ConfigError
 from gateway.messages import Message
 from gateway.ports import (
     Draft,
@@ -98,18 +97,8 @@ class XmlConfig(RenderingConfig):
         description="the domain ending the payloadIDs of what we send: <time>.<number>@<domain>",
     )
 
-    @model_validator(mode="after")
-    def _render_mappings_write(self) -> XmlConfig:
-        for kind, name in self.render.items():
-            try:
-                writing = render_mapping(name)
-            except ConfigError as error:
-                raise ValueError(f'render "{kind}": {error}') from None
-            if writing.mapping.kind != kind:
-                raise ValueError(
-                    f'render "{kind}": the mapping {name} writes {writing.mapping.kind} documents'
-                )
-        return self
+    def load_for_rendering(self, name: str) -> XmlWriting:
+        return render_mapping(name)
 
 
 @dataclass(frozen=True)
