@@ -28,6 +28,15 @@ class Charset(BaseModel):
         "(U+FFFD) and read on with a warning",
     )
 
+    def text_of(self, data: bytes, default: Encoding, what: str) -> tuple[str, str]:
+        """``data`` as text in this charset (else ``default``, the mapping's) and a warning
+        ('' when none); :class:`Undecodable` naming the line when it is not, or when it holds a
+        NUL (no ``what``, a text file, does)."""
+        text, warning = decode(data, self.encoding or default, self.bad_characters)
+        if "\x00" in text:
+            raise Undecodable(f"a NUL character: not a {what}")
+        return text, warning
+
 
 class Undecodable(InputError):
     """The bytes are not text in the character set; the message names the line."""

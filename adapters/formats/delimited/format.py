@@ -41,7 +41,7 @@ from gateway.ports import (
     RenderedDocument,
 )
 
-from ..charset import Charset, Undecodable, decode
+from ..charset import Charset, Undecodable
 from ..field_map import MappingError, mapped_document, resolve_mapping, untrusted_sender
 from ..field_writing import (
     RenderingConfig,
@@ -136,13 +136,9 @@ class CsvParser:
         layout = mapping.layout
         charset = self.charsets.get(partner or "", Charset())
         try:
-            text, warning = decode(
-                data, charset.encoding or layout.encoding, charset.bad_characters
-            )
+            text, warning = charset.text_of(data, layout.encoding, "CSV file")
         except Undecodable as error:
             return ParseResult(unreadable=f"{file_name}: {error}")
-        if "\x00" in text:
-            return ParseResult(unreadable=f"{file_name}: a NUL character: not a CSV file")
         reader = csv.reader(io.StringIO(text), delimiter=layout.delimiter, quotechar=layout.quote)
         try:
             rows = list(reader)

@@ -23,7 +23,7 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from gateway.ports import Format, FormatConfig, Parser, ParseResult
 
-from ..charset import Charset, Undecodable, decode
+from ..charset import Charset, Undecodable
 from ..field_map import MappingError, mapped_document, resolve_mapping, untrusted_sender
 from .mapping import FixedMapping, FixedNode, load_mapping
 from .records import Document, Problem, read_documents
@@ -75,13 +75,9 @@ class FixedParser:
         layout = mapping.layout
         charset = self.charsets.get(partner or "", Charset())
         try:
-            text, warning = decode(
-                data, charset.encoding or layout.encoding, charset.bad_characters
-            )
+            text, warning = charset.text_of(data, layout.encoding, "fixed-width file")
         except Undecodable as error:
             return ParseResult(unreadable=f"{file_name}: {error}")
-        if "\x00" in text:
-            return ParseResult(unreadable=f"{file_name}: a NUL character: not a fixed-width file")
         result = ParseResult()
         slices: dict[str, tuple[str, slice]] = {}
         if warning:
