@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -42,7 +42,7 @@ from pydantic import (
 
 from gateway.errors import ConfigError, InputError
 from gateway.messages import CANONICAL_MESSAGES, Envelope, Message, PartyId
-from gateway.ports import ParsedDocument, ParseResult
+from gateway.ports import ParsedDocument
 
 MESSAGES: Mapping[str, type[Message]] = {
     cls.__name__: cls for cls in CANONICAL_MESSAGES if issubclass(cls, Message)
@@ -364,10 +364,12 @@ class MappedMessage(Protocol):
     def fields(self) -> dict[str, FieldSpec | str]: ...
 
 
-def untrusted_sender(result: ParseResult, allowed: frozenset[str], file_name: str) -> str | None:
-    """Why ``result`` cannot be from the partner: a document sent under an id outside
-    ``allowed`` (empty: not checked); None when it can."""
-    for doc in result.documents:
+def untrusted_sender(
+    documents: Iterable[ParsedDocument], allowed: frozenset[str], file_name: str
+) -> str | None:
+    """Why ``documents`` cannot be from the partner: one sent under an id outside ``allowed``
+    (empty: not checked); None when they can."""
+    for doc in documents:
         sender = doc.message.envelope.sender.id if doc.message is not None else ""
         if allowed and sender not in allowed:
             return f"{file_name}: sent as {sender!r}, not among the partner's ids"

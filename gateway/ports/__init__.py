@@ -23,6 +23,8 @@ from .formats import (
     ParseResult,
     RenderedDocument,
     Reply,
+    StreamingParser,
+    collect,
 )
 
 __all__ = [
@@ -46,4 +48,6 @@ __all__ = [
     "RenderedDocument",
     "Reply",
     "Spool",
+    "StreamingParser",
+    "collect",
 ]

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import Any, BinaryIO, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
@@ -133,6 +133,41 @@ class Parser(Protocol):
         """Render the replies ``result`` owes into ``result.replies``, numbered by ``counter``
         (a reply that cannot be written becomes a finding)."""
         ...
+
+
+class StreamingParser(Parser, Protocol):
+    """A parser that reads a file of any size as it goes (a flat file, a row or a record at a
+    time), holding one part of its documents at a time."""
+
+    def parse_stream(
+        self, source: BinaryIO, *, file_name: str, partner: str | None = None
+    ) -> Iterator[ParseResult]:
+        """The file ``source`` holds, read in parts, in order, each with the documents and
+        findings read since the one before (a format keeps its parts small). A part with a
+        :attr:`~ParseResult.why` ends the stream and is the whole file's verdict: the documents
+        of the parts before it are not to be taken (:func:`collect`). ``parse`` is
+        ``collect(parse_stream(...))`` over the file's bytes."""
+        ...
+
+
+def collect(parts: Iterable[ParseResult]) -> ParseResult:
+    """The result of a whole file from the parts a :class:`StreamingParser` read it in."""
+    whole = ParseResult()
+    for part in parts:
+        if part.why is not None:
+            return ParseResult(
+                unreadable=part.unreadable,
+                refused=part.refused,
+                findings=part.findings,
+                left_off=part.left_off,
+                owed=part.owed,
+            )
+        whole.documents += part.documents
+        whole.findings += part.findings
+        whole.owed += part.owed
+        for severity, count in part.left_off.items():
+            whole.left_off[severity] = whole.left_off.get(severity, 0) + count
+    return whole
 
 
 DocumentHook = Callable[[Session, str, ParsedDocument], None]

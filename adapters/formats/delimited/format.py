@@ -23,9 +23,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Mapping
+import itertools
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import BinaryIO, ClassVar, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
@@ -39,6 +40,7 @@ from gateway.ports import (
     Parser,
     ParseResult,
     RenderedDocument,
+    collect,
 )
 
 from ..charset import Charset, Undecodable
@@ -88,9 +90,13 @@ class CsvConfig(RenderingConfig, Charset):
         return render_mapping(name)
 
 
+PART = 1000
+"""Documents a part of a file read as a stream holds at most."""
+
+
 @dataclass(frozen=True)
 class CsvParser:
-    """Reads CSV files with each partner's mapping; picklable."""
+    """Reads CSV files with each partner's mapping, as a stream; picklable."""
 
     mappings: Mapping[str, CsvMapping]
     senders: Mapping[str, frozenset[str]]
@@ -106,75 +112,110 @@ class CsvParser:
         partner: str | None = None,
         refuse: Mapping[str, str] | None = None,
     ) -> ParseResult:
+        return collect(self.parse_stream(io.BytesIO(data), file_name=file_name, partner=partner))
+
+    def parse_stream(
+        self, source: BinaryIO, *, file_name: str, partner: str | None = None
+    ) -> Iterator[ParseResult]:
+        """The file's documents, :data:`PART` at a time: a document is the run of rows that
+        share the mapping's ``group_by`` values (a partner writes an order's rows together;
+        the same values further on start another document)."""
         mapping = self.mappings.get(partner or "")
         if mapping is None:
-            return ParseResult(unreadable=f"{file_name}: no CSV mapping for partner {partner!r}")
+            yield ParseResult(unreadable=f"{file_name}: no CSV mapping for partner {partner!r}")
+            return
         rejected: list[tuple[str, str, tuple[str, ...]]] = []
         header: list[tuple[str, ...]] = []
-        result = self._read(data, file_name, partner, mapping, rejected, header)
-        if partner in self.replies and result.refused is None:
-            if result.unreadable is not None:
-                rejected = [("", result.unreadable, ())]
+        last: ParseResult | None = None
+        for part in self._parts(source, file_name, partner, mapping, rejected, header):
+            if last is not None:
+                yield last
+            last = part
+        assert last is not None  # _parts ends with the file's last part
+        if partner in self.replies and last.refused is None:
+            if last.unreadable is not None:
+                rejected = [("", last.unreadable, ())]
             if rejected:
                 layout = mapping.layout
                 names = header[0] if header else None
                 owed = RejectedRows(file_name, layout.delimiter, layout.quote, names, (*rejected,))
-                result.owed.append(owed)
-        return result
+                last.owed.append(owed)
+        yield last
 
-    def _read(
+    def _parts(
         self,
-        data: bytes,
+        source: BinaryIO,
         file_name: str,
         partner: str | None,
         mapping: CsvMapping,
         rejected: list[tuple[str, str, tuple[str, ...]]],
         header: list[tuple[str, ...]],
-    ) -> ParseResult:
-        """The file read with ``mapping``; the rows of documents not taken are added to
-        ``rejected`` with their reason, the header row (if any) to ``header``."""
+    ) -> Iterator[ParseResult]:
+        """The file read with ``mapping``, in parts (the last one always comes, with the
+        file's verdict); the rows of documents not taken are added to ``rejected`` with their
+        reason, the header row (if any) to ``header``."""
         layout = mapping.layout
         charset = self.charsets.get(partner or "", Charset())
+        allowed = self.senders.get(partner or "", frozenset())
+        lines = charset.lines_of(source, layout.encoding, "CSV file")
+        reader = csv.reader(lines, delimiter=layout.delimiter, quotechar=layout.quote)
+        rows: Iterator[Row] = ((n, row) for n, row in enumerate(reader, start=1) if any(row))
+        part, documents = ParseResult(), 0
         try:
-            text, warning = charset.text_of(data, layout.encoding, "CSV file")
+            columns: dict[str, int] = {}
+            if layout.header:
+                for _, names in itertools.islice(rows, 1):
+                    columns = {name.strip(): index for index, name in enumerate(names)}
+                    header.append(tuple(names))
+            try:
+                key_of = _key(layout.group_by, columns)
+            except KeyError as error:
+                yield ParseResult(unreadable=f"{file_name}: {error.args[0]}")
+                return
+            for key, run in itertools.groupby(rows, key=key_of):
+                group = list(run)
+                documents += 1
+                where = f"{file_name}, rows {group[0][0]}-{group[-1][0]} ({' '.join(key)})"
+                try:
+                    document = mapped_document(KIND, mapping, CsvNode(group, columns), partner)
+                except (MappingError, KeyError) as error:
+                    problem = error.args[0] if isinstance(error, KeyError) else str(error)
+                    part.findings.append(
+                        {
+                            "code": "csv.mapping",
+                            "severity": "error",
+                            "message": f"{where}: {problem}",
+                        }
+                    )
+                    rejected += rows_of(group, problem)
+                    continue
+                refusal = untrusted_sender([document], allowed, file_name)
+                if refusal is not None:
+                    yield ParseResult(refused=refusal)
+                    return
+                part.documents.append(document)
+                if len(part.documents) >= PART:
+                    yield part
+                    part = ParseResult()
         except Undecodable as error:
-            return ParseResult(unreadable=f"{file_name}: {error}")
-        reader = csv.reader(io.StringIO(text), delimiter=layout.delimiter, quotechar=layout.quote)
-        try:
-            rows = list(reader)
+            yield ParseResult(unreadable=f"{file_name}: {error}")
+            return
         except csv.Error as error:
             why = f"line {reader.line_num}: not {layout.delimiter!r}-delimited: {error}"
-            return ParseResult(unreadable=f"{file_name}: {why}")
-        numbered: list[Row] = [(n, row) for n, row in enumerate(rows, start=1) if any(row)]
-        columns: dict[str, int] = {}
-        if layout.header and numbered:
-            _, names = numbered.pop(0)
-            columns = {name.strip(): index for index, name in enumerate(names)}
-            header.append(tuple(names))
-        if not numbered:
-            return ParseResult(unreadable=f"{file_name}: no rows")
-        try:
-            groups = _groups(numbered, layout.group_by, columns)
-        except KeyError as error:
-            return ParseResult(unreadable=f"{file_name}: {error.args[0]}")
-        result = ParseResult()
-        if warning:
-            result.findings.append(
-                {"code": "csv.charset", "severity": "warning", "message": f"{file_name}: {warning}"}
+            yield ParseResult(unreadable=f"{file_name}: {why}")
+            return
+        if not documents:
+            yield ParseResult(unreadable=f"{file_name}: no rows")
+            return
+        if lines.warning:
+            part.findings.append(
+                {
+                    "code": "csv.charset",
+                    "severity": "warning",
+                    "message": f"{file_name}: {lines.warning}",
+                }
             )
-        for key, group in groups.items():
-            where = f"{file_name}, rows {group[0][0]}-{group[-1][0]} ({' '.join(key)})"
-            try:
-                node = CsvNode(group, columns)
-                result.documents.append(mapped_document(KIND, mapping, node, partner))
-            except (MappingError, KeyError) as error:
-                problem = error.args[0] if isinstance(error, KeyError) else str(error)
-                result.findings.append(
-                    {"code": "csv.mapping", "severity": "error", "message": f"{where}: {problem}"}
-                )
-                rejected += rows_of(group, problem)
-        refusal = untrusted_sender(result, self.senders.get(partner or "", frozenset()), file_name)
-        return ParseResult(refused=refusal) if refusal is not None else result
+        yield part
 
     def reply(self, result: ParseResult, counter: object) -> None:
         """The rejected-rows replies owed (:mod:`.reply`)."""
@@ -182,17 +223,17 @@ class CsvParser:
         result.owed = []
 
 
-def _groups(
-    rows: list[Row], group_by: list[str], columns: Mapping[str, int]
-) -> dict[tuple[str, ...], list[Row]]:
-    """The rows by the values of the ``group_by`` columns, in the order keys first appear."""
-    node = CsvNode(rows, columns)
+def _key(group_by: list[str], columns: Mapping[str, int]) -> Callable[[Row], tuple[str, ...]]:
+    """The values of the ``group_by`` columns of a row (:class:`KeyError` naming a column the
+    header does not have)."""
+    node = CsvNode([], columns)
     indexes = [node.column(path) for path in group_by]
-    groups: dict[tuple[str, ...], list[Row]] = {}
-    for number, values in rows:
-        key = tuple(values[i].strip() if i < len(values) else "" for i in indexes)
-        groups.setdefault(key, []).append((number, values))
-    return groups
+
+    def key(row: Row) -> tuple[str, ...]:
+        values = row[1]
+        return tuple(values[i].strip() if i < len(values) else "" for i in indexes)
+
+    return key
 
 
 class CsvFormat(Format):

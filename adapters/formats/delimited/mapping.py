@@ -2,8 +2,10 @@
 
 ``[layout]`` says how the file is written: ``delimiter``, ``quote``, ``header`` (the first row
 names the columns), ``encoding`` (``utf-8``, a BOM tolerated; ``latin-1``; ``cp1252``) and
-``group_by``: the columns whose values make one document of all the rows that share them (a
-partner writes one row per line, its order's fields repeated on each). Paths are columns: a
+``group_by``: the columns whose values make one document of each run of consecutive rows that
+share them (a partner writes one row per line, its order's fields repeated on each, an order's
+rows together; as Bots' ``nextmessageblock``, the same values further on start another
+document: so a file of any size is read as a stream). Paths are columns: a
 1-based position (``"5"``), or a name from the header row. The fields of a document are read
 from its first row; ``each = "rows"`` makes a list of one item per row of the document (or of
 the item's rows), ``each = "rows by <column>"`` one item per value of the column, holding the

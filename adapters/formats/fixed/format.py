@@ -15,13 +15,14 @@ bad file is refused with its reasons, never raised.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import io
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, BinaryIO, ClassVar
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from gateway.ports import Format, FormatConfig, Parser, ParseResult
+from gateway.ports import Format, FormatConfig, ParsedDocument, Parser, ParseResult, collect
 
 from ..charset import Charset, Undecodable
 from ..field_map import MappingError, mapped_document, resolve_mapping, untrusted_sender
@@ -52,9 +53,13 @@ class FixedConfig(FormatConfig, Charset):
         return resolve_mapping(name, "fixed", info)
 
 
+PART = 1000
+"""Documents a part of a file read as a stream holds at most."""
+
+
 @dataclass(frozen=True)
 class FixedParser:
-    """Reads fixed-width files with each partner's mapping; picklable."""
+    """Reads fixed-width files with each partner's mapping, as a stream; picklable."""
 
     mappings: Mapping[str, FixedMapping]
     senders: Mapping[str, frozenset[str]]
@@ -68,70 +73,103 @@ class FixedParser:
         partner: str | None = None,
         refuse: Mapping[str, str] | None = None,
     ) -> ParseResult:
+        return collect(self.parse_stream(io.BytesIO(data), file_name=file_name, partner=partner))
+
+    def parse_stream(
+        self, source: BinaryIO, *, file_name: str, partner: str | None = None
+    ) -> Iterator[ParseResult]:
+        """The file's documents, :data:`PART` at a time (the last part has the file's
+        verdict); a file keeps :data:`FINDINGS` findings, counting the others."""
         mapping = self.mappings.get(partner or "")
         if mapping is None:
             why = f"{file_name}: no fixed-width mapping for partner {partner!r}"
-            return ParseResult(unreadable=why)
+            yield ParseResult(unreadable=why)
+            return
         layout = mapping.layout
         charset = self.charsets.get(partner or "", Charset())
-        try:
-            text, warning = charset.text_of(data, layout.encoding, "fixed-width file")
-        except Undecodable as error:
-            return ParseResult(unreadable=f"{file_name}: {error}")
-        result = ParseResult()
+        allowed = self.senders.get(partner or "", frozenset())
+        lines = charset.lines_of(source, layout.encoding, "fixed-width file")
+        part, findings = ParseResult(), _Findings(file_name)
         slices: dict[str, tuple[str, slice]] = {}
-        if warning:
-            message = f"{file_name}: {warning}"
-            result.findings.append(
+        try:
+            for found in read_documents(lines, layout):
+                problems = [found] if isinstance(found, Problem) else found.problems
+                for problem in problems:
+                    where = "" if problem.line is None else f"line {problem.line}"
+                    findings.add(part, "fixed.layout", problem.line, where, problem.message)
+                if not isinstance(found, Document):
+                    continue
+                if found.left_off:
+                    part.left_off["error"] = part.left_off.get("error", 0) + found.left_off
+                if found.problems:
+                    continue
+                document = self._translate(part, mapping, found, partner, slices, findings)
+                if document is None:
+                    continue
+                refusal = untrusted_sender([document], allowed, file_name)
+                if refusal is not None:
+                    finding = _error("fixed.sender", refusal, None)
+                    yield ParseResult(refused=refusal, findings=[finding])
+                    return
+                part.documents.append(document)
+                if len(part.documents) >= PART:
+                    yield part
+                    part = ParseResult()
+        except Undecodable as error:
+            yield ParseResult(unreadable=f"{file_name}: {error}")
+            return
+        if not (findings.seen or findings.documents):
+            yield ParseResult(unreadable=f"{file_name}: no records")
+            return
+        if lines.warning:
+            message = f"{file_name}: {lines.warning}"
+            part.findings.append(
                 {"code": "fixed.charset", "severity": "warning", "message": message}
             )
-        for found in read_documents(text, layout):
-            problems = [found] if isinstance(found, Problem) else found.problems
-            for problem in problems:
-                where = "" if problem.line is None else f"line {problem.line}"
-                _finding(result, "fixed.layout", file_name, problem.line, where, problem.message)
-            if isinstance(found, Document):
-                if found.left_off:
-                    result.left_off["error"] = result.left_off.get("error", 0) + found.left_off
-                if not found.problems:
-                    self._translate(result, mapping, found, file_name, partner, slices)
-        if not (result.documents or result.findings or result.left_off):
-            return ParseResult(unreadable=f"{file_name}: no records")
-        refusal = untrusted_sender(result, self.senders.get(partner or "", frozenset()), file_name)
-        if refusal is not None:
-            return ParseResult(refused=refusal, findings=[_error("fixed.sender", refusal, None)])
-        return result
+        yield part
 
     def _translate(
         self,
-        result: ParseResult,
+        part: ParseResult,
         mapping: FixedMapping,
         document: Document,
-        file_name: str,
         partner: str | None,
         slices: dict[str, tuple[str, slice]],
-    ) -> None:
+        findings: _Findings,
+    ) -> ParsedDocument | None:
+        findings.documents += 1
         node = FixedNode.of(document.root, mapping.layout, slices)
         try:
-            result.documents.append(mapped_document(KIND, mapping, node, partner))
+            return mapped_document(KIND, mapping, node, partner)
         except (MappingError, KeyError) as error:
             problem = str(error.args[0]) if isinstance(error, KeyError) else str(error)
             first, last = document.root.line, document.last_line
             where = f"line {first}" if first == last else f"lines {first}-{last}"
-            _finding(result, "fixed.mapping", file_name, first, where, node.place(problem))
+            findings.add(part, "fixed.mapping", first, where, node.place(problem))
+            return None
 
     def reply(self, result: ParseResult, counter: object) -> None:
         """Fixed-width files get no acknowledgement from the gateway (yet)."""
 
 
-def _finding(
-    result: ParseResult, code: str, file_name: str, line: int | None, where: str, message: str
-) -> None:
-    if len(result.findings) >= FINDINGS:
-        result.left_off["error"] = result.left_off.get("error", 0) + 1
-        return
-    text = f"{file_name}, {where}: {message}" if where else f"{file_name}: {message}"
-    result.findings.append(_error(code, text, line))
+@dataclass
+class _Findings:
+    """A file's findings: at most :data:`FINDINGS` listed (over all its parts), the others
+    counted."""
+
+    file_name: str
+    seen: int = 0
+    documents: int = 0
+    """Documents translated (or tried)."""
+
+    def add(self, part: ParseResult, code: str, line: int | None, where: str, message: str) -> None:
+        self.seen += 1
+        if self.seen > FINDINGS:
+            part.left_off["error"] = part.left_off.get("error", 0) + 1
+            return
+        name = self.file_name
+        text = f"{name}, {where}: {message}" if where else f"{name}: {message}"
+        part.findings.append(_error(code, text, line))
 
 
 def _error(code: str, message: str, line: int | None) -> dict[str, Any]:

@@ -7,11 +7,12 @@ short, an unknown tag, a record outside its parent, too few or too many records 
 problem inside a document is the document's (it is not translated); one outside any is the
 file's. Lines are read one at a time, and each document is handed over as soon as it ends: no
 list of the file's lines or records is made, and a document keeps at most :data:`PROBLEMS`.
+Only ``\n`` and ``\r\n`` end a line (a Latin-1 ``\x85`` is a character of a record).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .mapping import Layout, Record, RecordLayout
@@ -42,23 +43,10 @@ class Document:
         self.left_off += len(problems[room:])
 
 
-def lines(text: str) -> Iterator[tuple[int, str]]:
-    """The lines of ``text`` with their numbers, without their ``\\n`` or ``\\r\\n``; only these
-    end a line (a Latin-1 ``\\x85`` is a character of a record, not a line break)."""
-    start, number, size = 0, 0, len(text)
-    while start < size:
-        end = text.find("\n", start)
-        if end < 0:
-            end = size
-        number += 1
-        line = text[start:end]
-        yield number, line[:-1] if line.endswith("\r") else line
-        start = end + 1
-
-
-def read_documents(text: str, layout: Layout) -> Iterator[Document | Problem]:
-    """The documents of ``text``, in order, each with its problems, and the problems outside
-    any document, as they are found."""
+def read_documents(text: Iterable[str], layout: Layout) -> Iterator[Document | Problem]:
+    """The documents of the lines of ``text`` (each with its ``\n`` or ``\r\n``, as
+    :class:`~adapters.formats.charset.TextLines` hands them out), in order, each with its
+    problems, and the problems outside any document, as they are found."""
     children = layout.children_of()
     known = ", ".join(layout.records)
     tag_columns = slice(layout.tag.start - 1, layout.tag.end)
@@ -66,7 +54,8 @@ def read_documents(text: str, layout: Layout) -> Iterator[Document | Problem]:
     headers: dict[str, int] = {}
     document: Document | None = None
     open_records: list[Record] = []
-    for number, line in lines(text):
+    for number, line in enumerate(text, start=1):
+        line = line[:-2] if line.endswith("\r\n") else line.removesuffix("\n")
         if not line or line.isspace():
             continue
         tag = line[tag_columns].strip()

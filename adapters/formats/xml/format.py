@@ -152,7 +152,9 @@ class XmlParser:
                 result.findings.append(_error(where, f"{where}: {error}"))
             except etree.XPathError as error:
                 result.findings.append(_error(where, f"the mapping's XPath failed: {error}"))
-        why = untrusted_sender(result, self.senders.get(partner or "", frozenset()), file_name)
+        why = untrusted_sender(
+            result.documents, self.senders.get(partner or "", frozenset()), file_name
+        )
         if why is not None:
             return ParseResult(refused=why, findings=[_error(file_name, why)])
         return result

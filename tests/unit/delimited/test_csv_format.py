@@ -4,6 +4,7 @@ errors name the rows and the column; the shipped example reads the public corpus
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -11,11 +12,12 @@ from typing import Any
 import pytest
 
 from adapters import REGISTRY
-from adapters.formats.delimited.format import CsvConfig, CsvFormat, CsvParser
+from adapters.formats.delimited.format import PART, CsvConfig, CsvFormat, CsvParser
 from adapters.formats.delimited.mapping import CsvMapping
 from gateway.errors import ConfigError
 from gateway.partner_formats import PartnerFormats
 from gateway.partners import parse_profile
+from tests.support.streams import TrackedSource
 
 CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "corpus" / "other"
 CSV_ORDERS = "bots-edi__bots-plugins__edifact__orders_to_csv__botssys__infile__csvdemo__csv2edi__"
@@ -43,8 +45,8 @@ HEADED: dict[str, Any] = {
 FILE = (
     "Order;Date;From;To;Qty;Unit;Article\n"
     "A-1;05.12.2026;SHOP;US;1,5;KG;Käse\n"
-    "B-7;06.12.2026;SHOP;US;2;EA;Brot\n"
     "A-1;05.12.2026;SHOP;US;1.000,25;KG;Müsli\n"
+    "B-7;06.12.2026;SHOP;US;2;EA;Brot\n"
 ).encode("latin-1")
 
 
@@ -71,6 +73,16 @@ def test_a_byte_order_mark_is_tolerated_and_bytes_of_another_charset_refused() -
     refused = parser(utf8).parse(FILE, file_name="f.csv", partner="p")
     assert refused.why is not None
     assert "line 2: byte 0xe4 is not utf-8 (invalid continuation byte)" in refused.why
+    assert "line 3: byte 0xfc" in (
+        parser(utf8)
+        .parse(
+            bom.replace(b"K\xc3\xa4se", b"Kase").replace(b"\xc3\xbc", b"\xfc"),
+            file_name="f",
+            partner="p",
+        )
+        .why
+        or ""
+    )
 
 
 def test_the_profile_sets_the_charset_and_whether_bad_bytes_are_replaced() -> None:
@@ -98,11 +110,52 @@ def test_errors_name_the_rows_and_the_column() -> None:
     bad = FILE.replace(b"05.12.2026;SHOP;US;1,5", b"05.12.2026;SHOP;US;viel")
     result = parser(HEADED).parse(bad, file_name="f.csv", partner="p")
     [finding] = result.findings
-    assert "f.csv, rows 2-4 (A-1)" in finding["message"]
+    assert "f.csv, rows 2-3 (A-1)" in finding["message"]
     assert "quantity (Qty): expected a number, found 'viel'" in finding["message"]
     assert [d.message.po_number for d in result.documents if d.message] == ["B-7"]
     missing = {**HEADED, "layout": {**HEADED["layout"], "group_by": ["Nope"]}}
     assert "no column 'Nope'" in (parser(missing).parse(FILE, file_name="f", partner="p").why or "")
+
+
+def test_a_document_is_a_run_of_rows_and_a_key_that_comes_back_starts_another() -> None:
+    again = FILE + "A-1;05.12.2026;SHOP;US;7;EA;Tee\n".encode("latin-1")
+    result = parser(HEADED).parse(again, file_name="f.csv", partner="p")
+    assert not result.has_errors, result.findings
+    assert [(d.message.po_number, len(d.message.lines)) for d in result.documents if d.message] == [
+        ("A-1", 2),
+        ("B-7", 1),
+        ("A-1", 1),
+    ]
+
+
+def test_a_large_file_is_read_as_a_stream_in_parts_of_a_bounded_size() -> None:
+    rows = "".join(f"O-{n:06d};05.12.2026;SHOP;US;{n % 7 + 1};EA;Item {n}\n" for n in range(30_000))
+    data = ("Order;Date;From;To;Qty;Unit;Article\n" + rows).encode("latin-1")
+    source = TrackedSource(data)
+    csv_parser = parser(HEADED)
+    parts = csv_parser.parse_stream(source, file_name="big.csv", partner="p")
+    first = next(parts)
+    assert len(first.documents) == PART and first.why is None
+    assert source.read_up_to < len(data)  # the rest is not read yet
+    sizes = [len(first.documents), *(len(part.documents) for part in parts)]
+    assert sum(sizes) == 30_000 and max(sizes) == PART
+    assert source.read_up_to == len(data)
+    whole = csv_parser.parse(data, file_name="big.csv", partner="p")
+    assert [d.document_id for d in whole.documents[:3]] == [
+        d.document_id for d in first.documents[:3]
+    ]
+
+
+def test_a_late_bad_byte_makes_the_last_part_the_file_s_verdict() -> None:
+    rows = "".join(f"O-{n:06d};05.12.2026;SHOP;US;1;EA;Item\n" for n in range(40_000))
+    data = ("Order;Date;From;To;Qty;Unit;Article\n" + rows).encode("latin-1") + b"X;\xff\n"
+    assert len(data) > 1 << 20  # more than a chunk: documents come before the bad byte is read
+    utf8 = {**HEADED, "layout": {**HEADED["layout"], "encoding": "utf-8"}}
+    parts = list(parser(utf8).parse_stream(io.BytesIO(data), file_name="f", partner="p"))
+    assert parts[:-1] and {len(part.documents) for part in parts[:-1]} == {PART}
+    assert parts[-1].why == "f: line 40002: byte 0xff is not utf-8 (invalid start byte)"
+    whole = parser(utf8).parse(data, file_name="f", partner="p")
+    assert whole.why == parts[-1].why and not whole.documents
 
 
 def test_a_bad_mapping_names_its_file_and_key(tmp_path: Path) -> None:

@@ -15,13 +15,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adapters import REGISTRY
-from adapters.formats.fixed.format import FixedConfig, FixedParser
+from adapters.formats.fixed.format import PART, FixedConfig, FixedParser
 from adapters.formats.fixed.mapping import FixedMapping, FixedNode, Record, load_mapping
 from gateway.errors import ConfigError
 from gateway.messages import PurchaseOrder
 from gateway.partner_formats import PartnerFormats
 from gateway.partners import load_partners, parse_profile
 from gateway.ports import ParseResult
+from tests.support.streams import TrackedSource
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -219,6 +220,19 @@ def test_character_sets_a_byte_order_mark_and_bytes_of_another_charset() -> None
     refused = parse(FILE.encode() + umlaut.encode("latin-1"))
     assert refused.why == "f.fix: line 8: byte 0xd6 is not utf-8 (invalid continuation byte)"
     assert parse("\n\n").why == "f.fix: no records"
+
+
+def test_a_large_file_is_read_as_a_stream_in_parts_of_a_bounded_size() -> None:
+    orders = [f"HEAPO-{n:06d} 20261205SHOP US   \r\n{LIN_1}\r\n{LIN_2}\r\n" for n in range(20_000)]
+    data = "".join(orders).encode()
+    assert len(data) > 1 << 20
+    source = TrackedSource(data)
+    parts = parser().parse_stream(source, file_name="big.fix", partner="p")
+    first = next(parts)
+    assert len(first.documents) == PART and first.why is None
+    assert source.read_up_to < len(data)  # the rest is not read yet
+    sizes = [len(first.documents), *(len(part.documents) for part in parts)]
+    assert sum(sizes) == 20_000 and max(sizes) == PART
 
 
 def test_a_bad_mapping_names_its_file_and_key(tmp_path: Path) -> None:
