@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -99,18 +99,46 @@ class FieldSpec(Strict):
 
     def read(self, node: Node, name: str) -> Any:
         """This field's value at ``node`` (None: absent)."""
+        return self.reader(name)(node)
+
+    def reader(self, name: str) -> Callable[[Node], Any]:
+        """How this field's value is read at a node (None: absent), worked out once."""
         if self.value is not None:
-            return self.value
+            value = self.value
+            return lambda node: value
         if self.each is not None:
-            items = [read_fields(item, self.fields or {}) for item in node.children(self.each)]
-            return items or None
-        if self.path is None:
+            each, item = self.each, compiled(self.fields or {})
+
+            def items(node: Node) -> Any:
+                return [item(child) for child in node.children(each)] or None
+
+            return items
+        path = self.path
+        if path is None:
             raise MappingError(f"{name}: the mapping gives it neither a path nor a value")
-        texts = [text for text in node.texts(self.path) if text]
+        default = self.default
+        if self.type == "text" and self.codes is None:  # as read
+            if self.many:
+                return lambda node: [text for text in node.texts(path) if text] or None
+
+            def first_text(node: Node) -> Any:
+                for text in node.texts(path):
+                    if text:
+                        return text
+                return default
+
+            return first_text
+        typed = functools.partial(self._typed, name=name)
         if self.many:
-            return [self._typed(text, name) for text in texts] or None
-        text = texts[0] if texts else self.default
-        return None if text is None else self._typed(text, name)
+            return lambda node: [typed(text) for text in node.texts(path) if text] or None
+
+        def first(node: Node) -> Any:
+            for text in node.texts(path):
+                if text:
+                    return typed(text)
+            return None if default is None else typed(default)
+
+        return first
 
     def _typed(self, text: str, name: str) -> Any:
         where = f"{name} ({self.path})"
@@ -182,25 +210,57 @@ def read_fields(node: Node, specs: Mapping[str, FieldSpec | str]) -> dict[str, A
     """The fields ``specs`` describe, read at ``node``, nested by their dotted names. A nested
     object whose fields found nothing but constants is left out (``delivery_date.qualifier``
     is a constant: without a ``delivery_date.date`` in the document there is no date)."""
-    values: dict[str, Any] = {}
-    found: set[str] = set()
-    """The objects (first names) with a field read from the document."""
+    return compiled(specs)(node)
+
+
+FieldsReader = Callable[[Node], dict[str, Any]]
+_COMPILED: dict[int, tuple[Mapping[str, FieldSpec | str], FieldsReader]] = {}
+"""Each field map's reader, by the map's id (the map is kept, so its id is not reused)."""
+
+
+def compiled(specs: Mapping[str, FieldSpec | str]) -> FieldsReader:
+    """:func:`read_fields` for ``specs``, each field's reader worked out once per map (not
+    once per document): a file of a million rows reads them through the same closures."""
+    known = _COMPILED.get(id(specs))
+    if known is not None and known[0] is specs:
+        return known[1]
+    plain: list[tuple[str, Callable[[Node], Any]]] = []
+    nested: list[tuple[tuple[str, ...], str, Callable[[Node], Any], bool]] = []
     for name, spec in specs.items():
         field = spec_of(spec)
-        value = field.read(node, name)
-        if value is None:
-            continue
-        target = values
         *parents, last = name.split(".")
-        for parent in parents:
-            target = target.setdefault(parent, {})
-        target[last] = value
-        if parents and field.value is None:
-            found.add(parents[0])
-    for name in [name for name in values if isinstance(values[name], dict)]:
-        if name not in found:
-            del values[name]
-    return values
+        if parents:
+            nested.append((tuple(parents), last, field.reader(name), field.value is None))
+        else:
+            plain.append((name, field.reader(name)))
+    objects = {parents[0] for parents, _, _, _ in nested}
+
+    def read(node: Node) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name, reader in plain:
+            value = reader(node)
+            if value is not None:
+                values[name] = value
+        if not nested:
+            return values
+        found: set[str] = set()
+        """The objects (first names) with a field read from the document."""
+        for parents, last, reader, finds in nested:
+            value = reader(node)
+            if value is None:
+                continue
+            target = values
+            for parent in parents:
+                target = target.setdefault(parent, {})
+            target[last] = value
+            if finds:
+                found.add(parents[0])
+        for name in objects - found:
+            values.pop(name, None)
+        return values
+
+    _COMPILED[id(specs)] = (specs, read)
+    return read
 
 
 def where(specs: Mapping[str, FieldSpec | str], location: Sequence[int | str]) -> str:

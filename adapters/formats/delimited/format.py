@@ -167,6 +167,7 @@ class CsvParser:
                 for _, names in itertools.islice(rows, 1):
                     columns = {name.strip(): index for index, name in enumerate(names)}
                     header.append(tuple(names))
+            resolved: dict[str, int] = {}
             try:
                 key_of = _key(layout.group_by, columns)
             except KeyError as error:
@@ -177,7 +178,8 @@ class CsvParser:
                 documents += 1
                 where = f"{file_name}, rows {group[0][0]}-{group[-1][0]} ({' '.join(key)})"
                 try:
-                    document = mapped_document(KIND, mapping, CsvNode(group, columns), partner)
+                    node = CsvNode(group, columns, resolved)
+                    document = mapped_document(KIND, mapping, node, partner)
                 except (MappingError, KeyError) as error:
                     problem = error.args[0] if isinstance(error, KeyError) else str(error)
                     part.findings.append(

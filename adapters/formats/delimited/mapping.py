@@ -19,7 +19,6 @@ for every declarative format (:mod:`adapters.formats.field_map`);
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -42,31 +41,49 @@ Row = tuple[int, Sequence[str]]
 """A row's number in the file (1 = the first) and its values."""
 
 
-@dataclass(frozen=True)
 class CsvNode:
     """Rows of a document (a group), its paths columns (:class:`~adapters.formats.field_map.
-    Node`): a value is read from the first row."""
+    Node`): a value is read from the first row. (A plain class with slots: a file of a million
+    rows makes a node per row.)"""
 
-    rows: Sequence[Row]
-    columns: Mapping[str, int]
-    """Header names -> positions (0-based)."""
+    __slots__ = ("columns", "resolved", "rows")
+
+    def __init__(
+        self,
+        rows: Sequence[Row],
+        columns: Mapping[str, int],
+        resolved: dict[str, int] | None = None,
+    ) -> None:
+        self.rows = rows
+        self.columns = columns
+        """Header names -> positions (0-based)."""
+        self.resolved = {} if resolved is None else resolved
+        """Paths -> positions, as found (shared by the nodes of a file: each path is looked up
+        once)."""
 
     def column(self, path: str) -> int:
+        index = self.resolved.get(path)
+        if index is not None:
+            return index
         if path.isdigit() and int(path) >= 1:
-            return int(path) - 1
-        try:
-            return self.columns[path]
-        except KeyError:
-            raise KeyError(f"no column {path!r} in the header") from None
+            index = int(path) - 1
+        elif path in self.columns:
+            index = self.columns[path]
+        else:
+            raise KeyError(f"no column {path!r} in the header")
+        self.resolved[path] = index
+        return index
 
     def texts(self, path: str) -> list[str]:
-        index = self.column(path)
-        _, values = self.rows[0]
+        index = self.resolved.get(path)
+        if index is None:
+            index = self.column(path)
+        values = self.rows[0][1]
         return [values[index].strip()] if index < len(values) else []
 
     def children(self, path: str) -> Sequence[CsvNode]:
         if path == "rows":
-            return [CsvNode([row], self.columns) for row in self.rows]
+            return [CsvNode([row], self.columns, self.resolved) for row in self.rows]
         if path == "this":
             return [self]
         if path.startswith(ROWS_BY):
@@ -75,7 +92,7 @@ class CsvNode:
             for number, values in self.rows:
                 key = values[index].strip() if index < len(values) else ""
                 groups.setdefault(key, []).append((number, values))
-            return [CsvNode(rows, self.columns) for rows in groups.values()]
+            return [CsvNode(rows, self.columns, self.resolved) for rows in groups.values()]
         raise KeyError(
             f'"each" in a CSV mapping is "rows", "rows by <column>" or "this", not {path!r}'
         )
