@@ -29,7 +29,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from gateway.errors import ConfigError
 from gateway.messages import Envelope, Message, PartyId, document_id_of
-from gateway.ports import DocumentRefused, FormatConfig
+from gateway.ports import DocumentRefused, FormatConfig, ParseResult
 
 from .field_map import EnvelopeSpec, FieldSpec, MappedMessage, resolve_mapping, spec_of
 
@@ -42,8 +42,11 @@ FACTS = ("interchange_reference", "sender", "sender_qualifier", "receiver", "rec
 class Target(Protocol):
     """Where fields are written: an XML element, CSV rows..."""
 
-    def put(self, path: str, texts: Sequence[str], *, many: bool = False) -> None:
-        """Write ``texts`` at ``path`` (``many``: each value a node of its own)."""
+    def put(
+        self, path: str, texts: Sequence[str], *, many: bool = False, number: bool = False
+    ) -> None:
+        """Write ``texts`` at ``path`` (``many``: each value a node of its own; ``number``:
+        they are numbers, for a format that aligns them)."""
         ...
 
     def add(self, path: str) -> Target:
@@ -218,12 +221,14 @@ def write_fields(
         clock = value_at(values, times[spec.path]) if spec.path in times else None
         if clock is not None:
             texts = [f"{text}T{_clock(str(clock), field)}" for text in texts]
-        _put(target, spec.path, texts, spec.many, field)
+        _put(target, spec.path, texts, spec.many, field, number=spec.type == "decimal")
 
 
-def _put(target: Target, path: str, texts: list[str], many: bool, field: str) -> None:
+def _put(
+    target: Target, path: str, texts: list[str], many: bool, field: str, number: bool = False
+) -> None:
     try:
-        target.put(path, texts, many=many)
+        target.put(path, texts, many=many, number=number)
     except ValueError as error:  # a text the format cannot hold (a control character in XML)
         raise DocumentRefused(f"{field}: {error}") from None
 
@@ -244,6 +249,13 @@ def text_of(spec: FieldSpec, value: Any, field: str) -> str:
         value = value.value
     if isinstance(value, dt.date):
         text = value.strftime(spec.format) if spec.format else value.isoformat()[:10]
+    elif isinstance(value, Decimal) and spec.implied_decimals:
+        digits = value.scaleb(spec.implied_decimals)
+        if digits != digits.to_integral_value():
+            raise DocumentRefused(
+                f"{field}: {value} has more decimals than the {spec.implied_decimals} implied"
+            )
+        text = format(digits.to_integral_value(), "f")
     elif isinstance(value, Decimal):
         text = format(value, "f")
         text = text.replace(".", ",") if spec.decimal_comma else text
@@ -355,6 +367,29 @@ def _compare(a: Any, b: Any, where: str, paths: list[str]) -> None:
             _compare(x, y, f"{where}[{index}]", paths)
     elif a != b:  # decimals by value, as the content digest compares them
         paths.append(where)
+
+
+def encoded(text: str, encoding: str, kind: str) -> bytes:
+    """``text`` in the partner's character set; :class:`DocumentRefused` naming the line of a
+    character it cannot hold."""
+    try:
+        return text.encode(encoding)
+    except UnicodeEncodeError as error:
+        line = text[: error.start].count("\n") + 1
+        raise DocumentRefused(
+            f"the rendered {kind}, line {line}: {text[error.start]!r} cannot be written in "
+            f"{encoding} (the partner's character set)"
+        ) from None
+
+
+def the_one_document(result: ParseResult, split_by: str) -> tuple[Message | None, list[str]]:
+    """The message of a rendered text read back (``result``: one document, ``split_by`` saying
+    what made more), and the problems when it is not one document."""
+    problems = [result.why or "", *(str(f.get("message")) for f in result.findings)]
+    if len(result.documents) > 1:
+        problems.append(f"{len(result.documents)} documents (by {split_by})")
+    found = result.documents[0].message if len(result.documents) == 1 else None
+    return found, [problem for problem in problems if problem]
 
 
 def check_read_back(

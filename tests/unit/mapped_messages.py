@@ -220,6 +220,59 @@ def csv_orders() -> st.SearchStrategy[dict[str, Any]]:
     )
 
 
+LATIN_1 = (
+    st.text(
+        alphabet=st.characters(
+            codec="latin-1", categories=("L", "N", "P", "S", "Zs"), exclude_characters="\x85\xa0"
+        ),
+        min_size=1,
+        max_size=35,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
+"""A value as Latin-1 fixed-width files carry them (at most 35 characters: take a slice to fit
+a field)."""
+
+
+def fixed_orders() -> st.SearchStrategy[dict[str, Any]]:
+    """PurchaseOrders as mappings/fixed/bots-orders.toml carries them: one buyer party (its
+    GLN), lines with an EAN each; values within their columns."""
+
+    def fits(width: int) -> st.SearchStrategy[str]:
+        return LATIN_1.map(lambda text: text[:width].strip()).filter(bool)
+
+    line = st.builds(
+        lambda number, quantity, ean, description: drop_none(
+            {
+                "line_number": number,
+                "quantity": quantity,
+                "unit_of_measure": "EA",
+                "description": description,
+                "item": {"other_ids": [{"qualifier": "EN", "value": ean}]},
+            }
+        ),
+        optional(fits(6)),
+        st.decimals(min_value=Decimal("-99999999"), max_value=Decimal("999999999"), places=3),
+        fits(14),
+        optional(fits(35)),
+    )
+    return st.builds(
+        lambda po, date, buyer, lines: {
+            "po_number": po,
+            "po_date": date,
+            "purpose_code": "00",
+            "order_type_code": "SA",
+            "parties": [{"role": "BY", "id_qualifier": "UL", "id": buyer}],
+            "lines": lines,
+        },
+        fits(17),
+        DATES,
+        fits(13),
+        st.lists(line, min_size=1, max_size=4),
+    )
+
+
 def round_trip(
     format_: Format, config: FormatConfig, message: Message, kind: str
 ) -> tuple[Message, str, str]:
@@ -228,7 +281,8 @@ def round_trip(
     draft = format_.draft(message, kind, config, NOW)
     document = format_.number(draft, config, InMemoryCounter())
     parser = format_.parser({"partner": config})
-    result = parser.parse(document.text.encode("utf-8"), file_name="rendered", partner=None)
+    data = document.text.encode(document.encoding)  # as it is delivered
+    result = parser.parse(data, file_name="rendered", partner=None)
     assert not result.has_errors, (result.why, result.findings)
     [back] = result.documents
     assert back.message is not None

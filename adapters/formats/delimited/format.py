@@ -33,7 +33,6 @@ from pydantic import Field, ValidationInfo, field_validator
 from gateway.control_numbers import ControlNumberCounter
 from gateway.messages import Message
 from gateway.ports import (
-    DocumentRefused,
     Draft,
     Format,
     FormatConfig,
@@ -48,7 +47,9 @@ from ..field_map import MappingError, mapped_document, resolve_mapping, untruste
 from ..field_writing import (
     RenderingConfig,
     check_read_back,
+    encoded,
     rendered_document_id,
+    the_one_document,
     write_envelope,
     write_fields,
     writing_for,
@@ -266,25 +267,12 @@ class CsvFormat(Format):
         write_fields(document, writing.mapping.fields, values)
         text = writing.serialize(document.rows())
         encoding = settings.encoding or writing.mapping.layout.encoding
-        try:
-            data = text.encode(encoding)
-        except UnicodeEncodeError as error:
-            line = text[: error.start].count("\n") + 1
-            raise DocumentRefused(
-                f"the rendered {kind}, line {line}: {text[error.start]!r} cannot be written in "
-                f"{encoding} (the partner's character set)"
-            ) from None
         reader = CsvParser(
             mappings={"": writing.mapping}, senders={}, charsets={"": Charset(encoding=encoding)}
         )
-        result = reader.parse(data, file_name=f"the rendered {kind}")
-        problems = [result.why or "", *(str(f.get("message")) for f in result.findings)]
-        if len(result.documents) > 1:
-            problems.append(
-                f"{len(result.documents)} documents (by {writing.mapping.layout.group_by})"
-            )
-        back = result.documents[0].message if len(result.documents) == 1 else None
-        check_read_back(message, back, [p for p in problems if p], kind, writing.name)
+        result = reader.parse(encoded(text, encoding, kind), file_name=f"the rendered {kind}")
+        back, problems = the_one_document(result, str(writing.mapping.layout.group_by))
+        check_read_back(message, back, problems, kind, writing.name)
         return Draft(kind, "", text, message.content_digest)
 
     def number(

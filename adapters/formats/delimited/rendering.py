@@ -44,7 +44,9 @@ class CsvTarget:
     values: dict[int, str] = field(default_factory=dict)
     items: list[CsvTarget] = field(default_factory=list)
 
-    def put(self, path: str, texts: Sequence[str], *, many: bool = False) -> None:
+    def put(
+        self, path: str, texts: Sequence[str], *, many: bool = False, number: bool = False
+    ) -> None:
         if len(texts) != 1:
             raise ValueError(f"{len(texts)} values: a column holds one")
         self.values[column_index(path, self.columns)] = texts[0]

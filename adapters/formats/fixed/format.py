@@ -6,7 +6,15 @@ columns the layout names, its fields in columns) read through a declarative mapp
 Options (the profile's ``[fixed]`` section, :class:`FixedConfig`): ``mapping``, the mapping's
 name (``mappings/fixed/<name>.toml`` of the home, else of those shipped); ``partner_ids``, the
 sender ids its files may carry (none: not checked); ``encoding`` (over the mapping's) and
-``bad_characters`` (``refuse`` or ``replace``: :mod:`..charset`). Reading only, for now.
+``bad_characters`` (``refuse`` or ``replace``: :mod:`..charset`); for what the gateway sends it,
+``render`` (the mapping of each kind: ``{"850" = "bots-orders"}``), ``sender_id`` (ours) and
+``receiver_id`` (the partner's).
+
+A document written for a partner (:mod:`.rendering`) is read back through its mapping before it
+may leave, and must give the canonical message it was written from. Numbering draws from the
+ledger's sequence ``fixed.file``: the number is the document's reference (in the envelope's
+reference field, when the mapping has one, its last digits when the field is shorter) and in
+its file name, ``<kind>-<number>.txt``.
 
 Errors name the line, the record, the field and its columns, what was expected and what was
 found: a line that does not fit the layout spoils its document (the others are read), and a
@@ -15,6 +23,7 @@ bad file is refused with its reasons, never raised.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -22,22 +31,50 @@ from typing import Any, BinaryIO, ClassVar
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from gateway.ports import Format, FormatConfig, ParsedDocument, Parser, ParseResult, collect
+from gateway.control_numbers import ControlNumberCounter
+from gateway.messages import Message
+from gateway.ports import (
+    DocumentRefused,
+    Draft,
+    Format,
+    FormatConfig,
+    ParsedDocument,
+    Parser,
+    ParseResult,
+    RenderedDocument,
+    collect,
+)
 
 from ..charset import Charset, Undecodable
 from ..field_map import MappingError, mapped_document, resolve_mapping, untrusted_sender
+from ..field_writing import (
+    RenderingConfig,
+    check_read_back,
+    encoded,
+    rendered_document_id,
+    the_one_document,
+    write_envelope,
+    write_fields,
+    writing_for,
+)
 from .mapping import FixedMapping, FixedNode, load_mapping
 from .records import Document, Problem, read_documents
+from .rendering import FixedWriting, render_mapping
 
 KIND = "fixed"
+FILE_SEQUENCE = "fixed.file"
+"""The ledger's sequence the files the gateway writes are numbered from."""
+DRAFT_REFERENCE = "draft"
 FINDINGS = 100
 """Findings a file's result lists at most (a hostile file can hold millions); the others are
 counted in ``left_off``."""
 
 
-class FixedConfig(FormatConfig, Charset):
+class FixedConfig(RenderingConfig, Charset):
     """A partner's ``[fixed]`` section (with ``encoding`` and ``bad_characters``:
     :class:`~adapters.formats.charset.Charset`)."""
+
+    mapping_folder: ClassVar[str] = "fixed"
 
     mapping: str = Field(
         description="the mapping its files are read with: mappings/fixed/<name>.toml of the "
@@ -51,6 +88,9 @@ class FixedConfig(FormatConfig, Charset):
     @classmethod
     def _found(cls, name: str, info: ValidationInfo) -> str:
         return resolve_mapping(name, "fixed", info)
+
+    def load_for_rendering(self, name: str) -> FixedWriting:
+        return render_mapping(name)
 
 
 PART = 1000
@@ -188,8 +228,63 @@ class FixedFormat(Format):
 
     def parser(self, configs: Mapping[str, FormatConfig]) -> Parser:
         mine = {name: c for name, c in configs.items() if isinstance(c, FixedConfig)}
+        mappings = {name: load_mapping(c.mapping) for name, c in mine.items()}
+        named = {n for c in mine.values() for n in (c.mapping, *c.render.values())}
+        if len(named) == 1:  # nobody's (the gateway's own files): read with the only one
+            mappings[""] = load_mapping(named.pop())
         return FixedParser(
-            mappings={name: load_mapping(c.mapping) for name, c in mine.items()},
+            mappings=mappings,
             senders={name: frozenset(c.partner_ids) for name, c in mine.items()},
             charsets=mine,
         )
+
+    def draft(self, message: Message, kind: str, config: FormatConfig, at: dt.datetime) -> Draft:
+        settings = _fixed(config)
+        writing = _writing(settings, kind, message)
+        document = writing.new_document()
+        try:
+            write_envelope(document, writing.mapping.envelope, settings.facts(DRAFT_REFERENCE))
+        except ValueError as error:
+            raise DocumentRefused(f"the envelope: {error}") from None
+        values = message.model_dump(exclude={"envelope", "document_id"})
+        write_fields(document, writing.mapping.fields, values)
+        text = writing.serialize(document)
+        encoding = settings.encoding or writing.mapping.layout.encoding
+        reader = FixedParser({"": writing.mapping}, {}, {"": Charset(encoding=encoding)})
+        result = reader.parse(encoded(text, encoding, kind), file_name=f"the rendered {kind}")
+        back, problems = the_one_document(result, f"{writing.header} records")
+        check_read_back(message, back, problems, kind, writing.name)
+        return Draft(kind, "", text, message.content_digest)
+
+    def number(
+        self, draft: Draft, config: FormatConfig, counter: ControlNumberCounter
+    ) -> RenderedDocument:
+        settings = _fixed(config)
+        writing = _writing(settings, draft.kind)
+        number = counter.next(FILE_SEQUENCE)
+        reference = f"{number:09d}"
+        text, facts = writing.with_reference(draft.text, reference)
+        return RenderedDocument(
+            document_id=rendered_document_id(KIND, facts, draft.content_digest),
+            text=text,
+            group_kind="",
+            interchange=facts["interchange_reference"] or reference,
+            group="",
+            transaction="",
+            file_name=f"{draft.kind}-{reference}.txt",
+            sender_id=settings.sender_id or "",
+            receiver_id=settings.receiver_id or "",
+            sender_qualifier=settings.sender_qualifier,
+            receiver_qualifier=settings.receiver_qualifier,
+            encoding=settings.encoding or writing.mapping.layout.encoding,
+        )
+
+
+def _fixed(config: FormatConfig) -> FixedConfig:
+    if not isinstance(config, FixedConfig):
+        raise TypeError(f"fixed-width settings expected, got {type(config).__name__}")
+    return config
+
+
+def _writing(config: FixedConfig, kind: str, message: Message | None = None) -> FixedWriting:
+    return writing_for(config, kind, KIND, render_mapping, message)

@@ -119,7 +119,9 @@ class XmlTarget:
     element: etree._Element
     path_of: Callable[[str], WritablePath]
 
-    def put(self, path: str, texts: Sequence[str], *, many: bool = False) -> None:
+    def put(
+        self, path: str, texts: Sequence[str], *, many: bool = False, number: bool = False
+    ) -> None:
         where = self.path_of(path)
         node, steps = self._start(where)
         if where.attribute is not None or not steps:
