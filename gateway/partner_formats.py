@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from typing import BinaryIO
 
 from sqlalchemy.orm import Session
 
@@ -27,6 +28,7 @@ from .ports import (
     Parser,
     ParseResult,
     RenderedDocument,
+    StreamingParser,
 )
 from .registry import Registry
 
@@ -93,6 +95,25 @@ class PartnerFormats:
         result.format = kind
         result.documents = [_with_business_facts(doc) for doc in result.documents]
         return result
+
+    def parse_stream(
+        self, source: BinaryIO, *, file_name: str, partner: str | None = None
+    ) -> Iterator[ParseResult]:
+        """The file ``source`` holds, read in parts by the partner's format when it reads
+        streams (:class:`~gateway.ports.StreamingParser`: a file of any size in the memory of a
+        part), else read whole as one part; as :meth:`parse` gives them."""
+        head = source.read(64)
+        source.seek(0)
+        kind = self.kind_of_file(partner, head)
+        parser = self.parsers[kind]
+        if isinstance(parser, StreamingParser):
+            parts = parser.parse_stream(source, file_name=file_name, partner=partner)
+        else:
+            parts = iter([parser.parse(source.read(), file_name=file_name, partner=partner)])
+        for part in parts:
+            part.format = kind
+            part.documents = [_with_business_facts(doc) for doc in part.documents]
+            yield part
 
     def reply(self, result: ParseResult, counter: ControlNumberCounter) -> None:
         self.parsers[result.format or self.default].reply(result, counter)

@@ -16,7 +16,7 @@ import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, ClassVar, Protocol
+from typing import Any, BinaryIO, ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
@@ -135,6 +135,7 @@ class Parser(Protocol):
         ...
 
 
+@runtime_checkable
 class StreamingParser(Parser, Protocol):
     """A parser that reads a file of any size as it goes (a flat file, a row or a record at a
     time), holding one part of its documents at a time."""

@@ -11,6 +11,8 @@ must be refused with a reason). The tests then prove, through the core's own
 - a good file reads into accepted documents with canonical messages, the same ids every time,
   each id the message's own, with a business key and a content digest where the message has them;
 - the parser and what it returns pickle (parsing runs in worker processes);
+- read as a stream (:meth:`~gateway.partner_formats.PartnerFormats.parse_stream`: in parts, by
+  a format that reads streams), a file gives what it gives read whole;
 - bad input, garbage, nothing at all and random bytes are refused with a reason, never raised;
 - what it renders reads back as the same canonical message (canonical -> format -> canonical is
   the identity), with references drawn from the counter, new ones each time.
@@ -19,6 +21,7 @@ must be refused with a reason). The tests then prove, through the core's own
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import pickle
 from collections.abc import Mapping, Sequence
@@ -30,7 +33,7 @@ from pydantic import ValidationError
 from gateway.control_numbers import InMemoryCounter
 from gateway.partner_formats import PartnerFormats
 from gateway.partners import PartnerProfile, parse_profile
-from gateway.ports import Format, FormatConfig, ParseResult
+from gateway.ports import Format, FormatConfig, ParseResult, collect
 from gateway.registry import Registry
 
 PARTNER = "contract"
@@ -100,6 +103,22 @@ class FormatContract:
             result = pickle.loads(pickle.dumps(parser.parse(data, file_name="s", partner=PARTNER)))
             assert [d.document_id for d in result.documents] == [
                 d.document_id for d in self.parse(formats, data).documents
+            ]
+
+    def test_read_as_a_stream_a_file_gives_what_it_gives_read_whole(
+        self, formats: PartnerFormats
+    ) -> None:
+        for data in [*self.samples, *self.bad_samples, b"", os.urandom(2048)]:
+            whole = self.parse(formats, data)
+            parts = formats.parse_stream(io.BytesIO(data), file_name="sample", partner=PARTNER)
+            streamed = collect(parts)
+            assert (streamed.why, streamed.findings, streamed.left_off) == (
+                whole.why,
+                whole.findings,
+                whole.left_off,
+            )
+            assert [(d.document_id, d.business_key) for d in streamed.documents] == [
+                (d.document_id, d.business_key) for d in whole.documents
             ]
 
     @pytest.mark.parametrize(

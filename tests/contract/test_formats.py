@@ -125,13 +125,19 @@ FIXED_ORDERS = (
 
 class TestFixedFormat(FormatContract):
     format_class = FixedFormat
-    config: ClassVar = {"mapping": "bots-orders"}
+    config: ClassVar = {
+        "mapping": "bots-orders",
+        "render": {"850": "bots-orders"},
+        "sender_id": "PARTNER1",
+        "receiver_id": "PARTNER2",
+    }
     samples: ClassVar = [FIXED_ORDERS.read_bytes()]
     bad_samples: ClassVar = [
         FIXED_ORDERS.read_bytes().replace(b"20050819", b"2005O819", 1),  # a letter O in a date
         FIXED_ORDERS.read_bytes().replace(b"0001.000\r\n", b"0001\r\n", 1),  # a line too short
         FIXED_ORDERS.read_bytes().split(b"\r\n")[0],  # an order without lines
     ]
+    renders: ClassVar = ("850",)
 
 
 CONTRACTS: dict[str, type[FormatContract]] = {
