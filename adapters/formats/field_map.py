@@ -67,6 +67,46 @@ class Node(Protocol):
         ...
 
 
+class Paths(Protocol):
+    """How a format reads its paths at its nodes, each path worked out once (a CSV file's
+    columns by their header, say), for the field map's compiled readers; hashable (readers are
+    kept by map and paths). :data:`NODE_PATHS` asks the :class:`Node` each time."""
+
+    def texts(self, path: str) -> Callable[[Any], Sequence[str]]:
+        """The values ``path`` finds at a node."""
+        ...
+
+    def first(self, path: str) -> Callable[[Any], str | None]:
+        """The first non-empty value ``path`` finds at a node (None: none)."""
+        ...
+
+    def children(self, path: str) -> Callable[[Any], Sequence[Any]]:
+        """The nodes ``path`` finds at a node."""
+        ...
+
+
+class _NodePaths:
+    def texts(self, path: str) -> Callable[[Any], Sequence[str]]:
+        return lambda node: node.texts(path)
+
+    def first(self, path: str) -> Callable[[Any], str | None]:
+        def first(node: Node) -> str | None:
+            for text in node.texts(path):
+                if text:
+                    return text
+            return None
+
+        return first
+
+    def children(self, path: str) -> Callable[[Any], Sequence[Any]]:
+        return lambda node: node.children(path)
+
+
+NODE_PATHS: Paths = _NodePaths()
+"""Paths read by asking the node (:class:`Node`): what every format does unless it compiles
+its paths."""
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -99,46 +139,42 @@ class FieldSpec(Strict):
 
     def read(self, node: Node, name: str) -> Any:
         """This field's value at ``node`` (None: absent)."""
-        return self.reader(name)(node)
+        return self.reader(name, NODE_PATHS)(node)
 
-    def reader(self, name: str) -> Callable[[Node], Any]:
-        """How this field's value is read at a node (None: absent), worked out once."""
+    def reader(self, name: str, paths: Paths) -> Callable[[Any], Any]:
+        """How this field's value is read at a node (None: absent), worked out once, its
+        paths read as ``paths`` says."""
         if self.value is not None:
             value = self.value
             return lambda node: value
         if self.each is not None:
-            each, item = self.each, compiled(self.fields or {})
+            children, item = paths.children(self.each), compiled(self.fields or {}, paths)
 
-            def items(node: Node) -> Any:
-                return [item(child) for child in node.children(each)] or None
+            def items(node: Any) -> Any:
+                return [item(child) for child in children(node)] or None
 
             return items
-        path = self.path
-        if path is None:
+        if self.path is None:
             raise MappingError(f"{name}: the mapping gives it neither a path nor a value")
         default = self.default
-        if self.type == "text" and self.codes is None:  # as read
-            if self.many:
-                return lambda node: [text for text in node.texts(path) if text] or None
-
-            def first_text(node: Node) -> Any:
-                for text in node.texts(path):
-                    if text:
-                        return text
-                return default
-
-            return first_text
-        typed = functools.partial(self._typed, name=name)
         if self.many:
-            return lambda node: [typed(text) for text in node.texts(path) if text] or None
+            texts = paths.texts(self.path)
+            if self.type == "text" and self.codes is None:  # as read
+                return lambda node: [text for text in texts(node) if text] or None
+            typed = functools.partial(self._typed, name=name)
+            return lambda node: [typed(text) for text in texts(node) if text] or None
+        first = paths.first(self.path)
+        if self.type == "text" and self.codes is None:
+            if default is None:
+                return first
+            return lambda node: first(node) or default
+        typed = functools.partial(self._typed, name=name)
 
-        def first(node: Node) -> Any:
-            for text in node.texts(path):
-                if text:
-                    return typed(text)
-            return None if default is None else typed(default)
+        def first_typed(node: Any) -> Any:
+            text = first(node) or default
+            return None if text is None else typed(text)
 
-        return first
+        return first_typed
 
     def _typed(self, text: str, name: str) -> Any:
         where = f"{name} ({self.path})"
@@ -213,29 +249,32 @@ def read_fields(node: Node, specs: Mapping[str, FieldSpec | str]) -> dict[str, A
     return compiled(specs)(node)
 
 
-FieldsReader = Callable[[Node], dict[str, Any]]
-_COMPILED: dict[int, tuple[Mapping[str, FieldSpec | str], FieldsReader]] = {}
-"""Each field map's reader, by the map's id (the map is kept, so its id is not reused)."""
+FieldsReader = Callable[[Any], dict[str, Any]]
+_COMPILED: dict[tuple[int, Paths], tuple[Mapping[str, FieldSpec | str], FieldsReader]] = {}
+"""Each field map's reader, by the map's id and the paths (the map is kept, so its id is not
+reused)."""
 
 
-def compiled(specs: Mapping[str, FieldSpec | str]) -> FieldsReader:
-    """:func:`read_fields` for ``specs``, each field's reader worked out once per map (not
-    once per document): a file of a million rows reads them through the same closures."""
-    known = _COMPILED.get(id(specs))
+def compiled(specs: Mapping[str, FieldSpec | str], paths: Paths = NODE_PATHS) -> FieldsReader:
+    """:func:`read_fields` for ``specs``, its paths read as ``paths`` says; each field's reader
+    worked out once per map and paths (not once per document): a file of a million rows reads
+    them through the same closures."""
+    key = (id(specs), paths)
+    known = _COMPILED.get(key)
     if known is not None and known[0] is specs:
         return known[1]
-    plain: list[tuple[str, Callable[[Node], Any]]] = []
-    nested: list[tuple[tuple[str, ...], str, Callable[[Node], Any], bool]] = []
+    plain: list[tuple[str, Callable[[Any], Any]]] = []
+    nested: list[tuple[tuple[str, ...], str, Callable[[Any], Any], bool]] = []
     for name, spec in specs.items():
         field = spec_of(spec)
         *parents, last = name.split(".")
         if parents:
-            nested.append((tuple(parents), last, field.reader(name), field.value is None))
+            nested.append((tuple(parents), last, field.reader(name, paths), field.value is None))
         else:
-            plain.append((name, field.reader(name)))
+            plain.append((name, field.reader(name, paths)))
     objects = {parents[0] for parents, _, _, _ in nested}
 
-    def read(node: Node) -> dict[str, Any]:
+    def read(node: Any) -> dict[str, Any]:
         values: dict[str, Any] = {}
         for name, reader in plain:
             value = reader(node)
@@ -259,7 +298,7 @@ def compiled(specs: Mapping[str, FieldSpec | str]) -> FieldsReader:
             values.pop(name, None)
         return values
 
-    _COMPILED[id(specs)] = (specs, read)
+    _COMPILED[key] = (specs, read)
     return read
 
 
@@ -374,14 +413,15 @@ def mapped_document(
     mapping: MappedMessage,
     node: Node,
     partner: str | None,
+    paths: Paths = NODE_PATHS,
 ) -> ParsedDocument:
-    """The document ``mapping`` reads at ``node``: its envelope and canonical message, as the
-    pipeline takes it; :class:`MappingError` naming the fields (and their paths) that do not
-    give what the message needs."""
+    """The document ``mapping`` reads at ``node`` (its paths read as ``paths`` says): its
+    envelope and canonical message, as the pipeline takes it; :class:`MappingError` naming the
+    fields (and their paths) that do not give what the message needs."""
     facts = envelope_facts(mapping.envelope, node)
     if not facts["sender"] or not facts["receiver"]:
-        paths = f"{mapping.envelope.sender}, {mapping.envelope.receiver}"
-        raise MappingError(f"no sender or receiver ({paths})")
+        looked = f"{mapping.envelope.sender}, {mapping.envelope.receiver}"
+        raise MappingError(f"no sender or receiver ({looked})")
     envelope = Envelope(
         partner=partner,
         format=format_kind,
@@ -391,7 +431,7 @@ def mapped_document(
     )
     try:
         message = message_class(mapping.message).model_validate(
-            {**read_fields(node, mapping.fields), "envelope": envelope}
+            {**compiled(mapping.fields, paths)(node), "envelope": envelope}
         )
     except ValidationError as error:
         problems = [

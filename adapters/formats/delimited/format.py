@@ -54,7 +54,7 @@ from ..field_writing import (
     write_fields,
     writing_for,
 )
-from .mapping import CsvMapping, CsvNode, Row, load_mapping
+from .mapping import CsvMapping, CsvNode, CsvPaths, Row, load_mapping
 from .rendering import CsvWriting, render_mapping
 from .reply import RejectedRows, render_rejected, rows_of
 
@@ -168,9 +168,9 @@ class CsvParser:
                 for _, names in itertools.islice(rows, 1):
                     columns = {name.strip(): index for index, name in enumerate(names)}
                     header.append(tuple(names))
-            resolved: dict[str, int] = {}
+            paths = CsvPaths.of(columns)
             try:
-                key_of = _key(layout.group_by, columns)
+                key_of = _key(layout.group_by, paths)
             except KeyError as error:
                 yield ParseResult(unreadable=f"{file_name}: {error.args[0]}")
                 return
@@ -179,8 +179,8 @@ class CsvParser:
                 documents += 1
                 where = f"{file_name}, rows {group[0][0]}-{group[-1][0]} ({' '.join(key)})"
                 try:
-                    node = CsvNode(group, columns, resolved)
-                    document = mapped_document(KIND, mapping, node, partner)
+                    node = CsvNode(group, paths)
+                    document = mapped_document(KIND, mapping, node, partner, paths)
                 except (MappingError, KeyError) as error:
                     problem = error.args[0] if isinstance(error, KeyError) else str(error)
                     part.findings.append(
@@ -226,11 +226,10 @@ class CsvParser:
         result.owed = []
 
 
-def _key(group_by: list[str], columns: Mapping[str, int]) -> Callable[[Row], tuple[str, ...]]:
+def _key(group_by: list[str], paths: CsvPaths) -> Callable[[Row], tuple[str, ...]]:
     """The values of the ``group_by`` columns of a row (:class:`KeyError` naming a column the
     header does not have)."""
-    node = CsvNode([], columns)
-    indexes = [node.column(path) for path in group_by]
+    indexes = [paths.column(path) for path in group_by]
 
     def key(row: Row) -> tuple[str, ...]:
         values = row[1]

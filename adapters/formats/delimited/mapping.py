@@ -18,7 +18,8 @@ for every declarative format (:mod:`adapters.formats.field_map`);
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -41,61 +42,82 @@ Row = tuple[int, Sequence[str]]
 """A row's number in the file (1 = the first) and its values."""
 
 
-class CsvNode:
-    """Rows of a document (a group), its paths columns (:class:`~adapters.formats.field_map.
-    Node`): a value is read from the first row. (A plain class with slots: a file of a million
-    rows makes a node per row.)"""
+@dataclass(frozen=True)
+class CsvPaths:
+    """A CSV mapping's paths as the columns of a file with this header row
+    (:class:`~adapters.formats.field_map.Paths`): a path is a 1-based position (``"5"``) or a
+    header name; a field reads a document's first row."""
 
-    __slots__ = ("columns", "resolved", "rows")
+    header: tuple[tuple[str, int], ...] = ()
+    """Header names -> positions (0-based), in order."""
 
-    def __init__(
-        self,
-        rows: Sequence[Row],
-        columns: Mapping[str, int],
-        resolved: dict[str, int] | None = None,
-    ) -> None:
-        self.rows = rows
-        self.columns = columns
-        """Header names -> positions (0-based)."""
-        self.resolved = {} if resolved is None else resolved
-        """Paths -> positions, as found (shared by the nodes of a file: each path is looked up
-        once)."""
+    @classmethod
+    def of(cls, columns: Mapping[str, int]) -> CsvPaths:
+        return cls(tuple(columns.items()))
 
     def column(self, path: str) -> int:
-        index = self.resolved.get(path)
-        if index is not None:
-            return index
         if path.isdigit() and int(path) >= 1:
-            index = int(path) - 1
-        elif path in self.columns:
-            index = self.columns[path]
-        else:
-            raise KeyError(f"no column {path!r} in the header")
-        self.resolved[path] = index
-        return index
+            return int(path) - 1
+        for name, index in self.header:
+            if name == path:
+                return index
+        raise KeyError(f"no column {path!r} in the header")
 
-    def texts(self, path: str) -> list[str]:
-        index = self.resolved.get(path)
-        if index is None:
-            index = self.column(path)
-        values = self.rows[0][1]
-        return [values[index].strip()] if index < len(values) else []
+    def texts(self, path: str) -> Callable[[CsvNode], list[str]]:
+        index = self.column(path)
 
-    def children(self, path: str) -> Sequence[CsvNode]:
+        def texts(node: CsvNode) -> list[str]:
+            values = node.rows[0][1]
+            return [values[index].strip()] if index < len(values) else []
+
+        return texts
+
+    def first(self, path: str) -> Callable[[CsvNode], str | None]:
+        index = self.column(path)
+
+        def first(node: CsvNode) -> str | None:
+            values = node.rows[0][1]
+            return (values[index].strip() or None) if index < len(values) else None
+
+        return first
+
+    def children(self, path: str) -> Callable[[CsvNode], list[CsvNode]]:
         if path == "rows":
-            return [CsvNode([row], self.columns, self.resolved) for row in self.rows]
+            return lambda node: [CsvNode([row], self) for row in node.rows]
         if path == "this":
-            return [self]
+            return lambda node: [node]
         if path.startswith(ROWS_BY):
             index = self.column(path.removeprefix(ROWS_BY).strip())
-            groups: dict[str, list[Row]] = {}
-            for number, values in self.rows:
-                key = values[index].strip() if index < len(values) else ""
-                groups.setdefault(key, []).append((number, values))
-            return [CsvNode(rows, self.columns, self.resolved) for rows in groups.values()]
+
+            def runs(node: CsvNode) -> list[CsvNode]:
+                groups: dict[str, list[Row]] = {}
+                for number, values in node.rows:
+                    key = values[index].strip() if index < len(values) else ""
+                    groups.setdefault(key, []).append((number, values))
+                return [CsvNode(rows, self) for rows in groups.values()]
+
+            return runs
         raise KeyError(
             f'"each" in a CSV mapping is "rows", "rows by <column>" or "this", not {path!r}'
         )
+
+
+class CsvNode:
+    """Rows of a document (a group), read through its file's :class:`CsvPaths`
+    (:class:`~adapters.formats.field_map.Node`). A plain class with slots: a file of a million
+    rows makes a node per row."""
+
+    __slots__ = ("paths", "rows")
+
+    def __init__(self, rows: Sequence[Row], paths: CsvPaths) -> None:
+        self.rows = rows
+        self.paths = paths
+
+    def texts(self, path: str) -> list[str]:
+        return self.paths.texts(path)(self)
+
+    def children(self, path: str) -> list[CsvNode]:
+        return self.paths.children(path)(self)
 
 
 class Layout(Strict):

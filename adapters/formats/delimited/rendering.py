@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..field_map import envelope_facts, mapping_path
 from ..field_writing import unwritable
-from .mapping import MAPPINGS_DIR, ROWS_BY, CsvMapping, CsvNode, load_mapping
+from .mapping import MAPPINGS_DIR, ROWS_BY, CsvMapping, CsvNode, CsvPaths, load_mapping
 
 
 def column_index(path: str, columns: Mapping[str, int]) -> int:
@@ -108,7 +108,8 @@ class CsvWriting:
             for row in rows:
                 row.extend([""] * (index + 1 - len(row)))
                 row[index] = reference
-        facts = envelope_facts(self.mapping.envelope, CsvNode([(1, rows[0])], self.columns))
+        node = CsvNode([(1, rows[0])], CsvPaths.of(self.columns))
+        facts = envelope_facts(self.mapping.envelope, node)
         return self.serialize([dict(enumerate(row)) for row in rows]), facts
 
 
