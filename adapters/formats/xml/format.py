@@ -11,6 +11,9 @@ with each file's status (:mod:`.status_reply`); for what the gateway sends it, `
 ``receiver_id`` (the partner's) with their optional qualifiers (cXML: the Credential's
 ``domain``), and ``payload_domain`` (the end of the payloadIDs: ``<time>.<number>@<domain>``).
 
+Files are read as streams (:meth:`XmlParser.parse_stream`, :class:`.safe.ElementStream`) when
+every mapping of the partner finds its documents by child steps from the root; otherwise whole.
+
 A document written for a partner is read back through its mapping before it may leave: it must
 give the canonical message it was written from (a field the mapping does not carry refuses it,
 named). Its payloadID takes a number from the ledger's sequence ``xml.payload`` when it is
@@ -21,9 +24,11 @@ documents read back) is read with every mapping the partners' profiles name.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import io
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import BinaryIO, ClassVar, Literal
 
 from lxml import etree
 from pydantic import Field, ValidationInfo, field_validator
@@ -34,9 +39,11 @@ from gateway.ports import (
     Draft,
     Format,
     FormatConfig,
+    ParsedDocument,
     Parser,
     ParseResult,
     RenderedDocument,
+    collect,
 )
 
 from ..field_map import (
@@ -53,9 +60,9 @@ from ..field_writing import (
     write_fields,
     writing_for,
 )
-from .mapping import XmlMapping, load_mapping
+from .mapping import XmlMapping, XmlNode, load_mapping
 from .rendering import XmlTarget, XmlWriting, render_mapping
-from .safe import XmlRefused, parse_xml
+from .safe import ElementStream, XmlRefused, parse_xml
 from .status_reply import SEQUENCE, StatusOwed, owed_status, render_status
 
 KIND = "xml"
@@ -101,9 +108,16 @@ class XmlConfig(RenderingConfig):
         return render_mapping(name)
 
 
+PART = 100
+"""Documents a part of a file read as a stream holds at most."""
+SIMPLE_PATH = re.compile(r"^(/([A-Za-z_][\w.-]*:)?[A-Za-z_][\w.-]*)+$")
+"""A mapping's ``documents`` that a stream can follow: child steps from the root, no more."""
+
+
 @dataclass(frozen=True)
 class XmlParser:
-    """Reads XML documents with each partner's mapping; picklable."""
+    """Reads XML documents with each partner's mapping, as a stream where the mappings allow;
+    picklable."""
 
     mappings: Mapping[str, tuple[XmlMapping, ...]]
     senders: Mapping[str, frozenset[str]]
@@ -118,46 +132,103 @@ class XmlParser:
         partner: str | None = None,
         refuse: Mapping[str, str] | None = None,
     ) -> ParseResult:
-        result = self._read(data, file_name, partner)
-        owed = owed_status(result, file_name) if partner in self.replies else None
-        if owed is not None:
-            result.owed.append(owed)
-            result.draws.append(SEQUENCE)
-        return result
+        return collect(self.parse_stream(io.BytesIO(data), file_name=file_name, partner=partner))
 
-    def _read(self, data: bytes, file_name: str, partner: str | None) -> ParseResult:
+    def parse_stream(
+        self, source: BinaryIO, *, file_name: str, partner: str | None = None
+    ) -> Iterator[ParseResult]:
+        """The file's documents, :data:`PART` at a time, read with ``iterparse`` when every
+        mapping of the partner finds its documents by child steps from the root
+        (``/cXML/Request/OrderRequest``): each document is dropped once read, so the file takes
+        the memory of its largest document (a mapping's paths read inside their document, or
+        before it). Otherwise the file is read whole (at most ``MAX_BYTES``)."""
+        taken, errors = 0, []
+        last: ParseResult | None = None
+        for part in self._parts(source, file_name, partner):
+            if last is not None:
+                yield last
+            taken += len(part.documents)
+            errors += [f for f in part.findings if f.get("severity") == "error"]
+            last = part
+        assert last is not None  # _parts ends with the file's last part
+        if partner in self.replies:
+            verdict = ParseResult(unreadable=last.unreadable, refused=last.refused, findings=errors)
+            owed = owed_status(verdict, file_name, taken)
+            if owed is not None:
+                last.owed.append(owed)
+                last.draws.append(SEQUENCE)
+        yield last
+
+    def _parts(
+        self, source: BinaryIO, file_name: str, partner: str | None
+    ) -> Iterator[ParseResult]:
+        """The file read, in parts (the last one always comes, with the file's verdict)."""
         mappings = self.mappings.get(partner or "")
         if not mappings:
-            return ParseResult(unreadable=f"{file_name}: no XML mapping for partner {partner!r}")
+            yield ParseResult(unreadable=f"{file_name}: no XML mapping for partner {partner!r}")
+            return
+        allowed = self.senders.get(partner or "", frozenset())
+        paths = _document_paths(mappings)
+        part, number = ParseResult(), 0
         try:
-            root = parse_xml(data)
+            found: Iterable[tuple[XmlMapping, XmlNode]]
+            if paths is None:
+                root = parse_xml(source.read())
+                found = [(m, node) for m in mappings for node in m.documents_of(root)]
+            else:
+                stream = ElementStream(source, paths)
+                found = (
+                    (m, XmlNode(element, m.namespaces))
+                    for path, element in stream
+                    for m in paths[path]
+                )
+            for mapping, node in found:
+                number += 1
+                document = self._document(part, mapping, node, number, file_name, partner)
+                if document is None:
+                    continue
+                why = untrusted_sender([document], allowed, file_name)
+                if why is not None:
+                    yield ParseResult(refused=why, findings=[_error(file_name, why)])
+                    return
+                part.documents.append(document)
+                if len(part.documents) >= PART:
+                    yield part
+                    part = ParseResult()
         except XmlRefused as refused:
-            return ParseResult(unreadable=f"{file_name}: {refused} ({refused.code})")
-        try:
-            found = [(m, node) for m in mappings for node in m.documents_of(root)]
+            yield ParseResult(unreadable=f"{file_name}: {refused} ({refused.code})")
+            return
         except etree.XPathError as error:  # a mapping's path the compile could not fault
-            return ParseResult(unreadable=f"{file_name}: a mapping's XPath failed: {error}")
-        if not found:
+            yield ParseResult(unreadable=f"{file_name}: a mapping's XPath failed: {error}")
+            return
+        if not number:
+            whole = stream.root if paths is not None else root
             looked = ", ".join(mapping.documents for mapping in mappings)
-            return ParseResult(
-                unreadable=f"{file_name}: {_outline(root)}: none of the partner's mappings reads "
-                f"it (they look for {looked})"
+            outline = _outline(whole) if whole is not None else "nothing"
+            yield ParseResult(
+                unreadable=f"{file_name}: {outline}: none of the partner's mappings reads it "
+                f"(they look for {looked})"
             )
-        result = ParseResult()
-        for number, (mapping, node) in enumerate(found, start=1):
-            where = f"{file_name}, document {number} ({mapping.documents})"
-            try:
-                result.documents.append(mapped_document(KIND, mapping, node, partner))
-            except (MappingError, XmlRefused) as error:
-                result.findings.append(_error(where, f"{where}: {error}"))
-            except etree.XPathError as error:
-                result.findings.append(_error(where, f"the mapping's XPath failed: {error}"))
-        why = untrusted_sender(
-            result.documents, self.senders.get(partner or "", frozenset()), file_name
-        )
-        if why is not None:
-            return ParseResult(refused=why, findings=[_error(file_name, why)])
-        return result
+            return
+        yield part
+
+    def _document(
+        self,
+        part: ParseResult,
+        mapping: XmlMapping,
+        node: XmlNode,
+        number: int,
+        file_name: str,
+        partner: str | None,
+    ) -> ParsedDocument | None:
+        where = f"{file_name}, document {number} ({mapping.documents})"
+        try:
+            return mapped_document(KIND, mapping, node, partner)
+        except (MappingError, XmlRefused) as error:
+            part.findings.append(_error(where, f"{where}: {error}"))
+        except etree.XPathError as error:
+            part.findings.append(_error(where, f"the mapping's XPath failed: {error}"))
+        return None
 
     def reply(self, result: ParseResult, counter: ControlNumberCounter) -> None:
         """The status replies owed (:mod:`.status_reply`), numbered from ``counter``."""
@@ -166,6 +237,26 @@ class XmlParser:
             if isinstance(owed, StatusOwed):
                 result.replies.append(render_status(owed, counter, now))
         result.owed = []
+
+
+def _document_paths(
+    mappings: Sequence[XmlMapping],
+) -> dict[tuple[str, ...], list[XmlMapping]] | None:
+    """Each mapping's documents' path as tags from the root (Clark notation), the mappings
+    finding their documents there; None when a mapping's ``documents`` is more than child
+    steps from the root."""
+    paths: dict[tuple[str, ...], list[XmlMapping]] = {}
+    for mapping in mappings:
+        if not SIMPLE_PATH.match(mapping.documents):
+            return None
+        tags = []
+        for step in mapping.documents.strip("/").split("/"):
+            prefix, _, name = step.rpartition(":")
+            if prefix and prefix not in mapping.namespaces:
+                return None
+            tags.append(f"{{{mapping.namespaces[prefix]}}}{name}" if prefix else name)
+        paths.setdefault(tuple(tags), []).append(mapping)
+    return paths
 
 
 def _outline(root: etree._Element) -> str:

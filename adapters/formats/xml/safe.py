@@ -7,8 +7,10 @@
 - **No DTD loaded, nothing fetched**: ``load_dtd=False`` and ``no_network=True``. A DOCTYPE that
   only names a DTD (cXML's ``<!DOCTYPE cXML SYSTEM "http://xml.cxml.org/...">``) is read past,
   never fetched; it is what every cXML document carries.
-- **Bounded**: at most :data:`MAX_BYTES` bytes and :data:`MAX_DEPTH` levels of elements, and
-  libxml2's own limits stay on (``huge_tree=False``: no text node over 10 MB).
+- **Bounded**: at most :data:`MAX_DEPTH` levels of elements, and libxml2's own limits stay on
+  (``huge_tree=False``: no text node over 10 MB); a file read whole (:func:`parse_xml`) is at
+  most :data:`MAX_BYTES`, one read as a stream (:class:`ElementStream`: ``iterparse``, each
+  document dropped once read) any size, in the memory of its largest document.
 
 Every refusal is an :class:`XmlRefused` whose ``code`` says which rule and whose message says
 where (line and column) and what was found, for the quarantine report and the ledger.
@@ -16,14 +18,15 @@ where (line and column) and what was found, for the quarantine report and the le
 
 from __future__ import annotations
 
-from typing import Any, Final
+from collections.abc import Collection, Iterator
+from typing import IO, Any, Final
 
 from lxml import etree
 
 from gateway.errors import InputError
 
 MAX_BYTES: Final = 64 * 1024 * 1024
-"""The largest document read whole (larger XML is read as a stream, element by element)."""
+"""The largest file :func:`parse_xml` reads whole (:class:`ElementStream` reads any size)."""
 MAX_DEPTH: Final = 64
 """The deepest nesting of elements accepted (cXML nests a dozen levels at most)."""
 
@@ -47,6 +50,94 @@ def _parser() -> etree.XMLParser:
     )
 
 
+def _refusal(error: etree.XMLSyntaxError) -> XmlRefused:
+    line, column = error.position
+    # libxml2 stops entities exploding (amplification, loops) before we see the DOCTYPE
+    code = "xml.entity" if "entit" in error.msg.lower() else "xml.malformed"
+    return XmlRefused(code, f"not well-formed XML at line {line}, column {column}: {error.msg}")
+
+
+def _no_entities_declared(tree: etree._ElementTree) -> None:
+    dtd: Any = tree.docinfo.internalDTD  # lxml-stubs 0.5 lacks DTD.entities()
+    declared = [entity.name for entity in dtd.entities()] if dtd is not None else []
+    if declared:
+        shown = ", ".join(str(name) for name in declared[:5])
+        raise XmlRefused(
+            "xml.entity",
+            f"the DOCTYPE declares entities ({shown}): entities are never read (they are how "
+            "XML reaches files and networks, or explodes in memory)",
+        )
+
+
+class ElementStream:
+    """The elements at some paths of an XML file read as a stream (``iterparse``), under the
+    rules of :func:`parse_xml`: iterating gives each such element once it has ended, with its
+    path (its tags from the root's, in Clark notation); once the next is asked for, it is
+    emptied and dropped from the tree. The rest of the tree stays (what comes before a
+    document, such as a cXML Header, can still be read from it), and :attr:`root` is the root
+    once the file is read. :class:`XmlRefused` when the file is not XML the gateway reads."""
+
+    def __init__(
+        self,
+        source: IO[bytes],
+        paths: Collection[tuple[str, ...]],
+        *,
+        max_depth: int = MAX_DEPTH,
+    ) -> None:
+        self.source = source
+        self.paths = paths
+        self.max_depth = max_depth
+        self.root: etree._Element | None = None
+
+    def __iter__(self) -> Iterator[tuple[tuple[str, ...], etree._Element]]:
+        events = etree.iterparse(
+            self.source,
+            events=("start", "end"),
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            dtd_validation=False,
+            huge_tree=False,
+        )
+        path: list[str] = []
+        try:
+            for event, element in events:
+                if event == "start":
+                    if not path:
+                        self.root = element
+                        _no_entities_declared(element.getroottree())
+                    path.append(element.tag)
+                    if len(path) > self.max_depth:
+                        raise XmlRefused(
+                            "xml.too_deep",
+                            f"element <{etree.QName(element).localname}> at line "
+                            f"{element.sourceline} is nested {len(path)} deep: more than "
+                            f"{self.max_depth}",
+                        )
+                    continue
+                _no_entity_in(element)
+                ended = tuple(path)
+                path.pop()
+                if ended in self.paths:
+                    yield ended, element
+                    parent = element.getparent()
+                    element.clear()
+                    if parent is not None:
+                        parent.remove(element)
+        except etree.XMLSyntaxError as error:
+            raise _refusal(error) from None
+
+
+def _no_entity_in(element: etree._Element) -> None:
+    for child in element:
+        if isinstance(child, etree._Entity):
+            raise XmlRefused(
+                "xml.entity",
+                f"a reference to the entity {child.text} at line {child.sourceline}: "
+                "entities are never read",
+            )
+
+
 def parse_xml(
     data: bytes, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH
 ) -> etree._Element:
@@ -58,21 +149,8 @@ def parse_xml(
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as error:
-        line, column = error.position
-        # libxml2 stops entities exploding (amplification, loops) before we see the DOCTYPE
-        code = "xml.entity" if "entit" in error.msg.lower() else "xml.malformed"
-        raise XmlRefused(
-            code, f"not well-formed XML at line {line}, column {column}: {error.msg}"
-        ) from None
-    dtd: Any = root.getroottree().docinfo.internalDTD  # lxml-stubs 0.5 lacks DTD.entities()
-    declared = [entity.name for entity in dtd.entities()] if dtd is not None else []
-    if declared:
-        shown = ", ".join(str(name) for name in declared[:5])
-        raise XmlRefused(
-            "xml.entity",
-            f"the DOCTYPE declares entities ({shown}): entities are never read (they are how "
-            "XML reaches files and networks, or explodes in memory)",
-        )
+        raise _refusal(error) from None
+    _no_entities_declared(root.getroottree())
     _check_tree(root, max_depth)
     return root
 
@@ -91,10 +169,4 @@ def _check_tree(root: etree._Element, max_depth: int) -> None:
                 f"element <{etree.QName(node).localname}> at line {node.sourceline} is nested "
                 f"{depth} deep: more than {max_depth}",
             )
-        for child in node:
-            if isinstance(child, etree._Entity):
-                raise XmlRefused(
-                    "xml.entity",
-                    f"a reference to the entity {child.text} at line {child.sourceline}: "
-                    "entities are never read",
-                )
+        _no_entity_in(node)

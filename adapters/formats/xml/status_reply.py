@@ -37,14 +37,15 @@ class StatusOwed:
     detail: str
 
 
-def owed_status(result: ParseResult, file_name: str) -> StatusOwed | None:
-    """The status ``result`` earns its file (None for a file refused for its sender)."""
+def owed_status(result: ParseResult, file_name: str, taken: int) -> StatusOwed | None:
+    """The status a file earns (None for one refused for its sender): ``result`` its verdict
+    and error findings, ``taken`` the documents read from it."""
     if result.refused is not None:
         return None
     problems = [result.unreadable] if result.unreadable else []
     problems += [str(f.get("message")) for f in result.findings if f.get("severity") == "error"]
     if not problems:
-        return StatusOwed(file_name, 200, "OK", f"{len(result.documents)} document(s) taken")
+        return StatusOwed(file_name, 200, "OK", f"{taken} document(s) taken")
     detail = "; ".join(problems)
     cut = detail if len(detail) <= MAX_TEXT else detail[: MAX_TEXT - 1] + "…"
     return StatusOwed(file_name, 400, "Bad Request", cut)
