@@ -12,7 +12,7 @@
          documents/s and lines/s.
 
 Each case runs in a process of its own, so its peak RSS is its own. CSV and fixed width are read
-as streams (``PartnerFormats.parse_stream``: a part of 1,000 documents at a time), so the memory
+as streams (``PartnerFormats.parse_stream``: a part of 250 documents at a time), so the memory
 stays flat whatever the size; a cXML document is parsed whole.
 
 Run:  .venv/bin/python bench/flat_xml.py [--csv-mb 16] [--fixed-mb 16] [--rows-per-order 10]

@@ -91,7 +91,7 @@ class CsvConfig(RenderingConfig, Charset):
         return render_mapping(name)
 
 
-PART = 1000
+PART = 250
 """Documents a part of a file read as a stream holds at most."""
 
 

@@ -93,7 +93,7 @@ class FixedConfig(RenderingConfig, Charset):
         return render_mapping(name)
 
 
-PART = 1000
+PART = 250
 """Documents a part of a file read as a stream holds at most."""
 
 
