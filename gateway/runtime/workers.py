@@ -21,6 +21,7 @@ import multiprocessing
 import os
 import select
 import signal
+import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
@@ -28,6 +29,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from ..bus.cloudevents import SerializedMessage
+from ..errors import ConfigError
 from ..ports import Parser, ParseResult
 
 log = logging.getLogger(__name__)
@@ -75,6 +77,23 @@ def _exit_with(owner: int) -> None:
 
 def _ready() -> bool:
     return True
+
+
+SOCKET_PATH_ROOM = 107 - len("/pymp-xxxxxxxx/listener-xxxxxxxx")
+"""The longest temporary folder the workers' forkserver can put its socket in (a socket's
+path has at most 107 bytes)."""
+
+
+def _check_temp_dir() -> None:
+    """:class:`ConfigError` saying what to do when the temporary folder's path is too long for
+    the workers' socket (rather than an ``OSError: AF_UNIX path too long`` from inside
+    multiprocessing)."""
+    folder = tempfile.gettempdir()
+    if len(os.fsencode(folder)) > SOCKET_PATH_ROOM:
+        raise ConfigError(
+            f"the temporary folder {folder} is too long for the worker processes' socket "
+            f"(at most {SOCKET_PATH_ROOM} bytes): set TMPDIR to a shorter one"
+        )
 
 
 FileToParse = tuple[bytes, str, str | None]
@@ -133,6 +152,7 @@ class WorkerPool:
 
     def _started(self) -> ProcessPoolExecutor:
         if self._executor is None:
+            _check_temp_dir()
             self._executor = ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context("forkserver"),

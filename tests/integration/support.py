@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -120,13 +123,20 @@ def gateway_outcome(config: Path, *args: str) -> subprocess.CompletedProcess[str
     )
 
 
+_DAEMON_TEMP = Path(tempfile.mkdtemp(prefix="edigw-"))
+"""The temporary folders of the daemons this test process starts, removed when it ends (a
+SIGKILL leaves multiprocessing's pymp-* folders behind). Short: the forkserver's socket is
+made in it, and a socket's path has at most 107 bytes (a test's own folder under pytest-xdist's
+/tmp/pytest-of-root/pytest-N/popen-gwN/ was too long)."""
+atexit.register(shutil.rmtree, _DAEMON_TEMP, ignore_errors=True)
+
+
 def _gateway_environment(config: Path, env: dict[str, str] | None = None) -> dict[str, str]:
-    """The gateway's environment for ``config``, its temporary folders in the test's folder."""
-    temp = config.parent / "tmp"
-    temp.mkdir(exist_ok=True)
+    """The gateway's environment for ``config``, its temporary folders its own."""
+    temp = tempfile.mkdtemp(dir=_DAEMON_TEMP)
     return {
         **os.environ,
-        "TMPDIR": str(temp),
+        "TMPDIR": temp,
         "EDIGW_CONFIG": str(config),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         **(env or {}),

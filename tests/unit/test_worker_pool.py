@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
@@ -15,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from gateway.errors import ConfigError
 from gateway.runtime.workers import MIN_CHUNK, WorkerPool
 from tests.integration.support import ROOT, CrashingParser, small_850
 
@@ -132,3 +134,13 @@ def test_a_few_files_go_to_a_worker_as_one_job_and_many_are_spread(
     assert len(pool.parse(CrashingParser(), few)) == MIN_CHUNK
     assert len(pool.parse(CrashingParser(), many)) == MIN_CHUNK * 8
     assert jobs == [1, 4]
+
+
+def test_a_temporary_folder_too_long_for_the_workers_socket_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    long = tmp_path / ("t" * 80)
+    long.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(long))
+    with pytest.raises(ConfigError, match=r"too long for the worker processes' socket.*TMPDIR"):
+        WorkerPool(1).start()
