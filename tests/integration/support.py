@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import functools
 import json
 import os
 import shutil
@@ -123,17 +124,20 @@ def gateway_outcome(config: Path, *args: str) -> subprocess.CompletedProcess[str
     )
 
 
-_DAEMON_TEMP = Path(tempfile.mkdtemp(prefix="edigw-"))
-"""The temporary folders of the daemons this test process starts, removed when it ends (a
-SIGKILL leaves multiprocessing's pymp-* folders behind). Short: the forkserver's socket is
-made in it, and a socket's path has at most 107 bytes (a test's own folder under pytest-xdist's
-/tmp/pytest-of-root/pytest-N/popen-gwN/ was too long)."""
-atexit.register(shutil.rmtree, _DAEMON_TEMP, ignore_errors=True)
+@functools.cache
+def _daemon_temp() -> Path:
+    """The temporary folders of the daemons this test process starts, removed when it ends (a
+    SIGKILL leaves multiprocessing's pymp-* folders behind). Short: the forkserver's socket is
+    made in it, and a socket's path has at most 107 bytes (a test's own folder under
+    pytest-xdist's /tmp/pytest-of-root/pytest-N/popen-gwN/ was too long)."""
+    folder = Path(tempfile.mkdtemp(prefix="edigw-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def _gateway_environment(config: Path, env: dict[str, str] | None = None) -> dict[str, str]:
     """The gateway's environment for ``config``, its temporary folders its own."""
-    temp = tempfile.mkdtemp(dir=_DAEMON_TEMP)
+    temp = tempfile.mkdtemp(dir=_daemon_temp())
     return {
         **os.environ,
         "TMPDIR": temp,
