@@ -162,10 +162,12 @@ def collect(parts: Iterable[ParseResult]) -> ParseResult:
                 findings=part.findings,
                 left_off=part.left_off,
                 owed=part.owed,
+                draws=part.draws,
             )
         whole.documents += part.documents
         whole.findings += part.findings
         whole.owed += part.owed
+        whole.draws += part.draws
         for severity, count in part.left_off.items():
             whole.left_off[severity] = whole.left_off.get(severity, 0) + count
     return whole

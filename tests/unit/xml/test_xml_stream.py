@@ -13,6 +13,7 @@ import pytest
 from adapters.formats.xml.format import PART, XmlParser
 from adapters.formats.xml.mapping import XmlMapping
 from adapters.formats.xml.safe import ElementStream, XmlRefused
+from adapters.formats.xml.status_reply import SEQUENCE
 from tests.support.streams import TrackedSource
 
 MAPPING: dict[str, Any] = {
@@ -103,3 +104,13 @@ def test_documents_found_by_more_than_child_steps_are_read_from_the_whole_file()
             "PO-1",
             "PO-2",
         ], documents
+
+
+def test_the_status_reply_owed_counts_every_part_and_draws_its_number() -> None:
+    replying = XmlParser({"p": (XmlMapping.model_validate(MAPPING),)}, {}, replies=frozenset({"p"}))
+    result = replying.parse(orders(250), file_name="orders.xml", partner="p")
+    [owed] = result.owed
+    assert (owed.code, owed.detail) == (200, "250 document(s) taken")
+    assert result.draws == [SEQUENCE]
+    refused = replying.parse(b"<envelope><message>", file_name="bad.xml", partner="p")
+    assert [o.code for o in refused.owed] == [400] and refused.draws == [SEQUENCE]
