@@ -25,29 +25,17 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import tomllib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
 )
 
-from gateway.errors import ConfigError, InputError
-from gateway.messages import CANONICAL_MESSAGES, Envelope, Message, PartyId
-from gateway.ports import ParsedDocument
-
-MESSAGES: Mapping[str, type[Message]] = {
-    cls.__name__: cls for cls in CANONICAL_MESSAGES if issubclass(cls, Message)
-}
-"""The canonical messages a mapping may make, by name."""
+from gateway.errors import InputError
 
 
 class MappingError(InputError):
@@ -298,6 +286,8 @@ def compiled(specs: Mapping[str, FieldSpec | str], paths: Paths = NODE_PATHS) ->
             values.pop(name, None)
         return values
 
+    if len(_COMPILED) >= 1024:  # CSV files of ever new headers: start again
+        _COMPILED.clear()
     _COMPILED[key] = (specs, read)
     return read
 
@@ -324,153 +314,3 @@ def where(specs: Mapping[str, FieldSpec | str], location: Sequence[int | str]) -
             steps.append(spec.where)
             current = None
     return "/".join(steps)
-
-
-def message_class(name: str) -> type[Message]:
-    """The canonical message called ``name``; :class:`ValueError` naming the known ones."""
-    try:
-        return MESSAGES[name]
-    except KeyError:
-        known = ", ".join(MESSAGES)
-        raise ValueError(f"unknown canonical message {name!r} (known: {known})") from None
-
-
-class MappingFile(Strict):
-    """What every declarative mapping file starts with: the canonical message its documents
-    become and the kind they are routed as (a format's mapping adds where they are)."""
-
-    description: str = ""
-    message: str = Field(description="the canonical message each document becomes")
-    kind: str = Field(description="its routing kind: edi.in.<kind>.<partner>")
-
-    @field_validator("message")
-    @classmethod
-    def _known_message(cls, message: str) -> str:
-        message_class(message)
-        return message
-
-
-class EnvelopeSpec(Strict):
-    """Where a document's envelope facts are: its own reference, both parties' ids and
-    qualifiers (paths of the format)."""
-
-    interchange_reference: str | None = None
-    sender: str
-    sender_qualifier: str | None = None
-    receiver: str
-    receiver_qualifier: str | None = None
-
-
-def resolve_mapping(name: str, folder: str, info: ValidationInfo) -> str:
-    """Where the mapping ``name`` of a profile is: ``<home>/mappings/<folder>/<name>.toml``
-    (the profile's folder's sibling) when the home has it, as a path; else the name, of a
-    mapping the project ships. The profile's folder comes as the validation context
-    ``profiles`` (:func:`gateway.partners.parse_profile`)."""
-    profiles = (info.context or {}).get("profiles")
-    if profiles is None or "/" in name or name.endswith(".toml"):
-        return name
-    own = Path(profiles).parent / folder / f"{name}.toml"
-    return str(own) if own.is_file() else name
-
-
-def mapping_path(name: str, shipped: Path) -> Path:
-    """The file of a mapping named ``name`` (a path when :func:`resolve_mapping` found it in
-    the home), else ``<shipped>/<name>.toml``."""
-    return Path(name) if name.endswith(".toml") else shipped / f"{name}.toml"
-
-
-def read_mapping_file(path: Path, model: type[Strict]) -> dict[str, Any]:
-    """The table of the mapping file ``path``, checked against ``model``; :class:`ConfigError`
-    naming the file and the key when it is bad."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: not valid TOML: {error}") from None
-    try:
-        model.model_validate(data)
-    except ValidationError as error:
-        problems = [
-            f"{path}: {'.'.join(str(p) for p in problem['loc']) or '(top level)'}: {problem['msg']}"
-            for problem in error.errors(include_url=False)
-        ]
-        raise ConfigError("\n".join(problems)) from None
-    return data
-
-
-def envelope_facts(spec: EnvelopeSpec, node: Node) -> dict[str, str | None]:
-    """The envelope's facts at ``node``: each path's first non-empty value, or None."""
-    facts: dict[str, str | None] = {}
-    for name, path in spec.model_dump().items():
-        texts = [text for text in node.texts(path) if text] if path else []
-        facts[name] = texts[0] if texts else None
-    return facts
-
-
-def mapped_document(
-    format_kind: str,
-    mapping: MappedMessage,
-    node: Node,
-    partner: str | None,
-    paths: Paths = NODE_PATHS,
-) -> ParsedDocument:
-    """The document ``mapping`` reads at ``node`` (its paths read as ``paths`` says): its
-    envelope and canonical message, as the pipeline takes it; :class:`MappingError` naming the
-    fields (and their paths) that do not give what the message needs."""
-    facts = envelope_facts(mapping.envelope, node)
-    if not facts["sender"] or not facts["receiver"]:
-        looked = f"{mapping.envelope.sender}, {mapping.envelope.receiver}"
-        raise MappingError(f"no sender or receiver ({looked})")
-    envelope = Envelope(
-        partner=partner,
-        format=format_kind,
-        sender=PartyId(id=facts["sender"], qualifier=facts["sender_qualifier"]),
-        receiver=PartyId(id=facts["receiver"], qualifier=facts["receiver_qualifier"]),
-        interchange_reference=facts["interchange_reference"],
-    )
-    try:
-        message = message_class(mapping.message).model_validate(
-            {**compiled(mapping.fields, paths)(node), "envelope": envelope}
-        )
-    except ValidationError as error:
-        problems = [
-            f"{'.'.join(str(p) for p in problem['loc'])} "
-            f"({where(mapping.fields, problem['loc']) or 'the document'}): {problem['msg']}"
-            for problem in error.errors(include_url=False)[:5]
-        ]
-        raise MappingError("; ".join(problems)) from None
-    return ParsedDocument(
-        document_id=message.document_id,
-        kind=mapping.kind,
-        interchange=envelope.interchange_reference or "",
-        group="",
-        transaction="",
-        message=message,
-        envelope_key=envelope.envelope_key,
-    )
-
-
-class MappedMessage(Protocol):
-    """What :func:`mapped_document` reads of a format's mapping."""
-
-    @property
-    def message(self) -> str: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def envelope(self) -> EnvelopeSpec: ...
-    @property
-    def fields(self) -> dict[str, FieldSpec | str]: ...
-
-
-def untrusted_sender(
-    documents: Iterable[ParsedDocument], allowed: frozenset[str], file_name: str
-) -> str | None:
-    """Why ``documents`` cannot be from the partner: one sent under an id outside ``allowed``
-    (empty: not checked); None when they can."""
-    for doc in documents:
-        sender = doc.message.envelope.sender.id if doc.message is not None else ""
-        if allowed and sender not in allowed:
-            return f"{file_name}: sent as {sender!r}, not among the partner's ids"
-    return None

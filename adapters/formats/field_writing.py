@@ -31,7 +31,8 @@ from gateway.errors import ConfigError
 from gateway.messages import Envelope, Message, PartyId, document_id_of
 from gateway.ports import DocumentRefused, FormatConfig, ParseResult
 
-from .field_map import EnvelopeSpec, FieldSpec, MappedMessage, resolve_mapping, spec_of
+from .field_map import FieldSpec, spec_of
+from .mappings import EnvelopeSpec, MappedMessage, resolve_mapping
 
 MAX_SHOWN = 5
 """At most this many differences or problems are quoted."""

@@ -34,7 +34,8 @@ from gateway.partners import PartnerProfile, parse_profile
 from gateway.ports import ParseResult
 from gateway.registry import Registry
 
-from .field_map import MESSAGES, Strict, read_mapping_file
+from .field_map import Strict
+from .mappings import MESSAGES, read_mapping_file
 
 CASES_DIR = Path(__file__).resolve().parents[2] / "mappings" / "cases"
 """The cases the project ships (``mappings/cases/`` of the source tree)."""

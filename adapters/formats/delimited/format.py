@@ -43,7 +43,7 @@ from gateway.ports import (
 )
 
 from ..charset import Charset, Undecodable
-from ..field_map import MappingError, mapped_document, resolve_mapping, untrusted_sender
+from ..field_map import MappingError
 from ..field_writing import (
     RenderingConfig,
     check_read_back,
@@ -54,6 +54,7 @@ from ..field_writing import (
     write_fields,
     writing_for,
 )
+from ..mappings import mapped_document, resolve_mapping, untrusted_sender
 from .mapping import CsvMapping, CsvNode, CsvPaths, Row, load_mapping
 from .rendering import CsvWriting, render_mapping
 from .reply import RejectedRows, render_rejected, rows_of

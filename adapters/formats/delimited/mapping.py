@@ -25,14 +25,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from ..field_map import (
-    EnvelopeSpec,
-    FieldSpec,
-    MappingFile,
-    Strict,
-    mapping_path,
-    read_mapping_file,
-)
+from ..field_map import FieldSpec, Strict
+from ..mappings import EnvelopeSpec, MappingFile, mapping_path, read_mapping_file
 
 MAPPINGS_DIR = Path(__file__).resolve().parents[3] / "mappings" / "csv"
 """The mappings the project ships (``mappings/csv/`` of the source tree)."""

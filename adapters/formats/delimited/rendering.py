@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ..field_map import envelope_facts, mapping_path
 from ..field_writing import unwritable
+from ..mappings import envelope_facts, mapping_path
 from .mapping import MAPPINGS_DIR, ROWS_BY, CsvMapping, CsvNode, CsvPaths, load_mapping
 
 

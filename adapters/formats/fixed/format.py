@@ -46,7 +46,7 @@ from gateway.ports import (
 )
 
 from ..charset import Charset, Undecodable
-from ..field_map import MappingError, mapped_document, resolve_mapping, untrusted_sender
+from ..field_map import MappingError
 from ..field_writing import (
     RenderingConfig,
     check_read_back,
@@ -57,6 +57,7 @@ from ..field_writing import (
     write_fields,
     writing_for,
 )
+from ..mappings import mapped_document, resolve_mapping, untrusted_sender
 from .mapping import FixedMapping, FixedNode, load_mapping
 from .records import Document, Problem, read_documents
 from .rendering import FixedWriting, render_mapping

@@ -41,15 +41,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from ..field_map import (
-    EnvelopeSpec,
-    FieldSpec,
-    MappingFile,
-    Strict,
-    mapping_path,
-    read_mapping_file,
-    spec_of,
-)
+from ..field_map import FieldSpec, Strict, spec_of
+from ..mappings import EnvelopeSpec, MappingFile, mapping_path, read_mapping_file
 
 MAPPINGS_DIR = Path(__file__).resolve().parents[3] / "mappings" / "fixed"
 """The mappings the project ships (``mappings/fixed/`` of the source tree)."""

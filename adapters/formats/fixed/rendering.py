@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ..field_map import envelope_facts, mapping_path
 from ..field_writing import unwritable
+from ..mappings import envelope_facts, mapping_path
 from .mapping import MAPPINGS_DIR, FixedMapping, FixedNode, Layout, load_mapping
 from .records import Document, read_documents
 

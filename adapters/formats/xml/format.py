@@ -46,13 +46,7 @@ from gateway.ports import (
     collect,
 )
 
-from ..field_map import (
-    MappingError,
-    envelope_facts,
-    mapped_document,
-    resolve_mapping,
-    untrusted_sender,
-)
+from ..field_map import MappingError
 from ..field_writing import (
     RenderingConfig,
     check_read_back,
@@ -60,6 +54,7 @@ from ..field_writing import (
     write_fields,
     writing_for,
 )
+from ..mappings import envelope_facts, mapped_document, resolve_mapping, untrusted_sender
 from .mapping import XmlMapping, XmlNode, load_mapping
 from .rendering import XmlTarget, XmlWriting, render_mapping
 from .safe import ElementStream, XmlRefused, parse_xml

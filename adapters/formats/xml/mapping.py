@@ -22,17 +22,8 @@ from typing import Any, Literal
 from lxml import etree
 from pydantic import Field, ValidationInfo, field_validator
 
-from ..field_map import (
-    EnvelopeSpec,
-    FieldSpec,
-    MappingFile,
-    Strict,
-    envelope_facts,
-    mapping_path,
-    read_fields,
-    read_mapping_file,
-    spec_of,
-)
+from ..field_map import FieldSpec, Strict, read_fields, spec_of
+from ..mappings import EnvelopeSpec, MappingFile, envelope_facts, mapping_path, read_mapping_file
 
 MAPPINGS_DIR = Path(__file__).resolve().parents[3] / "mappings" / "xml"
 """The mappings the project ships (``mappings/xml/`` of the source tree)."""

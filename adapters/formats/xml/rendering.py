@@ -32,8 +32,8 @@ from lxml import etree
 
 from gateway.errors import ConfigError
 
-from ..field_map import mapping_path
 from ..field_writing import FACTS, unwritable, write_envelope
+from ..mappings import mapping_path
 from .mapping import MAPPINGS_DIR, XmlMapping, load_mapping
 
 XML_NAMESPACE = "http://www.w3.org/XML/1998/namespace"
