@@ -29,7 +29,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from gateway.errors import ConfigError
 from gateway.messages import Envelope, Message, PartyId, document_id_of
-from gateway.ports import DocumentRefused, FormatConfig, ParseResult
+from gateway.ports import DocumentRefused, Draft, FormatConfig, ParseResult, RenderedDocument
 
 from .field_map import FieldSpec, spec_of
 from .mappings import EnvelopeSpec, MappedMessage, resolve_mapping
@@ -409,6 +409,35 @@ def check_read_back(
             f"the mapping {mapping} does not carry the {kind} as it is: {shown}{more} would "
             "read back otherwise"
         )
+
+
+def numbered_file(
+    format_kind: str,
+    draft: Draft,
+    settings: RenderingConfig,
+    numbered: tuple[str, Mapping[str, str | None]],
+    reference: str,
+    suffix: str,
+    encoding: str,
+) -> RenderedDocument:
+    """A flat file drafted for a partner (CSV, fixed width), ``numbered``: its text under
+    ``reference`` and the envelope's facts read back from it; named ``<kind>-<reference>``
+    and ``suffix``."""
+    text, facts = numbered
+    return RenderedDocument(
+        document_id=rendered_document_id(format_kind, facts, draft.content_digest),
+        text=text,
+        group_kind="",
+        interchange=facts["interchange_reference"] or reference,
+        group="",
+        transaction="",
+        file_name=f"{draft.kind}-{reference}{suffix}",
+        sender_id=settings.sender_id or "",
+        receiver_id=settings.receiver_id or "",
+        sender_qualifier=settings.sender_qualifier,
+        receiver_qualifier=settings.receiver_qualifier,
+        encoding=encoding,
+    )
 
 
 def rendered_document_id(

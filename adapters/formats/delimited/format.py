@@ -48,7 +48,7 @@ from ..field_writing import (
     RenderingConfig,
     check_read_back,
     encoded,
-    rendered_document_id,
+    numbered_file,
     the_one_document,
     write_envelope,
     write_fields,
@@ -282,21 +282,9 @@ class CsvFormat(Format):
         writing = _writing(settings, draft.kind)
         number = counter.next(FILE_SEQUENCE)
         reference = f"{number:09d}"
-        text, facts = writing.with_reference(draft.text, reference)
-        return RenderedDocument(
-            document_id=rendered_document_id(KIND, facts, draft.content_digest),
-            text=text,
-            group_kind="",
-            interchange=reference,
-            group="",
-            transaction="",
-            file_name=f"{draft.kind}-{reference}.csv",
-            sender_id=settings.sender_id or "",
-            receiver_id=settings.receiver_id or "",
-            sender_qualifier=settings.sender_qualifier,
-            receiver_qualifier=settings.receiver_qualifier,
-            encoding=settings.encoding or writing.mapping.layout.encoding,
-        )
+        numbered = writing.with_reference(draft.text, reference)
+        encoding = settings.encoding or writing.mapping.layout.encoding
+        return numbered_file(KIND, draft, settings, numbered, reference, ".csv", encoding)
 
 
 def _csv(config: FormatConfig) -> CsvConfig:
