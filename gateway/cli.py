@@ -2,7 +2,8 @@
 
 Exit codes (every command): 0 the input is valid / the command succeeded, 1 the input was read
 but is invalid (errors were found), 2 the command line itself is wrong, 3 the input is unreadable
-(not X12, missing, or not a file), 4 another edi-gateway runs on this home (``run``).
+(not X12, missing, or not a file), 4 another edi-gateway runs on this home (``run``), 78 the
+configuration is bad (EX_CONFIG: the message names file, line and key).
 
 This module is the composition root: the one core module that imports ``adapters`` (their
 registry, ``adapters.REGISTRY``, which it hands to the daemon and the commands).
@@ -24,7 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from . import __version__
-from .errors import UnreadableInput
+from .config_check import EXIT_CONFIG, check_config
+from .errors import ConfigError, UnreadableInput
 from .schemas import message_schemas, write_schemas
 
 if TYPE_CHECKING:
@@ -46,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="edi-gateway",
         description="Bridges X12 EDI, flat files and XML to RabbitMQ.",
         epilog="Exit codes: 0 valid, 1 invalid, 2 usage error, 3 unreadable input, "
-        "4 another edi-gateway runs on this home.",
+        "4 another edi-gateway runs on this home, 78 bad configuration.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -138,6 +140,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--profiles", type=Path, help="folder of the profiles (default: mappings/partners/)"
     )
+    commands.add_parser(
+        "check-config",
+        help="check gateway.toml, the EDIGW_* variables and every partner profile with its "
+        "mappings, as the daemon reads them; each error names file, line and key (exit 0 ok, "
+        "78 bad)",
+    )
     return parser
 
 
@@ -171,9 +179,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return operate(args, out=sys.stdout)
         if args.command == "partner":
             return partner_check_command(args.partner, args.profiles, out=sys.stdout)
+        if args.command == "check-config":
+            from adapters import REGISTRY
+
+            return check_config(REGISTRY, sys.stdout, sys.stderr)
     except UnreadableInput as error:
         print(f"edi-gateway: {args.file}: unreadable: {error}", file=sys.stderr)
         return EXIT_UNREADABLE
+    except ConfigError as error:
+        print(f"edi-gateway: {error}", file=sys.stderr)
+        return EXIT_CONFIG
     raise AssertionError(f"unhandled command {args.command}")  # pragma: no cover
 
 

@@ -9,16 +9,22 @@ Examples: ``EDIGW_DATABASE_URL=postgresql://gateway@db/ledger``, ``EDIGW_MIN_AGE
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
+import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from .errors import ConfigError
 
 CONFIG_ENV = "EDIGW_CONFIG"
 """Environment variable naming the ``gateway.toml`` to read (default: ``./gateway.toml``)."""
@@ -136,11 +142,83 @@ def config_file() -> Path:
     return Path(os.environ.get(CONFIG_ENV, "gateway.toml"))
 
 
+OTHER_VARIABLES = (CONFIG_ENV, "EDIGW_CRASH_AT")
+"""The ``EDIGW_*`` variables that are not settings: the file to read, and the crash points of
+the crash tests (:mod:`gateway.runtime.crashpoints`). ``EDIGW_TEST_*`` are the test suite's."""
+TEST_PREFIX = "EDIGW_TEST_"
+
+
 def load_settings(**overrides: object) -> Settings:
-    """Settings from ``gateway.toml`` (if present), the environment, then ``overrides``."""
-    settings = Settings(**overrides)  # type: ignore[arg-type]
-    if "home" not in overrides and not os.environ.get("EDIGW_HOME"):
-        file = config_file()
-        if file.exists():
-            settings = settings.model_copy(update={"home": file.resolve().parent})
+    """Settings from ``gateway.toml`` (if present), the environment, then ``overrides``;
+    :class:`ConfigError` naming the file, line and key, or the variable, of what is wrong (with
+    the valid choices or the name meant): an ``EDIGW_*`` variable that is no setting, a missing
+    ``EDIGW_CONFIG`` file, a file that is not TOML, an unknown key, a bad value."""
+    environment = {key: value for key, value in os.environ.items() if key.startswith("EDIGW_")}
+    _known_variables(environment)
+    file = config_file()
+    if CONFIG_ENV in environment and not file.is_file():
+        raise ConfigError(f"{CONFIG_ENV}={environment[CONFIG_ENV]}: no such file")
+    text = _toml_text(file)
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise ConfigError(_explained(error, file, text, environment)) from None
+    if "home" not in overrides and not os.environ.get("EDIGW_HOME") and file.exists():
+        settings = settings.model_copy(update={"home": file.resolve().parent})
     return settings
+
+
+def _known_variables(environment: Mapping[str, str]) -> None:
+    names = [f"EDIGW_{name.upper()}" for name in Settings.model_fields]
+    known = [*names, *OTHER_VARIABLES]
+    problems = [
+        f"{variable}: no such setting{_meant(variable, known)} (settings: {', '.join(names)})"
+        for variable in sorted(environment)
+        if variable not in known and not variable.startswith(TEST_PREFIX)
+    ]
+    if problems:
+        raise ConfigError("\n".join(problems))
+
+
+def _toml_text(file: Path) -> str:
+    """The text of ``file`` ('' when there is none), checked to be TOML."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ""
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{file}: cannot be read: {error}") from None
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{file}: not valid TOML: {error}") from None
+    return text
+
+
+def _explained(
+    error: ValidationError, file: Path, text: str, environment: Mapping[str, str]
+) -> str:
+    """Each problem of ``error`` on a line: where (the variable, else the file and line) and
+    what (an unknown key with the one meant, or the value's problem)."""
+    lines = []
+    for problem in error.errors(include_url=False):
+        key = ".".join(str(part) for part in problem["loc"])
+        top = str(problem["loc"][0]) if problem["loc"] else ""
+        variable = f"EDIGW_{top.upper()}"
+        if variable in environment:
+            where = variable
+        else:
+            found = re.search(rf"^\s*{re.escape(top)}\s*=", text, re.MULTILINE)
+            line = f", line {text[: found.start()].count(chr(10)) + 1}" if found else ""
+            where = f"{file}{line}: {key}"
+        if problem["type"] == "extra_forbidden":
+            what = f"unknown key{_meant(top, list(Settings.model_fields))}"
+        else:
+            what = f"{problem['msg']} (found {problem['input']!r})"
+        lines.append(f"{where}: {what}")
+    return "\n".join(lines)
+
+
+def _meant(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    return f": did you mean {close[0]!r}?" if close else ""

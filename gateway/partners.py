@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import tomllib
+import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -119,7 +120,7 @@ def parse_profile(
         try:
             section = model.model_validate(value, context={"profiles": folder})
         except ValidationError as error:
-            problems += _problems(error, prefix=(key,))
+            problems += _problems(error, prefix=(key,), model=model)
             continue
         if isinstance(section, FormatConfig):
             formats[key] = section
@@ -144,7 +145,7 @@ def parse_profile(
     try:
         return PartnerProfile.model_validate({**fields, "formats": formats, "channels": channels})
     except ValidationError as error:
-        raise ValueError("\n".join(_problems(error))) from None
+        raise ValueError("\n".join(_problems(error, model=PartnerProfile))) from None
 
 
 def load_partner(path: Path, registry: Registry) -> PartnerProfile:
@@ -155,7 +156,8 @@ def load_partner(path: Path, registry: Registry) -> PartnerProfile:
             f"{path}: {name!r} is not a usable partner name (letters, digits, '._-', at most 64)"
         )
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except OSError as error:
         raise PartnerConfigError(f"{path}: cannot read: {error.strerror}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
@@ -166,8 +168,45 @@ def load_partner(path: Path, registry: Registry) -> PartnerProfile:
         return parse_profile(name, data, registry, folder=path.parent)
     except ValueError as error:
         raise PartnerConfigError(
-            "\n".join(f"{path}: {line}" for line in str(error).splitlines())
+            "\n".join(_placed(path, text, line) for line in str(error).splitlines())
         ) from None
+
+
+def _placed(path: Path, text: str, problem: str) -> str:
+    """``problem`` (``key: message``) with the file and the line its key is on."""
+    key = problem.partition(": ")[0].strip("[]")
+    line = _line_of(text, key) if key and " " not in key else None
+    return f"{path}, line {line}: {problem}" if line else f"{path}: {problem}"
+
+
+def _line_of(text: str, key: str) -> int | None:
+    """The line of the dotted ``key`` in a TOML ``text``: the key under its table's header,
+    else the header of the table holding it (a missing key), else none."""
+    *tables, leaf = [part for part in key.split(".") if not part.isdigit()] or [""]
+    lines = text.splitlines()
+    start = 0
+    for depth in range(len(tables), 0, -1):
+        header = re.compile(rf"^\s*\[\s*{re.escape('.'.join(tables[:depth]))}\s*\]")
+        found = next((n for n, line in enumerate(lines) if header.match(line)), None)
+        if found is not None:
+            start = found
+            break
+    if not tables:  # a key of the top level, or a table of its own: [leaf]
+        header = re.compile(rf"^\s*\[\s*{re.escape(leaf)}\s*\]")
+        found = next((n for n, line in enumerate(lines) if header.match(line)), None)
+        if found is not None:
+            return found + 1
+    assignment = re.compile(rf"^\s*\"?{re.escape(leaf)}\"?\s*=")
+    for number in range(start, len(lines)):
+        if assignment.match(lines[number]) or (
+            number > start and lines[number].lstrip().startswith("[")
+        ):
+            break
+    else:
+        return start + 1 if tables else None
+    if assignment.match(lines[number]):
+        return number + 1
+    return start + 1 if tables else None
 
 
 def load_partners(directory: Path, registry: Registry) -> dict[str, PartnerProfile]:
@@ -182,9 +221,32 @@ def partner_file(directory: Path, partner: str) -> Path:
     return directory / f"{partner}.toml"
 
 
-def _problems(error: ValidationError, prefix: tuple[str, ...] = ()) -> list[str]:
+def _problems(
+    error: ValidationError, prefix: tuple[str, ...] = (), model: type[BaseModel] | None = None
+) -> list[str]:
     lines = []
     for problem in error.errors(include_url=False):
         key = ".".join(str(part) for part in (*prefix, *problem["loc"])) or "(top level)"
-        lines.append(f"{key}: {problem['msg']}")
+        message = problem["msg"]
+        if problem["type"] == "extra_forbidden" and model is not None:
+            known = _fields_at(model, problem["loc"][:-1])
+            if known:
+                message = str(unknown("key", str(problem["loc"][-1]), known))
+        lines.append(f"{key}: {message}")
     return lines
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
+    """The field names of the (nested) model at ``loc`` of ``model``; none when not a model."""
+    for part in loc:
+        field = model.model_fields.get(str(part))
+        annotation = field.annotation if field is not None else None
+        models = [
+            kind
+            for kind in (annotation, *typing.get_args(annotation))  # X | None: X
+            if isinstance(kind, type) and issubclass(kind, BaseModel)
+        ]
+        if not models:
+            return []
+        model = models[0]
+    return list(model.model_fields)

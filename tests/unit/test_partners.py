@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -80,11 +81,11 @@ def test_every_profile_in_mappings_loads() -> None:
     ("change", "key", "message"),
     [
         (('after = "move"', 'after = "shred"'), "sftp.inbound.after", "'delete', 'move' or 'keep'"),
-        (("rename = false", "rename = false\ncolour = 1"), "sftp.outbound.colour", "Extra inputs"),
+        (("rename = false", "rename = false\ncolour = 1"), "sftp.outbound.colour", "key 'colour'"),
         (("port = 2222", "port = 0"), "sftp.port", "greater than or equal to 1"),
         (('move_to = "/outgoing/taken"', ""), "sftp.inbound", "needs move_to"),
         (('key_file = "/etc/edi-gateway/acme.key"', ""), "sftp", "exactly one of key_file"),
-        (("known_hosts = [", "unused = ["), "sftp.unused", "Extra inputs"),
+        (("known_hosts = [", "unused = ["), "sftp.unused", "unknown key 'unused'"),
         (('cron = "*/5 * * * *"', 'cron = "every tuesday"'), "sftp.schedule", "crontab"),
     ],
 )
@@ -95,8 +96,11 @@ def test_errors_name_the_file_and_the_key(
     with pytest.raises(PartnerConfigError) as caught:
         load_partner(path)
     text = str(caught.value)
-    assert any(line.startswith(f"{path}: {key}") for line in text.splitlines()), text
     assert message in text
+    placed = re.compile(rf"^{re.escape(str(path))}, line (\d+): {re.escape(key)}\b")
+    [line] = [int(m.group(1)) for m in map(placed.match, text.splitlines()) if m][:1]
+    shown = path.read_text().splitlines()[line - 1]  # the key's line, or its table's header
+    assert key.rsplit(".", 1)[-1] in shown or shown.startswith("["), (line, shown)
 
 
 def test_bad_toml_names_the_file(tmp_path: Path) -> None:
@@ -152,7 +156,7 @@ def test_unknown_kinds_are_answered_with_the_known_ones(
     path = write(tmp_path, text)
     with pytest.raises(PartnerConfigError) as caught:
         load_partner(path)
-    assert f"{path}: {key}: " in str(caught.value) and message in str(caught.value)
+    assert f"{path}, line 1: {key}: " in str(caught.value) and message in str(caught.value)
     assert "(known: " in str(caught.value) or key == "sftp"
 
 
