@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from . import __version__
-from .config_check import EXIT_CONFIG, check_config
+from .config_check import EXIT_CONFIG, check_config, existing_ledger
 from .errors import ConfigError, UnreadableInput
 from .schemas import message_schemas, write_schemas
 
@@ -321,10 +321,10 @@ def operate(args: argparse.Namespace, *, out: TextIO) -> int:
             return EXIT_BUSY
         return EXIT_VALID
     from . import ledger as repository
-    from .ledger import create_engine_for, migrate, session_factory
+    from .ledger import migrate, session_factory
 
-    engine = create_engine_for(settings.resolved_database_url)
-    migrate(engine)
+    engine = existing_ledger(settings)
+    migrate(engine)  # a ledger of an older version is brought up to date
     factory = session_factory(engine)
     if args.command == "resend":
         return resend_command(settings, factory, args.id, args.new_control_numbers, out=out)

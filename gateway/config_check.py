@@ -1,17 +1,25 @@
-"""``edi-gateway check-config``: every piece of configuration the daemon reads, checked the way
+"""Checks of the configuration an administrator gives the gateway.
+
+``edi-gateway check-config``: every piece of configuration the daemon reads, checked the way
 the daemon reads it, each error named by file, line and key (or variable), with the valid
 choices or the name meant: the settings (``gateway.toml`` and the ``EDIGW_*`` variables,
 :func:`gateway.config.load_settings`) and every partner profile with the mappings it names
-(:func:`gateway.partners.load_partner`). All are checked, not only up to the first bad one."""
+(:func:`gateway.partners.load_partner`). All are checked, not only up to the first bad one.
+And :func:`existing_ledger`: the commands that read the ledger never make an empty one in the
+wrong folder."""
 
 from __future__ import annotations
 
-from typing import TextIO
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
-from .config import config_file, load_settings
+from .config import CONFIG_ENV, Settings, config_file, load_settings
 from .errors import ConfigError
 from .partners import PARTNERS_DIR, load_partner
 from .registry import Registry
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 EXIT_CONFIG = 78
 """EX_CONFIG (sysexits.h): the configuration is bad; systemd does not restart on it."""
@@ -41,3 +49,32 @@ def check_config(registry: Registry, out: TextIO, errors: TextIO) -> int:
     if not folder.is_dir():
         out.write(f"ok   no partner profiles ({folder} does not exist)\n")
     return EXIT_CONFIG if bad else 0
+
+
+def existing_ledger(settings: Settings) -> Engine:
+    """An engine on the ledger the settings name, which a daemon has made;
+    :class:`ConfigError` when there is none there (a command run outside the gateway's home
+    would otherwise make an empty ledger and report nothing)."""
+    from sqlalchemy import make_url
+
+    from .ledger import create_engine_for
+    from .ledger.database import current_revisions
+
+    url = settings.resolved_database_url
+    parsed = make_url(url)
+    hint = f"run it where the gateway's gateway.toml is, or set {CONFIG_ENV}"
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        path = Path(parsed.database)
+        if not path.is_file():
+            raise ConfigError(
+                f"no ledger at {path}: {settings.home.resolve()} is not the gateway's home ({hint})"
+            )
+    engine = create_engine_for(url)
+    with engine.connect() as connection:
+        empty = not current_revisions(connection)
+        connection.rollback()
+    if empty:
+        engine.dispose()
+        shown = parsed.render_as_string(hide_password=True)
+        raise ConfigError(f"the ledger at {shown} is empty: no daemon has run on it ({hint})")
+    return engine

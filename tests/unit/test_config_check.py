@@ -88,3 +88,14 @@ def test_every_bad_profile_is_named_with_its_lines_not_only_the_first(tmp_path: 
     assert "acme.toml, line 5: csv.reply: Input should be 'none' or 'rejected-rows'" in errors
     assert "globex.toml, line 2: sftp.user: Field required" in errors
     assert "initech.toml (x12)" in done.stdout
+
+
+def test_a_command_run_outside_the_home_finds_no_ledger_and_makes_none(tmp_path: Path) -> None:
+    for command in (["status"], ["show", "0"], ["acks"]):
+        done = gateway(tmp_path, *command)
+        assert done.returncode == EX_CONFIG, (command, done.stderr)
+        assert f"no ledger at {tmp_path / 'var' / 'ledger.sqlite3'}: {tmp_path} is not the " in (
+            done.stderr
+        )
+        assert "set EDIGW_CONFIG" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "var").exists()
