@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from functools import partial
 from typing import Any
@@ -68,6 +69,8 @@ __all__ = ["OutboxRelay", "RelayStats"]
 log = logging.getLogger(__name__)
 
 STOP_GRACE = 5.0
+BEAT = 1.0
+"""Seconds between the beats of the relay's loop (:meth:`OutboxRelay._beat`)."""
 """At most this long (seconds) a stop waits for the confirms of messages in flight."""
 
 
@@ -122,6 +125,8 @@ class OutboxRelay(OutboxPublishing):
         self._window = window
         self._batch = batch
         self._idle_poll = idle_poll
+        self.beat: float | None = None
+        """When the relay's loop last beat (``time.monotonic``); None before it runs."""
         self._mark_gather = mark_gather
         self._max_body = None
 
@@ -203,10 +208,17 @@ class OutboxRelay(OutboxPublishing):
         return self._run_published
 
     def _on_loop_start(self, ioloop: IOLoop) -> None:
+        self._beat(ioloop)
         if self._deadline is not None:
             ioloop.call_later(self._deadline, self._guarded(self._on_deadline))
         if self._stop_requested.is_set():
             ioloop.add_callback_threadsafe(self._guarded(self._begin_stop))
+
+    def _beat(self, ioloop: IOLoop) -> None:
+        """The loop's pulse, each :data:`BEAT` seconds while it runs (the systemd watchdog pings
+        only while it is fresh: :class:`gateway.runtime.notify.Watchdog`)."""
+        self.beat = time.monotonic()
+        ioloop.call_later(BEAT, self._guarded(partial(self._beat, ioloop)))
 
     def _after_loop(self) -> None:
         self._flush_marks()

@@ -90,7 +90,7 @@ from ._publishing import (
 )
 from ._replay import documents_for_replay, reset_for_replay
 from ._statements import IN_CHUNK, Detail
-from ._status import StatusReport, status
+from ._status import StatusReport, outbox_pending, status
 from .counters import LedgerCounter
 from .database import autocommit_factory, create_engine_for, migrate, session_factory
 
@@ -147,6 +147,7 @@ __all__ = [
     "migrate",
     "note_nacked",
     "outbox_by_id",
+    "outbox_pending",
     "pending_outbox",
     "pending_outbox_of",
     "received_events",

@@ -74,3 +74,9 @@ def status(s: Session, now: dt.datetime) -> StatusReport:
         ),
         acks_to_write=acks,
     )
+
+
+def outbox_pending(s: Session) -> int:
+    """How many messages wait to be published (the daemon's STATUS line; an index count)."""
+    query = select(func.count()).select_from(OUTBOX)
+    return int(_run(s, query.where(OUTBOX.c.state == OutboxState.PENDING.value)).scalar_one())

@@ -15,12 +15,16 @@ Points, each documented where it is reached:
   ``sftp_after_download``, ``sftp_after_record``, ``sftp_after_link``,
   ``sftp_after_remote_action``, ``sftp_after_upload``, ``sftp_after_remote_rename``,
   ``sftp_after_sent``.
+
+``EDIGW_CRASH_AT=hang:<point>`` makes the thread that reaches the point stop there for good
+instead (a hung daemon, for the systemd watchdog's test).
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import threading
 
 ENV = "EDIGW_CRASH_AT"
 _TARGET = os.environ.get(ENV)
@@ -29,3 +33,5 @@ _TARGET = os.environ.get(ENV)
 def crash_point(name: str) -> None:
     if name == _TARGET:
         os.kill(os.getpid(), signal.SIGKILL)
+    if f"hang:{name}" == _TARGET:  # the thread stops there for good (the watchdog's test)
+        threading.Event().wait()

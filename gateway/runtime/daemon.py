@@ -17,10 +17,10 @@ import gc
 import logging
 import signal
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from .. import ledger as repository
 from ..bus.consumer import RequestConsumer
 from ..bus.relay import OutboxRelay
 from ..bus.topology import DEFAULT_TOPOLOGY
@@ -37,7 +37,9 @@ from .channels import ChannelSchedule
 from .finisher import Finisher
 from .home_lock import home_lock
 from .lanes import LargeFileLane
+from .notify import Notifier, StatusLine, Watchdog
 from .recovery import recover_leftovers
+from .retries import RETRY_FIRST, RETRY_INTERVAL, RetrySchedule
 from .workers import WorkerPool
 
 log = logging.getLogger(__name__)
@@ -45,41 +47,6 @@ log = logging.getLogger(__name__)
 IDLE_WAIT = 0.2
 """Seconds the main thread waits for the watcher when nothing was ready (files waiting for
 ``min_age`` are looked at again after this)."""
-RETRY_INTERVAL = 30.0
-"""Seconds between looks at the work folder for files a failure left there (database down...),
-and the longest wait between retries while they keep failing."""
-RETRY_FIRST = 1.0
-"""Seconds from a failure to the first retry of the files it left; doubled after each failed
-retry, up to :data:`RETRY_INTERVAL`."""
-
-
-@dataclass
-class RetrySchedule:
-    """When to retry the files a failure left in the work folder: soon after the failure, then
-    less and less often while retries fail (a database restart takes seconds, an outage may take
-    hours), and every :data:`RETRY_INTERVAL` when nothing failed."""
-
-    clock: Callable[[], float] = time.monotonic
-    delay: float = RETRY_FIRST
-    due: float = 0.0
-
-    def __post_init__(self) -> None:
-        self.due = self.clock() + RETRY_INTERVAL
-
-    def failed(self) -> None:
-        """A file was just left in the work folder."""
-        self.due = min(self.due, self.clock() + self.delay)
-
-    def is_due(self) -> bool:
-        return self.clock() >= self.due
-
-    def retried(self, ok: bool) -> None:
-        if ok:
-            self.delay = RETRY_FIRST
-            self.due = self.clock() + RETRY_INTERVAL
-        else:
-            self.delay = min(self.delay * 2, RETRY_INTERVAL)
-            self.due = self.clock() + self.delay
 
 
 @dataclass
@@ -107,6 +74,8 @@ class Gateway:
     """When :meth:`run` next retries what failures left in the work folder."""
     lane: LargeFileLane | None = None
     """Parses files over ``large_file_size`` beside the others (:mod:`.lanes`)."""
+    notifier: Notifier = field(default_factory=Notifier)
+    """What systemd is told: ready, status, watchdog, stopping (:mod:`.notify`)."""
     formats: PartnerFormats | None = None
     """Each partner's format (what the pipelines read and write with)."""
 
@@ -196,6 +165,16 @@ class Gateway:
             lane=lane,
             formats=formats,
         )
+
+    def status_text(self, files: int) -> str:
+        """What the daemon is doing, for systemd: ``files`` taken, the backlog, the broker."""
+        try:
+            with self.pipeline.factory() as s:
+                backlog = f"{repository.outbox_pending(s):,} message(s) to publish"
+        except Exception as error:  # the ledger is away: said, never the end of the loop
+            backlog = f"outbox unknown ({type(error).__name__})"
+        broker = "connected" if self.relay.connected else "not connected (buffering)"
+        return f"{files:,} file(s) taken since the start; {backlog}; broker {broker}"
 
     def process_ready(self) -> int:
         """Take and process every file ready now, ``batch_size`` at a time; returns how many.
@@ -288,6 +267,10 @@ class Gateway:
             if self.consumer is not None:
                 self.consumer.start()
             self.overdue.start()
+        watchdog = Watchdog(self.notifier, lambda: None if once else self.relay.beat)
+        status = StatusLine(self.notifier, self.status_text)
+        if not once:
+            self.notifier.ready(self.status_text(0))
         try:
             if not self.retry_leftovers():  # retried like any failure's: never the end
                 self.retries.failed()
@@ -304,10 +287,13 @@ class Gateway:
                     break
                 if self.retries.is_due():
                     self.retries.retried(self.retry_leftovers())
+                watchdog.main_loop_beat()
+                status.taken(took)
                 if not took:
                     self.source.wait(IDLE_WAIT)
         finally:
             if not once:
+                self.notifier.stopping()
                 if self.consumer is not None:
                     self.consumer.stop()
                 self.channels.stop()

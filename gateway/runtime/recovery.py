@@ -5,7 +5,7 @@ back the others nor stopping the daemon.
 together (after a crash they are a batch or two). When that fails it takes them one at a time,
 as the main loop does, and a file that fails alone is:
 
-- left where it is and tried again later (the daemon's :class:`~.daemon.RetrySchedule` backs
+- left where it is and tried again later (the daemon's :class:`~.retries.RetrySchedule` backs
   off) when the cause is outside it (:func:`cause_is_outside`: the ledger busy, the disk, a
   worker pool broken by another file), the others tried meanwhile; when the ledger cannot be
   reached at all, none can be processed, and the recovery stops until the next retry;

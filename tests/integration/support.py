@@ -93,7 +93,7 @@ def gateway_process(
 ) -> subprocess.Popen[bytes]:
     """The daemon (``args``: its command line) on ``config``, logging to :func:`daemon_log`.
     Its temporary folders (the worker processes' ``pymp-*``, which a SIGKILL leaves behind) go
-    in the test's own folder, not the machine's /tmp."""
+    in a folder of the test process's own, removed when it ends (:func:`_daemon_temp`)."""
     with daemon_log(config).open("ab") as log:
         return subprocess.Popen(
             [sys.executable, "-m", "gateway", *args],

@@ -23,7 +23,7 @@ from adapters.formats.x12.inbound import X12Parser
 from gateway import ledger as repository
 from gateway.control_numbers import ControlNumberCounter
 from gateway.ports import ParseResult
-from gateway.runtime.daemon import RETRY_INTERVAL
+from gateway.runtime.retries import RETRY_INTERVAL
 from tests.integration.ledger.databases import POSTGRES_ADMIN_URL, postgres_database
 from tests.integration.support import (
     CrashingParser,

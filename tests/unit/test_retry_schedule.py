@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.runtime.daemon import RETRY_FIRST, RETRY_INTERVAL, RetrySchedule
+from gateway.runtime.retries import RETRY_FIRST, RETRY_INTERVAL, RetrySchedule
 
 
 class Clock:
