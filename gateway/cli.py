@@ -3,12 +3,14 @@
 Exit codes (every command): 0 the input is valid / the command succeeded, 1 the input was read
 but is invalid (errors were found), 2 the command line itself is wrong, 3 the input is unreadable
 (not X12, missing, or not a file), 4 another edi-gateway runs on this home (``run``), 78 the
-configuration is bad (EX_CONFIG: the message names file, line and key).
+configuration is bad (EX_CONFIG: the message names file, line and key), 75 ``run --once`` or
+``replay`` left work undone (EX_TEMPFAIL: messages the broker did not take, files a failure
+left), 1 ``replay`` of an id with nothing to republish.
 
 This module is the composition root: the one core module that imports ``adapters`` (their
 registry, ``adapters.REGISTRY``, which it hands to the daemon and the commands).
 
-(About 500 lines: one argument parser and a function per command, each short; the commands'
+(About 550 lines: one argument parser and a function per command, each short; the commands'
 work is in the modules they call. It stays one module because it is the one composition root.)
 """
 
@@ -41,6 +43,8 @@ EXIT_VALID = 0
 EXIT_INVALID = 1
 EXIT_UNREADABLE = 3
 EXIT_BUSY = 4
+EXIT_TEMPFAIL = 75
+"""EX_TEMPFAIL (sysexits.h): ``run --once`` or ``replay`` left work undone, to be done later."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -48,7 +52,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="edi-gateway",
         description="Bridges X12 EDI, flat files and XML to RabbitMQ.",
         epilog="Exit codes: 0 valid, 1 invalid, 2 usage error, 3 unreadable input, "
-        "4 another edi-gateway runs on this home, 78 bad configuration.",
+        "4 another edi-gateway runs on this home, 75 work left undone (run --once, replay), "
+        "78 bad configuration.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -319,7 +324,7 @@ def operate(args: argparse.Namespace, *, out: TextIO) -> int:
         except HomeBusy as error:
             print(f"edi-gateway: {error}", file=sys.stderr)
             return EXIT_BUSY
-        return EXIT_VALID
+        return _work_left(settings) if args.once else EXIT_VALID
     from . import ledger as repository
     from .ledger import migrate, session_factory
 
@@ -353,6 +358,9 @@ def operate(args: argparse.Namespace, *, out: TextIO) -> int:
         rows = repository.documents_for_replay(
             s, document_id=args.id, partner=args.partner, since=args.since
         )
+        if args.id and not rows:
+            print(f"edi-gateway: no published message of {args.id}", file=sys.stderr)
+            return EXIT_INVALID
         for row in rows:
             out.write(f"{row.message_id}  {row.routing_key}\n")
         if args.dry_run or not rows:
@@ -371,7 +379,37 @@ def operate(args: argparse.Namespace, *, out: TextIO) -> int:
         out.write(f"{len(rows)} message(s) queued again; {busy.who} running publishes them\n")
         return EXIT_VALID
     out.write(f"{sent} message(s) republished\n")
+    if sent < len(rows):
+        print(
+            f"edi-gateway: {len(rows) - sent} message(s) not confirmed by the broker within 60 s "
+            "(is it reachable?): they stay queued for the daemon's relay",
+            file=sys.stderr,
+        )
+        return EXIT_TEMPFAIL
     return EXIT_VALID
+
+
+def _work_left(settings: Settings) -> int:
+    """After ``run --once``: :data:`EXIT_TEMPFAIL`, saying what, when messages wait to be
+    published (the broker did not take them) or files to be finished (a failure left them)."""
+    from . import ledger as repository
+    from .ledger import FileState, create_engine_for, session_factory
+
+    engine = create_engine_for(settings.resolved_database_url)
+    try:
+        with session_factory(engine).begin() as s:
+            pending = repository.outbox_pending(s)
+            unfinished = len(repository.files_in_state(s, [FileState.RECEIVED]))
+    finally:
+        engine.dispose()
+    if not (pending or unfinished):
+        return EXIT_VALID
+    print(
+        f"edi-gateway: work left: {pending} message(s) to publish, {unfinished} file(s) to "
+        "finish; the next run takes them up",
+        file=sys.stderr,
+    )
+    return EXIT_TEMPFAIL
 
 
 def schema_command(directory: Path | None, *, out: TextIO) -> int:
