@@ -90,4 +90,7 @@ def test_check_of_a_bad_profile_names_the_file_and_key(tmp_path: Path) -> None:
     )
     result = check(folder)
     assert result.returncode == 1
-    assert f"{PARTNER}.toml: sftp.prot: Extra inputs are not permitted" in result.stderr
+    assert (
+        f"{PARTNER}.toml, line 6: sftp.prot: unknown key 'prot': did you mean 'port'?"
+        in result.stderr
+    )
