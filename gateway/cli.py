@@ -20,7 +20,6 @@ import argparse
 import dataclasses
 import datetime as dt
 import json
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -306,13 +305,10 @@ def validate_command(path: Path, *, as_json: bool, out: TextIO) -> int:
 def operate(args: argparse.Namespace, *, out: TextIO) -> int:
     """The commands that work on the ledger (and the daemon itself)."""
     from .config import load_settings
+    from .runtime.logs import configure_logging
 
     settings = load_settings()
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("pika").setLevel(logging.CRITICAL)  # the relay reports broker trouble
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # the ledger says when it migrates
+    configure_logging(settings.log_level, settings.log_format)
     if args.command == "run":
         from adapters import REGISTRY
 

@@ -15,6 +15,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, ValidationError
 from pydantic_settings import (
@@ -107,6 +108,15 @@ class Settings(BaseSettings):
     )
     outbound_prefetch: int = Field(
         default=500, ge=1, description="unacknowledged outbound requests in hand (basic.qos)"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO",
+        description="the least severe log lines written (INFO: a line per lifecycle event)",
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description='"text" for a terminal, "json" (one object a line, ids as fields) for a '
+        "log collector",
     )
     outbound_batch: int = Field(
         default=500, ge=1, description="outbound requests rendered in one ledger transaction"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -40,6 +41,8 @@ BUFFER_EVENTS = "gateway.ledger.buffer_events"
 transaction commits (:func:`flush_events`, hooked by :func:`gateway.ledger.session_factory`).
 A session without the flag writes each event at once."""
 _EVENT_BUFFER = "gateway.ledger.event_buffer"
+_TO_LOG = "gateway.ledger.events_to_log"
+log = logging.getLogger("gateway.events")
 
 
 def _event_buffer(s: Session) -> list[dict[str, Any]] | None:
@@ -78,12 +81,38 @@ def _event(
 
 
 def flush_events(s: Session) -> None:
-    """Write the events waiting in the session's transaction (before it commits)."""
+    """Write the events waiting in the session's transaction (before it commits); they are
+    logged once it has (:func:`log_committed_events`)."""
     buffer = _event_buffer(s)
     if buffer:
         rows = list(buffer)
         buffer.clear()
         _INSERT_EVENTS(s, rows)
+        if log.isEnabledFor(logging.INFO):
+            s.info.setdefault(_TO_LOG, []).extend(rows)
+
+
+def log_committed_events(s: Session) -> None:
+    """One log line per event a transaction committed (``gateway.events``, INFO): what happened,
+    with the document, file and correlation ids (as fields of their own in JSON logs)."""
+    for row in s.info.pop(_TO_LOG, None) or ():
+        ids = {key: row[key] for key in ("document_id", "file_id", "correlation_id") if row[key]}
+        partner = (row["detail"] or {}).get("partner")
+        if isinstance(partner, str):
+            ids["partner"] = partner
+        said = ", ".join(f"{key.removesuffix('_id')} {value}" for key, value in ids.items())
+        log.info(
+            "%s: %s%s",
+            row["kind"],
+            row["message"],
+            f" [{said}]" if said else "",
+            extra={"event": row["kind"], **ids},
+        )
+
+
+def forget_uncommitted_events(s: Session) -> None:
+    """A rolled back transaction's events are not logged."""
+    s.info.pop(_TO_LOG, None)
 
 
 @contextmanager

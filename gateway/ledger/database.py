@@ -29,7 +29,12 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ._events import BUFFER_EVENTS, flush_events
+from ._events import (
+    BUFFER_EVENTS,
+    flush_events,
+    forget_uncommitted_events,
+    log_committed_events,
+)
 
 log = logging.getLogger(__name__)
 
@@ -191,6 +196,8 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     """
     factory = sessionmaker(engine, expire_on_commit=False, info={BUFFER_EVENTS: True})
     event.listen(factory, "before_commit", flush_events)
+    event.listen(factory, "after_commit", log_committed_events)
+    event.listen(factory, "after_rollback", forget_uncommitted_events)
     return factory
 
 
