@@ -15,6 +15,7 @@ sections are errors, and every error names the file and the key::
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import re
 import tomllib
 import typing
@@ -35,6 +36,8 @@ PARTNERS_DIR = Path("mappings/partners")
 """Where the profiles are, relative to the settings' ``home``."""
 
 SettingsT = TypeVar("SettingsT", bound=BaseModel)
+TOP_LEVEL = ("description", "format", "inbound", "business_duplicates")
+"""A profile's own keys; every other key is a section of a format or channel."""
 
 
 class PartnerProfile(BaseModel):
@@ -106,13 +109,15 @@ def parse_profile(
     formats: dict[str, FormatConfig] = {}
     channels: dict[str, ChannelConfig] = {}
     for key, value in data.items():
-        if key in ("description", "format", "inbound", "business_duplicates"):
+        if key in TOP_LEVEL:
             fields[key] = value
             continue
         try:
             model = registry.section(key)
         except UnknownKind as error:
-            problems.append(f"[{key}]: {error}")
+            plain = difflib.get_close_matches(key, TOP_LEVEL, n=1, cutoff=0.8)
+            meant = f"{key}: unknown key: did you mean {plain[0]!r}?" if plain else None
+            problems.append(meant or f"[{key}]: {error}")
             continue
         if not isinstance(value, dict):
             problems.append(f"{key}: expected a section [{key}], got a value")

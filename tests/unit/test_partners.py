@@ -218,3 +218,14 @@ def test_a_mapping_of_the_home_is_used_before_the_shipped_one(tmp_path: Path) ->
     ).read_bytes()
     result = PartnerFormats.of(REGISTRY, loaded).parse(data, file_name="o.csv", partner="ours")
     assert {doc.message.order_type_code for doc in result.documents} == {"DS"}  # type: ignore[union-attr]
+
+
+def test_a_misspelt_key_of_the_profile_itself_is_answered_with_the_key_meant(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, 'descripton = "our 3PL"\nformat = "x12"\n')
+    with pytest.raises(PartnerConfigError) as caught:
+        load_partner(path)
+    assert f"{path}, line 1: descripton: unknown key: did you mean 'description'?" in str(
+        caught.value
+    )
