@@ -144,6 +144,13 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--profiles", type=Path, help="folder of the profiles (default: mappings/partners/)"
     )
+    dry = commands.add_parser(
+        "dry-run",
+        help="what the daemon would do with FILE from partner P (format, ids, duplicates, "
+        "routing keys, the replies, or why it would be quarantined), changing nothing",
+    )
+    dry.add_argument("file", type=Path)
+    dry.add_argument("--partner", required=True)
     commands.add_parser(
         "check-config",
         help="check gateway.toml, the EDIGW_* variables and every partner profile with its "
@@ -183,6 +190,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return operate(args, out=sys.stdout)
         if args.command == "partner":
             return partner_check_command(args.partner, args.profiles, out=sys.stdout)
+        if args.command == "dry-run":
+            from adapters import REGISTRY
+
+            from .config import load_settings
+            from .dry_run import dry_run
+
+            _check_file(args.file)
+            return dry_run(REGISTRY, load_settings(), args.file, args.partner, sys.stdout)
         if args.command == "check-config":
             from adapters import REGISTRY
 
