@@ -109,6 +109,12 @@ class Settings(BaseSettings):
     outbound_prefetch: int = Field(
         default=500, ge=1, description="unacknowledged outbound requests in hand (basic.qos)"
     )
+    metrics_address: str = Field(
+        default="127.0.0.1:9464",
+        pattern=r"^$|^[^\s:]*:\d{1,5}$",
+        description="host:port of the HTTP endpoint with /metrics (Prometheus), /livez and "
+        '/readyz, loopback by default; "" for none',
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO",
         description="the least severe log lines written (INFO: a line per lifecycle event)",

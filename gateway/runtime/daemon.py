@@ -37,6 +37,7 @@ from .channels import ChannelSchedule
 from .finisher import Finisher
 from .home_lock import home_lock
 from .lanes import LargeFileLane
+from .metrics import Health, MetricsServer
 from .notify import Notifier, StatusLine, Watchdog
 from .recovery import recover_leftovers
 from .retries import RETRY_FIRST, RETRY_INTERVAL, RetrySchedule
@@ -166,6 +167,20 @@ class Gateway:
             formats=formats,
         )
 
+    def _endpoint(self, health: Health) -> MetricsServer | None:
+        """The metrics and probes endpoint, started (None when the settings have none, or its
+        address is taken: said loudly, the daemon goes on without it)."""
+        address = self.settings.metrics_address
+        if not address:
+            return None
+        try:
+            endpoint = MetricsServer(self, health, address)
+        except OSError as error:
+            log.error("no metrics endpoint: cannot listen on %s: %s", address, error)
+            return None
+        endpoint.start()
+        return endpoint
+
     def status_text(self, files: int) -> str:
         """What the daemon is doing, for systemd: ``files`` taken, the backlog, the broker."""
         try:
@@ -269,7 +284,10 @@ class Gateway:
             self.overdue.start()
         watchdog = Watchdog(self.notifier, lambda: None if once else self.relay.beat)
         status = StatusLine(self.notifier, self.status_text)
+        health = Health()
+        endpoint = None if once else self._endpoint(health)
         if not once:
+            health.ready = True
             self.notifier.ready(self.status_text(0))
         try:
             if not self.retry_leftovers():  # retried like any failure's: never the end
@@ -288,12 +306,15 @@ class Gateway:
                 if self.retries.is_due():
                     self.retries.retried(self.retry_leftovers())
                 watchdog.main_loop_beat()
+                health.went_round()
                 status.taken(took)
                 if not took:
                     self.source.wait(IDLE_WAIT)
         finally:
             if not once:
                 self.notifier.stopping()
+                if endpoint is not None:
+                    endpoint.stop()
                 if self.consumer is not None:
                     self.consumer.stop()
                 self.channels.stop()

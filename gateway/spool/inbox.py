@@ -143,6 +143,12 @@ class FolderSource:
         observer.start()
         self._observer = observer
 
+    @property
+    def watching(self) -> bool:
+        """Whether the inbox is watched (the observer's thread runs)."""
+        observer = self._observer
+        return observer is not None and observer.is_alive()
+
     def stop(self) -> None:
         if self._observer is not None:
             self._observer.stop()

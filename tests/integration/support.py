@@ -70,6 +70,7 @@ def write_settings(
         "amqp_url": amqp_url,
         "min_age": 0.0,
         "rescan_interval": 0.2,
+        "metrics_address": "127.0.0.1:0",  # a free port of its own (tests run daemons at once)
         **extra,
     }
     config = home / "gateway.toml"
@@ -265,6 +266,7 @@ def in_process_gateway(home: Path, database_url: str, **extra: object) -> Gatewa
         amqp_url=AMQP_URL,
         min_age=0,
         rescan_interval=0.1,
+        metrics_address="127.0.0.1:0",
         **extra,  # type: ignore[arg-type]
     )
     return Gateway.from_settings(settings, REGISTRY)

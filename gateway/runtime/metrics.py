@@ -1,0 +1,213 @@
+"""The daemon's HTTP endpoint for operations, on a loopback port by default
+(``metrics_address``): Prometheus metrics (``prometheus-client``) at ``/metrics``, and
+``/livez`` and ``/readyz`` for probes.
+
+Metrics are read when scraped, from what the daemon already keeps, so nothing is counted twice
+and the hot paths pay nothing:
+
+- the ledger's figures (as ``edi-gateway status`` gives them, read at most every
+  :data:`LEDGER_EVERY` seconds): files and documents by partner and state, messages waiting to
+  be published (and returned unroutable) by partner, the oldest one's age, acknowledgements to
+  write;
+- the relay's counters since the start: messages published (confirmed), returned, nacked,
+  connection failures, and whether the broker is connected;
+- the process's own (CPU, memory, open files).
+
+No label has unbounded values: partners, states and outcomes only, never a document id.
+
+``/livez``: 200 while the main loop goes round (it did within :data:`LIVE_WITHIN` seconds), else
+503. ``/readyz``: 200 once the daemon runs (its ledger migrated, inbox watched, relay started)
+and while the ledger answers, the relay runs (connected, or buffering while the broker is away)
+and the inbox is watched; else 503, saying which.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from prometheus_client import CollectorRegistry, ProcessCollector, make_wsgi_app
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from .. import ledger as repository
+
+if TYPE_CHECKING:
+    from .daemon import Gateway
+
+log = logging.getLogger(__name__)
+
+LEDGER_EVERY = 15.0
+"""Seconds the ledger's figures are kept before a scrape reads them again."""
+LIVE_WITHIN = 60.0
+"""Seconds within which the main loop must have gone round for ``/livez``."""
+
+
+@dataclass
+class Health:
+    """What the probes look at, kept up to date by the daemon's main loop."""
+
+    ready: bool = False
+    """Set once the daemon runs (the same moment it tells systemd READY=1)."""
+    beat: float = field(default_factory=time.monotonic)
+    """When the main loop last went round."""
+
+    def went_round(self) -> None:
+        self.beat = time.monotonic()
+
+
+class GatewayCollector(Collector):
+    """The daemon's metrics, read at scrape time (see the module's docstring)."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+        self._report: repository.StatusReport | None = None
+        self._read_at = 0.0
+        self._lock = threading.Lock()
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self._relay()
+        report = self._ledger()
+        if report is not None:
+            yield from _ledger_metrics(report)
+
+    def _relay(self) -> Iterator[Metric]:
+        relay = self.gateway.relay
+        stats = relay.stats
+        counters = {
+            "published": ("messages published and confirmed by the broker", stats.published),
+            "returned": ("messages the broker returned (no queue took them)", stats.returned),
+            "nacked": ("publishes the broker nacked (held, sent again)", stats.nacked),
+            "connection_failures": ("failed connections to the broker", stats.connection_failures),
+        }
+        for name, (what, value) in counters.items():
+            yield CounterMetricFamily(f"edigw_relay_{name}", what, value=value)
+        connected = GaugeMetricFamily(
+            "edigw_broker_connected", "1 while the relay is connected to the broker"
+        )
+        connected.add_metric([], 1.0 if relay.connected else 0.0)
+        yield connected
+
+    def _ledger(self) -> repository.StatusReport | None:
+        with self._lock:
+            if self._report is None or time.monotonic() - self._read_at >= LEDGER_EVERY:
+                try:
+                    with self.gateway.pipeline.factory() as s:
+                        self._report = repository.status(s, dt.datetime.now(dt.UTC))
+                    self._read_at = time.monotonic()
+                except Exception:  # the ledger is away: the figures read last, if any
+                    log.warning("metrics: the ledger could not be read", exc_info=True)
+            return self._report
+
+
+def _ledger_metrics(report: repository.StatusReport) -> Iterator[Metric]:
+    files = GaugeMetricFamily(
+        "edigw_files",
+        "files recorded in the ledger, by partner and state",
+        labels=["partner", "state"],
+    )
+    for partner, states in report.files.items():
+        for state, count in states.items():
+            files.add_metric([partner, state], count)
+    yield files
+    documents = GaugeMetricFamily(
+        "edigw_documents",
+        "documents recorded in the ledger, by partner and state",
+        labels=["partner", "state"],
+    )
+    for partner, states in report.documents.items():
+        for state, count in states.items():
+            documents.add_metric([partner, state], count)
+    yield documents
+    backlog = GaugeMetricFamily(
+        "edigw_outbox_messages",
+        "messages waiting to be published (pending) or returned unroutable, by partner",
+        labels=["partner", "state"],
+    )
+    for partner, states in report.outbox_backlog.items():
+        for state, count in states.items():
+            backlog.add_metric([partner, state], count)
+    yield backlog
+    oldest = GaugeMetricFamily(
+        "edigw_outbox_oldest_pending_age_seconds",
+        "age of the oldest message waiting to be published (0: none waits)",
+    )
+    oldest.add_metric([], report.oldest_pending_age_seconds or 0.0)
+    yield oldest
+    acks = GaugeMetricFamily(
+        "edigw_acks_to_write", "acknowledgements recorded but not yet written to the outbox"
+    )
+    acks.add_metric([], report.acks_to_write)
+    yield acks
+
+
+def probes(gateway: Gateway, health: Health) -> dict[str, Callable[[], tuple[bool, str]]]:
+    """``/livez`` and ``/readyz``: each says whether it is well, and why not."""
+
+    def live() -> tuple[bool, str]:
+        silent = time.monotonic() - health.beat
+        if silent > LIVE_WITHIN:
+            return False, f"the main loop has not gone round for {silent:.0f} s"
+        return True, "ok"
+
+    def ready() -> tuple[bool, str]:
+        if not health.ready:
+            return False, "starting"
+        try:
+            with gateway.pipeline.factory() as s:
+                repository.outbox_pending(s)
+        except Exception as error:
+            return False, f"the ledger does not answer ({type(error).__name__})"
+        if not gateway.relay.running:
+            return False, "the outbox relay does not run"
+        if not gateway.source.watching:
+            return False, "the inbox is not watched"
+        return True, "ok"
+
+    return {"/livez": live, "/readyz": ready}
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """Scrapes are not logged (one every few seconds)."""
+
+
+class MetricsServer:
+    """The endpoint, served from a thread of its own."""
+
+    def __init__(self, gateway: Gateway, health: Health, address: str) -> None:
+        host, _, port = address.rpartition(":")
+        registry = CollectorRegistry()
+        registry.register(GatewayCollector(gateway))
+        ProcessCollector(registry=registry)
+        metrics = make_wsgi_app(registry)
+        checks = probes(gateway, health)
+
+        def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+            check = checks.get(environ.get("PATH_INFO", ""))
+            if check is None:
+                return metrics(environ, start_response)  # type: ignore[no-any-return]
+            well, why = check()
+            status = "200 OK" if well else "503 Service Unavailable"
+            start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
+            return [f"{why}\n".encode()]
+
+        self.server: WSGIServer = make_server(host, int(port), app, handler_class=_Quiet)
+        self.address = f"{host}:{self.server.server_port}"
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, name="metrics", daemon=True
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+        log.info("metrics, /livez and /readyz at http://%s/", self.address)
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

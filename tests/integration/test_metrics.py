@@ -1,0 +1,73 @@
+"""The daemon's operations endpoint (issue 23): Prometheus metrics scraped over HTTP and parsed
+with prometheus_client's own parser, /livez and /readyz; no label with unbounded values."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.integration.support import (
+    bound_queue,
+    daemon_output,
+    drop,
+    gateway_process,
+    small_850,
+    take_all,
+    wait_for,
+    write_settings,
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+    except OSError:
+        return 0, ""
+
+
+def test_metrics_and_probes_over_http(tmp_path: Path, database_url: str, partner: str) -> None:
+    address = f"127.0.0.1:{free_port()}"
+    config = write_settings(tmp_path, database_url, metrics_address=address)
+    base = f"http://{address}"
+    with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
+        process = gateway_process(config, "run")
+        try:
+            wait_for("the daemon to be ready", lambda: get(f"{base}/readyz") == (200, "ok\n"))
+            assert get(f"{base}/livez") == (200, "ok\n")
+            drop(tmp_path / "inbox", partner, "order.edi", small_850(9501))
+            wait_for("the order to be published", lambda: len(take_all(channel, queue)) == 1)
+            wait_for(
+                "the relay's confirm counted",
+                lambda: "edigw_relay_published_total 1.0" in get(f"{base}/metrics")[1],
+            )
+            status, text = get(f"{base}/metrics")
+            assert status == 200 and process.poll() is None, daemon_output(config)
+        finally:
+            process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0, daemon_output(config)
+    samples = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+    assert samples[("edigw_broker_connected", ())] == 1.0
+    assert samples[("edigw_documents", (("partner", partner), ("state", "published")))] == 1.0
+    assert samples[("edigw_files", (("partner", partner), ("state", "archived")))] == 1.0
+    assert samples[("edigw_outbox_oldest_pending_age_seconds", ())] == 0.0
+    assert ("process_cpu_seconds_total", ()) in samples
+    labels = {value for _, pairs in samples for _, value in pairs}
+    assert not any(len(value) == 36 and value.count("-") == 4 for value in labels)  # no ids
