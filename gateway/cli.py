@@ -104,7 +104,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--once", action="store_true", help="process what is ready, drain the outbox, exit"
     )
-    commands.add_parser("status", help="counts by state and partner, outbox backlog")
+    status = commands.add_parser(
+        "status", help="inbound and outbound by partner and state, the backlog, overdue acks"
+    )
+    status.add_argument("--json", action="store_true", help="the same as JSON, for scripts")
     acks = commands.add_parser(
         "acks", help="partners' 997/999/TA1 and what they settled; --overdue: still unanswered"
     )
@@ -347,7 +350,12 @@ def operate(args: argparse.Namespace, *, out: TextIO) -> int:
     with factory.begin() as s:
         if args.command == "status":
             report = repository.status(s, dt.datetime.now(dt.UTC))
-            out.write(json.dumps(dataclasses.asdict(report), indent=2, default=str) + "\n")
+            if args.json:
+                out.write(json.dumps(dataclasses.asdict(report), indent=2, default=str) + "\n")
+            else:
+                from .status_table import print_status
+
+                print_status(report, out)
             return EXIT_VALID
         if args.command == "acks":
             return acks_command(

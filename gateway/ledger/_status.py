@@ -1,5 +1,5 @@
 """The ledger at a glance (``edi-gateway status``): files and documents by partner and state, the
-outbox backlog, the acknowledgements still to write."""
+outbox backlog, the acknowledgements still to write, outbound documents by partner and state."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from ._acks import AckState
 from ._outbox import OutboxState
 from ._statements import _run, _values
-from .models import ACKS, DOCUMENTS, FILES, OUTBOX
+from .models import ACKS, DOCUMENTS, FILES, OUTBOUND_DOCUMENTS, OUTBOX
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -31,6 +31,8 @@ class StatusReport:
     """Age of the oldest pending outbox message, ``None`` when nothing is pending."""
     acks_to_write: int
     """Acknowledgements recorded but not yet written to the outbox folder."""
+    outbound: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
+    """partner -> outbound document state (rendered, sent, accepted, overdue...) -> count"""
 
 
 def _counts(s: Session, partner: Any, state: Any, *where: Any) -> dict[str, dict[str, int]]:
@@ -73,6 +75,7 @@ def status(s: Session, now: dt.datetime) -> StatusReport:
             None if oldest is None else max(0.0, (now - oldest).total_seconds())
         ),
         acks_to_write=acks,
+        outbound=_counts(s, OUTBOUND_DOCUMENTS.c.partner, OUTBOUND_DOCUMENTS.c.state),
     )
 
 

@@ -6,8 +6,9 @@ Metrics are read when scraped, from what the daemon already keeps, so nothing is
 and the hot paths pay nothing:
 
 - the ledger's figures (as ``edi-gateway status`` gives them, read at most every
-  :data:`LEDGER_EVERY` seconds): files and documents by partner and state, messages waiting to
-  be published (and returned unroutable) by partner, the oldest one's age, acknowledgements to
+  :data:`LEDGER_EVERY` seconds): files and documents by partner and state, outbound documents by
+  partner and state (``overdue``: acknowledgements not received in time), messages waiting to be
+  published (and returned unroutable) by partner, the oldest one's age, acknowledgements to
   write;
 - the relay's counters since the start: messages published (confirmed), returned, nacked,
   connection failures, and whether the broker is connected;
@@ -125,6 +126,15 @@ def _ledger_metrics(report: repository.StatusReport) -> Iterator[Metric]:
         for state, count in states.items():
             documents.add_metric([partner, state], count)
     yield documents
+    outbound = GaugeMetricFamily(
+        "edigw_outbound_documents",
+        "documents sent to partners, by partner and state (overdue: no acknowledgement in time)",
+        labels=["partner", "state"],
+    )
+    for partner, states in report.outbound.items():
+        for state, count in states.items():
+            outbound.add_metric([partner, state], count)
+    yield outbound
     backlog = GaugeMetricFamily(
         "edigw_outbox_messages",
         "messages waiting to be published (pending) or returned unroutable, by partner",

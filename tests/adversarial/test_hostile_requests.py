@@ -229,7 +229,7 @@ def published_inbound(channel: BlockingChannel, queue: str) -> list[tuple[Any, b
 
 
 def status_of(config: Path) -> dict[str, Any]:
-    return dict(json.loads(gateway_command(config, "status")))
+    return dict(json.loads(gateway_command(config, "status", "--json")))
 
 
 def outbox_pending(config: Path) -> int:

@@ -24,7 +24,7 @@ def test_a_dry_run_says_what_would_happen_and_changes_nothing(tmp_path: Path, pa
     order.write_bytes(small_850(9401))
     broken.write_bytes(broken_850(9402))
     gateway_command(config, "run", "--once")  # the ledger is made, empty
-    before = json.loads(gateway_command(config, "status"))
+    before = json.loads(gateway_command(config, "status", "--json"))
 
     fresh = gateway_command(config, "dry-run", str(order), "--partner", partner)
     assert "order.edi: read as x12, 1 document(s)" in fresh
@@ -34,7 +34,7 @@ def test_a_dry_run_says_what_would_happen_and_changes_nothing(tmp_path: Path, pa
     refused = gateway_outcome(config, "dry-run", str(broken), "--partner", partner)
     assert refused.returncode == 1
     assert ": refused: " in refused.stdout and "would be quarantined" in refused.stdout
-    after = json.loads(gateway_command(config, "status"))
+    after = json.loads(gateway_command(config, "status", "--json"))
     assert {**after, "at": None} == {**before, "at": None}  # nothing recorded
     assert order.read_bytes() == small_850(9401)
 

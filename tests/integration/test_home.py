@@ -86,7 +86,7 @@ def test_a_second_daemon_on_one_home_exits_naming_the_first(
                 assert f"edi-gateway (pid {first.pid}) running on this home" in second.stderr
             drop(tmp_path / "inbox", partner, "order.edi", small_850(8501))
             wait_for("the order to be published", lambda: bool(take_all(channel, queue)))
-            status = json.loads(gateway_command(config, "status"))
+            status = json.loads(gateway_command(config, "status", "--json"))
             assert status["files"][partner] == {"archived": 1}
             [document_id] = [
                 line.split()[0]

@@ -31,8 +31,13 @@ def test_status_show_and_replay_from_the_command_line(
         assert once.wait(timeout=120) == 0
         [(first, body)] = take_all(channel, queue)
 
-        status = json.loads(gateway_command(config, "status"))
+        status = json.loads(gateway_command(config, "status", "--json"))
         assert status["files"][partner] == {"archived": 1, "quarantined": 1}
+        table = gateway_command(config, "status")  # for a person: tables by partner and state
+        assert "Inbound files" in table and "archived" in table and "quarantined" in table
+        row = next(line for line in table.splitlines() if partner in line)  # files, first
+        assert [cell.strip() for cell in row.split("│")[1:-1]] == [partner, "1", "1", "2"]
+        assert "Messages waiting to be published: 0 (none)" in table
         assert status["documents"][partner] == {"published": 1, "failed": 1}
         assert status["outbox_pending"] == 0 and status["oldest_pending_age_seconds"] is None
         assert status["acks_to_write"] == 0

@@ -104,7 +104,7 @@ def run_daemon(
 
 
 def outbox_settled(config: Path) -> bool:
-    status = json.loads(gateway_command(config, "status"))
+    status = json.loads(gateway_command(config, "status", "--json"))
     return bool(status["outbox_pending"] == 0)
 
 
