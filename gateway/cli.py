@@ -126,7 +126,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="render the stored request again with fresh control numbers, as a new document",
     )
-    show = commands.add_parser("show", help="the timeline of a document (or file id)")
+    show = commands.add_parser(
+        "show",
+        help="the timeline of a document or file, found by document id, file number, claim "
+        "(correlation) id, outbound request id or business key (PurchaseOrder:PO-1, or PO-1)",
+    )
     show.add_argument("id")
     replay = commands.add_parser("replay", help="republish documents with their message ids")
     replay.add_argument("id", nargs="?", help="a document id")
@@ -367,12 +371,17 @@ def operate(args: argparse.Namespace, *, out: TextIO) -> int:
                 out=out,
             )
         if args.command == "show":
-            events = repository.timeline(s, args.id)
-            if not events:
+            found = repository.find(s, args.id)
+            if found is None:
                 print(f"edi-gateway: nothing recorded for {args.id}", file=sys.stderr)
                 return EXIT_INVALID
-            for event in events:
-                out.write(f"{event.at.isoformat()}  {event.kind:22} {event.message}\n")
+            for name in found.timelines:
+                if found.what not in ("document", "file"):  # say what the id named
+                    kind = "file" if isinstance(name, int) else "document"
+                    out.write(f"# {found.what} {args.id}: {kind} {name}\n")
+                for event in repository.timeline(s, name):
+                    out.write(f"{event.at.isoformat()}  {event.kind:22} {event.message}\n")
+                    out.writelines(f"    {line}\n" for line in _reasons(event.detail))
             return EXIT_VALID
         rows = repository.documents_for_replay(
             s, document_id=args.id, partner=args.partner, since=args.since
@@ -406,6 +415,17 @@ def operate(args: argparse.Namespace, *, out: TextIO) -> int:
         )
         return EXIT_TEMPFAIL
     return EXIT_VALID
+
+
+def _reasons(detail: dict[str, object] | None) -> list[str]:
+    """Why, as an event's detail says it (a document's errors, a quarantined file's report)."""
+    detail = detail or {}
+    errors = detail.get("errors")
+    lines = [str(error) for error in errors] if isinstance(errors, list) else []
+    report = detail.get("report")
+    if isinstance(report, dict) and report.get("why"):
+        lines.append(f"why: {report['why']}")
+    return lines
 
 
 def _work_left(settings: Settings) -> int:

@@ -71,6 +71,7 @@ from ._files import (
     set_file_state,
     settle_files,
 )
+from ._lookup import Found, find
 from ._outbox import (
     NewMessage,
     OutboxRow,
@@ -110,6 +111,7 @@ __all__ = [
     "EventRow",
     "FileRow",
     "FileState",
+    "Found",
     "LedgerCounter",
     "NewAck",
     "NewDocument",
@@ -137,6 +139,7 @@ __all__ = [
     "files_by_work_paths",
     "files_in_state",
     "files_with_event",
+    "find",
     "flush_events",
     "insert_files",
     "mark_ack_written",

@@ -13,6 +13,7 @@ from tests.integration.support import (
     broken_850,
     drop,
     gateway_command,
+    gateway_outcome,
     gateway_process,
     small_850,
     take_all,
@@ -67,3 +68,27 @@ def test_status_show_and_replay_from_the_command_line(
     assert again.correlation_id == first.correlation_id
     kinds = [line.split()[1] for line in gateway_command(config, "show", document_id).splitlines()]
     assert kinds.count("published") == 2 and "replay" in kinds
+
+
+def test_show_finds_a_file_or_document_by_any_of_its_ids(
+    tmp_path: Path, database_url: str, partner: str
+) -> None:
+    config = write_settings(tmp_path, database_url)
+    drop(tmp_path / "inbox", partner, "good.edi", small_850(8111, partner_po="PO-8111"))
+    drop(tmp_path / "inbox", partner, "bad.edi", broken_850(8112))
+    with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
+        gateway_command(config, "run", "--once")
+        [(message, _)] = take_all(channel, queue)
+    by_document = gateway_command(config, "show", str(message.message_id))
+    by_claim = gateway_command(config, "show", str(message.correlation_id))
+    assert by_claim.startswith(f"# claim {message.correlation_id}: file ")
+    assert "published" in by_document and "published" in by_claim
+    for key in ("PurchaseOrder:PO-8111", "PO-8111"):
+        shown = gateway_command(config, "show", key)
+        assert shown.startswith(f"# business key {key}: document {message.message_id}\n")
+        assert "published" in shown
+    files = [gateway_command(config, "show", number) for number in ("1", "2")]
+    [bad] = [shown for shown in files if "quarantined" in shown]
+    assert "SE01" in bad  # why, in the file's own timeline
+    missing = gateway_outcome(config, "show", "no-such-thing")
+    assert missing.returncode == 1 and "nothing recorded for no-such-thing" in missing.stderr
