@@ -62,14 +62,16 @@ def _parser() -> argparse.ArgumentParser:
         help="print the canonical messages of a file as JSON, one per line (X12; any format "
         "with --partner)",
     )
-    translate.add_argument("file", type=Path)
+    translate.add_argument(
+        "file", type=Path, help="the file to read (X12, or any format with --partner/--mapping)"
+    )
     translate.add_argument("--pretty", action="store_true", help="indent the JSON")
     validate = commands.add_parser(
         "validate",
         help="print the findings for a file (X12: and the acknowledgements it gets; any format "
         "with --partner or --mapping)",
     )
-    validate.add_argument("file", type=Path)
+    validate.add_argument("file", type=Path, help="the file to check")
     validate.add_argument("--json", action="store_true", help="machine-readable output")
     for command in (translate, validate):
         chosen = command.add_mutually_exclusive_group()
@@ -131,10 +133,10 @@ def _parser() -> argparse.ArgumentParser:
         help="the timeline of a document or file, found by document id, file number, claim "
         "(correlation) id, outbound request id or business key (PurchaseOrder:PO-1, or PO-1)",
     )
-    show.add_argument("id")
+    show.add_argument("id", help="a document id, file number, claim id, request id or business key")
     replay = commands.add_parser("replay", help="republish documents with their message ids")
     replay.add_argument("id", nargs="?", help="a document id")
-    replay.add_argument("--partner")
+    replay.add_argument("--partner", help="every published document of this partner")
     replay.add_argument("--since", type=_timestamp, help="ISO date or date-time (UTC)")
     replay.add_argument("--dry-run", action="store_true", help="list what would be republished")
     commands.add_parser(
@@ -147,7 +149,7 @@ def _parser() -> argparse.ArgumentParser:
         help="connect to the partner's SFTP server, verify its host key, list the inbound "
         "folder, write and delete a probe in the outbound folder (exit 0 ok, 1 failed)",
     )
-    check.add_argument("partner")
+    check.add_argument("partner", help="the partner (its profile: mappings/partners/P.toml)")
     check.add_argument(
         "--profiles", type=Path, help="folder of the profiles (default: mappings/partners/)"
     )
@@ -156,8 +158,8 @@ def _parser() -> argparse.ArgumentParser:
         help="what the daemon would do with FILE from partner P (format, ids, duplicates, "
         "routing keys, the replies, or why it would be quarantined), changing nothing",
     )
-    dry.add_argument("file", type=Path)
-    dry.add_argument("--partner", required=True)
+    dry.add_argument("file", type=Path, help="the file the partner would drop")
+    dry.add_argument("--partner", required=True, help="the partner it would come from")
     commands.add_parser(
         "check-config",
         help="check gateway.toml, the EDIGW_* variables and every partner profile with its "

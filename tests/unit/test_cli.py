@@ -230,3 +230,23 @@ def test_mapping_test_checks_what_a_mapping_writes(tmp_path: Path) -> None:
     assert "FAIL both: " in result.stdout and "give an input (reading) or render" in result.stdout
     assert "-draft,GATEWAY,3PL-EAST,SHP-1002," in result.stdout
     assert "+draft,GATEWAY,3PL-EAST,SHP-1001," in result.stdout
+
+
+def test_every_verb_s_help_explains_each_of_its_arguments() -> None:
+    import argparse
+
+    from gateway.cli import _parser
+
+    def verbs(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+        return {
+            name: command
+            for action in parser._actions
+            if isinstance(action, argparse._SubParsersAction)
+            for name, command in action.choices.items()
+        }
+
+    for name, command in verbs(_parser()).items():
+        for each in [command, *verbs(command).values()]:
+            for action in each._actions:
+                if not isinstance(action, argparse._SubParsersAction | argparse._HelpAction):
+                    assert action.help, f"{name}: {action.dest} has no help"
