@@ -25,6 +25,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from sqlalchemy.exc import OperationalError
+
 from . import __version__
 from .config_check import EXIT_CONFIG, check_config, existing_ledger
 from .errors import ConfigError, UnreadableInput
@@ -217,6 +219,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"edi-gateway: {error}", file=sys.stderr)
         return EXIT_CONFIG
+    except OperationalError as error:  # the ledger's server is down or refuses us
+        reason = str(error.orig or error).strip().splitlines()[0]
+        print(f"edi-gateway: the ledger cannot be reached: {reason}", file=sys.stderr)
+        return EXIT_TEMPFAIL
     raise AssertionError(f"unhandled command {args.command}")  # pragma: no cover
 
 

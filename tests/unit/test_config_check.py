@@ -99,3 +99,14 @@ def test_a_command_run_outside_the_home_finds_no_ledger_and_makes_none(tmp_path:
         )
         assert "set EDIGW_CONFIG" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "var").exists()
+
+
+def test_a_ledger_that_cannot_be_reached_is_said_plainly_without_its_password(
+    tmp_path: Path,
+) -> None:
+    url = "postgresql+psycopg://gateway:s3cret@127.0.0.1:1/ledger"  # nothing listens on port 1
+    (tmp_path / "gateway.toml").write_text(f'database_url = "{url}"\n')
+    done = gateway(tmp_path, "status")
+    assert done.returncode == 75
+    assert done.stderr.startswith("edi-gateway: the ledger cannot be reached: connection failed")
+    assert "s3cret" not in done.stderr and "Traceback" not in done.stderr
