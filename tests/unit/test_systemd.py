@@ -13,6 +13,7 @@ from gateway.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 UNIT = ROOT / "systemd" / "edi-gateway.service"
+TEMPLATE = ROOT / "systemd" / "edi-gateway@.service"
 TMPFILES = ROOT / "systemd" / "edi-gateway.tmpfiles"
 HOME = "/var/lib/edi-gateway"
 
@@ -49,17 +50,40 @@ def test_tmpfiles_create_every_folder_the_default_settings_use() -> None:
         assert str(settings.path(folder)) in created
 
 
-def test_systemd_accepts_the_unit(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("source", "name"), [(UNIT, UNIT.name), (TEMPLATE, "edi-gateway@test.service")]
+)
+def test_systemd_accepts_the_unit(tmp_path: Path, source: Path, name: str) -> None:
     analyze = shutil.which("systemd-analyze")
     if analyze is None:
-        pytest.skip("systemd-analyze is not installed (apt-get install systemd)")
+        pytest.fail("systemd-analyze is missing: apt-get install systemd", pytrace=False)
     executable = Path(sys.executable).with_name("edi-gateway")
-    unit = tmp_path / UNIT.name
-    unit.write_text(
-        UNIT.read_text().replace("/opt/edi-gateway/.venv/bin/edi-gateway", str(executable))
+    (tmp_path / source.name).write_text(
+        source.read_text().replace("/opt/edi-gateway/.venv/bin/edi-gateway", str(executable))
     )
+    unit = tmp_path / name
+    if unit.name != source.name:  # an instance of the template
+        unit.symlink_to(tmp_path / source.name)
     result = subprocess.run(
         [analyze, "verify", str(unit)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
-    assert str(unit) not in result.stderr, result.stderr  # no unknown keys or bad values
+    assert str(tmp_path) not in result.stderr, result.stderr  # no unknown keys or bad values
+
+
+def test_the_template_is_the_unit_with_its_paths_per_instance() -> None:
+    plain = UNIT.read_text()
+    per_instance = plain[plain.index("[Unit]") :]
+    for single, each in (
+        ("Description=edi-gateway:", "Description=edi-gateway (%i):"),
+        ("/etc/edi-gateway/gateway.toml", "/etc/edi-gateway/%i/gateway.toml"),
+        ("EDIGW_HOME=/var/lib/edi-gateway", "EDIGW_HOME=/var/lib/edi-gateway/%i"),
+        ("/etc/edi-gateway/environment", "/etc/edi-gateway/%i/environment"),
+        ("StateDirectory=edi-gateway", "StateDirectory=edi-gateway/%i"),
+        ("ConfigurationDirectory=edi-gateway", "ConfigurationDirectory=edi-gateway/%i"),
+        ("ReadWritePaths=/var/lib/edi-gateway", "ReadWritePaths=/var/lib/edi-gateway/%i"),
+        ("systemctl restart edi-gateway.", "systemctl restart edi-gateway@%i."),
+    ):
+        per_instance = per_instance.replace(single, each)
+    template = TEMPLATE.read_text()
+    assert template[template.index("[Unit]") :] == per_instance
