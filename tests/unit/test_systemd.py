@@ -71,6 +71,30 @@ def test_systemd_accepts_the_unit(tmp_path: Path, source: Path, name: str) -> No
     assert str(tmp_path) not in result.stderr, result.stderr  # no unknown keys or bad values
 
 
+@pytest.mark.parametrize(
+    ("source", "name"), [(UNIT, UNIT.name), (TEMPLATE, "edi-gateway@test.service")]
+)
+def test_the_units_expose_little_to_systemd_analyze_security(
+    tmp_path: Path, source: Path, name: str
+) -> None:
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.fail("systemd-analyze is missing: apt-get install systemd", pytrace=False)
+    (tmp_path / source.name).write_text(source.read_text())
+    unit = tmp_path / name
+    if unit.name != source.name:
+        unit.symlink_to(tmp_path / source.name)
+    result = subprocess.run(
+        [analyze, "security", "--offline=true", "--threshold=25", str(unit)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    overall = result.stdout.strip().splitlines()[-1]
+    assert result.returncode == 0, overall  # exposure at most 2.5 (--threshold counts tenths)
+    assert float(overall.split("level for")[1].split(":")[1].split()[0]) <= 2.5, overall
+
+
 def test_the_template_is_the_unit_with_its_paths_per_instance() -> None:
     plain = UNIT.read_text()
     per_instance = plain[plain.index("[Unit]") :]
