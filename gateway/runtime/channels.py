@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -72,6 +73,9 @@ class ChannelRuns:
             clock=clock or channel.spool.clock,
         )
         self._busy = threading.Lock()
+        self.counts: Counter[str] = Counter()
+        """Since the start: runs ``succeeded`` and ``failed``, files ``taken`` from the
+        partner and ``sent`` to it (the metrics read them)."""
 
     @property
     def partner(self) -> str:
@@ -140,6 +144,10 @@ class ChannelRuns:
         error: str | None = None,
         skipped: str | None = None,
     ) -> RunReport:
+        if skipped is None:
+            self.counts["failed" if error is not None else "succeeded"] += 1
+            self.counts["taken"] += len(collected.taken) if collected is not None else 0
+            self.counts["sent"] += len(delivered.sent) if delivered is not None else 0
         return RunReport(self.partner, self.kind, collected, delivered, error, skipped)
 
 

@@ -12,6 +12,8 @@ and the hot paths pay nothing:
   write;
 - the relay's counters since the start: messages published (confirmed), returned, nacked,
   connection failures, and whether the broker is connected;
+- each partner's channels (SFTP, folders): runs by outcome, files taken and sent, failures in
+  a row and whether the breaker pauses it;
 - the process's own (CPU, memory, open files).
 
 No label has unbounded values: partners, states and outcomes only, never a document id.
@@ -74,6 +76,7 @@ class GatewayCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         yield from self._relay()
+        yield from self._channels()
         report = self._ledger()
         if report is not None:
             yield from _ledger_metrics(report)
@@ -94,6 +97,34 @@ class GatewayCollector(Collector):
         )
         connected.add_metric([], 1.0 if relay.connected else 0.0)
         yield connected
+
+    def _channels(self) -> Iterator[Metric]:
+        labels = ["partner", "channel"]
+        runs = CounterMetricFamily(
+            "edigw_channel_runs",
+            "partners' channel runs (polls and deliveries), by outcome",
+            labels=[*labels, "outcome"],
+        )
+        files = CounterMetricFamily(
+            "edigw_channel_files",
+            "files taken from partners' servers and sent to them",
+            labels=[*labels, "direction"],
+        )
+        failures = GaugeMetricFamily(
+            "edigw_channel_failures_in_a_row", "failed runs in a row (the breaker)", labels=labels
+        )
+        paused = GaugeMetricFamily(
+            "edigw_channel_paused", "1 while the breaker pauses the channel", labels=labels
+        )
+        for (partner, kind), channel in sorted(self.gateway.channels.runs.items()):
+            counts, state = channel.counts, channel.breaker.state()
+            for outcome in ("succeeded", "failed"):
+                runs.add_metric([partner, kind, outcome], counts[outcome])
+            files.add_metric([partner, kind, "taken"], counts["taken"])
+            files.add_metric([partner, kind, "sent"], counts["sent"])
+            failures.add_metric([partner, kind], state.failures)
+            paused.add_metric([partner, kind], 1.0 if state.paused else 0.0)
+        yield from (runs, files, failures, paused)
 
     def _ledger(self) -> repository.StatusReport | None:
         with self._lock:

@@ -71,3 +71,36 @@ def test_metrics_and_probes_over_http(tmp_path: Path, database_url: str, partner
     assert ("process_cpu_seconds_total", ()) in samples
     labels = {value for _, pairs in samples for _, value in pairs}
     assert not any(len(value) == 36 and value.count("-") == 4 for value in labels)  # no ids
+
+
+def test_channel_metrics_count_runs_and_files_per_partner(tmp_path: Path, partner: str) -> None:
+    address = f"127.0.0.1:{free_port()}"
+    config = write_settings(
+        tmp_path, f"sqlite:///{tmp_path / 'ledger.sqlite3'}", metrics_address=address
+    )
+    share = tmp_path / "share"
+    (share / "out").mkdir(parents=True)
+    (share / "in").mkdir()
+    profiles = tmp_path / "mappings" / "partners"
+    profiles.mkdir(parents=True)
+    (profiles / f"{partner}.toml").write_text(
+        'format = "x12"\n[folder]\n'
+        f'pickup = "{share / "out"}"\ndrop = "{share / "in"}"\nmin_age = 0.0\n'
+        'after = "delete"\nschedule = { interval = 1 }\n'
+    )
+    (share / "out" / "order.edi").write_bytes(small_850(9601))
+    process = gateway_process(config, "run")
+    metric = f'edigw_channel_files_total{{channel="folder",direction="taken",partner="{partner}"}}'
+    try:
+        wait_for(
+            "the file taken, counted",
+            lambda: f"{metric} 1.0" in get(f"http://{address}/metrics")[1],
+        )
+        text = get(f"http://{address}/metrics")[1]
+    finally:
+        process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) == 0, daemon_output(config)
+    runs = f'edigw_channel_runs_total{{channel="folder",outcome="succeeded",partner="{partner}"}}'
+    assert any(line.startswith(runs) and float(line.split()[-1]) >= 1 for line in text.splitlines())
+    assert f'edigw_channel_paused{{channel="folder",partner="{partner}"}} 0.0' in text
+    assert f'edigw_channel_failures_in_a_row{{channel="folder",partner="{partner}"}} 0.0' in text
