@@ -38,7 +38,7 @@ from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ._events import add_event
-from ._statements import BulkInsert
+from ._statements import BulkInsert, _run
 from .models import DELIVERIES, OUTBOUND_DOCUMENTS
 from .transfers import CONFIRMED_DELIVERY_STATES
 
@@ -201,6 +201,35 @@ def record_outbound(s: Session, rows: Sequence[NewOutbound]) -> list[int]:
             at=now,
         )
     return ids
+
+
+def retry_refused(s: Session, row_id: int, row: NewOutbound) -> bool:
+    """The refused request ``row_id`` arriving again, recorded as ``row`` (rendered now that
+    the cause is fixed, or refused again, for the reason of now); False when it is no longer
+    refused (another process took it meanwhile)."""
+    now = _now()
+    values = {f.name: getattr(row, f.name) for f in dataclasses.fields(row)}
+    values.pop("request_id")
+    values.update(state=OutboundState(row.state).value, updated_at=now)
+    T = OUTBOUND_DOCUMENTS
+    done = _run(
+        s,
+        T.update()
+        .where(T.c.id == row_id, T.c.state == OutboundState.INVALID.value)
+        .values(**values),
+    )
+    if done.rowcount != 1:
+        return False
+    add_event(
+        s,
+        kind=f"outbound.{OutboundState(row.state).value}",
+        message=f"arrived again: {_describe_new(row)}",
+        document_id=row.document_id or row.request_id,
+        correlation_id=row.correlation_id,
+        detail={"request_id": row.request_id, "retried": True, **(row.detail or {})},
+        at=now,
+    )
+    return True
 
 
 def _describe_new(row: NewOutbound) -> str:

@@ -236,47 +236,51 @@ class OutboundPipeline:
             with counter_in(s) as counter:
                 for delivery, item in zip(deliveries, prepared, strict=True):
                     request_id = item.request_id
-                    if request_id in seen or request_id in known:
+                    row = known.get(request_id)
+                    retried = row is not None and row.state == OutboundState.INVALID
+                    if request_id in seen or (row is not None and not retried):
                         result.duplicates += 1
-                        row = known.get(request_id)
                         reason = seen.get(request_id)
-                        if row is not None and row.state == OutboundState.INVALID:
-                            reason = str((row.detail or {}).get("reason", "refused"))
-                        elif row is not None and row.state == OutboundState.RENDERED:
+                        if row is not None and row.state == OutboundState.RENDERED:
                             to_write.append(row)
                         if reason is not None:
                             result.dead_letters.append(DeadLetter(delivery, request_id, reason))
                         continue
                     seen[request_id] = item.refusal
+                    # a request refused before arrives again: taken anew, its cause maybe fixed
                     if item.draft is not None:
                         config = self.profiles[item.partner].format_config
                         assert config is not None, "a draft is made with the format's settings"
-                        new_rows.append(
-                            rendered_row(
-                                self.formats.number(item.partner, item.draft, config, counter),
-                                request_id=request_id,
-                                partner=item.partner,
-                                kind=item.kind,
-                                correlation_id=item.correlation_id,
-                                request=item.request,
-                                detail={"source": item.source},
-                            )
+                        new = rendered_row(
+                            self.formats.number(item.partner, item.draft, config, counter),
+                            request_id=request_id,
+                            partner=item.partner,
+                            kind=item.kind,
+                            correlation_id=item.correlation_id,
+                            request=item.request,
+                            detail={"source": item.source},
                         )
                         result.rendered += 1
+                        if row is None:
+                            new_rows.append(new)
+                        elif ledger.retry_refused(s, row.id, new):
+                            to_write.append(as_row(row.id, new, now))
                         continue
                     reason = item.refusal or "refused"
                     result.refused += 1
-                    new_rows.append(
-                        NewOutbound(
-                            request_id=request_id,
-                            partner=item.partner,
-                            kind=item.kind[:10],
-                            correlation_id=item.correlation_id,
-                            state=OutboundState.INVALID,
-                            request=item.request,
-                            detail={"reason": reason},
-                        )
+                    refused = NewOutbound(
+                        request_id=request_id,
+                        partner=item.partner,
+                        kind=item.kind[:10],
+                        correlation_id=item.correlation_id,
+                        state=OutboundState.INVALID,
+                        request=item.request,
+                        detail={"reason": reason},
                     )
+                    if row is None:
+                        new_rows.append(refused)
+                    else:
+                        ledger.retry_refused(s, row.id, refused)
                     invalid.append(
                         status_message(
                             state=OutboundStatus.INVALID,
