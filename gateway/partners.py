@@ -222,6 +222,24 @@ def load_partners(directory: Path, registry: Registry) -> dict[str, PartnerProfi
     return {profile.name: profile for profile in profiles}
 
 
+def load_partners_apart(
+    directory: Path, registry: Registry
+) -> tuple[dict[str, PartnerProfile], dict[str, str]]:
+    """The good profiles in ``directory``, by partner name, and why each bad one is, by the
+    partner its file names (the daemon runs the others: :class:`PartnerConfigError` of one
+    partner never stops every partner)."""
+    profiles: dict[str, PartnerProfile] = {}
+    bad: dict[str, str] = {}
+    for path in sorted(directory.glob("*.toml")) if directory.is_dir() else []:
+        try:
+            profile = load_partner(path, registry)
+        except PartnerConfigError as error:
+            bad[path.name.removesuffix(".toml")] = str(error)
+            continue
+        profiles[profile.name] = profile
+    return profiles, bad
+
+
 def partner_file(directory: Path, partner: str) -> Path:
     return directory / f"{partner}.toml"
 

@@ -29,7 +29,7 @@ from ..ledger import create_engine_for, migrate, session_factory
 from ..outbound.overdue import OverdueSweep
 from ..outbound.pipeline import OutboundPipeline
 from ..partner_formats import PartnerFormats
-from ..partners import PARTNERS_DIR, load_partners
+from ..partners import PARTNERS_DIR, load_partners_apart
 from ..pipeline import Folders, Parsing, Pipeline
 from ..registry import Registry
 from ..spool import Claim, Claimed, ClaimedFileChanged, FolderSource
@@ -37,7 +37,7 @@ from .channels import ChannelSchedule
 from .finisher import Finisher
 from .home_lock import home_lock
 from .lanes import LargeFileLane
-from .metrics import Health, MetricsServer
+from .metrics import Health, start_endpoint
 from .notify import Notifier, StatusLine, Watchdog
 from .recovery import recover_leftovers
 from .retries import RETRY_FIRST, RETRY_INTERVAL, RetrySchedule
@@ -79,6 +79,9 @@ class Gateway:
     """What systemd is told: ready, status, watchdog, stopping (:mod:`.notify`)."""
     formats: PartnerFormats | None = None
     """Each partner's format (what the pipelines read and write with)."""
+    disabled: dict[str, str] = field(default_factory=dict)
+    """Partners whose profile is bad, and why: their files stay in the inbox, their requests
+    are refused (as for an unknown partner: retried when sent again once it is fixed)."""
 
     @classmethod
     def from_settings(cls, settings: Settings, registry: Registry) -> Gateway:
@@ -97,7 +100,14 @@ class Gateway:
         relay = OutboxRelay(
             factory, amqp_url=settings.amqp_url, window=settings.publish_window, topology=topology
         )
-        profiles = load_partners(settings.path(PARTNERS_DIR), registry)
+        profiles, disabled = load_partners_apart(settings.path(PARTNERS_DIR), registry)
+        for partner, why in disabled.items():
+            log.error(
+                "partner %s DISABLED, its files held in the inbox, its requests refused, until "
+                "its profile is fixed and the daemon restarted: %s",
+                partner,
+                why,
+            )
         formats = PartnerFormats.of(registry, profiles)
         workers = settings.parse_workers
         pipeline = Pipeline(
@@ -124,6 +134,7 @@ class Gateway:
             done_marker=settings.done_marker,
             ignore=settings.ignore,
             rescan_interval=settings.rescan_interval,
+            held=disabled,
         )
         channels = ChannelSchedule.of(registry, settings, factory, profiles)
         outbound = OutboundPipeline(
@@ -165,21 +176,8 @@ class Gateway:
             retries=retries,
             lane=lane,
             formats=formats,
+            disabled=disabled,
         )
-
-    def _endpoint(self, health: Health) -> MetricsServer | None:
-        """The metrics and probes endpoint, started (None when the settings have none, or its
-        address is taken: said loudly, the daemon goes on without it)."""
-        address = self.settings.metrics_address
-        if not address:
-            return None
-        try:
-            endpoint = MetricsServer(self, health, address)
-        except OSError as error:
-            log.error("no metrics endpoint: cannot listen on %s: %s", address, error)
-            return None
-        endpoint.start()
-        return endpoint
 
     def status_text(self, files: int) -> str:
         """What the daemon is doing, for systemd: ``files`` taken, the backlog, the broker."""
@@ -189,7 +187,8 @@ class Gateway:
         except Exception as error:  # the ledger is away: said, never the end of the loop
             backlog = f"outbox unknown ({type(error).__name__})"
         broker = "connected" if self.relay.connected else "not connected (buffering)"
-        return f"{files:,} file(s) taken since the start; {backlog}; broker {broker}"
+        held = f"; {len(self.disabled)} partner(s) DISABLED (bad profile)" if self.disabled else ""
+        return f"{files:,} file(s) taken since the start; {backlog}; broker {broker}{held}"
 
     def process_ready(self) -> int:
         """Take and process every file ready now, ``batch_size`` at a time; returns how many.
@@ -285,7 +284,7 @@ class Gateway:
         watchdog = Watchdog(self.notifier, lambda: None if once else self.relay.beat)
         status = StatusLine(self.notifier, self.status_text)
         health = Health()
-        endpoint = None if once else self._endpoint(health)
+        endpoint = None if once else start_endpoint(self, health)
         if not once:
             health.ready = True
             self.notifier.ready(self.status_text(0))

@@ -125,6 +125,14 @@ class GatewayCollector(Collector):
             failures.add_metric([partner, kind], state.failures)
             paused.add_metric([partner, kind], 1.0 if state.paused else 0.0)
         yield from (runs, files, failures, paused)
+        disabled = GaugeMetricFamily(
+            "edigw_partner_disabled",
+            "1 for a partner whose profile is bad (its files held, its requests refused)",
+            labels=["partner"],
+        )
+        for partner in sorted(self.gateway.disabled):
+            disabled.add_metric([partner], 1.0)
+        yield disabled
 
     def _ledger(self) -> repository.StatusReport | None:
         with self._lock:
@@ -252,3 +260,18 @@ class MetricsServer:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def start_endpoint(gateway: Gateway, health: Health) -> MetricsServer | None:
+    """The endpoint on ``metrics_address``, started; None when the settings have none, or when
+    its address is taken (said loudly: the daemon goes on without it)."""
+    address = gateway.settings.metrics_address
+    if not address:
+        return None
+    try:
+        endpoint = MetricsServer(gateway, health, address)
+    except OSError as error:
+        log.error("no metrics endpoint: cannot listen on %s: %s", address, error)
+        return None
+    endpoint.start()
+    return endpoint

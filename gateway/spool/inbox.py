@@ -110,9 +110,13 @@ class FolderSource:
         done_marker: str | None = None,
         ignore: Iterable[str] = ("*.tmp", "*.part"),
         rescan_interval: float = 5.0,
+        held: Iterable[str] = (),
     ) -> None:
         self.inbox = inbox
         self.work = work
+        self.held = frozenset(held)
+        """Partners whose files stay in the inbox (their profile is bad: read with another
+        format, they would be quarantined for nothing)."""
         self.min_age = min_age
         self.done_marker = done_marker
         self.ignore = tuple(ignore)
@@ -300,6 +304,8 @@ class FolderSource:
         gone: list[Path] = []
         folders: dict[Path, bool] = {}  # partner folder -> a folder, not a link to one
         for path in candidates:
+            if path.parent.name in self.held:
+                continue  # a candidate still, taken once the partner is back
             if (
                 self.ignored(path.name)
                 or not PARTNER_NAME.fullmatch(path.parent.name)
