@@ -38,6 +38,7 @@ classic queue holding every earlier run's messages slows the broker's confirms d
 
 Run:  .venv/bin/python bench/inbound_e2e.py [--seconds 10] [--burst 2000] [--repeat 3]
       [--history 100000] [--ledgers sqlite,postgresql] [--dir /srv/edi/bench]
+      [--operations on|off|both]   (both: with and without the log lines and metrics endpoint)
 """
 
 from __future__ import annotations
@@ -183,8 +184,19 @@ def add_history(url: str, count: int) -> None:
         engine.dispose()
 
 
+OPERATIONS_OFF = 'log_level = "WARNING"\nmetrics_address = ""\n'
+"""The daemon without its lifecycle log lines and its metrics endpoint (``--operations both``
+runs each case with them, as by default, and without, alternately)."""
+
+
 def run_case(
-    kind: str, mode: str, count: int, rate: float | None, history: int, runs: Path
+    kind: str,
+    mode: str,
+    count: int,
+    rate: float | None,
+    history: int,
+    runs: Path,
+    extra: str = "",
 ) -> dict[str, float]:
     """One run, its home a new folder in ``runs`` (left there: see the module's docstring)."""
     empty_queues(q.name for q in DEFAULT_QUEUES)  # nothing consumes them: earlier runs' pile up
@@ -194,7 +206,7 @@ def run_case(
             add_history(url, history)
         (home / "gateway.toml").write_text(
             f'database_url = "{url}"\namqp_url = "{AMQP_URL}"\nmin_age = 0.0\n'
-            f"rescan_interval = 1.0\npublish_window = {WINDOW}\n"
+            f"rescan_interval = 1.0\npublish_window = {WINDOW}\n{extra}"
         )
         env = {**os.environ, "EDIGW_CONFIG": str(home / "gateway.toml"), "PYTHONPATH": str(ROOT)}
         daemon = subprocess.Popen(
@@ -434,6 +446,13 @@ def main() -> None:
     parser.add_argument("--ledgers", default="sqlite,postgresql")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each case")
     parser.add_argument(
+        "--operations",
+        choices=["on", "off", "both"],
+        default="on",
+        help="the lifecycle log lines and the metrics endpoint: on (the default settings), "
+        "off, or both, alternately, for what they cost",
+    )
+    parser.add_argument(
         "--history",
         type=int,
         default=100_000,
@@ -465,10 +484,12 @@ def run_all(args: argparse.Namespace, runs: Path) -> None:
             ("steady", int(args.seconds * 100), 100.0),
             ("max", args.burst, None),
         ):
-            for _ in range(args.repeat):
-                r = run_case(kind, mode, count, rate, args.history, runs)
+            settings = {"on": ("", ""), "off": (" (ops off)", OPERATIONS_OFF)}
+            chosen = ["on", "off"] if args.operations == "both" else [args.operations]
+            for _, (label, extra) in [(n, settings[n]) for _ in range(args.repeat) for n in chosen]:
+                r = run_case(kind, mode, count, rate, args.history, runs, extra)
                 print(
-                    f"{kind:10} {mode:7} {int(r['files']):>6} {r['files_per_s']:>8.1f} "
+                    f"{kind:10} {mode + label:7} {int(r['files']):>6} {r['files_per_s']:>8.1f} "
                     f"{r['ms_p50']:>8.1f} {r['ms_p99']:>8.1f}   {cpu_line(r)}\n"
                     f"{'':26}p50/p99 ms: to record {r['recorded_p50']:.1f}/"
                     f"{r['recorded_p99']:.1f}, to commit {r['committed_p50']:.1f}/"

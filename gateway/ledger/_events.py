@@ -42,6 +42,11 @@ transaction commits (:func:`flush_events`, hooked by :func:`gateway.ledger.sessi
 A session without the flag writes each event at once."""
 _EVENT_BUFFER = "gateway.ledger.event_buffer"
 _TO_LOG = "gateway.ledger.events_to_log"
+STEPS = frozenset(
+    {"parsed", "enqueued", "ack_recorded", "processed", "ack_renamed", "outbound.renamed"}
+)
+"""Events that are steps inside a lifecycle event (a file processed is archived or
+quarantined, an acknowledgement recorded is written): logged at DEBUG, the others at INFO."""
 log = logging.getLogger("gateway.events")
 
 
@@ -93,15 +98,17 @@ def flush_events(s: Session) -> None:
 
 
 def log_committed_events(s: Session) -> None:
-    """One log line per event a transaction committed (``gateway.events``, INFO): what happened,
-    with the document, file and correlation ids (as fields of their own in JSON logs)."""
+    """One log line per event a transaction committed (``gateway.events``: INFO, the
+    :data:`STEPS` at DEBUG): what happened, with the document, file and correlation ids (as
+    fields of their own in JSON logs)."""
     for row in s.info.pop(_TO_LOG, None) or ():
         ids = {key: row[key] for key in ("document_id", "file_id", "correlation_id") if row[key]}
         partner = (row["detail"] or {}).get("partner")
         if isinstance(partner, str):
             ids["partner"] = partner
         said = ", ".join(f"{key.removesuffix('_id')} {value}" for key, value in ids.items())
-        log.info(
+        log.log(
+            logging.DEBUG if row["kind"] in STEPS else logging.INFO,
             "%s: %s%s",
             row["kind"],
             row["message"],
