@@ -50,9 +50,15 @@ def test_metrics_and_probes_over_http(tmp_path: Path, database_url: str, partner
             assert get(f"{base}/livez") == (200, "ok\n")
             drop(tmp_path / "inbox", partner, "order.edi", small_850(9501))
             wait_for("the order to be published", lambda: len(take_all(channel, queue)) == 1)
-            wait_for(
-                "the relay's confirm counted",
-                lambda: "edigw_relay_published_total 1.0" in get(f"{base}/metrics")[1],
+            settled = (
+                "edigw_relay_published_total 1.0",
+                f'edigw_documents{{partner="{partner}",state="published"}} 1.0',
+                f'edigw_files{{partner="{partner}",state="archived"}} 1.0',
+            )
+            wait_for(  # the ledger's figures are read again after 15 s (LEDGER_EVERY)
+                "the confirm counted, the document and file settled in the ledger's figures",
+                lambda: all(line in get(f"{base}/metrics")[1] for line in settled),
+                timeout=45,
             )
             status, text = get(f"{base}/metrics")
             assert status == 200 and process.poll() is None, daemon_output(config)
