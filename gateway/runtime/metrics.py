@@ -92,11 +92,11 @@ class GatewayCollector(Collector):
         }
         for name, (what, value) in counters.items():
             yield CounterMetricFamily(f"edigw_relay_{name}", what, value=value)
-        connected = GaugeMetricFamily(
-            "edigw_broker_connected", "1 while the relay is connected to the broker"
+        yield GaugeMetricFamily(
+            "edigw_broker_connected",
+            "1 while the relay is connected to the broker",
+            value=1.0 if relay.connected else 0.0,
         )
-        connected.add_metric([], 1.0 if relay.connected else 0.0)
-        yield connected
 
     def _channels(self) -> Iterator[Metric]:
         labels = ["partner", "channel"]
@@ -147,53 +147,38 @@ class GatewayCollector(Collector):
 
 
 def _ledger_metrics(report: repository.StatusReport) -> Iterator[Metric]:
-    files = GaugeMetricFamily(
-        "edigw_files",
-        "files recorded in the ledger, by partner and state",
-        labels=["partner", "state"],
+    by_partner_and_state = (
+        ("edigw_files", "files recorded in the ledger", report.files),
+        ("edigw_documents", "documents recorded in the ledger", report.documents),
+        (
+            "edigw_outbound_documents",
+            "documents sent to partners (overdue: no acknowledgement in time)",
+            report.outbound,
+        ),
+        (
+            "edigw_outbox_messages",
+            "messages waiting to be published (pending) or returned unroutable",
+            report.outbox_backlog,
+        ),
     )
-    for partner, states in report.files.items():
-        for state, count in states.items():
-            files.add_metric([partner, state], count)
-    yield files
-    documents = GaugeMetricFamily(
-        "edigw_documents",
-        "documents recorded in the ledger, by partner and state",
-        labels=["partner", "state"],
-    )
-    for partner, states in report.documents.items():
-        for state, count in states.items():
-            documents.add_metric([partner, state], count)
-    yield documents
-    outbound = GaugeMetricFamily(
-        "edigw_outbound_documents",
-        "documents sent to partners, by partner and state (overdue: no acknowledgement in time)",
-        labels=["partner", "state"],
-    )
-    for partner, states in report.outbound.items():
-        for state, count in states.items():
-            outbound.add_metric([partner, state], count)
-    yield outbound
-    backlog = GaugeMetricFamily(
-        "edigw_outbox_messages",
-        "messages waiting to be published (pending) or returned unroutable, by partner",
-        labels=["partner", "state"],
-    )
-    for partner, states in report.outbox_backlog.items():
-        for state, count in states.items():
-            backlog.add_metric([partner, state], count)
-    yield backlog
-    oldest = GaugeMetricFamily(
+    for name, what, counts in by_partner_and_state:
+        family = GaugeMetricFamily(
+            name, f"{what}, by partner and state", labels=["partner", "state"]
+        )
+        for partner, states in counts.items():
+            for state, count in states.items():
+                family.add_metric([partner, state], count)
+        yield family
+    yield GaugeMetricFamily(
         "edigw_outbox_oldest_pending_age_seconds",
         "age of the oldest message waiting to be published (0: none waits)",
+        value=report.oldest_pending_age_seconds or 0.0,
     )
-    oldest.add_metric([], report.oldest_pending_age_seconds or 0.0)
-    yield oldest
-    acks = GaugeMetricFamily(
-        "edigw_acks_to_write", "acknowledgements recorded but not yet written to the outbox"
+    yield GaugeMetricFamily(
+        "edigw_acks_to_write",
+        "acknowledgements recorded but not yet written to the outbox",
+        value=report.acks_to_write,
     )
-    acks.add_metric([], report.acks_to_write)
-    yield acks
 
 
 def probes(gateway: Gateway, health: Health) -> dict[str, Callable[[], tuple[bool, str]]]:
