@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 from pathlib import Path
 
 from tests.integration.support import (
@@ -20,12 +19,7 @@ from tests.integration.support import (
     wait_for,
     write_settings,
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support.ports import free_port
 
 
 def test_a_bad_profile_holds_its_partner_and_the_others_flow(tmp_path: Path, partner: str) -> None:

@@ -4,23 +4,17 @@ nothing to republish exits 1."""
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 from gateway.cli import EXIT_INVALID, EXIT_TEMPFAIL
 from tests.integration.support import drop, gateway_outcome, small_850, write_settings
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support.ports import free_port
 
 
 def test_run_once_with_the_broker_away_says_what_is_left_and_exits_75(
     tmp_path: Path, partner: str
 ) -> None:
-    url = f"amqp://guest:guest@127.0.0.1:{closed_port()}/%2F"
+    url = f"amqp://guest:guest@127.0.0.1:{free_port()}/%2F"  # nothing listens there
     config = write_settings(tmp_path, f"sqlite:///{tmp_path / 'ledger.sqlite3'}", amqp_url=url)
     drop(tmp_path / "inbox", partner, "order.edi", small_850(9201))
     done = gateway_outcome(config, "run", "--once")

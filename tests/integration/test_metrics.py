@@ -4,7 +4,6 @@ with prometheus_client's own parser, /livez and /readyz; no label with unbounded
 from __future__ import annotations
 
 import signal
-import socket
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -21,12 +20,7 @@ from tests.integration.support import (
     wait_for,
     write_settings,
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support.ports import free_port
 
 
 def get(url: str) -> tuple[int, str]:

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from adapters.channels.sftp.config import SftpChannel
+from tests.support.ports import free_port
 
 SSHD = Path("/usr/sbin/sshd")
 INSTALL_HELP = (
@@ -38,12 +39,6 @@ def require_sshd() -> None:
     if os.geteuid() != 0:
         pytest.fail("the SFTP tests start sshd and log in as root: run them as root", pytrace=False)
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege separation folder
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def keygen(path: Path, kind: str = "ed25519") -> None:

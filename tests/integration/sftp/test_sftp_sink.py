@@ -34,7 +34,8 @@ from tests.integration.sftp.helpers import (
     visible,
     with_outbound,
 )
-from tests.integration.sftp.sshd import Sshd, free_port
+from tests.integration.sftp.sshd import Sshd
+from tests.support.ports import free_port
 from tests.support.tcp_proxy import TcpProxy
 
 Factory = sessionmaker[Session]
