@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from .config import CONFIG_ENV, Settings, config_file, load_settings
 from .errors import ConfigError
-from .partners import PARTNERS_DIR, load_partner
+from .partners import PARTNERS_DIR, load_partners_apart, partner_file
 from .registry import Registry
 
 if TYPE_CHECKING:
@@ -37,17 +37,12 @@ def check_config(registry: Registry, out: TextIO, errors: TextIO) -> int:
     where = f"{file.resolve()}" if file.is_file() else "no gateway.toml: the defaults"
     out.write(f"ok   settings ({where}; home {settings.home.resolve()})\n")
     folder = settings.path(PARTNERS_DIR)
-    bad = 0
-    for path in sorted(folder.glob("*.toml")) if folder.is_dir() else []:
-        try:
-            profile = load_partner(path, registry)
-        except ConfigError as error:
-            errors.write(f"{error}\n")
-            bad += 1
-            continue
-        out.write(f"ok   {path} ({profile.format})\n")
     if not folder.is_dir():
         out.write(f"ok   no partner profiles ({folder} does not exist)\n")
+    profiles, bad = load_partners_apart(folder, registry)  # every one checked, as run does
+    for name, profile in profiles.items():
+        out.write(f"ok   {partner_file(folder, name)} ({profile.format})\n")
+    errors.writelines(f"{why}\n" for why in bad.values())
     return EXIT_CONFIG if bad else 0
 
 
