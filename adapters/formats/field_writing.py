@@ -417,12 +417,11 @@ def numbered_file(
     settings: RenderingConfig,
     numbered: tuple[str, Mapping[str, str | None]],
     reference: str,
-    suffix: str,
-    encoding: str,
+    file_name: str,
+    encoding: str = "utf-8",
 ) -> RenderedDocument:
-    """A flat file drafted for a partner (CSV, fixed width), ``numbered``: its text under
-    ``reference`` and the envelope's facts read back from it; named ``<kind>-<reference>``
-    and ``suffix``."""
+    """A document drafted for a partner through a mapping (XML, CSV, fixed width),
+    ``numbered``: its text under ``reference`` and the envelope's facts read back from it."""
     text, facts = numbered
     return RenderedDocument(
         document_id=rendered_document_id(format_kind, facts, draft.content_digest),
@@ -431,7 +430,7 @@ def numbered_file(
         interchange=facts["interchange_reference"] or reference,
         group="",
         transaction="",
-        file_name=f"{draft.kind}-{reference}{suffix}",
+        file_name=file_name,
         sender_id=settings.sender_id or "",
         receiver_id=settings.receiver_id or "",
         sender_qualifier=settings.sender_qualifier,

@@ -284,7 +284,8 @@ class CsvFormat(Format):
         reference = f"{number:09d}"
         numbered = writing.with_reference(draft.text, reference)
         encoding = settings.encoding or writing.mapping.layout.encoding
-        return numbered_file(KIND, draft, settings, numbered, reference, ".csv", encoding)
+        name = f"{draft.kind}-{reference}.csv"
+        return numbered_file(KIND, draft, settings, numbered, reference, name, encoding)
 
 
 def _csv(config: FormatConfig) -> CsvConfig:

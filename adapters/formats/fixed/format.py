@@ -266,7 +266,8 @@ class FixedFormat(Format):
         reference = f"{number:09d}"
         numbered = writing.with_reference(draft.text, reference)
         encoding = settings.encoding or writing.mapping.layout.encoding
-        return numbered_file(KIND, draft, settings, numbered, reference, ".txt", encoding)
+        name = f"{draft.kind}-{reference}.txt"
+        return numbered_file(KIND, draft, settings, numbered, reference, name, encoding)
 
 
 def _fixed(config: FormatConfig) -> FixedConfig:

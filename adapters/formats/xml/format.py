@@ -50,7 +50,7 @@ from ..field_map import MappingError
 from ..field_writing import (
     RenderingConfig,
     check_read_back,
-    rendered_document_id,
+    numbered_file,
     write_fields,
     writing_for,
 )
@@ -313,19 +313,9 @@ class XmlFormat(Format):
         writing.renumber(XmlTarget(root, writing.path), reference, now)
         [document] = writing.mapping.documents_of(root)
         facts = envelope_facts(writing.mapping.envelope, document)
-        return RenderedDocument(
-            document_id=rendered_document_id(KIND, facts, draft.content_digest),
-            text=writing.serialize(root),
-            group_kind="",
-            interchange=reference,
-            group="",
-            transaction="",
-            file_name=f"{draft.kind}-{number:09d}.xml",
-            sender_id=xml.sender_id or "",
-            receiver_id=xml.receiver_id or "",
-            sender_qualifier=xml.sender_qualifier,
-            receiver_qualifier=xml.receiver_qualifier,
-        )
+        numbered = (writing.serialize(root), facts)
+        name = f"{draft.kind}-{number:09d}.xml"
+        return numbered_file(KIND, draft, xml, numbered, reference, name)
 
 
 def _xml(config: FormatConfig) -> XmlConfig:
