@@ -189,28 +189,21 @@ def _line_of(text: str, key: str) -> int | None:
     else the header of the table holding it (a missing key), else none."""
     *tables, leaf = [part for part in key.split(".") if not part.isdigit()] or [""]
     lines = text.splitlines()
-    start = 0
-    for depth in range(len(tables), 0, -1):
-        header = re.compile(rf"^\s*\[\s*{re.escape('.'.join(tables[:depth]))}\s*\]")
-        found = next((n for n, line in enumerate(lines) if header.match(line)), None)
-        if found is not None:
-            start = found
-            break
-    if not tables:  # a key of the top level, or a table of its own: [leaf]
-        header = re.compile(rf"^\s*\[\s*{re.escape(leaf)}\s*\]")
-        found = next((n for n, line in enumerate(lines) if header.match(line)), None)
-        if found is not None:
-            return found + 1
+
+    def header(table: str) -> int | None:
+        pattern = re.compile(rf"^\s*\[\s*{re.escape(table)}\s*\]")
+        return next((n for n, line in enumerate(lines) if pattern.match(line)), None)
+
+    if not tables and (found := header(leaf)) is not None:  # a table of its own: [leaf]
+        return found + 1
+    tables_found = (header(".".join(tables[:depth])) for depth in range(len(tables), 0, -1))
+    start = next((n for n in tables_found if n is not None), 0)  # the nearest table there is
     assignment = re.compile(rf"^\s*\"?{re.escape(leaf)}\"?\s*=")
     for number in range(start, len(lines)):
-        if assignment.match(lines[number]) or (
-            number > start and lines[number].lstrip().startswith("[")
-        ):
+        if assignment.match(lines[number]):
+            return number + 1
+        if number > start and lines[number].lstrip().startswith("["):
             break
-    else:
-        return start + 1 if tables else None
-    if assignment.match(lines[number]):
-        return number + 1
     return start + 1 if tables else None
 
 
