@@ -9,7 +9,7 @@ their envelope's facts are (:class:`EnvelopeSpec`), where the file is found
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -72,6 +72,18 @@ def resolve_mapping(name: str, folder: str, info: ValidationInfo) -> str:
         return name
     own = Path(profiles).parent / folder / f"{name}.toml"
     return str(own) if own.is_file() else name
+
+
+def readable(name: str, load: Callable[[str], object]) -> str:
+    """``name`` once its mapping loads with ``load``; a :class:`ValueError` naming the mapping
+    file and its key when it does not, so that the profile naming it is bad (its partner is
+    disabled and ``check-config`` says why) rather than the daemon stopping when it builds the
+    partners' parsers."""
+    try:
+        load(name)
+    except ConfigError as error:
+        raise ValueError(str(error)) from None
+    return name
 
 
 def mapping_path(name: str, shipped: Path) -> Path:

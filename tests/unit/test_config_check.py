@@ -110,3 +110,29 @@ def test_a_ledger_that_cannot_be_reached_is_said_plainly_without_its_password(
     assert done.returncode == 75
     assert done.stderr.startswith("edi-gateway: the ledger cannot be reached: connection failed")
     assert "s3cret" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_broken_reading_mapping_is_its_profiles_error_and_disables_only_that_partner(
+    tmp_path: Path,
+) -> None:
+    own = tmp_path / "mappings" / "csv"
+    own.mkdir(parents=True)
+    broken = (ROOT / "mappings" / "csv" / "example-orders.toml").read_text()
+    (own / "broken-orders.toml").write_text(broken.replace("[layout]", "[layout]\nquoting = 7", 1))
+    profile(tmp_path, "acme", 'format = "csv"\n\n[csv]\nmapping = "broken-orders"\n')
+    profile(tmp_path, "globex", 'format = "xml"\n[xml]\nmappings = ["cxml-order-requst"]\n')
+    profile(tmp_path, "initech", 'format = "csv"\n[csv]\nmapping = "example-orders"\n')
+    done = gateway(tmp_path, "check-config")
+    assert done.returncode == EX_CONFIG
+    errors = done.stderr.replace(str(tmp_path) + "/", "")
+    assert "acme.toml, line 4: csv.mapping: Value error, " in errors
+    assert "mappings/csv/broken-orders.toml: layout.quoting" in errors
+    assert "globex.toml, line 3: xml.mappings: Value error, " in errors
+    assert "cxml-order-requst.toml: cannot read: No such file or directory" in errors
+    assert "initech.toml (csv)" in done.stdout and "Traceback" not in done.stderr
+
+    from adapters import REGISTRY
+    from gateway.partners import load_partners_apart
+
+    good, bad = load_partners_apart(tmp_path / "mappings" / "partners", REGISTRY)
+    assert list(good) == ["initech"] and sorted(bad) == ["acme", "globex"]

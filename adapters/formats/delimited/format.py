@@ -54,7 +54,7 @@ from ..field_writing import (
     write_fields,
     writing_for,
 )
-from ..mappings import mapped_document, resolve_mapping, untrusted_sender
+from ..mappings import mapped_document, readable, resolve_mapping, untrusted_sender
 from .mapping import CsvMapping, CsvNode, CsvPaths, Row, load_mapping
 from .rendering import CsvWriting, render_mapping
 from .reply import RejectedRows, render_rejected, rows_of
@@ -86,7 +86,7 @@ class CsvConfig(RenderingConfig, Charset):
     @field_validator("mapping")
     @classmethod
     def _found(cls, name: str, info: ValidationInfo) -> str:
-        return resolve_mapping(name, "csv", info)
+        return readable(resolve_mapping(name, "csv", info), load_mapping)
 
     def load_for_rendering(self, name: str) -> CsvWriting:
         return render_mapping(name)

@@ -57,7 +57,7 @@ from ..field_writing import (
     write_fields,
     writing_for,
 )
-from ..mappings import mapped_document, resolve_mapping, untrusted_sender
+from ..mappings import mapped_document, readable, resolve_mapping, untrusted_sender
 from .mapping import FixedMapping, FixedNode, load_mapping
 from .records import Document, Problem, read_documents
 from .rendering import FixedWriting, render_mapping
@@ -88,7 +88,7 @@ class FixedConfig(RenderingConfig, Charset):
     @field_validator("mapping")
     @classmethod
     def _found(cls, name: str, info: ValidationInfo) -> str:
-        return resolve_mapping(name, "fixed", info)
+        return readable(resolve_mapping(name, "fixed", info), load_mapping)
 
     def load_for_rendering(self, name: str) -> FixedWriting:
         return render_mapping(name)

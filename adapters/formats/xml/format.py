@@ -54,7 +54,7 @@ from ..field_writing import (
     write_fields,
     writing_for,
 )
-from ..mappings import envelope_facts, mapped_document, resolve_mapping, untrusted_sender
+from ..mappings import envelope_facts, mapped_document, readable, resolve_mapping, untrusted_sender
 from .mapping import XmlMapping, XmlNode, load_mapping
 from .rendering import XmlTarget, XmlWriting, render_mapping
 from .safe import ElementStream, XmlRefused, parse_xml
@@ -80,7 +80,7 @@ class XmlConfig(RenderingConfig):
     @field_validator("mappings")
     @classmethod
     def _found(cls, names: list[str], info: ValidationInfo) -> list[str]:
-        return [resolve_mapping(name, "xml", info) for name in names]
+        return [readable(resolve_mapping(name, "xml", info), load_mapping) for name in names]
 
     partner_ids: list[str] = Field(
         default_factory=list,

@@ -17,6 +17,7 @@ from hypothesis import given, settings
 
 from adapters.formats.delimited import format as csv_format
 from adapters.formats.delimited.format import CsvConfig, CsvFormat
+from adapters.formats.delimited.mapping import load_mapping
 from adapters.formats.delimited.rendering import render_mapping
 from gateway.control_numbers import InMemoryCounter
 from gateway.errors import ConfigError
@@ -138,6 +139,7 @@ def test_a_layout_in_latin_1_is_written_in_latin_1_and_what_it_cannot_hold_refus
 ) -> None:
     write_mapping(tmp_path, 'group_by = ["3"]\ndelimiter = ";"\nencoding = "latin-1"', LATIN_ORDER)
     monkeypatch.setattr(csv_format, "render_mapping", lambda name: render_mapping(name, tmp_path))
+    monkeypatch.setattr(csv_format, "load_mapping", lambda name: load_mapping(name, tmp_path))
     config = CsvConfig(mapping="m", render={"850": "m"}, sender_id="US", receiver_id="THEM")
     line = {"quantity": "1234.5", "unit_of_measure": "KG", "description": "Käse"}
     values: dict[str, Any] = {"po_number": "1", "po_date": "2026-12-05", "purpose_code": "00"}
