@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -63,6 +63,13 @@ class Settings(BaseSettings):
     )
     duplicate_window_days: float = Field(
         default=30.0, ge=0, description="same content or control numbers within this are duplicates"
+    )
+    retention_days: float | None = Field(
+        default=None,
+        gt=0,
+        description="days after which `edi-gateway prune` forgets settled work: its ledger "
+        "rows, archived and quarantined files, sent copies (never anything unsettled); at least "
+        "duplicate_window_days; unset: nothing is pruned",
     )
     publish_window: int = Field(default=256, ge=1, description="unconfirmed publishes in flight")
     overdue_check_interval: float = Field(
@@ -127,6 +134,19 @@ class Settings(BaseSettings):
     outbound_batch: int = Field(
         default=500, ge=1, description="outbound requests rendered in one ledger transaction"
     )
+
+    @field_validator("retention_days")
+    @classmethod
+    def _retention_covers_duplicate_window(
+        cls, value: float | None, info: ValidationInfo
+    ) -> float | None:
+        window = info.data.get("duplicate_window_days")
+        if value is not None and window is not None and value < window:
+            raise ValueError(
+                f"shorter than duplicate_window_days ({window:g}): the duplicate check compares "
+                "each file with those of the window, which must still be in the ledger"
+            )
+        return value
 
     @classmethod
     def settings_customise_sources(
