@@ -162,6 +162,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     dry.add_argument("file", type=Path, help="the file the partner would drop")
     dry.add_argument("--partner", required=True, help="the partner it would come from")
+    prune = commands.add_parser(
+        "prune",
+        help="forget what was settled more than retention_days ago: ledger rows, archived and "
+        "quarantined files, sent copies; never unsettled work (exit 0 done, 78 bad config)",
+    )
+    prune.add_argument(
+        "--dry-run", action="store_true", help="say what would be removed, remove nothing"
+    )
     commands.add_parser(
         "check-config",
         help="check gateway.toml, the EDIGW_* variables and every partner profile with its "
@@ -199,6 +207,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_VALID
         if args.command in ("run", "status", "show", "replay", "acks", "resend"):
             return operate(args, out=sys.stdout)
+        if args.command == "prune":
+            return prune_command(dry_run=args.dry_run, out=sys.stdout)
         if args.command == "partner":
             return partner_check_command(args.partner, args.profiles, out=sys.stdout)
         if args.command == "dry-run":
@@ -457,6 +467,26 @@ def _work_left(settings: Settings) -> int:
         file=sys.stderr,
     )
     return EXIT_TEMPFAIL
+
+
+def prune_command(*, dry_run: bool, out: TextIO) -> int:
+    """``prune [--dry-run]``: what :func:`gateway.retention.prune` removed, or would remove."""
+    from .config import load_settings
+    from .ledger import migrate, session_factory
+    from .retention import prune
+
+    settings = load_settings()
+    if settings.retention_days is None:
+        out.write("retention_days is not set (gateway.toml): nothing is pruned\n")
+        return EXIT_VALID
+    engine = existing_ledger(settings)
+    try:
+        migrate(engine)
+        pruned = prune(settings, session_factory(engine), dry_run=dry_run)
+    finally:
+        engine.dispose()
+    out.writelines(f"{line}\n" for line in pruned.lines(settings.retention_days))
+    return EXIT_VALID
 
 
 def schema_command(directory: Path | None, *, out: TextIO) -> int:
