@@ -1,4 +1,5 @@
-"""The systemd unit and tmpfiles templates: valid for systemd, and in step with the gateway."""
+"""The systemd units (the daemon, the daily retention job, and their templates per instance) and
+tmpfiles: valid for systemd, hardened, and in step with the gateway and with each other."""
 
 from __future__ import annotations
 
@@ -15,7 +16,37 @@ ROOT = Path(__file__).resolve().parents[2]
 UNIT = ROOT / "systemd" / "edi-gateway.service"
 TEMPLATE = ROOT / "systemd" / "edi-gateway@.service"
 TMPFILES = ROOT / "systemd" / "edi-gateway.tmpfiles"
+RETENTION = ROOT / "systemd" / "edi-gateway-retention.service"
+RETENTION_TEMPLATE = ROOT / "systemd" / "edi-gateway-retention@.service"
+RETENTION_TIMER = ROOT / "systemd" / "edi-gateway-retention.timer"
+RETENTION_TIMER_TEMPLATE = ROOT / "systemd" / "edi-gateway-retention@.timer"
 HOME = "/var/lib/edi-gateway"
+SERVICES = [
+    (UNIT, UNIT.name),
+    (TEMPLATE, "edi-gateway@test.service"),
+    (RETENTION, RETENTION.name),
+    (RETENTION_TEMPLATE, "edi-gateway-retention@test.service"),
+]
+"""Each service unit, and the name systemd knows it by (a template: an instance of it)."""
+UNITS = [
+    *SERVICES,
+    (RETENTION_TIMER, RETENTION_TIMER.name),
+    (RETENTION_TIMER_TEMPLATE, "edi-gateway-retention@test.timer"),
+]
+DAEMON_ONLY = {
+    "Type",
+    "NotifyAccess",
+    "WatchdogSec",
+    "ExecStart",
+    "ExecReload",
+    "KillSignal",
+    "TimeoutStopSec",
+    "Restart",
+    "RestartSec",
+    "RestartPreventExitStatus",
+    "LimitNOFILE",
+}
+"""What of the daemon's [Service] is the daemon's alone; the retention job has all the rest."""
 
 
 def directives(text: str) -> dict[str, list[str]]:
@@ -50,17 +81,19 @@ def test_tmpfiles_create_every_folder_the_default_settings_use() -> None:
         assert str(settings.path(folder)) in created
 
 
-@pytest.mark.parametrize(
-    ("source", "name"), [(UNIT, UNIT.name), (TEMPLATE, "edi-gateway@test.service")]
-)
+@pytest.mark.parametrize(("source", "name"), UNITS)
 def test_systemd_accepts_the_unit(tmp_path: Path, source: Path, name: str) -> None:
     analyze = shutil.which("systemd-analyze")
     if analyze is None:
         pytest.fail("systemd-analyze is missing: apt-get install systemd", pytrace=False)
     executable = Path(sys.executable).with_name("edi-gateway")
-    (tmp_path / source.name).write_text(
-        source.read_text().replace("/opt/edi-gateway/.venv/bin/edi-gateway", str(executable))
-    )
+    for unit, _ in UNITS:  # all of them: a timer's service must be there too
+        (tmp_path / unit.name).write_text(
+            unit.read_text().replace("/opt/edi-gateway/.venv/bin/edi-gateway", str(executable))
+        )
+    if source.suffix == ".timer" and name != source.name:  # its service's instance too
+        service = name.replace(".timer", ".service")
+        (tmp_path / service).symlink_to(tmp_path / source.name.replace(".timer", ".service"))
     unit = tmp_path / name
     if unit.name != source.name:  # an instance of the template
         unit.symlink_to(tmp_path / source.name)
@@ -71,9 +104,7 @@ def test_systemd_accepts_the_unit(tmp_path: Path, source: Path, name: str) -> No
     assert str(tmp_path) not in result.stderr, result.stderr  # no unknown keys or bad values
 
 
-@pytest.mark.parametrize(
-    ("source", "name"), [(UNIT, UNIT.name), (TEMPLATE, "edi-gateway@test.service")]
-)
+@pytest.mark.parametrize(("source", "name"), SERVICES)
 def test_the_units_expose_little_to_systemd_analyze_security(
     tmp_path: Path, source: Path, name: str
 ) -> None:
@@ -111,3 +142,44 @@ def test_the_template_is_the_unit_with_its_paths_per_instance() -> None:
         per_instance = per_instance.replace(single, each)
     template = TEMPLATE.read_text()
     assert template[template.index("[Unit]") :] == per_instance
+
+
+def test_the_retention_job_prunes_with_the_daemon_s_settings_user_and_hardening() -> None:
+    daemon = directives(UNIT.read_text())
+    job = directives(RETENTION.read_text())
+    [start] = job["ExecStart"]
+    assert start.split()[1:] == ["prune"]
+    assert job["Type"] == ["oneshot"]
+    for key, values in daemon.items():
+        if key not in DAEMON_ONLY and key not in ("Description", "After", "WantedBy"):
+            assert job.get(key) == values, key
+    assert "[Install]" not in RETENTION.read_text()  # started by its timer only
+
+
+def test_the_retention_timer_runs_daily_and_catches_up_a_missed_day() -> None:
+    timer = directives(RETENTION_TIMER.read_text())
+    assert timer["OnCalendar"] == ["daily"]
+    assert timer["Persistent"] == ["yes"] or timer["Persistent"] == ["true"]
+    assert timer["WantedBy"] == ["timers.target"]
+
+
+def test_the_retention_templates_are_the_job_and_its_timer_per_instance() -> None:
+    plain = RETENTION.read_text()
+    per_instance = plain[plain.index("[Unit]") :]
+    for single, each in (
+        ("Description=edi-gateway:", "Description=edi-gateway (%i):"),
+        ("/etc/edi-gateway/gateway.toml", "/etc/edi-gateway/%i/gateway.toml"),
+        ("EDIGW_HOME=/var/lib/edi-gateway", "EDIGW_HOME=/var/lib/edi-gateway/%i"),
+        ("/etc/edi-gateway/environment", "/etc/edi-gateway/%i/environment"),
+        ("StateDirectory=edi-gateway", "StateDirectory=edi-gateway/%i"),
+        ("ConfigurationDirectory=edi-gateway", "ConfigurationDirectory=edi-gateway/%i"),
+        ("ReadWritePaths=/var/lib/edi-gateway", "ReadWritePaths=/var/lib/edi-gateway/%i"),
+        (" edi-gateway.service", " edi-gateway@%i.service"),
+    ):
+        per_instance = per_instance.replace(single, each)
+    template = RETENTION_TEMPLATE.read_text()
+    assert template[template.index("[Unit]") :] == per_instance
+    timer = RETENTION_TIMER.read_text()
+    timer = timer[timer.index("[Unit]") :].replace("edi-gateway:", "edi-gateway (%i):")
+    template = RETENTION_TIMER_TEMPLATE.read_text()
+    assert template[template.index("[Unit]") :] == timer
