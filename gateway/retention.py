@@ -240,7 +240,10 @@ def _sent_copies(factory: sessionmaker[Session], pruned: Pruned, outbox: Path) -
             continue
         old = []
         for entry in entries:
-            info = entry.stat(follow_symlinks=False)
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:  # gone meanwhile
+                continue
             if not entry.is_file(follow_symlinks=False) or info.st_mtime >= before:
                 continue
             if entry.name in in_use or entry.name.rpartition(".")[0] in in_use:
