@@ -8,10 +8,12 @@ their envelope's facts are (:class:`EnvelopeSpec`), where the file is found
 
 from __future__ import annotations
 
+import functools
+import os
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 
@@ -84,6 +86,42 @@ def readable(name: str, load: Callable[[str], object]) -> str:
     except ConfigError as error:
         raise ValueError(str(error)) from None
     return name
+
+
+Loaded = TypeVar("Loaded")
+Loaded_co = TypeVar("Loaded_co", covariant=True)
+
+
+class MappingLoader(Protocol[Loaded_co]):
+    """Loads the mapping ``name`` of ``directory`` (by default, those shipped)."""
+
+    def __call__(self, name: str, directory: Path = ...) -> Loaded_co: ...
+
+
+def until_changed(
+    shipped: Path,
+) -> Callable[[Callable[[str, Path], Loaded]], MappingLoader[Loaded]]:
+    """A mapping loader ``load(name, directory=shipped)`` cached until the mapping's file
+    changes (its size or its time of change): a mapping edited on disk is read again by the
+    next document, in every process, without a restart."""
+
+    def decorate(load: Callable[[str, Path], Loaded]) -> MappingLoader[Loaded]:
+        @functools.lru_cache(maxsize=64)
+        def loaded(name: str, directory: Path, _version: tuple[int, int] | None) -> Loaded:
+            return load(name, directory)
+
+        @functools.wraps(load)
+        def cached(name: str, directory: Path = shipped) -> Loaded:
+            try:
+                found = os.stat(mapping_path(name, directory))
+                version: tuple[int, int] | None = (found.st_mtime_ns, found.st_size)
+            except OSError:
+                version = None  # load says why
+            return loaded(name, directory, version)
+
+        return cached
+
+    return decorate
 
 
 def mapping_path(name: str, shipped: Path) -> Path:

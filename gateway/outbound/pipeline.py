@@ -117,6 +117,16 @@ class Preparing:
     at: dt.datetime
     job: Callable[[], list[Prepared]]
     """Waits for the batch's :class:`Prepared`, in the order of the deliveries."""
+    partners: Partners
+    """The profiles and formats it is prepared with (a reload meanwhile does not mix them)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Partners:
+    """The partners' profiles and formats, replaced together when they are reloaded."""
+
+    profiles: Mapping[str, PartnerProfile]
+    formats: PartnerFormats
 
 
 def prepare_requests(
@@ -193,11 +203,15 @@ class OutboundPipeline:
     ) -> None:
         self.factory = factory
         self.outbox = outbox
-        self.profiles = dict(profiles)
-        self.formats = formats
+        self.partners = Partners(dict(profiles), formats)
+        """Read once per batch: :meth:`use` replaces it whole."""
         self.workers = workers
         """Worker processes that render (and validate) the requests."""
         self.on_commit = on_commit
+
+    def use(self, profiles: Mapping[str, PartnerProfile], formats: PartnerFormats) -> None:
+        """Prepare the next batches with ``profiles`` and ``formats`` (reloaded)."""
+        self.partners = Partners(dict(profiles), formats)
 
     # -- a batch -------------------------------------------------------------------------------
 
@@ -206,25 +220,27 @@ class OutboundPipeline:
         the worker processes when there are some; :meth:`complete` records them. So a batch is
         rendered while the one before is being recorded and written."""
         now = dt.datetime.now(dt.UTC)
-        workers = self.workers
+        workers, partners = self.workers, self.partners
+        profiles, formats = partners.profiles, partners.formats
         if workers is None:
             return Preparing(
                 deliveries,
                 now,
-                lambda: prepare_requests(deliveries, self.profiles, self.formats, now),
+                lambda: prepare_requests(deliveries, profiles, formats, now),
+                partners,
             )
         size = -(-len(deliveries) // workers.workers)  # a share for each worker
         jobs = [
-            workers.call(
-                prepare_requests, deliveries[start : start + size], self.profiles, self.formats, now
-            )
+            workers.call(prepare_requests, deliveries[start : start + size], profiles, formats, now)
             for start in range(0, len(deliveries), size)
         ]
-        return Preparing(deliveries, now, lambda: [item for job in jobs for item in job()])
+        return Preparing(
+            deliveries, now, lambda: [item for job in jobs for item in job()], partners
+        )
 
     def complete(self, preparing: Preparing) -> BatchResult:
         """Record the prepared batch (one transaction), write its files, record them written."""
-        deliveries, now = preparing.deliveries, preparing.at
+        deliveries, now, partners = preparing.deliveries, preparing.at, preparing.partners
         prepared = preparing.job()
         result = BatchResult()
         to_write: list[OutboundRow] = []
@@ -249,10 +265,10 @@ class OutboundPipeline:
                     seen[request_id] = item.refusal
                     # a request refused before arrives again: taken anew, its cause maybe fixed
                     if item.draft is not None:
-                        config = self.profiles[item.partner].format_config
+                        config = partners.profiles[item.partner].format_config
                         assert config is not None, "a draft is made with the format's settings"
                         new = rendered_row(
-                            self.formats.number(item.partner, item.draft, config, counter),
+                            partners.formats.number(item.partner, item.draft, config, counter),
                             request_id=request_id,
                             partner=item.partner,
                             kind=item.kind,
@@ -326,7 +342,7 @@ class OutboundPipeline:
             rows = [replace(row, file_name=renamed.get(row.id, row.file_name)) for row in rows]
             marks = []
             for row in rows:
-                profile = self.profiles.get(row.partner)
+                profile = self.partners.profiles.get(row.partner)
                 config = profile.format_config if profile is not None else None
                 due = None
                 if config is not None and config.expects_acknowledgement:

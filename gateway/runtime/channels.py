@@ -180,6 +180,11 @@ class ChannelSchedule:
             for kind, config in profile.channels.items()
         )
 
+    def settings(self) -> dict[tuple[str, str], object]:
+        """Each channel's settings, by partner and kind (a reload restarts the schedule only
+        when they changed)."""
+        return {key: runs.channel.config for key, runs in self.runs.items()}
+
     def start(self) -> None:
         threads = max(1, min(MAX_THREADS, len(self.runs)))
         scheduler = BackgroundScheduler(

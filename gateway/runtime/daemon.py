@@ -40,6 +40,7 @@ from .lanes import LargeFileLane
 from .metrics import Health, start_endpoint
 from .notify import Notifier, StatusLine, Watchdog
 from .recovery import recover_leftovers
+from .reload import ProfileWatch, reload_partners
 from .retries import RETRY_FIRST, RETRY_INTERVAL, RetrySchedule
 from .workers import WorkerPool
 
@@ -82,6 +83,10 @@ class Gateway:
     disabled: dict[str, str] = field(default_factory=dict)
     """Partners whose profile is bad, and why: their files stay in the inbox, their requests
     are refused (as for an unknown partner: retried when sent again once it is fixed)."""
+    registry: Registry | None = None
+    """The formats and channels the profiles are read with (again, at a reload)."""
+    reloads: ProfileWatch | None = None
+    """When the profiles are read again (:mod:`.reload`; not in ``--once`` mode)."""
 
     @classmethod
     def from_settings(cls, settings: Settings, registry: Registry) -> Gateway:
@@ -104,7 +109,7 @@ class Gateway:
         for partner, why in disabled.items():
             log.error(
                 "partner %s DISABLED, its files held in the inbox, its requests refused, until "
-                "its profile is fixed and the daemon restarted: %s",
+                "its profile is fixed: %s",
                 partner,
                 why,
             )
@@ -177,6 +182,8 @@ class Gateway:
             lane=lane,
             formats=formats,
             disabled=disabled,
+            registry=registry,
+            reloads=ProfileWatch(settings.path(PARTNERS_DIR).parent),
         )
 
     def status_text(self, files: int) -> str:
@@ -304,6 +311,8 @@ class Gateway:
                     break
                 if self.retries.is_due():
                     self.retries.retried(self.retry_leftovers())
+                if not once and self.reloads is not None and self.reloads.due():
+                    reload_partners(self)
                 watchdog.main_loop_beat()
                 health.went_round()
                 status.taken(took)
@@ -380,8 +389,14 @@ def _run(settings: Settings, registry: Registry, *, once: bool) -> None:
         stop.set()
         gateway.source.wake()
 
+    def on_reload(_signum: int, _frame: object) -> None:
+        if gateway.reloads is not None:
+            gateway.reloads.ask()
+        gateway.source.wake()
+
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGHUP, on_reload)
     warm_up(gateway.formats)
     log.info(
         "edi-gateway running: inbox %s, ledger %s",

@@ -17,11 +17,10 @@ import csv
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from ..field_writing import unwritable
-from ..mappings import envelope_facts, mapping_path
+from ..mappings import envelope_facts, mapping_path, until_changed
 from .mapping import MAPPINGS_DIR, ROWS_BY, CsvMapping, CsvNode, CsvPaths, load_mapping
 
 
@@ -113,8 +112,8 @@ class CsvWriting:
         return self.serialize([dict(enumerate(row)) for row in rows]), facts
 
 
-@lru_cache(maxsize=64)
-def render_mapping(name: str, directory: Path = MAPPINGS_DIR) -> CsvWriting:
+@until_changed(MAPPINGS_DIR)
+def render_mapping(name: str, directory: Path) -> CsvWriting:
     """The mapping ``name`` loaded for rendering; :class:`ConfigError` naming its file and each
     field that cannot be written."""
     mapping = load_mapping(name, directory)

@@ -18,11 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from ..field_writing import unwritable
-from ..mappings import envelope_facts, mapping_path
+from ..mappings import envelope_facts, mapping_path, until_changed
 from .mapping import MAPPINGS_DIR, FixedMapping, FixedNode, Layout, load_mapping
 from .records import Document, read_documents
 
@@ -161,8 +160,8 @@ class FixedWriting:
         return text, envelope_facts(self.mapping.envelope, node)
 
 
-@lru_cache(maxsize=64)
-def render_mapping(name: str, directory: Path = MAPPINGS_DIR) -> FixedWriting:
+@until_changed(MAPPINGS_DIR)
+def render_mapping(name: str, directory: Path) -> FixedWriting:
     """The mapping ``name`` loaded for rendering (its documents' header record: the type the
     envelope's sender is read from, or the type it nests under); :class:`ConfigError` naming
     its file and each field that cannot be written."""

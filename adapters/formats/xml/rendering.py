@@ -24,7 +24,6 @@ import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,7 @@ from lxml import etree
 from gateway.errors import ConfigError
 
 from ..field_writing import FACTS, unwritable, write_envelope
-from ..mappings import mapping_path
+from ..mappings import mapping_path, until_changed
 from .mapping import MAPPINGS_DIR, XmlMapping, load_mapping
 
 XML_NAMESPACE = "http://www.w3.org/XML/1998/namespace"
@@ -235,8 +234,8 @@ def timestamp(at: dt.datetime) -> str:
     return at.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
-@lru_cache(maxsize=64)
-def render_mapping(name: str, directory: Path = MAPPINGS_DIR) -> XmlWriting:
+@until_changed(MAPPINGS_DIR)
+def render_mapping(name: str, directory: Path) -> XmlWriting:
     """The mapping ``name`` loaded for rendering; :class:`ConfigError` naming its file and each
     field that cannot be written."""
     mapping = load_mapping(name, directory)
