@@ -176,7 +176,7 @@ class RequestConsumer(BrokerClient[_Session, ConsumerStats]):
         reports a lost connection by its channel (pika closes the channels first)."""
         if session is not self._session or session.closing:
             return
-        self._fail_session(session, f"channel closed: {describe(reason)}")
+        self._fail_session(session, self._closed_because(reason))
 
     def _connection_error(self, session: _Session, reason: BaseException | str) -> str:
         return f"connection to {self._masked_url}: {describe(str(reason))}"

@@ -33,6 +33,7 @@ from pika.frame import Method
 from pika.spec import Basic
 
 from .connection import backoff_delay, connection_parameters, describe, mask_url
+from .existing import ExistingQueues
 from .topology import Topology, declare
 
 if TYPE_CHECKING:
@@ -91,6 +92,7 @@ class BrokerClient(ABC, Generic[S, St]):
         self._masked_url = mask_url(amqp_url)
         self._connection_name = connection_name
         self._topology = topology
+        self._existing = ExistingQueues(topology, log)
         self._log = log
         """The client's module logger: its records keep the name they always had."""
         self._worker_name = worker_name
@@ -290,6 +292,7 @@ class BrokerClient(ABC, Generic[S, St]):
         declare(
             session.channel,
             topology=self._topology,
+            as_they_are=frozenset(self._existing.as_they_are),
             on_done=self._guarded(partial(self._on_declared, session)),
         )
 
@@ -321,7 +324,11 @@ class BrokerClient(ABC, Generic[S, St]):
         if connection is not None and (connection.is_closing or connection.is_closed):
             return  # the connection is going: its close callback reports why
         self._channel_lost(session, reason)
-        self._fail_session(session, f"channel closed: {describe(reason)}")
+        self._fail_session(session, self._closed_because(reason))
+
+    def _closed_because(self, reason: Exception) -> str:
+        """What a session failure says of a channel the broker closed (a queue refused?)."""
+        return self._existing.channel_closed(reason) or f"channel closed: {describe(reason)}"
 
     def _fail_session(self, session: S, reason: str) -> None:
         """End a session on purpose (nack, channel error, our own error): close the connection;

@@ -126,11 +126,13 @@ def test_queues_and_dead_lettering_are_documented(document: dict[str, Any]) -> N
     everything = channels[ALL_QUEUE]["bindings"]["amqp"]
     assert everything["is"] == "queue"
     assert everything["queue"]["name"] == ALL_QUEUE and everything["queue"]["durable"] is True
-    assert everything["x-arguments"] == {"x-dead-letter-exchange": DEAD_LETTER_EXCHANGE}
+    assert everything["x-arguments"] == {"x-max-length": 10_000, "x-overflow": "drop-head"}
     assert everything["x-bindings"] == [{"exchange": INBOUND_EXCHANGE, "routingKey": "edi.in.#"}]
     dead = channels[DEAD_LETTER_QUEUE]["bindings"]["amqp"]
     assert dead["x-bindings"] == [{"exchange": DEAD_LETTER_EXCHANGE, "routingKey": "#"}]
-    assert dead["x-arguments"] == {}
+    assert dead["x-arguments"] == {"x-max-length": 100_000, "x-overflow": "drop-head"}
+    requests = channels["edi.out.requests"]["bindings"]["amqp"]
+    assert requests["x-arguments"] == {"x-dead-letter-exchange": DEAD_LETTER_EXCHANGE}
     exchanges = {e["name"]: e["type"] for e in document["x-exchanges"]}
     assert exchanges == {
         INBOUND_EXCHANGE: "topic",

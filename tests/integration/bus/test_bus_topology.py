@@ -36,9 +36,17 @@ def test_the_default_topology() -> None:
         ("edi.in.#",),
         "inbound",
     )
-    assert everything.queue_arguments(DEAD_LETTER_EXCHANGE) == {"x-dead-letter-exchange": "edi.dlx"}
+    # the catch-alls are bounded and not dead-lettered: what they drop must not fill edi.dlq
+    bounded = {"x-max-length": 10_000, "x-overflow": "drop-head"}
+    assert everything.queue_arguments(DEAD_LETTER_EXCHANGE) == bounded
+    assert events.queue_arguments(DEAD_LETTER_EXCHANGE) == bounded
+    assert everything.catch_all and events.catch_all
+    assert not (dead.catch_all or requests.catch_all)
     assert (dead.name, dead.bindings, dead.source) == (DEAD_LETTER_QUEUE, ("#",), "dead_letter")
-    assert dead.queue_arguments(DEAD_LETTER_EXCHANGE) == {}
+    assert dead.queue_arguments(DEAD_LETTER_EXCHANGE) == {
+        "x-max-length": 100_000,
+        "x-overflow": "drop-head",
+    }
 
 
 def test_routing_keys_are_one_word_per_part() -> None:
