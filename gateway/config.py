@@ -27,6 +27,7 @@ from pydantic_settings import (
 
 from .errors import ConfigError
 
+_NOT_IN_NAME = re.compile(r"[^A-Za-z0-9_.-]")
 CONFIG_ENV = "EDIGW_CONFIG"
 """Environment variable naming the ``gateway.toml`` to read (default: ``./gateway.toml``)."""
 
@@ -106,8 +107,16 @@ class Settings(BaseSettings):
     batch_size: int = Field(
         default=200, ge=1, description="files recorded and parsed together in one transaction"
     )
+    instance: str = Field(
+        default="",
+        pattern=r"^$|^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
+        description="this gateway's name among those on one broker, {instance} in "
+        "outbound_queue (letters, digits, '_', '.', '-'); default: its home folder's name",
+    )
     outbound_queue: str = Field(
-        default="edi.out.requests", description="the queue of outbound requests the daemon consumes"
+        default="edi.out.requests.{instance}",
+        description="the queue of outbound requests the daemon consumes, its own: {instance} "
+        "is replaced by the instance's name",
     )
     outbound_bindings: list[str] = Field(
         default_factory=lambda: ["edi.out.#"],
@@ -115,6 +124,15 @@ class Settings(BaseSettings):
     )
     outbound_prefetch: int = Field(
         default=500, ge=1, description="unacknowledged outbound requests in hand (basic.qos)"
+    )
+    catch_all_max_length: int = Field(
+        default=10_000,
+        ge=0,
+        description="messages each catch-all queue (edi.in.all, edi.events.all) keeps, the "
+        "oldest dropped beyond; 0: no catch-all queue is declared",
+    )
+    dead_letter_max_length: int = Field(
+        default=100_000, ge=1, description="messages edi.dlq keeps, the oldest dropped beyond"
     )
     metrics_address: str = Field(
         default="127.0.0.1:9464",
@@ -159,6 +177,33 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file())
         return init_settings, env_settings, toml
+
+    @field_validator("outbound_queue")
+    @classmethod
+    def _one_queue_name(cls, value: str) -> str:
+        name = value.replace("{instance}", "i" * 64)
+        if not value or "{" in name or "}" in name:
+            raise ValueError("a queue name, where only {instance} is replaced")
+        if value.startswith("amq."):
+            raise ValueError("names starting 'amq.' are the broker's own")
+        if len(name.encode()) > 255:
+            raise ValueError("at most 255 bytes, with an instance name of 64")
+        return value
+
+    @property
+    def instance_name(self) -> str:
+        """``instance``, else its home folder's name (other characters than letters, digits,
+        ``_``, ``.`` and ``-`` made ``_``): stable for a configuration, one per daemon (one
+        daemon runs per home), the systemd instance with ``edi-gateway@.service``."""
+        if self.instance:
+            return self.instance
+        return _NOT_IN_NAME.sub("_", self.home.resolve().name)[:64].lstrip("_.-") or "edi-gateway"
+
+    @property
+    def request_queue(self) -> str:
+        """The queue of outbound requests the daemon consumes: ``outbound_queue`` with
+        ``{instance}`` replaced (``edi.out.requests.<instance>`` by default)."""
+        return self.outbound_queue.replace("{instance}", self.instance_name)
 
     def path(self, which: Path) -> Path:
         """``which`` resolved against ``home``."""

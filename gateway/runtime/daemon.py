@@ -99,9 +99,9 @@ class Gateway:
             archive=settings.path(settings.archive),
             quarantine=settings.path(settings.quarantine),
         )
-        topology = DEFAULT_TOPOLOGY.with_request_queue(
-            settings.outbound_queue, tuple(settings.outbound_bindings)
-        )
+        topology = DEFAULT_TOPOLOGY.with_bounds(
+            settings.catch_all_max_length, settings.dead_letter_max_length
+        ).with_request_queue(settings.request_queue, tuple(settings.outbound_bindings))
         relay = OutboxRelay(
             factory, amqp_url=settings.amqp_url, window=settings.publish_window, topology=topology
         )
@@ -154,7 +154,7 @@ class Gateway:
             outbound,
             amqp_url=settings.amqp_url,
             topology=topology,
-            queue=settings.outbound_queue,
+            queue=settings.request_queue,
             prefetch=settings.outbound_prefetch,
             batch=settings.outbound_batch,
         )
