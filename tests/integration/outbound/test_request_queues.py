@@ -20,11 +20,13 @@ from tests.integration.support import wait_for, write_settings
 from tests.support.broker import AMQP_URL, VHOST
 
 
-def daemon_in(home: Path, monkeypatch: pytest.MonkeyPatch, **extra: object) -> Gateway:
-    """A daemon on ``home`` with the default broker settings, as ``run`` builds it."""
+def daemon_in(home: Path, monkeypatch: pytest.MonkeyPatch, instance: str = "") -> Gateway:
+    """A daemon on ``home`` with the default broker settings (but ``instance``, when given),
+    as ``run`` builds it."""
     home.mkdir()
     url = f"sqlite:///{home / 'ledger.sqlite3'}"
-    config = write_settings(home, url, parse_workers=0, **extra)
+    named = {"instance": instance} if instance else {}
+    config = write_settings(home, url, parse_workers=0, **named)
     monkeypatch.setenv("EDIGW_CONFIG", str(config))
     return Gateway.from_settings(load_settings(), REGISTRY)
 
