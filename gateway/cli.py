@@ -141,6 +141,15 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--partner", help="every published document of this partner")
     replay.add_argument("--since", type=_timestamp, help="ISO date or date-time (UTC)")
     replay.add_argument("--dry-run", action="store_true", help="list what would be republished")
+    retry = commands.add_parser(
+        "retry",
+        help="send again outbound requests refused for a cause since fixed (an unknown partner, "
+        "a profile missing a field): the daemon renders them, or refuses them for the reason "
+        "of now",
+    )
+    retry.add_argument("request_id", nargs="?", help="the refused request's id")
+    retry.add_argument("--partner", help="every refused request of this partner")
+    retry.add_argument("--dry-run", action="store_true", help="list what would be sent again")
     commands.add_parser(
         "asyncapi", help="print the AsyncAPI document of what the gateway publishes"
     )
@@ -189,6 +198,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "replay" and not (args.id or args.partner or args.since):
         parser.error("replay needs a document id, --partner or --since")
+    if args.command == "retry" and not (args.request_id or args.partner):
+        parser.error("retry needs a request id or --partner")
     try:
         if args.command in ("translate", "validate") and (args.partner or args.mapping):
             return declared_command(args, out=sys.stdout)
@@ -205,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             sys.stdout.write(json.dumps(asyncapi_document(), indent=2) + "\n")
             return EXIT_VALID
-        if args.command in ("run", "status", "show", "replay", "acks", "resend"):
+        if args.command in ("run", "status", "show", "replay", "retry", "acks", "resend"):
             return operate(args, out=sys.stdout)
         if args.command == "prune":
             return prune_command(dry_run=args.dry_run, out=sys.stdout)
@@ -369,6 +380,29 @@ def operate(args: argparse.Namespace, *, out: TextIO) -> int:
     factory = session_factory(engine)
     if args.command == "resend":
         return resend_command(settings, factory, args.id, args.new_control_numbers, out=out)
+    if args.command == "replay":
+        from .publish_again import replay_command
+
+        return replay_command(
+            settings,
+            factory,
+            document_id=args.id,
+            partner=args.partner,
+            since=args.since,
+            dry_run=args.dry_run,
+            out=out,
+        )
+    if args.command == "retry":
+        from .publish_again import retry_command
+
+        return retry_command(
+            settings,
+            factory,
+            request_id=args.request_id,
+            partner=args.partner,
+            dry_run=args.dry_run,
+            out=out,
+        )
     with factory.begin() as s:
         if args.command == "status":
             report = repository.status(s, dt.datetime.now(dt.UTC))
@@ -401,38 +435,7 @@ def operate(args: argparse.Namespace, *, out: TextIO) -> int:
                     out.write(f"{event.at.isoformat()}  {event.kind:22} {event.message}\n")
                     out.writelines(f"    {line}\n" for line in _reasons(event.detail))
             return EXIT_VALID
-        rows = repository.documents_for_replay(
-            s, document_id=args.id, partner=args.partner, since=args.since
-        )
-        if args.id and not rows:
-            print(f"edi-gateway: no published message of {args.id}", file=sys.stderr)
-            return EXIT_INVALID
-        for row in rows:
-            out.write(f"{row.message_id}  {row.routing_key}\n")
-        if args.dry_run or not rows:
-            out.write(f"{len(rows)} message(s) {'would be ' if args.dry_run else ''}republished\n")
-            return EXIT_VALID
-        repository.reset_for_replay(s, [row.id for row in rows])
-    from .bus.relay import OutboxRelay
-    from .errors import HomeBusy
-    from .runtime.home_lock import home_lock
-
-    try:  # a running daemon's relay publishes them: two relays would send each twice
-        with home_lock(settings.path(settings.work)):
-            relay = OutboxRelay(factory, amqp_url=settings.amqp_url, window=settings.publish_window)
-            sent = relay.drain_once(timeout=60)
-    except HomeBusy as busy:
-        out.write(f"{len(rows)} message(s) queued again; {busy.who} running publishes them\n")
-        return EXIT_VALID
-    out.write(f"{sent} message(s) republished\n")
-    if sent < len(rows):
-        print(
-            f"edi-gateway: {len(rows) - sent} message(s) not confirmed by the broker within 60 s "
-            "(is it reachable?): they stay queued for the daemon's relay",
-            file=sys.stderr,
-        )
-        return EXIT_TEMPFAIL
-    return EXIT_VALID
+    raise AssertionError(f"unhandled command {args.command}")  # pragma: no cover
 
 
 def _reasons(detail: dict[str, object] | None) -> list[str]:
