@@ -29,6 +29,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..progress import watched
 from ._events import (
     BUFFER_EVENTS,
     flush_events,
@@ -275,8 +276,24 @@ def migrate(engine: Engine) -> None:
         if current == heads:
             return
         log.info("migrating the ledger from %s to %s", sorted(current) or "empty", sorted(heads))
-        command.upgrade(alembic_config(connection), "head")
+        config = alembic_config(connection)
+        steps = len(known_revisions()) - len(_applied(config, current))
+        done: list[object] = []
+        config.attributes["on_version_apply"] = lambda **_step: done.append(_step)
+        with watched("migrating the ledger:", steps, lambda: len(done)):
+            command.upgrade(config, "head")
         _check_foreign_keys(connection)
+
+
+def _applied(config: Config, current: frozenset[str]) -> set[str]:
+    """The revisions a database at ``current`` has: those and every one before them."""
+    script = ScriptDirectory.from_config(config)
+    return {
+        revision.revision
+        for head in current
+        for revision in script.iterate_revisions(head, "base")
+        if revision is not None
+    }
 
 
 @contextlib.contextmanager

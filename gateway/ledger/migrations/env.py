@@ -49,7 +49,12 @@ def run_offline() -> None:
 
 
 def run_on(connection: Connection) -> None:
-    _configure(connection=connection, render_as_batch=connection.dialect.name == "sqlite")
+    applied = config.attributes.get("on_version_apply")  # each revision applied (progress)
+    _configure(
+        connection=connection,
+        render_as_batch=connection.dialect.name == "sqlite",
+        **({"on_version_apply": applied} if applied is not None else {}),
+    )
     with context.begin_transaction():
         context.run_migrations()
 

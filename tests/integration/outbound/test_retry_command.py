@@ -4,10 +4,6 @@ when not on one; exit 1 for an id that names no refused request."""
 
 from __future__ import annotations
 
-import os
-import pty
-import subprocess
-import sys
 from pathlib import Path
 
 from gateway.cli import EXIT_INVALID
@@ -19,35 +15,8 @@ from tests.integration.outbound.support import (
     write_profile,
 )
 from tests.integration.outbound.test_request_retry import run_until
-from tests.integration.support import _gateway_environment, gateway_command, gateway_outcome
-
-
-def on_a_terminal(config: Path, *args: str) -> tuple[int, str, str]:
-    """``edi-gateway ARGS`` with its standard error on a pseudo-terminal: exit status, what it
-    printed and what the terminal showed."""
-    leader, follower = pty.openpty()
-    env = {**_gateway_environment(config), "COLUMNS": "100"}
-    done = subprocess.Popen(
-        [sys.executable, "-m", "gateway", *args],
-        cwd=config.parent,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=follower,
-        text=True,
-    )
-    os.close(follower)
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(leader, 4096)
-        except OSError:  # the other side closed: the command ended
-            break
-        if not chunk:
-            break
-        shown += chunk
-    stdout, _ = done.communicate(timeout=120)
-    os.close(leader)
-    return done.returncode, stdout, shown.decode(errors="replace")
+from tests.integration.support import gateway_command, gateway_outcome
+from tests.support.terminal import on_a_terminal
 
 
 def test_refused_requests_are_sent_again_by_id_once_the_cause_is_fixed(
