@@ -153,6 +153,8 @@ class DeliveryReport:
     failed: list[tuple[str, str]] = field(default_factory=list)
     deferred: list[str] = field(default_factory=list)
     """Failed before and waiting for their retry time."""
+    bytes_sent: int = 0
+    """The size of the files ``sent``, together (the metrics)."""
 
 
 class Channel(ABC):

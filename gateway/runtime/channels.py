@@ -75,7 +75,8 @@ class ChannelRuns:
         self._busy = threading.Lock()
         self.counts: Counter[str] = Counter()
         """Since the start: runs ``succeeded`` and ``failed``, files ``taken`` from the
-        partner and ``sent`` to it (the metrics read them)."""
+        partner and ``sent`` to it, and their bytes (``bytes_taken``, ``bytes_sent``); the
+        metrics read them."""
 
     @property
     def partner(self) -> str:
@@ -146,8 +147,12 @@ class ChannelRuns:
     ) -> RunReport:
         if skipped is None:
             self.counts["failed" if error is not None else "succeeded"] += 1
-            self.counts["taken"] += len(collected.taken) if collected is not None else 0
-            self.counts["sent"] += len(delivered.sent) if delivered is not None else 0
+            if collected is not None:
+                self.counts["taken"] += len(collected.taken)
+                self.counts["bytes_taken"] += sum(pickup.size for pickup in collected.taken)
+            if delivered is not None:
+                self.counts["sent"] += len(delivered.sent)
+                self.counts["bytes_sent"] += delivered.bytes_sent
         return RunReport(self.partner, self.kind, collected, delivered, error, skipped)
 
 

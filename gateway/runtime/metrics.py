@@ -12,8 +12,8 @@ and the hot paths pay nothing:
   write;
 - the relay's counters since the start: messages published (confirmed), returned, nacked,
   connection failures, and whether the broker is connected;
-- each partner's channels (SFTP, folders): runs by outcome, files taken and sent, failures in
-  a row and whether the breaker pauses it;
+- each partner's channels (SFTP, folders): runs by outcome, files taken and sent and their
+  bytes, failures in a row and whether the breaker pauses it;
 - the process's own (CPU, memory, open files).
 
 No label has unbounded values: partners, states and outcomes only, never a document id.
@@ -110,6 +110,11 @@ class GatewayCollector(Collector):
             "files taken from partners' servers and sent to them",
             labels=[*labels, "direction"],
         )
+        sizes = CounterMetricFamily(
+            "edigw_channel_bytes",
+            "bytes of the files taken from partners' servers and sent to them",
+            labels=[*labels, "direction"],
+        )
         failures = GaugeMetricFamily(
             "edigw_channel_failures_in_a_row", "failed runs in a row (the breaker)", labels=labels
         )
@@ -120,11 +125,12 @@ class GatewayCollector(Collector):
             counts, state = channel.counts, channel.breaker.state()
             for outcome in ("succeeded", "failed"):
                 runs.add_metric([partner, kind, outcome], counts[outcome])
-            files.add_metric([partner, kind, "taken"], counts["taken"])
-            files.add_metric([partner, kind, "sent"], counts["sent"])
+            for direction in ("taken", "sent"):
+                files.add_metric([partner, kind, direction], counts[direction])
+                sizes.add_metric([partner, kind, direction], counts[f"bytes_{direction}"])
             failures.add_metric([partner, kind], state.failures)
             paused.add_metric([partner, kind], 1.0 if state.paused else 0.0)
-        yield from (runs, files, failures, paused)
+        yield from (runs, files, sizes, failures, paused)
         disabled = GaugeMetricFamily(
             "edigw_partner_disabled",
             "1 for a partner whose profile is bad (its files held, its requests refused)",

@@ -374,6 +374,7 @@ class FilesChannel(Channel):
         self.deliveries.confirm(row)
         self.deliveries.file_away(path, row)
         report.sent.append(path.name)
+        report.bytes_sent += row.size
         log.info("partner %s: delivered %s (%d bytes)", self.partner, path.name, row.size)
 
 

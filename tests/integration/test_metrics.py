@@ -33,6 +33,27 @@ def get(url: str) -> tuple[int, str]:
         return 0, ""
 
 
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+def parsed(text: str) -> Samples:
+    """(sample name, its labels sorted) -> value."""
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def scrape(address: str) -> Samples:
+    status, text = get(f"http://{address}/metrics")
+    return parsed(text) if status == 200 else {}
+
+
+def labelled(**pairs: str) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(pairs.items()))
+
+
 def test_metrics_and_probes_over_http(tmp_path: Path, database_url: str, partner: str) -> None:
     address = f"127.0.0.1:{free_port()}"
     config = write_settings(tmp_path, database_url, metrics_address=address)
@@ -97,6 +118,12 @@ def test_channel_metrics_count_runs_and_files_per_partner(tmp_path: Path, partne
             lambda: f"{metric} 1.0" in get(f"http://{address}/metrics")[1],
         )
         text = get(f"http://{address}/metrics")[1]
+        delivered = labelled(channel="folder", direction="sent", partner=partner)
+        wait_for(
+            "its 997 delivered, counted",
+            lambda: scrape(address).get(("edigw_channel_files_total", delivered)) == 1.0,
+        )
+        last = scrape(address)
     finally:
         process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=60) == 0, daemon_output(config)
@@ -104,3 +131,10 @@ def test_channel_metrics_count_runs_and_files_per_partner(tmp_path: Path, partne
     assert any(line.startswith(runs) and float(line.split()[-1]) >= 1 for line in text.splitlines())
     assert f'edigw_channel_paused{{channel="folder",partner="{partner}"}} 0.0' in text
     assert f'edigw_channel_failures_in_a_row{{channel="folder",partner="{partner}"}} 0.0' in text
+    taken = labelled(channel="folder", direction="taken", partner=partner)
+    assert parsed(text)[("edigw_channel_bytes_total", taken)] == len(small_850(9601))
+    # its 997, written to outbox/<partner>/, delivered to the partner's drop folder
+    sent = labelled(channel="folder", direction="sent", partner=partner)
+    assert [path.stat().st_size for path in (share / "in").iterdir()] == [
+        last[("edigw_channel_bytes_total", sent)]
+    ]

@@ -131,6 +131,7 @@ class SftpSink:
         crash_point("sftp_after_sent")
         self.deliveries.file_away(path, row)
         report.sent.append(path.name)
+        report.bytes_sent += row.size
         log.info(
             "partner %s: sent %s (%d bytes) to %s",
             self.partner,
