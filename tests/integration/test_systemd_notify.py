@@ -4,6 +4,7 @@ move, none once its main loop hangs (so systemd would restart it), STOPPING=1 on
 
 from __future__ import annotations
 
+import json
 import signal
 import socket
 import time
@@ -13,10 +14,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tests.integration.support import (
+    bound_queue,
     daemon_output,
     drop,
     gateway_process,
     small_850,
+    take_all,
     wait_for,
     write_settings,
 )
@@ -76,15 +79,18 @@ def test_ready_watchdog_from_real_progress_and_stopping(tmp_path: Path, partner:
         assert "STOPPING=1" in received(listener, 1, lambda lines: "STOPPING=1" in lines)
 
 
-def test_a_hung_main_loop_stops_the_watchdog_pings(tmp_path: Path, partner: str) -> None:
+def test_a_hung_main_loop_stops_the_watchdog_pings_and_a_restart_finishes_its_work(
+    tmp_path: Path, partner: str
+) -> None:
+    """As systemd does when the pings stop: SIGABRT (``WatchdogSignal``'s default), then a new
+    start; the order that came while it hung is taken, and each order is published once."""
     config = write_settings(tmp_path, f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
-    with notify_socket() as (listener, address):
-        env = {
-            "NOTIFY_SOCKET": address,
-            "WATCHDOG_USEC": "2000000",
-            "EDIGW_CRASH_AT": "hang:after_commit",
-        }
-        process = gateway_process(config, "run", env=env)
+    archive = tmp_path / "archive" / partner
+    env = {"NOTIFY_SOCKET": "", "WATCHDOG_USEC": "2000000"}
+    with notify_socket() as (listener, address), bound_queue(f"edi.in.850.{partner}") as bound:
+        env["NOTIFY_SOCKET"] = address
+        hung = {**env, "EDIGW_CRASH_AT": "hang:after_commit"}
+        process = gateway_process(config, "run", env=hung)
         try:
             started = received(listener, 30, lambda lines: "READY=1" in lines)
             assert "READY=1" in started, daemon_output(config)
@@ -92,6 +98,22 @@ def test_a_hung_main_loop_stops_the_watchdog_pings(tmp_path: Path, partner: str)
             time.sleep(2)  # taken, committed, and the main loop stops at after_commit
             assert process.poll() is None
             assert "WATCHDOG=1" not in received(listener, 4), daemon_output(config)
+            drop(tmp_path / "inbox", partner, "next.edi", small_850(9103))
+            time.sleep(2)
+            assert (tmp_path / "inbox" / partner / "next.edi").exists()  # nobody takes it
         finally:
-            process.kill()
+            process.send_signal(signal.SIGABRT)  # the watchdog's signal
             process.wait(timeout=30)
+        process = gateway_process(config, "run", env=env)  # and systemd starts it again
+        try:
+            assert ready_and_pinging(received(listener, 30, ready_and_pinging))
+            wait_for("the next order archived", lambda: any(archive.rglob("*next.edi")))
+            time.sleep(1)  # its message confirmed, had the first daemon not published it
+        finally:
+            process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0, daemon_output(config)
+        published = take_all(*bound)
+    assert sorted(json.loads(body)["data"]["po_number"] for _, body in published) == [
+        "PO00009102",
+        "PO00009103",
+    ]
