@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import time
 from collections.abc import Iterator, Mapping
 from typing import BinaryIO
 
@@ -90,10 +91,12 @@ class PartnerFormats:
         partner: str | None = None,
         refuse: Mapping[str, str] | None = None,
     ) -> ParseResult:
+        started = time.perf_counter()
         kind = self.kind_of_file(partner, data)
         result = self.parsers[kind].parse(data, file_name=file_name, partner=partner, refuse=refuse)
         result.format = kind
         result.documents = [_with_business_facts(doc) for doc in result.documents]
+        result.seconds = time.perf_counter() - started
         return result
 
     def parse_stream(

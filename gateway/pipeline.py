@@ -61,6 +61,7 @@ from .ledger.counters import counter_in
 from .notices import BUSINESS_DUPLICATE, CONTROL_NUMBERS_REUSED, REVISION, notice, quarantined
 from .ports import DocumentHook, InboundPolicy, ParsedDocument, Parser, ParseResult
 from .runtime.crashpoints import crash_point
+from .runtime.measures import InboundBatch, Measures
 from .runtime.workers import FileToParse, ParseJob, WorkerPool
 from .spool import (
     SENT_FOLDER,
@@ -132,6 +133,7 @@ class Pipeline:
         workers: WorkerPool | None = None,
         max_file_size: int | None = None,
         policies: Mapping[str, InboundPolicy] | None = None,
+        measures: Measures | None = None,
     ) -> None:
         self.factory = factory
         self._autocommit = autocommit_factory(factory)
@@ -150,6 +152,8 @@ class Pipeline:
         """A larger file is quarantined unread (None: no limit)."""
         self.policies = dict(policies or {})
         """Each partner's :class:`InboundPolicy` (a partner without one has the default)."""
+        self.measures = measures
+        """Told what each committed batch holds (the daemon's metrics); None: nobody is."""
         self._finishing = threading.Lock()
         self._committing = threading.Lock()
 
@@ -210,8 +214,10 @@ class Pipeline:
             if change is not None:
                 raise ClaimedFileChanged(f"{path} changed since it was read: {change}")
         with self._committing:
-            self._commit(parsing)
+            batch = self._commit(parsing)
         crash_point("after_commit")
+        if self.measures is not None:
+            self.measures.committed(batch)
         if self.on_commit is not None:
             self.on_commit()
 
@@ -304,7 +310,7 @@ class Pipeline:
 
         return with_refused
 
-    def _commit(self, parsing: Parsing) -> None:
+    def _commit(self, parsing: Parsing) -> InboundBatch:
         """Record everything the batch yields in one transaction, a few statements for the
         whole batch: the files' ``received`` events, which files are copies of earlier ones
         (duplicates: their parse is set aside), documents, outbox messages, acknowledgements
@@ -316,6 +322,7 @@ class Pipeline:
         now = dt.datetime.now(dt.UTC)
         since = now - self.duplicate_window
         arrivals = parsing.arrivals
+        batch = InboundBatch()  # what it adds to the metrics
         with self.factory.begin() as s, counter_in(s) as counter:
             copies = ledger.earlier_copies(  # needs no parse: its round trip overlaps the parse
                 s, [(a.claimed.partner, a.digest, a.file_id) for a in arrivals], since
@@ -324,6 +331,8 @@ class Pipeline:
                 s, [(a.file_id, *a.received) for a in arrivals if a.received is not None]
             )
             by_path = dict(zip((c.path for c in parsing.batch), parsing.job(), strict=True))
+            for a in arrivals:
+                batch.read(a.claimed.partner, by_path[a.claimed.path])
             for a in arrivals:  # a bad file's copy is bad too: quarantined on its own, reported
                 if by_path[a.claimed.path].has_errors:
                     copies.pop(a.file_id, None)
@@ -356,7 +365,7 @@ class Pipeline:
                 for a in arrivals
                 if a.file_id in copies
             ]
-            published = self._record_documents(s, parsed, earlier, business)
+            published = self._record_documents(s, parsed, earlier, business, batch)
             ledger.record_acks(
                 s,
                 [
@@ -370,6 +379,7 @@ class Pipeline:
                 for arrival, result in parsed
             ]
             ledger.mark_processed(s, outcomes)
+        return batch
 
     def _refuse_reused(
         self,
@@ -424,6 +434,7 @@ class Pipeline:
         parsed: Sequence[tuple[_Arrival, ParseResult]],
         earlier: Mapping[ledger.EnvelopeKey, list[ledger.DocumentRow]],
         business: Mapping[ledger.BusinessKey, list[ledger.DocumentRow]],
+        batch: InboundBatch,
     ) -> dict[int, int]:
         """Record the documents of the batch and queue the accepted ones; returns how many were
         queued per file id. A document recorded before (in the ledger, or in another file of
@@ -449,7 +460,7 @@ class Pipeline:
                 self._new_document(doc, arrival, format_of[file_id], said.state, said.detail)
             )
         record_ids = ledger.record_documents(s, documents)
-        ledger.enqueue_messages(
+        outbox_ids = ledger.enqueue_messages(
             s,
             [
                 self._message(doc, arrival, record_ids[index], revisions.get(doc.document_id))
@@ -467,6 +478,11 @@ class Pipeline:
                 for arrival, doc, code, detail in notices
             ],
         )
+        batch.documents.update((d.partner, d.kind, d.state.value) for d in documents)
+        batch.queued += [  # the documents' messages come first, then the notices
+            (outbox_id, arrival.file_id, arrival.claimed.partner, doc.kind, arrival.received_at)
+            for outbox_id, (arrival, doc, _) in zip(outbox_ids, accepted, strict=False)
+        ]
         if self.on_document is not None:
             for arrival, doc, _ in accepted:
                 self.on_document(s, arrival.claimed.partner, doc)
@@ -624,6 +640,9 @@ class Pipeline:
                 )
                 bound[row.id] = replace(row, final_path=destination, detail=detail)
                 log.error("%s set aside in quarantine: %s", row.work_path, why)
+        if self.measures is not None:
+            for row, _ in changed.values():
+                self.measures.set_aside(row.partner)
         return [bound.get(row.id, row) for row in rows]
 
     def _move(self, rows: Iterable[ledger.FileRow]) -> list[tuple[ledger.FileRow, FileState]]:
@@ -707,6 +726,8 @@ class Pipeline:
                 correlation_id=claimed.claim_id,
             )
             ledger.mark_processed(s, [outcome])
+        if self.measures is not None:
+            self.measures.set_aside(claimed.partner)
 
     # -- destinations --------------------------------------------------------------------------
 

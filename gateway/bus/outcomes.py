@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,6 +26,9 @@ from .. import ledger as repository
 from ..runtime.crashpoints import crash_point
 from .connection import describe
 from .session import BrokerClient, S, St
+
+if TYPE_CHECKING:
+    from ..runtime.measures import Measures
 
 MARK_RETRY_DELAY = 1.0
 """Seconds before what the ledger refused (a recording, a read) is tried again."""
@@ -67,6 +70,8 @@ class OutcomeRecording(BrokerClient[S, St]):
     _gather_timer: Any
     _run_published: int
     """Rows recorded PUBLISHED in this run of the loop."""
+    measures: Measures | None = None
+    """Told of each batch of outcomes once recorded (the daemon's metrics); None: nobody is."""
 
     @abstractmethod
     def _check_drained(self, session: S) -> bool:
@@ -139,6 +144,8 @@ class OutcomeRecording(BrokerClient[S, St]):
             for reason, outbox_ids in nacked.items():
                 repository.note_nacked(s, outbox_ids, reason)
         self._bump(published=len(published), unroutable=len(unroutable), recordings=1)
+        if self.measures is not None:
+            self.measures.published(confirmed, (outbox_id for outbox_id, _ in unroutable))
         return len(published)
 
     def _on_marked(self, future: Future[int]) -> None:

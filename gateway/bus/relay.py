@@ -45,7 +45,7 @@ import threading
 import time
 from collections.abc import Sequence
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pika.adapters.select_connection import IOLoop, SelectConnection
 from pika.channel import Channel
@@ -63,6 +63,9 @@ from .topology import (
     QueueSpec,
     Topology,
 )
+
+if TYPE_CHECKING:
+    from ..runtime.measures import Measures
 
 __all__ = ["OutboxRelay", "RelayStats"]
 
@@ -106,6 +109,7 @@ class OutboxRelay(OutboxPublishing):
         heartbeat: int | None = None,
         connection_name: str = "edi-gateway outbox relay",
         mark_gather: float = MARK_GATHER,
+        measures: Measures | None = None,
     ) -> None:
         if window < 1 or batch < 1:
             raise ValueError("window and batch must be at least 1")
@@ -128,6 +132,7 @@ class OutboxRelay(OutboxPublishing):
         self.beat: float | None = None
         """When the relay's loop last beat (``time.monotonic``); None before it runs."""
         self._mark_gather = mark_gather
+        self.measures = measures
         self._max_body = None
 
         self._lock = threading.Lock()

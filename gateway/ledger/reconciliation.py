@@ -17,10 +17,10 @@ from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import bindparam, insert, or_, select
+from sqlalchemy import Integer, bindparam, func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from .models import OUTBOUND_DOCUMENTS, PARTNER_ACKS
+from .models import EVENTS, OUTBOUND_DOCUMENTS, PARTNER_ACKS
 from .outbound import AWAITING_ACK_STATES, OutboundRow, OutboundState, outbound_by_id
 
 A = PARTNER_ACKS
@@ -181,3 +181,69 @@ def overdue_report(
         data["state"] = OutboundState(data["state"])
         rows.append(OutboundRow(**data))
     return rows
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AppliedAck:
+    """A partner's acknowledgement that settled an outbound document (the metrics)."""
+
+    id: int
+    partner: str
+    kind: str
+    """The document's kind (``856``...)."""
+    state: OutboundState
+    """What it made of the document: accepted, accepted with errors or rejected."""
+    seconds: float
+    """From the document's sending to the acknowledgement's record."""
+
+
+def _event_at(kind: str) -> Any:
+    """When the outbound document's first ``kind`` event was written (its events go by its
+    document id, or its request id when it has none)."""
+    return (
+        select(func.min(EVENTS.c.at))
+        .where(
+            EVENTS.c.document_id == func.coalesce(T.c.document_id, T.c.request_id),
+            EVENTS.c.kind == kind,
+        )
+        .scalar_subquery()
+    )
+
+
+_APPLIED_AFTER = (
+    select(
+        A.c.id,
+        T.c.partner,
+        T.c.kind,
+        T.c.state,
+        A.c.created_at.label("acked_at"),
+        func.coalesce(
+            _event_at("outbound.sent"),
+            _event_at("outbound.written"),
+            T.c.created_at,
+            type_=T.c.created_at.type,
+        ).label("sent_at"),
+    )
+    .join_from(A, T, A.c.outbound_id == T.c.id)
+    .where(A.c.id > bindparam("p_after"), A.c.outcome == AckOutcome.APPLIED.value)
+    .order_by(A.c.id)
+    .limit(bindparam("p_limit", type_=Integer))
+)
+_LAST_BEFORE = select(func.max(A.c.id)).where(A.c.created_at < bindparam("p_before"))
+
+
+def applied_acks_after(s: Session, after_id: int, *, limit: int = 1000) -> list[AppliedAck]:
+    """The acknowledgements recorded after the one ``after_id`` that settled an outbound
+    document, oldest first, at most ``limit`` (one range of the primary key: the metrics read
+    those recorded since their last reading). Sent: the document's ``outbound.sent`` event,
+    else its ``outbound.written`` one, else its record."""
+    found = []
+    for row in s.connection().execute(_APPLIED_AFTER, {"p_after": after_id, "p_limit": limit}):
+        seconds = max(0.0, (row.acked_at - row.sent_at).total_seconds())
+        found.append(AppliedAck(row.id, row.partner, row.kind, OutboundState(row.state), seconds))
+    return found
+
+
+def last_partner_ack_id(s: Session, before: dt.datetime) -> int:
+    """The id of the newest acknowledgement recorded before ``before`` (0: none)."""
+    return int(s.connection().execute(_LAST_BEFORE, {"p_before": before}).scalar() or 0)

@@ -54,6 +54,7 @@ from ..partner_formats import PartnerFormats
 from ..partners import PartnerProfile
 from ..ports import DocumentRefused, Draft, RenderedDocument
 from ..runtime.crashpoints import crash_point
+from ..runtime.measures import Measures
 from ..runtime.workers import WorkerPool
 from ..spool import SENT_FOLDER, write_new
 from .requests import OutboundRequest, parse_request
@@ -200,6 +201,7 @@ class OutboundPipeline:
         *,
         workers: WorkerPool | None = None,
         on_commit: Callable[[], None] | None = None,
+        measures: Measures | None = None,
     ) -> None:
         self.factory = factory
         self.outbox = outbox
@@ -208,6 +210,8 @@ class OutboundPipeline:
         self.workers = workers
         """Worker processes that render (and validate) the requests."""
         self.on_commit = on_commit
+        self.measures = measures
+        """Told of the documents sent (the daemon's metrics); None: nobody is."""
 
     def use(self, profiles: Mapping[str, PartnerProfile], formats: PartnerFormats) -> None:
         """Prepare the next batches with ``profiles`` and ``formats`` (reloaded)."""
@@ -355,6 +359,8 @@ class OutboundPipeline:
                 s, [self._sent_event(row, now, how) for row, _, delivered in marks if delivered]
             )
         crash_point("outbound_after_written")
+        if self.measures is not None:
+            self.measures.sent((row.partner, row.kind) for row, _, delivered in marks if delivered)
         self._committed()
         return sum(1 for where in placed if where.written)
 
@@ -397,6 +403,8 @@ class OutboundPipeline:
             how = "delivered to the partner's server"
             repository.enqueue_messages(s, [self._sent_event(row, now, how) for row in rows])
         if rows:
+            if self.measures is not None:
+                self.measures.sent((row.partner, row.kind) for row in rows)
             self._committed()
         return len(rows)
 

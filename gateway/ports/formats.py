@@ -98,6 +98,9 @@ class ParseResult:
     draws: list[str] = field(default_factory=list)
     """The control-number sequences :meth:`Parser.reply` will draw from, once per number, in
     order: the pipeline takes a whole batch's numbers in one statement before replying."""
+    seconds: float = 0.0
+    """How long reading the file took, in the process that read it (set by
+    :class:`gateway.partner_formats.PartnerFormats`; the metrics' parse latency)."""
 
     @property
     def has_errors(self) -> bool:

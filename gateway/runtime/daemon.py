@@ -37,6 +37,7 @@ from .channels import ChannelSchedule
 from .finisher import Finisher
 from .home_lock import home_lock
 from .lanes import LargeFileLane
+from .measures import Measures
 from .metrics import Health, start_endpoint
 from .notify import Notifier, StatusLine, Watchdog
 from .recovery import recover_leftovers
@@ -83,6 +84,9 @@ class Gateway:
     disabled: dict[str, str] = field(default_factory=dict)
     """Partners whose profile is bad, and why: their files stay in the inbox, their requests
     are refused (as for an unknown partner: retried when sent again once it is fixed)."""
+    measures: Measures = field(default_factory=Measures)
+    """The metrics observed as things happen (:mod:`.measures`): a reload says how it went
+    with :meth:`~.measures.Measures.record_reload`."""
     registry: Registry | None = None
     """The formats and channels the profiles are read with (again, at a reload)."""
     reloads: ProfileWatch | None = None
@@ -91,6 +95,7 @@ class Gateway:
     @classmethod
     def from_settings(cls, settings: Settings, registry: Registry) -> Gateway:
         """The daemon's parts, with the formats and channels of ``registry``."""
+        measures = Measures()
         engine = create_engine_for(settings.resolved_database_url)
         migrate(engine)
         factory = session_factory(engine)
@@ -103,9 +108,14 @@ class Gateway:
             settings.catch_all_max_length, settings.dead_letter_max_length
         ).with_request_queue(settings.request_queue, tuple(settings.outbound_bindings))
         relay = OutboxRelay(
-            factory, amqp_url=settings.amqp_url, window=settings.publish_window, topology=topology
+            factory,
+            amqp_url=settings.amqp_url,
+            window=settings.publish_window,
+            topology=topology,
+            measures=measures,
         )
         profiles, disabled = load_partners_apart(settings.path(PARTNERS_DIR), registry)
+        measures.record_config_errors(disabled)
         for partner, why in disabled.items():
             log.error(
                 "partner %s DISABLED, its files held in the inbox, its requests refused, until "
@@ -124,6 +134,7 @@ class Gateway:
             workers=WorkerPool(workers, warm_up=formats.warm_up) if workers else None,
             max_file_size=settings.max_file_size,
             policies={name: profile.inbound_policy for name, profile in profiles.items()},
+            measures=measures,
         )
         finisher = Finisher(pipeline)
 
@@ -149,6 +160,7 @@ class Gateway:
             formats,
             workers=pipeline.workers,
             on_commit=lambda: relay.notify(),
+            measures=measures,
         )
         consumer = RequestConsumer(
             outbound,
@@ -182,6 +194,7 @@ class Gateway:
             lane=lane,
             formats=formats,
             disabled=disabled,
+            measures=measures,
             registry=registry,
             reloads=ProfileWatch(settings.path(PARTNERS_DIR).parent),
         )
