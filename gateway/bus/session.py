@@ -13,6 +13,9 @@ after a backoff (doubling, capped, with jitter), reset once a session lasted
 What a client does with a ready session (publish the outbox, consume requests) it adds through
 the hooks; what the state machine reports (``connected``, ``last_error``, the ``sessions`` and
 ``connection_failures`` counters, the warning before each reconnect) is the same for both.
+
+(Just over 400 lines: the session's steps are one state machine, its callbacks chained in
+order; splitting them apart would scatter the order that is its correctness.)
 """
 
 from __future__ import annotations
