@@ -2,21 +2,51 @@
 (``metrics_address``): Prometheus metrics (``prometheus-client``) at ``/metrics``, and
 ``/livez`` and ``/readyz`` for probes.
 
-Metrics are read when scraped, from what the daemon already keeps, so nothing is counted twice
-and the hot paths pay nothing:
+Most metrics are read when scraped, from what the daemon already keeps, so nothing is counted
+twice and the hot paths pay nothing:
 
 - the ledger's figures (as ``edi-gateway status`` gives them, read at most every
-  :data:`LEDGER_EVERY` seconds): files and documents by partner and state, outbound documents by
-  partner and state (``overdue``: acknowledgements not received in time), messages waiting to be
-  published (and returned unroutable) by partner, the oldest one's age, acknowledgements to
-  write;
-- the relay's counters since the start: messages published (confirmed), returned, nacked,
-  connection failures, and whether the broker is connected;
-- each partner's channels (SFTP, folders): runs by outcome, files taken and sent and their
-  bytes, failures in a row and whether the breaker pauses it;
+  :data:`LEDGER_EVERY` seconds), gauges by partner and state: ``edigw_files``,
+  ``edigw_documents``, ``edigw_outbound_documents`` (``overdue``: acknowledgements not
+  received in time), ``edigw_outbox_messages`` (waiting to be published, or returned
+  unroutable); ``edigw_outbox_oldest_pending_age_seconds``, ``edigw_acks_to_write``;
+- the relay's counters since the start: ``edigw_relay_published_total`` (confirmed),
+  ``edigw_relay_returned_total``, ``edigw_relay_nacked_total``,
+  ``edigw_relay_connection_failures_total``, and ``edigw_broker_connected``;
+- each partner's channels (SFTP, folders), by partner and channel:
+  ``edigw_channel_runs_total`` by outcome, ``edigw_channel_files_total`` and
+  ``edigw_channel_bytes_total`` by direction (``taken`` from the partner, ``sent`` to it),
+  ``edigw_channel_failures_in_a_row`` and ``edigw_channel_paused`` (the breaker);
+  ``edigw_partner_disabled`` (a bad profile);
 - the process's own (CPU, memory, open files).
 
-No label has unbounded values: partners, states and outcomes only, never a document id.
+The others are observed where things happen, in this process (:mod:`.measures`: once per file,
+batch or reading; counters and histograms since the start):
+
+- ``edigw_parse_latency_seconds`` by partner and kind of format (``x12``...): reading and
+  translating one inbound file, in the process that read it;
+- ``edigw_end_to_end_latency_seconds`` by partner and document kind: from a file's receipt
+  (its record in the ledger) to the broker's confirm of the last of its documents of that kind
+  (a file whose messages were queued before a restart, or one of whose messages came back
+  unroutable, is not timed).
+  Order-to-publish latency is this histogram for ``kind="850"`` (purchase orders): no metric
+  of its own;
+- ``edigw_documents_processed_total`` by partner, kind and outcome (``accepted``, ``refused``,
+  ``duplicate``); ``edigw_exceptions_total`` by partner and kind: documents refused, and files
+  quarantined with no document read (``kind="file"``);
+- ``edigw_outbound_sent_total`` by partner and kind; ``edigw_outbound_acknowledged_total`` by
+  partner, kind and state (``accepted``, ``accepted_with_errors``, ``rejected``) and
+  ``edigw_outbound_ack_cycle_seconds`` by partner and kind (from the document's sending to the
+  acknowledgement that settled it): partners' acknowledgements are read from the ledger with
+  its figures, those recorded since the last reading (one range of the primary key), so the
+  rate is ``acknowledged / sent`` over any window (``increase(...[24h])``);
+- ``edigw_reloads_total`` by outcome (``succeeded``, ``failed``) and
+  ``edigw_config_errors_total`` by partner (a bad profile at the start or a reload;
+  ``partner=""``: a reload that failed as a whole): see
+  :meth:`.measures.Measures.record_reload`.
+
+No label has unbounded values: partners, kinds, states and outcomes only (and the channel, the
+direction, a histogram's buckets), never a document id.
 
 ``/livez``: 200 while the main loop goes round (it did within :data:`LIVE_WITHIN` seconds), else
 503. ``/readyz``: 200 once the daemon runs (its ledger migrated, inbox watched, relay started)
@@ -146,6 +176,7 @@ class GatewayCollector(Collector):
                 try:
                     with self.gateway.pipeline.factory() as s:
                         self._report = repository.status(s, dt.datetime.now(dt.UTC))
+                        self.gateway.measures.read_acknowledgements(s)
                     self._read_at = time.monotonic()
                 except Exception:  # the ledger is away: the figures read last, if any
                     log.warning("metrics: the ledger could not be read", exc_info=True)
@@ -225,6 +256,7 @@ class MetricsServer:
         host, _, port = address.rpartition(":")
         registry = CollectorRegistry()
         registry.register(GatewayCollector(gateway))
+        registry.register(gateway.measures)
         ProcessCollector(registry=registry)
         metrics = make_wsgi_app(registry)
         checks = probes(gateway, health)
