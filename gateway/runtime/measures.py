@@ -171,8 +171,9 @@ class Measures(Collector):
         )
         self.config_errors = Counter(
             "edigw_config_errors",
-            "configuration errors found (at the start and at each reload): a partner's bad "
-            'profile (its partner), or a reload that failed (partner="")',
+            "configuration errors found (at the start, and by each reload: a profile newly bad "
+            "or bad anew): a partner's bad profile (its partner), or a reload that failed "
+            '(partner="")',
             ["partner"],
             registry=None,
         )
@@ -285,8 +286,8 @@ class Measures(Collector):
     # -- configuration -------------------------------------------------------------------------
 
     def record_reload(self, ok: bool, bad_profiles: Iterable[str] = ()) -> None:
-        """A reload of the configuration was tried: ``ok`` when it took effect (partners with a
-        bad profile may remain: ``bad_profiles``, each a configuration error); a reload that
+        """A reload of the configuration was tried: ``ok`` when it took effect (``bad_profiles``:
+        the partners whose profile it found bad, each a configuration error); a reload that
         failed as a whole counts one configuration error of its own (``partner=""``)."""
         self.reloads.labels("succeeded" if ok else "failed").inc()
         self.record_config_errors(bad_profiles)

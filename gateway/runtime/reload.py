@@ -89,15 +89,16 @@ def reload_partners(gateway: Gateway) -> bool:
         channels = ChannelSchedule.of(registry, settings, gateway.pipeline.factory, profiles)
     except Exception as error:  # never the end of the daemon: what it had stays
         log.error("partner profiles NOT reloaded, those loaded before stay: %s", error)
+        gateway.measures.record_reload(False)
         return False
-    for partner, why in disabled.items():
-        if gateway.disabled.get(partner) != why:
-            log.error(
-                "partner %s DISABLED, its files held in the inbox, its requests refused, until "
-                "its profile is fixed: %s",
-                partner,
-                why,
-            )
+    found = [partner for partner, why in disabled.items() if gateway.disabled.get(partner) != why]
+    for partner in found:
+        log.error(
+            "partner %s DISABLED, its files held in the inbox, its requests refused, until "
+            "its profile is fixed: %s",
+            partner,
+            disabled[partner],
+        )
     for partner in gateway.disabled.keys() - disabled.keys():
         log.warning("partner %s enabled again: its profile is good", partner)
     pipeline = gateway.pipeline
@@ -113,6 +114,7 @@ def reload_partners(gateway: Gateway) -> bool:
         gateway.channels = channels
         channels.start()
     gateway.source.wake()
+    gateway.measures.record_reload(True, found)
     log.info(
         "partner profiles reloaded: %d partner(s)%s",
         len(profiles),

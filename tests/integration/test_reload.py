@@ -11,6 +11,8 @@ import signal
 import urllib.request
 from pathlib import Path
 
+from prometheus_client.parser import text_string_to_metric_families
+
 from tests.contract.test_formats import CSV_ORDERS
 from tests.integration.outbound.support import (
     ledger_rows,
@@ -61,6 +63,15 @@ def test_profiles_and_mappings_are_reloaded_on_change_and_on_sighup(
             return False
         return f'edigw_partner_disabled{{partner="{partner}"}} 1.0'.encode() in metrics
 
+    def scraped(name: str, **labels: str) -> float:
+        """A sample of the metrics, 0 when absent."""
+        text = urllib.request.urlopen(f"http://{address}/metrics", timeout=10).read().decode()
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                if sample.name == name and sample.labels == labels:
+                    return float(sample.value)
+        return 0.0
+
     def reloads() -> int:
         return daemon_output(config).count("partner profiles reloaded")
 
@@ -86,6 +97,9 @@ def test_profiles_and_mappings_are_reloaded_on_change_and_on_sighup(
             wait_for(
                 "the CSV orders read", lambda: any((tmp_path / "archive" / flat).rglob("*.csv"))
             )
+            assert scraped("edigw_reloads_total", outcome="succeeded") >= 4
+            assert scraped("edigw_config_errors_total", partner=bad) == 1  # found at the start
+            assert scraped("edigw_config_errors_total", partner=good) == 1  # found by a reload
         finally:
             process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=60) == 0, daemon_output(config)
