@@ -183,3 +183,34 @@ def test_the_retention_templates_are_the_job_and_its_timer_per_instance() -> Non
     timer = timer[timer.index("[Unit]") :].replace("edi-gateway:", "edi-gateway (%i):")
     template = RETENTION_TIMER_TEMPLATE.read_text()
     assert template[template.index("[Unit]") :] == timer
+
+
+@pytest.mark.parametrize(
+    ("source", "command"),
+    [
+        (UNIT, "scripts/install-service."),
+        (TEMPLATE, "scripts/install-service test."),
+        (RETENTION, "scripts/install-service installs it"),
+        (RETENTION_TEMPLATE, "scripts/install-service test installs it"),
+    ],
+)
+def test_the_install_steps_are_those_scripts_install_service_runs(
+    source: Path, command: str
+) -> None:
+    """The units' comments and the README say to run the script, which runs the steps the
+    plain unit lists (tests/integration/test_install.py runs it): they cannot drift apart."""
+    header = source.read_text().split("\n[Unit]")[0]
+    assert command in " ".join(line.lstrip("# ") for line in header.splitlines()), source.name
+    script = ROOT / "scripts" / "install-service"
+    assert script.stat().st_mode & 0o111, "scripts/install-service is executable"
+    text = script.read_text()
+    assert "set -euo pipefail" in text
+    assert "the install steps listed at the top of systemd/edi-gateway.service" in " ".join(
+        line.lstrip("# ") for line in text.splitlines()
+    )
+    readme = (ROOT / "README.md").read_text()
+    service = readme[readme.index("## Running it as a service") :]
+    service = service[: service.index("\n## ", 1)]
+    assert "Install it as root on Debian with `scripts/install-service`" in " ".join(
+        service.split()
+    )
