@@ -23,8 +23,9 @@ import datetime as dt
 import logging
 import os
 import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from .ledger import FileState, leftovers, retention
 from .ledger.leftovers import LEFTOVER_KINDS, Going
@@ -125,31 +126,52 @@ def _files(
     batch: int,
     going: Going | None,
 ) -> None:
-    after = 0
-    hold = going is None
-    while True:
-        with factory.begin() as s:
-            if hold:
-                retention.hold_for_pruning(s)
-            found = retention.settled_files(
-                s, pruned.cutoff, after_id=after, limit=batch, hold=hold
-            )
-            if found is None:
-                return
-            after = found.last_id
-            ids = [row.id for row in found.files]
-            if going is not None:
-                pruned.events += retention.events_of_files(s, ids)
-                going.setdefault(DOCUMENTS.name, set()).update(found.documents)
-                going.setdefault(OUTBOX.name, set()).update(found.messages)
-            else:
-                pruned.events += retention.delete_files(s, found)
-            for row in found.files:  # before the commit: never a copy that no row names
-                _remove_copy(row, folders, pruned)
+    def find(s: Session, after: int, hold: bool) -> retention.FileBatch | None:
+        return retention.settled_files(s, pruned.cutoff, after_id=after, limit=batch, hold=hold)
+
+    for s, found in _batches(factory, find, hold=going is None):
+        ids = [row.id for row in found.files]
+        if going is not None:
+            pruned.events += retention.events_of_files(s, ids)
+            going.setdefault(DOCUMENTS.name, set()).update(found.documents)
+            going.setdefault(OUTBOX.name, set()).update(found.messages)
+        else:
+            pruned.events += retention.delete_files(s, found)
+        for row in found.files:  # before the commit: never a copy that no row names
+            _remove_copy(row, folders, pruned)
         pruned.files += len(ids)
         pruned.documents += len(found.documents)
         pruned.messages += len(found.messages)
         pruned.acknowledgements += len(found.acknowledgements)
+
+
+class _Batch(Protocol):
+    @property
+    def last_id(self) -> int: ...
+
+
+Found = TypeVar("Found", bound=_Batch)
+
+
+def _batches(
+    factory: sessionmaker[Session],
+    find: Callable[[Session, int, bool], Found | None],
+    *,
+    hold: bool,
+) -> Iterator[tuple[Session, Found]]:
+    """Each batch ``find`` finds after the one before, with the transaction it is read in (and,
+    when ``hold``, held: :func:`~gateway.ledger.retention.hold_for_pruning`), committed once
+    the caller has dealt with it."""
+    after = 0
+    while True:
+        with factory.begin() as s:
+            if hold:
+                retention.hold_for_pruning(s)
+            found = find(s, after, hold)
+            if found is None:
+                return
+            after = found.last_id
+            yield s, found
 
 
 def _remove_copy(row: SettledFile, folders: tuple[Path, Path], pruned: Pruned) -> None:
@@ -182,23 +204,15 @@ def _remove_copy(row: SettledFile, folders: tuple[Path, Path], pruned: Pruned) -
 def _outbound(
     factory: sessionmaker[Session], pruned: Pruned, batch: int, going: Going | None
 ) -> None:
-    after = 0
-    hold = going is None
-    while True:
-        with factory.begin() as s:
-            if hold:
-                retention.hold_for_pruning(s)
-            found = retention.settled_outbound(
-                s, pruned.cutoff, after_id=after, limit=batch, hold=hold
-            )
-            if found is None:
-                return
-            after = found.last_id
-            if going is None:
-                retention.delete_outbound(s, found)
-            else:
-                going.setdefault(OUTBOUND_DOCUMENTS.name, set()).update(found.outbound)
-                going.setdefault(OUTBOX.name, set()).update(found.messages)
+    def find(s: Session, after: int, hold: bool) -> retention.OutboundBatch | None:
+        return retention.settled_outbound(s, pruned.cutoff, after_id=after, limit=batch, hold=hold)
+
+    for s, found in _batches(factory, find, hold=going is None):
+        if going is None:
+            retention.delete_outbound(s, found)
+        else:
+            going.setdefault(OUTBOUND_DOCUMENTS.name, set()).update(found.outbound)
+            going.setdefault(OUTBOX.name, set()).update(found.messages)
         pruned.outbound += len(found.outbound)
         pruned.partner_acks += len(found.partner_acks)
         pruned.outbound_messages += len(found.messages)

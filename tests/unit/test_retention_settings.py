@@ -4,30 +4,13 @@ ledger made where there is none."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from gateway.config import Settings, load_settings
 from gateway.errors import ConfigError
-
-ROOT = Path(__file__).resolve().parents[2]
-EX_CONFIG = 78
-
-
-def gateway(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {key: value for key, value in os.environ.items() if not key.startswith("EDIGW_")}
-    return subprocess.run(
-        [sys.executable, "-m", "gateway", *args],
-        cwd=home,
-        env={**clean, "PYTHONPATH": str(ROOT), **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+from tests.unit.test_config_check import EX_CONFIG, gateway
 
 
 def test_retention_is_off_unless_set() -> None:

@@ -126,20 +126,31 @@ def test_the_units_expose_little_to_systemd_analyze_security(
     assert float(overall.split("level for")[1].split(":")[1].split()[0]) <= 2.5, overall
 
 
+PER_INSTANCE = (
+    ("Description=edi-gateway:", "Description=edi-gateway (%i):"),
+    ("/etc/edi-gateway/gateway.toml", "/etc/edi-gateway/%i/gateway.toml"),
+    ("EDIGW_HOME=/var/lib/edi-gateway", "EDIGW_HOME=/var/lib/edi-gateway/%i"),
+    ("/etc/edi-gateway/environment", "/etc/edi-gateway/%i/environment"),
+    ("StateDirectory=edi-gateway", "StateDirectory=edi-gateway/%i"),
+    ("ConfigurationDirectory=edi-gateway", "ConfigurationDirectory=edi-gateway/%i"),
+    ("ReadWritePaths=/var/lib/edi-gateway", "ReadWritePaths=/var/lib/edi-gateway/%i"),
+)
+"""What differs between a unit and its template, from ``[Unit]`` on."""
+
+
+def for_an_instance(unit: Path, *more: tuple[str, str]) -> str:
+    """``unit`` from ``[Unit]`` on, its paths and names those of an instance."""
+    text = unit.read_text()
+    text = text[text.index("[Unit]") :]
+    for single, each in (*PER_INSTANCE, *more):
+        text = text.replace(single, each)
+    return text
+
+
 def test_the_template_is_the_unit_with_its_paths_per_instance() -> None:
-    plain = UNIT.read_text()
-    per_instance = plain[plain.index("[Unit]") :]
-    for single, each in (
-        ("Description=edi-gateway:", "Description=edi-gateway (%i):"),
-        ("/etc/edi-gateway/gateway.toml", "/etc/edi-gateway/%i/gateway.toml"),
-        ("EDIGW_HOME=/var/lib/edi-gateway", "EDIGW_HOME=/var/lib/edi-gateway/%i"),
-        ("/etc/edi-gateway/environment", "/etc/edi-gateway/%i/environment"),
-        ("StateDirectory=edi-gateway", "StateDirectory=edi-gateway/%i"),
-        ("ConfigurationDirectory=edi-gateway", "ConfigurationDirectory=edi-gateway/%i"),
-        ("ReadWritePaths=/var/lib/edi-gateway", "ReadWritePaths=/var/lib/edi-gateway/%i"),
-        ("systemctl restart edi-gateway.", "systemctl restart edi-gateway@%i."),
-    ):
-        per_instance = per_instance.replace(single, each)
+    per_instance = for_an_instance(
+        UNIT, ("systemctl restart edi-gateway.", "systemctl restart edi-gateway@%i.")
+    )
     template = TEMPLATE.read_text()
     assert template[template.index("[Unit]") :] == per_instance
 
@@ -164,19 +175,7 @@ def test_the_retention_timer_runs_daily_and_catches_up_a_missed_day() -> None:
 
 
 def test_the_retention_templates_are_the_job_and_its_timer_per_instance() -> None:
-    plain = RETENTION.read_text()
-    per_instance = plain[plain.index("[Unit]") :]
-    for single, each in (
-        ("Description=edi-gateway:", "Description=edi-gateway (%i):"),
-        ("/etc/edi-gateway/gateway.toml", "/etc/edi-gateway/%i/gateway.toml"),
-        ("EDIGW_HOME=/var/lib/edi-gateway", "EDIGW_HOME=/var/lib/edi-gateway/%i"),
-        ("/etc/edi-gateway/environment", "/etc/edi-gateway/%i/environment"),
-        ("StateDirectory=edi-gateway", "StateDirectory=edi-gateway/%i"),
-        ("ConfigurationDirectory=edi-gateway", "ConfigurationDirectory=edi-gateway/%i"),
-        ("ReadWritePaths=/var/lib/edi-gateway", "ReadWritePaths=/var/lib/edi-gateway/%i"),
-        (" edi-gateway.service", " edi-gateway@%i.service"),
-    ):
-        per_instance = per_instance.replace(single, each)
+    per_instance = for_an_instance(RETENTION, (" edi-gateway.service", " edi-gateway@%i.service"))
     template = RETENTION_TEMPLATE.read_text()
     assert template[template.index("[Unit]") :] == per_instance
     timer = RETENTION_TIMER.read_text()
