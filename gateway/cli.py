@@ -4,14 +4,15 @@ Exit codes (every command): 0 the input is valid / the command succeeded, 1 the 
 but is invalid (errors were found), 2 the command line itself is wrong, 3 the input is unreadable
 (not X12, missing, or not a file), 4 another edi-gateway runs on this home (``run``), 78 the
 configuration is bad (EX_CONFIG: the message names file, line and key), 75 ``run --once`` or
-``replay`` left work undone (EX_TEMPFAIL: messages the broker did not take, files a failure
-left), 1 ``replay`` of an id with nothing to republish.
+``replay`` or ``retry`` left work undone (EX_TEMPFAIL: messages the broker did not take, files a
+failure left), 1 ``replay`` or ``retry`` of an id with nothing to publish again.
 
 This module is the composition root: the one core module that imports ``adapters`` (their
 registry, ``adapters.REGISTRY``, which it hands to the daemon and the commands).
 
-(About 550 lines: one argument parser and a function per command, each short; the commands'
-work is in the modules they call. It stays one module because it is the one composition root.)
+(Just over 400 lines: a function per command, each short; the commands' work is in the modules
+they call, the arguments in :mod:`gateway.cli_arguments`. It stays one module because it is the
+one composition root.)
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from typing import TYPE_CHECKING, TextIO
 
 from sqlalchemy.exc import OperationalError
 
-from . import __version__
 from .config_check import EXIT_CONFIG, check_config, existing_ledger
 from .errors import ConfigError, UnreadableInput
 from .schemas import message_schemas, write_schemas
@@ -48,153 +48,10 @@ EXIT_TEMPFAIL = 75
 """EX_TEMPFAIL (sysexits.h): ``run --once`` or ``replay`` left work undone, to be done later."""
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="edi-gateway",
-        description="Bridges X12 EDI, flat files and XML to RabbitMQ.",
-        epilog="Exit codes: 0 valid, 1 invalid, 2 usage error, 3 unreadable input, "
-        "4 another edi-gateway runs on this home, 75 work left undone (run --once, replay), "
-        "78 bad configuration.",
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    translate = commands.add_parser(
-        "translate",
-        help="print the canonical messages of a file as JSON, one per line (X12; any format "
-        "with --partner)",
-    )
-    translate.add_argument(
-        "file", type=Path, help="the file to read (X12, or any format with --partner/--mapping)"
-    )
-    translate.add_argument("--pretty", action="store_true", help="indent the JSON")
-    validate = commands.add_parser(
-        "validate",
-        help="print the findings for a file (X12: and the acknowledgements it gets; any format "
-        "with --partner or --mapping)",
-    )
-    validate.add_argument("file", type=Path, help="the file to check")
-    validate.add_argument("--json", action="store_true", help="machine-readable output")
-    for command in (translate, validate):
-        chosen = command.add_mutually_exclusive_group()
-        chosen.add_argument(
-            "--partner", help="read it as this partner's files are read: its format and mappings"
-        )
-        chosen.add_argument(
-            "--mapping", help="read it with this mapping: <format>/<name> (xml/cxml-order-request)"
-        )
-        command.add_argument(
-            "--profiles", type=Path, help="folder of the profiles (default: mappings/partners/)"
-        )
-
-    mapping = commands.add_parser("mapping", help="declarative mappings (mappings/)")
-    mapping_commands = mapping.add_subparsers(dest="mapping_command", required=True)
-    cases = mapping_commands.add_parser(
-        "test",
-        help="run mapping cases: each input read through its mapping must give the expected "
-        "canonical JSON, or the expected finding (default: mappings/cases/)",
-    )
-    cases.add_argument("cases", nargs="*", type=Path, help="case files or folders of them")
-    cases.add_argument(
-        "--update", action="store_true", help="write what each case gives as its expected JSON"
-    )
-
-    schema = commands.add_parser("schema", help="export the canonical messages' JSON Schemas")
-    schema.add_argument(
-        "--out", type=Path, help="directory to write one file per message (default: print)"
-    )
-
-    run = commands.add_parser("run", help="the daemon: watch inbox/, record, publish, acknowledge")
-    run.add_argument(
-        "--once", action="store_true", help="process what is ready, drain the outbox, exit"
-    )
-    status = commands.add_parser(
-        "status", help="inbound and outbound by partner and state, the backlog, overdue acks"
-    )
-    status.add_argument("--json", action="store_true", help="the same as JSON, for scripts")
-    acks = commands.add_parser(
-        "acks", help="partners' 997/999/TA1 and what they settled; --overdue: still unanswered"
-    )
-    acks.add_argument(
-        "--overdue", action="store_true", help="outbound documents whose ack is overdue"
-    )
-    acks.add_argument("--partner", help="only this partner")
-    acks.add_argument("--limit", type=int, default=50, help="newest N acks (default 50)")
-    acks.add_argument("--json", action="store_true", help="machine-readable output")
-    resend = commands.add_parser(
-        "resend", help="send an outbound document again (same control numbers by default)"
-    )
-    resend.add_argument("id", help="the outbound document's id (or its request id)")
-    resend.add_argument(
-        "--new-control-numbers",
-        action="store_true",
-        help="render the stored request again with fresh control numbers, as a new document",
-    )
-    show = commands.add_parser(
-        "show",
-        help="the timeline of a document or file, found by document id, file number, claim "
-        "(correlation) id, outbound request id or business key (PurchaseOrder:PO-1, or PO-1)",
-    )
-    show.add_argument("id", help="a document id, file number, claim id, request id or business key")
-    replay = commands.add_parser("replay", help="republish documents with their message ids")
-    replay.add_argument("id", nargs="?", help="a document id")
-    replay.add_argument("--partner", help="every published document of this partner")
-    replay.add_argument("--since", type=_timestamp, help="ISO date or date-time (UTC)")
-    replay.add_argument("--dry-run", action="store_true", help="list what would be republished")
-    retry = commands.add_parser(
-        "retry",
-        help="send again outbound requests refused for a cause since fixed (an unknown partner, "
-        "a profile missing a field): the daemon renders them, or refuses them for the reason "
-        "of now",
-    )
-    retry.add_argument("request_id", nargs="?", help="the refused request's id")
-    retry.add_argument("--partner", help="every refused request of this partner")
-    retry.add_argument("--dry-run", action="store_true", help="list what would be sent again")
-    commands.add_parser(
-        "asyncapi", help="print the AsyncAPI document of what the gateway publishes"
-    )
-    partner = commands.add_parser("partner", help="partner profiles (mappings/partners/)")
-    partner_commands = partner.add_subparsers(dest="partner_command", required=True)
-    check = partner_commands.add_parser(
-        "check",
-        help="connect to the partner's SFTP server, verify its host key, list the inbound "
-        "folder, write and delete a probe in the outbound folder (exit 0 ok, 1 failed)",
-    )
-    check.add_argument("partner", help="the partner (its profile: mappings/partners/P.toml)")
-    check.add_argument(
-        "--profiles", type=Path, help="folder of the profiles (default: mappings/partners/)"
-    )
-    dry = commands.add_parser(
-        "dry-run",
-        help="what the daemon would do with FILE from partner P (format, ids, duplicates, "
-        "routing keys, the replies, or why it would be quarantined), changing nothing",
-    )
-    dry.add_argument("file", type=Path, help="the file the partner would drop")
-    dry.add_argument("--partner", required=True, help="the partner it would come from")
-    prune = commands.add_parser(
-        "prune",
-        help="forget what was settled more than retention_days ago: ledger rows, archived and "
-        "quarantined files, sent copies; never unsettled work (exit 0 done, 78 bad config)",
-    )
-    prune.add_argument(
-        "--dry-run", action="store_true", help="say what would be removed, remove nothing"
-    )
-    commands.add_parser(
-        "check-config",
-        help="check gateway.toml, the EDIGW_* variables and every partner profile with its "
-        "mappings, as the daemon reads them; each error names file, line and key (exit 0 ok, "
-        "78 bad)",
-    )
-    return parser
-
-
-def _timestamp(text: str) -> dt.datetime:
-    value = dt.datetime.fromisoformat(text)
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
+    from .cli_arguments import command_line
+
+    parser = command_line()
     args = parser.parse_args(argv)
     if args.command == "replay" and not (args.id or args.partner or args.since):
         parser.error("replay needs a document id, --partner or --since")
@@ -414,7 +271,9 @@ def operate(args: argparse.Namespace, *, out: TextIO) -> int:
                 print_status(report, out)
             return EXIT_VALID
         if args.command == "acks":
-            return acks_command(
+            from .acks_table import print_acks
+
+            print_acks(
                 s,
                 overdue=args.overdue,
                 partner=args.partner,
@@ -422,6 +281,7 @@ def operate(args: argparse.Namespace, *, out: TextIO) -> int:
                 as_json=args.json,
                 out=out,
             )
+            return EXIT_VALID
         if args.command == "show":
             found = repository.find(s, args.id)
             if found is None:
@@ -524,85 +384,6 @@ def partner_check_command(partner: str, profiles: Path | None, *, out: TextIO) -
     )
     out.write("all checks passed\n" if ok else "check failed\n")
     return EXIT_VALID if ok else EXIT_INVALID
-
-
-def acks_command(
-    s: Session, *, overdue: bool, partner: str | None, limit: int, as_json: bool, out: TextIO
-) -> int:
-    """``acks``: the partners' newest acknowledgements and what came of each (applied, noted,
-    unmatched, already reconciled); ``--overdue``: the outbound documents still unanswered past
-    their deadline. A table, or ``--json``."""
-    from .ledger.reconciliation import overdue_report, recent_partner_acks
-
-    now = dt.datetime.now(dt.UTC)
-    lines: list[dict[str, object]]
-    if overdue:
-        lines = [
-            {
-                "due": row.ack_due_at,
-                "overdue_by": _age(now - row.ack_due_at) if row.ack_due_at else "",
-                "partner": row.partner,
-                "kind": row.kind,
-                "interchange": row.interchange_ref,
-                "group": row.group_ref,
-                "transaction": row.transaction_ref,
-                "state": row.state.value,
-                "request_id": row.request_id,
-                "document_id": row.document_id,
-            }
-            for row in overdue_report(s, now, partner=partner)
-        ]
-        empty = "no acknowledgement is overdue"
-    else:
-        lines = [
-            {
-                "received": ack.created_at,
-                "partner": ack.partner,
-                "ack": ack.kind,
-                "interchange": ack.acknowledged_interchange,
-                "group": ack.acknowledged_group,
-                "transaction": ack.acknowledged_transaction,
-                "outcome": ack.outcome.value,
-                "codes": ",".join((ack.detail or {}).get("codes", [])),
-                "document": row.kind if row else None,
-                "state": row.state.value if row else None,
-                "request_id": row.request_id if row else None,
-                "ack_document_id": ack.document_id,
-            }
-            for ack, row in recent_partner_acks(s, partner=partner, limit=limit)
-        ]
-        empty = "no acknowledgement received from partners"
-    if as_json:
-        out.write(json.dumps(lines, indent=2, default=_json_value) + "\n")
-    elif not lines:
-        out.write(empty + (f" (partner {partner})" if partner else "") + "\n")
-    else:
-        hidden = {"document_id", "ack_document_id"}
-        columns = [key for key in lines[0] if key not in hidden]
-        cells = [[_cell(line[key]) for key in columns] for line in lines]
-        widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
-        for row in [[c.upper() for c in columns], *cells]:
-            out.write("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
-            out.write("\n")
-    return EXIT_VALID
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    return str(value)
-
-
-def _json_value(value: object) -> str:
-    return value.isoformat() if isinstance(value, dt.datetime) else str(value)
-
-
-def _age(delta: dt.timedelta) -> str:
-    seconds = max(0, int(delta.total_seconds()))
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}h{rest // 60:02d}m" if hours else f"{rest // 60}m{rest % 60:02d}s"
 
 
 def resend_command(

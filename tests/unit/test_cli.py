@@ -235,7 +235,7 @@ def test_mapping_test_checks_what_a_mapping_writes(tmp_path: Path) -> None:
 def test_every_verb_s_help_explains_each_of_its_arguments() -> None:
     import argparse
 
-    from gateway.cli import _parser
+    from gateway.cli_arguments import command_line
 
     def verbs(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
         return {
@@ -245,7 +245,7 @@ def test_every_verb_s_help_explains_each_of_its_arguments() -> None:
             for name, command in action.choices.items()
         }
 
-    for name, command in verbs(_parser()).items():
+    for name, command in verbs(command_line()).items():
         for each in [command, *verbs(command).values()]:
             for action in each._actions:
                 if not isinstance(action, argparse._SubParsersAction | argparse._HelpAction):

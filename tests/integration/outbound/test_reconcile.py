@@ -23,7 +23,7 @@ from sqlalchemy import insert, select
 from adapters.formats.x12 import reconcile as reconcile_module
 from adapters.formats.x12.translation import render_message
 from gateway import ledger as repository
-from gateway.cli import acks_command
+from gateway.acks_table import print_acks
 from gateway.control_numbers import InMemoryCounter
 from gateway.ledger.models import DOCUMENTS, OUTBOUND_DOCUMENTS
 from gateway.ledger.outbound import OutboundRow, OutboundState, outbound_by_id
@@ -473,13 +473,13 @@ def test_the_acks_command_lists_outcomes_and_overdue_documents(
     run_once(gw)
     with gw.pipeline.factory.begin() as s:
         table = io.StringIO()
-        acks_command(s, overdue=False, partner=partner, limit=50, as_json=False, out=table)
+        print_acks(s, overdue=False, partner=partner, limit=50, as_json=False, out=table)
         as_json = io.StringIO()
-        acks_command(s, overdue=False, partner=partner, limit=50, as_json=True, out=as_json)
+        print_acks(s, overdue=False, partner=partner, limit=50, as_json=True, out=as_json)
         overdue = io.StringIO()
-        acks_command(s, overdue=True, partner=partner, limit=50, as_json=False, out=overdue)
+        print_acks(s, overdue=True, partner=partner, limit=50, as_json=False, out=overdue)
         nobody = io.StringIO()
-        acks_command(s, overdue=True, partner="nobody", limit=50, as_json=False, out=nobody)
+        print_acks(s, overdue=True, partner="nobody", limit=50, as_json=False, out=nobody)
     header, *lines = table.getvalue().splitlines()
     assert header.split()[:6] == [
         "RECEIVED",
