@@ -89,7 +89,8 @@ class Settings(BaseSettings):
         default=64 * 1024 * 1024,
         ge=1,
         description="bytes; a larger inbound file is quarantined unread (a parse takes about 65 "
-        "times a file's size in memory, and 3 s per MB)",
+        "times a file's size in memory, and 3 s per MB), unless its format reads it as a stream "
+        "(CSV, fixed width, XML: in the memory of a part, whatever its size)",
     )
     large_file_size: int = Field(
         default=1024 * 1024,

@@ -99,6 +99,11 @@ class PartnerFormats:
         result.seconds = time.perf_counter() - started
         return result
 
+    def streams(self, partner: str | None, head: bytes) -> bool:
+        """Whether the file of ``partner`` that begins with ``head`` is read as a stream (its
+        format is a :class:`~gateway.ports.StreamingParser`), not whole."""
+        return isinstance(self.parsers[self.kind_of_file(partner, head)], StreamingParser)
+
     def parse_stream(
         self, source: BinaryIO, *, file_name: str, partner: str | None = None
     ) -> Iterator[ParseResult]:

@@ -88,6 +88,11 @@ class Folders:
     quarantine: Path
 
 
+def _hashed(read: Sequence[tuple[Claimed, bytes]]) -> list[tuple[Claimed, str, int]]:
+    """Each file read, with its digest and size (what its record holds)."""
+    return [(claimed, hashlib.sha256(data).hexdigest(), len(data)) for claimed, data in read]
+
+
 def _parse_here(parser: Parser, files: Sequence[FileToParse]) -> list[ParseResult]:
     return [parser.parse(data, file_name=name, partner=partner) for data, name, partner in files]
 
@@ -194,7 +199,7 @@ class Pipeline:
         job = self._parse(read, refused, workers or self.workers)
         if durable is not None:
             durable()
-        arrivals = self._record(read)
+        arrivals = self._record(_hashed(read))
         crash_point("after_record")
         if not arrivals:
             return None
@@ -221,13 +226,12 @@ class Pipeline:
         if self.on_commit is not None:
             self.on_commit()
 
-    def _record(self, read: Sequence[tuple[Claimed, bytes]]) -> list[_Arrival]:
+    def _record(self, hashed: Sequence[tuple[Claimed, str, int]]) -> list[_Arrival]:
         """Record each file (state ``received``). Files just claimed take one statement and no
         transaction (one round trip); their ``received`` events wait for the batch's commit. A
         file recorded before (claimed before a crash) keeps its record, and gets its event then
         if the crash came before it was written; one already processed is left to
         :meth:`finish`."""
-        hashed = [(claimed, data, hashlib.sha256(data).hexdigest()) for claimed, data in read]
         now = dt.datetime.now(dt.UTC)
         with self._autocommit() as s:
             maybe_known = [str(claimed.path) for claimed, _, _ in hashed if not claimed.fresh]
@@ -239,23 +243,23 @@ class Pipeline:
                     partner=claimed.partner,
                     name=claimed.name,
                     sha256=digest,
-                    size=len(data),
+                    size=size,
                     work_path=str(claimed.path),
                     correlation_id=claimed.claim_id,
                 )
-                for claimed, data, digest in hashed
+                for claimed, digest, size in hashed
                 if str(claimed.path) not in known
             }
             new_ids = iter(ledger.insert_files(s, list(new.values()), now))
         arrivals = []
-        for claimed, data, digest in hashed:
+        for claimed, digest, size in hashed:
             row = known.get(str(claimed.path))
             if row is None:
                 file = new[str(claimed.path)]
                 arrivals.append(_Arrival(claimed, digest, next(new_ids), now, (file, now)))
             elif row.state is FileState.RECEIVED:
                 if row.sha256 != digest:  # it changed since its record: read again, whole
-                    self._refresh(row, digest, len(data))
+                    self._refresh(row, digest, size)
                 file = ledger.NewFile(
                     row.partner, row.name, row.sha256, row.size, row.work_path, row.correlation_id
                 )
@@ -435,6 +439,8 @@ class Pipeline:
         earlier: Mapping[ledger.EnvelopeKey, list[ledger.DocumentRow]],
         business: Mapping[ledger.BusinessKey, list[ledger.DocumentRow]],
         batch: InboundBatch,
+        *,
+        held: bool = False,
     ) -> dict[int, int]:
         """Record the documents of the batch and queue the accepted ones; returns how many were
         queued per file id. A document recorded before (in the ledger, or in another file of
@@ -477,6 +483,7 @@ class Pipeline:
                 )
                 for arrival, doc, code, detail in notices
             ],
+            held=held,
         )
         batch.documents.update((d.partner, d.kind, d.state.value) for d in documents)
         batch.queued += [  # the documents' messages come first, then the notices
@@ -709,7 +716,7 @@ class Pipeline:
             data = read_claimed(claimed.path, self.max_file_size)
         except (RefusedFile, OSError):
             data = b""
-        arrivals = self._record([(claimed, data)])
+        arrivals = self._record(_hashed([(claimed, data)]))
         if not arrivals:
             return  # processed meanwhile: finish() moves it
         [arrival] = arrivals

@@ -71,6 +71,7 @@ from ._files import (
     set_file_state,
     settle_files,
 )
+from ._held import forget_documents, recorded_in_file, release_held
 from ._lookup import Found, find
 from ._outbox import (
     NewMessage,
@@ -141,6 +142,7 @@ __all__ = [
     "files_with_event",
     "find",
     "flush_events",
+    "forget_documents",
     "insert_files",
     "mark_ack_written",
     "mark_acks_written",
@@ -160,7 +162,9 @@ __all__ = [
     "record_documents",
     "record_file",
     "record_files",
+    "recorded_in_file",
     "refresh_file",
+    "release_held",
     "rename_acks",
     "requeue_unroutable",
     "reset_for_replay",

@@ -31,6 +31,10 @@ class OutboxState(StrEnum):
     UNROUTABLE = "unroutable"
     """Reached no queue (returned by the broker, exchange missing, too large): kept, reported,
     sent again after a requeue or a replay."""
+    HELD = "held"
+    """A document of a file read in parts, recorded before the file is read to its end: pending
+    once the file is accepted, deleted with its document if the file turns out unreadable
+    (:mod:`._held`). The relay never sees it."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -113,9 +117,12 @@ class NewMessage:
     record is looked up."""
 
 
-def enqueue_messages(s: Session, messages: Sequence[NewMessage]) -> list[int]:
-    """Add messages to publish (state ``pending``), each for the newest record of its document,
-    in one statement; returns the outbox ids. Ids grow: id order is publish order."""
+def enqueue_messages(
+    s: Session, messages: Sequence[NewMessage], *, held: bool = False
+) -> list[int]:
+    """Add messages to publish (state ``pending``; ``held``: held until their file is read
+    whole), each for the newest record of its document, in one statement; returns the outbox
+    ids. Ids grow: id order is publish order."""
     if not messages:
         return []
     written = _written(s)
@@ -138,7 +145,7 @@ def enqueue_messages(s: Session, messages: Sequence[NewMessage]) -> list[int]:
             "body": bytes(m.body),
             "headers": dict(m.headers),
             "correlation_id": m.correlation_id,
-            "state": OutboxState.PENDING.value,
+            "state": (OutboxState.HELD if held else OutboxState.PENDING).value,
             "attempts": 0,
             "last_error": None,
             "created_at": now,

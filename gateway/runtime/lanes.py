@@ -18,6 +18,10 @@ the lane too, and those it holds are never handed to a recovery meanwhile.
 A stop abandons the parses under way (their worker processes are ended): their files stay in
 the work folder, recorded, and are taken again at the next start, as after a crash. A commit
 under way is finished.
+
+A large file whose partner's format reads streams (CSV, fixed width, XML) is not parsed in the
+slot's worker process but read as a stream in the slot's thread, a part at a time
+(:mod:`gateway.streamed`), whatever its size: a stop ends it between two parts.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from pathlib import Path
 
 from ..pipeline import Pipeline
 from ..spool import Claim, Claimed
+from ..streamed import stream_file, streams
 from .workers import WorkerPool
 
 log = logging.getLogger(__name__)
@@ -85,7 +90,9 @@ class LargeFileLane:
         except OSError:
             return False
         limit = self.pipeline.max_file_size
-        return size > self.threshold and (limit is None or size <= limit)
+        if size <= self.threshold:
+            return False
+        return limit is None or size <= limit or streams(self.pipeline, path)
 
     # -- the daemon's side ---------------------------------------------------------------------
 
@@ -169,6 +176,9 @@ class LargeFileLane:
         )
         self._queue.put((claimed, durable))
 
+    def _stopped(self) -> bool:
+        return self._stopping
+
     def _main(self, pool: WorkerPool) -> None:
         while (item := self._queue.get()) is not None:
             claimed, durable = item
@@ -185,6 +195,17 @@ class LargeFileLane:
         one at a time), then end the slot's worker, which gives its memory back."""
         try:
             began = time.monotonic()
+            if streams(self.pipeline, claimed.path):  # in this thread, a part at a time
+                done = stream_file(self.pipeline, claimed, durable, stopping=self._stopped)
+                log.info(
+                    "%s: read as a stream in %.1f s"
+                    if done
+                    else "%s: read in part when the "
+                    "stop came (%.1f s); read again at the next start",
+                    claimed.path,
+                    time.monotonic() - began,
+                )
+                return
             parsing = self.pipeline.begin([claimed], durable, workers=pool)
             if parsing is None:
                 return

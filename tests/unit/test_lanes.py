@@ -15,7 +15,7 @@ from gateway.spool import Claim, Claimed
 
 
 def _lane(slots: int = 1) -> LargeFileLane:
-    pipeline = cast(Pipeline, SimpleNamespace(max_file_size=10_000))
+    pipeline = cast(Pipeline, SimpleNamespace(max_file_size=10_000, parser=None))
     return LargeFileLane(pipeline, threshold=100, slots=slots)  # not started: nothing runs
 
 

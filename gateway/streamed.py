@@ -1,0 +1,216 @@
+"""A large file read as a stream (issue 22): a flat file or XML of any size, in the memory of a
+part, never whole.
+
+A file over ``large_file_size`` whose partner's format reads streams
+(:meth:`~gateway.partner_formats.PartnerFormats.streams`: CSV, fixed width, XML) is taken by
+the large-file lane here instead of being read whole, so ``max_file_size`` does not apply to it.
+The steps keep the pipeline's guarantees (:mod:`gateway.pipeline`):
+
+1. Its digest is read as a stream and it is recorded (``received``), as any file.
+2. Each part of documents the format reads is committed in a transaction of its own, with the
+   pipeline's rules for duplicates; the messages of its documents are ``held``: the relay does
+   not see them yet. A part read again (after a crash, or a stop) finds its documents recorded
+   already and skips them.
+3. At the end, in one transaction: when the file is readable as a whole, its held messages are
+   released and its replies (rejected rows...) recorded; when it is not (a byte its character
+   set does not have, a sender the partner does not use), its documents and their messages are
+   forgotten, as those of a file read whole would never have been recorded, and it is
+   quarantined with its report. Either way it is then ``processed``, and
+   :meth:`~gateway.pipeline.Pipeline.finish` files it as any other.
+
+Nothing is published before the file is read to its end, so no document of a file found
+unreadable at its last byte is ever published; a kill at any instant leaves the file in the work
+folder, recorded, and the next start reads it again, publishing each document once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import ledger
+from .ledger.counters import counter_in
+from .partner_formats import PartnerFormats
+from .ports import ParseResult
+from .runtime.crashpoints import crash_point
+from .runtime.measures import InboundBatch
+from .spool import Claimed, ClaimedFileChanged, Snapshot
+
+if TYPE_CHECKING:
+    from .pipeline import Pipeline, _Arrival
+
+log = logging.getLogger(__name__)
+
+HEAD = 64
+"""Bytes of a file its format is told by."""
+KEPT_FINDINGS = 1000
+"""Findings a streamed file's report lists at most (the others are counted)."""
+KEPT_DOCUMENTS = 100
+"""Documents a streamed file's report lists at most."""
+
+
+def streams(pipeline: Pipeline, path: Path) -> bool:
+    """Whether the file at ``path`` (in the inbox or the work folder: its folder is its
+    partner's) is read as a stream: its partner's format reads streams."""
+    parser = pipeline.parser
+    if not isinstance(parser, PartnerFormats):
+        return False
+    try:
+        with path.open("rb") as file:
+            head = file.read(HEAD)
+    except OSError:
+        return False  # read whole, which says why
+    return parser.streams(path.parent.name, head)
+
+
+def stream_file(
+    pipeline: Pipeline,
+    claimed: Claimed,
+    durable: Callable[[], object] | None,
+    *,
+    stopping: Callable[[], bool] = lambda: False,
+) -> bool:
+    """Process ``claimed`` as a stream (see the module's docstring); False when a stop came
+    first (the file stays in the work folder, recorded, to be read again at the next start).
+    :class:`ClaimedFileChanged` when it changed while it was read (its documents are forgotten:
+    it is read again, whole, by a retry)."""
+    parser = pipeline.parser
+    assert isinstance(parser, PartnerFormats), "streams() said so"
+    crash_point("after_claim")
+    digest, snapshot = _digest(claimed.path)
+    if durable is not None:
+        durable()
+    _forget_if_changed(pipeline, claimed, digest)
+    arrivals = pipeline._record([(claimed, digest, snapshot.size)])
+    crash_point("after_record")
+    if not arrivals:
+        return True  # processed before a crash: finish() files it
+    [arrival] = arrivals
+    if arrival.received is not None:
+        with pipeline.factory.begin() as s:
+            ledger.received_events(s, [(arrival.file_id, *arrival.received)])
+    whole = ParseResult()
+    documents = 0
+    with claimed.path.open("rb") as source:
+        for part in parser.parse_stream(source, file_name=claimed.name, partner=claimed.partner):
+            if stopping():
+                return False
+            _add(whole, part)
+            if part.why is not None:
+                break
+            documents += _commit_part(pipeline, arrival, part)
+            crash_point("after_part")
+    change = snapshot.change(claimed.path)
+    if change is not None:
+        with pipeline.factory.begin() as s:
+            ledger.forget_documents(s, arrival.file_id)
+        raise ClaimedFileChanged(f"{claimed.path} changed while it was read: {change}")
+    _commit_end(pipeline, arrival, whole, documents)
+    return True
+
+
+def _digest(path: Path) -> tuple[str, Snapshot]:
+    """The file's sha256 and its snapshot, read a megabyte at a time."""
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        info = os.fstat(file.fileno())
+        while chunk := file.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest(), Snapshot(info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def _forget_if_changed(pipeline: Pipeline, claimed: Claimed, digest: str) -> None:
+    """A file read in part before a crash, whose content changed since (its writer wrote on):
+    the documents recorded of its old content go; it is read anew."""
+    if claimed.fresh:
+        return
+    with pipeline.factory.begin() as s:
+        row = ledger.files_by_work_paths(s, [str(claimed.path)]).get(str(claimed.path))
+        if row is not None and row.state is ledger.FileState.RECEIVED and row.sha256 != digest:
+            ledger.forget_documents(s, row.id)
+
+
+def _add(whole: ParseResult, part: ParseResult) -> None:
+    """What the file's report keeps of ``part``: its findings (so many, the rest counted), its
+    first documents, what replies it owes, its verdict."""
+    room = KEPT_FINDINGS - len(whole.findings)
+    whole.findings += part.findings[: max(room, 0)]
+    for finding in part.findings[max(room, 0) :]:
+        severity = str(finding.get("severity", "error"))
+        whole.left_off[severity] = whole.left_off.get(severity, 0) + 1
+    for severity, count in part.left_off.items():
+        whole.left_off[severity] = whole.left_off.get(severity, 0) + count
+    whole.documents += part.documents[: max(KEPT_DOCUMENTS - len(whole.documents), 0)]
+    whole.owed += part.owed
+    whole.draws += part.draws
+    whole.format = part.format
+    whole.seconds += part.seconds
+    whole.unreadable, whole.refused = part.unreadable, part.refused
+
+
+def _commit_part(pipeline: Pipeline, arrival: _Arrival, part: ParseResult) -> int:
+    """Record the part's documents not recorded yet, their messages held; returns how many
+    documents the part has."""
+    partner = arrival.claimed.partner
+    now = dt.datetime.now(dt.UTC)
+    batch = InboundBatch()
+    with pipeline._committing, pipeline.factory.begin() as s:
+        known = ledger.recorded_in_file(s, arrival.file_id, (d.document_id for d in part.documents))
+        new = [d for d in part.documents if d.document_id not in known]
+        if new:
+            fresh = dataclasses.replace(part, documents=new)
+            earlier, business = ledger.earlier_of_batch(
+                s,
+                {(partner, d.envelope_key) for d in new},
+                {(partner, d.business_key) for d in new if d.business_key and d.accepted},
+                now - pipeline.duplicate_window,
+            )
+            pipeline._record_documents(s, [(arrival, fresh)], earlier, business, batch, held=True)
+    if pipeline.measures is not None and new:
+        pipeline.measures.committed(batch)
+    return len(part.documents)
+
+
+def _commit_end(pipeline: Pipeline, arrival: _Arrival, whole: ParseResult, documents: int) -> None:
+    """The file's verdict, in one transaction: its held messages released and its replies
+    recorded, or, unreadable, its documents forgotten; then it is ``processed``."""
+    now = dt.datetime.now(dt.UTC)
+    with pipeline._committing, pipeline.factory.begin() as s:
+        if whole.why is not None:
+            ledger.forget_documents(s, arrival.file_id)
+            whole.documents, documents, released = [], 0, 0
+        else:
+            released = ledger.release_held(s, arrival.file_id)
+            with counter_in(s) as counter:
+                counter.reserve(whole.draws)
+                pipeline.parser.reply(whole, counter)
+            ledger.record_acks(
+                s,
+                [
+                    ledger.NewAck(arrival.file_id, arrival.claimed.partner, reply.name, reply.text)
+                    for reply in whole.replies
+                ],
+            )
+        outcome = pipeline._outcome(arrival, whole, released, now)
+        detail = {**(outcome.detail or {}), "documents": documents, "streamed": True}
+        ledger.mark_processed(s, [dataclasses.replace(outcome, detail=detail)])
+    crash_point("after_commit")
+    log.info(
+        "%s: read as a stream: %d document(s), %d message(s) released%s",
+        arrival.claimed.path,
+        documents,
+        released,
+        f"; not accepted: {whole.why}" if whole.why else "",
+    )
+    if pipeline.measures is not None:
+        batch = InboundBatch()
+        batch.read(arrival.claimed.partner, whole)
+        pipeline.measures.committed(batch)
+    if pipeline.on_commit is not None:
+        pipeline.on_commit()
