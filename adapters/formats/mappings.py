@@ -198,7 +198,11 @@ def mapped_document(
         group="",
         transaction="",
         message=message,
-        envelope_key=envelope.envelope_key,
+        # without a reference, every document of the partner would share one key (and each
+        # file after the first "reuse" it): its own id, so only a copy of it matches
+        envelope_key=envelope.envelope_key
+        if envelope.interchange_reference
+        else message.document_id,
     )
 
 

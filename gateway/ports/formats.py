@@ -46,7 +46,9 @@ class ParsedDocument:
     envelope_key: str = ""
     """The id of the document's envelope references alone (both parties' ids and its control
     numbers, without partner or content): a document with the same key and another
-    ``document_id`` reuses those numbers for other content. Empty: it has no references."""
+    ``document_id`` reuses those numbers for other content. A document without references (a
+    flat file's order) has its ``document_id`` here: a copy of it is a duplicate, and no other
+    document can reuse what it does not have. Empty: not looked at."""
     test: bool = False
     """A test document (X12: ISA15 ``T`` or ``I``), kept apart from production unless the
     partner's profile says otherwise."""

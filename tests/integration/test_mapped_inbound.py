@@ -15,7 +15,14 @@ from adapters.formats.xml.safe import parse_xml
 from gateway import ledger
 from gateway.bus.topology import EVENTS_EXCHANGE
 from tests.contract.test_formats import BROKEN_ORDER, CORPUS, CSV_ORDERS, FIXED_ORDERS
-from tests.integration.support import bound_queue, drop, in_process_gateway, run_once, take_all
+from tests.integration.support import (
+    ROOT,
+    bound_queue,
+    drop,
+    in_process_gateway,
+    run_once,
+    take_all,
+)
 
 
 def profile(home: Path, partner: str, text: str) -> None:
@@ -226,3 +233,28 @@ def test_fixed_width_orders_are_published_one_per_order_and_a_broken_file_quaran
         "broken.fix, lines 1-2: quantity (LIN.BESTELDAANTAL at line 2, columns 76-91): "
         "expected a number, found '000000000one.000'"
     ) in report.read_text()
+
+
+def test_csv_files_without_references_never_reuse_them_and_a_repeated_order_is_a_duplicate(
+    tmp_path: Path, database_url: str, partner: str
+) -> None:
+    """Flat-file orders carry no control numbers: a partner's second file is no reuse of the
+    first's (no ``control_numbers_reused`` notice, as every file after the first had before),
+    and an order sent again, word for word, in another file is a duplicate, not published."""
+    profile(tmp_path, partner, CSV_PROFILE)
+    gw = in_process_gateway(tmp_path, database_url)
+    first, second, third = (
+        (ROOT / "fixtures" / "csv" / "example-orders.csv").read_text().splitlines()[:3]
+    )
+    with (
+        bound_queue(f"edi.in.850.{partner}") as (channel, queue),
+        bound_queue(f"edi.notice.*.{partner}", EVENTS_EXCHANGE) as (_, notices),
+    ):
+        drop(tmp_path / "inbox", partner, "monday.csv", f"{first}\n{second}\n".encode())
+        run_once(gw)
+        drop(tmp_path / "inbox", partner, "tuesday.csv", f"{third}\n{first}\n{second}\n".encode())
+        run_once(gw)
+        orders = [json.loads(body)["data"]["po_number"] for _, body in take_all(channel, queue)]
+        said = [json.loads(body)["data"]["code"] for _, body in take_all(channel, notices)]
+    assert orders == ["ORD-501", "ORD-502"]  # ORD-501 again, the same: a duplicate
+    assert "control_numbers_reused" not in said, said
