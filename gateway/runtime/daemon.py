@@ -41,7 +41,7 @@ from .measures import Measures
 from .metrics import Health, start_endpoint
 from .notify import Notifier, StatusLine, Watchdog
 from .recovery import recover_leftovers
-from .reload import ProfileWatch, reload_partners
+from .reload import ProfileWatch, reload_partners, say_disabled
 from .retries import RETRY_FIRST, RETRY_INTERVAL, RetrySchedule
 from .workers import WorkerPool
 
@@ -117,12 +117,7 @@ class Gateway:
         profiles, disabled = load_partners_apart(settings.path(PARTNERS_DIR), registry)
         measures.record_config_errors(disabled)
         for partner, why in disabled.items():
-            log.error(
-                "partner %s DISABLED, its files held in the inbox, its requests refused, until "
-                "its profile is fixed: %s",
-                partner,
-                why,
-            )
+            say_disabled(partner, why)
         formats = PartnerFormats.of(registry, profiles)
         workers = settings.parse_workers
         pipeline = Pipeline(

@@ -76,6 +76,16 @@ class ProfileWatch:
         return frozenset(found)
 
 
+def say_disabled(partner: str, why: str) -> None:
+    """The log line of a partner whose profile is bad (at the start, or found by a reload)."""
+    log.error(
+        "partner %s DISABLED, its files held in the inbox, its requests refused, until its "
+        "profile is fixed: %s",
+        partner,
+        why,
+    )
+
+
 def reload_partners(gateway: Gateway) -> bool:
     """Read the partners' profiles again and hand them to the daemon's parts; whether it did
     (see the module's docstring)."""
@@ -93,12 +103,7 @@ def reload_partners(gateway: Gateway) -> bool:
         return False
     found = [partner for partner, why in disabled.items() if gateway.disabled.get(partner) != why]
     for partner in found:
-        log.error(
-            "partner %s DISABLED, its files held in the inbox, its requests refused, until "
-            "its profile is fixed: %s",
-            partner,
-            disabled[partner],
-        )
+        say_disabled(partner, disabled[partner])
     for partner in gateway.disabled.keys() - disabled.keys():
         log.warning("partner %s enabled again: its profile is good", partner)
     pipeline = gateway.pipeline
