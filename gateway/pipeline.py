@@ -57,7 +57,7 @@ from .bus.cloudevents import cloud_event, stamped
 from .bus.topology import INBOUND_EXCHANGE, routing_key
 from .duplicates import Seen, Verdict, classify
 from .ledger import DocumentState, FileState, autocommit_factory
-from .ledger.counters import counter_in
+from .ledger.counters import TransactionCounter, counter_in
 from .notices import BUSINESS_DUPLICATE, CONTROL_NUMBERS_REUSED, REVISION, notice, quarantined
 from .ports import DocumentHook, InboundPolicy, ParsedDocument, Parser, ParseResult
 from .runtime.crashpoints import crash_point
@@ -341,21 +341,9 @@ class Pipeline:
                 if by_path[a.claimed.path].has_errors:
                     copies.pop(a.file_id, None)
             parsed = [(a, by_path[a.claimed.path]) for a in arrivals if a.file_id not in copies]
-            earlier, business = ledger.earlier_of_batch(  # one round trip for the batch
-                s,
-                {(a.claimed.partner, d.envelope_key) for a, r in parsed for d in r.documents},
-                {
-                    (a.claimed.partner, d.business_key)
-                    for a, r in parsed
-                    for d in r.documents
-                    if d.business_key and d.accepted
-                },
-                since,
-            )
+            earlier, business = self._earlier(s, parsed, since)  # one round trip for the batch
             parsed = self._refuse_reused(parsed, earlier)
-            counter.reserve(draw for _, result in parsed for draw in result.draws)
-            for _, result in parsed:
-                self.parser.reply(result, counter)
+            acks = self._replies(counter, parsed)
             outcomes = [
                 ledger.ProcessedFile(
                     a.file_id,
@@ -370,20 +358,47 @@ class Pipeline:
                 if a.file_id in copies
             ]
             published = self._record_documents(s, parsed, earlier, business, batch)
-            ledger.record_acks(
-                s,
-                [
-                    ledger.NewAck(arrival.file_id, arrival.claimed.partner, reply.name, reply.text)
-                    for arrival, result in parsed
-                    for reply in result.replies
-                ],
-            )
+            ledger.record_acks(s, acks)
             outcomes += [
                 self._outcome(arrival, result, published.get(arrival.file_id, 0), now)
                 for arrival, result in parsed
             ]
             ledger.mark_processed(s, outcomes)
         return batch
+
+    def _earlier(
+        self, s: Session, parsed: Sequence[tuple[_Arrival, ParseResult]], since: dt.datetime
+    ) -> tuple[
+        dict[ledger.EnvelopeKey, list[ledger.DocumentRow]],
+        dict[ledger.BusinessKey, list[ledger.DocumentRow]],
+    ]:
+        """The documents recorded since ``since`` under the envelope keys and the business keys
+        of ``parsed`` (what :func:`gateway.duplicates.classify` compares them with)."""
+        return ledger.earlier_of_batch(
+            s,
+            {(a.claimed.partner, d.envelope_key) for a, r in parsed for d in r.documents},
+            {
+                (a.claimed.partner, d.business_key)
+                for a, r in parsed
+                for d in r.documents
+                if d.business_key and d.accepted
+            },
+            since,
+        )
+
+    def _replies(
+        self, counter: TransactionCounter, parsed: Sequence[tuple[_Arrival, ParseResult]]
+    ) -> list[ledger.NewAck]:
+        """The replies ``parsed`` owe their partners (997/999/TA1, rejected rows, a cXML
+        status), rendered with control numbers drawn from ``counter``, to record."""
+        counter.reserve(draw for _, result in parsed for draw in result.draws)
+        for _, result in parsed:
+            self.parser.reply(result, counter)
+        return [
+            ledger.NewAck(arrival.file_id, arrival.claimed.partner, reply.name, reply.text)
+            for arrival, result in parsed
+            for reply in result.replies
+        ]
 
     def _refuse_reused(
         self,

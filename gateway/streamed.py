@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 from . import ledger
 from .ledger.counters import counter_in
 from .partner_formats import PartnerFormats
-from .ports import ParseResult
+from .ports import ParseResult, collect
 from .runtime.crashpoints import crash_point
 from .runtime.measures import InboundBatch
 from .spool import Claimed, ClaimedFileChanged, Snapshot
@@ -101,9 +101,11 @@ def stream_file(
         for part in parser.parse_stream(source, file_name=claimed.name, partner=claimed.partner):
             if stopping():
                 return False
-            _add(whole, part)
-            if part.why is not None:
+            if part.why is not None:  # the file's verdict, as when it is read whole
+                whole = collect([part])
+                whole.format, whole.seconds = part.format, whole.seconds + part.seconds
                 break
+            _add(whole, part)
             documents += _commit_part(pipeline, arrival, part)
             crash_point("after_part")
     change = snapshot.change(claimed.path)
@@ -137,8 +139,9 @@ def _forget_if_changed(pipeline: Pipeline, claimed: Claimed, digest: str) -> Non
 
 
 def _add(whole: ParseResult, part: ParseResult) -> None:
-    """What the file's report keeps of ``part``: its findings (so many, the rest counted), its
-    first documents, what replies it owes, its verdict."""
+    """:func:`~gateway.ports.collect`'s sum of the parts, bounded: what the file's report keeps
+    of ``part`` (its findings, so many, the rest counted; its first documents) and the replies
+    it owes."""
     room = KEPT_FINDINGS - len(whole.findings)
     whole.findings += part.findings[: max(room, 0)]
     for finding in part.findings[max(room, 0) :]:
@@ -151,52 +154,37 @@ def _add(whole: ParseResult, part: ParseResult) -> None:
     whole.draws += part.draws
     whole.format = part.format
     whole.seconds += part.seconds
-    whole.unreadable, whole.refused = part.unreadable, part.refused
 
 
 def _commit_part(pipeline: Pipeline, arrival: _Arrival, part: ParseResult) -> int:
     """Record the part's documents not recorded yet, their messages held; returns how many
     documents the part has."""
-    partner = arrival.claimed.partner
     now = dt.datetime.now(dt.UTC)
     batch = InboundBatch()
     with pipeline._committing, pipeline.factory.begin() as s:
         known = ledger.recorded_in_file(s, arrival.file_id, (d.document_id for d in part.documents))
         new = [d for d in part.documents if d.document_id not in known]
         if new:
-            fresh = dataclasses.replace(part, documents=new)
-            earlier, business = ledger.earlier_of_batch(
-                s,
-                {(partner, d.envelope_key) for d in new},
-                {(partner, d.business_key) for d in new if d.business_key and d.accepted},
-                now - pipeline.duplicate_window,
-            )
-            pipeline._record_documents(s, [(arrival, fresh)], earlier, business, batch, held=True)
+            parsed = [(arrival, dataclasses.replace(part, documents=new))]
+            earlier, business = pipeline._earlier(s, parsed, now - pipeline.duplicate_window)
+            pipeline._record_documents(s, parsed, earlier, business, batch, held=True)
     if pipeline.measures is not None and new:
         pipeline.measures.committed(batch)
     return len(part.documents)
 
 
 def _commit_end(pipeline: Pipeline, arrival: _Arrival, whole: ParseResult, documents: int) -> None:
-    """The file's verdict, in one transaction: its held messages released and its replies
-    recorded, or, unreadable, its documents forgotten; then it is ``processed``."""
+    """The file's verdict, in one transaction: its held messages released or, unreadable, its
+    documents forgotten; the replies it owes recorded (as for a file read whole: a cXML status
+    400 too); then it is ``processed``."""
     now = dt.datetime.now(dt.UTC)
-    with pipeline._committing, pipeline.factory.begin() as s:
+    with pipeline._committing, pipeline.factory.begin() as s, counter_in(s) as counter:
         if whole.why is not None:
             ledger.forget_documents(s, arrival.file_id)
-            whole.documents, documents, released = [], 0, 0
+            documents = released = 0
         else:
             released = ledger.release_held(s, arrival.file_id)
-            with counter_in(s) as counter:
-                counter.reserve(whole.draws)
-                pipeline.parser.reply(whole, counter)
-            ledger.record_acks(
-                s,
-                [
-                    ledger.NewAck(arrival.file_id, arrival.claimed.partner, reply.name, reply.text)
-                    for reply in whole.replies
-                ],
-            )
+        ledger.record_acks(s, pipeline._replies(counter, [(arrival, whole)]))
         outcome = pipeline._outcome(arrival, whole, released, now)
         detail = {**(outcome.detail or {}), "documents": documents, "streamed": True}
         ledger.mark_processed(s, [dataclasses.replace(outcome, detail=detail)])

@@ -11,6 +11,8 @@ import io
 import json
 from pathlib import Path
 
+import pytest
+
 from adapters.formats.xml.safe import parse_xml
 from gateway import ledger
 from gateway.bus.topology import EVENTS_EXCHANGE
@@ -117,11 +119,14 @@ def test_a_partner_sending_several_formats_has_each_file_read_by_its_own(
         assert ledger.files_in_state(s, [ledger.FileState.QUARANTINED]) == []
 
 
+@pytest.mark.parametrize("large_file_size", [1024 * 1024, 0], ids=["read-whole", "streamed"])
 def test_a_partner_asking_for_cxml_status_replies_gets_one_per_file(
-    tmp_path: Path, database_url: str, partner: str
+    tmp_path: Path, database_url: str, partner: str, large_file_size: int
 ) -> None:
+    """The same replies whether the files are read whole or, over ``large_file_size``, as
+    streams (a refused or unreadable file gets its 400 either way)."""
     profile(tmp_path, partner, PROFILE + 'reply = "cxml-status"\n')
-    gw = in_process_gateway(tmp_path, database_url)
+    gw = in_process_gateway(tmp_path, database_url, large_file_size=large_file_size)
     with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
         drop(tmp_path / "inbox", partner, "order.xml", ORDER.read_bytes())
         drop(tmp_path / "inbox", partner, "broken.xml", BROKEN_ORDER)
