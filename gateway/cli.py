@@ -28,8 +28,16 @@ from typing import TYPE_CHECKING, TextIO
 
 from sqlalchemy.exc import OperationalError
 
-from .config_check import EXIT_CONFIG, check_config, existing_ledger
+from .config_check import check_config, existing_ledger
 from .errors import ConfigError, UnreadableInput
+from .exit_codes import (
+    EXIT_BUSY,
+    EXIT_CONFIG,
+    EXIT_INVALID,
+    EXIT_TEMPFAIL,
+    EXIT_UNREADABLE,
+    EXIT_VALID,
+)
 from .schemas import message_schemas, write_schemas
 
 if TYPE_CHECKING:
@@ -39,13 +47,6 @@ if TYPE_CHECKING:
     from adapters.formats.x12.report import Document
 
     from .config import Settings
-
-EXIT_VALID = 0
-EXIT_INVALID = 1
-EXIT_UNREADABLE = 3
-EXIT_BUSY = 4
-EXIT_TEMPFAIL = 75
-"""EX_TEMPFAIL (sysexits.h): ``run --once`` or ``replay`` left work undone, to be done later."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -15,14 +15,12 @@ from typing import TYPE_CHECKING, TextIO
 
 from .config import CONFIG_ENV, Settings, config_file, load_settings
 from .errors import ConfigError
+from .exit_codes import EXIT_CONFIG
 from .partners import PARTNERS_DIR, load_partners_apart, partner_file
 from .registry import Registry
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
-
-EXIT_CONFIG = 78
-"""EX_CONFIG (sysexits.h): the configuration is bad; systemd does not restart on it."""
 
 
 def check_config(registry: Registry, out: TextIO, errors: TextIO) -> int:

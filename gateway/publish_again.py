@@ -19,11 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from . import ledger as repository
 from .config import Settings
+from .exit_codes import EXIT_INVALID, EXIT_TEMPFAIL, EXIT_VALID
 from .outbound import retry
 
-EXIT_VALID = 0
-EXIT_INVALID = 1
-EXIT_TEMPFAIL = 75
 CONFIRM_WITHIN = 60.0
 
 

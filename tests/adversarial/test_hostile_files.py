@@ -26,7 +26,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from pika.adapters.blocking_connection import BlockingChannel
 
-from gateway.cli import EXIT_BUSY
+from gateway.exit_codes import EXIT_BUSY
 from gateway.ledger import create_engine_for
 from tests.integration.support import (
     PAUSING_WRITER,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gateway.cli import EXIT_INVALID, EXIT_TEMPFAIL
+from gateway.exit_codes import EXIT_INVALID, EXIT_TEMPFAIL
 from tests.integration.support import drop, gateway_outcome, small_850, write_settings
 from tests.support.ports import free_port
 

@@ -9,7 +9,7 @@ import signal
 import time
 from pathlib import Path
 
-from gateway.cli import EXIT_BUSY
+from gateway.exit_codes import EXIT_BUSY
 from gateway.runtime.home_lock import LOCK_NAME
 from tests.integration.support import (
     bound_queue,

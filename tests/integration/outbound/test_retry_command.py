@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gateway.cli import EXIT_INVALID
+from gateway.exit_codes import EXIT_INVALID
 from tests.integration.outbound.support import (
     ledger_rows,
     outbound_bus,
