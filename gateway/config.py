@@ -9,7 +9,6 @@ Examples: ``EDIGW_DATABASE_URL=postgresql://gateway@db/ledger``, ``EDIGW_MIN_AGE
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import tomllib
@@ -25,7 +24,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from .errors import ConfigError
+from .errors import ConfigError, did_you_mean
 
 _NOT_IN_NAME = re.compile(r"[^A-Za-z0-9_.-]")
 CONFIG_ENV = "EDIGW_CONFIG"
@@ -254,7 +253,7 @@ def _known_variables(environment: Mapping[str, str]) -> None:
     names = [f"EDIGW_{name.upper()}" for name in Settings.model_fields]
     known = [*names, *OTHER_VARIABLES]
     problems = [
-        f"{variable}: no such setting{_meant(variable, known)} (settings: {', '.join(names)})"
+        f"{variable}: no such setting{did_you_mean(variable, known)} (settings: {', '.join(names)})"
         for variable in sorted(environment)
         if variable not in known and not variable.startswith(TEST_PREFIX)
     ]
@@ -294,13 +293,8 @@ def _explained(
             line = f", line {text[: found.start()].count(chr(10)) + 1}" if found else ""
             where = f"{file}{line}: {key}"
         if problem["type"] == "extra_forbidden":
-            what = f"unknown key{_meant(top, list(Settings.model_fields))}"
+            what = f"unknown key{did_you_mean(top, list(Settings.model_fields))}"
         else:
             what = f"{problem['msg']} (found {problem['input']!r})"
         lines.append(f"{where}: {what}")
     return "\n".join(lines)
-
-
-def _meant(name: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    return f": did you mean {close[0]!r}?" if close else ""

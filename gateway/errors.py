@@ -28,6 +28,8 @@ engine is a finding too. Channels' errors are raised by the adapters, under :cla
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -136,3 +138,10 @@ class ChannelError(GatewayError):
     login, folder not mounted). The run fails and counts against the partner's breaker;
     everything stays where it is, and the next run starts again. Any other exception is a bug,
     reported as such, and counts the same. The adapters' errors derive from it."""
+
+
+def did_you_mean(name: str, known: Iterable[str], *, cutoff: float = 0.6) -> str:
+    """``: did you mean 'x'?`` when one of ``known`` is close to ``name`` (difflib), else "":
+    what every "unknown ..." error adds."""
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=cutoff)
+    return f": did you mean {close[0]!r}?" if close else ""

@@ -15,7 +15,6 @@ sections are errors, and every error names the file and the key::
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import re
 import tomllib
 import typing
@@ -25,7 +24,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import PartnerConfigError, UnknownKind
+from .errors import PartnerConfigError, UnknownKind, did_you_mean
 from .ports import ChannelConfig, FormatConfig, InboundPolicy
 from .registry import Registry, unknown
 
@@ -115,9 +114,8 @@ def parse_profile(
         try:
             model = registry.section(key)
         except UnknownKind as error:
-            plain = difflib.get_close_matches(key, TOP_LEVEL, n=1, cutoff=0.8)
-            meant = f"{key}: unknown key: did you mean {plain[0]!r}?" if plain else None
-            problems.append(meant or f"[{key}]: {error}")
+            plain = did_you_mean(key, TOP_LEVEL, cutoff=0.8)  # a profile's own key, misspelt
+            problems.append(f"{key}: unknown key{plain}" if plain else f"[{key}]: {error}")
             continue
         if not isinstance(value, dict):
             problems.append(f"{key}: expected a section [{key}], got a value")

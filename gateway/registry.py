@@ -10,21 +10,19 @@ exist and the closest one::
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from .errors import UnknownKind
+from .errors import UnknownKind, did_you_mean
 from .ports import Channel, Format
 
 
 def unknown(what: str, kind: str, known: Iterable[str]) -> UnknownKind:
     """The error for ``kind`` among ``known``: with a "did you mean" when one is close."""
     names = sorted(known)
-    close = difflib.get_close_matches(kind, names, n=1, cutoff=0.6)
-    hint = f": did you mean {close[0]!r}?" if close else ""
+    hint = did_you_mean(kind, names)
     return UnknownKind(f"unknown {what} {kind!r}{hint} (known: {', '.join(names) or 'none'})")
 
 
