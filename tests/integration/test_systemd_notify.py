@@ -95,7 +95,10 @@ def test_a_hung_main_loop_stops_the_watchdog_pings_and_a_restart_finishes_its_wo
             started = received(listener, 30, lambda lines: "READY=1" in lines)
             assert "READY=1" in started, daemon_output(config)
             drop(tmp_path / "inbox", partner, "order.edi", small_850(9102))
-            time.sleep(2)  # taken, committed, and the main loop stops at after_commit
+            # taken and committed (its message published by the relay meanwhile): the main loop
+            # stops at after_commit; the pings it sent before are read and set aside
+            wait_for("the order committed", lambda: "published:" in daemon_output(config))
+            received(listener, 1.5)
             assert process.poll() is None
             assert "WATCHDOG=1" not in received(listener, 4), daemon_output(config)
             drop(tmp_path / "inbox", partner, "next.edi", small_850(9103))
