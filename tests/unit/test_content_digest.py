@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +17,13 @@ from hypothesis import strategies as st
 
 from gateway.messages import PartyId, PurchaseOrder
 from gateway.messages.envelope import Envelope
-from gateway.messages.identity import _SORTED, _by_value, content_digest
+from gateway.messages.identity import (
+    _SORTED,
+    DOCUMENT_ID_NAMESPACE,
+    _by_value,
+    content_digest,
+    document_id_for,
+)
 from gateway.messages.orders import PaymentTerms
 
 UNICODE = st.characters(blacklist_categories=["Cs"])  # any character but a lone surrogate
@@ -72,3 +79,10 @@ def test_a_message_s_digest_is_the_one_it_always_had() -> None:
 
 def _content(message: PurchaseOrder) -> Any:
     return message.model_dump(exclude={"envelope", "document_id"})
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.text(), min_size=1, max_size=5))
+def test_a_document_id_is_the_uuid5_of_its_parts(parts: list[str]) -> None:
+    name = "|".join(p.strip() for p in parts)
+    assert document_id_for(*parts) == str(uuid.uuid5(DOCUMENT_ID_NAMESPACE, name))
