@@ -145,58 +145,85 @@ class FieldSpec(Strict):
         if self.path is None:
             raise MappingError(f"{name}: the mapping gives it neither a path nor a value")
         default = self.default
+        typed = None if self.type == "text" and self.codes is None else self._converter(name)
         if self.many:
             texts = paths.texts(self.path)
-            if self.type == "text" and self.codes is None:  # as read
+            if typed is None:  # as read
                 return lambda node: [text for text in texts(node) if text] or None
-            typed = functools.partial(self._typed, name=name)
             return lambda node: [typed(text) for text in texts(node) if text] or None
         first = paths.first(self.path)
-        if self.type == "text" and self.codes is None:
+        if typed is None:
             if default is None:
                 return first
             return lambda node: first(node) or default
-        typed = functools.partial(self._typed, name=name)
+        if default is None:
 
-        def first_typed(node: Any) -> Any:
-            text = first(node) or default
-            return None if text is None else typed(text)
+            def first_typed(node: Any) -> Any:
+                text = first(node)
+                return None if text is None else typed(text)
 
-        return first_typed
+            return first_typed
+        return lambda node: typed(first(node) or default)
 
-    def _typed(self, text: str, name: str) -> Any:
+    def _converter(self, name: str) -> Callable[[str], Any]:
+        """How a text found for this field becomes its value (codes, then type), worked out
+        once; :class:`MappingError` naming the field and its path."""
         where = f"{name} ({self.path})"
-        if self.codes is not None:
-            if text not in self.codes:
-                known = ", ".join(sorted(self.codes))
+        convert = self._typed(where)
+        codes = self.codes
+        if codes is None:
+            return convert
+
+        def coded(text: str) -> Any:
+            if text not in codes:
+                known = ", ".join(sorted(codes))
                 raise MappingError(f"{where}: {text!r} is not one of {known}")
-            text = self.codes[text]
+            return convert(codes[text])
+
+        return coded
+
+    def _typed(self, where: str) -> Callable[[str], Any]:
+        """The conversion of this field's ``type`` (text stays as it is)."""
+        pattern = self.format
         if self.type == "date":
-            try:
-                if self.format is not None:
-                    return _date(text, self.format)
-                return dt.date.fromisoformat(text[:10])
-            except ValueError:
-                expected = self.format or "YYYY-MM-DD..."
-                raise MappingError(
-                    f"{where}: expected a date ({expected}), found {text[:40]!r}"
-                ) from None
+
+            def date(text: str) -> dt.date:
+                try:
+                    if pattern is not None:
+                        return _date(text, pattern)
+                    return dt.date.fromisoformat(text[:10])
+                except ValueError:
+                    expected = pattern or "YYYY-MM-DD..."
+                    raise MappingError(
+                        f"{where}: expected a date ({expected}), found {text[:40]!r}"
+                    ) from None
+
+            return date
         if self.type == "time":
-            clock = text.partition("T")[2][:5]
-            if len(clock) != 5 or not clock.replace(":", "").isdigit():
-                raise MappingError(
-                    f"{where}: expected a date-time (...THH:MM...), found {text[:40]!r}"
-                )
-            return clock.replace(":", "")
+
+            def time(text: str) -> str:
+                clock = text.partition("T")[2][:5]
+                if len(clock) != 5 or not clock.replace(":", "").isdigit():
+                    raise MappingError(
+                        f"{where}: expected a date-time (...THH:MM...), found {text[:40]!r}"
+                    )
+                return clock.replace(":", "")
+
+            return time
         if self.type == "decimal":
             if self.implied_decimals:
-                return self._implied(text, where)
-            plain = text.replace(".", "").replace(",", ".") if self.decimal_comma else text
-            try:
-                return Decimal(plain.strip())
-            except InvalidOperation:
-                raise MappingError(f"{where}: expected a number, found {text[:40]!r}") from None
-        return text
+                return functools.partial(self._implied, where=where)
+            comma = self.decimal_comma
+
+            def decimal(text: str) -> Decimal:
+                plain = text.replace(".", "").replace(",", ".") if comma else text
+                try:
+                    return Decimal(plain.strip())
+                except InvalidOperation:
+                    raise MappingError(f"{where}: expected a number, found {text[:40]!r}") from None
+
+            return decimal
+        return str
 
     def _implied(self, text: str, where: str) -> Decimal:
         """``000000012345`` with 2 implied decimals: 123.45 (a sign before or after)."""
@@ -251,6 +278,7 @@ def compiled(specs: Mapping[str, FieldSpec | str], paths: Paths = NODE_PATHS) ->
     known = _COMPILED.get(key)
     if known is not None and known[0] is specs:
         return known[1]
+    constants: dict[str, Any] = {}
     plain: list[tuple[str, Callable[[Any], Any]]] = []
     nested: list[tuple[tuple[str, ...], str, Callable[[Any], Any], bool]] = []
     for name, spec in specs.items():
@@ -258,12 +286,14 @@ def compiled(specs: Mapping[str, FieldSpec | str], paths: Paths = NODE_PATHS) ->
         *parents, last = name.split(".")
         if parents:
             nested.append((tuple(parents), last, field.reader(name, paths), field.value is None))
+        elif field.value is not None:
+            constants[name] = field.value
         else:
             plain.append((name, field.reader(name, paths)))
     objects = {parents[0] for parents, _, _, _ in nested}
 
     def read(node: Any) -> dict[str, Any]:
-        values: dict[str, Any] = {}
+        values = constants.copy()
         for name, reader in plain:
             value = reader(node)
             if value is not None:

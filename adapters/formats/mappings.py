@@ -150,13 +150,22 @@ def read_mapping_file(path: Path, model: type[Strict]) -> dict[str, Any]:
     return data
 
 
-def envelope_facts(spec: EnvelopeSpec, node: Node) -> dict[str, str | None]:
-    """The envelope's facts at ``node``: each path's first non-empty value, or None."""
-    facts: dict[str, str | None] = {}
-    for name, path in spec.model_dump().items():
-        texts = [text for text in node.texts(path) if text] if path else []
-        facts[name] = texts[0] if texts else None
-    return facts
+def envelope_facts(
+    spec: EnvelopeSpec, node: Node, paths: Paths = NODE_PATHS
+) -> dict[str, str | None]:
+    """The envelope's facts at ``node``: each path's first non-empty value, or None (read
+    through the field map's compiled readers, as the message's fields are)."""
+    return {**_NO_FACTS, **compiled(_fields_of(spec), paths)(node)}
+
+
+_NO_FACTS: Mapping[str, None] = dict.fromkeys(EnvelopeSpec.model_fields)
+
+
+@functools.cache
+def _fields_of(spec: EnvelopeSpec) -> Mapping[str, FieldSpec | str]:
+    """The envelope's facts as a field map (made once per mapping: compiled readers are kept by
+    the map's identity)."""
+    return {name: path for name, path in spec.model_dump().items() if path}
 
 
 def mapped_document(
@@ -169,7 +178,7 @@ def mapped_document(
     """The document ``mapping`` reads at ``node`` (its paths read as ``paths`` says): its
     envelope and canonical message, as the pipeline takes it; :class:`MappingError` naming the
     fields (and their paths) that do not give what the message needs."""
-    facts = envelope_facts(mapping.envelope, node)
+    facts = envelope_facts(mapping.envelope, node, paths)
     if not facts["sender"] or not facts["receiver"]:
         looked = f"{mapping.envelope.sender}, {mapping.envelope.receiver}"
         raise MappingError(f"no sender or receiver ({looked})")
