@@ -88,6 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             _check_file(args.file)
             return dry_run(REGISTRY, load_settings(), args.file, args.partner, sys.stdout)
+        if args.command == "console":
+            return console_command(args.console_command, out=sys.stdout)
         if args.command == "check-config":
             from adapters import REGISTRY
 
@@ -331,6 +333,37 @@ def _work_left(settings: Settings) -> int:
         file=sys.stderr,
     )
     return EXIT_TEMPFAIL
+
+
+def console_command(command: str | None, *, out: TextIO) -> int:
+    """``console``: run the web console; ``console hash-password``: a password's hash."""
+    from .console.auth import hash_password
+
+    if command == "hash-password":
+        if sys.stdin.isatty():
+            import getpass
+
+            password = getpass.getpass("password: ")
+            if getpass.getpass("again: ") != password:
+                print("edi-gateway: the two passwords differ", file=sys.stderr)
+                return EXIT_INVALID
+        else:
+            password = sys.stdin.readline().rstrip("\n")
+        if not password:
+            print("edi-gateway: an empty password", file=sys.stderr)
+            return EXIT_INVALID
+        out.write(hash_password(password) + "\n")
+        return EXIT_VALID
+    from adapters import REGISTRY
+
+    from .config import load_settings
+    from .console.app import serve
+    from .runtime.logs import configure_logging
+
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    serve(settings, REGISTRY)
+    return EXIT_VALID
 
 
 def prune_command(*, dry_run: bool, out: TextIO) -> int:

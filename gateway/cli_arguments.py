@@ -141,6 +141,16 @@ def command_line() -> argparse.ArgumentParser:
     prune.add_argument(
         "--dry-run", action="store_true", help="say what would be removed, remove nothing"
     )
+    console = commands.add_parser(
+        "console",
+        help="the web console: find documents, see why, act on them ([console] in gateway.toml)",
+    )
+    console_commands = console.add_subparsers(dest="console_command")
+    console_commands.add_parser(
+        "hash-password",
+        help="read a password (asked twice, or one line on standard input) and print its argon2 "
+        "hash, for a user's password_hash in [console]",
+    )
     commands.add_parser(
         "check-config",
         help="check gateway.toml, the EDIGW_* variables and every partner profile with its "

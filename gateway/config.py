@@ -16,7 +16,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -29,6 +36,57 @@ from .errors import ConfigError, did_you_mean
 _NOT_IN_NAME = re.compile(r"[^A-Za-z0-9_.-]")
 CONFIG_ENV = "EDIGW_CONFIG"
 """Environment variable naming the ``gateway.toml`` to read (default: ``./gateway.toml``)."""
+
+
+Role = Literal["viewer", "operator", "admin"]
+"""What a console user may do: a viewer looks, an operator also acts on documents and partners
+(replay, resend, reprocess, dismiss, pause), an admin also sees the partners' profiles."""
+
+
+class ConsoleUser(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, description="the name the user logs in with")
+    role: Role = Field(default="viewer", description="viewer, operator or admin")
+    password_hash: str | None = Field(
+        default=None,
+        description="argon2 hash of the password (edi-gateway console hash-password); none: "
+        "only through the reverse proxy's header",
+    )
+
+
+class ConsoleSettings(BaseModel):
+    """The web console (``edi-gateway console``): ``[console]`` in gateway.toml."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    address: str = Field(
+        default="127.0.0.1:8470",
+        pattern=r"^[^\s:]*:\d{1,5}$",
+        description="host:port the console listens on (loopback by default: put a reverse "
+        "proxy with TLS in front of it for other machines)",
+    )
+    users: list[ConsoleUser] = Field(
+        default_factory=list, description="who may log in ([[console.users]] tables)"
+    )
+    proxy_user_header: str | None = Field(
+        default=None,
+        description="a header naming the user, set by a reverse proxy that authenticated them "
+        "(e.g. X-Remote-User); trusted only from proxy_addresses, the user still listed here",
+    )
+    proxy_addresses: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "::1"],
+        description="addresses of the reverse proxy whose user header is trusted",
+    )
+    secure_cookies: bool = Field(
+        default=False,
+        description="mark cookies Secure (sent over TLS only): set it behind a TLS proxy",
+    )
+    secret_file: Path = Field(
+        default=Path("var/console.secret"),
+        description="key signing sessions and CSRF tokens, made (mode 0600) on first start",
+    )
+    session_hours: float = Field(default=12.0, gt=0, description="a login lasts this long")
 
 
 class Settings(BaseSettings):
@@ -151,6 +209,9 @@ class Settings(BaseSettings):
     )
     outbound_batch: int = Field(
         default=500, ge=1, description="outbound requests rendered in one ledger transaction"
+    )
+    console: ConsoleSettings = Field(
+        default_factory=ConsoleSettings, description="the web console ([console] table)"
     )
 
     @field_validator("retention_days")
