@@ -20,12 +20,16 @@ RETENTION = ROOT / "systemd" / "edi-gateway-retention.service"
 RETENTION_TEMPLATE = ROOT / "systemd" / "edi-gateway-retention@.service"
 RETENTION_TIMER = ROOT / "systemd" / "edi-gateway-retention.timer"
 RETENTION_TIMER_TEMPLATE = ROOT / "systemd" / "edi-gateway-retention@.timer"
+CONSOLE = ROOT / "systemd" / "edi-gateway-console.service"
+CONSOLE_TEMPLATE = ROOT / "systemd" / "edi-gateway-console@.service"
 HOME = "/var/lib/edi-gateway"
 SERVICES = [
     (UNIT, UNIT.name),
     (TEMPLATE, "edi-gateway@test.service"),
     (RETENTION, RETENTION.name),
     (RETENTION_TEMPLATE, "edi-gateway-retention@test.service"),
+    (CONSOLE, CONSOLE.name),
+    (CONSOLE_TEMPLATE, "edi-gateway-console@test.service"),
 ]
 """Each service unit, and the name systemd knows it by (a template: an instance of it)."""
 UNITS = [
@@ -165,6 +169,23 @@ def test_the_retention_job_prunes_with_the_daemon_s_settings_user_and_hardening(
         if key not in DAEMON_ONLY and key not in ("Description", "After", "WantedBy"):
             assert job.get(key) == values, key
     assert "[Install]" not in RETENTION.read_text()  # started by its timer only
+
+
+def test_the_console_runs_with_the_daemon_s_settings_user_and_hardening() -> None:
+    daemon = directives(UNIT.read_text())
+    console = directives(CONSOLE.read_text())
+    [start] = console["ExecStart"]
+    assert start.split()[1:] == ["console"]
+    for key, values in daemon.items():
+        if key not in DAEMON_ONLY and key not in ("Description", "After"):
+            assert console.get(key) == values, key
+    assert console["RestartPreventExitStatus"] == ["78"]  # a bad [console] is not restarted
+
+
+def test_the_console_template_is_the_console_per_instance() -> None:
+    per_instance = for_an_instance(CONSOLE, (" edi-gateway.service", " edi-gateway@%i.service"))
+    template = CONSOLE_TEMPLATE.read_text()
+    assert template[template.index("[Unit]") :] == per_instance
 
 
 def test_the_retention_timer_runs_daily_and_catches_up_a_missed_day() -> None:
