@@ -95,6 +95,8 @@ from ._statements import IN_CHUNK, Detail
 from ._status import StatusReport, outbox_pending, status
 from .counters import LedgerCounter
 from .database import autocommit_factory, create_engine_for, migrate, session_factory
+from .document_view import DocumentView, KeptFile, document_view, read_kept_file
+from .search import FoundDocument, Search, SearchPage, search
 
 __all__ = [
     "BUFFER_EVENTS",
@@ -108,11 +110,14 @@ __all__ = [
     "Detail",
     "DocumentRow",
     "DocumentState",
+    "DocumentView",
     "EnvelopeKey",
     "EventRow",
     "FileRow",
     "FileState",
     "Found",
+    "FoundDocument",
+    "KeptFile",
     "LedgerCounter",
     "NewAck",
     "NewDocument",
@@ -121,11 +126,14 @@ __all__ = [
     "OutboxRow",
     "OutboxState",
     "ProcessedFile",
+    "Search",
+    "SearchPage",
     "StatusReport",
     "acks_to_write",
     "add_event",
     "autocommit_factory",
     "create_engine_for",
+    "document_view",
     "documents_by_id",
     "documents_for_replay",
     "documents_of_file",
@@ -155,6 +163,7 @@ __all__ = [
     "outbox_pending",
     "pending_outbox",
     "pending_outbox_of",
+    "read_kept_file",
     "received_events",
     "record_ack",
     "record_acks",
@@ -169,6 +178,7 @@ __all__ = [
     "requeue_unroutable",
     "reset_for_replay",
     "savepoint",
+    "search",
     "session_factory",
     "set_document_state",
     "set_file_state",
