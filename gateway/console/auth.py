@@ -128,6 +128,8 @@ def _local(target: str | None) -> str:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return "/"
+    if "\\" in target or any(ord(c) < 32 for c in target):  # browsers read /\x as //x
+        return "/"
     return target
 
 

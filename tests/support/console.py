@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
+import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -73,17 +75,18 @@ class Console:
         """An HTTP client of the console (no login yet)."""
         return httpx.Client(base_url=self.url, follow_redirects=False, timeout=30)
 
-    def logged_in(self, name: str) -> httpx.Client:
+    @contextmanager
+    def logged_in(self, name: str) -> Iterator[httpx.Client]:
         """An HTTP client logged in as ``name`` (its CSRF token in ``headers``)."""
-        client = self.client()
-        client.get("/login")
-        token = client.cookies["csrftoken"]
-        answer = client.post(
-            "/login", data={"name": name, "password": password(name), "csrftoken": token}
-        )
-        assert answer.status_code == 303, answer.text
-        client.headers["x-csrftoken"] = token
-        return client
+        with self.client() as client:
+            client.get("/login")
+            token = client.cookies["csrftoken"]
+            answer = client.post(
+                "/login", data={"name": name, "password": password(name), "csrftoken": token}
+            )
+            assert answer.status_code == 303, answer.text
+            client.headers["x-csrftoken"] = token
+            yield client
 
 
 def add_console(config: Path, **extra: object) -> int:
@@ -99,8 +102,7 @@ def running_console(config: Path) -> Iterator[Console]:
     the block ends (SIGTERM; it must stop cleanly)."""
     from tests.integration.support import _gateway_environment
 
-    text = config.read_text()
-    port = int(text.split('address = "127.0.0.1:', 1)[1].split('"', 1)[0])
+    port = int(tomllib.loads(config.read_text())["console"]["address"].rpartition(":")[2])
     log = config.parent / "console.log"
     with log.open("ab") as sink:
         process = subprocess.Popen(
@@ -125,7 +127,8 @@ def running_console(config: Path) -> Iterator[Console]:
         yield console
     finally:
         process.terminate()
-        assert process.wait(timeout=30) == 0, console.output()
+        # uvicorn ends by raising the SIGTERM it handled again, once it has shut down
+        assert process.wait(timeout=30) in (0, -signal.SIGTERM), console.output()
 
 
 def require_chromium() -> None:
