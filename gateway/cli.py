@@ -38,6 +38,7 @@ from .exit_codes import (
     EXIT_UNREADABLE,
     EXIT_VALID,
 )
+from .operations.commands import COMMANDS as OPERATOR_COMMANDS
 from .schemas import message_schemas, write_schemas
 
 if TYPE_CHECKING:
@@ -88,6 +89,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             _check_file(args.file)
             return dry_run(REGISTRY, load_settings(), args.file, args.partner, sys.stdout)
+        if args.command in OPERATOR_COMMANDS:
+            from .operations.commands import operator_command
+
+            return operator_command(args, out=sys.stdout)
         if args.command == "console":
             return console_command(args.console_command, out=sys.stdout)
         if args.command == "check-config":
@@ -240,6 +245,10 @@ def operate(args: argparse.Namespace, *, out: TextIO) -> int:
     factory = session_factory(engine)
     if args.command == "resend":
         return resend_command(settings, factory, args.id, args.new_control_numbers, out=out)
+    if args.command == "replay" and args.id and not args.dry_run:
+        from .operations import cli_actor, republish
+
+        return republish.replay(factory, settings, args.id, by=cli_actor(), out=out)
     if args.command == "replay":
         from .publish_again import replay_command
 
@@ -426,23 +435,14 @@ def resend_command(
     """``resend DOC_ID [--new-control-numbers]``: says what was done; 1 when it cannot be."""
     from adapters import REGISTRY
 
-    from .errors import DocumentRefused, RequestRefused, ResendError
-    from .outbound.resend import resend
-    from .partner_formats import PartnerFormats
-    from .partners import PARTNERS_DIR, load_partners
+    from .operations import ActionRefused, cli_actor, republish
 
-    profiles = load_partners(settings.path(PARTNERS_DIR), REGISTRY)
     try:
-        done = resend(
-            factory,
-            settings.path(settings.outbox),
-            profiles,
-            PartnerFormats.of(REGISTRY, profiles),
-            key,
-            new_control_numbers=new_numbers,
+        done = republish.resend(
+            factory, settings, REGISTRY, key, new_control_numbers=new_numbers, by=cli_actor()
         )
-    except (ResendError, RequestRefused, DocumentRefused) as error:
-        print(f"edi-gateway: resend {key}: {error}", file=sys.stderr)
+    except ActionRefused as error:
+        print(f"edi-gateway: {error}", file=sys.stderr)
         return EXIT_INVALID
     out.write(done + "\n")
     return EXIT_VALID

@@ -151,6 +151,9 @@ def command_line() -> argparse.ArgumentParser:
         help="read a password (asked twice, or one line on standard input) and print its argon2 "
         "hash, for a user's password_hash in [console]",
     )
+    from .operations.commands import add_arguments
+
+    add_arguments(commands)  # exceptions, reprocess, dismiss, pause, resume
     commands.add_parser(
         "check-config",
         help="check gateway.toml, the EDIGW_* variables and every partner profile with its "

@@ -73,6 +73,8 @@ class ChannelRuns:
             clock=clock or channel.spool.clock,
         )
         self._busy = threading.Lock()
+        self.paused = False
+        """Its partner is paused by an operator (:meth:`ChannelSchedule.hold`): runs skipped."""
         self.counts: Counter[str] = Counter()
         """Since the start: runs ``succeeded`` and ``failed``, files ``taken`` from the
         partner and ``sent`` to it, and their bytes (``bytes_taken``, ``bytes_sent``); the
@@ -87,6 +89,8 @@ class ChannelRuns:
         return self.channel.kind
 
     def run(self) -> RunReport:
+        if self.paused:
+            return self._report(skipped="the partner is paused")
         if not self._busy.acquire(blocking=False):
             return self._report(skipped="another run of this partner is busy")
         try:
@@ -223,6 +227,12 @@ class ChannelSchedule:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=wait)
             self._scheduler = None
+
+    def hold(self, paused: frozenset[str]) -> None:
+        """Skip the runs of the ``paused`` partners' channels (a run under way finishes), and
+        run the others again."""
+        for runs in self.runs.values():
+            runs.paused = runs.partner in paused
 
     def run_now(self, partner: str, kind: str) -> RunReport:
         """One run of ``partner``'s ``kind`` channel, in this thread (tests, ``--once``)."""

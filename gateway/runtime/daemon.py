@@ -26,6 +26,8 @@ from ..bus.relay import OutboxRelay
 from ..bus.topology import DEFAULT_TOPOLOGY
 from ..config import Settings
 from ..ledger import create_engine_for, migrate, session_factory
+from ..operations.pauses import Pause, PauseWatch
+from ..operations.pauses import folder as pauses_folder
 from ..outbound.overdue import OverdueSweep
 from ..outbound.pipeline import OutboundPipeline
 from ..partner_formats import PartnerFormats
@@ -91,6 +93,25 @@ class Gateway:
     """The formats and channels the profiles are read with (again, at a reload)."""
     reloads: ProfileWatch | None = None
     """When the profiles are read again (:mod:`.reload`; not in ``--once`` mode)."""
+    pauses: PauseWatch | None = None
+    """The partners an operator paused (:mod:`gateway.operations.pauses`): their files held in
+    the inbox, their channels' runs skipped, until resumed."""
+
+    @property
+    def paused(self) -> dict[str, Pause]:
+        return self.pauses.now if self.pauses is not None else {}
+
+    def hold(self) -> None:
+        """Hold the files of the partners disabled or paused, and the channels of those
+        paused (at the start, and whenever either changes)."""
+        self.source.held = frozenset(self.disabled) | frozenset(self.paused)
+        self.channels.hold(frozenset(self.paused))
+        self.source.wake()
+
+    def look_at_pauses(self) -> None:
+        """Take the pauses and resumes since the last look (each said in the log)."""
+        if self.pauses is not None and self.pauses.look():
+            self.hold()
 
     @classmethod
     def from_settings(cls, settings: Settings, registry: Registry) -> Gateway:
@@ -192,6 +213,7 @@ class Gateway:
             measures=measures,
             registry=registry,
             reloads=ProfileWatch(settings.path(PARTNERS_DIR).parent),
+            pauses=PauseWatch(pauses_folder(settings)),
         )
 
     def status_text(self, files: int) -> str:
@@ -203,6 +225,8 @@ class Gateway:
             backlog = f"outbox unknown ({type(error).__name__})"
         broker = "connected" if self.relay.connected else "not connected (buffering)"
         held = f"; {len(self.disabled)} partner(s) DISABLED (bad profile)" if self.disabled else ""
+        if self.paused:
+            held += f"; {len(self.paused)} partner(s) PAUSED ({', '.join(sorted(self.paused))})"
         return f"{files:,} file(s) taken since the start; {backlog}; broker {broker}{held}"
 
     def process_ready(self) -> int:
@@ -284,6 +308,9 @@ class Gateway:
         outbox for at most ``drain`` seconds."""
         if self.pipeline.workers is not None:
             self.pipeline.workers.start()
+        for pause in self.paused.values():
+            pause.say()
+        self.hold()
         self.source.start()
         self.finisher.start()
         if self.lane is not None:
@@ -321,6 +348,8 @@ class Gateway:
                     self.retries.retried(self.retry_leftovers())
                 if not once and self.reloads is not None and self.reloads.due():
                     reload_partners(self)
+                if not once:
+                    self.look_at_pauses()
                 watchdog.main_loop_beat()
                 health.went_round()
                 status.taken(took)

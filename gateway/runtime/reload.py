@@ -113,12 +113,12 @@ def reload_partners(gateway: Gateway) -> bool:
     if gateway.outbound is not None:
         gateway.outbound.use(profiles, formats)
     gateway.formats, gateway.disabled = formats, disabled
-    gateway.source.held = frozenset(disabled)
     if channels.settings() != gateway.channels.settings():
+        channels.hold(frozenset(gateway.paused))  # before its first runs
         gateway.channels.stop()
         gateway.channels = channels
         channels.start()
-    gateway.source.wake()
+    gateway.hold()  # the partners disabled now, and those paused
     gateway.measures.record_reload(True, found)
     log.info(
         "partner profiles reloaded: %d partner(s)%s",

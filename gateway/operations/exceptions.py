@@ -1,0 +1,185 @@
+"""What waits for a person: quarantined files and refused outbound requests that nobody has
+reprocessed or dismissed yet, each with its cause (for grouping) and why (a sentence), grouped
+by partner and cause (the console's ``/exceptions``, ``edi-gateway exceptions``)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import ledger
+from ..ledger.models import EVENTS
+from ..ledger.outbound import OutboundState, outbound_in_state
+
+_T = TypeVar("_T")
+MOST = 1000
+"""Quarantined files and refused requests listed at most (the oldest first)."""
+FILE_DISMISSED = "dismissed"
+FILE_REPROCESSED = "reprocessed"
+REQUEST_DISMISSED = "outbound.dismissed"
+REQUEST_RETRIED = "outbound.retried"
+"""The events of an action on an exception (written by :mod:`.dismiss` and :mod:`.reprocess`):
+a dismissed one is closed; one reprocessed stays open while it is still quarantined (a copy
+came back bad, or is on its way) or refused (sent again, and refused again)."""
+
+PLAIN_CAUSES = {
+    "envelope.sender_not_allowed": "sent under ids its profile does not declare",
+    "envelope.receiver_not_allowed": "addressed to ids that are not ours",
+    "unreadable": "unreadable: not a file of its partner's format",
+    "refused": "refused before it was read",
+    "set_aside": "set aside: processing it failed, or it changed after it was read",
+}
+"""Headings, in plain words, of the causes a person meets most; others are said from their
+code (``segment.count_mismatch`` -> ``segment: count mismatch``)."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Exception_:
+    """One thing to look at: a quarantined file (``kind`` ``file``, ``target`` its number)
+    or a refused request (``request``, ``target`` its request id)."""
+
+    kind: str
+    target: str
+    partner: str
+    name: str
+    """The file's name, or the request's kind (856...)."""
+    cause: str
+    """What it is grouped by: the first error's code, or a word for the whole."""
+    heading: str
+    """The cause in plain words."""
+    why: str
+    findings: list[str]
+    """The first errors, each a sentence."""
+    at: dt.datetime
+    reprocessed: int = 0
+    """Times it was reprocessed before (the copies came back bad, or are on their way)."""
+
+    def as_json(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["at"] = self.at.isoformat()
+        return data
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Group:
+    partner: str
+    cause: str
+    heading: str
+    items: list[Exception_]
+
+
+def heading(cause: str) -> str:
+    """``cause`` in plain words."""
+    if cause in PLAIN_CAUSES:
+        return PLAIN_CAUSES[cause]
+    area, _, rest = cause.partition(".")
+    return f"{area}: {rest.replace('_', ' ')}" if rest else cause.replace("_", " ")
+
+
+def open_exceptions(s: Session, *, partner: str | None = None) -> list[Exception_]:
+    """Every quarantined file and refused request not dismissed (nor, for a request, sent
+    again), of ``partner`` or of all, oldest first."""
+    files = [
+        row
+        for row in ledger.files_in_state(s, [ledger.FileState.QUARANTINED], limit=MOST)
+        if partner is None or row.partner == partner
+    ]
+    ids = [row.id for row in files]
+    closed = ledger.files_with_event(s, ids, FILE_DISMISSED)
+    reprocessed = _reprocessed_counts(s, ids)
+    found = [_of_file(row, reprocessed.get(row.id, 0)) for row in files if row.id not in closed]
+    requests = [
+        row
+        for row in outbound_in_state(s, OutboundState.INVALID, limit=MOST)
+        if partner is None or row.partner == partner
+    ]
+    done = dismissed_requests(s, [row.request_id for row in requests])
+    found += [_of_request(row) for row in requests if row.request_id not in done]
+    return found
+
+
+def grouped(found: Iterable[Exception_]) -> list[Group]:
+    """``found`` by partner, then cause (the larger groups first within a partner)."""
+    groups: dict[tuple[str, str], list[Exception_]] = {}
+    for item in found:
+        groups.setdefault((item.partner, item.cause), []).append(item)
+    ordered = sorted(groups.items(), key=lambda pair: (pair[0][0], -len(pair[1]), pair[0][1]))
+    return [Group(p, cause, items[0].heading, items) for (p, cause), items in ordered]
+
+
+def _of_file(row: ledger.FileRow, reprocessed: int) -> Exception_:
+    detail = row.detail or {}
+    report: dict[str, Any] = detail.get("report") or {}
+    errors = [f for f in report.get("findings", []) if f.get("severity") == "error"]
+    if errors:
+        cause = str(errors[0].get("code") or "error")
+    elif detail.get("unreadable"):
+        cause = "unreadable"
+    elif detail.get("refused"):
+        cause = "refused"
+    else:
+        cause = "set_aside"
+    why = str(report.get("why") or detail.get("unreadable") or detail.get("refused") or "")
+    messages = [str(f.get("message", "")) for f in errors[:5]]
+    return Exception_(
+        "file",
+        str(row.id),
+        row.partner,
+        row.name,
+        cause,
+        heading(cause),
+        why or "quarantined",
+        [m for m in messages if m and m != why],
+        row.received_at,
+        reprocessed,
+    )
+
+
+def _of_request(row: ledger.outbound.OutboundRow) -> Exception_:
+    detail = row.detail or {}
+    reason = str(detail.get("reason") or "refused")
+    cause = str(detail.get("code") or reason.split(":", 1)[0])
+    return Exception_(
+        "request",
+        row.request_id,
+        row.partner,
+        row.kind,
+        cause[:80],
+        f"request refused: {cause[:80]}",
+        reason,
+        [],
+        row.created_at,
+    )
+
+
+def _reprocessed_counts(s: Session, file_ids: list[int]) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for chunk in _chunks(file_ids):
+        query = select(EVENTS.c.file_id).where(
+            EVENTS.c.file_id.in_(chunk), EVENTS.c.kind == FILE_REPROCESSED
+        )
+        for file_id in s.execute(query).scalars():
+            counts[file_id] = counts.get(file_id, 0) + 1
+    return counts
+
+
+def dismissed_requests(s: Session, request_ids: list[str]) -> set[str]:
+    """Those of ``request_ids`` dismissed."""
+    found: set[str] = set()
+    for chunk in _chunks(request_ids):
+        query = select(EVENTS.c.document_id).where(
+            EVENTS.c.document_id.in_(chunk),
+            EVENTS.c.kind == REQUEST_DISMISSED,
+        )
+        found.update(str(v) for v in s.execute(query).scalars())
+    return found
+
+
+def _chunks(values: Sequence[_T], size: int = 500) -> Iterable[list[_T]]:
+    for start in range(0, len(values), size):
+        yield list(values[start : start + size])

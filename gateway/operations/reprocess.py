@@ -1,0 +1,161 @@
+"""Reprocess: a quarantined file read again after a fix (its partner's profile, a mapping), or a
+refused request sent again.
+
+A file is never moved out of quarantine nor changed: a copy of it is written into its partner's
+``inbox/<partner>/`` as ``reprocess-<file number>-<name>`` (never in place of another file:
+:func:`gateway.spool.write_new`), and the daemon reads it as any file that arrives. The original
+stays ``quarantined`` (so the copy is never taken for a duplicate of it: a quarantined file is
+never an earlier copy) and its timeline says ``reprocessed``, by whom, and under which name;
+once the daemon has recorded the copy (waited for up to ``wait`` seconds), the copy's timeline
+says ``reprocess_of`` the original, and the original's ``reprocessed_as`` the copy. The copy's
+name says which file it copies whatever happens.
+
+A refused request goes through ``retry`` (:func:`gateway.publish_again.retry_command`), with who
+asked for it on its timeline.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from .. import ledger
+from ..config import Settings
+from ..exit_codes import EXIT_VALID
+from ..ledger.models import FILES
+from ..spool import write_new
+from . import ActionRefused
+from .exceptions import FILE_DISMISSED, FILE_REPROCESSED, REQUEST_RETRIED
+
+PREFIX = "reprocess-"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Reprocessed:
+    """A quarantined file put back: the original, where its copy was written, and the copy's
+    file number once the daemon recorded it (None: not yet)."""
+
+    original: ledger.FileRow
+    copy: Path
+    copy_id: int | None
+
+    def sentence(self) -> str:
+        taken = (
+            f"taken by the daemon as file {self.copy_id}"
+            if self.copy_id is not None
+            else "not taken yet (is the daemon running, the partner paused?)"
+        )
+        return f"file {self.original.id} ({self.original.name}) copied to {self.copy}: {taken}"
+
+
+def reprocess_file(
+    factory: sessionmaker[Session], settings: Settings, file_id: int, *, by: str, wait: float = 0
+) -> Reprocessed:
+    """Put quarantined file ``file_id`` back in its partner's inbox (see the module's
+    docstring); :class:`ActionRefused` when it is no quarantined file, was dismissed, or its
+    original is gone from the quarantine folder."""
+    with factory.begin() as s:
+        row = ledger.file_by_id(s, file_id)
+        if row is None:
+            raise ActionRefused(f"no file {file_id} in the ledger")
+        if row.state is not ledger.FileState.QUARANTINED:
+            raise ActionRefused(f"file {file_id} is {row.state.value}, not quarantined")
+        if ledger.files_with_event(s, [file_id], FILE_DISMISSED):
+            raise ActionRefused(f"file {file_id} was dismissed")
+    original = Path(row.final_path or "")
+    try:
+        data = original.read_bytes()
+    except OSError as error:
+        raise ActionRefused(
+            f"file {file_id}: its original cannot be read at {original}: {error.strerror}"
+        ) from error
+    inbox = settings.path(settings.inbox) / row.partner
+    [placed] = write_new([(inbox / f"{PREFIX}{row.id}-{row.name}", data)], again=True)
+    with factory.begin() as s:
+        ledger.add_event(
+            s,
+            kind=FILE_REPROCESSED,
+            message=f"copied into the inbox as {placed.path.name} to be read again, by {by}",
+            file_id=row.id,
+            correlation_id=row.correlation_id,
+            detail={"by": by, "copy": str(placed.path), "partner": row.partner},
+        )
+    copy_id = link_copy(factory, row, placed.path.name, by=by, wait=wait)
+    return Reprocessed(row, placed.path, copy_id)
+
+
+def link_copy(
+    factory: sessionmaker[Session], original: ledger.FileRow, name: str, *, by: str, wait: float
+) -> int | None:
+    """Once the daemon has recorded the copy ``name`` of ``original`` (looked for during
+    ``wait`` seconds): each one's timeline points at the other; the copy's file number."""
+    deadline = time.monotonic() + wait
+    while True:
+        with factory.begin() as s:
+            copy_id = _recorded_copy(s, original, name)
+            if copy_id is not None:
+                ledger.add_event(
+                    s,
+                    kind="reprocess_of",
+                    message=f"a copy of quarantined file {original.id} ({original.name}), put "
+                    f"back to be read again by {by}",
+                    file_id=copy_id,
+                    detail={"by": by, "reprocess_of": original.id},
+                )
+                ledger.add_event(
+                    s,
+                    kind="reprocessed_as",
+                    message=f"its copy {name} was taken as file {copy_id}",
+                    file_id=original.id,
+                    correlation_id=original.correlation_id,
+                    detail={"by": by, "copy_id": copy_id},
+                )
+                return copy_id
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.2)
+
+
+def _recorded_copy(s: Session, original: ledger.FileRow, name: str) -> int | None:
+    query = (  # the (partner, sha256, received_at) index
+        select(FILES.c.id)
+        .where(
+            FILES.c.partner == original.partner,
+            FILES.c.sha256 == original.sha256,
+            FILES.c.received_at >= original.received_at,
+            FILES.c.name == name,
+            FILES.c.id > original.id,
+        )
+        .order_by(FILES.c.id.desc())
+        .limit(1)
+    )
+    found: int | None = s.execute(query).scalar_one_or_none()
+    return found
+
+
+def retry_request(
+    factory: sessionmaker[Session], settings: Settings, request_id: str, *, by: str, out: TextIO
+) -> int:
+    """Send refused request ``request_id`` again (``edi-gateway retry``'s path: the daemon
+    renders it, or refuses it for the reason of now); its exit code. Who asked for it is on its
+    timeline."""
+    from ..publish_again import retry_command
+
+    code = retry_command(
+        settings, factory, request_id=request_id, partner=None, dry_run=False, out=out
+    )
+    if code == EXIT_VALID:
+        with factory.begin() as s:
+            ledger.add_event(
+                s,
+                kind=REQUEST_RETRIED,
+                message=f"refused request sent again, by {by}",
+                document_id=request_id,
+                detail={"by": by},
+            )
+    return code
