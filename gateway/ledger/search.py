@@ -26,7 +26,7 @@ import json
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Index, Table, and_, func, literal, select, text, tuple_
+from sqlalchemy import ColumnElement, Index, Table, func, literal, select, text, true, tuple_
 from sqlalchemy.orm import Session
 
 from ._statements import _run
@@ -232,7 +232,7 @@ def _page(
     columns = [*order, table.c.id]
     statement = (
         _columns(table, direction)
-        .where(and_(*conditions))
+        .where(true(), *conditions)
         .order_by(*(col.desc() if query.descending else col.asc() for col in columns))
         .limit(limit)
     )
@@ -248,19 +248,21 @@ def _after(
 ) -> ColumnElement[bool]:
     """Rows after ``cursor`` = (order values..., direction's rank, id) in the query's order.
 
-    The rank is constant in one table, so the condition is on the table's own columns: a
-    table ranked before the cursor's takes the rows of its equal order values too, one ranked
-    after takes none of them, and the cursor's own table breaks the tie by id."""
+    The rank is constant in one table, so the condition is on the table's own columns: at
+    the cursor's order values, a table that comes after the cursor's in the order (ranked
+    before it, going down) takes its rows too, one that comes before takes none, and the
+    cursor's own table breaks the tie by id."""
     *values, cursor_rank, cursor_id = cursor
     values = [literal(v, col.type) for v, col in zip(values, order, strict=True)]
     mine = tuple_(*order) if len(order) > 1 else order[0]
     theirs = tuple_(*values) if len(values) > 1 else values[0]
-    later = rank > cursor_rank if query.descending else rank < cursor_rank
+    # at equal order values, a table ranked before the cursor's comes after it going down
+    takes_equal = rank < cursor_rank if query.descending else rank > cursor_rank
     if rank == cursor_rank:
         with_id = tuple_(*order, table.c.id)
         bound = tuple_(*values, literal(cursor_id, table.c.id.type))
         return with_id < bound if query.descending else with_id > bound
-    if later:
+    if takes_equal:
         return mine <= theirs if query.descending else mine >= theirs
     return mine < theirs if query.descending else mine > theirs
 
@@ -300,7 +302,7 @@ def _columns(table: Table, direction: Direction) -> Any:
 
 def _count(s: Session, table: Table, where: Sequence[ColumnElement[bool]]) -> int:
     """Rows matching ``where``, counted up to one more than :data:`COUNT_LIMIT`."""
-    bounded = select(table.c.id).where(and_(*where)).limit(COUNT_LIMIT + 1).subquery()
+    bounded = select(table.c.id).where(true(), *where).limit(COUNT_LIMIT + 1).subquery()
     return int(_run(s, select(func.count()).select_from(bounded)).scalar_one())
 
 
