@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from gateway.duplicates import BUSINESS_KEYS
 from gateway.ledger import (
     DocumentState,
     DocumentView,
@@ -73,6 +74,7 @@ class Filters:
             since=_moment(self.since, "since"),
             until=_moment(self.until, "until", end_of_day=True),
             key=self.q.strip() or None,
+            key_types=tuple(BUSINESS_KEYS),
             sort=sort,
             descending=self.order == "desc",
             after=self.after or None,

@@ -89,6 +89,9 @@ class Search:
     key: str | None = None
     """Any id or key: business key (``PurchaseOrder:PO1`` or ``PO1``), document id, file
     number, ISA13, claim (correlation) id, outbound request id."""
+    key_types: tuple[str, ...] = ()
+    """The message types of business keys (:data:`gateway.duplicates.BUSINESS_KEYS`): a key
+    without its type (``PO1``) is looked up under each (``PurchaseOrder:PO1``...)."""
     sort: Sort = "time"
     descending: bool = True
     after: str | None = None
@@ -167,22 +170,20 @@ def _filters(
     if query.until:
         where.append(c.created_at < query.until)
     if query.key and query.key.strip():
-        ids = _named(s, direction, query.key.strip())
+        ids = _named(s, direction, query.key.strip(), query.key_types)
         if not ids:
             return None
         where.append(c.id.in_(ids))
     return where
 
 
-def _named(s: Session, direction: Direction, key: str) -> list[int]:
+def _named(s: Session, direction: Direction, key: str, key_types: Sequence[str]) -> list[int]:
     """The keys of the rows ``key`` names in ``direction``'s table: each kind of id looked up
     through its own index, so that none scans the table."""
-    from gateway.duplicates import BUSINESS_KEYS  # imports the ledger: not at import time
-
     lookups: list[Any] = []
     if direction == "inbound":
         d = DOCUMENTS.c
-        keys = [key] if ":" in key else [key, *(f"{kind}:{key}" for kind in BUSINESS_KEYS)]
+        keys = [key] if ":" in key else [key, *(f"{kind}:{key}" for kind in key_types)]
         lookups.append(select(d.id).where(d.business_key.in_(keys)))
         lookups.append(select(d.id).where(d.document_id == key))
         lookups.append(select(d.id).where(d.interchange_ref.in_(_refs(key))))
