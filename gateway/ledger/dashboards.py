@@ -81,7 +81,8 @@ class _Seconds(FunctionElement[float]):
 @compiles(_Seconds, "sqlite")
 def _seconds_sqlite(element: _Seconds, compiler: SQLCompiler, **kw: Any) -> str:
     start, end = (compiler.process(c, **kw) for c in element.clauses)
-    return f"((julianday({end}) - julianday({start})) * 86400.0)"
+    # julianday() is a float of days: rounded to the millisecond, 5 s stays 5 s, not 5.0000001
+    return f"round((julianday({end}) - julianday({start})) * 86400.0, 3)"
 
 
 @compiles(_Seconds)
