@@ -21,11 +21,13 @@ MOST = 1000
 """Quarantined files and refused requests listed at most (the oldest first)."""
 FILE_DISMISSED = "dismissed"
 FILE_REPROCESSED = "reprocessed"
+FILE_TAKEN_AGAIN = "reprocessed_as"
 REQUEST_DISMISSED = "outbound.dismissed"
 REQUEST_RETRIED = "outbound.retried"
 """The events of an action on an exception (written by :mod:`.dismiss` and :mod:`.reprocess`):
-a dismissed one is closed; one reprocessed stays open while it is still quarantined (a copy
-came back bad, or is on its way) or refused (sent again, and refused again)."""
+a dismissed one is closed, and so is a file whose copy the daemon took (``reprocessed_as``:
+the copy carries on, listed itself if it is quarantined too); a file reprocessed whose copy
+waits in the inbox stays listed, and a request sent again stays listed while it is refused."""
 
 PLAIN_CAUSES = {
     "envelope.sender_not_allowed": "sent under ids its profile does not declare",
@@ -57,7 +59,7 @@ class Exception_:
     """The first errors, each a sentence."""
     at: dt.datetime
     reprocessed: int = 0
-    """Times it was reprocessed before (the copies came back bad, or are on their way)."""
+    """Times it was reprocessed (its copy waits in the inbox for the daemon)."""
 
     def as_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -91,6 +93,7 @@ def open_exceptions(s: Session, *, partner: str | None = None) -> list[Exception
     ]
     ids = [row.id for row in files]
     closed = ledger.files_with_event(s, ids, FILE_DISMISSED)
+    closed |= ledger.files_with_event(s, ids, FILE_TAKEN_AGAIN)
     reprocessed = _reprocessed_counts(s, ids)
     found = [_of_file(row, reprocessed.get(row.id, 0)) for row in files if row.id not in closed]
     requests = [

@@ -30,7 +30,7 @@ from ..exit_codes import EXIT_VALID
 from ..ledger.models import FILES
 from ..spool import write_new
 from . import ActionRefused
-from .exceptions import FILE_DISMISSED, FILE_REPROCESSED, REQUEST_RETRIED
+from .exceptions import FILE_DISMISSED, FILE_REPROCESSED, FILE_TAKEN_AGAIN, REQUEST_RETRIED
 
 PREFIX = "reprocess-"
 
@@ -109,7 +109,7 @@ def link_copy(
                 )
                 ledger.add_event(
                     s,
-                    kind="reprocessed_as",
+                    kind=FILE_TAKEN_AGAIN,
                     message=f"its copy {name} was taken as file {copy_id}",
                     file_id=original.id,
                     correlation_id=original.correlation_id,
