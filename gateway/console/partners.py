@@ -97,7 +97,8 @@ def read_daemon(settings: Settings) -> Daemon:
         with urllib.request.urlopen(url, timeout=METRICS_TIMEOUT) as answer:
             text = answer.read().decode()
     except (OSError, urllib.error.URLError) as error:
-        return Daemon(False, f"daemon not reachable at {url}: {error}")
+        why = error.reason if isinstance(error, urllib.error.URLError) else error
+        return Daemon(False, f"daemon not reachable at {url}: {why}")
     return parse_metrics(text)
 
 

@@ -19,6 +19,21 @@
     return (Math.round(v / 360) / 10) + " h";
   }
 
+  var COUNTS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 1e6, 1e7];
+
+  function yAxis(unit) {
+    // counts are whole numbers: no 0.2-document ticks
+    var format = formatter(unit);
+    var axis = { size: 60, values: function (u, vals) { return vals.map(format); } };
+    if (unit !== "seconds" && unit !== "%") axis.incrs = COUNTS;
+    return axis;
+  }
+
+  function yRange(u, lo, hi) {
+    // from zero to a little above the highest value (0 to 1 when there is none)
+    return [0, hi > 0 ? hi * 1.15 : 1];
+  }
+
   function formatter(unit) {
     if (unit === "seconds") return seconds;
     if (unit === "%") return function (v) { return v == null ? "-" : v + " %"; };
@@ -68,8 +83,8 @@
     });
     return new uPlot({
       width: width(el), height: HEIGHT, series: series,
-      scales: { y: { range: function (u, lo, hi) { return [0, Math.max(hi || 0, 1) * 1.1]; } } },
-      axes: [{ values: hours, space: 50 }, { size: 60, values: function (u, vals) { return vals.map(format); } }],
+      scales: { y: { range: yRange } },
+      axes: [{ values: hours, space: 50 }, yAxis(spec.unit)],
       legend: { live: true }
     }, data, el);
   }
@@ -103,7 +118,7 @@
       width: width(el), height: HEIGHT, series: series,
       scales: {
         x: { time: false, range: function () { return [-0.5, Math.max(labels.length, 1) - 0.5]; } },
-        y: { range: function (u, lo, hi) { return [0, Math.max(hi || 0, 1) * 1.1]; } }
+        y: { range: yRange }
       },
       axes: [
         { splits: function () { return x; }, size: 50, gap: 4,
@@ -113,7 +128,7 @@
               return label.length > 22 ? label.slice(0, 21) + "…" : label;
             });
           } },
-        { size: 60, values: function (u, vals) { return vals.map(format); } }
+        yAxis(spec.unit)
       ],
       legend: { live: true }
     }, data, el);
