@@ -36,8 +36,9 @@ PLAIN_CAUSES = {
     "refused": "refused before it was read",
     "set_aside": "set aside: processing it failed, or it changed after it was read",
 }
-"""Headings, in plain words, of the causes a person meets most; others are said from their
-code (``segment.count_mismatch`` -> ``segment: count mismatch``)."""
+"""Headings, in plain words, of causes whose first finding names one file's particulars;
+other causes are headed by their first finding's own sentence (``SE01 does not match the
+number of segments from ST to SE``), or said from their code."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -75,10 +76,12 @@ class Group:
     items: list[Exception_]
 
 
-def heading(cause: str) -> str:
-    """``cause`` in plain words."""
+def heading(cause: str, said: str = "") -> str:
+    """``cause`` in plain words (``said``: its first finding's sentence)."""
     if cause in PLAIN_CAUSES:
         return PLAIN_CAUSES[cause]
+    if said:
+        return said if len(said) <= 120 else said[:119] + "…"
     area, _, rest = cause.partition(".")
     return f"{area}: {rest.replace('_', ' ')}" if rest else cause.replace("_", " ")
 
@@ -135,7 +138,7 @@ def _of_file(row: ledger.FileRow, reprocessed: int) -> Exception_:
         row.partner,
         row.name,
         cause,
-        heading(cause),
+        heading(cause, messages[0] if messages else ""),
         why or "quarantined",
         [m for m in messages if m and m != why],
         row.received_at,
