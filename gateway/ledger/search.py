@@ -5,7 +5,7 @@ A ledger holds millions of documents and a person pages through a few dozen at a
 
 - pages are keyset pages (:attr:`Search.after` is the last row's place in the order, never an
   offset), and every order ends with the time and the row's key, so that a page is one range
-  of an index (migration ``0006``: ``created_at`` alone, after the partner, after the state);
+  of an index (migration ``0006``: the time alone, or after the partner, the state or the kind);
 - the "id or key" box is looked up first, one indexed lookup per kind of id (document id, file
   number, business key, ISA13, claim id, request id), and the page is then read among the
   rows found (at most :data:`KEY_MATCHES`), never by scanning for them;
@@ -44,17 +44,24 @@ PAGE_LIMIT = 200
 """Rows a page holds at most."""
 _BIGINT = 2**63 - 1
 
+
+def _paging_indexes(table: Table) -> list[Index]:
+    """A page's index for each order (and filter) of ``table``: by time alone, or by the
+    partner, the state or the kind, then the time."""
+    return [
+        Index(
+            f"ix_{table.name}_{name + '_' if name else ''}created_at",
+            *((table.c[name],) if name else ()),
+            table.c.created_at,
+            table.c.id,
+        )
+        for name in ("", "partner", "state", "kind")
+    ]
+
+
 SEARCH_INDEXES = (
-    Index("ix_documents_created_at", DOCUMENTS.c.created_at, DOCUMENTS.c.id),
-    Index(
-        "ix_documents_partner_created_at",
-        DOCUMENTS.c.partner,
-        DOCUMENTS.c.created_at,
-        DOCUMENTS.c.id,
-    ),
-    Index(
-        "ix_documents_state_created_at", DOCUMENTS.c.state, DOCUMENTS.c.created_at, DOCUMENTS.c.id
-    ),
+    *_paging_indexes(DOCUMENTS),
+    *_paging_indexes(OUTBOUND_DOCUMENTS),
     Index(  # partial, as the partner's business key index
         "ix_documents_business_key",
         DOCUMENTS.c.business_key,
@@ -63,9 +70,6 @@ SEARCH_INDEXES = (
     ),
     Index("ix_documents_interchange_ref", DOCUMENTS.c.interchange_ref),
     Index("ix_files_correlation_id", FILES.c.correlation_id),
-    Index(
-        "ix_outbound_documents_created_at", OUTBOUND_DOCUMENTS.c.created_at, OUTBOUND_DOCUMENTS.c.id
-    ),
 )
 """The indexes the search reads through (migration ``0006`` makes them): a page is one range
 of one of them, and each kind of id is found through its own. Declared here, beside the

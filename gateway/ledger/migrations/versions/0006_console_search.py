@@ -1,10 +1,10 @@
 """Indexes for the console's search (:mod:`gateway.ledger.search`).
 
 A page of documents is one range of an index in the order it shows (the time, after the
-partner or the state when it filters by them), and each kind of id the "id or key" box takes
-is found through an index of its own: the business key and the ISA13 without the partner
-(the partner's indexes lead with it), a file's claim (correlation) id. Outbound documents are
-paged by their time.
+partner, the state or the kind when it filters or sorts by them), and each kind of id the
+"id or key" box takes is found through an index of its own: the business key and the ISA13
+without the partner (the partner's indexes lead with it), a file's claim (correlation) id.
+Outbound documents are paged the same way.
 
 On a large ledger the indexes take a while to build (a million documents: seconds on SQLite
 and PostgreSQL); nothing else changes.
@@ -30,9 +30,16 @@ INDEXES = {  # name: (table, columns)
     "ix_documents_created_at": ("documents", ["created_at", "id"]),
     "ix_documents_partner_created_at": ("documents", ["partner", "created_at", "id"]),
     "ix_documents_state_created_at": ("documents", ["state", "created_at", "id"]),
+    "ix_documents_kind_created_at": ("documents", ["kind", "created_at", "id"]),
     "ix_documents_interchange_ref": ("documents", ["interchange_ref"]),
     "ix_files_correlation_id": ("files", ["correlation_id"]),
     "ix_outbound_documents_created_at": ("outbound_documents", ["created_at", "id"]),
+    "ix_outbound_documents_partner_created_at": (
+        "outbound_documents",
+        ["partner", "created_at", "id"],
+    ),
+    "ix_outbound_documents_state_created_at": ("outbound_documents", ["state", "created_at", "id"]),
+    "ix_outbound_documents_kind_created_at": ("outbound_documents", ["kind", "created_at", "id"]),
 }
 
 
