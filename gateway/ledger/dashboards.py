@@ -23,7 +23,18 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Integer, Table, and_, case, func, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Integer,
+    Table,
+    and_,
+    case,
+    func,
+    literal,
+    literal_column,
+    select,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -91,6 +102,14 @@ def _seconds_postgresql(element: _Seconds, compiler: SQLCompiler, **kw: Any) -> 
     return f"EXTRACT(EPOCH FROM ({end} - {start}))"
 
 
+def grouped(column: Any) -> Any:
+    """``column`` to group by, as an expression (``partner || ''``) labelled as the column:
+    SQLite groups by a plain column by walking a whole index that begins with it (every row of
+    the table, 90 ms for a million) instead of reading the window's range of ids and sorting
+    it (15 ms); an expression leaves it no such index."""
+    return column.concat(literal_column("''")).label(column.name)
+
+
 def _bucket(seconds: ColumnElement[float]) -> ColumnElement[int]:
     """The index in :data:`BUCKETS` of the first bound ``seconds`` is within."""
     whens = [(seconds <= bound, index) for index, bound in enumerate(BUCKETS)]
@@ -141,8 +160,10 @@ class AckPerformance:
 def first_id_since(s: Session, table: Table, column: Any, since: dt.datetime) -> int:
     """The first id of ``table`` whose ``column`` is at or after ``since`` minus
     :data:`MARGIN` (one past the last id when none is), by bisection on the primary key."""
-    low, high = _run(s, select(func.min(table.c.id), func.max(table.c.id))).one()
-    if low is None:
+    # two statements: SQLite reads min and max of the key at once by scanning the table
+    low = _run(s, select(func.min(table.c.id))).scalar()
+    high = _run(s, select(func.max(table.c.id))).scalar()
+    if low is None or high is None:
         return 0
     after = since - MARGIN
 
@@ -192,10 +213,11 @@ def documents_per_hour(s: Session, now: dt.datetime, hours: int = 48) -> HourlyC
     start, grid = _hours(now, hours)
     first = first_id_since(s, DOCUMENTS, DOCUMENTS.c.created_at, start)
     hour = _Hour(DOCUMENTS.c.created_at)
+    partner, kind = grouped(DOCUMENTS.c.partner), grouped(DOCUMENTS.c.kind)
     query = (
-        select(hour, DOCUMENTS.c.partner, DOCUMENTS.c.kind, func.count())
+        select(hour, partner, kind, func.count())
         .where(DOCUMENTS.c.id >= first, DOCUMENTS.c.created_at >= start)
-        .group_by(hour, DOCUMENTS.c.partner, DOCUMENTS.c.kind)
+        .group_by(hour, partner, kind)
     )
     totals: dict[str, dict[int, float]] = defaultdict(dict)
     for at, partner, kind, count in _run(s, query):
@@ -278,25 +300,26 @@ def acknowledgements(s: Session, now: dt.datetime, hours: int = 7 * 24) -> list[
     T, A = OUTBOUND_DOCUMENTS, PARTNER_ACKS
     start, _ = _hours(now, hours)
     first = first_id_since(s, T, T.c.created_at, start)
+    partner, state = grouped(T.c.partner), grouped(T.c.state)
     states = _run(
         s,
-        select(T.c.partner, T.c.state, func.count())
+        select(partner, state, func.count())
         .where(T.c.id >= first, T.c.created_at >= start, T.c.state.in_([x.value for x in SENT]))
-        .group_by(T.c.partner, T.c.state),
+        .group_by(partner, state),
     )
     counts: dict[str, dict[str, int]] = defaultdict(dict)
-    for partner, state, count in states:
-        counts[partner][state] = count
+    for name, value, count in states:
+        counts[name][value] = count
     first_ack = first_id_since(s, A, A.c.created_at, start)
     bucket = _bucket(_Seconds(_sent_at(), A.c.created_at))
     cycles = _histograms(
         _run(
             s,
-            select(T.c.partner, bucket, func.count())
+            select(partner, bucket, func.count())
             .select_from(A)
             .join(T, T.c.id == A.c.outbound_id)
             .where(and_(A.c.id >= first_ack, A.c.created_at >= start, A.c.outcome == "applied"))
-            .group_by(T.c.partner, bucket),
+            .group_by(partner, bucket),
         )
     )
     found = []
@@ -324,23 +347,24 @@ def exceptions(s: Session, now: dt.datetime, hours: int = 48) -> list[Bar]:
     first = first_id_since(s, FILES, FILES.c.received_at, start)
     code = FILES.c.detail[("report", "findings", 0, "code")].as_string()
     cause = func.coalesce(code, "unreadable file")
+    partner = grouped(FILES.c.partner)
     files = _run(
         s,
-        select(FILES.c.partner, cause, func.count())
+        select(partner, cause, func.count())
         .where(FILES.c.id >= first, FILES.c.received_at >= start, FILES.c.state == "quarantined")
-        .group_by(FILES.c.partner, cause),
+        .group_by(partner, cause),
     )
     T = OUTBOUND_DOCUMENTS
     first_request = first_id_since(s, T, T.c.created_at, start)
     refused = _run(
         s,
-        select(T.c.partner, literal("request refused"), func.count())
+        select(grouped(T.c.partner), literal("request refused"), func.count())
         .where(
             T.c.id >= first_request,
             T.c.created_at >= start,
             T.c.state == OutboundState.INVALID.value,
         )
-        .group_by(T.c.partner),
+        .group_by(grouped(T.c.partner)),
     )
     bars = [Bar(f"{p}: {c}", n) for p, c, n in [*files, *refused]]
     return sorted(bars, key=lambda bar: (-(bar.value or 0), bar.label))

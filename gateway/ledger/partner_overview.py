@@ -14,12 +14,12 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from ._documents import DocumentState
 from ._files import FileState
-from .dashboards import UNPUBLISHED, first_id_since
+from .dashboards import UNPUBLISHED, first_id_since, grouped
 from .models import ACKS, DELIVERIES, DOCUMENTS, FILES, OUTBOUND_DOCUMENTS, OUTBOX, REMOTE_PICKUPS
 from .outbound import AWAITING_ACK_STATES, OutboundState
 
@@ -75,15 +75,36 @@ def _newest(
     ``column`` is set later than the row is written)."""
     first = first_id_since(s, table, column if recorded is None else recorded, since)
     query = (
-        select(table.c.partner, func.max(column))
+        select(grouped(table.c.partner), func.max(column))
         .where(table.c.id >= first, column >= since, *where)
-        .group_by(table.c.partner)
+        .group_by(grouped(table.c.partner))
     )
     return dict(_run(s, query).all())
 
 
+def _sum(condition: Any) -> Any:
+    """How many rows meet ``condition``."""
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _files(s: Session, week: dt.datetime, day: dt.datetime) -> dict[str, tuple[Any, int, int]]:
+    """partner -> its newest file in the week, files and quarantined files of the day (one
+    read of the week's files)."""
+    first = first_id_since(s, FILES, FILES.c.received_at, week)
+    recent = FILES.c.received_at >= day
+    quarantined = and_(recent, FILES.c.state == FileState.QUARANTINED.value)
+    partner = grouped(FILES.c.partner)
+    query = (
+        select(partner, func.max(FILES.c.received_at), _sum(recent), _sum(quarantined))
+        .where(FILES.c.id >= first, FILES.c.received_at >= week)
+        .group_by(partner)
+    )
+    return {p: (at, int(n or 0), int(q or 0)) for p, at, n, q in _run(s, query)}
+
+
 def _counts(s: Session, table: Any, *where: Any) -> dict[str, int]:
-    query = select(table.c.partner, func.count()).where(*where).group_by(table.c.partner)
+    partner = grouped(table.c.partner)
+    query = select(partner, func.count()).where(*where).group_by(partner)
     return dict(_run(s, query).all())
 
 
@@ -104,7 +125,10 @@ def partner_overview(
                 value = max(value, mine[field])
             mine[field] = value
 
-    put("last_received", _newest(s, FILES, FILES.c.received_at, week))
+    files = _files(s, week, day)
+    put("last_received", {partner: row[0] for partner, row in files.items()})
+    put("files", {partner: row[1] for partner, row in files.items()})
+    put("quarantined", {partner: row[2] for partner, row in files.items()})
     put("last_pickup", _newest(s, REMOTE_PICKUPS, REMOTE_PICKUPS.c.created_at, week))
     put(
         "last_delivery",
@@ -122,15 +146,16 @@ def partner_overview(
     outbound = _newest(s, OUTBOUND_DOCUMENTS, OUTBOUND_DOCUMENTS.c.created_at, week, written)
     put("last_delivery", outbound, newest=True)
 
-    first_file = first_id_since(s, FILES, FILES.c.received_at, day)
-    recent_files = (FILES.c.id >= first_file, FILES.c.received_at >= day)
-    put("files", _counts(s, FILES, *recent_files))
-    put("quarantined", _counts(s, FILES, *recent_files, FILES.c.state == FileState.QUARANTINED))
     first_document = first_id_since(s, DOCUMENTS, DOCUMENTS.c.created_at, day)
-    recent = (DOCUMENTS.c.id >= first_document, DOCUMENTS.c.created_at >= day)
-    put("documents", _counts(s, DOCUMENTS, *recent))
     failed = DOCUMENTS.c.state.in_([x.value for x in FAILED_DOCUMENTS])
-    put("failed", _counts(s, DOCUMENTS, *recent, failed))
+    documents = _run(
+        s,
+        select(grouped(DOCUMENTS.c.partner), func.count(), _sum(failed))
+        .where(DOCUMENTS.c.id >= first_document, DOCUMENTS.c.created_at >= day)
+        .group_by(grouped(DOCUMENTS.c.partner)),
+    ).all()
+    put("documents", {partner: count for partner, count, _ in documents})
+    put("failed", {partner: int(bad or 0) for partner, _, bad in documents})
 
     unfinished = FILES.c.state.in_([x.value for x in UNFINISHED_FILES])
     put("unfinished_files", _counts(s, FILES, unfinished))
