@@ -23,6 +23,8 @@ def late(delta: dt.timedelta | None) -> str:
     if delta is None:
         return ""
     minutes = int(delta.total_seconds() // 60)
+    if minutes < 1:
+        return "under a minute"
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
     if days:

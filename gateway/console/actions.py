@@ -58,12 +58,25 @@ ACTIONS = {
         "control numbers (what a partner asks for when it lost a file).",
         "resend",
     ),
+    "resend_new": Action(
+        "Resend the document with new control numbers",
+        "The stored request is rendered again with fresh control numbers, as a new document "
+        "(request id <id>#resend-<n>) whose record names the one it replaces, written to the "
+        "partner's outbox and delivered.",
+        "resend",
+    ),
     "reprocess": Action(
-        "Reprocess",
-        "A quarantined file: a copy is put back in its partner's inbox and read again by the "
-        "daemon, as the partner's profile says now (fix the cause first). A refused request: "
-        "it is sent again, and rendered or refused for the reason of now.",
+        "Reprocess the file",
+        "A copy of it is put back in its partner's inbox and read again by the daemon, as the "
+        "partner's profile and mappings say now: fix the cause first. The file itself stays in "
+        "quarantine; the two timelines point at each other.",
         "reprocess",
+    ),
+    "retry": Action(
+        "Send the refused request again",
+        "It is sent again to the daemon, which renders it, or refuses it for the reason of now: "
+        "fix the cause first (the partner's profile).",
+        "send it again",
     ),
     "dismiss": Action(
         "Dismiss",
@@ -89,8 +102,12 @@ ACTIONS = {
 }
 
 
+SHOWN_ONLY = ("resend_new", "retry")
+"""Confirmations of a variant of an action (resend, reprocess), not actions of their own."""
+
+
 def _action(name: str) -> Action:
-    if name not in ACTIONS:
+    if name not in ACTIONS or name in SHOWN_ONLY:
         raise HTTPException(404, f"no action {name}")
     return ACTIONS[name]
 
@@ -135,6 +152,14 @@ def _what(request: Request, name: str, target: str) -> list[tuple[str, str]]:
     return []
 
 
+def _variant(name: str, target: str, new_control_numbers: bool) -> str:
+    if name == "reprocess" and not target.isdigit():
+        return "retry"
+    if name == "resend" and new_control_numbers:
+        return "resend_new"
+    return name
+
+
 def _back(back: str | None, **notice: str) -> str:
     """The local page to go back to, with the notice (any earlier notice replaced)."""
     target = _local(back or "/exceptions")
@@ -158,7 +183,7 @@ def _confirm(
         "confirm.html",
         200 if what else 404,
         name=name,
-        action=ACTIONS[name],
+        action=ACTIONS[_variant(name, target, new_control_numbers)],
         target=target,
         what=what,
         reason=reason,

@@ -10,6 +10,8 @@ import json
 import time
 from pathlib import Path
 
+from pika.adapters.blocking_connection import BlockingChannel
+
 from tests.integration.support import (
     bound_queue,
     daemon_output,
@@ -45,6 +47,12 @@ def exceptions(config: Path) -> list[dict[str, object]]:
     return found
 
 
+def arrived(channel: BlockingChannel, queue: str, into: list[object]) -> bool:
+    """Whether a message is in ``into``, after those waiting in ``queue`` are added."""
+    into.extend(take_all(channel, queue))
+    return bool(into)
+
+
 def test_a_file_quarantined_for_a_wrong_sender_id_is_published_once_reprocessed_after_the_fix(
     tmp_path: Path, database_url: str, partner: str
 ) -> None:
@@ -70,7 +78,7 @@ def test_a_file_quarantined_for_a_wrong_sender_id_is_published_once_reprocessed_
         published: list[object] = []
         wait_for(
             "the order published",
-            lambda: bool(published.extend(take_all(channel, queue))) or bool(published),
+            lambda: arrived(channel, queue, published),
         )
         time.sleep(1)
         assert len(published) + len(take_all(channel, queue)) == 1  # once
@@ -116,7 +124,7 @@ def test_a_paused_partner_is_held_across_a_restart_and_taken_again_once_resumed(
             got: list[object] = []
             wait_for(
                 "the held order published",
-                lambda: bool(got.extend(take_all(channel, queue))) or bool(got),
+                lambda: arrived(channel, queue, got),
             )
             assert f"partner {partner} RESUMED" in daemon_output(config)
     assert gateway_outcome(config, "resume", partner).returncode == 1  # not paused
