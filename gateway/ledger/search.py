@@ -70,6 +70,8 @@ SEARCH_INDEXES = (
     ),
     Index("ix_documents_interchange_ref", DOCUMENTS.c.interchange_ref),
     Index("ix_files_correlation_id", FILES.c.correlation_id),
+    Index("ix_outbound_documents_interchange_ref", OUTBOUND_DOCUMENTS.c.interchange_ref),
+    Index("ix_outbound_documents_correlation_id", OUTBOUND_DOCUMENTS.c.correlation_id),
 )
 """The indexes the search reads through (migration ``0006`` makes them): a page is one range
 of one of them, and each kind of id is found through its own. Declared here, beside the
