@@ -19,6 +19,7 @@ import json
 import logging
 import subprocess
 import sys
+import threading
 import urllib.error
 import urllib.request
 from collections import defaultdict
@@ -161,8 +162,28 @@ class CheckResult:
     at: dt.datetime
 
 
+_CHECKING: set[str] = set()
+"""Partners whose check runs now: one at a time each (a button pressed twice, two users)."""
+_CHECKING_LOCK = threading.Lock()
+
+
 def check_partner(settings: Settings, partner: str) -> CheckResult:
-    """``edi-gateway partner check P`` on the profiles the console reads, its output."""
+    """``edi-gateway partner check P`` on the profiles the console reads, its output; said so,
+    without a second run, when a check of ``partner`` runs already."""
+    with _CHECKING_LOCK:
+        running = partner in _CHECKING
+        _CHECKING.add(partner)
+    if running:
+        why = f"a check of {partner} is running already: try again when it is done"
+        return CheckResult(partner, False, -1, why, _now())
+    try:
+        return _check(settings, partner)
+    finally:
+        with _CHECKING_LOCK:
+            _CHECKING.discard(partner)
+
+
+def _check(settings: Settings, partner: str) -> CheckResult:
     command = [sys.executable, "-m", "gateway", "partner", "check", partner]
     command += ["--profiles", str(settings.path(PARTNERS_DIR))]
     try:
@@ -176,7 +197,7 @@ def check_partner(settings: Settings, partner: str) -> CheckResult:
         )
     except subprocess.TimeoutExpired:
         why = f"partner check {partner}: no answer within {CHECK_TIMEOUT:.0f} s"
-        return CheckResult(partner, False, -1, why, dt.datetime.now(dt.UTC))
+        return CheckResult(partner, False, -1, why, _now())
     output = (done.stdout + done.stderr).strip()
     return CheckResult(partner, done.returncode == 0, done.returncode, output, _now())
 
