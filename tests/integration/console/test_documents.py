@@ -1,22 +1,41 @@
 """Documents in the console, on a ledger the real daemon filled: a search by PO number (page,
 API, and in headless Chromium), a document's page with its timeline, its original X12 one
 segment per line beside its canonical JSON, the segment a finding points at highlighted, the
-acknowledgement sent and the message published; HTML in a PO number shown as text; nothing
-without a login; a phone's width."""
+acknowledgement sent and the message published; an outbound 856 requested over RabbitMQ with
+its request, rendered file, delivery and the partner's 997; HTML in a PO number shown as text;
+nothing without a login; a phone's width."""
 
 from __future__ import annotations
 
 import re
 import time
+import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 
 from tests.integration.console.conftest import filled_home
-from tests.integration.support import drop, small_850
-from tests.support.console import Console, chromium, log_in, running_console, screenshot
+from tests.integration.outbound.support import (
+    outbound_bus,
+    outbound_rows,
+    outbound_settings,
+    request,
+    write_profile,
+)
+from tests.integration.outbound.test_reconcile import accepted_set, functional_ack_x12
+from tests.integration.support import drop, running_daemon, small_850, wait_for
+from tests.support.console import (
+    Console,
+    add_console,
+    chromium,
+    log_in,
+    running_console,
+    screenshot,
+)
 
 SCRIPT_PO = "<script>alert(1)</script>"
 """Longer than BEG03's 22 characters: its order is quarantined, the finding quoting it."""
@@ -140,6 +159,63 @@ def test_html_in_a_po_number_is_shown_as_text(console: tuple[Console, str]) -> N
         assert f"BEG*00*SA*{SCRIPT_PO}**20261123~" in original
         finding = driver.find_element(By.CSS_SELECTOR, ".findings li").text
         assert "BEG03" in finding and SCRIPT_PO in finding
+
+
+def test_an_outbound_document_shows_its_request_file_delivery_and_the_partners_997(
+    tmp_path: Path,
+) -> None:
+    """A ship notice requested over RabbitMQ, written for a folder partner, and accepted by
+    the partner's 997 dropped in its inbox: all of it on the document's page, found by its
+    request id."""
+    partner = f"o{uuid.uuid4().hex[:10]}"
+    home = tmp_path / "home"
+    write_profile(home, partner)
+    config = outbound_settings(home, partner)
+    add_console(config)
+    database_url = f"sqlite:///{home / 'var' / 'ledger.sqlite3'}"
+    with outbound_bus(partner) as bus, running_daemon(config):
+        bus.publish(request("req-console-1", partner), message_id="req-console-1")
+        wait_for("the 856 sent", lambda: _states(database_url) == ["sent"])
+        [row] = outbound_rows(database_url)
+        answer = functional_ack_x12(
+            901,
+            int(row["group_ref"]),
+            accepted_set(row["transaction_ref"]),
+            sender=partner.upper()[:15],
+        )
+        drop(home / "inbox", partner, "997.x12", answer)
+        wait_for("the 856 accepted", lambda: _states(database_url) == ["accepted"])
+    with running_console(config) as running, running.logged_in("victor") as viewer:
+        found = viewer.get("/api/documents", params={"q": "req-console-1"}).json()["documents"]
+        assert [(d["direction"], d["kind"], d["state"]) for d in found] == [
+            ("outbound", "856", "accepted")
+        ]
+        assert found[0]["document_id"] == row["document_id"]
+        page = viewer.get("/documents/req-console-1")
+        assert page.status_code == 200, page.text
+        data = viewer.get(f"/api/documents/{row['document_id']}").json()
+        with chromium() as driver:
+            log_in(driver, running, "victor")
+            driver.get(f"{running.url}/documents/req-console-1")
+            assert "ISA*" in driver.find_element(By.CSS_SELECTOR, "pre.rendered").text
+            screenshot(driver, "document-outbound")
+    text = page.text
+    assert "856 outbound" in text
+    assert "<h2>Rendered file</h2>" in text and f"*{row['interchange_ref']}*" in text
+    assert "&#34;shipment_id&#34;: &#34;ASN-req-console-1&#34;" in text  # the request
+    assert f"Written to the outbox folder {row['file_name']}" in text
+    assert "<td>applied</td>" in text and "<td>997</td>" in text
+    assert data["direction"] == "outbound"
+    assert data["outbound"]["request_id"] == "req-console-1"
+    assert [a["outcome"] for a in data["partner_acks"]] == ["applied"]
+    assert "outbound.accepted" in [e["kind"] for e in data["events"]]
+
+
+def _states(database_url: str) -> list[str]:
+    try:
+        return [str(r["state"]) for r in outbound_rows(database_url)]
+    except sa.exc.OperationalError:  # the daemon has not made the ledger yet
+        return []
 
 
 def test_nothing_without_a_login(console: tuple[Console, str]) -> None:
