@@ -42,7 +42,7 @@ number of segments from ST to SE``), or said from their code."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Exception_:
+class ExceptionItem:
     """One thing to look at: a quarantined file (``kind`` ``file``, ``target`` its number)
     or a refused request (``request``, ``target`` its request id)."""
 
@@ -73,7 +73,7 @@ class Group:
     partner: str
     cause: str
     heading: str
-    items: list[Exception_]
+    items: list[ExceptionItem]
 
 
 def heading(cause: str, said: str = "") -> str:
@@ -86,7 +86,7 @@ def heading(cause: str, said: str = "") -> str:
     return f"{area}: {rest.replace('_', ' ')}" if rest else cause.replace("_", " ")
 
 
-def open_exceptions(s: Session, *, partner: str | None = None) -> list[Exception_]:
+def open_exceptions(s: Session, *, partner: str | None = None) -> list[ExceptionItem]:
     """Every quarantined file and refused request not dismissed (nor, for a request, sent
     again), of ``partner`` or of all, oldest first."""
     files = [
@@ -109,16 +109,16 @@ def open_exceptions(s: Session, *, partner: str | None = None) -> list[Exception
     return found
 
 
-def grouped(found: Iterable[Exception_]) -> list[Group]:
+def grouped(found: Iterable[ExceptionItem]) -> list[Group]:
     """``found`` by partner, then cause (the larger groups first within a partner)."""
-    groups: dict[tuple[str, str], list[Exception_]] = {}
+    groups: dict[tuple[str, str], list[ExceptionItem]] = {}
     for item in found:
         groups.setdefault((item.partner, item.cause), []).append(item)
     ordered = sorted(groups.items(), key=lambda pair: (pair[0][0], -len(pair[1]), pair[0][1]))
     return [Group(p, cause, items[0].heading, items) for (p, cause), items in ordered]
 
 
-def _of_file(row: ledger.FileRow, reprocessed: int) -> Exception_:
+def _of_file(row: ledger.FileRow, reprocessed: int) -> ExceptionItem:
     detail = row.detail or {}
     report: dict[str, Any] = detail.get("report") or {}
     errors = [f for f in report.get("findings", []) if f.get("severity") == "error"]
@@ -132,7 +132,7 @@ def _of_file(row: ledger.FileRow, reprocessed: int) -> Exception_:
         cause = "set_aside"
     why = str(report.get("why") or detail.get("unreadable") or detail.get("refused") or "")
     messages = [str(f.get("message", "")) for f in errors[:5]]
-    return Exception_(
+    return ExceptionItem(
         "file",
         str(row.id),
         row.partner,
@@ -146,11 +146,11 @@ def _of_file(row: ledger.FileRow, reprocessed: int) -> Exception_:
     )
 
 
-def _of_request(row: ledger.outbound.OutboundRow) -> Exception_:
+def _of_request(row: ledger.outbound.OutboundRow) -> ExceptionItem:
     detail = row.detail or {}
     reason = str(detail.get("reason") or "refused")
     cause = str(detail.get("code") or reason.split(":", 1)[0])
-    return Exception_(
+    return ExceptionItem(
         "request",
         row.request_id,
         row.partner,

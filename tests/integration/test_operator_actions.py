@@ -160,3 +160,38 @@ def test_the_commands_say_what_they_refuse_with_exit_code_1_and_record_who_acted
     assert gateway_outcome(config, "reprocess", bad).returncode == 1  # dismissed
     assert f"dismissed by {ME}: a test file" in gateway_command(config, "show", bad)
     assert "no exception waits" in gateway_command(config, "exceptions")
+
+
+def test_a_paused_partners_channel_neither_collects_nor_delivers_until_resumed(
+    tmp_path: Path, partner: str
+) -> None:
+    config = write_settings(tmp_path, f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+    share = tmp_path / "share"
+    (share / "out").mkdir(parents=True)
+    (share / "in").mkdir()
+    profiles = tmp_path / "mappings" / "partners"
+    profiles.mkdir(parents=True)
+    (profiles / f"{partner}.toml").write_text(
+        'format = "x12"\n[folder]\n'
+        f'pickup = "{share / "out"}"\ndrop = "{share / "in"}"\nmin_age = 0.0\n'
+        'after = "delete"\nschedule = { interval = 1 }\n'
+    )
+    outbox = tmp_path / "outbox" / partner
+    with running_daemon(config):
+        wait_for("the daemon", lambda: "edi-gateway running" in daemon_output(config))
+        gateway_command(config, "pause", partner)
+        wait_for("the pause seen", lambda: f"partner {partner} PAUSED" in daemon_output(config))
+        time.sleep(1.5)  # a run under way when it was paused is over
+        (share / "out" / "order.edi").write_bytes(small_850(71))
+        outbox.mkdir(parents=True, exist_ok=True)
+        (outbox / "note.x12").write_bytes(small_850(72))
+        time.sleep(4)  # four runs of its schedule
+        assert (share / "out" / "order.edi").exists()  # not collected
+        assert list((share / "in").iterdir()) == []  # nothing delivered
+        gateway_command(config, "resume", partner)
+        wait_for("the order collected", lambda: not (share / "out" / "order.edi").exists())
+        wait_for(
+            "the note and the order's 997 delivered",
+            lambda: len(list((share / "in").iterdir())) == 2,
+        )
+    assert "note.x12" in [path.name for path in (share / "in").iterdir()]

@@ -18,6 +18,7 @@ from selenium.webdriver.common.by import By
 
 from tests.integration.outbound.support import (
     X12_SECTION,
+    asn_data,
     ledger_rows,
     outbound_bus,
     outbound_settings,
@@ -141,9 +142,11 @@ def test_an_operator_resends_an_overdue_document_with_new_control_numbers(
     with outbound_bus(partner) as bus, running_daemon(config):
         bus.publish(request("r1", partner), message_id="r1")
         wait_for("the 856", lambda: bool(list(outbox.glob("856-*.x12"))))
+        unfit = {**asn_data("ASN-UNFIT"), "carrier_scac": None}  # the profile requires it
+        bus.publish(request("r2", partner, data=unfit), message_id="r2")
         stray = functional_ack_x12(77, 990, accepted_set(), sender=partner.upper()[:15])
         drop(home / "inbox", partner, "997-stray.x12", stray)  # answers for nothing we sent
-        [row] = ledger_rows(home)
+        [row] = [r for r in ledger_rows(home) if r["request_id"] == "r1"]
         time.sleep(1.5)  # past its deadline: overdue
         with running_console(config) as console, chromium() as driver:
             with console.logged_in("victor") as viewer:
@@ -166,8 +169,21 @@ def test_an_operator_resends_an_overdue_document_with_new_control_numbers(
             notice = confirm(driver, "/acks")
             assert "re-rendered with new control numbers" in notice
             wait_for("the second 856", lambda: len(list(outbox.glob("856-*.x12"))) == 2)
+            with console.logged_in("olga") as operator:  # the refused request, dismissed
+                listed = operator.get("/api/exceptions").json
+                wait_for("the refused request", lambda: listed()["count"] == 1)
+                [group] = operator.get("/api/exceptions").json()["groups"]
+                [refused] = group["items"]
+                assert refused["kind"] == "request" and refused["target"] == "r2"
+                assert "carrier_scac" in refused["why"]
+                dismissed = operator.post(
+                    "/actions/dismiss",
+                    data={"target": "r2", "reason": "sent again corrected", "confirm": "yes"},
+                )
+                assert "notice_kind" not in dismissed.headers["location"]
+                assert operator.get("/api/exceptions").json()["count"] == 0
     rows = {r["request_id"]: r for r in ledger_rows(home)}
-    assert set(rows) == {"r1", "r1#resend-1"}
+    assert set(rows) == {"r1", "r2", "r1#resend-1"}
     assert rows["r1#resend-1"]["interchange_ref"] != rows["r1"]["interchange_ref"]
     shown = gateway_command(config, "show", row["document_id"])
     assert (
