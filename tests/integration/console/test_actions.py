@@ -8,8 +8,10 @@ the daemon. Every action asks for confirmation first and is recorded with who di
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from pathlib import Path
+from urllib.parse import unquote_plus
 
 from pika.adapters.blocking_connection import BlockingChannel
 from pika.spec import BasicProperties
@@ -262,3 +264,29 @@ def test_a_pause_and_a_resume_through_the_console_reach_the_daemon(
             operator.post("/actions/resume", data={"target": partner, "confirm": "yes"})
             wait_for("the file taken", lambda: not (inbox / partner / "waiting.x12").exists())
     assert f"partner {partner} RESUMED" in daemon_output(config)
+
+
+def test_an_operator_replays_a_published_order_under_its_message_id(
+    shared_console: tuple[Console, str],
+) -> None:
+    console, partner = shared_console
+    ledger = console.log.parent / "ledger.sqlite3"
+    with sqlite3.connect(ledger) as db:
+        [(document_id,)] = db.execute(
+            "SELECT document_id FROM documents WHERE state = 'published' ORDER BY id LIMIT 1"
+        ).fetchall()
+    with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
+        with console.logged_in("olga") as operator:
+            asked = operator.get(f"/actions/replay?target={document_id}&back=/exceptions")
+            assert asked.status_code == 200 and "Yes, replay" in asked.text
+            assert "PurchaseOrder:PO" in asked.text  # what it is, said before it is done
+            done = operator.post(
+                "/actions/replay",
+                data={"target": document_id, "confirm": "yes", "back": "/exceptions"},
+            )
+            assert done.status_code == 303
+            assert "republished" in unquote_plus(done.headers["location"])
+        [(properties, _)] = take_all(channel, queue)
+    assert properties.message_id == document_id
+    shown = gateway_command(console.log.parent / "gateway.toml", "show", document_id)
+    assert "republished under its message id, by console:olga" in shown
