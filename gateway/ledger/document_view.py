@@ -17,16 +17,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ._acks import AckRow, AckState
-from ._documents import DocumentRow, documents_by_id, documents_of_file
+from ._documents import DocumentRow, documents_by_id
 from ._events import EventRow, timeline
 from ._files import FileRow, file_by_id
 from ._outbox import OutboxRow, OutboxState
 from ._statements import _rows
-from .models import ACKS, DELIVERIES, OUTBOUND_DOCUMENTS, OUTBOX, PARTNER_ACKS
+from .models import ACKS, DELIVERIES, DOCUMENTS, OUTBOUND_DOCUMENTS, OUTBOX, PARTNER_ACKS
 from .outbound import OutboundRow, outbound_by_document_id
 from .reconciliation import PartnerAckRow, _ack_rows, partner_acks_of_outbound
 from .transfers import DeliveryRow, _delivery
@@ -35,6 +35,7 @@ _ACKS_OF_FILE = select(ACKS).where(ACKS.c.file_id == bindparam("p_file_id")).ord
 _MESSAGES = (
     select(OUTBOX).where(OUTBOX.c.document_id == bindparam("p_document_id")).order_by(OUTBOX.c.id)
 )
+_DOCUMENTS_IN_FILE = select(func.count()).where(DOCUMENTS.c.file_id == bindparam("p_file_id"))
 SHOWN_BYTES = 1024 * 1024
 """Bytes of a file (or a message body) a page shows at most; it says what it cut."""
 
@@ -83,7 +84,11 @@ def document_view(s: Session, document_id: str) -> DocumentView | None:
     if not records and outbound is None:
         return None
     file = file_by_id(s, records[0].file_id) if records else None
-    siblings = len(documents_of_file(s, file.id)) - 1 if file is not None else 0
+    siblings = (
+        int(s.connection().execute(_DOCUMENTS_IN_FILE, {"p_file_id": file.id}).scalar_one()) - 1
+        if file is not None
+        else 0
+    )
     own_id = (
         document_id if records or outbound is None else outbound.document_id or outbound.request_id
     )

@@ -30,7 +30,7 @@ from sqlalchemy import ColumnElement, Index, Table, func, literal, select, text,
 from sqlalchemy.orm import Session
 
 from ._statements import _run
-from .models import DOCUMENTS, FILES, OUTBOUND_DOCUMENTS
+from .models import DOCUMENTS, FILES, OUTBOUND_DOCUMENTS, PARTNER_ACKS
 
 Direction = Literal["inbound", "outbound"]
 Sort = Literal["time", "partner", "kind", "state"]
@@ -72,10 +72,12 @@ SEARCH_INDEXES = (
     Index("ix_files_correlation_id", FILES.c.correlation_id),
     Index("ix_outbound_documents_interchange_ref", OUTBOUND_DOCUMENTS.c.interchange_ref),
     Index("ix_outbound_documents_correlation_id", OUTBOUND_DOCUMENTS.c.correlation_id),
+    Index("ix_partner_acks_document_id", PARTNER_ACKS.c.document_id),  # what an ack answered
 )
-"""The indexes the search reads through (migration ``0006`` makes them): a page is one range
-of one of them, and each kind of id is found through its own. Declared here, beside the
-queries that need them, they join the tables' metadata when the ledger is imported."""
+"""The indexes the search (and a document's page) reads through, which migration ``0006``
+makes: a page is one range of one of them, and each kind of id is found through its own.
+Declared here, beside the queries that need them, they join the tables' metadata when the
+ledger is imported (so the migrations test compares them too)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

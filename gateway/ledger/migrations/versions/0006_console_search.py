@@ -4,7 +4,8 @@ A page of documents is one range of an index in the order it shows (the time, af
 partner, the state or the kind when it filters or sorts by them), and each kind of id the
 "id or key" box takes is found through an index of its own: the business key and the ISA13
 without the partner (the partner's indexes lead with it), a file's claim (correlation) id, an
-outbound document's. Outbound documents are paged the same way.
+outbound document's. Outbound documents are paged the same way. A document's page finds what
+a partner's acknowledgement answered by the acknowledgement's document id.
 
 On a large ledger building them takes a while (each reads its table once); nothing else
 changes. Each inbound document now writes seven more index entries.
@@ -35,6 +36,7 @@ INDEXES = {  # name: (table, columns)
     "ix_files_correlation_id": ("files", ["correlation_id"]),
     "ix_outbound_documents_interchange_ref": ("outbound_documents", ["interchange_ref"]),
     "ix_outbound_documents_correlation_id": ("outbound_documents", ["correlation_id"]),
+    "ix_partner_acks_document_id": ("partner_acks", ["document_id"]),
     "ix_outbound_documents_created_at": ("outbound_documents", ["created_at", "id"]),
     "ix_outbound_documents_partner_created_at": (
         "outbound_documents",
