@@ -14,6 +14,7 @@ import dataclasses
 import datetime as dt
 import json
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -84,8 +85,6 @@ class Filters:
     def link(self, **changed: Any) -> str:
         """This search's query string with ``changed`` values (empty ones left out)."""
         values = {**dataclasses.asdict(self), **changed}
-        from urllib.parse import urlencode
-
         kept = {k: v for k, v in values.items() if v not in ("", None) and (k, v) != ("limit", 50)}
         return "?" + urlencode(kept)
 
