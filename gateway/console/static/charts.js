@@ -13,19 +13,23 @@
 
   function seconds(v) {
     if (v == null) return "-";
+    if (v === 0) return "0";
     if (v < 1) return Math.round(v * 1000) + " ms";
     if (v < 120) return (Math.round(v * 10) / 10) + " s";
     if (v < 7200) return Math.round(v / 60) + " min";
     return (Math.round(v / 360) / 10) + " h";
   }
 
+  var SECONDS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900,
+                 1800, 3600, 7200, 14400, 21600, 43200, 86400, 172800, 604800];
   var COUNTS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 1e6, 1e7];
 
   function yAxis(unit) {
     // counts are whole numbers: no 0.2-document ticks
     var format = formatter(unit);
     var axis = { size: 60, values: function (u, vals) { return vals.map(format); } };
-    if (unit !== "seconds" && unit !== "%") axis.incrs = COUNTS;
+    if (unit === "seconds") axis.incrs = SECONDS;
+    else if (unit !== "%") axis.incrs = COUNTS;
     return axis;
   }
 
@@ -94,6 +98,19 @@
     var labels = spec.labels;
     var n = spec.series.length || 1;
     var x = labels.map(function (_, i) { return i; });
+    // "partner: cause" on two lines, each cut at 22 characters
+    var lines = labels.map(function (label) {
+      return label.split(": ").map(function (line) {
+        return line.length > 22 ? line.slice(0, 21) + "…" : line;
+      }).join("\n");
+    });
+    var longest = lines.reduce(function (n, l) {
+      return Math.max.apply(null, [n].concat(l.split("\n").map(function (s) { return s.length; })));
+    }, 0);
+    function crowded(u) {
+      var room = u.bbox.width / (window.devicePixelRatio || 1) / Math.max(labels.length, 1);
+      return longest * 7 > room;
+    }
     var series = [{ label: "", value: function (u, i) { return i == null ? "" : labels[i]; } }];
     var data = [x];
     spec.series.forEach(function (s, i) {
@@ -121,12 +138,12 @@
         y: { range: yRange }
       },
       axes: [
-        { splits: function () { return x; }, size: 50, gap: 4,
+        { splits: function () { return x; }, gap: 4,
+          // labels slanted when they would not fit side by side (a phone's width)
+          rotate: function (u) { return crowded(u) ? 40 : 0; },
+          size: function (u) { return crowded(u) ? 34 + longest * 4.6 : 54; },
           values: function (u, vals) {
-            return vals.map(function (v) {
-              var label = labels[v] || "";
-              return label.length > 22 ? label.slice(0, 21) + "…" : label;
-            });
+            return vals.map(function (v) { return lines[v] || ""; });
           } },
         yAxis(spec.unit)
       ],
