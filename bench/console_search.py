@@ -11,6 +11,11 @@ baseline: the plain ``COUNT(*)`` of the same rows (what a page that counts every
 cost at least; for an id, the scan of ``LIKE '%:PO…'`` an unindexed lookup makes). The
 document page is :func:`gateway.ledger.document_view` of a random document.
 
+Then the same through HTTP, as a browser or a program sees it: ``edi-gateway console`` runs
+as a process on the ledger, and a logged-in client times ``GET /api/documents?q=<PO number>``,
+the search page ``/documents?q=<PO number>`` and a document's page ``/documents/<id>`` (the
+bench's documents have no file on disk: their pages show everything else).
+
 Run:  .venv/bin/python bench/console_search.py [--documents 1000000] [--repeat 30]
                                                [--ledgers sqlite,postgresql]
 (PostgreSQL at 127.0.0.1:5432, trust auth: a database of its own, dropped at the end.)
@@ -254,6 +259,37 @@ def measure(url: str, documents: int, repeat: int) -> None:
     engine.dispose()
 
 
+def measure_http(url: str, documents: int, repeat: int, folder: Path) -> None:
+    """The console as a process on the ledger at ``url``; its pages timed through HTTP."""
+    from tests.support.console import console_settings, running_console
+    from tests.support.ports import free_port
+
+    home = folder / f"home-{uuid.uuid4().hex[:6]}"
+    home.mkdir()
+    config = home / "gateway.toml"
+    config.write_text(f'database_url = "{url}"\n' + console_settings(free_port()))
+    with running_console(config) as console, console.logged_in("victor") as client:
+
+        def get(path: Callable[[], str]) -> Callable[[], None]:
+            def run() -> None:
+                answer = client.get(path())
+                assert answer.status_code == 200, answer.text[:500]
+
+            return run
+
+        def po() -> str:
+            return f"PO{random.randint(1, documents) // 10 * 10 + 1}"
+
+        for name, path in (
+            ("API search, PO number", lambda: f"/api/documents?q={po()}"),
+            ("search page, PO number", lambda: f"/documents?q={po()}"),
+            ("search page, newest", lambda: "/documents"),
+            ("document page", lambda: f"/documents/doc-{random.randint(1, documents)}"),
+        ):
+            p50, p99 = timed(get(path), repeat)
+            print(f"  HTTP {name:<25} {p50:8.1f} {p99:8.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--documents", type=int, default=1_000_000)
@@ -269,6 +305,7 @@ def main() -> None:
                 took = time.perf_counter() - began
                 print(f"{kind}: {args.documents:,} documents (filled in {took:.0f} s)")
                 measure(url, args.documents, args.repeat)
+                measure_http(url, args.documents, args.repeat, Path(folder))
 
 
 if __name__ == "__main__":
