@@ -11,12 +11,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .ledger.models import PARTNER_ACKS
-from .ledger.outbound import AWAITING_ACK_STATES, OutboundRow, OutboundState, outbound_in_state
+from .ledger.models import OUTBOUND_DOCUMENTS, PARTNER_ACKS
+from .ledger.outbound import AWAITING_ACK_STATES, OutboundRow, OutboundState
 from .ledger.reconciliation import AckOutcome, PartnerAckRow
 
 MOST = 1000
-"""Documents of each state, and unmatched acknowledgements, listed at most."""
+"""Documents awaiting, and unmatched acknowledgements, listed at most."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -47,14 +47,29 @@ class Awaiting:
         }
 
 
+_AWAITING = (  # the (state, ack_due_at) index
+    select(OUTBOUND_DOCUMENTS)
+    .where(
+        OUTBOUND_DOCUMENTS.c.state.in_(
+            [s.value for s in (OutboundState.OVERDUE, *AWAITING_ACK_STATES)]
+        ),
+        OUTBOUND_DOCUMENTS.c.ack_due_at.is_not(None),  # a partner that sends no ack: none due
+    )
+    .order_by(OUTBOUND_DOCUMENTS.c.ack_due_at, OUTBOUND_DOCUMENTS.c.id)
+    .limit(MOST)
+)
+
+
 def awaiting(s: Session, now: dt.datetime, *, partner: str | None = None) -> list[Awaiting]:
-    """Documents written, sent or overdue without their acknowledgement: the overdue first
-    (the most late first), then by deadline, then the oldest."""
+    """Documents written, sent or overdue whose partner owes an acknowledgement (they have a
+    deadline), the :data:`MOST` due first: the overdue first (the most late first), then by
+    deadline."""
+    query = _AWAITING
+    if partner is not None:
+        query = query.where(OUTBOUND_DOCUMENTS.c.partner == partner)
     rows = [
-        row
-        for state in (OutboundState.OVERDUE, *AWAITING_ACK_STATES)
-        for row in outbound_in_state(s, state, limit=MOST)
-        if partner is None or row.partner == partner
+        OutboundRow(**{**r, "state": OutboundState(r["state"])})
+        for r in s.execute(query).mappings()
     ]
     found = []
     for row in rows:

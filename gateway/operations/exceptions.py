@@ -9,16 +9,16 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from .. import ledger
-from ..ledger.models import EVENTS
-from ..ledger.outbound import OutboundState, outbound_in_state
+from ..ledger.models import EVENTS, FILES, OUTBOUND_DOCUMENTS
+from ..ledger.outbound import OutboundRow, OutboundState
 
 _T = TypeVar("_T")
 MOST = 1000
-"""Quarantined files and refused requests listed at most (the oldest first)."""
+"""Quarantined files and refused requests listed at most (the newest of them)."""
 FILE_DISMISSED = "dismissed"
 FILE_REPROCESSED = "reprocessed"
 FILE_TAKEN_AGAIN = "reprocessed_as"
@@ -86,27 +86,49 @@ def heading(cause: str, said: str = "") -> str:
     return f"{area}: {rest.replace('_', ' ')}" if rest else cause.replace("_", " ")
 
 
+_OPEN_FILES = (  # the state index; each candidate's events by the file_id index
+    select(FILES)
+    .where(
+        FILES.c.state == ledger.FileState.QUARANTINED.value,
+        ~exists().where(
+            EVENTS.c.file_id == FILES.c.id, EVENTS.c.kind.in_([FILE_DISMISSED, FILE_TAKEN_AGAIN])
+        ),
+    )
+    .order_by(FILES.c.id.desc())
+    .limit(MOST)
+)
+_OPEN_REQUESTS = (  # the (state, ack_due_at) index; the events by the document_id index
+    select(OUTBOUND_DOCUMENTS)
+    .where(
+        OUTBOUND_DOCUMENTS.c.state == OutboundState.INVALID.value,
+        ~exists().where(
+            EVENTS.c.document_id == OUTBOUND_DOCUMENTS.c.request_id,
+            EVENTS.c.kind == REQUEST_DISMISSED,
+        ),
+    )
+    .order_by(OUTBOUND_DOCUMENTS.c.id.desc())
+    .limit(MOST)
+)
+
+
 def open_exceptions(s: Session, *, partner: str | None = None) -> list[ExceptionItem]:
-    """Every quarantined file and refused request not dismissed (nor, for a request, sent
-    again), of ``partner`` or of all, oldest first."""
+    """Every quarantined file and refused request still open (see :data:`FILE_DISMISSED`), of
+    ``partner`` or of all: the newest :data:`MOST` of each, oldest first."""
+    files_query, requests_query = _OPEN_FILES, _OPEN_REQUESTS
+    if partner is not None:
+        files_query = files_query.where(FILES.c.partner == partner)
+        requests_query = requests_query.where(OUTBOUND_DOCUMENTS.c.partner == partner)
     files = [
-        row
-        for row in ledger.files_in_state(s, [ledger.FileState.QUARANTINED], limit=MOST)
-        if partner is None or row.partner == partner
+        ledger.FileRow(**{**r, "state": ledger.FileState(r["state"])})
+        for r in s.execute(files_query).mappings()
     ]
-    ids = [row.id for row in files]
-    closed = ledger.files_with_event(s, ids, FILE_DISMISSED)
-    closed |= ledger.files_with_event(s, ids, FILE_TAKEN_AGAIN)
-    reprocessed = _reprocessed_counts(s, ids)
-    found = [_of_file(row, reprocessed.get(row.id, 0)) for row in files if row.id not in closed]
+    reprocessed = _reprocessed_counts(s, [row.id for row in files])
+    found = [_of_file(row, reprocessed.get(row.id, 0)) for row in reversed(files)]
     requests = [
-        row
-        for row in outbound_in_state(s, OutboundState.INVALID, limit=MOST)
-        if partner is None or row.partner == partner
+        OutboundRow(**{**r, "state": OutboundState(r["state"])})
+        for r in s.execute(requests_query).mappings()
     ]
-    done = dismissed_requests(s, [row.request_id for row in requests])
-    found += [_of_request(row) for row in requests if row.request_id not in done]
-    return found
+    return found + [_of_request(row) for row in reversed(requests)]
 
 
 def grouped(found: Iterable[ExceptionItem]) -> list[Group]:
@@ -146,7 +168,7 @@ def _of_file(row: ledger.FileRow, reprocessed: int) -> ExceptionItem:
     )
 
 
-def _of_request(row: ledger.outbound.OutboundRow) -> ExceptionItem:
+def _of_request(row: OutboundRow) -> ExceptionItem:
     detail = row.detail or {}
     reason = str(detail.get("reason") or "refused")
     cause = str(detail.get("code") or reason.split(":", 1)[0])

@@ -48,7 +48,7 @@ class Reprocessed:
         taken = (
             f"taken by the daemon as file {self.copy_id}"
             if self.copy_id is not None
-            else "not taken yet (is the daemon running, the partner paused?)"
+            else "not taken yet (is the daemon running? is the partner paused, or disabled?)"
         )
         return f"file {self.original.id} ({self.original.name}) copied to {self.copy}: {taken}"
 

@@ -54,14 +54,14 @@ def resend(
 ) -> str:
     """Send outbound document ``key`` again (``edi-gateway resend``); what was done, in a
     sentence. :class:`ActionRefused` when it cannot be (refused, unknown, a profile that no
-    longer renders it)."""
-    from ..errors import DocumentRefused, RequestRefused, ResendError
+    longer renders it, or cannot be read)."""
+    from ..errors import ConfigError, DocumentRefused, RequestRefused, ResendError
     from ..outbound import resend as outbound
     from ..partner_formats import PartnerFormats
     from ..partners import PARTNERS_DIR, load_partners
 
-    profiles = load_partners(settings.path(PARTNERS_DIR), registry)
     try:
+        profiles = load_partners(settings.path(PARTNERS_DIR), registry)
         with factory.begin() as s:
             row = outbound.find_outbound(s, key)
         done = outbound.resend(
@@ -72,7 +72,7 @@ def resend(
             key,
             new_control_numbers=new_control_numbers,
         )
-    except (ResendError, RequestRefused, DocumentRefused) as error:
+    except (ResendError, RequestRefused, DocumentRefused, ConfigError) as error:
         raise ActionRefused(f"resend {key}: {error}") from error
     how = "with new control numbers" if new_control_numbers else "as it was"
     with factory.begin() as s:
