@@ -195,3 +195,39 @@ def test_a_paused_partners_channel_neither_collects_nor_delivers_until_resumed(
             lambda: len(list((share / "in").iterdir())) == 2,
         )
     assert "note.x12" in [path.name for path in (share / "in").iterdir()]
+
+
+def test_a_refused_request_reprocessed_after_its_profile_is_fixed_is_rendered(
+    tmp_path: Path, partner: str
+) -> None:
+    from tests.integration.outbound.support import (
+        X12_SECTION,
+        asn_data,
+        outbound_bus,
+        outbound_settings,
+        request,
+    )
+
+    home = tmp_path / "home"
+    strict = X12_SECTION.format(receiver=partner.upper()[:15])
+    profiles = home / "mappings" / "partners"
+    profiles.mkdir(parents=True)
+    (profiles / f"{partner}.toml").write_text(strict)
+    config = outbound_settings(home, partner)
+    outbox = home / "outbox" / partner
+    unfit = {**asn_data("ASN-NOSCAC"), "carrier_scac": None}
+    with outbound_bus(partner) as bus, running_daemon(config):
+        bus.publish(request("nos", partner, data=unfit), message_id="nos")
+        wait_for("the request refused", lambda: bool(exceptions(config)))
+        [listed] = exceptions(config)
+        assert listed["kind"] == "request" and listed["target"] == "nos"
+        assert "carrier_scac" in str(listed["why"])
+        relaxed = strict.replace('required = { "856" = ["carrier_scac", "orders.packs.sscc"] }', "")
+        assert relaxed != strict
+        (profiles / f"{partner}.toml").write_text(relaxed)  # the fix
+        wait_for("the reload", lambda: "partner profiles reloaded" in daemon_output(config))
+        said = gateway_command(config, "reprocess", "nos")
+        assert "sent again" in said or "queued again" in said
+        wait_for("the 856 rendered", lambda: bool(list(outbox.glob("856-*.x12"))))
+        wait_for("the exception closed", lambda: not exceptions(config))
+    assert f"refused request sent again, by {ME}" in gateway_command(config, "show", "nos")
