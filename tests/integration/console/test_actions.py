@@ -103,6 +103,7 @@ def test_an_operator_reprocesses_a_file_quarantined_for_a_wrong_sender_after_the
             assert "ZZ:WRONG" in driver.page_source
             click(driver, "form.action[action='/actions/reprocess'] button")
             notice = confirm(driver, "/exceptions", "confirm")
+            screenshot(driver, "exceptions-notice")
             assert f"copied to {tmp_path / 'inbox' / partner / 'reprocess-'}" in notice
             published: list[tuple[BasicProperties, bytes]] = []
             wait_for(
