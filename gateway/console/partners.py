@@ -31,6 +31,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.config import Settings
 from gateway.ledger.partner_overview import PartnerOverview, partner_overview
+from gateway.operations import pauses
 from gateway.partners import PARTNER_NAME, PARTNERS_DIR, PartnerProfile, load_partners_apart
 
 from .auth import Admin, Operator, Viewer
@@ -297,6 +298,7 @@ def _partner_page(
         daemon=daemon,
         profile=text,
         check=check,
+        pause=pauses.paused(pauses.folder(state(request).settings)).get(name),
     )
 
 

@@ -131,6 +131,25 @@ def test_the_segment_a_finding_points_at_is_highlighted(console: tuple[Console, 
     assert "AK5*R*4~" in page  # the negative 997
 
 
+def test_a_document_page_offers_an_operator_what_can_be_done_with_it(
+    console: tuple[Console, str],
+) -> None:
+    """Replay for a published document; reprocess and dismiss for one whose file is in
+    quarantine; nothing for a viewer (gateway/console/templates/actions_macros.html)."""
+    running, _ = console
+    published = _document_of(running, "PO00000001")["document_id"]
+    quarantined = _document_of(running, "000000009")["document_id"]
+    with running.logged_in("olga") as operator:
+        page = operator.get(f"/documents/{published}").text
+        assert 'action="/actions/replay"' in page and f'value="{published}"' in page
+        assert 'action="/actions/reprocess"' not in page
+        page = operator.get(f"/documents/{quarantined}").text
+        assert 'action="/actions/reprocess"' in page and 'action="/actions/dismiss"' in page
+        assert 'action="/actions/replay"' not in page  # nothing of it was published
+    with running.logged_in("victor") as viewer:
+        assert 'action="/actions/' not in viewer.get(f"/documents/{quarantined}").text
+
+
 def test_html_in_a_po_number_is_shown_as_text(console: tuple[Console, str]) -> None:
     """In the list, the facts, the findings, the original file and the canonical JSON: the
     quarantined order's PO number (quoted by its finding) and the published one's."""

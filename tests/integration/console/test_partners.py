@@ -197,6 +197,27 @@ def test_check_now_says_what_failed_for_an_unreachable_sftp_partner(
     assert PASSWORD not in result["output"]
 
 
+def test_an_operator_pauses_and_resumes_the_partner_from_its_page(
+    home: tuple[Console, Path, str],
+) -> None:
+    console, _, partner = home
+    with console.logged_in("olga") as operator:
+        page = operator.get(f"/partners/{partner}")
+        assert f'value="{partner}"' in page.text and f"Pause {partner}" in page.text
+        done = operator.post(
+            "/actions/pause",
+            data={"target": partner, "confirm": "yes", "reason": "a test", "back": page.url.path},
+        )
+        assert done.status_code == 303 and done.headers["location"].startswith(page.url.path)
+        paused = operator.get(done.headers["location"])
+        assert "Paused by console:olga" in paused.text and ": a test" in paused.text
+        assert f"Resume {partner}" in paused.text
+        operator.post("/actions/resume", data={"target": partner, "confirm": "yes"})
+        assert "Paused by" not in operator.get(f"/partners/{partner}").text
+    with console.logged_in("victor") as viewer:  # a viewer sees no action
+        assert f"Pause {partner}" not in viewer.get(f"/partners/{partner}").text
+
+
 def test_an_unknown_partner_is_not_found(home: tuple[Console, Path, str]) -> None:
     console, _, _ = home
     with console.logged_in("alice") as client:
