@@ -20,6 +20,7 @@ from .. import ledger as repository
 from ..bus.topology import REQUEST_EXCHANGE, request_routing_key
 from ..ledger import outbound as ledger
 from ..ledger.outbound import OutboundRow, OutboundState
+from ..operations.exceptions import dismissed_requests
 
 MOST = 100_000
 """Refused requests one ``retry --partner`` queues at most (run it again for more)."""
@@ -35,12 +36,15 @@ class Retry:
 
 
 def refused(s: Session, *, request_id: str | None, partner: str | None) -> list[OutboundRow]:
-    """The refused requests with this request id, or of this partner (oldest first)."""
+    """The refused request with this request id, or those of this partner not dismissed
+    (oldest first): a request an operator dismissed is sent again only when named."""
     if request_id is not None:
         row = ledger.outbound_by_request_ids(s, [request_id]).get(request_id)
         return [row] if row is not None and row.state == OutboundState.INVALID else []
     rows = ledger.outbound_in_state(s, OutboundState.INVALID, limit=MOST)
-    return [row for row in rows if partner is None or row.partner == partner]
+    rows = [row for row in rows if partner is None or row.partner == partner]
+    dismissed = dismissed_requests(s, [row.request_id for row in rows])
+    return [row for row in rows if row.request_id not in dismissed]
 
 
 def queue_again(s: Session, rows: Sequence[OutboundRow]) -> Retry:

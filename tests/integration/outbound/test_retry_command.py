@@ -1,6 +1,7 @@
 """``edi-gateway retry`` (issue 23): refused requests sent again by their id once the cause is
-fixed, without their system having to publish them again; a progress bar on a terminal, none
-when not on one; exit 1 for an id that names no refused request."""
+fixed, without their system having to publish them again (those of a partner, but for the
+ones an operator dismissed); a progress bar on a terminal, none when not on one; exit 1 for an
+id that names no refused request."""
 
 from __future__ import annotations
 
@@ -38,6 +39,10 @@ def test_refused_requests_are_sent_again_by_id_once_the_cause_is_fixed(
         listed = gateway_command(config, "retry", "--partner", partner, "--dry-run")
         assert "REQ-AGAIN-1" in listed and f"unknown partner '{partner}'" in listed
         assert listed.splitlines()[-1] == "2 request(s) would be sent again"
+        gateway_command(config, "dismiss", "REQ-AGAIN-2", "--reason", "sent by mistake")
+        listed = gateway_command(config, "retry", "--partner", partner, "--dry-run")
+        assert "REQ-AGAIN-2" not in listed  # dismissed: sent again only when named
+        assert listed.splitlines()[-1] == "1 request(s) would be sent again"
 
         write_profile(tmp_path, partner)  # the cause fixed; the daemon is not running
         status, printed, shown = on_a_terminal(config, "retry", "REQ-AGAIN-1")
