@@ -10,7 +10,7 @@ failure left), 1 ``replay`` or ``retry`` of an id with nothing to publish again.
 This module is the composition root: the one core module that imports ``adapters`` (their
 registry, ``adapters.REGISTRY``, which it hands to the daemon and the commands).
 
-(Just over 400 lines: a function per command, each short; the commands' work is in the modules
+(Over 400 lines: a function per command, each short; the commands' work is in the modules
 they call, the arguments in :mod:`gateway.cli_arguments`. It stays one module because it is the
 one composition root.)
 """

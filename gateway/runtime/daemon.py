@@ -6,6 +6,9 @@ each commit the main thread wakes the relay thread (which owns the pika connecti
 finisher (which writes acknowledgements and archives originals, so that its fsyncs overlap the
 next batch). SIGTERM or SIGINT stops taking new files, finishes the current batch and stops the
 relay.
+
+(Over 400 lines: it is where the daemon's parts are wired and its main loop turns; each part's
+work is in its own module: lanes, channels, reload, pauses, the relay, the finisher.)
 """
 
 from __future__ import annotations
