@@ -259,6 +259,10 @@ def test_an_unknown_document_is_a_404(console: tuple[Console, str]) -> None:
 def test_in_chromium_search_a_po_number_and_open_its_page(console: tuple[Console, str]) -> None:
     running, _ = console
     with chromium() as driver:
+        driver.get(f"{running.url}/documents?q=PO00000003")  # not logged in: the login first
+        _wait(lambda: "/login?next=" in driver.current_url)
+        assert driver.find_elements(By.CSS_SELECTOR, "form.login")
+        assert not driver.find_elements(By.CSS_SELECTOR, "table.documents")
         log_in(driver, running, "olga")
         driver.get(f"{running.url}/documents")
         box = driver.find_element(By.NAME, "q")

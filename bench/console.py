@@ -16,7 +16,7 @@ as a process on the ledger, and a logged-in client times ``GET /api/documents?q=
 the search page ``/documents?q=<PO number>`` and a document's page ``/documents/<id>`` (the
 bench's documents have no file on disk: their pages show everything else).
 
-Run:  .venv/bin/python bench/console_search.py [--documents 1000000] [--repeat 30]
+Run:  .venv/bin/python bench/console.py [--documents 1000000] [--repeat 30]
                                                [--ledgers sqlite,postgresql]
 (PostgreSQL at 127.0.0.1:5432, trust auth: a database of its own, dropped at the end.)
 """
