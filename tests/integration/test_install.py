@@ -215,7 +215,7 @@ def assert_installed(checkout: Path) -> None:
     assert owned(OPT) == ("0755", "root", "root")
     assert (OPT / "README.md").read_text() == (checkout / "README.md").read_text()
     units = [*(checkout / "systemd").glob("*.service"), *(checkout / "systemd").glob("*.timer")]
-    assert len(units) == 6
+    assert len(units) == 8  # the daemon, retention job and timer, console: and their templates
     for unit in units:
         assert owned(UNITS / unit.name) == ("0644", "root", "root"), unit.name
         assert (UNITS / unit.name).read_text() == unit.read_text(), unit.name
