@@ -52,8 +52,8 @@ from gateway.ledger import (  # noqa: E402
     search,
     session_factory,
 )
+from tests.integration.ledger.databases import postgres_database  # noqa: E402
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 START = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 PARTNERS = 20
 KEY_TYPES = tuple(BUSINESS_KEYS)
@@ -61,19 +61,13 @@ KEY_TYPES = tuple(BUSINESS_KEYS)
 
 @contextmanager
 def database(kind: str, folder: Path) -> Iterator[str]:
+    """A new ledger database: a SQLite file in ``folder``, or a PostgreSQL database of its own
+    (dropped at the end), as the tests make them."""
     if kind == "sqlite":
         yield f"sqlite:///{folder / 'ledger.sqlite3'}"
         return
-    name = f"bench_console_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database("bench_console") as url:
+        yield url
 
 
 _SERIES = {

@@ -67,29 +67,23 @@ sys.path.insert(0, str(ROOT))
 from gateway.bus.topology import DEFAULT_QUEUES  # noqa: E402
 from gateway.ledger import migrate  # noqa: E402
 from gateway.ledger.models import UTCDateTime  # noqa: E402
+from tests.integration.ledger.databases import postgres_database  # noqa: E402
 from tests.integration.support import small_850  # noqa: E402
 from tests.support.broker import AMQP_URL, empty_queues, own_vhost  # noqa: E402
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 WINDOW = 256
 WARM_UP = 20
 
 
 @contextmanager
 def database(kind: str, home: Path) -> Iterator[str]:
+    """A new ledger database: a SQLite file in ``home``, or a PostgreSQL database of its own
+    (dropped at the end), as the tests make them."""
     if kind == "sqlite":
         yield f"sqlite:///{home / 'ledger.sqlite3'}"
         return
-    name = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database("bench") as url:
+        yield url
 
 
 def ledger_engine(url: str) -> sa.Engine:
