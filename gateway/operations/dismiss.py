@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from .. import ledger
 from ..ledger.outbound import OutboundState, outbound_by_request_ids
 from . import ActionRefused
-from .exceptions import FILE_DISMISSED, REQUEST_DISMISSED, dismissed_requests
+from .exceptions import FILE_DISMISSED, REQUEST_DISMISSED, dismissed_requests, quarantined_file
 
 
 def _reason(reason: str) -> str:
@@ -24,13 +24,7 @@ def dismiss_file(factory: sessionmaker[Session], file_id: int, reason: str, *, b
     """Dismiss quarantined file ``file_id``; what was done, in a sentence."""
     reason = _reason(reason)
     with factory.begin() as s:
-        row = ledger.file_by_id(s, file_id)
-        if row is None:
-            raise ActionRefused(f"no file {file_id} in the ledger")
-        if row.state is not ledger.FileState.QUARANTINED:
-            raise ActionRefused(f"file {file_id} is {row.state.value}, not quarantined")
-        if ledger.files_with_event(s, [file_id], FILE_DISMISSED):
-            raise ActionRefused(f"file {file_id} was dismissed already")
+        row = quarantined_file(s, file_id)
         ledger.add_event(
             s,
             kind=FILE_DISMISSED,

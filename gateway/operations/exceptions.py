@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from .. import ledger
 from ..ledger.models import EVENTS, FILES, OUTBOUND_DOCUMENTS
 from ..ledger.outbound import OutboundRow, OutboundState
+from . import ActionRefused
 
 _T = TypeVar("_T")
 MOST = 1000
@@ -194,6 +195,19 @@ def _reprocessed_counts(s: Session, file_ids: list[int]) -> dict[int, int]:
         for file_id in s.execute(query).scalars():
             counts[file_id] = counts.get(file_id, 0) + 1
     return counts
+
+
+def quarantined_file(s: Session, file_id: int) -> ledger.FileRow:
+    """File ``file_id``, when it is in quarantine and nobody dismissed it (what reprocess and
+    dismiss act on); :class:`ActionRefused` saying why not."""
+    row = ledger.file_by_id(s, file_id)
+    if row is None:
+        raise ActionRefused(f"no file {file_id} in the ledger")
+    if row.state is not ledger.FileState.QUARANTINED:
+        raise ActionRefused(f"file {file_id} is {row.state.value}, not quarantined")
+    if ledger.files_with_event(s, [file_id], FILE_DISMISSED):
+        raise ActionRefused(f"file {file_id} was dismissed already")
+    return row
 
 
 def dismissed_requests(s: Session, request_ids: list[str]) -> set[str]:

@@ -30,7 +30,7 @@ from ..exit_codes import EXIT_VALID
 from ..ledger.models import FILES
 from ..spool import write_new
 from . import ActionRefused
-from .exceptions import FILE_DISMISSED, FILE_REPROCESSED, FILE_TAKEN_AGAIN, REQUEST_RETRIED
+from .exceptions import FILE_REPROCESSED, FILE_TAKEN_AGAIN, REQUEST_RETRIED, quarantined_file
 
 PREFIX = "reprocess-"
 
@@ -60,13 +60,7 @@ def reprocess_file(
     docstring); :class:`ActionRefused` when it is no quarantined file, was dismissed, or its
     original is gone from the quarantine folder."""
     with factory.begin() as s:
-        row = ledger.file_by_id(s, file_id)
-        if row is None:
-            raise ActionRefused(f"no file {file_id} in the ledger")
-        if row.state is not ledger.FileState.QUARANTINED:
-            raise ActionRefused(f"file {file_id} is {row.state.value}, not quarantined")
-        if ledger.files_with_event(s, [file_id], FILE_DISMISSED):
-            raise ActionRefused(f"file {file_id} was dismissed")
+        row = quarantined_file(s, file_id)
     original = Path(row.final_path or "")
     try:
         data = original.read_bytes()
