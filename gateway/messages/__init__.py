@@ -15,7 +15,8 @@ reset) gets another one, so equal ids always mean the same document.
 
 Modules, by concern: ``base`` (what every model shares), ``identity`` (ids and digests),
 ``envelope``, ``message`` (the base of the top-level messages), ``blocks`` (what messages share),
-``orders`` (850, 855), ``shipments`` (856), ``acks`` (997/999, TA1), ``untranslated``.
+``orders`` (850, 855), ``shipments`` (856), ``inventory`` (846), ``acks`` (997/999, TA1),
+``untranslated``.
 """
 
 from __future__ import annotations
@@ -41,6 +42,14 @@ from .blocks import (
 )
 from .envelope import X12, Envelope, PartyId, X12Envelope
 from .identity import DOCUMENT_ID_NAMESPACE, content_digest, document_id_for, document_id_of
+from .inventory import (
+    STATE_QUALIFIERS,
+    InventoryAdvice,
+    InventoryLine,
+    InventoryQuantity,
+    Lot,
+    QuantityState,
+)
 from .message import Message
 from .orders import (
     Carrier,
@@ -59,6 +68,7 @@ CANONICAL_MESSAGES: tuple[type[CanonicalModel], ...] = (
     PurchaseOrder,
     PurchaseOrderAck,
     ShipNotice,
+    InventoryAdvice,
     FunctionalAck,
     InterchangeAck,
     UntranslatedTransaction,
@@ -68,6 +78,7 @@ __all__ = [
     "CANONICAL_MESSAGES",
     "DOCUMENT_ID_NAMESPACE",
     "SCHEMA_VERSION",
+    "STATE_QUALIFIERS",
     "X12",
     "Address",
     "CanonicalModel",
@@ -78,10 +89,14 @@ __all__ = [
     "Envelope",
     "FunctionalAck",
     "InterchangeAck",
+    "InventoryAdvice",
+    "InventoryLine",
+    "InventoryQuantity",
     "ItemId",
     "ItemIdentification",
     "LineAcknowledgment",
     "LineStatus",
+    "Lot",
     "Message",
     "Note",
     "Pack",
@@ -92,6 +107,7 @@ __all__ = [
     "PurchaseOrderAck",
     "PurchaseOrderAckLine",
     "PurchaseOrderLine",
+    "QuantityState",
     "RawSegment",
     "Reference",
     "SegmentError",

@@ -10,8 +10,8 @@ from gateway.schemas import message_schemas, write_schemas
 def test_every_canonical_message_has_a_versioned_schema() -> None:
     schemas = message_schemas()
     assert set(schemas) == {
-        "PurchaseOrder", "PurchaseOrderAck", "ShipNotice", "FunctionalAck", "InterchangeAck",
-        "UntranslatedTransaction",
+        "PurchaseOrder", "PurchaseOrderAck", "ShipNotice", "InventoryAdvice", "FunctionalAck",
+        "InterchangeAck", "UntranslatedTransaction",
     }  # fmt: skip
     for name, schema in schemas.items():
         assert schema["$id"].endswith(f"/{SCHEMA_VERSION}/{name}.json")

@@ -19,7 +19,15 @@ from .envelopes import group_version, x12_facts
 from .findings import Finding, Level
 from .segments import Separators
 from .structure import TechnicalAck, TransactionSet
-from .transactions import asn856, functional_ack, interchange_ack, po850, poack855, untranslated
+from .transactions import (
+    asn856,
+    functional_ack,
+    interchange_ack,
+    inventory846,
+    po850,
+    poack855,
+    untranslated,
+)
 from .writer import (
     GroupContent,
     InterchangeSpec,
@@ -43,6 +51,7 @@ TRANSLATORS: dict[str, Translator] = {
     "850": po850,  # type: ignore[dict-item]
     "855": poack855,  # type: ignore[dict-item]
     "856": asn856,  # type: ignore[dict-item]
+    "846": inventory846,  # type: ignore[dict-item]
     "997": functional_ack,  # type: ignore[dict-item]
     "999": functional_ack,  # type: ignore[dict-item]
 }
@@ -52,6 +61,7 @@ RENDERERS: dict[type[Message], Translator] = {
     po850.MESSAGE: po850,  # type: ignore[dict-item]
     poack855.MESSAGE: poack855,  # type: ignore[dict-item]
     asn856.MESSAGE: asn856,  # type: ignore[dict-item]
+    inventory846.MESSAGE: inventory846,  # type: ignore[dict-item]
     functional_ack.MESSAGE: functional_ack,  # type: ignore[dict-item]
 }
 """Canonical message class -> the module that renders it."""
