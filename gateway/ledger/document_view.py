@@ -115,13 +115,15 @@ def document_view(s: Session, document_id: str) -> DocumentView | None:
         answers += _ack_rows(
             s, select(PARTNER_ACKS).where(PARTNER_ACKS.c.document_id == document_id)
         )
+    if outbound is not None and outbound.content:  # a page shows no secret
+        outbound = dataclasses.replace(outbound, content=masked_security(outbound.content))
     return DocumentView(
         document_id=document_id,
         records=records,
         file=file,
         siblings=max(0, siblings),
         events=events,
-        acks_sent=acks,
+        acks_sent=[dataclasses.replace(a, text=masked_security(a.text)) for a in acks],
         messages=messages,
         outbound=outbound,
         deliveries=deliveries,
@@ -182,13 +184,32 @@ def read_kept_file(path: str | None, folders: Sequence[Path]) -> KeptFile | None
         return KeptFile(path, None, 0, False, "no longer on disk (pruned or moved)")
     except OSError as error:
         return KeptFile(path, None, 0, False, f"cannot be read: {error.strerror}")
-    return KeptFile(path, data.decode("utf-8", errors="replace"), size, size > SHOWN_BYTES)
+    text = masked_security(data.decode("utf-8", errors="replace"))
+    return KeptFile(path, text, size, size > SHOWN_BYTES)
+
+
+def masked_security(text: str) -> str:
+    """``text`` with the password of every ISA segment in it masked: ISA02 (authorization
+    information) and ISA04 (security information) are fixed-width secrets some partners use,
+    and a page never shows a secret. Only a well-formed ISA (its separators where the standard
+    puts them) is touched; blank ones stay as they are."""
+    found = text.find("ISA")
+    while found != -1 and len(text) >= found + 106:
+        isa = text[found : found + 106]
+        separator = isa[3]
+        if all(isa[i] == separator for i in (6, 17, 20, 31)):
+            for start in (7, 21):
+                if isa[start : start + 10].strip():
+                    isa = isa[:start] + "#" * 10 + isa[start + 10 :]
+            text = text[:found] + isa + text[found + 106 :]
+        found = text.find("ISA", found + 3)
+    return text
 
 
 def segments(text: str) -> list[str]:
     """X12 text one segment per item (the terminator is ISA's 106th character); other text
     by its lines."""
-    stripped = text.lstrip()
+    stripped = masked_security(text.lstrip())
     if stripped.startswith("ISA") and len(stripped) >= 106:
         terminator = stripped[105]
         parts = [p.strip("\r\n") for p in stripped.split(terminator)]

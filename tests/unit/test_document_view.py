@@ -1,12 +1,12 @@
 """What a document's page reads from disk and how it shows X12: only files inside the
 gateway's folders (a link or a path leading out of them is not followed), at most 1 MB
-(saying so), one segment per line whatever the terminator."""
+(saying so), one segment per line whatever the terminator, ISA passwords masked."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from gateway.ledger.document_view import SHOWN_BYTES, read_kept_file, segments
+from gateway.ledger.document_view import SHOWN_BYTES, masked_security, read_kept_file, segments
 
 
 def test_a_file_inside_the_folders_is_read(tmp_path: Path) -> None:
@@ -54,3 +54,25 @@ def test_x12_is_one_segment_per_line_whatever_its_terminator() -> None:
     assert segments(f"{isa}!GS*PO!ST*850*0001!") == [f"{isa}!", "GS*PO!", "ST*850*0001!"]
     assert segments(f"{isa}~\nGS*PO~\r\nSE*2~\n") == [f"{isa}~", "GS*PO~", "SE*2~"]
     assert segments("a,b\nc,d\n") == ["a,b", "c,d"]
+
+
+def test_the_passwords_of_every_isa_are_masked_wherever_the_file_is_shown(tmp_path: Path) -> None:
+    secret = (
+        "ISA*01*PASS-WORD1*01*TOPSECRET *ZZ*ACME           *ZZ*GATEWAY        *261123*1200*U*"
+        "00401*000000001*0*P*>~GS*PO~"
+    )
+    blank = secret.replace("PASS-WORD1", " " * 10).replace("TOPSECRET ", " " * 10)
+    masked = masked_security(secret + "\n" + secret)
+    assert "PASS-WORD1" not in masked and "TOPSECRET" not in masked
+    assert masked.count("ISA*01*##########*01*##########*ZZ*ACME") == 2
+    assert len(masked) == len(secret) * 2 + 1  # fixed width kept
+    assert masked_security(blank) == blank  # nothing to hide
+    assert (
+        masked_security("ISA is a word, not an interchange") == "ISA is a word, not an interchange"
+    )
+    assert "TOPSECRET" not in segments(secret)[0]
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    (folder / "f.x12").write_text(secret)
+    kept = read_kept_file(str(folder / "f.x12"), [folder])
+    assert kept is not None and kept.text is not None and "PASS-WORD1" not in kept.text
