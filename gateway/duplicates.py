@@ -41,6 +41,7 @@ BUSINESS_KEYS: Mapping[str, str] = {
     "PurchaseOrder": "po_number",
     "PurchaseOrderAck": "po_number",
     "ShipNotice": "shipment_id",
+    "InventoryAdvice": "reference",
 }
 """The field that names a document in business terms, by canonical message type (a message
 type without one has no business key: acknowledgements, untranslated sets)."""

@@ -45,6 +45,7 @@ _KIND_TITLES = {
     "850": "850 Purchase Order",
     "855": "855 Purchase Order Acknowledgment",
     "856": "856 Ship Notice/Manifest",
+    "846": "846 Inventory Inquiry/Advice",
     "997": "997 Functional Acknowledgment (004010)",
     "999": "999 Implementation Acknowledgment (005010)",
     "ta1": "TA1 Interchange Acknowledgment",
@@ -364,7 +365,7 @@ def _rewrite_refs(node: Any) -> Any:
     return node
 
 
-_REQUEST_KINDS = {"856": "ShipNotice", "855": "PurchaseOrderAck"}
+_REQUEST_KINDS = {"856": "ShipNotice", "855": "PurchaseOrderAck", "846": "InventoryAdvice"}
 _PROFILE_ENVELOPE = ("envelope", "document_id", "message_type")
 
 

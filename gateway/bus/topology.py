@@ -56,7 +56,7 @@ DEAD_LETTER_MAX_LENGTH = 100_000
 REQUEST_EXCHANGE = "edi.out"
 """Topic exchange, durable: outbound requests from the modern layer."""
 REQUEST_ROUTING_KEY = "edi.out.{kind}.{partner}"
-"""Routing key of an outbound request, e.g. ``edi.out.856.acme``; kind = 856 or 855."""
+"""Routing key of an outbound request, e.g. ``edi.out.856.acme``; kind = 856, 855 or 846."""
 REQUEST_QUEUE = "edi.out.requests"
 """The request queue's name before it was one per instance; the settings name it
 (``outbound_queue``, ``edi.out.requests.{instance}`` by default)."""
@@ -68,6 +68,7 @@ KIND_MESSAGES: Mapping[str, str] = {
     "850": "PurchaseOrder",
     "855": "PurchaseOrderAck",
     "856": "ShipNotice",
+    "846": "InventoryAdvice",
     "997": "FunctionalAck",
     "999": "FunctionalAck",
     "ta1": "InterchangeAck",

@@ -10,7 +10,8 @@ A request is a CloudEvents 1.0 JSON body (structured mode, content type
 - ``id`` (required): the request's stable id. One request id -> one document, ever: a request
   published twice is rendered once.
 - ``type`` (required): ``edi.out.856`` (``data`` is a :class:`~gateway.messages.ShipNotice`) or
-  ``edi.out.855`` (a :class:`~gateway.messages.PurchaseOrderAck`).
+  ``edi.out.855`` (a :class:`~gateway.messages.PurchaseOrderAck`) or ``edi.out.846`` (an
+  :class:`~gateway.messages.InventoryAdvice`).
 - ``source`` (required), ``specversion`` (``1.0``).
 - ``partner`` (extension attribute, or the AMQP header ``partner``): the partner's profile name.
 - ``correlationid`` (optional): carried to the status events; by default the request id.
@@ -49,10 +50,21 @@ from pydantic import ValidationError
 from ..bus.connection import describe
 from ..bus.limits import digest_id
 from ..errors import RequestRefused
-from ..messages import Envelope, Message, PurchaseOrderAck, ShipNotice, X12Envelope
+from ..messages import (
+    Envelope,
+    InventoryAdvice,
+    Message,
+    PurchaseOrderAck,
+    ShipNotice,
+    X12Envelope,
+)
 
 EVENT_TYPE_PREFIX = "edi.out."
-MESSAGES: Mapping[str, type[Message]] = {"856": ShipNotice, "855": PurchaseOrderAck}
+MESSAGES: Mapping[str, type[Message]] = {
+    "856": ShipNotice,
+    "855": PurchaseOrderAck,
+    "846": InventoryAdvice,
+}
 """Request kinds (the routing word of ``edi.out.<kind>``) and the canonical message each carries."""
 REQUIRED_ATTRIBUTES = ("specversion", "id", "type", "source", "data")
 MAX_STORED_BODY = 256 * 1024

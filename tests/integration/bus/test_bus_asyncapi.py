@@ -21,7 +21,7 @@ from gateway.bus.topology import ALL_QUEUE, DEAD_LETTER_QUEUE, KIND_MESSAGES, Qu
 from gateway.schemas import message_schemas, schema_id
 from tests.integration.bus.test_bus_cloudevents import canonical, interchange_ack
 
-KINDS = ("850", "855", "856", "997", "999", "ta1")
+KINDS = ("850", "855", "856", "846", "997", "999", "ta1")
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,12 @@ def payload_validator(document: dict[str, Any], kind: str) -> jsonschema.Draft7V
 
 
 def sample(kind: str) -> messages.CanonicalModel:
-    files = {"850": "850-004010.edi", "855": "855-004010.edi", "856": "856-004010.edi"}
+    files = {
+        "850": "850-004010.edi",
+        "855": "855-004010.edi",
+        "856": "856-004010.edi",
+        "846": "846-004010.edi",
+    }
     if kind in files:
         return canonical(files[kind])
     if kind in ("997", "999"):

@@ -281,3 +281,22 @@ def test_rendered_inventory_advices_validate_clean_against_the_maps() -> None:
         assert findings == [], "\n".join(f"{f.code} {f.element}: {f.message}" for f in findings)
 
     validates_clean()
+
+
+def test_the_846_fixture_is_what_the_gateways_renderer_writes() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    fixtures = Path(__file__).resolve().parents[3] / "fixtures" / "x12"
+    script = fixtures / "generate_warehouse.py"
+    outcome = subprocess.run([sys.executable, str(script), "--check"], capture_output=True)
+    assert outcome.returncode == 0, outcome.stderr.decode()
+    [tx] = transactions_in((fixtures / "846-004010.edi").read_bytes())
+    assert tx.findings == [] and Pyx12Validator().validate(tx).findings == []
+
+
+def test_an_advice_is_named_by_its_bia03_reference_for_business_duplicates() -> None:
+    from gateway.duplicates import business_key
+
+    assert business_key(advice_of()) == "InventoryAdvice:INV-7"

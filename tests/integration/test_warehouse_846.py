@@ -1,0 +1,133 @@
+"""846 Inventory Advice end to end, on the real RabbitMQ and both ledgers (SQLite, PostgreSQL):
+an X12 846 and a CSV inventory file dropped in a 3PL's inbox arrive as InventoryAdvice messages
+on ``edi.in.846.<partner>`` (the X12 one acknowledged by a 997 accepting it), and an
+``edi.out.846`` request from the modern layer becomes one valid 846 in the retailer's outbox."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+from adapters.formats.x12.reader import transactions_in
+from adapters.formats.x12.translation import translate
+from gateway.messages import InventoryAdvice
+from tests.integration.outbound.support import outbound_bus, request, request_queue, write_profile
+from tests.integration.support import (
+    ROOT,
+    bound_queue,
+    drop,
+    gateway_process,
+    in_process_gateway,
+    run_once,
+    take_all,
+    wait_for,
+    write_settings,
+)
+
+FIXTURE = ROOT / "fixtures" / "x12" / "846-004010.edi"
+CSV_FIXTURE = ROOT / "fixtures" / "csv" / "inventory.csv"
+
+
+def test_an_x12_846_is_published_as_an_inventory_advice_and_accepted_by_a_997(
+    tmp_path: Path, database_url: str, partner: str
+) -> None:
+    gw = in_process_gateway(tmp_path, database_url)
+    drop(tmp_path / "inbox", partner, "stock.edi", FIXTURE.read_bytes())
+    with bound_queue(f"edi.in.846.{partner}") as (channel, queue):
+        run_once(gw)
+        [(properties, body)] = take_all(channel, queue)
+    event = json.loads(body)
+    assert event["type"].endswith("846") or event["data"]["message_type"] == "InventoryAdvice"
+    advice = event["data"]
+    assert (advice["message_type"], advice["reference"], advice["semantics"]) == (
+        "InventoryAdvice",
+        "INV-7",
+        "delta",
+    )
+    assert advice["facility"]["id"] == "DC-EAST"
+    first = advice["lines"][0]
+    assert [(q["state"], q["quantity"]) for q in first["quantities"]] == [
+        ("on_hand", "120"),
+        ("available", "100"),
+        ("quarantined", "5"),
+    ]
+    assert first["quantities"][1]["lots"][0] == {"number": "L-1", "expiry_date": "2027-06-30"}
+    assert properties.message_id == event["id"] == advice["document_id"]
+    [ack] = (tmp_path / "outbox" / partner).glob("997-*.x12")
+    text = ack.read_text()
+    assert "AK1*IB*846~" in text and "AK2*846*0001~" in text and "AK9*A*1*1*1~" in text
+
+
+def test_a_csv_inventory_file_is_published_one_advice_per_advice_id(
+    tmp_path: Path, database_url: str, partner: str
+) -> None:
+    folder = tmp_path / "mappings" / "partners"
+    folder.mkdir(parents=True)
+    (folder / f"{partner}.toml").write_text(
+        'format = "csv"\n[csv]\nmapping = "example-inventory"\npartner_ids = ["3PL-WEST"]\n'
+    )
+    gw = in_process_gateway(tmp_path, database_url)
+    drop(tmp_path / "inbox", partner, "stock.csv", CSV_FIXTURE.read_bytes())
+    with bound_queue(f"edi.in.846.{partner}") as (channel, queue):
+        run_once(gw)
+        bodies = [json.loads(body)["data"] for _, body in take_all(channel, queue)]
+    assert [(a["reference"], a["semantics"], len(a["lines"])) for a in bodies] == [
+        ("ADV-501", "snapshot", 3),
+        ("ADV-502", "delta", 1),
+    ]
+    assert bodies[1]["lines"][0]["quantities"][0]["state"] == "reserved"
+    assert bodies[1]["lines"][0]["quantities"][0]["qualifier"] == "XU"
+
+
+def advice_data() -> dict[str, Any]:
+    """An InventoryAdvice as the modern layer sends it: the fixture 846, without its envelope."""
+    [tx] = list(transactions_in(FIXTURE.read_bytes()))
+    data = translate(tx).model_dump(mode="json")
+    del data["envelope"], data["document_id"]
+    return data
+
+
+def test_an_846_request_becomes_one_valid_846_in_the_outbox(
+    tmp_path: Path, database_url: str
+) -> None:
+    partner = f"r{uuid.uuid4().hex[:10]}"
+    home = tmp_path / "home"
+    write_profile(home, partner)
+    config = write_settings(
+        home,
+        database_url,
+        outbound_queue=request_queue(partner),
+        outbound_bindings=[f"edi.out.*.{partner}"],
+    )
+    with outbound_bus(partner) as bus:
+        daemon = gateway_process(config, "run")
+        try:
+            body = request("inv-1", partner, data=advice_data(), kind="846")
+            bus.publish(body, kind="846", message_id="inv-1")
+
+            def written() -> list[Path]:
+                return list((home / "outbox" / partner).glob("846-*.x12"))
+
+            wait_for("the 846 in the outbox", lambda: bool(written()))
+            events: list[dict[str, Any]] = []
+
+            def sent() -> bool:
+                events.extend(json.loads(b) for _, b in bus.take(bus.events))
+                return any(e["data"]["state"] == "sent" for e in events)
+
+            wait_for("the sent status event", sent)
+        finally:
+            daemon.terminate()
+            daemon.wait(30)
+    [file] = written()
+    [tx] = list(transactions_in(file.read_bytes()))
+    assert tx.findings == []
+    advice = translate(tx)
+    assert isinstance(advice, InventoryAdvice)
+    expected = advice_data()
+    again = advice.model_dump(mode="json")
+    del again["envelope"], again["document_id"]
+    assert again == expected
+    assert advice.envelope.x12 is not None and advice.envelope.x12.usage_indicator == "T"
