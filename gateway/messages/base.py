@@ -7,7 +7,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "2.0"
+SCHEMA_VERSION = "2.1"
 """Version of the canonical message schemas; bumped on any incompatible change (CHANGELOG.md)."""
 
 Text = Annotated[str, Field(min_length=1)]

@@ -1,4 +1,5 @@
-"""Building blocks the messages share: parties, addresses, references, dates, item ids."""
+"""Building blocks the messages share: parties, addresses, references, dates, item ids, and
+what schema 2.1 added: unmapped segments, allowances and charges, taxes, measurements."""
 
 from __future__ import annotations
 
@@ -8,6 +9,19 @@ from decimal import Decimal
 from pydantic import Field
 
 from .base import CanonicalModel, Text
+
+# ----------------------------------------------------------------------------------------------
+# Added in schema 2.1 (issue 25, lossless translation). Every field added to a model that existed
+# in 2.0 is left out of the message's JSON while it is empty (``exclude_if=empty``): a document
+# whose content has none of them dumps to the very JSON 2.0 wrote, so its content digest, and
+# with it its document_id, stay byte-equal across the upgrade (tests/unit/test_content_digest.py,
+# tests/integration/test_upgrade_identity.py). A consumer reads an absent field as its default.
+
+
+def empty(value: object) -> bool:
+    """Whether a field added in 2.1 holds nothing (None or an empty list): then it is left out
+    of the JSON, as 2.0 wrote the message, see above."""
+    return value is None or value == []
 
 
 class Address(CanonicalModel):
@@ -40,6 +54,9 @@ class Party(CanonicalModel):
     additional_names: list[Text] = Field(default_factory=list, description="N2 names")
     address: Address | None = None
     contacts: list[Contact] = Field(default_factory=list, description="PER segments")
+    references: list[Reference] = Field(
+        default_factory=list, description="REF segments of the loop (2.1)", exclude_if=empty
+    )
 
 
 class Reference(CanonicalModel):
@@ -59,6 +76,11 @@ class DateReference(CanonicalModel):
 
 class Note(CanonicalModel):
     text: Text = Field(description="MSG01 (850/855) or NTE02 free-form text")
+    code: str | None = Field(
+        default=None,
+        description="MTX01 (005010) or NTE01 note reference code, e.g. GEN, SPH (2.1)",
+        exclude_if=empty,
+    )
 
 
 class ItemId(CanonicalModel):
@@ -73,6 +95,9 @@ class ItemIdentification(CanonicalModel):
     vendor_item_number: str | None = Field(default=None, description="qualifier VN")
     upc: str | None = Field(default=None, description="qualifier UP (UPC-A, 12 digits)")
     gtin: str | None = Field(default=None, description="qualifier UK (GTIN-14)")
+    buyer_item_id: str | None = Field(
+        default=None, description="qualifier IN, buyer's item number (2.1)", exclude_if=empty
+    )
     other_ids: list[ItemId] = Field(
         default_factory=list, description="every other qualifier-value pair, in document order"
     )
@@ -82,3 +107,66 @@ class Weight(CanonicalModel):
     qualifier: str | None = Field(default=None, description="TD106 weight qualifier, e.g. G gross")
     value: Decimal
     unit: Text = Field(description="unit of measure, e.g. LB, KG")
+
+
+class UnmappedSegment(CanonicalModel):
+    """A segment of the transaction set that no canonical field holds, kept as read, so that a
+    consumer always sees what it did not get as a field."""
+
+    segment_id: str = Field(description="the segment's id, e.g. SAC (as read, even if empty)")
+    position: int = Field(
+        ge=2, description="its position in the transaction set, ST = 1 (as 997/999 AK3 counts)"
+    )
+    elements: list[str | list[str]] = Field(
+        description="the elements in order (01 first), trailing empty ones left out; a composite "
+        "element is the list of its components, a simple one its text"
+    )
+
+
+class AllowanceCharge(CanonicalModel):
+    """SAC: an allowance or a charge, for the whole order or for one line."""
+
+    indicator: Text = Field(description="SAC01: A allowance, C charge, N no allowance or charge")
+    code: str | None = Field(default=None, description="SAC02, e.g. D240 freight, C310 discount")
+    amount: Decimal | None = Field(default=None, description="SAC05 (N2 in X12: 1.50 is 150)")
+    percent_qualifier: str | None = Field(default=None, description="SAC06")
+    percent: Decimal | None = Field(default=None, description="SAC07")
+    rate: Decimal | None = Field(default=None, description="SAC08")
+    unit_of_measure: str | None = Field(default=None, description="SAC09")
+    quantity: Decimal | None = Field(default=None, description="SAC10")
+    handling_code: str | None = Field(
+        default=None, description="SAC12: 02 off invoice, 06 charge to be paid by customer, ..."
+    )
+    reference: str | None = Field(default=None, description="SAC13")
+    description: str | None = Field(default=None, description="SAC15")
+
+
+class Tax(CanonicalModel):
+    """TXI: a tax on the order or a line."""
+
+    type_code: Text = Field(description="TXI01: ST state sales tax, LS local sales tax, ...")
+    amount: Decimal | None = Field(default=None, description="TXI02")
+    percent: Decimal | None = Field(default=None, description="TXI03")
+    jurisdiction_qualifier: str | None = Field(default=None, description="TXI04")
+    jurisdiction: str | None = Field(default=None, description="TXI05")
+    exempt_code: str | None = Field(default=None, description="TXI06")
+    tax_id: str | None = Field(default=None, description="TXI09 tax identification number")
+
+
+class Measurement(CanonicalModel):
+    """MEA: a physical measurement of the order or a line."""
+
+    reference_code: str | None = Field(default=None, description="MEA01, e.g. PD physical")
+    qualifier: str | None = Field(default=None, description="MEA02, e.g. WT weight, LN length")
+    value: Decimal | None = Field(default=None, description="MEA03")
+    unit: str | None = Field(default=None, description="MEA04 (C001-01) unit of measure")
+
+
+class ControlTotals(CanonicalModel):
+    """CTT as the partner sent it, when it differs from what the content gives: the number of
+    lines (850/855) or of HL segments (856), and the hash total of the quantities. Absent when it
+    agrees, as it does in every set the gateway writes: rendering writes these values when set,
+    the computed ones otherwise."""
+
+    count: int | None = Field(default=None, description="CTT01")
+    hash_total: Decimal | None = Field(default=None, description="CTT02")

@@ -10,7 +10,20 @@ from typing import Literal
 from pydantic import Field
 
 from .base import CanonicalModel, Text
-from .blocks import Contact, DateReference, ItemIdentification, Note, Party, Reference
+from .blocks import (
+    AllowanceCharge,
+    Contact,
+    ControlTotals,
+    DateReference,
+    ItemIdentification,
+    Measurement,
+    Note,
+    Party,
+    Reference,
+    Tax,
+    UnmappedSegment,
+    empty,
+)
 from .message import Message
 
 # ----------------------------------------------------------------------------------------------
@@ -42,6 +55,64 @@ class Carrier(CanonicalModel):
     routing: str | None = Field(default=None, description="TD505 free-form routing")
 
 
+class FobTerms(CanonicalModel):
+    """FOB: who pays the freight and where title passes (2.1)."""
+
+    payment_method: Text = Field(description="FOB01: CC collect, PP prepaid, PB customer pickup..")
+    location_qualifier: str | None = Field(default=None, description="FOB02, e.g. OR origin")
+    location: str | None = Field(default=None, description="FOB03")
+    terms_qualifier: str | None = Field(default=None, description="FOB04, 01 Incoterms")
+    terms_code: str | None = Field(default=None, description="FOB05, e.g. FOB, EXW")
+
+
+class Amount(CanonicalModel):
+    """AMT: a monetary amount of the order, e.g. TT its total (2.1)."""
+
+    qualifier: Text = Field(description="AMT01: TT total transaction amount, ...")
+    amount: Decimal = Field(description="AMT02")
+    credit_debit: str | None = Field(default=None, description="AMT03: C credit, D debit")
+
+
+class CatalogPrice(CanonicalModel):
+    """CTP: a price of the line (sometimes its only one) (2.1)."""
+
+    class_of_trade: str | None = Field(default=None, description="CTP01, e.g. RS resale")
+    qualifier: str | None = Field(
+        default=None, description="CTP02: RES retail, UCP unit cost, CON contract, ..."
+    )
+    unit_price: Decimal | None = Field(default=None, description="CTP03")
+    quantity: Decimal | None = Field(default=None, description="CTP04")
+    unit_of_measure: str | None = Field(default=None, description="CTP05 (C001-01)")
+    multiplier_qualifier: str | None = Field(default=None, description="CTP06")
+    multiplier: Decimal | None = Field(default=None, description="CTP07")
+
+
+class PackSize(CanonicalModel):
+    """PO4: how the line's item is packed (2.1)."""
+
+    pack: int | None = Field(default=None, description="PO401 inner units per outer pack")
+    size: Decimal | None = Field(default=None, description="PO402")
+    unit_of_measure: str | None = Field(default=None, description="PO403")
+    packaging_code: str | None = Field(default=None, description="PO404, e.g. CTN25")
+    weight_qualifier: str | None = Field(default=None, description="PO405")
+    gross_weight: Decimal | None = Field(default=None, description="PO406")
+    weight_unit: str | None = Field(default=None, description="PO407")
+
+
+class DeliverySchedule(CanonicalModel):
+    """SCH: a quantity of the line to deliver on a date (2.1)."""
+
+    quantity: Decimal = Field(description="SCH01")
+    unit_of_measure: Text = Field(description="SCH02")
+    date_qualifier: Text = Field(description="SCH05, e.g. 002 delivery requested")
+    date: dt.date = Field(description="SCH06")
+    time: str | None = Field(default=None, description="SCH07 HHMM[SS]")
+    end_date_qualifier: str | None = Field(default=None, description="SCH08")
+    end_date: dt.date | None = Field(default=None, description="SCH09")
+    end_time: str | None = Field(default=None, description="SCH10")
+    line_number: str | None = Field(default=None, description="SCH12")
+
+
 class PurchaseOrderLine(CanonicalModel):
     line_number: str | None = Field(default=None, description="PO101 assigned identification")
     quantity: Decimal = Field(description="PO102 quantity ordered")
@@ -52,6 +123,27 @@ class PurchaseOrderLine(CanonicalModel):
     description: str | None = Field(default=None, description="PID05 item description")
     dates: list[DateReference] = Field(default_factory=list)
     notes: list[Note] = Field(default_factory=list)
+    prices: list[CatalogPrice] = Field(
+        default_factory=list, description="CTP segments (2.1)", exclude_if=empty
+    )
+    packaging: list[PackSize] = Field(
+        default_factory=list, description="PO4 (2.1)", exclude_if=empty
+    )
+    allowances_charges: list[AllowanceCharge] = Field(
+        default_factory=list, description="SAC segments (2.1)", exclude_if=empty
+    )
+    taxes: list[Tax] = Field(
+        default_factory=list, description="TXI segments (2.1)", exclude_if=empty
+    )
+    measurements: list[Measurement] = Field(
+        default_factory=list, description="MEA segments (2.1)", exclude_if=empty
+    )
+    references: list[Reference] = Field(
+        default_factory=list, description="line REF segments (2.1)", exclude_if=empty
+    )
+    schedules: list[DeliverySchedule] = Field(
+        default_factory=list, description="SCH segments (2.1)", exclude_if=empty
+    )
 
 
 class PurchaseOrder(Message):
@@ -72,6 +164,33 @@ class PurchaseOrder(Message):
     notes: list[Note] = Field(default_factory=list, description="header MSG/NTE notes")
     parties: list[Party] = Field(default_factory=list, description="N1 loops")
     lines: list[PurchaseOrderLine] = Field(min_length=1)
+    fob: list[FobTerms] = Field(
+        default_factory=list, description="FOB segments (2.1)", exclude_if=empty
+    )
+    allowances_charges: list[AllowanceCharge] = Field(
+        default_factory=list, description="header SAC segments (2.1)", exclude_if=empty
+    )
+    taxes: list[Tax] = Field(default_factory=list, description="header TXI (2.1)", exclude_if=empty)
+    measurements: list[Measurement] = Field(
+        default_factory=list, description="header MEA segments (2.1)", exclude_if=empty
+    )
+    extended_references: list[Reference] = Field(
+        default_factory=list,
+        description="N9 segments (N901 qualifier, N902 value, N903 description) other than the "
+        "N9*L1*NOTES that holds the notes; the notes of every N9 loop are in notes (2.1)",
+        exclude_if=empty,
+    )
+    amounts: list[Amount] = Field(
+        default_factory=list,
+        description="AMT segments, e.g. TT the order total (2.1)",
+        exclude_if=empty,
+    )
+    control_totals: ControlTotals | None = Field(default=None, exclude_if=empty)
+    unmapped: list[UnmappedSegment] = Field(
+        default_factory=list,
+        description="every segment of the set no field holds, in order (2.1)",
+        exclude_if=empty,
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -147,3 +266,9 @@ class PurchaseOrderAck(Message):
     notes: list[Note] = Field(default_factory=list)
     parties: list[Party] = Field(default_factory=list)
     lines: list[PurchaseOrderAckLine] = Field(default_factory=list)
+    control_totals: ControlTotals | None = Field(default=None, exclude_if=empty)
+    unmapped: list[UnmappedSegment] = Field(
+        default_factory=list,
+        description="every segment of the set no field holds, in order (2.1)",
+        exclude_if=empty,
+    )

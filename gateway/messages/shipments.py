@@ -9,7 +9,16 @@ from typing import Literal
 from pydantic import Field
 
 from .base import CanonicalModel, Text
-from .blocks import DateReference, ItemIdentification, Party, Reference, Weight
+from .blocks import (
+    ControlTotals,
+    DateReference,
+    ItemIdentification,
+    Party,
+    Reference,
+    UnmappedSegment,
+    Weight,
+    empty,
+)
 from .message import Message
 
 # ----------------------------------------------------------------------------------------------
@@ -26,6 +35,39 @@ class ShippedItem(CanonicalModel):
     quantity_ordered: Decimal | None = Field(default=None, description="SN105")
     ordered_unit_of_measure: str | None = Field(default=None, description="SN106")
     description: str | None = Field(default=None, description="PID05")
+    lot_number: str | None = Field(
+        default=None, description="REF02 where REF01 = LT at item level (2.1)", exclude_if=empty
+    )
+    serial_numbers: list[Text] = Field(
+        default_factory=list,
+        description="REF02 where REF01 = SE at item level, in order (2.1)",
+        exclude_if=empty,
+    )
+    expiration_date: dt.date | None = Field(
+        default=None, description="DTM02 where DTM01 = 036 at item level (2.1)", exclude_if=empty
+    )
+    references: list[Reference] = Field(
+        default_factory=list, description="other item-level REFs (2.1)", exclude_if=empty
+    )
+    dates: list[DateReference] = Field(
+        default_factory=list, description="other item-level DTMs (2.1)", exclude_if=empty
+    )
+
+
+class Equipment(CanonicalModel):
+    """TD3: a trailer or container of the shipment and its seal (2.1)."""
+
+    description_code: str | None = Field(default=None, description="TD301, e.g. TL trailer")
+    initial: str | None = Field(default=None, description="TD302 equipment initial")
+    number: str | None = Field(default=None, description="TD303 equipment (trailer) number")
+    seal_number: str | None = Field(default=None, description="TD309")
+
+
+class Volume(CanonicalModel):
+    """TD109-TD111 (2.1)."""
+
+    value: Decimal = Field(description="TD109")
+    unit: Text = Field(description="TD110, e.g. CF cubic feet, CR cubic meters")
 
 
 class Pack(CanonicalModel):
@@ -90,3 +132,23 @@ class ShipNotice(Message):
     ship_to: Party | None = Field(default=None, description="N1*ST loop")
     parties: list[Party] = Field(default_factory=list, description="other N1 loops")
     orders: list[ShipmentOrder] = Field(min_length=1)
+    routing_sequence_code: str | None = Field(
+        default=None, description="TD501, e.g. B origin carrier (2.1)", exclude_if=empty
+    )
+    equipment: list[Equipment] = Field(
+        default_factory=list, description="TD3 segments at shipment level (2.1)", exclude_if=empty
+    )
+    volume: Volume | None = Field(
+        default=None, description="TD109-TD110 at shipment level (2.1)", exclude_if=empty
+    )
+    dates: list[DateReference] = Field(
+        default_factory=list,
+        description="shipment-level DTMs other than the first 011 and the first 017 (2.1)",
+        exclude_if=empty,
+    )
+    control_totals: ControlTotals | None = Field(default=None, exclude_if=empty)
+    unmapped: list[UnmappedSegment] = Field(
+        default_factory=list,
+        description="every segment of the set no field holds, in order (2.1)",
+        exclude_if=empty,
+    )

@@ -21,7 +21,11 @@ from adapters.formats.x12.structure import TransactionSet
 from adapters.formats.x12.translation import render_message, translate
 from gateway.control_numbers import InMemoryCounter
 from gateway.messages import Message, PurchaseOrder, PurchaseOrderAck, ShipNotice
-from tests.unit.x12.strategies import purchase_order_acks, purchase_orders, ship_notices
+from tests.unit.x12.strategies_added import (
+    purchase_order_acks_with_added as purchase_order_acks,
+)
+from tests.unit.x12.strategies_added import purchase_orders_with_added as purchase_orders
+from tests.unit.x12.strategies_added import ship_notices_with_added as ship_notices
 
 NOT_IN_X12 = {"partner": None, "received_at": None, "correlation_id": None}
 """The envelope fields X12 cannot carry, as a message read from X12 alone has them."""

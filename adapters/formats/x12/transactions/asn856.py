@@ -3,24 +3,25 @@
 The hierarchy is shipment (S) -> order (O) -> [tare (T)] -> pack (P) -> item (I); packs and items
 may also sit directly under an order. What each level carries:
 
-- S: TD1 (packaging code, lading quantity, weight), TD5 (SCAC when TD502 = 2, transport method,
-  routing), REF (BM bill of lading, CN PRO number, 2I tracking numbers, others), DTM (011 shipped,
-  017 estimated delivery; also read between BSN and the first HL), N1 loops (SF, ST, others);
+- S: TD1 (packaging code, lading quantity, weight, volume), TD5 (routing sequence, SCAC when
+  TD502 = 2, transport method, routing), TD3 (equipment: trailer and seal numbers), REF (BM bill
+  of lading, CN PRO number, 2I tracking numbers, others), DTM (011 shipped, 017 estimated
+  delivery, others; also read between BSN and the first HL), N1 loops (SF, ST, others), see
+  asn856_transport.py for TD1/TD5/TD3;
 - O: PRF (PO number, release, PRF04 date), REF, N1 loops;
 - T: MAN*GM (SSCC-18); P: MAN*GM (SSCC-18), MAN*CP (tracking number), TD1 weight;
 - I: LIN (LIN01 line number, product id pairs), SN1 (SN102/SN103 shipped, SN105/SN106 ordered;
-  SN101 is the line number when there is no LIN01), ``PID*F`` description.
+  SN101 is the line number when there is no LIN01), ``PID*F`` description, REF (LT lot, SE
+  serial numbers, others), DTM (036 expiration date, others).
+
+Every segment not mapped is kept in ``unmapped`` (common.py, "Lossless"); a CTT that says
+otherwise than the HL count and the SN102 hash total is kept in ``control_totals``.
 
 Reading tolerates an empty HL02 (the parent is then the nearest earlier level that can hold this
 one) and items directly under the shipment, as some suppliers send them: each such item names its
 order in its own PRF, and items of the same PRF are gathered into one order.
 
-Writing numbers HL01 1, 2, 3... in document order with HL02 pointing at the parent and HL04 = 1
-when the level has children, and closes with CTT01 = the number of HL segments (the VICS
-convention) and CTT02 = the hash total of SN102 when it fits.
-
-(Over 400 lines: the 856 read and written, which must mirror each other level by level;
-apart, a change to one side would not show the other.)
+Writing: asn856_writing.py (``render`` is re-exported here), which mirrors this level by level.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from gateway.messages import (
-    DateReference,
     ItemIdentification,
     Pack,
     Party,
@@ -43,32 +43,24 @@ from gateway.messages import (
     Weight,
 )
 
-from ..envelopes import x12_facts
 from ..findings import quote
-from ..segments import Segment
 from ..structure import TransactionSet
-from ..writer import TransactionContent
+from .asn856_transport import holds_only, read_td1, read_td3, read_td5
+from .asn856_writing import render
+from .commercial import parse_control_totals
 from .common import (
     SegmentAt,
     Walked,
     body_of,
-    format_date,
-    format_decimal,
-    format_integer,
-    hash_total,
     loop_instances,
     parse_date_reference,
     parse_item_ids,
     parse_party,
     parse_reference,
-    render_date_reference,
-    render_item_ids,
-    render_party,
-    render_reference,
-    seg,
     split_detail,
     walk,
 )
+from .item_ids import NAMED_ITEM_IDS_2_1
 
 SET_ID = "856"
 FUNCTIONAL_ID = "SH"
@@ -90,8 +82,7 @@ PARENT_LEVELS = {"S": (), "O": ("S",), "T": ("O",), "P": ("O", "T"), "I": ("O", 
 
 LEVEL_NAMES = {"S": "shipment", "O": "order", "T": "tare", "P": "pack", "I": "item"}
 
-LIN_ID_PAIRS = 15
-"""LIN02 to LIN31."""
+__all__ = ["FUNCTIONAL_ID", "MESSAGE", "SET_ID", "parse", "render"]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -168,10 +159,11 @@ class _OrderLevel:
 def parse(tx: TransactionSet) -> ShipNotice:
     """The ship notice carried by ``tx``."""
     body = body_of(tx, SET_ID)
-    header, loops, _summary = split_detail(body.segments, "HL")
+    header, loops, summary = split_detail(body.segments, "HL")
     bsn = next((s for s in header if s.tag == "BSN"), None)
     if bsn is None:
         raise body.missing("BSN", "beginning segment for ship notice")
+    bsn.take()
     purpose_code = bsn.need(bsn.text(1), 1, "transaction set purpose code")
     shipment_id = bsn.need(bsn.text(2), 2, "shipment identification")
     ship_date = bsn.need(bsn.date(3), 3, "date")
@@ -190,12 +182,12 @@ def parse(tx: TransactionSet) -> ShipNotice:
     dates += [parse_date_reference(s) for s in shipment.all("DTM")]
     references = [parse_reference(s) for s in shipment.all("REF")]
     parties = [parse_party(loop) for loop in loop_instances(shipment.walked, "N1")]
-    packaging_code, lading_quantity, weight = _merged_td1(shipment.all("TD1"))
-    scac = transport_method = routing = None
-    for td5 in shipment.all("TD5"):
-        scac = scac or (td5.text(3) if td5.text(2) == "2" else None)
-        transport_method = transport_method or td5.text(4)
-        routing = routing or td5.text(5)
+    td1 = read_td1(shipment.all("TD1"))
+    td5 = read_td5(shipment.all("TD5"))
+    td3s = [s for owner, s in shipment.walked if s.tag == "TD3"]  # TD3 opens a loop (AT9)
+    equipment = [e for s in td3s if (e := read_td3(s))]
+    ship_date_time = next((d for d in dates if d.qualifier == "011"), None)
+    delivery_date = next((d for d in dates if d.qualifier == "017"), None)
     bill_of_lading, references = _take(references, "BM")
     pro_number, references = _take(references, "CN")
     ship_from, parties = _take_party(parties, "SF")
@@ -207,30 +199,47 @@ def parse(tx: TransactionSet) -> ShipNotice:
         ship_date=ship_date,
         ship_time=ship_time,
         hierarchy_code=bsn.text(5),
-        packaging_code=packaging_code,
-        lading_quantity=lading_quantity,
-        gross_weight=weight,
-        carrier_scac=scac,
-        transport_method=transport_method,
-        routing=routing,
+        packaging_code=td1.packaging_code,
+        lading_quantity=td1.lading_quantity,
+        gross_weight=td1.weight,
+        carrier_scac=td5.scac,
+        transport_method=td5.transport_method,
+        routing=td5.routing,
         bill_of_lading=bill_of_lading,
         pro_number=pro_number,
         tracking_numbers=[r.value for r in references if r.qualifier == "2I" and r.value],
         references=[r for r in references if not (r.qualifier == "2I" and r.value)],
-        ship_date_time=next((d for d in dates if d.qualifier == "011"), None),
-        delivery_date=next((d for d in dates if d.qualifier == "017"), None),
+        ship_date_time=ship_date_time,
+        delivery_date=delivery_date,
         ship_from=ship_from,
         ship_to=ship_to,
         parties=parties,
-        orders=[order.build() for order in orders],
+        orders=(built := [order.build() for order in orders]),
+        routing_sequence_code=td5.routing_sequence_code,
+        equipment=equipment,
+        volume=td1.volume,
+        dates=[d for d in dates if d is not ship_date_time and d is not delivery_date],
+        control_totals=parse_control_totals(summary, len(levels), _shipped(built)),
+        unmapped=body.unmapped(),
     )
+
+
+def _shipped(orders: Sequence[ShipmentOrder]) -> list[Decimal]:
+    """SN102 of every item, for the CTT02 hash total."""
+    items = [
+        item
+        for order in orders
+        for pack in [*order.packs, *(p for t in order.tares for p in t.packs)]
+        for item in pack.items
+    ]
+    return [item.quantity_shipped for item in [*items, *(i for o in orders for i in o.items)]]
 
 
 def _levels(loops: Sequence[Sequence[SegmentAt]]) -> list[_Level]:
     """The HL loops with their level codes, which must be ones a ship notice carries."""
     levels: list[_Level] = []
     for loop in loops:
-        hl = loop[0]
+        hl = loop[0].take()
         code = hl.need(hl.text(3), 3, "hierarchical level code")
         if code not in PARENT_LEVELS:
             raise hl.error(
@@ -303,6 +312,7 @@ def _orders(levels: Sequence[_Level]) -> list[_OrderLevel]:
             prf = level.first("PRF")
             if prf is None:
                 raise level.hl.error("an item directly under the shipment has no PRF (order)")
+            prf.take()
             po_number = prf.need(prf.text(1), 1, "purchase order number")
             key = (po_number, prf.text(2), prf.date(4))
             if key not in by_prf:
@@ -321,6 +331,7 @@ def _order_of(level: _Level) -> _OrderLevel:
 def _order(level: _Level, prf: SegmentAt | None) -> _OrderLevel:
     if prf is None:
         raise level.hl.error("the order level has no PRF (purchase order reference)")
+    prf.take()
     return _OrderLevel(
         po_number=prf.need(prf.text(1), 1, "purchase order number"),
         release_number=prf.text(2),
@@ -331,11 +342,18 @@ def _order(level: _Level, prf: SegmentAt | None) -> _OrderLevel:
 
 
 def _man(level: _Level, qualifier: str) -> str | None:
-    return next((s.text(2) for s in level.all("MAN") if s.text(1) == qualifier), None)
+    """MAN02 of the first MAN with ``qualifier`` (taken; a MAN saying more than MAN01/MAN02, or
+    a later one, stays unmapped)."""
+    man = next((s for s in level.all("MAN") if s.text(1) == qualifier and s.text(2)), None)
+    if man is None:
+        return None
+    if holds_only(man, frozenset({1, 2})):
+        man.take()
+    return man.text(2)
 
 
 def _pack(level: _Level) -> _PackLevel:
-    _, _, weight = _merged_td1(level.all("TD1"))
+    weight = read_td1(level.all("TD1"), frozenset({6, 7, 8})).weight
     return _PackLevel(_man(level, "GM"), _man(level, "CP"), weight)
 
 
@@ -345,31 +363,28 @@ def _item(level: _Level) -> ShippedItem:
         raise level.hl.error("the item level has no SN1 (item detail, shipment)")
     lin = level.first("LIN")
     pid = next((s for s in level.all("PID") if s.text(1) == "F" and s.text(5)), None)
+    for taken in (sn1, lin, pid):
+        if taken is not None:
+            taken.take()
+    references = [parse_reference(s) for s in level.all("REF")]
+    lot = next((r for r in references if r.qualifier == "LT" and r.value), None)
+    serials = [r for r in references if r.qualifier == "SE" and r.value]
+    dates = [parse_date_reference(s) for s in level.all("DTM")]
+    expiry = next((d for d in dates if d.qualifier == "036" and d.time is None), None)
     return ShippedItem(
         line_number=(lin.text(1) if lin else None) or sn1.text(1),
-        item=parse_item_ids(lin, 2) if lin else ItemIdentification(),
+        item=parse_item_ids(lin, 2, NAMED_ITEM_IDS_2_1) if lin else ItemIdentification(),
         quantity_shipped=sn1.need(sn1.decimal(2), 2, "number of units shipped"),
         unit_of_measure=sn1.need(sn1.text(3), 3, "unit of measure"),
         quantity_ordered=sn1.decimal(5),
         ordered_unit_of_measure=sn1.text(6),
         description=pid.text(5) if pid else None,
+        lot_number=lot.value if lot else None,
+        serial_numbers=[r.value for r in serials if r.value],
+        expiration_date=expiry.date if expiry else None,
+        references=[r for r in references if r is not lot and r not in serials],
+        dates=[d for d in dates if d is not expiry],
     )
-
-
-def _merged_td1(segments: Sequence[SegmentAt]) -> tuple[str | None, int | None, Weight | None]:
-    """Packaging code, lading quantity and weight, each from the first TD1 that has it."""
-    packaging_code: str | None = None
-    lading_quantity: int | None = None
-    weight: Weight | None = None
-    for td1 in segments:
-        packaging_code = packaging_code or td1.text(1)
-        if lading_quantity is None:
-            lading_quantity = td1.integer(2)
-        value = td1.decimal(7)
-        if weight is None and value is not None:
-            unit = td1.need(td1.text(8), 8, "unit of measure of the weight")
-            weight = Weight(qualifier=td1.text(6), value=value, unit=unit)
-    return packaging_code, lading_quantity, weight
 
 
 def _take(references: list[Reference], qualifier: str) -> tuple[str | None, list[Reference]]:
@@ -385,146 +400,3 @@ def _take_party(parties: list[Party], role: str) -> tuple[Party | None, list[Par
         if party.role == role:
             return party, parties[:index] + parties[index + 1 :]
     return None, parties
-
-
-# ----------------------------------------------------------------------------------------------
-# Writing
-
-
-class _Hierarchy:
-    """HL segments numbered in document order, with parent pointers and child codes."""
-
-    def __init__(self) -> None:
-        self.segments: list[Segment] = []
-        self.count = 0
-        self.shipped: list[Decimal] = []
-
-    def add(self, code: str, parent: int | None, children: bool, content: list[Segment]) -> int:
-        self.count += 1
-        parent_id = str(parent) if parent else None
-        self.segments.append(seg("HL", str(self.count), parent_id, code, "1" if children else "0"))
-        self.segments += content
-        return self.count
-
-    def item(self, parent: int, item: ShippedItem) -> None:
-        self.shipped.append(item.quantity_shipped)
-        self.add("I", parent, False, _render_item(item))
-
-    def pack(self, parent: int, pack: Pack) -> None:
-        content: list[Segment] = []
-        if pack.weight:
-            content.append(_render_td1(None, None, pack.weight))
-        if pack.sscc:
-            content.append(seg("MAN", "GM", pack.sscc))
-        if pack.tracking_number:
-            content.append(seg("MAN", "CP", pack.tracking_number))
-        number = self.add("P", parent, bool(pack.items), content)
-        for item in pack.items:
-            self.item(number, item)
-
-
-def render(message: ShipNotice) -> TransactionContent:
-    """The body segments of ``message`` (the same in 004010 and 005010)."""
-    body = [
-        seg(
-            "BSN",
-            message.purpose_code,
-            message.shipment_id,
-            format_date(message.ship_date),
-            message.ship_time,
-            message.hierarchy_code,
-        )
-    ]
-    hierarchy = _Hierarchy()
-    shipment = hierarchy.add("S", None, True, _render_shipment(message))
-    for order in message.orders:
-        number = hierarchy.add(
-            "O", shipment, bool(order.tares or order.packs or order.items), _render_order(order)
-        )
-        for tare in order.tares:
-            content = [seg("MAN", "GM", tare.sscc)] if tare.sscc else []
-            tare_number = hierarchy.add("T", number, bool(tare.packs), content)
-            for pack in tare.packs:
-                hierarchy.pack(tare_number, pack)
-        for pack in order.packs:
-            hierarchy.pack(number, pack)
-        for item in order.items:
-            hierarchy.item(number, item)
-    body += hierarchy.segments
-    body.append(seg("CTT", str(hierarchy.count), hash_total(hierarchy.shipped)))
-    return TransactionContent(
-        SET_ID,
-        body,
-        control_number=x12_facts(message.envelope).transaction_control_number,
-        implementation_reference=x12_facts(message.envelope).implementation_reference,
-    )
-
-
-def _render_td1(packaging_code: str | None, lading: int | None, weight: Weight | None) -> Segment:
-    elements: list[str | None] = [packaging_code, format_integer(lading, 7, "TD102")]
-    if weight:
-        elements += [None, None, None, weight.qualifier]
-        elements += [format_decimal(weight.value, 10, "TD107"), weight.unit]
-    return seg("TD1", *elements)
-
-
-def _render_shipment(message: ShipNotice) -> list[Segment]:
-    """TD1, TD5, REF, DTM, N1: the order of the segments in the HL loop."""
-    content: list[Segment] = []
-    if message.packaging_code or message.lading_quantity is not None or message.gross_weight:
-        content.append(
-            _render_td1(message.packaging_code, message.lading_quantity, message.gross_weight)
-        )
-    if message.carrier_scac or message.transport_method or message.routing:
-        qualifier = "2" if message.carrier_scac else None
-        content.append(
-            seg(
-                "TD5",
-                None,
-                qualifier,
-                message.carrier_scac,
-                message.transport_method,
-                message.routing,
-            )
-        )
-    if message.bill_of_lading:
-        content.append(seg("REF", "BM", message.bill_of_lading))
-    if message.pro_number:
-        content.append(seg("REF", "CN", message.pro_number))
-    content += [seg("REF", "2I", number) for number in message.tracking_numbers]
-    content += [render_reference(r) for r in message.references]
-    dates: list[DateReference | None] = [message.ship_date_time, message.delivery_date]
-    content += [render_date_reference(d) for d in dates if d]
-    for party in (message.ship_from, message.ship_to, *message.parties):
-        if party:
-            content += render_party(party)
-    return content
-
-
-def _render_order(order: ShipmentOrder) -> list[Segment]:
-    prf_date = format_date(order.po_date) if order.po_date else None
-    content = [seg("PRF", order.po_number, order.release_number, None, prf_date)]
-    content += [render_reference(r) for r in order.references]
-    for party in order.parties:
-        content += render_party(party)
-    return content
-
-
-def _render_item(item: ShippedItem) -> list[Segment]:
-    """LIN (when the item has product ids), SN1, PID."""
-    ids = render_item_ids(item.item, LIN_ID_PAIRS, "LIN")
-    content = [seg("LIN", item.line_number, *ids)] if ids else []
-    content.append(
-        seg(
-            "SN1",
-            None if ids else item.line_number,
-            format_decimal(item.quantity_shipped, 10, "SN102"),
-            item.unit_of_measure,
-            None,
-            format_decimal(item.quantity_ordered, 15, "SN105"),
-            item.ordered_unit_of_measure,
-        )
-    )
-    if item.description:
-        content.append(seg("PID", "F", None, None, None, item.description))
-    return content

@@ -3,47 +3,62 @@
 Reading. :class:`SegmentAt` is a body segment with its position in the transaction set (ST = 1,
 as in 997/999 AK3/IK3); it reads typed values and raises
 :class:`~gateway.errors.TranslationError` saying which segment and element could not be mapped.
-The loops a translation needs are recovered without a full map, from two facts of X12: the detail
-loop (PO1, HL) repeats until the summary (CTT), see :func:`split_detail`; and a loop inside it
-holds a known set of member segments and ends at the first segment that is not one of them, see
-:func:`walk`. Segments the canonical model has no field for are stepped over.
+The loops a translation needs are recovered without a full map (loops.py). Segments the
+canonical model has no field for are kept as unmapped (see Lossless).
 
 Mapping. N1 loops <-> :class:`Party`, REF <-> :class:`Reference`, DTM <-> :class:`DateReference`,
-PER <-> :class:`Contact`, product id pairs <-> :class:`ItemIdentification`, MSG/MTX/NTE <->
-:class:`Note`.
+PER <-> :class:`Contact`, MSG/MTX/NTE <-> :class:`Note`; product id pairs <->
+:class:`ItemIdentification` in item_ids.py.
 
-Writing. Numbers are written plain (never with an exponent), trailing zeros and the leading zero
-of a fraction suppressed, as X12.6 asks for type R; a value with more digits than its element
-holds raises :class:`~gateway.errors.RenderError` rather than being rounded. Dates are CCYYMMDD.
+Lossless. Every segment a translation maps to a field is *taken* (:meth:`SegmentAt.take`; the
+parse_* functions here take what they read); :meth:`Body.unmapped` keeps every other one, in
+order, for the message's ``unmapped`` part, so that mapped plus kept is always every segment read
+(tests/conformance/test_lossless.py proves it over the corpus).
 
-(Over 400 lines: the segment readers and writers every transaction module shares, one small
-function per segment; split by segment they would be a dozen files of twenty lines.)
+Writing: values.py (numbers, dates), re-exported here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar
 
-from gateway.errors import RenderError, TranslationError
+from gateway.errors import TranslationError
 from gateway.messages import (
     Address,
     Contact,
     DateReference,
-    ItemId,
-    ItemIdentification,
     Note,
     Party,
     Reference,
 )
+from gateway.messages.blocks import UnmappedSegment
 
 from ..findings import quote
 from ..segments import Segment
 from ..structure import TransactionSet, parse_date, parse_time
+from .item_ids import NAMED_ITEM_IDS, parse_item_ids, render_item_ids
+from .loops import Walked, loop_instances, split_detail, walk
+from .values import format_date, format_decimal, format_implied, format_integer, hash_total
+
+__all__ = [
+    "NAMED_ITEM_IDS",
+    "Walked",
+    "format_date",
+    "format_decimal",
+    "format_implied",
+    "format_integer",
+    "hash_total",
+    "loop_instances",
+    "parse_item_ids",
+    "render_item_ids",
+    "split_detail",
+    "walk",
+]
 
 T = TypeVar("T")
 
@@ -67,6 +82,13 @@ class SegmentAt:
     """Position in the transaction set, ST = 1."""
     transaction: str
     """Which transaction set, e.g. ``850/0001``, for messages."""
+    taken: set[int]
+    """Positions of the set's segments mapped to a field, shared by the segments of one set."""
+
+    def take(self) -> SegmentAt:
+        """Mark this segment mapped to a field (it is then not kept as unmapped); itself."""
+        self.taken.add(self.position)
+        return self
 
     @property
     def tag(self) -> str:
@@ -130,6 +152,15 @@ class Body:
 
     transaction: str
     segments: list[SegmentAt]
+    taken: set[int]
+
+    def unmapped(self) -> list[UnmappedSegment]:
+        """Every segment not taken, in order, as read (composites split into components)."""
+        return [
+            UnmappedSegment(segment_id=s.tag, position=s.position, elements=_elements(s.segment))
+            for s in self.segments
+            if s.position not in self.taken
+        ]
 
     def missing(self, tag: str, what: str) -> TranslationError:
         return TranslationError(
@@ -146,67 +177,17 @@ def body_of(tx: TransactionSet, set_id: str) -> Body:
             f"a {tx.set_id} transaction set is not a {set_id}",
             location=f"transaction set {label}, segment 1 (ST), element ST01",
         )
-    return Body(label, [SegmentAt(seg, n, label) for n, seg in enumerate(tx.body, start=2)])
+    taken: set[int] = set()
+    segments = [SegmentAt(seg, n, label, taken) for n, seg in enumerate(tx.body, start=2)]
+    return Body(label, segments, taken)
 
 
-def split_detail(
-    segments: Sequence[SegmentAt], starter: str, summary: Iterable[str] = ("CTT",)
-) -> tuple[list[SegmentAt], list[list[SegmentAt]], list[SegmentAt]]:
-    """Header segments, one list per detail loop (each opened by ``starter``), summary segments.
-
-    A detail loop runs until the next ``starter`` or the first ``summary`` segment, so whatever a
-    partner puts inside it stays with it.
-    """
-    ends = frozenset(summary)
-    header: list[SegmentAt] = []
-    loops: list[list[SegmentAt]] = []
-    tail: list[SegmentAt] = []
-    for seg in segments:
-        if tail or seg.tag in ends:
-            tail.append(seg)
-        elif seg.tag == starter:
-            loops.append([seg])
-        elif loops:
-            loops[-1].append(seg)
-        else:
-            header.append(seg)
-    return header, loops, tail
-
-
-Walked = list[tuple[str | None, SegmentAt]]
-"""Segments with the loop that holds them (the tag of its first segment), None at the level read."""
-
-
-def walk(segments: Iterable[SegmentAt], loops: Mapping[str, frozenset[str]]) -> Walked:
-    """Assign each segment to the inner loop holding it, or to the level being read.
-
-    ``loops`` maps each inner loop's first segment to the segments it may contain (nested loops
-    flattened). A loop ends at the first segment that is not one of its members.
-    """
-    owner: str | None = None
-    walked: Walked = []
-    for seg in segments:
-        if owner is not None and seg.tag in loops[owner]:
-            pass
-        elif seg.tag in loops:
-            owner = seg.tag
-        else:
-            owner = None
-        walked.append((owner, seg))
-    return walked
-
-
-def loop_instances(walked: Walked, starter: str) -> list[list[SegmentAt]]:
-    """Every instance of the inner loop ``starter``, each a list starting with its first segment."""
-    instances: list[list[SegmentAt]] = []
-    for owner, seg in walked:
-        if owner != starter:
-            continue
-        if seg.tag == starter:
-            instances.append([seg])
-        else:
-            instances[-1].append(seg)
-    return instances
+def _elements(segment: Segment) -> list[str | list[str]]:
+    elements = list(segment.elements)
+    while elements and elements[-1] == "":
+        elements.pop()
+    component = segment.separators.component
+    return [e.split(component) if component and component in e else e for e in elements]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -219,6 +200,7 @@ def seg(tag: str, *elements: str | None) -> Segment:
 
 
 def parse_reference(s: SegmentAt) -> Reference:
+    s.take()
     return Reference(
         qualifier=s.need(s.text(1), 1, "reference identification qualifier"),
         value=s.text(2),
@@ -232,6 +214,7 @@ def render_reference(reference: Reference) -> Segment:
 
 def parse_date_reference(s: SegmentAt) -> DateReference:
     """DTM: qualifier, date (DTM02, or DTM06 when DTM05 says D8) and time."""
+    s.take()
     day = s.date(2)
     if day is None and s.text(5) == "D8":
         day = s.date(6)
@@ -248,6 +231,7 @@ def render_date_reference(date: DateReference) -> Segment:
 
 def parse_contact(s: SegmentAt) -> Contact:
     """PER: the first TE number is the phone, the first EM number the email, wherever they sit."""
+    s.take()
     phone = email = None
     for qualifier_element in (3, 5, 7):
         qualifier, number = s.text(qualifier_element), s.text(qualifier_element + 1)
@@ -278,21 +262,24 @@ N1_MEMBERS = frozenset(
 
 
 def parse_party(loop: Sequence[SegmentAt]) -> Party:
-    """An N1 loop (N1 first): N1, N2 names, N3 lines, the first N4, PER contacts."""
-    n1 = loop[0]
+    """An N1 loop (N1 first): N1, N2 names, N3 lines, the first N4, PER contacts, REF."""
+    n1 = loop[0].take()
     names: list[str] = []
     lines: list[str] = []
     n4: SegmentAt | None = None
     contacts: list[Contact] = []
+    references: list[Reference] = []
     for s in loop[1:]:
         if s.tag == "N2":
-            names += [v for v in (s.text(1), s.text(2)) if v]
+            names += [v for v in (s.take().text(1), s.text(2)) if v]
         elif s.tag == "N3":
-            lines += [v for v in (s.text(1), s.text(2)) if v]
+            lines += [v for v in (s.take().text(1), s.text(2)) if v]
         elif s.tag == "N4" and n4 is None:
-            n4 = s
+            n4 = s.take()
         elif s.tag == "PER":
             contacts.append(parse_contact(s))
+        elif s.tag == "REF":
+            references.append(parse_reference(s))
     address = None
     if lines or (n4 is not None and any(n4.text(n) for n in (1, 2, 3, 4))):
         address = Address(
@@ -310,6 +297,7 @@ def parse_party(loop: Sequence[SegmentAt]) -> Party:
         additional_names=names,
         address=address,
         contacts=contacts,
+        references=references,
     )
 
 
@@ -327,69 +315,35 @@ def render_party(party: Party) -> list[Segment]:
         n4 = (address.city, address.state, address.postal_code, address.country)
         if any(n4):
             segments.append(seg("N4", *n4))
+    segments += [render_reference(r) for r in party.references]
     segments += [render_contact(c) for c in party.contacts]
     return segments
 
 
-NAMED_ITEM_IDS: Mapping[str, str] = {
-    "BP": "buyer_item_number",
-    "VN": "vendor_item_number",
-    "UP": "upc",
-    "UK": "gtin",
-}
-"""Product id qualifiers (235) with a field of their own in :class:`ItemIdentification`."""
-
-
-def parse_item_ids(s: SegmentAt, first: int) -> ItemIdentification:
-    """Qualifier/value pairs from element ``first`` on (PO106/PO107..., LIN02/LIN03...).
-
-    The first BP, VN, UP and UK go to their fields; every other pair, a repeated one included,
-    goes to ``other_ids`` in document order. A pair missing its qualifier or value is skipped.
-    """
-    named: dict[str, str] = {}
-    others: list[ItemId] = []
-    for element in range(first, len(s.segment.elements) + 1, 2):
-        qualifier, value = s.text(element), s.text(element + 1)
-        if qualifier is None or value is None:
-            continue
-        if qualifier in NAMED_ITEM_IDS and qualifier not in named:
-            named[qualifier] = value
-        else:
-            others.append(ItemId(qualifier=qualifier, value=value))
-    return ItemIdentification(
-        buyer_item_number=named.get("BP"),
-        vendor_item_number=named.get("VN"),
-        upc=named.get("UP"),
-        gtin=named.get("UK"),
-        other_ids=others,
-    )
-
-
-def render_item_ids(item: ItemIdentification, max_pairs: int, where: str) -> list[str]:
-    """The qualifier/value pairs of ``item`` as consecutive element values."""
-    pairs = [
-        (qualifier, value)
-        for qualifier, value in (
-            ("BP", item.buyer_item_number),
-            ("VN", item.vendor_item_number),
-            ("UP", item.upc),
-            ("UK", item.gtin),
-        )
-        if value
-    ]
-    pairs += [(other.qualifier, other.value) for other in item.other_ids]
-    if len(pairs) > max_pairs:
-        raise RenderError(f"{where} holds {max_pairs} product ids at most, not {len(pairs)}")
-    return [text for pair in pairs for text in pair]
-
-
 def parse_note(s: SegmentAt) -> Note | None:
-    """MSG01, NTE02 or MTX02 (MTX03 continues MTX02); None when the segment carries no text."""
+    """MSG01, NTE02 or MTX02 (MTX03 continues MTX02), with the code of MTX01 or NTE01; None
+    when the segment carries no text (it then stays unmapped)."""
     if s.tag == "MTX":
         text = (s.segment.get(2) + s.segment.get(3)).strip()
     else:
         text = s.text(NOTE_TAGS[s.tag]) or ""
-    return Note(text=text) if text else None
+    if not text:
+        return None
+    s.take()
+    return Note(text=text, code=s.text(1) if s.tag in ("MTX", "NTE") else None)
+
+
+NOTES_CONTAINER = ("L1", "NOTES", None)
+"""N901-N903 of the N9 the gateway writes to hold header notes (MSG/MTX are only allowed in an
+N9 loop): read back, that N9 is the notes' container and nothing more."""
+
+
+def take_notes_container(s: SegmentAt) -> bool:
+    """Whether ``s`` is an N9 holding notes as the gateway writes them; taken if it is."""
+    if (s.text(1), s.text(2), s.text(3)) != NOTES_CONTAINER:
+        return False
+    s.take()
+    return True
 
 
 def is_005010_or_later(version: str) -> bool:
@@ -397,56 +351,8 @@ def is_005010_or_later(version: str) -> bool:
 
 
 def render_note(note: Note, version: str) -> Segment:
-    """MSG in 004010 (it became MTX in 005010)."""
+    """MSG in 004010 (it became MTX in 005010, whose MTX01 holds the note's code: MSG has no
+    element for it, so a note's code is not written in 004010)."""
     if is_005010_or_later(version):
-        return seg("MTX", None, note.text)
+        return seg("MTX", note.code, note.text)
     return seg("MSG", note.text)
-
-
-# ----------------------------------------------------------------------------------------------
-# Values
-
-
-def format_date(day: dt.date) -> str:
-    """CCYYMMDD."""
-    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
-
-
-def format_decimal(value: Decimal | None, max_digits: int, element: str) -> str:
-    """An R (decimal) element value: plain digits, no exponent, no superfluous zeros.
-
-    ``max_digits`` is the element's maximum length (digits only: sign and decimal point do not
-    count). ``""`` for None.
-    """
-    if value is None:
-        return ""
-    if not value.is_finite():
-        raise RenderError(f"{element} value {value} is not a number")
-    if value.is_zero():
-        return "0"
-    text = format(value.normalize(), "f")
-    sign = "-" if text.startswith("-") else ""
-    digits = text.lstrip("-")
-    if digits.startswith("0."):
-        digits = digits[1:]
-    if sum(c.isdigit() for c in digits) > max_digits:
-        raise RenderError(f"{element} value {value} has more than {max_digits} digits")
-    return sign + digits
-
-
-def format_integer(value: int | None, max_digits: int, element: str) -> str:
-    """An N0 (integer) element value; ``""`` for None."""
-    if value is None:
-        return ""
-    text = str(value)
-    if len(text.lstrip("-")) > max_digits:
-        raise RenderError(f"{element} value {value} has more than {max_digits} digits")
-    return text
-
-
-def hash_total(values: Iterable[Decimal], max_digits: int = 10) -> str:
-    """A CTT02 hash total of quantities, or ``""`` when the sum does not fit the element."""
-    try:
-        return format_decimal(sum(values, Decimal(0)), max_digits, "CTT02")
-    except RenderError:
-        return ""

@@ -1,10 +1,14 @@
 """850 Purchase Order <-> :class:`~gateway.messages.PurchaseOrder`.
 
-Header: BEG, CUR (CUR02), REF, PER, ITD, DTM, TD5, notes, N1 loops. Notes are MSG segments in an
-``N9*L1`` loop in 004010 and MTX segments in 005010 (the header has no free-standing text segment
-in either); when reading, MSG/MTX in an N9 loop and NTE of older versions are notes too. Detail:
-one PO1 loop per line with its product id pairs, the first ``PID*F`` description, DTM and notes.
-Summary: CTT with the number of PO1 segments and, when it fits, the hash total of PO102.
+Header: BEG, CUR (CUR02), REF, PER, FOB, SAC, ITD, DTM, MEA, TD5, TXI, AMT, N9 references, notes,
+N1 loops (with their REF and PER). Notes are MSG segments in an ``N9*L1*NOTES`` loop in 004010
+and MTX segments (MTX01 their code) in 005010 (the header has no free-standing text segment in
+either); when reading, MSG/MTX in any N9 loop and NTE of older versions are notes too, and every
+N9 but that ``N9*L1*NOTES`` is an extended reference. Detail: one PO1 loop per line with its
+product id pairs, CTP prices, MEA, the first ``PID*F`` description, PO4, REF, SAC, DTM, notes,
+TXI and SCH. Summary: CTT with the number of PO1 segments and, when it fits, the hash total of
+PO102 (a CTT that says otherwise is kept in ``control_totals``); AMT there (005010) is read as in
+the header. Every other segment is kept in ``unmapped`` (see common.py, "Lossless").
 """
 
 from __future__ import annotations
@@ -21,20 +25,48 @@ from gateway.messages import (
     PurchaseOrderLine,
     Reference,
 )
+from gateway.messages.blocks import AllowanceCharge, Measurement, Tax
+from gateway.messages.orders import (
+    Amount,
+    CatalogPrice,
+    DeliverySchedule,
+    FobTerms,
+    PackSize,
+)
 
 from ..envelopes import group_version, x12_facts
 from ..segments import Segment
 from ..structure import TransactionSet
 from ..writer import TransactionContent
+from .commercial import (
+    parse_allowance_charge,
+    parse_amount,
+    parse_catalog_price,
+    parse_control_totals,
+    parse_fob,
+    parse_measurement,
+    parse_pack_size,
+    parse_schedule,
+    parse_tax,
+    render_allowance_charge,
+    render_amount,
+    render_catalog_price,
+    render_control_totals,
+    render_fob,
+    render_measurement,
+    render_pack_size,
+    render_schedule,
+    render_tax,
+)
 from .common import (
     N1_MEMBERS,
     NOTE_TAGS,
+    NOTES_CONTAINER,
     SegmentAt,
     body_of,
     format_date,
     format_decimal,
     format_integer,
-    hash_total,
     loop_instances,
     parse_contact,
     parse_date_reference,
@@ -50,8 +82,10 @@ from .common import (
     render_reference,
     seg,
     split_detail,
+    take_notes_container,
     walk,
 )
+from .item_ids import NAMED_ITEM_IDS_2_1
 
 SET_ID = "850"
 FUNCTIONAL_ID = "PO"
@@ -72,6 +106,7 @@ HEADER_LOOPS = {
 
 LINE_LOOPS = {
     "SAC": frozenset({"CUR", "CTP"}),
+    "SCH": frozenset({"TD1", "TD5", "TD3", "TD4", "REF"}),
     "LS": frozenset({"LDT", "QTY", "MSG", "MTX", "REF", "LM", "LQ", "LE"}),
     "N9": N9_MEMBERS,
     "N1": N1_MEMBERS | {"QTY", "DTM", "SCH", "LDT", "MAN", "MSG", "MTX"},
@@ -90,9 +125,15 @@ PO1_ID_PAIRS = 10
 def parse(tx: TransactionSet) -> PurchaseOrder:
     """The purchase order carried by ``tx``."""
     body = body_of(tx, SET_ID)
-    header, lines, _summary = split_detail(body.segments, "PO1")
+    header, lines, summary = split_detail(body.segments, "PO1")
     walked = walk(header, HEADER_LOOPS)
     beg: SegmentAt | None = None
+    fob: list[FobTerms] = []
+    charges: list[AllowanceCharge] = []
+    taxes: list[Tax] = []
+    measurements: list[Measurement] = []
+    amounts: list[Amount] = []
+    extended: list[Reference] = []
     currency: str | None = None
     references: list[Reference] = []
     contacts: list[Contact] = []
@@ -102,9 +143,9 @@ def parse(tx: TransactionSet) -> PurchaseOrder:
     notes: list[Note] = []
     for owner, s in walked:
         if owner is None and s.tag == "BEG" and beg is None:
-            beg = s
+            beg = s.take()
         elif owner is None and s.tag == "CUR" and currency is None:
-            currency = s.text(2)
+            currency = s.take().text(2)
         elif owner is None and s.tag == "REF":
             references.append(parse_reference(s))
         elif owner is None and s.tag == "PER":
@@ -115,8 +156,21 @@ def parse(tx: TransactionSet) -> PurchaseOrder:
             dates.append(parse_date_reference(s))
         elif owner is None and s.tag == "TD5":
             carriers.append(_parse_carrier(s))
+        elif owner is None and s.tag == "FOB":
+            fob.append(parse_fob(s))
+        elif owner is None and s.tag == "TXI":
+            taxes.append(parse_tax(s))
+        elif owner is None and s.tag == "MEA":
+            measurements.append(parse_measurement(s))
+        elif s.tag == "SAC" and owner == "SAC":
+            charges.append(parse_allowance_charge(s))
+        elif s.tag == "AMT" and owner == "AMT":
+            amounts.append(parse_amount(s))
+        elif s.tag == "N9" and owner == "N9":
+            extended += _parse_n9(s)
         elif s.tag in NOTE_TAGS and owner in (None, "N9") and (note := parse_note(s)):
             notes.append(note)
+    amounts += [parse_amount(s) for s in summary if s.tag == "AMT"]
     if beg is None:
         raise body.missing("BEG", "beginning segment for purchase order")
     if not lines:
@@ -136,11 +190,29 @@ def parse(tx: TransactionSet) -> PurchaseOrder:
         carriers=carriers,
         notes=notes,
         parties=[parse_party(loop) for loop in loop_instances(walked, "N1")],
-        lines=[_parse_line(loop) for loop in lines],
+        lines=(parsed := [_parse_line(loop) for loop in lines]),
+        fob=fob,
+        allowances_charges=charges,
+        taxes=taxes,
+        measurements=measurements,
+        extended_references=extended,
+        amounts=amounts,
+        control_totals=parse_control_totals(
+            summary, len(parsed), (line.quantity for line in parsed)
+        ),
+        unmapped=body.unmapped(),
     )
 
 
+def _parse_n9(s: SegmentAt) -> list[Reference]:
+    """An N9 as an extended reference, or none for the N9 holding the gateway's notes."""
+    if take_notes_container(s):
+        return []
+    return [parse_reference(s)]
+
+
 def _parse_terms(s: SegmentAt) -> PaymentTerms:
+    s.take()
     return PaymentTerms(
         type_code=s.text(1),
         basis_date_code=s.text(2),
@@ -154,6 +226,7 @@ def _parse_terms(s: SegmentAt) -> PaymentTerms:
 
 
 def _parse_carrier(s: SegmentAt) -> Carrier:
+    s.take()
     return Carrier(
         routing_sequence_code=s.text(1),
         id_qualifier=s.text(2),
@@ -164,28 +237,68 @@ def _parse_carrier(s: SegmentAt) -> Carrier:
 
 
 def _parse_line(loop: Sequence[SegmentAt]) -> PurchaseOrderLine:
-    po1 = loop[0]
+    po1 = loop[0].take()
     description: str | None = None
     dates: list[DateReference] = []
     notes: list[Note] = []
+    extras = _LineExtras()
     for owner, s in walk(loop[1:], LINE_LOOPS):
         if owner is None and s.tag == "PID" and description is None and s.text(1) == "F":
-            description = s.text(5)
+            description = s.take().text(5)
         elif owner is None and s.tag == "DTM":
             dates.append(parse_date_reference(s))
         elif s.tag in NOTE_TAGS and owner in (None, "N9") and (note := parse_note(s)):
             notes.append(note)
+        else:
+            extras.read(owner, s)
     return PurchaseOrderLine(
         line_number=po1.text(1),
         quantity=po1.need(po1.decimal(2), 2, "quantity ordered"),
         unit_of_measure=po1.need(po1.text(3), 3, "unit of measure"),
         unit_price=po1.decimal(4),
         price_basis=po1.text(5),
-        item=parse_item_ids(po1, 6),
+        item=parse_item_ids(po1, 6, NAMED_ITEM_IDS_2_1),
         description=description,
         dates=dates,
         notes=notes,
+        prices=extras.prices,
+        packaging=extras.packaging,
+        allowances_charges=extras.charges,
+        taxes=extras.taxes,
+        measurements=extras.measurements,
+        references=extras.references,
+        schedules=extras.schedules,
     )
+
+
+class _LineExtras:
+    """What schema 2.1 reads of a PO1 loop: CTP, PO4, SAC, TXI, MEA, REF, SCH."""
+
+    def __init__(self) -> None:
+        self.prices: list[CatalogPrice] = []
+        self.packaging: list[PackSize] = []
+        self.charges: list[AllowanceCharge] = []
+        self.taxes: list[Tax] = []
+        self.measurements: list[Measurement] = []
+        self.references: list[Reference] = []
+        self.schedules: list[DeliverySchedule] = []
+
+    def read(self, owner: str | None, s: SegmentAt) -> None:
+        """Map ``s`` when it is one of these at line level (or opens its loop)."""
+        if owner is None and s.tag == "CTP":
+            self.prices.append(parse_catalog_price(s))
+        elif owner is None and s.tag == "PO4":
+            self.packaging.append(parse_pack_size(s))
+        elif owner is None and s.tag == "TXI":
+            self.taxes.append(parse_tax(s))
+        elif owner is None and s.tag == "MEA":
+            self.measurements.append(parse_measurement(s))
+        elif owner is None and s.tag == "REF":
+            self.references.append(parse_reference(s))
+        elif owner == "SAC" and s.tag == "SAC":
+            self.charges.append(parse_allowance_charge(s))
+        elif owner == "SCH" and s.tag == "SCH":
+            self.schedules.append(parse_schedule(s))
 
 
 def render(message: PurchaseOrder) -> TransactionContent:
@@ -205,18 +318,24 @@ def render(message: PurchaseOrder) -> TransactionContent:
         body.append(seg("CUR", "BY", message.currency))
     body += [render_reference(r) for r in message.references]
     body += [render_contact(c) for c in message.contacts]
+    body += [render_fob(f) for f in message.fob]
+    body += [render_allowance_charge(c) for c in message.allowances_charges]
     body += [_render_terms(t) for t in message.terms]
     body += [render_date_reference(d) for d in message.dates]
+    body += [render_measurement(m) for m in message.measurements]
     body += [_render_carrier(c) for c in message.carriers]
+    body += [render_tax(t) for t in message.taxes]
+    body += [render_amount(a) for a in message.amounts]
+    body += [seg("N9", r.qualifier, r.value, r.description) for r in message.extended_references]
     if message.notes:
-        body.append(seg("N9", "L1", "NOTES"))
+        body.append(seg("N9", *NOTES_CONTAINER))
         body += [render_note(n, version) for n in message.notes]
     for party in message.parties:
         body += render_party(party)
     for line in message.lines:
         body += _render_line(line, version)
     quantities = (line.quantity for line in message.lines)
-    body.append(seg("CTT", str(len(message.lines)), hash_total(quantities)))
+    body.append(render_control_totals(message.control_totals, len(message.lines), quantities))
     return TransactionContent(
         SET_ID,
         body,
@@ -266,8 +385,15 @@ def _render_line(line: PurchaseOrderLine, version: str) -> list[Segment]:
             *render_item_ids(line.item, PO1_ID_PAIRS, "PO1"),
         )
     ]
+    segments += [render_catalog_price(p) for p in line.prices]
+    segments += [render_measurement(m) for m in line.measurements]
     if line.description:
         segments.append(seg("PID", "F", None, None, None, line.description))
+    segments += [render_pack_size(p) for p in line.packaging]
+    segments += [render_reference(r) for r in line.references]
+    segments += [render_allowance_charge(c) for c in line.allowances_charges]
     segments += [render_date_reference(d) for d in line.dates]
     segments += [render_note(n, version) for n in line.notes]
+    segments += [render_tax(t) for t in line.taxes]
+    segments += [render_schedule(s) for s in line.schedules]
     return segments

@@ -8,6 +8,9 @@ number of PO1 segments and the hash total of PO102 (no CTT when there are no lin
 
 Many real 855s acknowledge some lines without an ACK segment: such a line keeps an empty
 ``acknowledgments`` list (BAK02 speaks for it, as for the whole order); nothing is inferred.
+
+A CTT that says otherwise than the lines is kept in ``control_totals``; every segment not mapped
+is kept in ``unmapped`` (see common.py, "Lossless").
 """
 
 from __future__ import annotations
@@ -29,14 +32,15 @@ from ..findings import quote
 from ..segments import Segment
 from ..structure import TransactionSet
 from ..writer import TransactionContent
+from .commercial import parse_control_totals, render_control_totals
 from .common import (
     N1_MEMBERS,
     NOTE_TAGS,
+    NOTES_CONTAINER,
     SegmentAt,
     body_of,
     format_date,
     format_decimal,
-    hash_total,
     loop_instances,
     parse_date_reference,
     parse_item_ids,
@@ -50,8 +54,10 @@ from .common import (
     render_reference,
     seg,
     split_detail,
+    take_notes_container,
     walk,
 )
+from .item_ids import NAMED_ITEM_IDS_2_1
 
 SET_ID = "855"
 FUNCTIONAL_ID = "PR"
@@ -87,7 +93,7 @@ PO1_ID_PAIRS = 10
 def parse(tx: TransactionSet) -> PurchaseOrderAck:
     """The purchase order acknowledgment carried by ``tx``."""
     body = body_of(tx, SET_ID)
-    header, lines, _summary = split_detail(body.segments, "PO1")
+    header, lines, summary = split_detail(body.segments, "PO1")
     walked = walk(header, HEADER_LOOPS)
     bak: SegmentAt | None = None
     references: list[Reference] = []
@@ -95,11 +101,13 @@ def parse(tx: TransactionSet) -> PurchaseOrderAck:
     notes: list[Note] = []
     for owner, s in walked:
         if owner is None and s.tag == "BAK" and bak is None:
-            bak = s
+            bak = s.take()
         elif owner is None and s.tag == "REF":
             references.append(parse_reference(s))
         elif owner is None and s.tag == "DTM":
             dates.append(parse_date_reference(s))
+        elif s.tag == "N9" and owner == "N9":
+            take_notes_container(s)  # other N9s stay unmapped
         elif s.tag in NOTE_TAGS and owner in (None, "N9") and (note := parse_note(s)):
             notes.append(note)
     if bak is None:
@@ -117,17 +125,21 @@ def parse(tx: TransactionSet) -> PurchaseOrderAck:
         dates=dates,
         notes=notes,
         parties=[parse_party(loop) for loop in loop_instances(walked, "N1")],
-        lines=[_parse_line(loop, ack_type) for loop in lines],
+        lines=(parsed := [_parse_line(loop, ack_type) for loop in lines]),
+        control_totals=parse_control_totals(
+            summary, len(parsed), (line.quantity for line in parsed)
+        ),
+        unmapped=body.unmapped(),
     )
 
 
 def _parse_line(loop: Sequence[SegmentAt], ack_type: str) -> PurchaseOrderAckLine:
-    po1 = loop[0]
+    po1 = loop[0].take()
     description: str | None = None
     acknowledgments: list[LineAcknowledgment] = []
     for owner, s in walk(loop[1:], LINE_LOOPS):
         if owner is None and s.tag == "PID" and description is None and s.text(1) == "F":
-            description = s.text(5)
+            description = s.take().text(5)
         elif owner == "ACK" and s.tag == "ACK":
             acknowledgments.append(_parse_ack(s))
     return PurchaseOrderAckLine(
@@ -135,14 +147,14 @@ def _parse_line(loop: Sequence[SegmentAt], ack_type: str) -> PurchaseOrderAckLin
         quantity=po1.need(po1.decimal(2), 2, "quantity ordered"),
         unit_of_measure=po1.need(po1.text(3), 3, "unit of measure"),
         unit_price=po1.decimal(4),
-        item=parse_item_ids(po1, 6),
+        item=parse_item_ids(po1, 6, NAMED_ITEM_IDS_2_1),
         description=description,
         acknowledgments=acknowledgments,
     )
 
 
 def _parse_ack(s: SegmentAt) -> LineAcknowledgment:
-    code = s.need(s.text(1), 1, "line item status code")
+    code = s.take().need(s.text(1), 1, "line item status code")
     try:
         status = LineStatus(code)
     except ValueError:
@@ -176,15 +188,16 @@ def render(message: PurchaseOrderAck) -> TransactionContent:
     body += [render_reference(r) for r in message.references]
     body += [render_date_reference(d) for d in message.dates]
     if message.notes:
-        body.append(seg("N9", "L1", "NOTES"))
+        body.append(seg("N9", *NOTES_CONTAINER))
         body += [render_note(n, version) for n in message.notes]
     for party in message.parties:
         body += render_party(party)
     for line in message.lines:
         body += _render_line(line)
-    if message.lines:
+    if message.lines or message.control_totals:
         quantities = (line.quantity for line in message.lines)
-        body.append(seg("CTT", str(len(message.lines)), hash_total(quantities)))
+        totals = message.control_totals
+        body.append(render_control_totals(totals, len(message.lines), quantities))
     return TransactionContent(
         SET_ID,
         body,

@@ -1,0 +1,74 @@
+"""Product id qualifier/value pairs (PO106/PO107..., LIN02/LIN03...) <-> ItemIdentification."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from gateway.errors import RenderError
+from gateway.messages import ItemId, ItemIdentification
+
+if TYPE_CHECKING:
+    from .common import SegmentAt
+
+
+NAMED_ITEM_IDS: Mapping[str, str] = {
+    "BP": "buyer_item_number",
+    "VN": "vendor_item_number",
+    "UP": "upc",
+    "UK": "gtin",
+}
+"""Product id qualifiers (235) with a field of their own in :class:`ItemIdentification`."""
+
+NAMED_ITEM_IDS_2_1: Mapping[str, str] = {**NAMED_ITEM_IDS, "IN": "buyer_item_id"}
+"""The same with IN, the buyer's item number, which schema 2.1 names: the 850, 855 and 856 read
+it so; a set that passes no ``named`` keeps IN among ``other_ids``, as it did (a set's reading
+changes only when its own module opts in)."""
+
+
+def parse_item_ids(
+    s: SegmentAt, first: int, named_ids: Mapping[str, str] = NAMED_ITEM_IDS
+) -> ItemIdentification:
+    """Qualifier/value pairs from element ``first`` on (PO106/PO107..., LIN02/LIN03...).
+
+    The first pair of each qualifier of ``named_ids`` goes to its field; every other pair, a
+    repeated one included, goes to ``other_ids`` in document order. A pair missing its qualifier
+    or value is skipped.
+    """
+    named: dict[str, str] = {}
+    others: list[ItemId] = []
+    for element in range(first, len(s.segment.elements) + 1, 2):
+        qualifier, value = s.text(element), s.text(element + 1)
+        if qualifier is None or value is None:
+            continue
+        if qualifier in named_ids and qualifier not in named:
+            named[qualifier] = value
+        else:
+            others.append(ItemId(qualifier=qualifier, value=value))
+    return ItemIdentification(
+        buyer_item_number=named.get("BP"),
+        vendor_item_number=named.get("VN"),
+        upc=named.get("UP"),
+        gtin=named.get("UK"),
+        buyer_item_id=named.get("IN"),
+        other_ids=others,
+    )
+
+
+def render_item_ids(item: ItemIdentification, max_pairs: int, where: str) -> list[str]:
+    """The qualifier/value pairs of ``item`` as consecutive element values."""
+    pairs = [
+        (qualifier, value)
+        for qualifier, value in (
+            ("BP", item.buyer_item_number),
+            ("VN", item.vendor_item_number),
+            ("UP", item.upc),
+            ("UK", item.gtin),
+            ("IN", item.buyer_item_id),
+        )
+        if value
+    ]
+    pairs += [(other.qualifier, other.value) for other in item.other_ids]
+    if len(pairs) > max_pairs:
+        raise RenderError(f"{where} holds {max_pairs} product ids at most, not {len(pairs)}")
+    return [text for pair in pairs for text in pair]
