@@ -42,6 +42,8 @@ BUSINESS_KEYS: Mapping[str, str] = {
     "PurchaseOrderAck": "po_number",
     "ShipNotice": "shipment_id",
     "InventoryAdvice": "reference",
+    "WarehouseShippingOrder": "depositor_order_number",
+    "WarehouseShippingAdvice": "shipment_id",
 }
 """The field that names a document in business terms, by canonical message type (a message
 type without one has no business key: acknowledgements, untranslated sets)."""

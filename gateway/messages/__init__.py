@@ -15,8 +15,8 @@ reset) gets another one, so equal ids always mean the same document.
 
 Modules, by concern: ``base`` (what every model shares), ``identity`` (ids and digests),
 ``envelope``, ``message`` (the base of the top-level messages), ``blocks`` (what messages share),
-``orders`` (850, 855), ``shipments`` (856), ``inventory`` (846), ``acks`` (997/999, TA1),
-``untranslated``.
+``orders`` (850, 855), ``shipments`` (856), ``inventory`` (846), ``warehouse`` (940, 945),
+``acks`` (997/999, TA1), ``untranslated``.
 """
 
 from __future__ import annotations
@@ -63,12 +63,23 @@ from .orders import (
 )
 from .shipments import Pack, ShipmentOrder, ShipNotice, ShippedItem, Tare
 from .untranslated import RawSegment, UntranslatedTransaction
+from .warehouse import (
+    ShippedLine,
+    Transport,
+    WarehouseDate,
+    WarehouseNote,
+    WarehouseOrderLine,
+    WarehouseShippingAdvice,
+    WarehouseShippingOrder,
+)
 
 CANONICAL_MESSAGES: tuple[type[CanonicalModel], ...] = (
     PurchaseOrder,
     PurchaseOrderAck,
     ShipNotice,
     InventoryAdvice,
+    WarehouseShippingOrder,
+    WarehouseShippingAdvice,
     FunctionalAck,
     InterchangeAck,
     UntranslatedTransaction,
@@ -114,10 +125,17 @@ __all__ = [
     "ShipNotice",
     "ShipmentOrder",
     "ShippedItem",
+    "ShippedLine",
     "Tare",
     "Text",
     "TransactionSetAck",
+    "Transport",
     "UntranslatedTransaction",
+    "WarehouseDate",
+    "WarehouseNote",
+    "WarehouseOrderLine",
+    "WarehouseShippingAdvice",
+    "WarehouseShippingOrder",
     "Weight",
     "X12Envelope",
     "content_digest",

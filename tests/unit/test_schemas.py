@@ -11,7 +11,8 @@ def test_every_canonical_message_has_a_versioned_schema() -> None:
     schemas = message_schemas()
     assert set(schemas) == {
         "PurchaseOrder", "PurchaseOrderAck", "ShipNotice", "InventoryAdvice", "FunctionalAck",
-        "InterchangeAck", "UntranslatedTransaction",
+        "InterchangeAck", "UntranslatedTransaction", "WarehouseShippingOrder",
+        "WarehouseShippingAdvice",
     }  # fmt: skip
     for name, schema in schemas.items():
         assert schema["$id"].endswith(f"/{SCHEMA_VERSION}/{name}.json")

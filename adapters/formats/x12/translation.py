@@ -27,6 +27,8 @@ from .transactions import (
     po850,
     poack855,
     untranslated,
+    warehouse940,
+    warehouse945,
 )
 from .writer import (
     GroupContent,
@@ -52,6 +54,8 @@ TRANSLATORS: dict[str, Translator] = {
     "855": poack855,  # type: ignore[dict-item]
     "856": asn856,  # type: ignore[dict-item]
     "846": inventory846,  # type: ignore[dict-item]
+    "940": warehouse940,  # type: ignore[dict-item]
+    "945": warehouse945,  # type: ignore[dict-item]
     "997": functional_ack,  # type: ignore[dict-item]
     "999": functional_ack,  # type: ignore[dict-item]
 }
@@ -62,6 +66,8 @@ RENDERERS: dict[type[Message], Translator] = {
     poack855.MESSAGE: poack855,  # type: ignore[dict-item]
     asn856.MESSAGE: asn856,  # type: ignore[dict-item]
     inventory846.MESSAGE: inventory846,  # type: ignore[dict-item]
+    warehouse940.MESSAGE: warehouse940,  # type: ignore[dict-item]
+    warehouse945.MESSAGE: warehouse945,  # type: ignore[dict-item]
     functional_ack.MESSAGE: functional_ack,  # type: ignore[dict-item]
 }
 """Canonical message class -> the module that renders it."""

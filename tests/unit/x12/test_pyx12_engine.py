@@ -226,7 +226,7 @@ def test_the_set_id_picks_the_map_even_in_the_wrong_group(validator: Pyx12Valida
 
 
 @pytest.mark.parametrize(
-    ("set_id", "gs08"), [("810", "004010"), ("940", "004010"), ("850", "003040"), ("850", "VICS")]
+    ("set_id", "gs08"), [("810", "004010"), ("947", "004010"), ("850", "003040"), ("850", "VICS")]
 )
 def test_sets_without_a_map_are_not_supported_and_get_one_warning(
     validator: Pyx12Validator, set_id: str, gs08: str

@@ -1,0 +1,216 @@
+"""940 Warehouse Shipping Order <-> :class:`~gateway.messages.WarehouseShippingOrder`.
+
+Header: W05 (W0501 order status, W0502 depositor order number, W0503 PO number, W0504 link
+sequence, W0505 master reference, W0506 transaction type), N1 loops (the first WH is the
+warehouse, the first ST the ship-to), N9 references, G62 dates, NTE notes, W66 transport (W6601
+payment, W6602 method, W6605 routing, W6610 SCAC). Detail: an LX loop per line, its W01 (W0101
+quantity, W0102 unit, W0103 U.P.C. case code, id pairs at W0104, W0106 and W0115, W0113 lot),
+the first G69 description, N9 references (``N9*SE``: serial numbers) and the first W20's weight.
+Summary: W76 (total quantity and weight). The same positions in 004010 and 005010.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from gateway.messages import (
+    Reference,
+    Transport,
+    WarehouseDate,
+    WarehouseNote,
+    WarehouseOrderLine,
+    WarehouseShippingOrder,
+)
+
+from ..envelopes import x12_facts
+from ..segments import Segment
+from ..structure import TransactionSet
+from ..writer import TransactionContent
+from .common import SegmentAt, body_of, format_decimal, loop_instances, seg, split_detail, walk
+from .warehouse_common import (
+    N1_MEMBERS,
+    id_pairs,
+    parse_header_parties,
+    parse_id_pairs,
+    parse_n9,
+    parse_warehouse_date,
+    parse_warehouse_note,
+    parse_weight,
+    render_header_parties,
+    render_line_references,
+    render_n9,
+    render_warehouse_date,
+    render_warehouse_note,
+    split_serials,
+)
+
+SET_ID = "940"
+FUNCTIONAL_ID = "OW"
+MESSAGE = WarehouseShippingOrder
+
+HEADER_LOOPS = {"N1": N1_MEMBERS, "LM": frozenset({"LQ"})}
+ID_PAIRS = (4, 6, 15)
+"""W01 elements holding a product id qualifier (its value follows)."""
+
+
+def parse(tx: TransactionSet) -> WarehouseShippingOrder:
+    """The warehouse shipping order carried by ``tx``."""
+    body = body_of(tx, SET_ID)
+    header, loops, summary = split_detail(body.segments, "LX", summary=("W76",))
+    walked = walk(header, HEADER_LOOPS)
+    w05: SegmentAt | None = None
+    w66: SegmentAt | None = None
+    references: list[Reference] = []
+    dates: list[WarehouseDate] = []
+    notes: list[WarehouseNote] = []
+    for owner, s in walked:
+        if owner is not None:
+            continue
+        if s.tag == "W05" and w05 is None:
+            w05 = s
+        elif s.tag == "W66" and w66 is None:
+            w66 = s
+        elif s.tag == "N9":
+            references.append(parse_n9(s))
+        elif s.tag == "G62":
+            dates.append(parse_warehouse_date(s))
+        elif s.tag == "NTE":
+            notes.append(parse_warehouse_note(s))
+    if w05 is None:
+        raise body.missing("W05", "shipping order identification")
+    if not loops:
+        raise body.missing("LX", "a shipping order has at least one line")
+    warehouse, ship_to, parties = parse_header_parties(loop_instances(walked, "N1"))
+    w76 = next((s for s in summary if s.tag == "W76"), None)
+    transport = None
+    if w66 is not None:
+        transport = Transport(
+            payment_method=w66.need(w66.text(1), 1, "shipment method of payment"),
+            transport_method=w66.need(w66.text(2), 2, "transportation method"),
+            routing=w66.text(5),
+            carrier_scac=w66.text(10),
+        )
+    return WarehouseShippingOrder(
+        envelope=tx.envelope(),
+        order_status=w05.need(w05.text(1), 1, "order status code"),
+        depositor_order_number=w05.need(w05.text(2), 2, "depositor order number"),
+        po_number=w05.text(3),
+        link_sequence=w05.text(4),
+        master_reference=w05.text(5),
+        transaction_type=w05.text(6),
+        warehouse=warehouse,
+        ship_to=ship_to,
+        parties=parties,
+        references=references,
+        dates=dates,
+        notes=notes,
+        transport=transport,
+        lines=[line for loop in loops for line in _parse_lx(loop)],
+        total_quantity=w76.decimal(1) if w76 else None,
+        total_weight=parse_weight(w76, 2, 0, 3) if w76 else None,
+    )
+
+
+def _parse_lx(loop: Sequence[SegmentAt]) -> list[WarehouseOrderLine]:
+    lx = loop[0]
+    number = lx.need(lx.text(1), 1, "assigned number")
+    items: list[list[SegmentAt]] = []
+    for s in loop[1:]:
+        if s.tag == "W01":
+            items.append([s])
+        elif items:
+            items[-1].append(s)
+    if not items:
+        raise lx.error("the LX loop holds no W01 (line item detail)")
+    return [_parse_w01(number, item) for item in items]
+
+
+def _parse_w01(number: str, loop: Sequence[SegmentAt]) -> WarehouseOrderLine:
+    w01 = loop[0]
+    description = next((s.text(1) for s in loop if s.tag == "G69"), None)
+    w20 = next((s for s in loop if s.tag == "W20"), None)
+    serials, references = split_serials([parse_n9(s) for s in loop if s.tag == "N9"])
+    return WarehouseOrderLine(
+        line_number=number,
+        quantity=w01.need(w01.decimal(1), 1, "quantity ordered"),
+        unit_of_measure=w01.need(w01.text(2), 2, "unit of measure"),
+        upc_case_code=w01.text(3),
+        item=parse_id_pairs(w01, ID_PAIRS),
+        lot_number=w01.text(13),
+        description=description,
+        serial_numbers=serials,
+        references=references,
+        weight=parse_weight(w20, 4, 5, 6) if w20 else None,
+    )
+
+
+def render(message: WarehouseShippingOrder) -> TransactionContent:
+    """The body segments of ``message`` (the same in 004010 and 005010)."""
+    body = [
+        seg(
+            "W05",
+            message.order_status,
+            message.depositor_order_number,
+            message.po_number,
+            message.link_sequence,
+            message.master_reference,
+            message.transaction_type,
+        )
+    ]
+    body += render_header_parties(message.warehouse, message.ship_to, message.parties)
+    body += [render_n9(r) for r in message.references]
+    body += [render_warehouse_date(d) for d in message.dates]
+    body += [render_warehouse_note(n) for n in message.notes]
+    transport = message.transport
+    if transport is not None:
+        body.append(
+            seg(
+                "W66",
+                transport.payment_method,
+                transport.transport_method,
+                None,
+                None,
+                transport.routing,
+                *[None] * 4,
+                transport.carrier_scac,
+            )
+        )
+    for line in message.lines:
+        body += _render_line(line)
+    if message.total_quantity is not None:
+        weight = message.total_weight
+        body.append(
+            seg(
+                "W76",
+                format_decimal(message.total_quantity, 15, "W7601"),
+                format_decimal(weight.value if weight else None, 10, "W7602"),
+                weight.unit if weight else None,
+            )
+        )
+    facts = x12_facts(message.envelope)
+    return TransactionContent(
+        SET_ID,
+        body,
+        control_number=facts.transaction_control_number,
+        implementation_reference=facts.implementation_reference,
+    )
+
+
+def _render_line(line: WarehouseOrderLine) -> list[Segment]:
+    pairs = id_pairs(line.item, len(ID_PAIRS), f"W01 of line {line.line_number}")
+    elements: list[str | None] = [None] * 16
+    elements[0] = format_decimal(line.quantity, 15, "W0101")
+    elements[1] = line.unit_of_measure
+    elements[2] = line.upc_case_code
+    for (qualifier, value), position in zip(pairs, ID_PAIRS, strict=False):
+        elements[position - 1], elements[position] = qualifier, value
+    elements[12] = line.lot_number
+    segments = [seg("LX", line.line_number), seg("W01", *elements)]
+    if line.description:
+        segments.append(seg("G69", line.description))
+    segments += render_line_references(line.serial_numbers, line.references)
+    weight = line.weight
+    if weight is not None:
+        value = format_decimal(weight.value, 10, "W2004")
+        segments.append(seg("W20", None, None, None, value, weight.qualifier, weight.unit))
+    return segments

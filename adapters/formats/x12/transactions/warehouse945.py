@@ -1,0 +1,239 @@
+"""945 Warehouse Shipping Advice <-> :class:`~gateway.messages.WarehouseShippingAdvice`.
+
+Header: W06 (W0601 reporting code, W0602 depositor order number, W0603 ship date, W0604 shipment
+id, W0605 agent shipment id, W0606 PO number), N1 loops (the first WH is the warehouse, the
+first ST the ship-to), N9 references, G62 dates, NTE notes, W27 transport (W2701 method, W2702
+SCAC, W2703 routing, W2704 payment). Detail: an LX loop per line, its ``MAN*GM`` (SSCC-18) and
+its W12: W1201 status, W1202 ordered, W1203 shipped, W1204 difference, W1205 unit, W1206 U.P.C.
+case code, id pairs at W1207, W1217 and W1221, W1209 lot, W1210-W1212 the catch weight; the
+first G69 description and N9 references (``N9*SE``: serial numbers). Summary: W03 (units
+shipped, weight). The same positions in 004010 and 005010.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from gateway.messages import (
+    Reference,
+    ShippedLine,
+    Transport,
+    WarehouseDate,
+    WarehouseNote,
+    WarehouseShippingAdvice,
+)
+
+from ..envelopes import x12_facts
+from ..segments import Segment
+from ..structure import TransactionSet
+from ..writer import TransactionContent
+from .common import (
+    SegmentAt,
+    body_of,
+    format_date,
+    format_decimal,
+    loop_instances,
+    seg,
+    split_detail,
+    walk,
+)
+from .warehouse_common import (
+    N1_MEMBERS,
+    id_pairs,
+    parse_header_parties,
+    parse_id_pairs,
+    parse_n9,
+    parse_warehouse_date,
+    parse_warehouse_note,
+    parse_weight,
+    render_header_parties,
+    render_line_references,
+    render_n9,
+    render_warehouse_date,
+    render_warehouse_note,
+    split_serials,
+)
+
+SET_ID = "945"
+FUNCTIONAL_ID = "SW"
+MESSAGE = WarehouseShippingAdvice
+
+HEADER_LOOPS = {"N1": N1_MEMBERS, "LM": frozenset({"LQ"})}
+ID_PAIRS = (7, 17, 21)
+"""W12 elements holding a product id qualifier (its value follows)."""
+SSCC = "GM"
+"""MAN01 marks and numbers qualifier of an SSCC-18."""
+
+
+def parse(tx: TransactionSet) -> WarehouseShippingAdvice:
+    """The warehouse shipping advice carried by ``tx``."""
+    body = body_of(tx, SET_ID)
+    header, loops, summary = split_detail(body.segments, "LX", summary=("W03",))
+    walked = walk(header, HEADER_LOOPS)
+    w06: SegmentAt | None = None
+    w27: SegmentAt | None = None
+    references: list[Reference] = []
+    dates: list[WarehouseDate] = []
+    notes: list[WarehouseNote] = []
+    for owner, s in walked:
+        if owner is not None:
+            continue
+        if s.tag == "W06" and w06 is None:
+            w06 = s
+        elif s.tag == "W27" and w27 is None:
+            w27 = s
+        elif s.tag == "N9":
+            references.append(parse_n9(s))
+        elif s.tag == "G62":
+            dates.append(parse_warehouse_date(s))
+        elif s.tag == "NTE":
+            notes.append(parse_warehouse_note(s))
+    if w06 is None:
+        raise body.missing("W06", "warehouse shipment identification")
+    if not loops:
+        raise body.missing("LX", "a shipping advice has at least one line")
+    warehouse, ship_to, parties = parse_header_parties(loop_instances(walked, "N1"))
+    w03 = next((s for s in summary if s.tag == "W03"), None)
+    transport = None
+    if w27 is not None:
+        transport = Transport(
+            transport_method=w27.need(w27.text(1), 1, "transportation method"),
+            carrier_scac=w27.text(2),
+            routing=w27.text(3),
+            payment_method=w27.text(4),
+        )
+    return WarehouseShippingAdvice(
+        envelope=tx.envelope(),
+        report_code=w06.need(w06.text(1), 1, "reporting code"),
+        depositor_order_number=w06.text(2),
+        ship_date=w06.date(3),
+        shipment_id=w06.text(4),
+        agent_shipment_id=w06.text(5),
+        po_number=w06.text(6),
+        warehouse=warehouse,
+        ship_to=ship_to,
+        parties=parties,
+        references=references,
+        dates=dates,
+        notes=notes,
+        transport=transport,
+        lines=[line for loop in loops for line in _parse_lx(loop)],
+        total_quantity=w03.decimal(1) if w03 else None,
+        total_weight=parse_weight(w03, 2, 0, 3) if w03 else None,
+    )
+
+
+def _parse_lx(loop: Sequence[SegmentAt]) -> list[ShippedLine]:
+    lx = loop[0]
+    number = lx.need(lx.text(1), 1, "assigned number")
+    sscc: str | None = None
+    items: list[list[SegmentAt]] = []
+    for s in loop[1:]:
+        if s.tag == "W12":
+            items.append([s])
+        elif items:
+            items[-1].append(s)
+        elif s.tag == "MAN" and s.text(1) == SSCC and sscc is None:
+            sscc = s.text(2)
+    if not items:
+        raise lx.error("the LX loop holds no W12 (warehouse item detail)")
+    return [_parse_w12(number, sscc, item) for item in items]
+
+
+def _parse_w12(number: str, sscc: str | None, loop: Sequence[SegmentAt]) -> ShippedLine:
+    w12 = loop[0]
+    description = next((s.text(1) for s in loop if s.tag == "G69"), None)
+    serials, references = split_serials([parse_n9(s) for s in loop if s.tag == "N9"])
+    return ShippedLine(
+        line_number=number,
+        status=w12.need(w12.text(1), 1, "shipment/order status code"),
+        quantity_ordered=w12.decimal(2),
+        quantity_shipped=w12.decimal(3),
+        quantity_difference=w12.decimal(4),
+        unit_of_measure=w12.text(5),
+        upc_case_code=w12.text(6),
+        item=parse_id_pairs(w12, ID_PAIRS),
+        lot_number=w12.text(9),
+        catch_weight=parse_weight(w12, 10, 11, 12),
+        description=description,
+        serial_numbers=serials,
+        references=references,
+        sscc=sscc,
+    )
+
+
+def render(message: WarehouseShippingAdvice) -> TransactionContent:
+    """The body segments of ``message`` (the same in 004010 and 005010)."""
+    body = [
+        seg(
+            "W06",
+            message.report_code,
+            message.depositor_order_number,
+            format_date(message.ship_date) if message.ship_date else None,
+            message.shipment_id,
+            message.agent_shipment_id,
+            message.po_number,
+        )
+    ]
+    body += render_header_parties(message.warehouse, message.ship_to, message.parties)
+    body += [render_n9(r) for r in message.references]
+    body += [render_warehouse_date(d) for d in message.dates]
+    body += [render_warehouse_note(n) for n in message.notes]
+    transport = message.transport
+    if transport is not None:
+        body.append(
+            seg(
+                "W27",
+                transport.transport_method,
+                transport.carrier_scac,
+                transport.routing,
+                transport.payment_method,
+            )
+        )
+    for line in message.lines:
+        body += _render_line(line)
+    if message.total_quantity is not None:
+        weight = message.total_weight
+        body.append(
+            seg(
+                "W03",
+                format_decimal(message.total_quantity, 10, "W0301"),
+                format_decimal(weight.value if weight else None, 10, "W0302"),
+                weight.unit if weight else None,
+            )
+        )
+    facts = x12_facts(message.envelope)
+    return TransactionContent(
+        SET_ID,
+        body,
+        control_number=facts.transaction_control_number,
+        implementation_reference=facts.implementation_reference,
+    )
+
+
+def _render_line(line: ShippedLine) -> list[Segment]:
+    pairs = id_pairs(line.item, len(ID_PAIRS), f"W12 of line {line.line_number}")
+    weight = line.catch_weight
+    elements: list[str | None] = [None] * 22
+    elements[:6] = [
+        line.status,
+        format_decimal(line.quantity_ordered, 15, "W1202"),
+        format_decimal(line.quantity_shipped, 10, "W1203"),
+        format_decimal(line.quantity_difference, 9, "W1204"),
+        line.unit_of_measure,
+        line.upc_case_code,
+    ]
+    for (qualifier, value), position in zip(pairs, ID_PAIRS, strict=False):
+        elements[position - 1], elements[position] = qualifier, value
+    elements[8] = line.lot_number
+    if weight is not None:
+        elements[9] = format_decimal(weight.value, 10, "W1210")
+        elements[10], elements[11] = weight.qualifier, weight.unit
+    segments = [seg("LX", line.line_number)]
+    if line.sscc:
+        segments.append(seg("MAN", SSCC, line.sscc))
+    segments.append(seg("W12", *elements))
+    if line.description:
+        segments.append(seg("G69", line.description))
+    segments += render_line_references(line.serial_numbers, line.references)
+    return segments

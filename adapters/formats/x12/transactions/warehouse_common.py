@@ -1,0 +1,146 @@
+"""What the 940 and 945 translations share: G62 dates, NTE notes, N9 references and serial
+numbers, product id pairs at fixed positions, weights, and the header N1 loops (WH and ST have
+fields of their own)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from gateway.errors import RenderError
+from gateway.messages import (
+    ItemId,
+    ItemIdentification,
+    Party,
+    Reference,
+    WarehouseDate,
+    WarehouseNote,
+    Weight,
+)
+
+from ..segments import Segment
+from .common import NAMED_ITEM_IDS, SegmentAt, format_date, parse_party, render_party, seg
+
+N1_MEMBERS = frozenset({"N2", "N3", "N4", "PER"})
+"""Segments of a header N1 loop of the 940 and 945."""
+
+SERIAL_NUMBER = "SE"
+"""N901 reference qualifier of a serial number."""
+
+
+def parse_warehouse_date(s: SegmentAt) -> WarehouseDate:
+    return WarehouseDate(
+        qualifier=s.need(s.text(1), 1, "date qualifier"),
+        date=s.need(s.date(2), 2, "date"),
+        time_qualifier=s.text(3),
+        time=s.time(4),
+    )
+
+
+def render_warehouse_date(date: WarehouseDate) -> Segment:
+    return seg("G62", date.qualifier, format_date(date.date), date.time_qualifier, date.time)
+
+
+def parse_warehouse_note(s: SegmentAt) -> WarehouseNote:
+    return WarehouseNote(code=s.text(1), text=s.need(s.text(2), 2, "note text"))
+
+
+def render_warehouse_note(note: WarehouseNote) -> Segment:
+    return seg("NTE", note.code, note.text)
+
+
+def parse_n9(s: SegmentAt) -> Reference:
+    return Reference(
+        qualifier=s.need(s.text(1), 1, "reference identification qualifier"),
+        value=s.text(2),
+        description=s.text(3),
+    )
+
+
+def render_n9(reference: Reference) -> Segment:
+    return seg("N9", reference.qualifier, reference.value, reference.description)
+
+
+def split_serials(references: list[Reference]) -> tuple[list[str], list[Reference]]:
+    """``N9*SE`` values (serial numbers) apart from the other references."""
+    serials = [r.value for r in references if r.qualifier == SERIAL_NUMBER and r.value]
+    others = [r for r in references if not (r.qualifier == SERIAL_NUMBER and r.value)]
+    return serials, others
+
+
+def render_line_references(
+    serials: Sequence[str], references: Sequence[Reference]
+) -> list[Segment]:
+    return [render_n9(r) for r in references] + [seg("N9", SERIAL_NUMBER, s) for s in serials]
+
+
+def parse_id_pairs(s: SegmentAt, pairs: Sequence[int]) -> ItemIdentification:
+    """The product id pairs at ``pairs`` (each the qualifier's element; its value follows).
+
+    The first BP, VN, UP and UK go to their fields, every other pair to ``other_ids``."""
+    named: dict[str, str] = {}
+    others: list[ItemId] = []
+    for element in pairs:
+        qualifier, value = s.text(element), s.text(element + 1)
+        if qualifier is None or value is None:
+            continue
+        if qualifier in NAMED_ITEM_IDS and qualifier not in named:
+            named[qualifier] = value
+        else:
+            others.append(ItemId(qualifier=qualifier, value=value))
+    return ItemIdentification(
+        buyer_item_number=named.get("BP"),
+        vendor_item_number=named.get("VN"),
+        upc=named.get("UP"),
+        gtin=named.get("UK"),
+        other_ids=others,
+    )
+
+
+def id_pairs(item: ItemIdentification, room: int, where: str) -> list[tuple[str, str]]:
+    """The id pairs of ``item``, at most ``room`` of them (:class:`RenderError` beyond)."""
+    named = [
+        (qualifier, value)
+        for qualifier, value in (
+            ("BP", item.buyer_item_number),
+            ("VN", item.vendor_item_number),
+            ("UP", item.upc),
+            ("UK", item.gtin),
+        )
+        if value
+    ]
+    pairs = named + [(other.qualifier, other.value) for other in item.other_ids]
+    if len(pairs) > room:
+        raise RenderError(f"{where} holds {room} product ids at most, not {len(pairs)}")
+    return pairs
+
+
+def parse_weight(s: SegmentAt, value: int, qualifier: int, unit: int) -> Weight | None:
+    """A weight from three elements of ``s``; None when its value is empty."""
+    amount = s.decimal(value)
+    if amount is None:
+        return None
+    return Weight(
+        value=amount,
+        qualifier=s.text(qualifier) if qualifier else None,
+        unit=s.need(s.text(unit), unit, "weight unit"),
+    )
+
+
+def parse_header_parties(
+    loops: Sequence[Sequence[SegmentAt]],
+) -> tuple[Party | None, Party | None, list[Party]]:
+    """The warehouse (first N1*WH), the ship-to (first N1*ST) and the other parties."""
+    parties = [parse_party(loop) for loop in loops]
+    warehouse = next((p for p in parties if p.role == "WH"), None)
+    ship_to = next((p for p in parties if p.role == "ST"), None)
+    return warehouse, ship_to, [p for p in parties if p is not warehouse and p is not ship_to]
+
+
+def render_header_parties(
+    warehouse: Party | None, ship_to: Party | None, parties: Sequence[Party]
+) -> list[Segment]:
+    segments: list[Segment] = []
+    for party in (warehouse, ship_to, *parties):
+        if party is not None:
+            segments += render_party(party)
+    return segments
