@@ -46,6 +46,8 @@ _KIND_TITLES = {
     "855": "855 Purchase Order Acknowledgment",
     "856": "856 Ship Notice/Manifest",
     "846": "846 Inventory Inquiry/Advice",
+    "940": "940 Warehouse Shipping Order",
+    "945": "945 Warehouse Shipping Advice",
     "997": "997 Functional Acknowledgment (004010)",
     "999": "999 Implementation Acknowledgment (005010)",
     "ta1": "TA1 Interchange Acknowledgment",
@@ -365,7 +367,12 @@ def _rewrite_refs(node: Any) -> Any:
     return node
 
 
-_REQUEST_KINDS = {"856": "ShipNotice", "855": "PurchaseOrderAck", "846": "InventoryAdvice"}
+_REQUEST_KINDS = {
+    "856": "ShipNotice",
+    "855": "PurchaseOrderAck",
+    "846": "InventoryAdvice",
+    "940": "WarehouseShippingOrder",
+}
 _PROFILE_ENVELOPE = ("envelope", "document_id", "message_type")
 
 

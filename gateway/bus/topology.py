@@ -56,7 +56,7 @@ DEAD_LETTER_MAX_LENGTH = 100_000
 REQUEST_EXCHANGE = "edi.out"
 """Topic exchange, durable: outbound requests from the modern layer."""
 REQUEST_ROUTING_KEY = "edi.out.{kind}.{partner}"
-"""Routing key of an outbound request, e.g. ``edi.out.856.acme``; kind = 856, 855 or 846."""
+"""Routing key of an outbound request, e.g. ``edi.out.856.acme``; kind = 856, 855, 846 or 940."""
 REQUEST_QUEUE = "edi.out.requests"
 """The request queue's name before it was one per instance; the settings name it
 (``outbound_queue``, ``edi.out.requests.{instance}`` by default)."""
@@ -69,6 +69,8 @@ KIND_MESSAGES: Mapping[str, str] = {
     "855": "PurchaseOrderAck",
     "856": "ShipNotice",
     "846": "InventoryAdvice",
+    "940": "WarehouseShippingOrder",
+    "945": "WarehouseShippingAdvice",
     "997": "FunctionalAck",
     "999": "FunctionalAck",
     "ta1": "InterchangeAck",

@@ -10,8 +10,9 @@ A request is a CloudEvents 1.0 JSON body (structured mode, content type
 - ``id`` (required): the request's stable id. One request id -> one document, ever: a request
   published twice is rendered once.
 - ``type`` (required): ``edi.out.856`` (``data`` is a :class:`~gateway.messages.ShipNotice`) or
-  ``edi.out.855`` (a :class:`~gateway.messages.PurchaseOrderAck`) or ``edi.out.846`` (an
-  :class:`~gateway.messages.InventoryAdvice`).
+  ``edi.out.855`` (a :class:`~gateway.messages.PurchaseOrderAck`), ``edi.out.846`` (an
+  :class:`~gateway.messages.InventoryAdvice`) or ``edi.out.940`` (a
+  :class:`~gateway.messages.WarehouseShippingOrder`).
 - ``source`` (required), ``specversion`` (``1.0``).
 - ``partner`` (extension attribute, or the AMQP header ``partner``): the partner's profile name.
 - ``correlationid`` (optional): carried to the status events; by default the request id.
@@ -56,6 +57,7 @@ from ..messages import (
     Message,
     PurchaseOrderAck,
     ShipNotice,
+    WarehouseShippingOrder,
     X12Envelope,
 )
 
@@ -64,6 +66,7 @@ MESSAGES: Mapping[str, type[Message]] = {
     "856": ShipNotice,
     "855": PurchaseOrderAck,
     "846": InventoryAdvice,
+    "940": WarehouseShippingOrder,
 }
 """Request kinds (the routing word of ``edi.out.<kind>``) and the canonical message each carries."""
 REQUIRED_ATTRIBUTES = ("specversion", "id", "type", "source", "data")

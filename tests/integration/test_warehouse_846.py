@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.formats.x12.reader import transactions_in
+from adapters.formats.x12.structure import TransactionSet
 from adapters.formats.x12.translation import translate
 from gateway.messages import InventoryAdvice
 from tests.integration.outbound.support import outbound_bus, request, request_queue, write_profile
@@ -81,17 +82,19 @@ def test_a_csv_inventory_file_is_published_one_advice_per_advice_id(
     assert bodies[1]["lines"][0]["quantities"][0]["qualifier"] == "XU"
 
 
-def advice_data() -> dict[str, Any]:
-    """An InventoryAdvice as the modern layer sends it: the fixture 846, without its envelope."""
-    [tx] = list(transactions_in(FIXTURE.read_bytes()))
+def request_data(fixture: Path) -> dict[str, Any]:
+    """A message as the modern layer sends it: the fixture's, without its envelope."""
+    [tx] = list(transactions_in(fixture.read_bytes()))
     data = translate(tx).model_dump(mode="json")
     del data["envelope"], data["document_id"]
     return data
 
 
-def test_an_846_request_becomes_one_valid_846_in_the_outbox(
-    tmp_path: Path, database_url: str
-) -> None:
+def rendered_for_request(
+    tmp_path: Path, database_url: str, kind: str, data: dict[str, Any]
+) -> TransactionSet:
+    """The transaction set the daemon writes in a partner's outbox for an ``edi.out.<kind>``
+    request holding ``data``, once it announced it ``sent``."""
     partner = f"r{uuid.uuid4().hex[:10]}"
     home = tmp_path / "home"
     write_profile(home, partner)
@@ -104,13 +107,12 @@ def test_an_846_request_becomes_one_valid_846_in_the_outbox(
     with outbound_bus(partner) as bus:
         daemon = gateway_process(config, "run")
         try:
-            body = request("inv-1", partner, data=advice_data(), kind="846")
-            bus.publish(body, kind="846", message_id="inv-1")
+            bus.publish(request(f"{kind}-1", partner, data=data, kind=kind), kind=kind)
 
             def written() -> list[Path]:
-                return list((home / "outbox" / partner).glob("846-*.x12"))
+                return list((home / "outbox" / partner).glob(f"{kind}-*.x12"))
 
-            wait_for("the 846 in the outbox", lambda: bool(written()))
+            wait_for(f"the {kind} in the outbox", lambda: bool(written()))
             events: list[dict[str, Any]] = []
 
             def sent() -> bool:
@@ -124,10 +126,16 @@ def test_an_846_request_becomes_one_valid_846_in_the_outbox(
     [file] = written()
     [tx] = list(transactions_in(file.read_bytes()))
     assert tx.findings == []
-    advice = translate(tx)
+    assert tx.interchange.usage_indicator == "T"  # the profile's, not the request's
+    return tx
+
+
+def test_an_846_request_becomes_one_valid_846_in_the_outbox(
+    tmp_path: Path, database_url: str
+) -> None:
+    data = request_data(FIXTURE)
+    advice = translate(rendered_for_request(tmp_path, database_url, "846", data))
     assert isinstance(advice, InventoryAdvice)
-    expected = advice_data()
     again = advice.model_dump(mode="json")
     del again["envelope"], again["document_id"]
-    assert again == expected
-    assert advice.envelope.x12 is not None and advice.envelope.x12.usage_indicator == "T"
+    assert again == data

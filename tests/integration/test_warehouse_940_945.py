@@ -1,0 +1,69 @@
+"""940 out and 945 in end to end, on the real RabbitMQ and both ledgers (SQLite, PostgreSQL): an
+``edi.out.940`` request from the modern layer becomes one valid 940 in the 3PL's outbox, and
+the 3PL's 945 dropped in its inbox arrives as a WarehouseShippingAdvice on
+``edi.in.945.<partner>`` (lots, serial numbers and catch weights included), acknowledged by a
+997 accepting it."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+from adapters.formats.x12.translation import translate
+from gateway.messages import WarehouseShippingAdvice, WarehouseShippingOrder
+from tests.integration.support import (
+    ROOT,
+    bound_queue,
+    drop,
+    in_process_gateway,
+    run_once,
+    take_all,
+)
+from tests.integration.test_warehouse_846 import rendered_for_request, request_data
+
+FIXTURES = ROOT / "fixtures" / "x12"
+
+
+def test_a_940_request_becomes_one_valid_940_in_the_outbox(
+    tmp_path: Path, database_url: str
+) -> None:
+    data = request_data(FIXTURES / "940-004010.edi")
+    order = translate(rendered_for_request(tmp_path, database_url, "940", data))
+    assert isinstance(order, WarehouseShippingOrder)
+    again = order.model_dump(mode="json")
+    del again["envelope"], again["document_id"]
+    assert again == data
+    assert order.lines[0].serial_numbers == ["SN-1", "SN-2"]
+    assert order.lines[0].lot_number == "LOT-77"
+
+
+def test_a_945_is_published_as_a_shipping_advice_and_accepted_by_a_997(
+    tmp_path: Path, database_url: str, partner: str
+) -> None:
+    gw = in_process_gateway(tmp_path, database_url)
+    drop(tmp_path / "inbox", partner, "shipped.edi", (FIXTURES / "945-004010.edi").read_bytes())
+    with bound_queue(f"edi.in.945.{partner}") as (channel, queue):
+        run_once(gw)
+        [(properties, body)] = take_all(channel, queue)
+    event = json.loads(body)
+    advice = WarehouseShippingAdvice.model_validate(
+        {k: v for k, v in event["data"].items() if k != "document_id"}
+    )
+    assert properties.message_id == event["id"] == advice.document_id
+    assert (advice.depositor_order_number, advice.shipment_id) == ("SO-4711", "SHP-900")
+    short = advice.lines[0]
+    assert (short.status, short.quantity_ordered, short.quantity_shipped) == (
+        "PR",
+        Decimal(12),
+        Decimal(10),
+    )
+    assert short.catch_weight is not None and short.catch_weight.value == Decimal("30.4")
+    assert (short.lot_number, short.serial_numbers, short.sscc) == (
+        "LOT-77",
+        ["SN-1"],
+        "00106141411234567897",
+    )
+    [ack] = (tmp_path / "outbox" / partner).glob("997-*.x12")
+    text = ack.read_text()
+    assert "AK1*SW*945~" in text and "AK2*945*0001~" in text and "AK9*A*1*1*1~" in text
