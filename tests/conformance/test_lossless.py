@@ -109,7 +109,7 @@ def _check(tx: TransactionSet, message: Translated) -> list[str]:
         mapped.pop("CTT", None)  # a CTT of an 855 without lines: the gateway writes none
     module = {"850": po850, "855": poack855, "856": asn856}[tx.set_id]
     try:
-        body = module.render(message).body  # type: ignore[attr-defined]
+        body = module.render(message).body
     except RenderError as error:
         return [*problems, f"cannot be rendered: {error}"]
     rendered = Counter(_kind(s.tag) for s in body)

@@ -45,13 +45,14 @@ from gateway.messages import (
 
 from ..findings import quote
 from ..structure import TransactionSet
-from .asn856_transport import holds_only, read_td1, read_td3, read_td5
+from .asn856_transport import read_td1, read_td3, read_td5
 from .asn856_writing import render
 from .commercial import parse_control_totals
 from .common import (
     SegmentAt,
     Walked,
     body_of,
+    holds_only,
     loop_instances,
     parse_date_reference,
     parse_item_ids,

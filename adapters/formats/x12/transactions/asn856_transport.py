@@ -4,7 +4,8 @@ TD5 (routing sequence, SCAC, transport method, routing) and TD3 (equipment and s
 A ship notice holds one of each TD1 and TD5 fact (the first segment that has it, as partners
 split them over several segments). A TD1 or TD5 is taken (mapped) only when every element it
 carries is one of those facts, as read; one that says more (a second weight, TD103 commodity
-codes, a second carrier) stays whole in ``unmapped``, so nothing it says is lost. A TD3 is an
+codes, a second carrier) stays whole in ``unmapped``, so nothing it says is lost (its facts are
+still read when it is the first to have them, as in schema 2.0). A TD3 is an
 :class:`~gateway.messages.shipments.Equipment` when it carries no more than TD301-TD303 and TD309.
 """
 
@@ -17,17 +18,12 @@ from gateway.messages import Weight
 from gateway.messages.shipments import Equipment, Volume
 
 from ..segments import Segment
-from .common import SegmentAt, seg
+from .common import SegmentAt, holds_only, seg
 from .values import format_decimal, format_integer
 
 TD1_ELEMENTS = frozenset({1, 2, 6, 7, 8, 9, 10})
 TD5_ELEMENTS = frozenset({1, 2, 3, 4, 5})
 TD3_ELEMENTS = frozenset({1, 2, 3, 9})
-
-
-def holds_only(s: SegmentAt, elements: frozenset[int]) -> bool:
-    """Whether every element ``s`` carries (not empty) is one of ``elements``."""
-    return all(n in elements for n in range(1, len(s.segment.elements) + 1) if s.text(n))
 
 
 @dataclass(frozen=True, slots=True)

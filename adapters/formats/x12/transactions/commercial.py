@@ -1,9 +1,12 @@
 """The commercial segments schema 2.1 maps (issue 25): SAC, TXI, MEA, FOB, AMT, CTP, PO4, SCH,
 and the CTT control totals, each read into its canonical block and written back from it.
 
-Each ``parse_*`` takes the segment it reads (:meth:`~.common.SegmentAt.take`), so that it is not
-kept as unmapped. Each ``render_*`` writes the elements its block holds at their positions, so
-that canonical -> X12 -> canonical is the identity.
+Each ``parse_*`` reads a segment whose every element its block holds (:func:`~.common.holds_only`)
+and takes it (:meth:`~.common.SegmentAt.take`), so that it is not kept as unmapped; a segment
+saying more (SAC03/SAC04 an agency's code, a second component of a unit...) gives None and is
+kept whole in ``unmapped``: a field never holds part of a segment whose rest is lost. Each
+``render_*`` writes the elements its block holds at their positions, so that canonical -> X12 ->
+canonical is the identity.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from gateway.messages.orders import (
 )
 
 from ..segments import Segment
-from .common import SegmentAt, seg
+from .common import SegmentAt, holds_only, seg
 from .values import format_date, format_decimal, format_implied, format_integer, hash_total
 
 
@@ -40,7 +43,9 @@ def _first_component(s: SegmentAt, element: int) -> str | None:
     return text or None
 
 
-def parse_allowance_charge(s: SegmentAt) -> AllowanceCharge:
+def parse_allowance_charge(s: SegmentAt) -> AllowanceCharge | None:
+    if not holds_only(s, frozenset({1, 2, 5, 6, 7, 8, 9, 10, 12, 13, 15})):
+        return None
     s.take()
     return AllowanceCharge(
         indicator=s.need(s.text(1), 1, "allowance or charge indicator"),
@@ -78,7 +83,9 @@ def render_allowance_charge(sac: AllowanceCharge) -> Segment:
     )
 
 
-def parse_tax(s: SegmentAt) -> Tax:
+def parse_tax(s: SegmentAt) -> Tax | None:
+    if not holds_only(s, frozenset({1, 2, 3, 4, 5, 6, 9})):
+        return None
     s.take()
     return Tax(
         type_code=s.need(s.text(1), 1, "tax type code"),
@@ -106,7 +113,9 @@ def render_tax(tax: Tax) -> Segment:
     )
 
 
-def parse_measurement(s: SegmentAt) -> Measurement:
+def parse_measurement(s: SegmentAt) -> Measurement | None:
+    if not holds_only(s, frozenset({1, 2, 3, 4}), frozenset({4})):
+        return None
     s.take()
     return Measurement(
         reference_code=s.text(1),
@@ -121,7 +130,9 @@ def render_measurement(mea: Measurement) -> Segment:
     return seg("MEA", mea.reference_code, mea.qualifier, value, mea.unit)
 
 
-def parse_fob(s: SegmentAt) -> FobTerms:
+def parse_fob(s: SegmentAt) -> FobTerms | None:
+    if not holds_only(s, frozenset({1, 2, 3, 4, 5})):
+        return None
     s.take()
     return FobTerms(
         payment_method=s.need(s.text(1), 1, "shipment method of payment"),
@@ -143,7 +154,9 @@ def render_fob(fob: FobTerms) -> Segment:
     )
 
 
-def parse_amount(s: SegmentAt) -> Amount:
+def parse_amount(s: SegmentAt) -> Amount | None:
+    if not holds_only(s, frozenset({1, 2, 3})):
+        return None
     s.take()
     return Amount(
         qualifier=s.need(s.text(1), 1, "amount qualifier code"),
@@ -157,7 +170,9 @@ def render_amount(amount: Amount) -> Segment:
     return seg("AMT", amount.qualifier, value, amount.credit_debit)
 
 
-def parse_catalog_price(s: SegmentAt) -> CatalogPrice:
+def parse_catalog_price(s: SegmentAt) -> CatalogPrice | None:
+    if not holds_only(s, frozenset({1, 2, 3, 4, 5, 6, 7}), frozenset({5})):
+        return None
     s.take()
     return CatalogPrice(
         class_of_trade=s.text(1),
@@ -183,7 +198,9 @@ def render_catalog_price(ctp: CatalogPrice) -> Segment:
     )
 
 
-def parse_pack_size(s: SegmentAt) -> PackSize:
+def parse_pack_size(s: SegmentAt) -> PackSize | None:
+    if not holds_only(s, frozenset({1, 2, 3, 4, 5, 6, 7})):
+        return None
     s.take()
     return PackSize(
         pack=s.integer(1),
@@ -209,7 +226,9 @@ def render_pack_size(po4: PackSize) -> Segment:
     )
 
 
-def parse_schedule(s: SegmentAt) -> DeliverySchedule:
+def parse_schedule(s: SegmentAt) -> DeliverySchedule | None:
+    if not holds_only(s, frozenset({1, 2, 5, 6, 7, 8, 9, 10, 12})):
+        return None
     s.take()
     return DeliverySchedule(
         quantity=s.need(s.decimal(1), 1, "quantity"),

@@ -146,6 +146,18 @@ class SegmentAt:
         return text
 
 
+def holds_only(
+    s: SegmentAt, elements: frozenset[int], composites: frozenset[int] = frozenset()
+) -> bool:
+    """Whether every element ``s`` carries (not empty) is one of ``elements``, and each of
+    ``composites`` (C001 units: MEA04, CTP05) carries no more than its first component: then the
+    fields a segment is read into say all it says, and it may be taken."""
+    for n in range(1, len(s.segment.elements) + 1):
+        if s.text(n) and n not in elements:
+            return False
+    return all(not any(c.strip() for c in s.segment.components(n)[1:]) for n in composites)
+
+
 @dataclass(frozen=True, slots=True)
 class Body:
     """The segments between ST and SE of one transaction set."""

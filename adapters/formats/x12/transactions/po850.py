@@ -14,6 +14,7 @@ the header. Every other segment is kept in ``unmapped`` (see common.py, "Lossles
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeVar
 
 from gateway.messages import (
     Carrier,
@@ -87,6 +88,8 @@ from .common import (
 )
 from .item_ids import NAMED_ITEM_IDS_2_1
 
+T = TypeVar("T")
+
 SET_ID = "850"
 FUNCTIONAL_ID = "PO"
 MESSAGE = PurchaseOrder
@@ -157,20 +160,20 @@ def parse(tx: TransactionSet) -> PurchaseOrder:
         elif owner is None and s.tag == "TD5":
             carriers.append(_parse_carrier(s))
         elif owner is None and s.tag == "FOB":
-            fob.append(parse_fob(s))
+            _add(fob, parse_fob(s))
         elif owner is None and s.tag == "TXI":
-            taxes.append(parse_tax(s))
+            _add(taxes, parse_tax(s))
         elif owner is None and s.tag == "MEA":
-            measurements.append(parse_measurement(s))
+            _add(measurements, parse_measurement(s))
         elif s.tag == "SAC" and owner == "SAC":
-            charges.append(parse_allowance_charge(s))
+            _add(charges, parse_allowance_charge(s))
         elif s.tag == "AMT" and owner == "AMT":
-            amounts.append(parse_amount(s))
+            _add(amounts, parse_amount(s))
         elif s.tag == "N9" and owner == "N9":
             extended += _parse_n9(s)
         elif s.tag in NOTE_TAGS and owner in (None, "N9") and (note := parse_note(s)):
             notes.append(note)
-    amounts += [parse_amount(s) for s in summary if s.tag == "AMT"]
+    amounts += [a for s in summary if s.tag == "AMT" and (a := parse_amount(s))]
     if beg is None:
         raise body.missing("BEG", "beginning segment for purchase order")
     if not lines:
@@ -271,6 +274,12 @@ def _parse_line(loop: Sequence[SegmentAt]) -> PurchaseOrderLine:
     )
 
 
+def _add(found: list[T], value: T | None) -> None:
+    """Append ``value`` unless the segment said more than its block holds (then it is kept)."""
+    if value is not None:
+        found.append(value)
+
+
 class _LineExtras:
     """What schema 2.1 reads of a PO1 loop: CTP, PO4, SAC, TXI, MEA, REF, SCH."""
 
@@ -286,19 +295,19 @@ class _LineExtras:
     def read(self, owner: str | None, s: SegmentAt) -> None:
         """Map ``s`` when it is one of these at line level (or opens its loop)."""
         if owner is None and s.tag == "CTP":
-            self.prices.append(parse_catalog_price(s))
+            _add(self.prices, parse_catalog_price(s))
         elif owner is None and s.tag == "PO4":
-            self.packaging.append(parse_pack_size(s))
+            _add(self.packaging, parse_pack_size(s))
         elif owner is None and s.tag == "TXI":
-            self.taxes.append(parse_tax(s))
+            _add(self.taxes, parse_tax(s))
         elif owner is None and s.tag == "MEA":
-            self.measurements.append(parse_measurement(s))
+            _add(self.measurements, parse_measurement(s))
         elif owner is None and s.tag == "REF":
             self.references.append(parse_reference(s))
         elif owner == "SAC" and s.tag == "SAC":
-            self.charges.append(parse_allowance_charge(s))
+            _add(self.charges, parse_allowance_charge(s))
         elif owner == "SCH" and s.tag == "SCH":
-            self.schedules.append(parse_schedule(s))
+            _add(self.schedules, parse_schedule(s))
 
 
 def render(message: PurchaseOrder) -> TransactionContent:
