@@ -21,7 +21,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from .base import CanonicalModel, Text
-from .blocks import DateReference, ItemIdentification, Party, Reference
+from .blocks import DateReference, ItemIdentification, Party, Reference, UnmappedSegment, empty
 from .message import Message
 
 
@@ -150,6 +150,11 @@ class InventoryAdvice(Message):
     )
     parties: list[Party] = Field(default_factory=list, description="the other header N1 loops")
     lines: list[InventoryLine] = Field(min_length=1, description="LIN loops")
+    unmapped: list[UnmappedSegment] = Field(
+        default_factory=list,
+        description="every segment of the set no field holds, in order, as read",
+        exclude_if=empty,
+    )
 
     @model_validator(mode="before")
     @classmethod

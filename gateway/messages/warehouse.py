@@ -17,7 +17,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from .base import CanonicalModel, Text
-from .blocks import ItemIdentification, Party, Reference, Weight
+from .blocks import ItemIdentification, Party, Reference, UnmappedSegment, Weight, empty
 from .message import Message
 
 
@@ -94,6 +94,11 @@ class WarehouseShippingOrder(Message):
     lines: list[WarehouseOrderLine] = Field(min_length=1, description="LX loops")
     total_quantity: Decimal | None = Field(default=None, description="W7601")
     total_weight: Weight | None = Field(default=None, description="W7602 weight, W7603 unit")
+    unmapped: list[UnmappedSegment] = Field(
+        default_factory=list,
+        description="every segment of the set no field holds, in order, as read",
+        exclude_if=empty,
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> WarehouseShippingOrder:
@@ -157,6 +162,11 @@ class WarehouseShippingAdvice(Message):
     lines: list[ShippedLine] = Field(min_length=1, description="LX loops")
     total_quantity: Decimal | None = Field(default=None, description="W0301 units shipped")
     total_weight: Weight | None = Field(default=None, description="W0302 weight, W0303 unit")
+    unmapped: list[UnmappedSegment] = Field(
+        default_factory=list,
+        description="every segment of the set no field holds, in order, as read",
+        exclude_if=empty,
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> WarehouseShippingAdvice:

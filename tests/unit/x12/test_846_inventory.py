@@ -104,6 +104,17 @@ def test_lots_with_expiry_dates_and_serial_numbers_come_from_the_ls_loop() -> No
     assert available.serial_numbers == ["S1"]
 
 
+def test_segments_no_field_holds_are_kept_in_order_as_read() -> None:
+    body = ADVICE.replace("REF*ZZ*ASIA~", "REF*ZZ*ASIA~CTP**ACT*2.6~").replace(
+        "QTY*QH*5~UIT*CA~", "QTY*QH*5~UIT*CA*1.5~"
+    )
+    advice = advice_of(body)
+    kept = [(u.segment_id, u.position, u.elements) for u in advice.unmapped]
+    assert kept == [("CTP", 14, ["", "ACT", "2.6"]), ("UIT", 24, ["CA", "1.5"])]
+    assert advice.lines[0].quantities[2].unit_of_measure is None  # the UIT said more: kept
+    assert advice_of().unmapped == []
+
+
 def test_an_unknown_quantity_qualifier_is_kept_without_a_state() -> None:
     advice = advice_of(ADVICE.replace("QTY*IQ*7*EA", "QTY*87*7*EA"))
     quantity = advice.lines[1].quantities[0]

@@ -136,6 +136,8 @@ def test_the_corpus_945_translates_though_its_envelope_is_refused() -> None:
     assert (advice.report_code, advice.shipment_id, len(advice.lines)) == ("N", "2144", 3)
     assert advice.lines[0].catch_weight == Weight(qualifier="A3", value=Decimal(6600), unit="L")
     assert advice.lines[0].lot_number == "19284"
+    # the N9*2I before each W12 sits in the LX loop, where no field reads it: kept
+    assert [u.segment_id for u in advice.unmapped] == ["N9", "N9", "N9"]
 
 
 # ----------------------------------------------------------------------------------------------

@@ -12,6 +12,9 @@ is the facility). Detail: one LIN loop per item (and location), read as:
 - the LIN loop's N1 loop (after the QTY loops): the location of the stock.
 
 Summary: CTT with the number of LIN loops. The same positions in 004010 and 005010.
+
+Every other segment (and a CUR, UIT or LS/LE loop saying more than these fields) is kept, in
+order, in the message's ``unmapped`` part (see common.py, "Lossless").
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from .common import (
     body_of,
     format_date,
     format_decimal,
+    holds_only,
     loop_instances,
     parse_date_reference,
     parse_item_ids,
@@ -86,7 +90,10 @@ EXPIRY = "036"
 def parse(tx: TransactionSet) -> InventoryAdvice:
     """The inventory advice carried by ``tx``."""
     body = body_of(tx, SET_ID)
-    header, lines, _summary = split_detail(body.segments, "LIN")
+    header, lines, summary = split_detail(body.segments, "LIN")
+    for s in summary[:1]:
+        if s.tag == "CTT" and holds_only(s, frozenset({1})):
+            s.take()
     walked = walk(header, HEADER_LOOPS)
     bia: SegmentAt | None = None
     cur: SegmentAt | None = None
@@ -96,9 +103,9 @@ def parse(tx: TransactionSet) -> InventoryAdvice:
         if owner is not None:
             continue
         if s.tag == "BIA" and bia is None:
-            bia = s
-        elif s.tag == "CUR" and cur is None:
-            cur = s
+            bia = s.take()
+        elif s.tag == "CUR" and cur is None and holds_only(s, frozenset({1, 2})):
+            cur = s.take()
         elif s.tag == "REF":
             references.append(parse_reference(s))
         elif s.tag == "DTM":
@@ -126,6 +133,7 @@ def parse(tx: TransactionSet) -> InventoryAdvice:
         facility=facility,
         parties=parties,
         lines=[_parse_line(loop) for loop in lines],
+        unmapped=body.unmapped(),
     )
 
 
@@ -135,13 +143,18 @@ class _Quantity:
 
     qty: SegmentAt
     unit_detail: str | None = None
+    frame: list[SegmentAt] = field(default_factory=list)
+    """The LS and LE of its LS/LE loop: taken when the loop gave a lot or serial number."""
     lots: list[Lot] = field(default_factory=list)
     serial_numbers: list[str] = field(default_factory=list)
     lot_open: bool = False
     """The last REF of the LS loop was a lot: a DTM*036 next is its expiry."""
 
     def build(self) -> InventoryQuantity:
-        qty = self.qty
+        qty = self.qty.take()
+        if self.lots or self.serial_numbers:
+            for s in self.frame:
+                s.take()
         unit = qty.segment.components(3)[0].strip() or self.unit_detail
         return InventoryQuantity(
             qualifier=qty.need(qty.text(1), 1, "quantity qualifier"),
@@ -156,13 +169,17 @@ class _Quantity:
         if s.tag == "REF":
             self.lot_open = False
             value = s.text(2)
-            if value is not None and s.text(1) == "LT":
-                self.lots.append(Lot(number=value))
+            if not holds_only(s, frozenset({1, 2})) or value is None:
+                return
+            if s.text(1) == "LT":
+                self.lots.append(Lot(number=s.take().need(value, 2, "lot number")))
                 self.lot_open = True
-            elif value is not None and s.text(1) == "SE":
-                self.serial_numbers.append(value)
+            elif s.text(1) == "SE":
+                self.serial_numbers.append(s.take().need(value, 2, "serial number"))
         elif s.tag == "DTM" and self.lot_open and s.text(1) == EXPIRY:
-            self.lots[-1] = self.lots[-1].model_copy(update={"expiry_date": s.date(2)})
+            if holds_only(s, frozenset({1, 2})):
+                expiry = s.take().date(2)
+                self.lots[-1] = self.lots[-1].model_copy(update={"expiry_date": expiry})
             self.lot_open = False
 
 
@@ -175,6 +192,7 @@ def _parse_line(loop: Sequence[SegmentAt]) -> InventoryLine:
         if in_ls:
             if s.tag == "LE":
                 in_ls = False
+                quantities[-1].frame.append(s)
             else:
                 quantities[-1].take(s)
             continue
@@ -183,9 +201,13 @@ def _parse_line(loop: Sequence[SegmentAt]) -> InventoryLine:
             in_qty = True
         elif in_qty and s.tag == "LS":
             in_ls = True
+            quantities[-1].frame.append(s)
         elif in_qty and s.tag in QTY_MEMBERS:
-            if s.tag == "UIT" and quantities[-1].unit_detail is None:
-                quantities[-1].unit_detail = s.segment.components(1)[0].strip() or None
+            quantity = quantities[-1]
+            unit_missing = not quantity.qty.segment.components(3)[0].strip()
+            wanted = s.tag == "UIT" and unit_missing and quantity.unit_detail is None
+            if wanted and holds_only(s, frozenset({1}), frozenset({1})):
+                quantity.unit_detail = s.take().segment.components(1)[0].strip() or None
         else:
             in_qty = False
             rest.append(s)
@@ -195,12 +217,14 @@ def _parse_line(loop: Sequence[SegmentAt]) -> InventoryLine:
     dates: list[DateReference] = []
     for owner, s in walked:
         if owner is None and s.tag == "PID" and description is None and s.text(1) == "F":
-            description = s.text(5)
+            if holds_only(s, frozenset({1, 5})):
+                description = s.take().text(5)
         elif owner is None and s.tag == "REF":
             references.append(parse_reference(s))
         elif owner is None and s.tag == "DTM":
             dates.append(parse_date_reference(s))
     locations = loop_instances(walked, "N1")
+    lin.take()
     return InventoryLine(
         line_number=lin.text(1),
         item=parse_item_ids(lin, 2),

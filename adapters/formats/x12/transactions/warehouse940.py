@@ -6,7 +6,8 @@ warehouse, the first ST the ship-to), N9 references, G62 dates, NTE notes, W66 t
 payment, W6602 method, W6605 routing, W6610 SCAC). Detail: an LX loop per line, its W01 (W0101
 quantity, W0102 unit, W0103 U.P.C. case code, id pairs at W0104, W0106 and W0115, W0113 lot),
 the first G69 description, N9 references (``N9*SE``: serial numbers) and the first W20's weight.
-Summary: W76 (total quantity and weight). The same positions in 004010 and 005010.
+Summary: W76 (total quantity and weight). The same positions in 004010 and 005010. Every other
+segment is kept, in order, in the message's ``unmapped`` part (see common.py, "Lossless").
 """
 
 from __future__ import annotations
@@ -26,7 +27,16 @@ from ..envelopes import x12_facts
 from ..segments import Segment
 from ..structure import TransactionSet
 from ..writer import TransactionContent
-from .common import SegmentAt, body_of, format_decimal, loop_instances, seg, split_detail, walk
+from .common import (
+    SegmentAt,
+    body_of,
+    format_decimal,
+    holds_only,
+    loop_instances,
+    seg,
+    split_detail,
+    walk,
+)
 from .warehouse_common import (
     N1_MEMBERS,
     id_pairs,
@@ -42,6 +52,7 @@ from .warehouse_common import (
     render_warehouse_date,
     render_warehouse_note,
     split_serials,
+    wholly,
 )
 
 SET_ID = "940"
@@ -67,12 +78,12 @@ def parse(tx: TransactionSet) -> WarehouseShippingOrder:
         if owner is not None:
             continue
         if s.tag == "W05" and w05 is None:
-            w05 = s
+            w05 = s.take()
         elif s.tag == "W66" and w66 is None:
-            w66 = s
-        elif s.tag == "N9":
+            w66 = wholly(s, (1, 2, 5, 10))
+        elif s.tag == "N9" and holds_only(s, frozenset({1, 2, 3})):
             references.append(parse_n9(s))
-        elif s.tag == "G62":
+        elif s.tag == "G62" and holds_only(s, frozenset({1, 2, 3, 4})):
             dates.append(parse_warehouse_date(s))
         elif s.tag == "NTE":
             notes.append(parse_warehouse_note(s))
@@ -81,7 +92,7 @@ def parse(tx: TransactionSet) -> WarehouseShippingOrder:
     if not loops:
         raise body.missing("LX", "a shipping order has at least one line")
     warehouse, ship_to, parties = parse_header_parties(loop_instances(walked, "N1"))
-    w76 = next((s for s in summary if s.tag == "W76"), None)
+    w76 = wholly(next((s for s in summary if s.tag == "W76"), None), (1, 2, 3))
     transport = None
     if w66 is not None:
         transport = Transport(
@@ -108,11 +119,12 @@ def parse(tx: TransactionSet) -> WarehouseShippingOrder:
         lines=[line for loop in loops for line in _parse_lx(loop)],
         total_quantity=w76.decimal(1) if w76 else None,
         total_weight=parse_weight(w76, 2, 0, 3) if w76 else None,
+        unmapped=body.unmapped(),
     )
 
 
 def _parse_lx(loop: Sequence[SegmentAt]) -> list[WarehouseOrderLine]:
-    lx = loop[0]
+    lx = loop[0].take()
     number = lx.need(lx.text(1), 1, "assigned number")
     items: list[list[SegmentAt]] = []
     for s in loop[1:]:
@@ -126,10 +138,12 @@ def _parse_lx(loop: Sequence[SegmentAt]) -> list[WarehouseOrderLine]:
 
 
 def _parse_w01(number: str, loop: Sequence[SegmentAt]) -> WarehouseOrderLine:
-    w01 = loop[0]
-    description = next((s.text(1) for s in loop if s.tag == "G69"), None)
-    w20 = next((s for s in loop if s.tag == "W20"), None)
-    serials, references = split_serials([parse_n9(s) for s in loop if s.tag == "N9"])
+    w01 = loop[0].take()
+    g69 = wholly(next((s for s in loop if s.tag == "G69"), None), (1,))
+    w20 = wholly(next((s for s in loop if s.tag == "W20"), None), (4, 5, 6))
+    n9s = [s for s in loop if s.tag == "N9" and holds_only(s, frozenset({1, 2, 3}))]
+    serials, references = split_serials([parse_n9(s) for s in n9s])
+    description = g69.text(1) if g69 else None
     return WarehouseOrderLine(
         line_number=number,
         quantity=w01.need(w01.decimal(1), 1, "quantity ordered"),

@@ -7,7 +7,8 @@ SCAC, W2703 routing, W2704 payment). Detail: an LX loop per line, its ``MAN*GM``
 its W12: W1201 status, W1202 ordered, W1203 shipped, W1204 difference, W1205 unit, W1206 U.P.C.
 case code, id pairs at W1207, W1217 and W1221, W1209 lot, W1210-W1212 the catch weight; the
 first G69 description and N9 references (``N9*SE``: serial numbers). Summary: W03 (units
-shipped, weight). The same positions in 004010 and 005010.
+shipped, weight). The same positions in 004010 and 005010. Every other segment is kept, in
+order, in the message's ``unmapped`` part (see common.py, "Lossless").
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from .common import (
     body_of,
     format_date,
     format_decimal,
+    holds_only,
     loop_instances,
     seg,
     split_detail,
@@ -52,6 +54,7 @@ from .warehouse_common import (
     render_warehouse_date,
     render_warehouse_note,
     split_serials,
+    wholly,
 )
 
 SET_ID = "945"
@@ -79,12 +82,12 @@ def parse(tx: TransactionSet) -> WarehouseShippingAdvice:
         if owner is not None:
             continue
         if s.tag == "W06" and w06 is None:
-            w06 = s
+            w06 = s.take()
         elif s.tag == "W27" and w27 is None:
-            w27 = s
-        elif s.tag == "N9":
+            w27 = wholly(s, (1, 2, 3, 4))
+        elif s.tag == "N9" and holds_only(s, frozenset({1, 2, 3})):
             references.append(parse_n9(s))
-        elif s.tag == "G62":
+        elif s.tag == "G62" and holds_only(s, frozenset({1, 2, 3, 4})):
             dates.append(parse_warehouse_date(s))
         elif s.tag == "NTE":
             notes.append(parse_warehouse_note(s))
@@ -93,7 +96,7 @@ def parse(tx: TransactionSet) -> WarehouseShippingAdvice:
     if not loops:
         raise body.missing("LX", "a shipping advice has at least one line")
     warehouse, ship_to, parties = parse_header_parties(loop_instances(walked, "N1"))
-    w03 = next((s for s in summary if s.tag == "W03"), None)
+    w03 = wholly(next((s for s in summary if s.tag == "W03"), None), (1, 2, 3))
     transport = None
     if w27 is not None:
         transport = Transport(
@@ -120,11 +123,12 @@ def parse(tx: TransactionSet) -> WarehouseShippingAdvice:
         lines=[line for loop in loops for line in _parse_lx(loop)],
         total_quantity=w03.decimal(1) if w03 else None,
         total_weight=parse_weight(w03, 2, 0, 3) if w03 else None,
+        unmapped=body.unmapped(),
     )
 
 
 def _parse_lx(loop: Sequence[SegmentAt]) -> list[ShippedLine]:
-    lx = loop[0]
+    lx = loop[0].take()
     number = lx.need(lx.text(1), 1, "assigned number")
     sscc: str | None = None
     items: list[list[SegmentAt]] = []
@@ -133,7 +137,7 @@ def _parse_lx(loop: Sequence[SegmentAt]) -> list[ShippedLine]:
             items.append([s])
         elif items:
             items[-1].append(s)
-        elif s.tag == "MAN" and s.text(1) == SSCC and sscc is None:
+        elif s.tag == "MAN" and s.text(1) == SSCC and sscc is None and wholly(s, (1, 2)):
             sscc = s.text(2)
     if not items:
         raise lx.error("the LX loop holds no W12 (warehouse item detail)")
@@ -141,9 +145,11 @@ def _parse_lx(loop: Sequence[SegmentAt]) -> list[ShippedLine]:
 
 
 def _parse_w12(number: str, sscc: str | None, loop: Sequence[SegmentAt]) -> ShippedLine:
-    w12 = loop[0]
-    description = next((s.text(1) for s in loop if s.tag == "G69"), None)
-    serials, references = split_serials([parse_n9(s) for s in loop if s.tag == "N9"])
+    w12 = loop[0].take()
+    g69 = wholly(next((s for s in loop if s.tag == "G69"), None), (1,))
+    n9s = [s for s in loop if s.tag == "N9" and holds_only(s, frozenset({1, 2, 3}))]
+    serials, references = split_serials([parse_n9(s) for s in n9s])
+    description = g69.text(1) if g69 else None
     return ShippedLine(
         line_number=number,
         status=w12.need(w12.text(1), 1, "shipment/order status code"),

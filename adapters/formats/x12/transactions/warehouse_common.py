@@ -1,6 +1,8 @@
 """What the 940 and 945 translations share: G62 dates, NTE notes, N9 references and serial
 numbers, product id pairs at fixed positions, weights, and the header N1 loops (WH and ST have
-fields of their own)."""
+fields of their own). Segments read into fields are taken (:meth:`~.common.SegmentAt.take`);
+an optional one saying more than its fields hold is left unread, kept as unmapped
+(:func:`wholly`)."""
 
 from __future__ import annotations
 
@@ -18,7 +20,15 @@ from gateway.messages import (
 )
 
 from ..segments import Segment
-from .common import NAMED_ITEM_IDS, SegmentAt, format_date, parse_party, render_party, seg
+from .common import (
+    NAMED_ITEM_IDS,
+    SegmentAt,
+    format_date,
+    holds_only,
+    parse_party,
+    render_party,
+    seg,
+)
 
 N1_MEMBERS = frozenset({"N2", "N3", "N4", "PER"})
 """Segments of a header N1 loop of the 940 and 945."""
@@ -28,6 +38,7 @@ SERIAL_NUMBER = "SE"
 
 
 def parse_warehouse_date(s: SegmentAt) -> WarehouseDate:
+    s.take()
     return WarehouseDate(
         qualifier=s.need(s.text(1), 1, "date qualifier"),
         date=s.need(s.date(2), 2, "date"),
@@ -41,6 +52,7 @@ def render_warehouse_date(date: WarehouseDate) -> Segment:
 
 
 def parse_warehouse_note(s: SegmentAt) -> WarehouseNote:
+    s.take()
     return WarehouseNote(code=s.text(1), text=s.need(s.text(2), 2, "note text"))
 
 
@@ -49,6 +61,7 @@ def render_warehouse_note(note: WarehouseNote) -> Segment:
 
 
 def parse_n9(s: SegmentAt) -> Reference:
+    s.take()
     return Reference(
         qualifier=s.need(s.text(1), 1, "reference identification qualifier"),
         value=s.text(2),
@@ -112,6 +125,14 @@ def id_pairs(item: ItemIdentification, room: int, where: str) -> list[tuple[str,
     if len(pairs) > room:
         raise RenderError(f"{where} holds {room} product ids at most, not {len(pairs)}")
     return pairs
+
+
+def wholly(s: SegmentAt | None, elements: Sequence[int]) -> SegmentAt | None:
+    """``s`` taken when the fields it is read into hold every element it carries, else None (it
+    is then kept as unmapped)."""
+    if s is None or not holds_only(s, frozenset(elements)):
+        return None
+    return s.take()
 
 
 def parse_weight(s: SegmentAt, value: int, qualifier: int, unit: int) -> Weight | None:
