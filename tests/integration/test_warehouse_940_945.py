@@ -2,7 +2,7 @@
 ``edi.out.940`` request from the modern layer becomes one valid 940 in the 3PL's outbox, and
 the 3PL's 945 dropped in its inbox arrives as a WarehouseShippingAdvice on
 ``edi.in.945.<partner>`` (lots, serial numbers and catch weights included), acknowledged by a
-997 accepting it."""
+997 accepting it; the 3PL's 997 for a 940 sent settles it (accepted)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,18 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-from adapters.formats.x12.translation import translate
-from gateway.messages import WarehouseShippingAdvice, WarehouseShippingOrder
+from adapters.formats.x12.structure import TransactionSet
+from adapters.formats.x12.translation import render_message, translate
+from gateway.control_numbers import InMemoryCounter
+from gateway.messages import (
+    Envelope,
+    FunctionalAck,
+    TransactionSetAck,
+    WarehouseShippingAdvice,
+    WarehouseShippingOrder,
+    X12Envelope,
+)
+from tests.integration.outbound.support import outbound_rows
 from tests.integration.support import (
     ROOT,
     bound_queue,
@@ -67,3 +77,53 @@ def test_a_945_is_published_as_a_shipping_advice_and_accepted_by_a_997(
     [ack] = (tmp_path / "outbox" / partner).glob("997-*.x12")
     text = ack.read_text()
     assert "AK1*SW*945~" in text and "AK2*945*0001~" in text and "AK9*A*1*1*1~" in text
+
+
+def partners_997(sent: TransactionSet) -> bytes:
+    """The 3PL's 997 accepting ``sent``, written by the gateway's own renderer: sender and
+    receiver swapped, AK1 naming the 940's group, AK2 its set."""
+    header, group = sent.interchange, sent.group
+    envelope = Envelope.of_x12(
+        X12Envelope(
+            sender_qualifier=header.receiver_qualifier.strip(),
+            sender_id=header.receiver_id.strip(),
+            receiver_qualifier=header.sender_qualifier.strip(),
+            receiver_id=header.sender_id.strip(),
+            interchange_control_number="000000901",
+            interchange_version="00401",
+            application_sender=group.application_receiver.strip(),
+            application_receiver=group.application_sender.strip(),
+            group_control_number="901",
+            version="004010",
+            transaction_control_number="0001",
+        )
+    )
+    ack = FunctionalAck(
+        envelope=envelope,
+        kind="997",
+        functional_id="OW",
+        group_control_number=group.control_number.strip(),
+        status="A",
+        transaction_sets_included=1,
+        transaction_sets_received=1,
+        transaction_sets_accepted=1,
+        transactions=[
+            TransactionSetAck(
+                transaction_set_id="940", control_number=sent.control_number, status="A"
+            )
+        ],
+    )
+    return render_message(ack, InMemoryCounter(), keep_control_numbers=True).encode()
+
+
+def test_the_3pls_997_for_a_sent_940_accepts_it(tmp_path: Path, database_url: str) -> None:
+    data = request_data(FIXTURES / "940-004010.edi")
+    sent = rendered_for_request(tmp_path, database_url, "940", data)
+    [row] = outbound_rows(database_url)
+    assert (row["kind"], row["state"]) == ("940", "sent")
+    home = tmp_path / "home"
+    gw = in_process_gateway(home, database_url)
+    drop(home / "inbox", row["partner"], "997.x12", partners_997(sent))
+    run_once(gw)
+    [row] = outbound_rows(database_url)
+    assert row["state"] == "accepted"
