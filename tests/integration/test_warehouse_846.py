@@ -139,3 +139,28 @@ def test_an_846_request_becomes_one_valid_846_in_the_outbox(
     again = advice.model_dump(mode="json")
     del again["envelope"], again["document_id"]
     assert again == data
+
+
+def test_a_retailer_on_csv_gets_its_846_request_as_a_csv_inventory_file(
+    tmp_path: Path, database_url: str, partner: str
+) -> None:
+    from adapters.formats.delimited.format import CsvConfig, CsvFormat
+    from tests.integration.outbound.test_outbound_mapped import read_back, requested, run
+
+    section = {
+        "mapping": "example-inventory",
+        "render": {"846": "example-inventory"},
+        "sender_id": "GATEWAY",
+        "receiver_id": "RETAILER-9",
+    }
+    config = CsvConfig.model_validate(section)
+    snapshot, _delta = requested(CsvFormat(), config, CSV_FIXTURE)
+    outbox, [row] = run(
+        tmp_path, database_url, partner, "csv", section, [("inv-1", "846", snapshot)]
+    )
+    assert (row["state"], row["format"], row["kind"]) == ("sent", "csv", "846")
+    data = (outbox / row["file_name"]).read_bytes()
+    assert data.startswith(b"file_reference,sender,receiver,advice_id,")
+    assert len(data.splitlines()) == 1 + 5  # the header, a row per item, location and state
+    document_id, content = read_back(CsvFormat(), config, data)
+    assert (document_id, content) == (row["document_id"], snapshot)
