@@ -128,6 +128,8 @@ class AllowanceCharge(CanonicalModel):
 
     indicator: Text = Field(description="SAC01: A allowance, C charge, N no allowance or charge")
     code: str | None = Field(default=None, description="SAC02, e.g. D240 freight, C310 discount")
+    agency_qualifier: str | None = Field(default=None, description="SAC03, e.g. VI VICS")
+    agency_code: str | None = Field(default=None, description="SAC04, the agency's code")
     amount: Decimal | None = Field(default=None, description="SAC05 (N2 in X12: 1.50 is 150)")
     percent_qualifier: str | None = Field(default=None, description="SAC06")
     percent: Decimal | None = Field(default=None, description="SAC07")

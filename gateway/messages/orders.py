@@ -85,6 +85,10 @@ class CatalogPrice(CanonicalModel):
     unit_of_measure: str | None = Field(default=None, description="CTP05 (C001-01)")
     multiplier_qualifier: str | None = Field(default=None, description="CTP06")
     multiplier: Decimal | None = Field(default=None, description="CTP07")
+    amount: Decimal | None = Field(default=None, description="CTP08 monetary amount")
+    basis_code: str | None = Field(default=None, description="CTP09 basis of unit price")
+    condition_value: str | None = Field(default=None, description="CTP10")
+    multiple_price_quantity: int | None = Field(default=None, description="CTP11")
 
 
 class PackSize(CanonicalModel):
@@ -97,6 +101,13 @@ class PackSize(CanonicalModel):
     weight_qualifier: str | None = Field(default=None, description="PO405")
     gross_weight: Decimal | None = Field(default=None, description="PO406")
     weight_unit: str | None = Field(default=None, description="PO407")
+    gross_volume: Decimal | None = Field(default=None, description="PO408")
+    volume_unit: str | None = Field(default=None, description="PO409")
+    length: Decimal | None = Field(default=None, description="PO410")
+    width: Decimal | None = Field(default=None, description="PO411")
+    height: Decimal | None = Field(default=None, description="PO412")
+    dimension_unit: str | None = Field(default=None, description="PO413")
+    inner_pack: int | None = Field(default=None, description="PO414")
 
 
 class DeliverySchedule(CanonicalModel):
@@ -111,6 +122,22 @@ class DeliverySchedule(CanonicalModel):
     end_date: dt.date | None = Field(default=None, description="SCH09")
     end_time: str | None = Field(default=None, description="SCH10")
     line_number: str | None = Field(default=None, description="SCH12")
+
+
+class LocationQuantity(CanonicalModel):
+    location: Text = Field(description="SDQ03, SDQ05, ...: a store or destination id")
+    quantity: Decimal = Field(description="SDQ04, SDQ06, ...")
+
+
+class DestinationQuantities(CanonicalModel):
+    """SDQ: how the line's quantity is split over destinations (stores) (2.1)."""
+
+    unit_of_measure: Text = Field(description="SDQ01")
+    id_qualifier: str | None = Field(default=None, description="SDQ02, e.g. 92 buyer's code")
+    quantities: list[LocationQuantity] = Field(
+        min_length=1, max_length=10, description="SDQ03-SDQ22 pairs"
+    )
+    area: str | None = Field(default=None, description="SDQ23 unit/area identifier")
 
 
 class PurchaseOrderLine(CanonicalModel):
@@ -144,6 +171,12 @@ class PurchaseOrderLine(CanonicalModel):
     schedules: list[DeliverySchedule] = Field(
         default_factory=list, description="SCH segments (2.1)", exclude_if=empty
     )
+    destination_quantities: list[DestinationQuantities] = Field(
+        default_factory=list, description="SDQ segments (2.1)", exclude_if=empty
+    )
+    parties: list[Party] = Field(
+        default_factory=list, description="N1 loops of the line (2.1)", exclude_if=empty
+    )
 
 
 class PurchaseOrder(Message):
@@ -155,6 +188,7 @@ class PurchaseOrder(Message):
     po_number: Text = Field(description="BEG03 purchase order number")
     release_number: str | None = Field(default=None, description="BEG04")
     po_date: dt.date = Field(description="BEG05")
+    contract_number: str | None = Field(default=None, description="BEG06 (2.1)", exclude_if=empty)
     currency: str | None = Field(default=None, description="CUR02 currency code (CUR01 = BY)")
     references: list[Reference] = Field(default_factory=list)
     contacts: list[Contact] = Field(default_factory=list, description="header PER segments")
@@ -241,6 +275,9 @@ class PurchaseOrderAckLine(CanonicalModel):
     unit_price: Decimal | None = Field(default=None, description="PO104")
     item: ItemIdentification = Field(default_factory=ItemIdentification)
     description: str | None = Field(default=None, description="PID05")
+    price_basis: str | None = Field(
+        default=None, description="PO105, e.g. PE per each (2.1)", exclude_if=empty
+    )
     acknowledgments: list[LineAcknowledgment] = Field(
         default_factory=list,
         description="ACK segments: status, changed quantity, date or price. Empty when the "
@@ -261,6 +298,13 @@ class PurchaseOrderAck(Message):
     po_date: dt.date = Field(description="BAK04")
     release_number: str | None = Field(default=None, description="BAK05")
     ack_date: dt.date | None = Field(default=None, description="BAK09 acknowledgment date")
+    request_reference: str | None = Field(
+        default=None, description="BAK06 request reference number (2.1)", exclude_if=empty
+    )
+    contract_number: str | None = Field(default=None, description="BAK07 (2.1)", exclude_if=empty)
+    seller_order_number: str | None = Field(
+        default=None, description="BAK08 reference identification (2.1)", exclude_if=empty
+    )
     references: list[Reference] = Field(default_factory=list)
     dates: list[DateReference] = Field(default_factory=list)
     notes: list[Note] = Field(default_factory=list)

@@ -33,6 +33,9 @@ class ShippedItem(CanonicalModel):
     quantity_shipped: Decimal = Field(description="SN102")
     unit_of_measure: Text = Field(description="SN103")
     quantity_ordered: Decimal | None = Field(default=None, description="SN105")
+    quantity_shipped_to_date: Decimal | None = Field(
+        default=None, description="SN104 (2.1)", exclude_if=empty
+    )
     ordered_unit_of_measure: str | None = Field(default=None, description="SN106")
     description: str | None = Field(default=None, description="PID05")
     lot_number: str | None = Field(

@@ -28,7 +28,9 @@ from gateway.messages.orders import (
     Amount,
     CatalogPrice,
     DeliverySchedule,
+    DestinationQuantities,
     FobTerms,
+    LocationQuantity,
     PackSize,
 )
 from gateway.messages.shipments import Equipment, Volume
@@ -42,6 +44,7 @@ from tests.unit.x12.strategies import (
     decimals,
     identifiers,
     optional,
+    parties,
     purchase_order_acks,
     purchase_orders,
     references,
@@ -53,11 +56,14 @@ from tests.unit.x12.strategies import (
 
 @st.composite
 def allowances_charges(draw: st.DrawFn) -> AllowanceCharge:
-    """SAC: SAC02 given (R0203); SAC06/SAC07 and SAC09/SAC10 in pairs."""
+    """SAC: SAC02 given (R0203); SAC03/SAC04, SAC06/SAC07 and SAC09/SAC10 in pairs."""
     with_percent, with_quantity = draw(st.booleans()), draw(st.booleans())
+    with_agency = draw(st.booleans())
     return AllowanceCharge(
         indicator=draw(codes(["A", "C", "N"])),
         code=draw(codes(["D240", "C310", "H850", "B720", "F050"])),
+        agency_qualifier=draw(codes(["VI", "AB", "ZZ"])) if with_agency else None,
+        agency_code=draw(identifiers(10)) if with_agency else None,
         amount=draw(optional(decimals(13, 2))),
         percent_qualifier=draw(codes(["1", "3", "Z"])) if with_percent else None,
         percent=draw(decimals(6, 2)) if with_percent else None,
@@ -130,13 +136,19 @@ def catalog_prices(draw: st.DrawFn) -> CatalogPrice:
         unit_of_measure=draw(codes(UNITS)) if with_quantity else None,
         multiplier_qualifier=draw(codes(["DIS", "SEL"])) if with_multiplier else None,
         multiplier=draw(decimals(8, 2)) if with_multiplier else None,
+        amount=draw(optional(decimals(12, 2))),
+        basis_code=draw(optional(codes(["PE", "CP", "QT"]))),
+        condition_value=draw(optional(identifiers(10))),
+        multiple_price_quantity=draw(optional(st.integers(1, 99))),
     )
 
 
 @st.composite
 def pack_sizes(draw: st.DrawFn) -> PackSize:
-    """PO4: PO402/PO403 in a pair; PO404 only with the weight PO405-PO407."""
+    """PO4: PO402/PO403 in a pair; PO404 only with the weight PO405-PO407; PO408/PO409 in a
+    pair; PO410-PO413 together."""
     with_size, with_weight = draw(st.booleans()), draw(st.booleans())
+    with_volume, with_dimensions = draw(st.booleans()), draw(st.booleans())
     return PackSize(
         pack=draw(optional(st.integers(1, 999_999))),
         size=draw(decimals(6, 2)) if with_size else None,
@@ -145,6 +157,13 @@ def pack_sizes(draw: st.DrawFn) -> PackSize:
         weight_qualifier=draw(codes(["G", "N"])) if with_weight else None,
         gross_weight=draw(decimals(7, 2)) if with_weight else None,
         weight_unit=draw(codes(["LB", "KG"])) if with_weight else None,
+        gross_volume=draw(decimals(7, 2)) if with_volume else None,
+        volume_unit=draw(codes(["CF", "CR"])) if with_volume else None,
+        length=draw(decimals(6, 2)) if with_dimensions else None,
+        width=draw(decimals(6, 2)) if with_dimensions else None,
+        height=draw(decimals(6, 2)) if with_dimensions else None,
+        dimension_unit=draw(codes(["IN", "CM"])) if with_dimensions else None,
+        inner_pack=draw(optional(st.integers(1, 999_999))),
     ).model_copy(update={"pack": draw(st.integers(1, 999_999))} if not with_size else {})
 
 
@@ -183,6 +202,17 @@ def with_references(draw: st.DrawFn, parties: list[Party]) -> list[Party]:
     ]
 
 
+def destination_quantities() -> st.SearchStrategy[DestinationQuantities]:
+    pair = st.builds(LocationQuantity, location=identifiers(10, min_size=2), quantity=decimals(9))
+    return st.builds(
+        DestinationQuantities,
+        unit_of_measure=codes(UNITS),
+        id_qualifier=optional(codes(["92", "91", "UL"])),
+        quantities=st.lists(pair, min_size=1, max_size=10),
+        area=optional(identifiers(10)),
+    )
+
+
 def totals(count: int, max_count: int = 999_999) -> st.SearchStrategy[ControlTotals | None]:
     """CTT totals differing from the content's (count ``count``), or None."""
     return optional(
@@ -206,6 +236,8 @@ def purchase_order_lines_added(draw: st.DrawFn, line: PurchaseOrderLine) -> Purc
             "measurements": draw(st.lists(measurements(), max_size=2)),
             "references": draw(st.lists(references(), max_size=2)),
             "schedules": draw(st.lists(schedules(), max_size=2)),
+            "destination_quantities": draw(st.lists(destination_quantities(), max_size=2)),
+            "parties": draw(with_references(draw(st.lists(parties(), max_size=2)))),
         }
     )
 
@@ -229,6 +261,7 @@ def purchase_orders_with_added(draw: st.DrawFn) -> PurchaseOrder:
     return order.model_copy(
         update={
             "notes": notes,
+            "contract_number": draw(optional(text(30))),
             "parties": draw(with_references(order.parties)),
             "lines": [draw(purchase_order_lines_added(line)) for line in order.lines],
             "fob": draw(st.lists(fob_terms(), max_size=2)),
@@ -249,9 +282,28 @@ def purchase_order_acks_with_added(draw: st.DrawFn) -> PurchaseOrderAck:
     if not ack.lines and control_totals is not None and control_totals.count == 0:
         control_totals = None  # CTT*0 with no lines says nothing: read, it is left out
     parties = draw(with_references(ack.parties))
-    lines = [line.model_copy(update={"item": named_in(line.item)}) for line in ack.lines]
+    lines = [
+        line.model_copy(
+            update={
+                "item": named_in(line.item),
+                "price_basis": (
+                    draw(optional(codes(["PE", "CP", "QT"])))
+                    if line.unit_price is not None  # C0504
+                    else None
+                ),
+            }
+        )
+        for line in ack.lines
+    ]
     return ack.model_copy(
-        update={"control_totals": control_totals, "parties": parties, "lines": lines}
+        update={
+            "control_totals": control_totals,
+            "parties": parties,
+            "lines": lines,
+            "request_reference": draw(optional(text(45))),
+            "contract_number": draw(optional(text(30))),
+            "seller_order_number": draw(optional(text(30))),
+        }
     )
 
 
@@ -264,6 +316,7 @@ def shipped_items_added(draw: st.DrawFn, item: ShippedItem) -> ShippedItem:
     return item.model_copy(
         update={
             "item": named_in(item.item),
+            "quantity_shipped_to_date": draw(optional(decimals(12))),
             "lot_number": draw(optional(text(30))),
             "serial_numbers": draw(st.lists(text(30), max_size=3)),
             "expiration_date": draw(optional(dates())),

@@ -22,7 +22,7 @@ BEG*00*SA*PO-9**20240301~
 CUR*BY*USD~
 FOB*PP*OR*DOCK 4*01*FOB~
 SAC*C*D240***1250*3*2.5*****06*FRT-1**FREIGHT~
-SAC*A*C310*AB*XY*100~
+SAC*A*C310***100******5~
 TD5*B*2*UPSN*U~
 TXI*ST*12.5*6.25*CD*IL~
 AMT*TT*412.5~
@@ -105,10 +105,14 @@ def test_an_850_line_maps_prices_pack_sizes_schedules_and_buyer_item_numbers() -
 
 
 def test_segments_no_field_holds_are_kept_in_order_as_read() -> None:
-    """The SAC with SAC03/SAC04 (an agency's code no field holds) is kept whole, as is the
-    PID*S (a coded description, not the free-form one)."""
+    """The SAC with SAC11 (a second quantity no field holds) is kept whole, as is the PID*S (a
+    coded description, not the free-form one)."""
     assert order().unmapped == [
-        UnmappedSegment(segment_id="SAC", position=6, elements=["A", "C310", "AB", "XY", "100"]),
+        UnmappedSegment(
+            segment_id="SAC",
+            position=6,
+            elements=["A", "C310", "", "", "100", "", "", "", "", "", "5"],
+        ),
         UnmappedSegment(segment_id="PID", position=19, elements=["S", "", "VI", "FL"]),
     ]
 
@@ -207,3 +211,36 @@ def test_a_document_without_the_new_fields_has_the_json_and_id_of_schema_2_0() -
         assert not (added - {"dates"}) & set(dumped), name
         again = type(message).model_validate(message.model_dump(exclude={"document_id"}))
         assert again.content_digest == message.content_digest
+
+
+def test_destination_quantities_and_line_parties_are_read_and_written_back() -> None:
+    body = (
+        "BEG*00*SA*P1**20240301*CONTRACT-9~PO1*1*12*EA~PO4*6*1*EA*CTN*G*3*LB*1.2*CF~"
+        "SDQ*EA*92*0012*4*0047*8~N1*ST*STORE 12*92*0012~"
+    )
+    message = po850.parse(transaction_from_text(body, "850"))
+    [line] = message.lines
+    assert message.contract_number == "CONTRACT-9"
+    [sdq] = line.destination_quantities
+    assert [(q.location, q.quantity) for q in sdq.quantities] == [
+        ("0012", Decimal("4")),
+        ("0047", Decimal("8")),
+    ]
+    assert [(p.role, p.id) for p in line.parties] == [("ST", "0012")]
+    assert (line.packaging[0].gross_volume, line.packaging[0].volume_unit) == (Decimal("1.2"), "CF")
+    assert message.unmapped == []
+    rendered = [s.text() for s in po850.render(message).body]
+    assert "SDQ*EA*92*0012*4*0047*8" in rendered and "N1*ST*STORE 12*92*0012" in rendered
+
+
+def test_a_segment_saying_more_than_its_fields_fills_them_and_is_kept_whole() -> None:
+    """A PER with a fax number: the contact has its phone as in schema 2.0, and the PER is kept
+    as read, so the fax number is not lost."""
+    body = "BEG*00*SA*P1**20240301~PER*BD*JANE*TE*555*FX*556~PO1*1*1*EA~"
+    message = po850.parse(transaction_from_text(body, "850"))
+    assert [(c.name, c.phone) for c in message.contacts] == [("JANE", "555")]
+    assert message.unmapped == [
+        UnmappedSegment(
+            segment_id="PER", position=3, elements=["BD", "JANE", "TE", "555", "FX", "556"]
+        )
+    ]

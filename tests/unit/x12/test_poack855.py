@@ -131,7 +131,7 @@ def test_render_writes_bak09_lines_with_their_acks_and_ctt(ack: PurchaseOrderAck
         "N1*ST*STORE 12*92*0012",
         "N3*100 MAIN ST",
         "N4*SPRINGFIELD*IL*62701",
-        "PO1*1*10*EA*2.5**VN*V-100*UP*012345678905",
+        "PO1*1*10*EA*2.5*PE*VN*V-100*UP*012345678905",
         "PID*F****BLUE WIDGET",
         "ACK*IA*6*EA*068*20240310",
         "ACK*IB*4*EA*068*20240401",

@@ -164,7 +164,7 @@ def parse(tx: TransactionSet) -> ShipNotice:
     bsn = next((s for s in header if s.tag == "BSN"), None)
     if bsn is None:
         raise body.missing("BSN", "beginning segment for ship notice")
-    bsn.take()
+    bsn.take((1, 2, 3, 4, 5))
     purpose_code = bsn.need(bsn.text(1), 1, "transaction set purpose code")
     shipment_id = bsn.need(bsn.text(2), 2, "shipment identification")
     ship_date = bsn.need(bsn.date(3), 3, "date")
@@ -240,7 +240,7 @@ def _levels(loops: Sequence[Sequence[SegmentAt]]) -> list[_Level]:
     """The HL loops with their level codes, which must be ones a ship notice carries."""
     levels: list[_Level] = []
     for loop in loops:
-        hl = loop[0].take()
+        hl = loop[0].take((1, 2, 3, 4))
         code = hl.need(hl.text(3), 3, "hierarchical level code")
         if code not in PARENT_LEVELS:
             raise hl.error(
@@ -313,7 +313,7 @@ def _orders(levels: Sequence[_Level]) -> list[_OrderLevel]:
             prf = level.first("PRF")
             if prf is None:
                 raise level.hl.error("an item directly under the shipment has no PRF (order)")
-            prf.take()
+            prf.take((1, 2, 4))
             po_number = prf.need(prf.text(1), 1, "purchase order number")
             key = (po_number, prf.text(2), prf.date(4))
             if key not in by_prf:
@@ -332,7 +332,7 @@ def _order_of(level: _Level) -> _OrderLevel:
 def _order(level: _Level, prf: SegmentAt | None) -> _OrderLevel:
     if prf is None:
         raise level.hl.error("the order level has no PRF (purchase order reference)")
-    prf.take()
+    prf.take((1, 2, 4))
     return _OrderLevel(
         po_number=prf.need(prf.text(1), 1, "purchase order number"),
         release_number=prf.text(2),
@@ -364,9 +364,11 @@ def _item(level: _Level) -> ShippedItem:
         raise level.hl.error("the item level has no SN1 (item detail, shipment)")
     lin = level.first("LIN")
     pid = next((s for s in level.all("PID") if s.text(1) == "F" and s.text(5)), None)
-    for taken in (sn1, lin, pid):
-        if taken is not None:
-            taken.take()
+    sn1.take((1, 2, 3, 4, 5, 6))
+    if lin is not None:
+        lin.take(range(1, 32))  # LIN01, fifteen product id pairs
+    if pid is not None:
+        pid.take((1, 5))
     references = [parse_reference(s) for s in level.all("REF")]
     lot = next((r for r in references if r.qualifier == "LT" and r.value), None)
     serials = [r for r in references if r.qualifier == "SE" and r.value]
@@ -378,6 +380,7 @@ def _item(level: _Level) -> ShippedItem:
         quantity_shipped=sn1.need(sn1.decimal(2), 2, "number of units shipped"),
         unit_of_measure=sn1.need(sn1.text(3), 3, "unit of measure"),
         quantity_ordered=sn1.decimal(5),
+        quantity_shipped_to_date=sn1.decimal(4),
         ordered_unit_of_measure=sn1.text(6),
         description=pid.text(5) if pid else None,
         lot_number=lot.value if lot else None,

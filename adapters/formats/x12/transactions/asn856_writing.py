@@ -153,7 +153,7 @@ def _render_item(item: ShippedItem) -> list[Segment]:
             None if ids else item.line_number,
             format_decimal(item.quantity_shipped, 10, "SN102"),
             item.unit_of_measure,
-            None,
+            format_decimal(item.quantity_shipped_to_date, 15, "SN104"),
             format_decimal(item.quantity_ordered, 15, "SN105"),
             item.ordered_unit_of_measure,
         )

@@ -19,7 +19,9 @@ from gateway.messages.orders import (
     Amount,
     CatalogPrice,
     DeliverySchedule,
+    DestinationQuantities,
     FobTerms,
+    LocationQuantity,
     PackSize,
 )
 
@@ -44,12 +46,14 @@ def _first_component(s: SegmentAt, element: int) -> str | None:
 
 
 def parse_allowance_charge(s: SegmentAt) -> AllowanceCharge | None:
-    if not holds_only(s, frozenset({1, 2, 5, 6, 7, 8, 9, 10, 12, 13, 15})):
+    if not holds_only(s, frozenset({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 15})):
         return None
     s.take()
     return AllowanceCharge(
         indicator=s.need(s.text(1), 1, "allowance or charge indicator"),
         code=s.text(2),
+        agency_qualifier=s.text(3),
+        agency_code=s.text(4),
         amount=_implied(s, 5, 2),
         percent_qualifier=s.text(6),
         percent=s.decimal(7),
@@ -67,8 +71,8 @@ def render_allowance_charge(sac: AllowanceCharge) -> Segment:
         "SAC",
         sac.indicator,
         sac.code,
-        None,
-        None,
+        sac.agency_qualifier,
+        sac.agency_code,
         format_implied(sac.amount, 2, 15, "SAC05"),
         sac.percent_qualifier,
         format_decimal(sac.percent, 6, "SAC07"),
@@ -171,7 +175,7 @@ def render_amount(amount: Amount) -> Segment:
 
 
 def parse_catalog_price(s: SegmentAt) -> CatalogPrice | None:
-    if not holds_only(s, frozenset({1, 2, 3, 4, 5, 6, 7}), frozenset({5})):
+    if not holds_only(s, frozenset(range(1, 12)), frozenset({5})):
         return None
     s.take()
     return CatalogPrice(
@@ -182,6 +186,10 @@ def parse_catalog_price(s: SegmentAt) -> CatalogPrice | None:
         unit_of_measure=_first_component(s, 5),
         multiplier_qualifier=s.text(6),
         multiplier=s.decimal(7),
+        amount=s.decimal(8),
+        basis_code=s.text(9),
+        condition_value=s.text(10),
+        multiple_price_quantity=s.integer(11),
     )
 
 
@@ -195,11 +203,15 @@ def render_catalog_price(ctp: CatalogPrice) -> Segment:
         ctp.unit_of_measure,
         ctp.multiplier_qualifier,
         format_decimal(ctp.multiplier, 10, "CTP07"),
+        format_decimal(ctp.amount, 18, "CTP08"),
+        ctp.basis_code,
+        ctp.condition_value,
+        format_integer(ctp.multiple_price_quantity, 2, "CTP11"),
     )
 
 
 def parse_pack_size(s: SegmentAt) -> PackSize | None:
-    if not holds_only(s, frozenset({1, 2, 3, 4, 5, 6, 7})):
+    if not holds_only(s, frozenset(range(1, 15))):
         return None
     s.take()
     return PackSize(
@@ -210,6 +222,13 @@ def parse_pack_size(s: SegmentAt) -> PackSize | None:
         weight_qualifier=s.text(5),
         gross_weight=s.decimal(6),
         weight_unit=s.text(7),
+        gross_volume=s.decimal(8),
+        volume_unit=s.text(9),
+        length=s.decimal(10),
+        width=s.decimal(11),
+        height=s.decimal(12),
+        dimension_unit=s.text(13),
+        inner_pack=s.integer(14),
     )
 
 
@@ -223,6 +242,13 @@ def render_pack_size(po4: PackSize) -> Segment:
         po4.weight_qualifier,
         format_decimal(po4.gross_weight, 9, "PO406"),
         po4.weight_unit,
+        format_decimal(po4.gross_volume, 9, "PO408"),
+        po4.volume_unit,
+        format_decimal(po4.length, 8, "PO410"),
+        format_decimal(po4.width, 8, "PO411"),
+        format_decimal(po4.height, 8, "PO412"),
+        po4.dimension_unit,
+        format_integer(po4.inner_pack, 6, "PO414"),
     )
 
 
@@ -259,6 +285,36 @@ def render_schedule(sch: DeliverySchedule) -> Segment:
         None,
         sch.line_number,
     )
+
+
+def parse_destination_quantities(s: SegmentAt) -> DestinationQuantities | None:
+    """SDQ: a unit, a qualifier, up to ten location/quantity pairs and an area; None (kept) when
+    a pair misses its location or quantity, as no field could say so."""
+    quantities: list[LocationQuantity] = []
+    for element in range(3, 23, 2):
+        location, quantity = s.text(element), s.decimal(element + 1)
+        if location is None and quantity is None:
+            continue
+        if location is None or quantity is None:
+            return None
+        quantities.append(LocationQuantity(location=location, quantity=quantity))
+    if not quantities or not holds_only(s, frozenset(range(1, 24))):
+        return None
+    s.take()
+    return DestinationQuantities(
+        unit_of_measure=s.need(s.text(1), 1, "unit of measure"),
+        id_qualifier=s.text(2),
+        quantities=quantities,
+        area=s.text(23),
+    )
+
+
+def render_destination_quantities(sdq: DestinationQuantities) -> Segment:
+    pairs: list[str | None] = []
+    for pair in sdq.quantities:
+        pairs += [pair.location, format_decimal(pair.quantity, 15, "SDQ04")]
+    pairs += [None] * (20 - len(pairs))
+    return seg("SDQ", sdq.unit_of_measure, sdq.id_qualifier, *pairs, sdq.area)
 
 
 def parse_control_totals(

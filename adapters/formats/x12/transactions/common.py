@@ -10,10 +10,12 @@ Mapping. N1 loops <-> :class:`Party`, REF <-> :class:`Reference`, DTM <-> :class
 PER <-> :class:`Contact`, MSG/MTX/NTE <-> :class:`Note`; product id pairs <->
 :class:`ItemIdentification` in item_ids.py.
 
-Lossless. Every segment a translation maps to a field is *taken* (:meth:`SegmentAt.take`; the
-parse_* functions here take what they read); :meth:`Body.unmapped` keeps every other one, in
-order, for the message's ``unmapped`` part, so that mapped plus kept is always every segment read
-(tests/conformance/test_lossless.py proves it over the corpus).
+Lossless. Every segment a translation maps to fields that say all it says is *taken*
+(:meth:`SegmentAt.take`; the parse_* functions here take what they read); :meth:`Body.unmapped`
+keeps every other one, whole and in order, for the message's ``unmapped`` part, so that mapped
+plus kept is always every segment read (tests/conformance/test_lossless.py proves it over the
+corpus). A segment with an element no field holds (a PER's fax number, an N1's N105) is kept
+whole even though its other elements fill fields as before.
 
 Writing: values.py (numbers, dates), re-exported here.
 """
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar
@@ -67,6 +69,8 @@ _NUMBER = re.compile(r"-?(\d+\.?\d*|\.\d+)")
 
 NOTE_TAGS: Mapping[str, int] = {"MSG": 1, "MTX": 2, "NTE": 2}
 """Free-form text segments and the element holding their text."""
+NOTE_ELEMENTS: Mapping[str, tuple[int, ...]] = {"MSG": (1,), "MTX": (1, 2, 3), "NTE": (1, 2)}
+"""The elements a :class:`Note` holds of each."""
 
 
 # ----------------------------------------------------------------------------------------------
@@ -85,9 +89,14 @@ class SegmentAt:
     taken: set[int]
     """Positions of the set's segments mapped to a field, shared by the segments of one set."""
 
-    def take(self) -> SegmentAt:
-        """Mark this segment mapped to a field (it is then not kept as unmapped); itself."""
-        self.taken.add(self.position)
+    def take(self, held: Iterable[int] | None = None) -> SegmentAt:
+        """Mark this segment mapped to a field (it is then not kept as unmapped); itself.
+
+        With ``held``, the elements the fields it is read into hold: a segment carrying any
+        other element is not taken, so it is kept whole (its fields are still filled, as
+        schema 2.0 read them, and nothing it says is lost)."""
+        if held is None or holds_only(self, frozenset(held)):
+            self.taken.add(self.position)
         return self
 
     @property
@@ -212,7 +221,7 @@ def seg(tag: str, *elements: str | None) -> Segment:
 
 
 def parse_reference(s: SegmentAt) -> Reference:
-    s.take()
+    s.take((1, 2, 3))
     return Reference(
         qualifier=s.need(s.text(1), 1, "reference identification qualifier"),
         value=s.text(2),
@@ -226,8 +235,8 @@ def render_reference(reference: Reference) -> Segment:
 
 def parse_date_reference(s: SegmentAt) -> DateReference:
     """DTM: qualifier, date (DTM02, or DTM06 when DTM05 says D8) and time."""
-    s.take()
     day = s.date(2)
+    s.take((1, 2, 3) if day is not None else (1, 3, 5, 6))
     if day is None and s.text(5) == "D8":
         day = s.date(6)
     return DateReference(
@@ -243,14 +252,18 @@ def render_date_reference(date: DateReference) -> Segment:
 
 def parse_contact(s: SegmentAt) -> Contact:
     """PER: the first TE number is the phone, the first EM number the email, wherever they sit."""
-    s.take()
     phone = email = None
+    held = [1, 2]
     for qualifier_element in (3, 5, 7):
         qualifier, number = s.text(qualifier_element), s.text(qualifier_element + 1)
         if qualifier == "TE" and phone is None:
             phone = number
         elif qualifier == "EM" and email is None:
             email = number
+        else:
+            continue
+        held += [qualifier_element, qualifier_element + 1]
+    s.take(held)
     return Contact(
         function_code=s.need(s.text(1), 1, "contact function code"),
         name=s.text(2),
@@ -275,7 +288,7 @@ N1_MEMBERS = frozenset(
 
 def parse_party(loop: Sequence[SegmentAt]) -> Party:
     """An N1 loop (N1 first): N1, N2 names, N3 lines, the first N4, PER contacts, REF."""
-    n1 = loop[0].take()
+    n1 = loop[0].take((1, 2, 3, 4))
     names: list[str] = []
     lines: list[str] = []
     n4: SegmentAt | None = None
@@ -283,11 +296,11 @@ def parse_party(loop: Sequence[SegmentAt]) -> Party:
     references: list[Reference] = []
     for s in loop[1:]:
         if s.tag == "N2":
-            names += [v for v in (s.take().text(1), s.text(2)) if v]
+            names += [v for v in (s.take((1, 2)).text(1), s.text(2)) if v]
         elif s.tag == "N3":
-            lines += [v for v in (s.take().text(1), s.text(2)) if v]
+            lines += [v for v in (s.take((1, 2)).text(1), s.text(2)) if v]
         elif s.tag == "N4" and n4 is None:
-            n4 = s.take()
+            n4 = s.take((1, 2, 3, 4))
         elif s.tag == "PER":
             contacts.append(parse_contact(s))
         elif s.tag == "REF":
@@ -341,7 +354,7 @@ def parse_note(s: SegmentAt) -> Note | None:
         text = s.text(NOTE_TAGS[s.tag]) or ""
     if not text:
         return None
-    s.take()
+    s.take(NOTE_ELEMENTS[s.tag])
     return Note(text=text, code=s.text(1) if s.tag in ("MTX", "NTE") else None)
 
 
@@ -350,9 +363,12 @@ NOTES_CONTAINER = ("L1", "NOTES", None)
 N9 loop): read back, that N9 is the notes' container and nothing more."""
 
 
+N9_HELD = frozenset({1, 2, 3})
+
+
 def take_notes_container(s: SegmentAt) -> bool:
     """Whether ``s`` is an N9 holding notes as the gateway writes them; taken if it is."""
-    if (s.text(1), s.text(2), s.text(3)) != NOTES_CONTAINER:
+    if (s.text(1), s.text(2), s.text(3)) != NOTES_CONTAINER or not holds_only(s, N9_HELD):
         return False
     s.take()
     return True

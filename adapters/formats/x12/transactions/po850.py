@@ -31,6 +31,7 @@ from gateway.messages.orders import (
     Amount,
     CatalogPrice,
     DeliverySchedule,
+    DestinationQuantities,
     FobTerms,
     PackSize,
 )
@@ -44,6 +45,7 @@ from .commercial import (
     parse_amount,
     parse_catalog_price,
     parse_control_totals,
+    parse_destination_quantities,
     parse_fob,
     parse_measurement,
     parse_pack_size,
@@ -53,6 +55,7 @@ from .commercial import (
     render_amount,
     render_catalog_price,
     render_control_totals,
+    render_destination_quantities,
     render_fob,
     render_measurement,
     render_pack_size,
@@ -146,9 +149,9 @@ def parse(tx: TransactionSet) -> PurchaseOrder:
     notes: list[Note] = []
     for owner, s in walked:
         if owner is None and s.tag == "BEG" and beg is None:
-            beg = s.take()
+            beg = s.take((1, 2, 3, 4, 5, 6))
         elif owner is None and s.tag == "CUR" and currency is None:
-            currency = s.take().text(2)
+            currency = s.take((1, 2) if s.text(1) == "BY" else (2,)).text(2)
         elif owner is None and s.tag == "REF":
             references.append(parse_reference(s))
         elif owner is None and s.tag == "PER":
@@ -185,6 +188,7 @@ def parse(tx: TransactionSet) -> PurchaseOrder:
         po_number=beg.need(beg.text(3), 3, "purchase order number"),
         release_number=beg.text(4),
         po_date=beg.need(beg.date(5), 5, "purchase order date"),
+        contract_number=beg.text(6),
         currency=currency,
         references=references,
         contacts=contacts,
@@ -215,7 +219,7 @@ def _parse_n9(s: SegmentAt) -> list[Reference]:
 
 
 def _parse_terms(s: SegmentAt) -> PaymentTerms:
-    s.take()
+    s.take((1, 2, 3, 4, 5, 6, 7, 12))
     return PaymentTerms(
         type_code=s.text(1),
         basis_date_code=s.text(2),
@@ -229,7 +233,7 @@ def _parse_terms(s: SegmentAt) -> PaymentTerms:
 
 
 def _parse_carrier(s: SegmentAt) -> Carrier:
-    s.take()
+    s.take((1, 2, 3, 4, 5))
     return Carrier(
         routing_sequence_code=s.text(1),
         id_qualifier=s.text(2),
@@ -240,14 +244,14 @@ def _parse_carrier(s: SegmentAt) -> Carrier:
 
 
 def _parse_line(loop: Sequence[SegmentAt]) -> PurchaseOrderLine:
-    po1 = loop[0].take()
+    po1 = loop[0].take(range(1, 26))  # PO101-PO105, ten product id pairs
     description: str | None = None
     dates: list[DateReference] = []
     notes: list[Note] = []
     extras = _LineExtras()
     for owner, s in walk(loop[1:], LINE_LOOPS):
         if owner is None and s.tag == "PID" and description is None and s.text(1) == "F":
-            description = s.take().text(5)
+            description = s.take((1, 5)).text(5)
         elif owner is None and s.tag == "DTM":
             dates.append(parse_date_reference(s))
         elif s.tag in NOTE_TAGS and owner in (None, "N9") and (note := parse_note(s)):
@@ -271,6 +275,8 @@ def _parse_line(loop: Sequence[SegmentAt]) -> PurchaseOrderLine:
         measurements=extras.measurements,
         references=extras.references,
         schedules=extras.schedules,
+        destination_quantities=extras.destinations,
+        parties=[parse_party(loop) for loop in extras.party_loops],
     )
 
 
@@ -281,7 +287,7 @@ def _add(found: list[T], value: T | None) -> None:
 
 
 class _LineExtras:
-    """What schema 2.1 reads of a PO1 loop: CTP, PO4, SAC, TXI, MEA, REF, SCH."""
+    """What schema 2.1 reads of a PO1 loop: CTP, PO4, SAC, TXI, MEA, REF, SDQ, SCH, N1 loops."""
 
     def __init__(self) -> None:
         self.prices: list[CatalogPrice] = []
@@ -291,6 +297,8 @@ class _LineExtras:
         self.measurements: list[Measurement] = []
         self.references: list[Reference] = []
         self.schedules: list[DeliverySchedule] = []
+        self.destinations: list[DestinationQuantities] = []
+        self.party_loops: list[list[SegmentAt]] = []
 
     def read(self, owner: str | None, s: SegmentAt) -> None:
         """Map ``s`` when it is one of these at line level (or opens its loop)."""
@@ -308,6 +316,12 @@ class _LineExtras:
             _add(self.charges, parse_allowance_charge(s))
         elif owner == "SCH" and s.tag == "SCH":
             _add(self.schedules, parse_schedule(s))
+        elif owner is None and s.tag == "SDQ":
+            _add(self.destinations, parse_destination_quantities(s))
+        elif owner == "N1" and s.tag == "N1":
+            self.party_loops.append([s])
+        elif owner == "N1" and self.party_loops:
+            self.party_loops[-1].append(s)
 
 
 def render(message: PurchaseOrder) -> TransactionContent:
@@ -321,6 +335,7 @@ def render(message: PurchaseOrder) -> TransactionContent:
             message.po_number,
             message.release_number,
             format_date(message.po_date),
+            message.contract_number,
         )
     ]
     if message.currency:
@@ -401,8 +416,11 @@ def _render_line(line: PurchaseOrderLine, version: str) -> list[Segment]:
     segments += [render_pack_size(p) for p in line.packaging]
     segments += [render_reference(r) for r in line.references]
     segments += [render_allowance_charge(c) for c in line.allowances_charges]
+    segments += [render_destination_quantities(d) for d in line.destination_quantities]
     segments += [render_date_reference(d) for d in line.dates]
     segments += [render_note(n, version) for n in line.notes]
     segments += [render_tax(t) for t in line.taxes]
     segments += [render_schedule(s) for s in line.schedules]
+    for party in line.parties:
+        segments += render_party(party)
     return segments

@@ -101,7 +101,7 @@ def parse(tx: TransactionSet) -> PurchaseOrderAck:
     notes: list[Note] = []
     for owner, s in walked:
         if owner is None and s.tag == "BAK" and bak is None:
-            bak = s.take()
+            bak = s.take((1, 2, 3, 4, 5, 6, 7, 8, 9))
         elif owner is None and s.tag == "REF":
             references.append(parse_reference(s))
         elif owner is None and s.tag == "DTM":
@@ -121,6 +121,9 @@ def parse(tx: TransactionSet) -> PurchaseOrderAck:
         po_date=bak.need(bak.date(4), 4, "purchase order date"),
         release_number=bak.text(5),
         ack_date=bak.date(9),
+        request_reference=bak.text(6),
+        contract_number=bak.text(7),
+        seller_order_number=bak.text(8),
         references=references,
         dates=dates,
         notes=notes,
@@ -134,12 +137,12 @@ def parse(tx: TransactionSet) -> PurchaseOrderAck:
 
 
 def _parse_line(loop: Sequence[SegmentAt], ack_type: str) -> PurchaseOrderAckLine:
-    po1 = loop[0].take()
+    po1 = loop[0].take(range(1, 26))  # PO101-PO105, ten product id pairs
     description: str | None = None
     acknowledgments: list[LineAcknowledgment] = []
     for owner, s in walk(loop[1:], LINE_LOOPS):
         if owner is None and s.tag == "PID" and description is None and s.text(1) == "F":
-            description = s.take().text(5)
+            description = s.take((1, 5)).text(5)
         elif owner == "ACK" and s.tag == "ACK":
             acknowledgments.append(_parse_ack(s))
     return PurchaseOrderAckLine(
@@ -147,6 +150,7 @@ def _parse_line(loop: Sequence[SegmentAt], ack_type: str) -> PurchaseOrderAckLin
         quantity=po1.need(po1.decimal(2), 2, "quantity ordered"),
         unit_of_measure=po1.need(po1.text(3), 3, "unit of measure"),
         unit_price=po1.decimal(4),
+        price_basis=po1.text(5),
         item=parse_item_ids(po1, 6, NAMED_ITEM_IDS_2_1),
         description=description,
         acknowledgments=acknowledgments,
@@ -154,7 +158,7 @@ def _parse_line(loop: Sequence[SegmentAt], ack_type: str) -> PurchaseOrderAckLin
 
 
 def _parse_ack(s: SegmentAt) -> LineAcknowledgment:
-    code = s.take().need(s.text(1), 1, "line item status code")
+    code = s.take((1, 2, 3, 4, 5)).need(s.text(1), 1, "line item status code")
     try:
         status = LineStatus(code)
     except ValueError:
@@ -179,9 +183,9 @@ def render(message: PurchaseOrderAck) -> TransactionContent:
             message.po_number,
             format_date(message.po_date),
             message.release_number,
-            None,
-            None,
-            None,
+            message.request_reference,
+            message.contract_number,
+            message.seller_order_number,
             format_date(message.ack_date) if message.ack_date else None,
         )
     ]
@@ -214,7 +218,7 @@ def _render_line(line: PurchaseOrderAckLine) -> list[Segment]:
             format_decimal(line.quantity, 15, "PO102"),
             line.unit_of_measure,
             format_decimal(line.unit_price, 17, "PO104"),
-            None,
+            line.price_basis,
             *render_item_ids(line.item, PO1_ID_PAIRS, "PO1"),
         )
     ]
