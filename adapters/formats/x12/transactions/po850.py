@@ -1,20 +1,17 @@
 """850 Purchase Order <-> :class:`~gateway.messages.PurchaseOrder`.
 
-Header: BEG, CUR (CUR02), REF, PER, FOB, SAC, ITD, DTM, MEA, TD5, TXI, AMT, N9 references, notes,
+Header: BEG (BEG06 too), CUR (CUR02), REF, PER, FOB, SAC, ITD, DTM, MEA, TD5, TXI, AMT, N9
+references, notes,
 N1 loops (with their REF and PER). Notes are MSG segments in an ``N9*L1*NOTES`` loop in 004010
 and MTX segments (MTX01 their code) in 005010 (the header has no free-standing text segment in
 either); when reading, MSG/MTX in any N9 loop and NTE of older versions are notes too, and every
-N9 but that ``N9*L1*NOTES`` is an extended reference. Detail: one PO1 loop per line with its
-product id pairs, CTP prices, MEA, the first ``PID*F`` description, PO4, REF, SAC, DTM, notes,
-TXI and SCH. Summary: CTT with the number of PO1 segments and, when it fits, the hash total of
+N9 but that ``N9*L1*NOTES`` is an extended reference. Detail: one PO1 loop per line
+(po850_lines.py). Summary: CTT with the number of PO1 segments and, when it fits, the hash total of
 PO102 (a CTT that says otherwise is kept in ``control_totals``); AMT there (005010) is read as in
 the header. Every other segment is kept in ``unmapped`` (see common.py, "Lossless").
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
-from typing import TypeVar
 
 from gateway.messages import (
     Carrier,
@@ -23,17 +20,12 @@ from gateway.messages import (
     Note,
     PaymentTerms,
     PurchaseOrder,
-    PurchaseOrderLine,
     Reference,
 )
 from gateway.messages.blocks import AllowanceCharge, Measurement, Tax
 from gateway.messages.orders import (
     Amount,
-    CatalogPrice,
-    DeliverySchedule,
-    DestinationQuantities,
     FobTerms,
-    PackSize,
 )
 
 from ..envelopes import group_version, x12_facts
@@ -43,23 +35,15 @@ from ..writer import TransactionContent
 from .commercial import (
     parse_allowance_charge,
     parse_amount,
-    parse_catalog_price,
     parse_control_totals,
-    parse_destination_quantities,
     parse_fob,
     parse_measurement,
-    parse_pack_size,
-    parse_schedule,
     parse_tax,
     render_allowance_charge,
     render_amount,
-    render_catalog_price,
     render_control_totals,
-    render_destination_quantities,
     render_fob,
     render_measurement,
-    render_pack_size,
-    render_schedule,
     render_tax,
 )
 from .common import (
@@ -74,13 +58,11 @@ from .common import (
     loop_instances,
     parse_contact,
     parse_date_reference,
-    parse_item_ids,
     parse_note,
     parse_party,
     parse_reference,
     render_contact,
     render_date_reference,
-    render_item_ids,
     render_note,
     render_party,
     render_reference,
@@ -89,15 +71,12 @@ from .common import (
     take_notes_container,
     walk,
 )
-from .item_ids import NAMED_ITEM_IDS_2_1
-
-T = TypeVar("T")
+from .po850_lines import N9_MEMBERS, add_found, parse_line, render_line
 
 SET_ID = "850"
 FUNCTIONAL_ID = "PO"
 MESSAGE = PurchaseOrder
 
-N9_MEMBERS = frozenset({"DTM", "MEA", "MSG", "MTX", "PWK", "EFI"})
 
 HEADER_LOOPS = {
     "SAC": frozenset({"CUR"}),
@@ -109,23 +88,6 @@ HEADER_LOOPS = {
     "ADV": frozenset({"DTM", "MTX"}),
 }
 """Inner loops of the 850 header whose members could be mistaken for header segments."""
-
-LINE_LOOPS = {
-    "SAC": frozenset({"CUR", "CTP"}),
-    "SCH": frozenset({"TD1", "TD5", "TD3", "TD4", "REF"}),
-    "LS": frozenset({"LDT", "QTY", "MSG", "MTX", "REF", "LM", "LQ", "LE"}),
-    "N9": N9_MEMBERS,
-    "N1": N1_MEMBERS | {"QTY", "DTM", "SCH", "LDT", "MAN", "MSG", "MTX"},
-    "SLN": frozenset(
-        {"MSG", "MTX", "SI", "PID", "PO3", "MEA", "TC2", "ADV", "DTM", "CTP", "PAM", "PO4", "TAX"}
-        | {"N9", "SAC", "CUR", "QTY", "N1", "N2", "IN2", "N3", "N4", "NX2", "REF", "PER"}
-    ),
-    "AMT": frozenset({"REF", "PCT"}),
-}
-"""Inner loops of a PO1 loop whose members could be mistaken for line segments."""
-
-PO1_ID_PAIRS = 10
-"""PO106 to PO125."""
 
 
 def parse(tx: TransactionSet) -> PurchaseOrder:
@@ -163,15 +125,15 @@ def parse(tx: TransactionSet) -> PurchaseOrder:
         elif owner is None and s.tag == "TD5":
             carriers.append(_parse_carrier(s))
         elif owner is None and s.tag == "FOB":
-            _add(fob, parse_fob(s))
+            add_found(fob, parse_fob(s))
         elif owner is None and s.tag == "TXI":
-            _add(taxes, parse_tax(s))
+            add_found(taxes, parse_tax(s))
         elif owner is None and s.tag == "MEA":
-            _add(measurements, parse_measurement(s))
+            add_found(measurements, parse_measurement(s))
         elif s.tag == "SAC" and owner == "SAC":
-            _add(charges, parse_allowance_charge(s))
+            add_found(charges, parse_allowance_charge(s))
         elif s.tag == "AMT" and owner == "AMT":
-            _add(amounts, parse_amount(s))
+            add_found(amounts, parse_amount(s))
         elif s.tag == "N9" and owner == "N9":
             extended += _parse_n9(s)
         elif s.tag in NOTE_TAGS and owner in (None, "N9") and (note := parse_note(s)):
@@ -197,7 +159,7 @@ def parse(tx: TransactionSet) -> PurchaseOrder:
         carriers=carriers,
         notes=notes,
         parties=[parse_party(loop) for loop in loop_instances(walked, "N1")],
-        lines=(parsed := [_parse_line(loop) for loop in lines]),
+        lines=(parsed := [parse_line(loop) for loop in lines]),
         fob=fob,
         allowances_charges=charges,
         taxes=taxes,
@@ -243,87 +205,6 @@ def _parse_carrier(s: SegmentAt) -> Carrier:
     )
 
 
-def _parse_line(loop: Sequence[SegmentAt]) -> PurchaseOrderLine:
-    po1 = loop[0].take(range(1, 26))  # PO101-PO105, ten product id pairs
-    description: str | None = None
-    dates: list[DateReference] = []
-    notes: list[Note] = []
-    extras = _LineExtras()
-    for owner, s in walk(loop[1:], LINE_LOOPS):
-        if owner is None and s.tag == "PID" and description is None and s.text(1) == "F":
-            description = s.take((1, 5)).text(5)
-        elif owner is None and s.tag == "DTM":
-            dates.append(parse_date_reference(s))
-        elif s.tag in NOTE_TAGS and owner in (None, "N9") and (note := parse_note(s)):
-            notes.append(note)
-        else:
-            extras.read(owner, s)
-    return PurchaseOrderLine(
-        line_number=po1.text(1),
-        quantity=po1.need(po1.decimal(2), 2, "quantity ordered"),
-        unit_of_measure=po1.need(po1.text(3), 3, "unit of measure"),
-        unit_price=po1.decimal(4),
-        price_basis=po1.text(5),
-        item=parse_item_ids(po1, 6, NAMED_ITEM_IDS_2_1),
-        description=description,
-        dates=dates,
-        notes=notes,
-        prices=extras.prices,
-        packaging=extras.packaging,
-        allowances_charges=extras.charges,
-        taxes=extras.taxes,
-        measurements=extras.measurements,
-        references=extras.references,
-        schedules=extras.schedules,
-        destination_quantities=extras.destinations,
-        parties=[parse_party(loop) for loop in extras.party_loops],
-    )
-
-
-def _add(found: list[T], value: T | None) -> None:
-    """Append ``value`` unless the segment said more than its block holds (then it is kept)."""
-    if value is not None:
-        found.append(value)
-
-
-class _LineExtras:
-    """What schema 2.1 reads of a PO1 loop: CTP, PO4, SAC, TXI, MEA, REF, SDQ, SCH, N1 loops."""
-
-    def __init__(self) -> None:
-        self.prices: list[CatalogPrice] = []
-        self.packaging: list[PackSize] = []
-        self.charges: list[AllowanceCharge] = []
-        self.taxes: list[Tax] = []
-        self.measurements: list[Measurement] = []
-        self.references: list[Reference] = []
-        self.schedules: list[DeliverySchedule] = []
-        self.destinations: list[DestinationQuantities] = []
-        self.party_loops: list[list[SegmentAt]] = []
-
-    def read(self, owner: str | None, s: SegmentAt) -> None:
-        """Map ``s`` when it is one of these at line level (or opens its loop)."""
-        if owner is None and s.tag == "CTP":
-            _add(self.prices, parse_catalog_price(s))
-        elif owner is None and s.tag == "PO4":
-            _add(self.packaging, parse_pack_size(s))
-        elif owner is None and s.tag == "TXI":
-            _add(self.taxes, parse_tax(s))
-        elif owner is None and s.tag == "MEA":
-            _add(self.measurements, parse_measurement(s))
-        elif owner is None and s.tag == "REF":
-            self.references.append(parse_reference(s))
-        elif owner == "SAC" and s.tag == "SAC":
-            _add(self.charges, parse_allowance_charge(s))
-        elif owner == "SCH" and s.tag == "SCH":
-            _add(self.schedules, parse_schedule(s))
-        elif owner is None and s.tag == "SDQ":
-            _add(self.destinations, parse_destination_quantities(s))
-        elif owner == "N1" and s.tag == "N1":
-            self.party_loops.append([s])
-        elif owner == "N1" and self.party_loops:
-            self.party_loops[-1].append(s)
-
-
 def render(message: PurchaseOrder) -> TransactionContent:
     """The body segments of ``message`` for its envelope's version."""
     version = group_version(message.envelope)
@@ -357,7 +238,7 @@ def render(message: PurchaseOrder) -> TransactionContent:
     for party in message.parties:
         body += render_party(party)
     for line in message.lines:
-        body += _render_line(line, version)
+        body += render_line(line, version)
     quantities = (line.quantity for line in message.lines)
     body.append(render_control_totals(message.control_totals, len(message.lines), quantities))
     return TransactionContent(
@@ -395,32 +276,3 @@ def _render_carrier(carrier: Carrier) -> Segment:
         carrier.transport_method,
         carrier.routing,
     )
-
-
-def _render_line(line: PurchaseOrderLine, version: str) -> list[Segment]:
-    segments = [
-        seg(
-            "PO1",
-            line.line_number,
-            format_decimal(line.quantity, 15, "PO102"),
-            line.unit_of_measure,
-            format_decimal(line.unit_price, 17, "PO104"),
-            line.price_basis,
-            *render_item_ids(line.item, PO1_ID_PAIRS, "PO1"),
-        )
-    ]
-    segments += [render_catalog_price(p) for p in line.prices]
-    segments += [render_measurement(m) for m in line.measurements]
-    if line.description:
-        segments.append(seg("PID", "F", None, None, None, line.description))
-    segments += [render_pack_size(p) for p in line.packaging]
-    segments += [render_reference(r) for r in line.references]
-    segments += [render_allowance_charge(c) for c in line.allowances_charges]
-    segments += [render_destination_quantities(d) for d in line.destination_quantities]
-    segments += [render_date_reference(d) for d in line.dates]
-    segments += [render_note(n, version) for n in line.notes]
-    segments += [render_tax(t) for t in line.taxes]
-    segments += [render_schedule(s) for s in line.schedules]
-    for party in line.parties:
-        segments += render_party(party)
-    return segments
