@@ -1,14 +1,14 @@
 """850 Purchase Order <-> :class:`~gateway.messages.PurchaseOrder`.
 
 Header: BEG (BEG06 too), CUR (CUR02), REF, PER, FOB, SAC, ITD, DTM, MEA, TD5, TXI, AMT, N9
-references, notes,
-N1 loops (with their REF and PER). Notes are MSG segments in an ``N9*L1*NOTES`` loop in 004010
-and MTX segments (MTX01 their code) in 005010 (the header has no free-standing text segment in
-either); when reading, MSG/MTX in any N9 loop and NTE of older versions are notes too, and every
-N9 but that ``N9*L1*NOTES`` is an extended reference. Detail: one PO1 loop per line
-(po850_lines.py). Summary: CTT with the number of PO1 segments and, when it fits, the hash total of
-PO102 (a CTT that says otherwise is kept in ``control_totals``); AMT there (005010) is read as in
-the header. Every other segment is kept in ``unmapped`` (see common.py, "Lossless").
+references, notes, N1 loops (with their REF and PER). Notes are MSG segments in an
+``N9*L1*NOTES`` loop in 004010 and MTX segments (MTX01 their code) in 005010 (the header has no
+free-standing text segment in either); when reading, MSG/MTX in any N9 loop and NTE of older
+versions are notes too, and every N9 but that ``N9*L1*NOTES`` is an extended reference. Detail:
+one PO1 loop per line (po850_lines.py). Summary: CTT with the number of PO1 segments and, when it
+fits, the hash total of PO102 (a CTT that says otherwise is kept in ``control_totals``); AMT
+there (005010) is read as in the header. Every other segment is kept in ``unmapped`` (see
+common.py, "Lossless").
 """
 
 from __future__ import annotations
