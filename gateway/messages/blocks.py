@@ -164,6 +164,23 @@ class Measurement(CanonicalModel):
     unit: str | None = Field(default=None, description="MEA04 (C001-01) unit of measure")
 
 
+class ItemDescription(CanonicalModel):
+    """PID: a free-form (F), structured (S) or mixed (X) description of an item, with what it
+    describes (2.1)."""
+
+    type: Text = Field(description="PID01: F free-form, S structured (from industry code list)")
+    characteristic_code: str | None = Field(
+        default=None, description="PID02, e.g. 08 product, 75 buyer's color, 91 buyer's size"
+    )
+    agency: str | None = Field(default=None, description="PID03, e.g. VI Voluntary ICS")
+    code: str | None = Field(default=None, description="PID04 the agency's code")
+    text: str | None = Field(default=None, description="PID05")
+    surface_code: str | None = Field(default=None, description="PID06")
+    source_subqualifier: str | None = Field(default=None, description="PID07")
+    yes_no: str | None = Field(default=None, description="PID08")
+    language: str | None = Field(default=None, description="PID09")
+
+
 class ControlTotals(CanonicalModel):
     """CTT as the partner sent it, when it differs from what the content gives: the number of
     lines (850/855) or of HL segments (856), and the hash total of the quantities. Absent when it

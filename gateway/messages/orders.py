@@ -15,6 +15,7 @@ from .blocks import (
     Contact,
     ControlTotals,
     DateReference,
+    ItemDescription,
     ItemIdentification,
     Measurement,
     Note,
@@ -150,6 +151,12 @@ class PurchaseOrderLine(CanonicalModel):
     description: str | None = Field(default=None, description="PID05 item description")
     dates: list[DateReference] = Field(default_factory=list)
     notes: list[Note] = Field(default_factory=list)
+    descriptions: list[ItemDescription] = Field(
+        default_factory=list,
+        description="PID segments description does not say whole: every one but the plain "
+        "PID*F whose PID05 is description (2.1)",
+        exclude_if=empty,
+    )
     prices: list[CatalogPrice] = Field(
         default_factory=list, description="CTP segments (2.1)", exclude_if=empty
     )
@@ -277,6 +284,12 @@ class PurchaseOrderAckLine(CanonicalModel):
     description: str | None = Field(default=None, description="PID05")
     price_basis: str | None = Field(
         default=None, description="PO105, e.g. PE per each (2.1)", exclude_if=empty
+    )
+    descriptions: list[ItemDescription] = Field(
+        default_factory=list,
+        description="PID segments description does not say whole: every one but the plain "
+        "PID*F whose PID05 is description (2.1)",
+        exclude_if=empty,
     )
     acknowledgments: list[LineAcknowledgment] = Field(
         default_factory=list,

@@ -12,6 +12,7 @@ from .base import CanonicalModel, Text
 from .blocks import (
     ControlTotals,
     DateReference,
+    ItemDescription,
     ItemIdentification,
     Party,
     Reference,
@@ -38,6 +39,12 @@ class ShippedItem(CanonicalModel):
     )
     ordered_unit_of_measure: str | None = Field(default=None, description="SN106")
     description: str | None = Field(default=None, description="PID05")
+    descriptions: list[ItemDescription] = Field(
+        default_factory=list,
+        description="PID segments description does not say whole: every one but the plain "
+        "PID*F whose PID05 is description (2.1)",
+        exclude_if=empty,
+    )
     lot_number: str | None = Field(
         default=None, description="REF02 where REF01 = LT at item level (2.1)", exclude_if=empty
     )

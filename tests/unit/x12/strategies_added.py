@@ -23,7 +23,13 @@ from gateway.messages import (
     ShipNotice,
     ShippedItem,
 )
-from gateway.messages.blocks import AllowanceCharge, ControlTotals, Measurement, Tax
+from gateway.messages.blocks import (
+    AllowanceCharge,
+    ControlTotals,
+    ItemDescription,
+    Measurement,
+    Tax,
+)
 from gateway.messages.orders import (
     Amount,
     CatalogPrice,
@@ -213,6 +219,34 @@ def destination_quantities() -> st.SearchStrategy[DestinationQuantities]:
     )
 
 
+@st.composite
+def item_descriptions(draw: st.DrawFn, free_form: bool = True) -> ItemDescription:
+    """PID: free-form (F, PID05) or structured (S, PID03/PID04, PID05 optional); PID09 only with
+    PID05. ``free_form=False`` draws no F with a PID05: read back, that one would be the item's
+    ``description``."""
+    if free_form and draw(st.booleans()):
+        return ItemDescription(
+            type="F",
+            characteristic_code=draw(optional(codes(["08", "75", "91"]))),
+            text=draw(text(80)),
+            language=draw(optional(codes(["EN", "FR"]))),
+        )
+    described = draw(optional(text(80)))
+    return ItemDescription(
+        type="S",
+        characteristic_code=draw(optional(codes(["08", "75", "91"]))),
+        agency=draw(codes(["VI", "UN"])),
+        code=draw(identifiers(12)),
+        text=described,
+        surface_code=draw(optional(codes(["AB", "ZZ"]))),
+        language=draw(optional(codes(["EN", "FR"]))) if described else None,
+    )
+
+
+def descriptions_for(description: str | None) -> st.SearchStrategy[list[ItemDescription]]:
+    return st.lists(item_descriptions(free_form=description is not None), max_size=2)
+
+
 def totals(count: int, max_count: int = 999_999) -> st.SearchStrategy[ControlTotals | None]:
     """CTT totals differing from the content's (count ``count``), or None."""
     return optional(
@@ -229,6 +263,7 @@ def purchase_order_lines_added(draw: st.DrawFn, line: PurchaseOrderLine) -> Purc
     return line.model_copy(
         update={
             "item": named_in(line.item),
+            "descriptions": draw(descriptions_for(line.description)),
             "prices": draw(st.lists(catalog_prices(), max_size=2)),
             "packaging": draw(st.lists(pack_sizes(), max_size=2)),
             "allowances_charges": draw(st.lists(allowances_charges(), max_size=2)),
@@ -286,6 +321,7 @@ def purchase_order_acks_with_added(draw: st.DrawFn) -> PurchaseOrderAck:
         line.model_copy(
             update={
                 "item": named_in(line.item),
+                "descriptions": draw(descriptions_for(line.description)),
                 "price_basis": (
                     draw(optional(codes(["PE", "CP", "QT"])))
                     if line.unit_price is not None  # C0504
@@ -316,6 +352,7 @@ def shipped_items_added(draw: st.DrawFn, item: ShippedItem) -> ShippedItem:
     return item.model_copy(
         update={
             "item": named_in(item.item),
+            "descriptions": draw(descriptions_for(item.description)),
             "quantity_shipped_to_date": draw(optional(decimals(12))),
             "lot_number": draw(optional(text(30))),
             "serial_numbers": draw(st.lists(text(30), max_size=3)),

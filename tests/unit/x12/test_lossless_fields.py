@@ -82,6 +82,8 @@ def test_the_850_maps_charges_taxes_fob_totals_and_references_to_fields() -> Non
 def test_an_850_line_maps_prices_pack_sizes_schedules_and_buyer_item_numbers() -> None:
     first, second = order().lines
     assert first.item.buyer_item_id == "BUY-1"
+    assert first.description == "WIDGET"
+    assert [(d.type, d.agency, d.code) for d in first.descriptions] == [("S", "VI", "FL")]
     assert [(i.qualifier, i.value) for i in first.item.other_ids] == [("IN", "BUY-2")]
     assert [(p.qualifier, p.unit_price) for p in first.prices] == [("RES", Decimal("4.99"))]
     assert [(p.qualifier, p.unit_price) for p in second.prices] == [("UCP", Decimal("3.25"))]
@@ -105,15 +107,13 @@ def test_an_850_line_maps_prices_pack_sizes_schedules_and_buyer_item_numbers() -
 
 
 def test_segments_no_field_holds_are_kept_in_order_as_read() -> None:
-    """The SAC with SAC11 (a second quantity no field holds) is kept whole, as is the PID*S (a
-    coded description, not the free-form one)."""
+    """The SAC with SAC11 (a second quantity no field holds) is kept whole."""
     assert order().unmapped == [
         UnmappedSegment(
             segment_id="SAC",
             position=6,
             elements=["A", "C310", "", "", "100", "", "", "", "", "", "5"],
         ),
-        UnmappedSegment(segment_id="PID", position=19, elements=["S", "", "VI", "FL"]),
     ]
 
 

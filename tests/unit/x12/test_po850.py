@@ -197,6 +197,7 @@ def test_render_writes_segments_in_standard_order_with_msg_notes_in_004010(
         "N1*BY**9*0012345670001",
         "PO1*1*10*EA*2.5*PE*BP*B-100*VN*V-100*UP*012345678905*EN*4006381333931*VN*V-OLD",
         "PID*F****BLUE WIDGET",
+        "PID*F****A SECOND DESCRIPTION",
         "DTM*002*20240320",
         "MSG*FRAGILE",
         "PO1*2*.5*CA*10**UK*00012345678905",

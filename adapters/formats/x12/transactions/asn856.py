@@ -11,7 +11,7 @@ may also sit directly under an order. What each level carries:
 - O: PRF (PO number, release, PRF04 date), REF, N1 loops;
 - T: MAN*GM (SSCC-18); P: MAN*GM (SSCC-18), MAN*CP (tracking number), TD1 weight;
 - I: LIN (LIN01 line number, product id pairs), SN1 (SN102/SN103 shipped, SN105/SN106 ordered;
-  SN101 is the line number when there is no LIN01), ``PID*F`` description, REF (LT lot, SE
+  SN101 is the line number when there is no LIN01), PID descriptions, REF (LT lot, SE
   serial numbers, others), DTM (036 expiration date, others).
 
 Every segment not mapped is kept in ``unmapped`` (common.py, "Lossless"); a CTT that says
@@ -61,7 +61,7 @@ from .common import (
     split_detail,
     walk,
 )
-from .item_ids import NAMED_ITEM_IDS_2_1
+from .item_ids import NAMED_ITEM_IDS_2_1, read_descriptions
 
 SET_ID = "856"
 FUNCTIONAL_ID = "SH"
@@ -363,12 +363,10 @@ def _item(level: _Level) -> ShippedItem:
     if sn1 is None:
         raise level.hl.error("the item level has no SN1 (item detail, shipment)")
     lin = level.first("LIN")
-    pid = next((s for s in level.all("PID") if s.text(1) == "F" and s.text(5)), None)
     sn1.take((1, 2, 3, 4, 5, 6))
     if lin is not None:
         lin.take(range(1, 32))  # LIN01, fifteen product id pairs
-    if pid is not None:
-        pid.take((1, 5))
+    description, descriptions = read_descriptions(level.all("PID"))
     references = [parse_reference(s) for s in level.all("REF")]
     lot = next((r for r in references if r.qualifier == "LT" and r.value), None)
     serials = [r for r in references if r.qualifier == "SE" and r.value]
@@ -382,7 +380,8 @@ def _item(level: _Level) -> ShippedItem:
         quantity_ordered=sn1.decimal(5),
         quantity_shipped_to_date=sn1.decimal(4),
         ordered_unit_of_measure=sn1.text(6),
-        description=pid.text(5) if pid else None,
+        description=description,
+        descriptions=descriptions,
         lot_number=lot.value if lot else None,
         serial_numbers=[r.value for r in serials if r.value],
         expiration_date=expiry.date if expiry else None,

@@ -27,6 +27,7 @@ from .common import (
     render_reference,
     seg,
 )
+from .item_ids import render_descriptions
 
 SET_ID = "856"
 
@@ -158,8 +159,7 @@ def _render_item(item: ShippedItem) -> list[Segment]:
             item.ordered_unit_of_measure,
         )
     )
-    if item.description:
-        content.append(seg("PID", "F", None, None, None, item.description))
+    content += render_descriptions(item.description, item.descriptions)
     if item.lot_number:
         content.append(seg("REF", "LT", item.lot_number))
     content += [seg("REF", "SE", number) for number in item.serial_numbers]

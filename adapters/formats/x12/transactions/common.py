@@ -44,7 +44,7 @@ from ..findings import quote
 from ..segments import Segment
 from ..structure import TransactionSet, parse_date, parse_time
 from .item_ids import NAMED_ITEM_IDS, parse_item_ids, render_item_ids
-from .loops import Walked, loop_instances, split_detail, walk
+from .loops import Walked, holds_only, loop_instances, split_detail, walk
 from .values import format_date, format_decimal, format_implied, format_integer, hash_total
 
 __all__ = [
@@ -55,6 +55,7 @@ __all__ = [
     "format_implied",
     "format_integer",
     "hash_total",
+    "holds_only",
     "loop_instances",
     "parse_item_ids",
     "render_item_ids",
@@ -153,18 +154,6 @@ class SegmentAt:
         if not text.isdigit() or not 4 <= len(text) <= 8 or parse_time(text) is None:
             raise self.error(f"{quote(text)} is not a time (HHMM[SS])", element)
         return text
-
-
-def holds_only(
-    s: SegmentAt, elements: frozenset[int], composites: frozenset[int] = frozenset()
-) -> bool:
-    """Whether every element ``s`` carries (not empty) is one of ``elements``, and each of
-    ``composites`` (C001 units: MEA04, CTP05) carries no more than its first component: then the
-    fields a segment is read into say all it says, and it may be taken."""
-    for n in range(1, len(s.segment.elements) + 1):
-        if s.text(n) and n not in elements:
-            return False
-    return all(not any(c.strip() for c in s.segment.components(n)[1:]) for n in composites)
 
 
 @dataclass(frozen=True, slots=True)

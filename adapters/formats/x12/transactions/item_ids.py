@@ -1,12 +1,17 @@
-"""Product id qualifier/value pairs (PO106/PO107..., LIN02/LIN03...) <-> ItemIdentification."""
+"""Product id qualifier/value pairs (PO106/PO107..., LIN02/LIN03...) <-> ItemIdentification, and
+an item's PID descriptions <-> its ``description`` and ``descriptions``."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from gateway.errors import RenderError
 from gateway.messages import ItemId, ItemIdentification
+from gateway.messages.blocks import ItemDescription
+
+from ..segments import Segment
+from .loops import holds_only
 
 if TYPE_CHECKING:
     from .common import SegmentAt
@@ -72,3 +77,47 @@ def render_item_ids(item: ItemIdentification, max_pairs: int, where: str) -> lis
     if len(pairs) > max_pairs:
         raise RenderError(f"{where} holds {max_pairs} product ids at most, not {len(pairs)}")
     return [text for pair in pairs for text in pair]
+
+
+PID_HELD = frozenset(range(1, 10))
+"""PID01-PID09, all an :class:`ItemDescription` holds."""
+
+
+def read_descriptions(pids: Sequence[SegmentAt]) -> tuple[str | None, list[ItemDescription]]:
+    """An item's PIDs: ``description`` is PID05 of the first ``PID*F`` that has one (as schema
+    2.0 read it); ``descriptions`` every PID but that one when it says no more (``PID*F****text``).
+    A PID saying more than PID01-PID09 is kept, not listed."""
+    first = next((s for s in pids if s.text(1) == "F" and s.text(5)), None)
+    description = first.text(5) if first is not None else None
+    descriptions: list[ItemDescription] = []
+    for s in pids:
+        if s is first and holds_only(s, frozenset({1, 5})):
+            s.take()
+        elif holds_only(s, PID_HELD):
+            s.take()
+            descriptions.append(
+                ItemDescription(
+                    type=s.need(s.text(1), 1, "item description type"),
+                    characteristic_code=s.text(2),
+                    agency=s.text(3),
+                    code=s.text(4),
+                    text=s.text(5),
+                    surface_code=s.text(6),
+                    source_subqualifier=s.text(7),
+                    yes_no=s.text(8),
+                    language=s.text(9),
+                )
+            )
+    return description, descriptions
+
+
+def render_descriptions(
+    description: str | None, descriptions: Sequence[ItemDescription]
+) -> list[Segment]:
+    """``PID*F****description``, then each of ``descriptions``."""
+    segments = [Segment("PID", ["F", "", "", "", description])] if description else []
+    for d in descriptions:
+        elements = [d.type, d.characteristic_code, d.agency, d.code, d.text, d.surface_code]
+        elements += [d.source_subqualifier, d.yes_no, d.language]
+        segments.append(Segment("PID", [e or "" for e in elements]))
+    return segments

@@ -1,7 +1,7 @@
 """The loops a translation needs, recovered without a full map from two facts of X12: the detail
 loop (PO1, HL) repeats until the summary (CTT), see :func:`split_detail`; and a loop inside it
 holds a known set of member segments and ends at the first segment that is not one of them, see
-:func:`walk`."""
+:func:`walk`. Also :func:`holds_only`: whether a segment says no more than some elements."""
 
 from __future__ import annotations
 
@@ -70,3 +70,15 @@ def loop_instances(walked: Walked, starter: str) -> list[list[SegmentAt]]:
         else:
             instances[-1].append(seg)
     return instances
+
+
+def holds_only(
+    s: SegmentAt, elements: frozenset[int], composites: frozenset[int] = frozenset()
+) -> bool:
+    """Whether every element ``s`` carries (not empty) is one of ``elements``, and each of
+    ``composites`` (C001 units: MEA04, CTP05) carries no more than its first component: then the
+    fields a segment is read into say all it says, and it may be taken."""
+    for n in range(1, len(s.segment.elements) + 1):
+        if s.text(n) and n not in elements:
+            return False
+    return all(not any(c.strip() for c in s.segment.components(n)[1:]) for n in composites)

@@ -1,8 +1,8 @@
 """850 Purchase Order: one PO1 loop <-> :class:`~gateway.messages.PurchaseOrderLine` (the header
 and summary are in po850.py, whose docstring says what each carries).
 
-A line: PO1 (quantity, unit, price, basis, ten product id pairs), CTP prices, MEA, the first
-``PID*F`` description, PO4 pack sizes, REF, SAC, SDQ destination quantities, DTM, notes, TXI,
+A line: PO1 (quantity, unit, price, basis, ten product id pairs), CTP prices, MEA, PID
+descriptions (item_ids.py), PO4 pack sizes, REF, SAC, SDQ destination quantities, DTM, notes, TXI,
 SCH and the line's N1 loops, written in that order (the standard's). Segments no field holds are
 kept in the message's ``unmapped`` part (common.py, "Lossless").
 """
@@ -50,7 +50,12 @@ from .common import (
     seg,
     walk,
 )
-from .item_ids import NAMED_ITEM_IDS_2_1, parse_item_ids
+from .item_ids import (
+    NAMED_ITEM_IDS_2_1,
+    parse_item_ids,
+    read_descriptions,
+    render_descriptions,
+)
 
 T = TypeVar("T")
 
@@ -76,19 +81,20 @@ PO1_ID_PAIRS = 10
 
 def parse_line(loop: Sequence[SegmentAt]) -> PurchaseOrderLine:
     po1 = loop[0].take(range(1, 26))  # PO101-PO105, ten product id pairs
-    description: str | None = None
+    pids: list[SegmentAt] = []
     dates: list[DateReference] = []
     notes: list[Note] = []
     extras = _LineExtras()
     for owner, s in walk(loop[1:], LINE_LOOPS):
-        if owner is None and s.tag == "PID" and description is None and s.text(1) == "F":
-            description = s.take((1, 5)).text(5)
+        if owner is None and s.tag == "PID":
+            pids.append(s)
         elif owner is None and s.tag == "DTM":
             dates.append(parse_date_reference(s))
         elif s.tag in NOTE_TAGS and owner in (None, "N9") and (note := parse_note(s)):
             notes.append(note)
         else:
             extras.read(owner, s)
+    description, descriptions = read_descriptions(pids)
     return PurchaseOrderLine(
         line_number=po1.text(1),
         quantity=po1.need(po1.decimal(2), 2, "quantity ordered"),
@@ -97,6 +103,7 @@ def parse_line(loop: Sequence[SegmentAt]) -> PurchaseOrderLine:
         price_basis=po1.text(5),
         item=parse_item_ids(po1, 6, NAMED_ITEM_IDS_2_1),
         description=description,
+        descriptions=descriptions,
         dates=dates,
         notes=notes,
         prices=extras.prices,
@@ -169,8 +176,7 @@ def render_line(line: PurchaseOrderLine, version: str) -> list[Segment]:
     ]
     segments += [render_catalog_price(p) for p in line.prices]
     segments += [render_measurement(m) for m in line.measurements]
-    if line.description:
-        segments.append(seg("PID", "F", None, None, None, line.description))
+    segments += render_descriptions(line.description, line.descriptions)
     segments += [render_pack_size(p) for p in line.packaging]
     segments += [render_reference(r) for r in line.references]
     segments += [render_allowance_charge(c) for c in line.allowances_charges]

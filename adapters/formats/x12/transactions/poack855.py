@@ -3,7 +3,7 @@
 Header: BAK (BAK01 purpose, BAK02 acknowledgment type, BAK03 PO number, BAK04 PO date, BAK05
 release, BAK09 acknowledgment date: the same positions in 004010 and 005010), REF, DTM, notes
 (MSG in an ``N9*L1`` loop in 004010, MTX in 005010), N1 loops. Detail: one PO1 loop per line with
-its product ids, the first ``PID*F`` description and its ACK segments. Summary: CTT with the
+its product ids, its PID descriptions (item_ids.py) and its ACK segments. Summary: CTT with the
 number of PO1 segments and the hash total of PO102 (no CTT when there are no lines).
 
 Many real 855s acknowledge some lines without an ACK segment: such a line keeps an empty
@@ -57,7 +57,7 @@ from .common import (
     take_notes_container,
     walk,
 )
-from .item_ids import NAMED_ITEM_IDS_2_1
+from .item_ids import NAMED_ITEM_IDS_2_1, read_descriptions, render_descriptions
 
 SET_ID = "855"
 FUNCTIONAL_ID = "PR"
@@ -138,13 +138,14 @@ def parse(tx: TransactionSet) -> PurchaseOrderAck:
 
 def _parse_line(loop: Sequence[SegmentAt], ack_type: str) -> PurchaseOrderAckLine:
     po1 = loop[0].take(range(1, 26))  # PO101-PO105, ten product id pairs
-    description: str | None = None
+    pids: list[SegmentAt] = []
     acknowledgments: list[LineAcknowledgment] = []
     for owner, s in walk(loop[1:], LINE_LOOPS):
-        if owner is None and s.tag == "PID" and description is None and s.text(1) == "F":
-            description = s.take((1, 5)).text(5)
+        if owner is None and s.tag == "PID":
+            pids.append(s)
         elif owner == "ACK" and s.tag == "ACK":
             acknowledgments.append(_parse_ack(s))
+    description, descriptions = read_descriptions(pids)
     return PurchaseOrderAckLine(
         line_number=po1.text(1),
         quantity=po1.need(po1.decimal(2), 2, "quantity ordered"),
@@ -153,6 +154,7 @@ def _parse_line(loop: Sequence[SegmentAt], ack_type: str) -> PurchaseOrderAckLin
         price_basis=po1.text(5),
         item=parse_item_ids(po1, 6, NAMED_ITEM_IDS_2_1),
         description=description,
+        descriptions=descriptions,
         acknowledgments=acknowledgments,
     )
 
@@ -222,8 +224,7 @@ def _render_line(line: PurchaseOrderAckLine) -> list[Segment]:
             *render_item_ids(line.item, PO1_ID_PAIRS, "PO1"),
         )
     ]
-    if line.description:
-        segments.append(seg("PID", "F", None, None, None, line.description))
+    segments += render_descriptions(line.description, line.descriptions)
     for ack in line.acknowledgments:
         segments.append(
             seg(
