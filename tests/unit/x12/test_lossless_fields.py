@@ -244,3 +244,12 @@ def test_a_segment_saying_more_than_its_fields_fills_them_and_is_kept_whole() ->
             segment_id="PER", position=3, elements=["BD", "JANE", "TE", "555", "FX", "556"]
         )
     ]
+
+
+def test_a_lot_and_serial_numbers_carried_in_the_lin_are_the_items_and_written_as_refs() -> None:
+    body = SHIPMENT.replace("LIN*1*VN*V-1*IN*BUY-1~", "LIN*1*VN*V-1*LT*LOT-LIN*SN*SN-0~")
+    [item] = asn856.parse(transaction_from_text(body, "856")).orders[0].items
+    assert item.lot_number == "LOT-LIN"
+    assert item.serial_numbers == ["SN-0", "SN-1", "SN-2"]
+    assert [(r.qualifier, r.value) for r in item.references] == [("LT", "LOT-7"), ("DP", "042")]
+    assert [(i.qualifier, i.value) for i in item.item.other_ids] == []

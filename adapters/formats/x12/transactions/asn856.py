@@ -11,8 +11,9 @@ may also sit directly under an order. What each level carries:
 - O: PRF (PO number, release, PRF04 date), REF, N1 loops;
 - T: MAN*GM (SSCC-18); P: MAN*GM (SSCC-18), MAN*CP (tracking number), TD1 weight;
 - I: LIN (LIN01 line number, product id pairs), SN1 (SN102/SN103 shipped, SN105/SN106 ordered;
-  SN101 is the line number when there is no LIN01), PID descriptions, REF (LT lot, SE
-  serial numbers, others), DTM (036 expiration date, others).
+  SN101 is the line number when there is no LIN01), PID descriptions, lot (the LIN's LT pair,
+  else REF*LT), serial numbers (the LIN's SN pairs, then each REF*SE), other REFs, DTM (036
+  expiration date, others); written back as REF*LT and REF*SE.
 
 Every segment not mapped is kept in ``unmapped`` (common.py, "Lossless"); a CTT that says
 otherwise than the HL count and the SN102 hash total is kept in ``control_totals``.
@@ -32,7 +33,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from gateway.messages import (
-    ItemIdentification,
     Pack,
     Party,
     Reference,
@@ -45,6 +45,7 @@ from gateway.messages import (
 
 from ..findings import quote
 from ..structure import TransactionSet
+from .asn856_items import read_item
 from .asn856_transport import read_td1, read_td3, read_td5
 from .asn856_writing import render
 from .commercial import parse_control_totals
@@ -55,13 +56,11 @@ from .common import (
     holds_only,
     loop_instances,
     parse_date_reference,
-    parse_item_ids,
     parse_party,
     parse_reference,
     split_detail,
     walk,
 )
-from .item_ids import NAMED_ITEM_IDS_2_1, read_descriptions
 
 SET_ID = "856"
 FUNCTIONAL_ID = "SH"
@@ -359,35 +358,7 @@ def _pack(level: _Level) -> _PackLevel:
 
 
 def _item(level: _Level) -> ShippedItem:
-    sn1 = level.first("SN1")
-    if sn1 is None:
-        raise level.hl.error("the item level has no SN1 (item detail, shipment)")
-    lin = level.first("LIN")
-    sn1.take((1, 2, 3, 4, 5, 6))
-    if lin is not None:
-        lin.take(range(1, 32))  # LIN01, fifteen product id pairs
-    description, descriptions = read_descriptions(level.all("PID"))
-    references = [parse_reference(s) for s in level.all("REF")]
-    lot = next((r for r in references if r.qualifier == "LT" and r.value), None)
-    serials = [r for r in references if r.qualifier == "SE" and r.value]
-    dates = [parse_date_reference(s) for s in level.all("DTM")]
-    expiry = next((d for d in dates if d.qualifier == "036" and d.time is None), None)
-    return ShippedItem(
-        line_number=(lin.text(1) if lin else None) or sn1.text(1),
-        item=parse_item_ids(lin, 2, NAMED_ITEM_IDS_2_1) if lin else ItemIdentification(),
-        quantity_shipped=sn1.need(sn1.decimal(2), 2, "number of units shipped"),
-        unit_of_measure=sn1.need(sn1.text(3), 3, "unit of measure"),
-        quantity_ordered=sn1.decimal(5),
-        quantity_shipped_to_date=sn1.decimal(4),
-        ordered_unit_of_measure=sn1.text(6),
-        description=description,
-        descriptions=descriptions,
-        lot_number=lot.value if lot else None,
-        serial_numbers=[r.value for r in serials if r.value],
-        expiration_date=expiry.date if expiry else None,
-        references=[r for r in references if r is not lot and r not in serials],
-        dates=[d for d in dates if d is not expiry],
-    )
+    return read_item(level.hl, [s for owner, s in level.walked if owner is None])
 
 
 def _take(references: list[Reference], qualifier: str) -> tuple[str | None, list[Reference]]:
