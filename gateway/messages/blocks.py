@@ -37,6 +37,11 @@ class Contact(CanonicalModel):
     name: str | None = Field(default=None, description="PER02")
     phone: str | None = Field(default=None, description="PER03=TE / PER04")
     email: str | None = Field(default=None, description="PER05=EM / PER06")
+    fax: str | None = Field(
+        default=None,
+        description="the number qualified FX, wherever it sits (2.1)",
+        exclude_if=empty,
+    )
 
 
 class Party(CanonicalModel):

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from adapters.formats.x12.transactions.common import NOTES_CONTAINER, is_005010_or_later
 from gateway.messages import (
+    Contact,
     ItemIdentification,
     Party,
     PurchaseOrder,
@@ -200,10 +201,21 @@ def named_in(item: ItemIdentification) -> ItemIdentification:
 
 
 @st.composite
+def with_fax(draw: st.DrawFn, contacts: list[Contact]) -> list[Contact]:
+    """``contacts`` with a fax number now and then."""
+    return [c.model_copy(update={"fax": draw(optional(text(30)))}) for c in contacts]
+
+
+@st.composite
 def with_references(draw: st.DrawFn, parties: list[Party]) -> list[Party]:
-    """``parties`` with REF segments in their N1 loops."""
+    """``parties`` with REF segments in their N1 loops (and faxes in their PERs)."""
     return [
-        p.model_copy(update={"references": draw(st.lists(references(), max_size=2))})
+        p.model_copy(
+            update={
+                "references": draw(st.lists(references(), max_size=2)),
+                "contacts": draw(with_fax(p.contacts)),
+            }
+        )
         for p in parties
     ]
 
@@ -296,6 +308,7 @@ def purchase_orders_with_added(draw: st.DrawFn) -> PurchaseOrder:
     return order.model_copy(
         update={
             "notes": notes,
+            "contacts": draw(with_fax(order.contacts)),
             "contract_number": draw(optional(text(30))),
             "parties": draw(with_references(order.parties)),
             "lines": [draw(purchase_order_lines_added(line)) for line in order.lines],

@@ -234,14 +234,14 @@ def test_destination_quantities_and_line_parties_are_read_and_written_back() -> 
 
 
 def test_a_segment_saying_more_than_its_fields_fills_them_and_is_kept_whole() -> None:
-    """A PER with a fax number: the contact has its phone as in schema 2.0, and the PER is kept
-    as read, so the fax number is not lost."""
-    body = "BEG*00*SA*P1**20240301~PER*BD*JANE*TE*555*FX*556~PO1*1*1*EA~"
+    """A PER with a telex number: the contact has its phone as in schema 2.0, and the PER is kept
+    as read, so the telex number is not lost."""
+    body = "BEG*00*SA*P1**20240301~PER*BD*JANE*TE*555*TL*556~PO1*1*1*EA~"
     message = po850.parse(transaction_from_text(body, "850"))
     assert [(c.name, c.phone) for c in message.contacts] == [("JANE", "555")]
     assert message.unmapped == [
         UnmappedSegment(
-            segment_id="PER", position=3, elements=["BD", "JANE", "TE", "555", "FX", "556"]
+            segment_id="PER", position=3, elements=["BD", "JANE", "TE", "555", "TL", "556"]
         )
     ]
 
@@ -253,3 +253,11 @@ def test_a_lot_and_serial_numbers_carried_in_the_lin_are_the_items_and_written_a
     assert item.serial_numbers == ["SN-0", "SN-1", "SN-2"]
     assert [(r.qualifier, r.value) for r in item.references] == [("LT", "LOT-7"), ("DP", "042")]
     assert [(i.qualifier, i.value) for i in item.item.other_ids] == []
+
+
+def test_a_fax_number_is_the_contacts() -> None:
+    body = "BEG*00*SA*P1**20240301~PER*BD*JANE*FX*556*TE*555~PO1*1*1*EA~"
+    message = po850.parse(transaction_from_text(body, "850"))
+    assert [(c.phone, c.fax) for c in message.contacts] == [("555", "556")]
+    assert message.unmapped == []
+    assert po850.render(message).body[1].text() == "PER*BD*JANE*TE*555*FX*556"

@@ -240,8 +240,9 @@ def render_date_reference(date: DateReference) -> Segment:
 
 
 def parse_contact(s: SegmentAt) -> Contact:
-    """PER: the first TE number is the phone, the first EM number the email, wherever they sit."""
-    phone = email = None
+    """PER: the first TE number is the phone, the first EM number the email, the first FX the fax,
+    wherever they sit."""
+    phone = email = fax = None
     held = [1, 2]
     for qualifier_element in (3, 5, 7):
         qualifier, number = s.text(qualifier_element), s.text(qualifier_element + 1)
@@ -249,6 +250,8 @@ def parse_contact(s: SegmentAt) -> Contact:
             phone = number
         elif qualifier == "EM" and email is None:
             email = number
+        elif qualifier == "FX" and fax is None:
+            fax = number
         else:
             continue
         held += [qualifier_element, qualifier_element + 1]
@@ -258,12 +261,13 @@ def parse_contact(s: SegmentAt) -> Contact:
         name=s.text(2),
         phone=phone,
         email=email,
+        fax=fax,
     )
 
 
 def render_contact(contact: Contact) -> Segment:
     elements: list[str | None] = [contact.function_code, contact.name]
-    for qualifier, number in (("TE", contact.phone), ("EM", contact.email)):
+    for qualifier, number in (("TE", contact.phone), ("EM", contact.email), ("FX", contact.fax)):
         if number:
             elements += [qualifier, number]
     return seg("PER", *elements)
