@@ -66,6 +66,17 @@ class FobTerms(CanonicalModel):
     terms_code: str | None = Field(default=None, description="FOB05, e.g. FOB, EXW")
 
 
+class PackagingDescription(CanonicalModel):
+    """PKG: how the order is to be packed, marked or palletised (2.1)."""
+
+    type: str | None = Field(default=None, description="PKG01: F free-form, S structured")
+    characteristic_code: str | None = Field(default=None, description="PKG02, e.g. 68 pallet")
+    agency: str | None = Field(default=None, description="PKG03")
+    code: str | None = Field(default=None, description="PKG04")
+    text: str | None = Field(default=None, description="PKG05")
+    unit_load_option: str | None = Field(default=None, description="PKG06")
+
+
 class Amount(CanonicalModel):
     """AMT: a monetary amount of the order, e.g. TT its total (2.1)."""
 
@@ -214,6 +225,9 @@ class PurchaseOrder(Message):
     taxes: list[Tax] = Field(default_factory=list, description="header TXI (2.1)", exclude_if=empty)
     measurements: list[Measurement] = Field(
         default_factory=list, description="header MEA segments (2.1)", exclude_if=empty
+    )
+    packaging_descriptions: list[PackagingDescription] = Field(
+        default_factory=list, description="header PKG segments (2.1)", exclude_if=empty
     )
     extended_references: list[Reference] = Field(
         default_factory=list,

@@ -38,6 +38,7 @@ from gateway.messages.orders import (
     DestinationQuantities,
     FobTerms,
     LocationQuantity,
+    PackagingDescription,
     PackSize,
 )
 from gateway.messages.shipments import Equipment, Volume
@@ -259,6 +260,19 @@ def descriptions_for(description: str | None) -> st.SearchStrategy[list[ItemDesc
     return st.lists(item_descriptions(free_form=description is not None), max_size=2)
 
 
+@st.composite
+def packaging_descriptions(draw: st.DrawFn) -> PackagingDescription:
+    """PKG: free-form (PKG05) or coded (PKG03/PKG04)."""
+    coded = draw(st.booleans())
+    return PackagingDescription(
+        type="S" if coded else "F",
+        characteristic_code=draw(optional(codes(["68", "66", "01"]))),
+        agency=draw(codes(["VI", "UN"])) if coded else None,
+        code=draw(identifiers(7)) if coded else None,
+        text=None if coded else draw(text(80)),
+    )
+
+
 def totals(count: int, max_count: int = 999_999) -> st.SearchStrategy[ControlTotals | None]:
     """CTT totals differing from the content's (count ``count``), or None."""
     return optional(
@@ -316,6 +330,7 @@ def purchase_orders_with_added(draw: st.DrawFn) -> PurchaseOrder:
             "allowances_charges": draw(st.lists(allowances_charges(), max_size=2)),
             "taxes": draw(st.lists(taxes(), max_size=2)),
             "measurements": draw(st.lists(measurements(), max_size=2)),
+            "packaging_descriptions": draw(st.lists(packaging_descriptions(), max_size=2)),
             "extended_references": draw(extended),
             "amounts": draw(st.lists(amounts(), max_size=2)),
             "control_totals": draw(totals(len(order.lines))),

@@ -1,5 +1,5 @@
 """The commercial segments schema 2.1 maps (issue 25): SAC, TXI, MEA, FOB, AMT, CTP, PO4, SCH,
-and the CTT control totals, each read into its canonical block and written back from it.
+SDQ, PKG and the CTT control totals, each read into its canonical block and written back from it.
 
 Each ``parse_*`` reads a segment whose every element its block holds (:func:`~.common.holds_only`)
 and takes it (:meth:`~.common.SegmentAt.take`), so that it is not kept as unmapped; a segment
@@ -22,6 +22,7 @@ from gateway.messages.orders import (
     DestinationQuantities,
     FobTerms,
     LocationQuantity,
+    PackagingDescription,
     PackSize,
 )
 
@@ -284,6 +285,32 @@ def render_schedule(sch: DeliverySchedule) -> Segment:
         sch.end_time,
         None,
         sch.line_number,
+    )
+
+
+def parse_packaging(s: SegmentAt) -> PackagingDescription | None:
+    if not holds_only(s, frozenset(range(1, 7))):
+        return None
+    s.take()
+    return PackagingDescription(
+        type=s.text(1),
+        characteristic_code=s.text(2),
+        agency=s.text(3),
+        code=s.text(4),
+        text=s.text(5),
+        unit_load_option=s.text(6),
+    )
+
+
+def render_packaging(pkg: PackagingDescription) -> Segment:
+    return seg(
+        "PKG",
+        pkg.type,
+        pkg.characteristic_code,
+        pkg.agency,
+        pkg.code,
+        pkg.text,
+        pkg.unit_load_option,
     )
 
 

@@ -1,6 +1,6 @@
 """850 Purchase Order <-> :class:`~gateway.messages.PurchaseOrder`.
 
-Header: BEG (BEG06 too), CUR (CUR02), REF, PER, FOB, SAC, ITD, DTM, MEA, TD5, TXI, AMT, N9
+Header: BEG (BEG06 too), CUR (CUR02), REF, PER, FOB, SAC, ITD, DTM, MEA, PKG, TD5, TXI, AMT, N9
 references, notes, N1 loops (with their REF and PER). Notes are MSG segments in an
 ``N9*L1*NOTES`` loop in 004010 and MTX segments (MTX01 their code) in 005010 (the header has no
 free-standing text segment in either); when reading, MSG/MTX in any N9 loop and NTE of older
@@ -26,6 +26,7 @@ from gateway.messages.blocks import AllowanceCharge, Measurement, Tax
 from gateway.messages.orders import (
     Amount,
     FobTerms,
+    PackagingDescription,
 )
 
 from ..envelopes import group_version, x12_facts
@@ -38,12 +39,14 @@ from .commercial import (
     parse_control_totals,
     parse_fob,
     parse_measurement,
+    parse_packaging,
     parse_tax,
     render_allowance_charge,
     render_amount,
     render_control_totals,
     render_fob,
     render_measurement,
+    render_packaging,
     render_tax,
 )
 from .common import (
@@ -101,6 +104,7 @@ def parse(tx: TransactionSet) -> PurchaseOrder:
     taxes: list[Tax] = []
     measurements: list[Measurement] = []
     amounts: list[Amount] = []
+    packaging: list[PackagingDescription] = []
     extended: list[Reference] = []
     currency: str | None = None
     references: list[Reference] = []
@@ -130,6 +134,8 @@ def parse(tx: TransactionSet) -> PurchaseOrder:
             add_found(taxes, parse_tax(s))
         elif owner is None and s.tag == "MEA":
             add_found(measurements, parse_measurement(s))
+        elif owner is None and s.tag == "PKG":
+            add_found(packaging, parse_packaging(s))
         elif s.tag == "SAC" and owner == "SAC":
             add_found(charges, parse_allowance_charge(s))
         elif s.tag == "AMT" and owner == "AMT":
@@ -164,6 +170,7 @@ def parse(tx: TransactionSet) -> PurchaseOrder:
         allowances_charges=charges,
         taxes=taxes,
         measurements=measurements,
+        packaging_descriptions=packaging,
         extended_references=extended,
         amounts=amounts,
         control_totals=parse_control_totals(
@@ -228,6 +235,7 @@ def render(message: PurchaseOrder) -> TransactionContent:
     body += [_render_terms(t) for t in message.terms]
     body += [render_date_reference(d) for d in message.dates]
     body += [render_measurement(m) for m in message.measurements]
+    body += [render_packaging(p) for p in message.packaging_descriptions]
     body += [_render_carrier(c) for c in message.carriers]
     body += [render_tax(t) for t in message.taxes]
     body += [render_amount(a) for a in message.amounts]
