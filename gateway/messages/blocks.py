@@ -1,5 +1,6 @@
 """Building blocks the messages share: parties, addresses, references, dates, item ids, and
-what schema 2.1 added: unmapped segments, allowances and charges, taxes, measurements."""
+what schema 2.1 added: unmapped segments, allowances and charges, taxes, measurements, item
+descriptions, control totals."""
 
 from __future__ import annotations
 
@@ -188,9 +189,10 @@ class ItemDescription(CanonicalModel):
 
 class ControlTotals(CanonicalModel):
     """CTT as the partner sent it, when it differs from what the content gives: the number of
-    lines (850/855) or of HL segments (856), and the hash total of the quantities. Absent when it
-    agrees, as it does in every set the gateway writes: rendering writes these values when set,
-    the computed ones otherwise."""
+    lines (850/855) or of HL segments (856), and the hash total of the quantities (PO102, SN102).
+    Absent when it agrees (a CTT without CTT02 agrees when its count does: the hash total is
+    optional), as it does in every set the gateway writes: rendering writes these values when
+    set, the computed ones otherwise."""
 
     count: int | None = Field(default=None, description="CTT01")
     hash_total: Decimal | None = Field(default=None, description="CTT02")

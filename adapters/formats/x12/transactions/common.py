@@ -8,13 +8,14 @@ canonical model has no field for are kept as unmapped (see Lossless).
 
 Mapping. N1 loops <-> :class:`Party`, REF <-> :class:`Reference`, DTM <-> :class:`DateReference`,
 PER <-> :class:`Contact`, MSG/MTX/NTE <-> :class:`Note`; product id pairs <->
-:class:`ItemIdentification` in item_ids.py.
+:class:`ItemIdentification` and PID descriptions in item_ids.py; the commercial segments schema
+2.1 added (SAC, TXI, MEA, CTP, PO4, SCH, SDQ, PKG, FOB, AMT, CTT) in commercial.py.
 
 Lossless. Every segment a translation maps to fields that say all it says is *taken*
 (:meth:`SegmentAt.take`; the parse_* functions here take what they read); :meth:`Body.unmapped`
 keeps every other one, whole and in order, for the message's ``unmapped`` part, so that mapped
 plus kept is always every segment read (tests/conformance/test_lossless.py proves it over the
-corpus). A segment with an element no field holds (a PER's fax number, an N1's N105) is kept
+corpus). A segment with an element no field holds (a PER's telex number, an N1's N105) is kept
 whole even though its other elements fill fields as before.
 
 Writing: values.py (numbers, dates), re-exported here.
