@@ -125,7 +125,8 @@ class UnmappedSegment(CanonicalModel):
     )
     elements: list[str | list[str]] = Field(
         description="the elements in order (01 first), trailing empty ones left out; a composite "
-        "element is the list of its components, a simple one its text"
+        "element is the list of its components, a simple one its text (repeated elements of "
+        "005010 as received, joined by the interchange's repetition separator)"
     )
 
 
