@@ -305,6 +305,9 @@ class PurchaseOrderAckLine(CanonicalModel):
         "PID*F whose PID05 is description (2.1)",
         exclude_if=empty,
     )
+    schedules: list[DeliverySchedule] = Field(
+        default_factory=list, description="SCH segments (2.1)", exclude_if=empty
+    )
     acknowledgments: list[LineAcknowledgment] = Field(
         default_factory=list,
         description="ACK segments: status, changed quantity, date or price. Empty when the "

@@ -21,6 +21,7 @@ from .blocks import (
     empty,
 )
 from .message import Message
+from .orders import PackSize
 
 # ----------------------------------------------------------------------------------------------
 # 856 Ship Notice / Manifest
@@ -44,6 +45,9 @@ class ShippedItem(CanonicalModel):
         description="PID segments description does not say whole: every one but the plain "
         "PID*F whose PID05 is description (2.1)",
         exclude_if=empty,
+    )
+    packaging: list[PackSize] = Field(
+        default_factory=list, description="PO4 at item level (2.1)", exclude_if=empty
     )
     lot_number: str | None = Field(
         default=None, description="REF02 where REF01 = LT at item level (2.1)", exclude_if=empty

@@ -350,6 +350,7 @@ def purchase_order_acks_with_added(draw: st.DrawFn) -> PurchaseOrderAck:
             update={
                 "item": named_in(line.item),
                 "descriptions": draw(descriptions_for(line.description)),
+                "schedules": draw(st.lists(schedules(), max_size=2)),
                 "price_basis": (
                     draw(optional(codes(["PE", "CP", "QT"])))
                     if line.unit_price is not None  # C0504
@@ -381,6 +382,7 @@ def shipped_items_added(draw: st.DrawFn, item: ShippedItem) -> ShippedItem:
         update={
             "item": named_in(item.item),
             "descriptions": draw(descriptions_for(item.description)),
+            "packaging": draw(st.lists(pack_sizes(), max_size=1)),
             "quantity_shipped_to_date": draw(optional(decimals(12))),
             "lot_number": draw(optional(text(30))),
             "serial_numbers": draw(st.lists(text(30), max_size=3)),

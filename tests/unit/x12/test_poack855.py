@@ -135,6 +135,7 @@ def test_render_writes_bak09_lines_with_their_acks_and_ctt(ack: PurchaseOrderAck
         "PID*F****BLUE WIDGET",
         "ACK*IA*6*EA*068*20240310",
         "ACK*IB*4*EA*068*20240401",
+        "SCH*4*EA***068*20240401",
         "PO1*2*5*CA",
         "ACK*IR",
         "PO1*3*1*EA",

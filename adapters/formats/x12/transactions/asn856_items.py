@@ -1,5 +1,5 @@
 """856 item level (HL03 = I) -> :class:`~gateway.messages.ShippedItem` (asn856.py reads the
-levels around it; asn856_writing.py writes it back): LIN, SN1, PID, REF and DTM, with the lot,
+levels around it; asn856_writing.py writes it back): LIN, SN1, PO4, PID, REF and DTM, with the lot,
 serial numbers and expiration date as the 856 carries them (see asn856.py's docstring).
 """
 
@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from gateway.messages import ItemIdentification, ShippedItem
 
+from .commercial import parse_pack_size
 from .common import SegmentAt, parse_date_reference, parse_reference
 from .item_ids import NAMED_ITEM_IDS_2_1, parse_item_ids, read_descriptions
 
@@ -30,6 +31,7 @@ def read_item(hl: SegmentAt, own: Sequence[SegmentAt]) -> ShippedItem:
     if lin is not None:
         lin.take(range(1, 32))  # LIN01, fifteen product id pairs
     description, descriptions = read_descriptions(every("PID"))
+    packaging = [p for s in every("PO4") if (p := parse_pack_size(s))]
     ids = parse_item_ids(lin, 2, NAMED_ITEM_IDS_2_1) if lin else ItemIdentification()
     id_lot = next((i for i in ids.other_ids if i.qualifier == "LT"), None)
     id_serials = [i for i in ids.other_ids if i.qualifier == "SN"]
@@ -50,6 +52,7 @@ def read_item(hl: SegmentAt, own: Sequence[SegmentAt]) -> ShippedItem:
         ordered_unit_of_measure=sn1.text(6),
         description=description,
         descriptions=descriptions,
+        packaging=packaging,
         lot_number=lot_number,
         serial_numbers=[i.value for i in id_serials] + [r.value for r in serials if r.value],
         expiration_date=expiry.date if expiry else None,

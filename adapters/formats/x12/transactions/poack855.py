@@ -3,8 +3,8 @@
 Header: BAK (BAK01 purpose, BAK02 acknowledgment type, BAK03 PO number, BAK04 PO date, BAK05
 release, BAK09 acknowledgment date: the same positions in 004010 and 005010), REF, DTM, notes
 (MSG in an ``N9*L1`` loop in 004010, MTX in 005010), N1 loops. Detail: one PO1 loop per line with
-its product ids, its PID descriptions (item_ids.py) and its ACK segments. Summary: CTT with the
-number of PO1 segments and the hash total of PO102 (no CTT when there are no lines).
+its product ids, its PID descriptions (item_ids.py), its ACK segments and SCH schedules. Summary:
+CTT with the number of PO1 segments and the hash total of PO102 (no CTT when there are no lines).
 
 Many real 855s acknowledge some lines without an ACK segment: such a line keeps an empty
 ``acknowledgments`` list (BAK02 speaks for it, as for the whole order); nothing is inferred.
@@ -26,13 +26,19 @@ from gateway.messages import (
     PurchaseOrderAckLine,
     Reference,
 )
+from gateway.messages.orders import DeliverySchedule
 
 from ..envelopes import group_version, x12_facts
 from ..findings import quote
 from ..segments import Segment
 from ..structure import TransactionSet
 from ..writer import TransactionContent
-from .commercial import parse_control_totals, render_control_totals
+from .commercial import (
+    parse_control_totals,
+    parse_schedule,
+    render_control_totals,
+    render_schedule,
+)
 from .common import (
     N1_MEMBERS,
     NOTE_TAGS,
@@ -140,11 +146,14 @@ def _parse_line(loop: Sequence[SegmentAt], ack_type: str) -> PurchaseOrderAckLin
     po1 = loop[0].take(range(1, 26))  # PO101-PO105, ten product id pairs
     pids: list[SegmentAt] = []
     acknowledgments: list[LineAcknowledgment] = []
+    schedules: list[DeliverySchedule] = []
     for owner, s in walk(loop[1:], LINE_LOOPS):
         if owner is None and s.tag == "PID":
             pids.append(s)
         elif owner == "ACK" and s.tag == "ACK":
             acknowledgments.append(_parse_ack(s))
+        elif owner == "SCH" and s.tag == "SCH" and (schedule := parse_schedule(s)):
+            schedules.append(schedule)
     description, descriptions = read_descriptions(pids)
     return PurchaseOrderAckLine(
         line_number=po1.text(1),
@@ -155,6 +164,7 @@ def _parse_line(loop: Sequence[SegmentAt], ack_type: str) -> PurchaseOrderAckLin
         item=parse_item_ids(po1, 6, NAMED_ITEM_IDS_2_1),
         description=description,
         descriptions=descriptions,
+        schedules=schedules,
         acknowledgments=acknowledgments,
     )
 
@@ -236,4 +246,5 @@ def _render_line(line: PurchaseOrderAckLine) -> list[Segment]:
                 format_date(ack.date) if ack.date else None,
             )
         )
+    segments += [render_schedule(s) for s in line.schedules]
     return segments
