@@ -43,10 +43,7 @@ EXPECTED_FINDINGS: dict[str, set[str]] = {
         "syntax.invalid_code",
     },
     "xlate__staedi__src__test__resources__x12__empty997.edi": {"syntax.segment_missing"},
-    # 846s the manifest calls valid (see DISAGREEMENTS)
-    "KeyMarkInc__OopFactory.X12__trunk__tests__OopFactory.X12.Tests.Unit__Parsing___SampleEdiFiles__ORD___846__Example1.txt": {
-        "syntax.too_many_repetitions",
-    },
+    # an 846 the manifest calls valid (see DISAGREEMENTS)
     "KeyMarkInc__OopFactory.X12__trunk__tests__OopFactory.X12.Tests.Unit__Parsing___SampleEdiFiles__ORD___846__Example2.txt": {
         "syntax.too_many_elements", "syntax.element_too_long",
     },
@@ -169,10 +166,6 @@ EXPECTED_FINDINGS: dict[str, set[str]] = {
 # Files the manifest calls valid ("yes") that the gateway finds faulty, and why the gateway is
 # right; and broken fixtures it only warns about, and why.
 DISAGREEMENTS: dict[str, str] = {
-    "KeyMarkInc__OopFactory.X12__trunk__tests__OopFactory.X12.Tests.Unit__Parsing___SampleEdiFiles__ORD___846__Example1.txt": (
-        "ISA11 is a space, not the standards identifier U, and is read as the repetition "
-        "separator: N102 'EMS PLANT E88 ' and LIN07 'XYZ Corporation' are then repeated values"
-    ),
     "KeyMarkInc__OopFactory.X12__trunk__tests__OopFactory.X12.Tests.Unit__Parsing___SampleEdiFiles__ORD___846__Example2.txt": (
         "two segment terminators are missing: 'REF~ZZ~ASIAQTY~17~403.32~FT' and "
         "'QTY~17~7280~FTCTT~5' each run two segments into one"

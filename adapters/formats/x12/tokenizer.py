@@ -247,7 +247,17 @@ class Tokenizer:
             self._pos += 1
         fields = isa_text.split(element)  # at the separator as read, before any cleaning
         isa11 = fields[11] if len(fields) > 11 else ""
-        repetition = isa11 if len(isa11) == 1 and not isa11.isalnum() else None
+        version = fields[12].strip() if len(fields) > 12 else ""
+        # ISA11 is the repetition separator from 00402 on; before, it is the standards
+        # identifier (U), and a space or a stray character there separates nothing
+        repetition = (
+            isa11
+            if len(isa11) == 1
+            and not isa11.isalnum()
+            and not isa11.isspace()
+            and not version < "00402"
+            else None
+        )
         line_break = ""  # what follows the terminator: kept so that replies mirror the style
         if terminator not in _LINE_BREAKS:
             for candidate in ("\r\n", "\n", "\r"):

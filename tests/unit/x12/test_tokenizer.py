@@ -48,6 +48,26 @@ def test_separators_are_read_from_the_isa() -> None:
     assert opening.separators.component == "\\"
 
 
+@pytest.mark.parametrize(
+    ("version", "isa11", "repetition"),
+    [
+        ("00501", "^", "^"),  # from 00402 on, ISA11 is the repetition separator
+        ("00401", "U", None),  # before, the standards identifier
+        ("00401", "^", None),  # a stray character there separates nothing
+        ("00401", " ", None),  # nor a space (N1*ST*STORE 7 stays one value)
+        ("00501", " ", None),
+    ],
+)
+def test_isa11_is_a_repetition_separator_only_from_00402_on(
+    version: str, isa11: str, repetition: str | None
+) -> None:
+    text = interchange(isa11=isa11).replace("*00401*", f"*{version}*", 1)  # ISA12
+    [opening] = [t for t in tokens(text) if isinstance(t, InterchangeOpening)]
+    assert opening.separators.repetition == repetition
+    [n1] = [s for s in segments(text) if s.tag == "N1"]
+    assert n1.get(2) == "STORE 7"
+
+
 def test_each_interchange_is_read_with_its_own_separators() -> None:
     first = interchange(terminator="~\r\n")
     second = interchange(control="000000002", terminator="\n", element="|", component=":")
