@@ -17,7 +17,7 @@ twice and the hot paths pay nothing:
   ``edigw_channel_runs_total`` by outcome, ``edigw_channel_files_total`` and
   ``edigw_channel_bytes_total`` by direction (``taken`` from the partner, ``sent`` to it),
   ``edigw_channel_failures_in_a_row`` and ``edigw_channel_paused`` (the breaker);
-  ``edigw_partner_disabled`` (a bad profile);
+  ``edigw_partner_disabled`` (a bad profile), ``edigw_partner_paused`` (an operator's pause);
 - the process's own (CPU, memory, open files).
 
 The others are observed where things happen, in this process (:mod:`.measures`: once per file,
@@ -169,6 +169,14 @@ class GatewayCollector(Collector):
         for partner in sorted(self.gateway.disabled):
             disabled.add_metric([partner], 1.0)
         yield disabled
+        paused_partners = GaugeMetricFamily(
+            "edigw_partner_paused",
+            "1 for a partner an operator paused (its files held, its channels not run)",
+            labels=["partner"],
+        )
+        for partner in sorted(self.gateway.paused):
+            paused_partners.add_metric([partner], 1.0)
+        yield paused_partners
 
     def _ledger(self) -> repository.StatusReport | None:
         with self._lock:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import getpass
 import json
 import time
+import urllib.request
 from pathlib import Path
 
 from pika.adapters.blocking_connection import BlockingChannel
@@ -24,6 +25,7 @@ from tests.integration.support import (
     wait_for,
     write_settings,
 )
+from tests.support.ports import free_port
 
 ME = f"cli:{getpass.getuser()}"
 
@@ -98,7 +100,10 @@ def test_a_file_quarantined_for_a_wrong_sender_id_is_published_once_reprocessed_
 def test_a_paused_partner_is_held_across_a_restart_and_taken_again_once_resumed(
     tmp_path: Path, partner: str
 ) -> None:
-    config = write_settings(tmp_path, f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+    address = f"127.0.0.1:{free_port()}"
+    config = write_settings(
+        tmp_path, f"sqlite:///{tmp_path / 'ledger.sqlite3'}", metrics_address=address
+    )
     inbox = tmp_path / "inbox"
     with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
         with running_daemon(config):
@@ -106,6 +111,8 @@ def test_a_paused_partner_is_held_across_a_restart_and_taken_again_once_resumed(
             said = gateway_command(config, "pause", partner, "--reason", "partner migrating")
             assert f"partner {partner} paused by {ME}" in said
             wait_for("the pause seen", lambda: f"partner {partner} PAUSED" in daemon_output(config))
+            metrics = urllib.request.urlopen(f"http://{address}/metrics", timeout=10).read()
+            assert f'edigw_partner_paused{{partner="{partner}"}} 1.0'.encode() in metrics
             drop(inbox, partner, "held.x12", small_850(51))
             time.sleep(3)
             assert (inbox / partner / "held.x12").exists()
@@ -127,6 +134,8 @@ def test_a_paused_partner_is_held_across_a_restart_and_taken_again_once_resumed(
                 lambda: arrived(channel, queue, got),
             )
             assert f"partner {partner} RESUMED" in daemon_output(config)
+            metrics = urllib.request.urlopen(f"http://{address}/metrics", timeout=10).read()
+            assert f'edigw_partner_paused{{partner="{partner}"}}'.encode() not in metrics
     assert gateway_outcome(config, "resume", partner).returncode == 1  # not paused
 
 
