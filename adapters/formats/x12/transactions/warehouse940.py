@@ -15,10 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gateway.messages import (
-    Reference,
     Transport,
-    WarehouseDate,
-    WarehouseNote,
     WarehouseOrderLine,
     WarehouseShippingOrder,
 )
@@ -39,12 +36,11 @@ from .common import (
 )
 from .warehouse_common import (
     N1_MEMBERS,
+    HeaderExtras,
     id_pairs,
     parse_header_parties,
     parse_id_pairs,
     parse_n9,
-    parse_warehouse_date,
-    parse_warehouse_note,
     parse_weight,
     render_header_parties,
     render_line_references,
@@ -71,22 +67,14 @@ def parse(tx: TransactionSet) -> WarehouseShippingOrder:
     walked = walk(header, HEADER_LOOPS)
     w05: SegmentAt | None = None
     w66: SegmentAt | None = None
-    references: list[Reference] = []
-    dates: list[WarehouseDate] = []
-    notes: list[WarehouseNote] = []
+    extras = HeaderExtras()
     for owner, s in walked:
-        if owner is not None:
+        if owner is not None or extras.read(s):
             continue
         if s.tag == "W05" and w05 is None:
             w05 = s.take()
         elif s.tag == "W66" and w66 is None:
             w66 = wholly(s, (1, 2, 5, 10))
-        elif s.tag == "N9" and holds_only(s, frozenset({1, 2, 3})):
-            references.append(parse_n9(s))
-        elif s.tag == "G62" and holds_only(s, frozenset({1, 2, 3, 4})):
-            dates.append(parse_warehouse_date(s))
-        elif s.tag == "NTE":
-            notes.append(parse_warehouse_note(s))
     if w05 is None:
         raise body.missing("W05", "shipping order identification")
     if not loops:
@@ -112,9 +100,9 @@ def parse(tx: TransactionSet) -> WarehouseShippingOrder:
         warehouse=warehouse,
         ship_to=ship_to,
         parties=parties,
-        references=references,
-        dates=dates,
-        notes=notes,
+        references=extras.references,
+        dates=extras.dates,
+        notes=extras.notes,
         transport=transport,
         lines=[line for loop in loops for line in _parse_lx(loop)],
         total_quantity=w76.decimal(1) if w76 else None,

@@ -16,11 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gateway.messages import (
-    Reference,
     ShippedLine,
     Transport,
-    WarehouseDate,
-    WarehouseNote,
     WarehouseShippingAdvice,
 )
 
@@ -41,12 +38,11 @@ from .common import (
 )
 from .warehouse_common import (
     N1_MEMBERS,
+    HeaderExtras,
     id_pairs,
     parse_header_parties,
     parse_id_pairs,
     parse_n9,
-    parse_warehouse_date,
-    parse_warehouse_note,
     parse_weight,
     render_header_parties,
     render_line_references,
@@ -75,22 +71,14 @@ def parse(tx: TransactionSet) -> WarehouseShippingAdvice:
     walked = walk(header, HEADER_LOOPS)
     w06: SegmentAt | None = None
     w27: SegmentAt | None = None
-    references: list[Reference] = []
-    dates: list[WarehouseDate] = []
-    notes: list[WarehouseNote] = []
+    extras = HeaderExtras()
     for owner, s in walked:
-        if owner is not None:
+        if owner is not None or extras.read(s):
             continue
         if s.tag == "W06" and w06 is None:
             w06 = s.take()
         elif s.tag == "W27" and w27 is None:
             w27 = wholly(s, (1, 2, 3, 4))
-        elif s.tag == "N9" and holds_only(s, frozenset({1, 2, 3})):
-            references.append(parse_n9(s))
-        elif s.tag == "G62" and holds_only(s, frozenset({1, 2, 3, 4})):
-            dates.append(parse_warehouse_date(s))
-        elif s.tag == "NTE":
-            notes.append(parse_warehouse_note(s))
     if w06 is None:
         raise body.missing("W06", "warehouse shipment identification")
     if not loops:
@@ -116,9 +104,9 @@ def parse(tx: TransactionSet) -> WarehouseShippingAdvice:
         warehouse=warehouse,
         ship_to=ship_to,
         parties=parties,
-        references=references,
-        dates=dates,
-        notes=notes,
+        references=extras.references,
+        dates=extras.dates,
+        notes=extras.notes,
         transport=transport,
         lines=[line for loop in loops for line in _parse_lx(loop)],
         total_quantity=w03.decimal(1) if w03 else None,

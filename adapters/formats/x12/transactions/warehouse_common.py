@@ -7,6 +7,7 @@ an optional one saying more than its fields hold is left unread, kept as unmappe
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from gateway.errors import RenderError
 from gateway.messages import (
@@ -71,6 +72,28 @@ def parse_n9(s: SegmentAt) -> Reference:
 
 def render_n9(reference: Reference) -> Segment:
     return seg("N9", reference.qualifier, reference.value, reference.description)
+
+
+@dataclass
+class HeaderExtras:
+    """The N9 references, G62 dates and NTE notes of a 940's or 945's header, as read."""
+
+    references: list[Reference] = field(default_factory=list)
+    dates: list[WarehouseDate] = field(default_factory=list)
+    notes: list[WarehouseNote] = field(default_factory=list)
+
+    def read(self, s: SegmentAt) -> bool:
+        """Read ``s`` when it is one of them (an N9 or G62 only when its fields hold it all:
+        else it is kept as unmapped); False for any other segment."""
+        if s.tag == "N9" and holds_only(s, frozenset({1, 2, 3})):
+            self.references.append(parse_n9(s))
+        elif s.tag == "G62" and holds_only(s, frozenset({1, 2, 3, 4})):
+            self.dates.append(parse_warehouse_date(s))
+        elif s.tag == "NTE":
+            self.notes.append(parse_warehouse_note(s))
+        else:
+            return False
+        return True
 
 
 def split_serials(references: list[Reference]) -> tuple[list[str], list[Reference]]:
