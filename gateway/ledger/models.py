@@ -408,3 +408,73 @@ class PartnerAck(Base):
 
 OUTBOUND_DOCUMENTS = cast(Table, OutboundDocument.__table__)
 PARTNER_ACKS = cast(Table, PartnerAck.__table__)
+
+
+class OrderLine(Base):
+    """One line of an order, or of a document shipping it, as the cross-document checks compare
+    them (:mod:`gateway.fulfilment`): a 940 the gateway sent and the 945s that answer it, an 850
+    it received and the 856s it sends for it. See :mod:`gateway.ledger.orders`."""
+
+    __tablename__ = "order_lines"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    partner: Mapped[str]
+    order_kind: Mapped[str] = mapped_column(String(10))
+    """The set of the order: ``940`` or ``850``."""
+    order_number: Mapped[str]
+    """The depositor order number (W0502) or the PO number (BEG03)."""
+    source_kind: Mapped[str] = mapped_column(String(10))
+    """The set the line is from: the order's, or ``945`` / ``856``."""
+    document_id: Mapped[str]
+    """The document the line is from (an outbound one: its request id)."""
+    shipment_ref: Mapped[str | None]
+    """The shipment it belongs to (W0604, BSN02): the same shipment sent again replaces it."""
+    role: Mapped[str] = mapped_column(String(10))
+    """``ordered`` or ``shipped``."""
+    line_number: Mapped[str | None]
+    item: Mapped[str]
+    """The item's id the lines are matched by (``UP:012345678905``)."""
+    item_ids: Mapped[Json | None]
+    """Every id of the item (``{"ids": [[qualifier, value], ...]}``)."""
+    quantity: Mapped[str] = mapped_column(String(40))
+    """A decimal, as text (exact on both databases)."""
+    unit: Mapped[str | None] = mapped_column(String(10))
+    status: Mapped[str | None] = mapped_column(String(10))
+    """The line's shipment status (W1201), when it has one."""
+    correlation_id: Mapped[str]
+    created_at: Mapped[dt.datetime]
+
+    __table_args__ = (
+        Index("ix_order_lines_partner_order", "partner", "order_kind", "order_number"),
+        Index("ix_order_lines_document_id", "document_id"),
+    )
+
+
+class OrderCheck(Base):
+    """What a cross-document check found for one document against its order: an outcome
+    (``short``, ``over``, ``substituted``, ``complete``, ``unmatched``...) and its findings."""
+
+    __tablename__ = "order_checks"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    partner: Mapped[str]
+    order_kind: Mapped[str] = mapped_column(String(10))
+    order_number: Mapped[str]
+    kind: Mapped[str] = mapped_column(String(10))
+    """The set checked: ``945`` or ``856``."""
+    document_id: Mapped[str]
+    outcome: Mapped[str] = mapped_column(String(20))
+    correlation_id: Mapped[str]
+    """The order's correlation id (the 940 request's), or the document's own when no order
+    is known."""
+    detail: Mapped[Json | None]
+    created_at: Mapped[dt.datetime]
+
+    __table_args__ = (
+        Index("ix_order_checks_partner_order", "partner", "order_kind", "order_number"),
+        Index("ix_order_checks_document_id", "document_id"),
+    )
+
+
+ORDER_LINES = cast(Table, OrderLine.__table__)
+ORDER_CHECKS = cast(Table, OrderCheck.__table__)

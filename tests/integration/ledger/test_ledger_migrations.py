@@ -32,6 +32,8 @@ TABLES = {
     "deliveries",
     "outbound_documents",
     "partner_acks",
+    "order_lines",
+    "order_checks",
 }
 REQUIRED_INDEXES = {
     ("files", ("partner", "sha256", "received_at")),
