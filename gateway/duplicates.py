@@ -9,7 +9,9 @@ those of the batch before it, each document is:
 - a **duplicate**: the same document (same id) was recorded before, in another file. It is
   recorded, and not published again. A document recorded before canonical schema 1.1 has no
   digest in its id (its id is its envelope key): a match on the key is then taken for the same
-  document, as it was before the upgrade;
+  document, as it was before the upgrade. One recorded under schema 2.0 has the id 2.0 gave it,
+  which is the document's ``former_document_id`` where 2.1 reads it otherwise
+  (:mod:`gateway.messages.upgrade`): that is a match too;
 - **reused**: its control numbers were used before, between the same parties, for other content
   (a partner whose counters were reset). It is a new document: published, with the finding
   ``control_numbers_reused`` on its timeline and a notice, unless the partner's policy rejects
@@ -19,8 +21,8 @@ Then, by its **business key** (what the document is in business terms: the order
 shipment's id, :func:`business_key`), a document that is not a duplicate by its envelope is:
 
 - a **business duplicate**: the partner sent the same content under that key before, under other
-  control numbers (an order sent again as new). It is recorded, announced, and not published
-  again unless the partner's policy says so;
+  control numbers (an order sent again as new; its content as schema 2.0 read it counts too). It
+  is recorded, announced, and not published again unless the partner's policy says so;
 - a **revision** of the newest earlier document under that key when their content differs (an
   order changed and sent again): published, marked as a revision of it (its timeline, a notice,
   the ``revision_of`` header).
@@ -44,6 +46,8 @@ BUSINESS_KEYS: Mapping[str, str] = {
     "InventoryAdvice": "reference",
     "WarehouseShippingOrder": "depositor_order_number",
     "WarehouseShippingAdvice": "shipment_id",
+    "InventoryAdjustment": "adjustment_number",
+    "Invoice": "invoice_number",
 }
 """The field that names a document in business terms, by canonical message type (a message
 type without one has no business key: acknowledgements, untranslated sets)."""
@@ -73,6 +77,10 @@ class Document(Protocol):
     def business_key(self) -> str: ...
     @property
     def content_digest(self) -> str: ...
+    @property
+    def former_document_id(self) -> str: ...
+    @property
+    def former_content_digest(self) -> str: ...
 
 
 class Seen(StrEnum):
@@ -126,7 +134,8 @@ def classify(
         if doc.envelope_key:
             key = (partner, doc.envelope_key)
             others = [e for e in seen.get(key, ()) if e.file_id != file_id]
-            same = next((e for e in others if e.document_id == doc.document_id or e.legacy), None)
+            ids = (doc.document_id, doc.former_document_id)
+            same = next((e for e in others if e.document_id in ids or e.legacy), None)
             if same is not None:
                 verdicts.append(Verdict(Seen.DUPLICATE, same.file_id, same.document_id))
                 continue
@@ -147,9 +156,8 @@ def _by_business_key(
 ) -> Verdict:
     """``verdict`` as the documents sent before under the document's business key change it
     (``earlier``: theirs, oldest first; the document joins them unless it is a copy)."""
-    same = next(
-        (e for e in earlier if e[2] == doc.content_digest and e[0] != doc.document_id), None
-    )
+    digests = {doc.content_digest, doc.former_content_digest} - {""}
+    same = next((e for e in earlier if e[2] in digests and e[0] != doc.document_id), None)
     if same is not None:
         return Verdict(Seen.BUSINESS_DUPLICATE, same[1], same[0])
     revision_of = next((e[0] for e in reversed(earlier) if e[0] != doc.document_id), None)

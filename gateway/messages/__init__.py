@@ -16,7 +16,7 @@ reset) gets another one, so equal ids always mean the same document.
 Modules, by concern: ``base`` (what every model shares), ``identity`` (ids and digests),
 ``envelope``, ``message`` (the base of the top-level messages), ``blocks`` (what messages share),
 ``orders`` (850, 855), ``shipments`` (856), ``inventory`` (846), ``warehouse`` (940, 945),
-``acks`` (997/999, TA1), ``untranslated``.
+``stock`` (947), ``invoice`` (810), ``acks`` (997/999, TA1), ``untranslated``.
 """
 
 from __future__ import annotations
@@ -50,6 +50,14 @@ from .inventory import (
     Lot,
     QuantityState,
 )
+from .invoice import (
+    CarrierDetail,
+    ExtendedReference,
+    Invoice,
+    InvoiceLine,
+    InvoiceTotals,
+    ShipmentSummary,
+)
 from .message import Message
 from .orders import (
     Carrier,
@@ -62,6 +70,7 @@ from .orders import (
     PurchaseOrderLine,
 )
 from .shipments import Pack, ShipmentOrder, ShipNotice, ShippedItem, Tare
+from .stock import AdjustedLine, InventoryAdjustment
 from .untranslated import RawSegment, UntranslatedTransaction
 from .warehouse import (
     ShippedLine,
@@ -80,6 +89,8 @@ CANONICAL_MESSAGES: tuple[type[CanonicalModel], ...] = (
     InventoryAdvice,
     WarehouseShippingOrder,
     WarehouseShippingAdvice,
+    Invoice,
+    InventoryAdjustment,
     FunctionalAck,
     InterchangeAck,
     UntranslatedTransaction,
@@ -92,17 +103,24 @@ __all__ = [
     "STATE_QUALIFIERS",
     "X12",
     "Address",
+    "AdjustedLine",
     "CanonicalModel",
     "Carrier",
+    "CarrierDetail",
     "Contact",
     "DateReference",
     "ElementError",
     "Envelope",
+    "ExtendedReference",
     "FunctionalAck",
     "InterchangeAck",
+    "InventoryAdjustment",
     "InventoryAdvice",
     "InventoryLine",
     "InventoryQuantity",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceTotals",
     "ItemId",
     "ItemIdentification",
     "LineAcknowledgment",
@@ -124,6 +142,7 @@ __all__ = [
     "SegmentError",
     "ShipNotice",
     "ShipmentOrder",
+    "ShipmentSummary",
     "ShippedItem",
     "ShippedLine",
     "Tare",

@@ -12,7 +12,7 @@ def test_every_canonical_message_has_a_versioned_schema() -> None:
     assert set(schemas) == {
         "PurchaseOrder", "PurchaseOrderAck", "ShipNotice", "InventoryAdvice", "FunctionalAck",
         "InterchangeAck", "UntranslatedTransaction", "WarehouseShippingOrder",
-        "WarehouseShippingAdvice",
+        "WarehouseShippingAdvice", "InventoryAdjustment", "Invoice",
     }  # fmt: skip
     for name, schema in schemas.items():
         assert schema["$id"].endswith(f"/{SCHEMA_VERSION}/{name}.json")

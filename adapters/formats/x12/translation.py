@@ -24,8 +24,10 @@ from .transactions import (
     functional_ack,
     interchange_ack,
     inventory846,
+    invoice810,
     po850,
     poack855,
+    stock947,
     untranslated,
     warehouse940,
     warehouse945,
@@ -56,6 +58,8 @@ TRANSLATORS: dict[str, Translator] = {
     "846": inventory846,  # type: ignore[dict-item]
     "940": warehouse940,  # type: ignore[dict-item]
     "945": warehouse945,  # type: ignore[dict-item]
+    "947": stock947,  # type: ignore[dict-item]
+    "810": invoice810,  # type: ignore[dict-item]
     "997": functional_ack,  # type: ignore[dict-item]
     "999": functional_ack,  # type: ignore[dict-item]
 }
@@ -68,6 +72,8 @@ RENDERERS: dict[type[Message], Translator] = {
     inventory846.MESSAGE: inventory846,  # type: ignore[dict-item]
     warehouse940.MESSAGE: warehouse940,  # type: ignore[dict-item]
     warehouse945.MESSAGE: warehouse945,  # type: ignore[dict-item]
+    stock947.MESSAGE: stock947,  # type: ignore[dict-item]
+    invoice810.MESSAGE: invoice810,  # type: ignore[dict-item]
     functional_ack.MESSAGE: functional_ack,  # type: ignore[dict-item]
 }
 """Canonical message class -> the module that renders it."""

@@ -226,7 +226,7 @@ def test_the_set_id_picks_the_map_even_in_the_wrong_group(validator: Pyx12Valida
 
 
 @pytest.mark.parametrize(
-    ("set_id", "gs08"), [("810", "004010"), ("947", "004010"), ("850", "003040"), ("850", "VICS")]
+    ("set_id", "gs08"), [("820", "004010"), ("812", "004010"), ("850", "003040"), ("850", "VICS")]
 )
 def test_sets_without_a_map_are_not_supported_and_get_one_warning(
     validator: Pyx12Validator, set_id: str, gs08: str
@@ -604,7 +604,7 @@ def _corpus_rows() -> list[dict[str, str]]:
         return []
     with manifest.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
-    wanted = ("850", "855", "856", "997", "999")
+    wanted = ("810", "850", "855", "856", "997", "999")
     return [
         r
         for r in rows
@@ -645,6 +645,12 @@ KNOWN_BAD = {
     "856__Example4.txt": {"syntax.element_too_long", "hierarchy.hl_parent_missing"},
     # AK202 "002" acknowledges an ST02 shorter than the 4 characters 329 requires.
     "DHS_Wisconsin_Sample.txt": {"syntax.element_too_short"},
+    # stupidedi's IN810: IT102 and IT104 without IT103 (004010 IT1 syntax note P020304).
+    "IN810__pass__1.edi": {"syntax.conditional_element_missing"},
+    # moov-io's 810s write a BIG10, which 005010 added: 004010's BIG ends at BIG09.
+    "example_4010_810__sample.txt": {"syntax.too_many_elements"},
+    # OopFactory's Walmart 810: its ISS sits in the IT1 loop, before the TDS the summary opens with.
+    "810__Example5_Walmart.txt": {"syntax.segment_missing", "syntax.segment_unexpected"},
 }
 
 
@@ -675,6 +681,7 @@ def test_the_corpus_run_covers_every_map(validator: Pyx12Validator) -> None:
                 maps[name] = maps.get(name, 0) + 1
     # No 850/856 in 005010 in the corpus; the inline samples above cover those maps.
     assert set(maps) == {
+        "810.004010.xml",
         "850.004010.xml",
         "855.004010.xml",
         "855.005010.xml",

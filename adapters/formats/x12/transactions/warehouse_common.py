@@ -1,4 +1,4 @@
-"""What the 940 and 945 translations share: G62 dates, NTE notes, N9 references and serial
+"""What the 940, 945 and 947 translations share: G62 dates, NTE notes, N9 references and serial
 numbers, product id pairs at fixed positions, weights, and the header N1 loops (WH and ST have
 fields of their own). Segments read into fields are taken (:meth:`~.common.SegmentAt.take`);
 an optional one saying more than its fields hold is left unread, kept as unmapped
@@ -174,10 +174,29 @@ def parse_header_parties(
     loops: Sequence[Sequence[SegmentAt]],
 ) -> tuple[Party | None, Party | None, list[Party]]:
     """The warehouse (first N1*WH), the ship-to (first N1*ST) and the other parties."""
+    (warehouse, ship_to), parties = parse_parties_by_role(loops, ("WH", "ST"))
+    return warehouse, ship_to, parties
+
+
+def parse_parties_by_role(
+    loops: Sequence[Sequence[SegmentAt]], roles: Sequence[str]
+) -> tuple[list[Party | None], list[Party]]:
+    """The first N1 loop of each of ``roles`` (None where there is none), and the other
+    parties."""
     parties = [parse_party(loop) for loop in loops]
-    warehouse = next((p for p in parties if p.role == "WH"), None)
-    ship_to = next((p for p in parties if p.role == "ST"), None)
-    return warehouse, ship_to, [p for p in parties if p is not warehouse and p is not ship_to]
+    named = [next((p for p in parties if p.role == role), None) for role in roles]
+    return named, [p for p in parties if all(p is not n for n in named)]
+
+
+def pair_elements(s: SegmentAt, pairs: Sequence[int]) -> set[int]:
+    """The elements of the id pairs at ``pairs`` that :func:`parse_id_pairs` reads (a qualifier
+    without its value, or a value without its qualifier, is not read)."""
+    return {
+        n
+        for element in pairs
+        if s.text(element) is not None and s.text(element + 1) is not None
+        for n in (element, element + 1)
+    }
 
 
 def render_header_parties(

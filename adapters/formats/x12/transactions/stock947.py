@@ -1,0 +1,180 @@
+"""947 Warehouse Inventory Adjustment Advice <-> :class:`~gateway.messages.InventoryAdjustment`.
+
+Header: W15 (W1501 date, W1502 the warehouse's and W1503 the depositor's adjustment number,
+W1504 purpose, W1505 transaction type, W1506 action code), N1 loops (the first WH is the
+warehouse), N9 references, G62 dates, NTE notes. Detail: a W19 loop per line: W1901 reason
+code, W1902 quantity, W1903 unit, W1904 U.P.C. case code, id pairs at W1905, W1907 and W1917,
+W1909 lot, W1910-W1912 and W1913-W1915 weights, W1916 inventory transaction type; the first G69
+description, N9 references (``N9*SE``: serial numbers) and G62 dates (an expiry date) of the
+loop. The same positions in 004010 and 005010. Every other segment (a W19 loop's N1 or LM
+loop, an AMT) is kept, in order, in the message's ``unmapped`` part (see common.py,
+"Lossless"); a W15 or W19 carrying an element no field holds is kept whole, its fields read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from gateway.messages import AdjustedLine, InventoryAdjustment
+
+from ..envelopes import x12_facts
+from ..segments import Segment
+from ..structure import TransactionSet
+from ..writer import TransactionContent
+from .common import (
+    SegmentAt,
+    body_of,
+    format_date,
+    format_decimal,
+    holds_only,
+    loop_instances,
+    seg,
+    split_detail,
+    walk,
+)
+from .warehouse_common import (
+    N1_MEMBERS,
+    HeaderExtras,
+    id_pairs,
+    pair_elements,
+    parse_id_pairs,
+    parse_n9,
+    parse_parties_by_role,
+    parse_warehouse_date,
+    parse_weight,
+    render_header_parties,
+    render_line_references,
+    render_n9,
+    render_warehouse_date,
+    render_warehouse_note,
+    split_serials,
+    wholly,
+)
+
+SET_ID = "947"
+FUNCTIONAL_ID = "AW"
+MESSAGE = InventoryAdjustment
+
+HEADER_LOOPS = {"N1": N1_MEMBERS, "LM": frozenset({"LQ"})}
+LINE_LOOPS = {"N1": N1_MEMBERS | {"G61"}, "LM": frozenset({"LQ"})}
+"""The loops inside a W19 loop, whose segments no field reads."""
+ID_PAIRS = (5, 7, 17)
+"""W19 elements holding a product id qualifier (its value follows)."""
+WEIGHTS = ((10, 11, 12), (13, 14, 15))
+"""W19 elements of its two weights: value, qualifier, unit."""
+
+
+def parse(tx: TransactionSet) -> InventoryAdjustment:
+    """The inventory adjustment advice carried by ``tx``."""
+    body = body_of(tx, SET_ID)
+    header, loops, _ = split_detail(body.segments, "W19", summary=())
+    walked = walk(header, HEADER_LOOPS)
+    w15: SegmentAt | None = None
+    extras = HeaderExtras()
+    for owner, s in walked:
+        if owner is not None or extras.read(s):
+            continue
+        if s.tag == "W15" and w15 is None:
+            w15 = s.take(range(1, 7))
+    if w15 is None:
+        raise body.missing("W15", "warehouse adjustment identification")
+    if not loops:
+        raise body.missing("W19", "an adjustment advice has at least one line")
+    (warehouse,), parties = parse_parties_by_role(loop_instances(walked, "N1"), ("WH",))
+    return InventoryAdjustment(
+        envelope=tx.envelope(),
+        adjustment_date=w15.need(w15.date(1), 1, "adjustment date"),
+        adjustment_number=w15.text(2),
+        depositor_adjustment_number=w15.text(3),
+        purpose_code=w15.text(4),
+        transaction_type=w15.text(5),
+        action_code=w15.text(6),
+        warehouse=warehouse,
+        parties=parties,
+        references=extras.references,
+        dates=extras.dates,
+        notes=extras.notes,
+        lines=[_parse_w19(loop) for loop in loops],
+        unmapped=body.unmapped(),
+    )
+
+
+def _parse_w19(loop: Sequence[SegmentAt]) -> AdjustedLine:
+    w19 = loop[0]
+    held = {1, 2, 3, 4, 9, 16} | pair_elements(w19, ID_PAIRS)
+    weights = [parse_weight(w19, *elements) for elements in WEIGHTS]
+    for elements, weight in zip(WEIGHTS, weights, strict=True):
+        if weight is not None:
+            held |= set(elements)
+    w19.take(held)
+    own = [s for owner, s in walk(loop[1:], LINE_LOOPS) if owner is None]
+    g69 = wholly(next((s for s in own if s.tag == "G69"), None), (1,))
+    n9s = [s for s in own if s.tag == "N9" and holds_only(s, frozenset({1, 2, 3}))]
+    g62s = [s for s in own if s.tag == "G62" and holds_only(s, frozenset({1, 2, 3, 4}))]
+    serials, references = split_serials([parse_n9(s) for s in n9s])
+    return AdjustedLine(
+        reason_code=w19.need(w19.text(1), 1, "quantity or status adjustment reason code"),
+        quantity=w19.need(w19.decimal(2), 2, "credit/debit quantity"),
+        unit_of_measure=w19.need(w19.text(3), 3, "unit of measure"),
+        upc_case_code=w19.text(4),
+        item=parse_id_pairs(w19, ID_PAIRS),
+        lot_number=w19.text(9),
+        weights=[w for w in weights if w is not None],
+        inventory_transaction_type=w19.text(16),
+        description=g69.text(1) if g69 else None,
+        serial_numbers=serials,
+        references=references,
+        dates=[parse_warehouse_date(s) for s in g62s],
+    )
+
+
+def render(message: InventoryAdjustment) -> TransactionContent:
+    """The body segments of ``message`` (the same in 004010 and 005010)."""
+    body = [
+        seg(
+            "W15",
+            format_date(message.adjustment_date),
+            message.adjustment_number,
+            message.depositor_adjustment_number,
+            message.purpose_code,
+            message.transaction_type,
+            message.action_code,
+        )
+    ]
+    body += render_header_parties(message.warehouse, None, message.parties)
+    body += [render_n9(r) for r in message.references]
+    body += [render_warehouse_date(d) for d in message.dates]
+    body += [render_warehouse_note(n) for n in message.notes]
+    for line in message.lines:
+        body += _render_line(line)
+    facts = x12_facts(message.envelope)
+    return TransactionContent(
+        SET_ID,
+        body,
+        control_number=facts.transaction_control_number,
+        implementation_reference=facts.implementation_reference,
+    )
+
+
+def _render_line(line: AdjustedLine) -> list[Segment]:
+    pairs = id_pairs(line.item, len(ID_PAIRS), "W19")
+    elements: list[str | None] = [None] * 18
+    elements[:4] = [
+        line.reason_code,
+        format_decimal(line.quantity, 10, "W1902"),
+        line.unit_of_measure,
+        line.upc_case_code,
+    ]
+    for (qualifier, value), position in zip(pairs, ID_PAIRS, strict=False):
+        elements[position - 1], elements[position] = qualifier, value
+    elements[8] = line.lot_number
+    for (at, qualifier_at, unit_at), weight in zip(WEIGHTS, line.weights, strict=False):
+        elements[at - 1] = format_decimal(weight.value, 10, f"W19{at:02d}")
+        elements[qualifier_at - 1], elements[unit_at - 1] = weight.qualifier, weight.unit
+    elements[15] = line.inventory_transaction_type
+    segments = [seg("W19", *elements)]
+    if line.description:
+        segments.append(seg("G69", line.description))
+    segments += render_line_references(line.serial_numbers, line.references)
+    segments += [render_warehouse_date(d) for d in line.dates]
+    return segments

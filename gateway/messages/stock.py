@@ -1,0 +1,99 @@
+"""Stock held at a warehouse for a depositor: the 947 Warehouse Inventory Adjustment Advice (the
+warehouse tells the depositor that its stock changed: counted, damaged, put on hold, relabelled).
+
+Lines carry what moves goods, as the 940/945 lines do (:mod:`.warehouse`): item ids, quantities
+with their units, lots, serial numbers (``N9*SE``), weights, and the dates a partner gives for
+a line (G62: an expiry or production date by its qualifier).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from .base import CanonicalModel, Text
+from .blocks import ItemIdentification, Party, Reference, UnmappedSegment, Weight, empty
+from .message import Message
+from .warehouse import WarehouseDate, WarehouseNote
+
+
+class AdjustedLine(CanonicalModel):
+    """A W19 loop of a 947: one item whose quantity or status changed."""
+
+    reason_code: Text = Field(
+        description="W1901 quantity or status adjustment reason (181): AA physical count, "
+        "AU damaged in facility, 05 put on hold, 55 taken off hold, ..."
+    )
+    quantity: Decimal = Field(description="W1902 credit/debit quantity (negative: a debit)")
+    unit_of_measure: Text = Field(description="W1903")
+    upc_case_code: str | None = Field(default=None, description="W1904 U.P.C. case code")
+    item: ItemIdentification = Field(
+        default_factory=ItemIdentification,
+        description="W1905/W1906, W1907/W1908, W1917/W1918 id pairs",
+    )
+    lot_number: str | None = Field(default=None, description="W1909 warehouse lot number")
+    weights: list[Weight] = Field(
+        default_factory=list,
+        max_length=2,
+        description="W1910-W1912 and W1913-W1915 (weight, qualifier, unit L or K): e.g. the "
+        "actual (catch) weight of items that vary in weight",
+    )
+    inventory_transaction_type: str | None = Field(
+        default=None, description="W1916 inventory transaction type code (529)"
+    )
+    description: str | None = Field(default=None, description="G6901 (the first G69)")
+    serial_numbers: list[Text] = Field(default_factory=list, description="N9*SE in the W19 loop")
+    references: list[Reference] = Field(
+        default_factory=list, description="the other N9 in the W19 loop"
+    )
+    dates: list[WarehouseDate] = Field(
+        default_factory=list, description="G62 in the W19 loop (an expiry date, ...)"
+    )
+
+
+class InventoryAdjustment(Message):
+    """A 947 Warehouse Inventory Adjustment Advice: what changed in a depositor's stock."""
+
+    message_type: Literal["InventoryAdjustment"] = "InventoryAdjustment"
+    adjustment_date: dt.date = Field(description="W1501 date of the adjustment")
+    adjustment_number: str | None = Field(
+        default=None, description="W1502 the warehouse's adjustment number"
+    )
+    depositor_adjustment_number: str | None = Field(
+        default=None, description="W1503 the depositor's adjustment number"
+    )
+    purpose_code: str | None = Field(default=None, description="W1504 (353): 00 original, ...")
+    transaction_type: str | None = Field(default=None, description="W1505 (640)")
+    action_code: str | None = Field(default=None, description="W1506 (306)")
+    warehouse: Party | None = Field(default=None, description="the first N1*WH loop")
+    parties: list[Party] = Field(default_factory=list, description="the other N1 loops")
+    references: list[Reference] = Field(default_factory=list, description="header N9")
+    dates: list[WarehouseDate] = Field(default_factory=list, description="header G62")
+    notes: list[WarehouseNote] = Field(default_factory=list, description="header NTE")
+    lines: list[AdjustedLine] = Field(min_length=1, description="W19 loops")
+    unmapped: list[UnmappedSegment] = Field(
+        default_factory=list,
+        description="every segment of the set no field holds, in order, as read",
+        exclude_if=empty,
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> InventoryAdjustment:
+        check_named_parties({"WH": self.warehouse}, self.parties)
+        if self.warehouse is None and not self.parties:
+            raise ValueError("a 947 names at least one party (N1)")
+        return self
+
+
+def check_named_parties(named: dict[str, Party | None], parties: Sequence[Party]) -> None:
+    """The first loop of each role in ``named`` has a field of its own: one left among the
+    parties would be read back into its field."""
+    for role, party in named.items():
+        if party is not None and party.role != role:
+            raise ValueError(f"this party is an N1*{role} loop, not N1*{party.role}")
+        if party is None and any(p.role == role for p in parties):
+            raise ValueError(f"an N1*{role} party has a field of its own, not parties")
