@@ -31,7 +31,7 @@ from .common import SegmentAt, holds_only, seg
 from .values import format_date, format_decimal, format_implied, format_integer, hash_total
 
 
-def _implied(s: SegmentAt, element: int, places: int) -> Decimal | None:
+def read_implied(s: SegmentAt, element: int, places: int) -> Decimal | None:
     """An Nn element (implied decimal places); a value written with a decimal point, as some
     partners do, is taken as written."""
     value = s.decimal(element)
@@ -55,7 +55,7 @@ def parse_allowance_charge(s: SegmentAt) -> AllowanceCharge | None:
         code=s.text(2),
         agency_qualifier=s.text(3),
         agency_code=s.text(4),
-        amount=_implied(s, 5, 2),
+        amount=read_implied(s, 5, 2),
         percent_qualifier=s.text(6),
         percent=s.decimal(7),
         rate=s.decimal(8),

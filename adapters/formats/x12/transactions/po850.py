@@ -56,8 +56,6 @@ from .common import (
     SegmentAt,
     body_of,
     format_date,
-    format_decimal,
-    format_integer,
     loop_instances,
     parse_contact,
     parse_date_reference,
@@ -75,6 +73,7 @@ from .common import (
     walk,
 )
 from .po850_lines import N9_MEMBERS, add_found, parse_line, render_line
+from .terms import parse_terms, render_terms
 
 SET_ID = "850"
 FUNCTIONAL_ID = "PO"
@@ -123,7 +122,7 @@ def parse(tx: TransactionSet) -> PurchaseOrder:
         elif owner is None and s.tag == "PER":
             contacts.append(parse_contact(s))
         elif owner is None and s.tag == "ITD":
-            terms.append(_parse_terms(s))
+            terms.append(parse_terms(s))
         elif owner is None and s.tag == "DTM":
             dates.append(parse_date_reference(s))
         elif owner is None and s.tag == "TD5":
@@ -187,20 +186,6 @@ def _parse_n9(s: SegmentAt) -> list[Reference]:
     return [parse_reference(s)]
 
 
-def _parse_terms(s: SegmentAt) -> PaymentTerms:
-    s.take((1, 2, 3, 4, 5, 6, 7, 12))
-    return PaymentTerms(
-        type_code=s.text(1),
-        basis_date_code=s.text(2),
-        discount_percent=s.decimal(3),
-        discount_due_date=s.date(4),
-        discount_days_due=s.integer(5),
-        net_due_date=s.date(6),
-        net_days=s.integer(7),
-        description=s.text(12),
-    )
-
-
 def _parse_carrier(s: SegmentAt) -> Carrier:
     s.take((1, 2, 3, 4, 5))
     return Carrier(
@@ -232,7 +217,7 @@ def render(message: PurchaseOrder) -> TransactionContent:
     body += [render_contact(c) for c in message.contacts]
     body += [render_fob(f) for f in message.fob]
     body += [render_allowance_charge(c) for c in message.allowances_charges]
-    body += [_render_terms(t) for t in message.terms]
+    body += [render_terms(t) for t in message.terms]
     body += [render_date_reference(d) for d in message.dates]
     body += [render_measurement(m) for m in message.measurements]
     body += [render_packaging(p) for p in message.packaging_descriptions]
@@ -254,24 +239,6 @@ def render(message: PurchaseOrder) -> TransactionContent:
         body,
         control_number=x12_facts(message.envelope).transaction_control_number,
         implementation_reference=x12_facts(message.envelope).implementation_reference,
-    )
-
-
-def _render_terms(terms: PaymentTerms) -> Segment:
-    return seg(
-        "ITD",
-        terms.type_code,
-        terms.basis_date_code,
-        format_decimal(terms.discount_percent, 6, "ITD03"),
-        format_date(terms.discount_due_date) if terms.discount_due_date else None,
-        format_integer(terms.discount_days_due, 3, "ITD05"),
-        format_date(terms.net_due_date) if terms.net_due_date else None,
-        format_integer(terms.net_days, 3, "ITD07"),
-        None,
-        None,
-        None,
-        None,
-        terms.description,
     )
 
 
