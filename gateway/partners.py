@@ -35,7 +35,7 @@ PARTNERS_DIR = Path("mappings/partners")
 """Where the profiles are, relative to the settings' ``home``."""
 
 SettingsT = TypeVar("SettingsT", bound=BaseModel)
-TOP_LEVEL = ("description", "format", "inbound", "business_duplicates")
+TOP_LEVEL = ("description", "format", "inbound", "business_duplicates", "asn_check")
 """A profile's own keys; every other key is a section of a format or channel."""
 
 
@@ -59,6 +59,13 @@ class PartnerProfile(BaseModel):
         description="a document the partner sends again with the same business key (order "
         'number, shipment id) and the same content under other control numbers: "skip" '
         'records and announces it without publishing it again; "publish" publishes it too',
+    )
+    asn_check: Literal["off", "warn", "refuse"] = Field(
+        default="warn",
+        description="a ship notice (856) requested for a PO the partner sent (850), checked "
+        'for items not ordered and more than ordered (gateway.fulfilment.asn): "warn" sends it '
+        'with the findings on its timeline and an event; "refuse" refuses it (an exception to '
+        'retry or dismiss); "off" does not check',
     )
     formats: dict[str, FormatConfig] = Field(
         default_factory=dict, description="the settings of each format, by kind"
@@ -185,11 +192,15 @@ def _placed(path: Path, text: str, problem: str) -> str:
 def _line_of(text: str, key: str) -> int | None:
     """The line of the dotted ``key`` in a TOML ``text``: the key under its table's header,
     else the header of the table holding it (a missing key), else none."""
-    *tables, leaf = [part for part in key.split(".") if not part.isdigit()] or [""]
+    parts = key.split(".")
+    while parts and parts[-1].isdigit():  # a list's index; inside, a table's name ("850")
+        parts.pop()
+    *tables, leaf = parts or [""]
     lines = text.splitlines()
 
-    def header(table: str) -> int | None:
-        pattern = re.compile(rf"^\s*\[\s*{re.escape(table)}\s*\]")
+    def header(table: str) -> int | None:  # a part may be quoted: [x12.validation.sets."850"]
+        names = r"\s*\.\s*".join(rf'"?{re.escape(name)}"?' for name in table.split("."))
+        pattern = re.compile(rf"^\s*\[\s*{names}\s*\]")
         return next((n for n, line in enumerate(lines) if pattern.match(line)), None)
 
     if not tables and (found := header(leaf)) is not None:  # a table of its own: [leaf]

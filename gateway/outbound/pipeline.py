@@ -46,6 +46,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .. import ledger as repository
 from ..errors import RequestRefused
+from ..fulfilment.hooks import RequestCheck, check_request
 from ..ledger import NewMessage
 from ..ledger import outbound as ledger
 from ..ledger.counters import counter_in
@@ -252,6 +253,7 @@ class OutboundPipeline:
             known = ledger.outbound_by_request_ids(s, [p.request_id for p in prepared])
             new_rows: list[NewOutbound] = []
             invalid: list[NewMessage] = []
+            checked: list[NewMessage] = []  # what the order checks announce
             seen: dict[str, str | None] = {}
             with counter_in(s) as counter:
                 for delivery, item in zip(deliveries, prepared, strict=True):
@@ -266,6 +268,10 @@ class OutboundPipeline:
                         if reason is not None:
                             result.dead_letters.append(DeadLetter(delivery, request_id, reason))
                         continue
+                    check = _order_check(s, item, partners.profiles)  # gateway.fulfilment
+                    if check is not None and check.refusal is not None:
+                        item = replace(item, draft=None, refusal=check.refusal)
+                        check.refused(s, now)
                     seen[request_id] = item.refusal
                     # a request refused before arrives again: taken anew, its cause maybe fixed
                     if item.draft is not None:
@@ -281,6 +287,8 @@ class OutboundPipeline:
                             detail={"source": item.source},
                         )
                         result.rendered += 1
+                        if check is not None:
+                            checked += check.rendered(s, new.document_id or request_id, now)
                         if row is None:
                             new_rows.append(new)
                         elif ledger.retry_refused(s, row.id, new):
@@ -313,7 +321,7 @@ class OutboundPipeline:
                         )
                     )
                     result.dead_letters.append(DeadLetter(delivery, request_id, reason))
-            repository.enqueue_messages(s, invalid)
+            repository.enqueue_messages(s, invalid + checked)
             ids = ledger.record_outbound(s, new_rows)
             for row_id, new in zip(ids, new_rows, strict=True):
                 if new.state == OutboundState.RENDERED:
@@ -425,6 +433,24 @@ class OutboundPipeline:
                 self.on_commit()
             except Exception:
                 log.exception("outbound: the commit hook failed")
+
+
+def _order_check(
+    s: Session, item: Prepared, profiles: Mapping[str, PartnerProfile]
+) -> RequestCheck | None:
+    """The cross-document check of a prepared request (:mod:`gateway.fulfilment`)."""
+    profile = profiles.get(item.partner)
+    if item.draft is None or profile is None:
+        return None
+    return check_request(
+        s,
+        partner=item.partner,
+        kind=item.kind,
+        request_id=item.request_id,
+        correlation_id=item.correlation_id,
+        request=item.request,
+        asn_check=profile.asn_check,
+    )
 
 
 def rendered_row(

@@ -28,6 +28,7 @@ from ..bus.consumer import RequestConsumer
 from ..bus.relay import OutboxRelay
 from ..bus.topology import DEFAULT_TOPOLOGY
 from ..config import Settings
+from ..fulfilment.hooks import with_order_checks
 from ..ledger import create_engine_for, migrate, session_factory
 from ..operations.pauses import Pause, PauseWatch
 from ..operations.pauses import folder as pauses_folder
@@ -149,7 +150,7 @@ class Gateway:
             formats,
             folders,
             duplicate_window=dt.timedelta(days=settings.duplicate_window_days),
-            on_document=formats.on_document,
+            on_document=with_order_checks(formats.on_document),
             workers=WorkerPool(workers, warm_up=formats.warm_up) if workers else None,
             max_file_size=settings.max_file_size,
             policies={name: profile.inbound_policy for name, profile in profiles.items()},

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..fulfilment.hooks import with_order_checks
 from ..partner_formats import PartnerFormats
 from ..partners import PARTNERS_DIR, load_partners_apart
 from .channels import ChannelSchedule
@@ -108,7 +109,7 @@ def reload_partners(gateway: Gateway) -> bool:
         log.warning("partner %s enabled again: its profile is good", partner)
     pipeline = gateway.pipeline
     pipeline.parser = formats
-    pipeline.on_document = formats.on_document
+    pipeline.on_document = with_order_checks(formats.on_document)
     pipeline.policies = {name: profile.inbound_policy for name, profile in profiles.items()}
     if gateway.outbound is not None:
         gateway.outbound.use(profiles, formats)
