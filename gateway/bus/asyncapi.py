@@ -48,6 +48,7 @@ _KIND_TITLES = {
     "846": "846 Inventory Inquiry/Advice",
     "940": "940 Warehouse Shipping Order",
     "945": "945 Warehouse Shipping Advice",
+    "810": "810 Invoice",
     "997": "997 Functional Acknowledgment (004010)",
     "999": "999 Implementation Acknowledgment (005010)",
     "ta1": "TA1 Interchange Acknowledgment",
@@ -372,6 +373,7 @@ _REQUEST_KINDS = {
     "855": "PurchaseOrderAck",
     "846": "InventoryAdvice",
     "940": "WarehouseShippingOrder",
+    "810": "Invoice",
 }
 _PROFILE_ENVELOPE = ("envelope", "document_id", "message_type")
 

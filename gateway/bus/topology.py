@@ -56,7 +56,8 @@ DEAD_LETTER_MAX_LENGTH = 100_000
 REQUEST_EXCHANGE = "edi.out"
 """Topic exchange, durable: outbound requests from the modern layer."""
 REQUEST_ROUTING_KEY = "edi.out.{kind}.{partner}"
-"""Routing key of an outbound request, e.g. ``edi.out.856.acme``; kind = 856, 855, 846 or 940."""
+"""Routing key of an outbound request, e.g. ``edi.out.856.acme``; kind = 856, 855, 846, 940 or
+810."""
 REQUEST_QUEUE = "edi.out.requests"
 """The request queue's name before it was one per instance; the settings name it
 (``outbound_queue``, ``edi.out.requests.{instance}`` by default)."""
@@ -71,6 +72,7 @@ KIND_MESSAGES: Mapping[str, str] = {
     "846": "InventoryAdvice",
     "940": "WarehouseShippingOrder",
     "945": "WarehouseShippingAdvice",
+    "810": "Invoice",
     "997": "FunctionalAck",
     "999": "FunctionalAck",
     "ta1": "InterchangeAck",

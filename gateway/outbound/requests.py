@@ -11,8 +11,9 @@ A request is a CloudEvents 1.0 JSON body (structured mode, content type
   published twice is rendered once.
 - ``type`` (required): ``edi.out.856`` (``data`` is a :class:`~gateway.messages.ShipNotice`) or
   ``edi.out.855`` (a :class:`~gateway.messages.PurchaseOrderAck`), ``edi.out.846`` (an
-  :class:`~gateway.messages.InventoryAdvice`) or ``edi.out.940`` (a
-  :class:`~gateway.messages.WarehouseShippingOrder`).
+  :class:`~gateway.messages.InventoryAdvice`), ``edi.out.940`` (a
+  :class:`~gateway.messages.WarehouseShippingOrder`) or ``edi.out.810`` (an
+  :class:`~gateway.messages.Invoice`).
 - ``source`` (required), ``specversion`` (``1.0``).
 - ``partner`` (extension attribute, or the AMQP header ``partner``): the partner's profile name.
 - ``correlationid`` (optional): carried to the status events; by default the request id.
@@ -54,6 +55,7 @@ from ..errors import RequestRefused
 from ..messages import (
     Envelope,
     InventoryAdvice,
+    Invoice,
     Message,
     PurchaseOrderAck,
     ShipNotice,
@@ -67,6 +69,7 @@ MESSAGES: Mapping[str, type[Message]] = {
     "855": PurchaseOrderAck,
     "846": InventoryAdvice,
     "940": WarehouseShippingOrder,
+    "810": Invoice,
 }
 """Request kinds (the routing word of ``edi.out.<kind>``) and the canonical message each carries."""
 REQUIRED_ATTRIBUTES = ("specversion", "id", "type", "source", "data")

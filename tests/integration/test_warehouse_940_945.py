@@ -80,8 +80,8 @@ def test_a_945_is_published_as_a_shipping_advice_and_accepted_by_a_997(
 
 
 def partners_997(sent: TransactionSet) -> bytes:
-    """The 3PL's 997 accepting ``sent``, written by the gateway's own renderer: sender and
-    receiver swapped, AK1 naming the 940's group, AK2 its set."""
+    """The partner's 997 accepting ``sent`` (a 940, an 810...), written by the gateway's own
+    renderer: sender and receiver swapped, AK1 naming the sent set's group, AK2 the set."""
     header, group = sent.interchange, sent.group
     envelope = Envelope.of_x12(
         X12Envelope(
@@ -101,7 +101,7 @@ def partners_997(sent: TransactionSet) -> bytes:
     ack = FunctionalAck(
         envelope=envelope,
         kind="997",
-        functional_id="OW",
+        functional_id=group.functional_id.strip(),
         group_control_number=group.control_number.strip(),
         status="A",
         transaction_sets_included=1,
@@ -109,7 +109,7 @@ def partners_997(sent: TransactionSet) -> bytes:
         transaction_sets_accepted=1,
         transactions=[
             TransactionSetAck(
-                transaction_set_id="940", control_number=sent.control_number, status="A"
+                transaction_set_id=sent.set_id, control_number=sent.control_number, status="A"
             )
         ],
     )

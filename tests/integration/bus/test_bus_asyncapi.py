@@ -21,7 +21,7 @@ from gateway.bus.topology import ALL_QUEUE, DEAD_LETTER_QUEUE, KIND_MESSAGES, Qu
 from gateway.schemas import message_schemas, schema_id
 from tests.integration.bus.test_bus_cloudevents import canonical, interchange_ack
 
-KINDS = ("850", "855", "856", "846", "940", "945", "997", "999", "ta1")
+KINDS = ("850", "855", "856", "846", "940", "945", "810", "997", "999", "ta1")
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +68,7 @@ def sample(kind: str) -> messages.CanonicalModel:
         "846": "846-004010.edi",
         "940": "940-004010.edi",
         "945": "945-004010.edi",
+        "810": "810-004010.edi",
     }
     if kind in files:
         return canonical(files[kind])
