@@ -1,6 +1,6 @@
-"""Lossless translation over the public corpus (issue 25): in every 850, 855 and 856 the gateway
-translates from ``../shared/corpus/x12`` (read in place), each segment between ST and SE is either
-mapped to a canonical field or kept in the message's ``unmapped`` part, never both, never
+"""Lossless translation over the public corpus (issue 25): in every 850, 855, 856 and 810 the
+gateway translates from ``../shared/corpus/x12`` (read in place), each segment between ST and SE
+is either mapped to a canonical field or kept in the message's ``unmapped`` part, never both, never
 neither: segments mapped + segments kept == segments read.
 
 What makes the count more than a subtraction:
@@ -29,21 +29,21 @@ import pytest
 from adapters.formats.x12.report import Document, scan
 from adapters.formats.x12.segments import Segment
 from adapters.formats.x12.structure import TransactionSet
-from adapters.formats.x12.transactions import asn856, po850, poack855
+from adapters.formats.x12.transactions import asn856, invoice810, po850, poack855
 from adapters.formats.x12.translation import translate_or_report
 from gateway.errors import RenderError, UnreadableInput
-from gateway.messages import PurchaseOrder, PurchaseOrderAck, ShipNotice
+from gateway.messages import Invoice, PurchaseOrder, PurchaseOrderAck, ShipNotice
 from gateway.messages.blocks import UnmappedSegment
 from tests.conformance.corpus import CorpusFile, x12_files
 
 pytestmark = pytest.mark.slow
 
-LOSSLESS_SETS = frozenset({"850", "855", "856"})
+LOSSLESS_SETS = frozenset({"850", "855", "856", "810"})
 
 NOT_RENDERED: dict[str, str] = {}
 """Files whose translated sets cannot be rendered back, and why (none so far)."""
 
-Translated = PurchaseOrder | PurchaseOrderAck | ShipNotice
+Translated = PurchaseOrder | PurchaseOrderAck | ShipNotice | Invoice
 
 
 @dataclass
@@ -107,7 +107,7 @@ def _check(tx: TransactionSet, message: Translated) -> list[str]:
     mapped["PRF"] = len({tuple(s.elements) for s in mapped_segments if s.tag == "PRF"})
     if not getattr(message, "lines", True):
         mapped.pop("CTT", None)  # a CTT of an 855 without lines: the gateway writes none
-    module = {"850": po850, "855": poack855, "856": asn856}[tx.set_id]
+    module = {"850": po850, "855": poack855, "856": asn856, "810": invoice810}[tx.set_id]
     try:
         body = module.render(message).body
     except RenderError as error:
@@ -137,7 +137,7 @@ def count(entry: CorpusFile) -> FileCount:
         if (
             isinstance(document, TransactionSet)
             and document.set_id in LOSSLESS_SETS
-            and isinstance(message, PurchaseOrder | PurchaseOrderAck | ShipNotice)
+            and isinstance(message, Translated)
         ):
             found.append((document, message))
         return findings
@@ -180,7 +180,7 @@ def table(request: pytest.FixtureRequest) -> Iterator[None]:
 
 def _write(reporter: Any, counted: list[FileCount]) -> None:
     reporter.write_line("")
-    reporter.section("Lossless 850/855/856: segments read = mapped + kept, one line per file")
+    reporter.section("Lossless 850/855/856/810: segments read = mapped + kept, one line per file")
     for c in counted:
         reporter.write_line(c.row())
     sets = [s for c in counted for s in c.sets]
@@ -202,7 +202,7 @@ def test_every_segment_read_is_mapped_or_kept_in_every_translated_set(entry: Cor
 
 
 def test_the_corpus_holds_translated_850_855_and_856_sets() -> None:
-    """The test above is not vacuous: every one of the three sets is in the corpus, accepted."""
+    """The test above is not vacuous: every one of the four sets is in the corpus, accepted."""
     sets = [s for e in FILES for s in count(e).sets]
     accepted = Counter(s.set_id for s in sets if s.accepted)
     assert set(accepted) == LOSSLESS_SETS
@@ -232,7 +232,7 @@ def _first_with_kept(entry: CorpusFile) -> list[tuple[TransactionSet, Translated
         if (
             not found
             and isinstance(document, TransactionSet)
-            and isinstance(message, PurchaseOrder | PurchaseOrderAck | ShipNotice)
+            and isinstance(message, Translated)
             and message.unmapped
         ):
             found.append((document, message))
