@@ -16,7 +16,7 @@ reset) gets another one, so equal ids always mean the same document.
 Modules, by concern: ``base`` (what every model shares), ``identity`` (ids and digests),
 ``envelope``, ``message`` (the base of the top-level messages), ``blocks`` (what messages share),
 ``orders`` (850, 855), ``shipments`` (856), ``inventory`` (846), ``warehouse`` (940, 945),
-``stock`` (947), ``invoice`` (810), ``acks`` (997/999, TA1), ``untranslated``.
+``stock`` (947, 944), ``invoice`` (810), ``acks`` (997/999, TA1), ``untranslated``.
 """
 
 from __future__ import annotations
@@ -70,7 +70,13 @@ from .orders import (
     PurchaseOrderLine,
 )
 from .shipments import Pack, ShipmentOrder, ShipNotice, ShippedItem, Tare
-from .stock import AdjustedLine, InventoryAdjustment
+from .stock import (
+    AdjustedLine,
+    InventoryAdjustment,
+    ReceiptException,
+    ReceivedLine,
+    StockTransferReceipt,
+)
 from .untranslated import RawSegment, UntranslatedTransaction
 from .warehouse import (
     ShippedLine,
@@ -91,6 +97,7 @@ CANONICAL_MESSAGES: tuple[type[CanonicalModel], ...] = (
     WarehouseShippingAdvice,
     Invoice,
     InventoryAdjustment,
+    StockTransferReceipt,
     FunctionalAck,
     InterchangeAck,
     UntranslatedTransaction,
@@ -138,6 +145,8 @@ __all__ = [
     "PurchaseOrderLine",
     "QuantityState",
     "RawSegment",
+    "ReceiptException",
+    "ReceivedLine",
     "Reference",
     "SegmentError",
     "ShipNotice",
@@ -145,6 +154,7 @@ __all__ = [
     "ShipmentSummary",
     "ShippedItem",
     "ShippedLine",
+    "StockTransferReceipt",
     "Tare",
     "Text",
     "TransactionSetAck",

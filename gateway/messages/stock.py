@@ -1,5 +1,7 @@
 """Stock held at a warehouse for a depositor: the 947 Warehouse Inventory Adjustment Advice (the
-warehouse tells the depositor that its stock changed: counted, damaged, put on hold, relabelled).
+warehouse tells the depositor that its stock changed: counted, damaged, put on hold, relabelled)
+and the 944 Warehouse Stock Transfer Receipt Advice (the warehouse received a transfer: what
+came in, in what condition).
 
 Lines carry what moves goods, as the 940/945 lines do (:mod:`.warehouse`): item ids, quantities
 with their units, lots, serial numbers (``N9*SE``), weights, and the dates a partner gives for
@@ -86,6 +88,81 @@ class InventoryAdjustment(Message):
         check_named_parties({"WH": self.warehouse}, self.parties)
         if self.warehouse is None and not self.parties:
             raise ValueError("a 947 names at least one party (N1)")
+        return self
+
+
+class ReceiptException(CanonicalModel):
+    """W13: a quantity of a received line that came in otherwise than expected."""
+
+    quantity: Decimal = Field(description="W1301")
+    unit_of_measure: Text = Field(description="W1302")
+    condition_code: Text = Field(
+        description="W1303 receiving condition code (412): 01 damaged, 02 overage, 03 shortage, ..."
+    )
+    lot_number: str | None = Field(default=None, description="W1304 warehouse lot number")
+    damage_reason: str | None = Field(default=None, description="W1305 damage reason code")
+
+
+class ReceivedLine(CanonicalModel):
+    """A W07 loop of a 944: an item received."""
+
+    quantity_received: Decimal = Field(description="W0701")
+    unit_of_measure: Text = Field(description="W0702")
+    upc_case_code: str | None = Field(default=None, description="W0703 U.P.C. case code")
+    item: ItemIdentification = Field(
+        default_factory=ItemIdentification, description="W0704/W0705, W0706/W0707, W0710/W0711"
+    )
+    lot_number: str | None = Field(default=None, description="W0708 warehouse lot number")
+    adjustment_code: str | None = Field(
+        default=None, description="W0709 warehouse detail adjustment identifier code (893)"
+    )
+    description: str | None = Field(default=None, description="G6901 (the first G69)")
+    serial_numbers: list[Text] = Field(default_factory=list, description="N9*SE in the W07 loop")
+    references: list[Reference] = Field(
+        default_factory=list, description="the other N9 in the W07 loop"
+    )
+    weight: Weight | None = Field(
+        default=None,
+        description="W2004 weight, W2005 qualifier, W2006 unit (L, K): the weight received, a "
+        "catch weight for items that vary in weight",
+    )
+    exceptions: list[ReceiptException] = Field(
+        default_factory=list, description="W13: damaged, over or short quantities"
+    )
+
+
+class StockTransferReceipt(Message):
+    """A 944 Warehouse Stock Transfer Receipt Advice: what a warehouse received of a transfer
+    (a 943's, whose W0602 the W1704 names)."""
+
+    message_type: Literal["StockTransferReceipt"] = "StockTransferReceipt"
+    report_code: Text = Field(description="W1701 reporting code: F full detail, ...")
+    receipt_date: dt.date = Field(description="W1702 date received")
+    warehouse_receipt_number: Text = Field(description="W1703")
+    depositor_order_number: Text = Field(description="W1704: the 943's W0602")
+    shipment_id: str | None = Field(default=None, description="W1705 shipment identification")
+    time_qualifier: str | None = Field(default=None, description="W1706 time qualifier (176)")
+    time: str | None = Field(default=None, description="W1707 HHMM[SS]")
+    master_reference: str | None = Field(default=None, description="W1708")
+    link_sequence: str | None = Field(default=None, description="W1709")
+    warehouse: Party | None = Field(default=None, description="the first N1*WH loop")
+    parties: list[Party] = Field(default_factory=list, description="the other N1 loops")
+    references: list[Reference] = Field(default_factory=list, description="header N9")
+    dates: list[WarehouseDate] = Field(default_factory=list, description="header G62")
+    notes: list[WarehouseNote] = Field(default_factory=list, description="header NTE")
+    lines: list[ReceivedLine] = Field(min_length=1, description="W07 loops")
+    total_quantity: Decimal = Field(description="W1401 quantity received")
+    unmapped: list[UnmappedSegment] = Field(
+        default_factory=list,
+        description="every segment of the set no field holds, in order, as read",
+        exclude_if=empty,
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> StockTransferReceipt:
+        check_named_parties({"WH": self.warehouse}, self.parties)
+        if self.warehouse is None and not self.parties:
+            raise ValueError("a 944 names at least one party (N1)")
         return self
 
 

@@ -12,7 +12,8 @@ def test_every_canonical_message_has_a_versioned_schema() -> None:
     assert set(schemas) == {
         "PurchaseOrder", "PurchaseOrderAck", "ShipNotice", "InventoryAdvice", "FunctionalAck",
         "InterchangeAck", "UntranslatedTransaction", "WarehouseShippingOrder",
-        "WarehouseShippingAdvice", "InventoryAdjustment", "Invoice",
+        "WarehouseShippingAdvice", "InventoryAdjustment",
+        "StockTransferReceipt", "Invoice",
     }  # fmt: skip
     for name, schema in schemas.items():
         assert schema["$id"].endswith(f"/{SCHEMA_VERSION}/{name}.json")

@@ -27,6 +27,7 @@ from .transactions import (
     invoice810,
     po850,
     poack855,
+    stock944,
     stock947,
     untranslated,
     warehouse940,
@@ -59,6 +60,7 @@ TRANSLATORS: dict[str, Translator] = {
     "940": warehouse940,  # type: ignore[dict-item]
     "945": warehouse945,  # type: ignore[dict-item]
     "947": stock947,  # type: ignore[dict-item]
+    "944": stock944,  # type: ignore[dict-item]
     "810": invoice810,  # type: ignore[dict-item]
     "997": functional_ack,  # type: ignore[dict-item]
     "999": functional_ack,  # type: ignore[dict-item]
@@ -73,6 +75,7 @@ RENDERERS: dict[type[Message], Translator] = {
     warehouse940.MESSAGE: warehouse940,  # type: ignore[dict-item]
     warehouse945.MESSAGE: warehouse945,  # type: ignore[dict-item]
     stock947.MESSAGE: stock947,  # type: ignore[dict-item]
+    stock944.MESSAGE: stock944,  # type: ignore[dict-item]
     invoice810.MESSAGE: invoice810,  # type: ignore[dict-item]
     functional_ack.MESSAGE: functional_ack,  # type: ignore[dict-item]
 }
