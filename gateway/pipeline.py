@@ -481,6 +481,9 @@ class Pipeline:
                 self._new_document(doc, arrival, format_of[file_id], said.state, said.detail)
             )
         record_ids = ledger.record_documents(s, documents)
+        for (file_id, _, doc), recorded in zip(found, documents, strict=True):
+            if recorded.state is not DocumentState.DUPLICATE:  # after its own event
+                self._downgraded(s, doc, arrival_of[file_id])
         outbox_ids = ledger.enqueue_messages(
             s,
             [
@@ -512,6 +515,20 @@ class Pipeline:
         for arrival, _, _ in accepted:
             queued[arrival.file_id] = queued.get(arrival.file_id, 0) + 1
         return queued
+
+    @staticmethod
+    def _downgraded(s: Session, doc: ParsedDocument, arrival: _Arrival) -> None:
+        """A ``downgraded`` event on the document's timeline for each finding its partner's
+        policy made a warning, naming the finding and the policy."""
+        for line in doc.downgraded:
+            ledger.add_event(
+                s,
+                kind="downgraded",
+                message=line,
+                file_id=arrival.file_id,
+                document_id=doc.document_id,
+                correlation_id=arrival.claimed.claim_id,
+            )
 
     def _new_document(
         self,

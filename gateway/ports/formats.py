@@ -62,6 +62,13 @@ class ParsedDocument:
     message (:func:`gateway.duplicates.business_key`); empty when it has none."""
     content_digest: str = ""
     """The digest of its canonical message's content; empty without a message."""
+    former_document_id: str = ""
+    former_content_digest: str = ""
+    """The id and digest canonical schema 2.0 gave the same document, where 2.1 reads it
+    otherwise (:mod:`gateway.messages.upgrade`); empty where they are the same."""
+    downgraded: tuple[str, ...] = ()
+    """Findings its partner's validation policy made warnings, one line each naming the
+    finding and the policy (a ``downgraded`` event each on the document's timeline)."""
 
     @property
     def accepted(self) -> bool:

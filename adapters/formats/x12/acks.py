@@ -13,11 +13,14 @@ Choices made here, so that partners get the same answer every time:
 - **Every transaction set gets its AK2 loop**, accepted ones included (with ``AK5*A``): partners
   reconcile per set, and an AK2 per set is what most of them expect. Sets without an ST01 or ST02
   cannot be named in an AK2; they count as received and not accepted.
-- **Statuses.** A set with an error finding is rejected (AK501 ``R``); warnings never reach the
-  partner (the reader keeps only errors in a :class:`~.structure.TransactionSummary`), so ``E`` is
-  never sent. The group (AK901) is ``A`` when every set is accepted, ``P`` when some are, ``R``
-  when none is, when the group holds no set, or when the group itself has an error (GE missing,
-  GE01 or GE02 wrong...), whatever its sets' statuses.
+- **Statuses.** A set with an error finding is rejected (AK501 ``R``). Warnings never reach the
+  partner (the reader keeps only errors in a :class:`~.structure.TransactionSummary`), except
+  errors the partner's policy downgraded (:mod:`.validation_policy`): a set with those and no
+  error is accepted with errors noted (AK501 ``E``), and they are reported as errors are (codes,
+  AK3/AK4). The group (AK901) is ``A`` when every set is accepted, ``E`` when every set is and
+  some with errors noted, ``P`` when some are, ``R`` when none is, when the group holds no set,
+  or when the group itself has an error (GE missing, GE01 or GE02 wrong...), whatever its
+  sets' statuses.
 - **Counts.** AK902 is GE01 as received; when the GE is missing or GE01 is not a number, it is
   the number of sets actually read. AK903 is the number read, AK904 the number accepted on their
   own syntax.
@@ -232,11 +235,12 @@ def functional_ack_for(group: GroupEnd, *, kind: AckKind | None = None) -> Funct
     received = len(group.transactions)
     accepted = sum(1 for summary in group.transactions if summary.accepted)
     group_errors = [f for f in group.findings if f.is_error]
-    status: Literal["A", "P", "R"]
+    status: Literal["A", "E", "P", "R"]
     if group_errors or accepted == 0:
         status = "R"
     elif accepted == received:
-        status = "A"
+        noted = any(ack.status == "E" for ack in acks)
+        status = "E" if noted else "A"
     else:
         status = "P"
     ack_version = _ack_group_version(kind, header.version)
@@ -299,16 +303,17 @@ def _code(code: str | None, kind: AckKind, level: str) -> str | None:
 def _transaction_ack(
     summary: TransactionSummary, kind: AckKind, unsafe: Sequence[str]
 ) -> TransactionSetAck:
-    errors = [f for f in summary.findings if f.is_error]
+    errors = [f for f in summary.findings if f.acknowledged]  # downgraded ones: noted
     segment_errors = _segment_errors(errors, kind, unsafe)
     codes = _distinct(_code(f.transaction_code, kind, "transaction") for f in errors)
     if segment_errors and SEGMENTS_IN_ERROR not in codes and "I5" not in codes:
         codes.append(SEGMENTS_IN_ERROR)
+    rejected = any(f.is_error for f in errors)
     return TransactionSetAck(
         transaction_set_id=summary.set_id,
         control_number=summary.control_number,
         implementation_reference=summary.implementation_reference if kind == "999" else None,
-        status="R" if errors else "A",
+        status="R" if rejected else "E" if errors else "A",
         error_codes=codes[:MAX_CODES],
         segment_errors=segment_errors,
     )

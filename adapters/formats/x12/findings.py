@@ -108,6 +108,10 @@ class Finding:
     """AK304 / IK304 segment syntax error code (720)."""
     element_code: str | None = None
     """AK403 / IK403 data element syntax error code (723)."""
+    downgraded_by: str | None = None
+    """The partner's policy that made this error a warning (its profile key,
+    ``x12.validation.sets.850.warn``): the set is accepted, and its 997/999 notes the finding
+    (AK5/IK5 ``E``, :mod:`.validation_policy`). None for a finding of its own severity."""
 
     def __post_init__(self) -> None:
         """Bound what it quotes, whoever made it (see :data:`QUOTED`, :data:`TEXT_LIMIT`)."""
@@ -124,6 +128,12 @@ class Finding:
     @property
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
+
+    @property
+    def acknowledged(self) -> bool:
+        """Whether the 997/999 reports it: an error (the set is rejected) or an error a
+        partner's policy downgraded (the set is accepted, errors noted)."""
+        return self.is_error or self.downgraded_by is not None
 
     def where(self) -> str:
         """Where the finding is, from the interchange down, in words."""
@@ -152,7 +162,10 @@ class Finding:
 
     def describe(self) -> str:
         """One line for a person: severity, place, message, expected vs found."""
-        text = f"{self.severity.value}: {self.where()}: {self.message}"
+        said = self.severity.value
+        if self.downgraded_by is not None:
+            said += f" (downgraded by {self.downgraded_by})"
+        text = f"{said}: {self.where()}: {self.message}"
         details = []
         if self.expected is not None:
             details.append(f"expected {self.expected!r}")
@@ -181,6 +194,7 @@ _TEXTS = (
     "loop_id",
     "element",
     "data_element",
+    "downgraded_by",
 )
 
 

@@ -9,6 +9,9 @@ sends is applied here, in the parse:
   trust.
 - **Sets the gateway does not translate** are rejected in the 997/999 (AK5/IK5 ``R``, code 1),
   or passed through as their segments for a partner that opts in.
+- **Its validation policy** (``[x12.validation]``): the findings it names are warnings for
+  the partner, before its 997/999 is decided (:mod:`.validation_policy`); each one downgraded
+  is a line of the document's :attr:`~gateway.ports.ParsedDocument.downgraded`.
 - **Refused envelopes.** The pipeline may ask to refuse documents by their envelope key (the
   partner's policy rejects control numbers reused for other content): their interchange is
   rejected with a TA1 ``R``, code 025 (duplicate interchange control number).
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 from gateway.control_numbers import ControlNumberCounter
@@ -31,6 +34,7 @@ from .profile import X12Profile
 from .report import ISA_LENGTH, Document, draft_owed, scan
 from .structure import GroupHeader, InterchangeHeader, TechnicalAck, TransactionSet
 from .translation import translate_or_report
+from .validation_policy import ValidationPolicy, timeline_lines
 from .writer import interchange_file_name
 
 
@@ -44,6 +48,8 @@ class SenderRules:
     """GS02 codes it sends under, besides the ids of :attr:`sender_ids`."""
     pass_through: bool = False
     """Sets without a translator are published as their segments instead of rejected."""
+    validation: ValidationPolicy = field(default_factory=ValidationPolicy)
+    """The findings that are only warnings for the partner (strict: none)."""
 
     @classmethod
     def of(cls, x12: X12Profile) -> SenderRules:
@@ -51,6 +57,7 @@ class SenderRules:
             sender_ids=x12.sender_ids(),
             application_ids=frozenset(code.strip() for code in x12.application_ids),
             pass_through=x12.unsupported_sets == "pass_through",
+            validation=x12.validation,
         )
 
     def untrusted(self, interchange: InterchangeHeader, group: GroupHeader | None) -> str | None:
@@ -153,6 +160,10 @@ def _parse(
 
     def collect(document: Document) -> list[Finding]:
         group = None if isinstance(document, TechnicalAck) else document.group
+        downgraded: tuple[str, ...] = ()
+        if isinstance(document, TransactionSet):  # before its 997/999 is decided (scan)
+            done = rules.validation.downgrade(document.findings, document.set_id)
+            downgraded = timeline_lines(partner, done, MAX_DOCUMENT_ERRORS)
         why = rules.untrusted(document.interchange, group)
         if why is not None and why not in untrusted:
             untrusted.append(why)
@@ -191,6 +202,7 @@ def _parse(
                     envelope_key=envelope_key,
                     test=envelope.test,
                     for_hook=kind in ACKNOWLEDGEMENTS,  # reconciled by reconcile.py
+                    downgraded=downgraded,
                 )
             )
             envelopes.append((group, document.interchange))

@@ -8,6 +8,8 @@ from pydantic import Field, field_validator, model_validator
 
 from gateway.ports import FormatConfig, InboundPolicy
 
+from .validation_policy import ValidationPolicy
+
 
 class X12Profile(FormatConfig):
     """How documents for this partner are written (``[x12]``), and what it answers with."""
@@ -56,6 +58,11 @@ class X12Profile(FormatConfig):
         description='documents of test interchanges (ISA15 T or I): "separate" publishes them '
         "under the routing keys edi.test.<kind>.<partner>, apart from production; "
         '"production" as production documents',
+    )
+    validation: ValidationPolicy = Field(
+        default_factory=ValidationPolicy,
+        description="findings that are only warnings for this partner ([x12.validation] warn, "
+        'and per set [x12.validation.sets."850"] warn): strict by default',
     )
 
     @field_validator("partner_ids")

@@ -21,6 +21,7 @@ from typing import Any
 from .findings import Finding, Level, Severity, quote
 from .pyx12_maps import LoadedMap
 from .segments import Segment
+from .structure import parse_date
 
 ENVELOPE_ELEMENTS = frozenset({"ST01", "ST02", "SE01", "SE02"})
 """Element checks the envelope reader owns; pyx12's findings on them are dropped."""
@@ -231,6 +232,10 @@ class TransactionFindings:
                 f"so {ref} onwards should not be there"
             )
             extra.update(expected=f"at most {element - 1} elements", found=str(count))
+        elif code == "4" and ele is not None and _six_digit_date(value, ele):
+            finding_code = "syntax.date_six_digits"
+            message = f"{label} is a date in 6 digits (YYMMDD): {quote(value)}; X12 asks for 8"
+            extra.update(expected="CCYYMMDD", found=value)
         elif code == "4" and ele is not None:
             finding_code = "syntax.element_too_short"
             message = f"{label} is too short: {quote(value)} has {_characters(value)}"
@@ -345,6 +350,18 @@ def _expected_codes(ele: Any) -> str | None:
     if len(listed) > 20:
         return f"one of {len(listed)} codes of element {data_element(ele.data_ele)}"
     return "one of " + ", ".join(listed)
+
+
+def _six_digit_date(value: str | None, ele: Any) -> bool:
+    """A date element of 8 digits (CCYYMMDD) holding a valid date of 6 (YYMMDD): told apart
+    from other values too short, as partners' guides often allow it (a policy may)."""
+    return (
+        ele.data_type == "DT"
+        and str(ele.min_len) == "8"
+        and value is not None
+        and len(value) == 6
+        and parse_date(value) is not None
+    )
 
 
 def _only_foreign_letters(value: str | None, data_type: str | None) -> bool:

@@ -385,5 +385,6 @@ class _EnvelopeReader:
         self.transaction_findings = []
         yield tx
         # after the consumer's own checks of ``tx`` (translation, scan's on_document), which add
-        # to its findings: what it cannot accept, the 997/999 must not accept either
-        summary.findings = [f for f in findings if f.is_error]
+        # to its findings: what it cannot accept, the 997/999 must not accept either; what a
+        # partner's policy downgraded (on_document too), the 997/999 notes
+        summary.findings = [f for f in findings if f.acknowledged]

@@ -218,6 +218,7 @@ class TransactionSummary:
     control_number: str
     implementation_reference: str | None
     findings: list[Finding]
+    """Its errors, and the errors a partner's policy downgraded (noted: AK5/IK5 ``E``)."""
 
     @property
     def accepted(self) -> bool:
