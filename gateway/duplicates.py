@@ -48,6 +48,7 @@ BUSINESS_KEYS: Mapping[str, str] = {
     "WarehouseShippingAdvice": "shipment_id",
     "InventoryAdjustment": "adjustment_number",
     "StockTransferReceipt": "warehouse_receipt_number",
+    "StockTransferShipment": "depositor_order_number",
     "Invoice": "invoice_number",
 }
 """The field that names a document in business terms, by canonical message type (a message

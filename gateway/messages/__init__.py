@@ -16,7 +16,7 @@ reset) gets another one, so equal ids always mean the same document.
 Modules, by concern: ``base`` (what every model shares), ``identity`` (ids and digests),
 ``envelope``, ``message`` (the base of the top-level messages), ``blocks`` (what messages share),
 ``orders`` (850, 855), ``shipments`` (856), ``inventory`` (846), ``warehouse`` (940, 945),
-``stock`` (947, 944), ``invoice`` (810), ``acks`` (997/999, TA1), ``untranslated``.
+``stock`` (947, 943, 944), ``invoice`` (810), ``acks`` (997/999, TA1), ``untranslated``.
 """
 
 from __future__ import annotations
@@ -76,6 +76,8 @@ from .stock import (
     ReceiptException,
     ReceivedLine,
     StockTransferReceipt,
+    StockTransferShipment,
+    TransferLine,
 )
 from .untranslated import RawSegment, UntranslatedTransaction
 from .warehouse import (
@@ -98,6 +100,7 @@ CANONICAL_MESSAGES: tuple[type[CanonicalModel], ...] = (
     Invoice,
     InventoryAdjustment,
     StockTransferReceipt,
+    StockTransferShipment,
     FunctionalAck,
     InterchangeAck,
     UntranslatedTransaction,
@@ -155,9 +158,11 @@ __all__ = [
     "ShippedItem",
     "ShippedLine",
     "StockTransferReceipt",
+    "StockTransferShipment",
     "Tare",
     "Text",
     "TransactionSetAck",
+    "TransferLine",
     "Transport",
     "UntranslatedTransaction",
     "WarehouseDate",

@@ -1,7 +1,8 @@
 """Stock held at a warehouse for a depositor: the 947 Warehouse Inventory Adjustment Advice (the
-warehouse tells the depositor that its stock changed: counted, damaged, put on hold, relabelled)
-and the 944 Warehouse Stock Transfer Receipt Advice (the warehouse received a transfer: what
-came in, in what condition).
+warehouse tells the depositor that its stock changed: counted, damaged, put on hold, relabelled),
+the 943 Warehouse Stock Transfer Shipment Advice (the depositor tells a warehouse what is on its
+way to it) and the 944 Warehouse Stock Transfer Receipt Advice it answers with (what came in, in
+what condition; its W1704 names the 943's W0602).
 
 Lines carry what moves goods, as the 940/945 lines do (:mod:`.warehouse`): item ids, quantities
 with their units, lots, serial numbers (``N9*SE``), weights, and the dates a partner gives for
@@ -20,7 +21,7 @@ from pydantic import Field, model_validator
 from .base import CanonicalModel, Text
 from .blocks import ItemIdentification, Party, Reference, UnmappedSegment, Weight, empty
 from .message import Message
-from .warehouse import WarehouseDate, WarehouseNote
+from .warehouse import Transport, WarehouseDate, WarehouseNote
 
 
 class AdjustedLine(CanonicalModel):
@@ -163,6 +164,65 @@ class StockTransferReceipt(Message):
         check_named_parties({"WH": self.warehouse}, self.parties)
         if self.warehouse is None and not self.parties:
             raise ValueError("a 944 names at least one party (N1)")
+        return self
+
+
+class TransferLine(CanonicalModel):
+    """A W04 loop of a 943: an item shipped to the warehouse."""
+
+    quantity: Decimal = Field(description="W0401 number of units shipped")
+    unit_of_measure: Text = Field(description="W0402")
+    upc_case_code: str | None = Field(default=None, description="W0403 U.P.C. case code")
+    item: ItemIdentification = Field(
+        default_factory=ItemIdentification, description="W0404/W0405, W0406/W0407, W0414/W0415"
+    )
+    lot_number: str | None = Field(default=None, description="N9*LT in the W04 loop (the first)")
+    description: str | None = Field(default=None, description="G6901 (the first G69)")
+    serial_numbers: list[Text] = Field(default_factory=list, description="N9*SE in the W04 loop")
+    references: list[Reference] = Field(
+        default_factory=list, description="the other N9 in the W04 loop"
+    )
+    weight: Weight | None = Field(
+        default=None, description="W2004 weight, W2005 qualifier, W2006 unit (L, K)"
+    )
+
+
+class StockTransferShipment(Message):
+    """A 943 Warehouse Stock Transfer Shipment Advice: the depositor tells a warehouse what it
+    ships to it (the 944 answers it)."""
+
+    message_type: Literal["StockTransferShipment"] = "StockTransferShipment"
+    report_code: Text = Field(default="F", description="W0601 reporting code: F full detail")
+    depositor_order_number: Text = Field(description="W0602: the 944's W1704 names it")
+    ship_date: dt.date | None = Field(default=None, description="W0603 date shipped")
+    shipment_id: str | None = Field(default=None, description="W0604 shipment identification")
+    agent_shipment_id: str | None = Field(default=None, description="W0605")
+    po_number: str | None = Field(default=None, description="W0606")
+    warehouse: Party | None = Field(
+        default=None, description="the first N1*WH loop: the warehouse receiving"
+    )
+    ship_from: Party | None = Field(default=None, description="the first N1*SF loop")
+    parties: list[Party] = Field(default_factory=list, description="the other N1 loops")
+    references: list[Reference] = Field(default_factory=list, description="header N9")
+    dates: list[WarehouseDate] = Field(default_factory=list, description="header G62")
+    notes: list[WarehouseNote] = Field(default_factory=list, description="header NTE")
+    transport: Transport | None = Field(
+        default=None, description="W27 (mandatory in the standard: a 943 the gateway writes has it)"
+    )
+    lines: list[TransferLine] = Field(min_length=1, description="W04 loops")
+    total_quantity: Decimal = Field(description="W0301 units shipped")
+    total_weight: Weight | None = Field(default=None, description="W0302 weight, W0303 unit")
+    unmapped: list[UnmappedSegment] = Field(
+        default_factory=list,
+        description="every segment of the set no field holds, in order, as read",
+        exclude_if=empty,
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> StockTransferShipment:
+        check_named_parties({"WH": self.warehouse, "SF": self.ship_from}, self.parties)
+        if self.warehouse is None and self.ship_from is None and not self.parties:
+            raise ValueError("a 943 names at least one party (N1)")
         return self
 
 

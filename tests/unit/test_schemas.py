@@ -13,7 +13,7 @@ def test_every_canonical_message_has_a_versioned_schema() -> None:
         "PurchaseOrder", "PurchaseOrderAck", "ShipNotice", "InventoryAdvice", "FunctionalAck",
         "InterchangeAck", "UntranslatedTransaction", "WarehouseShippingOrder",
         "WarehouseShippingAdvice", "InventoryAdjustment",
-        "StockTransferReceipt", "Invoice",
+        "StockTransferReceipt", "StockTransferShipment", "Invoice",
     }  # fmt: skip
     for name, schema in schemas.items():
         assert schema["$id"].endswith(f"/{SCHEMA_VERSION}/{name}.json")

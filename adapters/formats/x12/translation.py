@@ -27,6 +27,7 @@ from .transactions import (
     invoice810,
     po850,
     poack855,
+    stock943,
     stock944,
     stock947,
     untranslated,
@@ -61,6 +62,7 @@ TRANSLATORS: dict[str, Translator] = {
     "945": warehouse945,  # type: ignore[dict-item]
     "947": stock947,  # type: ignore[dict-item]
     "944": stock944,  # type: ignore[dict-item]
+    "943": stock943,  # type: ignore[dict-item]
     "810": invoice810,  # type: ignore[dict-item]
     "997": functional_ack,  # type: ignore[dict-item]
     "999": functional_ack,  # type: ignore[dict-item]
@@ -76,6 +78,7 @@ RENDERERS: dict[type[Message], Translator] = {
     warehouse945.MESSAGE: warehouse945,  # type: ignore[dict-item]
     stock947.MESSAGE: stock947,  # type: ignore[dict-item]
     stock944.MESSAGE: stock944,  # type: ignore[dict-item]
+    stock943.MESSAGE: stock943,  # type: ignore[dict-item]
     invoice810.MESSAGE: invoice810,  # type: ignore[dict-item]
     functional_ack.MESSAGE: functional_ack,  # type: ignore[dict-item]
 }
