@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             sys.stdout.write(json.dumps(asyncapi_document(), indent=2) + "\n")
             return EXIT_VALID
-        if args.command in ("run", "status", "show", "replay", "retry", "acks", "resend"):
+        if args.command in ("run", "status", "show", "replay", "retry", "acks", "resend", "order"):
             return operate(args, out=sys.stdout)
         if args.command == "prune":
             return prune_command(dry_run=args.dry_run, out=sys.stdout)
@@ -293,6 +293,16 @@ def operate(args: argparse.Namespace, *, out: TextIO) -> int:
                 as_json=args.json,
                 out=out,
             )
+            return EXIT_VALID
+        if args.command == "order":
+            from .fulfilment.view import orders_named, print_order
+
+            views = orders_named(s, args.number, args.partner)
+            if not views:
+                print(f"edi-gateway: no order {args.number} recorded", file=sys.stderr)
+                return EXIT_INVALID
+            for view in views:
+                print_order(view, out)
             return EXIT_VALID
         if args.command == "show":
             found = repository.find(s, args.id)

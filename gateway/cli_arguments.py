@@ -92,6 +92,13 @@ def command_line() -> argparse.ArgumentParser:
         action="store_true",
         help="render the stored request again with fresh control numbers, as a new document",
     )
+    order = commands.add_parser(
+        "order",
+        help="an order and what shipped it: a 940 and its 945s, an 850 and its 856s (ordered and "
+        "shipped per item, short, over, substituted, and what each check found)",
+    )
+    order.add_argument("number", help="the depositor order number (W0502) or PO number (BEG03)")
+    order.add_argument("--partner", help="only this partner's")
     show = commands.add_parser(
         "show",
         help="the timeline of a document or file, found by document id, file number, claim "

@@ -55,8 +55,13 @@ class ItemResult:
     unit: str | None
     outcome: ItemOutcome
     line_number: str | None = None
-    documents: tuple[str, ...] = ()
-    """The documents that shipped it, in order."""
+    shipments: tuple[tuple[str, Decimal], ...] = ()
+    """What each document that shipped it shipped of it, in order."""
+
+    @property
+    def documents(self) -> tuple[str, ...]:
+        """The documents that shipped it, in order."""
+        return tuple(document for document, _ in self.shipments)
 
     def as_detail(self) -> dict[str, object]:
         return {
@@ -66,7 +71,7 @@ class ItemResult:
             "shipped": str(self.shipped),
             "unit": self.unit,
             "outcome": self.outcome.value,
-            "documents": list(self.documents),
+            "shipped_by": {document: str(quantity) for document, quantity in self.shipments},
         }
 
 
@@ -111,21 +116,18 @@ def compare(ordered: Sequence[Line], shipped: Sequence[Line]) -> Comparison:
             quantities.append(line.quantity)
         else:
             quantities[index] += line.quantity
-    shipped_of = [Decimal(0)] * len(items)
-    documents: list[list[str]] = [[] for _ in items]
+    shipments: list[dict[str, Decimal]] = [{} for _ in items]
     substituted_status = [False] * len(items)
-    extra: dict[str, tuple[Line, Decimal, list[str]]] = {}
+    extra: dict[str, tuple[Line, dict[str, Decimal]]] = {}
     for line in shipped:
         index = match(items, line)
         if index is None:
-            known = extra.get(line.item)
-            total = line.quantity + (known[1] if known else Decimal(0))
-            seen = known[2] if known else []
-            extra[line.item] = (known[0] if known else line, total, _added(seen, line))
+            _, by_document = extra.setdefault(line.item, (line, {}))
+            _add(by_document, line)
             continue
-        shipped_of[index] += line.quantity
-        documents[index] = _added(documents[index], line)
+        _add(shipments[index], line)
         substituted_status[index] |= (line.status or "") in SUBSTITUTION_STATUSES
+    shipped_of = [sum(by.values(), Decimal(0)) for by in shipments]
     results = [
         ItemResult(
             item=line.item,
@@ -134,7 +136,7 @@ def compare(ordered: Sequence[Line], shipped: Sequence[Line]) -> Comparison:
             unit=line.unit,
             outcome=_outcome(quantity, shipped_of[index], substituted_status[index]),
             line_number=line.line_number,
-            documents=tuple(documents[index]),
+            shipments=tuple(shipments[index].items()),
         )
         for index, (line, quantity) in enumerate(zip(items, quantities, strict=True))
     ]
@@ -142,19 +144,19 @@ def compare(ordered: Sequence[Line], shipped: Sequence[Line]) -> Comparison:
         ItemResult(
             item=line.item,
             ordered=Decimal(0),
-            shipped=total,
+            shipped=sum(by_document.values(), Decimal(0)),
             unit=line.unit,
             outcome=ItemOutcome.SUBSTITUTED,
             line_number=line.line_number,
-            documents=tuple(seen),
+            shipments=tuple(by_document.items()),
         )
-        for line, total, seen in extra.values()
+        for line, by_document in extra.values()
     ]
     return Comparison(tuple(results))
 
 
-def _added(documents: list[str], line: Line) -> list[str]:
-    return documents if line.document_id in documents else [*documents, line.document_id]
+def _add(by_document: dict[str, Decimal], line: Line) -> None:
+    by_document[line.document_id] = by_document.get(line.document_id, Decimal(0)) + line.quantity
 
 
 def _outcome(ordered: Decimal, shipped: Decimal, substituted: bool) -> ItemOutcome:

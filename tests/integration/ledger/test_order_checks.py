@@ -7,6 +7,7 @@ counted, an unknown PO only said, refused when the partner's policy says so)."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 from adapters.formats.x12.reader import transactions_in
 from adapters.formats.x12.translation import translate
 from gateway.fulfilment.asn import check_ship_notice, record_purchase_order
+from gateway.fulfilment.view import orders_named, print_order
 from gateway.fulfilment.warehouse import check_shipping_advice, record_warehouse_order
 from gateway.ledger import NewMessage, timeline
 from gateway.ledger.orders import OrderKey, order_checks, order_lines
@@ -208,3 +210,36 @@ def test_the_off_policy_checks_nothing(ledger: Ledger) -> None:
             s, partner="shop", notice=notice("ASN-1", 99), correlation_id="c", policy="off"
         )
     assert found is None
+
+
+def test_the_order_view_shows_each_item_ordered_and_shipped_by_each_945(ledger: Ledger) -> None:
+    order_sent(ledger)
+    checked(ledger, message("945-004010.edi"), "945-a")
+    with ledger.factory() as s:
+        [short] = orders_named(s, "SO-4711")
+    assert (short.outcome, short.order_document, short.correlation_id) == (
+        "short",
+        "940-doc",
+        "order-corr",
+    )
+    checked(ledger, advice(**{"SKU-1": 2}).model_copy(update={"shipment_id": "SHP-901"}), "945-b")
+    with ledger.factory() as s:
+        [view] = orders_named(s, "SO-4711", partner="tpl")
+        assert orders_named(s, "SO-4711", partner="other") == []
+    out = io.StringIO()
+    print_order(view, out)
+    text = out.getvalue()
+    assert "order SO-4711 (940) of tpl: complete" in text
+    assert "shipped by #1 945-a" in text and "shipped by #2 945-b" in text
+    [upc] = [line for line in text.splitlines() if "UP:012345678905" in line]
+    assert upc.split() == [
+        "UP:012345678905",
+        "12",
+        "12",
+        "CA",
+        "complete",
+        "#1:",
+        "10,",
+        "#2:",
+        "2",
+    ]
