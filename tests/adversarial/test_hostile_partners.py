@@ -25,7 +25,7 @@ from gateway import ledger as repository
 from gateway.bus.topology import EVENTS_EXCHANGE
 from gateway.runtime.daemon import Gateway
 from tests.integration.support import bound_queue, drop, in_process_gateway, run_once, take_all
-from tests.support.x12_files import invoice, order, repeated_group
+from tests.support.x12_files import order, remittance, repeated_group
 
 
 def write_profile(home: Path, partner: str, lines: str, *, partner_id: str = "ACME") -> None:
@@ -180,15 +180,15 @@ def test_a_set_the_gateway_cannot_translate_is_rejected_in_its_997_and_reported(
 ) -> None:
     gw = in_process_gateway(tmp_path, database_url)
     with listening(partner) as (channel, production, _, _):
-        drop(tmp_path / "inbox", partner, "invoice.edi", invoice(7401, "PO-9"))
+        drop(tmp_path / "inbox", partner, "remittance.edi", remittance(7401, "REM-9"))
         drop(tmp_path / "inbox", partner, "order.edi", order(7402, "PO-10"))
         run_once(gw)
         published = bodies(channel, production)
     assert [body["data"]["po_number"] for _, body in published] == ["PO-10"]
-    [answer] = [ack for ack in acks(tmp_path, partner) if "AK2*810" in ack]
+    [answer] = [ack for ack in acks(tmp_path, partner) if "AK2*820" in ack]
     assert "AK5*R*1~" in answer and "AK9*R*1*1*0~" in answer
     [report] = quarantined(tmp_path, partner)
-    assert report["file"] == "invoice.edi"
+    assert report["file"] == "remittance.edi"
     assert any(f["code"] == "translation.unsupported" for f in report["findings"])
     assert documents(gw, partner) == {"published": 1, "failed": 1}
 
@@ -199,17 +199,17 @@ def test_a_partner_may_take_untranslated_sets_as_their_segments(
     write_profile(tmp_path, partner, 'unsupported_sets = "pass_through"')
     gw = in_process_gateway(tmp_path, database_url)
     with listening(partner) as (channel, production, _, _):
-        drop(tmp_path / "inbox", partner, "invoice.edi", invoice(7403, "PO-9"))
+        drop(tmp_path / "inbox", partner, "remittance.edi", remittance(7403, "REM-9"))
         run_once(gw)
         [(_, event)] = bodies(channel, production)
-    assert event["type"] == "edi.in.810"
+    assert event["type"] == "edi.in.820"
     assert event["dataschema"].endswith("/UntranslatedTransaction.json")
     data = event["data"]
-    assert data["transaction_set_id"] == "810" and data["component_separator"] == ">"
+    assert data["transaction_set_id"] == "820" and data["component_separator"] == ">"
     assert [(seg["id"], seg["elements"][0]) for seg in data["segments"]] == [
-        ("BIG", "20261123"),
-        ("IT1", "1"),
-        ("TDS", "1500"),
+        ("BPR", "C"),
+        ("TRN", "1"),
+        ("RMR", "IV"),
     ]
     [answer] = acks(tmp_path, partner)
     assert "AK5*A~" in answer

@@ -23,7 +23,7 @@ from gateway.errors import UnreadableInput
 from gateway.messages import UntranslatedTransaction
 from tests.conformance.corpus import RESULT_TABLE, CorpusFile, x12_files
 
-TRANSLATED_SETS = frozenset({"850", "855", "856", "846", "940", "945", "997", "999", "TA1"})
+TRANSLATED_SETS = frozenset({"850", "855", "856", "846", "940", "945", "810", "997", "999", "TA1"})
 
 FILES = x12_files()
 
@@ -161,11 +161,22 @@ EXPECTED_FINDINGS: dict[str, set[str]] = {
     "pbjer__hedi__test__850_long.txt": {"envelope.isa_duplicate_control_number"},
     # No terminator after the ISA: "G" of the GS would be the terminator, which no X12 allows.
     "walmartlabs__gozer__src__test__resources__x12.no.line.break.no.delim.txt": {"envelope.bad_isa"},
+    "kputnam__stupidedi__spec__fixtures__004010__IN810__pass__1.edi": {
+        "syntax.conditional_element_missing",
+    },
+    "moov-io__x12__examples__example_4010_810__sample.txt": {"syntax.too_many_elements"},
 }  # fmt: skip
 
 # Files the manifest calls valid ("yes") that the gateway finds faulty, and why the gateway is
 # right; and broken fixtures it only warns about, and why.
 DISAGREEMENTS: dict[str, str] = {
+    "kputnam__stupidedi__spec__fixtures__004010__IN810__pass__1.edi": (
+        "IT102 and IT104 without IT103: syntax note P020304 of 004010 IT1 (stupidedi's own IN810 "
+        "grammar makes all three optional)"
+    ),
+    "moov-io__x12__examples__example_4010_810__sample.txt": (
+        "BIG10, an invoice number 005010 added, in a 004010 set whose BIG ends at BIG09"
+    ),
     "KeyMarkInc__OopFactory.X12__trunk__tests__OopFactory.X12.Tests.Unit__Parsing___SampleEdiFiles__ORD___846__Example2.txt": (
         "two segment terminators are missing: 'REF~ZZ~ASIAQTY~17~403.32~FT' and "
         "'QTY~17~7280~FTCTT~5' each run two segments into one"

@@ -35,7 +35,7 @@ from tests.integration.support import (
     take_all,
     write_settings,
 )
-from tests.support.x12_files import interchange, invoice, order, order_set, repeated_group
+from tests.support.x12_files import interchange, order, order_set, remittance, repeated_group
 
 FILES = 2_000
 BROKEN_EVERY = 100
@@ -114,9 +114,9 @@ def hostile(n: int, expected: Expected) -> bytes:
     if n % 89 == 0:  # the numbers of the file before, other content: a new document
         expected.production.add(f"REUSED{n}")
         return order(n - 1, f"REUSED{n}")
-    if n % 83 == 0:  # an 810: rejected in its 997 (code 1), quarantined
+    if n % 83 == 0:  # an 820: rejected in its 997 (code 1), quarantined
         expected.quarantined += 1
-        return invoice(n, f"INV{n}")
+        return remittance(n, f"REM{n}")
     if n % 79 == 0:  # a test interchange: published apart
         expected.test.add(f"TEST{n}")
         return order(n, f"TEST{n}", usage="T")

@@ -1,11 +1,12 @@
-"""X12 files the tests write: orders, invoices and whole interchanges, well-formed or hostile."""
+"""X12 files the tests write: orders, remittance advices and whole interchanges, well-formed or
+hostile."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 ORDER = ["BEG*00*SA*{po}**20261123", "PO1*1*12*EA*1.25**UP*012345678905", "CTT*1"]
-INVOICE = ["BIG*20261123*INV-{po}**{po}", "IT1*1*12*EA*1.25**UP*012345678905", "TDS*1500"]
+REMITTANCE = ["BPR*C*1500*C*ACH", "TRN*1*{reference}", "RMR*IV*{reference}**1500"]
 
 Set = tuple[str, Sequence[str]]
 """ST01 and the body segments (between ST and SE)."""
@@ -43,10 +44,11 @@ def order(isa13: int, po: str, **envelope: str) -> bytes:
     return interchange(isa13, [("PO", 1, order_set(po))], **envelope).encode()
 
 
-def invoice(isa13: int, po: str, **envelope: str) -> bytes:
-    """An interchange holding one 810 (a set the gateway does not translate)."""
-    body = [segment.format(po=po) for segment in INVOICE]
-    return interchange(isa13, [("IN", 1, [("810", body)])], **envelope).encode()
+def remittance(isa13: int, reference: str, **envelope: str) -> bytes:
+    """An interchange holding one 820 remittance advice (a set the gateway does not translate; it
+    was an 810 until the gateway translated those)."""
+    body = [segment.format(reference=reference) for segment in REMITTANCE]
+    return interchange(isa13, [("RA", 1, [("820", body)])], **envelope).encode()
 
 
 def repeated_group(isa13: int, first: str, second: str) -> bytes:

@@ -80,13 +80,13 @@ def test_errors_name_the_field_and_its_xpath() -> None:
 
 def test_a_bad_mapping_names_its_file_and_key(tmp_path: Path) -> None:
     (tmp_path / "bad.toml").write_text(
-        'message = "Invoice"\nkind = "810"\ndocuments = "/x"\n'
+        'message = "RemittanceAdvice"\nkind = "820"\ndocuments = "/x"\n'
         '[envelope]\nsender = "a"\nreceiver = "b"\n[fields]\nx = { path = "((" }\n'
     )
     with pytest.raises(ConfigError) as caught:
         load_mapping("bad", tmp_path)
     text = str(caught.value)
-    assert "bad.toml: message: " in text and "unknown canonical message 'Invoice'" in text
+    assert "bad.toml: message: " in text and "unknown canonical message 'RemittanceAdvice'" in text
     assert "not an XPath" in text
     with pytest.raises(ValidationError):
         XmlMapping.model_validate({**MAPPING, "colour": 1})
