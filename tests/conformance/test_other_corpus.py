@@ -91,8 +91,8 @@ CASES: dict[str, tuple[str, str | None]] = {
         "fixed/bots-desadv",
         None,
     ),
-    # an in-house invoice (the source of an X12 810): there is no canonical invoice, and read as
-    # Bots' orders its records do not fit (its HEA has 240 columns, its LINs 240, not 91)
+    # an in-house invoice (the source of an X12 810): there is no fixed-width invoice layout, and
+    # read as Bots' orders its records do not fit (its HEA has 240 columns, its LINs 240, not 91)
     "pesachnps__Bots-EDI__env__default__botssys__infile__fixed810_2_x12__inhouse_test01.inh": (
         "fixed/bots-orders",
         "line 1: HEA record too short: 240 characters, expected 251",

@@ -105,8 +105,9 @@ def test_bots_despatch_advices_become_ship_notices() -> None:
 
 
 def test_an_invoice_in_an_order_layout_is_refused_line_by_line() -> None:
-    """An in-house invoice (Bots' fixed810 example): the gateway has no canonical invoice, and
-    read as Bots' orders its records do not fit: every line is named with its length."""
+    """An in-house invoice (Bots' fixed810 example): the gateway has no fixed-width invoice
+    layout, and read as Bots' orders its records do not fit: every line is named with its
+    length."""
     result = read(INVOICE, "bots-orders")
     assert not result.documents and result.has_errors
     messages = [f["message"] for f in result.findings]
