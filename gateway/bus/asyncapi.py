@@ -11,6 +11,7 @@ publishes requests (:mod:`gateway.outbound.requests`), the queue that takes them
 events on ``edi.status.{state}.{partner}`` (:mod:`gateway.outbound.status`), and the headers a
 dead-lettered request carries. Inbound variants: test documents (``edi.test.<kind>.{partner}``),
 sets passed through untranslated, and notices about inbound documents on the events exchange.
+The cross-document checks' events: ``edi.fulfilment.{outcome}.{partner}``.
 
 (Over 400 lines: it is one document, and its parts refer to each other by name; split by
 channel it would be harder to check than whole.)
@@ -22,6 +23,7 @@ import copy
 from typing import Any
 
 from .. import __version__
+from ..fulfilment.events import FULFILMENT_ROUTING_KEY, FulfilmentOutcome
 from ..notices import CODES as NOTICE_CODES
 from ..notices import NOTICE_ROUTING_KEY
 from ..outbound.status import STATUS_ROUTING_KEY, OutboundStatus
@@ -104,6 +106,7 @@ def asyncapi_document(
     role_messages["events"] = role_messages["events"] + _notices(
         topology, schemas, messages, channels
     )
+    role_messages["events"] += _fulfilment(topology, schemas, messages, channels)
     role_messages["dead_letter"] = all_messages + role_messages["requests"]
     for queue in topology.queues:
         source = topology.exchange_for(queue.source)
@@ -511,6 +514,88 @@ def _notices(
         topology.events_exchange,
     )
     return notice
+
+
+def _fulfilment(
+    topology: Topology,
+    schemas: dict[str, Any],
+    messages: dict[str, Any],
+    channels: dict[str, Any],
+) -> list[dict[str, str]]:
+    """Add the events of the cross-document checks (:mod:`gateway.fulfilment.events`); return
+    their message."""
+    outcomes = [outcome.value for outcome in FulfilmentOutcome]
+    schemas["FulfilmentEvent"] = {
+        "title": "What a cross-document check found",
+        "allOf": [
+            {"$ref": "#/components/schemas/CloudEvent"},
+            {
+                "type": "object",
+                "properties": {
+                    "id": {"description": "<document id>:<outcome>"},
+                    "type": {"type": "string", "pattern": "^edi\\.fulfilment\\."},
+                    "correlationid": {
+                        "description": "The order's: the 940 request's for a 945, the 856 "
+                        "request's own for an 856 (a 945 matching no order: its file's)."
+                    },
+                    "data": {
+                        "type": "object",
+                        "required": ["outcome", "partner", "kind", "document_id", "order"],
+                        "properties": {
+                            "outcome": {"type": "string", "enum": outcomes},
+                            "partner": {"type": "string"},
+                            "kind": {"type": "string", "description": "945 or 856"},
+                            "document_id": {"type": "string"},
+                            "order": {
+                                "type": "object",
+                                "properties": {
+                                    "kind": {"type": "string", "description": "940 or 850"},
+                                    "number": {"type": "string"},
+                                },
+                            },
+                            "detail": {
+                                "type": "object",
+                                "description": "items: per item ordered, shipped (so far, "
+                                "across the order's documents), unit, outcome, shipped_by; "
+                                "order_document_id, answered_by, after_short (945); "
+                                "shipment_id, policy (856).",
+                            },
+                        },
+                    },
+                },
+            },
+        ],
+    }
+    messages["edi.fulfilment"] = {
+        "name": "edi.fulfilment",
+        "title": "What a cross-document check found",
+        "summary": "A 945 against the 940 sent for its depositor order number: short, over, "
+        "substituted, complete (shipped as ordered by it and the 945s before), unmatched (no "
+        "940 known). An 856 request against the 850 received for its PO: not_ordered, over "
+        "(counting the 856s sent before, not a resend of the same shipment), order_unknown.",
+        "contentType": CONTENT_TYPE,
+        "correlationId": {"$ref": "#/components/correlationIds/correlationid"},
+        "payload": {"$ref": "#/components/schemas/FulfilmentEvent"},
+    }
+    fulfilment = [{"$ref": "#/components/messages/edi.fulfilment"}]
+    channels[FULFILMENT_ROUTING_KEY.format(outcome="{outcome}", partner="{partner}")] = (
+        _topic_channel(
+            "What the cross-document checks found, on the topic exchange "
+            f"{topology.events_exchange!r}, correlated to the order's request.",
+            {
+                "partner": {"$ref": "#/components/parameters/partner"},
+                "outcome": {
+                    "description": "What the check found.",
+                    "schema": {"type": "string", "enum": outcomes},
+                },
+            },
+            "receiveFulfilment",
+            "Hear how orders are shipped: 945s against 940s, 856s against 850s.",
+            fulfilment,
+            topology.events_exchange,
+        )
+    )
+    return fulfilment
 
 
 def _outbound(

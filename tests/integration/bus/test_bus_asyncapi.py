@@ -18,6 +18,8 @@ from gateway import messages
 from gateway.bus import DEAD_LETTER_EXCHANGE, INBOUND_EXCHANGE, Topology, cloud_event
 from gateway.bus.asyncapi import asyncapi_document
 from gateway.bus.topology import ALL_QUEUE, DEAD_LETTER_QUEUE, KIND_MESSAGES, QueueSpec
+from gateway.fulfilment import FulfilmentOutcome, fulfilment_event
+from gateway.ledger.orders import OrderKey
 from gateway.schemas import message_schemas, schema_id
 from tests.integration.bus.test_bus_cloudevents import canonical, interchange_ack
 
@@ -210,3 +212,34 @@ def test_the_document_follows_the_topology() -> None:
     assert document["servers"]["rabbitmq"]["url"] == "broker.example:5672"
     # no timestamps or random parts: generating it twice gives the same document
     assert asyncapi_document() == asyncapi_document()
+
+
+def test_the_cross_document_checks_events_have_their_channel(document: dict[str, Any]) -> None:
+    channel = document["channels"]["edi.fulfilment.{outcome}.{partner}"]
+    assert channel["parameters"]["outcome"]["schema"]["enum"] == [
+        "short",
+        "over",
+        "substituted",
+        "complete",
+        "unmatched",
+        "not_ordered",
+        "order_unknown",
+    ]
+    events = document["channels"]["edi.events.all"]["subscribe"]["message"]["oneOf"]
+    assert {"$ref": "#/components/messages/edi.fulfilment"} in events
+    order = OrderKey("acme", "940", "SO-1")
+    message = fulfilment_event(
+        outcome=FulfilmentOutcome.SHORT,
+        order=order,
+        kind="945",
+        document_id="doc-1",
+        correlation_id="corr-1",
+        detail={"items": []},
+    )
+    root = {"$ref": "#/components/schemas/FulfilmentEvent", "components": document["components"]}
+    validator = jsonschema.Draft7Validator(root)
+    event = json.loads(message.body)
+    validator.validate(event)
+    assert not validator.is_valid({**event, "type": "edi.out.status.sent"})
+    assert message.routing_key == "edi.fulfilment.short.acme"
+    assert (event["id"], event["correlationid"]) == ("doc-1:short", "corr-1")
