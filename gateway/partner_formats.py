@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from .control_numbers import ControlNumberCounter
 from .duplicates import business_key
-from .messages import Message
+from .messages import Message, document_id_of
+from .messages.upgrade import former_content_digest
 from .partners import PartnerProfile
 from .ports import (
     Draft,
@@ -156,8 +157,11 @@ def _with_business_facts(doc: ParsedDocument) -> ParsedDocument:
     message = doc.message
     if message is None:
         return doc
+    former = former_content_digest(message)
     return dataclasses.replace(
         doc,
         business_key=business_key(message) or "",
         content_digest=getattr(message, "content_digest", ""),
+        former_content_digest=former or "",
+        former_document_id=document_id_of(message.envelope, former) if former else "",
     )

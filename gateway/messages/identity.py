@@ -7,7 +7,7 @@ import hashlib
 import json
 import uuid
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 import orjson
 
@@ -50,7 +50,12 @@ def content_digest(message: CanonicalModel) -> str:
     """SHA-256 of a message's content: the message as JSON without its envelope, keys sorted,
     numbers by value (``1.50`` and ``1.5`` are the same quantity). Equal messages have the same
     digest: the same document read twice, or rendered and read back."""
-    content = message.model_dump(exclude={"envelope", "document_id"})
+    return digest_of(message.model_dump(exclude={"envelope", "document_id"}))
+
+
+def digest_of(content: dict[str, Any]) -> str:
+    """SHA-256 of a message's content as :func:`content_digest` writes it (``model_dump`` in
+    Python mode, without envelope and id)."""
     try:
         text = orjson.dumps(content, default=_by_value, option=_SORTED)
     except orjson.JSONEncodeError:  # an integer past 64 bits: the same JSON, the slow way

@@ -1,5 +1,6 @@
 """A ledger written before canonical schema 1.1 upgrades in place, and the documents it holds
-are still recognised when they arrive again (gateway/ledger/migrations/versions/0004)."""
+are still recognised when they arrive again (gateway/ledger/migrations/versions/0004); so are the
+documents recorded under schema 2.0 that 2.1 reads otherwise (gateway.messages.upgrade)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from adapters.formats.x12.inbound import X12Parser
 from gateway import ledger as repository
 from gateway.ledger import create_engine_for
 from gateway.ledger.database import alembic_config
+from gateway.messages import document_id_of
 from tests.integration.support import (
     bound_queue,
     drop,
@@ -60,3 +62,74 @@ def test_a_document_recorded_before_the_upgrade_is_still_a_duplicate_after_it(
     assert old.envelope_key == parsed.envelope_key  # copied by the upgrade
     assert again.state is repository.DocumentState.DUPLICATE
     assert again.detail == {"duplicate_of_file": file_id, "duplicate_of_document": old.document_id}
+
+
+def _850_with_a_buyer_item_id(control: int) -> bytes:
+    """An 850 whose line carries an IN pair (2.1 reads it into ``buyer_item_id``, 2.0 kept it
+    first among ``other_ids``): another digest, so another id, under 2.1."""
+    return small_850(control, partner_po="PO-UPGRADE").replace(
+        b"PO1*1*12*EA*1.25**UP*012345678905",
+        b"PO1*1*12*EA*1.25**IN*B-77*UP*012345678905*BO*X9",
+    )
+
+
+DIGEST_2_0 = "a4f15cf7eef94e0daf94cf1266243f9b6e3e5cf2fbb468f02e0423200ead75c4"
+"""The content digest the tree released with schema 2.0 (3ed1ec8) gave that 850."""
+
+
+def test_a_document_recorded_under_schema_2_0_is_not_published_again_after_the_upgrade(
+    tmp_path: Path, database_url: str, partner: str
+) -> None:
+    """The ledger recorded the 850 under 2.0 (its 2.0 id and digest). Sent again in the same
+    interchange, it is a duplicate of that record; sent again under new control numbers, a
+    business duplicate: published neither time, as 2.0 would have done."""
+    document = _850_with_a_buyer_item_id(7802)
+    [parsed] = X12Parser().parse(document, file_name="old.edi", partner=partner).documents
+    assert parsed.message is not None
+    id_2_0 = document_id_of(parsed.message.envelope, DIGEST_2_0)
+    assert parsed.document_id != id_2_0  # 2.1 reads it otherwise
+    gw = in_process_gateway(tmp_path, database_url)
+    with gw.pipeline.factory.begin() as s:
+        file_id = repository.record_file(
+            s,
+            partner=partner,
+            name="old.edi",
+            sha256="0" * 64,
+            size=1,
+            work_path="/work/old.edi",
+            correlation_id="c-old",
+        )
+        repository.record_documents(
+            s,
+            [
+                repository.NewDocument(
+                    document_id=id_2_0,
+                    file_id=file_id,
+                    partner=partner,
+                    kind="850",
+                    interchange_ref="000007802",
+                    group_ref="7802",
+                    transaction_ref="0001",
+                    state=repository.DocumentState.PUBLISHED,
+                    correlation_id="c-old",
+                    envelope_key=parsed.envelope_key,
+                    format="x12",
+                    business_key="PurchaseOrder:PO-UPGRADE",
+                    content_digest=DIGEST_2_0,
+                )
+            ],
+        )
+    with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
+        drop(tmp_path / "inbox", partner, "again.edi", document)
+        run_once(gw)
+        drop(tmp_path / "inbox", partner, "renumbered.edi", _850_with_a_buyer_item_id(7803))
+        run_once(gw)
+        assert take_all(channel, queue) == []
+    with gw.pipeline.factory.begin() as s:
+        [again] = repository.documents_by_id(s, parsed.document_id)
+        renumbered = [d for d in repository.documents_of_file(s, file_id + 2) if d.kind == "850"]
+    assert again.state is repository.DocumentState.DUPLICATE
+    assert again.detail == {"duplicate_of_file": file_id, "duplicate_of_document": id_2_0}
+    [copy] = renumbered
+    assert copy.state is repository.DocumentState.DUPLICATE
+    assert copy.detail is not None and copy.detail["earlier_document"] == id_2_0

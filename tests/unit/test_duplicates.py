@@ -26,6 +26,8 @@ class Doc:
     accepted: bool = True
     business_key: str = ""
     content_digest: str = ""
+    former_document_id: str = ""
+    former_content_digest: str = ""
 
 
 def row(
@@ -161,3 +163,43 @@ def test_business_keys_come_from_the_canonical_message() -> None:
     )
     assert business_key(SimpleNamespace(message_type="PurchaseOrder", po_number="  ")) is None
     assert business_key(SimpleNamespace(message_type="FunctionalAck")) is None
+
+
+def test_a_document_recorded_under_schema_2_0_is_the_same_document_under_its_former_id() -> None:
+    """Read by 2.1 it has another id (it holds what 2.0 did not read); the id 2.0 gave it is the
+    one recorded: sent again, it is a duplicate, not other content under the same numbers."""
+    earlier = {("acme", "k1"): [row("doc-2.0", "k1", file_id=1)]}
+    again = Doc("doc-2.1", "k1", former_document_id="doc-2.0")
+    other = Doc("doc-other", "k1", former_document_id="doc-other-2.0")
+    assert classify([(2, "acme", again), (3, "acme", other)], earlier) == [
+        Verdict(Seen.DUPLICATE, 1, "doc-2.0"),
+        Verdict(Seen.REUSED, 1, "doc-2.0"),
+    ]
+
+
+def test_an_order_recorded_under_schema_2_0_sent_again_under_new_numbers_is_a_business_duplicate() -> (
+    None
+):
+    business = {
+        ("acme", "PurchaseOrder:1"): [
+            row("doc-2.0", "k1", 1, business_key="PurchaseOrder:1", content_digest="d-2.0")
+        ]
+    }
+    again = Doc(
+        "doc-2.1",
+        "k2",
+        business_key="PurchaseOrder:1",
+        content_digest="d-2.1",
+        former_content_digest="d-2.0",
+    )
+    changed = Doc(
+        "doc-x",
+        "k3",
+        business_key="PurchaseOrder:1",
+        content_digest="d-x",
+        former_content_digest="d-x-2.0",
+    )
+    assert classify([(2, "acme", again), (3, "acme", changed)], {}, business) == [
+        Verdict(Seen.BUSINESS_DUPLICATE, 1, "doc-2.0"),
+        Verdict(Seen.NEW, revision_of="doc-2.0"),
+    ]

@@ -42,9 +42,12 @@ def read_item(hl: SegmentAt, own: Sequence[SegmentAt]) -> ShippedItem:
     dates = [parse_date_reference(s) for s in every("DTM")]
     expiry = next((d for d in dates if d.qualifier == "036" and d.time is None), None)
     lot_number = id_lot.value if id_lot else (lot.value if lot else None)
+    item = ids.model_copy(update={"other_ids": others})
+    if others != ids.other_ids and item._other_ids_2_0 is None:
+        item._other_ids_2_0 = ids.other_ids  # 2.0 kept the LT and SN pairs there
     return ShippedItem(
         line_number=(lin.text(1) if lin else None) or sn1.text(1),
-        item=ids.model_copy(update={"other_ids": others}),
+        item=item,
         quantity_shipped=sn1.need(sn1.decimal(2), 2, "number of units shipped"),
         unit_of_measure=sn1.need(sn1.text(3), 3, "unit of measure"),
         quantity_ordered=sn1.decimal(5),

@@ -50,7 +50,7 @@ def parse_item_ids(
             named[qualifier] = value
         else:
             others.append(ItemId(qualifier=qualifier, value=value))
-    return ItemIdentification(
+    ids = ItemIdentification(
         buyer_item_number=named.get("BP"),
         vendor_item_number=named.get("VN"),
         upc=named.get("UP"),
@@ -58,6 +58,24 @@ def parse_item_ids(
         buyer_item_id=named.get("IN"),
         other_ids=others,
     )
+    if "IN" in named:  # 2.0 kept it among the others, where it stood
+        ids._other_ids_2_0 = _others_2_0(s, first)
+    return ids
+
+
+def _others_2_0(s: SegmentAt, first: int) -> list[ItemId]:
+    """The pairs from element ``first`` on that schema 2.0 listed in ``other_ids``."""
+    named: set[str] = set()
+    others: list[ItemId] = []
+    for element in range(first, len(s.segment.elements) + 1, 2):
+        qualifier, value = s.text(element), s.text(element + 1)
+        if qualifier is None or value is None:
+            continue
+        if qualifier in NAMED_ITEM_IDS and qualifier not in named:
+            named.add(qualifier)
+        else:
+            others.append(ItemId(qualifier=qualifier, value=value))
+    return others
 
 
 def render_item_ids(item: ItemIdentification, max_pairs: int, where: str) -> list[str]:
