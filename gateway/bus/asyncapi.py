@@ -51,6 +51,9 @@ _KIND_TITLES = {
     "940": "940 Warehouse Shipping Order",
     "945": "945 Warehouse Shipping Advice",
     "810": "810 Invoice",
+    "943": "943 Warehouse Stock Transfer Shipment Advice",
+    "944": "944 Warehouse Stock Transfer Receipt Advice",
+    "947": "947 Warehouse Inventory Adjustment Advice",
     "997": "997 Functional Acknowledgment (004010)",
     "999": "999 Implementation Acknowledgment (005010)",
     "ta1": "TA1 Interchange Acknowledgment",
@@ -377,6 +380,7 @@ _REQUEST_KINDS = {
     "846": "InventoryAdvice",
     "940": "WarehouseShippingOrder",
     "810": "Invoice",
+    "943": "StockTransferShipment",
 }
 _PROFILE_ENVELOPE = ("envelope", "document_id", "message_type")
 

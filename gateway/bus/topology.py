@@ -56,8 +56,8 @@ DEAD_LETTER_MAX_LENGTH = 100_000
 REQUEST_EXCHANGE = "edi.out"
 """Topic exchange, durable: outbound requests from the modern layer."""
 REQUEST_ROUTING_KEY = "edi.out.{kind}.{partner}"
-"""Routing key of an outbound request, e.g. ``edi.out.856.acme``; kind = 856, 855, 846, 940 or
-810."""
+"""Routing key of an outbound request, e.g. ``edi.out.856.acme``; kind = 856, 855, 846, 940, 810
+or 943."""
 REQUEST_QUEUE = "edi.out.requests"
 """The request queue's name before it was one per instance; the settings name it
 (``outbound_queue``, ``edi.out.requests.{instance}`` by default)."""
@@ -73,6 +73,9 @@ KIND_MESSAGES: Mapping[str, str] = {
     "940": "WarehouseShippingOrder",
     "945": "WarehouseShippingAdvice",
     "810": "Invoice",
+    "943": "StockTransferShipment",
+    "944": "StockTransferReceipt",
+    "947": "InventoryAdjustment",
     "997": "FunctionalAck",
     "999": "FunctionalAck",
     "ta1": "InterchangeAck",

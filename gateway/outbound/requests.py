@@ -12,8 +12,9 @@ A request is a CloudEvents 1.0 JSON body (structured mode, content type
 - ``type`` (required): ``edi.out.856`` (``data`` is a :class:`~gateway.messages.ShipNotice`) or
   ``edi.out.855`` (a :class:`~gateway.messages.PurchaseOrderAck`), ``edi.out.846`` (an
   :class:`~gateway.messages.InventoryAdvice`), ``edi.out.940`` (a
-  :class:`~gateway.messages.WarehouseShippingOrder`) or ``edi.out.810`` (an
-  :class:`~gateway.messages.Invoice`).
+  :class:`~gateway.messages.WarehouseShippingOrder`), ``edi.out.810`` (an
+  :class:`~gateway.messages.Invoice`) or ``edi.out.943`` (a
+  :class:`~gateway.messages.StockTransferShipment`).
 - ``source`` (required), ``specversion`` (``1.0``).
 - ``partner`` (extension attribute, or the AMQP header ``partner``): the partner's profile name.
 - ``correlationid`` (optional): carried to the status events; by default the request id.
@@ -59,6 +60,7 @@ from ..messages import (
     Message,
     PurchaseOrderAck,
     ShipNotice,
+    StockTransferShipment,
     WarehouseShippingOrder,
     X12Envelope,
 )
@@ -70,6 +72,7 @@ MESSAGES: Mapping[str, type[Message]] = {
     "846": InventoryAdvice,
     "940": WarehouseShippingOrder,
     "810": Invoice,
+    "943": StockTransferShipment,
 }
 """Request kinds (the routing word of ``edi.out.<kind>``) and the canonical message each carries."""
 REQUIRED_ATTRIBUTES = ("specversion", "id", "type", "source", "data")

@@ -23,7 +23,9 @@ from gateway.errors import UnreadableInput
 from gateway.messages import UntranslatedTransaction
 from tests.conformance.corpus import RESULT_TABLE, CorpusFile, x12_files
 
-TRANSLATED_SETS = frozenset({"850", "855", "856", "846", "940", "945", "810", "997", "999", "TA1"})
+TRANSLATED_SETS = frozenset(
+    {"850", "855", "856", "846", "940", "945", "810", "943", "944", "947", "997", "999", "TA1"}
+)
 
 FILES = x12_files()
 
@@ -165,6 +167,7 @@ EXPECTED_FINDINGS: dict[str, set[str]] = {
         "syntax.conditional_element_missing",
     },
     "moov-io__x12__examples__example_4010_810__sample.txt": {"syntax.too_many_elements"},
+    "mvogttech__node-x12-edi__maps__examples__944.edi": {"syntax.conditional_element_missing"},
 }  # fmt: skip
 
 # Files the manifest calls valid ("yes") that the gateway finds faulty, and why the gateway is
@@ -176,6 +179,10 @@ DISAGREEMENTS: dict[str, str] = {
     ),
     "moov-io__x12__examples__example_4010_810__sample.txt": (
         "BIG10, an invoice number 005010 added, in a 004010 set whose BIG ends at BIG09"
+    ),
+    "mvogttech__node-x12-edi__maps__examples__944.edi": (
+        "each W07 has a W0706 qualifier (LT) without its W0707 id, and the W08 an equipment "
+        "number (W0805) without its initial (W0804): syntax notes P0607 of W07 and P0405 of W08"
     ),
     "KeyMarkInc__OopFactory.X12__trunk__tests__OopFactory.X12.Tests.Unit__Parsing___SampleEdiFiles__ORD___846__Example2.txt": (
         "two segment terminators are missing: 'REF~ZZ~ASIAQTY~17~403.32~FT' and "

@@ -23,7 +23,9 @@ from gateway.ledger.orders import OrderKey
 from gateway.schemas import message_schemas, schema_id
 from tests.integration.bus.test_bus_cloudevents import canonical, interchange_ack
 
-KINDS = ("850", "855", "856", "846", "940", "945", "810", "997", "999", "ta1")
+KINDS = (
+    "850", "855", "856", "846", "940", "945", "810", "943", "944", "947", "997", "999", "ta1"
+)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +73,9 @@ def sample(kind: str) -> messages.CanonicalModel:
         "940": "940-004010.edi",
         "945": "945-004010.edi",
         "810": "810-004010.edi",
+        "943": "943-004010.edi",
+        "944": "944-004010.edi",
+        "947": "947-004010.edi",
     }
     if kind in files:
         return canonical(files[kind])
