@@ -291,8 +291,8 @@ def _cloud_event_schema() -> dict[str, Any]:
             "type": {"type": "string", "minLength": 1, "description": "edi.in.<kind>"},
             "subject": {
                 "type": "string",
-                "description": "The business id: PO number, shipment id, acknowledged control "
-                "number.",
+                "description": "The business id: invoice number, PO number, shipment id, "
+                "acknowledged control number.",
             },
             "time": {"type": "string", "format": "date-time"},
             "datacontenttype": {"type": "string", "const": DATA_CONTENT_TYPE},

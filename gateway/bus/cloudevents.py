@@ -32,10 +32,17 @@ EVENT_TYPE = "edi.in.{kind}"
 HEADER_KEYS = ("event_type", "partner", "kind", "message_type", "document_id", "correlation_id")
 """The AMQP headers :func:`cloud_event` returns (all strings)."""
 
-_SUBJECT_FIELDS = ("po_number", "shipment_id", "group_control_number", "interchange_control_number")
-"""Business id of a document, by field name, first found wins: PurchaseOrder and
-PurchaseOrderAck -> po_number, ShipNotice -> shipment_id, FunctionalAck -> the acknowledged group's
-control number, InterchangeAck -> the acknowledged ISA13."""
+_SUBJECT_FIELDS = (
+    "invoice_number",
+    "po_number",
+    "shipment_id",
+    "group_control_number",
+    "interchange_control_number",
+)
+"""Business id of a document, by field name, first found wins: Invoice -> invoice_number (not the
+PO it bills), PurchaseOrder and PurchaseOrderAck -> po_number, ShipNotice -> shipment_id,
+FunctionalAck -> the acknowledged group's control number, InterchangeAck -> the acknowledged
+ISA13."""
 
 
 def event_type(kind: str) -> str:

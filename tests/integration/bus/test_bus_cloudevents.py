@@ -87,6 +87,7 @@ def test_a_purchase_order_event_has_every_attribute() -> None:
         ("855-004010.edi", "855"),
         ("856-004010.edi", "856"),
         ("997-004010.edi", "997"),
+        ("810-004010.edi", "810"),
     ],
 )
 def test_every_canonical_message_makes_a_valid_event(file_name: str, kind: str) -> None:
@@ -103,6 +104,7 @@ def test_every_canonical_message_makes_a_valid_event(file_name: str, kind: str) 
         "PurchaseOrderAck": "po_number",
         "ShipNotice": "shipment_id",
         "FunctionalAck": "group_control_number",
+        "Invoice": "invoice_number",
     }[name]
     assert event["subject"] == getattr(message, business_id)
     jsonschema.Draft202012Validator(message_schemas()[name]).validate(event["data"])
