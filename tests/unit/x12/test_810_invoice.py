@@ -26,6 +26,7 @@ from gateway.messages import (
     Invoice,
     InvoiceLine,
     InvoiceTotals,
+    Note,
     PaymentTerms,
     Reference,
     ShipmentSummary,
@@ -471,6 +472,12 @@ def invoices(draw: st.DrawFn) -> Invoice:
         action_code=draw(optional(codes(["2", "F", "NA"]))),
         currency=currency,
         currency_entity=draw(codes(["SE", "BY"])) if currency else None,
+        notes=draw(
+            st.lists(
+                st.builds(Note, text=text(80), code=optional(codes(["GEN", "ADD", "PMT"]))),
+                max_size=3,
+            )
+        ),
         references=draw(st.lists(references(), max_size=3)),
         contacts=draw(st.lists(contacts(), max_size=3)),
         parties=draw(with_references(draw(st.lists(parties(INVOICE_ROLES), max_size=3)))),

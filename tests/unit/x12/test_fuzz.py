@@ -34,6 +34,7 @@ SEEDS: list[bytes] = [
             "aaronhuggins__node-x12__test__test-data__850.edi",
             "aaronhuggins__node-x12__test__test-data__855.edi",
             "xlate__staedi__src__test__resources__x12__simple999.edi",
+            "xlate__staedi__src__test__resources__x12__simple810.edi",
         )
         if (CORPUS / "x12" / name).exists()
     ),
