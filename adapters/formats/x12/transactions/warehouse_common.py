@@ -1,8 +1,8 @@
-"""What the 940, 945 and 947 translations share: G62 dates, NTE notes, N9 references and serial
-numbers, product id pairs at fixed positions, weights, and the header N1 loops (WH and ST have
-fields of their own). Segments read into fields are taken (:meth:`~.common.SegmentAt.take`);
-an optional one saying more than its fields hold is left unread, kept as unmapped
-(:func:`wholly`)."""
+"""What the warehouse translations (940, 945, 943, 944, 947) share: G62 dates, NTE notes, N9
+references and serial numbers, product id pairs at fixed positions, weights, and the header N1
+loops (the first of some roles, WH, ST or SF, has a field of its own). Segments read into fields
+are taken (:meth:`~.common.SegmentAt.take`); an optional one saying more than its fields hold is
+left unread, kept as unmapped (:func:`wholly`)."""
 
 from __future__ import annotations
 
