@@ -157,11 +157,16 @@ def _with_business_facts(doc: ParsedDocument) -> ParsedDocument:
     message = doc.message
     if message is None:
         return doc
-    former = former_content_digest(message)
-    return dataclasses.replace(
+    facts = dataclasses.replace(
         doc,
         business_key=business_key(message) or "",
         content_digest=getattr(message, "content_digest", ""),
-        former_content_digest=former or "",
-        former_document_id=document_id_of(message.envelope, former) if former else "",
+    )
+    former = former_content_digest(message)  # or what the format said 2.0 read
+    if former is None:
+        return facts
+    return dataclasses.replace(
+        facts,
+        former_content_digest=former,
+        former_document_id=document_id_of(message.envelope, former),
     )

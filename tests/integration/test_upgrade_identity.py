@@ -10,11 +10,13 @@ from pathlib import Path
 from alembic import command
 from sqlalchemy import text
 
-from adapters.formats.x12.inbound import X12Parser
+from adapters.formats.x12.inbound import SenderRules, X12Parser
 from gateway import ledger as repository
 from gateway.ledger import create_engine_for
 from gateway.ledger.database import alembic_config
 from gateway.messages import document_id_of
+from gateway.ports import ParsedDocument
+from gateway.runtime.daemon import Gateway
 from tests.integration.support import (
     bound_queue,
     drop,
@@ -89,6 +91,29 @@ def test_a_document_recorded_under_schema_2_0_is_not_published_again_after_the_u
     id_2_0 = document_id_of(parsed.message.envelope, DIGEST_2_0)
     assert parsed.document_id != id_2_0  # 2.1 reads it otherwise
     gw = in_process_gateway(tmp_path, database_url)
+    file_id = _recorded_under_2_0(gw, parsed, id_2_0, DIGEST_2_0, "PurchaseOrder:PO-UPGRADE")
+    with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
+        drop(tmp_path / "inbox", partner, "again.edi", document)
+        run_once(gw)
+        drop(tmp_path / "inbox", partner, "renumbered.edi", _850_with_a_buyer_item_id(7803))
+        run_once(gw)
+        assert take_all(channel, queue) == []
+    with gw.pipeline.factory.begin() as s:
+        [again] = repository.documents_by_id(s, parsed.document_id)
+        renumbered = [d for d in repository.documents_of_file(s, file_id + 2) if d.kind == "850"]
+    assert again.state is repository.DocumentState.DUPLICATE
+    assert again.detail == {"duplicate_of_file": file_id, "duplicate_of_document": id_2_0}
+    [copy] = renumbered
+    assert copy.state is repository.DocumentState.DUPLICATE
+    assert copy.detail is not None and copy.detail["earlier_document"] == id_2_0
+
+
+def _recorded_under_2_0(
+    gw: Gateway, parsed: ParsedDocument, id_2_0: str, digest_2_0: str, business_key: str | None
+) -> int:
+    """Record ``parsed``'s document as a 2.0 gateway published it; returns its file's id."""
+    assert parsed.message is not None
+    partner = parsed.message.envelope.partner
     with gw.pipeline.factory.begin() as s:
         file_id = repository.record_file(
             s,
@@ -106,30 +131,65 @@ def test_a_document_recorded_under_schema_2_0_is_not_published_again_after_the_u
                     document_id=id_2_0,
                     file_id=file_id,
                     partner=partner,
-                    kind="850",
-                    interchange_ref="000007802",
-                    group_ref="7802",
-                    transaction_ref="0001",
+                    kind=parsed.kind,
+                    interchange_ref=parsed.interchange,
+                    group_ref=parsed.group,
+                    transaction_ref=parsed.transaction,
                     state=repository.DocumentState.PUBLISHED,
                     correlation_id="c-old",
                     envelope_key=parsed.envelope_key,
                     format="x12",
-                    business_key="PurchaseOrder:PO-UPGRADE",
-                    content_digest=DIGEST_2_0,
+                    business_key=business_key,
+                    content_digest=digest_2_0,
                 )
             ],
         )
-    with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
+    return file_id
+
+
+def _invoice(control: int) -> bytes:
+    """A one-line 810 in its own interchange (small_850's envelope)."""
+    order = (
+        f"ST*850*0001~\nBEG*00*SA*PO{control:08d}**20261123~\n"
+        "PO1*1*12*EA*1.25**UP*012345678905~\nCTT*1~\nSE*5*0001"
+    )
+    invoice = (
+        f"ST*810*0001~\nBIG*20261123*INV-{control}**PO-{control}~\n"
+        "IT1*1*12*EA*1.25**UP*012345678905~\nTDS*1500~\nCTT*1~\nSE*6*0001"
+    )
+    data = (
+        small_850(control).replace(b"GS*PO*", b"GS*IN*").replace(order.encode(), invoice.encode())
+    )
+    assert b"ST*810" in data
+    return data
+
+
+INVOICE_DIGEST_2_0 = "a03f34d83d7e7288a9c73e22fc68d186ba61241f7a7cc89e39e622dc59dcba0a"
+"""The content digest the tree released with 2.0 gave ``_invoice(7804)`` passed through (as an
+UntranslatedTransaction: 2.0 did not translate the 810)."""
+
+
+def test_a_set_2_0_passed_through_is_not_published_again_now_that_it_is_translated(
+    tmp_path: Path, database_url: str, partner: str
+) -> None:
+    folder = tmp_path / "mappings" / "partners"
+    folder.mkdir(parents=True)
+    (folder / f"{partner}.toml").write_text(
+        '[x12]\nsender_id = "GATEWAY"\nreceiver_id = "ACME"\nunsupported_sets = "pass_through"\n'
+    )
+    document = _invoice(7804)
+    parser = X12Parser({partner: SenderRules(pass_through=True)})
+    [parsed] = parser.parse(document, file_name="old.edi", partner=partner).documents
+    assert parsed.message is not None and parsed.message.message_type == "Invoice"
+    id_2_0 = document_id_of(parsed.message.envelope, INVOICE_DIGEST_2_0)
+    assert parsed.former_document_id == id_2_0
+    gw = in_process_gateway(tmp_path, database_url)
+    file_id = _recorded_under_2_0(gw, parsed, id_2_0, INVOICE_DIGEST_2_0, business_key=None)
+    with bound_queue(f"edi.in.810.{partner}") as (channel, queue):
         drop(tmp_path / "inbox", partner, "again.edi", document)
-        run_once(gw)
-        drop(tmp_path / "inbox", partner, "renumbered.edi", _850_with_a_buyer_item_id(7803))
         run_once(gw)
         assert take_all(channel, queue) == []
     with gw.pipeline.factory.begin() as s:
         [again] = repository.documents_by_id(s, parsed.document_id)
-        renumbered = [d for d in repository.documents_of_file(s, file_id + 2) if d.kind == "850"]
     assert again.state is repository.DocumentState.DUPLICATE
     assert again.detail == {"duplicate_of_file": file_id, "duplicate_of_document": id_2_0}
-    [copy] = renumbered
-    assert copy.state is repository.DocumentState.DUPLICATE
-    assert copy.detail is not None and copy.detail["earlier_document"] == id_2_0

@@ -33,7 +33,7 @@ from .findings import Finding, Level
 from .profile import X12Profile
 from .report import ISA_LENGTH, Document, draft_owed, scan
 from .structure import GroupHeader, InterchangeHeader, TechnicalAck, TransactionSet
-from .translation import translate_or_report
+from .translation import former_reading, translate_or_report
 from .validation_policy import ValidationPolicy, timeline_lines
 from .writer import interchange_file_name
 
@@ -183,8 +183,11 @@ def _parse(
         if envelope_key in refuse:
             refused.setdefault(id(document.interchange), refuse[envelope_key])
         errors = _described_errors(findings)
+        former = None
         if message is not None:
             document_id = message.document_id
+            if isinstance(document, TransactionSet):
+                former = former_reading(document, pass_through=rules.pass_through)
         elif isinstance(document, TransactionSet):
             document_id = document_id_of(envelope, _raw_digest(document))
         else:
@@ -203,6 +206,8 @@ def _parse(
                     test=envelope.test,
                     for_hook=kind in ACKNOWLEDGEMENTS,  # reconciled by reconcile.py
                     downgraded=downgraded,
+                    former_document_id=former.document_id if former else "",
+                    former_content_digest=former.content_digest if former else "",
                 )
             )
             envelopes.append((group, document.interchange))

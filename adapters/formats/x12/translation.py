@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from gateway.control_numbers import ControlNumberCounter
 from gateway.errors import RenderError, TranslationError
-from gateway.messages import InterchangeAck, Message
+from gateway.messages import InterchangeAck, Message, UntranslatedTransaction
 
 from .envelopes import group_version, x12_facts
 from .findings import Finding, Level
@@ -69,6 +69,12 @@ TRANSLATORS: dict[str, Translator] = {
 }
 """ST01 -> the module that translates it."""
 
+TRANSLATED_BY_2_0 = frozenset({"850", "855", "856", "997", "999"})
+"""The sets canonical schema 2.0 translated. A partner whose profile passes untranslated sets
+through had every other set of :data:`TRANSLATORS` published as an
+:class:`~gateway.messages.UntranslatedTransaction`: that is its document's former reading
+(:func:`former_reading`)."""
+
 RENDERERS: dict[type[Message], Translator] = {
     po850.MESSAGE: po850,  # type: ignore[dict-item]
     poack855.MESSAGE: poack855,  # type: ignore[dict-item]
@@ -100,6 +106,14 @@ def translate(
     if pass_through:
         return untranslated.parse(tx)
     raise TranslationError(f"transaction set {tx.set_id} is not translated by this gateway")
+
+
+def former_reading(tx: TransactionSet, *, pass_through: bool) -> UntranslatedTransaction | None:
+    """What canonical schema 2.0 published for ``tx``, where 2.1 translates it and 2.0 passed
+    it through; None otherwise (:mod:`gateway.messages.upgrade` knows the rest)."""
+    if pass_through and tx.set_id in TRANSLATORS and tx.set_id not in TRANSLATED_BY_2_0:
+        return untranslated.parse(tx)
+    return None
 
 
 def translate_or_report(
