@@ -13,6 +13,7 @@ and the document is published, or the request rendered, as if there were no chec
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -20,12 +21,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from .. import ledger
+from ..bus.cloudevents import SerializedMessage
 from ..messages import (
     PurchaseOrder,
     ShipNotice,
     WarehouseShippingAdvice,
     WarehouseShippingOrder,
 )
+from ..outbound.requests import request_message
 from ..ports import DocumentHook, ParsedDocument
 from .asn import ShipNoticeCheck, check_ship_notice, record_purchase_order
 from .warehouse import check_shipping_advice, record_warehouse_order
@@ -45,11 +48,11 @@ def with_order_checks(hook: DocumentHook) -> DocumentHook:
 
 def check_inbound(s: Session, partner: str, doc: ParsedDocument) -> None:
     """Keep an 850's lines; check a 945 against its 940 (events queued in the outbox)."""
-    message = doc.message
-    if not isinstance(message, PurchaseOrder | WarehouseShippingAdvice):
+    if _message_type(doc.message) not in _CHECKED:
         return
     try:
         with ledger.savepoint(s):
+            message = _checked_message(doc.message)
             records = ledger.documents_by_id(s, doc.document_id)
             correlation_id = records[-1].correlation_id if records else doc.document_id
             now = dt.datetime.now(dt.UTC)
@@ -74,6 +77,29 @@ def check_inbound(s: Session, partner: str, doc: ParsedDocument) -> None:
             ledger.enqueue_messages(s, events)
     except Exception:
         log.exception("the order check of %s %s failed (published all the same)", partner, doc.kind)
+
+
+_CHECKED: dict[str, type[PurchaseOrder | WarehouseShippingAdvice]] = {
+    "PurchaseOrder": PurchaseOrder,
+    "WarehouseShippingAdvice": WarehouseShippingAdvice,
+}
+"""The inbound messages the checks look at, by message type."""
+
+
+def _message_type(message: object) -> str:
+    return str(getattr(message, "message_type", ""))
+
+
+def _checked_message(message: object) -> PurchaseOrder | WarehouseShippingAdvice:
+    """The canonical message itself; from a parse worker it comes serialized for its
+    CloudEvent (:class:`~gateway.bus.cloudevents.SerializedMessage`), and is read again."""
+    if isinstance(message, PurchaseOrder | WarehouseShippingAdvice):
+        return message
+    if not isinstance(message, SerializedMessage):
+        raise TypeError(f"not a canonical message: {type(message).__name__}")
+    data = json.loads(message.data)
+    data.pop("document_id", None)
+    return _CHECKED[message.message_type].model_validate(data)
 
 
 class RequestCheck:
@@ -119,7 +145,8 @@ def check_request(
     try:
         with ledger.savepoint(s):
             if kind == "940":
-                order = WarehouseShippingOrder.model_validate(data)
+                order = request_message(kind, data)
+                assert isinstance(order, WarehouseShippingOrder)
 
                 def keep(s: Session, document_id: str, at: dt.datetime) -> list[ledger.NewMessage]:
                     record_warehouse_order(
@@ -136,7 +163,7 @@ def check_request(
             checked: ShipNoticeCheck | None = check_ship_notice(
                 s,
                 partner=partner,
-                notice=ShipNotice.model_validate(data),
+                notice=_ship_notice(data),
                 correlation_id=correlation_id,
                 policy=asn_check,
             )
@@ -151,6 +178,12 @@ def check_request(
         notice.recorded,
         lambda s, at: notice.refused(s, request_id, at),
     )
+
+
+def _ship_notice(data: Mapping[str, Any]) -> ShipNotice:
+    notice = request_message("856", data)
+    assert isinstance(notice, ShipNotice)
+    return notice
 
 
 def _guarded(s: Session, work: Callable[[], Any]) -> Any:

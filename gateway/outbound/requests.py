@@ -434,6 +434,12 @@ def _message(model: type[Message], data: dict[str, Any], refuse: Any) -> Message
         ) from None
 
 
+def request_message(kind: str, data: Mapping[str, Any]) -> Message:
+    """The canonical message of a request's ``data`` as :func:`parse_request` validates it (its
+    envelope a placeholder); :class:`ValueError` when it is not valid."""
+    return _message(MESSAGES[kind], dict(data), ValueError)
+
+
 def describe_validation(error: ValidationError, *, prefix: str = "data", limit: int = 5) -> str:
     """The problems of a pydantic validation, each as ``data.path.to[0].field: what``."""
     problems = []
