@@ -422,7 +422,7 @@ def _inbound_variants(
     }
     untranslated = [{"$ref": "#/components/messages/edi.in.untranslated"}]
     set_parameter = {
-        "description": "ST01 of a set the gateway does not translate, e.g. 810.",
+        "description": "ST01 of a set the gateway does not translate, e.g. 820.",
         "schema": {"type": "string", "pattern": "^[0-9]{3}$"},
     }
     channels[ROUTING_KEY.format(kind="{set}", partner="{partner}")] = _topic_channel(

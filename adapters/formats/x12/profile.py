@@ -49,7 +49,7 @@ class X12Profile(FormatConfig):
     )
     unsupported_sets: Literal["reject", "pass_through"] = Field(
         default="reject",
-        description="a transaction set the gateway does not translate (810, 945...): "
+        description="a transaction set the gateway does not translate (820, 812...): "
         '"reject" in the 997/999 (AK5 R, code 1); "pass_through" publishes its segments as '
         "an UntranslatedTransaction message",
     )
