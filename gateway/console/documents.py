@@ -20,6 +20,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from gateway.duplicates import BUSINESS_KEYS
+from gateway.fulfilment.view import OrderView, orders_of
 from gateway.ledger import (
     DocumentState,
     DocumentView,
@@ -173,7 +174,13 @@ def document_page(request: Request, document_id: str, user: Viewer, s: Ledger) -
         return render(
             request, "document.html", 404, section="documents", view=None, key=document_id
         )
-    return render(request, "document.html", section="documents", **_shown(request, view))
+    return render(
+        request,
+        "document.html",
+        section="documents",
+        orders=_orders(s, view),
+        **_shown(request, view),
+    )
 
 
 @router.get("/api/documents/{document_id}", summary="Everything about one document")
@@ -203,11 +210,34 @@ def document_api(request: Request, document_id: str, user: Viewer, s: Ledger) ->
                 "outbound": dataclasses.asdict(view.outbound) if view.outbound else None,
                 "deliveries": [dataclasses.asdict(d) for d in view.deliveries],
                 "partner_acks": [dataclasses.asdict(a) for a in view.partner_acks],
+                "orders": [_order_fields(o) for o in _orders(s, view)],
             },
             default=str,
         )
     )
     return plain
+
+
+def _orders(s: Any, view: DocumentView) -> list[OrderView]:
+    """The orders the document is, ships, or was checked against (:mod:`gateway.fulfilment`)."""
+    out = view.outbound
+    ids = [view.document_id, *((out.document_id, out.request_id) if out is not None else ())]
+    found: dict[Any, OrderView] = {}
+    for document_id in dict.fromkeys(i for i in ids if i):
+        found.update((o.order, o) for o in orders_of(s, document_id))
+    return list(found.values())
+
+
+def _order_fields(order: OrderView) -> dict[str, Any]:
+    return {
+        "order": dataclasses.asdict(order.order),
+        "outcome": order.outcome,
+        "order_document": order.order_document,
+        "correlation_id": order.correlation_id,
+        "items": [item.as_detail() for item in order.comparison.items],
+        "shipped_by": list(order.shipped_by),
+        "checks": [dataclasses.asdict(c) for c in order.checks],
+    }
 
 
 def _file_documents(s: Any, file_id: int) -> Response:
