@@ -4,7 +4,8 @@
 the daemon reads it, each error named by file, line and key (or variable), with the valid
 choices or the name meant: the settings (``gateway.toml`` and the ``EDIGW_*`` variables,
 :func:`gateway.config.load_settings`) and every partner profile with the mappings it names
-(:func:`gateway.partners.load_partner`). All are checked, not only up to the first bad one.
+(:func:`gateway.partners.load_partner`), and the reference lists in ``mappings/reference/``
+(:mod:`gateway.references.lists`). All are checked, not only up to the first bad one.
 And :func:`existing_ledger`: the commands that read the ledger never make an empty one in the
 wrong folder."""
 
@@ -17,6 +18,7 @@ from .config import CONFIG_ENV, Settings, config_file, load_settings
 from .errors import ConfigError
 from .exit_codes import EXIT_CONFIG
 from .partners import PARTNERS_DIR, load_partners_apart, partner_file
+from .references.lists import REFERENCE_DIR, ReferenceFiles
 from .registry import Registry
 
 if TYPE_CHECKING:
@@ -41,7 +43,9 @@ def check_config(registry: Registry, out: TextIO, errors: TextIO) -> int:
     for name, profile in profiles.items():
         out.write(f"ok   {partner_file(folder, name)} ({profile.format})\n")
     errors.writelines(f"{why}\n" for why in bad.values())
-    return EXIT_CONFIG if bad else 0
+    references = ReferenceFiles(settings.path(REFERENCE_DIR)).check()  # mappings/reference/
+    errors.writelines(f"{why}\n" for why in references)
+    return EXIT_CONFIG if bad or references else 0
 
 
 def existing_ledger(settings: Settings) -> Engine:

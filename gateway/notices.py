@@ -15,6 +15,10 @@ Codes:
   says ``business_duplicates = "publish"``. ``detail`` names the earlier one.
 - ``revision``: the partner sent a document under the business key of an earlier one with other
   content (an order changed); it was published, and ``detail.revision_of`` names the earlier one.
+- ``unknown_reference``: the document names items or locations the partner's reference data
+  does not know (:mod:`gateway.references`): recorded, acknowledged, but withheld (not
+  published) as an exception until an operator reprocesses it once the reference data knows
+  them, or dismisses it. ``detail`` says which lines name which ids, and why.
 - ``quarantined``: a file, not a document, was set aside in quarantine (unreadable, refused, or
   with errors), written in the transaction that records it there: ``document_id`` is
   ``file:<claim id>``, ``kind`` ``file``, and ``detail`` says which file, why, and where its
@@ -34,7 +38,8 @@ CONTROL_NUMBERS_REUSED = "control_numbers_reused"
 BUSINESS_DUPLICATE = "business_duplicate"
 REVISION = "revision"
 QUARANTINED = "quarantined"
-CODES = (CONTROL_NUMBERS_REUSED, BUSINESS_DUPLICATE, REVISION, QUARANTINED)
+UNKNOWN_REFERENCE = "unknown_reference"
+CODES = (CONTROL_NUMBERS_REUSED, BUSINESS_DUPLICATE, REVISION, QUARANTINED, UNKNOWN_REFERENCE)
 """Every notice code (the AsyncAPI document lists them)."""
 NOTICE_ROUTING_KEY = "edi.notice.{code}.{partner}"
 

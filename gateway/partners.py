@@ -22,10 +22,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .bus.topology import KIND_MESSAGES
 from .errors import PartnerConfigError, UnknownKind, did_you_mean
 from .ports import ChannelConfig, FormatConfig, InboundPolicy
+from .references.check import names_items
 from .registry import Registry, unknown
 
 PARTNER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -35,7 +37,14 @@ PARTNERS_DIR = Path("mappings/partners")
 """Where the profiles are, relative to the settings' ``home``."""
 
 SettingsT = TypeVar("SettingsT", bound=BaseModel)
-TOP_LEVEL = ("description", "format", "inbound", "business_duplicates", "asn_check")
+TOP_LEVEL = (
+    "description",
+    "format",
+    "inbound",
+    "business_duplicates",
+    "asn_check",
+    "reference_check",
+)
 """A profile's own keys; every other key is a section of a format or channel."""
 
 
@@ -67,6 +76,13 @@ class PartnerProfile(BaseModel):
         'with the findings on its timeline and an event; "refuse" refuses it (an exception to '
         'retry or dismiss); "off" does not check',
     )
+    reference_check: list[str] = Field(
+        default_factory=list,
+        description="the kinds of document checked against the reference data "
+        "(mappings/reference/<partner>.toml and all.toml, and the lists the modern layer "
+        'publishes: gateway.references), e.g. ["846", "945"]: one naming an item or location '
+        "it does not know goes to the exceptions instead of being published",
+    )
     formats: dict[str, FormatConfig] = Field(
         default_factory=dict, description="the settings of each format, by kind"
     )
@@ -94,8 +110,22 @@ class PartnerProfile(BaseModel):
         config = self.format_config
         policy = config.inbound_policy() if config is not None else InboundPolicy()
         return dataclasses.replace(
-            policy, publish_business_duplicates=self.business_duplicates == "publish"
+            policy,
+            publish_business_duplicates=self.business_duplicates == "publish",
+            reference_kinds=frozenset(self.reference_check),
         )
+
+    @field_validator("reference_check")
+    @classmethod
+    def _kinds_name_items(cls, kinds: list[str]) -> list[str]:
+        checked = [k for k, message in KIND_MESSAGES.items() if names_items(message)]
+        for kind in kinds:
+            if kind not in checked:
+                raise ValueError(
+                    f"{kind!r} is no kind of document naming items{did_you_mean(kind, checked)} "
+                    f"(known: {', '.join(checked)})"
+                )
+        return kinds
 
     def settings(self, kind: str, model: type[SettingsT]) -> SettingsT | None:
         """The ``[kind]`` section as ``model`` (the adapter's own ``Config``); None without one."""

@@ -58,8 +58,17 @@ from .bus.topology import INBOUND_EXCHANGE, routing_key
 from .duplicates import Seen, Verdict, classify
 from .ledger import DocumentState, FileState, autocommit_factory
 from .ledger.counters import TransactionCounter, counter_in
-from .notices import BUSINESS_DUPLICATE, CONTROL_NUMBERS_REUSED, REVISION, notice, quarantined
+from .notices import (
+    BUSINESS_DUPLICATE,
+    CONTROL_NUMBERS_REUSED,
+    REVISION,
+    UNKNOWN_REFERENCE,
+    notice,
+    quarantined,
+)
 from .ports import DocumentHook, InboundPolicy, ParsedDocument, Parser, ParseResult
+from .references import ReferenceBook
+from .references.check import Withheld
 from .runtime.crashpoints import crash_point
 from .runtime.measures import InboundBatch, Measures
 from .runtime.workers import FileToParse, ParseJob, WorkerPool
@@ -139,6 +148,7 @@ class Pipeline:
         max_file_size: int | None = None,
         policies: Mapping[str, InboundPolicy] | None = None,
         measures: Measures | None = None,
+        references: ReferenceBook | None = None,
     ) -> None:
         self.factory = factory
         self._autocommit = autocommit_factory(factory)
@@ -159,6 +169,9 @@ class Pipeline:
         """Each partner's :class:`InboundPolicy` (a partner without one has the default)."""
         self.measures = measures
         """Told what each committed batch holds (the daemon's metrics); None: nobody is."""
+        self.references = references
+        """The reference data documents are checked against (the kinds each partner's policy
+        names); None: nothing is checked."""
         self._finishing = threading.Lock()
         self._committing = threading.Lock()
 
@@ -480,6 +493,11 @@ class Pipeline:
             documents.append(
                 self._new_document(doc, arrival, format_of[file_id], said.state, said.detail)
             )
+        withheld = self._withheld(s, accepted)  # by position in accepted
+        notices += [
+            (accepted[at][0], accepted[at][1], UNKNOWN_REFERENCE, why.detail)
+            for at, why in withheld.items()
+        ]
         record_ids = ledger.record_documents(s, documents)
         for (file_id, _, doc), recorded in zip(found, documents, strict=True):
             if recorded.state is not DocumentState.DUPLICATE:  # after its own event
@@ -503,18 +521,56 @@ class Pipeline:
             ],
             held=held,
         )
+        ledger.withhold(
+            s,
+            [
+                ledger.Withholding(
+                    outbox_ids[at],
+                    why.reason,
+                    accepted[at][1].document_id,
+                    accepted[at][0].file_id,
+                    accepted[at][0].claimed.claim_id,
+                    why.detail,
+                )
+                for at, why in withheld.items()
+            ],
+        )
         batch.documents.update((d.partner, d.kind, d.state.value) for d in documents)
         batch.queued += [  # the documents' messages come first, then the notices
             (outbox_id, arrival.file_id, arrival.claimed.partner, doc.kind, arrival.received_at)
-            for outbox_id, (arrival, doc, _) in zip(outbox_ids, accepted, strict=False)
+            for at, (outbox_id, (arrival, doc, _)) in enumerate(
+                zip(outbox_ids, accepted, strict=False)
+            )
+            if at not in withheld
         ]
         if self.on_document is not None:
             for arrival, doc, _ in accepted:
                 self.on_document(s, arrival.claimed.partner, doc)
         queued: dict[int, int] = {}
-        for arrival, _, _ in accepted:
-            queued[arrival.file_id] = queued.get(arrival.file_id, 0) + 1
+        for at, (arrival, _, _) in enumerate(accepted):
+            if at not in withheld:
+                queued[arrival.file_id] = queued.get(arrival.file_id, 0) + 1
         return queued
+
+    def _withheld(
+        self, s: Session, accepted: Sequence[tuple[_Arrival, ParsedDocument, int]]
+    ) -> dict[int, Withheld]:
+        """Which of ``accepted`` (by position) are withheld, and why: those of the kinds their
+        partner's profile checks against its reference data naming what it does not know
+        (:mod:`gateway.references`)."""
+        if self.references is None:
+            return {}
+        check = None
+        found: dict[int, Withheld] = {}
+        for at, (arrival, doc, _) in enumerate(accepted):
+            partner = arrival.claimed.partner
+            if doc.kind not in self._policy(partner).reference_kinds:
+                continue
+            check = check or self.references.checking(s)
+            why = check.withheld(partner, doc.kind, doc.message)
+            if why is not None:
+                found[at] = why
+        return found
 
     @staticmethod
     def _downgraded(s: Session, doc: ParsedDocument, arrival: _Arrival) -> None:

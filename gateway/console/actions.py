@@ -78,6 +78,13 @@ ACTIONS = {
         "fix the cause first (the partner's profile).",
         "send it again",
     ),
+    "release": Action(
+        "Publish the withheld document",
+        "What it names is checked again against its partner's reference data as it is now: "
+        "once that knows every item and location, it is published (once); otherwise nothing "
+        "changes and you are told what is still unknown. Update the reference data first.",
+        "publish it",
+    ),
     "dismiss": Action(
         "Dismiss",
         "It leaves the exceptions: nothing is deleted, nothing is sent; its timeline keeps the "
@@ -102,7 +109,7 @@ ACTIONS = {
 }
 
 
-SHOWN_ONLY = ("resend_new", "retry")
+SHOWN_ONLY = ("resend_new", "retry", "release")
 """Confirmations of a variant of an action (resend, reprocess), not actions of their own."""
 
 
@@ -178,12 +185,15 @@ def _confirm(
     back: str | None,
 ) -> Response:
     what = _what(request, name, target)
+    variant = _variant(name, target, new_control_numbers)
+    if variant == "retry" and reprocess.is_withheld(state(request).sessions, target):
+        variant = "release"
     return render(
         request,
         "confirm.html",
         200 if what else 404,
         name=name,
-        action=ACTIONS[_variant(name, target, new_control_numbers)],
+        action=ACTIONS[variant],
         target=target,
         what=what,
         reason=reason,
@@ -262,11 +272,15 @@ def perform(
             factory, settings, int(target), by=by, wait=REPROCESS_WAIT
         )
         return copied.sentence(), True
+    if name == "reprocess" and reprocess.is_withheld(factory, target):
+        return reprocess.release_document(factory, settings, target, by=by), True
     if name == "reprocess":
         code = reprocess.retry_request(factory, settings, target, by=by, out=out)
         return _said(out, code, f"request {target} could not be sent again")
     if name == "dismiss" and target.isdigit():
         return dismiss.dismiss_file(factory, int(target), reason, by=by), True
+    if name == "dismiss" and reprocess.is_withheld(factory, target):
+        return dismiss.dismiss_document(factory, target, reason, by=by), True
     if name == "dismiss":
         return dismiss.dismiss_request(factory, target, reason, by=by), True
     if name == "pause":

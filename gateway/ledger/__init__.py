@@ -93,6 +93,16 @@ from ._publishing import (
 from ._replay import documents_for_replay, reset_for_replay
 from ._statements import IN_CHUNK, Detail
 from ._status import StatusReport, outbox_pending, status
+from ._withheld import (
+    WITHHELD_DISMISSED,
+    WITHHELD_EVENT,
+    Withholding,
+    is_dismissed,
+    open_withheld,
+    release_withheld,
+    withheld_of,
+    withhold,
+)
 from .counters import LedgerCounter
 from .database import autocommit_factory, create_engine_for, migrate, session_factory
 from .document_view import DocumentView, KeptFile, document_view, read_kept_file
@@ -104,6 +114,8 @@ __all__ = [
     "NOT_ORIGINAL_DOCUMENT_STATES",
     "NOT_ORIGINAL_FILE_STATES",
     "PUBLISHABLE_DOCUMENT_STATES",
+    "WITHHELD_DISMISSED",
+    "WITHHELD_EVENT",
     "AckRow",
     "AckState",
     "BusinessKey",
@@ -129,6 +141,7 @@ __all__ = [
     "Search",
     "SearchPage",
     "StatusReport",
+    "Withholding",
     "acks_to_write",
     "add_event",
     "autocommit_factory",
@@ -152,6 +165,7 @@ __all__ = [
     "flush_events",
     "forget_documents",
     "insert_files",
+    "is_dismissed",
     "mark_ack_written",
     "mark_acks_written",
     "mark_processed",
@@ -159,6 +173,7 @@ __all__ = [
     "mark_unroutable",
     "migrate",
     "note_nacked",
+    "open_withheld",
     "outbox_by_id",
     "outbox_pending",
     "pending_outbox",
@@ -174,6 +189,7 @@ __all__ = [
     "recorded_in_file",
     "refresh_file",
     "release_held",
+    "release_withheld",
     "rename_acks",
     "requeue_unroutable",
     "reset_for_replay",
@@ -185,4 +201,6 @@ __all__ = [
     "settle_files",
     "status",
     "timeline",
+    "withheld_of",
+    "withhold",
 ]

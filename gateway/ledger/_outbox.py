@@ -35,6 +35,10 @@ class OutboxState(StrEnum):
     """A document of a file read in parts, recorded before the file is read to its end: pending
     once the file is accepted, deleted with its document if the file turns out unreadable
     (:mod:`._held`). The relay never sees it."""
+    WITHHELD = "withheld"
+    """A document's message kept back for a business exception (items or locations the
+    reference data does not know): pending once an operator releases it, never published
+    otherwise (:mod:`._withheld`). The relay never sees it; a replay leaves it alone."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

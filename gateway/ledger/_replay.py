@@ -16,7 +16,10 @@ from .models import OUTBOX
 
 _RESET_FOR_REPLAY = (
     update(OUTBOX)
-    .where(_OUTBOX_IDS, OUTBOX.c.state != OutboxState.PENDING.value)
+    .where(  # a withheld message waits for an operator (ledger._withheld)
+        _OUTBOX_IDS,
+        OUTBOX.c.state.not_in([OutboxState.PENDING.value, OutboxState.WITHHELD.value]),
+    )
     .values(state=OutboxState.PENDING.value, published_at=None)
     .returning(*_EVENT_COLUMNS)
 )

@@ -14,6 +14,7 @@ a snapshot (the quantities are what there is). Each state has the X12 code it is
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Literal
@@ -23,6 +24,7 @@ from pydantic import Field, model_validator
 from .base import CanonicalModel, Text
 from .blocks import DateReference, ItemIdentification, Party, Reference, UnmappedSegment, empty
 from .message import Message
+from .references import NamedItem, locations, named_in
 
 
 class QuantityState(StrEnum):
@@ -174,6 +176,14 @@ class InventoryAdvice(Message):
                 raise ValueError(f"a delta has action code 2 (change), not {action!r}")
             data["action_code"] = DELTA_ACTION_CODE
         return data
+
+    def named_items(self) -> Iterator[NamedItem]:
+        """Each line's item, at the facility and the line's own location
+        (:class:`~.references.NamesItems`: checked against the reference data)."""
+        return named_in(
+            (line.line_number, line.item, locations(self.facility, line.location))
+            for line in self.lines
+        )
 
     @model_validator(mode="after")
     def _facility_first(self) -> InventoryAdvice:

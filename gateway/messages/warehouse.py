@@ -11,6 +11,7 @@ several is read as several lines with the same ``line_number``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Literal
 
@@ -19,6 +20,7 @@ from pydantic import Field, model_validator
 from .base import CanonicalModel, Text
 from .blocks import ItemIdentification, Party, Reference, UnmappedSegment, Weight, empty
 from .message import Message
+from .references import NamedItem, locations, named_in
 
 
 class WarehouseDate(CanonicalModel):
@@ -167,6 +169,12 @@ class WarehouseShippingAdvice(Message):
         description="every segment of the set no field holds, in order, as read",
         exclude_if=empty,
     )
+
+    def named_items(self) -> Iterator[NamedItem]:
+        """Each line's item, at the warehouse it shipped from (:class:`~.references.
+        NamesItems`: checked against the reference data)."""
+        where = locations(self.warehouse)
+        return named_in((line.line_number, line.item, where) for line in self.lines)
 
     @model_validator(mode="after")
     def _consistent(self) -> WarehouseShippingAdvice:

@@ -21,17 +21,21 @@ def add_arguments(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     """The operators' commands and their arguments (:mod:`gateway.cli_arguments`)."""
     listed = commands.add_parser(
         "exceptions",
-        help="quarantined files and refused requests not dismissed yet, by partner and cause",
+        help="quarantined files, refused requests and withheld documents not dismissed yet, by "
+        "partner and cause",
     )
     listed.add_argument("--partner", help="only this partner")
     listed.add_argument("--json", action="store_true", help="machine-readable output")
     reprocess = commands.add_parser(
         "reprocess",
         help="after a fix: put a quarantined file back in its partner's inbox (a copy, read "
-        "again by the daemon), or send a refused request again",
+        "again by the daemon), send a refused request again, or publish a withheld document "
+        "once the reference data knows what it names",
     )
     reprocess.add_argument(
-        "id", help="a quarantined file's number, or a refused request's id (see exceptions)"
+        "id",
+        help="a quarantined file's number, a refused request's id or a withheld document's id "
+        "(see exceptions)",
     )
     reprocess.add_argument(
         "--wait",
@@ -40,9 +44,12 @@ def add_arguments(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         help="seconds to wait for the daemon to take the copy (default 10)",
     )
     dismiss = commands.add_parser(
-        "dismiss", help="close a quarantined file or a refused request, with a reason"
+        "dismiss",
+        help="close a quarantined file, a refused request or a withheld document, with a reason",
     )
-    dismiss.add_argument("id", help="a quarantined file's number, or a refused request's id")
+    dismiss.add_argument(
+        "id", help="a quarantined file's number, a refused request's id or a withheld document's id"
+    )
     dismiss.add_argument("--reason", required=True, help="why it needs nothing more")
     pause = commands.add_parser(
         "pause",
@@ -85,13 +92,21 @@ def operator_command(args: argparse.Namespace, *, out: TextIO) -> int:
                 out.write("no exception waits\n")
             return EXIT_VALID
         if args.command == "reprocess":
-            if not args.id.isdigit():
+            if not args.id.isdigit() and reprocess.is_withheld(factory, args.id):
+                said = reprocess.release_document(factory, settings, args.id, by=by)
+                out.write(said + "\n")
+            elif not args.id.isdigit():
                 return reprocess.retry_request(factory, settings, args.id, by=by, out=out)
-            done = reprocess.reprocess_file(factory, settings, int(args.id), by=by, wait=args.wait)
-            out.write(done.sentence() + "\n")
+            else:
+                done = reprocess.reprocess_file(
+                    factory, settings, int(args.id), by=by, wait=args.wait
+                )
+                out.write(done.sentence() + "\n")
         elif args.command == "dismiss":
             if args.id.isdigit():
                 said = dismiss.dismiss_file(factory, int(args.id), args.reason, by=by)
+            elif reprocess.is_withheld(factory, args.id):
+                said = dismiss.dismiss_document(factory, args.id, args.reason, by=by)
             else:
                 said = dismiss.dismiss_request(factory, args.id, args.reason, by=by)
             out.write(said + "\n")

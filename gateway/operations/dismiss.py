@@ -1,7 +1,8 @@
-"""Dismiss: a quarantined file or a refused request that needs nothing more (a test file, a
-partner's mistake it sent again corrected), closed with a reason. Nothing is deleted: the file
-stays quarantined and the request refused (``retention_days`` forgets them in time), their
-timeline says ``dismissed``, why and by whom, and the exceptions no longer list them."""
+"""Dismiss: a quarantined file, a refused request or a withheld document that needs nothing
+more (a test file, a partner's mistake it sent again corrected), closed with a reason. Nothing
+is deleted: the file stays quarantined, the request refused and the document's message withheld
+(``retention_days`` forgets files and requests in time), their timeline says ``dismissed`` (a
+document's ``withheld.dismissed``), why and by whom, and the exceptions no longer list them."""
 
 from __future__ import annotations
 
@@ -58,3 +59,27 @@ def dismiss_request(
             detail={"by": by, "reason": reason, "partner": row.partner},
         )
     return f"request {request_id} ({row.kind}, {row.partner}) dismissed: {reason}"
+
+
+def dismiss_document(
+    factory: sessionmaker[Session], document_id: str, reason: str, *, by: str
+) -> str:
+    """Dismiss withheld document ``document_id``: it is never published (its message stays
+    withheld); what was done, in a sentence."""
+    reason = _reason(reason)
+    with factory.begin() as s:
+        rows = ledger.withheld_of(s, document_id)
+        if not rows:
+            raise ActionRefused(f"no document {document_id} is withheld")
+        if ledger.is_dismissed(s, document_id):
+            raise ActionRefused(f"document {document_id} was dismissed already")
+        row = rows[0]
+        ledger.add_event(
+            s,
+            kind=ledger.WITHHELD_DISMISSED,
+            message=f"dismissed by {by}: {reason}",
+            document_id=document_id,
+            correlation_id=row.correlation_id,
+            detail={"by": by, "reason": reason, "partner": row.partner},
+        )
+    return f"document {document_id} ({row.partner}) dismissed: {reason}"

@@ -1,6 +1,8 @@
-"""What waits for a person: quarantined files and refused outbound requests that nobody has
-reprocessed or dismissed yet, each with its cause (for grouping) and why (a sentence), grouped
-by partner and cause (the console's ``/exceptions``, ``edi-gateway exceptions``)."""
+"""What waits for a person: quarantined files, refused outbound requests and documents withheld
+for a business exception (items or locations the reference data does not know:
+:mod:`gateway.references`) that nobody has reprocessed or dismissed yet, each with its cause
+(for grouping) and why (a sentence), grouped by partner and cause (the console's
+``/exceptions``, ``edi-gateway exceptions``)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from sqlalchemy.orm import Session
 from .. import ledger
 from ..ledger.models import EVENTS, FILES, OUTBOUND_DOCUMENTS
 from ..ledger.outbound import OutboundRow, OutboundState
+from ..references.check import UNKNOWN_ITEM, UNKNOWN_LOCATION, UNREADABLE, UnknownLine
 from . import ActionRefused
 
 _T = TypeVar("_T")
@@ -36,6 +39,9 @@ PLAIN_CAUSES = {
     "unreadable": "unreadable: not a file of its partner's format",
     "refused": "refused before it was read",
     "set_aside": "set aside: processing it failed, or it changed after it was read",
+    UNKNOWN_ITEM: "names items the reference data does not know",
+    UNKNOWN_LOCATION: "names locations the reference data does not know",
+    UNREADABLE: "withheld: its partner's reference data cannot be read",
 }
 """Headings, in plain words, of causes whose first finding names one file's particulars;
 other causes are headed by their first finding's own sentence (``SE01 does not match the
@@ -44,8 +50,9 @@ number of segments from ST to SE``), or said from their code."""
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ExceptionItem:
-    """One thing to look at: a quarantined file (``kind`` ``file``, ``target`` its number)
-    or a refused request (``request``, ``target`` its request id)."""
+    """One thing to look at: a quarantined file (``kind`` ``file``, ``target`` its number),
+    a refused request (``request``, ``target`` its request id) or a withheld document
+    (``document``, ``target`` its document id)."""
 
     kind: str
     target: str
@@ -129,7 +136,13 @@ def open_exceptions(s: Session, *, partner: str | None = None) -> list[Exception
         OutboundRow(**{**r, "state": OutboundState(r["state"])})
         for r in s.execute(requests_query).mappings()
     ]
-    return found + [_of_request(row) for row in reversed(requests)]
+    withheld = list(reversed(ledger.open_withheld(s, partner=partner, limit=MOST)))
+    details = _withheld_details(s, [row.document_id for row in withheld])
+    return (
+        found
+        + [_of_request(row) for row in reversed(requests)]
+        + [_of_withheld(row, details.get(row.document_id, {})) for row in withheld]
+    )
 
 
 def grouped(found: Iterable[ExceptionItem]) -> list[Group]:
@@ -184,6 +197,38 @@ def _of_request(row: OutboundRow) -> ExceptionItem:
         [],
         row.created_at,
     )
+
+
+def _of_withheld(row: ledger.OutboxRow, detail: dict[str, Any]) -> ExceptionItem:
+    cause = str(detail.get("cause") or UNKNOWN_ITEM)
+    lines = detail.get("lines")
+    said = [UnknownLine.of_detail(line).describe() for line in (lines or [])[:5]]
+    kind = str(row.headers.get("kind") or "document")
+    return ExceptionItem(
+        "document",
+        row.document_id,
+        row.partner,
+        f"{kind} {row.routing_key}",
+        cause,
+        heading(cause),
+        row.last_error or "withheld",
+        said,
+        row.created_at,
+    )
+
+
+def _withheld_details(s: Session, document_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The detail of each document's newest ``withheld`` event (why: which lines, which ids)."""
+    found: dict[str, dict[str, Any]] = {}
+    for chunk in _chunks(document_ids):
+        query = (
+            select(EVENTS.c.document_id, EVENTS.c.detail)
+            .where(EVENTS.c.document_id.in_(chunk), EVENTS.c.kind == ledger.WITHHELD_EVENT)
+            .order_by(EVENTS.c.id)
+        )
+        for document_id, detail in s.execute(query):
+            found[str(document_id)] = detail if isinstance(detail, dict) else {}
+    return found
 
 
 def _reprocessed_counts(s: Session, file_ids: list[int]) -> dict[int, int]:

@@ -10,6 +10,12 @@ once the daemon has recorded the copy (waited for up to ``wait`` seconds), the c
 says ``reprocess_of`` the original, and the original's ``reprocessed_as`` the copy. The copy's
 name says which file it copies whatever happens.
 
+A withheld document (it names items or locations the reference data did not know:
+:mod:`gateway.references`) is checked again against its partner's reference data as it is now,
+and once that knows everything it names, its message is released (``released`` on its
+timeline, by whom) and the relay publishes it, under its document id, once; otherwise the
+reprocess is refused, saying what is still unknown.
+
 A refused request goes through ``retry`` (:func:`gateway.publish_again.retry_command`), with who
 asked for it on its timeline.
 """
@@ -26,8 +32,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .. import ledger
 from ..config import Settings
+from ..errors import ConfigError
 from ..exit_codes import EXIT_VALID
 from ..ledger.models import FILES
+from ..references import ReferenceBook, unknown_in
+from ..references.check import model_of_event
 from ..spool import write_new
 from . import ActionRefused
 from .exceptions import FILE_REPROCESSED, FILE_TAKEN_AGAIN, REQUEST_RETRIED, quarantined_file
@@ -153,3 +162,45 @@ def retry_request(
                 detail={"by": by},
             )
     return code
+
+
+def is_withheld(factory: sessionmaker[Session], document_id: str) -> bool:
+    """Whether ``document_id`` names a document whose message is withheld."""
+    with factory.begin() as s:
+        return bool(ledger.withheld_of(s, document_id))
+
+
+def release_document(
+    factory: sessionmaker[Session], settings: Settings, document_id: str, *, by: str
+) -> str:
+    """Publish withheld document ``document_id`` if its partner's reference data knows now
+    what it names (see the module's docstring); what was done, in a sentence.
+    :class:`ActionRefused` when it is not withheld, was dismissed, or still names unknown ids."""
+    book = ReferenceBook.of(settings)
+    with factory.begin() as s:
+        rows = ledger.withheld_of(s, document_id)
+        if not rows:
+            raise ActionRefused(f"no document {document_id} is withheld")
+        if ledger.is_dismissed(s, document_id):
+            raise ActionRefused(f"document {document_id} was dismissed already")
+        partner = rows[0].partner
+        try:
+            data = book.data_for(s, partner)
+        except ConfigError as error:
+            raise ActionRefused(
+                f"the reference data of {partner} cannot be read: {error}"
+            ) from None
+        for row in rows:
+            unknowns = unknown_in(model_of_event(row.body), data)
+            if unknowns is not None:
+                kind = str(row.headers.get("kind") or "the document")
+                raise ActionRefused(f"still withheld: {unknowns.sentence(kind)}")
+        released = ledger.release_withheld(
+            s,
+            [row.id for row in rows],
+            f"released to be published, by {by}: the reference data ({data.describe()}) knows "
+            "what it names",
+        )
+    if not released:
+        raise ActionRefused(f"document {document_id} was released already")
+    return f"document {document_id} ({partner}) released: it will be published"

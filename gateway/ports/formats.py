@@ -205,6 +205,9 @@ class InboundPolicy:
     publish_business_duplicates: bool = False
     """Publish a document the partner sent before with the same business key and content under
     other control numbers (by default it is recorded and announced, not published again)."""
+    reference_kinds: frozenset[str] = frozenset()
+    """The kinds of document checked against the partner's reference data (items, locations):
+    one naming what it does not know is withheld as an exception (:mod:`gateway.references`)."""
 
 
 class FormatConfig(BaseModel):

@@ -37,6 +37,7 @@ from ..outbound.pipeline import OutboundPipeline
 from ..partner_formats import PartnerFormats
 from ..partners import PARTNERS_DIR, load_partners_apart
 from ..pipeline import Folders, Parsing, Pipeline
+from ..references import ReferenceBook
 from ..registry import Registry
 from ..spool import Claim, Claimed, ClaimedFileChanged, FolderSource
 from .channels import ChannelSchedule
@@ -155,6 +156,7 @@ class Gateway:
             max_file_size=settings.max_file_size,
             policies={name: profile.inbound_policy for name, profile in profiles.items()},
             measures=measures,
+            references=ReferenceBook.of(settings),
         )
         finisher = Finisher(pipeline)
 

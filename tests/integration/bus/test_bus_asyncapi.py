@@ -17,6 +17,7 @@ import pytest
 from gateway import messages
 from gateway.bus import DEAD_LETTER_EXCHANGE, INBOUND_EXCHANGE, Topology, cloud_event
 from gateway.bus.asyncapi import asyncapi_document
+from gateway.bus.cloudevents import SerializedMessage, cloud_events
 from gateway.bus.topology import ALL_QUEUE, DEAD_LETTER_QUEUE, KIND_MESSAGES, QueueSpec
 from gateway.fulfilment import FulfilmentOutcome, fulfilment_event
 from gateway.ledger.orders import OrderKey
@@ -119,6 +120,10 @@ def test_a_channel_per_routing_key_on_the_inbound_exchange(document: dict[str, A
         assert operation["bindings"]["amqp"]["deliveryMode"] == 2
         assert operation["bindings"]["amqp"]["mandatory"] is True
         message = resolve(document, operation["message"])
+        if "oneOf" in message:  # the document whole, or one of its parts when it is large
+            whole, part = message["oneOf"]
+            assert part == {"$ref": "#/components/messages/edi.in.part"}
+            message = resolve(document, whole)
         assert message["contentType"] == "application/cloudevents+json"
         payload = resolve(document, message["payload"])
         data = resolve(document, payload["allOf"][1]["properties"]["data"])
@@ -156,8 +161,9 @@ def test_queues_and_dead_lettering_are_documented(document: dict[str, Any]) -> N
         "edi.events": "topic",
     }
     every_inbound = channels[ALL_QUEUE]["subscribe"]["message"]["oneOf"]
-    assert len(every_inbound) == len(KINDS) + 1  # and the sets passed through untranslated
+    assert len(every_inbound) == len(KINDS) + 2  # the sets passed through, the parts
     assert {"$ref": "#/components/messages/edi.in.untranslated"} in every_inbound
+    assert {"$ref": "#/components/messages/edi.in.part"} in every_inbound
 
 
 def test_test_documents_untranslated_sets_and_notices_have_their_channels(
@@ -172,6 +178,7 @@ def test_test_documents_untranslated_sets_and_notices_have_their_channels(
         "business_duplicate",
         "revision",
         "quarantined",
+        "unknown_reference",
     ]
     events = channels["edi.events.all"]["subscribe"]["message"]["oneOf"]
     assert {"$ref": "#/components/messages/edi.in.notice"} in events
@@ -248,3 +255,22 @@ def test_the_cross_document_checks_events_have_their_channel(document: dict[str,
     assert not validator.is_valid({**event, "type": "edi.out.status.sent"})
     assert message.routing_key == "edi.fulfilment.short.acme"
     assert (event["id"], event["correlationid"]) == ("doc-1:short", "corr-1")
+
+
+def test_the_parts_of_a_large_document_validate_against_their_message(
+    document: dict[str, Any],
+) -> None:
+    advice = sample("846")
+    serialized = SerializedMessage.of(advice, part_items=1)
+    events = cloud_events(serialized, correlation_id="corr", partner="acme", kind="846")
+    assert len(events) == serialized.parts > 2
+    message = resolve(document, {"$ref": "#/components/messages/edi.in.part"})
+    validator = jsonschema.Draft7Validator(
+        {"$ref": message["payload"]["$ref"], "components": document["components"]}
+    )
+    for _, body, _ in events:
+        event = json.loads(body)
+        validator.validate(event)
+        assert not validator.is_valid({k: v for k, v in event.items() if k != "documentid"})
+    channel = document["channels"]["edi.in.846.{partner}"]["subscribe"]["message"]
+    assert {"$ref": "#/components/messages/edi.in.part"} in channel["oneOf"]
