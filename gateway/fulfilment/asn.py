@@ -1,10 +1,14 @@
 """Outbound 856 against the received 850: a ship notice the modern layer asks the gateway to send
 is checked against the purchase orders the partner sent (by the PO number of each order level).
 
-:func:`record_purchase_order` keeps an 850's lines when it is received (a revision of the PO
-takes the place of the one before). :func:`check_ship_notice` compares each PO the notice names
-with what it ships, counting what the 856s sent before for the PO shipped (not an 856 of the
-same shipment, BSN02: a notice sent again replaces its earlier lines, it does not add to them):
+The 850's lines are read, the first time an 856 names its PO, from the message the gateway
+published for the newest 850 the partner sent under that PO number (kept in the outbox; a PO
+whose message was pruned is not known any more), and kept (:func:`record_purchase_order`;
+read again when the partner revised the PO since): receiving an 850 costs nothing more.
+
+:func:`check_ship_notice` compares each PO the notice names with what it ships, counting what
+the 856s sent before for the PO shipped (not an 856 of the same shipment, BSN02: a notice sent
+again replaces its earlier lines, it does not add to them):
 
 - ``not_ordered``: an item the PO does not order;
 - ``over``: more of an item than the PO ordered;
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 
 from sqlalchemy.orm import Session
 
@@ -27,8 +32,10 @@ from .. import ledger
 from ..ledger.orders import (
     NewOrderLine,
     OrderKey,
+    OrderLineRow,
     forget_shipment,
     order_lines,
+    received_message,
     record_order_check,
     record_order_lines,
 )
@@ -191,7 +198,7 @@ def check_ship_notice(
     found = []
     for po_number, lines in ship_notice_lines(notice).items():
         key = OrderKey(partner, ORDER_KIND, po_number)
-        recorded = order_lines(s, key)
+        recorded = _with_newest_order(s, key)
         ordered = [line for line in recorded if line.role == ORDERED]
         earlier = [
             line
@@ -212,6 +219,27 @@ def check_ship_notice(
             )
         )
     return ShipNoticeCheck(partner, notice.shipment_id, correlation_id, policy, found)
+
+
+def _with_newest_order(s: Session, key: OrderKey) -> list[OrderLineRow]:
+    """The lines recorded for the PO ``key``, its ordered lines those of the newest 850 the
+    partner sent for it: read from the message it published (kept in the outbox) the first
+    time an 856 names it, and again when the partner revised the PO since."""
+    recorded = order_lines(s, key)
+    ordered = [line for line in recorded if line.role == ORDERED]
+    newest = received_message(s, key.partner, f"PurchaseOrder:{key.order_number}")
+    if newest is None or (ordered and ordered[0].document_id == newest.document_id):
+        return recorded
+    data = json.loads(newest.body).get("data") or {}
+    data.pop("document_id", None)
+    record_purchase_order(
+        s,
+        partner=key.partner,
+        order=PurchaseOrder.model_validate(data),
+        document_id=newest.document_id,
+        correlation_id=newest.correlation_id,
+    )
+    return order_lines(s, key)
 
 
 def _items(found: PurchaseOrderFindings) -> list[dict[str, object]]:

@@ -1,10 +1,10 @@
 """Where the checks join the pipelines.
 
 Inbound (:func:`with_order_checks`): the pipeline's document hook, wrapped, also sees each
-accepted 850 (its lines are kept) and 945 (checked against its 940), in the transaction that
-records it. Outbound (:func:`check_request`): the outbound pipeline asks, in the transaction
-that records a request, what the checks make of an 856 (against the 850s received) or a 940
-(kept, for the 945s that will answer it).
+accepted 945 (checked against its 940), in the transaction that records it; every other
+document passes at the cost of a look at its message type. Outbound (:func:`check_request`):
+the outbound pipeline asks, in the transaction that records a request, what the checks make of
+an 856 (against the 850s received) or a 940 (kept, for the 945s that will answer it).
 
 A check never stops a document: whatever fails in it is undone alone (a savepoint) and logged,
 and the document is published, or the request rendered, as if there were no check.
@@ -23,14 +23,13 @@ from sqlalchemy.orm import Session
 from .. import ledger
 from ..bus.cloudevents import SerializedMessage
 from ..messages import (
-    PurchaseOrder,
     ShipNotice,
     WarehouseShippingAdvice,
     WarehouseShippingOrder,
 )
 from ..outbound.requests import request_message
 from ..ports import DocumentHook, ParsedDocument
-from .asn import ShipNoticeCheck, check_ship_notice, record_purchase_order
+from .asn import ShipNoticeCheck, check_ship_notice
 from .warehouse import check_shipping_advice, record_warehouse_order
 
 log = logging.getLogger(__name__)
@@ -47,8 +46,8 @@ def with_order_checks(hook: DocumentHook) -> DocumentHook:
 
 
 def check_inbound(s: Session, partner: str, doc: ParsedDocument) -> None:
-    """Keep an 850's lines; check a 945 against its 940 (events queued in the outbox)."""
-    if _message_type(doc.message) not in _CHECKED:
+    """Check a 945 against its 940 (events queued in the outbox)."""
+    if _message_type(doc.message) != "WarehouseShippingAdvice":
         return
     try:
         with ledger.savepoint(s):
@@ -56,16 +55,6 @@ def check_inbound(s: Session, partner: str, doc: ParsedDocument) -> None:
             records = ledger.documents_by_id(s, doc.document_id)
             correlation_id = records[-1].correlation_id if records else doc.document_id
             now = dt.datetime.now(dt.UTC)
-            if isinstance(message, PurchaseOrder):
-                record_purchase_order(
-                    s,
-                    partner=partner,
-                    order=message,
-                    document_id=doc.document_id,
-                    correlation_id=correlation_id,
-                    at=now,
-                )
-                return
             events = check_shipping_advice(
                 s,
                 partner=partner,
@@ -79,27 +68,20 @@ def check_inbound(s: Session, partner: str, doc: ParsedDocument) -> None:
         log.exception("the order check of %s %s failed (published all the same)", partner, doc.kind)
 
 
-_CHECKED: dict[str, type[PurchaseOrder | WarehouseShippingAdvice]] = {
-    "PurchaseOrder": PurchaseOrder,
-    "WarehouseShippingAdvice": WarehouseShippingAdvice,
-}
-"""The inbound messages the checks look at, by message type."""
-
-
 def _message_type(message: object) -> str:
     return str(getattr(message, "message_type", ""))
 
 
-def _checked_message(message: object) -> PurchaseOrder | WarehouseShippingAdvice:
+def _checked_message(message: object) -> WarehouseShippingAdvice:
     """The canonical message itself; from a parse worker it comes serialized for its
     CloudEvent (:class:`~gateway.bus.cloudevents.SerializedMessage`), and is read again."""
-    if isinstance(message, PurchaseOrder | WarehouseShippingAdvice):
+    if isinstance(message, WarehouseShippingAdvice):
         return message
     if not isinstance(message, SerializedMessage):
         raise TypeError(f"not a canonical message: {type(message).__name__}")
     data = json.loads(message.data)
     data.pop("document_id", None)
-    return _CHECKED[message.message_type].model_validate(data)
+    return WarehouseShippingAdvice.model_validate(data)
 
 
 class RequestCheck:

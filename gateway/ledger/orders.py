@@ -25,8 +25,9 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
+from ._documents import DocumentState
 from ._statements import _now, _run
-from .models import ORDER_CHECKS, ORDER_LINES
+from .models import DOCUMENTS, ORDER_CHECKS, ORDER_LINES, OUTBOX
 
 L = ORDER_LINES
 C = ORDER_CHECKS
@@ -73,6 +74,16 @@ class NewOrderLine:
     unit: str | None = None
     line_number: str | None = None
     status: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ReceivedMessage:
+    """The newest document a partner sent under a business key, and the message it published."""
+
+    document_id: str
+    correlation_id: str
+    body: bytes
+    """Its CloudEvent, as published."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -133,6 +144,27 @@ _CHECKED_ORDERS_OF_DOCUMENT = (
     select(C.c.partner, C.c.order_kind, C.c.order_number)
     .where(C.c.document_id == bindparam("p_document_id"))
     .distinct()
+)
+_NEWEST_UNDER_KEY = (
+    select(DOCUMENTS.c.document_id, DOCUMENTS.c.correlation_id)
+    .where(
+        DOCUMENTS.c.partner == bindparam("p_partner"),
+        DOCUMENTS.c.business_key == bindparam("p_business_key"),
+        DOCUMENTS.c.state.in_(
+            [DocumentState.PARSED, DocumentState.PUBLISHED, DocumentState.ACKNOWLEDGED]
+        ),
+    )
+    .order_by(DOCUMENTS.c.id.desc())
+    .limit(1)
+)
+_MESSAGE_OF_DOCUMENT = (
+    select(OUTBOX.c.body)
+    .where(
+        OUTBOX.c.document_id == bindparam("p_document_id"),
+        OUTBOX.c.message_id == bindparam("p_document_id"),
+    )
+    .order_by(OUTBOX.c.id.desc())
+    .limit(1)
 )
 _INSERT_LINE = insert(L)
 _INSERT_CHECK = insert(C)
@@ -268,3 +300,17 @@ def orders_of_document(s: Session, document_id: str) -> list[OrderKey]:
     found = {OrderKey(*row) for row in _run(s, _ORDERS_OF_DOCUMENT, params)}
     found |= {OrderKey(*row) for row in _run(s, _CHECKED_ORDERS_OF_DOCUMENT, params)}
     return sorted(found)
+
+
+def received_message(s: Session, partner: str, business_key: str) -> ReceivedMessage | None:
+    """The newest document ``partner`` sent under ``business_key`` (``PurchaseOrder:PO-1``) that
+    was taken (parsed, published), with the message it published; None when there is none, or
+    its message is no longer kept (pruned)."""
+    found = _run(s, _NEWEST_UNDER_KEY, {"p_partner": partner, "p_business_key": business_key})
+    row = found.first()
+    if row is None:
+        return None
+    body = _run(s, _MESSAGE_OF_DOCUMENT, {"p_document_id": row.document_id}).scalar()
+    if body is None:
+        return None
+    return ReceivedMessage(row.document_id, row.correlation_id, bytes(body))
