@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import Any
 
 from .findings import Finding, Level, Severity
 from .pyx12_guard import engine_failure, transaction_context
 from .pyx12_maps import (
     MAP_CACHE,
     MAP_PATH,
+    LoadedMap,
     find_map_file,
     normalize_version,
     pyx12_document_maps,
@@ -90,4 +92,15 @@ class Pyx12Validator:
             logger.exception("loading map %s failed", map_file)
             failure = engine_failure(context, exc, None, None, "loading the map")
             return ValidationResult(LoopNode(ROOT_LOOP), [failure])
+        return self.walk(transaction, loaded, known, context)
+
+    def walk(
+        self,
+        transaction: TransactionSet,
+        loaded: LoadedMap,
+        known: frozenset[str],
+        context: dict[str, Any],
+    ) -> ValidationResult:
+        """The set through its loaded map: pyx12's walker here, a compiled map in
+        :class:`~.compiled.CompiledValidator`."""
         return TransactionWalk(transaction, loaded, known, context).run()

@@ -15,7 +15,7 @@ and SE02 (set id, control number, segment count, control number match).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .findings import Finding, Level, Severity, quote
@@ -37,7 +37,7 @@ class TransactionFindings:
         context: dict[str, Any],
         loaded: LoadedMap,
         known: frozenset[str],
-        segments: list[Segment],
+        segments: Sequence[Segment],
     ) -> None:
         self.context = context
         """Interchange, group and transaction control numbers and the set id, for every finding."""

@@ -59,8 +59,7 @@ class TransactionWalk:
         self.findings = self.report.findings
         """Every finding of the walk (the report's own list), in the order they arose."""
         self.guard = Pyx12Guard(transaction, self.report)
-        self.root = LoopNode(ROOT_LOOP)
-        self.stack: list[tuple[Any, LoopNode]] = [(None, self.root)]
+        self.tree = LoopTree()
 
     # -- driving -------------------------------------------------------------------------------
 
@@ -115,19 +114,11 @@ class TransactionWalk:
         findings = self.findings
         synthetic_se = self.synthetic_se
         if synthetic_se is not None:
-            kept = (self._after_synthetic_se(f, synthetic_se) for f in findings)
+            kept = (after_synthetic_se(f, synthetic_se) for f in findings)
             findings = [f for f in kept if f is not None]
         if saw_hl and "HL" in self.map.segment_ids:
             findings = merged(findings, checked_hierarchy(self.tx, self.context))
-        return ValidationResult(self.root, findings)
-
-    @staticmethod
-    def _after_synthetic_se(finding: Finding, position: int) -> Finding | None:
-        if finding.segment_position != position:
-            return finding
-        if finding.segment_id == "SE":
-            return None  # about the stand-in SE itself
-        return replace(finding, segment_position=None, file_position=None)
+        return ValidationResult(self.tree.root, findings)
 
     def _walk(
         self, walker: Any, node: Any, position: int, segment: Segment
@@ -165,47 +156,34 @@ class TransactionWalk:
         if found is None:
             return node
         self._place(found, position)
-        guard = self.guard
-        key = (id(found), guard.component, guard.repetition, *segment.elements)
-        check = self.map.element_checks.get(key)
-        if check is None:
-            check = self._check_elements(found, position, segment)
-            if check is None:
-                return found
-            self.map.remember(key, check)
-        elif check.noted:
-            guard.elements(found, guard.segment(tag), position, segment)  # for its findings
-        for error, repetition in check.errors:
-            finding = self.report.element_error(error, position, segment, repetition)
-            if finding is not None:
-                self.findings.append(finding)
+        check_elements(self.map, self.guard, self.report, found, position, segment)
         return found
 
-    def _check_elements(self, node: Any, position: int, segment: Segment) -> ElementCheck | None:
-        """Run pyx12's element checks on the segment; None when pyx12 failed (reported)."""
-        data = self.guard.segment(segment.tag)
-        before = len(self.findings)
-        extra = self.guard.elements(node, data, position, segment)
-        noted = len(self.findings) > before
-        try:
-            errors: list[tuple[Any, int | None]] = [
-                (e, None) for e in node.is_valid_errors(data)[1]
-            ]
-            for number, child, value in extra:
-                errors += [(e, number) for e in child.is_valid_errors(value)[1]]
-        except Exception as exc:
-            tag = segment.tag
-            logger.exception("pyx12 failed validating the elements of %s", tag)
-            self.findings.append(
-                engine_failure(self.context, exc, position, segment, f"checking {tag} elements")
-            )
-            return None
-        return ElementCheck(tuple(errors), noted)
-
-    # -- the loop tree -------------------------------------------------------------------------
-
     def _place(self, node: Any, position: int) -> None:
-        loops, first = self.map.chain(node)
+        self.tree.place(self.map.chain(node), position)
+
+
+def after_synthetic_se(finding: Finding, position: int) -> Finding | None:
+    """A finding of a walk with a stand-in SE at ``position``: dropped when about the stand-in
+    itself, else no longer placed at it (a missing segment reported there)."""
+    if finding.segment_position != position:
+        return finding
+    if finding.segment_id == "SE":
+        return None  # about the stand-in SE itself
+    return replace(finding, segment_position=None, file_position=None)
+
+
+class LoopTree:
+    """The loop tree of a transaction set as its segments are placed (:class:`LoopNode`)."""
+
+    def __init__(self) -> None:
+        self.root = LoopNode(ROOT_LOOP)
+        self.stack: list[tuple[Any, LoopNode]] = [(None, self.root)]
+
+    def place(self, chain: tuple[tuple[Any, ...], bool], position: int) -> None:
+        """The segment at ``position`` placed at a map node whose loops from the ST loop down
+        and first-segment flag are ``chain`` (:meth:`~.pyx12_maps.LoadedMap.chain`)."""
+        loops, first = chain
         stack = self.stack
         depth = 0
         while depth < len(loops) and depth + 1 < len(stack) and stack[depth + 1][0] is loops[depth]:
@@ -218,3 +196,52 @@ class TransactionWalk:
             stack[-1][1].children.append(instance)
             stack.append((loop, instance))
         stack[-1][1].segments.append(position)
+
+
+def check_elements(
+    loaded: LoadedMap,
+    guard: Pyx12Guard,
+    report: TransactionFindings,
+    node: Any,
+    position: int,
+    segment: Segment,
+) -> None:
+    """pyx12's element checks of ``segment`` placed at map ``node``, reported as findings
+    (remembered per content, see :class:`~.pyx12_maps.ElementCheck`)."""
+    key = (id(node), guard.component, guard.repetition, *segment.elements)
+    check = loaded.element_checks.get(key)
+    if check is None:
+        check = _run_element_checks(guard, report, node, position, segment)
+        if check is None:
+            return
+        loaded.remember(key, check)
+    elif check.noted:
+        guard.elements(node, guard.segment(segment.tag), position, segment)  # for its findings
+    findings = report.findings
+    for error, repetition in check.errors:
+        finding = report.element_error(error, position, segment, repetition)
+        if finding is not None:
+            findings.append(finding)
+
+
+def _run_element_checks(
+    guard: Pyx12Guard, report: TransactionFindings, node: Any, position: int, segment: Segment
+) -> ElementCheck | None:
+    """Run pyx12's element checks on the segment; None when pyx12 failed (reported)."""
+    data = guard.segment(segment.tag)
+    findings = report.findings
+    before = len(findings)
+    extra = guard.elements(node, data, position, segment)
+    noted = len(findings) > before
+    try:
+        errors: list[tuple[Any, int | None]] = [(e, None) for e in node.is_valid_errors(data)[1]]
+        for number, child, value in extra:
+            errors += [(e, number) for e in child.is_valid_errors(value)[1]]
+    except Exception as exc:
+        tag = segment.tag
+        logger.exception("pyx12 failed validating the elements of %s", tag)
+        findings.append(
+            engine_failure(report.context, exc, position, segment, f"checking {tag} elements")
+        )
+        return None
+    return ElementCheck(tuple(errors), noted)

@@ -1,0 +1,218 @@
+"""A compiled map, and one transaction set run through it segment by segment.
+
+:class:`MapProgram` is what a loaded map compiles to: a slot per counted map path
+(:class:`~.walk_plans.Slots`), the walk plans worked out so far per (map node, segment id),
+and the compiled element checks per segment node (:mod:`.contents`). Both are made the first
+time they are needed and kept (plans up to :data:`PLANS_PER_MAP`).
+
+:class:`SetRun` takes one transaction set's segments one at a time (:meth:`SetRun.feed`) and
+holds no more than the walker's counts, the current map node and the loop stack, whatever the
+size of the set: each segment is placed by its plan, the counts say which of the plan's
+possible errors happened (a mandatory segment or loop missing, a segment or loop over its
+maximum, a segment not placed), and the compiled element check accepts the segment's content or
+hands it to pyx12's element checks. Errors become findings through the same code as the pyx12
+walker's (:class:`~..pyx12_findings.TransactionFindings`,
+:func:`~..pyx12_walk.check_elements`), so texts, codes and places are the same.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any, overload
+
+from pyx12.error_item import SegError
+
+from ..pyx12_findings import TransactionFindings
+from ..pyx12_guard import SEGMENT_ID, Pyx12Guard
+from ..pyx12_maps import LoadedMap, bounded_put
+from ..pyx12_walk import LoopTree, check_elements
+from ..segments import Segment
+from .contents import ContentCheck, content_check
+from .walk_plans import GS_LOOP_PATH, GS_PATH, Slots, WalkPlan, plan
+
+PLANS_PER_MAP = 65536
+"""Walk plans each compiled map keeps at most (a plan per map node and segment id met)."""
+
+
+class MapProgram:
+    """A loaded pyx12 map compiled: count slots, walk plans, element checks."""
+
+    def __init__(self, loaded: LoadedMap) -> None:
+        self.loaded = loaded
+        self.slots = Slots(loaded.root)
+        self.size = len(self.slots.paths)
+        self.start_counts = [0] * self.size
+        for path in (GS_LOOP_PATH, GS_PATH):  # pyx12: forceWalkCounterToLoopStart at GS
+            self.start_counts[self.slots.paths[path]] = 1
+        self.plans: dict[tuple[int, str], WalkPlan] = {}
+        self.checks: dict[int, ContentCheck] = {}
+        self.chains: dict[int, tuple[tuple[Any, ...], bool]] = {}
+        self._lock = threading.Lock()
+
+    def plan(self, node: Any, tag: str) -> WalkPlan:
+        key = (id(node), tag)
+        found = self.plans.get(key)
+        if found is None:
+            with self._lock:
+                found = plan(self.slots, node, tag)
+                bounded_put(self.plans, key, found, PLANS_PER_MAP)
+        return found
+
+    def check(self, node: Any) -> ContentCheck:
+        found = self.checks.get(id(node))
+        if found is None:
+            found = self.checks[id(node)] = content_check(node)
+        return found
+
+    def chain(self, node: Any) -> tuple[tuple[Any, ...], bool]:
+        found = self.chains.get(id(node))
+        if found is None:
+            found = self.chains[id(node)] = self.loaded.chain(node)
+        return found
+
+
+class _Current(Sequence[Segment]):
+    """The walked segments as the findings see them: only the one being walked is held (a
+    missing segment is reported at the position of the segment being placed)."""
+
+    def __init__(self) -> None:
+        self.segment = Segment("ST", [])
+        self.walked = 0
+
+    @overload
+    def __getitem__(self, index: int) -> Segment: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Segment]: ...
+    def __getitem__(self, index: int | slice) -> Segment | Sequence[Segment]:
+        if isinstance(index, slice):
+            raise TypeError("only the current segment is held")
+        return self.segment
+
+    def __len__(self) -> int:
+        return self.walked
+
+
+class SetRun:
+    """One transaction set through a compiled map, fed one segment at a time."""
+
+    def __init__(
+        self,
+        program: MapProgram,
+        guard_for: Any,
+        context: dict[str, Any],
+        known: frozenset[str],
+    ) -> None:
+        self.program = program
+        self.current = _Current()
+        self.report = TransactionFindings(context, program.loaded, known, self.current)
+        self.findings = self.report.findings
+        self.guard = Pyx12Guard(guard_for, self.report)
+        self.counts = list(program.start_counts)
+        self.node: Any = program.loaded.gs_node
+        self.tree = LoopTree()
+
+    def feed(self, position: int, segment: Segment) -> None:
+        """Place and check the segment at ``position`` (ST = 1)."""
+        current = self.current
+        current.segment = segment
+        current.walked = position
+        tag = segment.tag
+        if not SEGMENT_ID.fullmatch(tag):
+            self.guard.unrecognized(position, segment)
+            return
+        program = self.program
+        node = self.node
+        walk = program.plans.get((id(node), tag)) or program.plan(node, tag)
+        found = walk.found
+        if walk.passed or found is None:
+            self._walk_errors(walk, position, segment)
+        else:
+            usage = self._count(walk)
+            if usage:
+                self._report(usage, [], walk, position, segment)
+        if found is None:
+            return
+        self.node = found
+        self.tree.place(program.chains.get(id(found)) or program.chain(found), position)
+        guard = self.guard
+        check = program.checks.get(id(found)) or program.check(found)
+        if not check(segment.elements, guard.component, guard.repetition):
+            check_elements(program.loaded, guard, self.report, found, position, segment)
+
+    def _count(self, walk: WalkPlan) -> list[tuple[SegError, Any]]:
+        """Apply the placement to the counts; the usage errors it gives, each with the node
+        whose count codes 4 and 5 report."""
+        counts = self.counts
+        placement = walk.placement
+        assert placement is not None
+        errors: list[tuple[SegError, Any]] = []
+        loop = placement.loop
+        if loop is not None:
+            if placement.loop_unused:
+                errors.append((SegError("2", f"Loop {loop.id} found but marked as not used"), None))
+            else:
+                low, high = placement.reset
+                if high:
+                    counts[low:high] = [0] * (high - low)
+                slot = placement.loop_slot
+                counts[slot] += 1
+                if counts[slot] > placement.loop_max:
+                    errors.append((self._over("4", loop, counts[slot], placement.loop_max), slot))
+            counts[placement.segment_slot] += 1
+            return errors
+        slot = placement.segment_slot
+        counts[slot] += 1
+        found = walk.found
+        if placement.segment_unused:
+            errors.append((SegError("2", f"Segment {found.id} found but marked as not used"), None))
+        elif counts[slot] > placement.segment_max:
+            errors.append((self._over("5", found, counts[slot], placement.segment_max), slot))
+        return errors
+
+    def _over(self, code: str, node: Any, count: int, most: int) -> SegError:
+        what = "Loop" if code == "4" else "Segment"
+        return SegError(
+            code,
+            f"{what} {node.id} exceeded max count.  Found {count}, should have {most}",
+            map_node=node,
+            seg_count=self.current.walked,
+        )
+
+    def _walk_errors(self, walk: WalkPlan, position: int, segment: Segment) -> None:
+        """The walk's errors, in pyx12's order: usage first, then the missing it flushes."""
+        counts = self.counts
+        missing = [i for i, passed in enumerate(walk.passed) if counts[passed.slot] < 1]
+        placement = walk.placement
+        if walk.found is None:
+            if placement is None:
+                error = SegError("1", f"Segment {segment.tag} not found", map_node=self.node)
+                self.report.segment_error(error, 0, position, segment, self.node)
+            return  # pyx12 forgets the missing ones when a segment is not placed
+        assert placement is not None
+        usage = self._count(walk)
+        if placement.loop is None:
+            satisfied = placement.satisfied
+            keep = placement.keep_position
+            missing = [i for i in missing if i not in satisfied and walk.passed[i].node.pos != keep]
+        self._report(usage, missing, walk, position, segment)
+
+    def _report(
+        self,
+        usage: list[tuple[SegError, Any]],
+        missing: list[int],
+        walk: WalkPlan,
+        position: int,
+        segment: Segment,
+    ) -> None:
+        counts = self.counts
+        errors = [(error, counts[slot] if slot is not None else 0) for error, slot in usage]
+        for i in missing:
+            passed = walk.passed[i]
+            if passed.loop is not None:
+                text = f'Mandatory loop "{passed.loop.name}" ({passed.loop.id}) missing'
+            else:
+                text = f'Mandatory segment "{passed.node.name}" ({passed.node.id}) missing'
+            errors.append((SegError("3", text, map_node=passed.node, seg_count=position), 0))
+        for error, count in errors:
+            self.report.segment_error(error, count, position, segment, self.node)
