@@ -15,10 +15,12 @@ from typing import Any
 
 from adapters.formats.x12.reader import transactions_in
 from adapters.formats.x12.translation import translate
+from gateway import ledger as ledger_api
+from gateway.bus.cloudevents import cloud_event
 from gateway.fulfilment.asn import check_ship_notice, record_purchase_order
 from gateway.fulfilment.view import orders_named, print_order
 from gateway.fulfilment.warehouse import check_shipping_advice, record_warehouse_order
-from gateway.ledger import NewMessage, timeline
+from gateway.ledger import DocumentState, NewMessage, timeline
 from gateway.ledger.orders import OrderKey, order_checks, order_lines
 from gateway.messages import (
     PurchaseOrder,
@@ -243,3 +245,65 @@ def test_the_order_view_shows_each_item_ordered_and_shipped_by_each_945(ledger: 
         "#2:",
         "2",
     ]
+
+
+def po_published(ledger: Ledger, document_id: str, order: PurchaseOrder) -> None:
+    """The ledger as the pipeline leaves it for a received 850: its record, and the message it
+    published (a CloudEvent whose data is the order)."""
+    with ledger.factory.begin() as s:
+        [file_id] = ledger_api.record_files(
+            s, [ledger_api.NewFile("shop", f"{document_id}.x12", "0" * 64, 1, "/w", "claim")]
+        )
+        [record_id] = ledger_api.record_documents(
+            s,
+            [
+                ledger_api.NewDocument(
+                    document_id=document_id,
+                    file_id=file_id,
+                    partner="shop",
+                    kind="850",
+                    interchange_ref=None,
+                    group_ref=None,
+                    transaction_ref=None,
+                    state=DocumentState.PUBLISHED,
+                    correlation_id=f"corr-{document_id}",
+                    business_key=f"PurchaseOrder:{order.po_number}",
+                )
+            ],
+        )
+        body, headers = cloud_event(order, correlation_id="claim", partner="shop", kind="850")
+        ledger_api.enqueue_messages(
+            s,
+            [
+                NewMessage(
+                    document_id,
+                    document_id,
+                    "shop",
+                    "edi.in",
+                    "edi.in.850.shop",
+                    body,
+                    headers,
+                    "claim",
+                    record=(record_id, file_id),
+                )
+            ],
+        )
+
+
+def test_an_856_reads_the_newest_850_under_its_po_and_again_after_a_revision(
+    ledger: Ledger,
+) -> None:
+    order = message("850-004010.edi")
+    assert isinstance(order, PurchaseOrder)
+    po_published(ledger, "850-first", order)
+    assert sent(ledger, notice("ASN-1", 20), "refuse", "r1") == (None, [])  # 20 of 24
+    with ledger.factory() as s:
+        [view] = orders_named(s, "PO-2026-1001", partner="shop")
+    assert (view.order_document, view.correlation_id) == ("850-first", "corr-850-first")
+    fewer = order.lines[0].model_copy(update={"quantity": Decimal(10)})
+    po_published(ledger, "850-revised", order.model_copy(update={"lines": [fewer]}))
+    refusal, _ = sent(ledger, notice("ASN-2", 1), "refuse", "r2")  # 20 + 1 > 10 now
+    assert refusal is not None and "ordered 10, shipped 21" in refusal
+    with ledger.factory() as s:
+        [view] = orders_named(s, "PO-2026-1001", partner="shop")
+    assert view.order_document == "850-revised"
