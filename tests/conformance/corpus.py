@@ -13,6 +13,8 @@ RESULT_TABLE: list[str] = []
 """Lines of the per-file result table, printed at the end of the run (see conftest.py)."""
 OTHER_TABLE: list[str] = []
 """The same for the flat files and XML."""
+COMPILED_TABLE: list[str] = []
+"""The compiled validator against pyx12, one line per file (test_compiled_validator.py)."""
 
 
 @dataclass(frozen=True)
