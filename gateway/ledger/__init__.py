@@ -4,8 +4,9 @@ SQLite (WAL, synchronous=FULL) by default, PostgreSQL supported; schema managed 
 (:func:`migrate`). The inbound ledger's functions and rows are this package's names
 (``ledger.record_files(...)``), each concern in a private module behind it: files, documents,
 what was received before, the timeline, the outbox, what the broker made of it, replay,
-acknowledgements, status. Outbound documents, remote transfers and partners' acknowledgements
-have modules of their own (:mod:`.outbound`, :mod:`.transfers`, :mod:`.reconciliation`).
+acknowledgements, status. Outbound documents, remote transfers, partners' acknowledgements and
+the orders the cross-document checks compare have modules of their own (:mod:`.outbound`,
+:mod:`.transfers`, :mod:`.reconciliation`, :mod:`.orders`).
 
 Every function takes a :class:`~sqlalchemy.orm.Session` and leaves the transaction to the caller
 (``with factory.begin() as s:``), so that a document, its outbox messages, its acknowledgements
