@@ -9,7 +9,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .messages import CANONICAL_MESSAGES, SCHEMA_VERSION
+from .messages import CANONICAL_MESSAGES, SCHEMA_VERSION, CanonicalModel
+from .messages.parts import DocumentPart
 
 SCHEMA_BASE_URI = "https://schemas.edi-gateway.dev/canonical"
 
@@ -18,10 +19,15 @@ def schema_id(name: str) -> str:
     return f"{SCHEMA_BASE_URI}/{SCHEMA_VERSION}/{name}.json"
 
 
+PUBLISHED: tuple[type[CanonicalModel], ...] = (*CANONICAL_MESSAGES, DocumentPart)
+"""What the gateway publishes: the canonical messages, and the parts of a large one."""
+
+
 def message_schemas() -> dict[str, dict[str, Any]]:
-    """Every canonical message's JSON Schema (draft 2020-12), keyed by message name."""
+    """The JSON Schema (draft 2020-12) of every message the gateway publishes (:data:`PUBLISHED`),
+    keyed by message name."""
     schemas: dict[str, dict[str, Any]] = {}
-    for model in CANONICAL_MESSAGES:
+    for model in PUBLISHED:
         name = model.__name__
         body = model.model_json_schema(mode="serialization")
         schemas[name] = {

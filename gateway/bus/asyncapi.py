@@ -11,7 +11,8 @@ publishes requests (:mod:`gateway.outbound.requests`), the queue that takes them
 events on ``edi.status.{state}.{partner}`` (:mod:`gateway.outbound.status`), and the headers a
 dead-lettered request carries. Inbound variants: test documents (``edi.test.<kind>.{partner}``),
 sets passed through untranslated, and notices about inbound documents on the events exchange.
-The cross-document checks' events: ``edi.fulfilment.{outcome}.{partner}``.
+The cross-document checks' events: ``edi.fulfilment.{outcome}.{partner}``. The reference lists
+the modern layer publishes: ``edi.ref.items.{scope}`` (:mod:`gateway.references.published`).
 
 (Over 400 lines: it is one document, and its parts refer to each other by name; split by
 channel it would be harder to check than whole.)
@@ -24,9 +25,12 @@ from typing import Any
 
 from .. import __version__
 from ..fulfilment.events import FULFILMENT_ROUTING_KEY, FulfilmentOutcome
+from ..messages.parts import PART_ITEMS, SPLIT_PATHS
 from ..notices import CODES as NOTICE_CODES
 from ..notices import NOTICE_ROUTING_KEY
 from ..outbound.status import STATUS_ROUTING_KEY, OutboundStatus
+from ..references.published import EVENT_TYPE as REFERENCE_EVENT_TYPE
+from ..references.published import REFERENCE_EXCHANGE, REFERENCE_QUEUE, REFERENCE_ROUTING_KEY
 from ..schemas import message_schemas, schema_id
 from .cloudevents import CONTENT_TYPE, DATA_CONTENT_TYPE, HEADER_KEYS, SPEC_VERSION, event_type
 from .consumer import ERROR_HEADER, REQUEST_ID_HEADER
@@ -73,6 +77,7 @@ def asyncapi_document(
 
     messages: dict[str, Any] = {}
     channels: dict[str, Any] = {}
+    part = _parts(schemas, messages)
     for kind, message_name in KIND_MESSAGES.items():
         etype = event_type(kind)
         payload_name = f"{message_name}Event.{kind}"
@@ -97,19 +102,25 @@ def asyncapi_document(
             "subscribe": {
                 "operationId": f"receive{kind.upper()}",
                 "summary": f"Receive {_KIND_TITLES[kind]} documents as {message_name} events.",
-                "message": {"$ref": f"#/components/messages/{etype}"},
+                "message": (
+                    {"oneOf": [{"$ref": f"#/components/messages/{etype}"}, part]}
+                    if message_name in SPLIT_PATHS
+                    else {"$ref": f"#/components/messages/{etype}"}
+                ),
                 "bindings": {"amqp": _publish_binding()},
             },
             "bindings": {"amqp": _exchange_binding(topology.exchange)},
         }
 
     all_messages = [{"$ref": f"#/components/messages/{event_type(k)}"} for k in KIND_MESSAGES]
+    all_messages.append(part)
     all_messages += _inbound_variants(topology, schemas, messages, channels, all_messages)
     role_messages = _outbound(topology, schemas, messages, channels)
     role_messages["events"] = role_messages["events"] + _notices(
         topology, schemas, messages, channels
     )
     role_messages["events"] += _fulfilment(topology, schemas, messages, channels)
+    _reference_lists(topology, schemas, messages, channels)
     role_messages["dead_letter"] = all_messages + role_messages["requests"]
     for queue in topology.queues:
         source = topology.exchange_for(queue.source)
@@ -383,6 +394,49 @@ _REQUEST_KINDS = {
     "943": "StockTransferShipment",
 }
 _PROFILE_ENVELOPE = ("envelope", "document_id", "message_type")
+
+
+def _parts(schemas: dict[str, Any], messages: dict[str, Any]) -> dict[str, str]:
+    """The message of one part of a large document (:mod:`gateway.messages.parts`), with the
+    split rule per message type; returns its reference."""
+    rules = "; ".join(f"{name}: {', '.join(paths)}" for name, paths in SPLIT_PATHS.items())
+    schemas["DocumentPartEvent"] = {
+        "title": "DocumentPart event",
+        "allOf": [
+            {"$ref": "#/components/schemas/CloudEvent"},
+            {
+                "type": "object",
+                "required": ["documentid", "part", "parts"],
+                "properties": {
+                    "id": {"description": "<document id>/<part>: the part's own id."},
+                    "dataschema": {"const": schema_id("DocumentPart")},
+                    "documentid": {"type": "string", "description": "The whole document's id."},
+                    "part": {"type": "integer", "minimum": 1},
+                    "parts": {"type": "integer", "minimum": 2},
+                    "data": {"$ref": "#/components/schemas/DocumentPart"},
+                },
+            },
+        ],
+    }
+    messages["edi.in.part"] = {
+        "name": "edi.in.part",
+        "title": "One part of a document too large for one message",
+        "summary": f"A document with more than {PART_ITEMS} items in its repeating lists comes "
+        "as parts on its own routing key, each with the document's id, its number and the "
+        "total (CloudEvents extensions documentid, part, parts; AMQP headers document_id, part, "
+        "parts): part 1 holds the header (the message with those lists empty), the others the "
+        "items in document order, at most "
+        f"{PART_ITEMS} each, as entries (path, at, items). "
+        "Keep a document's parts until all are there, in any order, then append each entry's "
+        "items to the list its path and indexes name (gateway.messages.parts.reassemble). "
+        f"Split along, by message type: {rules}.",
+        "contentType": CONTENT_TYPE,
+        "correlationId": {"$ref": "#/components/correlationIds/correlationid"},
+        "headers": {"$ref": "#/components/schemas/AmqpHeaders"},
+        "payload": {"$ref": "#/components/schemas/DocumentPartEvent"},
+        "x-canonical-schema": schema_id("DocumentPart"),
+    }
+    return {"$ref": "#/components/messages/edi.in.part"}
 
 
 def _inbound_variants(
@@ -739,3 +793,78 @@ def _outbound(
         topology.events_exchange,
     )
     return {"requests": requests, "events": status}
+
+
+def _reference_lists(
+    topology: Topology,
+    schemas: dict[str, Any],
+    messages: dict[str, Any],
+    channels: dict[str, Any],
+) -> None:
+    """Add the reference lists the modern layer publishes (:mod:`gateway.references.
+    published`): the items and locations the gateway checks documents against."""
+    ids = {"type": ["array", "null"], "items": {"type": "string", "minLength": 1}}
+    schemas["ReferenceListEvent"] = {
+        "title": "A reference list: the items and locations known",
+        "type": "object",
+        "required": ["specversion", "id", "source", "type", "data"],
+        "properties": {
+            "specversion": {"type": "string", "const": SPEC_VERSION},
+            "id": {"type": "string", "minLength": 1, "description": "The list's id."},
+            "source": {"type": "string", "minLength": 1},
+            "type": {"type": "string", "const": REFERENCE_EVENT_TYPE},
+            "time": {
+                "type": "string",
+                "format": "date-time",
+                "description": "When the list was issued: the newest list of a scope wins (one "
+                "issued earlier, arriving later, is left out); without it, when it arrived.",
+            },
+            "data": {
+                "type": "object",
+                "minProperties": 1,
+                "additionalProperties": False,
+                "properties": {
+                    "description": {"type": "string"},
+                    "items": {
+                        **ids,
+                        "description": "Every item known, by any of its ids (SKU, U.P.C....); "
+                        "absent: items are not checked against this list.",
+                    },
+                    "locations": {
+                        **ids,
+                        "description": "Every location known (warehouses, aisles, bins); "
+                        "absent: locations are not checked against this list.",
+                    },
+                },
+            },
+        },
+    }
+    messages[REFERENCE_EVENT_TYPE] = {
+        "name": REFERENCE_EVENT_TYPE,
+        "title": "A reference list of items and locations",
+        "summary": "Replaces the list of its scope (a partner, or all): documents of the kinds "
+        "a partner's profile checks (reference_check) naming other items or locations are "
+        "withheld as exceptions (notice unknown_reference) until reprocessed.",
+        "contentType": CONTENT_TYPE,
+        "payload": {"$ref": "#/components/schemas/ReferenceListEvent"},
+    }
+    channels[REFERENCE_ROUTING_KEY.format(scope="{scope}")] = {
+        "description": "Reference lists published by the modern layer to the topic exchange "
+        f"{REFERENCE_EXCHANGE!r}; each gateway instance takes them from its queue "
+        f"{REFERENCE_QUEUE!r} (durable, dead-lettered to {topology.dead_letter_exchange!r}), "
+        "keeps the newest of each scope in its ledger and checks documents against it from "
+        "then on, without a restart.",
+        "parameters": {
+            "scope": {
+                "description": "A partner's name (as a routing word), or all.",
+                "schema": {"type": "string", "pattern": PARTNER_PATTERN},
+            }
+        },
+        "publish": {
+            "operationId": "publishReferenceList",
+            "summary": "Tell the gateway the items and locations a partner's (or every "
+            "partner's) documents may name. A message that is no list is dead-lettered.",
+            "message": {"$ref": f"#/components/messages/{REFERENCE_EVENT_TYPE}"},
+        },
+        "bindings": {"amqp": _exchange_binding(REFERENCE_EXCHANGE)},
+    }

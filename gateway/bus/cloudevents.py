@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass
 from typing import Any, Final
 
 from pydantic import AwareDatetime, BaseModel, TypeAdapter
 
+from ..messages.parts import PART_ITEMS, split
 from ..schemas import schema_id
 
 SPEC_VERSION = "1.0"
@@ -89,19 +91,31 @@ class SerializedMessage:
     envelope: str | None
     """The message's ``envelope`` as compact JSON text; None for a model without one."""
     rest: str
-    """The rest of ``message.model_dump(mode="json")`` as compact JSON text (non-ASCII kept)."""
+    """The rest of ``message.model_dump(mode="json")`` as compact JSON text (non-ASCII kept);
+    for a message published in parts, the rest of its header (its split lists empty)."""
+    chunks: tuple[str, ...] = ()
+    """For a message published in parts (:mod:`gateway.messages.parts`): the entries of each
+    part after the header, as JSON text; empty for a message published whole."""
 
     @classmethod
-    def of(cls, message: BaseModel) -> SerializedMessage:
+    def of(cls, message: BaseModel, part_items: int = PART_ITEMS) -> SerializedMessage:
         data = message.model_dump(mode="json")
         envelope = data.pop("envelope", None)
+        message_type = _text_attribute(message, "message_type")
+        chunks = split(data, message_type, part_items)
         return cls(
-            message_type=_text_attribute(message, "message_type"),
+            message_type=message_type,
             document_id=_text_attribute(message, "document_id"),
             subject=subject_of(message),
             envelope=None if envelope is None else _json(envelope),
             rest=_json(data),
+            chunks=tuple(_json(chunk) for chunk in chunks or ()),
         )
+
+    @property
+    def parts(self) -> int:
+        """How many messages it is published as: 1, or its header and each chunk."""
+        return 1 + len(self.chunks) if self.chunks else 1
 
     @property
     def data(self) -> str:
@@ -196,6 +210,61 @@ def cloud_event(
         "correlation_id": correlation_id,
     }
     return body, headers
+
+
+def cloud_events(
+    message: BaseModel | SerializedMessage,
+    *,
+    source: str | None = None,
+    correlation_id: str,
+    partner: str,
+    kind: str,
+    time: dt.datetime | None = None,
+) -> list[tuple[str, bytes, dict[str, str]]]:
+    """The CloudEvents ``message`` is published as: (message id, body, AMQP headers) each.
+
+    A message published whole is one event, :func:`cloud_event`'s, its message id the document
+    id. One published in parts (:mod:`gateway.messages.parts`) is one event per part: ``id``
+    and message id ``<document id>/<part>``, ``dataschema`` the DocumentPart schema, ``data``
+    the :class:`~gateway.messages.parts.DocumentPart` (part 1: the header, stamped with the
+    arrival), the CloudEvents extensions ``documentid``, ``part`` and ``parts`` and the AMQP
+    headers ``part`` and ``parts`` besides the usual ones (``document_id`` the whole
+    document's), so that a consumer can route and put them together without parsing more."""
+    serialized = (
+        message if isinstance(message, SerializedMessage) else SerializedMessage.of(message)
+    )
+    event = functools.partial(
+        cloud_event,
+        source=source,
+        correlation_id=correlation_id,
+        partner=partner,
+        kind=kind,
+        time=time,
+    )
+    if not serialized.chunks:
+        body, headers = event(serialized)
+        return [(serialized.document_id, body, headers)]
+    total = serialized.parts
+    document_id = serialized.document_id
+    common = (
+        f'{{"message_type":"DocumentPart","document_id":{_json(document_id)},'
+        f'"of":{_json(serialized.message_type)},"parts":{total},'
+    )
+    datas = [f'{common}"part":1,"header":{serialized.data}}}']
+    datas += [
+        f'{common}"part":{number},"entries":{chunk}}}'
+        for number, chunk in enumerate(serialized.chunks, start=2)
+    ]
+    events = []
+    for number, data in enumerate(datas, start=1):
+        part_id = f"{document_id}/{number}"
+        part = SerializedMessage("DocumentPart", part_id, serialized.subject, None, data)
+        body, headers = event(part)
+        extensions = f',"documentid":{_json(document_id)},"part":{number},"parts":{total}'
+        body = body.replace(b',"data":', extensions.encode() + b',"data":', 1)
+        headers = {**headers, "document_id": document_id, "part": str(number)}
+        events.append((part_id, body, {**headers, "parts": str(total)}))
+    return events
 
 
 def event_body(
