@@ -185,6 +185,9 @@ class LoopTree:
         and first-segment flag are ``chain`` (:meth:`~.pyx12_maps.LoadedMap.chain`)."""
         loops, first = chain
         stack = self.stack
+        if not first and len(stack) == len(loops) + 1 and (not loops or stack[-1][0] is loops[-1]):
+            stack[-1][1].segments.append(position)  # in the loop instance it is in already
+            return
         depth = 0
         while depth < len(loops) and depth + 1 < len(stack) and stack[depth + 1][0] is loops[depth]:
             depth += 1

@@ -25,7 +25,7 @@ from pyx12.error_item import SegError
 
 from ..pyx12_findings import TransactionFindings
 from ..pyx12_guard import SEGMENT_ID, Pyx12Guard
-from ..pyx12_maps import LoadedMap, bounded_put
+from ..pyx12_maps import LoadedMap
 from ..pyx12_walk import LoopTree, check_elements
 from ..segments import Segment
 from .contents import ContentCheck, content_check
@@ -33,6 +33,50 @@ from .walk_plans import GS_LOOP_PATH, GS_PATH, Slots, WalkPlan, plan
 
 PLANS_PER_MAP = 65536
 """Walk plans each compiled map keeps at most (a plan per map node and segment id met)."""
+
+
+class Step:
+    """A walk plan as the run uses it: flat, with the compiled check and chain of the node the
+    segment is placed at, and the steps from that node (:attr:`after`)."""
+
+    __slots__ = (
+        "after",
+        "chain",
+        "check",
+        "found",
+        "loop_max",
+        "loop_slot",
+        "passed",
+        "reset",
+        "segment_max",
+        "segment_slot",
+        "slow",
+        "walk",
+        "zeros",
+    )
+
+    def __init__(self, program: MapProgram, walk: WalkPlan) -> None:
+        self.walk = walk
+        self.found = found = walk.found
+        self.passed = tuple(passed.slot for passed in walk.passed)
+        placement = walk.placement
+        self.slow = (
+            found is None or placement is None or placement.loop_unused or placement.segment_unused
+        )
+        """Not placed, or placed where a usage error is certain: taken the long way."""
+        self.after: dict[str, Step] = program.steps_from(found) if found is not None else {}
+        self.chain = program.chain(found) if found is not None else ((), False)
+        self.check = program.check(found) if found is not None else _left_alone
+        self.loop_slot = placement.loop_slot if placement and placement.loop is not None else -1
+        self.loop_max = placement.loop_max if placement else 0
+        self.reset = placement.reset if placement else (0, 0)
+        self.zeros = [0] * (self.reset[1] - self.reset[0])
+        self.segment_slot = placement.segment_slot if placement else -1
+        self.segment_max = placement.segment_max if placement else 0
+
+
+def _left_alone(elements: list[str], component: str, repetition: str | None) -> bool:
+    return True
 
 
 class MapProgram:
@@ -48,7 +92,27 @@ class MapProgram:
         self.plans: dict[tuple[int, str], WalkPlan] = {}
         self.checks: dict[int, ContentCheck] = {}
         self.chains: dict[int, tuple[tuple[Any, ...], bool]] = {}
+        self.steps: dict[int, dict[str, Step]] = {}
+        """id(map node) -> segment id -> the step from that node (the walk plans, flat)."""
         self._lock = threading.Lock()
+
+    def steps_from(self, node: Any) -> dict[str, Step]:
+        """The steps from ``node`` made so far (filled in by :meth:`step`)."""
+        found = self.steps.get(id(node))
+        if found is None:
+            found = self.steps.setdefault(id(node), {})
+        return found
+
+    def step(self, node: Any, tag: str) -> Step:
+        """The step from ``node`` for segment id ``tag``, made now if need be (at most
+        :data:`PLANS_PER_MAP` are kept, the others made each time)."""
+        steps = self.steps_from(node)
+        found = steps.get(tag)
+        if found is None:
+            found = Step(self, self.plan(node, tag))
+            if len(self.plans) < PLANS_PER_MAP:
+                steps[tag] = found
+        return found
 
     def plan(self, node: Any, tag: str) -> WalkPlan:
         key = (id(node), tag)
@@ -56,7 +120,8 @@ class MapProgram:
         if found is None:
             with self._lock:
                 found = plan(self.slots, node, tag)
-                bounded_put(self.plans, key, found, PLANS_PER_MAP)
+                if len(self.plans) < PLANS_PER_MAP:
+                    self.plans[key] = found
         return found
 
     def check(self, node: Any) -> ContentCheck:
@@ -110,6 +175,8 @@ class SetRun:
         self.guard = Pyx12Guard(guard_for, self.report)
         self.counts = list(program.start_counts)
         self.node: Any = program.loaded.gs_node
+        self.steps = program.steps_from(self.node)
+        """The steps from the current node."""
         self.tree = LoopTree()
 
     def feed(self, position: int, segment: Segment) -> None:
@@ -118,27 +185,57 @@ class SetRun:
         current.segment = segment
         current.walked = position
         tag = segment.tag
-        if not SEGMENT_ID.fullmatch(tag):
-            self.guard.unrecognized(position, segment)
-            return
-        program = self.program
-        node = self.node
-        walk = program.plans.get((id(node), tag)) or program.plan(node, tag)
-        found = walk.found
-        if walk.passed or found is None:
-            self._walk_errors(walk, position, segment)
-        else:
-            usage = self._count(walk)
-            if usage:
-                self._report(usage, [], walk, position, segment)
+        step = self.steps.get(tag)
+        if step is None:
+            if not SEGMENT_ID.fullmatch(tag):
+                self.guard.unrecognized(position, segment)
+                return
+            step = self.program.step(self.node, tag)
+        counts = self.counts
+        slow = step.slow
+        if not slow:
+            for slot in step.passed:
+                if counts[slot] < 1:
+                    slow = True  # a mandatory segment or loop missing
+                    break
+        if slow:
+            self._walk_errors(step.walk, position, segment)
+        else:  # the counts alone: what the slow way does when no error is possible
+            slot = step.loop_slot
+            if slot >= 0:
+                low, high = step.reset
+                if high:
+                    counts[low:high] = step.zeros
+                counts[slot] += 1
+                if counts[slot] > step.loop_max:
+                    self._report(
+                        [self._count_error(step.walk, slot)], [], step.walk, position, segment
+                    )
+                counts[step.segment_slot] += 1
+            else:
+                slot = step.segment_slot
+                counts[slot] += 1
+                if counts[slot] > step.segment_max:
+                    self._report(
+                        [self._count_error(step.walk, slot)], [], step.walk, position, segment
+                    )
+        found = step.found
         if found is None:
             return
         self.node = found
-        self.tree.place(program.chains.get(id(found)) or program.chain(found), position)
+        self.steps = step.after
+        self.tree.place(step.chain, position)
         guard = self.guard
-        check = program.checks.get(id(found)) or program.check(found)
-        if not check(segment.elements, guard.component, guard.repetition):
-            check_elements(program.loaded, guard, self.report, found, position, segment)
+        if not step.check(segment.elements, guard.component, guard.repetition):
+            check_elements(self.program.loaded, guard, self.report, found, position, segment)
+
+    def _count_error(self, walk: WalkPlan, slot: int) -> tuple[SegError, Any]:
+        """The error of a count over its maximum at ``slot`` (a loop's or the segment's)."""
+        placement = walk.placement
+        assert placement is not None
+        if slot == placement.loop_slot:
+            return self._over("4", placement.loop, self.counts[slot], placement.loop_max), slot
+        return self._over("5", walk.found, self.counts[slot], placement.segment_max), slot
 
     def _count(self, walk: WalkPlan) -> list[tuple[SegError, Any]]:
         """Apply the placement to the counts; the usage errors it gives, each with the node
