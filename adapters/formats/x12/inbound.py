@@ -19,22 +19,21 @@ sends is applied here, in the parse:
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from typing import Final
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from gateway.control_numbers import ControlNumberCounter
 from gateway.errors import UnreadableInput
-from gateway.messages import Envelope, document_id_of
-from gateway.ports import ParsedDocument, ParseResult, Reply
+from gateway.ports import ParseResult, Reply
 
-from .findings import Finding, Level
+from . import streaming
+from .documents import MAX_DOCUMENT_ERRORS as MAX_DOCUMENT_ERRORS
+from .documents import FileDocuments, owed_replies, refused_whole
 from .profile import X12Profile
-from .report import ISA_LENGTH, Document, draft_owed, scan
-from .structure import GroupHeader, InterchangeHeader, TechnicalAck, TransactionSet
-from .translation import former_reading, translate_or_report
-from .validation_policy import ValidationPolicy, timeline_lines
+from .report import ISA_LENGTH, scan
+from .structure import GroupHeader, InterchangeHeader
+from .validation_policy import ValidationPolicy
 from .writer import interchange_file_name
 
 
@@ -105,6 +104,14 @@ class X12Parser:
         rules = self.rules.get(partner or "", SenderRules())
         return _parse(data, file_name, partner, rules, refuse or {})
 
+    def parse_stream(
+        self, source: BinaryIO, *, file_name: str, partner: str | None = None
+    ) -> Iterator[ParseResult]:
+        """The file ``source`` holds, a few hundred documents at a time (:mod:`.streaming`):
+        ``collect`` of the parts is :meth:`parse` of its bytes."""
+        rules = self.rules.get(partner or "", SenderRules())
+        return streaming.parts(source, file_name, partner, rules)
+
     def reply(self, result: ParseResult, counter: ControlNumberCounter) -> None:
         for draft in result.owed:
             isa13, text = draft.numbered(counter)
@@ -127,24 +134,6 @@ def parse_x12(data: bytes, *, file_name: str, counter: ControlNumberCounter) -> 
     return result
 
 
-ACKNOWLEDGEMENTS: Final = frozenset({"997", "999", "ta1"})
-"""Partners' acknowledgements: the format's document hook reconciles them (their canonical
-messages come back from the parse workers as models, :attr:`ParsedDocument.for_hook`)."""
-
-MAX_DOCUMENT_ERRORS: Final = 50
-"""Errors a document keeps at most (the last line then says how many more there were)."""
-
-
-def _described_errors(findings: list[Finding]) -> tuple[str, ...]:
-    """The errors among ``findings``, one line each, at most :data:`MAX_DOCUMENT_ERRORS`."""
-    errors = [f for f in findings if f.is_error]
-    if len(errors) <= MAX_DOCUMENT_ERRORS:
-        return tuple(f.describe() for f in errors)
-    kept = MAX_DOCUMENT_ERRORS - 1
-    more = f"error: ... and {len(errors) - kept:,} more error(s) in this document, left off"
-    return (*(f.describe() for f in errors[:kept]), more)
-
-
 def _parse(
     data: bytes,
     file_name: str,
@@ -153,134 +142,26 @@ def _parse(
     refuse: Mapping[str, str],
 ) -> ParseResult:
     result = ParseResult()
-    envelopes: list[tuple[GroupHeader | None, InterchangeHeader]] = []  # each document's
-    rejected: dict[int, str] = {}  # id() of a rejected group or interchange header -> why
-    refused: dict[int, str] = {}  # id() of an interchange header -> why the pipeline refuses it
-    untrusted: list[str] = []  # why the file cannot be from this partner
-
-    def collect(document: Document) -> list[Finding]:
-        group = None if isinstance(document, TechnicalAck) else document.group
-        downgraded: tuple[str, ...] = ()
-        if isinstance(document, TransactionSet):  # before its 997/999 is decided (scan)
-            done = rules.validation.downgrade(document.findings, document.set_id)
-            downgraded = timeline_lines(partner, done, MAX_DOCUMENT_ERRORS)
-        why = rules.untrusted(document.interchange, group)
-        if why is not None and why not in untrusted:
-            untrusted.append(why)
-        message, problems = translate_or_report(document, pass_through=rules.pass_through)
-        envelope: Envelope  # the message's when there is one (made already)
-        isa13 = document.interchange.control_number.strip()
-        if isinstance(document, TechnicalAck):
-            envelope = message.envelope if message is not None else document.interchange.envelope()
-            kind, gs06, st02 = "ta1", "", ""
-            findings = problems
-        else:
-            envelope = message.envelope if message is not None else document.envelope()
-            kind = document.set_id
-            gs06, st02 = document.group.control_number, document.control_number
-            findings = [*document.findings, *problems]
-        envelope_key = envelope.envelope_key
-        if envelope_key in refuse:
-            refused.setdefault(id(document.interchange), refuse[envelope_key])
-        errors = _described_errors(findings)
-        former = None
-        if message is not None:
-            document_id = message.document_id
-            if isinstance(document, TransactionSet):
-                former = former_reading(document, pass_through=rules.pass_through)
-        elif isinstance(document, TransactionSet):
-            document_id = document_id_of(envelope, _raw_digest(document))
-        else:
-            document_id = ""
-        if document_id:
-            result.documents.append(
-                ParsedDocument(
-                    document_id=document_id,
-                    kind=kind,
-                    interchange=isa13,
-                    group=gs06,
-                    transaction=st02,
-                    message=None if errors else message,  # never published: not carried
-                    errors=errors,
-                    envelope_key=envelope_key,
-                    test=envelope.test,
-                    for_hook=kind in ACKNOWLEDGEMENTS,  # reconciled by reconcile.py
-                    downgraded=downgraded,
-                    former_document_id=former.document_id if former else "",
-                    former_content_digest=former.content_digest if former else "",
-                )
-            )
-            envelopes.append((group, document.interchange))
-        return problems
-
-    def reject(envelope: InterchangeHeader | GroupHeader, why: str) -> None:
-        rejected[id(envelope)] = why  # by identity: an equal header elsewhere is another one
-
-    def refusal(header: InterchangeHeader) -> list[Finding]:
-        untrusted_sender = rules.untrusted(header, None)  # an interchange without documents too
-        if untrusted_sender is not None and untrusted_sender not in untrusted:
-            untrusted.append(untrusted_sender)
-        why = refused.get(id(header))
-        if why is None:
-            return []
-        return [
-            Finding(
-                "envelope.control_numbers_reused",
-                why,
-                Level.INTERCHANGE,
-                file=file_name,
-                interchange=header.control_number.strip(),
-                segment_id="ISA",
-                element="ISA13",
-                found=header.control_number.strip(),
-                ta1_code="025",
-            )
-        ]
-
+    documents = FileDocuments(file_name, partner, rules, refuse)
     try:
         report = scan(
             data,
             file_name=file_name,
             partner=partner,
-            on_document=collect,
-            on_rejected=reject,
-            on_interchange_end=refusal,
+            on_document=documents.collect,
+            on_rejected=documents.reject,
+            on_interchange_end=documents.refusal,
             defer_acks=True,
         )
     except UnreadableInput as error:
         result.unreadable = str(error)
         return result
+    result.documents = documents.documents
     result.findings = [f.to_dict() for f in report.findings]
     result.left_off = {severity.value: n for severity, n in report.left_off.items()}
-    if untrusted:  # refused whole: nothing accepted, nothing acknowledged
-        why = f"refused: not from partner {partner}: {'; '.join(untrusted)}"
-        result.refused = why
-        result.findings.append(
-            Finding("envelope.sender_not_allowed", why, Level.FILE, file=file_name).to_dict()
-        )
-        result.documents = [
-            replace(doc, message=None, errors=(*doc.errors, why)) for doc in result.documents
-        ]
+    if documents.untrusted:  # refused whole: nothing accepted, nothing acknowledged
+        refused_whole(result, documents.untrusted, partner, file_name)
         return result
-    for index, envelope in enumerate(envelopes):  # rejected: to be sent again, not taken
-        whys = tuple(rejected[id(header)] for header in envelope if id(header) in rejected)
-        if whys:
-            doc = result.documents[index]
-            result.documents[index] = replace(doc, message=None, errors=(*doc.errors, *whys))
-    for owed in report.owed:  # rendered here, in the parse (a worker): numbered in reply()
-        draft = draft_owed(owed)
-        if isinstance(draft, Finding):
-            result.findings.append(draft.to_dict())
-        else:
-            result.owed.append(draft)
-            result.draws += draft.sequences
+    documents.apply_rejections()  # rejected: to be sent again, not taken
+    owed_replies(result, report)
     return result
-
-
-def _raw_digest(tx: TransactionSet) -> str:
-    """A digest of a set's segments as read (for a set without a canonical message)."""
-    digest = hashlib.sha256()
-    for segment in tx.segments[1:-1]:
-        digest.update("\x1f".join([segment.tag, *segment.elements]).encode(errors="replace"))
-        digest.update(b"\x1e")
-    return "raw:" + digest.hexdigest()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -20,6 +20,7 @@ from .acks import DEFAULT_POLICY, AckPolicy, InterchangeAcks, RenderedAcks, acks
 from .findings import Finding, Level, Severity, has_errors
 from .reader import Source, read_x12
 from .structure import (
+    Event,
     GroupEnd,
     GroupHeader,
     InterchangeEnd,
@@ -230,10 +231,45 @@ def scan(
     The acknowledgements are rendered with ``counter``'s numbers, or, with ``defer_acks``, left
     in :attr:`FileReport.owed` for :func:`render_owed`.
     """
-    if validator is None:
-        validator = default_validator()
     name = file_name or (os.fspath(source) if isinstance(source, str | os.PathLike) else "<input>")
     report = FileReport(name)
+    for _ in scanning(
+        source,
+        report,
+        partner=partner,
+        validator=validator,
+        on_document=on_document,
+        on_rejected=on_rejected,
+        on_interchange_end=on_interchange_end,
+        counter=counter,
+        policy=policy,
+        now=now,
+        defer_acks=defer_acks,
+    ):
+        pass
+    return report
+
+
+def scanning(
+    source: Source,
+    report: FileReport,
+    *,
+    partner: str | None = None,
+    validator: TransactionValidator | None = None,
+    on_document: Callable[[Document], list[Finding]] | None = None,
+    on_rejected: Callable[[InterchangeHeader | GroupHeader, str], None] | None = None,
+    on_interchange_end: Callable[[InterchangeHeader], list[Finding]] | None = None,
+    counter: ControlNumberCounter | None = None,
+    policy: AckPolicy = DEFAULT_POLICY,
+    now: dt.datetime | None = None,
+    defer_acks: bool = False,
+) -> Iterator[Event]:
+    """:func:`scan` a step at a time, into ``report``: each event of the reader is yielded once
+    ``report`` and the callbacks have taken it, so that a caller reading a file in parts takes
+    what was added since its last part (:mod:`.streaming`)."""
+    if validator is None:
+        validator = default_validator()
+    name = report.file
     counter = counter or InMemoryCounter()
     when = now or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     groups: list[GroupEnd] = []
@@ -271,28 +307,27 @@ def scan(
                 acks = acks_for(event, groups, now=when, policy=policy)
             except RenderError as error:
                 report.add([_unacknowledgeable(interchange, name, error)])
-                continue
-            if acks.rejected:
+                acks = None
+            if acks is not None and acks.rejected:
                 report.accepted -= in_interchange
                 if on_rejected is not None:
                     what = f"interchange {interchange} (TA1 R)"
                     on_rejected(event.header, _rejection(what, event.findings))
-            if acks.empty:
-                continue
-            owed = OwedAcks(acks, when, interchange, name)
-            if defer_acks:
-                report.owed.append(owed)
-                continue
-            rendered = render_owed(owed, counter)
-            if isinstance(rendered, Finding):
-                report.add([rendered])
-            else:
-                report.acknowledgements.append(rendered)
+            if acks is not None and not acks.empty:
+                owed = OwedAcks(acks, when, interchange, name)
+                if defer_acks:
+                    report.owed.append(owed)
+                else:
+                    rendered = render_owed(owed, counter)
+                    if isinstance(rendered, Finding):
+                        report.add([rendered])
+                    else:
+                        report.acknowledgements.append(rendered)
         elif isinstance(event, TechnicalAck):
             report.add(on_document(event) if on_document else [])
         elif isinstance(event, Stray):
             report.add(event.findings)
-    return report
+        yield event
 
 
 def _rejection(what: str, findings: list[Finding]) -> str:
