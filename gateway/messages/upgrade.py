@@ -17,8 +17,11 @@ digests over the whole corpus.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import functools
+import operator
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ForwardRef, Literal, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -41,14 +44,41 @@ def former_content_digest(message: object) -> str | None:
         or getattr(message, "message_type", None) not in READ_BY_2_0
     ):
         return None
+    if not _holds_added(message):  # most documents: looked at without noting where
+        return None
     exclude: _Exclude = {"envelope": True, "document_id": True}
     moved: list[tuple[_Path, list[Any]]] = []
-    if not _added(message, exclude, moved, ()):
-        return None
+    _added(message, exclude, moved, ())
     content = message.model_dump(exclude=exclude)
     for path, others in moved:
         _at(content, path)["other_ids"] = others
     return digest_of(content)
+
+
+def _holds_added(model: BaseModel) -> bool:
+    """Whether ``model`` holds anything 2.0 did not read (what :func:`_added` says, without
+    noting what and where)."""
+    walk = _WALKS.get(type(model)) or _walk(type(model))
+    values = model.__dict__
+    added = walk.added
+    if added and walk.added_values(values) != walk.empties and not _all_empty(values, added):
+        return True
+    if walk.identifies_items and (model.__pydantic_private__ or {}).get(_FORMER) is not None:
+        return True
+    for name in walk.nested:
+        value = values[name]
+        if isinstance(value, BaseModel):
+            if _holds_added(value):
+                return True
+        elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
+            for item in value:
+                if _holds_added(item):
+                    return True
+    return False
+
+
+def _all_empty(values: Mapping[str, Any], names: tuple[str, ...]) -> bool:
+    return all(empty(values[name]) for name in names)
 
 
 def _added(
@@ -58,16 +88,20 @@ def _added(
     leave out, nested as ``model_dump`` takes them) and ``moved`` (the 2.0 ``other_ids`` to put
     back, by path)."""
     found = False
-    if isinstance(model, ItemIdentification) and model._other_ids_2_0 is not None:
-        moved.append((path, [i.model_dump() for i in model._other_ids_2_0]))
-        found = True
-    for name, field in type(model).model_fields.items():
-        value = getattr(model, name)
-        if field.exclude_if is empty:
-            if not empty(value):
+    if isinstance(model, ItemIdentification):
+        former = (model.__pydantic_private__ or {}).get(_FORMER)
+        if former is not None:
+            moved.append((path, [i.model_dump() for i in former]))
+            found = True
+    walk = _WALKS.get(type(model)) or _walk(type(model))
+    values = model.__dict__
+    if walk.added and walk.added_values(values) != walk.empties:
+        for name in walk.added:
+            if not empty(values[name]):
                 exclude[name] = True
                 found = True
-            continue
+    for name in walk.nested:
+        value = values[name]
         if isinstance(value, BaseModel):
             inner: _Exclude = {}
             if _added(value, inner, moved, (*path, name)):
@@ -85,6 +119,85 @@ def _added(
             if items:
                 exclude[name] = items
     return found
+
+
+@dataclass(frozen=True)
+class _Walk:
+    """What :func:`_added` looks at in a model of a type (:func:`_walk`)."""
+
+    added: tuple[str, ...]
+    """The fields 2.1 added (``exclude_if=empty``)."""
+    added_values: Callable[[Mapping[str, Any]], tuple[Any, ...]]
+    """Their values, from the model's ``__dict__``."""
+    empties: tuple[Any, ...]
+    """Their values when all are empty as their defaults are (``None``, ``[]``): then
+    :func:`_added` need not look at each (one comparison, not one call per field)."""
+    identifies_items: bool
+    """An :class:`~.blocks.ItemIdentification`: it may keep the ``other_ids`` 2.0 read."""
+    nested: tuple[str, ...]
+    """The others whose type can hold a model that can hold something 2.1 added; a field of
+    text, a number or a date, or of models without any (an :class:`~.blocks.ItemId`, a
+    :class:`~.envelope.PartyId`) is passed by: a message of a hundred lines has thousands, and
+    looking at each took most of the time."""
+
+
+@functools.cache
+def _walk(model: type[BaseModel]) -> _Walk:
+    """What :func:`_added` looks at in a ``model`` (worked out once per type)."""
+    fields = model.model_fields
+    added = tuple(name for name, field in fields.items() if field.exclude_if is empty)
+    nested = tuple(
+        name
+        for name, field in fields.items()
+        if field.exclude_if is not empty and _may_hold_added(field.annotation)
+    )
+    defaults = tuple(fields[name].get_default(call_default_factory=True) for name in added)
+    getter = operator.itemgetter(*added) if added else (lambda values: ())
+    walk = _Walk(
+        added=added,
+        added_values=(lambda values: (getter(values),)) if len(added) == 1 else getter,
+        empties=tuple(d if empty(d) else None for d in defaults),
+        identifies_items=issubclass(model, ItemIdentification),
+        nested=nested,
+    )
+    _WALKS[model] = walk
+    return walk
+
+
+_WALKS: dict[type[BaseModel], _Walk] = {}
+_FORMER = "_other_ids_2_0"
+"""The private attribute of an :class:`~.blocks.ItemIdentification` keeping what 2.0 read."""
+
+
+def _may_hold_added(annotation: object) -> bool:
+    """Whether a field of this type can hold a model that can hold something 2.1 added (what
+    is not known, may)."""
+    origin = get_origin(annotation)
+    if origin is None and isinstance(annotation, type):
+        return issubclass(annotation, BaseModel) and _can_hold_added(annotation)
+    if annotation is Any or isinstance(annotation, str | ForwardRef):
+        return True
+    return origin is not Literal and any(_may_hold_added(a) for a in get_args(annotation))
+
+
+_LOOKING: set[type[BaseModel]] = set()
+
+
+def _can_hold_added(model: type[BaseModel]) -> bool:
+    """Whether a ``model`` (or a subclass) can hold something 2.1 added: an ``exclude_if=empty``
+    field, the 2.0 ``other_ids`` of an :class:`~.blocks.ItemIdentification`, or a model that
+    can (a model that holds itself, through others, may)."""
+    if model in _LOOKING:
+        return True
+    _LOOKING.add(model)
+    try:
+        return (
+            issubclass(model, ItemIdentification)
+            or bool(_walk(model).added or _walk(model).nested)
+            or any(_can_hold_added(sub) for sub in model.__subclasses__())
+        )
+    finally:
+        _LOOKING.discard(model)
 
 
 def _at(content: Mapping[str, Any], path: _Path) -> Any:

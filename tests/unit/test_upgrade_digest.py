@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import csv
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from functools import cache
 
 import pytest
@@ -17,7 +18,7 @@ from adapters.formats.x12.report import Document, scan
 from adapters.formats.x12.structure import TransactionSet
 from adapters.formats.x12.translation import translate_or_report
 from gateway.errors import UnreadableInput
-from gateway.messages import ItemId, ItemIdentification, content_digest
+from gateway.messages import ItemId, ItemIdentification, PurchaseOrder, content_digest
 from gateway.messages.upgrade import former_content_digest
 from tests.conformance.corpus import CORPUS
 from tests.integration.support import ROOT
@@ -91,3 +92,38 @@ def test_an_item_id_2_1_reads_into_a_field_goes_back_where_2_0_listed_it() -> No
     ids._other_ids_2_0 = [ItemId(qualifier="IN", value="B7"), ItemId(qualifier="BO", value="x")]
     assert ids == plain  # the 2.0 reading is not content
     assert "_other_ids_2_0" not in ids.model_dump_json()
+
+
+def _order(lines: Sequence[Mapping[str, object]]) -> PurchaseOrder:
+    return PurchaseOrder.model_validate(
+        {
+            "envelope": {
+                "partner": "p",
+                "format": "csv",
+                "sender": {"id": "S"},
+                "receiver": {"id": "R"},
+            },
+            "purpose_code": "00",
+            "order_type_code": "SA",
+            "po_number": "4500",
+            "po_date": "2026-01-02",
+            "lines": [{"quantity": "1", "unit_of_measure": "EA", **line} for line in lines],
+        }
+    )
+
+
+def test_what_2_1_added_is_found_anywhere_in_a_message_and_nothing_else() -> None:
+    plain: list[dict[str, object]] = [
+        {"line_number": "1", "item": {"other_ids": [{"qualifier": "EN", "value": "4"}]}}
+    ]
+    assert former_content_digest(_order(plain * 3)) is None
+    for added in (
+        {"item": {"buyer_item_id": "B7"}},  # a field of a line's item
+        {"notes": [{"text": "t"}, {"text": "u", "code": "GEN"}]},  # of a line's second note
+        {"descriptions": [{"type": "F", "text": "d"}]},  # a list of the line
+    ):
+        order = _order([*plain, *plain, {**plain[0], **added}])
+        assert former_content_digest(order) not in (None, content_digest(order)), added
+    moved = _order(plain * 3)
+    moved.lines[2].item._other_ids_2_0 = [ItemId(qualifier="IN", value="B7")]
+    assert former_content_digest(moved) not in (None, content_digest(moved))
