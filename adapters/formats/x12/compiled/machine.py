@@ -17,19 +17,22 @@ walker's (:class:`~..pyx12_findings.TransactionFindings`,
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, overload
 
 from pyx12.error_item import SegError
 
 from ..pyx12_findings import TransactionFindings
-from ..pyx12_guard import SEGMENT_ID, Pyx12Guard
+from ..pyx12_guard import SEGMENT_ID, Pyx12Guard, engine_failure
 from ..pyx12_maps import LoadedMap
 from ..pyx12_walk import LoopTree, check_elements
 from ..segments import Segment
 from .contents import ContentCheck, content_check
 from .walk_plans import GS_LOOP_PATH, GS_PATH, Slots, WalkPlan, plan
+
+logger = logging.getLogger(__name__)
 
 PLANS_PER_MAP = 65536
 """Walk plans each compiled map keeps at most (a plan per map node and segment id met)."""
@@ -43,7 +46,10 @@ class Step:
         "after",
         "chain",
         "check",
+        "depth",
         "found",
+        "innermost",
+        "inside",
         "loop_max",
         "loop_slot",
         "passed",
@@ -65,7 +71,11 @@ class Step:
         )
         """Not placed, or placed where a usage error is certain: taken the long way."""
         self.after: dict[str, Step] = program.steps_from(found) if found is not None else {}
-        self.chain = program.chain(found) if found is not None else ((), False)
+        self.chain = loops, first = program.chain(found) if found is not None else ((), False)
+        self.inside = not first
+        """Not a loop's first segment: it may go in the loop instance the run is in."""
+        self.depth = len(loops) + 1
+        self.innermost = loops[-1] if loops else None
         self.check = program.check(found) if found is not None else _left_alone
         self.loop_slot = placement.loop_slot if placement and placement.loop is not None else -1
         self.loop_max = placement.loop_max if placement else 0
@@ -178,6 +188,32 @@ class SetRun:
         self.steps = program.steps_from(self.node)
         """The steps from the current node."""
         self.tree = LoopTree()
+        self.stack = self.tree.stack
+        self.saw_hl = False
+        """An HL segment was walked (the HL hierarchy is then checked)."""
+
+    def feed_all(self, segments: Iterable[Segment], start: int = 1) -> bool:
+        """Feed ``segments``, the first at position ``start``; False when the engine failed on
+        one (reported where it happened; the segments after it are not fed)."""
+        feed = self.feed
+        try:
+            for position, segment in enumerate(segments, start):
+                feed(position, segment)
+        except Exception as exc:
+            current = self.current
+            context = self.report.context
+            logger.exception(
+                "the compiled validator failed on segment %s at position %d of transaction set %s",
+                current.segment.tag,
+                current.walked,
+                context["transaction"],
+            )
+            failure = engine_failure(
+                context, exc, current.walked, current.segment, "walking the map"
+            )
+            self.findings.append(failure)
+            return False
+        return True
 
     def feed(self, position: int, segment: Segment) -> None:
         """Place and check the segment at ``position`` (ST = 1)."""
@@ -219,12 +255,18 @@ class SetRun:
                     self._report(
                         [self._count_error(step.walk, slot)], [], step.walk, position, segment
                     )
+        if tag == "HL":
+            self.saw_hl = True
         found = step.found
         if found is None:
             return
         self.node = found
         self.steps = step.after
-        self.tree.place(step.chain, position)
+        stack = self.stack
+        if step.inside and len(stack) == step.depth and stack[-1][0] is step.innermost:
+            stack[-1][1].segments.append(position)  # in the loop instance it is in already
+        else:
+            self.tree.place(step.chain, position)
         guard = self.guard
         if not step.check(segment.elements, guard.component, guard.repetition):
             check_elements(self.program.loaded, guard, self.report, found, position, segment)

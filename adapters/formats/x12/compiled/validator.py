@@ -19,7 +19,7 @@ from typing import Any
 from ..pyx12_engine import Pyx12Validator
 from ..pyx12_findings import merged
 from ..pyx12_guard import checked_hierarchy, engine_failure
-from ..pyx12_maps import LoadedMap
+from ..pyx12_maps import MAP_CACHE, LoadedMap
 from ..pyx12_walk import ROOT_LOOP, after_synthetic_se
 from ..segments import Segment
 from ..structure import TransactionSet
@@ -46,6 +46,12 @@ class CompiledValidator(Pyx12Validator):
     """Validates transaction sets against the gateway's maps compiled into walk plans and
     element checks; the findings are pyx12's (see the package's docstring)."""
 
+    def preload(self) -> None:
+        """Load and compile every map now (a daemon does this at start-up)."""
+        super().preload()
+        for entry in MAP_CACHE.index(self.map_path).maps:
+            program_of(MAP_CACHE.load(self.map_path, str(entry["map_file"]), str(entry["vriic"])))
+
     def walk(
         self,
         transaction: TransactionSet,
@@ -61,40 +67,16 @@ class CompiledValidator(Pyx12Validator):
             return ValidationResult(LoopNode(ROOT_LOOP), [failure])
         run = SetRun(program, transaction, context, known)
         segments = transaction.segments
-        saw_hl = False
         synthetic_se: int | None = None
-        for position, segment in enumerate(segments, start=1):
-            if not _fed(run, position, segment):
-                break
-            saw_hl = saw_hl or segment.tag == "HL"
-        else:
-            if not segments or segments[-1].tag != "SE":
-                # The reader reports the missing SE; a stand-in flushes the missing segments.
-                control = segments[0].get(2) if segments else ""
-                synthetic_se = len(segments) + 1
-                _fed(run, synthetic_se, Segment("SE", [str(synthetic_se), control]))
+        if run.feed_all(segments) and (not segments or segments[-1].tag != "SE"):
+            # The reader reports the missing SE; a stand-in flushes the missing segments.
+            control = segments[0].get(2) if segments else ""
+            synthetic_se = len(segments) + 1
+            run.feed_all([Segment("SE", [str(synthetic_se), control])], synthetic_se)
         findings = run.findings
         if synthetic_se is not None:
             kept = (after_synthetic_se(f, synthetic_se) for f in findings)
             findings = [f for f in kept if f is not None]
-        if saw_hl and "HL" in loaded.segment_ids:
+        if run.saw_hl and "HL" in loaded.segment_ids:
             findings = merged(findings, checked_hierarchy(transaction, context))
         return ValidationResult(run.tree.root, findings)
-
-
-def _fed(run: SetRun, position: int, segment: Segment) -> bool:
-    """Feed one segment; False when the engine failed on it (reported)."""
-    try:
-        run.feed(position, segment)
-    except Exception as exc:
-        logger.exception(
-            "the compiled validator failed on segment %s at position %d of transaction set %s",
-            segment.tag,
-            position,
-            run.report.context["transaction"],
-        )
-        run.findings.append(
-            engine_failure(run.report.context, exc, position, segment, "walking the map")
-        )
-        return False
-    return True
