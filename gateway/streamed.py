@@ -1,9 +1,12 @@
-"""A large file read as a stream (issue 22): a flat file or XML of any size, in the memory of a
-part, never whole.
+"""A large file read as a stream (issues 22 and 26): a flat file, XML or X12 of any size, in the
+memory of a part, never whole.
 
 A file over ``large_file_size`` whose partner's format reads streams
-(:meth:`~gateway.partner_formats.PartnerFormats.streams`: CSV, fixed width, XML) is taken by
-the large-file lane here instead of being read whole, so ``max_file_size`` does not apply to it.
+(:meth:`~gateway.partner_formats.PartnerFormats.streams`: CSV, fixed width, XML, X12) is taken
+by the large-file lane here instead of being read whole, so ``max_file_size`` does not apply to
+it. A partner whose policy refuses control numbers reused for other content
+(:attr:`~gateway.ports.InboundPolicy.reject_reused_control_numbers`) has its files read whole:
+refusing one takes every document of its file before its replies are decided.
 The steps keep the pipeline's guarantees (:mod:`gateway.pipeline`):
 
 1. Its digest is read as a stream and it is recorded (``received``), as any file.
@@ -60,6 +63,8 @@ def streams(pipeline: Pipeline, path: Path) -> bool:
     partner's) is read as a stream: its partner's format reads streams."""
     parser = pipeline.parser
     if not isinstance(parser, PartnerFormats):
+        return False
+    if pipeline._policy(path.parent.name).reject_reused_control_numbers:
         return False
     try:
         with path.open("rb") as file:

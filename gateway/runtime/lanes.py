@@ -19,7 +19,7 @@ A stop abandons the parses under way (their worker processes are ended): their f
 the work folder, recorded, and are taken again at the next start, as after a crash. A commit
 under way is finished.
 
-A large file whose partner's format reads streams (CSV, fixed width, XML) is not parsed in the
+A large file whose partner's format reads streams (CSV, fixed width, XML, X12) is not parsed in the
 slot's worker process but read as a stream in the slot's thread, a part at a time
 (:mod:`gateway.streamed`), whatever its size: a stop ends it between two parts.
 """
