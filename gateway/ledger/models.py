@@ -478,3 +478,25 @@ class OrderCheck(Base):
 
 ORDER_LINES = cast(Table, OrderLine.__table__)
 ORDER_CHECKS = cast(Table, OrderCheck.__table__)
+
+
+class ReferenceList(Base):
+    """The newest list of items and locations the modern layer published for a scope (a
+    partner's routing word, or ``all``): see :mod:`gateway.ledger.reference_lists`."""
+
+    __tablename__ = "reference_lists"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    scope: Mapped[str]
+    list_id: Mapped[str]
+    """The list's id (its message's), for people and to tell a redelivery."""
+    issued_at: Mapped[dt.datetime]
+    """When the modern layer issued it (the message's ``time``): the newest wins."""
+    received_at: Mapped[dt.datetime]
+    content: Mapped[Json]
+    """``{"items": [...] | null, "locations": [...] | null}``."""
+
+    __table_args__ = (Index("uq_reference_lists_scope", "scope", unique=True),)
+
+
+REFERENCE_LISTS = cast(Table, ReferenceList.__table__)

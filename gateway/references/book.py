@@ -13,9 +13,11 @@ from ..config import Settings
 from ..errors import ConfigError
 from .check import Withheld, model_of, unknown_in
 from .lists import REFERENCE_DIR, ReferenceData, ReferenceFiles
+from .published import PublishedLists
 
-PublishedLists = Callable[[Session, str], list[ReferenceData]]
-"""The lists published for a partner (and for all), newest of each, from the ledger."""
+ListsOf = Callable[[Session, str], list[ReferenceData]]
+"""The lists published for a partner (and for all), newest of each, from the ledger
+(:class:`~.published.PublishedLists`)."""
 
 
 @dataclass(frozen=True)
@@ -23,7 +25,7 @@ class ReferenceBook:
     """Where a partner's reference data comes from."""
 
     files: ReferenceFiles
-    published: PublishedLists | None = None
+    published: ListsOf | None = None
 
     def data_for(self, s: Session, partner: str) -> ReferenceData:
         """Everything known for ``partner`` now (files read again when they changed);
@@ -35,8 +37,9 @@ class ReferenceBook:
 
     @classmethod
     def of(cls, settings: Settings) -> ReferenceBook:
-        """The reference data of the home ``settings`` name."""
-        return cls(ReferenceFiles(settings.path(REFERENCE_DIR)))
+        """The reference data of the home ``settings`` name: its files, and the lists
+        published, as its ledger keeps them."""
+        return cls(ReferenceFiles(settings.path(REFERENCE_DIR)), PublishedLists())
 
     def checking(self, s: Session) -> BatchCheck:
         """The check of one batch's documents (each partner's data read once)."""

@@ -38,6 +38,7 @@ from ..partner_formats import PartnerFormats
 from ..partners import PARTNERS_DIR, load_partners_apart
 from ..pipeline import Folders, Parsing, Pipeline
 from ..references import ReferenceBook
+from ..references.published import REFERENCE_QUEUE, ReferenceListener
 from ..registry import Registry
 from ..spool import Claim, Claimed, ClaimedFileChanged, FolderSource
 from .channels import ChannelSchedule
@@ -101,6 +102,9 @@ class Gateway:
     pauses: PauseWatch | None = None
     """The partners an operator paused (:mod:`gateway.operations.pauses`): their files held in
     the inbox, their channels' runs skipped, until resumed."""
+    reference_lists: ReferenceListener | None = None
+    """Takes the reference lists the modern layer publishes into the ledger (a thread; in
+    ``--once`` mode, those waiting when it starts): :mod:`gateway.references.published`."""
 
     @property
     def paused(self) -> dict[str, Pause]:
@@ -220,7 +224,27 @@ class Gateway:
             registry=registry,
             reloads=ProfileWatch(settings.path(PARTNERS_DIR).parent),
             pauses=PauseWatch(pauses_folder(settings)),
+            reference_lists=ReferenceListener(
+                factory,
+                amqp_url=settings.amqp_url,
+                queue=REFERENCE_QUEUE.format(instance=settings.instance_name),
+            ),
         )
+
+    def _take_reference_lists(self, once: bool) -> None:
+        """Start taking the published reference lists; with ``once``, take those waiting now
+        (the broker away: said, and the files are checked against the lists kept)."""
+        listener = self.reference_lists
+        assert listener is not None
+        if not once:
+            listener.start()
+            return
+        try:
+            listener.take_waiting()
+        except Exception as error:
+            log.warning("reference lists not taken: %s", error)
+        finally:
+            listener.stop()
 
     def status_text(self, files: int) -> str:
         """What the daemon is doing, for systemd: ``files`` taken, the backlog, the broker."""
@@ -329,6 +353,8 @@ class Gateway:
             if self.consumer is not None:
                 self.consumer.start()
             self.overdue.start()
+        if self.reference_lists is not None:
+            self._take_reference_lists(once)
         watchdog = Watchdog(self.notifier, lambda: None if once else self.relay.beat)
         status = StatusLine(self.notifier, self.status_text)
         health = Health()
@@ -368,6 +394,8 @@ class Gateway:
                     endpoint.stop()
                 if self.consumer is not None:
                     self.consumer.stop()
+                if self.reference_lists is not None:
+                    self.reference_lists.stop()
                 self.channels.stop()
                 self.overdue.stop()
             self.source.stop()

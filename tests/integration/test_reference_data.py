@@ -2,14 +2,22 @@
 partner's reference list does not know is acknowledged (997 accepting it: the exception is a
 business one), not published, announced on ``edi.events`` and listed by ``edi-gateway
 exceptions``; ``reprocess`` refuses it while the SKU is still unknown and publishes it, exactly
-once, once the reference data knows it; ``dismiss`` closes another for good."""
+once, once the reference data knows it (a file in ``mappings/reference/``, or a list the modern
+layer publishes on ``edi.ref``, taken by the running daemon, the newest winning); ``dismiss``
+closes another for good."""
 
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
+import pika
+
 from gateway.bus.topology import EVENTS_EXCHANGE
+from gateway.ledger import create_engine_for, session_factory
+from gateway.ledger.reference_lists import list_versions
+from gateway.references.published import REFERENCE_EXCHANGE
 from tests.integration.support import (
     ROOT,
     bound_queue,
@@ -18,9 +26,12 @@ from tests.integration.support import (
     gateway_outcome,
     in_process_gateway,
     run_once,
+    running_daemon,
     take_all,
+    wait_for,
     write_settings,
 )
+from tests.support.broker import AMQP_URL
 
 FIXTURE = ROOT / "fixtures" / "x12" / "846-004010.edi"
 """Line 1: SKU-1 (U.P.C. 012345678905) at DC-EAST, aisle A4; line 2: SKU-2 at DC-EAST."""
@@ -121,3 +132,93 @@ def test_a_withheld_document_dismissed_is_never_published(
         gateway_outcome(config, "replay", document_id)  # a replay leaves it withheld too
         run_once(gw)
         assert take_all(channel, queue) == []
+
+
+def publish_list(scope: str, list_id: str, time: str, items: list[str]) -> None:
+    """A reference list as the modern layer publishes it."""
+    body = {
+        "specversion": "1.0",
+        "id": list_id,
+        "type": "edi.ref.items",
+        "source": "erp",
+        "time": time,
+        "data": {"items": items, "locations": ["DC-EAST", "A4"]},
+    }
+    connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
+    try:
+        connection.channel().basic_publish(
+            REFERENCE_EXCHANGE, f"edi.ref.items.{scope}", json.dumps(body).encode()
+        )
+    finally:
+        connection.close()
+
+
+def queue_exists(name: str) -> bool:
+    connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
+    try:
+        connection.channel().queue_declare(name, passive=True)
+        return True
+    except pika.exceptions.ChannelClosedByBroker:
+        return False
+    finally:
+        if connection.is_open:
+            connection.close()
+
+
+def kept_list(database_url: str, scope: str) -> str | None:
+    """The id of the list the ledger keeps for ``scope``."""
+    engine = create_engine_for(database_url)
+    try:
+        with session_factory(engine)() as s:
+            versions = list_versions(s, [scope])
+    finally:
+        engine.dispose()
+    return versions[0].list_id if versions else None
+
+
+def test_a_list_the_modern_layer_publishes_is_taken_by_the_running_daemon_newest_first(
+    tmp_path: Path, database_url: str, partner: str
+) -> None:
+    instance = f"i{uuid.uuid4().hex[:10]}"
+    profiles = tmp_path / "mappings" / "partners"
+    profiles.mkdir(parents=True)
+    (profiles / f"{partner}.toml").write_text('reference_check = ["846"]\n')
+    config = write_settings(tmp_path, database_url, instance=instance)
+    with bound_queue(f"edi.in.846.{partner}") as (channel, queue), running_daemon(config):
+        wait_for("the reference lists' queue", lambda: queue_exists(f"edi.ref.lists.{instance}"))
+        publish_list(partner, "L1", "2026-12-05T10:00:00Z", ["SKU-1"])
+        wait_for("L1 in the ledger", lambda: kept_list(database_url, partner) == "L1")
+        drop(tmp_path / "inbox", partner, "stock.edi", stock(848))
+        wait_for("the withheld 846", lambda: bool(exceptions(config, partner)), timeout=60)
+        [item] = exceptions(config, partner)
+        assert f"list L1 published for {partner}" in str(item["why"])
+        document_id = str(item["target"])
+
+        publish_list(partner, "L0", "2026-12-05T09:00:00Z", ["SKU-1", "SKU-2"])  # older
+        publish_list("all", "S1", "2026-12-05T09:00:00Z", ["SKU-9"])
+        refusals: list[str] = []
+
+        def refused_knowing_s1() -> bool:
+            refused = gateway_outcome(config, "reprocess", document_id)
+            refusals.append(refused.stderr)
+            return refused.returncode == 1 and "list S1 published for all" in refused.stderr
+
+        wait_for("a reprocess refused with the shared list taken", refused_knowing_s1)
+        assert "item SKU-2" in refusals[-1]  # L0, older than L1, was left out
+
+        publish_list(partner, "L2", "2026-12-05T11:00:00Z", ["SKU-1", "SKU-2"])
+        wait_for(
+            "the reprocess once L2 is taken",
+            lambda: gateway_outcome(config, "reprocess", document_id).returncode == 0,
+        )
+        got: list[bytes] = []
+
+        def published() -> bool:
+            got.extend(body for _, body in take_all(channel, queue))
+            return bool(got)
+
+        wait_for("the 846", published)
+        assert json.loads(got[0])["id"] == document_id
+        assert gateway_outcome(config, "reprocess", document_id).returncode == 1
+        assert take_all(channel, queue) == [] and len(got) == 1  # exactly once
+    assert exceptions(config, partner) == []

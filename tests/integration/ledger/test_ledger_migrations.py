@@ -34,6 +34,7 @@ TABLES = {
     "partner_acks",
     "order_lines",
     "order_checks",
+    "reference_lists",
 }
 REQUIRED_INDEXES = {
     ("files", ("partner", "sha256", "received_at")),
