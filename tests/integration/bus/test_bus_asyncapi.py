@@ -8,6 +8,7 @@ suite, against the official AsyncAPI 2.6.0 JSON Schema and the AMQP binding 0.2.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 from typing import Any
 
@@ -21,6 +22,7 @@ from gateway.bus.cloudevents import SerializedMessage, cloud_events
 from gateway.bus.topology import ALL_QUEUE, DEAD_LETTER_QUEUE, KIND_MESSAGES, QueueSpec
 from gateway.fulfilment import FulfilmentOutcome, fulfilment_event
 from gateway.ledger.orders import OrderKey
+from gateway.references.published import read_published
 from gateway.schemas import message_schemas, schema_id
 from tests.integration.bus.test_bus_cloudevents import canonical, interchange_ack
 
@@ -274,3 +276,27 @@ def test_the_parts_of_a_large_document_validate_against_their_message(
         assert not validator.is_valid({k: v for k, v in event.items() if k != "documentid"})
     channel = document["channels"]["edi.in.846.{partner}"]["subscribe"]["message"]
     assert {"$ref": "#/components/messages/edi.in.part"} in channel["oneOf"]
+
+
+def test_a_reference_list_as_the_modern_layer_publishes_it_validates_against_its_message(
+    document: dict[str, Any],
+) -> None:
+    channel = document["channels"]["edi.ref.items.{scope}"]
+    assert channel["bindings"]["amqp"]["exchange"]["name"] == "edi.ref"
+    message = resolve(document, channel["publish"]["message"])
+    validator = jsonschema.Draft7Validator(
+        {"$ref": message["payload"]["$ref"], "components": document["components"]}
+    )
+    event = {
+        "specversion": "1.0",
+        "id": "L-7",
+        "type": "edi.ref.items",
+        "source": "erp",
+        "time": "2026-12-05T10:00:00Z",
+        "data": {"items": ["SKU-1"], "locations": ["DC-EAST"]},
+    }
+    validator.validate(event)
+    assert not validator.is_valid({**event, "data": {"skus": ["SKU-1"]}})
+    now = dt.datetime(2026, 12, 5, tzinfo=dt.UTC)
+    read = read_published(json.dumps(event).encode(), "edi.ref.items.acme", None, now=now)
+    assert read.content == {"items": ["SKU-1"], "locations": ["DC-EAST"]}
