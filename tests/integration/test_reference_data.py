@@ -222,3 +222,33 @@ def test_a_list_the_modern_layer_publishes_is_taken_by_the_running_daemon_newest
         assert gateway_outcome(config, "reprocess", document_id).returncode == 1
         assert take_all(channel, queue) == [] and len(got) == 1  # exactly once
     assert exceptions(config, partner) == []
+
+
+def test_a_csv_inventory_read_as_a_stream_has_its_unknown_advice_withheld_and_the_other_published(
+    tmp_path: Path, database_url: str, partner: str
+) -> None:
+    """The streamed lane's documents are held until the file is read whole, then released: a
+    withheld one stays withheld. The shared list (all.toml) applies to every partner."""
+    profiles = tmp_path / "mappings" / "partners"
+    profiles.mkdir(parents=True)
+    (profiles / f"{partner}.toml").write_text(
+        'format = "csv"\nreference_check = ["846"]\n[csv]\nmapping = "example-inventory"\n'
+    )
+    shared = tmp_path / "mappings" / "reference" / "all.toml"
+    shared.parent.mkdir(parents=True)
+    shared.write_text('items = ["WID-1"]\n')  # not GAD-9, on line 3 of ADV-501
+    config = write_settings(tmp_path, database_url, large_file_size=64)
+    data = (ROOT / "fixtures" / "csv" / "inventory.csv").read_bytes()
+    drop(tmp_path / "inbox", partner, "stock.csv", data)
+    with bound_queue(f"edi.in.846.{partner}") as (channel, queue):
+        run = gateway_outcome(config, "run", "--once")
+        assert run.returncode == 0 and "read as a stream" in run.stderr, run.stderr[-3000:]
+        references = [json.loads(b)["data"]["reference"] for _, b in take_all(channel, queue)]
+        assert references == ["ADV-502"]
+        [item] = exceptions(config, partner)
+        assert "line 3: item GAD-9" in str(item["why"])
+        shared.write_text('items = ["WID-1", "GAD-9"]\n')
+        gateway_command(config, "reprocess", str(item["target"]))
+        gateway_command(config, "run", "--once")
+        [(_, body)] = take_all(channel, queue)
+        assert json.loads(body)["data"]["reference"] == "ADV-501"
