@@ -58,7 +58,7 @@ from ..field_writing import (
     writing_for,
 )
 from ..mappings import mapped_document, readable, resolve_mapping, untrusted_sender
-from .mapping import FixedMapping, FixedNode, load_mapping
+from .mapping import FixedMapping, FixedNode, FixedPaths, load_mapping
 from .records import Document, Problem, read_documents
 from .rendering import FixedWriting, render_mapping
 
@@ -181,7 +181,7 @@ class FixedParser:
         findings.documents += 1
         node = FixedNode.of(document.root, mapping.layout, slices)
         try:
-            return mapped_document(KIND, mapping, node, partner)
+            return mapped_document(KIND, mapping, node, partner, FixedPaths.of(mapping.layout))
         except (MappingError, KeyError) as error:
             problem = str(error.args[0]) if isinstance(error, KeyError) else str(error)
             first, last = document.root.line, document.last_line

@@ -34,7 +34,7 @@ A bad mapping is a :class:`~gateway.errors.ConfigError` naming its file and key.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -202,19 +202,29 @@ class Record:
     """Its children by tag: how many."""
 
 
-@dataclass(frozen=True)
 class FixedNode:
     """A record and the records below it (:class:`~adapters.formats.field_map.Node`), its paths
-    ``TAG.field`` (see the module's docstring)."""
+    ``TAG.field`` (see the module's docstring). A plain class with slots: a file of a million
+    lines makes a node per line."""
 
-    record: Record
-    ancestors: tuple[Record, ...]
-    layout: Layout
-    reads: dict[str, list[tuple[int, str]]]
-    """What each path read last (line, value), shared by a document's nodes: an error about a
-    path names the line its value came from (:meth:`place`)."""
-    slices: dict[str, tuple[str, slice]]
-    """Each path's tag and columns, worked out once per file (shared by its nodes)."""
+    __slots__ = ("ancestors", "layout", "reads", "record", "slices")
+
+    def __init__(
+        self,
+        record: Record,
+        ancestors: tuple[Record, ...],
+        layout: Layout,
+        reads: dict[str, list[tuple[int, str]]],
+        slices: dict[str, tuple[str, slice]],
+    ) -> None:
+        self.record = record
+        self.ancestors = ancestors
+        self.layout = layout
+        self.reads = reads
+        """What each path read last (line, value), shared by a document's nodes: an error
+        about a path names the line its value came from (:meth:`place`)."""
+        self.slices = slices
+        """Each path's tag and columns, worked out once per file (shared by its nodes)."""
 
     @classmethod
     def of(
@@ -294,6 +304,53 @@ class FixedNode:
 
 
 _PLACE = re.compile(r"\(([^()]+)\)")
+
+
+@dataclass(frozen=True, eq=False)
+class FixedPaths:
+    """A layout's paths ``TAG.field`` worked out once for the field map's compiled readers
+    (:class:`~adapters.formats.field_map.Paths`): a field of the node's own record is sliced
+    from its line at once (and noted in the node's ``reads``, as :meth:`FixedNode.texts`
+    does), any other is asked of the node. One per layout (:meth:`of`): readers are kept by
+    map and paths."""
+
+    layout: Layout
+
+    @classmethod
+    def of(cls, layout: Layout) -> FixedPaths:
+        known = _PATHS.get(id(layout))
+        if known is None or known.layout is not layout:
+            if len(_PATHS) >= 64:  # mappings edited again and again: start again
+                _PATHS.clear()
+            known = _PATHS[id(layout)] = cls(layout)
+        return known
+
+    def texts(self, path: str) -> Callable[[FixedNode], list[str]]:
+        return lambda node: node.texts(path)
+
+    def first(self, path: str) -> Callable[[FixedNode], str | None]:
+        tag = path.partition(".")[0]
+        columns = self.layout.columns(path)
+        sliced = slice(columns.start - 1, columns.end)
+
+        def first(node: FixedNode) -> str | None:
+            record = node.record
+            if record.tag == tag:  # the commonest: a field of the node's own record
+                value = record.text[sliced].strip()
+                node.reads[path] = [(record.line, value)]
+                return value or None
+            for text in node.texts(path):
+                if text:
+                    return text
+            return None
+
+        return first
+
+    def children(self, path: str) -> Callable[[FixedNode], Sequence[FixedNode]]:
+        return lambda node: node.children(path)
+
+
+_PATHS: dict[int, FixedPaths] = {}
 
 
 def _below(
