@@ -22,6 +22,16 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from .patterns import (
+    CODES_IN_PATTERN,
+    SEPARATOR,
+    Element,
+    SegmentPattern,
+    codes_pattern,
+    syntax_test,
+    text_pattern,
+)
+
 Accept = Callable[[str], bool]
 """A test of one non-empty value: true when pyx12 finds nothing wrong with it."""
 ContentCheck = Callable[[list[str], str, "str | None"], bool]
@@ -33,6 +43,8 @@ _CHARSET = {
     "B": r"""A-Z0-9!"&'()*+,\-./:;?= """,
 }
 """pyx12's character sets for ID and AN (``pyx12.validation``): basic, extended, 00501's."""
+PATTERNS_PER_SEGMENT = 64
+"""Patterns a segment node keeps at most (one per number of elements and separators met)."""
 _REAL = re.compile(r"-?[0-9]*(?:\.[0-9]+)?", re.ASCII)
 
 
@@ -63,16 +75,21 @@ def _valid_time(value: str) -> bool:
     return len(value) <= 4 or (6 <= len(value) <= 8 and value[4:6] <= "59")
 
 
-def value_check(element: Any) -> Accept:
-    """The test of a non-empty value of a map element (pyx12's ``element_if``)."""
+Definition = tuple[str, int, int, "frozenset[str | None] | None"]
+"""An element's data type, minimum and maximum length, and codes (None: any value)."""
+
+
+def _definition(element: Any) -> Definition | None:
+    """What pyx12 checks a value of ``element`` against; None when it is more than that (a
+    regular expression, an unknown code list, no data element definition)."""
     try:
         definition = element._resolve_data_ele()
         kind = definition["data_type"]
         low, high = int(definition["min_len"]), int(definition["max_len"])
     except Exception:
-        return _never  # an element without a definition: pyx12 says what it says
+        return None  # an element without a definition: pyx12 says what it says
     if element.rec is not None or not kind:
-        return _never
+        return None
     codes: frozenset[str | None] | None = None
     if element.valid_codes or element.external_codes is not None:
         codes = frozenset(element.valid_codes)
@@ -82,16 +99,52 @@ def value_check(element: Any) -> Accept:
             if key in external.exclude_list:
                 codes = None
             elif key not in external.codes:
-                return _never  # pyx12 raises: an engine failure, reported as such
+                return None  # pyx12 raises: an engine failure, reported as such
             else:
                 codes = codes | external.codes[key]["codes"]
+    return str(kind), low, high, codes
+
+
+def _charset(element: Any) -> str | None:
+    """The class body of the characters of an ``ID`` or ``AN`` value (pyx12's charset)."""
+    charset = str(element.root.param.get("charset"))
+    if charset == "E" and (element.root.icvn or "00401") == "00501":
+        charset = "E5"
+    return _CHARSET.get(charset)
+
+
+def value_form(element: Any, excluded: str) -> str | None:
+    """A regex of the non-empty values of ``element`` pyx12 accepts, none holding a character
+    of ``excluded``; None when that is not said by a regex (:mod:`.patterns`)."""
+    definition = _definition(element)
+    if definition is None:
+        return None
+    kind, low, high, codes = definition
+    if codes is not None:
+        if len(codes) > CODES_IN_PATTERN:
+            return None
+        accept = value_check(element)
+        good = [c for c in codes if c and accept(c) and not any(x in c for x in excluded)]
+        return codes_pattern(good) if good else "(?!)"
     if kind in ("ID", "AN"):
-        charset = str(element.root.param.get("charset"))
-        if charset == "E" and (element.root.icvn or "00401") == "00501":
-            charset = "E5"
-        if charset not in _CHARSET:
+        charset = _charset(element)
+        return text_pattern(charset, low, high, excluded) if charset and high >= 1 else None
+    if kind[0] == "N":
+        return f"-?[0-9]{{{low},{high}}}"
+    return None
+
+
+def value_check(element: Any) -> Accept:
+    """The test of a non-empty value of a map element (pyx12's ``element_if``)."""
+    definition = _definition(element)
+    if definition is None:
+        return _never
+    kind, low, high, codes = definition
+    if kind in ("ID", "AN"):
+        charset = _charset(element)
+        if charset is None:
             return _never
-        pattern = re.compile(f"[{_CHARSET[charset]}]{{{low},{high}}}", re.ASCII)
+        pattern = re.compile(f"[{charset}]{{{low},{high}}}", re.ASCII)
         match = pattern.fullmatch
         if codes is None:
             return lambda v: match(v) is not None and v[-1] != " "
@@ -162,33 +215,9 @@ def _left_to_pyx12(elements: list[str], component: str, repetition: str | None) 
     return False
 
 
-def _syntax_check(note: list[Any]) -> Callable[[list[bool]], bool] | None:
-    """A syntax note as a test of which elements are present; None: it always fails."""
-    if len(note) < 3:
-        return None
-    kind = note[0]
-    wanted = [int(i) - 1 for i in note[1:]]
-    first, others = wanted[0], wanted[1:]
-
-    def count(present: list[bool], indexes: list[int]) -> int:
-        size = len(present)
-        return sum(1 for i in indexes if i < size and present[i])
-
-    if kind == "P":
-        return lambda p: count(p, wanted) in (0, len(wanted))
-    if kind == "R":
-        return lambda p: count(p, wanted) > 0
-    if kind == "E":
-        return lambda p: count(p, wanted) <= 1
-    if kind == "C":
-        return lambda p: not (first < len(p) and p[first]) or count(p, others) == len(others)
-    if kind == "L":
-        return lambda p: not (first < len(p) and p[first]) or count(p, others) > 0
-    return None
-
-
 def content_check(segment: Any) -> ContentCheck:
-    """The compiled test of a segment node's elements (see the module's docstring)."""
+    """The compiled test of a segment node's elements (see the module's docstring): a
+    :class:`~.patterns.SegmentPattern` per number of elements and separators met."""
     if (
         segment.id == "DTP"
         or any(child.seq != index + 1 for index, child in enumerate(segment.children))
@@ -197,51 +226,77 @@ def content_check(segment: Any) -> ContentCheck:
             for child in segment.children
             if not child.is_composite()
         )
+        or any(len(note) < 3 or note[0] not in "PRECL" for note in segment.syntax)
     ):
-        return _left_to_pyx12  # type lists, or elements pyx12 looks up by their seq
-    count = len(segment.children)
-    simple: list[tuple[bool, bool, Accept] | None] = []
-    composites: dict[int, _Composite] = {}
-    mandatory: list[bool] = []
-    for index, child in enumerate(segment.children):
-        if child.is_composite():
-            simple.append(None)
-            composites[index] = _Composite(child)
-            mandatory.append(child.usage == "R")
-        else:
+        return _left_to_pyx12  # type lists, elements pyx12 looks up by seq, unreadable notes
+    return _SegmentCheck(segment).check
+
+
+class _SegmentCheck:
+    def __init__(self, segment: Any) -> None:
+        self.segment = segment
+        self.count = len(segment.children)
+        self.composites = {
+            index: _Composite(child)
+            for index, child in enumerate(segment.children)
+            if child.is_composite()
+        }
+        mandatory = [
+            child.usage == "R" if child.is_composite() else _required_when_empty(child)
+            for child in segment.children
+        ]
+        self.missing_fails = [any(mandatory[start:]) for start in range(self.count + 1)]
+        """By the number of elements given: whether a mandatory one is missing after them."""
+        self.patterns: dict[tuple[int, str, str | None], SegmentPattern | None] = {}
+
+    def check(self, elements: list[str], component: str, repetition: str | None) -> bool:
+        key = (len(elements), component, repetition)
+        try:
+            pattern = self.patterns[key]
+        except KeyError:
+            pattern = self._pattern(*key)
+            if len(self.patterns) < PATTERNS_PER_SEGMENT:
+                self.patterns[key] = pattern
+        return pattern is not None and pattern.accepts(elements)
+
+    def _pattern(self, size: int, component: str, repetition: str | None) -> SegmentPattern | None:
+        if size > self.count or self.missing_fails[size]:
+            return None
+        excluded = component + (repetition or "") + SEPARATOR
+        elements: list[Element] = []
+        for index, child in enumerate(self.segment.children[:size]):
+            if index in self.composites:
+                composite = self.composites[index]
+                elements.append((None, True, _composite_test(composite, component, repetition)))
+                continue
             required = _required_when_empty(child)
-            simple.append((required, child.usage == "N", value_check(child)))
-            mandatory.append(required)
-    missing_fails = [any(mandatory[start:]) for start in range(count + 1)]
-    """By the number of elements given: whether a mandatory one is missing after them."""
-    notes = [_syntax_check(note) for note in segment.syntax]
-    if any(note is None for note in notes):
-        return _left_to_pyx12
-    syntax = [note for note in notes if note is not None]
+            if child.usage == "N":
+                elements.append(("", False, None))  # only empty
+                continue
+            form = value_form(child, excluded)
+            if form is not None:
+                elements.append((form, not required, None))
+            else:
+                elements.append((None, True, _value_test(child, required, excluded)))
+        notes = [syntax_test(note) for note in self.segment.syntax]
+        syntax = [note for note in notes if note is not None]
+        return SegmentPattern(elements, syntax, sorted(self.composites), component)
 
-    def check(elements: list[str], component: str, repetition: str | None) -> bool:
-        size = len(elements)
-        if size > count:
-            return False
-        for index, value in enumerate(elements):
-            if repetition is not None and repetition in value:
-                return False
-            rule = simple[index]
-            if rule is None:
-                if not composites[index].accepts(value, component):
-                    return False
-            elif value == "":
-                if rule[0]:
-                    return False
-            elif rule[1] or component in value or not rule[2](value):
-                return False
-        if missing_fails[size]:
-            return False
-        if syntax:
-            present = [value.strip(component) != "" for value in elements]
-            for note in syntax:
-                if not note(present):
-                    return False
-        return True
 
-    return check
+def _composite_test(
+    composite: _Composite, component: str, repetition: str | None
+) -> Callable[[str], bool]:
+    if repetition is None:
+        return lambda v: composite.accepts(v, component)
+    return lambda v: repetition not in v and composite.accepts(v, component)
+
+
+def _value_test(element: Any, required: bool, excluded: str) -> Callable[[str], bool]:
+    accept = value_check(element)
+
+    def test(value: str) -> bool:
+        if value == "":
+            return not required
+        return not any(x in value for x in excluded) and accept(value)
+
+    return test
