@@ -21,9 +21,9 @@ from gateway.messages import Message
 from gateway.ports import Draft, Format, FormatConfig, ParsedDocument, Parser, RenderedDocument
 
 from . import rendering
+from .compiled import CompiledValidator
 from .inbound import X12Parser
 from .profile import X12Profile
-from .pyx12_engine import Pyx12Validator
 from .reconcile import reconcile
 
 
@@ -40,7 +40,7 @@ class X12Format(Format):
         )
 
     def warm_up(self) -> None:
-        Pyx12Validator().preload()  # the maps are cached per process, shared by every validator
+        CompiledValidator().preload()  # maps loaded and compiled once per process, shared
 
     def on_document(self, s: Session, partner: str, doc: ParsedDocument) -> None:
         reconcile(s, partner, doc)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.formats.x12.compiled import CompiledValidator
 from adapters.formats.x12.findings import Finding, Level, Severity
 from adapters.formats.x12.pyx12_engine import Pyx12Validator, normalize_version
 from adapters.formats.x12.reader import transactions_in
@@ -142,9 +143,13 @@ IA_5010 = "~".join(
 )
 
 
-@pytest.fixture(scope="module")
-def validator() -> Pyx12Validator:
-    return Pyx12Validator()
+@pytest.fixture(
+    scope="module", params=[Pyx12Validator, CompiledValidator], ids=["pyx12", "compiled"]
+)
+def validator(request: pytest.FixtureRequest) -> Pyx12Validator:
+    """Every test of the engine runs on pyx12's walker and on the compiled validator."""
+    made: Pyx12Validator = request.param()
+    return made
 
 
 def errors(findings: list[Finding]) -> list[Finding]:
@@ -547,9 +552,11 @@ def test_a_map_that_fails_to_load_becomes_a_finding(
 
 
 def test_a_crash_inside_the_walker_becomes_a_finding(
-    validator: Pyx12Validator, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     from pyx12.map_walker import walk_tree
+
+    validator = Pyx12Validator()  # pyx12's own walker crashes here (the compiled one: below)
 
     original = walk_tree.walk_errors
 

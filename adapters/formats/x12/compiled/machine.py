@@ -177,8 +177,13 @@ class SetRun:
         guard_for: Any,
         context: dict[str, Any],
         known: frozenset[str],
+        *,
+        keep_tree: bool = True,
     ) -> None:
         self.program = program
+        self.keep_tree = keep_tree
+        """Build the loop tree (:attr:`tree`); without it a run holds nothing that grows with
+        the set but its findings."""
         self.current = _Current()
         self.report = TransactionFindings(context, program.loaded, known, self.current)
         self.findings = self.report.findings
@@ -263,7 +268,9 @@ class SetRun:
         self.node = found
         self.steps = step.after
         stack = self.stack
-        if step.inside and len(stack) == step.depth and stack[-1][0] is step.innermost:
+        if not self.keep_tree:
+            pass
+        elif step.inside and len(stack) == step.depth and stack[-1][0] is step.innermost:
             stack[-1][1].segments.append(position)  # in the loop instance it is in already
         else:
             self.tree.place(step.chain, position)
