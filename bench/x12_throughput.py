@@ -1,16 +1,24 @@
 """X12 engine throughput: reading + envelope checks, full validation, translation, beside pyx12.
 
-Generates (once, under ``bench/data/``) a ~50 MB file of 856 ship notices and a ~50 MB file of
-small 850 purchase orders, then measures on each file, every stage in a fresh subprocess so that
-peak RSS is the stage's own:
+Generates (once, under ``bench/data/``) files of about ``--size-mb`` each: 856 ship notices of
+40 identical cartons (``856``), small 850 purchase orders (``850s``), and a realistic, varied 856
+(``856v``: one transaction set, or ``--varied-sets`` of them, of cartons of 1 to 60 items with
+optional segments present or not, see :func:`generate_varied_856`). Then it measures on each
+file, every stage in a fresh subprocess so that peak RSS is the stage's own:
 
-  (a) read      tokenizer + envelope checks (``read_x12`` without a validator)
-  (b) validate  read + syntax validation against the maps (``Pyx12Validator``)
-  (c) translate read + translation of every transaction set to its canonical message
-  pyx12         pyx12's own ``x12n_document`` on the same file with the same maps
+  (a) read              tokenizer + envelope checks (``read_x12`` without a validator)
+  (b) validate          read + syntax validation by pyx12's walker (``Pyx12Validator``)
+  (b') validate-compiled read + syntax validation by the compiled maps (``CompiledValidator``)
+  (c) translate         read + translation of every transaction set to its canonical message
+  pyx12                 pyx12's own ``x12n_document`` on the same file with the same maps
 
-Run:  .venv/bin/python bench/x12_throughput.py [--size-mb 50] [--stages read,validate,...]
-It prints one line per file and stage: segments/s, MB/s, seconds and peak RSS.
+For the validation stages the validator's own time is measured as well (``validator s``:
+segments/s of validation alone, reading left out).
+
+Run:  .venv/bin/python bench/x12_throughput.py [--size-mb 50] [--files 856v] [--stages ...]
+It prints one line per file and stage: wall and CPU seconds, segments and MB per CPU second
+(the stages are single-threaded: a CPU second is a second on one core, whatever else the machine
+runs), and peak RSS.
 """
 
 from __future__ import annotations
@@ -18,16 +26,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import resource
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench" / "data"
-STAGES = ("read", "validate", "translate", "pyx12")
+STAGES = ("read", "validate", "validate-compiled", "translate", "pyx12")
+FILES = ("856", "850s", "856v")
 
 
 # -- generating the input ----------------------------------------------------------------------
@@ -87,6 +98,98 @@ def generate_856(path: Path, size: int) -> None:
         out.write(f"GE*{count}*1~\nIEA*1*000000001~\n")
 
 
+def generate_varied_856(path: Path, size: int, sets: int = 1) -> None:
+    """``sets`` 856s (one by default) filling ``size`` bytes, as a full truck's ASN looks: one
+    shipment, an order every 20 to 200 cartons, cartons of 1 to 60 items of different products,
+    and the optional segments present or not (carton MEA, TD1, PO4, PID, REF lots, DTM expiry,
+    a second item id, TD3 on the shipment). Deterministic (a fixed seed); valid against the
+    project's 856 map."""
+    rng = random.Random(856)
+    per_set = size // sets
+    with path.open("w", encoding="ascii") as out:
+        out.write(_isa(1))
+        out.write("GS*SH*BENCHSUPPLIER*BENCHRETAILER*20261123*1200*1*X*004010~\n")
+        sscc = 0
+        for number in range(1, sets + 1):
+            st = f"{number:04d}"
+            head = [
+                f"ST*856*{st}",
+                f"BSN*00*ASN{number:08d}*20261123*1200*0001",
+                "DTM*011*20261123*1200",
+                "HL*1**S*1",
+                f"TD1*CTN25*{rng.randint(1, 9999)}****G*{rng.randint(100, 99999)}*LB",
+                "TD5*B*2*UPSN*M*UPS GROUND",
+                "TD3*TL*ABCD*123456",
+                f"REF*BM*BOL{number:010d}",
+                f"REF*CN*PRO{rng.randint(1, 10**9):09d}",
+                "N1*SF*BENCH SUPPLIER*UL*0614141000005",
+                "N3*1 INDUSTRIAL WAY",
+                "N4*SPRINGFIELD*IL*62701*US",
+                "N1*ST*BENCH RETAILER DC 12*UL*0614141000012",
+                "N3*99 DISTRIBUTION DR*DOCK 4",
+                "N4*COLUMBUS*OH*43004*US",
+            ]
+            out.write("~\n".join(head) + "~\n")
+            count, hl, written, cartons_left, order = len(head), 1, 0, 0, 0
+            while written < per_set:
+                lines: list[str] = []
+                if cartons_left == 0:
+                    order += 1
+                    hl += 1
+                    order_hl, cartons_left = hl, rng.randint(20, 200)
+                    lines += [
+                        f"HL*{hl}*1*O*1",
+                        f"PRF*PO{number:03d}{order:06d}***2026{rng.randint(1, 12):02d}"
+                        f"{rng.randint(1, 28):02d}",
+                    ]
+                    if rng.random() < 0.5:
+                        lines.append(f"REF*IA*{rng.randint(1000, 99999)}")
+                cartons_left -= 1
+                sscc += 1
+                hl += 1
+                pack = hl
+                lines += [f"HL*{pack}*{order_hl}*P*1"]
+                if rng.random() < 0.3:
+                    lines.append(f"MEA*PD*WT*{rng.randint(1, 700) / 10:g}*LB")
+                if rng.random() < 0.2:
+                    lines.append(f"TD1*CTN25*1****G*{rng.randint(1, 70)}*LB")
+                lines.append(f"MAN*GM*000614141{sscc:011d}")
+                for line in range(1, rng.choice((1, 1, 2, 3, 6, 12, 24, 36, 48, 60)) + 1):
+                    hl += 1
+                    sku = rng.randint(1, 250_000)
+                    lin = f"LIN*{line}*UP*{sku:012d}*VN*SKU-{sku:07d}"
+                    if rng.random() < 0.4:
+                        lin += f"*BP*B{sku:08d}"
+                    quantity = rng.choice((1, 2, 3, 4, 6, 12, 24, 48, rng.randint(1, 999)))
+                    lines += [
+                        f"HL*{hl}*{pack}*I*0",
+                        lin,
+                        f"SN1**{quantity}*{rng.choice(('EA', 'EA', 'CA', 'PK', 'DZ'))}",
+                    ]
+                    if rng.random() < 0.35:
+                        lines.append(f"PO4*{rng.choice((1, 6, 12, 24))}*{rng.randint(1, 64)}*OZ")
+                    if rng.random() < 0.6:
+                        colour = rng.choice(("BLUE", "RED", "GREEN", "BLACK", "WHITE"))
+                        lines.append(f"PID*F****BENCH WIDGET {sku % 997}, {colour}")
+                    if rng.random() < 0.15:
+                        lines.append(f"MEA*PD*WT*{rng.randint(1, 500) / 10:g}*LB")
+                    if rng.random() < 0.2:
+                        lines.append(f"REF*LT*LOT{rng.randint(1, 10**6):06d}")
+                    if rng.random() < 0.1:
+                        lines.append(
+                            f"DTM*036*20{rng.randint(27, 35)}{rng.randint(1, 12):02d}"
+                            f"{rng.randint(1, 28):02d}"
+                        )
+                text = "~\n".join(lines) + "~\n"
+                out.write(text)
+                written += len(text)
+                count += len(lines)
+            tail = [f"CTT*{hl}"]
+            tail.append(f"SE*{count + len(tail) + 1}*{st}")
+            out.write("~\n".join(tail) + "~\n")
+        out.write(f"GE*{sets}*1~\nIEA*1*000000001~\n")
+
+
 def generate_850s(path: Path, size: int) -> None:
     """Many interchanges, each holding one small 850 (three lines), until ``size`` bytes."""
     with path.open("w", encoding="ascii") as out:
@@ -138,7 +241,7 @@ def _run_stage(stage: str, path: Path) -> dict[str, float]:
     )
 
     segments = 0
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     if stage == "pyx12":
         import pyx12.params
         import pyx12.x12n_document
@@ -147,20 +250,26 @@ def _run_stage(stage: str, path: Path) -> dict[str, float]:
         from adapters.formats.x12.pyx12_engine import pyx12_document_maps
 
         with pyx12_document_maps() as map_dir, path.open(encoding="ascii") as src:
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             pyx12.x12n_document.x12n_document(params, src, None, None, map_path=map_dir)
         segments = _count_segments(path)
     else:
-        validator = None
+        validator: Any = None
         translate: Callable[[TransactionSet], object] | None = None
         if stage == "validate":
             from adapters.formats.x12.pyx12_engine import Pyx12Validator
 
-            validator = Pyx12Validator()
+            validator = _Timed(Pyx12Validator())
+        if stage == "validate-compiled":
+            from adapters.formats.x12.compiled import CompiledValidator
+
+            validator = _Timed(CompiledValidator())
         if stage == "translate":
             from adapters.formats.x12.translation import translate as translate_fn
 
             translate = translate_fn
+        # the maps are loaded (and compiled) before, by preload()
+        started, cpu_started = time.perf_counter(), time.process_time()
         for event in read_x12(path, validator=validator):
             if isinstance(event, TransactionSet):
                 segments += len(event.segments)
@@ -169,8 +278,38 @@ def _run_stage(stage: str, path: Path) -> dict[str, float]:
             elif isinstance(event, InterchangeStart | GroupStart | GroupEnd | InterchangeEnd):
                 segments += 1  # ISA, GS, GE, IEA
     seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started
     rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"segments": segments, "seconds": seconds, "rss_mb": rss_kb / 1024}
+    result = {
+        "segments": segments,
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "rss_mb": rss_kb / 1024,
+    }
+    if stage.startswith("validate"):
+        result["validator_seconds"] = validator.seconds
+        result["findings"] = validator.findings
+    return result
+
+
+class _Timed:
+    """A validator whose own CPU time is added up (what the validation stages report apart)."""
+
+    def __init__(self, validator: Any) -> None:
+        self.validator = validator
+        self.seconds = 0.0
+        self.findings = 0
+        validator.preload()
+
+    def supports(self, transaction: Any) -> bool:
+        return bool(self.validator.supports(transaction))
+
+    def validate(self, transaction: Any) -> Any:
+        started = time.process_time()
+        result = self.validator.validate(transaction)
+        self.seconds += time.process_time() - started
+        self.findings += len(result.findings)
+        return result
 
 
 def _count_segments(path: Path) -> int:
@@ -191,6 +330,8 @@ def _measure(stage: str, path: Path) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--size-mb", type=float, default=50.0)
+    parser.add_argument("--files", default=",".join(FILES), help="856, 850s, 856v")
+    parser.add_argument("--varied-sets", type=int, default=1, help="856 sets in the 856v file")
     parser.add_argument("--stages", default=",".join(STAGES))
     parser.add_argument("--child", nargs=2, metavar=("STAGE", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -199,24 +340,36 @@ def main() -> None:
         return
     DATA.mkdir(parents=True, exist_ok=True)
     size = int(args.size_mb * 1_000_000)
-    files = {
+    sets = args.varied_sets
+    files: dict[str, tuple[Path, Callable[[Path, int], None]]] = {
         "856": (DATA / f"bench-856-{args.size_mb:g}MB.edi", generate_856),
         "850s": (DATA / f"bench-850s-{args.size_mb:g}MB.edi", generate_850s),
+        "856v": (
+            DATA / f"bench-856v-{args.size_mb:g}MB-{sets}sets.edi",
+            lambda path, size: generate_varied_856(path, size, sets),
+        ),
     }
-    print(f"{'file':6} {'stage':10} {'segments':>10} {'seconds':>8} {'seg/s':>10} {'MB/s':>7} "
-          f"{'peak RSS MB':>11}")  # fmt: skip
-    for label, (path, generate) in files.items():
+    print(
+        f"{'file':6} {'stage':17} {'segments':>10} {'wall s':>7} {'CPU s':>7} {'seg/CPU s':>10} "
+        f"{'MB/CPU s':>8} {'peak RSS MB':>11} {'validator CPU s':>15} {'validator seg/CPU s':>19} "
+        f"{'findings':>8}"
+    )
+    for label in args.files.split(","):
+        path, generate = files[label]
         if not path.exists():
             generate(path, size)
         megabytes = os.path.getsize(path) / 1_000_000
         for stage in args.stages.split(","):
             r = _measure(stage, path)
-            print(
-                f"{label:6} {stage:10} {int(r['segments']):>10} {r['seconds']:>8.1f} "
-                f"{r['segments'] / r['seconds']:>10,.0f} {megabytes / r['seconds']:>7.2f} "
-                f"{r['rss_mb']:>11.0f}",
-                flush=True,
+            cpu = r["cpu_seconds"]
+            line = (
+                f"{label:6} {stage:17} {int(r['segments']):>10} {r['seconds']:>7.1f} {cpu:>7.1f} "
+                f"{r['segments'] / cpu:>10,.0f} {megabytes / cpu:>8.2f} {r['rss_mb']:>11.0f}"
             )
+            if "validator_seconds" in r:
+                alone = r["validator_seconds"]
+                line += f" {alone:>15.1f} {r['segments'] / alone:>19,.0f} {int(r['findings']):>8}"
+            print(line, flush=True)
 
 
 if __name__ == "__main__":
