@@ -53,7 +53,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import ledger, reports
-from .bus.cloudevents import cloud_event, stamped
+from .bus.cloudevents import cloud_events, stamped
 from .bus.topology import INBOUND_EXCHANGE, routing_key
 from .duplicates import Seen, Verdict, classify
 from .ledger import DocumentState, FileState, autocommit_factory
@@ -502,12 +502,13 @@ class Pipeline:
         for (file_id, _, doc), recorded in zip(found, documents, strict=True):
             if recorded.state is not DocumentState.DUPLICATE:  # after its own event
                 self._downgraded(s, doc, arrival_of[file_id])
+        published = [  # a document's messages: itself, or its parts when it is large
+            self._messages(doc, arrival, record_ids[index], revisions.get(doc.document_id))
+            for arrival, doc, index in accepted
+        ]
         outbox_ids = ledger.enqueue_messages(
             s,
-            [
-                self._message(doc, arrival, record_ids[index], revisions.get(doc.document_id))
-                for arrival, doc, index in accepted
-            ]
+            [message for messages in published for message in messages]
             + [
                 notice(
                     code=code,
@@ -521,11 +522,16 @@ class Pipeline:
             ],
             held=held,
         )
+        ids_of: list[list[int]] = []  # the documents' messages come first, then the notices
+        start = 0
+        for messages in published:
+            ids_of.append(outbox_ids[start : start + len(messages)])
+            start += len(messages)
         ledger.withhold(
             s,
             [
                 ledger.Withholding(
-                    outbox_ids[at],
+                    outbox_id,
                     why.reason,
                     accepted[at][1].document_id,
                     accepted[at][0].file_id,
@@ -533,15 +539,15 @@ class Pipeline:
                     why.detail,
                 )
                 for at, why in withheld.items()
+                for outbox_id in ids_of[at]
             ],
         )
         batch.documents.update((d.partner, d.kind, d.state.value) for d in documents)
-        batch.queued += [  # the documents' messages come first, then the notices
+        batch.queued += [
             (outbox_id, arrival.file_id, arrival.claimed.partner, doc.kind, arrival.received_at)
-            for at, (outbox_id, (arrival, doc, _)) in enumerate(
-                zip(outbox_ids, accepted, strict=False)
-            )
+            for at, (arrival, doc, _) in enumerate(accepted)
             if at not in withheld
+            for outbox_id in ids_of[at]
         ]
         if self.on_document is not None:
             for arrival, doc, _ in accepted:
@@ -611,35 +617,40 @@ class Pipeline:
             content_digest=doc.content_digest or None,
         )
 
-    def _message(
+    def _messages(
         self, doc: ParsedDocument, arrival: _Arrival, record_id: int, revision_of: str | None
-    ) -> ledger.NewMessage:
+    ) -> list[ledger.NewMessage]:
+        """The messages publishing ``doc``: its CloudEvent, or one per part when it is too large
+        for one (:mod:`gateway.messages.parts`), each under its own message id."""
         assert doc.message is not None, "only accepted documents are published"
         claimed = arrival.claimed
-        body, headers = cloud_event(
+        events = cloud_events(
             stamped(doc.message, received_at=arrival.received_at, correlation_id=claimed.claim_id),
             source=f"{self.source_name}/{claimed.partner}",
             correlation_id=claimed.claim_id,
             partner=claimed.partner,
             kind=doc.kind,
         )
-        if revision_of is not None:  # the consumer can tell a changed order from a new one
-            headers = {**headers, "revision_of": revision_of}
-        return ledger.NewMessage(
-            message_id=doc.document_id,
-            document_id=doc.document_id,
-            partner=claimed.partner,
-            exchange=INBOUND_EXCHANGE,
-            routing_key=routing_key(
-                doc.kind.lower(),
-                claimed.partner,
-                test=doc.test and self._policy(claimed.partner).test_apart,
-            ),
-            body=body,
-            headers=headers,
-            correlation_id=claimed.claim_id,
-            record=(record_id, arrival.file_id),
+        key = routing_key(
+            doc.kind.lower(),
+            claimed.partner,
+            test=doc.test and self._policy(claimed.partner).test_apart,
         )
+        revised = {} if revision_of is None else {"revision_of": revision_of}
+        return [  # revision_of: the consumer can tell a changed order from a new one
+            ledger.NewMessage(
+                message_id=message_id,
+                document_id=doc.document_id,
+                partner=claimed.partner,
+                exchange=INBOUND_EXCHANGE,
+                routing_key=key,
+                body=body,
+                headers={**headers, **revised},
+                correlation_id=claimed.claim_id,
+                record=(record_id, arrival.file_id),
+            )
+            for message_id, body, headers in events
+        ]
 
     def _outcome(
         self, arrival: _Arrival, result: ParseResult, published: int, now: dt.datetime
