@@ -5,9 +5,10 @@ transaction set of every X12 file of the corpus, of the project's fixtures, and 
 files is validated by both, and the findings (code, message, level, place, 997/999 codes, what
 was expected and found) and the loop trees must be equal. Generated files are valid sets
 rendered by the gateway's renderers from hypothesis-drawn messages (850, 855, 856, 810, 846, 943,
-944, 947), then mutated the ways partners get X12 wrong: a segment dropped, duplicated, moved
-or replaced by an unknown one; an element emptied, made too long, given a bad code, a bad date or
-time, letters in a number, a trailing space, a surplus element, component or repetition.
+944, 947) and the fixtures, then mutated the ways partners get X12 wrong: a segment dropped,
+duplicated, moved or replaced by an unknown one; an element emptied, made too long, given a bad
+code, a bad date or time, letters in a number, a trailing space, a surplus element, component or
+repetition, a control or non-ASCII character.
 
 :data:`PYX12_BUGS` lists the differences that are pyx12's bugs, with the reason for each; it is
 empty: none was found. A per-file table is printed at the end.
@@ -206,6 +207,17 @@ def _changed(kind: str, value: str, segment: Segment, data: st.DataObject) -> st
 @given(message=MESSAGES)
 def test_rendered_sets_get_pyx12s_findings(message: Message) -> None:
     tx = rendered(message)
+    assert differences(tx) == []
+
+
+FIXTURE_SETS = [tx for path in sorted(FIXTURES.glob("*.edi")) for tx in _sets(path)]
+
+
+@DIFFERENTIAL
+@given(data=st.data())
+def test_mutated_fixtures_get_pyx12s_findings(data: st.DataObject) -> None:
+    """The fixtures (the 940, 945 and 997 too, and a 005010 856 with tares), mutated."""
+    tx = mutated(data.draw(st.sampled_from(FIXTURE_SETS), label="fixture"), data)
     assert differences(tx) == []
 
 
