@@ -293,10 +293,11 @@ def _composite_test(
 
 def _value_test(element: Any, required: bool, excluded: str) -> Callable[[str], bool]:
     accept = value_check(element)
+    separator = re.compile("[" + re.escape(excluded) + "]").search
 
     def test(value: str) -> bool:
         if value == "":
             return not required
-        return not any(x in value for x in excluded) and accept(value)
+        return separator(value) is None and accept(value)
 
     return test
