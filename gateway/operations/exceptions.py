@@ -41,7 +41,7 @@ PLAIN_CAUSES = {
     "set_aside": "set aside: processing it failed, or it changed after it was read",
     UNKNOWN_ITEM: "names items the reference data does not know",
     UNKNOWN_LOCATION: "names locations the reference data does not know",
-    UNREADABLE: "withheld: its partner's reference data cannot be read",
+    UNREADABLE: "withheld: its reference data or its message cannot be read",
 }
 """Headings, in plain words, of causes whose first finding names one file's particulars;
 other causes are headed by their first finding's own sentence (``SE01 does not match the

@@ -36,7 +36,7 @@ from ..errors import ConfigError
 from ..exit_codes import EXIT_VALID
 from ..ledger.models import FILES
 from ..references import ReferenceBook, unknown_in
-from ..references.check import model_of_event
+from ..references.check import model_of_events
 from ..spool import write_new
 from . import ActionRefused
 from .exceptions import FILE_REPROCESSED, FILE_TAKEN_AGAIN, REQUEST_RETRIED, quarantined_file
@@ -190,11 +190,13 @@ def release_document(
             raise ActionRefused(
                 f"the reference data of {partner} cannot be read: {error}"
             ) from None
-        for row in rows:
-            unknowns = unknown_in(model_of_event(row.body), data)
-            if unknowns is not None:
-                kind = str(row.headers.get("kind") or "the document")
-                raise ActionRefused(f"still withheld: {unknowns.sentence(kind)}")
+        message = model_of_events([row.body for row in rows])  # one, or its parts
+        if message is None:
+            raise ActionRefused(f"document {document_id}: its message cannot be read back")
+        unknowns = unknown_in(message, data)
+        if unknowns is not None:
+            kind = str(rows[0].headers.get("kind") or "the document")
+            raise ActionRefused(f"still withheld: {unknowns.sentence(kind)}")
         released = ledger.release_withheld(
             s,
             [row.id for row in rows],

@@ -4,6 +4,7 @@ check of a batch's documents against it."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -11,9 +12,12 @@ from sqlalchemy.orm import Session
 
 from ..config import Settings
 from ..errors import ConfigError
+from ..messages.references import NamesItems
 from .check import Withheld, model_of, unknown_in
 from .lists import REFERENCE_DIR, ReferenceData, ReferenceFiles
 from .published import PublishedLists
+
+log = logging.getLogger(__name__)
 
 ListsOf = Callable[[Session, str], list[ReferenceData]]
 """The lists published for a partner (and for all), newest of each, from the ledger
@@ -56,14 +60,18 @@ class BatchCheck:
     def withheld(self, partner: str, kind: str, message: object) -> Withheld | None:
         """Why the document of ``partner`` (its canonical ``message``, or the one a parse worker
         serialized) is withheld; None when it names nothing unknown."""
-        model = model_of(message)
-        if model is None:
+        try:
+            model = model_of(message)
+        except Exception as error:  # never the end of the batch: withheld, said why
+            log.exception("reading back a %s of %s to check it failed", kind, partner)
+            return Withheld.unreadable(f"its message cannot be read back: {error}", kind)
+        if not isinstance(model, NamesItems):  # nothing to check
             return None
         if partner not in self._data:
             try:
                 self._data[partner] = self.book.data_for(self.s, partner)
             except ConfigError as error:
-                self._data[partner] = str(error)
+                self._data[partner] = f"its reference data cannot be read: {error}"
         data = self._data[partner]
         if isinstance(data, str):
             return Withheld.unreadable(data, kind)

@@ -9,6 +9,7 @@ its locations must be known. What is unknown is said line by line, at most :data
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -16,6 +17,7 @@ from pydantic import BaseModel
 
 from ..bus.cloudevents import SerializedMessage
 from ..messages import CANONICAL_MESSAGES
+from ..messages.parts import reassemble
 from ..messages.references import NamesItems
 from .lists import ReferenceData
 
@@ -112,9 +114,10 @@ class Withheld:
 
     @classmethod
     def unreadable(cls, why: str, kind: str) -> Withheld:
-        """The partner's reference data cannot be read (a bad file): nothing can be vouched
-        for, so the document waits for the fix like one naming unknown ids."""
-        reason = f"{kind} cannot be checked: its reference data cannot be read: {why}"
+        """The partner's reference data (a bad file), or the message itself, cannot be read:
+        nothing can be vouched for, so the document waits for the fix like one naming unknown
+        ids."""
+        reason = f"{kind} cannot be checked: {why}"
         return cls(UNREADABLE, reason, {"cause": UNREADABLE, "why": why})
 
 
@@ -162,13 +165,26 @@ def model_of(message: object) -> object:
         return message
     if not names_items(message.message_type):
         return None
-    return _model(json.loads(message.data))
+    data = json.loads(message.data)
+    if message.chunks:  # published in parts: its header, and each part's entries
+        parts = [{"part": 1, "parts": message.parts, "document_id": "", "header": data}]
+        parts += [
+            {"part": number, "document_id": "", "entries": json.loads(chunk)}
+            for number, chunk in enumerate(message.chunks, start=2)
+        ]
+        data = reassemble(parts)
+    return _model(data)
 
 
-def model_of_event(body: bytes) -> object:
-    """The canonical message of a CloudEvent's body (an outbox row's), or None."""
-    data = json.loads(body).get("data")
-    return _model(data) if isinstance(data, dict) else None
+def model_of_events(bodies: Sequence[bytes]) -> object:
+    """The canonical message of a document's CloudEvents (its outbox rows' bodies): one, or
+    the parts of a document too large for one (:mod:`gateway.messages.parts`), put back
+    together; None when it is none that names items."""
+    found = [json.loads(body).get("data") for body in bodies]
+    data = [d for d in found if isinstance(d, dict)]
+    if data and all(d.get("message_type") == "DocumentPart" for d in data):
+        return _model(reassemble(data))
+    return _model(data[0]) if len(data) == 1 else None
 
 
 def _model(data: dict[str, Any]) -> object:

@@ -11,13 +11,19 @@ import pytest
 from adapters import REGISTRY
 from adapters.formats.x12.reader import transactions_in
 from adapters.formats.x12.translation import translate
-from gateway.bus.cloudevents import SerializedMessage
+from gateway.bus.cloudevents import SerializedMessage, cloud_events
 from gateway.errors import ConfigError, PartnerConfigError
 from gateway.messages import InventoryAdvice, PurchaseOrder, WarehouseShippingAdvice
 from gateway.messages.references import NamesItems
 from gateway.partners import load_partner
 from gateway.references import ReferenceData, ReferenceFiles, model_of, unknown_in
-from gateway.references.check import LISTED, UNKNOWN_ITEM, UNKNOWN_LOCATION, Withheld
+from gateway.references.check import (
+    LISTED,
+    UNKNOWN_ITEM,
+    UNKNOWN_LOCATION,
+    Withheld,
+    model_of_events,
+)
 from gateway.references.lists import load_list
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "x12"
@@ -154,3 +160,32 @@ def test_a_profile_names_the_kinds_it_checks_and_only_those_naming_items(tmp_pat
     path.write_text('reference_check = ["864"]\n')
     with pytest.raises(PartnerConfigError, match=r"line 1: reference_check: .*did you mean '846'"):
         load_partner(path, REGISTRY)
+
+
+def test_a_message_published_in_parts_is_checked_whole() -> None:
+    """A document too large for one message (gateway.messages.parts): read back from its parts,
+    in the pipeline (serialized) and for a reprocess (its outbox rows' bodies)."""
+    advice = fixture("846-004010.edi")
+    assert isinstance(advice, InventoryAdvice)
+    many = advice.model_copy(update={"lines": advice.lines * 3})
+    serialized = SerializedMessage.of(many, part_items=2)
+    assert serialized.parts > 2
+    assert model_of(serialized) == many
+    events = cloud_events(serialized, correlation_id="c", partner="p", kind="846")
+    assert model_of_events([body for _, body, _ in reversed(events)]) == many
+    whole = cloud_events(SerializedMessage.of(advice), correlation_id="c", partner="p", kind="846")
+    assert model_of_events([body for _, body, _ in whole]) == advice
+
+
+def test_a_bad_reference_file_withholds_the_documents_it_would_check(tmp_path: Path) -> None:
+    """Nothing is vouched for while the partner's reference data cannot be read: its documents
+    wait, saying why, rather than the batch failing or their being published unchecked."""
+    from gateway.references import ReferenceBook
+
+    (tmp_path / "acme.toml").write_text("items = [\n")
+    check = ReferenceBook(ReferenceFiles(tmp_path)).checking(None)  # type: ignore[arg-type]
+    why = check.withheld("acme", "846", fixture("846-004010.edi"))
+    assert why is not None and why.cause == "reference.unreadable"
+    assert why.reason.startswith("846 cannot be checked: its reference data cannot be read: ")
+    broken = check.withheld("acme", "846", object())  # no message of an item-naming type
+    assert broken is None
