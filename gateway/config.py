@@ -147,7 +147,10 @@ class Settings(BaseSettings):
         ge=1,
         description="bytes; a larger inbound file is quarantined unread (a parse takes about 65 "
         "times a file's size in memory, and 3 s per MB), unless its format reads it as a stream "
-        "(CSV, fixed width, XML: in the memory of a part, whatever its size)",
+        "(CSV, fixed width, XML, X12 of many sets: in the memory of a part, whatever its size); "
+        "it stays 64 MiB because files are still read whole without the large-file lane "
+        "(large_file_workers = 0), for a partner refusing reused control numbers, and an X12 "
+        "set is read whole; a remote channel leaves a larger file on the server, unread",
     )
     large_file_size: int = Field(
         default=1024 * 1024,
