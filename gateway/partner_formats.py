@@ -19,8 +19,7 @@ from sqlalchemy.orm import Session
 
 from .control_numbers import ControlNumberCounter
 from .duplicates import business_key
-from .messages import Message, document_id_of
-from .messages.upgrade import former_content_digest
+from .messages import Message
 from .partners import PartnerProfile
 from .ports import (
     Draft,
@@ -157,16 +156,8 @@ def _with_business_facts(doc: ParsedDocument) -> ParsedDocument:
     message = doc.message
     if message is None:
         return doc
-    facts = dataclasses.replace(
+    return dataclasses.replace(
         doc,
         business_key=business_key(message) or "",
         content_digest=getattr(message, "content_digest", ""),
-    )
-    former = former_content_digest(message)  # or what the format said 2.0 read
-    if former is None:
-        return facts
-    return dataclasses.replace(
-        facts,
-        former_content_digest=former,
-        former_document_id=document_id_of(message.envelope, former),
     )

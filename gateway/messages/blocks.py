@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from pydantic import Field, PrivateAttr
+from pydantic import Field
 
 from .base import CanonicalModel, Text
 
@@ -107,16 +107,31 @@ class ItemIdentification(CanonicalModel):
     other_ids: list[ItemId] = Field(
         default_factory=list, description="every other qualifier-value pair, in document order"
     )
-    _other_ids_2_0: list[ItemId] | None = PrivateAttr(default=None)
-    """``other_ids`` as schema 2.0 read them, where 2.1 reads some of those pairs into fields
-    (IN, an 856 LIN's LT and SN): their place among the others is in no field, and the document's
-    2.0 id needs it (:mod:`.upgrade`). Not content: left out of equality and of the JSON."""
 
     def __eq__(self, other: object) -> bool:
-        """Equal fields (the 2.0 reading kept aside is not content)."""
+        """Equal fields (what :func:`keep_other_ids_2_0` kept aside is not content)."""
         if not isinstance(other, ItemIdentification):
             return NotImplemented
         return self.__dict__ == other.__dict__
+
+
+OTHER_IDS_2_0 = "other_ids_2_0"
+
+
+def keep_other_ids_2_0(ids: ItemIdentification, others: list[ItemId]) -> None:
+    """Keep aside, with ``ids``, its ``other_ids`` as schema 2.0 read them, where 2.1 reads some
+    of those pairs into fields (IN, an 856 LIN's LT and SN): their place among the others is in
+    no field, and the document's 2.0 id needs it (:mod:`.upgrade`). Not content: in the model's
+    private slot, out of its fields, its JSON and its equality; kept by ``model_copy`` and
+    pickling. (A declared private attribute would do the same at twice the cost of validating
+    every item id, read or not.)"""
+    object.__setattr__(ids, "__pydantic_private__", {OTHER_IDS_2_0: others})
+
+
+def other_ids_2_0(ids: ItemIdentification) -> list[ItemId] | None:
+    """What :func:`keep_other_ids_2_0` kept with ``ids``; None: nothing."""
+    private = ids.__pydantic_private__
+    return private.get(OTHER_IDS_2_0) if private else None
 
 
 class Weight(CanonicalModel):

@@ -10,7 +10,7 @@ digest 2.0 gave it, which :mod:`gateway.duplicates` also accepts as the same doc
 
 The 2.0 content is the 2.1 message without what 2.1 added: every field added in 2.1 is marked
 ``exclude_if=empty`` (:mod:`.blocks`), and is left out here even when it holds something; the
-moved id pairs are put back where 2.0 listed them (:attr:`.ItemIdentification._other_ids_2_0`,
+moved id pairs are put back where 2.0 listed them (:func:`.blocks.keep_other_ids_2_0`,
 kept by the reader). tests/unit/test_upgrade_digest.py holds this equal to the old tree's
 digests over the whole corpus.
 """
@@ -25,7 +25,7 @@ from typing import Any, ForwardRef, Literal, get_args, get_origin
 
 from pydantic import BaseModel
 
-from .blocks import ItemIdentification, empty
+from .blocks import ItemIdentification, empty, other_ids_2_0
 from .identity import digest_of
 
 READ_BY_2_0 = frozenset({"PurchaseOrder", "PurchaseOrderAck", "ShipNotice"})
@@ -63,7 +63,7 @@ def _holds_added(model: BaseModel) -> bool:
     added = walk.added
     if added and walk.added_values(values) != walk.empties and not _all_empty(values, added):
         return True
-    if walk.identifies_items and (model.__pydantic_private__ or {}).get(_FORMER) is not None:
+    if isinstance(model, ItemIdentification) and other_ids_2_0(model) is not None:
         return True
     for name in walk.nested:
         value = values[name]
@@ -89,7 +89,7 @@ def _added(
     back, by path)."""
     found = False
     if isinstance(model, ItemIdentification):
-        former = (model.__pydantic_private__ or {}).get(_FORMER)
+        former = other_ids_2_0(model)
         if former is not None:
             moved.append((path, [i.model_dump() for i in former]))
             found = True
@@ -132,8 +132,6 @@ class _Walk:
     empties: tuple[Any, ...]
     """Their values when all are empty as their defaults are (``None``, ``[]``): then
     :func:`_added` need not look at each (one comparison, not one call per field)."""
-    identifies_items: bool
-    """An :class:`~.blocks.ItemIdentification`: it may keep the ``other_ids`` 2.0 read."""
     nested: tuple[str, ...]
     """The others whose type can hold a model that can hold something 2.1 added; a field of
     text, a number or a date, or of models without any (an :class:`~.blocks.ItemId`, a
@@ -157,7 +155,6 @@ def _walk(model: type[BaseModel]) -> _Walk:
         added=added,
         added_values=(lambda values: (getter(values),)) if len(added) == 1 else getter,
         empties=tuple(d if empty(d) else None for d in defaults),
-        identifies_items=issubclass(model, ItemIdentification),
         nested=nested,
     )
     _WALKS[model] = walk
@@ -165,8 +162,6 @@ def _walk(model: type[BaseModel]) -> _Walk:
 
 
 _WALKS: dict[type[BaseModel], _Walk] = {}
-_FORMER = "_other_ids_2_0"
-"""The private attribute of an :class:`~.blocks.ItemIdentification` keeping what 2.0 read."""
 
 
 def _may_hold_added(annotation: object) -> bool:

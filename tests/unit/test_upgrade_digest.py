@@ -19,6 +19,7 @@ from adapters.formats.x12.structure import TransactionSet
 from adapters.formats.x12.translation import translate_or_report
 from gateway.errors import UnreadableInput
 from gateway.messages import ItemId, ItemIdentification, PurchaseOrder, content_digest
+from gateway.messages.blocks import keep_other_ids_2_0, other_ids_2_0
 from gateway.messages.upgrade import former_content_digest
 from tests.conformance.corpus import CORPUS
 from tests.integration.support import ROOT
@@ -89,9 +90,10 @@ def test_an_item_id_2_1_reads_into_a_field_goes_back_where_2_0_listed_it() -> No
     plain = ItemIdentification(
         upc="1", buyer_item_id="B7", other_ids=[ItemId(qualifier="BO", value="x")]
     )
-    ids._other_ids_2_0 = [ItemId(qualifier="IN", value="B7"), ItemId(qualifier="BO", value="x")]
+    keep_other_ids_2_0(ids, [ItemId(qualifier="IN", value="B7"), ItemId(qualifier="BO", value="x")])
     assert ids == plain  # the 2.0 reading is not content
-    assert "_other_ids_2_0" not in ids.model_dump_json()
+    assert "other_ids_2_0" not in ids.model_dump_json()
+    assert other_ids_2_0(ids.model_copy()) == other_ids_2_0(ids)  # kept by copies too
 
 
 def _order(lines: Sequence[Mapping[str, object]]) -> PurchaseOrder:
@@ -125,5 +127,5 @@ def test_what_2_1_added_is_found_anywhere_in_a_message_and_nothing_else() -> Non
         order = _order([*plain, *plain, {**plain[0], **added}])
         assert former_content_digest(order) not in (None, content_digest(order)), added
     moved = _order(plain * 3)
-    moved.lines[2].item._other_ids_2_0 = [ItemId(qualifier="IN", value="B7")]
+    keep_other_ids_2_0(moved.lines[2].item, [ItemId(qualifier="IN", value="B7")])
     assert former_content_digest(moved) not in (None, content_digest(moved))

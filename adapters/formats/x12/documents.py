@@ -23,7 +23,7 @@ from gateway.ports import ParsedDocument, ParseResult
 from .findings import Finding, Level
 from .report import Document, FileReport, draft_owed
 from .structure import GroupHeader, InterchangeHeader, TechnicalAck, TransactionSet
-from .translation import former_reading, translate_or_report
+from .translation import former_identity, translate_or_report
 from .validation_policy import timeline_lines
 
 if TYPE_CHECKING:
@@ -99,11 +99,13 @@ class FileDocuments:
         if envelope_key in self.refuse:
             self.refused.setdefault(id(document.interchange), self.refuse[envelope_key])
         errors = described_errors(findings)
-        former = None
+        former_id = former_digest = ""
         if message is not None:
             document_id = message.document_id
             if isinstance(document, TransactionSet):
-                former = former_reading(document, pass_through=rules.pass_through)
+                former_id, former_digest = former_identity(
+                    document, message, pass_through=rules.pass_through
+                )
         elif isinstance(document, TransactionSet):
             document_id = document_id_of(envelope, _raw_digest(document))
         else:
@@ -122,8 +124,8 @@ class FileDocuments:
             test=envelope.test,
             for_hook=kind in ACKNOWLEDGEMENTS,  # reconciled by reconcile.py
             downgraded=downgraded,
-            former_document_id=former.document_id if former else "",
-            former_content_digest=former.content_digest if former else "",
+            former_document_id=former_id,
+            former_content_digest=former_digest,
         )
         if self.ahead:
             parsed = self._with_rejections(parsed, (group, document.interchange))

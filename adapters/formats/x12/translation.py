@@ -13,7 +13,8 @@ from typing import Any, Protocol
 
 from gateway.control_numbers import ControlNumberCounter
 from gateway.errors import RenderError, TranslationError
-from gateway.messages import InterchangeAck, Message, UntranslatedTransaction
+from gateway.messages import InterchangeAck, Message, document_id_of
+from gateway.messages.upgrade import former_content_digest
 
 from .envelopes import group_version, x12_facts
 from .findings import Finding, Level
@@ -73,7 +74,7 @@ TRANSLATED_BY_2_0 = frozenset({"850", "855", "856", "997", "999"})
 """The sets canonical schema 2.0 translated. A partner whose profile passes untranslated sets
 through had every other set of :data:`TRANSLATORS` published as an
 :class:`~gateway.messages.UntranslatedTransaction`: that is its document's former reading
-(:func:`former_reading`)."""
+(:func:`former_identity`)."""
 
 RENDERERS: dict[type[Message], Translator] = {
     po850.MESSAGE: po850,  # type: ignore[dict-item]
@@ -108,12 +109,22 @@ def translate(
     raise TranslationError(f"transaction set {tx.set_id} is not translated by this gateway")
 
 
-def former_reading(tx: TransactionSet, *, pass_through: bool) -> UntranslatedTransaction | None:
-    """What canonical schema 2.0 published for ``tx``, where 2.1 translates it and 2.0 passed
-    it through; None otherwise (:mod:`gateway.messages.upgrade` knows the rest)."""
+def former_identity(
+    tx: TransactionSet, message: Message | InterchangeAck, *, pass_through: bool
+) -> tuple[str, str]:
+    """The id and content digest canonical schema 2.0 gave ``tx``'s document (translated to
+    ``message`` now), where 2.1 reads it otherwise; empty strings where they are the same.
+
+    Either 2.0 passed the set through (:data:`TRANSLATED_BY_2_0`), or 2.1 reads more of it
+    (:func:`gateway.messages.upgrade.former_content_digest`). Only X12 needs this: a flat file
+    or XML reads the same under both."""
     if pass_through and tx.set_id in TRANSLATORS and tx.set_id not in TRANSLATED_BY_2_0:
-        return untranslated.parse(tx)
-    return None
+        passed = untranslated.parse(tx)
+        return passed.document_id, passed.content_digest
+    digest = former_content_digest(message)
+    if digest is None:
+        return "", ""
+    return document_id_of(message.envelope, digest), digest
 
 
 def translate_or_report(

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gateway.messages import ItemIdentification, ShippedItem
+from gateway.messages.blocks import keep_other_ids_2_0, other_ids_2_0
 
 from .commercial import parse_pack_size
 from .common import SegmentAt, parse_date_reference, parse_reference
@@ -43,8 +44,8 @@ def read_item(hl: SegmentAt, own: Sequence[SegmentAt]) -> ShippedItem:
     expiry = next((d for d in dates if d.qualifier == "036" and d.time is None), None)
     lot_number = id_lot.value if id_lot else (lot.value if lot else None)
     item = ids.model_copy(update={"other_ids": others})
-    if others != ids.other_ids and item._other_ids_2_0 is None:
-        item._other_ids_2_0 = ids.other_ids  # 2.0 kept the LT and SN pairs there
+    if others != ids.other_ids and other_ids_2_0(item) is None:
+        keep_other_ids_2_0(item, ids.other_ids)  # 2.0 kept the LT and SN pairs there
     return ShippedItem(
         line_number=(lin.text(1) if lin else None) or sn1.text(1),
         item=item,

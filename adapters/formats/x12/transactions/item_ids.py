@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from gateway.errors import RenderError
 from gateway.messages import ItemId, ItemIdentification
-from gateway.messages.blocks import ItemDescription
+from gateway.messages.blocks import ItemDescription, keep_other_ids_2_0
 
 from ..segments import Segment
 from .loops import holds_only
@@ -59,7 +59,7 @@ def parse_item_ids(
         other_ids=others,
     )
     if "IN" in named:  # 2.0 kept it among the others, where it stood
-        ids._other_ids_2_0 = _others_2_0(s, first)
+        keep_other_ids_2_0(ids, _others_2_0(s, first))
     return ids
 
 
