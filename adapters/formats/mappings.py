@@ -177,42 +177,80 @@ def mapped_document(
 ) -> ParsedDocument:
     """The document ``mapping`` reads at ``node`` (its paths read as ``paths`` says): its
     envelope and canonical message, as the pipeline takes it; :class:`MappingError` naming the
-    fields (and their paths) that do not give what the message needs."""
-    facts = envelope_facts(mapping.envelope, node, paths)
-    if not facts["sender"] or not facts["receiver"]:
-        looked = f"{mapping.envelope.sender}, {mapping.envelope.receiver}"
-        raise MappingError(f"no sender or receiver ({looked})")
-    envelope = Envelope(
-        partner=partner,
-        format=format_kind,
-        sender=PartyId(id=facts["sender"], qualifier=facts["sender_qualifier"]),
-        receiver=PartyId(id=facts["receiver"], qualifier=facts["receiver_qualifier"]),
-        interchange_reference=facts["interchange_reference"],
-    )
+    fields (and their paths) that do not give what the message needs. A format reading many
+    documents with one mapping makes their :func:`document_reader` once."""
+    return document_reader(format_kind, mapping, partner, paths)(node)
+
+
+DocumentReader = Callable[[Any], ParsedDocument]
+
+
+def document_reader(
+    format_kind: str, mapping: MappedMessage, partner: str | None, paths: Paths = NODE_PATHS
+) -> DocumentReader:
+    """:func:`mapped_document` of ``mapping`` at any node, what does not depend on the node
+    worked out once (the readers of the envelope's facts and of the fields, the message's
+    class). A document whose envelope's facts are those of the document before gets the same
+    envelope (validated once: it is immutable), as a file's documents mostly do. A path
+    ``paths`` does not know (a column the header lacks) fails each document, as it would
+    with :func:`mapped_document`."""
+    message_type = message_class(mapping.message)
     try:
-        message = message_class(mapping.message).model_validate(
-            {**compiled(mapping.fields, paths)(node), "envelope": envelope}
+        facts_of = compiled(_fields_of(mapping.envelope), paths)
+        fields_of = compiled(mapping.fields, paths)
+    except (KeyError, MappingError) as error:
+        failure = error
+
+        def fails(node: Any) -> ParsedDocument:
+            raise type(failure)(*failure.args)
+
+        return fails
+    looked = f"{mapping.envelope.sender}, {mapping.envelope.receiver}"
+    last: list[tuple[tuple[str | None, ...], Envelope]] = []
+
+    def envelope_of(node: Any) -> Envelope:
+        facts = {**_NO_FACTS, **facts_of(node)}
+        if not facts["sender"] or not facts["receiver"]:
+            raise MappingError(f"no sender or receiver ({looked})")
+        key = tuple(facts.values())
+        if last and last[0][0] == key:
+            return last[0][1]
+        envelope = Envelope(
+            partner=partner,
+            format=format_kind,
+            sender=PartyId(id=facts["sender"], qualifier=facts["sender_qualifier"]),
+            receiver=PartyId(id=facts["receiver"], qualifier=facts["receiver_qualifier"]),
+            interchange_reference=facts["interchange_reference"],
         )
-    except ValidationError as error:
-        problems = [
-            f"{'.'.join(str(p) for p in problem['loc'])} "
-            f"({where(mapping.fields, problem['loc']) or 'the document'}): {problem['msg']}"
-            for problem in error.errors(include_url=False)[:5]
-        ]
-        raise MappingError("; ".join(problems)) from None
-    return ParsedDocument(
-        document_id=message.document_id,
-        kind=mapping.kind,
-        interchange=envelope.interchange_reference or "",
-        group="",
-        transaction="",
-        message=message,
-        # without a reference, every document of the partner would share one key (and each
-        # file after the first "reuse" it): its own id, so only a copy of it matches
-        envelope_key=envelope.envelope_key
-        if envelope.interchange_reference
-        else message.document_id,
-    )
+        last[:] = [(key, envelope)]
+        return envelope
+
+    def read(node: Any) -> ParsedDocument:
+        envelope = envelope_of(node)
+        try:
+            message = message_type.model_validate({**fields_of(node), "envelope": envelope})
+        except ValidationError as error:
+            problems = [
+                f"{'.'.join(str(p) for p in problem['loc'])} "
+                f"({where(mapping.fields, problem['loc']) or 'the document'}): {problem['msg']}"
+                for problem in error.errors(include_url=False)[:5]
+            ]
+            raise MappingError("; ".join(problems)) from None
+        return ParsedDocument(
+            document_id=message.document_id,
+            kind=mapping.kind,
+            interchange=envelope.interchange_reference or "",
+            group="",
+            transaction="",
+            message=message,
+            # without a reference, every document of the partner would share one key (and each
+            # file after the first "reuse" it): its own id, so only a copy of it matches
+            envelope_key=envelope.envelope_key
+            if envelope.interchange_reference
+            else message.document_id,
+        )
+
+    return read
 
 
 class MappedMessage(Protocol):

@@ -54,7 +54,7 @@ from ..field_writing import (
     write_fields,
     writing_for,
 )
-from ..mappings import mapped_document, readable, resolve_mapping, untrusted_sender
+from ..mappings import document_reader, readable, resolve_mapping, untrusted_sender
 from .mapping import CsvMapping, CsvNode, CsvPaths, Row, load_mapping
 from .rendering import CsvWriting, render_mapping
 from .reply import RejectedRows, render_rejected, rows_of
@@ -175,13 +175,14 @@ class CsvParser:
             except KeyError as error:
                 yield ParseResult(unreadable=f"{file_name}: {error.args[0]}")
                 return
+            read = document_reader(KIND, mapping, partner, paths)
             for key, run in itertools.groupby(rows, key=key_of):
                 group = list(run)
                 documents += 1
                 where = f"{file_name}, rows {group[0][0]}-{group[-1][0]} ({' '.join(key)})"
                 try:
                     node = CsvNode(group, paths)
-                    document = mapped_document(KIND, mapping, node, partner, paths)
+                    document = read(node)
                 except (MappingError, KeyError) as error:
                     problem = error.args[0] if isinstance(error, KeyError) else str(error)
                     part.findings.append(

@@ -57,8 +57,14 @@ from ..field_writing import (
     write_fields,
     writing_for,
 )
-from ..mappings import mapped_document, readable, resolve_mapping, untrusted_sender
-from .mapping import FixedMapping, FixedNode, FixedPaths, load_mapping
+from ..mappings import (
+    DocumentReader,
+    document_reader,
+    readable,
+    resolve_mapping,
+    untrusted_sender,
+)
+from .mapping import FixedMapping, FixedNode, FixedPaths, Layout, load_mapping
 from .records import Document, Problem, read_documents
 from .rendering import FixedWriting, render_mapping
 
@@ -132,6 +138,7 @@ class FixedParser:
         lines = charset.lines_of(source, layout.encoding, "fixed-width file")
         part, findings = ParseResult(), _Findings(file_name)
         slices: dict[str, tuple[str, slice]] = {}
+        read = document_reader(KIND, mapping, partner, FixedPaths.of(layout))
         try:
             for found in read_documents(lines, layout):
                 problems = [found] if isinstance(found, Problem) else found.problems
@@ -144,7 +151,7 @@ class FixedParser:
                     part.left_off["error"] = part.left_off.get("error", 0) + found.left_off
                 if found.problems:
                     continue
-                document = self._translate(part, mapping, found, partner, slices, findings)
+                document = self._translate(part, layout, read, found, slices, findings)
                 if document is None:
                     continue
                 refusal = untrusted_sender([document], allowed, file_name)
@@ -172,16 +179,16 @@ class FixedParser:
     def _translate(
         self,
         part: ParseResult,
-        mapping: FixedMapping,
+        layout: Layout,
+        read: DocumentReader,
         document: Document,
-        partner: str | None,
         slices: dict[str, tuple[str, slice]],
         findings: _Findings,
     ) -> ParsedDocument | None:
         findings.documents += 1
-        node = FixedNode.of(document.root, mapping.layout, slices)
+        node = FixedNode.of(document.root, layout, slices)
         try:
-            return mapped_document(KIND, mapping, node, partner, FixedPaths.of(mapping.layout))
+            return read(node)
         except (MappingError, KeyError) as error:
             problem = str(error.args[0]) if isinstance(error, KeyError) else str(error)
             first, last = document.root.line, document.last_line

@@ -128,6 +128,31 @@ def test_a_document_is_a_run_of_rows_and_a_key_that_comes_back_starts_another() 
     ]
 
 
+def test_each_document_has_the_envelope_of_its_rows_shared_while_they_do_not_change() -> None:
+    mixed = FILE + b"C-2;06.12.2026;MILL;US;3;EA;Mehl\nD-4;06.12.2026;SHOP;US;4;EA;Salz\n"
+    result = parser(HEADED).parse(mixed, file_name="f.csv", partner="p")
+    assert not result.has_errors, result.findings
+    envelopes = [d.message.envelope for d in result.documents if d.message]
+    assert [(e.sender.id, e.receiver.id, e.partner) for e in envelopes] == [
+        ("SHOP", "US", "p"),
+        ("SHOP", "US", "p"),
+        ("MILL", "US", "p"),
+        ("SHOP", "US", "p"),
+    ]
+    assert envelopes[1] is envelopes[0]  # validated once: it is immutable
+    assert envelopes[3] == envelopes[0]
+
+
+def test_a_field_whose_column_the_header_lacks_fails_each_document_naming_it() -> None:
+    fields = {**HEADED["fields"], "release_number": "Release"}
+    result = parser({**HEADED, "fields": fields}).parse(FILE, file_name="f.csv", partner="p")
+    assert not result.documents
+    assert [f["message"] for f in result.findings] == [
+        "f.csv, rows 2-3 (A-1): no column 'Release' in the header",
+        "f.csv, rows 4-4 (B-7): no column 'Release' in the header",
+    ]
+
+
 def test_a_large_file_is_read_as_a_stream_in_parts_of_a_bounded_size() -> None:
     rows = "".join(f"O-{n:06d};05.12.2026;SHOP;US;{n % 7 + 1};EA;Item {n}\n" for n in range(30_000))
     data = ("Order;Date;From;To;Qty;Unit;Article\n" + rows).encode("latin-1")
