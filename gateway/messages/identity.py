@@ -74,7 +74,18 @@ ids, of documents recorded before stay what they were."""
 
 def _by_value(value: object) -> str:
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
+        text = str(value)  # exact: the same text is the same number, written the same way
+        known = _DECIMALS.get(text)
+        if known is None:
+            if len(_DECIMALS) >= 4096:
+                _DECIMALS.clear()
+            known = _DECIMALS[text] = format(value.normalize(), "f")
+        return known
     if isinstance(value, dt.date | dt.time):  # datetimes are dates
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} in a canonical message")  # pragma: no cover
+
+
+_DECIMALS: dict[str, str] = {}
+"""Each decimal's text in a digest, by its own text (``12.000`` -> ``12``): a document repeats
+its quantities and prices, and ``normalize`` then ``format`` cost three times the lookup."""
