@@ -543,6 +543,7 @@ class Pipeline:
             ],
         )
         batch.documents.update((d.partner, d.kind, d.state.value) for d in documents)
+        batch.withheld.update(accepted[at][0].claimed.partner for at in withheld)
         batch.queued += [
             (outbox_id, arrival.file_id, arrival.claimed.partner, doc.kind, arrival.received_at)
             for at, (arrival, doc, _) in enumerate(accepted)

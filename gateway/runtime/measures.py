@@ -47,6 +47,9 @@ OUTCOMES = {"parsed": "accepted", "failed": "refused", "duplicate": "duplicate"}
 """A document's state as the pipeline records it -> its outcome in the metrics."""
 UNREAD = "file"
 """The ``kind`` of an exception that is a whole file set aside with no document read."""
+WITHHELD = "withheld"
+"""The ``kind`` of an exception that is a document withheld for a business exception (items
+or locations the reference data does not know: :mod:`gateway.references`)."""
 
 M = TypeVar("M", bound=MetricWrapperBase)
 
@@ -80,6 +83,8 @@ class InboundBatch:
     queued: list[tuple[int, int, str, str, dt.datetime]] = field(default_factory=list)
     """(outbox id, file id, partner, document kind, when the file was received) of each
     accepted document's message."""
+    withheld: Tally[str] = field(default_factory=Tally)
+    """partner -> documents accepted but withheld (not published) for a business exception."""
 
     def read(self, partner: str, result: ParseResult) -> None:
         """A file of ``partner`` read (or refused unread) as ``result``."""
@@ -137,8 +142,9 @@ class Measures(Collector):
         )
         self.exceptions = Counter(
             "edigw_exceptions",
-            "inbound exceptions, by partner and kind: documents refused (their kind) and files "
-            'quarantined with no document read (kind="file")',
+            "inbound exceptions, by partner and kind: documents refused (their kind), files "
+            'quarantined with no document read (kind="file") and documents withheld for items '
+            'or locations the reference data does not know (kind="withheld")',
             ["partner", "kind"],
             registry=None,
         )
@@ -210,6 +216,8 @@ class Measures(Collector):
                 self.exceptions.labels(partner, kind).inc(count)
         for partner, count in batch.unread.items():
             self.exceptions.labels(partner, UNREAD).inc(count)
+        for partner, count in batch.withheld.items():
+            self.exceptions.labels(partner, WITHHELD).inc(count)
         if batch.queued:
             self._await(batch.queued)
 

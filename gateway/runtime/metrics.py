@@ -32,8 +32,9 @@ batch or reading; counters and histograms since the start):
   Order-to-publish latency is this histogram for ``kind="850"`` (purchase orders): no metric
   of its own;
 - ``edigw_documents_processed_total`` by partner, kind and outcome (``accepted``, ``refused``,
-  ``duplicate``); ``edigw_exceptions_total`` by partner and kind: documents refused, and files
-  quarantined with no document read (``kind="file"``);
+  ``duplicate``); ``edigw_exceptions_total`` by partner and kind: documents refused, files
+  quarantined with no document read (``kind="file"``), and documents withheld for items or
+  locations the reference data does not know (``kind="withheld"``);
 - ``edigw_outbound_sent_total`` by partner and kind; ``edigw_outbound_acknowledged_total`` by
   partner, kind and state (``accepted``, ``accepted_with_errors``, ``rejected``) and
   ``edigw_outbound_ack_cycle_seconds`` by partner and kind (from the document's sending to the

@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 
 import pika
+from prometheus_client import CollectorRegistry
 
 from gateway.bus.topology import EVENTS_EXCHANGE
 from gateway.ledger import create_engine_for, session_factory
@@ -78,6 +79,10 @@ def test_an_846_naming_an_unknown_sku_waits_in_the_exceptions_until_the_list_kno
         ]
         [ack] = (tmp_path / "outbox" / partner).glob("997-*.x12")
         assert "AK5*A~\nAK9*A*1*1*1~" in ack.read_text()  # the X12 itself was right
+        counted = CollectorRegistry()
+        counted.register(gw.measures)
+        withheld = {"partner": partner, "kind": "withheld"}
+        assert counted.get_sample_value("edigw_exceptions_total", withheld) == 1
 
         [item] = exceptions(config, partner)
         document_id = str(item["target"])
