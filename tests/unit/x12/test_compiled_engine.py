@@ -88,3 +88,11 @@ def test_a_set_is_checked_in_flat_memory_one_segment_at_a_time() -> None:
 def test_the_loop_tree_is_pyx12s() -> None:
     tx = make_transaction(PO_4010)
     assert CompiledValidator().validate(tx).tree == Pyx12Validator().validate(tx).tree
+
+
+def test_the_loop_tree_can_be_left_out() -> None:
+    tx = make_transaction(PO_4010.replace("PO1*1*", "PO1*1*X"))
+    with_tree, without = CompiledValidator().validate(tx), CompiledValidator(loop_tree=False)
+    result = without.validate(tx)
+    assert result.findings == with_tree.findings and result.findings
+    assert with_tree.tree.children and (result.tree.children, result.tree.segments) == ([], [])

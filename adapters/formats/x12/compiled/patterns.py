@@ -12,7 +12,7 @@ A match says no more than the element-by-element test would: no error in the con
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 SEPARATOR = "\x1d"
@@ -55,7 +55,7 @@ class SegmentPattern:
     def __init__(
         self,
         elements: list[Element],
-        syntax: list[Callable[[Sequence[bool]], bool]],
+        syntax: list[Callable[[bytes], bool]],
         composites: list[int],
         component: str,
     ) -> None:
@@ -72,7 +72,7 @@ class SegmentPattern:
         self.syntax = syntax
         self.composites = [i for i in composites if i < len(elements)]
         self.component = component
-        self.syntax_results: dict[tuple[bool, ...], bool] = {}
+        self.syntax_results: dict[bytes, bool] = {}
         """Which elements are present -> whether the syntax notes hold (the notes depend on
         nothing else, and the same few combinations recur)."""
 
@@ -84,10 +84,10 @@ class SegmentPattern:
                 return False
         if not self.syntax:
             return True
-        present = tuple(map(bool, elements))
+        present = bytes(map(bool, elements))  # bytes: freed, where tuples stay in a free list
         for index in self.composites:  # a composite of separators only is not present
             if present[index] and not elements[index].strip(self.component):
-                present = (*present[:index], False, *present[index + 1 :])
+                present = present[:index] + b"\0" + present[index + 1 :]
         holds = self.syntax_results.get(present)
         if holds is None:
             holds = all(note(present) for note in self.syntax)
@@ -96,21 +96,21 @@ class SegmentPattern:
         return holds
 
 
-def syntax_test(note: list[Any]) -> Callable[[Sequence[bool]], bool] | None:
-    """A syntax note as a test of which elements are present; None: it always fails (pyx12
-    reports a note it cannot read)."""
+def syntax_test(note: list[Any]) -> Callable[[bytes], bool] | None:
+    """A syntax note as a test of which elements are present (a byte each, 0: absent); None:
+    it always fails (pyx12 reports a note it cannot read)."""
     if len(note) < 3:
         return None
     kind = note[0]
     wanted = [int(i) - 1 for i in note[1:]]
     first, others = wanted[0], wanted[1:]
 
-    def count(present: Sequence[bool], indexes: list[int]) -> int:
+    def count(present: bytes, indexes: list[int]) -> int:
         size = len(present)
         return sum(1 for i in indexes if i < size and present[i])
 
-    def given(present: Sequence[bool]) -> bool:
-        return first < len(present) and present[first]
+    def given(present: bytes) -> bool:
+        return first < len(present) and present[first] != 0
 
     if kind == "P":
         return lambda p: count(p, wanted) in (0, len(wanted))

@@ -13,6 +13,7 @@ stand-in's own findings dropped), a failure while walking becomes a
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from typing import Any
 
@@ -44,7 +45,17 @@ def program_of(loaded: LoadedMap) -> MapProgram:
 
 class CompiledValidator(Pyx12Validator):
     """Validates transaction sets against the gateway's maps compiled into walk plans and
-    element checks; the findings are pyx12's (see the package's docstring)."""
+    element checks; the findings are pyx12's (see the package's docstring).
+
+    ``loop_tree=False`` leaves the loop tree out (the result's tree is its root alone): the
+    validation of a set then holds nothing that grows with the set but its findings.
+    """
+
+    def __init__(
+        self, map_path: str | os.PathLike[str] | None = None, *, loop_tree: bool = True
+    ) -> None:
+        super().__init__(map_path)
+        self.loop_tree = loop_tree
 
     def preload(self) -> None:
         """Load and compile every map now (a daemon does this at start-up)."""
@@ -65,7 +76,7 @@ class CompiledValidator(Pyx12Validator):
             logger.exception("compiling map %s failed", loaded.root.id)
             failure = engine_failure(context, exc, None, None, "compiling the map")
             return ValidationResult(LoopNode(ROOT_LOOP), [failure])
-        run = SetRun(program, transaction, context, known)
+        run = SetRun(program, transaction, context, known, keep_tree=self.loop_tree)
         segments = transaction.segments
         synthetic_se: int | None = None
         if run.feed_all(segments) and (not segments or segments[-1].tag != "SE"):
