@@ -124,9 +124,16 @@ def read_with_mapping(registry: Registry, mapping: str, data: bytes, file_name: 
 def problems_of(result: ParseResult) -> list[str]:
     """Every reason ``result`` gives for not accepting (part of) its file."""
     problems = [result.why] if result.why else []
-    problems += [str(finding.get("message")) for finding in result.findings]
+    problems += [_said(finding) for finding in result.findings]
     problems += [error for doc in result.documents for error in doc.errors]
     return problems
+
+
+def _said(finding: dict[str, Any]) -> str:
+    """A finding's message; one a partner's policy made a warning says so, and by which key."""
+    key = finding.get("downgraded_by")
+    message = str(finding.get("message"))
+    return f"{message} (a warning: downgraded by {key})" if key else message
 
 
 def messages_of(result: ParseResult) -> list[dict[str, Any]]:

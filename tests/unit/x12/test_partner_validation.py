@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from adapters.formats.mapping_cases import problems_of
 from adapters.formats.x12.inbound import SenderRules, X12Parser
 from adapters.formats.x12.profile import X12Profile
 from adapters.formats.x12.reader import transactions_in
@@ -78,6 +79,12 @@ def test_each_example_is_accepted_for_a_partner_whose_policy_downgrades_it(code:
     )
     [reply] = result.replies
     assert NOTED[code] + "\nAK9*E*1*1*1~" in reply.text
+
+
+def test_validate_says_which_key_downgraded_a_finding() -> None:
+    result = parsed(example("syntax.date_six_digits"), warn=["syntax.date_six_digits"])
+    [said] = problems_of(result)
+    assert said.endswith("X12 asks for 8 (a warning: downgraded by x12.validation.warn)")
 
 
 def test_a_policy_for_one_set_does_not_reach_another() -> None:
