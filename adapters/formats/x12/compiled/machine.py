@@ -1,18 +1,21 @@
 """A compiled map, and one transaction set run through it segment by segment.
 
 :class:`MapProgram` is what a loaded map compiles to: a slot per counted map path
-(:class:`~.walk_plans.Slots`), the walk plans worked out so far per (map node, segment id),
-and the compiled element checks per segment node (:mod:`.contents`). Both are made the first
-time they are needed and kept (plans up to :data:`PLANS_PER_MAP`).
+(:class:`~.walk_plans.Slots`), the walk plans worked out so far per (map node, segment id), made
+flat as :class:`Step` objects kept per map node, and the compiled element checks per segment
+node (:mod:`.contents`). They are made the first time they are needed and kept (plans up to
+:data:`PLANS_PER_MAP`).
 
-:class:`SetRun` takes one transaction set's segments one at a time (:meth:`SetRun.feed`) and
-holds no more than the walker's counts, the current map node and the loop stack, whatever the
-size of the set: each segment is placed by its plan, the counts say which of the plan's
-possible errors happened (a mandatory segment or loop missing, a segment or loop over its
-maximum, a segment not placed), and the compiled element check accepts the segment's content or
-hands it to pyx12's element checks. Errors become findings through the same code as the pyx12
-walker's (:class:`~..pyx12_findings.TransactionFindings`,
-:func:`~..pyx12_walk.check_elements`), so texts, codes and places are the same.
+:class:`SetRun` takes one transaction set's segments one at a time (:meth:`SetRun.feed`). The
+walker's state is the current map node and the counts (one per map path): each segment is placed
+by its step, the counts say which of the step's possible errors happened (a mandatory segment or
+loop missing, a segment or loop over its maximum, a segment not placed), and the compiled element
+check accepts the segment's content or hands it to pyx12's element checks. Errors become findings
+through the same code as the pyx12 walker's (:class:`~..pyx12_findings.TransactionFindings`,
+:func:`~..pyx12_walk.check_elements`), so texts, codes and places are the same. The loop tree
+(:class:`~..pyx12_walk.LoopTree`) is the one thing a run keeps that grows with the set besides
+its findings; ``keep_tree=False`` leaves it out, and a set of any size is then checked in flat
+memory.
 """
 
 from __future__ import annotations
