@@ -291,6 +291,9 @@ def compiled(specs: Mapping[str, FieldSpec | str], paths: Paths = NODE_PATHS) ->
         else:
             plain.append((name, field.reader(name, paths)))
     objects = {parents[0] for parents, _, _, _ in nested}
+    named = {*constants, *(name for name, _ in plain)}
+    if not objects & named and all(len(p) == 1 and finds for p, _, _, finds in nested):
+        return _kept(specs, paths, _read_flat(constants, plain, nested))  # the commonest
 
     def read(node: Any) -> dict[str, Any]:
         values = constants.copy()
@@ -316,9 +319,41 @@ def compiled(specs: Mapping[str, FieldSpec | str], paths: Paths = NODE_PATHS) ->
             values.pop(name, None)
         return values
 
+    return _kept(specs, paths, read)
+
+
+def _kept(specs: Mapping[str, FieldSpec | str], paths: Paths, read: FieldsReader) -> FieldsReader:
     if len(_COMPILED) >= 1024:  # CSV files of ever new headers: start again
         _COMPILED.clear()
-    _COMPILED[key] = (specs, read)
+    _COMPILED[(id(specs), paths)] = (specs, read)
+    return read
+
+
+def _read_flat(
+    constants: dict[str, Any],
+    plain: list[tuple[str, Callable[[Any], Any]]],
+    nested: list[tuple[tuple[str, ...], str, Callable[[Any], Any], bool]],
+) -> FieldsReader:
+    """:func:`compiled`'s reader of a map whose nested fields are one level deep (``item.upc``)
+    and read from the document (no constant among them), their objects' names no field's:
+    an object is set when one of its fields is found, so none is left out afterwards."""
+    objects = [(parents[0], last, reader) for parents, last, reader, _ in nested]
+
+    def read(node: Any) -> dict[str, Any]:
+        values = constants.copy()
+        for name, reader in plain:
+            value = reader(node)
+            if value is not None:
+                values[name] = value
+        for name, last, reader in objects:
+            value = reader(node)
+            if value is not None:
+                target = values.get(name)
+                if target is None:
+                    target = values[name] = {}
+                target[last] = value
+        return values
+
     return read
 
 

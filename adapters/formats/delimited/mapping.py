@@ -77,7 +77,7 @@ class CsvPaths:
 
     def children(self, path: str) -> Callable[[CsvNode], list[CsvNode]]:
         if path == "rows":
-            return lambda node: [CsvNode([row], self) for row in node.rows]
+            return lambda node: [CsvNode((row,), self) for row in node.rows]
         if path == "this":
             return lambda node: [node]
         if path.startswith(ROWS_BY):
