@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..bus.topology import DEAD_LETTER_EXCHANGE, routing_word
 from ..ledger.reference_lists import ListVersion, list_content, list_versions, store_list
+from ..runtime.crashpoints import crash_point
 from .lists import SHARED, ReferenceData, parse_list
 
 log = logging.getLogger(__name__)
@@ -188,6 +189,7 @@ class ReferenceListener:
                     issued_at=found.issued_at,
                     content=found.content,
                 )
+            crash_point("reference_list_after_commit")
             channel.basic_ack(tag)  # only once committed
             kept += stored
             log.info(

@@ -11,6 +11,8 @@ Points, each documented where it is reached:
   marked published);
 - outbound requests (:mod:`gateway.outbound.pipeline`): ``outbound_after_commit``,
   ``outbound_after_write``, ``outbound_after_written``;
+- reference lists (:mod:`gateway.references.published`): ``reference_list_after_commit``
+  (kept in the ledger, not yet acked: delivered again, and left out as the same list);
 - SFTP (:mod:`adapters.channels.sftp.source`, :mod:`adapters.channels.sftp.sink`):
   ``sftp_after_download``, ``sftp_after_record``, ``sftp_after_link``,
   ``sftp_after_remote_action``, ``sftp_after_upload``, ``sftp_after_remote_rename``,

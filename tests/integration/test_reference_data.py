@@ -9,6 +9,7 @@ closes another for good."""
 from __future__ import annotations
 
 import json
+import signal
 import uuid
 from pathlib import Path
 
@@ -22,9 +23,11 @@ from gateway.references.published import REFERENCE_EXCHANGE
 from tests.integration.support import (
     ROOT,
     bound_queue,
+    daemon_output,
     drop,
     gateway_command,
     gateway_outcome,
+    gateway_process,
     in_process_gateway,
     run_once,
     running_daemon,
@@ -257,3 +260,23 @@ def test_a_csv_inventory_read_as_a_stream_has_its_unknown_advice_withheld_and_th
         gateway_command(config, "run", "--once")
         [(_, body)] = take_all(channel, queue)
         assert json.loads(body)["data"]["reference"] == "ADV-501"
+
+
+def test_a_list_kept_by_a_daemon_killed_before_its_ack_is_delivered_again_and_kept_once(
+    tmp_path: Path, database_url: str, partner: str
+) -> None:
+    instance = f"i{uuid.uuid4().hex[:10]}"
+    config = write_settings(tmp_path, database_url, instance=instance)
+    crashing = gateway_process(config, "run", env={"EDIGW_CRASH_AT": "reference_list_after_commit"})
+    try:
+        wait_for("the reference lists' queue", lambda: queue_exists(f"edi.ref.lists.{instance}"))
+        publish_list(partner, "L1", "2026-12-05T10:00:00Z", ["SKU-1"])
+        assert crashing.wait(timeout=60) == -signal.SIGKILL
+    finally:
+        if crashing.poll() is None:
+            crashing.kill()
+    assert kept_list(database_url, partner) == "L1"
+    with running_daemon(config):  # the broker delivers it again: the same list, left out
+        said = f"reference list L1 for {partner} (issued 2026-12-05T10:00:00+00:00) left out"
+        wait_for("the list delivered again", lambda: said in daemon_output(config))
+    assert kept_list(database_url, partner) == "L1"
