@@ -130,7 +130,7 @@ def value_form(element: Any, excluded: str) -> str | None:
         charset = _charset(element)
         return text_pattern(charset, low, high, excluded) if charset and high >= 1 else None
     if kind[0] == "N":
-        return f"-?[0-9]{{{low},{high}}}"
+        return f"-?[0-9]{{{max(low, 1)},{high}}}"
     return None
 
 
@@ -152,7 +152,7 @@ def value_check(element: Any) -> Accept:
         return lambda v: v in known and match(v) is not None and v[-1] != " "
     accept: Accept
     if kind[0] == "N":
-        number = re.compile(f"-?[0-9]{{{low},{high}}}", re.ASCII).fullmatch
+        number = re.compile(f"-?[0-9]{{{max(low, 1)},{high}}}", re.ASCII).fullmatch
         accept = lambda v: number(v) is not None  # noqa: E731
     elif kind == "R":
         real = _REAL.fullmatch
