@@ -24,7 +24,7 @@ from pydantic import Field, model_validator
 from .base import CanonicalModel, Text
 from .blocks import DateReference, ItemIdentification, Party, Reference, UnmappedSegment, empty
 from .message import Message
-from .references import NamedItem, locations, named_in
+from .references import NamedItem, item_ids, locations, named_in
 
 
 class QuantityState(StrEnum):
@@ -181,7 +181,7 @@ class InventoryAdvice(Message):
         """Each line's item, at the facility and the line's own location
         (:class:`~.references.NamesItems`: checked against the reference data)."""
         return named_in(
-            (line.line_number, line.item, locations(self.facility, line.location))
+            (line.line_number, item_ids(line.item), locations(self.facility, line.location))
             for line in self.lines
         )
 

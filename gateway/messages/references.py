@@ -35,8 +35,9 @@ class NamesItems(Protocol):
     def named_items(self) -> Iterator[NamedItem]: ...
 
 
-def item_ids(item: ItemIdentification) -> tuple[str, ...]:
-    """Every id of ``item``, in the order of its fields, without blanks or repeats."""
+def item_ids(item: ItemIdentification, *more: str | None) -> tuple[str, ...]:
+    """Every id of ``item``, in the order of its fields, then ``more`` (a line's U.P.C. case
+    code), without blanks or repeats."""
     values = [
         item.buyer_item_number,
         item.vendor_item_number,
@@ -44,6 +45,7 @@ def item_ids(item: ItemIdentification) -> tuple[str, ...]:
         item.gtin,
         item.buyer_item_id,
         *(other.value for other in item.other_ids),
+        *more,
     ]
     return tuple(dict.fromkeys(v.strip() for v in values if v and v.strip()))
 
@@ -60,8 +62,8 @@ def line_label(number: str | None, index: int) -> str:
 
 
 def named_in(
-    lines: Iterable[tuple[str | None, ItemIdentification, tuple[str, ...]]],
+    lines: Iterable[tuple[str | None, tuple[str, ...], tuple[str, ...]]],
 ) -> Iterator[NamedItem]:
-    """One :class:`NamedItem` per (line number, item, locations)."""
-    for index, (number, item, where) in enumerate(lines, start=1):
-        yield NamedItem(line_label(number, index), item_ids(item), where)
+    """One :class:`NamedItem` per (line number, item ids, locations)."""
+    for index, (number, ids, where) in enumerate(lines, start=1):
+        yield NamedItem(line_label(number, index), ids, where)

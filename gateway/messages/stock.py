@@ -12,7 +12,7 @@ a line (G62: an expiry or production date by its qualifier).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Literal
 
@@ -21,6 +21,7 @@ from pydantic import Field, model_validator
 from .base import CanonicalModel, Text
 from .blocks import ItemIdentification, Party, Reference, UnmappedSegment, Weight, empty
 from .message import Message
+from .references import NamedItem, item_ids, locations, named_in
 from .warehouse import Transport, WarehouseDate, WarehouseNote
 
 
@@ -83,6 +84,14 @@ class InventoryAdjustment(Message):
         description="every segment of the set no field holds, in order, as read",
         exclude_if=empty,
     )
+
+    def named_items(self) -> Iterator[NamedItem]:
+        """Each line's item, at the warehouse (:class:`~.references.NamesItems`: checked
+        against the reference data)."""
+        where = locations(self.warehouse)
+        return named_in(
+            (None, item_ids(line.item, line.upc_case_code), where) for line in self.lines
+        )
 
     @model_validator(mode="after")
     def _consistent(self) -> InventoryAdjustment:
@@ -158,6 +167,14 @@ class StockTransferReceipt(Message):
         description="every segment of the set no field holds, in order, as read",
         exclude_if=empty,
     )
+
+    def named_items(self) -> Iterator[NamedItem]:
+        """Each line's item, at the warehouse that received it (:class:`~.references.
+        NamesItems`: checked against the reference data)."""
+        where = locations(self.warehouse)
+        return named_in(
+            (None, item_ids(line.item, line.upc_case_code), where) for line in self.lines
+        )
 
     @model_validator(mode="after")
     def _consistent(self) -> StockTransferReceipt:

@@ -20,7 +20,7 @@ from pydantic import Field, model_validator
 from .base import CanonicalModel, Text
 from .blocks import ItemIdentification, Party, Reference, UnmappedSegment, Weight, empty
 from .message import Message
-from .references import NamedItem, locations, named_in
+from .references import NamedItem, item_ids, locations, named_in
 
 
 class WarehouseDate(CanonicalModel):
@@ -174,7 +174,10 @@ class WarehouseShippingAdvice(Message):
         """Each line's item, at the warehouse it shipped from (:class:`~.references.
         NamesItems`: checked against the reference data)."""
         where = locations(self.warehouse)
-        return named_in((line.line_number, line.item, where) for line in self.lines)
+        return named_in(
+            (line.line_number, item_ids(line.item, line.upc_case_code), where)
+            for line in self.lines
+        )
 
     @model_validator(mode="after")
     def _consistent(self) -> WarehouseShippingAdvice:

@@ -13,7 +13,13 @@ from adapters.formats.x12.reader import transactions_in
 from adapters.formats.x12.translation import translate
 from gateway.bus.cloudevents import SerializedMessage, cloud_events
 from gateway.errors import ConfigError, PartnerConfigError
-from gateway.messages import InventoryAdvice, PurchaseOrder, WarehouseShippingAdvice
+from gateway.messages import (
+    InventoryAdjustment,
+    InventoryAdvice,
+    PurchaseOrder,
+    StockTransferReceipt,
+    WarehouseShippingAdvice,
+)
 from gateway.messages.references import NamesItems
 from gateway.partners import load_partner
 from gateway.references import ReferenceData, ReferenceFiles, model_of, unknown_in
@@ -56,6 +62,23 @@ def test_the_945_names_its_lines_items_at_its_warehouse() -> None:
     assert isinstance(advice, WarehouseShippingAdvice)
     named = list(advice.named_items())
     assert named and all(n.locations == named[0].locations for n in named)
+
+
+@pytest.mark.parametrize("name", ["944-004010.edi", "947-004010.edi"])
+def test_the_944_and_947_name_their_lines_items_with_their_case_codes_at_the_warehouse(
+    name: str,
+) -> None:
+    message = fixture(name)
+    assert isinstance(message, NamesItems)
+    named = list(message.named_items())
+    assert named and all(n.item_ids for n in named)
+    assert [n.line for n in named] == [f"line #{i}" for i in range(1, len(named) + 1)]
+    assert isinstance(message, StockTransferReceipt | InventoryAdjustment)
+    warehouse = message.warehouse
+    assert warehouse is not None
+    assert all(n.locations == ((warehouse.id or warehouse.name or ""),) for n in named)
+    cases = [line.upc_case_code for line in message.lines if line.upc_case_code]
+    assert all(any(c in n.item_ids for n in named) for c in cases)
 
 
 def test_an_order_names_no_items_to_check() -> None:
