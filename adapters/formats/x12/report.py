@@ -350,12 +350,13 @@ _DEFAULT_VALIDATOR: TransactionValidator | None = None
 
 def default_validator() -> TransactionValidator:
     """The validator over the gateway's own maps, created once per process: the compiled one
-    (:class:`~.compiled.CompiledValidator`, pyx12's findings at many times its speed). Pass
-    ``validator=Pyx12Validator()`` to :func:`scan` or :func:`~.reader.read_x12` for pyx12's
-    walker itself (the reference the compiled validator is tested against)."""
+    (:class:`~.compiled.CompiledValidator`, pyx12's findings at many times its speed), without
+    the loop tree, which nothing of the gateway reads (a set is then validated in flat memory).
+    Pass ``validator=Pyx12Validator()`` to :func:`scan` or :func:`~.reader.read_x12` for
+    pyx12's walker itself (the reference the compiled validator is tested against)."""
     global _DEFAULT_VALIDATOR
     if _DEFAULT_VALIDATOR is None:
         from .compiled import CompiledValidator
 
-        _DEFAULT_VALIDATOR = CompiledValidator()
+        _DEFAULT_VALIDATOR = CompiledValidator(loop_tree=False)
     return _DEFAULT_VALIDATOR

@@ -32,6 +32,8 @@ class LoopNode:
 @dataclass(slots=True)
 class ValidationResult:
     tree: LoopNode
+    """The set's loop tree; its root alone from a validator asked to leave the tree out
+    (``CompiledValidator(loop_tree=False)``, the gateway's default: nothing reads it)."""
     findings: list[Finding]
 
 

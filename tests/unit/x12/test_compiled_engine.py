@@ -23,8 +23,9 @@ from adapters.formats.x12.segments import Segment, Separators
 from tests.unit.x12.test_pyx12_engine import PO_4010, make_transaction
 
 
-def test_the_gateway_validates_with_the_compiled_validator() -> None:
-    assert isinstance(default_validator(), CompiledValidator)
+def test_the_gateway_validates_with_the_compiled_validator_without_loop_tree() -> None:
+    validator = default_validator()
+    assert isinstance(validator, CompiledValidator) and not validator.loop_tree
 
 
 def test_a_crash_inside_the_compiled_validator_becomes_a_finding(
