@@ -15,6 +15,11 @@ Each case runs in a process of its own, so its peak RSS is its own. CSV and fixe
 as streams (``PartnerFormats.parse_stream``: a part of 250 documents at a time), so the memory
 stays flat whatever the size; a cXML document is parsed whole.
 
+What a case measures: bytes -> validated canonical messages, each with its content digest,
+``document_id``, business key and former (schema 2.0) digest, as the format hands them to the
+pipeline. What the daemon does after that is left out: the message serialized as JSON for its
+CloudEvent (``SerializedMessage.of``, in the parse worker), the ledger, the broker.
+
 Run:  .venv/bin/python bench/flat_xml.py [--csv-mb 16] [--fixed-mb 16] [--rows-per-order 10]
       [--formats csv,fixed,cxml] [--repeat 1] (the issue's figures: --csv-mb 1024 --fixed-mb 1024;
       on a busy machine, --repeat 5 takes the best of five runs of each CSV and fixed-width case)
