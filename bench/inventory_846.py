@@ -9,11 +9,12 @@ limit, and one of more than 10,000 lines is published in parts (gateway.messages
 Then, each in a process of its own so that its peak RSS is its own:
 
   x12-raw       the bytes split into segments and elements (the floor)
-  x12-gateway   the partner's format: read, envelope checks, validation, translation into one
-                InventoryAdvice, serialized into the CloudEvents it is published as (its parts)
+  x12-gateway   the partner's format, read as a stream as the daemon reads a large file: read,
+                envelope checks, validation, translation into an InventoryAdvice a set,
+                serialized into the CloudEvents each is published as
   csv-raw       ``csv.reader`` over the CSV
-  csv-gateway   the partner's CSV format through the mapping into one InventoryAdvice, and its
-                CloudEvents
+  csv-gateway   the partner's CSV format (as a stream) through the mapping into one
+                InventoryAdvice, and its CloudEvents (its parts)
   daemon        both files through ``edi-gateway run --once`` (SQLite ledger, a RabbitMQ vhost of
                 its own): read as streams (they are over ``large_file_size``), recorded,
                 published (the CSV advice as parts), consumed and put back together; the time
@@ -139,15 +140,17 @@ def run_stage(stage: str, path: Path) -> dict[str, Any]:
 
     settle_heap()  # as the daemon's parse workers have it
     started = time.perf_counter()
-    result = formats.parse(path.read_bytes(), file_name=path.name, partner=partner)
-    lines = events = 0
-    for document in result.documents:
-        assert document.message is not None, document.errors[:3]
-        lines += len(document.message.lines)
-        events += len(
-            cloud_events(document.message, correlation_id="c", partner=partner, kind="846")
-        )
-    made = f"{lines:,} lines in {len(result.documents)} advices, {events} messages"
+    lines = advices = events = 0
+    with path.open("rb") as source:  # as the daemon reads a large file: a part at a time
+        for part in formats.parse_stream(source, file_name=path.name, partner=partner):
+            for document in part.documents:
+                assert document.message is not None, document.errors[:3]
+                lines += len(document.message.lines)
+                advices += 1
+                events += len(
+                    cloud_events(document.message, correlation_id="c", partner=partner, kind="846")
+                )
+    made = f"{lines:,} lines in {advices} advices, {events} messages"
     return {"made": made, "seconds": _since(started)}
 
 
