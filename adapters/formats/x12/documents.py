@@ -8,7 +8,7 @@ envelope the pipeline refuses are noted. Read whole, the rejections are applied 
 documents at the end (:meth:`FileDocuments.apply_rejections`); read as a stream, they are known
 before the file's documents are read (:func:`~.streaming.envelope_verdicts`) and applied to
 each document as it is made, so that no document is held past its part. The file's verdict
-(refused whole, or its 997/999/TA1 owed) is :func:`refusal` and :func:`owed_replies`.
+(refused whole, or its 997/999/TA1 owed) is :func:`refused_whole` and :func:`owed_replies`.
 """
 
 from __future__ import annotations
@@ -21,13 +21,13 @@ from gateway.messages import Envelope, document_id_of
 from gateway.ports import ParsedDocument, ParseResult
 
 from .findings import Finding, Level
-from .report import Document, FileReport, draft_owed
+from .report import Document, DraftAcks
 from .structure import GroupHeader, InterchangeHeader, TechnicalAck, TransactionSet
 from .translation import former_identity, translate_or_report
 from .validation_policy import timeline_lines
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
     from .inbound import SenderRules
 
@@ -205,11 +205,11 @@ def refused_whole(
     ]
 
 
-def owed_replies(result: ParseResult, report: FileReport) -> None:
-    """The 997/999/TA1 ``report`` says the file is owed, rendered here, in the parse (a
-    worker), into ``result``: numbered in :meth:`~.inbound.X12Parser.reply`."""
-    for owed in report.owed:
-        draft = draft_owed(owed)
+def owed_replies(result: ParseResult, drafts: Iterable[DraftAcks | Finding]) -> None:
+    """The 997/999/TA1 the file is owed, rendered in the parse (a worker) as ``drafts``
+    (:func:`~.report.draft_owed`), into ``result``: numbered in
+    :meth:`~.inbound.X12Parser.reply`; a draft that could not be written is a finding."""
+    for draft in drafts:
         if isinstance(draft, Finding):
             result.findings.append(draft.to_dict())
         else:

@@ -31,7 +31,7 @@ from . import streaming
 from .documents import MAX_DOCUMENT_ERRORS as MAX_DOCUMENT_ERRORS
 from .documents import FileDocuments, owed_replies, refused_whole
 from .profile import X12Profile
-from .report import ISA_LENGTH, scan
+from .report import ISA_LENGTH, draft_owed, scan
 from .structure import GroupHeader, InterchangeHeader
 from .validation_policy import ValidationPolicy
 from .writer import interchange_file_name
@@ -163,5 +163,5 @@ def _parse(
         refused_whole(result, documents.untrusted, partner, file_name)
         return result
     documents.apply_rejections()  # rejected: to be sent again, not taken
-    owed_replies(result, report)
+    owed_replies(result, map(draft_owed, report.owed))
     return result

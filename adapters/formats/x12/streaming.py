@@ -13,9 +13,9 @@
    rejection already: a part is yielded every :data:`PART_DOCUMENTS` documents or
    :data:`PART_SEGMENTS` segments, with the findings kept since the one before. What the
    envelope checks and the 997/999/TA1 need is all that is kept across parts: counts, control
-   numbers and each set's acknowledged findings (:class:`~.structure.TransactionSummary`), and
-   the acknowledgements owed; they come in the last part, rendered as drafts as ``parse``
-   renders them.
+   numbers and each set's acknowledged findings (:class:`~.structure.TransactionSummary`) until
+   its interchange ends, then the text of the acknowledgements it is owed (drafts, as ``parse``
+   renders them), which come in the last part.
 
 A file from a sender the partner does not use is refused whole: then nothing is yielded but its
 last part, with the refusal and every finding kept. ``collect`` of the parts equals ``parse`` of
@@ -33,7 +33,7 @@ from gateway.ports import ParseResult
 
 from .documents import FileDocuments, owed_replies, refused_whole
 from .findings import Finding, Severity
-from .report import Document, FileReport, scanning
+from .report import Document, DraftAcks, FileReport, draft_owed, scanning
 from .structure import (
     GroupEnd,
     GroupHeader,
@@ -122,6 +122,7 @@ def parts(
     documents = FileDocuments(file_name, partner, rules, {}, ahead=True)
     report = FileReport(file_name)
     taken = _Taken()
+    drafts: list[DraftAcks | Finding] = []  # the 997/999/TA1 owed, rendered at each IEA
     counts = {GroupHeader: 0, InterchangeHeader: 0}
     segments = 0
     for event in scanning(
@@ -142,6 +143,8 @@ def parts(
                 documents.rejected[id(header)] = why
         elif isinstance(event, InterchangeEnd | GroupEnd):
             documents.rejected.pop(id(event.header), None)
+            drafts += map(draft_owed, report.owed)  # its acks' text, not their models
+            report.owed.clear()
         elif isinstance(event, TransactionSet):
             segments += len(event.segments)
         if verdicts.untrusted:
@@ -153,7 +156,7 @@ def parts(
     if documents.untrusted:
         refused_whole(last, documents.untrusted, partner, file_name)
     else:
-        owed_replies(last, report)
+        owed_replies(last, drafts)
     yield last
 
 
