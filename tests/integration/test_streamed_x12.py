@@ -2,8 +2,10 @@
 over ``large_file_size`` is read a part of sets at a time, never whole, so ``max_file_size``
 does not refuse it; each set is published once, only once the file is read to its end, and the
 file gets its one 997; a broken set in the middle is rejected in the 997 and the others
-published; a kill after a part was committed, and a restart, publish each set once. A partner
-whose policy refuses reused control numbers has its files read whole. On both ledgers."""
+published; a file from another sender is refused whole, nothing of it recorded nor published
+nor acknowledged; a kill after a part was committed, and a restart, publish each set once. A
+partner whose policy refuses reused control numbers has its files read whole. On both
+ledgers."""
 
 from __future__ import annotations
 
@@ -91,6 +93,28 @@ def test_a_broken_set_in_the_middle_is_rejected_in_the_997_and_the_others_publis
     assert f"AK9*P*{SETS}*{SETS}*{SETS - 1}~" in ack, ack[-500:]
     [report] = (tmp_path / "quarantine" / partner).glob("*.error.json")  # as read whole
     assert "TWELVE" in report.read_text()
+
+
+def test_a_large_x12_file_from_another_sender_is_refused_whole_and_publishes_nothing(
+    tmp_path: Path, database_url: str, partner: str
+) -> None:
+    config = home(tmp_path, database_url)
+    profiles = tmp_path / "mappings" / "partners"
+    profiles.mkdir(parents=True)
+    (profiles / f"{partner}.toml").write_text(
+        '[x12]\nsender_id = "GATEWAY"\nreceiver_id = "NOT-ACME"\npartner_ids = ["ZZ:NOT-ACME"]\n'
+    )
+    drop(tmp_path / "inbox", partner, "orders.x12", orders_x12())
+    with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
+        run = gateway_outcome(config, "run", "--once")
+        orders = published_orders(channel, queue)
+    assert "read as a stream" in run.stderr, run.stderr[-3000:]
+    assert orders == []
+    assert not list((tmp_path / "outbox" / partner).glob("*.x12"))  # no ack to a foreign id
+    [report] = (tmp_path / "quarantine" / partner).glob("*.error.json")
+    assert "not from partner" in json.loads(report.read_text())["why"]
+    status = json.loads(command(config, "status", "--json"))
+    assert status["documents"].get(partner, {}) == {}  # none recorded
 
 
 def test_a_kill_after_a_part_and_a_restart_publish_each_set_once(
