@@ -74,6 +74,19 @@ class DocumentPart(CanonicalModel):
     )
 
 
+def items_of(message: object, message_type: str) -> int:
+    """How many items ``message`` (a canonical model) holds in its split lists: more than
+    :data:`PART_ITEMS`, and it is published in parts."""
+    total = 0
+    for path in SPLIT_PATHS.get(message_type, ()):
+        *above, name = path.split(".")
+        holders = [message]
+        for level in above:
+            holders = [child for holder in holders for child in getattr(holder, level, ())]
+        total += sum(len(getattr(holder, name, None) or ()) for holder in holders)
+    return total
+
+
 def split(
     data: dict[str, Any], message_type: str, part_items: int = PART_ITEMS
 ) -> list[list[dict[str, Any]]] | None:

@@ -166,3 +166,18 @@ def test_a_missing_or_foreign_part_is_refused() -> None:
     other = dict(datas[2], document_id="another")
     with pytest.raises(ValueError, match="another document"):
         reassemble([*datas[:2], other, *datas[3:]])
+
+
+def test_a_message_published_whole_is_the_json_of_its_model_dump() -> None:
+    """Written by pydantic (model_dump_json), byte for byte what json.dumps wrote of the dump
+    before, control characters and non-ASCII text included."""
+    message = advice(2)
+    lines = [
+        line.model_copy(update={"description": 'é漢字😀 \x01\t"q"\\/ \u2028'})
+        for line in message.lines
+    ]
+    for model in (message, message.model_copy(update={"lines": lines}), ship_notice(2, 2)):
+        expected = json.dumps(
+            model.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":")
+        )
+        assert SerializedMessage.of(model).data == expected
