@@ -22,7 +22,15 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from .base import CanonicalModel, Text
-from .blocks import DateReference, ItemIdentification, Party, Reference, UnmappedSegment, empty
+from .blocks import (
+    DateReference,
+    ItemIdentification,
+    Measurement,
+    Party,
+    Reference,
+    UnmappedSegment,
+    empty,
+)
 from .message import Message
 from .references import NamedItem, item_ids, locations, named_in
 
@@ -120,6 +128,12 @@ class InventoryLine(CanonicalModel):
     )
     references: list[Reference] = Field(default_factory=list, description="REF in the LIN loop")
     dates: list[DateReference] = Field(default_factory=list, description="DTM in the LIN loop")
+    measurements: list[Measurement] = Field(
+        default_factory=list,
+        description="MEA in the LIN loop: the item's weight and dimensions, e.g. MEA*PD*N*12.35*LB "
+        "the net (catch) weight of an item that varies in weight",
+        exclude_if=empty,
+    )
     quantities: list[InventoryQuantity] = Field(default_factory=list, description="QTY loops")
 
 

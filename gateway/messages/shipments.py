@@ -14,6 +14,7 @@ from .blocks import (
     DateReference,
     ItemDescription,
     ItemIdentification,
+    Measurement,
     Party,
     Reference,
     UnmappedSegment,
@@ -48,6 +49,12 @@ class ShippedItem(CanonicalModel):
     )
     packaging: list[PackSize] = Field(
         default_factory=list, description="PO4 at item level (2.1)", exclude_if=empty
+    )
+    measurements: list[Measurement] = Field(
+        default_factory=list,
+        description="MEA at item level: the weight and dimensions of what was shipped, e.g. "
+        "MEA*PD*N*12.35*LB the net (catch) weight of items that vary in weight (2.1)",
+        exclude_if=empty,
     )
     lot_number: str | None = Field(
         default=None, description="REF02 where REF01 = LT at item level (2.1)", exclude_if=empty

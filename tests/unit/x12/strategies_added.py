@@ -383,6 +383,7 @@ def shipped_items_added(draw: st.DrawFn, item: ShippedItem) -> ShippedItem:
             "item": named_in(item.item),
             "descriptions": draw(descriptions_for(item.description)),
             "packaging": draw(st.lists(pack_sizes(), max_size=1)),
+            "measurements": draw(st.lists(measurements(), max_size=2)),
             "quantity_shipped_to_date": draw(optional(decimals(12))),
             "lot_number": draw(optional(text(30))),
             "serial_numbers": draw(st.lists(text(30), max_size=3)),

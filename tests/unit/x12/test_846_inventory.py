@@ -43,6 +43,7 @@ from tests.unit.x12.strategies import (
     times,
     transaction_from_text,
 )
+from tests.unit.x12.strategies_added import measurements
 from tests.unit.x12.test_round_trip import assert_round_trip, interchange_text, read_back
 
 ADVICE = """
@@ -246,6 +247,7 @@ def inventory_lines(draw: st.DrawFn) -> InventoryLine:
         location=draw(optional(parties(["LC", "WH", "SN"]))),
         references=draw(st.lists(references(), max_size=2)),
         dates=draw(st.lists(date_references(["036", "007", "514"]), max_size=2)),
+        measurements=draw(st.lists(measurements(), max_size=2)),
         quantities=draw(st.lists(inventory_quantities(), max_size=4)),
     )
 
@@ -311,3 +313,24 @@ def test_an_advice_is_named_by_its_bia03_reference_for_business_duplicates() -> 
     from gateway.duplicates import business_key
 
     assert business_key(advice_of()) == "InventoryAdvice:INV-7"
+
+
+def test_a_lines_mea_is_its_weight_the_catch_weight_of_an_item_that_varies() -> None:
+    text = (
+        "ISA*00*          *00*          *ZZ*ACME           *ZZ*GATEWAY        *261205*0600*U*"
+        "00401*000000001*0*P*:~GS*IB*ACME*GATEWAY*20261205*0600*1*X*004010~ST*846*0001~"
+        "BIA*00*SI*INV-1*20261205~LIN*1*VN*CHEESE-1~MEA*PD*N*12.35*LB~MEA*PD*G*13*LB**1~"
+        "QTY*17*4*EA~CTT*1~SE*8*0001~GE*1*1~IEA*1*000000001~"
+    )
+    [tx] = list(transactions_in(text.encode()))
+    advice = translate(tx)
+    assert isinstance(advice, InventoryAdvice)
+    [line] = advice.lines
+    [weight] = line.measurements
+    assert (weight.reference_code, weight.qualifier, weight.value, weight.unit) == (
+        "PD",
+        "N",
+        Decimal("12.35"),
+        "LB",
+    )
+    assert [(u.segment_id, u.position) for u in advice.unmapped] == [("MEA", 5)]  # MEA06 too

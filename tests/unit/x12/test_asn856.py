@@ -310,3 +310,24 @@ def test_a_real_pack_level_ship_notice_translates_to_its_values() -> None:
         ("3", Decimal(36)),
         ("5", Decimal(24)),
     ]
+
+
+def test_an_items_mea_is_the_weight_shipped_the_catch_weight_of_an_item_that_varies() -> None:
+    notice = asn856.parse(
+        transaction_from_text(
+            "BSN*00*A1*20240301*1415~HL*1**S~HL*2*1*O~PRF*P1~HL*3*2*I~LIN**VN*CHEESE-1~"
+            "SN1**4*EA~MEA*PD*N*12.35*LB~MEA*PD*G*13*LB**1",
+            "856",
+        )
+    )
+    [item] = notice.orders[0].items
+    [weight] = item.measurements
+    assert (weight.reference_code, weight.qualifier, weight.value, weight.unit) == (
+        "PD",
+        "N",
+        Decimal("12.35"),
+        "LB",
+    )
+    assert [u.segment_id for u in notice.unmapped] == ["MEA"]  # one saying more (MEA06): kept
+    rendered = [s.tag for s in asn856.render(notice).body]
+    assert rendered.count("MEA") == 1 and rendered.index("MEA") == rendered.index("SN1") + 1

@@ -1,6 +1,7 @@
 """856 item level (HL03 = I) -> :class:`~gateway.messages.ShippedItem` (asn856.py reads the
-levels around it; asn856_writing.py writes it back): LIN, SN1, PO4, PID, REF and DTM, with the lot,
-serial numbers and expiration date as the 856 carries them (see asn856.py's docstring).
+levels around it; asn856_writing.py writes it back): LIN, SN1, PO4, PID, MEA (the weight of what was
+shipped: the catch weight of items that vary in weight), REF and DTM, with the lot, serial numbers
+and expiration date as the 856 carries them (see asn856.py's docstring).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Sequence
 from gateway.messages import ItemIdentification, ShippedItem
 from gateway.messages.blocks import keep_other_ids_2_0, other_ids_2_0
 
-from .commercial import parse_pack_size
+from .commercial import parse_measurement, parse_pack_size
 from .common import SegmentAt, parse_date_reference, parse_reference
 from .item_ids import NAMED_ITEM_IDS_2_1, parse_item_ids, read_descriptions
 
@@ -33,6 +34,7 @@ def read_item(hl: SegmentAt, own: Sequence[SegmentAt]) -> ShippedItem:
         lin.take(range(1, 32))  # LIN01, fifteen product id pairs
     description, descriptions = read_descriptions(every("PID"))
     packaging = [p for s in every("PO4") if (p := parse_pack_size(s))]
+    measurements = [m for s in every("MEA") if (m := parse_measurement(s))]
     ids = parse_item_ids(lin, 2, NAMED_ITEM_IDS_2_1) if lin else ItemIdentification()
     id_lot = next((i for i in ids.other_ids if i.qualifier == "LT"), None)
     id_serials = [i for i in ids.other_ids if i.qualifier == "SN"]
@@ -57,6 +59,7 @@ def read_item(hl: SegmentAt, own: Sequence[SegmentAt]) -> ShippedItem:
         description=description,
         descriptions=descriptions,
         packaging=packaging,
+        measurements=measurements,
         lot_number=lot_number,
         serial_numbers=[i.value for i in id_serials] + [r.value for r in serials if r.value],
         expiration_date=expiry.date if expiry else None,

@@ -17,7 +17,7 @@ from ..envelopes import x12_facts
 from ..segments import Segment
 from ..writer import TransactionContent
 from .asn856_transport import Td1, Td5, render_td1, render_td3, render_td5
-from .commercial import render_control_totals, render_pack_size
+from .commercial import render_control_totals, render_measurement, render_pack_size
 from .common import (
     format_date,
     format_decimal,
@@ -144,8 +144,8 @@ def _render_order(order: ShipmentOrder) -> list[Segment]:
 
 
 def _render_item(item: ShippedItem) -> list[Segment]:
-    """LIN (when the item has product ids), SN1, PO4, PID, REF (LT lot, SE serials, others), DTM
-    (036 expiration, others)."""
+    """LIN (when the item has product ids), SN1, PO4, PID, MEA, REF (LT lot, SE serials, others),
+    DTM (036 expiration, others)."""
     ids = render_item_ids(item.item, LIN_ID_PAIRS, "LIN")
     content = [seg("LIN", item.line_number, *ids)] if ids else []
     content.append(
@@ -161,6 +161,7 @@ def _render_item(item: ShippedItem) -> list[Segment]:
     )
     content += [render_pack_size(p) for p in item.packaging]
     content += render_descriptions(item.description, item.descriptions)
+    content += [render_measurement(m) for m in item.measurements]
     if item.lot_number:
         content.append(seg("REF", "LT", item.lot_number))
     content += [seg("REF", "SE", number) for number in item.serial_numbers]

@@ -5,7 +5,8 @@ BIA06 action code: ``2`` makes the advice a delta), CUR, DTM, REF, N1 loops (the
 is the facility). Detail: one LIN loop per item (and location), read as:
 
 - LIN01 line number, LIN02/LIN03... product id pairs; the first ``PID*F`` description; the
-  LIN loop's own DTM and REF;
+  LIN loop's own DTM, REF and MEA (its weight and dimensions: the catch weight of an item that
+  varies in weight);
 - each QTY loop: QTY01 qualifier (its state, when it names one), QTY02 quantity, QTY03 unit (or
   UIT01 after the QTY when QTY03 is empty), and in its LS/LE loop ``REF*LT`` lots (each with the
   ``DTM*036`` expiry that follows it) and ``REF*SE`` serial numbers;
@@ -31,11 +32,13 @@ from gateway.messages import (
     Lot,
     Reference,
 )
+from gateway.messages.blocks import Measurement
 
 from ..envelopes import x12_facts
 from ..segments import Segment
 from ..structure import TransactionSet
 from ..writer import TransactionContent
+from .commercial import parse_measurement, render_measurement
 from .common import (
     SegmentAt,
     body_of,
@@ -215,6 +218,7 @@ def _parse_line(loop: Sequence[SegmentAt]) -> InventoryLine:
     description: str | None = None
     references: list[Reference] = []
     dates: list[DateReference] = []
+    measurements: list[Measurement] = []
     for owner, s in walked:
         if owner is None and s.tag == "PID" and description is None and s.text(1) == "F":
             if holds_only(s, frozenset({1, 5})):
@@ -223,6 +227,8 @@ def _parse_line(loop: Sequence[SegmentAt]) -> InventoryLine:
             references.append(parse_reference(s))
         elif owner is None and s.tag == "DTM":
             dates.append(parse_date_reference(s))
+        elif owner is None and s.tag == "MEA" and (measurement := parse_measurement(s)):
+            measurements.append(measurement)
     locations = loop_instances(walked, "N1")
     lin.take()
     return InventoryLine(
@@ -232,6 +238,7 @@ def _parse_line(loop: Sequence[SegmentAt]) -> InventoryLine:
         location=parse_party(locations[0]) if locations else None,
         references=references,
         dates=dates,
+        measurements=measurements,
         quantities=[q.build() for q in quantities],
     )
 
@@ -281,6 +288,7 @@ def _render_line(line: InventoryLine) -> list[Segment]:
     segments = [seg("LIN", line.line_number, *ids)]
     if line.description:
         segments.append(seg("PID", "F", None, None, None, line.description))
+    segments += [render_measurement(m) for m in line.measurements]
     segments += [render_date_reference(d) for d in line.dates]
     segments += [render_reference(r) for r in line.references]
     for quantity in line.quantities:
