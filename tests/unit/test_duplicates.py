@@ -177,9 +177,7 @@ def test_a_document_recorded_under_schema_2_0_is_the_same_document_under_its_for
     ]
 
 
-def test_an_order_recorded_under_schema_2_0_sent_again_under_new_numbers_is_a_business_duplicate() -> (
-    None
-):
+def test_an_order_from_before_schema_2_1_sent_under_new_numbers_is_a_business_duplicate() -> None:
     business = {
         ("acme", "PurchaseOrder:1"): [
             row("doc-2.0", "k1", 1, business_key="PurchaseOrder:1", content_digest="d-2.0")

@@ -115,8 +115,7 @@ def test_render_writes_the_w19_elements_at_their_positions() -> None:
     segments = [s.text() for s in stock947.render(adjustment_of()).body]
     assert segments[0] == "W15*20261214*ADJ-31*DEP-7*00"
     assert (
-        "W19*AA*-3*CA*000100000010*VN*SKU-1*UP*012345678905*LOT-77*36.5*G*L*35.9*N*L*10"
-        in segments
+        "W19*AA*-3*CA*000100000010*VN*SKU-1*UP*012345678905*LOT-77*36.5*G*L*35.9*N*L*10" in segments
     )
     assert segments[-1] == "W19*AU*2*EA**VN*SKU-2"
 
