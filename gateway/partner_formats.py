@@ -104,6 +104,12 @@ class PartnerFormats:
         format is a :class:`~gateway.ports.StreamingParser`), not whole."""
         return isinstance(self.parsers[self.kind_of_file(partner, head)], StreamingParser)
 
+    def streams_over_limit_only(self, partner: str | None, head: bytes) -> bool:
+        """Whether that file's format reads it as a stream only when it is over
+        ``max_file_size`` (its parser's ``streams_over_limit_only``), and whole below it."""
+        parser = self.parsers[self.kind_of_file(partner, head)]
+        return bool(getattr(parser, "streams_over_limit_only", False))
+
     def parse_stream(
         self, source: BinaryIO, *, file_name: str, partner: str | None = None
     ) -> Iterator[ParseResult]:

@@ -71,7 +71,15 @@ def streams(pipeline: Pipeline, path: Path) -> bool:
             head = file.read(HEAD)
     except OSError:
         return False  # read whole, which says why
-    return parser.streams(path.parent.name, head)
+    partner = path.parent.name
+    if not parser.streams(partner, head):
+        return False
+    if parser.streams_over_limit_only(partner, head) and pipeline.max_file_size is not None:
+        try:
+            return path.stat().st_size > pipeline.max_file_size
+        except OSError:
+            return False
+    return True
 
 
 def stream_file(

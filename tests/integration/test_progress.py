@@ -22,7 +22,7 @@ def test_a_migration_shows_its_steps_on_a_terminal_and_nothing_elsewhere(tmp_pat
     )
     status, printed, shown = on_a_terminal(config, "status", "--json")
     assert status == 0 and '"files"' in printed, shown
-    assert "migrating the ledger:" in shown and "2/2" in shown  # 0004 -> 0005 -> 0006
+    assert "migrating the ledger:" in shown and "4/4" in shown  # 0004 -> 0005 ... -> 0008
     config = write_settings(
         tmp_path / "script", f"sqlite:///{tmp_path / 'script' / 'ledger.sqlite3'}"
     )

@@ -85,6 +85,12 @@ class X12Parser:
     997/999/TA1 each interchange is owed. ``rules``: each partner's :class:`SenderRules`
     (a partner without any is checked for nothing, and its untranslated sets are rejected)."""
 
+    streams_over_limit_only = True
+    """A file is read as a stream only when it is over ``max_file_size``: below it, it is read
+    whole in a parse worker, as before streaming, because a stream runs in the daemon's own
+    process and reads each transaction set whole (one huge set, a 30 MB element, would grow the
+    daemon rather than a worker)."""
+
     def __init__(self, rules: Mapping[str, SenderRules] | None = None) -> None:
         self.rules = dict(rules or {})
 
