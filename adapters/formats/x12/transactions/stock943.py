@@ -16,46 +16,46 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gateway.messages import Reference, StockTransferShipment, TransferLine, Transport
+from gateway.messages import Reference, StockTransferShipment, TransferLine
 
 from ..envelopes import x12_facts
 from ..segments import Segment
 from ..structure import TransactionSet
 from ..writer import TransactionContent
-from .common import (
-    SegmentAt,
-    body_of,
-    format_date,
-    format_decimal,
-    holds_only,
-    loop_instances,
-    seg,
-    split_detail,
-    walk,
-)
+from .common import SegmentAt, format_date, format_decimal, seg
 from .warehouse_common import (
-    N1_MEMBERS,
-    HeaderExtras,
+    HeaderTags,
     id_pairs,
     pair_elements,
     parse_id_pairs,
-    parse_n9,
+    parse_line_details,
+    parse_line_weight,
     parse_parties_by_role,
+    parse_w27,
     parse_weight,
+    read_header,
+    render_header_extras,
     render_header_parties,
-    render_line_references,
-    render_n9,
-    render_warehouse_date,
-    render_warehouse_note,
-    split_serials,
-    wholly,
+    render_line_details,
+    render_line_weight,
+    render_w27,
 )
 
 SET_ID = "943"
 FUNCTIONAL_ID = "AR"
 MESSAGE = StockTransferShipment
 
-HEADER_LOOPS = {"N1": N1_MEMBERS, "LM": frozenset({"LQ"})}
+HEADER = HeaderTags(
+    SET_ID,
+    beginning="W06",
+    beginning_what="warehouse shipment identification",
+    beginning_held=range(1, 7),
+    detail="W04",
+    detail_what="a stock transfer has at least one line",
+    summary=("W03",),
+    transport="W27",
+    transport_held=(1, 2, 3, 4),
+)
 ID_PAIRS = (4, 6, 14)
 """W04 elements holding a product id qualifier (its value follows)."""
 LOT_NUMBER = "LT"
@@ -64,38 +64,14 @@ LOT_NUMBER = "LT"
 
 def parse(tx: TransactionSet) -> StockTransferShipment:
     """The stock transfer shipment advice carried by ``tx``."""
-    body = body_of(tx, SET_ID)
-    header, loops, summary = split_detail(body.segments, "W04", summary=("W03",))
-    walked = walk(header, HEADER_LOOPS)
-    w06: SegmentAt | None = None
-    w27: SegmentAt | None = None
-    extras = HeaderExtras()
-    for owner, s in walked:
-        if owner is not None or extras.read(s):
-            continue
-        if s.tag == "W06" and w06 is None:
-            w06 = s.take(range(1, 7))
-        elif s.tag == "W27" and w27 is None:
-            w27 = wholly(s, (1, 2, 3, 4))
-    if w06 is None:
-        raise body.missing("W06", "warehouse shipment identification")
-    if not loops:
-        raise body.missing("W04", "a stock transfer has at least one line")
-    w03 = next((s for s in summary if s.tag == "W03"), None)
+    header = read_header(tx, HEADER)
+    w06, extras = header.beginning, header.extras
+    w03 = next((s for s in header.summary if s.tag == "W03"), None)
     if w03 is None:
-        raise body.missing("W03", "total shipment information")
+        raise header.body.missing("W03", "total shipment information")
     w03.take((1, 2, 3))
-    (warehouse, ship_from), parties = parse_parties_by_role(
-        loop_instances(walked, "N1"), ("WH", "SF")
-    )
-    transport = None
-    if w27 is not None:
-        transport = Transport(
-            transport_method=w27.need(w27.text(1), 1, "transportation method"),
-            carrier_scac=w27.text(2),
-            routing=w27.text(3),
-            payment_method=w27.text(4),
-        )
+    (warehouse, ship_from), parties = parse_parties_by_role(header.party_loops, ("WH", "SF"))
+    transport = parse_w27(header.transport) if header.transport is not None else None
     return StockTransferShipment(
         envelope=tx.envelope(),
         report_code=w06.need(w06.text(1), 1, "reporting code"),
@@ -111,19 +87,17 @@ def parse(tx: TransactionSet) -> StockTransferShipment:
         dates=extras.dates,
         notes=extras.notes,
         transport=transport,
-        lines=[_parse_w04(loop) for loop in loops],
+        lines=[_parse_w04(loop) for loop in header.lines],
         total_quantity=w03.need(w03.decimal(1), 1, "number of units shipped"),
         total_weight=parse_weight(w03, 2, 0, 3),
-        unmapped=body.unmapped(),
+        unmapped=header.body.unmapped(),
     )
 
 
 def _parse_w04(loop: Sequence[SegmentAt]) -> TransferLine:
     w04 = loop[0].take({1, 2, 3} | pair_elements(loop[0], ID_PAIRS))
-    g69 = wholly(next((s for s in loop if s.tag == "G69"), None), (1,))
-    w20 = wholly(next((s for s in loop if s.tag == "W20"), None), (4, 5, 6))
-    n9s = [s for s in loop if s.tag == "N9" and holds_only(s, frozenset({1, 2, 3}))]
-    serials, references = split_serials([parse_n9(s) for s in n9s])
+    details = parse_line_details(loop)
+    references = details.references
     lot = next((r for r in references if r.qualifier == LOT_NUMBER and r.value), None)
     return TransferLine(
         quantity=w04.need(w04.decimal(1), 1, "number of units shipped"),
@@ -131,10 +105,10 @@ def _parse_w04(loop: Sequence[SegmentAt]) -> TransferLine:
         upc_case_code=w04.text(3),
         item=parse_id_pairs(w04, ID_PAIRS),
         lot_number=lot.value if lot else None,
-        description=g69.text(1) if g69 else None,
-        serial_numbers=serials,
+        description=details.description,
+        serial_numbers=details.serial_numbers,
         references=[r for r in references if r is not lot],
-        weight=parse_weight(w20, 4, 5, 6) if w20 else None,
+        weight=parse_line_weight(loop),
     )
 
 
@@ -152,20 +126,9 @@ def render(message: StockTransferShipment) -> TransactionContent:
         )
     ]
     body += render_header_parties(message.warehouse, message.ship_from, message.parties)
-    body += [render_n9(r) for r in message.references]
-    body += [render_warehouse_date(d) for d in message.dates]
-    body += [render_warehouse_note(n) for n in message.notes]
-    transport = message.transport
-    if transport is not None:
-        body.append(
-            seg(
-                "W27",
-                transport.transport_method,
-                transport.carrier_scac,
-                transport.routing,
-                transport.payment_method,
-            )
-        )
+    body += render_header_extras(message.references, message.dates, message.notes)
+    if message.transport is not None:
+        body.append(render_w27(message.transport))
     for line in message.lines:
         body += _render_line(line)
     weight = message.total_weight
@@ -196,13 +159,7 @@ def _render_line(line: TransferLine) -> list[Segment]:
     ]
     for (qualifier, value), position in zip(pairs, ID_PAIRS, strict=False):
         elements[position - 1], elements[position] = qualifier, value
-    segments = [seg("W04", *elements)]
-    if line.description:
-        segments.append(seg("G69", line.description))
     lot = [Reference(qualifier=LOT_NUMBER, value=line.lot_number)] if line.lot_number else []
-    segments += render_line_references(line.serial_numbers, lot + line.references)
-    weight = line.weight
-    if weight is not None:
-        value = format_decimal(weight.value, 10, "W2004")
-        segments.append(seg("W20", None, None, None, value, weight.qualifier, weight.unit))
-    return segments
+    segments = [seg("W04", *elements)]
+    segments += render_line_details(line.description, line.serial_numbers, lot + line.references)
+    return segments + render_line_weight(line.weight)

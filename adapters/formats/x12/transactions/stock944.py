@@ -22,65 +22,48 @@ from ..envelopes import x12_facts
 from ..segments import Segment
 from ..structure import TransactionSet
 from ..writer import TransactionContent
-from .common import (
-    SegmentAt,
-    body_of,
-    format_date,
-    format_decimal,
-    holds_only,
-    loop_instances,
-    seg,
-    split_detail,
-    walk,
-)
+from .common import SegmentAt, format_date, format_decimal, seg
 from .warehouse_common import (
-    N1_MEMBERS,
-    HeaderExtras,
+    HeaderTags,
     id_pairs,
     pair_elements,
     parse_id_pairs,
-    parse_n9,
+    parse_line_details,
+    parse_line_weight,
     parse_parties_by_role,
-    parse_weight,
+    read_header,
+    render_header_extras,
     render_header_parties,
-    render_line_references,
-    render_n9,
-    render_warehouse_date,
-    render_warehouse_note,
-    split_serials,
-    wholly,
+    render_line_details,
+    render_line_weight,
 )
 
 SET_ID = "944"
 FUNCTIONAL_ID = "RE"
 MESSAGE = StockTransferReceipt
 
-HEADER_LOOPS = {"N1": N1_MEMBERS, "LM": frozenset({"LQ"})}
+HEADER = HeaderTags(
+    SET_ID,
+    beginning="W17",
+    beginning_what="warehouse receipt identification",
+    beginning_held=range(1, 10),
+    detail="W07",
+    detail_what="a receipt advice has at least one line",
+    summary=("W14",),
+)
 ID_PAIRS = (4, 6, 10)
 """W07 elements holding a product id qualifier (its value follows)."""
 
 
 def parse(tx: TransactionSet) -> StockTransferReceipt:
     """The stock transfer receipt advice carried by ``tx``."""
-    body = body_of(tx, SET_ID)
-    header, loops, summary = split_detail(body.segments, "W07", summary=("W14",))
-    walked = walk(header, HEADER_LOOPS)
-    w17: SegmentAt | None = None
-    extras = HeaderExtras()
-    for owner, s in walked:
-        if owner is not None or extras.read(s):
-            continue
-        if s.tag == "W17" and w17 is None:
-            w17 = s.take(range(1, 10))
-    if w17 is None:
-        raise body.missing("W17", "warehouse receipt identification")
-    if not loops:
-        raise body.missing("W07", "a receipt advice has at least one line")
-    w14 = next((s for s in summary if s.tag == "W14"), None)
+    header = read_header(tx, HEADER)
+    w17, extras = header.beginning, header.extras
+    w14 = next((s for s in header.summary if s.tag == "W14"), None)
     if w14 is None:
-        raise body.missing("W14", "total receipt information")
+        raise header.body.missing("W14", "total receipt information")
     w14.take((1,))
-    (warehouse,), parties = parse_parties_by_role(loop_instances(walked, "N1"), ("WH",))
+    (warehouse,), parties = parse_parties_by_role(header.party_loops, ("WH",))
     return StockTransferReceipt(
         envelope=tx.envelope(),
         report_code=w17.need(w17.text(1), 1, "reporting code"),
@@ -97,18 +80,15 @@ def parse(tx: TransactionSet) -> StockTransferReceipt:
         references=extras.references,
         dates=extras.dates,
         notes=extras.notes,
-        lines=[_parse_w07(loop) for loop in loops],
+        lines=[_parse_w07(loop) for loop in header.lines],
         total_quantity=w14.need(w14.decimal(1), 1, "quantity received"),
-        unmapped=body.unmapped(),
+        unmapped=header.body.unmapped(),
     )
 
 
 def _parse_w07(loop: Sequence[SegmentAt]) -> ReceivedLine:
     w07 = loop[0].take({1, 2, 3, 8, 9} | pair_elements(loop[0], ID_PAIRS))
-    g69 = wholly(next((s for s in loop if s.tag == "G69"), None), (1,))
-    w20 = wholly(next((s for s in loop if s.tag == "W20"), None), (4, 5, 6))
-    n9s = [s for s in loop if s.tag == "N9" and holds_only(s, frozenset({1, 2, 3}))]
-    serials, references = split_serials([parse_n9(s) for s in n9s])
+    details = parse_line_details(loop)
     return ReceivedLine(
         quantity_received=w07.need(w07.decimal(1), 1, "quantity received"),
         unit_of_measure=w07.need(w07.text(2), 2, "unit of measure"),
@@ -116,10 +96,10 @@ def _parse_w07(loop: Sequence[SegmentAt]) -> ReceivedLine:
         item=parse_id_pairs(w07, ID_PAIRS),
         lot_number=w07.text(8),
         adjustment_code=w07.text(9),
-        description=g69.text(1) if g69 else None,
-        serial_numbers=serials,
-        references=references,
-        weight=parse_weight(w20, 4, 5, 6) if w20 else None,
+        description=details.description,
+        serial_numbers=details.serial_numbers,
+        references=details.references,
+        weight=parse_line_weight(loop),
         exceptions=[_parse_w13(s) for s in loop if s.tag == "W13"],
     )
 
@@ -152,9 +132,7 @@ def render(message: StockTransferReceipt) -> TransactionContent:
         )
     ]
     body += render_header_parties(message.warehouse, None, message.parties)
-    body += [render_n9(r) for r in message.references]
-    body += [render_warehouse_date(d) for d in message.dates]
-    body += [render_warehouse_note(n) for n in message.notes]
+    body += render_header_extras(message.references, message.dates, message.notes)
     for line in message.lines:
         body += _render_line(line)
     body.append(seg("W14", format_decimal(message.total_quantity, 15, "W1401")))
@@ -179,13 +157,8 @@ def _render_line(line: ReceivedLine) -> list[Segment]:
         elements[position - 1], elements[position] = qualifier, value
     elements[7], elements[8] = line.lot_number, line.adjustment_code
     segments = [seg("W07", *elements)]
-    if line.description:
-        segments.append(seg("G69", line.description))
-    segments += render_line_references(line.serial_numbers, line.references)
-    weight = line.weight
-    if weight is not None:
-        value = format_decimal(weight.value, 10, "W2004")
-        segments.append(seg("W20", None, None, None, value, weight.qualifier, weight.unit))
+    segments += render_line_details(line.description, line.serial_numbers, line.references)
+    segments += render_line_weight(line.weight)
     for exception in line.exceptions:
         segments.append(
             seg(

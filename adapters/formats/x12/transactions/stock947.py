@@ -21,41 +21,36 @@ from ..envelopes import x12_facts
 from ..segments import Segment
 from ..structure import TransactionSet
 from ..writer import TransactionContent
-from .common import (
-    SegmentAt,
-    body_of,
-    format_date,
-    format_decimal,
-    holds_only,
-    loop_instances,
-    seg,
-    split_detail,
-    walk,
-)
+from .common import SegmentAt, format_date, format_decimal, holds_only, seg, walk
 from .warehouse_common import (
     N1_MEMBERS,
-    HeaderExtras,
+    HeaderTags,
     id_pairs,
     pair_elements,
     parse_id_pairs,
-    parse_n9,
+    parse_line_details,
     parse_parties_by_role,
     parse_warehouse_date,
     parse_weight,
+    read_header,
+    render_header_extras,
     render_header_parties,
-    render_line_references,
-    render_n9,
+    render_line_details,
     render_warehouse_date,
-    render_warehouse_note,
-    split_serials,
-    wholly,
 )
 
 SET_ID = "947"
 FUNCTIONAL_ID = "AW"
 MESSAGE = InventoryAdjustment
 
-HEADER_LOOPS = {"N1": N1_MEMBERS, "LM": frozenset({"LQ"})}
+HEADER = HeaderTags(
+    SET_ID,
+    beginning="W15",
+    beginning_what="warehouse adjustment identification",
+    beginning_held=range(1, 7),
+    detail="W19",
+    detail_what="an adjustment advice has at least one line",
+)
 LINE_LOOPS = {"N1": N1_MEMBERS | {"G61"}, "LM": frozenset({"LQ"})}
 """The loops inside a W19 loop, whose segments no field reads."""
 ID_PAIRS = (5, 7, 17)
@@ -66,21 +61,9 @@ WEIGHTS = ((10, 11, 12), (13, 14, 15))
 
 def parse(tx: TransactionSet) -> InventoryAdjustment:
     """The inventory adjustment advice carried by ``tx``."""
-    body = body_of(tx, SET_ID)
-    header, loops, _ = split_detail(body.segments, "W19", summary=())
-    walked = walk(header, HEADER_LOOPS)
-    w15: SegmentAt | None = None
-    extras = HeaderExtras()
-    for owner, s in walked:
-        if owner is not None or extras.read(s):
-            continue
-        if s.tag == "W15" and w15 is None:
-            w15 = s.take(range(1, 7))
-    if w15 is None:
-        raise body.missing("W15", "warehouse adjustment identification")
-    if not loops:
-        raise body.missing("W19", "an adjustment advice has at least one line")
-    (warehouse,), parties = parse_parties_by_role(loop_instances(walked, "N1"), ("WH",))
+    header = read_header(tx, HEADER)
+    w15, extras = header.beginning, header.extras
+    (warehouse,), parties = parse_parties_by_role(header.party_loops, ("WH",))
     return InventoryAdjustment(
         envelope=tx.envelope(),
         adjustment_date=w15.need(w15.date(1), 1, "adjustment date"),
@@ -94,8 +77,8 @@ def parse(tx: TransactionSet) -> InventoryAdjustment:
         references=extras.references,
         dates=extras.dates,
         notes=extras.notes,
-        lines=[_parse_w19(loop) for loop in loops],
-        unmapped=body.unmapped(),
+        lines=[_parse_w19(loop) for loop in header.lines],
+        unmapped=header.body.unmapped(),
     )
 
 
@@ -108,10 +91,8 @@ def _parse_w19(loop: Sequence[SegmentAt]) -> AdjustedLine:
             held |= set(elements)
     w19.take(held)
     own = [s for owner, s in walk(loop[1:], LINE_LOOPS) if owner is None]
-    g69 = wholly(next((s for s in own if s.tag == "G69"), None), (1,))
-    n9s = [s for s in own if s.tag == "N9" and holds_only(s, frozenset({1, 2, 3}))]
+    details = parse_line_details(own)
     g62s = [s for s in own if s.tag == "G62" and holds_only(s, frozenset({1, 2, 3, 4}))]
-    serials, references = split_serials([parse_n9(s) for s in n9s])
     return AdjustedLine(
         reason_code=w19.need(w19.text(1), 1, "quantity or status adjustment reason code"),
         quantity=w19.need(w19.decimal(2), 2, "credit/debit quantity"),
@@ -121,9 +102,9 @@ def _parse_w19(loop: Sequence[SegmentAt]) -> AdjustedLine:
         lot_number=w19.text(9),
         weights=[w for w in weights if w is not None],
         inventory_transaction_type=w19.text(16),
-        description=g69.text(1) if g69 else None,
-        serial_numbers=serials,
-        references=references,
+        description=details.description,
+        serial_numbers=details.serial_numbers,
+        references=details.references,
         dates=[parse_warehouse_date(s) for s in g62s],
     )
 
@@ -142,9 +123,7 @@ def render(message: InventoryAdjustment) -> TransactionContent:
         )
     ]
     body += render_header_parties(message.warehouse, None, message.parties)
-    body += [render_n9(r) for r in message.references]
-    body += [render_warehouse_date(d) for d in message.dates]
-    body += [render_warehouse_note(n) for n in message.notes]
+    body += render_header_extras(message.references, message.dates, message.notes)
     for line in message.lines:
         body += _render_line(line)
     facts = x12_facts(message.envelope)
@@ -173,8 +152,6 @@ def _render_line(line: AdjustedLine) -> list[Segment]:
         elements[qualifier_at - 1], elements[unit_at - 1] = weight.qualifier, weight.unit
     elements[15] = line.inventory_transaction_type
     segments = [seg("W19", *elements)]
-    if line.description:
-        segments.append(seg("G69", line.description))
-    segments += render_line_references(line.serial_numbers, line.references)
+    segments += render_line_details(line.description, line.serial_numbers, line.references)
     segments += [render_warehouse_date(d) for d in line.dates]
     return segments

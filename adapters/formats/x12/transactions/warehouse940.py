@@ -24,30 +24,20 @@ from ..envelopes import x12_facts
 from ..segments import Segment
 from ..structure import TransactionSet
 from ..writer import TransactionContent
-from .common import (
-    SegmentAt,
-    body_of,
-    format_decimal,
-    holds_only,
-    loop_instances,
-    seg,
-    split_detail,
-    walk,
-)
+from .common import SegmentAt, format_decimal, seg
 from .warehouse_common import (
-    N1_MEMBERS,
-    HeaderExtras,
+    HeaderTags,
     id_pairs,
     parse_header_parties,
     parse_id_pairs,
-    parse_n9,
+    parse_line_details,
+    parse_line_weight,
     parse_weight,
+    read_header,
+    render_header_extras,
     render_header_parties,
-    render_line_references,
-    render_n9,
-    render_warehouse_date,
-    render_warehouse_note,
-    split_serials,
+    render_line_details,
+    render_line_weight,
     wholly,
 )
 
@@ -55,32 +45,27 @@ SET_ID = "940"
 FUNCTIONAL_ID = "OW"
 MESSAGE = WarehouseShippingOrder
 
-HEADER_LOOPS = {"N1": N1_MEMBERS, "LM": frozenset({"LQ"})}
+HEADER = HeaderTags(
+    SET_ID,
+    beginning="W05",
+    beginning_what="shipping order identification",
+    beginning_held=None,
+    detail="LX",
+    detail_what="a shipping order has at least one line",
+    summary=("W76",),
+    transport="W66",
+    transport_held=(1, 2, 5, 10),
+)
 ID_PAIRS = (4, 6, 15)
 """W01 elements holding a product id qualifier (its value follows)."""
 
 
 def parse(tx: TransactionSet) -> WarehouseShippingOrder:
     """The warehouse shipping order carried by ``tx``."""
-    body = body_of(tx, SET_ID)
-    header, loops, summary = split_detail(body.segments, "LX", summary=("W76",))
-    walked = walk(header, HEADER_LOOPS)
-    w05: SegmentAt | None = None
-    w66: SegmentAt | None = None
-    extras = HeaderExtras()
-    for owner, s in walked:
-        if owner is not None or extras.read(s):
-            continue
-        if s.tag == "W05" and w05 is None:
-            w05 = s.take()
-        elif s.tag == "W66" and w66 is None:
-            w66 = wholly(s, (1, 2, 5, 10))
-    if w05 is None:
-        raise body.missing("W05", "shipping order identification")
-    if not loops:
-        raise body.missing("LX", "a shipping order has at least one line")
-    warehouse, ship_to, parties = parse_header_parties(loop_instances(walked, "N1"))
-    w76 = wholly(next((s for s in summary if s.tag == "W76"), None), (1, 2, 3))
+    header = read_header(tx, HEADER)
+    w05, w66, extras = header.beginning, header.transport, header.extras
+    warehouse, ship_to, parties = parse_header_parties(header.party_loops)
+    w76 = wholly(next((s for s in header.summary if s.tag == "W76"), None), (1, 2, 3))
     transport = None
     if w66 is not None:
         transport = Transport(
@@ -104,10 +89,10 @@ def parse(tx: TransactionSet) -> WarehouseShippingOrder:
         dates=extras.dates,
         notes=extras.notes,
         transport=transport,
-        lines=[line for loop in loops for line in _parse_lx(loop)],
+        lines=[line for loop in header.lines for line in _parse_lx(loop)],
         total_quantity=w76.decimal(1) if w76 else None,
         total_weight=parse_weight(w76, 2, 0, 3) if w76 else None,
-        unmapped=body.unmapped(),
+        unmapped=header.body.unmapped(),
     )
 
 
@@ -127,11 +112,7 @@ def _parse_lx(loop: Sequence[SegmentAt]) -> list[WarehouseOrderLine]:
 
 def _parse_w01(number: str, loop: Sequence[SegmentAt]) -> WarehouseOrderLine:
     w01 = loop[0].take()
-    g69 = wholly(next((s for s in loop if s.tag == "G69"), None), (1,))
-    w20 = wholly(next((s for s in loop if s.tag == "W20"), None), (4, 5, 6))
-    n9s = [s for s in loop if s.tag == "N9" and holds_only(s, frozenset({1, 2, 3}))]
-    serials, references = split_serials([parse_n9(s) for s in n9s])
-    description = g69.text(1) if g69 else None
+    details = parse_line_details(loop)
     return WarehouseOrderLine(
         line_number=number,
         quantity=w01.need(w01.decimal(1), 1, "quantity ordered"),
@@ -139,10 +120,10 @@ def _parse_w01(number: str, loop: Sequence[SegmentAt]) -> WarehouseOrderLine:
         upc_case_code=w01.text(3),
         item=parse_id_pairs(w01, ID_PAIRS),
         lot_number=w01.text(13),
-        description=description,
-        serial_numbers=serials,
-        references=references,
-        weight=parse_weight(w20, 4, 5, 6) if w20 else None,
+        description=details.description,
+        serial_numbers=details.serial_numbers,
+        references=details.references,
+        weight=parse_line_weight(loop),
     )
 
 
@@ -160,9 +141,7 @@ def render(message: WarehouseShippingOrder) -> TransactionContent:
         )
     ]
     body += render_header_parties(message.warehouse, message.ship_to, message.parties)
-    body += [render_n9(r) for r in message.references]
-    body += [render_warehouse_date(d) for d in message.dates]
-    body += [render_warehouse_note(n) for n in message.notes]
+    body += render_header_extras(message.references, message.dates, message.notes)
     transport = message.transport
     if transport is not None:
         body.append(
@@ -208,11 +187,5 @@ def _render_line(line: WarehouseOrderLine) -> list[Segment]:
         elements[position - 1], elements[position] = qualifier, value
     elements[12] = line.lot_number
     segments = [seg("LX", line.line_number), seg("W01", *elements)]
-    if line.description:
-        segments.append(seg("G69", line.description))
-    segments += render_line_references(line.serial_numbers, line.references)
-    weight = line.weight
-    if weight is not None:
-        value = format_decimal(weight.value, 10, "W2004")
-        segments.append(seg("W20", None, None, None, value, weight.qualifier, weight.unit))
-    return segments
+    segments += render_line_details(line.description, line.serial_numbers, line.references)
+    return segments + render_line_weight(line.weight)

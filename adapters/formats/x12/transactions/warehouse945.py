@@ -15,41 +15,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gateway.messages import (
-    ShippedLine,
-    Transport,
-    WarehouseShippingAdvice,
-)
+from gateway.messages import ShippedLine, WarehouseShippingAdvice
 
 from ..envelopes import x12_facts
 from ..segments import Segment
 from ..structure import TransactionSet
 from ..writer import TransactionContent
-from .common import (
-    SegmentAt,
-    body_of,
-    format_date,
-    format_decimal,
-    holds_only,
-    loop_instances,
-    seg,
-    split_detail,
-    walk,
-)
+from .common import SegmentAt, format_date, format_decimal, seg
 from .warehouse_common import (
-    N1_MEMBERS,
-    HeaderExtras,
+    HeaderTags,
     id_pairs,
     parse_header_parties,
     parse_id_pairs,
-    parse_n9,
+    parse_line_details,
+    parse_w27,
     parse_weight,
+    read_header,
+    render_header_extras,
     render_header_parties,
-    render_line_references,
-    render_n9,
-    render_warehouse_date,
-    render_warehouse_note,
-    split_serials,
+    render_line_details,
+    render_w27,
     wholly,
 )
 
@@ -57,7 +42,17 @@ SET_ID = "945"
 FUNCTIONAL_ID = "SW"
 MESSAGE = WarehouseShippingAdvice
 
-HEADER_LOOPS = {"N1": N1_MEMBERS, "LM": frozenset({"LQ"})}
+HEADER = HeaderTags(
+    SET_ID,
+    beginning="W06",
+    beginning_what="warehouse shipment identification",
+    beginning_held=None,
+    detail="LX",
+    detail_what="a shipping advice has at least one line",
+    summary=("W03",),
+    transport="W27",
+    transport_held=(1, 2, 3, 4),
+)
 ID_PAIRS = (7, 17, 21)
 """W12 elements holding a product id qualifier (its value follows)."""
 SSCC = "GM"
@@ -66,33 +61,11 @@ SSCC = "GM"
 
 def parse(tx: TransactionSet) -> WarehouseShippingAdvice:
     """The warehouse shipping advice carried by ``tx``."""
-    body = body_of(tx, SET_ID)
-    header, loops, summary = split_detail(body.segments, "LX", summary=("W03",))
-    walked = walk(header, HEADER_LOOPS)
-    w06: SegmentAt | None = None
-    w27: SegmentAt | None = None
-    extras = HeaderExtras()
-    for owner, s in walked:
-        if owner is not None or extras.read(s):
-            continue
-        if s.tag == "W06" and w06 is None:
-            w06 = s.take()
-        elif s.tag == "W27" and w27 is None:
-            w27 = wholly(s, (1, 2, 3, 4))
-    if w06 is None:
-        raise body.missing("W06", "warehouse shipment identification")
-    if not loops:
-        raise body.missing("LX", "a shipping advice has at least one line")
-    warehouse, ship_to, parties = parse_header_parties(loop_instances(walked, "N1"))
-    w03 = wholly(next((s for s in summary if s.tag == "W03"), None), (1, 2, 3))
-    transport = None
-    if w27 is not None:
-        transport = Transport(
-            transport_method=w27.need(w27.text(1), 1, "transportation method"),
-            carrier_scac=w27.text(2),
-            routing=w27.text(3),
-            payment_method=w27.text(4),
-        )
+    header = read_header(tx, HEADER)
+    w06, extras = header.beginning, header.extras
+    warehouse, ship_to, parties = parse_header_parties(header.party_loops)
+    w03 = wholly(next((s for s in header.summary if s.tag == "W03"), None), (1, 2, 3))
+    transport = parse_w27(header.transport) if header.transport is not None else None
     return WarehouseShippingAdvice(
         envelope=tx.envelope(),
         report_code=w06.need(w06.text(1), 1, "reporting code"),
@@ -108,10 +81,10 @@ def parse(tx: TransactionSet) -> WarehouseShippingAdvice:
         dates=extras.dates,
         notes=extras.notes,
         transport=transport,
-        lines=[line for loop in loops for line in _parse_lx(loop)],
+        lines=[line for loop in header.lines for line in _parse_lx(loop)],
         total_quantity=w03.decimal(1) if w03 else None,
         total_weight=parse_weight(w03, 2, 0, 3) if w03 else None,
-        unmapped=body.unmapped(),
+        unmapped=header.body.unmapped(),
     )
 
 
@@ -134,10 +107,7 @@ def _parse_lx(loop: Sequence[SegmentAt]) -> list[ShippedLine]:
 
 def _parse_w12(number: str, sscc: str | None, loop: Sequence[SegmentAt]) -> ShippedLine:
     w12 = loop[0].take()
-    g69 = wholly(next((s for s in loop if s.tag == "G69"), None), (1,))
-    n9s = [s for s in loop if s.tag == "N9" and holds_only(s, frozenset({1, 2, 3}))]
-    serials, references = split_serials([parse_n9(s) for s in n9s])
-    description = g69.text(1) if g69 else None
+    details = parse_line_details(loop)
     return ShippedLine(
         line_number=number,
         status=w12.need(w12.text(1), 1, "shipment/order status code"),
@@ -149,9 +119,9 @@ def _parse_w12(number: str, sscc: str | None, loop: Sequence[SegmentAt]) -> Ship
         item=parse_id_pairs(w12, ID_PAIRS),
         lot_number=w12.text(9),
         catch_weight=parse_weight(w12, 10, 11, 12),
-        description=description,
-        serial_numbers=serials,
-        references=references,
+        description=details.description,
+        serial_numbers=details.serial_numbers,
+        references=details.references,
         sscc=sscc,
     )
 
@@ -170,20 +140,9 @@ def render(message: WarehouseShippingAdvice) -> TransactionContent:
         )
     ]
     body += render_header_parties(message.warehouse, message.ship_to, message.parties)
-    body += [render_n9(r) for r in message.references]
-    body += [render_warehouse_date(d) for d in message.dates]
-    body += [render_warehouse_note(n) for n in message.notes]
-    transport = message.transport
-    if transport is not None:
-        body.append(
-            seg(
-                "W27",
-                transport.transport_method,
-                transport.carrier_scac,
-                transport.routing,
-                transport.payment_method,
-            )
-        )
+    body += render_header_extras(message.references, message.dates, message.notes)
+    if message.transport is not None:
+        body.append(render_w27(message.transport))
     for line in message.lines:
         body += _render_line(line)
     if message.total_quantity is not None:
@@ -227,7 +186,4 @@ def _render_line(line: ShippedLine) -> list[Segment]:
     if line.sscc:
         segments.append(seg("MAN", SSCC, line.sscc))
     segments.append(seg("W12", *elements))
-    if line.description:
-        segments.append(seg("G69", line.description))
-    segments += render_line_references(line.serial_numbers, line.references)
-    return segments
+    return segments + render_line_details(line.description, line.serial_numbers, line.references)

@@ -1,6 +1,9 @@
-"""What the warehouse translations (940, 945, 943, 944, 947) share: G62 dates, NTE notes, N9
-references and serial numbers, product id pairs at fixed positions, weights, and the header N1
-loops (the first of some roles, WH, ST or SF, has a field of its own). Segments read into fields
+"""What the warehouse translations (940, 945, 943, 944, 947) share: the header's reading
+(:func:`read_header`: its W05, W06, W15 or W17, its transport segment, N1 loops, N9 references,
+G62 dates and NTE notes, the detail loops and the summary), G62 dates, NTE notes, N9 references
+and serial numbers, a line's G69 description and W20 weight, product id pairs at fixed positions,
+weights, the W27 transport, and the header N1 loops (the first of some roles, WH, ST or SF, has a
+field of its own). Segments read into fields
 are taken (:meth:`~.common.SegmentAt.take`); an optional one saying more than its fields hold is
 left unread, kept as unmapped (:func:`wholly`)."""
 
@@ -15,24 +18,34 @@ from gateway.messages import (
     ItemIdentification,
     Party,
     Reference,
+    Transport,
     WarehouseDate,
     WarehouseNote,
     Weight,
 )
 
 from ..segments import Segment
+from ..structure import TransactionSet
 from .common import (
     NAMED_ITEM_IDS,
+    Body,
     SegmentAt,
+    body_of,
     format_date,
+    format_decimal,
     holds_only,
+    loop_instances,
     parse_party,
     render_party,
     seg,
+    split_detail,
+    walk,
 )
 
 N1_MEMBERS = frozenset({"N2", "N3", "N4", "PER"})
 """Segments of a header N1 loop of the 940 and 945."""
+HEADER_LOOPS = {"N1": N1_MEMBERS, "LM": frozenset({"LQ"})}
+"""The loops of a warehouse set's header, whose segments the header's own reading skips."""
 
 SERIAL_NUMBER = "SE"
 """N901 reference qualifier of a serial number."""
@@ -94,6 +107,142 @@ class HeaderExtras:
         else:
             return False
         return True
+
+
+@dataclass(frozen=True)
+class HeaderTags:
+    """What one warehouse set's header and detail are made of, for :func:`read_header`."""
+
+    set_id: str
+    beginning: str
+    """The segment naming the document (W05, W06, W15, W17); the first is read."""
+    beginning_what: str
+    """What it is, for the error when there is none."""
+    beginning_held: Sequence[int] | None
+    """The elements its fields hold (one carrying any other is kept whole); None: taken whole."""
+    detail: str
+    """The segment opening each detail loop (LX, W04, W07, W19)."""
+    detail_what: str
+    """Why a set needs one, for the error when there is none."""
+    summary: tuple[str, ...] = ()
+    """The segments ending the detail."""
+    transport: str | None = None
+    """The header's transport segment (W66, W27), if the set has one; the first read wholly."""
+    transport_held: Sequence[int] = ()
+    """The elements the transport's fields hold."""
+
+
+@dataclass
+class Header:
+    """A warehouse set's body as :func:`read_header` found it."""
+
+    body: Body
+    beginning: SegmentAt
+    transport: SegmentAt | None
+    """None when there is none, or when it says more than its fields hold (kept unmapped)."""
+    extras: HeaderExtras
+    party_loops: list[list[SegmentAt]]
+    """The header's N1 loops."""
+    lines: list[list[SegmentAt]]
+    """One list per detail loop, each opened by its :attr:`HeaderTags.detail` segment."""
+    summary: list[SegmentAt]
+
+
+def read_header(tx: TransactionSet, tags: HeaderTags) -> Header:
+    """The header of ``tx`` read as ``tags`` says, its detail loops and its summary.
+
+    :class:`~gateway.errors.TranslationError` when the set has no beginning segment or no
+    detail loop."""
+    body = body_of(tx, tags.set_id)
+    header, lines, summary = split_detail(body.segments, tags.detail, summary=tags.summary)
+    walked = walk(header, HEADER_LOOPS)
+    beginning: SegmentAt | None = None
+    transport: SegmentAt | None = None
+    extras = HeaderExtras()
+    for owner, s in walked:
+        if owner is not None or extras.read(s):
+            continue
+        if s.tag == tags.beginning and beginning is None:
+            beginning = s.take(tags.beginning_held)
+        elif s.tag == tags.transport and transport is None:
+            transport = wholly(s, tags.transport_held)
+    if beginning is None:
+        raise body.missing(tags.beginning, tags.beginning_what)
+    if not lines:
+        raise body.missing(tags.detail, tags.detail_what)
+    return Header(body, beginning, transport, extras, loop_instances(walked, "N1"), lines, summary)
+
+
+def render_header_extras(
+    references: Sequence[Reference], dates: Sequence[WarehouseDate], notes: Sequence[WarehouseNote]
+) -> list[Segment]:
+    """The header's N9 references, G62 dates and NTE notes, in that order."""
+    return (
+        [render_n9(r) for r in references]
+        + [render_warehouse_date(d) for d in dates]
+        + [render_warehouse_note(n) for n in notes]
+    )
+
+
+def parse_w27(s: SegmentAt) -> Transport:
+    """A W27 (W2701 method, W2702 SCAC, W2703 routing, W2704 payment) of a 943 or 945."""
+    return Transport(
+        transport_method=s.need(s.text(1), 1, "transportation method"),
+        carrier_scac=s.text(2),
+        routing=s.text(3),
+        payment_method=s.text(4),
+    )
+
+
+def render_w27(transport: Transport) -> Segment:
+    return seg(
+        "W27",
+        transport.transport_method,
+        transport.carrier_scac,
+        transport.routing,
+        transport.payment_method,
+    )
+
+
+@dataclass(frozen=True)
+class LineDetails:
+    """A line's first G69 description and its N9 references (``N9*SE``: serial numbers)."""
+
+    description: str | None
+    serial_numbers: list[str]
+    references: list[Reference]
+
+
+def parse_line_details(segments: Sequence[SegmentAt]) -> LineDetails:
+    """The description and references among ``segments`` (a line's loop); a G69 or N9 saying
+    more than its fields hold is kept unmapped."""
+    g69 = wholly(next((s for s in segments if s.tag == "G69"), None), (1,))
+    n9s = [s for s in segments if s.tag == "N9" and holds_only(s, frozenset({1, 2, 3}))]
+    serials, references = split_serials([parse_n9(s) for s in n9s])
+    return LineDetails(g69.text(1) if g69 else None, serials, references)
+
+
+def render_line_details(
+    description: str | None, serials: Sequence[str], references: Sequence[Reference]
+) -> list[Segment]:
+    """A line's G69 (when it has a description) and its N9 references, serial numbers last."""
+    segments = [seg("G69", description)] if description else []
+    return segments + render_line_references(serials, references)
+
+
+def parse_line_weight(segments: Sequence[SegmentAt]) -> Weight | None:
+    """The weight of the first W20 among ``segments`` (W2004 value, W2005 qualifier, W2006
+    unit), when it says no more than that."""
+    w20 = wholly(next((s for s in segments if s.tag == "W20"), None), (4, 5, 6))
+    return parse_weight(w20, 4, 5, 6) if w20 else None
+
+
+def render_line_weight(weight: Weight | None) -> list[Segment]:
+    """A line's W20, when it has a weight."""
+    if weight is None:
+        return []
+    value = format_decimal(weight.value, 10, "W2004")
+    return [seg("W20", None, None, None, value, weight.qualifier, weight.unit)]
 
 
 def split_serials(references: list[Reference]) -> tuple[list[str], list[Reference]]:
