@@ -12,7 +12,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from adapters.formats.x12.pyx12_engine import Pyx12Validator
 from adapters.formats.x12.reader import transactions_in
 from adapters.formats.x12.report import scan
 from adapters.formats.x12.transactions import warehouse940
@@ -47,7 +46,11 @@ from tests.unit.x12.strategies import (
     times,
     transaction_from_text,
 )
-from tests.unit.x12.test_round_trip import assert_round_trip, interchange_text, read_back
+from tests.unit.x12.test_round_trip import assert_round_trip
+from tests.unit.x12.warehouse_checks import (
+    assert_rendered_validate_clean,
+    assert_sample_is_accepted,
+)
 
 ORDER = """
 W05*N*SO-4711*PO-2026-88*001001*MR-9*TT~
@@ -168,11 +171,7 @@ def test_a_line_with_more_ids_than_the_w01_holds_cannot_be_rendered() -> None:
 
 @pytest.mark.parametrize("version", ["004010", "005010"])
 def test_a_940_validates_clean_and_is_accepted_in_the_functional_ack(version: str) -> None:
-    tx = transaction_from_text(ORDER, "940", version)
-    assert Pyx12Validator().validate(tx).findings == []
-    report = scan(interchange_text(order_of(ORDER, version)).encode(), counter=InMemoryCounter())
-    assert (report.transactions, report.accepted, report.has_errors) == (1, 1, False)
-    assert "AK2*940*" in report.acknowledgements[0].text
+    assert_sample_is_accepted(ORDER, "940", version, order_of(ORDER, version))
 
 
 @pytest.mark.parametrize("name", corpus_files("940"))
@@ -335,15 +334,7 @@ def test_shipping_order_survives_render_and_parse(message: WarehouseShippingOrde
 
 
 def test_rendered_shipping_orders_validate_clean_against_the_maps() -> None:
-    validator = Pyx12Validator()
-
-    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(shipping_orders())
-    def validates_clean(message: WarehouseShippingOrder) -> None:
-        findings = validator.validate(read_back(interchange_text(message))).findings
-        assert findings == [], "\n".join(f"{f.code} {f.element}: {f.message}" for f in findings)
-
-    validates_clean()
+    assert_rendered_validate_clean(shipping_orders())
 
 
 def test_an_order_is_named_by_its_depositor_order_number_for_business_duplicates() -> None:

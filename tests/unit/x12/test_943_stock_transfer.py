@@ -10,7 +10,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.formats.x12.pyx12_engine import Pyx12Validator
 from adapters.formats.x12.reader import transactions_in
 from adapters.formats.x12.report import scan
 from adapters.formats.x12.transactions import stock943
@@ -45,7 +44,11 @@ from tests.unit.x12.test_940_warehouse_order import (
     warehouse_parties,
     weights,
 )
-from tests.unit.x12.test_round_trip import assert_round_trip, interchange_text, read_back
+from tests.unit.x12.test_round_trip import assert_round_trip, interchange_text
+from tests.unit.x12.warehouse_checks import (
+    assert_rendered_validate_clean,
+    assert_sample_is_accepted,
+)
 
 TRANSFER = """
 W06*F*SO-4800*20261215*SHP-910**PO-2026-90~
@@ -133,12 +136,7 @@ def test_render_writes_the_lot_as_the_first_n9_of_its_line() -> None:
 
 @pytest.mark.parametrize("version", ["004010", "005010"])
 def test_a_943_validates_clean_and_is_accepted_in_the_functional_ack(version: str) -> None:
-    tx = transaction_from_text(TRANSFER, "943", version)
-    assert Pyx12Validator().validate(tx).findings == []
-    text = interchange_text(transfer_of(TRANSFER, version))
-    report = scan(text.encode(), counter=InMemoryCounter())
-    assert (report.transactions, report.accepted, report.has_errors) == (1, 1, False)
-    assert "AK2*943*" in report.acknowledgements[0].text
+    assert_sample_is_accepted(TRANSFER, "943", version, transfer_of(TRANSFER, version))
 
 
 def test_a_943_without_its_carrier_is_rejected_by_the_functional_ack() -> None:
@@ -231,15 +229,7 @@ def test_stock_transfer_shipment_survives_render_and_parse(message: StockTransfe
 
 
 def test_rendered_stock_transfer_shipments_validate_clean_against_the_maps() -> None:
-    validator = Pyx12Validator()
-
-    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(stock_transfer_shipments())
-    def validates_clean(message: StockTransferShipment) -> None:
-        findings = validator.validate(read_back(interchange_text(message))).findings
-        assert findings == [], "\n".join(f"{f.code} {f.element}: {f.message}" for f in findings)
-
-    validates_clean()
+    assert_rendered_validate_clean(stock_transfer_shipments())
 
 
 def test_a_transfer_is_named_by_its_depositor_order_number_for_business_duplicates() -> None:

@@ -10,7 +10,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.formats.x12.pyx12_engine import Pyx12Validator
 from adapters.formats.x12.reader import transactions_in
 from adapters.formats.x12.report import scan
 from adapters.formats.x12.transactions import stock944
@@ -47,7 +46,11 @@ from tests.unit.x12.test_940_warehouse_order import (
     weights,
 )
 from tests.unit.x12.test_947_inventory_adjustment import stock_parties
-from tests.unit.x12.test_round_trip import assert_round_trip, interchange_text, read_back
+from tests.unit.x12.test_round_trip import assert_round_trip
+from tests.unit.x12.warehouse_checks import (
+    assert_rendered_validate_clean,
+    assert_sample_is_accepted,
+)
 
 RECEIPT = """
 W17*F*20261216*WR-12*SO-4711*SHP-900*W*1530~
@@ -122,12 +125,7 @@ def test_render_writes_the_w_segments_at_their_positions() -> None:
 
 @pytest.mark.parametrize("version", ["004010", "005010"])
 def test_a_944_validates_clean_and_is_accepted_in_the_functional_ack(version: str) -> None:
-    tx = transaction_from_text(RECEIPT, "944", version)
-    assert Pyx12Validator().validate(tx).findings == []
-    text = interchange_text(receipt_of(RECEIPT, version))
-    report = scan(text.encode(), counter=InMemoryCounter())
-    assert (report.transactions, report.accepted, report.has_errors) == (1, 1, False)
-    assert "AK2*944*" in report.acknowledgements[0].text
+    assert_sample_is_accepted(RECEIPT, "944", version, receipt_of(RECEIPT, version))
 
 
 def test_the_stupidedi_944_is_accepted_and_translates_to_its_values() -> None:
@@ -235,15 +233,7 @@ def test_stock_transfer_receipt_survives_render_and_parse(message: StockTransfer
 
 
 def test_rendered_stock_transfer_receipts_validate_clean_against_the_maps() -> None:
-    validator = Pyx12Validator()
-
-    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(stock_transfer_receipts())
-    def validates_clean(message: StockTransferReceipt) -> None:
-        findings = validator.validate(read_back(interchange_text(message))).findings
-        assert findings == [], "\n".join(f"{f.code} {f.element}: {f.message}" for f in findings)
-
-    validates_clean()
+    assert_rendered_validate_clean(stock_transfer_receipts())
 
 
 def test_a_receipt_is_named_by_its_warehouse_receipt_number_for_business_duplicates() -> None:

@@ -10,12 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.formats.x12.pyx12_engine import Pyx12Validator
 from adapters.formats.x12.reader import transactions_in
-from adapters.formats.x12.report import scan
 from adapters.formats.x12.transactions import warehouse945
 from adapters.formats.x12.translation import translate
-from gateway.control_numbers import InMemoryCounter
 from gateway.errors import TranslationError
 from gateway.messages import (
     Reference,
@@ -46,7 +43,11 @@ from tests.unit.x12.test_940_warehouse_order import (
     warehouse_parties,
     weights,
 )
-from tests.unit.x12.test_round_trip import assert_round_trip, interchange_text, read_back
+from tests.unit.x12.test_round_trip import assert_round_trip
+from tests.unit.x12.warehouse_checks import (
+    assert_rendered_validate_clean,
+    assert_sample_is_accepted,
+)
 
 ADVICE = """
 W06*F*SO-4711*20261211*SHP-900*AG-1*PO-2026-88~
@@ -118,12 +119,7 @@ def test_render_writes_the_catch_weight_and_the_sscc_of_each_line() -> None:
 
 @pytest.mark.parametrize("version", ["004010", "005010"])
 def test_a_945_validates_clean_and_is_accepted_in_the_functional_ack(version: str) -> None:
-    tx = transaction_from_text(ADVICE, "945", version)
-    assert Pyx12Validator().validate(tx).findings == []
-    text = interchange_text(advice_of(ADVICE, version))
-    report = scan(text.encode(), counter=InMemoryCounter())
-    assert (report.transactions, report.accepted, report.has_errors) == (1, 1, False)
-    assert "AK2*945*" in report.acknowledgements[0].text
+    assert_sample_is_accepted(ADVICE, "945", version, advice_of(ADVICE, version))
 
 
 def test_the_corpus_945_translates_though_its_envelope_is_refused() -> None:
@@ -208,15 +204,7 @@ def test_shipping_advice_survives_render_and_parse(message: WarehouseShippingAdv
 
 
 def test_rendered_shipping_advices_validate_clean_against_the_maps() -> None:
-    validator = Pyx12Validator()
-
-    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(shipping_advices())
-    def validates_clean(message: WarehouseShippingAdvice) -> None:
-        findings = validator.validate(read_back(interchange_text(message))).findings
-        assert findings == [], "\n".join(f"{f.code} {f.element}: {f.message}" for f in findings)
-
-    validates_clean()
+    assert_rendered_validate_clean(shipping_advices())
 
 
 def test_an_advice_is_named_by_its_shipment_id_for_business_duplicates() -> None:

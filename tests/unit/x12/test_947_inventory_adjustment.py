@@ -10,7 +10,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.formats.x12.pyx12_engine import Pyx12Validator
 from adapters.formats.x12.report import scan
 from adapters.formats.x12.transactions import stock947
 from adapters.formats.x12.translation import translate
@@ -44,7 +43,11 @@ from tests.unit.x12.test_940_warehouse_order import (
     warehouse_parties,
     weights,
 )
-from tests.unit.x12.test_round_trip import assert_round_trip, interchange_text, read_back
+from tests.unit.x12.test_round_trip import assert_round_trip, interchange_text
+from tests.unit.x12.warehouse_checks import (
+    assert_rendered_validate_clean,
+    assert_sample_is_accepted,
+)
 
 ADJUSTMENT = """
 W15*20261214*ADJ-31*DEP-7*00~
@@ -122,12 +125,7 @@ def test_render_writes_the_w19_elements_at_their_positions() -> None:
 
 @pytest.mark.parametrize("version", ["004010", "005010"])
 def test_a_947_validates_clean_and_is_accepted_in_the_functional_ack(version: str) -> None:
-    tx = transaction_from_text(ADJUSTMENT, "947", version)
-    assert Pyx12Validator().validate(tx).findings == []
-    text = interchange_text(adjustment_of(ADJUSTMENT, version))
-    report = scan(text.encode(), counter=InMemoryCounter())
-    assert (report.transactions, report.accepted, report.has_errors) == (1, 1, False)
-    assert "AK2*947*" in report.acknowledgements[0].text
+    assert_sample_is_accepted(ADJUSTMENT, "947", version, adjustment_of(ADJUSTMENT, version))
 
 
 def test_a_947_breaking_its_syntax_is_rejected_with_the_element() -> None:
@@ -197,15 +195,7 @@ def test_inventory_adjustment_survives_render_and_parse(message: InventoryAdjust
 
 
 def test_rendered_inventory_adjustments_validate_clean_against_the_maps() -> None:
-    validator = Pyx12Validator()
-
-    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(inventory_adjustments())
-    def validates_clean(message: InventoryAdjustment) -> None:
-        findings = validator.validate(read_back(interchange_text(message))).findings
-        assert findings == [], "\n".join(f"{f.code} {f.element}: {f.message}" for f in findings)
-
-    validates_clean()
+    assert_rendered_validate_clean(inventory_adjustments())
 
 
 def test_an_adjustment_is_named_by_its_adjustment_number_for_business_duplicates() -> None:
