@@ -56,13 +56,20 @@ def content_digest(message: CanonicalModel) -> str:
 def digest_of(content: dict[str, Any]) -> str:
     """SHA-256 of a message's content as :func:`content_digest` writes it (``model_dump`` in
     Python mode, without envelope and id)."""
+    return hashlib.sha256(canonical_json(content)).hexdigest()
+
+
+def canonical_json(content: Any) -> bytes:
+    """The text a content digest is taken of: ``content`` (a message's ``model_dump`` in Python
+    mode, or a piece of it) as compact JSON, keys sorted, numbers by value. A list's text is its
+    items' texts between ``[`` and ``]``, joined by ``,``: a digest may be fed piece by piece
+    (:mod:`.part_stream`)."""
     try:
-        text = orjson.dumps(content, default=_by_value, option=_SORTED)
+        return orjson.dumps(content, default=_by_value, option=_SORTED)
     except orjson.JSONEncodeError:  # an integer past 64 bits: the same JSON, the slow way
-        text = json.dumps(
+        return json.dumps(
             content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_by_value
         ).encode()
-    return hashlib.sha256(text).hexdigest()
 
 
 _SORTED = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME

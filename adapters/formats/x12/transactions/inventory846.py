@@ -22,8 +22,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from gateway.errors import RenderError
+from gateway.errors import RenderError, TranslationError
 from gateway.messages import (
     DateReference,
     InventoryAdvice,
@@ -40,7 +41,9 @@ from ..structure import TransactionSet
 from ..writer import TransactionContent
 from .commercial import parse_measurement, render_measurement
 from .common import (
+    Body,
     SegmentAt,
+    Walked,
     body_of,
     format_date,
     format_decimal,
@@ -91,53 +94,87 @@ EXPIRY = "036"
 
 
 def parse(tx: TransactionSet) -> InventoryAdvice:
-    """The inventory advice carried by ``tx``."""
+    """The inventory advice carried by ``tx`` (read a segment at a time: inventory846_parts.py,
+    with the same steps)."""
     body = body_of(tx, SET_ID)
     header, lines, summary = split_detail(body.segments, "LIN")
-    for s in summary[:1]:
-        if s.tag == "CTT" and holds_only(s, frozenset({1})):
-            s.take()
-    walked = walk(header, HEADER_LOOPS)
-    bia: SegmentAt | None = None
-    cur: SegmentAt | None = None
-    references: list[Reference] = []
-    dates: list[DateReference] = []
-    for owner, s in walked:
-        if owner is not None:
-            continue
-        if s.tag == "BIA" and bia is None:
-            bia = s.take()
-        elif s.tag == "CUR" and cur is None and holds_only(s, frozenset({1, 2})):
-            cur = s.take()
-        elif s.tag == "REF":
-            references.append(parse_reference(s))
-        elif s.tag == "DTM":
-            dates.append(parse_date_reference(s))
-    if bia is None:
-        raise body.missing("BIA", "beginning segment for inventory inquiry/advice")
+    take_summary(summary[:1])
+    head = AdviceHeader.read(header, body)
     if not lines:
-        raise body.missing("LIN", "an inventory advice has at least one item")
-    parties = [parse_party(loop) for loop in loop_instances(walked, "N1")]
-    facility = next((p for p in parties if p.role == "WH"), None)
-    if facility is not None:
-        parties.remove(facility)
+        raise no_lines(body)
     return InventoryAdvice(
         envelope=tx.envelope(),
-        purpose_code=bia.need(bia.text(1), 1, "transaction set purpose code"),
-        report_type=bia.need(bia.text(2), 2, "report type code"),
-        reference=bia.need(bia.text(3), 3, "reference identification"),
-        as_of_date=bia.need(bia.date(4), 4, "date"),
-        as_of_time=bia.time(5),
-        action_code=bia.text(6),
-        currency_entity=cur.text(1) if cur else None,
-        currency=cur.text(2) if cur else None,
-        references=references,
-        dates=dates,
-        facility=facility,
-        parties=parties,
-        lines=[_parse_line(loop) for loop in lines],
+        **head.fields(),
+        lines=[read_line(loop) for loop in lines],
         unmapped=body.unmapped(),
     )
+
+
+def take_summary(first: Sequence[SegmentAt]) -> None:
+    """The summary's first segment (``first``: it or nothing): a CTT counting the lines is taken
+    (the count is the lines'); the others are kept."""
+    for s in first:
+        if s.tag == "CTT" and holds_only(s, frozenset({1})):
+            s.take()
+
+
+def no_lines(body: Body) -> TranslationError:
+    return body.missing("LIN", "an inventory advice has at least one item")
+
+
+@dataclass(slots=True)
+class AdviceHeader:
+    """The segments before the first LIN loop, read."""
+
+    bia: SegmentAt
+    cur: SegmentAt | None
+    references: list[Reference]
+    dates: list[DateReference]
+    walked: Walked
+
+    @classmethod
+    def read(cls, header: Sequence[SegmentAt], body: Body) -> AdviceHeader:
+        walked = walk(header, HEADER_LOOPS)
+        bia: SegmentAt | None = None
+        cur: SegmentAt | None = None
+        references: list[Reference] = []
+        dates: list[DateReference] = []
+        for owner, s in walked:
+            if owner is not None:
+                continue
+            if s.tag == "BIA" and bia is None:
+                bia = s.take()
+            elif s.tag == "CUR" and cur is None and holds_only(s, frozenset({1, 2})):
+                cur = s.take()
+            elif s.tag == "REF":
+                references.append(parse_reference(s))
+            elif s.tag == "DTM":
+                dates.append(parse_date_reference(s))
+        if bia is None:
+            raise body.missing("BIA", "beginning segment for inventory inquiry/advice")
+        return cls(bia, cur, references, dates, walked)
+
+    def fields(self) -> dict[str, Any]:
+        """The advice's fields but its envelope, lines and unmapped segments."""
+        parties = [parse_party(loop) for loop in loop_instances(self.walked, "N1")]
+        facility = next((p for p in parties if p.role == "WH"), None)
+        if facility is not None:
+            parties.remove(facility)
+        bia, cur = self.bia, self.cur
+        return {
+            "purpose_code": bia.need(bia.text(1), 1, "transaction set purpose code"),
+            "report_type": bia.need(bia.text(2), 2, "report type code"),
+            "reference": bia.need(bia.text(3), 3, "reference identification"),
+            "as_of_date": bia.need(bia.date(4), 4, "date"),
+            "as_of_time": bia.time(5),
+            "action_code": bia.text(6),
+            "currency_entity": cur.text(1) if cur else None,
+            "currency": cur.text(2) if cur else None,
+            "references": self.references,
+            "dates": self.dates,
+            "facility": facility,
+            "parties": parties,
+        }
 
 
 @dataclass(slots=True)
@@ -186,7 +223,8 @@ class _Quantity:
             self.lot_open = False
 
 
-def _parse_line(loop: Sequence[SegmentAt]) -> InventoryLine:
+def read_line(loop: Sequence[SegmentAt]) -> InventoryLine:
+    """The item line of the LIN loop ``loop``."""
     lin = loop[0]
     quantities: list[_Quantity] = []
     rest: list[SegmentAt] = []

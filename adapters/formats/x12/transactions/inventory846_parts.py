@@ -1,0 +1,211 @@
+"""One 846 set of any size read a segment at a time into its canonical message's parts (issue 26).
+
+:func:`.inventory846.parse` reads a set held whole into one :class:`InventoryAdvice`. A single
+846 of a whole catalog (a million LIN loops, a gigabyte) is read here instead, in flat memory:
+:class:`AdviceInParts` takes the set's body segments one by one (:meth:`~AdviceInParts.feed`)
+and reads each LIN loop as it ends, with the same steps as ``parse`` (the header, each line,
+the summary: :class:`.inventory846.AdviceHeader`, :func:`.inventory846.read_line`,
+:func:`.inventory846.take_summary`), so the message is the same, and so are its errors, in the
+same order. What it holds is the header's segments, one LIN loop, the item part being filled
+(:class:`~gateway.messages.part_stream.PartChunks`) and the running content digest
+(:class:`~gateway.messages.part_stream.OrderedDigest`); the segments no field holds come after
+the lines in the message (``unmapped``), so they wait in a spool file.
+
+At the end (:meth:`~AdviceInParts.finish`) a set of no more than ``part_items`` items is the
+whole message, as ``parse`` makes it; a larger one is the header part's content
+(:class:`~gateway.messages.part_stream.InParts`) after the item parts :meth:`feed` gave:
+:func:`gateway.messages.parts.reassemble` of them is the whole message's JSON, and the document
+id and content digest are the whole message's.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any, Final
+
+import orjson
+from pydantic import ValidationError
+
+from gateway.messages import InventoryAdvice, InventoryLine
+from gateway.messages.blocks import UnmappedSegment
+from gateway.messages.identity import canonical_json
+from gateway.messages.part_stream import InParts, OrderedDigest, PartChunks
+from gateway.messages.parts import PART_ITEMS
+
+from ..segments import Segment
+from ..structure import TransactionSet
+from .common import Body, SegmentAt, body_of
+from .inventory846 import SET_ID, AdviceHeader, no_lines, read_line, take_summary
+
+SPOOLED_IN_MEMORY: Final = 4 << 20
+"""Bytes of unmapped segments kept in memory before they go to the spool file."""
+
+
+class AdviceInParts:
+    """An 846 set read a segment at a time (see the module's docstring). ``opening`` is the set
+    with its ST alone (its envelope and control number); :class:`TranslationError` from
+    :meth:`feed` or :meth:`finish` as :func:`.inventory846.parse` raises it."""
+
+    def __init__(
+        self,
+        opening: TransactionSet,
+        part_items: int = PART_ITEMS,
+        spool_dir: str | Path | None = None,
+    ) -> None:
+        self.body = body_of(opening, SET_ID)  # a set of another kind: the same error
+        self.envelope = opening.envelope()
+        self.position = 1  # the ST
+        self.header: list[SegmentAt] | None = []
+        self.header_taken: set[int] = set()
+        self.loop_taken: set[int] = set()
+        self.fields: dict[str, Any] | None = None
+        self.loop: list[SegmentAt] = []
+        self.in_summary = False
+        self.chunks = PartChunks(part_items)
+        self.head: InventoryAdvice | None = None
+        self.refused: ValidationError | None = None
+        """Why the header makes no message (raised at the end, as ``parse`` raises it)."""
+        self.digest: OrderedDigest | None = None
+        self.unmapped = _Spool(spool_dir)
+        self._last: list[str] = []
+
+    def feed(self, segment: Segment) -> str | None:
+        """Read the body segment after the one before (ST, SE and the envelopes are not the
+        body); the entries of an item part (JSON text) when this segment completed one."""
+        self.position += 1
+        tag = segment.tag
+        if self.in_summary or tag == "CTT":
+            at = SegmentAt(segment, self.position, self.body.transaction, set())
+            chunk = None
+            if not self.in_summary:  # the last LIN loop ends here
+                chunk = self._line() if self.header is None else None
+                self.in_summary = True
+                take_summary([at])
+            self._keep([at])
+            return chunk
+        if tag == "LIN":
+            chunk = self._line()
+            self.loop_taken = set()
+            self.loop = [SegmentAt(segment, self.position, self.body.transaction, self.loop_taken)]
+            return chunk
+        if self.loop:
+            self.loop.append(
+                SegmentAt(segment, self.position, self.body.transaction, self.loop_taken)
+            )
+        elif self.header is not None:
+            self.header.append(
+                SegmentAt(segment, self.position, self.body.transaction, self.header_taken)
+            )
+        return None
+
+    def finish(self) -> InventoryAdvice | InParts:
+        """The message, or the header part's content (see the module's docstring), once the
+        set's last body segment was fed. The item parts left are :meth:`last_chunks`."""
+        if self.header is not None:  # no LIN loop
+            AdviceHeader.read(self.header, self._body(self.header))
+            raise no_lines(self.body)
+        chunk = self._line()
+        if chunk is not None:
+            self._last.append(chunk)
+        if self.refused is not None:
+            raise self.refused
+        assert self.head is not None and self.digest is not None
+        if self.chunks.whole and self.chunks.count + self.unmapped.count <= self.chunks.part_items:
+            return InventoryAdvice(
+                envelope=self.envelope,
+                **self.fields or {},
+                lines=self.chunks.items("lines"),
+                unmapped=list(self.unmapped.models()),
+            )
+        first_unmapped: list[UnmappedSegment] = []
+        for text in self.unmapped.texts():
+            if not first_unmapped:
+                first_unmapped.append(UnmappedSegment.model_validate_json(text))
+            self.digest.item("unmapped", canonical_json(orjson.loads(text)))
+            chunk = self.chunks.add("unmapped", text)
+            if chunk is not None:
+                self._last.append(chunk)
+        self._last += self.chunks.rest()
+        self.unmapped.close()
+        head = self.head.model_copy(update={"unmapped": first_unmapped})
+        head.__dict__["content_digest"] = self.digest.hexdigest()
+        data = head.model_dump(mode="json")
+        data["lines"] = []
+        if first_unmapped:
+            data["unmapped"] = []
+        return InParts(head=head, header=data, parts=1 + self.chunks.chunks)
+
+    def last_chunks(self) -> list[str]:
+        """The item parts :meth:`finish` completed (after those :meth:`feed` gave)."""
+        return self._last
+
+    def _line(self) -> str | None:
+        """The LIN loop read so far, read into its line (the header first, at the first)."""
+        if self.header is not None:
+            header = self.header
+            self.header = None
+            read = AdviceHeader.read(header, self._body(header))
+            self.fields = read.fields()
+            self._keep(header)
+        if not self.loop:
+            return None
+        loop, self.loop = self.loop, []
+        line = read_line(loop)
+        self._keep(loop)
+        if self.digest is None and self.refused is None:
+            self._begin(line)
+        if self.digest is not None:
+            self.digest.item("lines", canonical_json(line.model_dump()))
+        return self.chunks.add("lines", line)
+
+    def _begin(self, first: InventoryLine) -> None:
+        """The message's header, made at its first line: the digest begins with it."""
+        try:
+            self.head = InventoryAdvice(envelope=self.envelope, **self.fields or {}, lines=[first])
+        except ValidationError as error:
+            self.refused = error  # raised at the end, after the lines' own errors
+            return
+        content = self.head.model_dump(exclude={"envelope", "document_id", "lines", "unmapped"})
+        self.digest = OrderedDigest(content, ("lines", "unmapped"), dropped_when_empty={"unmapped"})
+
+    def _body(self, segments: list[SegmentAt]) -> Body:
+        return Body(self.body.transaction, segments, segments[0].taken if segments else set())
+
+    def _keep(self, segments: list[SegmentAt]) -> None:
+        """The segments of ``segments`` not taken go to ``unmapped``."""
+        if segments:
+            for unmapped in self._body(segments).unmapped():
+                self.unmapped.add(unmapped)
+
+
+class _Spool:
+    """The unmapped segments, in order: in memory up to :data:`SPOOLED_IN_MEMORY` bytes, then
+    in a temporary file (in ``spool_dir``), one JSON text a line."""
+
+    def __init__(self, spool_dir: str | Path | None) -> None:
+        self.file: IO[str] = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - closed at the end
+            SPOOLED_IN_MEMORY,
+            mode="w+",
+            encoding="utf-8",
+            dir=None if spool_dir is None else str(spool_dir),
+        )
+        self.count = 0
+
+    def add(self, segment: UnmappedSegment) -> None:
+        self.file.write(segment.model_dump_json())
+        self.file.write("\n")
+        self.count += 1
+
+    def texts(self) -> Iterator[str]:
+        self.file.seek(0)
+        for line in self.file:
+            yield line.rstrip("\n")
+
+    def models(self) -> Iterator[UnmappedSegment]:
+        for text in self.texts():
+            yield UnmappedSegment.model_validate_json(text)
+
+    def close(self) -> None:
+        self.file.close()
