@@ -35,6 +35,8 @@ CHUNK_SIZE = 1 << 20
 ISA_ELEMENTS = 16
 ISA_STANDARD_LENGTH = 106
 """Length of a standard ISA including its terminator."""
+ISA_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
+"""The fixed widths of ISA01 to ISA16, each after its element separator."""
 _ISA_SCAN_LIMIT = 400
 """An ISA is looked for in at most this many characters before giving up on it."""
 _LINE_BREAKS = "\r\n"
@@ -220,7 +222,7 @@ class Tokenizer:
             problem = f"no element separator after 'ISA' (found {element!r})"
         else:
             isa_text, component, terminator, end = _split_isa(buf, element)
-            if isa_text.find("ISA" + element, 3) >= 0:
+            if isa_text.find("ISA" + element, 3) >= 0 and not _fixed_width(isa_text, element):
                 problem = "the ISA does not have 16 elements before the next ISA"
             elif terminator in (element, component) or (
                 terminator.isascii() and terminator.isalnum()
@@ -368,6 +370,20 @@ def _split_isa(buf: str, element: str) -> tuple[str, str, str, int]:
     component, terminator = buf[index], buf[index + 1]
     text.append(component)
     return "".join(text), component, terminator, index + 2
+
+
+def _fixed_width(isa_text: str, element: str) -> bool:
+    """Whether ``isa_text`` (the ISA up to ISA16) has the standard's fixed layout: every element
+    separator where :data:`ISA_WIDTHS` puts it. Then ``ISA*`` inside it is a value (an ISA08
+    padded with ``000000000000ISA``), not the next interchange beginning."""
+    if len(isa_text) != ISA_STANDARD_LENGTH - 1:
+        return False
+    at = 3
+    for width in ISA_WIDTHS:
+        if isa_text[at] != element:
+            return False
+        at += 1 + width
+    return True
 
 
 def open_source(source: str | os.PathLike[str] | bytes | BinaryIO) -> tuple[BinaryIO, bool]:

@@ -184,3 +184,27 @@ def test_an_isa_whose_terminator_would_be_a_letter_or_separator_is_unusable() ->
     [bad] = [t for t in found if isinstance(t, Irregularity) and t.code == "envelope.bad_isa"]
     assert "cannot be the segment terminator" in bad.message
     assert not any(isinstance(t, InterchangeOpening) for t in found)
+
+
+@pytest.mark.parametrize(
+    ("sender", "receiver"),
+    [("SENDER", "000000000000ISA"), ("SENDER000000ISA", "RECEIVER"), ("ISA", "ISA")],
+)
+def test_an_isa_of_standard_width_whose_ids_end_in_isa_opens_its_interchange(
+    sender: str, receiver: str
+) -> None:
+    text = interchange(sender=sender, receiver=receiver)
+    found = tokens(text)
+    assert not [t for t in found if isinstance(t, Irregularity)]
+    [opening] = [t for t in found if isinstance(t, InterchangeOpening)]
+    assert (opening.isa.elements[5], opening.isa.elements[7]) == (
+        sender.ljust(15),
+        receiver.ljust(15),
+    )
+    assert tags(text) == EXPECTED_TAGS
+
+
+def test_an_isa_not_of_standard_width_holding_isa_and_its_separator_is_still_unusable() -> None:
+    text = interchange(receiver="000000000000ISA").replace("*261123*", "*26112*", 1)
+    bad = next(t for t in tokens(text) if isinstance(t, Irregularity))
+    assert bad.code == "envelope.bad_isa" and "before the next ISA" in bad.message
