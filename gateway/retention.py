@@ -63,6 +63,9 @@ class Pruned:
     deliveries: int = 0
     unmatched_acks: int = 0
     lone_messages: int = 0
+    order_lines: int = 0
+    order_checks: int = 0
+    """The cross-document checks' order lines and findings about documents gone."""
     archived: int = 0
     """Archived originals removed from disk."""
     quarantined: int = 0
@@ -84,7 +87,8 @@ class Pruned:
             f"{did} {self.pickups} pickup(s), {self.deliveries} delivery(ies) done, "
             f"{self.unmatched_acks} unmatched partner acknowledgement(s), {self.lone_messages} "
             "message(s) about nothing left",
-            f"{did} {self.events} timeline event(s)",
+            f"{did} {self.events} timeline event(s), {self.order_lines} order line(s) and "
+            f"{self.order_checks} order check(s) about documents gone",
             f"{did} from disk {self.archived} archived and {self.quarantined} quarantined "
             f"file(s), {self.sent} sent copy(ies): {self.freed:,} bytes",
         ]

@@ -6,6 +6,8 @@ inbound file nor outbound document holds, forgotten once older than the cutoff:
 - a **delivery** ``filed`` (over), unless an outbound document still ``written`` waits for it
   to say it was sent;
 - a partner's acknowledgement matched to nothing we sent (``unmatched``);
+- an order line or a check's findings (:mod:`.orders`) once no document, nor outbound document
+  (by its document or request id), it is from remains in the ledger;
 - a published message about no document (an outbound status event, a notice) and a timeline
   event about no file, once nothing it is about remains in the ledger.
 
@@ -25,7 +27,17 @@ from sqlalchemy.orm import Session
 from ._acks import AckState
 from ._outbox import OutboxState
 from ._statements import _chunks, _run
-from .models import ACKS, DELIVERIES, DOCUMENTS, EVENTS, OUTBOX, PARTNER_ACKS, REMOTE_PICKUPS
+from .models import (
+    ACKS,
+    DELIVERIES,
+    DOCUMENTS,
+    EVENTS,
+    ORDER_CHECKS,
+    ORDER_LINES,
+    OUTBOX,
+    PARTNER_ACKS,
+    REMOTE_PICKUPS,
+)
 from .outbound import OutboundState
 from .retention import _CUTOFF, _IDS, QUARANTINE_NOTICE, T, _delete, _page
 from .transfers import DeliveryState, PickupState
@@ -79,6 +91,16 @@ _LONE_EVENTS = _page(
     ),
     EVENTS.c.id,
 )
+_ORDER_LINES = _page(
+    select(ORDER_LINES.c.id, ORDER_LINES.c.document_id).where(ORDER_LINES.c.created_at < _CUTOFF),
+    ORDER_LINES.c.id,
+)
+_ORDER_CHECKS = _page(
+    select(ORDER_CHECKS.c.id, ORDER_CHECKS.c.document_id).where(
+        ORDER_CHECKS.c.created_at < _CUTOFF
+    ),
+    ORDER_CHECKS.c.id,
+)
 _SUBJECTS = tuple(  # (table, the ids of its rows about these document ids, and which)
     (table.name, select(table.c.id, about).where(about.in_(_IDS)))
     for table, about in (
@@ -93,6 +115,8 @@ _LEFTOVERS: dict[str, tuple[Table, Select[Any], ColumnElement[bool] | None]] = {
     "deliveries": (DELIVERIES, _DELIVERIES, DELIVERIES.c.state == DeliveryState.FILED.value),
     "unmatched_acks": (PARTNER_ACKS, _UNMATCHED_ACKS, None),
     "lone_messages": (OUTBOX, _LONE_MESSAGES, OUTBOX.c.state == OutboxState.PUBLISHED.value),
+    "order_lines": (ORDER_LINES, _ORDER_LINES, None),
+    "order_checks": (ORDER_CHECKS, _ORDER_CHECKS, None),
     "events": (EVENTS, _LONE_EVENTS, None),
 }
 """Each kind of leftover: its table, the query of candidates, and what a row must still be when
@@ -122,7 +146,7 @@ def prune_leftovers(
     left = [row for row in rows if row.id not in going.get(table.name, ())]  # counted before
     if kind == "pickups":
         gone = [row.id for row in left if (row.detail or {}).get("remote") != KEPT_REMOTELY]
-    elif kind in ("lone_messages", "events"):
+    elif kind in ("lone_messages", "order_lines", "order_checks", "events"):
         about = {row.document_id for row in left} - {None}
         remaining = _remaining_subjects(s, about, kind == "events", going)
         gone = [row.id for row in left if row.document_id not in remaining]

@@ -7,20 +7,22 @@ Settled, and so forgotten once everything about it is older than the cutoff:
 - an inbound **file** ``archived``, ``quarantined`` or ``duplicate`` whose documents are all past
   publishing (not ``received`` nor ``parsed``), whose messages (its documents', its quarantine
   notice) are all ``published`` and whose acknowledgements are all ``written``: it goes with
-  its documents, messages, acknowledgements and timeline (:func:`settled_files`);
+  its documents, messages, acknowledgements and timeline (:func:`settled_files`). A document
+  withheld (:mod:`._withheld`) and dismissed counts as settled once dismissed before the cutoff:
+  it is never to be published, and its withheld messages go with it;
 - an **outbound document** ``accepted``, ``accepted_with_errors``, ``rejected`` or ``invalid``
   (refused), or ``sent`` for a format that expects no acknowledgement (no ``ack_due_at``),
   whose status events are all ``published``: it goes with the partners' acknowledgements
   matched to it (:func:`settled_outbound`);
 - the rows about work done that neither holds: pickups and deliveries over, partners'
-  acknowledgements matched to nothing, messages and events about nothing left
-  (:mod:`.leftovers`).
+  acknowledgements matched to nothing, the cross-document checks' order lines and findings,
+  messages and events about nothing left (:mod:`.leftovers`).
 
 Never: a file received and not processed, or processed and not archived; a message not
-published (``pending``, ``unroutable``); an acknowledgement not written; an outbound document not
-delivered (``rendered``, ``written``) or still waiting for the partner's acknowledgement
-(``sent`` with a deadline, ``overdue``: a late answer still settles it); a pickup or delivery
-under way; the control-number counters.
+published (``pending``, ``unroutable``, ``withheld`` and not dismissed); an acknowledgement not
+written; an outbound document not delivered (``rendered``, ``written``) or still waiting for the
+partner's acknowledgement (``sent`` with a deadline, ``overdue``: a late answer still settles
+it); a pickup or delivery under way; the control-number counters.
 
 "Older than the cutoff" means all of it: a file's last change, its documents', the publication
 of its messages (a replay yesterday makes a file of last year young again).
@@ -57,6 +59,7 @@ from ._documents import DocumentState
 from ._files import FileState
 from ._outbox import OutboxState
 from ._statements import _chunks, _run, _values
+from ._withheld import WITHHELD_DISMISSED
 from .models import (
     ACKS,
     DOCUMENTS,
@@ -98,7 +101,11 @@ _FILES_HELD = select(
     FILES.c.id, FILES.c.partner, FILES.c.final_path, FILES.c.state, FILES.c.correlation_id
 ).where(FILES.c.id.in_(_IDS), _FILE_SETTLED)
 _DOCUMENTS_OF = select(
-    DOCUMENTS.c.id, DOCUMENTS.c.file_id, DOCUMENTS.c.state, DOCUMENTS.c.updated_at
+    DOCUMENTS.c.id,
+    DOCUMENTS.c.document_id,
+    DOCUMENTS.c.file_id,
+    DOCUMENTS.c.state,
+    DOCUMENTS.c.updated_at,
 ).where(DOCUMENTS.c.file_id.in_(_IDS))
 _MESSAGE_COLUMNS = (OUTBOX.c.id, OUTBOX.c.document_pk, OUTBOX.c.document_id, OUTBOX.c.state)
 _MESSAGES_OF_DOCUMENTS = select(*_MESSAGE_COLUMNS, OUTBOX.c.published_at).where(
@@ -108,6 +115,9 @@ _MESSAGES_ABOUT = select(*_MESSAGE_COLUMNS, OUTBOX.c.published_at).where(
     OUTBOX.c.document_pk.is_(None), OUTBOX.c.document_id.in_(_IDS)
 )
 _ACKS_OF = select(ACKS.c.id, ACKS.c.file_id, ACKS.c.state).where(ACKS.c.file_id.in_(_IDS))
+_DISMISSED_BEFORE = select(EVENTS.c.document_id).where(
+    EVENTS.c.document_id.in_(_IDS), EVENTS.c.kind == WITHHELD_DISMISSED, EVENTS.c.at < _CUTOFF
+)
 _EVENTS_OF_FILES = select(func.count()).select_from(EVENTS).where(EVENTS.c.file_id.in_(_IDS))
 
 
@@ -155,11 +165,16 @@ def settled_files(
     young: set[int] = set()  # file ids with something unsettled, or settled too recently
     documents = _locked(s, _DOCUMENTS_OF, list(held), hold)
     file_of = {row.id: row.file_id for row in documents}
+    dismissed = _dismissed_before(s, {row.document_id for row in documents}, cutoff)
     settled_states = _values(SETTLED_DOCUMENT_STATES)
     young.update(
         row.file_id
         for row in documents
-        if row.state not in settled_states or row.updated_at >= cutoff
+        if row.updated_at >= cutoff
+        or (
+            row.state not in settled_states
+            and not (row.state == DocumentState.PARSED.value and row.document_id in dismissed)
+        )
     )
     notices = {f"{QUARANTINE_NOTICE}{row.correlation_id}": row.id for row in held.values()}
     messages = [
@@ -169,7 +184,12 @@ def settled_files(
     messages += [
         (notices[row.document_id], row) for row in _locked(s, _MESSAGES_ABOUT, list(notices), hold)
     ]
-    young.update(file_id for file_id, row in messages if not _published_before(row, cutoff))
+    young.update(
+        file_id
+        for file_id, row in messages
+        if not _published_before(row, cutoff)
+        and not (row.state == OutboxState.WITHHELD.value and row.document_id in dismissed)
+    )
     acks = _locked(s, _ACKS_OF, list(held), hold)
     young.update(row.file_id for row in acks if row.state != AckState.WRITTEN.value)
     return FileBatch(
@@ -183,6 +203,16 @@ def settled_files(
         messages=[row.id for file_id, row in messages if file_id not in young],
         acknowledgements=[row.id for row in acks if row.file_id not in young],
     )
+
+
+def _dismissed_before(s: Session, document_ids: set[str], cutoff: dt.datetime) -> set[str]:
+    """Which of ``document_ids`` were withheld and dismissed before ``cutoff``."""
+    params = {"p_cutoff": cutoff}
+    return {
+        document_id
+        for chunk in _chunks(sorted(document_ids))
+        for document_id in _run(s, _DISMISSED_BEFORE, {**params, "p_ids": chunk}).scalars()
+    }
 
 
 def events_of_files(s: Session, file_ids: Sequence[int]) -> int:

@@ -24,6 +24,8 @@ from gateway.ledger.models import (
     DOCUMENTS,
     EVENTS,
     FILES,
+    ORDER_CHECKS,
+    ORDER_LINES,
     OUTBOUND_DOCUMENTS,
     OUTBOX,
     PARTNER_ACKS,
@@ -36,7 +38,7 @@ NOW = dt.datetime.now(dt.UTC)
 OLD = NOW - dt.timedelta(days=400)
 RECENT = NOW - dt.timedelta(days=10)
 TABLES = [FILES, DOCUMENTS, OUTBOX, ACKS, EVENTS, OUTBOUND_DOCUMENTS, PARTNER_ACKS]
-TABLES += [REMOTE_PICKUPS, DELIVERIES]
+TABLES += [REMOTE_PICKUPS, DELIVERIES, ORDER_LINES, ORDER_CHECKS]
 _numbers = itertools.count(1)
 
 
@@ -144,10 +146,39 @@ class Rows:
         )
 
     def event(
-        self, at: dt.datetime, *, file_id: int | None = None, document_id: str | None = None
+        self,
+        at: dt.datetime,
+        *,
+        file_id: int | None = None,
+        document_id: str | None = None,
+        kind: str = "k",
     ) -> int:
         return self._insert(
-            EVENTS, at=at, kind="k", message="m", file_id=file_id, document_id=document_id
+            EVENTS, at=at, kind=kind, message="m", file_id=file_id, document_id=document_id
+        )
+
+    def order_rows(self, document_id: str, at: dt.datetime) -> None:
+        """A line the cross-document checks keep of ``document_id``, and a check's findings."""
+        order = {"partner": "acme", "order_kind": "940", "order_number": "SO-1"}
+        self._insert(
+            ORDER_LINES,
+            **order,
+            source_kind="945",
+            document_id=document_id,
+            role="shipped",
+            item="VN:SKU-1",
+            quantity="1",
+            correlation_id="c",
+            created_at=at,
+        )
+        self._insert(
+            ORDER_CHECKS,
+            **order,
+            kind="945",
+            document_id=document_id,
+            outcome="complete",
+            correlation_id="c",
+            created_at=at,
         )
 
     def outbound(
@@ -235,6 +266,7 @@ def settled_work(rows: Rows, at: dt.datetime) -> None:
     archived, _ = rows.file("archived", at, copy="archive")
     pk, document_id = rows.document(archived, "published", at)
     rows.message(document_id, "published", at, pk=pk)
+    rows.order_rows(document_id, at)  # a 945 checked against its 940
     rows.ack(archived, "written", at)
     quarantined, claim = rows.file("quarantined", at, copy="quarantine")
     rows.document(quarantined, "failed", at)
@@ -243,6 +275,7 @@ def settled_work(rows: Rows, at: dt.datetime) -> None:
     rows.document(duplicate, "duplicate", at)
     accepted, out_id = rows.outbound("accepted", at, due=at)
     rows.message(out_id, "published", at)  # its status event
+    rows.order_rows(f"req-{out_id.removeprefix('out-')}", at)  # a 940's lines: its request id
     rows.partner_ack(accepted, at)
     rows.outbound("sent", at)  # a format expecting no acknowledgement
     rows.outbound("invalid", at)
@@ -272,6 +305,8 @@ def test_old_settled_work_goes_with_its_copies(
         "deliveries": 1,
         "unmatched_acks": 1,
         "lone_messages": 1,
+        "order_lines": 2,
+        "order_checks": 2,
         "archived": 2,
         "quarantined": 1,
         "sent": 0,
@@ -298,6 +333,7 @@ def test_unsettled_work_stays_however_old(ledger: Ledger, settings: Settings, ro
         waiting, _ = rows.file("archived", OLD, copy="archive")
         pk, document_id = rows.document(waiting, "published", OLD)
         rows.message(document_id, state, OLD, pk=pk)
+        rows.order_rows(document_id, OLD)  # stay with their document
     unwritten, _ = rows.file("archived", OLD, copy="archive")
     rows.ack(unwritten, "pending_write", OLD)  # its 997 not written yet
     _, claim = rows.file("quarantined", OLD, copy="quarantine")
@@ -309,6 +345,7 @@ def test_unsettled_work_stays_however_old(ledger: Ledger, settings: Settings, ro
     rows.delivery("filed", OLD, name="waiting.x12")  # what moves it to sent, soon
     _, out_id = rows.outbound("accepted", OLD)
     rows.message(out_id, "pending", OLD)  # its status event not published yet
+    rows.order_rows(out_id, OLD)
     for state in ("downloaded", "delivered"):
         rows.pickup(state, OLD)
     rows.pickup("done", OLD, remote="keep")  # still on the partner's server
@@ -430,3 +467,29 @@ def test_a_replay_under_way_holds_its_file_back(
     assert results and results[0].files == 0
     assert counts(ledger) == before
     assert copies(settings.home) == on_disk
+
+
+def test_a_withheld_document_goes_once_dismissed_before_the_cutoff(
+    ledger: Ledger, settings: Settings, rows: Rows
+) -> None:
+    """Dismissed, it is never to be published: it is settled, its withheld message with it;
+    withheld and not dismissed, or dismissed since the cutoff, it stays."""
+    files = {}
+    for case, dismissed_at in (("dismissed", OLD), ("dismissed lately", RECENT), ("open", None)):
+        files[case], _ = rows.file("archived", OLD, copy="archive")
+        pk, document_id = rows.document(files[case], "parsed", OLD)
+        rows.message(document_id, "withheld", OLD, pk=pk)
+        if dismissed_at is not None:
+            rows.event(dismissed_at, document_id=document_id, kind="withheld.dismissed")
+    rows.s.commit()
+
+    dry = prune(settings, ledger.factory, now=NOW, dry_run=True)
+    pruned = prune(settings, ledger.factory, now=NOW)
+
+    assert (pruned.files, pruned.documents, pruned.messages, pruned.archived) == (1, 1, 1, 1)
+    assert dataclasses_values(dry) == dataclasses_values(pruned)
+    with ledger.factory() as s:
+        left = set(s.execute(select(FILES.c.id)).scalars())
+        states = set(s.execute(select(OUTBOX.c.state)).scalars())
+    assert left == {files["dismissed lately"], files["open"]}
+    assert states == {"withheld"}
