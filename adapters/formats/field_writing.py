@@ -13,8 +13,9 @@ mapping reads them, in a :class:`Target` a format supplies (an XML element, CSV 
 What a mapping cannot write is found when it is loaded for rendering (:func:`unwritable`:
 formats name their paths that cannot be written, this module the fields whose types cannot);
 what a message holds that its mapping does not carry is found by reading the rendered text back
-(:func:`differences`), and refused naming the fields. A partner's settings for rendering are
-:class:`RenderingConfig`.
+(:mod:`.rendered_documents`), and refused naming the fields. A partner's settings for rendering
+are :class:`~.rendering_config.RenderingConfig`. The formats import the names of both from here,
+as before they had modules of their own.
 """
 
 from __future__ import annotations
@@ -23,19 +24,45 @@ import datetime as dt
 from collections.abc import Callable, Collection, Mapping, Sequence
 from decimal import Decimal
 from enum import Enum
-from typing import Any, ClassVar, Protocol, TypeVar
-
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from typing import Any, Protocol
 
 from gateway.errors import ConfigError
-from gateway.messages import Envelope, Message, PartyId, document_id_of
-from gateway.ports import DocumentRefused, Draft, FormatConfig, ParseResult, RenderedDocument
+from gateway.ports import DocumentRefused
 
 from .field_map import FieldSpec, spec_of
-from .mappings import EnvelopeSpec, MappedMessage, resolve_mapping
+from .mappings import EnvelopeSpec, MappedMessage
+from .rendered_documents import (
+    MAX_SHOWN,
+    check_read_back,
+    differences,
+    encoded,
+    numbered_file,
+    rendered_document_id,
+    the_one_document,
+)
+from .rendering_config import Loaded, RenderingConfig, writing_for
 
-MAX_SHOWN = 5
-"""At most this many differences or problems are quoted."""
+__all__ = [
+    "FACTS",
+    "MAX_SHOWN",
+    "Loaded",
+    "RenderingConfig",
+    "Target",
+    "check_read_back",
+    "differences",
+    "encoded",
+    "field_names",
+    "numbered_file",
+    "rendered_document_id",
+    "text_of",
+    "the_one_document",
+    "unwritable",
+    "value_at",
+    "write_envelope",
+    "write_fields",
+    "writing_for",
+]
+
 FACTS = ("interchange_reference", "sender", "sender_qualifier", "receiver", "receiver_qualifier")
 """The envelope's facts, in the order they are written."""
 
@@ -53,116 +80,6 @@ class Target(Protocol):
     def add(self, path: str) -> Target:
         """A new item of the list whose items ``path`` finds."""
         ...
-
-
-class RenderingConfig(FormatConfig):
-    """What a declarative format's section says about the documents the gateway writes for the
-    partner: the mapping of each kind and the ids of both sides."""
-
-    render: dict[str, str] = Field(
-        default_factory=dict,
-        description='the mapping each kind of document is written with: {"856" = "<mapping>"}; '
-        "a kind without one is refused",
-    )
-    sender_id: str | None = Field(
-        default=None, min_length=1, description="our id, as the partner knows us (the sender)"
-    )
-    sender_qualifier: str | None = Field(
-        default=None, min_length=1, description="what kind of id ours is (cXML: its domain)"
-    )
-    receiver_id: str | None = Field(
-        default=None, min_length=1, description="the partner's id (the receiver)"
-    )
-    receiver_qualifier: str | None = Field(
-        default=None, min_length=1, description="what kind of id the partner's is"
-    )
-
-    mapping_folder: ClassVar[str] = ""
-    """Where the format's mappings are: ``mappings/<folder>/`` of the home, else those shipped."""
-
-    @field_validator("render")
-    @classmethod
-    def _render_found(cls, render: dict[str, str], info: ValidationInfo) -> dict[str, str]:
-        return {
-            kind: resolve_mapping(name, cls.mapping_folder, info) for kind, name in render.items()
-        }
-
-    @model_validator(mode="after")
-    def _ids_to_render_with(self) -> RenderingConfig:
-        if self.render and (self.sender_id is None or self.receiver_id is None):
-            raise ValueError("render needs sender_id (ours) and receiver_id (the partner's)")
-        return self
-
-    @model_validator(mode="after")
-    def _render_mappings_write(self) -> RenderingConfig:
-        for kind, name in self.render.items():
-            try:
-                writing = self.load_for_rendering(name)
-            except ConfigError as error:
-                raise ValueError(f'render "{kind}": {error}') from None
-            if writing.mapping.kind != kind:
-                raise ValueError(
-                    f'render "{kind}": the mapping {name} writes {writing.mapping.kind} documents'
-                )
-        return self
-
-    def load_for_rendering(self, name: str) -> Loaded:
-        """The mapping ``name`` loaded for rendering, by the format (:class:`ConfigError` when
-        it cannot be written)."""
-        raise NotImplementedError
-
-    def mapping_for(self, kind: str, section: str) -> str:
-        """The name of the mapping ``kind`` is written with; :class:`DocumentRefused` naming
-        the profile's key when there is none."""
-        try:
-            return self.render[kind]
-        except KeyError:
-            known = ", ".join(sorted(self.render)) or "none"
-            raise DocumentRefused(
-                f"no mapping writes {kind} documents for the partner: [{section}] render has "
-                f'no "{kind}" (it has: {known})'
-            ) from None
-
-    def facts(self, reference: str) -> dict[str, str | None]:
-        """The envelope's facts of a document we send under ``reference``."""
-        return {
-            "interchange_reference": reference,
-            "sender": self.sender_id,
-            "sender_qualifier": self.sender_qualifier,
-            "receiver": self.receiver_id,
-            "receiver_qualifier": self.receiver_qualifier,
-        }
-
-
-class Loaded(Protocol):
-    """A mapping loaded for rendering (a format's own kind of it)."""
-
-    @property
-    def mapping(self) -> MappedMessage: ...
-
-
-LoadedT = TypeVar("LoadedT", bound=Loaded)
-
-
-def writing_for(
-    config: RenderingConfig,
-    kind: str,
-    section: str,
-    load: Callable[[str], LoadedT],
-    message: Message | None = None,
-) -> LoadedT:
-    """The mapping the partner's ``kind`` documents are written with, loaded by ``load``;
-    :class:`DocumentRefused` when it has none, or one for another message than ``message``."""
-    name = config.mapping_for(kind, section)
-    try:
-        writing = load(name)
-    except ConfigError as error:  # changed since the profile was loaded
-        raise DocumentRefused(str(error)) from None
-    if message is not None and type(message).__name__ != writing.mapping.message:
-        raise DocumentRefused(
-            f"the mapping {name} writes {writing.mapping.message}, not {type(message).__name__}"
-        )
-    return writing
 
 
 # -- writing -------------------------------------------------------------------------------------
@@ -346,108 +263,3 @@ def _field_problems(
         if spec.type == "time" and (date is None or date.format is not None or date.many):
             problems.append(f"{field}: a time is written with an ISO date at the same path")
     return problems
-
-
-# -- reading back ---------------------------------------------------------------------------------
-
-
-def differences(wanted: Message, found: Message) -> list[str]:
-    """The fields whose values differ between two messages' content (``orders[0].packs``)."""
-    exclude = {"envelope", "document_id"}
-    paths: list[str] = []
-    _compare(wanted.model_dump(exclude=exclude), found.model_dump(exclude=exclude), "", paths)
-    return paths
-
-
-def _compare(a: Any, b: Any, where: str, paths: list[str]) -> None:
-    if isinstance(a, dict) and isinstance(b, dict):
-        for key in [*a, *(key for key in b if key not in a)]:
-            _compare(a.get(key), b.get(key), f"{where}.{key}" if where else key, paths)
-    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        for index, (x, y) in enumerate(zip(a, b, strict=True)):
-            _compare(x, y, f"{where}[{index}]", paths)
-    elif a != b:  # decimals by value, as the content digest compares them
-        paths.append(where)
-
-
-def encoded(text: str, encoding: str, kind: str) -> bytes:
-    """``text`` in the partner's character set; :class:`DocumentRefused` naming the line of a
-    character it cannot hold."""
-    try:
-        return text.encode(encoding)
-    except UnicodeEncodeError as error:
-        line = text[: error.start].count("\n") + 1
-        raise DocumentRefused(
-            f"the rendered {kind}, line {line}: {text[error.start]!r} cannot be written in "
-            f"{encoding} (the partner's character set)"
-        ) from None
-
-
-def the_one_document(result: ParseResult, split_by: str) -> tuple[Message | None, list[str]]:
-    """The message of a rendered text read back (``result``: one document, ``split_by`` saying
-    what made more), and the problems when it is not one document."""
-    problems = [result.why or "", *(str(f.get("message")) for f in result.findings)]
-    if len(result.documents) > 1:
-        problems.append(f"{len(result.documents)} documents (by {split_by})")
-    found = result.documents[0].message if len(result.documents) == 1 else None
-    return found, [problem for problem in problems if problem]
-
-
-def check_read_back(
-    wanted: Message, found: Message | None, problems: Sequence[str], kind: str, mapping: str
-) -> None:
-    """:class:`DocumentRefused` unless ``found`` (the rendered text read back through
-    ``mapping``; None: it did not read, for ``problems``) is the message ``wanted``."""
-    if found is None:
-        shown = "; ".join(problems[:MAX_SHOWN]) or "no document in it"
-        raise DocumentRefused(f"the rendered {kind} does not read back through {mapping}: {shown}")
-    if found.content_digest != wanted.content_digest:
-        fields = differences(wanted, found) or ["its content"]
-        shown = ", ".join(fields[:MAX_SHOWN])
-        more = f" (and {len(fields) - MAX_SHOWN} more)" if len(fields) > MAX_SHOWN else ""
-        raise DocumentRefused(
-            f"the mapping {mapping} does not carry the {kind} as it is: {shown}{more} would "
-            "read back otherwise"
-        )
-
-
-def numbered_file(
-    format_kind: str,
-    draft: Draft,
-    settings: RenderingConfig,
-    numbered: tuple[str, Mapping[str, str | None]],
-    reference: str,
-    file_name: str,
-    encoding: str = "utf-8",
-) -> RenderedDocument:
-    """A document drafted for a partner through a mapping (XML, CSV, fixed width),
-    ``numbered``: its text under ``reference`` and the envelope's facts read back from it."""
-    text, facts = numbered
-    return RenderedDocument(
-        document_id=rendered_document_id(format_kind, facts, draft.content_digest),
-        text=text,
-        group_kind="",
-        interchange=facts["interchange_reference"] or reference,
-        group="",
-        transaction="",
-        file_name=file_name,
-        sender_id=settings.sender_id or "",
-        receiver_id=settings.receiver_id or "",
-        sender_qualifier=settings.sender_qualifier,
-        receiver_qualifier=settings.receiver_qualifier,
-        encoding=encoding,
-    )
-
-
-def rendered_document_id(
-    format_kind: str, facts: Mapping[str, str | None], content_digest: str
-) -> str:
-    """The id the gateway's reader gives the document whose envelope facts are ``facts`` (read
-    back from its text, as nobody's: the document is our own)."""
-    envelope = Envelope(
-        format=format_kind,
-        sender=PartyId(id=facts["sender"] or "", qualifier=facts["sender_qualifier"]),
-        receiver=PartyId(id=facts["receiver"] or "", qualifier=facts["receiver_qualifier"]),
-        interchange_reference=facts["interchange_reference"],
-    )
-    return document_id_of(envelope, content_digest)
