@@ -17,16 +17,28 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 import uuid
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import IO, Any, Final, Protocol
 
 from pydantic import BaseModel
 
 from .identity import canonical_json
 from .message import Message
 from .parts import PART_ITEMS
+
+
+class Hash(Protocol):
+    def update(self, data: bytes, /) -> None: ...
+
+    def hexdigest(self) -> str: ...
+
+
+SPOOLED_IN_MEMORY: Final = 4 << 20
+"""Bytes a :class:`JsonSpool` keeps in memory before it goes to its file."""
 
 Item = BaseModel | str
 """An item of a split list: its model, or its JSON text (as ``model_dump_json`` writes it)."""
@@ -110,6 +122,7 @@ class OrderedDigest:
         content: Mapping[str, Any],
         lists: Sequence[str],
         dropped_when_empty: Collection[str] = (),
+        into: Hash | None = None,
     ) -> None:
         marks = {name: f"\x00{uuid.uuid4()}" for name in lists}
         text = canonical_json({**content, **{name: [mark] for name, mark in marks.items()}})
@@ -125,7 +138,9 @@ class OrderedDigest:
         self._pieces.append(text[start:])
         self._lists = list(lists)
         self._dropped = frozenset(dropped_when_empty)
-        self._hash = hashlib.sha256()
+        self._hash = hashlib.sha256() if into is None else into
+        """Fed here; ``into``: the digest of a message holding this content (an element of one
+        of its lists)."""
         self._open = -1
         """The index of the list whose items are being fed (-1: none yet)."""
         self._items = 0
@@ -133,7 +148,14 @@ class OrderedDigest:
         """A list left out was the first key: the comma after it goes too."""
 
     def item(self, name: str, text: bytes) -> None:
-        """Feed the canonical JSON of the next item of the list ``name``."""
+        """Feed the canonical JSON of the next item of the list ``name`` (or of the next items,
+        joined by ``,``)."""
+        self.begin_item(name)
+        self._hash.update(text)
+
+    def begin_item(self, name: str) -> Hash:
+        """Begin the next item of the list ``name``: its canonical JSON is to be fed to the
+        hash returned (:meth:`item` does it for an item's text at hand)."""
         index = self._lists.index(name)
         if index != self._open:
             if index < self._open:
@@ -143,13 +165,17 @@ class OrderedDigest:
             self._open, self._items = index, 0
         if self._items:
             self._hash.update(b",")
-        self._hash.update(text)
         self._items += 1
+        return self._hash
+
+    def close(self) -> None:
+        """Feed the rest of the content, once every item was fed."""
+        self._close_until(len(self._lists))
+        self._feed(self._pieces[-1])
 
     def hexdigest(self) -> str:
         """The digest, once every item was fed."""
-        self._close_until(len(self._lists))
-        self._feed(self._pieces[-1])
+        self.close()
         return self._hash.hexdigest()
 
     def _close_until(self, index: int) -> None:
@@ -200,3 +226,32 @@ class InParts:
     @property
     def content_digest(self) -> str:
         return self.head.content_digest
+
+
+class JsonSpool:
+    """Models kept for later in their order (the unmapped segments of a huge document, which
+    come after its items): in memory up to :data:`SPOOLED_IN_MEMORY` bytes, then in a temporary
+    file in ``spool_dir``, one JSON text a line."""
+
+    def __init__(self, spool_dir: str | Path | None = None) -> None:
+        self.file: IO[str] = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - close()
+            SPOOLED_IN_MEMORY,
+            mode="w+",
+            encoding="utf-8",
+            dir=None if spool_dir is None else str(spool_dir),
+        )
+        self.count = 0
+
+    def add(self, model: BaseModel) -> None:
+        self.file.write(model.model_dump_json())
+        self.file.write("\n")
+        self.count += 1
+
+    def texts(self) -> Iterator[str]:
+        """The models' JSON texts, in order."""
+        self.file.seek(0)
+        for line in self.file:
+            yield line.rstrip("\n")
+
+    def close(self) -> None:
+        self.file.close()

@@ -31,7 +31,9 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
+from gateway.errors import TranslationError
 from gateway.messages import (
     Pack,
     Party,
@@ -50,6 +52,7 @@ from .asn856_transport import read_td1, read_td3, read_td5
 from .asn856_writing import render
 from .commercial import parse_control_totals
 from .common import (
+    Body,
     SegmentAt,
     Walked,
     body_of,
@@ -157,27 +160,61 @@ class _OrderLevel:
 
 
 def parse(tx: TransactionSet) -> ShipNotice:
-    """The ship notice carried by ``tx``."""
+    """The ship notice carried by ``tx`` (read a segment at a time: asn856_parts.py, with the
+    same steps)."""
     body = body_of(tx, SET_ID)
     header, loops, summary = split_detail(body.segments, "HL")
+    beginning = read_bsn(header, body)
+    if not loops:
+        raise no_levels(body)
+    levels = _levels(loops)
+    shipment = levels[0]
+    if shipment.code != "S":
+        raise not_shipment_first(shipment)
+    orders = _orders(levels)
+    if not orders:
+        raise no_orders(shipment)
+    fields = shipment_fields(header, shipment)
+    return ShipNotice(
+        envelope=tx.envelope(),
+        **beginning,
+        **fields,
+        orders=(built := [order.build() for order in orders]),
+        control_totals=parse_control_totals(summary, len(levels), _shipped(built)),
+        unmapped=body.unmapped(),
+    )
+
+
+def read_bsn(header: Sequence[SegmentAt], body: Body) -> dict[str, Any]:
+    """The BSN's fields (the first BSN of the segments before the first HL)."""
     bsn = next((s for s in header if s.tag == "BSN"), None)
     if bsn is None:
         raise body.missing("BSN", "beginning segment for ship notice")
     bsn.take((1, 2, 3, 4, 5))
-    purpose_code = bsn.need(bsn.text(1), 1, "transaction set purpose code")
-    shipment_id = bsn.need(bsn.text(2), 2, "shipment identification")
-    ship_date = bsn.need(bsn.date(3), 3, "date")
-    ship_time = bsn.need(bsn.time(4), 4, "time")
-    if not loops:
-        raise body.missing("HL", "a ship notice has a shipment level")
-    levels = _levels(loops)
-    shipment = levels[0]
-    if shipment.code != "S":
-        raise shipment.hl.error("the first HL level is not the shipment (HL03 = S)", 3)
-    orders = _orders(levels)
-    if not orders:
-        raise shipment.hl.error("the ship notice has no order level (HL03 = O)")
+    return {
+        "purpose_code": bsn.need(bsn.text(1), 1, "transaction set purpose code"),
+        "shipment_id": bsn.need(bsn.text(2), 2, "shipment identification"),
+        "ship_date": bsn.need(bsn.date(3), 3, "date"),
+        "ship_time": bsn.need(bsn.time(4), 4, "time"),
+        "hierarchy_code": bsn.text(5),
+    }
 
+
+def no_levels(body: Body) -> TranslationError:
+    return body.missing("HL", "a ship notice has a shipment level")
+
+
+def not_shipment_first(level: _Level) -> TranslationError:
+    return level.hl.error("the first HL level is not the shipment (HL03 = S)", 3)
+
+
+def no_orders(shipment: _Level) -> TranslationError:
+    return shipment.hl.error("the ship notice has no order level (HL03 = O)")
+
+
+def shipment_fields(header: Sequence[SegmentAt], shipment: _Level) -> dict[str, Any]:
+    """The fields of the shipment level (with the DTMs before the first HL): all the ship
+    notice's but the BSN's, its orders, control totals and unmapped segments."""
     dates = [parse_date_reference(s) for s in header if s.tag == "DTM"]
     dates += [parse_date_reference(s) for s in shipment.all("DTM")]
     references = [parse_reference(s) for s in shipment.all("REF")]
@@ -192,36 +229,27 @@ def parse(tx: TransactionSet) -> ShipNotice:
     pro_number, references = _take(references, "CN")
     ship_from, parties = _take_party(parties, "SF")
     ship_to, parties = _take_party(parties, "ST")
-    return ShipNotice(
-        envelope=tx.envelope(),
-        purpose_code=purpose_code,
-        shipment_id=shipment_id,
-        ship_date=ship_date,
-        ship_time=ship_time,
-        hierarchy_code=bsn.text(5),
-        packaging_code=td1.packaging_code,
-        lading_quantity=td1.lading_quantity,
-        gross_weight=td1.weight,
-        carrier_scac=td5.scac,
-        transport_method=td5.transport_method,
-        routing=td5.routing,
-        bill_of_lading=bill_of_lading,
-        pro_number=pro_number,
-        tracking_numbers=[r.value for r in references if r.qualifier == "2I" and r.value],
-        references=[r for r in references if not (r.qualifier == "2I" and r.value)],
-        ship_date_time=ship_date_time,
-        delivery_date=delivery_date,
-        ship_from=ship_from,
-        ship_to=ship_to,
-        parties=parties,
-        orders=(built := [order.build() for order in orders]),
-        routing_sequence_code=td5.routing_sequence_code,
-        equipment=equipment,
-        volume=td1.volume,
-        dates=[d for d in dates if d is not ship_date_time and d is not delivery_date],
-        control_totals=parse_control_totals(summary, len(levels), _shipped(built)),
-        unmapped=body.unmapped(),
-    )
+    return {
+        "packaging_code": td1.packaging_code,
+        "lading_quantity": td1.lading_quantity,
+        "gross_weight": td1.weight,
+        "carrier_scac": td5.scac,
+        "transport_method": td5.transport_method,
+        "routing": td5.routing,
+        "bill_of_lading": bill_of_lading,
+        "pro_number": pro_number,
+        "tracking_numbers": [r.value for r in references if r.qualifier == "2I" and r.value],
+        "references": [r for r in references if not (r.qualifier == "2I" and r.value)],
+        "ship_date_time": ship_date_time,
+        "delivery_date": delivery_date,
+        "ship_from": ship_from,
+        "ship_to": ship_to,
+        "parties": parties,
+        "routing_sequence_code": td5.routing_sequence_code,
+        "equipment": equipment,
+        "volume": td1.volume,
+        "dates": [d for d in dates if d is not ship_date_time and d is not delivery_date],
+    }
 
 
 def _shipped(orders: Sequence[ShipmentOrder]) -> list[Decimal]:

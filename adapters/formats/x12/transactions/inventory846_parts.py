@@ -20,10 +20,8 @@ id and content digest are the whole message's.
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any, Final
+from typing import Any
 
 import orjson
 from pydantic import ValidationError
@@ -31,16 +29,13 @@ from pydantic import ValidationError
 from gateway.messages import InventoryAdvice, InventoryLine
 from gateway.messages.blocks import UnmappedSegment
 from gateway.messages.identity import canonical_json
-from gateway.messages.part_stream import InParts, OrderedDigest, PartChunks
+from gateway.messages.part_stream import InParts, JsonSpool, OrderedDigest, PartChunks
 from gateway.messages.parts import PART_ITEMS
 
 from ..segments import Segment
 from ..structure import TransactionSet
 from .common import Body, SegmentAt, body_of
 from .inventory846 import SET_ID, AdviceHeader, no_lines, read_line, take_summary
-
-SPOOLED_IN_MEMORY: Final = 4 << 20
-"""Bytes of unmapped segments kept in memory before they go to the spool file."""
 
 
 class AdviceInParts:
@@ -68,7 +63,7 @@ class AdviceInParts:
         self.refused: ValidationError | None = None
         """Why the header makes no message (raised at the end, as ``parse`` raises it)."""
         self.digest: OrderedDigest | None = None
-        self.unmapped = _Spool(spool_dir)
+        self.unmapped = JsonSpool(spool_dir)
         self._last: list[str] = []
 
     def feed(self, segment: Segment) -> str | None:
@@ -117,7 +112,7 @@ class AdviceInParts:
                 envelope=self.envelope,
                 **self.fields or {},
                 lines=self.chunks.items("lines"),
-                unmapped=list(self.unmapped.models()),
+                unmapped=[UnmappedSegment.model_validate_json(t) for t in self.unmapped.texts()],
             )
         first_unmapped: list[UnmappedSegment] = []
         for text in self.unmapped.texts():
@@ -178,34 +173,3 @@ class AdviceInParts:
         if segments:
             for unmapped in self._body(segments).unmapped():
                 self.unmapped.add(unmapped)
-
-
-class _Spool:
-    """The unmapped segments, in order: in memory up to :data:`SPOOLED_IN_MEMORY` bytes, then
-    in a temporary file (in ``spool_dir``), one JSON text a line."""
-
-    def __init__(self, spool_dir: str | Path | None) -> None:
-        self.file: IO[str] = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - closed at the end
-            SPOOLED_IN_MEMORY,
-            mode="w+",
-            encoding="utf-8",
-            dir=None if spool_dir is None else str(spool_dir),
-        )
-        self.count = 0
-
-    def add(self, segment: UnmappedSegment) -> None:
-        self.file.write(segment.model_dump_json())
-        self.file.write("\n")
-        self.count += 1
-
-    def texts(self) -> Iterator[str]:
-        self.file.seek(0)
-        for line in self.file:
-            yield line.rstrip("\n")
-
-    def models(self) -> Iterator[UnmappedSegment]:
-        for text in self.texts():
-            yield UnmappedSegment.model_validate_json(text)
-
-    def close(self) -> None:
-        self.file.close()

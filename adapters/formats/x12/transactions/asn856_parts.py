@@ -1,0 +1,555 @@
+"""One 856 set of any size read a segment at a time into its canonical message's parts (issue 26).
+
+:func:`.asn856.parse` reads a set held whole into one :class:`ShipNotice`. A truck's single 856
+of a million cartons is read here instead, in flat memory: :class:`ShipNoticeInParts` takes the
+set's body segments one by one (:meth:`~ShipNoticeInParts.feed`) and reads each HL level as the
+next one begins, with the steps ``parse`` takes (:func:`.asn856.read_bsn`, the level checks of
+``_levels``, the tree of ``_orders``, :func:`.asn856.shipment_fields`,
+:func:`.commercial.parse_control_totals`). What it holds is the open branch of the hierarchy
+(shipment, order, tare, pack: a tare or pack with its items is one item of the parts, as
+:func:`gateway.messages.parts.split` cuts them), the orders' own fields, the part being filled,
+the HL numbers seen (as ranges: they are counted up in every 856 seen) and a few counters.
+
+A tare, a pack directly under an order and an item directly under an order (or under the
+shipment, in the order its PRF names) is given to the parts when it is complete: when an HL
+arrives whose parent is above it. The parts are then in document order (not cut where
+``split`` cuts them: :func:`~gateway.messages.parts.reassemble` makes the same message of
+either). The content digest has the CTT's totals before the orders (its keys are sorted), so
+the canonical JSON of each part item is spooled, by order and list, and hashed at the end.
+
+The errors are ``parse``'s, in its order: those it finds in every level before building the
+tree (an HL03 a ship notice does not carry) are raised at once; one found while building it
+(a missing PRF, SN1...) is kept and raised at the end unless a level after it has the former
+kind. A hierarchy ``parse`` reads but not in document order (an HL02 naming a level closed
+already: a carton given an item after another carton began) makes :meth:`finish` return
+None: such a set is to be read whole.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any, Final
+
+import orjson
+from pydantic import BaseModel
+
+from gateway.errors import TranslationError
+from gateway.messages import ShipmentOrder, ShipNotice
+from gateway.messages.blocks import UnmappedSegment
+from gateway.messages.identity import canonical_json
+from gateway.messages.part_stream import InParts, JsonSpool, OrderedDigest, PartChunks
+from gateway.messages.parts import PART_ITEMS
+
+from ..findings import quote
+from ..segments import Segment
+from ..structure import TransactionSet
+from .asn856 import (
+    HL_LOOPS,
+    LEVEL_NAMES,
+    PARENT_LEVELS,
+    SET_ID,
+    _item,
+    _Level,
+    _man,
+    _order,
+    _OrderLevel,
+    _pack,
+    _TareLevel,
+    no_levels,
+    no_orders,
+    not_shipment_first,
+    read_bsn,
+    shipment_fields,
+)
+from .commercial import parse_control_totals
+from .common import Body, SegmentAt, body_of, walk
+
+LISTS: Final = ("items", "packs", "tares")
+"""An order's split lists, in the order their names sort (the digest's order)."""
+PATHS: Final = {"items": "orders.items", "packs": "orders.packs", "tares": "orders.tares"}
+READ_BACK: Final = 1 << 20
+"""Bytes of the spooled canonical JSON hashed at a time."""
+
+
+class ShipNoticeInParts:
+    """An 856 set read a segment at a time (see the module's docstring). ``opening`` is the set
+    with its ST alone; :class:`TranslationError` from :meth:`feed` or :meth:`finish` as
+    :func:`.asn856.parse` raises it."""
+
+    def __init__(
+        self,
+        opening: TransactionSet,
+        part_items: int = PART_ITEMS,
+        spool_dir: str | Path | None = None,
+    ) -> None:
+        self.body = body_of(opening, SET_ID)
+        self.envelope = opening.envelope()
+        self.label = self.body.transaction
+        self.position = 1
+        self.header: list[SegmentAt] | None = []
+        """The segments before the first HL (read at the end, as ``parse`` reads them)."""
+        self.header_taken: set[int] = set()
+        self.header_segments: list[SegmentAt] = []
+        self.taken: set[int] = set()
+        """Positions taken of the level being read."""
+        self.shipment_taken: set[int] = set()
+        self.beginning: dict[str, Any] = {}
+        self.level: list[SegmentAt] = []
+        """The HL level being read: its HL and its own segments."""
+        self.levels = 0
+        self.in_summary = False
+        self.totals: Any = None
+        """The CTT's totals (or why they could not be read), at the CTT."""
+        self.shipment: _Level | None = None
+        self.shipment_segments: list[SegmentAt] = []
+        self.branch: list[_Open] = []
+        """The open levels, the shipment first."""
+        self.latest: dict[str, tuple[int, _Open]] = {}
+        self.numbers = _Numbers()
+        self.orders: list[_OrderLevel] = []
+        self.by_prf: dict[tuple[str, str | None, dt.date | None], int] = {}
+        self.shipped = Decimal(0)
+        """SN102 summed (Decimal sums of SN102 values are exact: in any order the same)."""
+        self.kept: TranslationError | None = None
+        """The first error of the shipment check or the tree (raised at the end)."""
+        self.out_of_order = False
+        self.chunks = PartChunks(part_items)
+        self.unmapped = JsonSpool(spool_dir)
+        self.digests = _DigestSpool(spool_dir)
+        self._last: list[str] = []
+
+    # ------------------------------------------------------------------------------------------
+    # Reading
+
+    def feed(self, segment: Segment) -> list[str]:
+        """Read the body segment after the one before; the entries of the item parts (JSON
+        text) this segment completed."""
+        self.position += 1
+        tag = segment.tag
+        if self.in_summary or tag == "CTT":
+            at = SegmentAt(segment, self.position, self.label, set())
+            done: list[str] = []
+            if not self.in_summary:
+                self.in_summary = True
+                done = self._close_level() if self.header is None else []
+                done += self._close_branch(0)
+                self._totals(at)
+            self._keep([at])
+            return done
+        if tag == "HL":
+            if self.header is not None:
+                header, self.header = self.header, None
+                self.header_segments = header
+                self.beginning = read_bsn(header, Body(self.label, header, self.header_taken))
+                done = []
+            else:
+                done = self._close_level()
+            self.taken = set()
+            self.level = [SegmentAt(segment, self.position, self.label, self.taken)]
+            return done
+        if self.header is not None:
+            self.header.append(SegmentAt(segment, self.position, self.label, self.header_taken))
+        else:
+            self.level.append(SegmentAt(segment, self.position, self.label, self.taken))
+        return []
+
+    def finish(self) -> ShipNotice | InParts | None:
+        """The message, the header part's content, or None when the set is to be read whole
+        (see the module's docstring), once the set's last body segment was fed. The item parts
+        left are :meth:`last_chunks`."""
+        try:
+            return self._finish()
+        finally:
+            self.unmapped.close()
+            self.digests.close()
+
+    def last_chunks(self) -> list[str]:
+        """The item parts :meth:`finish` completed (after those :meth:`feed` gave)."""
+        return self._last
+
+    def _finish(self) -> ShipNotice | InParts | None:
+        if self.header is not None:  # no HL
+            read_bsn(self.header, Body(self.label, self.header, self.header_taken))
+            raise no_levels(self.body)
+        if not self.in_summary:
+            self._last += self._close_level()
+            self._last += self._close_branch(0)
+            self._totals(None)
+        if self.kept is not None:
+            raise self.kept
+        if self.out_of_order:
+            return None
+        assert self.shipment is not None
+        if not self.orders:
+            raise no_orders(self.shipment)
+        header_segments = self.header_segments
+        fields = shipment_fields(header_segments, self.shipment)
+        if isinstance(self.totals, TranslationError):
+            raise self.totals
+        first = [
+            u.model_dump_json()
+            for u in (
+                *Body(self.label, header_segments, self.header_taken).unmapped(),
+                *Body(self.label, self.shipment_segments, self.shipment_taken).unmapped(),
+            )
+        ]
+        unmapped_count = len(first) + self.unmapped.count
+        whole = self.chunks.whole
+        if whole and self.chunks.count + unmapped_count <= self.chunks.part_items:
+            unmapped = [UnmappedSegment.model_validate_json(t) for t in self._unmapped(first)]
+            lists: dict[tuple[str, int], list[Any]] = {
+                (path, k): [] for path in PATHS.values() for k in range(len(self.orders))
+            }
+            for path, at, item in self.chunks.held:
+                lists[path, at[0]].append(item)
+            orders = [
+                _order_model(order, {name: lists[PATHS[name], k] for name in LISTS})
+                for k, order in enumerate(self.orders)
+            ]
+            return ShipNotice(
+                envelope=self.envelope,
+                **self.beginning,
+                **fields,
+                orders=orders,
+                control_totals=self.totals,
+                unmapped=unmapped,
+            )
+        heads = [_order_model(order, {}) for order in self.orders]
+        first_unmapped = None
+        for text in self._unmapped(first):
+            first_unmapped = first_unmapped or text
+            chunk = self.chunks.add("unmapped", text)
+            if chunk is not None:
+                self._last.append(chunk)
+        self._last += self.chunks.rest()
+        head = ShipNotice(
+            envelope=self.envelope,
+            **self.beginning,
+            **fields,
+            orders=heads,
+            control_totals=self.totals,
+            unmapped=[UnmappedSegment.model_validate_json(t) for t in [first_unmapped] if t],
+        )
+        head.__dict__["content_digest"] = self._digest(head, heads, first)
+        data = head.model_dump(mode="json")
+        for order in data["orders"]:
+            for name in LISTS:
+                order[name] = []
+        if first_unmapped:
+            data["unmapped"] = []
+        return InParts(head=head, header=data, parts=1 + self.chunks.chunks)
+
+    def _unmapped(self, first: list[str]) -> Iterator[str]:
+        """The unmapped segments' JSON texts, in order: those of the header and the shipment
+        level (read at the end), then the others (spooled as they came)."""
+        yield from first
+        yield from self.unmapped.texts()
+
+    def _digest(self, head: ShipNotice, orders: list[ShipmentOrder], first: list[str]) -> str:
+        """The content digest of the whole message: ``head``'s content, with each order's
+        spooled lists and the unmapped segments."""
+        content = head.model_dump(exclude={"envelope", "document_id", "orders", "unmapped"})
+        top = OrderedDigest(content, ("orders", "unmapped"), dropped_when_empty={"unmapped"})
+        for index, order in enumerate(orders):
+            into = top.begin_item("orders")
+            own = order.model_dump(exclude=set(LISTS))
+            inner = OrderedDigest(own, LISTS, into=into)
+            for name in LISTS:
+                for run in self.digests.runs(index, name):
+                    inner.item(name, b"")
+                    for piece in run:
+                        into.update(piece)
+            inner.close()
+        for text in self._unmapped(first):
+            top.item("unmapped", canonical_json(orjson.loads(text)))
+        return top.hexdigest()
+
+    # ------------------------------------------------------------------------------------------
+    # The hierarchy
+
+    def _close_level(self) -> list[str]:
+        """The HL level read so far (``level``), checked and hung in the tree."""
+        segments, self.level = self.level, []
+        taken = self.taken
+        self.taken = set()
+        index = self.levels
+        self.levels += 1
+        hl = segments[0].take((1, 2, 3, 4))
+        code = hl.need(hl.text(3), 3, "hierarchical level code")
+        if code not in PARENT_LEVELS:
+            raise hl.error(
+                f"{quote(code)} is not a level a ship notice carries (S, O, T, P or I)", 3
+            )
+        level = _Level(hl, code, walk(segments[1:], HL_LOOPS))
+        if index == 0:
+            self.shipment = level
+            self.shipment_segments = segments  # read at the end, with the header
+            self.shipment_taken = taken
+            if code != "S":
+                self.kept = not_shipment_first(level)
+        if self.kept is not None or self.out_of_order:
+            return []  # the levels after are checked, no longer read
+        try:
+            done = self._hang(index, level)
+        except TranslationError as error:
+            self.kept = error
+            return []
+        except _OutOfOrder:
+            self.out_of_order = True
+            return []
+        if index:
+            self._keep(segments, taken)
+        return done
+
+    def _hang(self, index: int, level: _Level) -> list[str]:
+        """``_orders``' step for ``level``: its parent found, the levels under its parent
+        closed, itself read."""
+        hl = level.hl
+        number = hl.need(hl.text(1), 1, "hierarchical id number")
+        if number in self.numbers:
+            raise hl.error(f"HL01 {quote(number)} is used twice", 1)
+        if level.code == "S" and index:
+            raise hl.error("a second shipment level; a ship notice has one", 3)
+        parent = self._parent(level) if index else None
+        self.numbers.add(number)
+        done: list[str] = []
+        if parent is not None:
+            done = self._close_branch(self.branch.index(parent) + 1)
+        opened = _Open(number, level)
+        self.latest[level.code] = (index, opened)
+        self.branch.append(opened)
+        if parent is None:
+            return done
+        if level.code == "O":
+            level.order = _order(level, level.first("PRF"))
+            self.orders.append(level.order)
+            opened.order_index = len(self.orders) - 1
+        elif level.code == "T":
+            level.tare = _TareLevel(_man(level, "GM"))
+            opened.order_index = parent.order_index
+        elif level.code == "P":
+            level.pack = _pack(level)
+            opened.order_index = parent.order_index
+            if parent.level.tare is not None:
+                parent.level.tare.packs.append(level.pack)
+                opened.in_tare = True
+        else:
+            done += self._item(level, parent)
+        return done
+
+    def _item(self, level: _Level, parent: _Open) -> list[str]:
+        if parent.level.pack is not None:
+            item = _item(level)
+            parent.level.pack.items.append(item)
+            self._shipped(item.quantity_shipped)
+            return []
+        if parent.level.order is not None:
+            item = _item(level)
+            self._shipped(item.quantity_shipped)
+            return self._emit("items", parent.order_index, item)
+        prf = level.first("PRF")  # an item under the shipment names its order
+        if prf is None:
+            raise level.hl.error("an item directly under the shipment has no PRF (order)")
+        prf.take((1, 2, 4))
+        po_number = prf.need(prf.text(1), 1, "purchase order number")
+        key = (po_number, prf.text(2), prf.date(4))
+        if key not in self.by_prf:
+            self.by_prf[key] = len(self.orders)
+            self.orders.append(_OrderLevel(*key))
+        item = _item(level)
+        self._shipped(item.quantity_shipped)
+        return self._emit("items", self.by_prf[key], item)
+
+    def _parent(self, level: _Level) -> _Open:
+        """``asn856._parent``, among the open levels: a parent closed already makes the set
+        one to read whole (:attr:`out_of_order`)."""
+        allowed = PARENT_LEVELS[level.code]
+        hl = level.hl
+        pointer = hl.text(2)
+        if pointer is None:
+            candidates = [self.latest[code] for code in allowed if code in self.latest]
+            if not candidates:
+                raise hl.error(f"the {LEVEL_NAMES[level.code]} level has no parent level", 2)
+            latest = max(candidates, key=lambda found: found[0])[1]
+            if latest not in self.branch:
+                raise _OutOfOrder
+            return latest
+        parent = next((o for o in reversed(self.branch) if o.number == pointer), None)
+        if parent is None:
+            if pointer in self.numbers:
+                raise _OutOfOrder
+            raise hl.error(f"HL02 {quote(pointer)} names no earlier HL", 2)
+        if parent.level.code not in allowed:
+            raise hl.error(
+                f"the {LEVEL_NAMES[level.code]} level cannot sit under "
+                f"the {LEVEL_NAMES[parent.level.code]} level HL {pointer}",
+                2,
+            )
+        return parent
+
+    def _close_branch(self, depth: int) -> list[str]:
+        """Close the open levels from ``depth`` on: a tare, or a pack directly under its order,
+        is complete."""
+        done: list[str] = []
+        while len(self.branch) > depth:
+            closed = self.branch.pop()
+            level = closed.level
+            if level.tare is not None:
+                done += self._emit("tares", closed.order_index, level.tare.build())
+            elif level.pack is not None and not closed.in_tare:
+                done += self._emit("packs", closed.order_index, level.pack.build())
+        return done
+
+    def _emit(self, name: str, order: int, item: BaseModel) -> list[str]:
+        self.digests.item(order, name, canonical_json(item.model_dump()))
+        chunk = self.chunks.add(PATHS[name], item, (order,))
+        return [] if chunk is None else [chunk]
+
+    def _shipped(self, quantity: Decimal) -> None:
+        self.shipped += quantity
+
+    def _totals(self, ctt: SegmentAt | None) -> None:
+        """The CTT's totals, read as ``parse`` reads them (an error kept for the end)."""
+        if self.kept is not None or self.out_of_order:
+            return
+        try:
+            self.totals = parse_control_totals(
+                [ctt] if ctt is not None else [], self.levels, [self.shipped]
+            )
+        except TranslationError as error:
+            self.totals = error
+
+    def _keep(self, segments: list[SegmentAt], taken: set[int] | None = None) -> None:
+        """The segments of ``segments`` not taken go to ``unmapped``."""
+        if self.kept is not None or self.out_of_order:
+            return
+        body = Body(self.label, segments, segments[0].taken if taken is None else taken)
+        for unmapped in body.unmapped():
+            self.unmapped.add(unmapped)
+
+
+class _OutOfOrder(Exception):
+    """The parent of a level is closed already (caught in :meth:`ShipNoticeInParts._hang`)."""
+
+
+@dataclass(slots=True, eq=False)
+class _Open:
+    """A level of the open branch."""
+
+    number: str
+    level: _Level
+    order_index: int = -1
+    in_tare: bool = False
+
+
+def _order_model(order: _OrderLevel, lists: dict[str, list[Any]]) -> ShipmentOrder:
+    return ShipmentOrder(
+        po_number=order.po_number,
+        release_number=order.release_number,
+        po_date=order.po_date,
+        references=order.references,
+        parties=order.parties,
+        tares=lists.get("tares", []),
+        packs=lists.get("packs", []),
+        items=lists.get("items", []),
+    )
+
+
+class _Numbers:
+    """HL01 numbers seen: counted up as ranges (1, 2, 3... in every 856), any other text in a
+    set."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        """Disjoint ranges [start, end], sorted."""
+        self.others: set[str] = set()
+
+    def add(self, number: str) -> None:
+        value = _counted(number)
+        if value is None:
+            self.others.add(number)
+            return
+        if self.ends and self.ends[-1] == value - 1:  # the usual: one more than the last
+            self.ends[-1] = value
+            self._merge(len(self.ends) - 1)
+            return
+        at = bisect.bisect_left(self.starts, value)
+        self.starts.insert(at, value)
+        self.ends.insert(at, value)
+        self._merge(at)
+        if at:
+            self._merge(at - 1)
+
+    def _merge(self, at: int) -> None:
+        while at + 1 < len(self.starts) and self.starts[at + 1] <= self.ends[at] + 1:
+            self.ends[at] = max(self.ends[at], self.ends[at + 1])
+            del self.starts[at + 1], self.ends[at + 1]
+
+    def __contains__(self, number: object) -> bool:
+        if not isinstance(number, str):
+            return False
+        value = _counted(number)
+        if value is None:
+            return number in self.others
+        at = bisect.bisect_right(self.starts, value) - 1
+        return at >= 0 and value <= self.ends[at]
+
+
+def _counted(number: str) -> int | None:
+    """``number`` as an integer when it is one written plainly (no sign, no leading zero)."""
+    if number.isascii() and number.isdigit() and (number == "0" or number[0] != "0"):
+        return int(number)
+    return None
+
+
+class _DigestSpool:
+    """The canonical JSON of the orders' part items, spooled by order and list (they are hashed
+    at the end, after the CTT's totals), and of the unmapped segments."""
+
+    def __init__(self, spool_dir: str | Path | None) -> None:
+        self.file: IO[bytes] = tempfile.TemporaryFile(  # noqa: SIM115 - close()
+            dir=None if spool_dir is None else str(spool_dir)
+        )
+        self.runs_of: dict[tuple[int, str], list[tuple[int, int]]] = {}
+        """(order, list) -> its runs of items written one after the other: (start, end)."""
+        self.last: tuple[int, str] | None = None
+        self.end = 0
+
+    def item(self, order: int, name: str, text: bytes) -> None:
+        key = (order, name)
+        if key == self.last:
+            self.file.write(b",")
+            self.file.write(text)
+            self.end += 1 + len(text)
+            start, _ = self.runs_of[key][-1]
+            self.runs_of[key][-1] = (start, self.end)
+            return
+        self.file.write(text)
+        self.runs_of.setdefault(key, []).append((self.end, self.end + len(text)))
+        self.end += len(text)
+        self.last = key
+
+    def runs(self, order: int, name: str) -> Iterator[Iterator[bytes]]:
+        """Each run of the list's items: its text, a piece at a time."""
+        for start, end in self.runs_of.get((order, name), []):
+            yield self._read(start, end)
+
+    def _read(self, start: int, end: int) -> Iterator[bytes]:
+        self.file.flush()
+        at = start
+        while at < end:
+            self.file.seek(at)
+            piece = self.file.read(min(READ_BACK, end - at))
+            at += len(piece)
+            yield piece
+        self.file.seek(0, 2)
+
+    def close(self) -> None:
+        self.file.close()
