@@ -38,7 +38,8 @@ from pika.channel import Channel
 from pika.frame import Method
 from pika.spec import Basic, BasicProperties
 
-from ..outbound.pipeline import BatchResult, DeadLetter, Delivery, OutboundPipeline, Preparing
+from ..outbound.pipeline import BatchResult, DeadLetter, OutboundPipeline
+from ..outbound.preparing import Delivery, Preparing
 from .connection import APP_ID, describe
 from .limits import digest_id, publish_problem
 from .session import BrokerClient, BrokerSession

@@ -2,11 +2,11 @@
 
 The consumer (:mod:`gateway.bus.consumer`) hands over a batch of broker deliveries:
 
-0. :meth:`OutboundPipeline.begin` prepares it (:func:`prepare_requests`, in the worker processes
-   when there are some, while the batch before is being recorded): every request is parsed,
-   checked against its partner's profile, rendered in its partner's format and validated as a
-   :class:`~gateway.ports.Draft` with draft numbers, or refused with its reason. Nothing is
-   recorded yet.
+0. :meth:`OutboundPipeline.begin` prepares it (:func:`~.preparing.prepare_requests`, in the
+   worker processes when there are some, while the batch before is being recorded): every
+   request is parsed, checked against its partner's profile, rendered in its partner's format
+   and validated as a :class:`~gateway.ports.Draft` with draft numbers, or refused with its
+   reason. Nothing is recorded yet.
 
 Then :meth:`OutboundPipeline.complete`, in the consumer's database thread:
 
@@ -40,12 +40,10 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from .. import ledger as repository
-from ..errors import RequestRefused
 from ..fulfilment.hooks import RequestCheck, check_request
 from ..ledger import NewMessage
 from ..ledger import outbound as ledger
@@ -53,29 +51,18 @@ from ..ledger.counters import counter_in
 from ..ledger.outbound import NewOutbound, OutboundRow, OutboundState
 from ..partner_formats import PartnerFormats
 from ..partners import PartnerProfile
-from ..ports import DocumentRefused, Draft, RenderedDocument
 from ..runtime.crashpoints import crash_point
 from ..runtime.measures import Measures
 from ..runtime.workers import WorkerPool
 from ..spool import SENT_FOLDER, write_new
-from .requests import OutboundRequest, parse_request
-from .requirements import check_partner
+from .preparing import Delivery, Partners, Prepared, Preparing, prepare_requests
+from .records import as_row, rendered_row
 from .status import OutboundStatus, document_status, status_message
 
+__all__ = ["BatchResult", "DeadLetter", "OutboundPipeline", "as_row", "rendered_row"]
+"""``as_row`` and ``rendered_row`` (:mod:`.records`) too: the formats' tests import them here."""
+
 log = logging.getLogger(__name__)
-UTF8 = "utf-8"
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    """A request as the broker delivered it."""
-
-    tag: int
-    body: bytes
-    routing_key: str = ""
-    headers: Mapping[str, Any] = field(default_factory=dict)
-    message_id: str | None = None
-    correlation_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,100 +80,6 @@ class BatchResult:
     rendered: int = 0
     duplicates: int = 0
     refused: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    """A delivery made ready outside the ledger: what is known of its request, and its
-    :class:`~gateway.ports.Draft` or the reason it is refused."""
-
-    request_id: str
-    partner: str
-    kind: str
-    correlation_id: str
-    request: dict[str, Any] | None
-    """The CloudEvent (or, when it could not be read, the body), kept in the ledger."""
-    source: str | None = None
-    draft: Draft | None = None
-    refusal: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Preparing:
-    """A batch being prepared (see :meth:`OutboundPipeline.begin`)."""
-
-    deliveries: Sequence[Delivery]
-    at: dt.datetime
-    job: Callable[[], list[Prepared]]
-    """Waits for the batch's :class:`Prepared`, in the order of the deliveries."""
-    partners: Partners
-    """The profiles and formats it is prepared with (a reload meanwhile does not mix them)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Partners:
-    """The partners' profiles and formats, replaced together when they are reloaded."""
-
-    profiles: Mapping[str, PartnerProfile]
-    formats: PartnerFormats
-
-
-def prepare_requests(
-    deliveries: Sequence[Delivery],
-    profiles: Mapping[str, PartnerProfile],
-    formats: PartnerFormats,
-    at: dt.datetime,
-) -> list[Prepared]:
-    """Parse each delivery's request, check it against its partner's profile, render and
-    validate it (in a worker process, or in the caller's thread)."""
-    prepared = []
-    for delivery in deliveries:
-        try:
-            request = parse_request(
-                delivery.body,
-                routing_key=delivery.routing_key,
-                headers=delivery.headers,
-                message_id=delivery.message_id,
-                correlation_id=delivery.correlation_id,
-            )
-        except RequestRefused as refused:
-            prepared.append(_refused(refused, refused.reason))
-            continue
-        try:
-            config = check_partner(request, profiles)
-            draft = formats.draft(request.partner, request.message, request.kind, config, at)
-        except (RequestRefused, DocumentRefused) as error:
-            prepared.append(_refused(request, str(error)))
-            continue
-        except Exception as error:  # a bug, or input nobody foresaw: refused, never redelivered
-            log.exception("rendering outbound request %.80s failed", request.request_id)
-            reason = f"the request could not be rendered: {type(error).__name__}: {error}"
-            prepared.append(_refused(request, reason))
-            continue
-        prepared.append(
-            Prepared(
-                request.request_id,
-                request.partner,
-                request.kind,
-                request.correlation_id,
-                request.event,
-                source=request.source,
-                draft=draft,
-            )
-        )
-    return prepared
-
-
-def _refused(request: OutboundRequest | RequestRefused, reason: str) -> Prepared:
-    stored = request.event if isinstance(request, OutboundRequest) else request.request
-    return Prepared(
-        request.request_id,
-        request.partner,
-        request.kind,
-        request.correlation_id,
-        stored,
-        refusal=reason,
-    )
 
 
 class OutboundPipeline:
@@ -450,67 +343,4 @@ def _order_check(
         correlation_id=item.correlation_id,
         request=item.request,
         asn_check=profile.asn_check,
-    )
-
-
-def rendered_row(
-    document: RenderedDocument,
-    *,
-    request_id: str,
-    partner: str,
-    kind: str,
-    correlation_id: str,
-    request: dict[str, Any] | None,
-    detail: dict[str, Any],
-) -> NewOutbound:
-    """The ledger row of a rendered document (state ``rendered``)."""
-    return NewOutbound(
-        request_id=request_id,
-        partner=partner,
-        kind=kind,
-        correlation_id=correlation_id,
-        state=OutboundState.RENDERED,
-        request=request,
-        document_id=document.document_id,
-        sender_qualifier=document.sender_qualifier,
-        sender_id=document.sender_id,
-        receiver_qualifier=document.receiver_qualifier,
-        receiver_id=document.receiver_id,
-        group_kind=document.group_kind,
-        interchange_ref=document.interchange,
-        group_ref=document.group,
-        transaction_ref=document.transaction,
-        file_name=document.file_name,
-        content=document.text,
-        format=document.format or None,
-        detail=detail if document.encoding == UTF8 else {**detail, "encoding": document.encoding},
-    )
-
-
-def as_row(row_id: int, new: NewOutbound, now: dt.datetime) -> OutboundRow:
-    return OutboundRow(
-        id=row_id,
-        request_id=new.request_id,
-        partner=new.partner,
-        kind=new.kind,
-        document_id=new.document_id,
-        correlation_id=new.correlation_id,
-        state=new.state,
-        sender_qualifier=new.sender_qualifier,
-        sender_id=new.sender_id,
-        receiver_qualifier=new.receiver_qualifier,
-        receiver_id=new.receiver_id,
-        group_kind=new.group_kind,
-        interchange_ref=new.interchange_ref,
-        group_ref=new.group_ref,
-        transaction_ref=new.transaction_ref,
-        file_name=new.file_name,
-        content=new.content,
-        format=new.format,
-        request=new.request,
-        ack_due_at=None,
-        ack=None,
-        detail=new.detail,
-        created_at=now,
-        updated_at=now,
     )

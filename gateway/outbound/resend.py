@@ -29,7 +29,8 @@ from ..ledger.outbound import OutboundRow, OutboundState
 from ..partner_formats import PartnerFormats
 from ..partners import PartnerProfile
 from ..spool import SENT_FOLDER, write_new
-from .pipeline import OutboundPipeline, as_row, rendered_row
+from .pipeline import OutboundPipeline
+from .records import as_row, rendered_row
 from .requests import parse_request
 from .requirements import check_partner
 

@@ -15,7 +15,8 @@ from typing import Any, cast
 from gateway.bus.consumer import ERROR_HEADER, REQUEST_ID_HEADER, RequestConsumer
 from gateway.bus.limits import digest_id
 from gateway.bus.topology import DEFAULT_TOPOLOGY
-from gateway.outbound.pipeline import DeadLetter, Delivery, OutboundPipeline
+from gateway.outbound.pipeline import DeadLetter, OutboundPipeline
+from gateway.outbound.preparing import Delivery
 from tests.integration.outbound.support import (
     Bus,
     hostile_bodies,

@@ -11,7 +11,7 @@ import pytest
 from adapters import REGISTRY
 from gateway.bus.limits import digest_id
 from gateway.errors import RequestRefused
-from gateway.outbound import pipeline, requests
+from gateway.outbound import preparing, requests
 from gateway.outbound.requests import parse_request
 from gateway.outbound.requirements import check_partner
 from gateway.partner_formats import PartnerFormats
@@ -199,9 +199,9 @@ def test_an_unforeseen_error_rendering_a_request_is_a_refusal(
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RecursionError("maximum recursion depth exceeded")
 
-    monkeypatch.setattr(pipeline, "check_partner", broken)
-    [prepared] = pipeline.prepare_requests(
-        [pipeline.Delivery(tag=1, body=body)],
+    monkeypatch.setattr(preparing, "check_partner", broken)
+    [prepared] = preparing.prepare_requests(
+        [preparing.Delivery(tag=1, body=body)],
         {},
         PartnerFormats.of(REGISTRY, {}),
         dt.datetime.now(dt.UTC),
