@@ -18,11 +18,10 @@ from collections.abc import Sequence
 
 from gateway.messages import Reference, StockTransferShipment, TransferLine
 
-from ..envelopes import x12_facts
 from ..segments import Segment
 from ..structure import TransactionSet
 from ..writer import TransactionContent
-from .common import SegmentAt, format_date, format_decimal, seg
+from .common import SegmentAt, format_decimal, seg
 from .warehouse_common import (
     HeaderTags,
     id_pairs,
@@ -33,12 +32,16 @@ from .warehouse_common import (
     parse_parties_by_role,
     parse_w27,
     parse_weight,
+    place_id_pairs,
     read_header,
     render_header_extras,
     render_header_parties,
     render_line_details,
     render_line_weight,
+    render_w03,
+    render_w06,
     render_w27,
+    transaction_content,
 )
 
 SET_ID = "943"
@@ -114,39 +117,15 @@ def _parse_w04(loop: Sequence[SegmentAt]) -> TransferLine:
 
 def render(message: StockTransferShipment) -> TransactionContent:
     """The body segments of ``message`` (the same in 004010 and 005010)."""
-    body = [
-        seg(
-            "W06",
-            message.report_code,
-            message.depositor_order_number,
-            format_date(message.ship_date) if message.ship_date else None,
-            message.shipment_id,
-            message.agent_shipment_id,
-            message.po_number,
-        )
-    ]
+    body = [render_w06(message)]
     body += render_header_parties(message.warehouse, message.ship_from, message.parties)
     body += render_header_extras(message.references, message.dates, message.notes)
     if message.transport is not None:
         body.append(render_w27(message.transport))
     for line in message.lines:
         body += _render_line(line)
-    weight = message.total_weight
-    body.append(
-        seg(
-            "W03",
-            format_decimal(message.total_quantity, 10, "W0301"),
-            format_decimal(weight.value if weight else None, 10, "W0302"),
-            weight.unit if weight else None,
-        )
-    )
-    facts = x12_facts(message.envelope)
-    return TransactionContent(
-        SET_ID,
-        body,
-        control_number=facts.transaction_control_number,
-        implementation_reference=facts.implementation_reference,
-    )
+    body.append(render_w03(message.total_quantity, message.total_weight))
+    return transaction_content(SET_ID, body, message.envelope)
 
 
 def _render_line(line: TransferLine) -> list[Segment]:
@@ -157,8 +136,7 @@ def _render_line(line: TransferLine) -> list[Segment]:
         line.unit_of_measure,
         line.upc_case_code,
     ]
-    for (qualifier, value), position in zip(pairs, ID_PAIRS, strict=False):
-        elements[position - 1], elements[position] = qualifier, value
+    place_id_pairs(elements, pairs, ID_PAIRS)
     lot = [Reference(qualifier=LOT_NUMBER, value=line.lot_number)] if line.lot_number else []
     segments = [seg("W04", *elements)]
     segments += render_line_details(line.description, line.serial_numbers, lot + line.references)

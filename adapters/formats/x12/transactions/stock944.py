@@ -18,7 +18,6 @@ from collections.abc import Sequence
 
 from gateway.messages import ReceiptException, ReceivedLine, StockTransferReceipt
 
-from ..envelopes import x12_facts
 from ..segments import Segment
 from ..structure import TransactionSet
 from ..writer import TransactionContent
@@ -31,11 +30,13 @@ from .warehouse_common import (
     parse_line_details,
     parse_line_weight,
     parse_parties_by_role,
+    place_id_pairs,
     read_header,
     render_header_extras,
     render_header_parties,
     render_line_details,
     render_line_weight,
+    transaction_content,
 )
 
 SET_ID = "944"
@@ -136,13 +137,7 @@ def render(message: StockTransferReceipt) -> TransactionContent:
     for line in message.lines:
         body += _render_line(line)
     body.append(seg("W14", format_decimal(message.total_quantity, 15, "W1401")))
-    facts = x12_facts(message.envelope)
-    return TransactionContent(
-        SET_ID,
-        body,
-        control_number=facts.transaction_control_number,
-        implementation_reference=facts.implementation_reference,
-    )
+    return transaction_content(SET_ID, body, message.envelope)
 
 
 def _render_line(line: ReceivedLine) -> list[Segment]:
@@ -153,8 +148,7 @@ def _render_line(line: ReceivedLine) -> list[Segment]:
         line.unit_of_measure,
         line.upc_case_code,
     ]
-    for (qualifier, value), position in zip(pairs, ID_PAIRS, strict=False):
-        elements[position - 1], elements[position] = qualifier, value
+    place_id_pairs(elements, pairs, ID_PAIRS)
     elements[7], elements[8] = line.lot_number, line.adjustment_code
     segments = [seg("W07", *elements)]
     segments += render_line_details(line.description, line.serial_numbers, line.references)

@@ -17,7 +17,6 @@ from collections.abc import Sequence
 
 from gateway.messages import AdjustedLine, InventoryAdjustment
 
-from ..envelopes import x12_facts
 from ..segments import Segment
 from ..structure import TransactionSet
 from ..writer import TransactionContent
@@ -32,11 +31,13 @@ from .warehouse_common import (
     parse_parties_by_role,
     parse_warehouse_date,
     parse_weight,
+    place_id_pairs,
     read_header,
     render_header_extras,
     render_header_parties,
     render_line_details,
     render_warehouse_date,
+    transaction_content,
 )
 
 SET_ID = "947"
@@ -126,13 +127,7 @@ def render(message: InventoryAdjustment) -> TransactionContent:
     body += render_header_extras(message.references, message.dates, message.notes)
     for line in message.lines:
         body += _render_line(line)
-    facts = x12_facts(message.envelope)
-    return TransactionContent(
-        SET_ID,
-        body,
-        control_number=facts.transaction_control_number,
-        implementation_reference=facts.implementation_reference,
-    )
+    return transaction_content(SET_ID, body, message.envelope)
 
 
 def _render_line(line: AdjustedLine) -> list[Segment]:
@@ -144,8 +139,7 @@ def _render_line(line: AdjustedLine) -> list[Segment]:
         line.unit_of_measure,
         line.upc_case_code,
     ]
-    for (qualifier, value), position in zip(pairs, ID_PAIRS, strict=False):
-        elements[position - 1], elements[position] = qualifier, value
+    place_id_pairs(elements, pairs, ID_PAIRS)
     elements[8] = line.lot_number
     for (at, qualifier_at, unit_at), weight in zip(WEIGHTS, line.weights, strict=False):
         elements[at - 1] = format_decimal(weight.value, 10, f"W19{at:02d}")

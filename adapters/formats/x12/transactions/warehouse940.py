@@ -20,7 +20,6 @@ from gateway.messages import (
     WarehouseShippingOrder,
 )
 
-from ..envelopes import x12_facts
 from ..segments import Segment
 from ..structure import TransactionSet
 from ..writer import TransactionContent
@@ -33,11 +32,13 @@ from .warehouse_common import (
     parse_line_details,
     parse_line_weight,
     parse_weight,
+    place_id_pairs,
     read_header,
     render_header_extras,
     render_header_parties,
     render_line_details,
     render_line_weight,
+    transaction_content,
     wholly,
 )
 
@@ -168,13 +169,7 @@ def render(message: WarehouseShippingOrder) -> TransactionContent:
                 weight.unit if weight else None,
             )
         )
-    facts = x12_facts(message.envelope)
-    return TransactionContent(
-        SET_ID,
-        body,
-        control_number=facts.transaction_control_number,
-        implementation_reference=facts.implementation_reference,
-    )
+    return transaction_content(SET_ID, body, message.envelope)
 
 
 def _render_line(line: WarehouseOrderLine) -> list[Segment]:
@@ -183,8 +178,7 @@ def _render_line(line: WarehouseOrderLine) -> list[Segment]:
     elements[0] = format_decimal(line.quantity, 15, "W0101")
     elements[1] = line.unit_of_measure
     elements[2] = line.upc_case_code
-    for (qualifier, value), position in zip(pairs, ID_PAIRS, strict=False):
-        elements[position - 1], elements[position] = qualifier, value
+    place_id_pairs(elements, pairs, ID_PAIRS)
     elements[12] = line.lot_number
     segments = [seg("LX", line.line_number), seg("W01", *elements)]
     segments += render_line_details(line.description, line.serial_numbers, line.references)

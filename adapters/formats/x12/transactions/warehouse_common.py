@@ -11,21 +11,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from gateway.errors import RenderError
 from gateway.messages import (
+    Envelope,
     ItemId,
     ItemIdentification,
     Party,
     Reference,
+    StockTransferShipment,
     Transport,
     WarehouseDate,
     WarehouseNote,
+    WarehouseShippingAdvice,
     Weight,
 )
 
+from ..envelopes import x12_facts
 from ..segments import Segment
 from ..structure import TransactionSet
+from ..writer import TransactionContent
 from .common import (
     NAMED_ITEM_IDS,
     Body,
@@ -173,6 +179,42 @@ def read_header(tx: TransactionSet, tags: HeaderTags) -> Header:
     return Header(body, beginning, transport, extras, loop_instances(walked, "N1"), lines, summary)
 
 
+def transaction_content(set_id: str, body: list[Segment], envelope: Envelope) -> TransactionContent:
+    """The ``set_id`` transaction set of ``body``, under the ST02 and ST03 of ``envelope`` (a
+    message read from X12 keeps them; else the writer numbers it)."""
+    facts = x12_facts(envelope)
+    return TransactionContent(
+        set_id,
+        body,
+        control_number=facts.transaction_control_number,
+        implementation_reference=facts.implementation_reference,
+    )
+
+
+def render_w06(message: StockTransferShipment | WarehouseShippingAdvice) -> Segment:
+    """The W06 of a 943 or 945: W0601 reporting code, W0602 depositor order number, W0603 ship
+    date, W0604 shipment id, W0605 agent shipment id, W0606 PO number."""
+    return seg(
+        "W06",
+        message.report_code,
+        message.depositor_order_number,
+        format_date(message.ship_date) if message.ship_date else None,
+        message.shipment_id,
+        message.agent_shipment_id,
+        message.po_number,
+    )
+
+
+def render_w03(quantity: Decimal, weight: Weight | None) -> Segment:
+    """The W03 summary of a 943 or 945: W0301 units shipped, W0302 weight, W0303 its unit."""
+    return seg(
+        "W03",
+        format_decimal(quantity, 10, "W0301"),
+        format_decimal(weight.value if weight else None, 10, "W0302"),
+        weight.unit if weight else None,
+    )
+
+
 def render_header_extras(
     references: Sequence[Reference], dates: Sequence[WarehouseDate], notes: Sequence[WarehouseNote]
 ) -> list[Segment]:
@@ -279,6 +321,15 @@ def parse_id_pairs(s: SegmentAt, pairs: Sequence[int]) -> ItemIdentification:
         gtin=named.get("UK"),
         other_ids=others,
     )
+
+
+def place_id_pairs(
+    elements: list[str | None], pairs: Sequence[tuple[str, str]], positions: Sequence[int]
+) -> None:
+    """Put ``pairs`` (from :func:`id_pairs`) in ``elements`` of a segment, each qualifier at
+    the element ``positions`` says (1-based, as in W0104), its value after it."""
+    for (qualifier, value), position in zip(pairs, positions, strict=False):
+        elements[position - 1], elements[position] = qualifier, value
 
 
 def id_pairs(item: ItemIdentification, room: int, where: str) -> list[tuple[str, str]]:
