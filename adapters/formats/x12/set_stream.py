@@ -19,6 +19,8 @@ from __future__ import annotations
 import logging
 from typing import Final
 
+from gateway.messages.parts import PART_ITEMS
+
 from .compiled.machine import SetRun
 from .compiled.validator import CompiledValidator, program_of
 from .findings import Finding, Level, Severity
@@ -29,9 +31,15 @@ from .pyx12_maps import MAP_CACHE, normalize_version
 from .pyx12_walk import after_synthetic_se
 from .segments import Segment
 from .structure import TransactionSet
+from .transactions.asn856_parts import ShipNoticeInParts
+from .transactions.inventory846_parts import AdviceInParts
 
 logger = logging.getLogger(__name__)
 
+KEPT_FINDINGS: Final = 1000
+"""Findings a set keeps at most; the others are counted (:attr:`StreamedValidation.left_off`).
+A set over the standard's repeat counts (10,000 LIN loops in an 846, 200,000 HL loops in an
+856: any single set of a gigabyte) has one finding per loop over the limit, millions."""
 COUNTED_AHEAD: Final = 1 << 20
 """How far past the last one an HL01 may jump and still take a byte (else a dict entry)."""
 
@@ -43,6 +51,8 @@ class StreamedValidation:
     def __init__(self, validator: CompiledValidator, opening: TransactionSet) -> None:
         self.context = context = transaction_context(opening)
         self.findings: list[Finding] = []
+        self.left_off = 0
+        """Findings left off past :data:`KEPT_FINDINGS` (of the walk and of the hierarchy)."""
         self.run: SetRun | None = None
         self.position = 1
         self.failed = False
@@ -96,6 +106,9 @@ class StreamedValidation:
             return
         try:
             self.run.feed(self.position, segment)
+            if len(self.run.findings) > KEPT_FINDINGS:
+                self.left_off += len(self.run.findings) - KEPT_FINDINGS
+                del self.run.findings[KEPT_FINDINGS:]
         except Exception as exc:
             current = self.run.current
             logger.exception(
@@ -129,6 +142,7 @@ class StreamedValidation:
             kept = (after_synthetic_se(f, synthetic_se) for f in findings)
             findings = [f for f in kept if f is not None]
         if run.saw_hl and self.hl_in_map and self.hierarchy is not None:
+            self.left_off += self.hierarchy.left_off
             findings = merged(findings, self.hierarchy.findings)
         return findings
 
@@ -141,6 +155,7 @@ class StreamedHierarchy(_HierarchyCheck):
         self.structure_read = False
         self.expected_id = 1
         self.levels = _LevelCodes()
+        self.left_off = 0
 
     def feed(self, position: int, segment: Segment) -> None:
         tag = segment.tag
@@ -155,6 +170,9 @@ class StreamedHierarchy(_HierarchyCheck):
 
     def _hl(self, position: int, segment: Segment) -> None:
         """The body of :meth:`~.hierarchy._HierarchyCheck.run`'s loop for one HL."""
+        if len(self.findings) > KEPT_FINDINGS:
+            self.left_off += len(self.findings) - KEPT_FINDINGS
+            del self.findings[KEPT_FINDINGS:]
         levels = self.levels
         hl_id = segment.value(1)
         parent = segment.value(2)
@@ -239,3 +257,19 @@ def _counted(hl_id: str) -> int | None:
     if hl_id.isascii() and hl_id.isdigit() and hl_id[0] != "0":
         return int(hl_id)
     return None
+
+
+IN_PARTS: Final[dict[str, type[AdviceInParts] | type[ShipNoticeInParts]]] = {
+    "846": AdviceInParts,
+    "856": ShipNoticeInParts,
+}
+"""The sets whose canonical message is read in parts as the set's segments come."""
+
+
+def translation_in_parts(
+    opening: TransactionSet, part_items: int = PART_ITEMS, spool_dir: str | None = None
+) -> AdviceInParts | ShipNoticeInParts | None:
+    """The reader of the canonical message of the set opened by ``opening`` (its ST alone), in
+    parts, for a set :data:`IN_PARTS` names; None for another."""
+    reader = IN_PARTS.get(opening.set_id)
+    return None if reader is None else reader(opening, part_items, spool_dir)

@@ -39,7 +39,7 @@ def in_parts(tx: TransactionSet, part_items: int) -> tuple[dict[str, Any], str, 
     """The set read a segment at a time: the message's JSON (reassembled from its parts when it
     has parts), its document id and content digest, and the item parts' entries."""
     reader = AdviceInParts(TransactionSet(tx.interchange, tx.group, tx.segments[:1]), part_items)
-    chunks = [chunk for segment in tx.body if (chunk := reader.feed(segment)) is not None]
+    chunks = [chunk for segment in tx.body for chunk in reader.feed(segment)]
     result = reader.finish()
     chunks += reader.last_chunks()
     if isinstance(result, InventoryAdvice):

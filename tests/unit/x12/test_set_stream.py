@@ -9,7 +9,7 @@ import pytest
 
 from adapters.formats.x12.compiled import CompiledValidator
 from adapters.formats.x12.reader import transactions_in
-from adapters.formats.x12.set_stream import StreamedValidation, _LevelCodes
+from adapters.formats.x12.set_stream import KEPT_FINDINGS, StreamedValidation, _LevelCodes
 from adapters.formats.x12.structure import TransactionSet
 from tests.unit.x12.strategies import CORPUS, corpus_files, transaction_from_text
 from tests.unit.x12.test_846_in_parts import UNMAPPED
@@ -71,3 +71,19 @@ def test_hl_numbers_counted_up_take_a_byte_and_any_other_a_dict_entry() -> None:
     assert len(levels.counted) < 40_000 and set(levels.others) == {"007", "99999999999"}
     assert (levels["7"], levels["8"], levels["007"], levels["99999999999"]) == ("I", "P", "O", "T")
     assert "10001" not in levels and "0" not in levels and "7" in levels
+
+
+def test_a_set_over_the_standards_repeat_counts_keeps_a_thousand_findings_and_counts_the_rest() -> (
+    None
+):
+    loops = 10_000 + KEPT_FINDINGS + 50  # the standard allows 10,000 LIN loops in an 846
+    body = "BIA*00*SI*INV-7*20261204~" + "LIN**VN*A~QTY*17*1~" * loops + f"CTT*{loops}"
+    tx = transaction_from_text(body, "846")
+    validation = StreamedValidation(
+        VALIDATOR, TransactionSet(tx.interchange, tx.group, tx.segments[:1])
+    )
+    for segment in tx.segments[1:]:
+        validation.feed(segment)
+    findings = validation.finish(saw_se=True)
+    assert len(findings) == KEPT_FINDINGS and validation.left_off == 50
+    assert {f.code for f in findings} == {"syntax.loop_over_max"}

@@ -66,9 +66,9 @@ class AdviceInParts:
         self.unmapped = JsonSpool(spool_dir)
         self._last: list[str] = []
 
-    def feed(self, segment: Segment) -> str | None:
+    def feed(self, segment: Segment) -> list[str]:
         """Read the body segment after the one before (ST, SE and the envelopes are not the
-        body); the entries of an item part (JSON text) when this segment completed one."""
+        body); the entries of the item part (JSON text) this segment completed, if any."""
         self.position += 1
         tag = segment.tag
         if self.in_summary or tag == "CTT":
@@ -79,12 +79,12 @@ class AdviceInParts:
                 self.in_summary = True
                 take_summary([at])
             self._keep([at])
-            return chunk
+            return [] if chunk is None else [chunk]
         if tag == "LIN":
             chunk = self._line()
             self.loop_taken = set()
             self.loop = [SegmentAt(segment, self.position, self.body.transaction, self.loop_taken)]
-            return chunk
+            return [] if chunk is None else [chunk]
         if self.loop:
             self.loop.append(
                 SegmentAt(segment, self.position, self.body.transaction, self.loop_taken)
@@ -93,7 +93,7 @@ class AdviceInParts:
             self.header.append(
                 SegmentAt(segment, self.position, self.body.transaction, self.header_taken)
             )
-        return None
+        return []
 
     def finish(self) -> InventoryAdvice | InParts:
         """The message, or the header part's content (see the module's docstring), once the
