@@ -23,21 +23,23 @@ from ..structure import TransactionSet
 from ..writer import TransactionContent
 from .common import SegmentAt, format_decimal, seg
 from .warehouse_common import (
-    HeaderTags,
     id_pairs,
     pair_elements,
     parse_id_pairs,
     parse_line_details,
     parse_line_weight,
-    parse_parties_by_role,
-    parse_w27,
     parse_weight,
     place_id_pairs,
+    render_line_details,
+    render_line_weight,
+)
+from .warehouse_header import (
+    HeaderTags,
+    parse_parties_by_role,
+    parse_w27,
     read_header,
     render_header_extras,
     render_header_parties,
-    render_line_details,
-    render_line_weight,
     render_w03,
     render_w06,
     render_w27,

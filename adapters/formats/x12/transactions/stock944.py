@@ -23,19 +23,21 @@ from ..structure import TransactionSet
 from ..writer import TransactionContent
 from .common import SegmentAt, format_date, format_decimal, seg
 from .warehouse_common import (
-    HeaderTags,
     id_pairs,
     pair_elements,
     parse_id_pairs,
     parse_line_details,
     parse_line_weight,
-    parse_parties_by_role,
     place_id_pairs,
+    render_line_details,
+    render_line_weight,
+)
+from .warehouse_header import (
+    HeaderTags,
+    parse_parties_by_role,
     read_header,
     render_header_extras,
     render_header_parties,
-    render_line_details,
-    render_line_weight,
     transaction_content,
 )
 

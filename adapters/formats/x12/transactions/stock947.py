@@ -23,20 +23,22 @@ from ..writer import TransactionContent
 from .common import SegmentAt, format_date, format_decimal, holds_only, seg, walk
 from .warehouse_common import (
     N1_MEMBERS,
-    HeaderTags,
     id_pairs,
     pair_elements,
     parse_id_pairs,
     parse_line_details,
-    parse_parties_by_role,
     parse_warehouse_date,
     parse_weight,
     place_id_pairs,
+    render_line_details,
+    render_warehouse_date,
+)
+from .warehouse_header import (
+    HeaderTags,
+    parse_parties_by_role,
     read_header,
     render_header_extras,
     render_header_parties,
-    render_line_details,
-    render_warehouse_date,
     transaction_content,
 )
 

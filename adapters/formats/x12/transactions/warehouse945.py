@@ -22,23 +22,25 @@ from ..structure import TransactionSet
 from ..writer import TransactionContent
 from .common import SegmentAt, format_decimal, seg
 from .warehouse_common import (
-    HeaderTags,
     id_pairs,
-    parse_header_parties,
     parse_id_pairs,
     parse_line_details,
-    parse_w27,
     parse_weight,
     place_id_pairs,
+    render_line_details,
+    wholly,
+)
+from .warehouse_header import (
+    HeaderTags,
+    parse_header_parties,
+    parse_w27,
     read_header,
     render_header_extras,
     render_header_parties,
-    render_line_details,
     render_w03,
     render_w06,
     render_w27,
     transaction_content,
-    wholly,
 )
 
 SET_ID = "945"

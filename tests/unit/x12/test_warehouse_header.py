@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.formats.x12.transactions.warehouse_common import HeaderTags, read_header
+from adapters.formats.x12.transactions.warehouse_header import HeaderTags, read_header
 from gateway.errors import TranslationError
 from tests.unit.x12.strategies import transaction_from_text
 
