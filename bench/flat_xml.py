@@ -163,6 +163,7 @@ def _stream(section: str, path: Path) -> dict[str, Any]:
             for document in part.documents:
                 rows += len(document.message.lines) + (section == "fixed")
             documents += len(part.documents)
+            del part  # as the daemon: not held while the next part is read
     return _timed({"rows": rows, "documents": documents}, started, cpu)
 
 

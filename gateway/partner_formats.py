@@ -128,6 +128,7 @@ class PartnerFormats:
             part.format = kind
             part.documents = [_with_business_facts(doc) for doc in part.documents]
             yield part
+            del part  # not held while the format reads the next one (the documents alive, halved)
 
     def reply(self, result: ParseResult, counter: ControlNumberCounter) -> None:
         self.parsers[result.format or self.default].reply(result, counter)
@@ -162,8 +163,7 @@ def _with_business_facts(doc: ParsedDocument) -> ParsedDocument:
     message = doc.message
     if message is None:
         return doc
-    return dataclasses.replace(
-        doc,
-        business_key=business_key(message) or "",
-        content_digest=getattr(message, "content_digest", ""),
-    )
+    key, digest = business_key(message) or "", getattr(message, "content_digest", "")
+    if doc.business_key == key and doc.content_digest == digest:
+        return doc  # its format gave them
+    return dataclasses.replace(doc, business_key=key, content_digest=digest)

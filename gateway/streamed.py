@@ -121,6 +121,7 @@ def stream_file(
             _add(whole, part)
             documents += _commit_part(pipeline, arrival, part)
             crash_point("after_part")
+            del part  # not held while the next one is read (its documents would double those alive)
     change = snapshot.change(claimed.path)
     if change is not None:
         with pipeline.factory.begin() as s:

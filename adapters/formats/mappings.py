@@ -17,6 +17,7 @@ from typing import Any, Protocol, TypeVar
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 
+from gateway.duplicates import business_key
 from gateway.errors import ConfigError
 from gateway.messages import CANONICAL_MESSAGES, Envelope, Message, PartyId
 from gateway.ports import ParsedDocument
@@ -248,6 +249,9 @@ def document_reader(
             envelope_key=envelope.envelope_key
             if envelope.interchange_reference
             else message.document_id,
+            # what the pipeline would add (PartnerFormats): made here, the document is made once
+            business_key=business_key(message) or "",
+            content_digest=message.content_digest,
         )
 
     return read
