@@ -30,7 +30,7 @@ from .common import (
 )
 
 N1_MEMBERS = frozenset({"N2", "N3", "N4", "PER"})
-"""Segments of a header N1 loop of the 940 and 945."""
+"""Segments of a header N1 loop of the warehouse sets."""
 SERIAL_NUMBER = "SE"
 """N901 reference qualifier of a serial number."""
 

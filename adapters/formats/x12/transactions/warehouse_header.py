@@ -58,7 +58,7 @@ HEADER_LOOPS = {"N1": N1_MEMBERS, "LM": frozenset({"LQ"})}
 
 @dataclass
 class HeaderExtras:
-    """The N9 references, G62 dates and NTE notes of a 940's or 945's header, as read."""
+    """The N9 references, G62 dates and NTE notes of a warehouse set's header, as read."""
 
     references: list[Reference] = field(default_factory=list)
     dates: list[WarehouseDate] = field(default_factory=list)
