@@ -6,7 +6,8 @@ set of a million LIN loops) makes its parts as it reads instead, never holding t
 - :class:`PartChunks` takes the items of the split lists (:data:`.parts.SPLIT_PATHS`) one by
   one, in document order, and gives each item part's entries (as JSON text) once it is full;
   the parts are cut where :func:`.parts.split` cuts them. While no more than ``part_items``
-  items came, it holds them: a document that small is published whole, as ever.
+  items came, it holds their JSON text: a document that small is published whole, as ever
+  (its items read back from their JSON: canonical models read back what they write).
 - :class:`OrderedDigest` is the message's content digest (:func:`.identity.content_digest`)
   fed piece by piece: the content around the split lists (known before the first item) and each
   item's canonical JSON as it comes. It equals the digest of the whole message byte for byte.
@@ -50,8 +51,8 @@ class PartChunks:
 
     def __init__(self, part_items: int = PART_ITEMS) -> None:
         self.part_items = part_items
-        self.held: list[tuple[str, tuple[int, ...], Item]] = []
-        """Items not in a part yet: (path, indexes above, item)."""
+        self.held: list[tuple[str, tuple[int, ...], str]] = []
+        """Items not in a part yet: (path, indexes above, the item's JSON text)."""
         self.count = 0
         """Items given so far."""
         self.chunks = 0
@@ -60,7 +61,8 @@ class PartChunks:
     def add(self, path: str, item: Item, at: Sequence[int] = ()) -> str | None:
         """Take ``item`` of the list ``path`` (in the element at ``at``); the entries of an item
         part (JSON text) when this one completes it."""
-        self.held.append((path, tuple(at), item))
+        text = item if isinstance(item, str) else item.model_dump_json()
+        self.held.append((path, tuple(at), text))
         self.count += 1
         if len(self.held) <= self.part_items:
             return None  # held: the message may still be small enough to go whole
@@ -83,8 +85,9 @@ class PartChunks:
         self.chunks += 1
         return [entries_json(chunk)]
 
-    def items(self, path: str) -> list[Any]:
-        """The items held of the list ``path`` (a message that goes whole)."""
+    def items(self, path: str) -> list[str]:
+        """The JSON text of the items held of the list ``path`` (a message that goes
+        whole)."""
         return [item for p, _, item in self.held if p == path]
 
 

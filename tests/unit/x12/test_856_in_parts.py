@@ -17,8 +17,9 @@ from adapters.formats.x12.reader import transactions_in
 from adapters.formats.x12.structure import TransactionSet
 from adapters.formats.x12.transactions import asn856
 from adapters.formats.x12.transactions.asn856_parts import ShipNoticeInParts
-from gateway.messages import ShipNotice
-from gateway.messages.parts import reassemble
+from gateway.messages import ShipNotice, ShippedItem
+from gateway.messages.blocks import other_ids_2_0
+from gateway.messages.parts import items_of, reassemble
 from tests.unit.x12.strategies import CORPUS, corpus_files, ship_notices, transaction_from_text
 from tests.unit.x12.test_asn856 import SAMPLE
 from tests.unit.x12.test_round_trip import interchange_text, read_back
@@ -71,10 +72,18 @@ def in_parts(tx: TransactionSet, part_items: int) -> tuple[dict[str, Any], str, 
 def assert_same_as_whole(tx: TransactionSet, part_items: int) -> None:
     whole = asn856.parse(tx)
     result = in_parts(tx, part_items)
-    assert result is not None
+    if result is None:  # left to be read whole: only a small set keeping 2.0's ids
+        assert items_of(whole, "ShipNotice") + len(whole.unmapped) <= part_items
+        assert any(other_ids_2_0(item.item) is not None for item in _items(whole))
+        return
     data, document_id, digest = result
     assert data == whole.model_dump(mode="json")
     assert (document_id, digest) == (whole.document_id, whole.content_digest)
+
+
+def _items(notice: ShipNotice) -> list[ShippedItem]:
+    packs = [p for o in notice.orders for p in [*o.packs, *(p for t in o.tares for p in t.packs)]]
+    return [i for p in packs for i in p.items] + [i for o in notice.orders for i in o.items]
 
 
 @pytest.mark.parametrize("part_items", [1, 2, 3, 10_000])
@@ -147,3 +156,12 @@ def test_drawn_ship_notices_in_parts_are_their_whole_messages(
     if with_unmapped:  # a segment no field holds at the end of each level
         text = text.replace("~HL*", "~ZZZ*KEPT~HL*")
     assert_same_as_whole(read_back(text), part_items)
+
+
+def test_a_small_set_whose_items_keep_their_2_0_ids_is_left_to_be_read_whole() -> None:
+    body = (
+        BSN + "HL*1**S~HL*2*1*O~PRF*P~HL*3*2*I~LIN*1*VN*A*LT*L1*SN*S9~SN1**1*EA~HL*4*2*I~SN1**2*EA"
+    )
+    tx = transaction_from_text(body, "856")
+    assert in_parts(tx, 10_000) is None  # its items are held as JSON, where 2.0's ids are not
+    assert_same_as_whole(tx, 1)

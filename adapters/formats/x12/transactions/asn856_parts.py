@@ -22,7 +22,9 @@ tree (an HL03 a ship notice does not carry) are raised at once; one found while 
 (a missing PRF, SN1...) is kept and raised at the end unless a level after it has the former
 kind. A hierarchy ``parse`` reads but not in document order (an HL02 naming a level closed
 already: a carton given an item after another carton began) makes :meth:`finish` return
-None: such a set is to be read whole.
+None: such a set is to be read whole; so does a set small enough to go whole (no more than
+``part_items`` items) whose items keep ids schema 2.0 read otherwise (a LIN's LT or SN pair:
+they are in no JSON, and the items held are read back from their JSON).
 """
 
 from __future__ import annotations
@@ -40,8 +42,8 @@ import orjson
 from pydantic import BaseModel
 
 from gateway.errors import TranslationError
-from gateway.messages import ShipmentOrder, ShipNotice
-from gateway.messages.blocks import UnmappedSegment
+from gateway.messages import Pack, ShipmentOrder, ShipNotice, ShippedItem, Tare
+from gateway.messages.blocks import UnmappedSegment, other_ids_2_0
 from gateway.messages.identity import canonical_json
 from gateway.messages.part_stream import InParts, JsonSpool, OrderedDigest, PartChunks
 from gateway.messages.parts import PART_ITEMS
@@ -73,6 +75,11 @@ from .common import Body, SegmentAt, body_of, walk
 LISTS: Final = ("items", "packs", "tares")
 """An order's split lists, in the order their names sort (the digest's order)."""
 PATHS: Final = {"items": "orders.items", "packs": "orders.packs", "tares": "orders.tares"}
+_MODELS: Final[dict[str, type[BaseModel]]] = {
+    "orders.items": ShippedItem,
+    "orders.packs": Pack,
+    "orders.tares": Tare,
+}
 READ_BACK: Final = 1 << 20
 """Bytes of the spooled canonical JSON hashed at a time."""
 
@@ -119,6 +126,9 @@ class ShipNoticeInParts:
         self.kept: TranslationError | None = None
         """The first error of the shipment check or the tree (raised at the end)."""
         self.out_of_order = False
+        self.ids_2_0 = False
+        """An item keeps the ids schema 2.0 read otherwise (:func:`.blocks.keep_other_ids_2_0`):
+        not in its JSON, so a set small enough to go whole is read whole."""
         self.chunks = PartChunks(part_items)
         self.unmapped = JsonSpool(spool_dir)
         self.digests = _DigestSpool(spool_dir)
@@ -202,12 +212,14 @@ class ShipNoticeInParts:
         unmapped_count = len(first) + self.unmapped.count
         whole = self.chunks.whole
         if whole and self.chunks.count + unmapped_count <= self.chunks.part_items:
+            if self.ids_2_0:
+                return None  # its items' 2.0 ids are in no JSON: read whole, it is small
             unmapped = [UnmappedSegment.model_validate_json(t) for t in self._unmapped(first)]
             lists: dict[tuple[str, int], list[Any]] = {
                 (path, k): [] for path in PATHS.values() for k in range(len(self.orders))
             }
-            for path, at, item in self.chunks.held:
-                lists[path, at[0]].append(item)
+            for path, at, text in self.chunks.held:
+                lists[path, at[0]].append(_MODELS[path].model_validate_json(text))
             orders = [
                 _order_model(order, {name: lists[PATHS[name], k] for name in LISTS})
                 for k, order in enumerate(self.orders)
@@ -345,14 +357,10 @@ class ShipNoticeInParts:
 
     def _item(self, level: _Level, parent: _Open) -> list[str]:
         if parent.level.pack is not None:
-            item = _item(level)
-            parent.level.pack.items.append(item)
-            self._shipped(item.quantity_shipped)
+            parent.level.pack.items.append(self._read_item(level))
             return []
         if parent.level.order is not None:
-            item = _item(level)
-            self._shipped(item.quantity_shipped)
-            return self._emit("items", parent.order_index, item)
+            return self._emit("items", parent.order_index, self._read_item(level))
         prf = level.first("PRF")  # an item under the shipment names its order
         if prf is None:
             raise level.hl.error("an item directly under the shipment has no PRF (order)")
@@ -362,9 +370,14 @@ class ShipNoticeInParts:
         if key not in self.by_prf:
             self.by_prf[key] = len(self.orders)
             self.orders.append(_OrderLevel(*key))
+        return self._emit("items", self.by_prf[key], self._read_item(level))
+
+    def _read_item(self, level: _Level) -> ShippedItem:
         item = _item(level)
-        self._shipped(item.quantity_shipped)
-        return self._emit("items", self.by_prf[key], item)
+        self.shipped += item.quantity_shipped
+        if other_ids_2_0(item.item) is not None:
+            self.ids_2_0 = True
+        return item
 
     def _parent(self, level: _Level) -> _Open:
         """``asn856._parent``, among the open levels: a parent closed already makes the set
@@ -410,9 +423,6 @@ class ShipNoticeInParts:
         self.digests.item(order, name, canonical_json(item.model_dump()))
         chunk = self.chunks.add(PATHS[name], item, (order,))
         return [] if chunk is None else [chunk]
-
-    def _shipped(self, quantity: Decimal) -> None:
-        self.shipped += quantity
 
     def _totals(self, ctt: SegmentAt | None) -> None:
         """The CTT's totals, read as ``parse`` reads them (an error kept for the end)."""

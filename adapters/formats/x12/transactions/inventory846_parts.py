@@ -111,7 +111,7 @@ class AdviceInParts:
             return InventoryAdvice(
                 envelope=self.envelope,
                 **self.fields or {},
-                lines=self.chunks.items("lines"),
+                lines=[InventoryLine.model_validate_json(t) for t in self.chunks.items("lines")],
                 unmapped=[UnmappedSegment.model_validate_json(t) for t in self.unmapped.texts()],
             )
         first_unmapped: list[UnmappedSegment] = []
