@@ -15,9 +15,10 @@ from adapters import REGISTRY
 from adapters.formats.delimited.format import PART, CsvConfig, CsvFormat, CsvParser
 from adapters.formats.delimited.mapping import CsvMapping
 from gateway.errors import ConfigError
+from gateway.messages import PurchaseOrder
 from gateway.partner_formats import PartnerFormats
 from gateway.partners import parse_profile
-from tests.support.streams import TrackedSource
+from tests.support.streams import ShortReads, TrackedSource, live
 
 CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "corpus" / "other"
 CSV_ORDERS = "bots-edi__bots-plugins__edifact__orders_to_csv__botssys__infile__csvdemo__csv2edi__"
@@ -213,3 +214,22 @@ def test_the_shipped_example_reads_the_corpus_csv_orders_with_business_keys() ->
     assert first.envelope.sender.id == "PARTNER1" and str(first.po_date) == "2005-08-19"
     assert first.lines[0].item.other_ids[0].value == "8712345004002"
     assert isinstance(CsvFormat().parser({"p": CsvConfig(mapping="example-orders")}), CsvParser)
+
+
+def test_a_file_read_as_a_stream_holds_one_part_of_documents_alive() -> None:
+    """While the next part is read, neither the CSV parser nor PartnerFormats holds a part
+    back (three parts were alive: the reader's, the one held back to learn whether it was
+    the last, and the one being read)."""
+    profile = parse_profile("p", {"format": "csv", "csv": {"mapping": "example-orders"}}, REGISTRY)
+    formats = PartnerFormats.of(REGISTRY, {"p": profile})
+    fixture = Path(__file__).resolve().parents[3] / "fixtures" / "csv" / "example-orders.csv"
+    sample = fixture.read_text().splitlines()[0]
+    data = "".join(sample.replace("ORD-501", f"O-{n:06d}") + "\n" for n in range(3 * PART))
+    alive: list[int] = []
+    source = ShortReads(data.encode(), 1 << 14, lambda: alive.append(live(PurchaseOrder)))
+    read = 0
+    for part in formats.parse_stream(source, file_name="f", partner="p"):
+        read += len(part.documents)
+        del part  # as the daemon does (gateway/streamed.py)
+    assert read == 3 * PART and len(alive) > 4
+    assert max(alive) <= PART + 1

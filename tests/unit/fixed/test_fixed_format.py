@@ -22,7 +22,7 @@ from gateway.messages import PurchaseOrder
 from gateway.partner_formats import PartnerFormats
 from gateway.partners import load_partners, parse_profile
 from gateway.ports import ParseResult
-from tests.support.streams import TrackedSource
+from tests.support.streams import ShortReads, TrackedSource, live
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -343,3 +343,21 @@ def test_whatever_the_lines_parse_never_raises_and_every_finding_names_its_place
     for finding in result.findings:
         message = str(finding["message"])
         assert message.startswith("f.fix, line") or " record(s) in the file" in message
+
+
+def test_a_file_read_as_a_stream_holds_one_part_of_documents_alive() -> None:
+    """While the fixed-width parser reads the next part, PartnerFormats holds no part back
+    (two parts were alive: the reader's and the one being read)."""
+    profile = parse_profile("p", {"format": "fixed", "fixed": {"mapping": "bots-orders"}}, REGISTRY)
+    formats = PartnerFormats.of(REGISTRY, {"p": profile})
+    head, line = (ROOT / "fixtures" / "fixed" / "bots-orders.fix").read_text().splitlines()[:2]
+    orders = (f"{head.replace('ORD-501  ', f'O{n:08d}')}\r\n{line}\r\n" for n in range(3 * PART))
+    alive: list[int] = []
+    on_read = lambda: alive.append(live(PurchaseOrder))  # noqa: E731
+    source = ShortReads("".join(orders).encode("latin-1"), 1 << 15, on_read)
+    read = 0
+    for part in formats.parse_stream(source, file_name="f", partner="p"):
+        read += len(part.documents)
+        del part  # as the daemon does (gateway/streamed.py)
+    assert read == 3 * PART and len(alive) > 4
+    assert max(alive) <= PART + 1
