@@ -36,9 +36,17 @@ whole index) shows in the figures.
 The gateway's catch-all queues are emptied before each run: nothing consumes them here, and a
 classic queue holding every earlier run's messages slows the broker's confirms down.
 
+With ``--baseline-tree PATH`` (a git worktree of an earlier commit: ``git worktree add --detach
+/tmp/old <commit>``) every case runs twice in turn, the daemon of that tree (``old``) and the
+daemon of this one (``new``), each on a ledger and home of its own made the same way: before and
+after on the same machine in the same minutes. The broker and PostgreSQL serve whatever else runs
+on the machine too: their CPU over two seconds before each run, the daemon not started yet, is
+printed as ``others`` (per file, at the run's length), the share that is not the gateway's.
+
 Run:  .venv/bin/python bench/inbound_e2e.py [--seconds 10] [--burst 2000] [--repeat 3]
       [--history 100000] [--ledgers sqlite,postgresql] [--dir /srv/edi/bench]
       [--operations on|off|both]   (both: with and without the log lines and metrics endpoint)
+      [--baseline-tree /tmp/old]   (the same cases with that tree's daemon, in turn)
 """
 
 from __future__ import annotations
@@ -191,8 +199,10 @@ def run_case(
     history: int,
     runs: Path,
     extra: str = "",
+    tree: Path = ROOT,
 ) -> dict[str, float]:
-    """One run, its home a new folder in ``runs`` (left there: see the module's docstring)."""
+    """One run, its home a new folder in ``runs`` (left there: see the module's docstring), the
+    daemon of the source tree ``tree``."""
     empty_queues(q.name for q in DEFAULT_QUEUES)  # nothing consumes them: earlier runs' pile up
     home = Path(tempfile.mkdtemp(dir=runs))
     with database(kind, home) as url:
@@ -202,7 +212,10 @@ def run_case(
             f'database_url = "{url}"\namqp_url = "{AMQP_URL}"\nmin_age = 0.0\n'
             f"rescan_interval = 1.0\npublish_window = {WINDOW}\n{extra}"
         )
-        env = {**os.environ, "EDIGW_CONFIG": str(home / "gateway.toml"), "PYTHONPATH": str(ROOT)}
+        env = {**os.environ, "EDIGW_CONFIG": str(home / "gateway.toml"), "PYTHONPATH": str(tree)}
+        others = shared_cpu()
+        time.sleep(OTHERS_SPAN)
+        others = {k: (v - others[k]) / OTHERS_SPAN for k, v in shared_cpu().items()}
         daemon = subprocess.Popen(
             [sys.executable, "-m", "gateway", "run"],
             cwd=home,
@@ -254,6 +267,7 @@ def run_case(
     span = max(t[3] for t in moments.values()) - min(closed.values())
     return {
         **{f"cpu_{k}": v * 1000 / count for k, v in cpu.items()},
+        "others": sum(others.values()) * span * 1000 / count,
         **stages,
         "files": len(moments),
         "files_per_s": len(moments) / span,
@@ -320,6 +334,21 @@ def cpu_seconds(daemon: int) -> dict[str, float]:
         "postgres": sum(_cpu(pid) for pid in named.get("postgres", [])),
         "writer": own.user + own.system,
         "writer_kernel": own.system,
+    }
+
+
+OTHERS_SPAN = 2.0
+"""Seconds over which the broker's and PostgreSQL's CPU is measured before a run (what the
+machine's other work costs them)."""
+
+
+def shared_cpu() -> dict[str, float]:
+    """CPU seconds so far of the broker and of PostgreSQL, which other work uses too."""
+    named: dict[str, list[str]] = {}
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        named.setdefault(_comm(comm), []).append(comm.parent.name)
+    return {
+        name: sum(_cpu(pid) for pid in named.get(name, [])) for name in ("beam.smp", "postgres")
     }
 
 
@@ -420,6 +449,19 @@ def file_creation_line(runs: Path) -> str:
     return f"{runs.parent}: creating a file {created * 1e6:,.0f} us, fsync {synced * 1e3:.2f} ms"
 
 
+def describe_tree(tree: Path) -> str:
+    """The tree's commit (and whether files differ from it)."""
+    head = subprocess.run(
+        ["git", "-C", str(tree), "log", "-1", "--format=%h %s"], capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "-C", str(tree), "status", "--porcelain", "--untracked-files=no"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return f"{tree} at {head[:90]}" + (" (with changes not committed)" if dirty else "")
+
+
 def reference_loop_seconds() -> float:
     """Seconds one core takes for a fixed pure-Python loop (the best of three): how fast this
     machine is, so that runs on different machines can be compared."""
@@ -458,6 +500,12 @@ def main() -> None:
         help="where each run's home (inbox, work, archive, outbox, SQLite file) is made: a "
         "folder on the file system to measure (default: the system's temp folder)",
     )
+    parser.add_argument(
+        "--baseline-tree",
+        type=Path,
+        help="a source tree (a git worktree of an earlier commit) whose daemon runs each case "
+        "too, in turn with this one's (old, new)",
+    )
     args = parser.parse_args()
     print(
         f"machine: {os.cpu_count()} cores; reference Python loop (5M additions) "
@@ -472,7 +520,14 @@ def run_all(args: argparse.Namespace, runs: Path) -> None:
     ceiling = raw_confirm_ceiling(20_000, 1300)
     print(f"raw pika publisher confirms (window {WINDOW}, 1.3 kB): {ceiling:,.0f} messages/s")
     print(f"ledger history: {args.history:,} settled files when each run starts")
-    print(f"{'ledger':10} {'mode':7} {'files':>6} {'files/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
+    trees = [("", ROOT)]
+    if args.baseline_tree is not None:
+        trees = [("old", args.baseline_tree.resolve()), ("new", ROOT)]
+        print(f"old: {describe_tree(trees[0][1])}\nnew: {describe_tree(ROOT)}")
+    print(
+        f"{'ledger':10} {'tree':4} {'mode':7} {'files':>6} {'files/s':>8} {'p50 ms':>8} "
+        f"{'p99 ms':>8}"
+    )
     for kind in args.ledgers.split(","):
         for mode, count, rate in (
             ("steady", int(args.seconds * 100), 100.0),
@@ -480,15 +535,18 @@ def run_all(args: argparse.Namespace, runs: Path) -> None:
         ):
             settings = {"on": ("", ""), "off": (" (ops off)", OPERATIONS_OFF)}
             chosen = ["on", "off"] if args.operations == "both" else [args.operations]
-            for _, (label, extra) in [(n, settings[n]) for _ in range(args.repeat) for n in chosen]:
-                r = run_case(kind, mode, count, rate, args.history, runs, extra)
+            cases = [(settings[n], t) for _ in range(args.repeat) for n in chosen for t in trees]
+            for (label, extra), (name, tree) in cases:
+                r = run_case(kind, mode, count, rate, args.history, runs, extra, tree)
                 print(
-                    f"{kind:10} {mode + label:7} {int(r['files']):>6} {r['files_per_s']:>8.1f} "
-                    f"{r['ms_p50']:>8.1f} {r['ms_p99']:>8.1f}   {cpu_line(r)}\n"
-                    f"{'':26}p50/p99 ms: to record {r['recorded_p50']:.1f}/"
+                    f"{kind:10} {name:4} {mode + label:7} {int(r['files']):>6} "
+                    f"{r['files_per_s']:>8.1f} {r['ms_p50']:>8.1f} {r['ms_p99']:>8.1f}   "
+                    f"{cpu_line(r)}\n"
+                    f"{'':31}p50/p99 ms: to record {r['recorded_p50']:.1f}/"
                     f"{r['recorded_p99']:.1f}, to commit {r['committed_p50']:.1f}/"
                     f"{r['committed_p99']:.1f}, to confirm {r['confirmed_p50']:.1f}/"
-                    f"{r['confirmed_p99']:.1f}; {r['batch']:.1f} files per batch",
+                    f"{r['confirmed_p99']:.1f}; {r['batch']:.1f} files per batch; others' "
+                    f"broker and PostgreSQL {r['others']:.2f} ms/file",
                     flush=True,
                 )
 
