@@ -99,6 +99,11 @@ class PartnerFormats:
         result.seconds = time.perf_counter() - started
         return result
 
+    def reads_here(self, partner: str | None, data: bytes) -> bool:
+        """Whether ``partner``'s file ``data`` is small enough for its format to be read in the
+        daemon's own process (:attr:`~gateway.ports.Format.read_here_under`)."""
+        return len(data) < self.formats[self.kind_of_file(partner, data)].read_here_under
+
     def streams(self, partner: str | None, head: bytes) -> bool:
         """Whether the file of ``partner`` that begins with ``head`` is read as a stream (its
         format is a :class:`~gateway.ports.StreamingParser`), not whole."""

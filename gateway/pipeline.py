@@ -102,6 +102,17 @@ def _hashed(read: Sequence[tuple[Claimed, bytes]]) -> list[tuple[Claimed, str, i
     return [(claimed, hashlib.sha256(data).hexdigest(), len(data)) for claimed, data in read]
 
 
+def _new_file(claimed: Claimed, digest: str, size: int) -> ledger.NewFile:
+    return ledger.NewFile(
+        partner=claimed.partner,
+        name=claimed.name,
+        sha256=digest,
+        size=size,
+        work_path=str(claimed.path),
+        correlation_id=claimed.claim_id,
+    )
+
+
 def _parse_here(parser: Parser, files: Sequence[FileToParse]) -> list[ParseResult]:
     return [parser.parse(data, file_name=name, partner=partner) for data, name, partner in files]
 
@@ -129,6 +140,10 @@ class Parsing:
     """The parse of the batch's files (called: their results, in order)."""
     snapshots: Mapping[Path, Snapshot] = field(default_factory=dict)
     """Each file read, as it was read (see :meth:`Pipeline.complete`)."""
+    unrecorded: Sequence[tuple[Claimed, str, int]] = ()
+    """Files parsed already, in this thread, and not recorded yet (with their digest and size):
+    the batch's commit records them first, in its own transaction (see :meth:`Pipeline.begin`);
+    ``arrivals`` is then empty."""
 
 
 class Pipeline:
@@ -189,13 +204,23 @@ class Pipeline:
         durable: Callable[[], object] | None = None,
         *,
         workers: WorkerPool | None = None,
+        here: bool = False,
     ) -> Parsing | None:
         """Record ``batch`` and start parsing it; :meth:`complete` commits it. The parse (which
         changes nothing) starts before the record, in the worker processes when there are some,
         and runs while the caller goes on: recording this batch, completing the one before.
         ``durable`` returns once the claim's renames are on disk (see
         :class:`~gateway.spool.Claim`): the parse starts before, the record after.
-        ``workers``: other processes than the pipeline's to parse in (the large-file lane's)."""
+        ``workers``: other processes than the pipeline's to parse in (the large-file lane's).
+
+        ``here``: the caller has nothing else to overlap (a few files arriving one at a time):
+        when every file is fresh (just claimed) and small enough for its format to be read in
+        this process (:meth:`reads_here`), the batch is parsed now, in this thread, while the
+        claim's renames are synced, and recorded by :meth:`complete` in the transaction of its
+        commit: no hand-over to a worker process and one commit instead of two, for files
+        whose parse costs less than either. A crash before that commit leaves them in the work
+        folder, unrecorded, as a crash after the claim does; taken again, they are no longer
+        fresh, and go to the workers."""
         if not batch:
             return None
         crash_point("after_claim")
@@ -209,6 +234,11 @@ class Pipeline:
             except RefusedFile as error:
                 read.append((claimed, b""))
                 refused[claimed.path] = str(error)
+        if here and self._all_read_here(read, refused):
+            results = self._parse(read, refused, None)()
+            if durable is not None:
+                durable()
+            return Parsing(batch, [], lambda: results, snapshots, _hashed(read))
         job = self._parse(read, refused, workers or self.workers)
         if durable is not None:
             durable()
@@ -225,8 +255,9 @@ class Pipeline:
         processed again, each file read whole (its record follows, see :meth:`_record`).
         Commits come one at a time (the large-file lane commits from a thread of its own): each
         sees what the one before recorded (copies, duplicates)."""
-        for arrival in parsing.arrivals:  # the files this commit records
-            path = arrival.claimed.path
+        recorded = [arrival.claimed for arrival in parsing.arrivals]
+        for claimed in recorded or [claimed for claimed, _, _ in parsing.unrecorded]:
+            path = claimed.path  # the files this commit records
             snapshot = parsing.snapshots.get(path)
             change = snapshot.change(path) if snapshot is not None else None
             if change is not None:
@@ -252,14 +283,7 @@ class Pipeline:
             unfinished = [row for row in known.values() if row.state is FileState.RECEIVED]
             logged = ledger.files_with_event(s, [row.id for row in unfinished], "received")
             new = {
-                str(claimed.path): ledger.NewFile(
-                    partner=claimed.partner,
-                    name=claimed.name,
-                    sha256=digest,
-                    size=size,
-                    work_path=str(claimed.path),
-                    correlation_id=claimed.claim_id,
-                )
+                str(claimed.path): _new_file(claimed, digest, size)
                 for claimed, digest, size in hashed
                 if str(claimed.path) not in known
             }
@@ -280,6 +304,34 @@ class Pipeline:
                 arrivals.append(_Arrival(claimed, digest, row.id, row.received_at, received))
             # else: processed before a crash; finish() moves it
         return arrivals
+
+    @staticmethod
+    def _record_fresh(s: Session, hashed: Sequence[tuple[Claimed, str, int]]) -> list[_Arrival]:
+        """Record files just claimed and parsed here, in the commit's transaction ``s`` (their
+        ``received`` events go with it)."""
+        now = dt.datetime.now(dt.UTC)
+        files = [_new_file(claimed, digest, size) for claimed, digest, size in hashed]
+        ids = ledger.insert_files(s, files, now)
+        return [
+            _Arrival(claimed, digest, file_id, now, (file, now))
+            for (claimed, digest, _), file, file_id in zip(hashed, files, ids, strict=True)
+        ]
+
+    def reads_here(self, partner: str, data: bytes) -> bool:
+        """Whether ``partner``'s file ``data`` may be read in this process: its parser says so
+        (a :class:`~gateway.partner_formats.PartnerFormats` asks the file's format:
+        :attr:`~gateway.ports.Format.read_here_under`); any other parser's files are read in the
+        workers when there are some."""
+        reads_here = getattr(self.parser, "reads_here", None)
+        return self.workers is None or (reads_here is not None and reads_here(partner, data))
+
+    def _all_read_here(
+        self, read: Sequence[tuple[Claimed, bytes]], refused: Mapping[Path, str]
+    ) -> bool:
+        return all(
+            claimed.fresh and (claimed.path in refused or self.reads_here(claimed.partner, data))
+            for claimed, data in read
+        )
 
     def _refresh(self, row: ledger.FileRow, digest: str, size: int) -> None:
         """The record of a file read again (it changed after its claim): its digest and size
@@ -341,6 +393,8 @@ class Pipeline:
         arrivals = parsing.arrivals
         batch = InboundBatch()  # what it adds to the metrics
         with self.factory.begin() as s, counter_in(s) as counter:
+            if parsing.unrecorded:  # parsed here: recorded in this transaction
+                arrivals = self._record_fresh(s, parsing.unrecorded)
             copies = ledger.earlier_copies(  # needs no parse: its round trip overlaps the parse
                 s, [(a.claimed.partner, a.digest, a.file_id) for a in arrivals], since
             )

@@ -300,6 +300,12 @@ class Format(ABC):
     A partner whose files come in several formats has each file read by the first of them whose
     signature the file begins with, or else by the first without a signature (CSV, fixed
     width)."""
+    read_here_under: ClassVar[int] = 0
+    """Bytes: a file smaller than this, arriving while nothing else is ready, is read in the
+    daemon's own thread rather than handed to a parse worker process (the hand-over costs more
+    than reading a small file: :meth:`gateway.pipeline.Pipeline.begin`). 0: always in a worker.
+    Only for a format whose reader is Python through and through, whose small input can neither
+    crash the process (a library in C could) nor take much of its memory."""
 
     @abstractmethod
     def parser(self, configs: Mapping[str, FormatConfig]) -> Parser:

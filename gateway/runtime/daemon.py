@@ -58,6 +58,11 @@ log = logging.getLogger(__name__)
 IDLE_WAIT = 0.2
 """Seconds the main thread waits for the watcher when nothing was ready (files waiting for
 ``min_age`` are looked at again after this)."""
+TRICKLE = 8
+"""Files ready at most for a trickle: with no other batch to overlap, their small files are read
+in the main thread and recorded in the commit's transaction (:meth:`Pipeline.begin`'s
+``here``) rather than handed to the parse workers; more files (a burst) are parsed in the
+workers while the main thread records and commits."""
 
 
 @dataclass
@@ -274,10 +279,11 @@ class Gateway:
         count = 0
         failed: list[Claimed] = []
         in_flight: Parsing | None = None
+        here = len(ready) <= min(size, TRICKLE)
         for start in range(0, len(ready), size):
             claim = self.source.claim(ready[start : start + size])
             count += len(claim.files)
-            begun = self._begin(claim, failed)
+            begun = self._begin(claim, failed, here=here)
             if in_flight is not None:
                 self._complete(in_flight, failed)
             in_flight = begun
@@ -296,9 +302,9 @@ class Gateway:
                 log.exception("processing %s failed; it will be retried", claimed.path)
                 self.retries.failed()
 
-    def _begin(self, claim: Claim, failed: list[Claimed]) -> Parsing | None:
+    def _begin(self, claim: Claim, failed: list[Claimed], *, here: bool) -> Parsing | None:
         try:
-            return self.pipeline.begin(claim.files, claim.durable)
+            return self.pipeline.begin(claim.files, claim.durable, here=here)
         except Exception:
             _log_failure(claim.files)
             with contextlib.suppress(OSError):  # their retry records them: not before the sync

@@ -13,9 +13,12 @@ log = logging.getLogger(__name__)
 
 INTERVAL = 5.0
 """Seconds between runs when nothing wakes it (a failed run is retried then)."""
-GATHER = 0.05
+GATHER = 0.25
 """Seconds it lets commits gather after a wake-up, so that under a steady flow it runs (and
-takes the ledger's write turn) a few times a second rather than after every batch."""
+takes the ledger's write turn, syncs the folders) a few times a second rather than after every
+batch: at 100 files/s, a run for every 25 files rather than for every 5 (with 0.05 s), each
+run's reads, folder syncs and commit shared by five times the files. What waits is the writing
+of acknowledgements and the archiving of originals, never a publish."""
 
 
 class Finisher:

@@ -161,6 +161,11 @@ class WorkerPool:
             )
         return self._executor
 
+    @property
+    def submitted(self) -> int:
+        """Jobs submitted so far (a batch's files, an outbound rendering)."""
+        return self._submitted
+
     def start(self) -> None:
         """Start the workers and wait until they are ready (maps loaded), so that the first
         files do not wait for them."""

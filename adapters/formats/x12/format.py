@@ -33,6 +33,9 @@ class X12Format(Format):
     kind: ClassVar[str] = "x12"
     signature: ClassVar[bytes | None] = b"ISA"
     Config: ClassVar[type[FormatConfig]] = X12Profile
+    read_here_under: ClassVar[int] = 16 * 1024
+    """The reader is Python through and through: a file of a few orders is read in the daemon
+    (a hand-over to a parse worker cost twice its parse); larger ones in the workers."""
 
     def parser(self, configs: Mapping[str, FormatConfig]) -> Parser:
         return X12Parser.for_partners(
