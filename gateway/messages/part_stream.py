@@ -93,23 +93,22 @@ class PartChunks:
 
 def entries_json(items: Sequence[tuple[str, tuple[int, ...], Item]]) -> str:
     """The ``entries`` of one part as JSON text: consecutive items of one list in one entry,
-    as :func:`.parts.split` groups them."""
-    entries: list[str] = []
-    texts: list[str] = []
+    as :func:`.parts.split` groups them (one join: a part of cartons is tens of MB)."""
+    pieces: list[str] = ["["]
     key: tuple[str, tuple[int, ...]] | None = None
     for path, at, item in items:
         if (path, at) != key:
             if key is not None:
-                entries.append(_entry(*key, texts))
-            key, texts = (path, at), []
-        texts.append(item if isinstance(item, str) else item.model_dump_json())
+                pieces.append("]},")
+            key = (path, at)
+            pieces.append(f'{{"path":{json.dumps(path)},"at":{json.dumps(list(at))},"items":[')
+        else:
+            pieces.append(",")
+        pieces.append(item if isinstance(item, str) else item.model_dump_json())
     if key is not None:
-        entries.append(_entry(*key, texts))
-    return f"[{','.join(entries)}]"
-
-
-def _entry(path: str, at: tuple[int, ...], texts: list[str]) -> str:
-    return f'{{"path":{json.dumps(path)},"at":{json.dumps(list(at))},"items":[{",".join(texts)}]}}'
+        pieces.append("]}")
+    pieces.append("]")
+    return "".join(pieces)
 
 
 class OrderedDigest:
