@@ -15,6 +15,26 @@ file, every stage in a fresh subprocess so that peak RSS is the stage's own:
 For the validation stages the validator's own time is measured as well (``validator s``:
 segments/s of validation alone, reading left out).
 
+Huge single sets (issue 26): ``856h`` and ``846h`` are ONE transaction set of ``--huge-mb``
+(1,000 MB by default): the varied 856 above, and an 846 of LIN loops of varied structure (one to
+four QTY loops, lots in LS/LE loops, a location N1, PID, MEA, DTM and REF present or not, see
+:func:`generate_varied_846`). They are read as the gateway reads a set of any size, a segment
+at a time (adapters/formats/x12/set_stream.py), never held whole:
+
+  stream-read       tokenizer and envelopes, the set's segments counted
+  stream-validate   + each segment through the compiled map (StreamedValidation)
+  stream-translate  + each segment into the canonical message's parts (AdviceInParts,
+                    ShipNoticeInParts), the parts' JSON made and dropped
+  pyx12             pyx12 on a ``--pyx12-mb`` slice (5 MB by default: the same generator, as
+                    large) when the huge file would take hours; the line says so (so does any
+                    stage of the whole path named in ``--huge-stages``, e.g. translate, which
+                    holds the set whole and cuts it at 2,000,000 segments)
+
+The ``stage seg/CPU s`` column is a stage's own rate (its CPU time less stream-read's). A set
+of a gigabyte is over the standard's repeat counts (10,000 LIN loops in an 846, 200,000 HL
+loops in an 856), so its validation finds one error per loop over the limit: the findings
+column counts them (a thousand kept, the rest counted).
+
 Run:  .venv/bin/python bench/x12_throughput.py [--size-mb 50] [--files 856v] [--stages ...]
 It prints one line per file and stage: wall and CPU seconds, segments and MB per CPU second
 (the stages are single-threaded: a CPU second is a second on one core, whatever else the machine
@@ -38,7 +58,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench" / "data"
 STAGES = ("read", "validate", "validate-compiled", "translate", "pyx12")
+STREAM_STAGES = ("stream-read", "stream-validate", "stream-translate", "pyx12")
 FILES = ("856", "850s", "856v")
+HUGE_FILES = ("856h", "846h")
 
 
 # -- generating the input ----------------------------------------------------------------------
@@ -190,6 +212,67 @@ def generate_varied_856(path: Path, size: int, sets: int = 1) -> None:
         out.write(f"GE*{sets}*1~\nIEA*1*000000001~\n")
 
 
+def generate_varied_846(path: Path, size: int) -> None:
+    """ONE 846 set filling ``size`` bytes: a warehouse's whole catalog, LIN loops of one to
+    four quantities (on hand, available, on hold with its unit in a UIT, in transit), lots with
+    expiry dates in LS/LE loops, a location N1, and PID, MEA, DTM and REF present or not.
+    Deterministic (a fixed seed)."""
+    rng = random.Random(846)
+    head = [
+        "ST*846*0001",
+        "BIA*00*SI*INV00000001*20261123*1200",
+        "CUR*SE*USD",
+        "DTM*007*20261123*1200",
+        "REF*IA*V-88",
+        "N1*WH*BENCH DC EAST*92*DC-EAST",
+        "N3*1 DOCK RD",
+        "N4*NEWARK*NJ*07101*US",
+        "N1*SE*BENCH SUPPLIER*92*W1",
+    ]
+    with path.open("w", encoding="ascii") as out:
+        out.write(_isa(1))
+        out.write("GS*IB*BENCHSUPPLIER*BENCHRETAILER*20261123*1200*1*X*004010~\n")
+        out.write("~\n".join(head) + "~\n")
+        count, written, line = len(head), 0, 0
+        while written < size:
+            line += 1
+            sku = rng.randint(1, 2_000_000)
+            lin = f"LIN*{line}*UP*{sku:012d}*VN*SKU-{sku:07d}"
+            if rng.random() < 0.3:
+                lin += f"*BP*B{sku:08d}"
+            lines = [lin]
+            if rng.random() < 0.6:
+                lines.append(f"PID*F****BENCH ITEM {sku % 997} {rng.choice(('S', 'M', 'L'))}")
+            if rng.random() < 0.15:
+                lines.append(f"MEA*PD*WT*{rng.randint(1, 500) / 10:g}*LB")
+            if rng.random() < 0.1:
+                lines.append(f"DTM*036*20{rng.randint(27, 35)}{rng.randint(1, 12):02d}01")
+            if rng.random() < 0.1:
+                lines.append(f"REF*ZZ*ZONE-{rng.randint(1, 40)}")
+            lines.append(f"QTY*17*{rng.randint(0, 9999)}*EA")
+            if rng.random() < 0.7:
+                lines.append(f"QTY*33*{rng.randint(0, 9999)}*EA")
+            if rng.random() < 0.2:
+                lines.append("LS*LT")
+                for _ in range(rng.randint(1, 3)):
+                    lines.append(f"REF*LT*L{rng.randint(1, 10**6):06d}")
+                    if rng.random() < 0.5:
+                        lines.append(f"DTM*036*20{rng.randint(27, 35)}{rng.randint(1, 12):02d}15")
+                lines.append("LE*LT")
+            if rng.random() < 0.1:
+                lines += [f"QTY*QH*{rng.randint(1, 99)}", "UIT*CA"]
+            if rng.random() < 0.1:
+                lines.append(f"QTY*IQ*{rng.randint(1, 999)}*EA")
+            if rng.random() < 0.3:
+                aisle = rng.randint(1, 99)
+                lines.append(f"N1*LC*AISLE {aisle}*92*A{aisle}")
+            text = "~\n".join(lines) + "~\n"
+            out.write(text)
+            written += len(text)
+            count += len(lines)
+        out.write(f"CTT*{line}~\nSE*{count + 2}*0001~\nGE*1*1~\nIEA*1*000000001~\n")
+
+
 def generate_850s(path: Path, size: int) -> None:
     """Many interchanges, each holding one small 850 (three lines), until ``size`` bytes."""
     with path.open("w", encoding="ascii") as out:
@@ -228,9 +311,84 @@ def generate_850s(path: Path, size: int) -> None:
 # -- one stage, run in a child process ---------------------------------------------------------
 
 
+def _run_stream_stage(stage: str, path: Path) -> dict[str, float]:
+    """Runs in the child: ``stage`` (stream-*) over ``path``, each set read a segment at a
+    time, never held whole; returns segments, seconds, findings and parts."""
+    sys.path.insert(0, str(ROOT))
+    from adapters.formats.x12.compiled import CompiledValidator
+    from adapters.formats.x12.reader import _EnvelopeReader
+    from adapters.formats.x12.segments import Segment
+    from adapters.formats.x12.set_stream import StreamedValidation, translation_in_parts
+    from adapters.formats.x12.structure import TransactionSet
+    from adapters.formats.x12.tokenizer import InterchangeOpening, Tokenizer
+
+    validator = CompiledValidator(loop_tree=False)
+    if stage == "stream-validate":
+        validator.preload()  # the maps loaded and compiled before, as a daemon does
+    segments = findings = parts = 0
+    part_bytes = 0
+    validation: StreamedValidation | None = None
+    translation: Any = None
+    started, cpu_started = time.perf_counter(), time.process_time()
+    with path.open("rb") as stream:
+        reader = _EnvelopeReader(Tokenizer(stream), str(path), None)
+        for token in reader.tokens:
+            if isinstance(token, InterchangeOpening):
+                for _ in reader._open_interchange(token):
+                    pass
+                segments += 1
+                continue
+            if not isinstance(token, Segment):
+                continue
+            segments += 1
+            tag = token.tag
+            if tag == "ST" and reader.interchange is not None and reader.group is not None:
+                opening = TransactionSet(reader.interchange, reader.group.header, [token])
+                if stage == "stream-validate":
+                    validation = StreamedValidation(validator, opening)
+                elif stage == "stream-translate":
+                    translation = translation_in_parts(opening)
+            elif tag == "SE":
+                if validation is not None:
+                    validation.feed(token)
+                    findings += len(validation.finish(saw_se=True)) + validation.left_off
+                    validation = None
+                if translation is not None:
+                    result = translation.finish()
+                    chunks = translation.last_chunks()
+                    parts += len(chunks) + 1
+                    part_bytes += sum(len(c) for c in chunks)
+                    assert result is not None, "a hierarchy not in document order"
+                    translation = None
+            elif tag == "GS":
+                for _ in reader._open_group(token):
+                    pass
+            elif tag in ("GE", "IEA"):
+                pass
+            elif validation is not None:
+                validation.feed(token)
+            elif translation is not None:
+                for chunk in translation.feed(token):
+                    parts += 1
+                    part_bytes += len(chunk)
+    seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started
+    return {
+        "segments": segments,
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "findings": findings,
+        "parts": parts,
+        "part_mb": part_bytes / 1_000_000,
+    }
+
+
 def _run_stage(stage: str, path: Path) -> dict[str, float]:
     """Runs in the child: performs ``stage`` over ``path``; returns segments and seconds."""
     sys.path.insert(0, str(ROOT))
+    if stage.startswith("stream-"):
+        return _run_stream_stage(stage, path)
     from adapters.formats.x12.reader import read_x12
     from adapters.formats.x12.structure import (
         GroupEnd,
@@ -333,6 +491,14 @@ def main() -> None:
     parser.add_argument("--files", default=",".join(FILES), help="856, 850s, 856v")
     parser.add_argument("--varied-sets", type=int, default=1, help="856 sets in the 856v file")
     parser.add_argument("--stages", default=",".join(STAGES))
+    parser.add_argument(
+        "--huge", default=",".join(HUGE_FILES), help="856h, 846h: one set each (empty: none)"
+    )
+    parser.add_argument("--huge-mb", type=float, default=1000.0, help="size of 856h and 846h")
+    parser.add_argument("--huge-stages", default=",".join(STREAM_STAGES))
+    parser.add_argument(
+        "--pyx12-mb", type=float, default=5.0, help="pyx12 on a slice this large of a huge file"
+    )
     parser.add_argument("--child", nargs=2, metavar=("STAGE", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -354,7 +520,7 @@ def main() -> None:
         f"{'MB/CPU s':>8} {'peak RSS MB':>11} {'validator CPU s':>15} {'validator seg/CPU s':>19} "
         f"{'findings':>8}"
     )
-    for label in args.files.split(","):
+    for label in filter(None, args.files.split(",")):
         path, generate = files[label]
         if not path.exists():
             generate(path, size)
@@ -370,6 +536,48 @@ def main() -> None:
                 alone = r["validator_seconds"]
                 line += f" {alone:>15.1f} {r['segments'] / alone:>19,.0f} {int(r['findings']):>8}"
             print(line, flush=True)
+
+    if args.huge:
+        _huge(args)
+
+
+def _huge(args: argparse.Namespace) -> None:
+    """The huge single sets (see the module's docstring)."""
+    huge: dict[str, Callable[[Path, int], None]] = {
+        "856h": generate_varied_856,
+        "846h": generate_varied_846,
+    }
+    print(
+        f"\n{'file':6} {'stage':17} {'segments':>11} {'wall s':>7} {'CPU s':>7} {'seg/CPU s':>10} "
+        f"{'stage seg/CPU s':>15} {'peak RSS MB':>11} {'findings':>9} {'parts':>6} "
+        f"{'parts MB':>8}"
+    )
+    for label in filter(None, args.huge.split(",")):
+        generate = huge[label]
+        path = DATA / f"bench-{label}-{args.huge_mb:g}MB.edi"
+        if not path.exists():
+            generate(path, int(args.huge_mb * 1_000_000))
+        read_cpu = 0.0
+        for stage in args.huge_stages.split(","):
+            measured, name = path, stage
+            if stage in STAGES and args.pyx12_mb < args.huge_mb:  # the whole path too
+                measured = DATA / f"bench-{label}-{args.pyx12_mb:g}MB.edi"
+                name = f"{stage} {args.pyx12_mb:g}MB slice"
+                if not measured.exists():
+                    generate(measured, int(args.pyx12_mb * 1_000_000))
+            r = _measure(stage, measured)
+            cpu = r["cpu_seconds"]
+            if stage == "stream-read":
+                read_cpu = cpu
+            own = cpu - read_cpu if stage.startswith("stream-") and stage != "stream-read" else cpu
+            own_rate = f"{r['segments'] / own:>15,.0f}" if own > 0 else f"{'':>15}"
+            print(
+                f"{label:6} {name:17} {int(r['segments']):>11,} {r['seconds']:>7.1f} {cpu:>7.1f} "
+                f"{r['segments'] / cpu:>10,.0f} {own_rate} {r['rss_mb']:>11.0f} "
+                f"{int(r.get('findings', 0)):>9} {int(r.get('parts', 0)):>6} "
+                f"{r.get('part_mb', 0.0):>8.0f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":
