@@ -33,6 +33,7 @@ import argparse
 import csv
 import io
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -209,6 +210,7 @@ def main() -> None:
         print(json.dumps(run_case(args.case, args.path)))
         return
     formats = args.formats.split(",")
+    print(f"load average {_load()} at the start (per CPU second figures suffer less from it)")
     with tempfile.TemporaryDirectory() as temp:
         folder = Path(temp)
         if "csv" in formats:
@@ -219,6 +221,11 @@ def main() -> None:
             _cxml_cases(folder)
         print("goals (issue 22): >= 100,000 rows/s into canonical messages on one core; peak RSS")
         print("under 200 MB for a 1 GB file (--csv-mb 1024 --fixed-mb 1024)")
+        print(f"machine: {os.cpu_count()} cores, load average {_load()} at the end")
+
+
+def _load() -> str:
+    return " ".join(f"{load:.1f}" for load in os.getloadavg())
 
 
 def _csv_cases(folder: Path, args: argparse.Namespace) -> None:
