@@ -48,7 +48,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -88,6 +88,13 @@ from .spool import (
 log = logging.getLogger(__name__)
 
 DEFAULT_POLICY = InboundPolicy()
+
+
+class Committed(Protocol):
+    """What :attr:`Pipeline.on_commit` is: called after a commit with the rows it queued for
+    publishing (none said: read them from the outbox)."""
+
+    def __call__(self, queued: Sequence[ledger.OutboxRow] = ()) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +164,7 @@ class Pipeline:
         *,
         duplicate_window: dt.timedelta = dt.timedelta(days=30),
         source_name: str = "edi-gateway",
-        on_commit: Callable[[], None] | None = None,
+        on_commit: Committed | None = None,
         on_document: DocumentHook | None = None,
         workers: WorkerPool | None = None,
         max_file_size: int | None = None,
@@ -172,7 +179,8 @@ class Pipeline:
         self.duplicate_window = duplicate_window
         self.source_name = source_name
         self.on_commit = on_commit
-        """Called when a batch is committed (the daemon wakes the relay and the finisher)."""
+        """Called when a batch is committed, with the rows it queued for publishing (the daemon
+        hands them to the relay, which need not read them back, and wakes the finisher)."""
         self.on_document = on_document
         """Sees each accepted document in the transaction that records it (reconciliation of
         partners' 997/999/TA1 against what was sent)."""
@@ -262,13 +270,14 @@ class Pipeline:
             change = snapshot.change(path) if snapshot is not None else None
             if change is not None:
                 raise ClaimedFileChanged(f"{path} changed since it was read: {change}")
+        queued: list[ledger.OutboxRow] = []
         with self._committing:
-            batch = self._commit(parsing)
+            batch = self._commit(parsing, queued)
         crash_point("after_commit")
         if self.measures is not None:
             self.measures.committed(batch)
         if self.on_commit is not None:
-            self.on_commit()
+            self.on_commit(queued)
 
     def _record(self, hashed: Sequence[tuple[Claimed, str, int]]) -> list[_Arrival]:
         """Record each file (state ``received``). Files just claimed take one statement and no
@@ -379,7 +388,7 @@ class Pipeline:
 
         return with_refused
 
-    def _commit(self, parsing: Parsing) -> InboundBatch:
+    def _commit(self, parsing: Parsing, queued: list[ledger.OutboxRow]) -> InboundBatch:
         """Record everything the batch yields in one transaction, a few statements for the
         whole batch: the files' ``received`` events, which files are copies of earlier ones
         (duplicates: their parse is set aside), documents, outbox messages, acknowledgements
@@ -387,7 +396,8 @@ class Pipeline:
 
         A copy of a bad file is no duplicate: it is quarantined with its own report and
         negative acknowledgement, whether the file it copies is still on its way to quarantine
-        (in this batch, or not yet moved) or already there (never an earlier copy)."""
+        (in this batch, or not yet moved) or already there (never an earlier copy). The rows
+        queued for publishing are added to ``queued``."""
         now = dt.datetime.now(dt.UTC)
         since = now - self.duplicate_window
         arrivals = parsing.arrivals
@@ -424,7 +434,7 @@ class Pipeline:
                 for a in arrivals
                 if a.file_id in copies
             ]
-            published = self._record_documents(s, parsed, earlier, business, batch)
+            published = self._record_documents(s, parsed, earlier, business, batch, queued)
             ledger.record_acks(s, acks)
             outcomes += [
                 self._outcome(arrival, result, published.get(arrival.file_id, 0), now)
@@ -521,13 +531,15 @@ class Pipeline:
         earlier: Mapping[ledger.EnvelopeKey, list[ledger.DocumentRow]],
         business: Mapping[ledger.BusinessKey, list[ledger.DocumentRow]],
         batch: InboundBatch,
+        queued_rows: list[ledger.OutboxRow] | None = None,
         *,
         held: bool = False,
     ) -> dict[int, int]:
         """Record the documents of the batch and queue the accepted ones; returns how many were
-        queued per file id. A document recorded before (in the ledger, or in another file of
-        this batch) is a duplicate and is not published; one under control numbers used before
-        for other content is published with a finding and a notice (:mod:`gateway.duplicates`)."""
+        queued per file id (and adds the rows queued, unless ``held``, to ``queued_rows``). A
+        document recorded before (in the ledger, or in another file of this batch) is a
+        duplicate and is not published; one under control numbers used before for other content
+        is published with a finding and a notice (:mod:`gateway.duplicates`)."""
         found = [(a.file_id, a.claimed.partner, d) for a, r in parsed for d in r.documents]
         arrival_of = {a.file_id: a for a, _ in parsed}
         documents: list[ledger.NewDocument] = []
@@ -560,22 +572,18 @@ class Pipeline:
             self._messages(doc, arrival, record_ids[index], revisions.get(doc.document_id))
             for arrival, doc, index in accepted
         ]
-        outbox_ids = ledger.enqueue_messages(
-            s,
-            [message for messages in published for message in messages]
-            + [
-                notice(
-                    code=code,
-                    partner=arrival.claimed.partner,
-                    kind=doc.kind,
-                    document_id=doc.document_id,
-                    correlation_id=arrival.claimed.claim_id,
-                    detail=detail,
-                )
-                for arrival, doc, code, detail in notices
-            ],
-            held=held,
-        )
+        messages_queued = [message for messages in published for message in messages] + [
+            notice(
+                code=code,
+                partner=arrival.claimed.partner,
+                kind=doc.kind,
+                document_id=doc.document_id,
+                correlation_id=arrival.claimed.claim_id,
+                detail=detail,
+            )
+            for arrival, doc, code, detail in notices
+        ]
+        outbox_ids = ledger.enqueue_messages(s, messages_queued, held=held)
         ids_of: list[list[int]] = []  # the documents' messages come first, then the notices
         start = 0
         for messages in published:
@@ -596,6 +604,14 @@ class Pipeline:
                 for outbox_id in ids_of[at]
             ],
         )
+        if queued_rows is not None and not held:
+            kept_back = {outbox_id for at in withheld for outbox_id in ids_of[at]}
+            now = dt.datetime.now(dt.UTC)
+            queued_rows += [
+                ledger.queued_row(message, outbox_id, now)
+                for message, outbox_id in zip(messages_queued, outbox_ids, strict=True)
+                if outbox_id not in kept_back
+            ]
         batch.documents.update((d.partner, d.kind, d.state.value) for d in documents)
         batch.withheld.update(accepted[at][0].claimed.partner for at in withheld)
         batch.queued += [

@@ -82,6 +82,10 @@ class RelaySession(BrokerSession):
     idle_timer: Any = None
     poked: bool = False
     """New rows were committed while a read was under way: read again before idling."""
+    seen: int = 0
+    """The highest outbox id read or handed over in this session: a row just committed whose id
+    follows it can be published as handed over (:meth:`~gateway.bus.relay.OutboxRelay.notify`),
+    none unseen lies between."""
     exchanges_ok: set[str] = field(default_factory=set)
     exchanges_missing: dict[str, str] = field(default_factory=dict)
     exchange_checks: set[str] = field(default_factory=set)
@@ -162,6 +166,8 @@ class OutboxReading(OutcomeRecording[RelaySession, RelayStats]):
             self._wait_then_fetch(session, max(self._idle_poll, MARK_RETRY_DELAY))
             return
         rows = future.result()
+        if rows:
+            session.seen = max(session.seen, rows[-1].id)
         full = len(rows) == self._batch
         session.cursor = rows[-1].id if full else 0
         exclude = {entry.row.id for entry in session.in_flight.values()}

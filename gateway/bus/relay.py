@@ -51,7 +51,7 @@ from pika.adapters.select_connection import IOLoop, SelectConnection
 from pika.channel import Channel
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..ledger import autocommit_factory
+from ..ledger import OutboxRow, autocommit_factory
 from .connection import describe
 from .outcomes import MARK_GATHER
 from .publishing import OutboxPublishing
@@ -174,10 +174,45 @@ class OutboxRelay(OutboxPublishing):
             if thread.is_alive():
                 log.error("the outbox relay did not stop within %.1f s", timeout)
 
-    def notify(self) -> None:
-        """New rows are committed: read the outbox now rather than at the next idle poll
-        (from any thread; the pipeline calls it after each commit)."""
-        self._post(self._on_notify)
+    def notify(self, queued: Sequence[OutboxRow] = ()) -> None:
+        """New rows are committed: publish them (``queued``: those rows, as committed) or read
+        the outbox now rather than at the next idle poll (from any thread; the pipeline calls
+        it after each commit).
+
+        Rows handed over are published without a read when nothing unseen can come before
+        them: their ids follow, without a gap, the highest id this session read or was handed
+        (a gap is a row of another committer, or one not committed yet, which a read finds), and
+        no read is under way. Otherwise the outbox is read, as for a notification without rows.
+        A trickle of files then costs the relay no read per file; the idle poll still reads
+        from the start every ``idle_poll`` seconds (rows that other processes committed)."""
+        self._post(partial(self._on_committed, tuple(queued)))
+
+    def _on_committed(self, queued: tuple[OutboxRow, ...]) -> None:
+        session = self._session
+        if not (queued and session is not None and self._take_handed(session, queued)):
+            self._on_notify()
+
+    def _take_handed(self, session: RelaySession, rows: tuple[OutboxRow, ...]) -> bool:
+        """Publish ``rows`` (committed, in id order) as handed over, when nothing unseen can
+        come before them (see :meth:`notify`); False: they are to be read."""
+        if (
+            session is not self._session
+            or not session.ready
+            or session.closing
+            or session.fetching
+            or session.cursor
+            or self._stopping
+            or self._drain
+        ):
+            return False
+        ids = [row.id for row in rows]
+        if ids != list(range(session.seen + 1, session.seen + 1 + len(ids))):
+            return False
+        session.seen = ids[-1]
+        session.idle = False
+        session.buffer.extend(rows)
+        self._publish(session)
+        return True
 
     def drain_once(self, timeout: float) -> int:
         """Publish what is pending now and wait for the confirms, for at most ``timeout`` seconds,

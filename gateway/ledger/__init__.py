@@ -83,6 +83,7 @@ from ._outbox import (
     outbox_by_id,
     pending_outbox,
     pending_outbox_of,
+    queued_row,
 )
 from ._publishing import (
     PUBLISHABLE_DOCUMENT_STATES,
@@ -179,6 +180,7 @@ __all__ = [
     "outbox_pending",
     "pending_outbox",
     "pending_outbox_of",
+    "queued_row",
     "read_kept_file",
     "received_events",
     "record_ack",

@@ -121,6 +121,28 @@ class NewMessage:
     record is looked up."""
 
 
+def queued_row(message: NewMessage, outbox_id: int, at: dt.datetime) -> OutboxRow:
+    """The pending row :func:`enqueue_messages` wrote for ``message`` under ``outbox_id``, as a
+    read of the outbox would give it, without the read (what a committer hands the relay)."""
+    return OutboxRow(
+        id=outbox_id,
+        message_id=message.message_id,
+        document_id=message.document_id,
+        document_pk=None if message.record is None else message.record[0],
+        partner=message.partner,
+        exchange=message.exchange,
+        routing_key=message.routing_key,
+        body=bytes(message.body),
+        headers=dict(message.headers),
+        correlation_id=message.correlation_id,
+        state=OutboxState.PENDING,
+        attempts=0,
+        last_error=None,
+        created_at=at,
+        published_at=None,
+    )
+
+
 def enqueue_messages(
     s: Session, messages: Sequence[NewMessage], *, held: bool = False
 ) -> list[int]:

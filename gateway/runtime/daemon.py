@@ -169,8 +169,8 @@ class Gateway:
         )
         finisher = Finisher(pipeline)
 
-        def committed() -> None:
-            relay.notify()
+        def committed(queued: Sequence[repository.OutboxRow] = ()) -> None:
+            relay.notify(queued)
             finisher.notify()
 
         pipeline.on_commit = committed
