@@ -1,5 +1,9 @@
 """One 856 set of any size read a segment at a time into its canonical message's parts (issue 26).
 
+(Over 400 lines: one reader whose steps mirror :func:`.asn856.parse`'s, kept side by side so
+that they stay the same, with the two small stores it alone uses: the HL numbers seen and the
+spooled canonical JSON.)
+
 :func:`.asn856.parse` reads a set held whole into one :class:`ShipNotice`. A truck's single 856
 of a million cartons is read here instead, in flat memory: :class:`ShipNoticeInParts` takes the
 set's body segments one by one (:meth:`~ShipNoticeInParts.feed`) and reads each HL level as the
@@ -312,9 +316,6 @@ class ShipNoticeInParts:
         except TranslationError as error:
             self.kept = error
             return []
-        except _OutOfOrder:
-            self.out_of_order = True
-            return []
         if index:
             self._keep(segments, taken)
         return done
@@ -328,7 +329,12 @@ class ShipNoticeInParts:
             raise hl.error(f"HL01 {quote(number)} is used twice", 1)
         if level.code == "S" and index:
             raise hl.error("a second shipment level; a ship notice has one", 3)
-        parent = self._parent(level) if index else None
+        parent = None
+        if index:
+            parent = self._parent(level)
+            if parent is None:
+                self.out_of_order = True
+                return []
         self.numbers.add(number)
         done: list[str] = []
         if parent is not None:
@@ -379,9 +385,9 @@ class ShipNoticeInParts:
             self.ids_2_0 = True
         return item
 
-    def _parent(self, level: _Level) -> _Open:
-        """``asn856._parent``, among the open levels: a parent closed already makes the set
-        one to read whole (:attr:`out_of_order`)."""
+    def _parent(self, level: _Level) -> _Open | None:
+        """``asn856._parent``, among the open levels; None for a parent closed already (the
+        set is then one to read whole: :attr:`out_of_order`)."""
         allowed = PARENT_LEVELS[level.code]
         hl = level.hl
         pointer = hl.text(2)
@@ -390,13 +396,11 @@ class ShipNoticeInParts:
             if not candidates:
                 raise hl.error(f"the {LEVEL_NAMES[level.code]} level has no parent level", 2)
             latest = max(candidates, key=lambda found: found[0])[1]
-            if latest not in self.branch:
-                raise _OutOfOrder
-            return latest
+            return latest if latest in self.branch else None
         parent = next((o for o in reversed(self.branch) if o.number == pointer), None)
         if parent is None:
             if pointer in self.numbers:
-                raise _OutOfOrder
+                return None
             raise hl.error(f"HL02 {quote(pointer)} names no earlier HL", 2)
         if parent.level.code not in allowed:
             raise hl.error(
@@ -442,10 +446,6 @@ class ShipNoticeInParts:
         body = Body(self.label, segments, segments[0].taken if taken is None else taken)
         for unmapped in body.unmapped():
             self.unmapped.add(unmapped)
-
-
-class _OutOfOrder(Exception):
-    """The parent of a level is closed already (caught in :meth:`ShipNoticeInParts._hang`)."""
 
 
 @dataclass(slots=True, eq=False)
