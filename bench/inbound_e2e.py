@@ -3,12 +3,15 @@
 For each ledger (SQLite, PostgreSQL) the daemon runs as a subprocess on a temporary home:
   steady  small 850s dropped at 100 files/s for --seconds; p50/p99 latency
   max     --burst files dropped at once; files/s from the first close to the last confirm
-and for both, the CPU each file took: the daemon's, its parse workers', the broker's,
-PostgreSQL's and this benchmark's own (it writes the files), with the rate at which that much
-work per file fills every core. In a burst that is the ceiling of this machine for this code; at
-100 files/s files come one at a time, each in a batch of its own, so each pays for a whole
-batch's statements, commits and hand-overs between threads: several times the CPU of a file in
-a burst, and what the steady latency depends on.
+and for both, the CPU each file took: the daemon's, its parse workers', the broker's and
+PostgreSQL's (together the gateway's), and this benchmark's own (it writes the files), with the
+rate at which that much work per file fills every core. In a burst that is the ceiling of this
+machine for this code; at 100 files/s files come one at a time, each in a batch of its own, so
+each pays for a whole batch's statements, commits and hand-overs between threads: several times
+the CPU of a file in a burst, and what the steady latency depends on. On a machine shared with
+other work the figures move with its load (the reference loop says how slow a core is now): a
+loaded machine makes each file cost more CPU, and also gathers more files per batch, which
+makes each cost less; compare trees in one run (``--baseline-tree``), and repeat it.
 Beside them, in the same run, a raw pika publisher-confirm loop with the same window and a
 message of the same size: the ceiling any gateway on this broker could reach. First, how fast
 one core of the machine is (a fixed Python loop): machines of the same size differ by 2x; and
@@ -420,13 +423,15 @@ def raw_confirm_ceiling(count: int, body_size: int) -> float:
 
 def cpu_line(r: dict[str, float]) -> str:
     """CPU ms per file, and the rate at which that much work fills every core of the machine."""
-    total = sum(r[f"cpu_{k}"] for k in ("daemon", "workers", "broker", "postgres", "writer"))
+    gateway = sum(r[f"cpu_{k}"] for k in ("daemon", "workers", "broker", "postgres"))
+    total = gateway + r["cpu_writer"]
     cores = os.cpu_count() or 1
     return (
         f"cpu ms/file: daemon {r['cpu_daemon']:.2f} (kernel {r['cpu_daemon_kernel']:.2f}) + "
         f"parse workers {r['cpu_workers']:.2f} + "
-        f"broker {r['cpu_broker']:.2f} + postgres {r['cpu_postgres']:.2f} + "
-        f"file writer {r['cpu_writer']:.2f} (kernel {r['cpu_writer_kernel']:.2f}) = {total:.2f} "
+        f"broker {r['cpu_broker']:.2f} + postgres {r['cpu_postgres']:.2f} = gateway "
+        f"{gateway:.2f}; + file writer {r['cpu_writer']:.2f} (kernel "
+        f"{r['cpu_writer_kernel']:.2f}) = {total:.2f} "
         f"({cores} cores full at {cores * 1000 / total:,.0f} files/s)"
     )
 
