@@ -17,13 +17,8 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from psycopg.types.array import ListBinaryDumper
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DisconnectionError
@@ -36,6 +31,9 @@ from ._events import (
     forget_uncommitted_events,
     log_committed_events,
 )
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +81,8 @@ def _send_arrays_in_binary(dbapi_connection: Any, _record: Any) -> None:
     """Lists bound as parameters go in PostgreSQL's binary array format. The ledger inserts
     many rows as one array per column (see ``_statements.BulkInsert``); psycopg's default text
     format quotes and escapes each element in Python, which costs about four times as much."""
+    from psycopg.types.array import ListBinaryDumper  # PostgreSQL's driver, loaded for it only
+
     dbapi_connection.adapters.register_dumper(list, ListBinaryDumper)
 
 
@@ -219,6 +219,8 @@ def alembic_config(connection: Connection | None = None, *, url: str | None = No
     its own connection (this is also how to use alembic's commands by hand, e.g.
     ``alembic.command.revision(alembic_config(url=...), "message", autogenerate=True)``).
     """
+    from alembic.config import Config  # alembic is loaded by what migrates, not every process
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
     if url is not None:
@@ -231,17 +233,23 @@ def alembic_config(connection: Connection | None = None, *, url: str | None = No
 @functools.cache
 def head_revisions() -> frozenset[str]:
     """The newest revisions the code knows."""
+    from alembic.script import ScriptDirectory
+
     return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
 @functools.cache
 def known_revisions() -> frozenset[str]:
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config())
     return frozenset(revision.revision for revision in script.walk_revisions())
 
 
 def current_revisions(connection: Connection) -> frozenset[str]:
     """The revisions the database is at (empty for a new database)."""
+    from alembic.runtime.migration import MigrationContext
+
     return frozenset(MigrationContext.configure(connection).get_current_heads())
 
 
@@ -280,6 +288,8 @@ def migrate(engine: Engine) -> None:
         steps = len(known_revisions()) - len(_applied(config, current))
         done: list[object] = []
         config.attributes["on_version_apply"] = lambda **_step: done.append(_step)
+        from alembic import command
+
         with watched("migrating the ledger:", steps, lambda: len(done)):
             command.upgrade(config, "head")
         _check_foreign_keys(connection)
@@ -287,6 +297,8 @@ def migrate(engine: Engine) -> None:
 
 def _applied(config: Config, current: frozenset[str]) -> set[str]:
     """The revisions a database at ``current`` has: those and every one before them."""
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(config)
     return {
         revision.revision
