@@ -44,9 +44,10 @@ def _dated(draft: object) -> object:
     run a second apart, perhaps)."""
     if not isinstance(draft, DraftAcks):
         return draft
-    return dataclasses.replace(
-        draft, text=re.sub(r"\*(\d{6}|\d{8})\*\d{4,8}\*", "*D*T*", draft.text)
-    )
+    element = re.escape(draft.text[3])  # the ISA's element separator, as the file's own
+    dated = re.compile(rf"{element}(\d{{6}}|\d{{8}}){element}\d{{4,8}}{element}")
+    plain = draft.text[3] + "D" + draft.text[3] + "T" + draft.text[3]
+    return dataclasses.replace(draft, text=dated.sub(lambda _: plain, draft.text))
 
 
 def streamed_and_whole(
