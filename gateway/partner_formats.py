@@ -149,6 +149,13 @@ class PartnerFormats:
         for format_ in self.formats.values():
             format_.warm_up()
 
+    @property
+    def modules(self) -> tuple[str, ...]:
+        """The modules of the formats and their parsers, and this one: what a process that
+        parses needs (:attr:`gateway.runtime.workers.WorkerPool.preload`)."""
+        objects = [self, *self.formats.values(), *self.parsers.values()]
+        return tuple(sorted({type(thing).__module__ for thing in objects}))
+
     # -- outbound --------------------------------------------------------------------------------
 
     def draft(

@@ -161,7 +161,11 @@ class Gateway:
             folders,
             duplicate_window=dt.timedelta(days=settings.duplicate_window_days),
             on_document=with_order_checks(formats.on_document),
-            workers=WorkerPool(workers, warm_up=formats.warm_up) if workers else None,
+            workers=(
+                WorkerPool(workers, warm_up=formats.warm_up, preload=formats.modules)
+                if workers
+                else None
+            ),
             max_file_size=settings.max_file_size,
             policies={name: profile.inbound_policy for name, profile in profiles.items()},
             measures=measures,
@@ -210,6 +214,7 @@ class Gateway:
             on_failure=retries.failed,
             on_done=source.wake,
             warm_up=formats.warm_up,
+            preload=formats.modules,
         )
         return cls(
             settings,

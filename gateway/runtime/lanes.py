@@ -59,6 +59,7 @@ class LargeFileLane:
         on_failure: Callable[[], None] = lambda: None,
         on_done: Callable[[], None] = lambda: None,
         warm_up: Callable[[], object] | None = None,
+        preload: Sequence[str] = (),
     ) -> None:
         self.pipeline = pipeline
         self.threshold = threshold
@@ -70,6 +71,8 @@ class LargeFileLane:
         """Called when a slot is free again (the daemon takes the large files left waiting)."""
         self.warm_up = warm_up
         """Called in each slot's worker as it starts (:class:`~.workers.WorkerPool`)."""
+        self.preload = tuple(preload)
+        """Modules the slots' workers need (:attr:`.workers.WorkerPool.preload`)."""
         self._queue: queue.Queue[tuple[Claimed, Durable] | None] = queue.Queue()
         self._lock = threading.Lock()
         self._held: set[Path] = set()
@@ -140,7 +143,9 @@ class LargeFileLane:
 
     def start(self) -> None:
         self._stopping = False
-        self._pools = [WorkerPool(1, warm_up=self.warm_up) for _ in range(self.slots)]
+        self._pools = [
+            WorkerPool(1, warm_up=self.warm_up, preload=self.preload) for _ in range(self.slots)
+        ]
         self._threads = [
             threading.Thread(target=self._main, args=(pool,), name=f"large-file-{n}", daemon=True)
             for n, pool in enumerate(self._pools, 1)

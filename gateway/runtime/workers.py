@@ -137,13 +137,24 @@ ParseJob = Callable[[], list[ParseResult]]
 class WorkerPool:
     """``workers`` processes that parse inbound files and render outbound documents."""
 
-    def __init__(self, workers: int, *, warm_up: Callable[[], object] | None = None) -> None:
+    def __init__(
+        self,
+        workers: int,
+        *,
+        warm_up: Callable[[], object] | None = None,
+        preload: Sequence[str] = (),
+    ) -> None:
         if workers < 1:
             raise ValueError("a worker pool needs at least one worker")
         self.workers = workers
         self.warm_up = warm_up
         """Called once in each worker as it starts (the formats load their maps); it must
         pickle."""
+        self.preload = tuple(preload)
+        """Modules the workers need (the formats'): imported once by the process's fork server,
+        which every worker is forked from, rather than by each worker as it starts (about a
+        second of CPU each: a pool started again after a crash, the large-file lane's workers,
+        and each pool of a process that starts several)."""
         self._executor: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
         self._submitted = 0
@@ -153,9 +164,12 @@ class WorkerPool:
     def _started(self) -> ProcessPoolExecutor:
         if self._executor is None:
             _check_temp_dir()
+            context = multiprocessing.get_context("forkserver")
+            if self.preload:  # counts only before the process's fork server starts
+                context.set_forkserver_preload(["__main__", *self.preload])
             self._executor = ProcessPoolExecutor(
                 max_workers=self.workers,
-                mp_context=multiprocessing.get_context("forkserver"),
+                mp_context=context,
                 initializer=_warm_up,
                 initargs=(os.getpid(), self.warm_up),
             )
