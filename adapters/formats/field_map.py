@@ -216,11 +216,19 @@ class FieldSpec(Strict):
             comma = self.decimal_comma
 
             def decimal(text: str) -> Decimal:
+                known = _DECIMALS.get(text) if not comma else None
+                if known is not None:
+                    return known
                 plain = text.replace(".", "").replace(",", ".") if comma else text
                 try:
-                    return Decimal(plain.strip())
+                    value = Decimal(plain.strip())
                 except InvalidOperation:
                     raise MappingError(f"{where}: expected a number, found {text[:40]!r}") from None
+                if not comma:
+                    if len(_DECIMALS) >= 4096:
+                        _DECIMALS.clear()
+                    _DECIMALS[text] = value
+                return value
 
             return decimal
         return str
@@ -248,6 +256,12 @@ def spec_of(spec: FieldSpec | str) -> FieldSpec:
 def _path_spec(path: str) -> FieldSpec:
     """The field of a mapping written as its path alone (made once, not once per document)."""
     return FieldSpec(path=path)
+
+
+_DECIMALS: dict[str, Decimal] = {}
+"""Each decimal read (without a decimal comma), by its text: a file repeats its quantities and
+prices, and a decimal is immutable, so one object serves them all (``Decimal()`` of a text cost
+three times the lookup)."""
 
 
 @functools.lru_cache(maxsize=4096)

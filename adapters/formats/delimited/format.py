@@ -175,12 +175,11 @@ class CsvParser:
             for key, run in itertools.groupby(rows, key=key_of):
                 group = list(run)
                 documents += 1
-                where = f"{file_name}, rows {group[0][0]}-{group[-1][0]} ({' '.join(key)})"
                 try:
-                    node = CsvNode(group, paths)
-                    document = read(node)
+                    document = read(CsvNode(group, paths))
                 except (MappingError, KeyError) as error:
                     problem = error.args[0] if isinstance(error, KeyError) else str(error)
+                    where = f"{file_name}, rows {group[0][0]}-{group[-1][0]} ({' '.join(key)})"
                     part.findings.append(
                         {
                             "code": "csv.mapping",
