@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import broker
+from tests.support import broker, broker_wide
+
+
+@pytest.fixture(autouse=True)
+def _beside_the_others() -> Iterator[None]:
+    """No test runs while another changes the whole broker (:mod:`tests.support.broker_wide`)."""
+    with broker_wide.shared():
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -42,6 +42,7 @@ from gateway.ledger import (
 from gateway.ledger.models import OUTBOX
 from gateway.messages import Envelope, PurchaseOrder, PurchaseOrderLine, X12Envelope
 from tests.integration.support import wait_for
+from tests.support import broker_wide
 from tests.support.broker import AMQP_URL, HOW_TO_START
 from tests.support.broker import HOST as RABBITMQ_HOST
 from tests.support.broker import PORT as RABBITMQ_PORT
@@ -78,15 +79,16 @@ def broker_max_message_size(limit: int) -> Iterator[None]:
             pytest.fail(f"rabbitmqctl eval failed: {done.stderr or done.stdout}", pytrace=False)
         return done.stdout.strip()
 
-    before = rabbit("application:get_env(rabbit, max_message_size).")  # {ok,134217728}
-    rabbit(f"application:set_env(rabbit, max_message_size, {limit}).")
-    try:
-        yield
-    finally:
-        if before.startswith("{ok,"):
-            rabbit(f"application:set_env(rabbit, max_message_size, {before[4:-1]}).")
-        else:
-            rabbit("application:unset_env(rabbit, max_message_size).")
+    with broker_wide.alone():  # every test publishing meanwhile would have the limit too
+        before = rabbit("application:get_env(rabbit, max_message_size).")  # {ok,134217728}
+        rabbit(f"application:set_env(rabbit, max_message_size, {limit}).")
+        try:
+            yield
+        finally:
+            if before.startswith("{ok,"):
+                rabbit(f"application:set_env(rabbit, max_message_size, {before[4:-1]}).")
+            else:
+                rabbit("application:unset_env(rabbit, max_message_size).")
 
 
 def wait_until(condition: Any, timeout: float, what: str, interval: float = 0.02) -> None:
