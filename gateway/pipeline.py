@@ -269,6 +269,8 @@ class Pipeline:
             snapshot = parsing.snapshots.get(path)
             change = snapshot.change(path) if snapshot is not None else None
             if change is not None:
+                if parsing.unrecorded:  # read here: recorded now as it was read, so that its
+                    self._record(parsing.unrecorded)  # next read says it changed, as below
                 raise ClaimedFileChanged(f"{path} changed since it was read: {change}")
         queued: list[ledger.OutboxRow] = []
         with self._committing:
