@@ -184,7 +184,8 @@ def test_confirms_of_a_trickle_are_recorded_together_each_at_its_moment(
     ledger: Ledger, broker: Broker, names: Names
 ) -> None:
     """Commits 10 ms apart (a steady 100 files/s) cost one transaction recording the confirms
-    of several of them, not one each; each row keeps the moment its own confirm came."""
+    of several of them, not one each; each row keeps the moment its own confirm came (the
+    broker may confirm several messages in one frame: they share its moment)."""
     relay = ledger.relay(names, idle_poll=30.0, mark_gather=1.0)
     relay.start()
     added = []
@@ -196,11 +197,12 @@ def test_confirms_of_a_trickle_are_recorded_together_each_at_its_moment(
             relay.notify()
             time.sleep(0.01)
         wait_until(lambda: relay.stats.published - before.published == 10, 10, "all published")
-        assert relay.stats.recordings - before.recordings <= 2
+        after = relay.stats
+        assert after.recordings - before.recordings <= 2
     finally:
         stop(relay)
     moments = {row.published_at for row in ledger.rows(added) if row.published_at is not None}
-    assert len(moments) == 10
+    assert len(moments) == after.acks - before.acks  # one moment per confirm frame
     assert max(moments) - min(moments) >= dt.timedelta(milliseconds=50)
     broker.take(names.all_queue, 10)
 
