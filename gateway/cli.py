@@ -232,7 +232,7 @@ def operate(args: argparse.Namespace, *, out: TextIO) -> int:
         from .runtime.daemon import run
 
         try:
-            run(settings, REGISTRY, once=args.once)
+            run(settings, REGISTRY, once=args.once, drain=args.drain)
         except HomeBusy as error:
             print(f"edi-gateway: {error}", file=sys.stderr)
             return EXIT_BUSY

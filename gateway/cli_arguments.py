@@ -70,6 +70,14 @@ def command_line() -> argparse.ArgumentParser:
     run.add_argument(
         "--once", action="store_true", help="process what is ready, drain the outbox, exit"
     )
+    run.add_argument(
+        "--drain",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="with --once: wait at most this long for the broker to take the outbox (default "
+        "30); what is left is said, with exit status 75",
+    )
     status = commands.add_parser(
         "status", help="inbound and outbound by partner and state, the backlog, overdue acks"
     )

@@ -455,14 +455,15 @@ def warm_up(formats: PartnerFormats | None) -> None:
     gc.freeze()
 
 
-def run(settings: Settings, registry: Registry, *, once: bool = False) -> None:
-    """The daemon (``once``: one pass), holding the home's lock from before its ledger is
-    touched to its end; :class:`~.home_lock.HomeBusy` when another process holds it."""
+def run(settings: Settings, registry: Registry, *, once: bool = False, drain: float = 30.0) -> None:
+    """The daemon (``once``: one pass, then the outbox drained for at most ``drain`` seconds),
+    holding the home's lock from before its ledger is touched to its end;
+    :class:`~.home_lock.HomeBusy` when another process holds it."""
     with home_lock(settings.path(settings.work)):
-        _run(settings, registry, once=once)
+        _run(settings, registry, once=once, drain=drain)
 
 
-def _run(settings: Settings, registry: Registry, *, once: bool) -> None:
+def _run(settings: Settings, registry: Registry, *, once: bool, drain: float) -> None:
     stop = threading.Event()
     gateway = Gateway.from_settings(settings, registry)
 
@@ -485,4 +486,4 @@ def _run(settings: Settings, registry: Registry, *, once: bool) -> None:
         settings.path(settings.inbox),
         settings.resolved_database_url.split("@")[-1],
     )
-    gateway.run(stop, once=once)
+    gateway.run(stop, once=once, drain=drain)

@@ -17,7 +17,7 @@ def test_run_once_with_the_broker_away_says_what_is_left_and_exits_75(
     url = f"amqp://guest:guest@127.0.0.1:{free_port()}/%2F"  # nothing listens there
     config = write_settings(tmp_path, f"sqlite:///{tmp_path / 'ledger.sqlite3'}", amqp_url=url)
     drop(tmp_path / "inbox", partner, "order.edi", small_850(9201))
-    done = gateway_outcome(config, "run", "--once")
+    done = gateway_outcome(config, "run", "--once", "--drain", "2")
     assert done.returncode == EXIT_TEMPFAIL, done.stderr
     assert "work left: 1 message(s) to publish, 0 file(s) to finish" in done.stderr
     assert any((tmp_path / "archive" / partner).rglob("*order.edi"))  # recorded, acknowledged
