@@ -201,6 +201,13 @@ class Settings(BaseSettings):
         description="host:port of the HTTP endpoint with /metrics (Prometheus), /livez and "
         '/readyz, loopback by default; "" for none',
     )
+    metrics_ledger_every: float = Field(
+        default=15.0,
+        gt=0,
+        description="seconds the ledger's figures on /metrics (documents and files by state, "
+        "the outbox backlog, partners' acknowledgements) are kept before a scrape reads them "
+        "again: each read is a few queries over the ledger",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO",
         description="the least severe log lines written (INFO: a line per lifecycle event)",

@@ -6,7 +6,7 @@ Most metrics are read when scraped, from what the daemon already keeps, so nothi
 twice and the hot paths pay nothing:
 
 - the ledger's figures (as ``edi-gateway status`` gives them, read at most every
-  :data:`LEDGER_EVERY` seconds), gauges by partner and state: ``edigw_files``,
+  ``metrics_ledger_every`` seconds, 15 by default), gauges by partner and state: ``edigw_files``,
   ``edigw_documents``, ``edigw_outbound_documents`` (``overdue``: acknowledgements not
   received in time), ``edigw_outbox_messages`` (waiting to be published, or returned
   unroutable); ``edigw_outbox_oldest_pending_age_seconds``, ``edigw_acks_to_write``;
@@ -77,8 +77,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-LEDGER_EVERY = 15.0
-"""Seconds the ledger's figures are kept before a scrape reads them again."""
 LIVE_WITHIN = 60.0
 """Seconds within which the main loop must have gone round for ``/livez``."""
 
@@ -181,7 +179,8 @@ class GatewayCollector(Collector):
 
     def _ledger(self) -> repository.StatusReport | None:
         with self._lock:
-            if self._report is None or time.monotonic() - self._read_at >= LEDGER_EVERY:
+            every = self.gateway.settings.metrics_ledger_every
+            if self._report is None or time.monotonic() - self._read_at >= every:
                 try:
                     with self.gateway.pipeline.factory() as s:
                         self._report = repository.status(s, dt.datetime.now(dt.UTC))

@@ -66,7 +66,9 @@ def labelled(**pairs: str) -> tuple[tuple[str, str], ...]:
 
 def test_metrics_and_probes_over_http(tmp_path: Path, database_url: str, partner: str) -> None:
     address = f"127.0.0.1:{free_port()}"
-    config = write_settings(tmp_path, database_url, metrics_address=address)
+    config = write_settings(
+        tmp_path, database_url, metrics_address=address, metrics_ledger_every=2.0
+    )
     base = f"http://{address}"
     with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
         process = gateway_process(config, "run")
@@ -80,7 +82,7 @@ def test_metrics_and_probes_over_http(tmp_path: Path, database_url: str, partner
                 f'edigw_documents{{partner="{partner}",state="published"}} 1.0',
                 f'edigw_files{{partner="{partner}",state="archived"}} 1.0',
             )
-            wait_for(  # the ledger's figures are read again after 15 s (LEDGER_EVERY)
+            wait_for(  # the ledger's figures are read again after metrics_ledger_every
                 "the confirm counted, the document and file settled in the ledger's figures",
                 lambda: all(line in get(f"{base}/metrics")[1] for line in settled),
                 timeout=45,
@@ -207,6 +209,7 @@ def test_partners_acknowledgements_show_as_rate_and_cycle_time(
         outbound_queue=request_queue(partner),
         outbound_bindings=[f"edi.out.*.{partner}"],
         metrics_address=address,
+        metrics_ledger_every=2.0,
     )
     outbox = home / "outbox" / partner
     asn = labelled(kind="856", partner=partner)
@@ -223,7 +226,7 @@ def test_partners_acknowledgements_show_as_rate_and_cycle_time(
         [sent] = outbox.glob("856-*.x12")
         [answer] = scan(sent.read_bytes(), file_name=sent.name).acknowledgements
         drop(home / "inbox", partner, "997-from-partner.x12", answer.text.encode())
-        wait_for(  # partners' acknowledgements are read with the ledger's figures: every 15 s
+        wait_for(  # partners' acknowledgements are read with the ledger's figures
             "the acknowledgement counted", lambda: scrape(address).get(accepted) == 1.0, timeout=45
         )
         samples = scrape(address)
