@@ -74,42 +74,49 @@ class _HierarchyCheck:
         """HL01 -> HL03 of every HL seen so far."""
         expected_id = 1
         for position, segment in enumerate(self.tx.segments, start=1):
-            if segment.tag != "HL":
-                continue
-            hl_id = segment.value(1)
-            parent = segment.value(2)
-            level = segment.value(3)
-            self._check_id(segment, position, hl_id, expected_id)
-            expected_id += 1
-            if hl_id is not None and hl_id.isdigit():
-                expected_id = int(hl_id) + 1  # re-sync so one gap gives one finding
-            parent_level = self._check_parent(segment, position, hl_id, parent, levels)
-            if parent is None and levels and self.ship_notice:
-                self._add(
-                    "hierarchy.hl_parent_missing",
-                    "HL02 (parent id) is empty: in an 856 every level below the shipment names "
-                    "its parent",
-                    segment,
-                    position,
-                    2,
-                    "2",
-                    expected="the HL01 of an earlier HL",
-                )
-            elif level is None:
-                self._add(
-                    "hierarchy.hl_level_missing",
-                    "HL03 (hierarchical level code) is missing",
-                    segment,
-                    position,
-                    3,
-                    "1",
-                    expected="a level code",
-                )
-            elif self.ship_notice:
-                self._check_level(segment, position, level, parent, parent_level)
-            if hl_id is not None and hl_id not in levels:
-                levels[hl_id] = level
+            if segment.tag == "HL":
+                expected_id = self._check_hl(position, segment, expected_id, levels)
         return self.findings
+
+    def _check_hl(
+        self, position: int, segment: Segment, expected_id: int, levels: dict[str, str | None]
+    ) -> int:
+        """One HL's checks, ``levels`` holding the HL01 -> HL03 of those before it (and this
+        one's, after); the HL01 expected next."""
+        hl_id = segment.value(1)
+        parent = segment.value(2)
+        level = segment.value(3)
+        self._check_id(segment, position, hl_id, expected_id)
+        expected_id += 1
+        if hl_id is not None and hl_id.isdigit():
+            expected_id = int(hl_id) + 1  # re-sync so one gap gives one finding
+        parent_level = self._check_parent(segment, position, hl_id, parent, levels)
+        if parent is None and levels and self.ship_notice:
+            self._add(
+                "hierarchy.hl_parent_missing",
+                "HL02 (parent id) is empty: in an 856 every level below the shipment names "
+                "its parent",
+                segment,
+                position,
+                2,
+                "2",
+                expected="the HL01 of an earlier HL",
+            )
+        elif level is None:
+            self._add(
+                "hierarchy.hl_level_missing",
+                "HL03 (hierarchical level code) is missing",
+                segment,
+                position,
+                3,
+                "1",
+                expected="a level code",
+            )
+        elif self.ship_notice:
+            self._check_level(segment, position, level, parent, parent_level)
+        if hl_id is not None and hl_id not in levels:
+            levels[hl_id] = level
+        return expected_id
 
     def _check_id(self, segment: Segment, position: int, hl_id: str | None, expected: int) -> None:
         if hl_id is None:

@@ -169,44 +169,16 @@ class StreamedHierarchy(_HierarchyCheck):
             self._hl(position, segment)
 
     def _hl(self, position: int, segment: Segment) -> None:
-        """The body of :meth:`~.hierarchy._HierarchyCheck.run`'s loop for one HL."""
+        """:meth:`~.hierarchy._HierarchyCheck._check_hl`, the findings kept bounded."""
         if len(self.findings) > KEPT_FINDINGS:
             self.left_off += len(self.findings) - KEPT_FINDINGS
             del self.findings[KEPT_FINDINGS:]
-        levels = self.levels
-        hl_id = segment.value(1)
-        parent = segment.value(2)
-        level = segment.value(3)
-        self._check_id(segment, position, hl_id, self.expected_id)
-        self.expected_id += 1
-        if hl_id is not None and hl_id.isdigit():
-            self.expected_id = int(hl_id) + 1
-        parent_level = self._check_parent(segment, position, hl_id, parent, levels)  # type: ignore[arg-type]
-        if parent is None and levels and self.ship_notice:
-            self._add(
-                "hierarchy.hl_parent_missing",
-                "HL02 (parent id) is empty: in an 856 every level below the shipment names "
-                "its parent",
-                segment,
-                position,
-                2,
-                "2",
-                expected="the HL01 of an earlier HL",
-            )
-        elif level is None:
-            self._add(
-                "hierarchy.hl_level_missing",
-                "HL03 (hierarchical level code) is missing",
-                segment,
-                position,
-                3,
-                "1",
-                expected="a level code",
-            )
-        elif self.ship_notice:
-            self._check_level(segment, position, level, parent, parent_level)
-        if hl_id is not None and hl_id not in levels:
-            levels[hl_id] = level
+        self.expected_id = self._check_hl(
+            position,
+            segment,
+            self.expected_id,
+            self.levels,  # type: ignore[arg-type]
+        )
 
 
 class _LevelCodes:
