@@ -86,12 +86,16 @@ def test_a_database_from_a_newer_version_is_refused(ledger: Ledger) -> None:
         migrate(ledger.engine)
 
 
+ONE_PROCESS = ("-p", "no:cacheprovider", "-n", "0")
+"""A pytest run of one test: in its own process, not the suite's xdist workers."""
+
+
 def test_unreachable_postgresql_fails_the_tests_with_what_to_run() -> None:
     """Never a silent skip: the PostgreSQL tests error out and say how to start the server."""
     test = "tests/integration/ledger/test_ledger_counter.py::test_numbers_survive_a_new_engine"
     env = {**os.environ, "EDIGW_TEST_POSTGRES_URL": "postgresql+psycopg://postgres@127.0.0.1:9/x"}
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", f"{test}[postgresql]"],
+        [sys.executable, "-m", "pytest", *ONE_PROCESS, "-q", f"{test}[postgresql]"],
         cwd=ROOT,
         env=env,
         capture_output=True,
