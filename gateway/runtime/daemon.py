@@ -51,6 +51,7 @@ from .notify import Notifier, StatusLine, Watchdog
 from .recovery import recover_leftovers
 from .reload import ProfileWatch, reload_partners, say_disabled
 from .retries import RETRY_FIRST, RETRY_INTERVAL, RetrySchedule
+from .signals import route_signals
 from .workers import WorkerPool
 
 log = logging.getLogger(__name__)
@@ -467,19 +468,17 @@ def _run(settings: Settings, registry: Registry, *, once: bool, drain: float) ->
     stop = threading.Event()
     gateway = Gateway.from_settings(settings, registry)
 
-    def on_signal(signum: int, _frame: object) -> None:
-        log.info("signal %s: finishing the current batch, then stopping", signum)
+    def stopping() -> None:
+        log.info("stop asked (SIGTERM or SIGINT): finishing the current batch, then stopping")
         stop.set()
         gateway.source.wake()
 
-    def on_reload(_signum: int, _frame: object) -> None:
+    def reloading() -> None:
         if gateway.reloads is not None:
             gateway.reloads.ask()
         gateway.source.wake()
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGHUP, on_reload)
+    route_signals({signal.SIGTERM: stopping, signal.SIGINT: stopping, signal.SIGHUP: reloading})
     warm_up(gateway.formats)
     log.info(
         "edi-gateway running: inbox %s, ledger %s",
