@@ -156,7 +156,15 @@ def running_daemon(config: Path) -> Iterator[subprocess.Popen[bytes]]:
         yield process
     finally:
         process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=60) == 0, daemon_output(config)
+        try:
+            code = process.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # killed: left running, it would take later tests' work
+            process.kill()
+            process.wait(timeout=60)
+            raise AssertionError(
+                f"the daemon did not stop within 60 s of SIGTERM\n{daemon_output(config)}"
+            ) from None
+        assert code == 0, daemon_output(config)
 
 
 def daemon_log(config: Path) -> Path:
