@@ -349,7 +349,7 @@ class Gateway:
         """Run until ``stop`` is set; with ``once``, until nothing is ready, then drain the
         outbox for at most ``drain`` seconds."""
         if self.pipeline.workers is not None:
-            self.pipeline.workers.start()
+            self.pipeline.workers.check()  # started when a file first needs them
         for pause in self.paused.values():
             pause.say()
         self.hold()

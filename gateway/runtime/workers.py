@@ -180,6 +180,12 @@ class WorkerPool:
         """Jobs submitted so far (a batch's files, an outbound rendering)."""
         return self._submitted
 
+    def check(self) -> None:
+        """:class:`ConfigError` now for what would stop the workers from starting (the daemon
+        starts them when a file first needs them: most files of a trickle are read in its own
+        thread, and a ``run --once`` with nothing for them pays no second of CPU for them)."""
+        _check_temp_dir()
+
     def start(self) -> None:
         """Start the workers and wait until they are ready (maps loaded), so that the first
         files do not wait for them."""
