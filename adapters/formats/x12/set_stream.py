@@ -51,8 +51,7 @@ class StreamedValidation:
     def __init__(self, validator: CompiledValidator, opening: TransactionSet) -> None:
         self.context = context = transaction_context(opening)
         self.findings: list[Finding] = []
-        self.left_off = 0
-        """Findings left off past :data:`KEPT_FINDINGS` (of the walk and of the hierarchy)."""
+        self._left_off = 0
         self.run: SetRun | None = None
         self.position = 1
         self.failed = False
@@ -89,10 +88,18 @@ class StreamedValidation:
             self.findings.append(engine_failure(context, exc, None, None, "compiling the map"))
             return
         self.control = opening.segments[0].get(2)
-        self.run = SetRun(program, opening, context, known, keep_tree=False)
+        self.run = SetRun(
+            program, opening, context, known, keep_tree=False, kept_findings=KEPT_FINDINGS
+        )
         self.hl_in_map = "HL" in loaded.segment_ids
         self.hierarchy = StreamedHierarchy(opening)
         self._feed(opening.segments[0])
+
+    @property
+    def left_off(self) -> int:
+        """Findings left off past :data:`KEPT_FINDINGS` (of the walk, and of the hierarchy
+        once :meth:`finish` merged them)."""
+        return self._left_off + (self.run.left_off if self.run is not None else 0)
 
     def feed(self, segment: Segment) -> None:
         """The set's next segment (its SE too, when it has one)."""
@@ -100,24 +107,26 @@ class StreamedValidation:
         self._feed(segment)
 
     def _feed(self, segment: Segment) -> None:
-        if self.hierarchy is not None:
-            self.hierarchy.feed(self.position, segment)
-        if self.run is None or self.failed:
+        hierarchy = self.hierarchy
+        if hierarchy is not None and segment.tag in StreamedHierarchy.TAGS:
+            hierarchy.feed(self.position, segment)
+        run = self.run
+        if run is None or self.failed:
             return
         try:
-            self.run.feed(self.position, segment)
-            if len(self.run.findings) > KEPT_FINDINGS:
-                self.left_off += len(self.run.findings) - KEPT_FINDINGS
-                del self.run.findings[KEPT_FINDINGS:]
+            run.feed(self.position, segment)
+            if len(run.findings) > KEPT_FINDINGS:
+                self._left_off += len(run.findings) - KEPT_FINDINGS
+                del run.findings[KEPT_FINDINGS:]
         except Exception as exc:
-            current = self.run.current
+            current = run.current
             logger.exception(
                 "the compiled validator failed on segment %s at position %d of transaction set %s",
                 current.segment.tag,
                 current.walked,
                 self.context["transaction"],
             )
-            self.run.findings.append(
+            run.findings.append(
                 engine_failure(
                     self.context, exc, current.walked, current.segment, "walking the map"
                 )
@@ -142,13 +151,16 @@ class StreamedValidation:
             kept = (after_synthetic_se(f, synthetic_se) for f in findings)
             findings = [f for f in kept if f is not None]
         if run.saw_hl and self.hl_in_map and self.hierarchy is not None:
-            self.left_off += self.hierarchy.left_off
+            self._left_off += self.hierarchy.left_off
             findings = merged(findings, self.hierarchy.findings)
         return findings
 
 
 class StreamedHierarchy(_HierarchyCheck):
     """:mod:`.hierarchy`'s checks, one HL at a time (see the module's docstring)."""
+
+    TAGS: Final = frozenset({"BSN", "HL"})
+    """The segments :meth:`feed` reads (the others are not given to it)."""
 
     def __init__(self, opening: TransactionSet) -> None:
         super().__init__(opening)

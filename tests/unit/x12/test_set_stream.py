@@ -87,3 +87,32 @@ def test_a_set_over_the_standards_repeat_counts_keeps_a_thousand_findings_and_co
     findings = validation.finish(saw_se=True)
     assert len(findings) == KEPT_FINDINGS and validation.left_off == 50
     assert {f.code for f in findings} == {"syntax.loop_over_max"}
+
+
+def test_findings_past_the_thousand_kept_are_counted_not_made_the_kept_ones_as_held_whole() -> None:
+    # loops over the standard's 10,000 and segments over their maximum use (DTM: 10 in the
+    # header and in a LIN loop), past the thousand kept: the first thousand of the set held
+    # whole (no limit there), and the rest counted
+    loop = "LIN**VN*A~QTY*17*1~"
+    dated = "LIN**VN*B~" + "DTM*036*20270101~" * 12 + "QTY*17*1~"
+    loops = 10_000 + KEPT_FINDINGS + 50
+    body = (
+        "BIA*00*SI*INV-7*20261204~"
+        + "DTM*007*20261204~" * 13
+        + "".join(dated if n % 97 == 0 else loop for n in range(loops))
+        + f"CTT*{loops}"
+    )
+    tx = transaction_from_text(body, "846")
+    whole = VALIDATOR.validate(tx).findings
+    assert {f.code for f in whole[KEPT_FINDINGS:]} == {
+        "syntax.loop_over_max",
+        "syntax.segment_over_max_use",
+    }
+    validation = StreamedValidation(
+        VALIDATOR, TransactionSet(tx.interchange, tx.group, tx.segments[:1])
+    )
+    for segment in tx.segments[1:]:
+        validation.feed(segment)
+    assert validation.finish(saw_se=True) == whole[:KEPT_FINDINGS]
+    assert validation.left_off == len(whole) - KEPT_FINDINGS
+    assert validation.run is not None and validation.run.left_off > 0  # counted, never made

@@ -182,11 +182,17 @@ class SetRun:
         known: frozenset[str],
         *,
         keep_tree: bool = True,
+        kept_findings: int | None = None,
     ) -> None:
         self.program = program
         self.keep_tree = keep_tree
         """Build the loop tree (:attr:`tree`); without it a run holds nothing that grows with
         the set but its findings."""
+        self.kept_findings = kept_findings
+        """With a number: once :attr:`findings` holds that many, a count over its maximum met
+        on the quick way (one finding each) is counted in :attr:`left_off`, not made (a set of a
+        gigabyte has millions: a loop over the standard's repeat count at every loop)."""
+        self.left_off = 0
         self.current = _Current()
         self.report = TransactionFindings(context, program.loaded, known, self.current)
         self.findings = self.report.findings
@@ -252,17 +258,13 @@ class SetRun:
                     counts[low:high] = step.zeros
                 counts[slot] += 1
                 if counts[slot] > step.loop_max:
-                    self._report(
-                        [self._count_error(step.walk, slot)], [], step.walk, position, segment
-                    )
+                    self._over_max(step.walk, slot, position, segment)
                 counts[step.segment_slot] += 1
             else:
                 slot = step.segment_slot
                 counts[slot] += 1
                 if counts[slot] > step.segment_max:
-                    self._report(
-                        [self._count_error(step.walk, slot)], [], step.walk, position, segment
-                    )
+                    self._over_max(step.walk, slot, position, segment)
         if tag == "HL":
             self.saw_hl = True
         found = step.found
@@ -280,6 +282,15 @@ class SetRun:
         guard = self.guard
         if not step.check(segment.elements, guard.component, guard.repetition):
             check_elements(self.program.loaded, guard, self.report, found, position, segment)
+
+    def _over_max(self, walk: WalkPlan, slot: int, position: int, segment: Segment) -> None:
+        """The one finding of a count over its maximum at ``slot``, or only counted in
+        :attr:`left_off` past :attr:`kept_findings` (the finding it would be is cut there)."""
+        kept = self.kept_findings
+        if kept is not None and len(self.findings) >= kept:
+            self.left_off += 1
+            return
+        self._report([self._count_error(walk, slot)], [], walk, position, segment)
 
     def _count_error(self, walk: WalkPlan, slot: int) -> tuple[SegError, Any]:
         """The error of a count over its maximum at ``slot`` (a loop's or the segment's)."""
