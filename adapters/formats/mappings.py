@@ -23,6 +23,7 @@ from gateway.messages import CANONICAL_MESSAGES, Envelope, Message, PartyId
 from gateway.ports import ParsedDocument
 
 from .field_map import NODE_PATHS, FieldSpec, MappingError, Node, Paths, Strict, compiled, where
+from .mapped_digest import MappedDigest
 
 MESSAGES: Mapping[str, type[Message]] = {
     cls.__name__: cls for cls in CANONICAL_MESSAGES if issubclass(cls, Message)
@@ -191,7 +192,8 @@ def document_reader(
 ) -> DocumentReader:
     """:func:`mapped_document` of ``mapping`` at any node, what does not depend on the node
     worked out once (the readers of the envelope's facts and of the fields, the message's
-    class). A document whose envelope's facts are those of the document before gets the same
+    class, how its content digest is written from the fields' values: :mod:`.mapped_digest`).
+    A document whose envelope's facts are those of the document before gets the same
     envelope (validated once: it is immutable), as a file's documents mostly do. A path
     ``paths`` does not know (a column the header lacks) fails each document, as it would
     with :func:`mapped_document`."""
@@ -226,10 +228,13 @@ def document_reader(
         last[:] = [(key, envelope)]
         return envelope
 
+    digest = MappedDigest.of(message_type, mapping.fields)
+
     def read(node: Any) -> ParsedDocument:
         envelope = envelope_of(node)
+        values = fields_of(node)
         try:
-            message = message_type.model_validate({**fields_of(node), "envelope": envelope})
+            message = message_type.model_validate({**values, "envelope": envelope})
         except ValidationError as error:
             problems = [
                 f"{'.'.join(str(p) for p in problem['loc'])} "
@@ -237,6 +242,8 @@ def document_reader(
                 for problem in error.errors(include_url=False)[:5]
             ]
             raise MappingError("; ".join(problems)) from None
+        if digest is not None:  # what message.content_digest would work out, from the values
+            message.__dict__["content_digest"] = digest(values)
         return ParsedDocument(
             document_id=message.document_id,
             kind=mapping.kind,
