@@ -101,7 +101,13 @@ def log_committed_events(s: Session) -> None:
     """One log line per event a transaction committed (``gateway.events``: INFO, the
     :data:`STEPS` at DEBUG): what happened, with the document, file and correlation ids (as
     fields of their own in JSON logs)."""
-    for row in s.info.pop(_TO_LOG, None) or ():
+    rows = s.info.pop(_TO_LOG, None)
+    if not rows:
+        return
+    steps_logged = log.isEnabledFor(logging.DEBUG)
+    for row in rows:
+        if row["kind"] in STEPS and not steps_logged:
+            continue  # a step's line at DEBUG, not logged: not made either
         ids = {key: row[key] for key in ("document_id", "file_id", "correlation_id") if row[key]}
         partner = (row["detail"] or {}).get("partner")
         if isinstance(partner, str):
