@@ -5,9 +5,10 @@ set of a million LIN loops) makes its parts as it reads instead, never holding t
 
 - :class:`PartChunks` takes the items of the split lists (:data:`.parts.SPLIT_PATHS`) one by
   one, in document order, and gives each item part's entries (as JSON text) once it is full;
-  the parts are cut where :func:`.parts.split` cuts them. While no more than ``part_items``
-  items came, it holds their JSON text: a document that small is published whole, as ever
-  (its items read back from their JSON: canonical models read back what they write).
+  the parts are cut where :func:`.parts.split` cuts them, or sooner when a part would hold more
+  than :data:`PART_BYTES` of JSON. While no more than ``part_items`` items came, it spools their
+  JSON text: a document that small is published whole, as ever (its items read back from their
+  JSON: canonical models read back what they write).
 - :class:`OrderedDigest` is the message's content digest (:func:`.identity.content_digest`)
   fed piece by piece: the content around the split lists (known before the first item) and each
   item's canonical JSON as it comes. It equals the digest of the whole message byte for byte.
@@ -39,37 +40,98 @@ class Hash(Protocol):
 
 
 SPOOLED_IN_MEMORY: Final = 4 << 20
-"""Bytes a :class:`JsonSpool` keeps in memory before it goes to its file."""
+"""Bytes a :class:`JsonSpool` (or :class:`PartChunks`) keeps in memory before it goes to its
+file."""
+PART_BYTES: Final = 8 << 20
+"""Characters of items' JSON an item part made here holds at most, unless its one item is
+larger (ten thousand 846 lines are about 4 MB: cut where :func:`.parts.split` cuts them)."""
 
 Item = BaseModel | str
 """An item of a split list: its model, or its JSON text (as ``model_dump_json`` writes it)."""
 
 
 class PartChunks:
-    """The item parts of a message whose split-list items come one by one, in document order
-    (:func:`.parts.split` of the whole message cuts the same parts)."""
+    """The item parts of a message whose split-list items come one by one, in document order.
 
-    def __init__(self, part_items: int = PART_ITEMS) -> None:
+    A part holds at most ``part_items`` items and, once it holds one, at most ``part_bytes``
+    characters of their JSON (an 856 carton may hold a thousand items: ten thousand of them are
+    hundreds of MB): the parts are cut where :func:`.parts.split` cuts them unless one would be
+    larger than that (then sooner: :func:`.parts.reassemble` makes the same message of any cut).
+
+    While the message may still go whole (no more than ``part_items`` items so far), its items'
+    JSON is spooled (:data:`SPOOLED_IN_MEMORY` in memory, the rest in a temporary file in
+    ``spool_dir``). Once it is in parts, each item taken cuts at most one part, of the items
+    spooled first (then of those that came meanwhile, spooled after them), until the spool is
+    drained: never more than one part at a time in memory, however large the spooled ones."""
+
+    def __init__(
+        self,
+        part_items: int = PART_ITEMS,
+        part_bytes: int = PART_BYTES,
+        spool_dir: str | Path | None = None,
+    ) -> None:
         self.part_items = part_items
+        self.part_bytes = part_bytes
+        self.spool_dir = spool_dir
+        self.spooled: IO[bytes] | None = None
+        """Items not held yet, in order, a line each: ``path TAB at TAB json``."""
+        self.read_at = 0
+        """Where the next item to hold is in :attr:`spooled`."""
         self.held: list[tuple[str, tuple[int, ...], str]] = []
-        """Items not in a part yet: (path, indexes above, the item's JSON text)."""
+        """Items of the part being filled, once the message is in parts: (path, indexes
+        above, the item's JSON text)."""
+        self.held_size = 0
         self.count = 0
         """Items given so far."""
         self.chunks = 0
         """Item parts given so far."""
 
-    def add(self, path: str, item: Item, at: Sequence[int] = ()) -> str | None:
-        """Take ``item`` of the list ``path`` (in the element at ``at``); the entries of an item
-        part (JSON text) when this one completes it."""
+    def add(self, path: str, item: Item, at: Sequence[int] = ()) -> list[str]:
+        """Take ``item`` of the list ``path`` (in the element at ``at``); the entries of the
+        item part (JSON text) completed meanwhile, if any (at most one)."""
         text = item if isinstance(item, str) else item.model_dump_json()
-        self.held.append((path, tuple(at), text))
         self.count += 1
-        if len(self.held) <= self.part_items:
-            return None  # held: the message may still be small enough to go whole
-        chunk = self.held[: self.part_items]
-        del self.held[: self.part_items]
-        self.chunks += 1
-        return entries_json(chunk)
+        if self.count <= self.part_items or self.spooled is not None:
+            self._spool(path, at, text)
+            return [] if self.count <= self.part_items else self._drain(one=True)
+        return self._hold(path, tuple(at), text)
+
+    def _spool(self, path: str, at: Sequence[int], text: str) -> None:
+        spooled = self.spooled
+        if spooled is None:
+            spooled = self.spooled = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - close()
+                SPOOLED_IN_MEMORY, dir=None if self.spool_dir is None else str(self.spool_dir)
+            )
+        spooled.seek(0, 2)
+        spooled.write(f"{path}\t{','.join(map(str, at))}\t{text}\n".encode())
+
+    def _drain(self, one: bool) -> list[str]:
+        """Hold the spooled items till a part is cut (``one``) or till the last; the parts
+        cut. The spool is closed once drained."""
+        spooled = self.spooled
+        assert spooled is not None
+        spooled.seek(self.read_at)
+        done: list[str] = []
+        for line in iter(spooled.readline, b""):
+            done += self._hold(*_spooled(line))
+            if done and one:
+                self.read_at = spooled.tell()
+                return done
+        self.close()
+        return done
+
+    def _hold(self, path: str, at: tuple[int, ...], text: str) -> list[str]:
+        """Hold one item in the part being filled; that part's entries first, when it is full
+        (by items, or by size with this one)."""
+        done: list[str] = []
+        held = self.held
+        if held and (len(held) >= self.part_items or self.held_size + len(text) > self.part_bytes):
+            self.held, self.held_size = [], 0
+            self.chunks += 1
+            done.append(entries_json(held))
+        self.held.append((path, at, text))
+        self.held_size += len(text)
+        return done
 
     @property
     def whole(self) -> bool:
@@ -78,17 +140,42 @@ class PartChunks:
 
     def rest(self) -> list[str]:
         """The entries of the item parts left at the end (none for a message that goes
-        whole: its items are :attr:`held`)."""
-        if self.whole or not self.held:
+        whole: its items are :meth:`held_items`)."""
+        if self.whole:
             return []
-        chunk, self.held = self.held, []
-        self.chunks += 1
-        return [entries_json(chunk)]
+        done = self._drain(one=False) if self.spooled is not None else []
+        if self.held:
+            chunk, self.held, self.held_size = self.held, [], 0
+            self.chunks += 1
+            done.append(entries_json(chunk))
+        return done
+
+    def held_items(self) -> Iterator[tuple[str, tuple[int, ...], str]]:
+        """The items of a message that goes whole, in order: (path, indexes above, JSON
+        text)."""
+        spooled = self.spooled
+        if spooled is None or not self.whole:
+            return
+        spooled.seek(0)
+        for line in iter(spooled.readline, b""):
+            yield _spooled(line)
 
     def items(self, path: str) -> list[str]:
-        """The JSON text of the items held of the list ``path`` (a message that goes
-        whole)."""
-        return [item for p, _, item in self.held if p == path]
+        """The JSON text of the items of the list ``path`` (a message that goes whole)."""
+        return [item for p, _, item in self.held_items() if p == path]
+
+    def close(self) -> None:
+        """Drop the spooled items (their file, if they took one)."""
+        if self.spooled is not None:
+            self.spooled.close()
+            self.spooled = None
+            self.read_at = 0
+
+
+def _spooled(line: bytes) -> tuple[str, tuple[int, ...], str]:
+    """An item as :class:`PartChunks` spools it: (path, indexes above, JSON text)."""
+    path, at, text = line[:-1].decode().split("\t", 2)
+    return path, tuple(int(i) for i in at.split(",")) if at else (), text
 
 
 def entries_json(items: Sequence[tuple[str, tuple[int, ...], Item]]) -> str:

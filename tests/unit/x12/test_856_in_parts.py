@@ -44,12 +44,16 @@ IRREGULAR = [
 ]
 
 
-def in_parts(tx: TransactionSet, part_items: int) -> tuple[dict[str, Any], str, str] | None:
+def in_parts(
+    tx: TransactionSet, part_items: int, part_bytes: int | None = None
+) -> tuple[dict[str, Any], str, str] | None:
     """The set read a segment at a time: the message's JSON (reassembled from its parts when it
     has parts), its document id and content digest; None when it is to be read whole."""
     reader = ShipNoticeInParts(
         TransactionSet(tx.interchange, tx.group, tx.segments[:1]), part_items
     )
+    if part_bytes is not None:
+        reader.chunks.part_bytes = part_bytes
     chunks = [chunk for segment in tx.body for chunk in reader.feed(segment)]
     result = reader.finish()
     chunks += reader.last_chunks()
@@ -92,6 +96,22 @@ def test_parts_of_a_ship_notice_make_the_whole_message_with_its_id_and_digest(
 ) -> None:
     for body in [SAMPLE, *IRREGULAR]:
         assert_same_as_whole(transaction_from_text(body, "856"), part_items)
+
+
+def test_parts_cut_by_size_as_well_make_the_whole_message_with_its_id_and_digest() -> None:
+    tx = transaction_from_text(IRREGULAR[2], "856")  # packs, tares, items, unmapped
+    whole = asn856.parse(tx)
+    for part_bytes in (1, 200, 400):
+        data, document_id, digest = in_parts(tx, 3, part_bytes) or ({}, "", "")
+        assert data == whole.model_dump(mode="json")
+        assert (document_id, digest) == (whole.document_id, whole.content_digest)
+    reader = ShipNoticeInParts(TransactionSet(tx.interchange, tx.group, tx.segments[:1]), 3)
+    reader.chunks.part_bytes = 1  # every item a part of its own
+    chunks = [chunk for segment in tx.body for chunk in reader.feed(segment)]
+    reader.finish()
+    chunks += reader.last_chunks()
+    assert [len(e["items"]) for c in chunks for e in json.loads(c)] == [1] * len(chunks)
+    assert len(chunks) == items_of(whole, "ShipNotice")  # the unmapped segments among them
 
 
 def test_the_fixtures_and_the_corpus_856s_in_parts_are_their_whole_messages() -> None:

@@ -133,7 +133,7 @@ class ShipNoticeInParts:
         self.ids_2_0 = False
         """An item keeps the ids schema 2.0 read otherwise (:func:`.blocks.keep_other_ids_2_0`):
         not in its JSON, so a set small enough to go whole is read whole."""
-        self.chunks = PartChunks(part_items)
+        self.chunks = PartChunks(part_items, spool_dir=spool_dir)
         self.unmapped = JsonSpool(spool_dir)
         self.digests = _DigestSpool(spool_dir)
         self._last: list[str] = []
@@ -182,6 +182,7 @@ class ShipNoticeInParts:
         finally:
             self.unmapped.close()
             self.digests.close()
+            self.chunks.close()
 
     def last_chunks(self) -> list[str]:
         """The item parts :meth:`finish` completed (after those :meth:`feed` gave)."""
@@ -222,7 +223,7 @@ class ShipNoticeInParts:
             lists: dict[tuple[str, int], list[Any]] = {
                 (path, k): [] for path in PATHS.values() for k in range(len(self.orders))
             }
-            for path, at, text in self.chunks.held:
+            for path, at, text in self.chunks.held_items():
                 lists[path, at[0]].append(_MODELS[path].model_validate_json(text))
             orders = [
                 _order_model(order, {name: lists[PATHS[name], k] for name in LISTS})
@@ -240,9 +241,7 @@ class ShipNoticeInParts:
         first_unmapped = None
         for text in self._unmapped(first):
             first_unmapped = first_unmapped or text
-            chunk = self.chunks.add("unmapped", text)
-            if chunk is not None:
-                self._last.append(chunk)
+            self._last += self.chunks.add("unmapped", text)
         self._last += self.chunks.rest()
         head = ShipNotice(
             envelope=self.envelope,
@@ -425,8 +424,7 @@ class ShipNoticeInParts:
 
     def _emit(self, name: str, order: int, item: BaseModel) -> list[str]:
         self.digests.item(order, name, canonical_json(item.model_dump()))
-        chunk = self.chunks.add(PATHS[name], item, (order,))
-        return [] if chunk is None else [chunk]
+        return self.chunks.add(PATHS[name], item, (order,))
 
     def _totals(self, ctt: SegmentAt | None) -> None:
         """The CTT's totals, read as ``parse`` reads them (an error kept for the end)."""

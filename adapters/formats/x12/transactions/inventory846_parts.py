@@ -58,7 +58,7 @@ class AdviceInParts:
         self.fields: dict[str, Any] | None = None
         self.loop: list[SegmentAt] = []
         self.in_summary = False
-        self.chunks = PartChunks(part_items)
+        self.chunks = PartChunks(part_items, spool_dir=spool_dir)
         self.head: InventoryAdvice | None = None
         self.refused: ValidationError | None = None
         """Why the header makes no message (raised at the end, as ``parse`` raises it)."""
@@ -73,18 +73,18 @@ class AdviceInParts:
         tag = segment.tag
         if self.in_summary or tag == "CTT":
             at = SegmentAt(segment, self.position, self.body.transaction, set())
-            chunk = None
+            done: list[str] = []
             if not self.in_summary:  # the last LIN loop ends here
-                chunk = self._line() if self.header is None else None
+                done = self._line() if self.header is None else []
                 self.in_summary = True
                 take_summary([at])
             self._keep([at])
-            return [] if chunk is None else [chunk]
+            return done
         if tag == "LIN":
-            chunk = self._line()
+            done = self._line()
             self.loop_taken = set()
             self.loop = [SegmentAt(segment, self.position, self.body.transaction, self.loop_taken)]
-            return [] if chunk is None else [chunk]
+            return done
         if self.loop:
             self.loop.append(
                 SegmentAt(segment, self.position, self.body.transaction, self.loop_taken)
@@ -98,12 +98,17 @@ class AdviceInParts:
     def finish(self) -> InventoryAdvice | InParts:
         """The message, or the header part's content (see the module's docstring), once the
         set's last body segment was fed. The item parts left are :meth:`last_chunks`."""
+        try:
+            return self._finish()
+        finally:
+            self.unmapped.close()
+            self.chunks.close()
+
+    def _finish(self) -> InventoryAdvice | InParts:
         if self.header is not None:  # no LIN loop
             AdviceHeader.read(self.header, self._body(self.header))
             raise no_lines(self.body)
-        chunk = self._line()
-        if chunk is not None:
-            self._last.append(chunk)
+        self._last += self._line()
         if self.refused is not None:
             raise self.refused
         assert self.head is not None and self.digest is not None
@@ -119,11 +124,8 @@ class AdviceInParts:
             if not first_unmapped:
                 first_unmapped.append(UnmappedSegment.model_validate_json(text))
             self.digest.item("unmapped", canonical_json(orjson.loads(text)))
-            chunk = self.chunks.add("unmapped", text)
-            if chunk is not None:
-                self._last.append(chunk)
+            self._last += self.chunks.add("unmapped", text)
         self._last += self.chunks.rest()
-        self.unmapped.close()
         head = self.head.model_copy(update={"unmapped": first_unmapped})
         head.__dict__["content_digest"] = self.digest.hexdigest()
         data = head.model_dump(mode="json")
@@ -136,7 +138,7 @@ class AdviceInParts:
         """The item parts :meth:`finish` completed (after those :meth:`feed` gave)."""
         return self._last
 
-    def _line(self) -> str | None:
+    def _line(self) -> list[str]:
         """The LIN loop read so far, read into its line (the header first, at the first)."""
         if self.header is not None:
             header = self.header
@@ -145,7 +147,7 @@ class AdviceInParts:
             self.fields = read.fields()
             self._keep(header)
         if not self.loop:
-            return None
+            return []
         loop, self.loop = self.loop, []
         line = read_line(loop)
         self._keep(loop)
