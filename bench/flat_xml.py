@@ -12,8 +12,9 @@
          documents/s and lines/s.
 
 Each case runs in a process of its own, so its peak RSS is its own. CSV and fixed width are read
-as streams (``PartnerFormats.parse_stream``: a part of 250 documents at a time), so the memory
-stays flat whatever the size; a cXML document is parsed whole.
+as streams (``PartnerFormats.parse_stream``: a part of at most 250 documents and 1,000 rows or
+records at a time), so the memory stays flat whatever the size; a cXML document is parsed
+whole.
 
 What a case measures: bytes -> validated canonical messages, each with its content digest,
 ``document_id``, business key and former (schema 2.0) digest, as the format hands them to the

@@ -10,6 +10,8 @@ file of any size takes the memory of a chunk and a line, never of the whole file
 from __future__ import annotations
 
 import codecs
+import itertools
+import operator
 from collections.abc import Iterator
 from typing import BinaryIO, Literal
 
@@ -86,9 +88,8 @@ class TextLines:
                 raise Undecodable(f"line {line}: a NUL character: not a {self.what}")
             parts = (pending + text).split("\n")
             pending = parts.pop()
-            for part in parts:
-                self.lines += 1
-                yield part + "\n"
+            self.lines += len(parts)  # counted ahead: the next chunk is decoded once they are read
+            yield from map(operator.add, parts, itertools.repeat("\n"))
             if final:
                 break
         if pending:

@@ -94,6 +94,12 @@ class CsvConfig(RenderingConfig, Charset):
 
 PART = 250
 """Documents a part of a file read as a stream holds at most."""
+PART_ROWS = 1_000
+"""The rows of its documents a part holds at most (a part is full at :data:`PART` documents or
+at this many rows, whichever comes first): the memory of a part stays bounded whatever its
+documents' size, and a part's models die before the cyclic collector passes over them many
+times (a part of 250 orders of 10 rows, some 60,000 objects alive, outlived a collection of
+the youngest generation: ``bench/flat_xml.py`` read 20% fewer rows per CPU second)."""
 
 
 @dataclass(frozen=True)
@@ -119,7 +125,8 @@ class CsvParser:
     def parse_stream(
         self, source: BinaryIO, *, file_name: str, partner: str | None = None
     ) -> Iterator[ParseResult]:
-        """The file's documents, :data:`PART` at a time: a document is the run of rows that
+        """The file's documents, a part at a time (:data:`PART`, :data:`PART_ROWS`): a
+        document is the run of rows that
         share the mapping's ``group_by`` values (a partner writes an order's rows together;
         the same values further on start another document)."""
         mapping = self.mappings.get(partner or "")
@@ -159,7 +166,7 @@ class CsvParser:
         lines = charset.lines_of(source, layout.encoding, "CSV file")
         reader = csv.reader(lines, delimiter=layout.delimiter, quotechar=layout.quote)
         rows: Iterator[Row] = filter(_has_values, enumerate(reader, start=1))
-        part, documents = ParseResult(), 0
+        part, documents, held = ParseResult(), 0, 0
         try:
             columns: dict[str, int] = {}
             if layout.header:
@@ -193,9 +200,10 @@ class CsvParser:
                 if refusal is not None:
                     return ParseResult(refused=refusal)
                 part.documents.append(document)
-                if len(part.documents) >= PART:
+                held += len(group)
+                if len(part.documents) >= PART or held >= PART_ROWS:
                     yield part
-                    part = ParseResult()
+                    part, held = ParseResult(), 0
         except Undecodable as error:
             return ParseResult(unreadable=f"{file_name}: {error}")
         except csv.Error as error:

@@ -102,6 +102,12 @@ class FixedConfig(RenderingConfig, Charset):
 
 PART = 250
 """Documents a part of a file read as a stream holds at most."""
+PART_LINES = 1_000
+"""The lines of its documents a part holds at most (a part is full at :data:`PART` documents or
+at this many lines, whichever comes first): the memory of a part stays bounded whatever its
+documents' size, and a part's models die before the cyclic collector passes over them many
+times (a part of 250 orders of 10 lines, some 60,000 objects alive, outlived a collection of
+the youngest generation: ``bench/flat_xml.py`` read 20% fewer lines per CPU second)."""
 
 
 @dataclass(frozen=True)
@@ -125,7 +131,8 @@ class FixedParser:
     def parse_stream(
         self, source: BinaryIO, *, file_name: str, partner: str | None = None
     ) -> Iterator[ParseResult]:
-        """The file's documents, :data:`PART` at a time (the last part has the file's
+        """The file's documents, a part at a time (:data:`PART`, :data:`PART_LINES`; the last
+        part has the file's
         verdict); a file keeps :data:`FINDINGS` findings, counting the others."""
         mapping = self.mappings.get(partner or "")
         if mapping is None:
@@ -136,7 +143,7 @@ class FixedParser:
         charset = self.charsets.get(partner or "", Charset())
         allowed = self.senders.get(partner or "", frozenset())
         lines = charset.lines_of(source, layout.encoding, "fixed-width file")
-        part, findings = ParseResult(), _Findings(file_name)
+        part, findings, held = ParseResult(), _Findings(file_name), 0
         slices: dict[str, tuple[str, slice]] = {}
         read = document_reader(KIND, mapping, partner, FixedPaths.of(layout))
         try:
@@ -160,9 +167,10 @@ class FixedParser:
                     yield ParseResult(refused=refusal, findings=[finding])
                     return
                 part.documents.append(document)
-                if len(part.documents) >= PART:
+                held += found.last_line - found.root.line + 1
+                if len(part.documents) >= PART or held >= PART_LINES:
                     yield part
-                    part = ParseResult()
+                    part, held = ParseResult(), 0
         except Undecodable as error:
             yield ParseResult(unreadable=f"{file_name}: {error}")
             return
