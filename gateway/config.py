@@ -143,14 +143,14 @@ class Settings(BaseSettings):
         "the daemon (0: all in the daemon)",
     )
     max_file_size: int = Field(
-        default=64 * 1024 * 1024,
+        default=2 * 1024 * 1024 * 1024,
         ge=1,
-        description="bytes; a larger inbound file is quarantined unread (a parse takes about 65 "
-        "times a file's size in memory, and 3 s per MB), unless its format reads it as a stream "
-        "(CSV, fixed width, XML, X12 of many sets: in the memory of a part, whatever its size); "
-        "it stays 64 MiB because files are still read whole without the large-file lane "
-        "(large_file_workers = 0), for a partner refusing reused control numbers, and an X12 "
-        "set is read whole; a remote channel leaves a larger file on the server, unread",
+        description="bytes; a safety limit: a larger inbound file is quarantined unread, unless "
+        "its format reads it as a stream (CSV, fixed width, XML, X12: in the memory of a part, "
+        "whatever its size, a huge 846 or 856 set in parts); a file read whole takes about 65 "
+        "times its size in memory (without the large-file lane, large_file_workers = 0; for a "
+        "partner refusing reused control numbers; an X12 file up to 64 MiB, in a parse worker); "
+        "a remote channel leaves a larger file on the server, unread",
     )
     large_file_size: int = Field(
         default=1024 * 1024,

@@ -24,6 +24,18 @@ The steps keep the pipeline's guarantees (:mod:`gateway.pipeline`):
 Nothing is published before the file is read to its end, so no document of a file found
 unreadable at its last byte is ever published; a kill at any instant leaves the file in the work
 folder, recorded, and the next start reads it again, publishing each document once.
+
+A document too large to hold (one huge X12 set: a part gives its item parts as they fill,
+:attr:`~gateway.ports.ParseResult.ahead`, before the document itself, its id and its number of
+parts are known) has them held in the ledger with its part (:func:`~.ledger._held.hold_ahead`,
+under ids of the file, the document's key and the part's number: a part read again holds none
+twice); once the document is read and recorded, its header part queued (held, as any of the
+file's), they become its events, under its id (:func:`~.ledger._held.settle_ahead`), and are
+released with the file. Those of a document not published (rejected, a duplicate) are
+forgotten with the file's verdict. Memory holds a part at a time, whatever the document's size.
+
+A format that reads streams only over a limit (X12) reads a file whole, in a parse worker, up to
+``max_file_size`` or :data:`WHOLE_AT_MOST`, whichever is less, and as a stream above.
 """
 
 from __future__ import annotations
@@ -35,9 +47,11 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import ledger
+from .bus.cloudevents import later_part
+from .ledger._held import forget_ahead, hold_ahead, settle_ahead
 from .ledger.counters import counter_in
 from .partner_formats import PartnerFormats
 from .ports import ParseResult, collect
@@ -56,6 +70,10 @@ KEPT_FINDINGS = 1000
 """Findings a streamed file's report lists at most (the others are counted)."""
 KEPT_DOCUMENTS = 100
 """Documents a streamed file's report lists at most."""
+WHOLE_AT_MOST = 64 * 1024 * 1024
+"""Bytes of a file of a format that reads streams over a limit only (X12) read whole at most,
+in a parse worker, whatever ``max_file_size`` is (a set read whole takes about 65 times its
+size; a larger file is read as a stream, each huge set in parts)."""
 
 
 def streams(pipeline: Pipeline, path: Path) -> bool:
@@ -74,9 +92,10 @@ def streams(pipeline: Pipeline, path: Path) -> bool:
     partner = path.parent.name
     if not parser.streams(partner, head):
         return False
-    if parser.streams_over_limit_only(partner, head) and pipeline.max_file_size is not None:
+    if parser.streams_over_limit_only(partner, head):
+        limit = min(pipeline.max_file_size or WHOLE_AT_MOST, WHOLE_AT_MOST)
         try:
-            return path.stat().st_size > pipeline.max_file_size
+            return path.stat().st_size > limit
         except OSError:
             return False
     return True
@@ -171,20 +190,35 @@ def _add(whole: ParseResult, part: ParseResult) -> None:
 
 
 def _commit_part(pipeline: Pipeline, arrival: _Arrival, part: ParseResult) -> int:
-    """Record the part's documents not recorded yet, their messages held; returns how many
-    documents the part has."""
+    """Record the part's documents not recorded yet, their messages held, and the item parts
+    it gives ahead of their document; returns how many documents the part has."""
     now = dt.datetime.now(dt.UTC)
     batch = InboundBatch()
+    claimed = arrival.claimed
     with pipeline._committing, pipeline.factory.begin() as s:
+        if part.ahead:
+            ahead = [(p.key, p.number, p.entries) for p in part.ahead]
+            hold_ahead(s, arrival.file_id, claimed.partner, claimed.claim_id, ahead)
         known = ledger.recorded_in_file(s, arrival.file_id, (d.document_id for d in part.documents))
         new = [d for d in part.documents if d.document_id not in known]
         if new:
             parsed = [(arrival, dataclasses.replace(part, documents=new))]
             earlier, business = pipeline._earlier(s, parsed, now - pipeline.duplicate_window)
             pipeline._record_documents(s, parsed, earlier, business, batch, held=True)
+        for doc in new:
+            if doc.ahead:
+                header = f"{doc.document_id}/1"
+                settle_ahead(s, arrival.file_id, doc.ahead, doc.document_id, header, _later_part)
     if pipeline.measures is not None and new:
         pipeline.measures.committed(batch)
     return len(part.documents)
+
+
+def _later_part(
+    header_body: bytes, header_headers: dict[str, Any], number: int, entries: bytes
+) -> tuple[str, bytes, dict[str, Any]]:
+    """A part held ahead of its document, made its event (:func:`~.bus.cloudevents.later_part`)."""
+    return later_part(bytes(header_body), header_headers, number, bytes(entries).decode())
 
 
 def _commit_end(pipeline: Pipeline, arrival: _Arrival, whole: ParseResult, documents: int) -> None:
@@ -198,6 +232,7 @@ def _commit_end(pipeline: Pipeline, arrival: _Arrival, whole: ParseResult, docum
             documents = released = 0
         else:
             released = ledger.release_held(s, arrival.file_id)
+            forget_ahead(s, arrival.file_id)  # of documents not published
         ledger.record_acks(s, pipeline._replies(counter, [(arrival, whole)]))
         outcome = pipeline._outcome(arrival, whole, released, now)
         detail = {**(outcome.detail or {}), "documents": documents, "streamed": True}

@@ -17,12 +17,13 @@ import dataclasses
 import datetime as dt
 import functools
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
 from pydantic import AwareDatetime, BaseModel, TypeAdapter
 
-from ..messages.parts import PART_ITEMS, items_of, split
+from ..messages.parts import PART_ITEMS, MessageInParts, items_of, split
 from ..schemas import schema_id
 
 SPEC_VERSION = "1.0"
@@ -61,7 +62,7 @@ def subject_of(message: BaseModel) -> str | None:
     return None
 
 
-def _text_attribute(message: BaseModel, name: str) -> str:
+def _text_attribute(message: BaseModel | MessageInParts, name: str) -> str:
     value = getattr(message, name, None)
     if not isinstance(value, str) or not value:
         raise TypeError(f"{type(message).__name__} has no {name}: not a canonical message")
@@ -96,9 +97,26 @@ class SerializedMessage:
     chunks: tuple[str, ...] = ()
     """For a message published in parts (:mod:`gateway.messages.parts`): the entries of each
     part after the header, as JSON text; empty for a message published whole."""
+    ahead: int = 0
+    """For a message whose item parts were held as they were read
+    (:class:`~gateway.messages.parts.MessageInParts`): how many (its events are the header's
+    alone, :attr:`rest` the header; each part held becomes its event by :func:`later_part`)."""
 
     @classmethod
-    def of(cls, message: BaseModel, part_items: int = PART_ITEMS) -> SerializedMessage:
+    def of(
+        cls, message: BaseModel | MessageInParts, part_items: int = PART_ITEMS
+    ) -> SerializedMessage:
+        if isinstance(message, MessageInParts):
+            header = dict(message.header)
+            envelope = header.pop("envelope", None)
+            return cls(
+                message_type=_text_attribute(message, "message_type"),
+                document_id=_text_attribute(message, "document_id"),
+                subject=subject_of(message.head),
+                envelope=None if envelope is None else _json(envelope),
+                rest=_json(header),
+                ahead=message.parts - 1,
+            )
         message_type = _text_attribute(message, "message_type")
         document_id = _text_attribute(message, "document_id")
         subject = subject_of(message)
@@ -126,8 +144,9 @@ class SerializedMessage:
 
     @property
     def parts(self) -> int:
-        """How many messages it is published as: 1, or its header and each chunk."""
-        return 1 + len(self.chunks) if self.chunks else 1
+        """How many messages it is published as: 1, or its header and each chunk (or each part
+        held)."""
+        return 1 + len(self.chunks) + self.ahead if self.chunks or self.ahead else 1
 
     @property
     def data(self) -> str:
@@ -155,7 +174,10 @@ class SerializedMessage:
 
 
 def stamped(
-    message: BaseModel | SerializedMessage, *, received_at: dt.datetime, correlation_id: str
+    message: BaseModel | MessageInParts | SerializedMessage,
+    *,
+    received_at: dt.datetime,
+    correlation_id: str,
 ) -> SerializedMessage:
     """``message`` (a canonical message or its :class:`SerializedMessage`) with its envelope's
     ``received_at`` and ``correlation_id`` set (see :meth:`SerializedMessage.stamped`)."""
@@ -253,7 +275,7 @@ def cloud_events(
         kind=kind,
         time=time,
     )
-    if not serialized.chunks:
+    if not serialized.chunks and not serialized.ahead:
         body, headers = event(serialized)
         return [(serialized.document_id, body, headers)]
     total = serialized.parts
@@ -262,7 +284,7 @@ def cloud_events(
         f'{{"message_type":"DocumentPart","document_id":{_json(document_id)},'
         f'"of":{_json(serialized.message_type)},"parts":{total},'
     )
-    datas = [f'{common}"part":1,"header":{serialized.data}}}']
+    datas = [f'{common}"part":1,"header":{serialized.data}}}']  # the parts held: later_part
     datas += [
         f'{common}"part":{number},"entries":{chunk}}}'
         for number, chunk in enumerate(serialized.chunks, start=2)
@@ -277,6 +299,40 @@ def cloud_events(
         headers = {**headers, "document_id": document_id, "part": str(number)}
         events.append((part_id, body, {**headers, "parts": str(total)}))
     return events
+
+
+_DATA: Final = b',"data":'
+_HEADER_DATA: Final = b'"part":1,"header":'
+
+
+def later_part(
+    header_body: bytes, header_headers: Mapping[str, str], number: int, entries: str
+) -> tuple[str, bytes, dict[str, str]]:
+    """The event of part ``number`` (2 and after) of a document whose item parts were held as
+    they were read, its ``entries`` (JSON text) given: (message id, body, AMQP headers), as
+    :func:`cloud_events` makes them for a message split whole, from its header's event
+    (``header_body``, ``header_headers``: part 1's, which :func:`cloud_events` made once the
+    document was read to its end): the same attributes, its id ``<document id>/<number>``."""
+    data_at = header_body.find(_DATA)
+    common_end = header_body.find(_HEADER_DATA, data_at)
+    document_id = header_headers["document_id"]
+    attributes = header_body[:data_at]
+    own_id, part_one = _json(f"{document_id}/1").encode(), b',"part":1,"parts":'
+    if (
+        data_at < 0
+        or common_end < 0
+        or attributes.count(part_one) != 1
+        or b'"id":' + own_id not in attributes
+    ):
+        raise ValueError("not the event of a document's first part")
+    part_id = f"{document_id}/{number}"
+    attributes = attributes.replace(b'"id":' + own_id, b'"id":' + _json(part_id).encode(), 1)
+    attributes = attributes.replace(part_one, f',"part":{number},"parts":'.encode(), 1)
+    common = header_body[data_at + len(_DATA) : common_end]
+    body = b"".join(
+        (attributes, _DATA, common, f'"part":{number},"entries":'.encode(), entries.encode())
+    )
+    return part_id, body + b"}}", {**header_headers, "part": str(number)}
 
 
 def event_body(

@@ -156,3 +156,25 @@ def reassemble(parts: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
                 holder = holder[level][index]
             holder.setdefault(name, []).extend(entry["items"])
     return message
+
+
+class MessageInParts:
+    """A document whose item parts were read, and held, before its end (one huge transaction
+    set, read a segment at a time: :class:`~gateway.ports.formats.PartAhead`): what is known at
+    its end. ``head`` is the message with its split lists cut to their first items (its
+    envelope, its business ids and its content digest are the whole document's); ``header`` is
+    part 1's ``header`` (the message's JSON, its split lists empty); ``parts`` how many parts
+    it has, this header and the ``parts - 1`` held. Its attributes are ``head``'s (its
+    ``document_id``, ``message_type``, ``envelope``...), so that what reads a canonical message
+    for its ids reads this one; its CloudEvents are the header's alone
+    (:meth:`gateway.bus.cloudevents.SerializedMessage.of`)."""
+
+    def __init__(self, head: Any, header: dict[str, Any], parts: int) -> None:
+        self.head = head
+        self.header = header
+        self.parts = parts
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("head", "header", "parts"):  # not set yet (a copy being made)
+            raise AttributeError(name)
+        return getattr(self.head, name)

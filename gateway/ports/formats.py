@@ -69,10 +69,27 @@ class ParsedDocument:
     downgraded: tuple[str, ...] = ()
     """Findings its partner's validation policy made warnings, one line each naming the
     finding and the policy (a ``downgraded`` event each on the document's timeline)."""
+    ahead: str = ""
+    """The key its item parts were given as they were read (:class:`PartAhead`: a document too
+    large to hold, read in parts); empty for any other document."""
 
     @property
     def accepted(self) -> bool:
         return self.message is not None and not self.errors
+
+
+@dataclass(frozen=True, slots=True)
+class PartAhead:
+    """An item part of a document still being read (one huge transaction set, read a segment
+    at a time): its entries, as JSON text, given before the document's id and its number of
+    parts are known, to be held durably until the document is read to its end (then published
+    under its id, or forgotten with it). ``key`` says which document of its file (the same at
+    every read of the file); ``number`` is its part's number (2, 3...: part 1, the header, is
+    the document's own message, made at its end)."""
+
+    key: str
+    number: int
+    entries: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +127,9 @@ class ParseResult:
     seconds: float = 0.0
     """How long reading the file took, in the process that read it (set by
     :class:`gateway.partner_formats.PartnerFormats`; the metrics' parse latency)."""
+    ahead: list[PartAhead] = field(default_factory=list)
+    """A part of a file read as a stream: the item parts of a document not read to its end yet
+    (:class:`PartAhead`), in order; the document they belong to comes in a later part."""
 
     @property
     def has_errors(self) -> bool:

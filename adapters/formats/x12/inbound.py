@@ -86,10 +86,11 @@ class X12Parser:
     (a partner without any is checked for nothing, and its untranslated sets are rejected)."""
 
     streams_over_limit_only = True
-    """A file is read as a stream only when it is over ``max_file_size``: below it, it is read
-    whole in a parse worker, as before streaming, because a stream runs in the daemon's own
-    process and reads each transaction set whole (one huge set, a 30 MB element, would grow the
-    daemon rather than a worker)."""
+    """A file is read as a stream only when it is over a limit (``max_file_size``, or 64 MiB:
+    :data:`gateway.streamed.WHOLE_AT_MOST`): below it, it is read whole in a parse worker, as
+    before streaming, because a stream runs in the daemon's own process and reads each set
+    whole but a huge 846 or 856 (:mod:`.huge_sets`: one huge set of another kind, a 30 MB
+    element, would grow the daemon rather than a worker)."""
 
     def __init__(self, rules: Mapping[str, SenderRules] | None = None) -> None:
         self.rules = dict(rules or {})

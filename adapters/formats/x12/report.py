@@ -263,10 +263,12 @@ def scanning(
     policy: AckPolicy = DEFAULT_POLICY,
     now: dt.datetime | None = None,
     defer_acks: bool = False,
+    read: Callable[..., Iterator[Event]] = read_x12,
 ) -> Iterator[Event]:
     """:func:`scan` a step at a time, into ``report``: each event of the reader is yielded once
     ``report`` and the callbacks have taken it, so that a caller reading a file in parts takes
-    what was added since its last part (:mod:`.streaming`)."""
+    what was added since its last part (:mod:`.streaming`). ``read`` is the reader (another
+    than :func:`~.reader.read_x12`: :func:`~.huge_sets.read_huge_sets`)."""
     if validator is None:
         validator = default_validator()
     name = report.file
@@ -274,7 +276,7 @@ def scanning(
     when = now or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     groups: list[GroupEnd] = []
     in_interchange = in_group = 0  # sets accepted so far
-    for event in read_x12(source, file_name=name, validator=validator, partner=partner):
+    for event in read(source, file_name=name, validator=validator, partner=partner):
         if isinstance(event, TransactionSet):
             report.transactions += 1
             if on_document is not None:  # the set's own: its AK5/IK5 reports them too

@@ -24,15 +24,18 @@ the file's bytes (the documents of a refused or unreadable file apart: ``collect
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO, Final
 
 from gateway.errors import UnreadableInput
 from gateway.ports import ParseResult
+from gateway.ports.formats import PartAhead
 
 from .documents import FileDocuments, owed_replies, refused_whole
 from .findings import Finding, Severity
+from .huge_sets import HugeSet, SetProgress, collect_huge, read_huge_sets
 from .report import Document, DraftAcks, FileReport, draft_owed, scanning
 from .structure import (
     GroupEnd,
@@ -97,6 +100,7 @@ def envelope_verdicts(
         on_rejected=rejected,
         on_interchange_end=interchange_end,
         defer_acks=True,
+        read=functools.partial(read_huge_sets, count_only=True),
     ):
         if isinstance(event, InterchangeStart | GroupStart):
             header = event.header
@@ -125,14 +129,23 @@ def parts(
     drafts: list[DraftAcks | Finding] = []  # the 997/999/TA1 owed, rendered at each IEA
     counts = {GroupHeader: 0, InterchangeHeader: 0}
     segments = 0
+    ahead: list[PartAhead] = []  # a huge set's item parts, to hold until its end
+
+    def collect(document: Document) -> list[Finding]:
+        if isinstance(document, HugeSet):
+            ahead.extend(document.ahead)
+            return collect_huge(documents, document)
+        return documents.collect(document)
+
     for event in scanning(
         source,
         report,
         partner=partner,
-        on_document=documents.collect,
+        on_document=collect,
         on_rejected=documents.reject,
         on_interchange_end=documents.refusal,
         defer_acks=True,
+        read=read_huge_sets,
     ):
         if isinstance(event, InterchangeStart | GroupStart):  # before its documents are read
             header = event.header
@@ -145,14 +158,20 @@ def parts(
             documents.rejected.pop(id(event.header), None)
             drafts += map(draft_owed, report.owed)  # its acks' text, not their models
             report.owed.clear()
+        elif isinstance(event, HugeSet):
+            segments += event.segments_read
         elif isinstance(event, TransactionSet):
             segments += len(event.segments)
+        elif isinstance(event, SetProgress):
+            ahead += event.ahead
         if verdicts.untrusted:
             documents.documents.clear()  # refused whole: none is taken
-        elif len(documents.documents) >= PART_DOCUMENTS or segments >= PART_SEGMENTS:
-            yield taken.part(documents, report)
+            ahead.clear()
+        elif len(documents.documents) >= PART_DOCUMENTS or segments >= PART_SEGMENTS or ahead:
+            yield taken.part(documents, report, ahead)
+            ahead = []
             segments = 0
-    last = taken.part(documents, report)
+    last = taken.part(documents, report, ahead)
     if documents.untrusted:
         refused_whole(last, documents.untrusted, partner, file_name)
     else:
@@ -167,10 +186,14 @@ class _Taken:
         self.findings = 0
         self.left_off: dict[Severity, int] = {}
 
-    def part(self, documents: FileDocuments, report: FileReport) -> ParseResult:
-        """The documents made and the findings kept since the part before."""
+    def part(
+        self, documents: FileDocuments, report: FileReport, ahead: list[PartAhead]
+    ) -> ParseResult:
+        """The documents made and the findings kept since the part before (and the item parts
+        of a huge set, ``ahead``)."""
         part = ParseResult(
             documents=documents.documents,
+            ahead=ahead,
             findings=[f.to_dict() for f in report.findings[self.findings :]],
             left_off={
                 severity.value: n - self.left_off.get(severity, 0)

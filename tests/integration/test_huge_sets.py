@@ -1,0 +1,132 @@
+"""One huge 856 set through the daemon (issue 26): read in parts in the large-file lane, never
+held, its item parts held in the ledger as they fill and released with the file: published as
+its parts, which put back together are the message ``parse`` makes of the file, with its 997;
+killed in the middle of the set and restarted, every part published exactly once; a huge set
+rejected publishes none of its parts, and is answered and quarantined as read whole. A set of
+300 kB is made huge (``EDIGW_TEST_HUGE_SETS``: 2,000 segments, parts of 40 cartons). On both
+ledgers."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from adapters.formats.x12.huge_sets import SETTINGS_ENV
+from adapters.formats.x12.inbound import X12Parser
+from bench.x12_throughput import generate_varied_856
+from gateway.bus.cloudevents import SerializedMessage
+from gateway.messages.parts import reassemble
+from tests.integration.support import (
+    bound_queue,
+    daemon_output,
+    drop,
+    gateway_process,
+    take_all,
+    write_settings,
+)
+
+HUGE = {SETTINGS_ENV: "2000,40"}
+LARGE, MOST = 4096, 32768
+"""large_file_size and max_file_size (the file, over both, is read as a stream)."""
+
+
+def huge_856(tmp_path: Path, broken: bool = False) -> bytes:
+    path = tmp_path / "huge.x12"
+    generate_varied_856(path, 300_000)
+    data = path.read_bytes()
+    path.unlink()
+    if broken:  # a carton far in: its quantity is not a number; group 2
+        data = re.sub(rb"SN1\*\*(\d+)\*", rb"SN1**MANY*", data, count=1)
+        data = data.replace(b"*000000001*0*P*", b"*000000002*0*P*")
+        data = re.sub(rb"\*1200\*1\*X\*004010~", b"*1200*2*X*004010~", data)
+        data = re.sub(rb"GE\*1\*1~", b"GE*1*2~", data)
+        data = data.replace(b"IEA*1*000000001~", b"IEA*1*000000002~")
+    return data
+
+
+def run(config: Path, env: dict[str, str] | None = None) -> int:
+    """``run --once`` on ``config``, huge sets from 2,000 segments (``env`` besides)."""
+    process = gateway_process(config, "run", "--once", env={**HUGE, **(env or {})})
+    try:
+        return process.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
+
+
+def events(channel: Any, queue: str) -> list[tuple[Any, dict[str, Any]]]:
+    return [(properties, json.loads(body)) for properties, body in take_all(channel, queue)]
+
+
+def without_arrival(message: dict[str, Any]) -> dict[str, Any]:
+    envelope = {**message["envelope"], "received_at": None, "correlation_id": None}
+    return {**message, "envelope": envelope}
+
+
+def assert_parse_message(
+    data: bytes, partner: str, received: list[tuple[Any, dict[str, Any]]]
+) -> None:
+    """``received`` are the parts of the message ``parse`` makes of ``data``, each once."""
+    [expected] = X12Parser().parse(data, file_name="huge.x12", partner=partner).documents
+    assert expected.message is not None, expected.errors
+    whole = json.loads(SerializedMessage.of(expected.message).data)
+    ids = [properties.message_id for properties, _ in received]
+    total = received[0][1]["data"]["parts"]
+    assert sorted(ids) == sorted(f"{expected.document_id}/{n}" for n in range(1, total + 1))
+    assert total > 5  # the set's parts, as they filled
+    for properties, event in received:
+        assert event["id"] == properties.message_id and event["documentid"] == expected.document_id
+        assert properties.headers["parts"] == str(total)
+    message = reassemble([event["data"] for _, event in received])
+    assert without_arrival(message) == without_arrival(whole)
+
+
+def acknowledgements(tmp_path: Path, partner: str) -> list[str]:
+    """The acknowledgements written for the partner, by their interchange's ISA13."""
+    acks = [ack.read_text() for ack in (tmp_path / "outbox" / partner).glob("*.x12")]
+    return sorted(acks, key=lambda text: re.findall(r"AK1\*SH\*(\d+)", text))
+
+
+def test_a_huge_856_is_published_as_its_parts_and_a_rejected_one_publishes_none(
+    tmp_path: Path, database_url: str, partner: str
+) -> None:
+    """Two files of one huge set each, in one run: the good one published as its parts, which
+    make the message ``parse`` makes, with its 997; the broken one rejected, none of its parts
+    published, answered and quarantined as read whole."""
+    config = write_settings(tmp_path, database_url, large_file_size=LARGE, max_file_size=MOST)
+    data = huge_856(tmp_path)
+    drop(tmp_path / "inbox", partner, "asn.x12", data)
+    drop(tmp_path / "inbox", partner, "broken.x12", huge_856(tmp_path, broken=True))
+    with bound_queue(f"edi.in.856.{partner}") as (channel, queue):
+        assert run(config) == 0, daemon_output(config)
+        received = events(channel, queue)
+    log = daemon_output(config)
+    assert "asn.x12: read as a stream" in log and "broken.x12: read as a stream" in log, log
+    assert_parse_message(data, partner, received)
+    accepted, rejected = acknowledgements(tmp_path, partner)
+    assert "AK5*A~" in accepted and "AK5*R*" in rejected
+    assert any((tmp_path / "archive" / partner).rglob("*asn.x12"))
+    [report] = (tmp_path / "quarantine" / partner).glob("*.error.json")
+    assert "MANY" in report.read_text()
+
+
+def test_a_kill_in_the_middle_of_a_huge_set_and_a_restart_publish_each_part_once(
+    tmp_path: Path, partner: str
+) -> None:
+    config = write_settings(
+        tmp_path, "sqlite:///var/ledger.sqlite3", large_file_size=LARGE, max_file_size=MOST
+    )
+    data = huge_856(tmp_path)
+    drop(tmp_path / "inbox", partner, "asn.x12", data)
+    with bound_queue(f"edi.in.856.{partner}") as (channel, queue):
+        crashed = run(config, {"EDIGW_CRASH_AT": "after_part"})  # parts held, then the kill
+        assert crashed == -9, daemon_output(config)
+        assert take_all(channel, queue) == []  # nothing before the set's end
+        assert run(config) == 0, daemon_output(config)
+        received = events(channel, queue)
+    assert_parse_message(data, partner, received)
+    [ack] = acknowledgements(tmp_path, partner)
+    assert "AK5*A~" in ack

@@ -1,0 +1,103 @@
+"""One huge 856 or 846 set in a file read as a stream is read in parts, never held
+(adapters/formats/x12/huge_sets.py): its item parts come out as they fill, and with its header
+part they make the message ``parse`` makes of the file, with the same document id; its 997 is
+``parse``'s; a set rejected is rejected as ``parse`` rejects it, under the same id. Sets a few
+hundred kB long are made huge by a low threshold."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from adapters.formats.x12 import huge_sets
+from adapters.formats.x12.inbound import X12Parser
+from bench.x12_throughput import generate_varied_846, generate_varied_856
+from gateway.bus.cloudevents import SerializedMessage, cloud_events, later_part
+from gateway.messages.parts import MessageInParts, reassemble
+from gateway.ports import ParseResult
+from tests.unit.x12.test_x12_stream import _dated
+
+PARTNER = "acme"
+
+
+@pytest.fixture(autouse=True)
+def huge_from_2000_segments(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(huge_sets, "HUGE_SEGMENTS", 2000)
+    monkeypatch.setattr(huge_sets, "HUGE_PART_ITEMS", 40)
+
+
+def read_both(data: bytes) -> tuple[ParseResult, list[ParseResult]]:
+    parser = X12Parser()
+    whole = parser.parse(data, file_name="huge.x12", partner=PARTNER)
+    parts = list(parser.parse_stream(io.BytesIO(data), file_name="huge.x12", partner=PARTNER))
+    return whole, parts
+
+
+def published(parts: list[ParseResult]) -> dict[str, object]:
+    """The message the parts publish, put back together."""
+    [doc] = [d for part in parts for d in part.documents]
+    assert isinstance(doc.message, MessageInParts) and doc.ahead
+    [(_, header_body, headers)] = cloud_events(
+        SerializedMessage.of(doc.message), correlation_id="c", partner=PARTNER, kind=doc.kind
+    )
+    events = [json.loads(header_body)["data"]]
+    ahead = [piece for part in parts for piece in part.ahead]
+    assert [piece.number for piece in ahead] == list(range(2, doc.message.parts + 1))
+    assert {piece.key for piece in ahead} == {doc.ahead}
+    for piece in ahead:
+        _, body, _ = later_part(header_body, headers, piece.number, piece.entries)
+        events.append(json.loads(body)["data"])
+    return reassemble(events)
+
+
+@pytest.mark.parametrize(
+    ("generate", "size"), [(generate_varied_856, 300_000), (generate_varied_846, 200_000)]
+)
+def test_a_huge_set_read_in_parts_publishes_the_message_parse_makes_with_its_997(
+    tmp_path: Path, generate: object, size: int
+) -> None:
+    path = tmp_path / "huge.x12"
+    generate(path, size)  # type: ignore[operator]
+    data = path.read_bytes()
+    whole, parts = read_both(data)
+    [expected] = whole.documents
+    assert expected.accepted and expected.message is not None, expected.errors
+    assert len(parts) > 3  # the set's parts, as they filled, then the rest
+    message = published(parts)
+    assert message["document_id"] == expected.document_id
+    assert message == json.loads(SerializedMessage.of(expected.message).data)
+    [doc] = [d for part in parts for d in part.documents]
+    assert doc.document_id == expected.document_id and doc.envelope_key == expected.envelope_key
+    assert [_dated(d) for d in parts[-1].owed] == [_dated(d) for d in whole.owed]
+
+
+def test_a_huge_set_rejected_is_rejected_as_parse_rejects_it_with_nothing_to_publish(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "huge.x12"
+    generate_varied_856(path, 300_000)
+    data = re.sub(rb"SN1\*\*(\d+)\*", rb"SN1**MANY*", path.read_bytes(), count=1)  # far in
+    whole, parts = read_both(data)
+    [expected] = whole.documents
+    assert not expected.accepted
+    [doc] = [d for part in parts for d in part.documents]
+    assert doc.message is None and not doc.ahead
+    assert (doc.document_id, doc.errors) == (expected.document_id, expected.errors)
+    assert [_dated(d) for d in parts[-1].owed] == [_dated(d) for d in whole.owed]
+    assert "AK5*R*" in parts[-1].owed[0].text
+
+
+def test_a_huge_set_without_its_se_is_rejected_as_parse_rejects_it(tmp_path: Path) -> None:
+    path = tmp_path / "huge.x12"
+    generate_varied_856(path, 300_000)
+    data = re.sub(rb"SE\*\d+\*0001~\n?", b"", path.read_bytes())
+    assert b"SE*" not in data
+    whole, parts = read_both(data)
+    [expected] = whole.documents
+    [doc] = [d for part in parts for d in part.documents]
+    assert (doc.document_id, doc.errors) == (expected.document_id, expected.errors)
+    assert [_dated(d) for d in parts[-1].owed] == [_dated(d) for d in whole.owed]
