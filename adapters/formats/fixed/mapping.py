@@ -214,7 +214,7 @@ class FixedNode:
         record: Record,
         ancestors: tuple[Record, ...],
         layout: Layout,
-        reads: dict[str, list[tuple[int, str]]],
+        reads: dict[str, Record | list[tuple[int, str]]],
         slices: dict[str, tuple[str, slice]],
     ) -> None:
         self.record = record
@@ -222,7 +222,9 @@ class FixedNode:
         self.layout = layout
         self.reads = reads
         """What each path read last (line, value), shared by a document's nodes: an error
-        about a path names the line its value came from (:meth:`place`)."""
+        about a path names the line its value came from (:meth:`place`). A field of a node's own
+        record notes the record alone (its value sliced again only for an error): a file of a
+        million records reads millions of fields, and an error is rare."""
         self.slices = slices
         """Each path's tag and columns, worked out once per file (shared by its nodes)."""
 
@@ -245,9 +247,8 @@ class FixedNode:
         tag, columns_of = found
         record = self.record
         if record.tag == tag:  # the commonest: a field of the node's own record
-            value = record.text[columns_of].strip()
-            self.reads[path] = [(record.line, value)]
-            return [value]
+            self.reads[path] = record
+            return [record.text[columns_of].strip()]
         read = [(other.line, other.text[columns_of].strip()) for other in self._records(tag)]
         self.reads[path] = read
         return [value for _, value in read]
@@ -255,11 +256,20 @@ class FixedNode:
     def children(self, path: str) -> Sequence[FixedNode]:
         if self.record.tag == path:
             return [self]
-        if path not in self.layout.records:
+        layout = self.layout.records.get(path)
+        if layout is None:
             raise KeyError(f'"each" is a record tag; no record type {path!r}')
+        record = self.record
+        if layout.parent == record.tag:  # the commonest: its own lines, say (none further down:
+            above = (*self.ancestors, record)  # a record's type is once among its ancestors')
+            return [
+                FixedNode(child, above, self.layout, self.reads, self.slices)
+                for child in record.children
+                if child.tag == path
+            ]
         return [
-            FixedNode(record, ancestors, self.layout, self.reads, self.slices)
-            for record, ancestors in _below(self.record, path, self.ancestors)
+            FixedNode(found, ancestors, self.layout, self.reads, self.slices)
+            for found, ancestors in _below(record, path, self.ancestors)
         ]
 
     def _records(self, tag: str) -> list[Record]:
@@ -294,6 +304,8 @@ class FixedNode:
         line = None
         if node is self and path in self.reads:  # the value read last for this path
             read = self.reads[path]
+            if isinstance(read, Record):
+                read = [(read.line, read.text[columns.start - 1 : columns.end].strip())]
             quoted = [n for n, value in read if value and f"{value[:40]!r}" in message]
             filled = [n for n, value in read if value]
             line = next(iter(quoted + filled + [n for n, _ in read]), None)
@@ -336,9 +348,8 @@ class FixedPaths:
         def first(node: FixedNode) -> str | None:
             record = node.record
             if record.tag == tag:  # the commonest: a field of the node's own record
-                value = record.text[sliced].strip()
-                node.reads[path] = [(record.line, value)]
-                return value or None
+                node.reads[path] = record
+                return record.text[sliced].strip() or None
             for text in node.texts(path):
                 if text:
                     return text
