@@ -16,6 +16,7 @@ from sqlalchemy import (
     Connection,
     CursorResult,
     Executable,
+    Insert,
     Table,
     bindparam,
     func,
@@ -100,11 +101,11 @@ class BulkInsert:
     are the rows' ids in order. Should they ever not be consecutive, the transaction fails
     rather than give a row another row's id.
 
-    On SQLite the rows go to the driver directly (:class:`_SQLiteInsert`): the statement's
-    text and its columns' conversions are made once, and each call converts the rows and runs
-    one statement. SQLAlchemy's execution of a prebuilt statement costs several times the
-    driver's own work for the few rows of a trickle's batch (about 0.1 ms a statement), and a
-    batch has five inserts.
+    Either way the rows go to the driver directly (:class:`_SQLiteInsert`,
+    :class:`_PostgresInsert`): the statement's text and its columns' conversions are made once
+    per dialect, and each call converts the rows and runs one statement. SQLAlchemy's execution
+    of a prebuilt statement costs several times the driver's own work for the few rows of a
+    trickle's batch (about 0.1 ms a statement), and a batch has five inserts.
     """
 
     def __init__(self, table: Table) -> None:
@@ -124,29 +125,31 @@ class BulkInsert:
         )
         self.arrays_returning_ids = self.arrays.returning(table.c.id)
         self.table = table
-        self._direct: dict[Dialect, _SQLiteInsert] = {}
+        self._direct: dict[Dialect, _SQLiteInsert | _PostgresInsert] = {}
 
     def __call__(self, s: Session, rows: Sequence[dict[str, Any]]) -> None:
         """Insert ``rows``."""
         if rows:
             connection = s.connection()
-            if connection.dialect.name == "sqlite":
-                self._sqlite(connection).run(connection, rows, returning=False)
-            else:
+            direct = self._driver(connection)
+            if direct is None:
                 self._execute(connection, rows, self.rows, self.arrays)
+            else:
+                direct.run(connection, rows, returning=False)
 
     def returning_ids(self, s: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
         """Insert ``rows``; returns their new ids, in the order of the rows."""
         if not rows:
             return []
         connection = s.connection()
-        if connection.dialect.name == "sqlite":
-            ids = sorted(self._sqlite(connection).run(connection, rows, returning=True))
-        else:
+        direct = self._driver(connection)
+        if direct is None:
             result = self._execute(
                 connection, rows, self.rows_returning_ids, self.arrays_returning_ids
             )
-            ids = sorted(result.scalars())
+            ids: list[int] = sorted(result.scalars())
+        else:
+            ids = sorted(direct.run(connection, rows, returning=True))
         if len(ids) != len(rows) or (
             connection.dialect.name == "sqlite" and ids[-1] - ids[0] != len(ids) - 1
         ):
@@ -170,11 +173,19 @@ class BulkInsert:
     def _arrays(self, rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
         return {name: [row[name] for row in rows] for name in self.columns}
 
-    def _sqlite(self, connection: Connection) -> _SQLiteInsert:
+    def _driver(self, connection: Connection) -> _SQLiteInsert | _PostgresInsert | None:
+        """How the rows go to ``connection``'s driver (None: through SQLAlchemy's execution,
+        for another database)."""
         dialect = connection.dialect
         direct = self._direct.get(dialect)
         if direct is None:
-            direct = self._direct[dialect] = _SQLiteInsert(self.table, self.columns, dialect)
+            if dialect.name == "sqlite":
+                direct = _SQLiteInsert(self.table, self.columns, dialect)
+            elif dialect.name == "postgresql" and dialect.driver == "psycopg":
+                direct = _PostgresInsert(self, dialect)
+            else:
+                return None
+            self._direct[dialect] = direct
         return direct
 
 
@@ -187,9 +198,9 @@ class _SQLiteInsert:
     """A table's INSERT as SQLite's driver runs it, made once per dialect: the statement's text
     for a number of rows, and each column's conversion (the dialect's own and the type's, as
     SQLAlchemy's execution applies them). :meth:`run` goes to the driver's cursor as
-    SQLAlchemy's execution would: the connection's ``before_cursor_execute`` and
-    ``after_cursor_execute`` listeners see the statement (the ledger's turn to write is taken
-    there), and an error of the driver is raised as SQLAlchemy's (``IntegrityError``...)."""
+    SQLAlchemy's execution would (:func:`_execute`): the connection's cursor listeners see the
+    statement (the ledger's turn to write is taken there), and an error of the driver is raised
+    as SQLAlchemy's (``IntegrityError``...)."""
 
     def __init__(self, table: Table, columns: Sequence[str], dialect: Dialect) -> None:
         quote = dialect.identifier_preparer.quote
@@ -228,28 +239,89 @@ class _SQLiteInsert:
                     for name, convert in columns
                     for value in (row[name],)
                 ]
-            except Exception as error:  # as SQLAlchemy says a value it cannot bind
-                kind = type(error)
-                raise StatementError(
-                    f"({kind.__module__}.{kind.__qualname__}) {error}", text, None, error
-                ) from error
-            ids += self._execute(connection, text, values, returning)
+            except Exception as error:
+                raise _unbindable(text, error) from error
+            ids += _execute(connection, text, values, returning)
         return ids
 
-    @staticmethod
-    def _execute(
-        connection: Connection, text: str, values: list[Any], returning: bool
+
+class _PostgresInsert:
+    """A table's INSERT as psycopg runs it, made once per dialect: the text SQLAlchemy compiles
+    for one row (``INSERT ... VALUES``) and for many (one array per column, see
+    :class:`BulkInsert`), with the conversion of each of its parameters; :meth:`run` goes to
+    the driver as :class:`_SQLiteInsert` does."""
+
+    def __init__(self, bulk: BulkInsert, dialect: Dialect) -> None:
+        self.columns = bulk.columns
+        self.one = {
+            returning: _Compiled(statement, dialect, bulk.columns)
+            for returning, statement in ((False, bulk.rows), (True, bulk.rows_returning_ids))
+        }
+        self.many = {
+            returning: _Compiled(statement, dialect, bulk.columns)
+            for returning, statement in ((False, bulk.arrays), (True, bulk.arrays_returning_ids))
+        }
+
+    def run(
+        self, connection: Connection, rows: Sequence[dict[str, Any]], *, returning: bool
     ) -> list[int]:
-        dispatch = connection.dispatch
-        cursor = connection.connection.cursor()
+        """Insert ``rows``; their ids (in the order PostgreSQL returns them) with
+        ``returning``."""
+        if len(rows) == 1:
+            compiled, values = self.one[returning], rows[0]
+        else:
+            compiled = self.many[returning]
+            values = {name: [row[name] for row in rows] for name in self.columns}
+        return _execute(connection, compiled.text, compiled.bind(values), returning)
+
+
+class _Compiled:
+    """A statement compiled once for a dialect whose driver takes named parameters: its text,
+    and the conversion of each parameter (as SQLAlchemy's execution applies it)."""
+
+    def __init__(self, statement: Insert, dialect: Dialect, columns: Sequence[str]) -> None:
+        compiled = statement.compile(dialect=dialect, column_keys=list(columns))
+        self.text = compiled.string
+        self.processors = [
+            (name, parameter.type.dialect_impl(dialect).bind_processor(dialect))
+            for name, parameter in compiled.binds.items()
+        ]
+
+    def bind(self, values: Mapping[str, Any]) -> dict[str, Any]:
         try:
-            dispatch.before_cursor_execute(connection, cursor, text, values, None, False)
-            cursor.execute(text, values)
-            dispatch.after_cursor_execute(connection, cursor, text, values, None, False)
-            return [row[0] for row in cursor.fetchall()] if returning else []
-        except connection.dialect.loaded_dbapi.Error as error:
-            raise DBAPIError.instance(
-                text, values, error, connection.dialect.loaded_dbapi.Error
-            ) from error
-        finally:
-            cursor.close()
+            return {
+                name: value if convert is None else convert(value)
+                for name, convert in self.processors
+                for value in (values[name],)
+            }
+        except Exception as error:
+            raise _unbindable(self.text, error) from error
+
+
+def _unbindable(text: str, error: Exception) -> StatementError:
+    """What SQLAlchemy raises for a value it cannot bind."""
+    kind = type(error)
+    return StatementError(f"({kind.__module__}.{kind.__qualname__}) {error}", text, None, error)
+
+
+def _execute(connection: Connection, text: str, values: Any, returning: bool) -> list[int]:
+    """Run ``text`` with ``values`` (converted) on the driver's cursor of ``connection``, as
+    SQLAlchemy's execution would: the connection's cursor listeners see it, and the driver's
+    errors are raised as SQLAlchemy's (``connection_invalidated`` when the connection is lost:
+    the rollback that follows gives it up). Returns the first column of the rows returned
+    (with ``returning``)."""
+    dispatch = connection.dispatch
+    dbapi = connection.dialect.loaded_dbapi
+    cursor = connection.connection.cursor()
+    try:
+        dispatch.before_cursor_execute(connection, cursor, text, values, None, False)
+        cursor.execute(text, values)
+        dispatch.after_cursor_execute(connection, cursor, text, values, None, False)
+        return [row[0] for row in cursor.fetchall()] if returning else []
+    except dbapi.Error as error:
+        lost = connection.dialect.is_disconnect(error, connection.connection, cursor)
+        raise DBAPIError.instance(
+            text, values, error, dbapi.Error, connection_invalidated=lost
+        ) from error
+    finally:
+        cursor.close()
