@@ -112,14 +112,25 @@ def _nest(
 ) -> list[Problem]:
     """Puts the record under the nearest open record of its parent's type (closing the ones
     above that); the problems it makes."""
-    for depth in range(len(open_records) - 1, -1, -1):
-        if open_records[depth].tag == spec.parent:
-            break
+    top = len(open_records) - 1
+    problems: list[Problem] = []
+    if top >= 0 and open_records[top].tag == spec.parent:
+        pass  # the first record under the last one
+    elif (
+        top >= 1
+        and open_records[top - 1].tag == spec.parent
+        and not children[open_records[top].tag]
+    ):
+        del open_records[top]  # the commonest: after a sibling of a type that holds none
     else:
-        return [Problem(number, f"{tag} record outside a {spec.parent} record (its parent)")]
-    problems = _close(open_records[depth + 1 :], children)
-    del open_records[depth + 1 :]
-    parent = open_records[depth]
+        for depth in range(top, -1, -1):
+            if open_records[depth].tag == spec.parent:
+                break
+        else:
+            return [Problem(number, f"{tag} record outside a {spec.parent} record (its parent)")]
+        problems = _close(open_records[depth + 1 :], children)
+        del open_records[depth + 1 :]
+    parent = open_records[-1]
     count = parent.counts[tag] = parent.counts.get(tag, 0) + 1
     if spec.max is not None and count > spec.max:
         problems.append(

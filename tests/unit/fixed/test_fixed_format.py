@@ -191,6 +191,22 @@ def test_too_few_or_too_many_records_and_records_outside_their_parent() -> None:
     ]
 
 
+def test_a_record_ended_by_another_type_under_its_parent_is_checked_for_its_records() -> None:
+    """A line closes the records above its parent's (the reader takes a short way when the
+    record it closes is of a type that holds none): a LIN ended by a REM under the same HEA
+    is short of its TXT."""
+    mapping = with_layout(TXT={"min": 1})
+    remark = {"parent": "HEA", "length": 13, "fields": {}}
+    records = {**mapping["layout"]["records"], "REM": remark}
+    mapping = {**mapping, "layout": {**mapping["layout"], "records": records}}
+    text = "\n".join([HEA_1, LIN_1, "REMremark    ", LIN_2, "TXTa         "])
+    assert messages(parse(text, mapping)) == [
+        "f.fix, line 2: LIN record holds 0 TXT record(s), expected at least 1"
+    ]
+    fine = "\n".join([HEA_1, LIN_1, "TXTa         ", "REMremark    ", LIN_2, "TXTb         "])
+    assert not parse(fine, mapping).findings
+
+
 def test_a_bad_date_names_its_line_field_and_columns() -> None:
     result = parse(FILE.replace("20261206", "20261306"))
     assert messages(result) == [
