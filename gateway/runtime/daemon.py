@@ -349,7 +349,10 @@ class Gateway:
         """Run until ``stop`` is set; with ``once``, until nothing is ready, then drain the
         outbox for at most ``drain`` seconds."""
         if self.pipeline.workers is not None:
-            self.pipeline.workers.check()  # started when a file first needs them
+            if once:  # started when a file first needs them: a pass may have none for them
+                self.pipeline.workers.check()
+            else:  # ready means ready: the first burst or request does not wait for them
+                self.pipeline.workers.start()
         for pause in self.paused.values():
             pause.say()
         self.hold()

@@ -181,9 +181,9 @@ class WorkerPool:
         return self._submitted
 
     def check(self) -> None:
-        """:class:`ConfigError` now for what would stop the workers from starting (the daemon
-        starts them when a file first needs them: most files of a trickle are read in its own
-        thread, and a ``run --once`` with nothing for them pays no second of CPU for them)."""
+        """:class:`ConfigError` now for what would stop the workers from starting, for a
+        caller that lets them start when a file first needs them (``run --once``: a pass with
+        nothing for them, its files few and small, pays no second of CPU for them)."""
         _check_temp_dir()
 
     def start(self) -> None:
