@@ -1,23 +1,29 @@
 """One huge 856 set through the daemon (issue 26): read in parts in the large-file lane, never
 held, its item parts held in the ledger as they fill and released with the file: published as
 its parts, which put back together are the message ``parse`` makes of the file, with its 997;
-killed in the middle of the set and restarted, every part published exactly once; a huge set
-rejected publishes none of its parts, and is answered and quarantined as read whole. A set of
-300 kB is made huge (``EDIGW_TEST_HUGE_SETS``: 2,000 segments, parts of 40 cartons). On both
-ledgers."""
+killed in the middle of the set and restarted, every part published exactly once, and the
+same set again a duplicate that publishes nothing; a huge set rejected publishes none of its
+parts, and is answered and quarantined as read whole; no part is left held. A set of 150 kB is
+made huge (``EDIGW_TEST_HUGE_SETS``: 1,000 segments, parts of 20 cartons). On both ledgers (the
+kill on SQLite)."""
 
 from __future__ import annotations
 
+import collections
 import json
 import re
 import subprocess
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy
+
 from adapters.formats.x12.huge_sets import SETTINGS_ENV
 from adapters.formats.x12.inbound import X12Parser
 from bench.x12_throughput import generate_varied_856
 from gateway.bus.cloudevents import SerializedMessage
+from gateway.bus.topology import EVENTS_EXCHANGE
+from gateway.ledger._held import AHEAD
 from gateway.messages.parts import reassemble
 from tests.integration.support import (
     bound_queue,
@@ -28,14 +34,14 @@ from tests.integration.support import (
     write_settings,
 )
 
-HUGE = {SETTINGS_ENV: "2000,40"}
+HUGE = {SETTINGS_ENV: "1000,20"}
 LARGE, MOST = 4096, 32768
 """large_file_size and max_file_size (the file, over both, is read as a stream)."""
 
 
 def huge_856(tmp_path: Path, broken: bool = False) -> bytes:
     path = tmp_path / "huge.x12"
-    generate_varied_856(path, 300_000)
+    generate_varied_856(path, 150_000)
     data = path.read_bytes()
     path.unlink()
     if broken:  # a carton far in: its quantity is not a number; group 2
@@ -84,6 +90,23 @@ def assert_parse_message(
     assert without_arrival(message) == without_arrival(whole)
 
 
+def parts_left(database_url: str) -> dict[str, int]:
+    """The outbox's rows of inbound messages by state, and those still held ahead of a
+    document (``ahead``)."""
+    engine = sqlalchemy.create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sqlalchemy.text("SELECT state, document_id FROM outbox WHERE exchange != :events"),
+                {"events": EVENTS_EXCHANGE},
+            ).all()
+    finally:
+        engine.dispose()
+    counts = collections.Counter(state for state, _ in rows)
+    counts["ahead"] = sum(document_id.startswith(AHEAD) for _, document_id in rows)
+    return dict(counts)
+
+
 def acknowledgements(tmp_path: Path, partner: str) -> list[str]:
     """The acknowledgements written for the partner, by their interchange's ISA13."""
     acks = [ack.read_text() for ack in (tmp_path / "outbox" / partner).glob("*.x12")]
@@ -111,6 +134,9 @@ def test_a_huge_856_is_published_as_its_parts_and_a_rejected_one_publishes_none(
     assert any((tmp_path / "archive" / partner).rglob("*asn.x12"))
     [report] = (tmp_path / "quarantine" / partner).glob("*.error.json")
     assert "MANY" in report.read_text()
+    left = parts_left(database_url)  # the rejected set's held parts forgotten
+    assert left.get("ahead") == 0 and left.get("held", 0) == 0, left
+    assert left.get("published") == len(received), left
 
 
 def test_a_kill_in_the_middle_of_a_huge_set_and_a_restart_publish_each_part_once(
@@ -130,3 +156,9 @@ def test_a_kill_in_the_middle_of_a_huge_set_and_a_restart_publish_each_part_once
     assert_parse_message(data, partner, received)
     [ack] = acknowledgements(tmp_path, partner)
     assert "AK5*A~" in ack
+    drop(tmp_path / "inbox", partner, "again.x12", data)  # the same set again: a duplicate
+    with bound_queue(f"edi.in.856.{partner}") as (channel, queue):
+        assert run(config) == 0, daemon_output(config)
+        assert take_all(channel, queue) == []
+    left = parts_left(f"sqlite:///{tmp_path / 'var' / 'ledger.sqlite3'}")
+    assert left == {"published": len(received), "ahead": 0}, left
