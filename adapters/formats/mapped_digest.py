@@ -30,6 +30,7 @@ from annotated_types import BaseMetadata
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from gateway.errors import GatewayError
 from gateway.messages.identity import digest_of
 
 from .field_map import FieldSpec, spec_of
@@ -40,8 +41,9 @@ EXCLUDED = frozenset({"envelope", "document_id"})
 Filler = Callable[[dict[str, Any]], dict[str, Any]]
 
 
-class Unsure(Exception):
-    """A field map whose values the model may hold otherwise (said why)."""
+class Unsure(GatewayError):
+    """A field map whose values the model may hold otherwise (said why): never raised out of
+    this module, the digest is then the message's own."""
 
 
 class MappedDigest:
