@@ -149,9 +149,10 @@ def run_case(case: str, path: Path) -> dict[str, Any]:
 
 
 def _stream(section: str, path: Path) -> dict[str, Any]:
-    """The file read as the daemon's parse workers read it (their heap settled as theirs is),
-    as a stream through the partner's format: each part's documents made into canonical
-    messages, with their ids, business keys and digests, then dropped."""
+    """The file read as the daemon reads it, its heap settled as the daemon's and its parse
+    workers' are (``settle_heap``: a large file is read in the daemon's large-file lane, a
+    small one in a worker), as a stream through the partner's format: each part's documents
+    made into canonical messages, with their ids, business keys and digests, then dropped."""
     from gateway.runtime.workers import settle_heap
 
     mapping = "example-orders" if section == "csv" else "bots-orders"
