@@ -33,7 +33,7 @@ from .cloudevents import CONTENT_TYPE
 from .connection import APP_ID, describe
 from .holds import HeldKeys, hold_key
 from .limits import publish_problem
-from .reading import InFlight, RelaySession
+from .reading import WINDOW_BYTES, InFlight, RelaySession
 
 TOO_LARGE = re.compile(r"message size (\d+) is larger than configured max size (\d+)")
 """RabbitMQ's reason for closing a channel on a message over its ``max_message_size``."""
@@ -86,6 +86,7 @@ class OutboxPublishing(HeldKeys):
         channel = session.channel
         while (
             len(session.in_flight) < self._window
+            and (not session.in_flight or session.in_flight_bytes < WINDOW_BYTES)
             and session.ready
             and not session.closing
             and not self._stopping
@@ -147,6 +148,7 @@ class OutboxPublishing(HeldKeys):
             return False  # nothing was sent: pika encodes a publish before it writes it
         session.next_tag += 1
         session.in_flight[session.next_tag] = InFlight(row, probe=probe)
+        session.in_flight_bytes += len(row.body)
         return True
 
     @staticmethod
@@ -242,6 +244,7 @@ class OutboxPublishing(HeldKeys):
         else:
             tags = [tag] if tag in session.in_flight else []
         entries = [session.in_flight.pop(t) for t in tags]
+        session.in_flight_bytes -= sum(len(entry.row.body) for entry in entries)
         if isinstance(method, Basic.Nack):
             self._bump(nacked=len(entries))
             self._on_nacked(session, entries)

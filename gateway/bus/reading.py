@@ -32,6 +32,13 @@ if TYPE_CHECKING:
     from .holds import Hold
 
 
+READ_AHEAD_BYTES = 32 << 20
+"""Bytes of message bodies the relay reads ahead of the window at most (one at least): its
+pages are counted in rows too, and a huge document's parts are 8 MiB each."""
+WINDOW_BYTES = 32 << 20
+"""Bytes of message bodies in flight (published, not confirmed yet) at most (one at least)."""
+
+
 @dataclass(frozen=True)
 class RelayStats:
     """Counters since the relay was created (a snapshot)."""
@@ -74,6 +81,8 @@ class RelaySession(BrokerSession):
     in_flight: dict[int, InFlight] = field(default_factory=dict)
     """delivery tag -> message, in publish (tag) order"""
     next_tag: int = 0
+    in_flight_bytes: int = 0
+    """The bodies' bytes in :attr:`in_flight`."""
     buffer: deque[OutboxRow] = field(default_factory=deque)
     cursor: int = 0
     fetching: bool = False
@@ -128,11 +137,14 @@ class OutboxReading(OutcomeRecording[RelaySession, RelayStats]):
             or len(session.buffer) >= max(1, self._batch // 2)
         ):
             return
+        room = READ_AHEAD_BYTES - sum(len(row.body) for row in session.buffer)
+        if room <= READ_AHEAD_BYTES // 2:
+            return
         session.fetching = True
         session.poked = False
         after = session.cursor
         self._submit(
-            partial(self._read_pending, after, self._batch, tuple(session.holds)),
+            partial(self._read_pending, after, self._batch, tuple(session.holds), room),
             partial(self._on_fetched, session, after),
         )
 
@@ -147,14 +159,18 @@ class OutboxReading(OutcomeRecording[RelaySession, RelayStats]):
         self._maybe_fetch(session)
 
     def _read_pending(
-        self, after: int, limit: int, held: tuple[tuple[str, str], ...]
-    ) -> list[OutboxRow]:
+        self, after: int, limit: int, held: tuple[tuple[str, str], ...], room: int
+    ) -> tuple[list[OutboxRow], bool]:
+        """A page past ``after``: ``limit`` rows, ``room`` bytes at most; True when rows were
+        left for the bytes."""
         self._bump(reads=1)
         with self._reads() as s:
-            return repository.pending_outbox(s, limit=limit, after_id=after, except_keys=held)
+            return repository.pending_page(
+                s, limit=limit, max_bytes=room, after_id=after, except_keys=held
+            )
 
     def _on_fetched(
-        self, session: RelaySession, after: int, future: Future[list[OutboxRow]]
+        self, session: RelaySession, after: int, future: Future[tuple[list[OutboxRow], bool]]
     ) -> None:
         session.fetching = False
         if session is not self._session or session.closing or self._stopping:
@@ -165,10 +181,10 @@ class OutboxReading(OutcomeRecording[RelaySession, RelayStats]):
             self._log.warning("cannot read the outbox (%s); retrying", describe(error))
             self._wait_then_fetch(session, max(self._idle_poll, MARK_RETRY_DELAY))
             return
-        rows = future.result()
+        rows, cut = future.result()
         if rows:
             session.seen = max(session.seen, rows[-1].id)
-        full = len(rows) == self._batch
+        full = len(rows) == self._batch or cut
         session.cursor = rows[-1].id if full else 0
         exclude = {entry.row.id for entry in session.in_flight.values()}
         exclude.update(row.id for row in session.buffer)

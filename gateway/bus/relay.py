@@ -55,7 +55,7 @@ from ..ledger import OutboxRow, autocommit_factory
 from .connection import describe
 from .outcomes import MARK_GATHER
 from .publishing import OutboxPublishing
-from .reading import RelaySession, RelayStats
+from .reading import READ_AHEAD_BYTES, RelaySession, RelayStats
 from .topology import (
     DEAD_LETTER_EXCHANGE,
     DEFAULT_QUEUES,
@@ -208,6 +208,9 @@ class OutboxRelay(OutboxPublishing):
         ids = [row.id for row in rows]
         if ids != list(range(session.seen + 1, session.seen + 1 + len(ids))):
             return False
+        held = sum(len(row.body) for row in (*session.buffer, *rows))
+        if held > READ_AHEAD_BYTES and session.buffer:  # read as the buffer empties
+            return False
         session.seen = ids[-1]
         session.idle = False
         session.buffer.extend(rows)
@@ -309,6 +312,7 @@ class OutboxRelay(OutboxPublishing):
         self._cancel_idle(session)
         lost = len(session.in_flight)
         session.in_flight.clear()
+        session.in_flight_bytes = 0
         session.buffer.clear()
         return f" {lost} unconfirmed message(s) will be resent;" if lost else ""
 

@@ -83,6 +83,7 @@ from ._outbox import (
     outbox_by_id,
     pending_outbox,
     pending_outbox_of,
+    pending_page,
     queued_row,
 )
 from ._publishing import (
@@ -180,6 +181,7 @@ __all__ = [
     "outbox_pending",
     "pending_outbox",
     "pending_outbox_of",
+    "pending_page",
     "queued_row",
     "read_kept_file",
     "received_events",

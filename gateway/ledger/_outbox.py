@@ -13,9 +13,9 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import Executable, Integer, bindparam, select, tuple_
+from sqlalchemy import Executable, Integer, bindparam, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from ._documents import _NEWEST_DOCUMENT, _written
@@ -81,6 +81,17 @@ _PENDING_OUTBOX = (
 )
 _PENDING_OUTBOX_EXCEPT = _PENDING_OUTBOX.where(
     tuple_(OUTBOX.c.exchange, OUTBOX.c.routing_key).not_in(bindparam("p_keys", expanding=True))
+)
+
+_SIZES: Final = (OUTBOX.c.id, func.length(OUTBOX.c.body))
+"""The ids and body sizes of the rows a page would read: SQLite and PostgreSQL know a value's
+length without reading it."""
+_PENDING_SIZES = _PENDING_OUTBOX.with_only_columns(*_SIZES)
+_PENDING_SIZES_EXCEPT = _PENDING_OUTBOX_EXCEPT.with_only_columns(*_SIZES)
+_PENDING_BY_IDS = (
+    select(OUTBOX)
+    .where(_OUTBOX_IDS, OUTBOX.c.state == OutboxState.PENDING.value)
+    .order_by(OUTBOX.c.id)
 )
 _PENDING_OUTBOX_OF = (
     select(OUTBOX)
@@ -247,6 +258,31 @@ def pending_outbox(
     if not except_keys:
         return _outbox(s, _PENDING_OUTBOX, params)
     return _outbox(s, _PENDING_OUTBOX_EXCEPT, {**params, "p_keys": list(except_keys)})
+
+
+def pending_page(
+    s: Session,
+    *,
+    limit: int,
+    max_bytes: int,
+    after_id: int = 0,
+    except_keys: Sequence[tuple[str, str]] = (),
+) -> tuple[list[OutboxRow], bool]:
+    """:func:`pending_outbox`, only the first rows whose bodies come to ``max_bytes`` at most
+    (at least one): a page of a huge document's parts, 8 MiB each, is a few of them, not
+    ``limit``. Their sizes are read first, then those rows (still pending: the relay may have
+    marked some published in between). True with them when rows were left for the bytes."""
+    params: dict[str, Any] = {"p_after_id": after_id, "p_limit": limit}
+    if except_keys:
+        params["p_keys"] = list(except_keys)
+    ids: list[int] = []
+    total = 0
+    for row_id, size in _run(s, _PENDING_SIZES_EXCEPT if except_keys else _PENDING_SIZES, params):
+        if ids and total + size > max_bytes:
+            return _outbox(s, _PENDING_BY_IDS, {"p_ids": ids}), True
+        ids.append(row_id)
+        total += size
+    return (_outbox(s, _PENDING_BY_IDS, {"p_ids": ids}) if ids else []), False
 
 
 def pending_outbox_of(

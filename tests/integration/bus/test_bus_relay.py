@@ -21,6 +21,7 @@ from sqlalchemy import update
 
 from gateway import ledger as repository
 from gateway.bus.connection import mask_url
+from gateway.bus.reading import READ_AHEAD_BYTES, WINDOW_BYTES
 from gateway.bus.relay import OutboxRelay
 from gateway.bus.topology import QueueSpec
 from gateway.ledger import OutboxState
@@ -178,6 +179,25 @@ def test_a_window_of_messages_is_in_flight_and_confirms_cover_several(
     assert stats.acks < 1500
     assert message_ids(broker.take(names.all_queue, 1500)) == [a.message_id for a in added]
     print(f"\n1500 messages confirmed in {elapsed:.2f} s with {stats.acks} confirms")
+
+
+def test_large_messages_are_read_and_kept_in_flight_by_their_bytes(
+    ledger: Ledger, broker: Broker, names: Names
+) -> None:
+    """A huge document's parts, 8 MiB each, released at once: the relay reads and publishes
+    them some 32 MiB at a time, not a page of 500 rows and a window of 256 (2.5 GB of RSS
+    in the daemon before)."""
+    size = 6 << 20
+    added = ledger.add(names, "acme", 12)
+    for each in added:
+        ledger.inflate(each, size)
+    relay = ledger.relay(names, window=256, batch=500)
+    assert relay.drain_once(timeout=60) == 12
+    stats = relay.stats
+    assert stats.max_in_flight <= -(-WINDOW_BYTES // size), stats  # 6: one over, at most
+    assert stats.reads >= -(-12 * size // READ_AHEAD_BYTES), stats  # pages of 5 rows
+    received = broker.take(names.all_queue, 12, timeout=30)
+    assert message_ids(received) == [a.message_id for a in added]
 
 
 def test_confirms_of_a_trickle_are_recorded_together_each_at_its_moment(

@@ -519,6 +519,35 @@ def test_enqueue_and_pending_outbox_in_id_order(ledger: Ledger) -> None:
     assert [e.kind for e in events if e.document_id] == ["parsed", "enqueued"]
 
 
+def test_a_page_of_pending_messages_stops_at_its_bytes(ledger: Ledger) -> None:
+    """A huge document's parts are 8 MiB each: a page of them is what fits its bytes (at least
+    one), and says when rows were left for them; published rows are never in it."""
+    sizes = [3000, 3000, 5000, 100, 9000, 100]
+    with ledger.factory.begin() as s:
+        file_id = add_file(s)
+        ids = []
+        for n, size in enumerate(sizes):
+            add_document(s, file_id, f"doc-{n}", transaction_ref=f"000{n}")
+            ids.append(add_message(s, f"doc-{n}", body=bytes(size)))
+    with ledger.factory.begin() as s:
+        assert [m.id for m in r.pending_outbox(s, limit=10)] == ids
+        page, cut = r.pending_page(s, limit=10, max_bytes=6000)
+        assert ([m.id for m in page], cut) == (ids[:2], True)
+        assert [len(m.body) for m in page] == [3000, 3000]
+        page, cut = r.pending_page(s, limit=10, max_bytes=6000, after_id=ids[1])
+        assert ([m.id for m in page], cut) == (ids[2:4], True)
+        page, cut = r.pending_page(s, limit=10, max_bytes=10, after_id=ids[3])
+        assert ([m.id for m in page], cut) == ([ids[4]], True)  # one, however large
+        page, cut = r.pending_page(s, limit=2, max_bytes=1 << 20, after_id=ids[3])
+        assert ([m.id for m in page], cut) == (ids[4:], False)  # the count's limit: not cut
+        keys = [("edi.in", "edi.in.850.acme")]
+        assert r.pending_page(s, limit=10, max_bytes=6000, except_keys=keys) == ([], False)
+        r.mark_published(s, ids[:1])
+    with ledger.factory.begin() as s:
+        page, cut = r.pending_page(s, limit=10, max_bytes=6000)
+        assert ([m.id for m in page], cut) == ([ids[1]], True)
+
+
 def test_mark_published(ledger: Ledger) -> None:
     with ledger.factory.begin() as s:
         a = published_document(s, document_id="doc-a")
