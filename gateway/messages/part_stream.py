@@ -42,9 +42,12 @@ class Hash(Protocol):
 SPOOLED_IN_MEMORY: Final = 4 << 20
 """Bytes a :class:`JsonSpool` (or :class:`PartChunks`) keeps in memory before it goes to its
 file."""
-PART_BYTES: Final = 8 << 20
+PART_BYTES: Final = 4 << 20
 """Characters of items' JSON an item part made here holds at most, unless its one item is
-larger (ten thousand 846 lines are about 4 MB: cut where :func:`.parts.split` cuts them)."""
+larger: a part is held while it fills and again while its JSON is made (8 MiB parts: a 1 GB
+856 peaked at 157 MB; 4 MiB: 8 MB less at 50 MB). Ten thousand short 846 lines fit (cut where
+:func:`.parts.split` cuts them); the bench's varied ones, about 480 characters each, are cut
+at some 8,700."""
 
 Item = BaseModel | str
 """An item of a split list: its model, or its JSON text (as ``model_dump_json`` writes it)."""
