@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 READ_AHEAD_BYTES = 32 << 20
 """Bytes of message bodies the relay reads ahead of the window at most (one at least): its
-pages are counted in rows too, and a huge document's parts are 8 MiB each."""
+pages are counted in rows too, and a huge document's parts are megabytes each (PART_BYTES)."""
 WINDOW_BYTES = 32 << 20
 """Bytes of message bodies in flight (published, not confirmed yet) at most (one at least)."""
 

@@ -269,7 +269,7 @@ def pending_page(
     except_keys: Sequence[tuple[str, str]] = (),
 ) -> tuple[list[OutboxRow], bool]:
     """:func:`pending_outbox`, only the first rows whose bodies come to ``max_bytes`` at most
-    (at least one): a page of a huge document's parts, 8 MiB each, is a few of them, not
+    (at least one): a page of a huge document's parts, megabytes each, is a few of them, not
     ``limit``. Their sizes are read first, then those rows (still pending: the relay may have
     marked some published in between). True with them when rows were left for the bytes."""
     params: dict[str, Any] = {"p_after_id": after_id, "p_limit": limit}

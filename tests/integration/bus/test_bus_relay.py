@@ -184,7 +184,7 @@ def test_a_window_of_messages_is_in_flight_and_confirms_cover_several(
 def test_large_messages_are_read_and_kept_in_flight_by_their_bytes(
     ledger: Ledger, broker: Broker, names: Names
 ) -> None:
-    """A huge document's parts, 8 MiB each, released at once: the relay reads and publishes
+    """A huge document's parts, megabytes each, released at once: the relay reads and publishes
     them some 32 MiB at a time, not a page of 500 rows and a window of 256 (2.5 GB of RSS
     in the daemon before)."""
     size = 6 << 20
