@@ -358,7 +358,28 @@ class FixedPaths:
         return first
 
     def children(self, path: str) -> Callable[[FixedNode], Sequence[FixedNode]]:
-        return lambda node: node.children(path)
+        """:meth:`FixedNode.children`, its two commonest cases (a node's own record, the
+        records right under it: an order's lines) without asking the node."""
+        layout = self.layout.records.get(path)
+        if layout is None:  # not a record type: the node says so (KeyError), each document
+            return lambda node: node.children(path)
+        parent = layout.parent
+
+        def children(node: FixedNode) -> Sequence[FixedNode]:
+            record = node.record
+            if record.tag == path:
+                return [node]
+            if record.tag != parent:
+                return node.children(path)
+            above = (*node.ancestors, record)
+            file_layout, reads, slices = node.layout, node.reads, node.slices
+            return [
+                FixedNode(child, above, file_layout, reads, slices)
+                for child in record.children
+                if child.tag == path
+            ]
+
+        return children
 
 
 _PATHS: dict[int, FixedPaths] = {}
