@@ -112,6 +112,7 @@ def main() -> None:
     parser.add_argument("--database", default="", help="database_url (default: SQLite)")
     parser.add_argument("--keep", default="", help="a folder to work in, kept")
     parser.add_argument("--timeout", type=float, default=7200.0)
+    parser.add_argument("--progress", type=float, default=0.0, help="say how it goes every S s")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # the daemon stopped on the way out
     folder = Path(args.keep or tempfile.mkdtemp(prefix="huge-set-"))
@@ -199,10 +200,19 @@ def run(
     watch = Watch(home, env)
     try:
         deadline = watch.started + args.timeout
+        said = 0.0
         while time.monotonic() < deadline:
             time.sleep(0.2)
             watch.sample()
             running = time.monotonic() - watch.started
+            if args.progress and running - said >= args.progress:
+                said = running
+                print(
+                    f"  {running:6.0f} s: RSS {_rss_kb(watch.process.pid) / 1024:,.0f} MB (peak "
+                    f"{watch.peak / 1024:,.0f}, reading {watch.reading / 1024:,.0f}); "
+                    f"{len(parts.seen)} part(s) published",
+                    flush=True,
+                )
             if args.kill_after and watch.killed_at is None and running > args.kill_after:
                 watch.kill_and_restart()
                 print(
