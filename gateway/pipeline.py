@@ -636,7 +636,10 @@ class Pipeline:
     ) -> dict[int, Withheld]:
         """Which of ``accepted`` (by position) are withheld, and why: those of the kinds their
         partner's profile checks against its reference data naming what it does not know
-        (:mod:`gateway.references`)."""
+        (:mod:`gateway.references`). A document read in parts (one huge set) is not: its parts
+        were read, and held, before its end, and the check sees its first items only; withheld,
+        its parts would be forgotten with its file's verdict and a release would publish its
+        header alone. It is published, and its timeline says that it was not checked."""
         if self.references is None:
             return {}
         check = None
@@ -644,6 +647,17 @@ class Pipeline:
         for at, (arrival, doc, _) in enumerate(accepted):
             partner = arrival.claimed.partner
             if doc.kind not in self._policy(partner).reference_kinds:
+                continue
+            if doc.ahead:
+                ledger.add_event(
+                    s,
+                    kind="not_checked",
+                    message="not checked against the partner's reference data: read in parts "
+                    "(a transaction set too large to hold)",
+                    file_id=arrival.file_id,
+                    document_id=doc.document_id,
+                    correlation_id=arrival.claimed.claim_id,
+                )
                 continue
             check = check or self.references.checking(s)
             why = check.withheld(partner, doc.kind, doc.message)

@@ -20,7 +20,7 @@ import sqlalchemy
 
 from adapters.formats.x12.huge_sets import SETTINGS_ENV
 from adapters.formats.x12.inbound import X12Parser
-from bench.x12_throughput import generate_varied_856
+from bench.x12_throughput import generate_varied_846, generate_varied_856
 from gateway.bus.cloudevents import SerializedMessage
 from gateway.bus.topology import EVENTS_EXCHANGE
 from gateway.ledger._held import AHEAD
@@ -162,3 +162,41 @@ def test_a_kill_in_the_middle_of_a_huge_set_and_a_restart_publish_each_part_once
         assert take_all(channel, queue) == []
     left = parts_left(f"sqlite:///{tmp_path / 'var' / 'ledger.sqlite3'}")
     assert left == {"published": len(received), "ahead": 0}, left
+
+
+def test_a_huge_846_of_a_partner_checking_its_reference_data_is_published_whole_unchecked(
+    tmp_path: Path, partner: str
+) -> None:
+    """The reference check sees a document read in parts by its first items only, and a
+    document withheld would lose the parts held before its end: it is published with all its
+    parts, and its timeline says it was not checked."""
+    profiles = tmp_path / "mappings" / "partners"
+    profiles.mkdir(parents=True)
+    (profiles / f"{partner}.toml").write_text('reference_check = ["846"]\n')
+    references = tmp_path / "mappings" / "reference"
+    references.mkdir(parents=True)
+    (references / f"{partner}.toml").write_text('items = ["NONE-OF-THEM"]\n')
+    database_url = f"sqlite:///{tmp_path / 'var' / 'ledger.sqlite3'}"
+    config = write_settings(tmp_path, database_url, large_file_size=LARGE, max_file_size=MOST)
+    path = tmp_path / "catalog.x12"
+    generate_varied_846(path, 150_000)
+    data = path.read_bytes()
+    path.unlink()
+    drop(tmp_path / "inbox", partner, "catalog.x12", data)
+    with bound_queue(f"edi.in.846.{partner}") as (channel, queue):
+        assert run(config) == 0, daemon_output(config)
+        received = events(channel, queue)
+    assert_parse_message(data, partner, received)
+    engine = sqlalchemy.create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            said = connection.execute(
+                sqlalchemy.text("SELECT message FROM events WHERE kind = 'not_checked'")
+            ).all()
+    finally:
+        engine.dispose()
+    assert [row[0] for row in said] == [
+        "not checked against the partner's reference data: read in parts "
+        "(a transaction set too large to hold)"
+    ]
+    assert parts_left(database_url) == {"published": len(received), "ahead": 0}
