@@ -110,8 +110,9 @@ class PartnerFormats:
         return isinstance(self.parsers[self.kind_of_file(partner, head)], StreamingParser)
 
     def streams_over_limit_only(self, partner: str | None, head: bytes) -> bool:
-        """Whether that file's format reads it as a stream only when it is over
-        ``max_file_size`` (its parser's ``streams_over_limit_only``), and whole below it."""
+        """Whether that file's format reads it as a stream only when it is over a limit (its
+        parser's ``streams_over_limit_only``; the limit: :func:`gateway.streamed.streams`), and
+        whole below it."""
         parser = self.parsers[self.kind_of_file(partner, head)]
         return bool(getattr(parser, "streams_over_limit_only", False))
 
