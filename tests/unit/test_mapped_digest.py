@@ -144,20 +144,25 @@ ROWS = st.lists(
 )
 
 
+def order_mapping(fields: dict[str, Any], *, sender: str, receiver: str) -> CsvMapping:
+    """A CSV mapping of purchase orders grouped by column 1, with these fields."""
+    return CsvMapping.model_validate(
+        {
+            "message": "PurchaseOrder",
+            "kind": "850",
+            "layout": {"group_by": ["1"]},
+            "envelope": {"sender": sender, "receiver": receiver},
+            "fields": fields,
+        }
+    )
+
+
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(field_maps(), ROWS)
 def test_generated_maps_and_rows_give_content_digest(
     fields: dict[str, Any], rows: list[tuple[str, ...]]
 ) -> None:
-    mapping = CsvMapping.model_validate(
-        {
-            "message": "PurchaseOrder",
-            "kind": "850",
-            "layout": {"group_by": ["1"]},
-            "envelope": {"sender": "2", "receiver": "3"},
-            "fields": fields,
-        }
-    )
+    mapping = order_mapping(fields, sender="2", receiver="3")
     paths = CsvPaths.of({})
     read = document_reader("csv", mapping, "p", paths)
     try:
@@ -175,15 +180,7 @@ def test_a_value_the_model_converts_takes_content_digest() -> None:
         "order_type_code": {"value": "SA"},
         "lines": {"each": "rows", "fields": {"quantity": "3", "unit_of_measure": "4"}},
     }
-    mapping = CsvMapping.model_validate(
-        {
-            "message": "PurchaseOrder",
-            "kind": "850",
-            "layout": {"group_by": ["1"]},
-            "envelope": {"sender": "1", "receiver": "1"},
-            "fields": fields,
-        }
-    )
+    mapping = order_mapping(fields, sender="1", receiver="1")
     assert MappedDigest.of(PurchaseOrder, mapping.fields) is None  # a text into a decimal
     paths = CsvPaths.of({})
     read = document_reader("csv", mapping, "p", paths)
