@@ -54,7 +54,15 @@ from ..field_writing import (
     write_fields,
     writing_for,
 )
-from ..mappings import envelope_facts, mapped_document, readable, resolve_mapping, untrusted_sender
+from ..mappings import (
+    DocumentReader,
+    document_reader,
+    envelope_facts,
+    mapped_document,
+    readable,
+    resolve_mapping,
+    untrusted_sender,
+)
 from .mapping import XmlMapping, XmlNode, load_mapping
 from .rendering import XmlTarget, XmlWriting, render_mapping
 from .safe import ElementStream, XmlRefused, parse_xml
@@ -165,6 +173,8 @@ class XmlParser:
         allowed = self.senders.get(partner or "", frozenset())
         paths = _document_paths(mappings)
         part, number = ParseResult(), 0
+        readers: dict[int, DocumentReader] = {}
+        """Each mapping's reader, made once for the file (by the mapping's identity)."""
         try:
             found: Iterable[tuple[XmlMapping, XmlNode]]
             if paths is None:
@@ -179,7 +189,10 @@ class XmlParser:
                 )
             for mapping, node in found:
                 number += 1
-                document = self._document(part, mapping, node, number, file_name, partner)
+                reader = readers.get(id(mapping))
+                if reader is None:
+                    reader = readers[id(mapping)] = document_reader(KIND, mapping, partner)
+                document = _document(part, mapping, reader, node, number, file_name)
                 if document is None:
                     continue
                 why = untrusted_sender([document], allowed, file_name)
@@ -207,24 +220,6 @@ class XmlParser:
             return
         yield part
 
-    def _document(
-        self,
-        part: ParseResult,
-        mapping: XmlMapping,
-        node: XmlNode,
-        number: int,
-        file_name: str,
-        partner: str | None,
-    ) -> ParsedDocument | None:
-        where = f"{file_name}, document {number} ({mapping.documents})"
-        try:
-            return mapped_document(KIND, mapping, node, partner)
-        except (MappingError, XmlRefused) as error:
-            part.findings.append(_error(where, f"{where}: {error}"))
-        except etree.XPathError as error:
-            part.findings.append(_error(where, f"the mapping's XPath failed: {error}"))
-        return None
-
     def reply(self, result: ParseResult, counter: ControlNumberCounter) -> None:
         """The status replies owed (:mod:`.status_reply`), numbered from ``counter``."""
         now = dt.datetime.now(dt.UTC)
@@ -232,6 +227,26 @@ class XmlParser:
             if isinstance(owed, StatusOwed):
                 result.replies.append(render_status(owed, counter, now))
         result.owed = []
+
+
+def _document(
+    part: ParseResult,
+    mapping: XmlMapping,
+    reader: DocumentReader,
+    node: XmlNode,
+    number: int,
+    file_name: str,
+) -> ParsedDocument | None:
+    """The document ``reader`` (``mapping``'s) makes of ``node``; None, with its finding in
+    ``part``, when it makes none."""
+    where = f"{file_name}, document {number} ({mapping.documents})"
+    try:
+        return reader(node)
+    except (MappingError, XmlRefused) as error:
+        part.findings.append(_error(where, f"{where}: {error}"))
+    except etree.XPathError as error:
+        part.findings.append(_error(where, f"the mapping's XPath failed: {error}"))
+    return None
 
 
 def _document_paths(
