@@ -28,7 +28,10 @@ from .outcomes import MARK_RETRY_DELAY, Outcome
 from .reading import InFlight, OutboxReading, RelaySession
 
 HELD_READ = 50
-"""Pending rows of a held routing key read at once (they are then sent one at a time)."""
+"""Pending rows of a held routing key read at once (they are then sent one at a time)..."""
+HELD_BYTES = 8 << 20
+"""... as far as their bodies come to this (at least one): a huge document's parts are
+megabytes each."""
 
 
 def hold_key(row: OutboxRow) -> tuple[str, str]:
@@ -133,7 +136,9 @@ class HeldKeys(OutboxReading):
     def _read_held(self, exchange: str, routing_key: str) -> list[OutboxRow]:
         self._bump(reads=1)
         with self._reads() as s:
-            return repository.pending_outbox_of(s, exchange, routing_key, limit=HELD_READ)
+            return repository.pending_outbox_of(
+                s, exchange, routing_key, limit=HELD_READ, max_bytes=HELD_BYTES
+            )
 
     def _on_held_read(
         self, session: RelaySession, hold: Hold, future: Future[list[OutboxRow]]

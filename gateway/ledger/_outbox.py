@@ -103,6 +103,7 @@ _PENDING_OUTBOX_OF = (
     .order_by(OUTBOX.c.id)
     .limit(bindparam("p_limit", type_=Integer))
 )
+_PENDING_SIZES_OF = _PENDING_OUTBOX_OF.with_only_columns(*_SIZES)
 _FILES_OF_DOCUMENTS = select(DOCUMENTS.c.id, DOCUMENTS.c.file_id).where(
     DOCUMENTS.c.id.in_(bindparam("p_ids", expanding=True))
 )
@@ -275,23 +276,34 @@ def pending_page(
     params: dict[str, Any] = {"p_after_id": after_id, "p_limit": limit}
     if except_keys:
         params["p_keys"] = list(except_keys)
-    ids: list[int] = []
-    total = 0
-    for row_id, size in _run(s, _PENDING_SIZES_EXCEPT if except_keys else _PENDING_SIZES, params):
-        if ids and total + size > max_bytes:
-            return _outbox(s, _PENDING_BY_IDS, {"p_ids": ids}), True
-        ids.append(row_id)
-        total += size
-    return (_outbox(s, _PENDING_BY_IDS, {"p_ids": ids}) if ids else []), False
+    sizes = _PENDING_SIZES_EXCEPT if except_keys else _PENDING_SIZES
+    return _first_within(s, sizes, params, max_bytes)
 
 
 def pending_outbox_of(
-    s: Session, exchange: str, routing_key: str, *, limit: int
+    s: Session, exchange: str, routing_key: str, *, limit: int, max_bytes: int
 ) -> list[OutboxRow]:
     """The oldest ``limit`` pending messages for ``exchange`` with ``routing_key``, in id
-    order."""
+    order, as far as their bodies come to ``max_bytes`` (at least one: as :func:`pending_page`)."""
     params = {"p_exchange": exchange, "p_routing_key": routing_key, "p_limit": limit}
-    return _outbox(s, _PENDING_OUTBOX_OF, params)
+    return _first_within(s, _PENDING_SIZES_OF, params, max_bytes)[0]
+
+
+def _first_within(
+    s: Session, sizes: Executable, params: dict[str, Any], max_bytes: int
+) -> tuple[list[OutboxRow], bool]:
+    """The rows ``sizes`` (ids and body sizes, in id order) names, as far as their bodies come
+    to ``max_bytes`` (at least one), read if still pending; True when rows were left out."""
+    ids: list[int] = []
+    total = 0
+    cut = False
+    for row_id, size in _run(s, sizes, params):
+        if ids and total + size > max_bytes:
+            cut = True
+            break
+        ids.append(row_id)
+        total += size
+    return (_outbox(s, _PENDING_BY_IDS, {"p_ids": ids}) if ids else []), cut
 
 
 def _outbox_events(

@@ -548,6 +548,30 @@ def test_a_page_of_pending_messages_stops_at_its_bytes(ledger: Ledger) -> None:
         assert ([m.id for m in page], cut) == ([ids[1]], True)
 
 
+def test_the_pending_messages_of_a_held_routing_key_are_read_by_their_bytes(
+    ledger: Ledger,
+) -> None:
+    """A held routing key's rows are read a few at a time, and by their bytes as well (at
+    least one): a huge document's parts are megabytes each."""
+    sizes = [3000, 3000, 5000, 9000]
+    with ledger.factory.begin() as s:
+        file_id = add_file(s)
+        ids = []
+        for n, size in enumerate(sizes):
+            add_document(s, file_id, f"doc-{n}", transaction_ref=f"000{n}")
+            ids.append(add_message(s, f"doc-{n}", body=bytes(size)))
+        other = add_message(s, "doc-other", partner="globex")
+    held = ("edi.in", "edi.in.850.acme")
+    with ledger.factory.begin() as s:
+        assert other not in ids
+        read = r.pending_outbox_of(s, *held, limit=10, max_bytes=6000)
+        assert [m.id for m in read] == ids[:2]
+        assert [m.id for m in r.pending_outbox_of(s, *held, limit=1, max_bytes=1 << 20)] == ids[:1]
+        r.mark_published(s, ids[:3])
+    with ledger.factory.begin() as s:
+        assert [m.id for m in r.pending_outbox_of(s, *held, limit=10, max_bytes=10)] == ids[3:]
+
+
 def test_mark_published(ledger: Ledger) -> None:
     with ledger.factory.begin() as s:
         a = published_document(s, document_id="doc-a")
