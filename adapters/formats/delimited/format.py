@@ -42,6 +42,7 @@ from gateway.ports import (
     collect,
 )
 
+from .. import flat_in_parts as flat
 from ..charset import Charset, Undecodable
 from ..field_map import MappingError
 from ..field_writing import (
@@ -54,7 +55,9 @@ from ..field_writing import (
     write_fields,
     writing_for,
 )
+from ..flat_in_parts import ListInParts
 from ..mappings import document_reader, readable, resolve_mapping, untrusted_sender
+from .in_parts import read_group
 from .mapping import CsvMapping, CsvNode, CsvPaths, Row, load_mapping
 from .rendering import CsvWriting, render_mapping
 from .reply import RejectedRows, render_rejected, rows_of
@@ -120,7 +123,8 @@ class CsvParser:
         partner: str | None = None,
         refuse: Mapping[str, str] | None = None,
     ) -> ParseResult:
-        return collect(self.parse_stream(io.BytesIO(data), file_name=file_name, partner=partner))
+        source = io.BytesIO(data)
+        return collect(self._read(source, file_name, partner, in_parts=False))
 
     def parse_stream(
         self, source: BinaryIO, *, file_name: str, partner: str | None = None
@@ -128,14 +132,25 @@ class CsvParser:
         """The file's documents, a part at a time (:data:`PART`, :data:`PART_ROWS`): a
         document is the run of rows that
         share the mapping's ``group_by`` values (a partner writes an order's rows together;
-        the same values further on start another document)."""
+        the same values further on start another document). A document of more rows than
+        :data:`~adapters.formats.flat_in_parts.HUGE_ROWS` is read in parts, never held
+        (:mod:`.in_parts`), where its mapping allows it: its item parts come ahead of it
+        (:attr:`~gateway.ports.ParseResult.ahead`), and it is their header
+        (:class:`~gateway.messages.parts.MessageInParts`); :meth:`parse` reads it whole."""
+        return self._read(source, file_name, partner, in_parts=True)
+
+    def _read(
+        self, source: BinaryIO, file_name: str, partner: str | None, in_parts: bool
+    ) -> Iterator[ParseResult]:
         mapping = self.mappings.get(partner or "")
         if mapping is None:
             yield ParseResult(unreadable=f"{file_name}: no CSV mapping for partner {partner!r}")
             return
         rejected: list[tuple[str, str, tuple[str, ...]]] = []
         header: list[tuple[str, ...]] = []
-        last = yield from self._parts(source, file_name, partner, mapping, rejected, header)
+        last = yield from self._parts(
+            source, file_name, partner, mapping, rejected, header, in_parts
+        )
         if partner in self.replies and last.refused is None:
             if last.unreadable is not None:
                 rejected = [("", last.unreadable, ())]
@@ -154,12 +169,13 @@ class CsvParser:
         mapping: CsvMapping,
         rejected: list[tuple[str, str, tuple[str, ...]]],
         header: list[tuple[str, ...]],
+        in_parts: bool = False,
     ) -> Generator[ParseResult, None, ParseResult]:
         """The file read with ``mapping``: its full parts yielded, its last one (with the
         file's verdict) returned, so that no part is held back to learn whether it is the last
         (a part held back doubled the documents alive, and reading slowed with them); the rows
         of documents not taken are added to ``rejected`` with their reason, the header row (if
-        any) to ``header``."""
+        any) to ``header``; ``in_parts``: a huge document is read in parts."""
         layout = mapping.layout
         charset = self.charsets.get(partner or "", Charset())
         allowed = self.senders.get(partner or "", frozenset())
@@ -179,28 +195,41 @@ class CsvParser:
             except KeyError as error:
                 return ParseResult(unreadable=f"{file_name}: {error.args[0]}")
             read = document_reader(KIND, mapping, partner, paths)
+            huge = (
+                ListInParts.of(KIND, mapping, partner, paths, "rows", flat.HUGE_PART_ITEMS)
+                if in_parts
+                else None
+            )
+            limit = flat.HUGE_ROWS if huge is not None else -1
             for key, run in itertools.groupby(rows, key=key_of):
-                group = list(run)
+                group, rest = _first_rows(run, limit)
                 documents += 1
-                try:
-                    document = read(CsvNode(group, paths))
-                except (MappingError, KeyError) as error:
-                    problem = error.args[0] if isinstance(error, KeyError) else str(error)
-                    where = f"{file_name}, rows {group[0][0]}-{group[-1][0]} ({' '.join(key)})"
-                    part.findings.append(
-                        {
-                            "code": "csv.mapping",
-                            "severity": "error",
-                            "message": f"{where}: {problem}",
-                        }
-                    )
-                    rejected += rows_of(group, problem)
-                    continue
+                if huge is not None and rest is not None:
+                    keep_rows = partner in self.replies
+                    read_in_parts = yield from read_group(huge, group, rest, paths, keep_rows)
+                    del group
+                    part.ahead += read_in_parts.ahead
+                    if read_in_parts.document is None:
+                        problem = read_in_parts.problem or ""
+                        rows_read = (read_in_parts.first, read_in_parts.last)
+                        part.findings.append(_mapping_finding(file_name, rows_read, key, problem))
+                        rejected += rows_of(read_in_parts.rows, problem)
+                        continue
+                    document = read_in_parts.document
+                else:
+                    try:
+                        document = read(CsvNode(group, paths))
+                    except (MappingError, KeyError) as error:
+                        problem = error.args[0] if isinstance(error, KeyError) else str(error)
+                        rows_read = (group[0][0], group[-1][0])
+                        part.findings.append(_mapping_finding(file_name, rows_read, key, problem))
+                        rejected += rows_of(group, problem)
+                        continue
+                    held += len(group)
                 refusal = untrusted_sender([document], allowed, file_name)
                 if refusal is not None:
                     return ParseResult(refused=refusal)
                 part.documents.append(document)
-                held += len(group)
                 if len(part.documents) >= PART or held >= PART_ROWS:
                     yield part
                     part, held = ParseResult(), 0
@@ -225,6 +254,23 @@ class CsvParser:
         """The rejected-rows replies owed (:mod:`.reply`)."""
         result.replies += [render_rejected(o) for o in result.owed if isinstance(o, RejectedRows)]
         result.owed = []
+
+
+def _first_rows(run: Iterator[Row], limit: int) -> tuple[list[Row], Iterator[Row] | None]:
+    """The rows of a group, all of them when they are no more than ``limit`` (or ``limit`` is
+    -1); else its first ``limit + 1`` and the others, to be read."""
+    if limit < 0:
+        return list(run), None
+    group = list(itertools.islice(run, limit + 1))
+    return group, (run if len(group) > limit else None)
+
+
+def _mapping_finding(
+    file_name: str, rows: tuple[int, int], key: tuple[str, ...], problem: str
+) -> dict[str, str]:
+    """The finding of a document its mapping cannot read: its rows, its key and why."""
+    where = f"{file_name}, rows {rows[0]}-{rows[1]} ({' '.join(key)})"
+    return {"code": "csv.mapping", "severity": "error", "message": f"{where}: {problem}"}
 
 
 def _has_values(row: Row) -> bool:

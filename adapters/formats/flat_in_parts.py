@@ -1,0 +1,394 @@
+"""One huge document of a flat file read in parts, never held (issue 22, with issue 26's parts).
+
+A CSV file of many orders streams a few hundred documents at a time; a file that is one order
+of millions of rows does not: its rows are grouped and read into one message. A document whose
+rows pass :data:`HUGE_ROWS` is read here instead, through the same field map, in flat memory:
+
+- its envelope and the fields around its list from its first row, as ever;
+- each item of its list (a row: ``each = "rows"``) read with the list's fields, validated as
+  the list's item model, its JSON given to :class:`~gateway.messages.part_stream.PartChunks`
+  and its canonical JSON to :class:`~gateway.messages.part_stream.OrderedDigest`: the item
+  parts come out as they fill (:class:`~gateway.ports.PartAhead`, numbered from 2, keyed by
+  the document's place in its file), for the stream to hold durably;
+- at its end, the document: a :class:`~gateway.messages.parts.MessageInParts` header whose id
+  and content digest are the whole message's (or the whole message, when it has no more items
+  than a part).
+
+Its outcome is the document read whole's: the same id and digest, and the same error when it
+fails, found in the same order (:class:`DocumentInParts`): a field read before the list
+(in the map's order), then the first item that cannot be read, then a field after the list,
+then validation, whose first five problems are the whole message's (the items that fail
+validated with the header in their own places). A document that fails gives no document; its
+parts given already are forgotten by the core with its file's verdict.
+
+Only a map it can read so (:meth:`ListInParts.of`): a message whose one split list
+(:data:`~gateway.messages.parts.SPLIT_PATHS`, at the top) is read one item per row, and
+nothing else reads more than the first row; a message class without validators of its own
+(which could look at every item).
+
+:data:`HUGE_ROWS` and the items of a part can be set for tests and benches by
+``EDIGW_TEST_HUGE_DOCUMENTS=<rows>,<items>``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from pydantic import BaseModel, ValidationError
+
+from gateway.duplicates import business_key
+from gateway.errors import GatewayError
+from gateway.messages import Envelope, Message, PartyId
+from gateway.messages.identity import canonical_json
+from gateway.messages.part_stream import OrderedDigest, PartChunks
+from gateway.messages.parts import PART_ITEMS, SPLIT_PATHS, MessageInParts
+from gateway.ports.formats import ParsedDocument, PartAhead
+
+from .field_map import FieldSpec, MappingError, Paths, compiled, spec_of, where
+from .mappings import MappedMessage, envelope_facts, message_class
+
+SETTINGS_ENV: Final = "EDIGW_TEST_HUGE_DOCUMENTS"
+
+
+def _settings() -> tuple[int, int]:
+    text = os.environ.get(SETTINGS_ENV, "")
+    if not text:
+        return 20_000, PART_ITEMS
+    rows, items = (int(value) for value in text.split(","))
+    return rows, items
+
+
+HUGE_ROWS, HUGE_PART_ITEMS = _settings()
+"""Rows a document holds at most before it is read in parts (20,000: a few MB of CSV, a
+hundred MB once read whole); the items of each of its parts."""
+
+KEPT_PROBLEMS: Final = 5
+"""The validation problems a document's error names (as :func:`.mappings.document_reader`)."""
+_LIST: Final = "\x00the list read in parts"
+"""The path the list read in parts is read at by the map around it (:class:`_AroundTheList`)."""
+
+
+class _ListReached(GatewayError):
+    """The map's reader came to the list read in parts (never raised out of this module)."""
+
+
+@dataclass(eq=False)
+class _AroundTheList:
+    """A format's paths (:class:`~.field_map.Paths`), and the list read in parts as a field
+    that stops the map's reader there (:attr:`stop`), or reads nothing: the fields before the
+    list are read, in the map's order, before its items, those after it once they are read."""
+
+    paths: Paths
+    stop: bool = True
+
+    def texts(self, path: str) -> Callable[[Any], Sequence[str]]:
+        return self.paths.texts(path)
+
+    def first(self, path: str) -> Callable[[Any], str | None]:
+        if path != _LIST:
+            return self.paths.first(path)
+
+        def the_list(node: Any) -> None:
+            if self.stop:
+                raise _ListReached
+            return None
+
+        return the_list
+
+    def children(self, path: str) -> Callable[[Any], Sequence[Any]]:
+        return self.paths.children(path)
+
+
+@dataclass
+class ListInParts:
+    """How documents of one map are read in parts, in one file (its readers worked out once,
+    as :func:`.mappings.document_reader`'s)."""
+
+    format_kind: str
+    mapping: MappedMessage
+    partner: str | None
+    paths: Paths
+    message_type: type[Message]
+    name: str
+    """The list read in parts (``lines``)."""
+    item_type: type[BaseModel]
+    around: _AroundTheList
+    fields_of: Callable[[Any], dict[str, Any]]
+    item_of: Callable[[Any], dict[str, Any]]
+    part_items: int = PART_ITEMS
+
+    @classmethod
+    def of(
+        cls,
+        format_kind: str,
+        mapping: MappedMessage,
+        partner: str | None,
+        paths: Paths,
+        each: str,
+        part_items: int = PART_ITEMS,
+    ) -> ListInParts | None:
+        """The reader in parts of ``mapping``'s documents, its paths read as ``paths`` says,
+        when their split list is read one item per ``each`` node (``rows``) and they can be
+        read so (see the module's docstring); else None (they are read whole)."""
+        try:
+            message_type = message_class(mapping.message)
+        except ValueError:
+            return None
+        found = _list_of(message_type, mapping.fields, each)
+        if found is None:
+            return None
+        name, item_type = found
+        around = _AroundTheList(paths)
+        specs = {
+            key: (FieldSpec(path=_LIST) if key == name else s) for key, s in mapping.fields.items()
+        }
+        try:
+            fields_of = compiled(specs, around)
+            item_of = compiled(spec_of(mapping.fields[name]).fields or {}, paths)
+        except (KeyError, MappingError):  # each document fails, read whole
+            return None
+        return cls(
+            format_kind,
+            mapping,
+            partner,
+            paths,
+            message_type,
+            name,
+            item_type,
+            around,
+            fields_of,
+            item_of,
+            part_items,
+        )
+
+    def begin(self, node: Any, key: str) -> DocumentInParts:
+        """The document at ``node`` (its first row), its items to come; ``key`` its place in its
+        file. :class:`MappingError` when its envelope or a field before its list cannot be
+        read (as read whole)."""
+        envelope = self._envelope(node)
+        self.around.stop = True
+        with contextlib.suppress(_ListReached):
+            self.fields_of(node)
+        self.around.stop = False
+        document = DocumentInParts(self, envelope, key)
+        try:
+            document.values = self.fields_of(node)
+        except MappingError as error:
+            document.after = error  # said unless an item cannot be read
+        return document
+
+    def _envelope(self, node: Any) -> Envelope:
+        """:func:`.mappings.document_reader`'s envelope of the document at ``node``."""
+        spec = self.mapping.envelope
+        facts = envelope_facts(spec, node, self.paths)
+        if not facts["sender"] or not facts["receiver"]:
+            raise MappingError(f"no sender or receiver ({spec.sender}, {spec.receiver})")
+        return Envelope(
+            partner=self.partner,
+            format=self.format_kind,
+            sender=PartyId(id=facts["sender"], qualifier=facts["sender_qualifier"]),
+            receiver=PartyId(id=facts["receiver"], qualifier=facts["receiver_qualifier"]),
+            interchange_reference=facts["interchange_reference"],
+        )
+
+
+def _list_of(
+    message_type: type[Message], specs: Mapping[str, FieldSpec | str], each: str
+) -> tuple[str, type[BaseModel]] | None:
+    """The split list ``specs`` reads one item per ``each`` node, and its item model, when it
+    is the only list of the message they read and nothing else reads more than its node's
+    first row; None otherwise."""
+    lists = [p for p in SPLIT_PATHS.get(message_type.__name__, ()) if "." not in p]
+    decorators = message_type.__pydantic_decorators__
+    if decorators.model_validators or decorators.field_validators:
+        return None
+    named = [key for key in specs if key.split(".")[0] in lists]
+    if len(named) != 1 or spec_of(specs[named[0]]).each != each:
+        return None
+    [name] = named
+    if any(not _one_node(spec) for key, spec in specs.items() if key != name):
+        return None
+    annotation = message_type.model_fields[name].annotation
+    [item] = typing.get_args(annotation) or [None]
+    if not (isinstance(item, type) and issubclass(item, BaseModel)):
+        return None
+    return name, item
+
+
+def _one_node(spec: FieldSpec | str) -> bool:
+    """Whether a field reads its node alone (no list, or a list of the node itself)."""
+    field_spec = spec_of(spec)
+    if field_spec.each is None:
+        return True
+    return field_spec.each == "this" and all(map(_one_node, (field_spec.fields or {}).values()))
+
+
+@dataclass
+class DocumentInParts:
+    """One document read in parts (:meth:`ListInParts.begin`): its items given one by one
+    (:meth:`add`), then :meth:`finish`."""
+
+    reader: ListInParts
+    envelope: Envelope
+    key: str
+    values: dict[str, Any] | None = None
+    """The fields around the list (None: one after the list could not be read)."""
+    after: MappingError | None = None
+    """Why a field after the list could not be read."""
+    count: int = 0
+    """Items read so far."""
+    failing: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    """The first items that fail validation: their index and values."""
+    first: dict[str, Any] | None = None
+    """The first item's values, when it is valid."""
+    invalid: bool = False
+    """Some item fails validation, or the header with the first item does."""
+    head: Message | None = None
+    digest: OrderedDigest | None = None
+    chunks: PartChunks | None = None
+    number: int = 1
+    """The number of the last part given."""
+
+    def add(self, node: Any) -> list[PartAhead]:
+        """Read the next item at ``node``; the parts it completed. :class:`MappingError` when
+        it cannot be read (the document fails: as read whole, its items are read on)."""
+        values = self.reader.item_of(node)
+        index = self.count
+        self.count += 1
+        if self.values is None:
+            return []  # fails whatever comes, with the first item that cannot be read
+        try:
+            item = self.reader.item_type.model_validate(values)
+        except ValidationError:
+            self.invalid = True
+            if len(self.failing) < KEPT_PROBLEMS:
+                self.failing.append((index, values))
+            self._drop_chunks()
+            return []
+        if self.invalid:
+            return []
+        if self.head is None and not self._begin(item, values):
+            return []
+        assert self.digest is not None and self.chunks is not None
+        self.digest.item(self.reader.name, canonical_json(item.model_dump()))
+        return self._ahead(self.chunks.add(self.reader.name, item))
+
+    def finish(self) -> tuple[ParsedDocument, list[PartAhead]]:
+        """The document and the parts its end completed; :class:`MappingError` when it fails
+        (see the module's docstring)."""
+        try:
+            return self._finish()
+        finally:
+            self._drop_chunks()
+
+    def _finish(self) -> tuple[ParsedDocument, list[PartAhead]]:
+        reader = self.reader
+        if self.after is not None:
+            raise self.after
+        assert self.values is not None
+        if self.invalid or self.head is None:
+            raise self._validation_error()
+        chunks, digest = self.chunks, self.digest
+        assert chunks is not None and digest is not None
+        ahead = self._ahead(chunks.rest())
+        message: Message | MessageInParts
+        if chunks.whole:
+            items = [reader.item_type.model_validate_json(t) for t in chunks.items(reader.name)]
+            message = reader.message_type.model_validate(
+                {**self.values, "envelope": self.envelope, reader.name: items}
+            )
+            head, in_parts = message, ""
+        else:
+            head = self.head
+            head.__dict__["content_digest"] = digest.hexdigest()
+            header = head.model_dump(mode="json")
+            header[reader.name] = []
+            message, in_parts = MessageInParts(head, header, 1 + chunks.chunks), self.key
+        envelope = self.envelope
+        return ParsedDocument(
+            document_id=head.document_id,
+            kind=reader.mapping.kind,
+            interchange=envelope.interchange_reference or "",
+            group="",
+            transaction="",
+            message=message,
+            envelope_key=envelope.envelope_key
+            if envelope.interchange_reference
+            else head.document_id,
+            business_key=business_key(head) or "",
+            content_digest=head.content_digest,
+            ahead=in_parts,
+        ), ahead
+
+    def _begin(self, first: BaseModel, values: dict[str, Any]) -> bool:
+        """The message's header, made at its first item (the digest begins with it); False
+        when it is not valid (the document fails)."""
+        reader = self.reader
+        assert self.values is not None
+        try:
+            head = reader.message_type.model_validate(
+                {**self.values, "envelope": self.envelope, reader.name: [first]}
+            )
+        except ValidationError:
+            self.invalid = True
+            self.first = values
+            return False
+        self.head = head
+        lists = sorted(p for p in SPLIT_PATHS[reader.message_type.__name__] if "." not in p)
+        fields = reader.message_type.model_fields
+        content = head.model_dump(exclude={"envelope", "document_id", *lists})
+        dropped = {name for name in lists if fields[name].exclude_if is not None}
+        self.digest = OrderedDigest(content, lists, dropped_when_empty=dropped)
+        self.chunks = PartChunks(reader.part_items)
+        return True
+
+    def _validation_error(self) -> MappingError:
+        """:func:`.mappings.document_reader`'s error for the message: the header with the
+        items that fail (or its first one) in their places."""
+        reader = self.reader
+        assert self.values is not None
+        failing = self.failing
+        if not failing and self.first is not None:  # valid items: the header's problems alone
+            failing = [(0, self.first)]
+        try:
+            reader.message_type.model_validate(
+                {
+                    **self.values,
+                    "envelope": self.envelope,
+                    reader.name: [values for _, values in failing],
+                }
+            )
+        except ValidationError as error:
+            problems = []
+            for problem in error.errors(include_url=False)[:KEPT_PROBLEMS]:
+                location = list(problem["loc"])
+                if len(location) > 1 and location[0] == reader.name:
+                    location[1] = failing[int(location[1])][0]
+                problems.append(
+                    f"{'.'.join(str(p) for p in location)} "
+                    f"({where(reader.mapping.fields, location) or 'the document'}): "
+                    f"{problem['msg']}"
+                )
+            return MappingError("; ".join(problems))
+        raise AssertionError("a document read in parts failed its validation, then passed it")
+
+    def _ahead(self, chunks: list[str]) -> list[PartAhead]:
+        ahead = []
+        for chunk in chunks:
+            self.number += 1
+            ahead.append(PartAhead(self.key, self.number, chunk))
+        return ahead
+
+    def close(self) -> None:
+        """Drop what it holds (its spooled items, if any)."""
+        self._drop_chunks()
+
+    def _drop_chunks(self) -> None:
+        if self.chunks is not None:
+            self.chunks.close()
+            self.chunks = None
