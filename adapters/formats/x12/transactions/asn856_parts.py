@@ -20,6 +20,9 @@ arrives whose parent is above it. The parts are then in document order (not cut 
 ``split`` cuts them: :func:`~gateway.messages.parts.reassemble` makes the same message of
 either). The content digest has the CTT's totals before the orders (its keys are sorted), so
 the canonical JSON of each part item is spooled, by order and list, and hashed at the end.
+An item level is read straight into its dump where :mod:`.asn856_item_dumps` vouches for it (a
+model otherwise, dumped), a pack and a tare are dumps around their items' dumps: each part item
+is written from its dump, as JSON text for its part and as canonical JSON for the digest.
 
 The errors are ``parse``'s, in its order: those it finds in every level before building the
 tree (an HL03 a ship notice does not carry) are raised at once; one found while building it
@@ -66,13 +69,13 @@ from .asn856 import (
     _order,
     _OrderLevel,
     _pack,
-    _TareLevel,
     no_levels,
     no_orders,
     not_shipment_first,
     read_bsn,
     shipment_fields,
 )
+from .asn856_item_dumps import Dump, PackDump, dump_text, item_dump, tare_dump
 from .commercial import parse_control_totals
 from .common import Body, SegmentAt, body_of, walk
 
@@ -98,7 +101,15 @@ class ShipNoticeInParts:
         opening: TransactionSet,
         part_items: int = PART_ITEMS,
         spool_dir: str | Path | None = None,
+        *,
+        item_dumps: bool = True,
     ) -> None:
+        self.item_dumps = item_dumps
+        """Items read straight into their dumps where :func:`.asn856_item_dumps.item_dump`
+        vouches for them (False: every item through its model, as the differential tests
+        read them)."""
+        self.dumped = 0
+        """Items read straight into their dumps."""
         self.body = body_of(opening, SET_ID)
         self.envelope = opening.envelope()
         self.label = self.body.transaction
@@ -348,21 +359,23 @@ class ShipNoticeInParts:
             self.orders.append(level.order)
             opened.order_index = len(self.orders) - 1
         elif level.code == "T":
-            level.tare = _TareLevel(_man(level, "GM"))
+            opened.tare_sscc = _man(level, "GM")
+            opened.tare = []
             opened.order_index = parent.order_index
         elif level.code == "P":
-            level.pack = _pack(level)
+            read = _pack(level)
+            opened.pack = PackDump(read.sscc, read.tracking_number, read.weight)
             opened.order_index = parent.order_index
-            if parent.level.tare is not None:
-                parent.level.tare.packs.append(level.pack)
+            if parent.tare is not None:
+                parent.tare.append(opened.pack)
                 opened.in_tare = True
         else:
             done += self._item(level, parent)
         return done
 
     def _item(self, level: _Level, parent: _Open) -> list[str]:
-        if parent.level.pack is not None:
-            parent.level.pack.items.append(self._read_item(level))
+        if parent.pack is not None:
+            parent.pack.items.append(self._read_item(level))
             return []
         if parent.level.order is not None:
             return self._emit("items", parent.order_index, self._read_item(level))
@@ -377,12 +390,24 @@ class ShipNoticeInParts:
             self.orders.append(_OrderLevel(*key))
         return self._emit("items", self.by_prf[key], self._read_item(level))
 
-    def _read_item(self, level: _Level) -> ShippedItem:
-        item = _item(level)
-        self.shipped += item.quantity_shipped
-        if other_ids_2_0(item.item) is not None:
-            self.ids_2_0 = True
-        return item
+    def _read_item(self, level: _Level) -> Dump:
+        """The item level's dump: read straight into it where it can be
+        (:mod:`.asn856_item_dumps`), else through its model."""
+        read = None
+        if self.item_dumps:
+            read = item_dump(level.hl, [s for owner, s in level.walked if owner is None])
+        if read is None:
+            item = _item(level)
+            if other_ids_2_0(item.item) is not None:
+                self.ids_2_0 = True
+            dump = item.model_dump()
+        else:
+            dump, taken = read
+            self.dumped += 1
+            for at in taken:
+                at.take()
+        self.shipped += dump["quantity_shipped"]
+        return dump
 
     def _parent(self, level: _Level) -> _Open | None:
         """``asn856._parent``, among the open levels; None for a parent closed already (the
@@ -415,16 +440,18 @@ class ShipNoticeInParts:
         done: list[str] = []
         while len(self.branch) > depth:
             closed = self.branch.pop()
-            level = closed.level
-            if level.tare is not None:
-                done += self._emit("tares", closed.order_index, level.tare.build())
-            elif level.pack is not None and not closed.in_tare:
-                done += self._emit("packs", closed.order_index, level.pack.build())
+            if closed.tare is not None:
+                tare = tare_dump(closed.tare_sscc, closed.tare)
+                done += self._emit("tares", closed.order_index, tare)
+            elif closed.pack is not None and not closed.in_tare:
+                done += self._emit("packs", closed.order_index, closed.pack.dump())
         return done
 
-    def _emit(self, name: str, order: int, item: BaseModel) -> list[str]:
-        self.digests.item(order, name, canonical_json(item.model_dump()))
-        return self.chunks.add(PATHS[name], item, (order,))
+    def _emit(self, name: str, order: int, dump: Dump) -> list[str]:
+        """Give the parts an item of the order's list ``name`` (a tare, a pack or an item),
+        by its dump: its canonical JSON to the digest, its JSON text to the parts."""
+        self.digests.item(order, name, canonical_json(dump))
+        return self.chunks.add(PATHS[name], dump_text(dump), (order,))
 
     def _totals(self, ctt: SegmentAt | None) -> None:
         """The CTT's totals, read as ``parse`` reads them (an error kept for the end)."""
@@ -454,6 +481,11 @@ class _Open:
     level: _Level
     order_index: int = -1
     in_tare: bool = False
+    pack: PackDump | None = None
+    """A pack level's, with its items' dumps."""
+    tare: list[PackDump] | None = None
+    """A tare level's packs."""
+    tare_sscc: str | None = None
 
 
 def _order_model(order: _OrderLevel, lists: dict[str, list[Any]]) -> ShipmentOrder:
