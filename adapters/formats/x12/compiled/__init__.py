@@ -9,8 +9,8 @@ it does not accept goes to pyx12's element checks, whose findings are the refere
 :mod:`.machine` runs a transaction set through them one segment at a time, holding only the
 counts and the loop stack; :mod:`.validator` is the :class:`~..validation.TransactionValidator`.
 Nothing is remembered per segment content: what is kept is per map node and segment id (the
-walk), per number of elements and separators (the patterns) and per elements present (the
-syntax notes), which a file of any variety reuses. ``tests/conformance/test_compiled_validator.py``
+walk) and per number of elements and separators (the patterns), which a file of any variety
+reuses. ``tests/conformance/test_compiled_validator.py``
 proves the findings equal to pyx12's over the corpus and generated files.
 """
 

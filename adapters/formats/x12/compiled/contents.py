@@ -24,17 +24,23 @@ from typing import Any
 
 from .patterns import (
     CODES_IN_PATTERN,
+    NUMBER_CHARACTERS,
     SEPARATOR,
     Element,
     SegmentPattern,
     codes_pattern,
-    syntax_test,
+    date_pattern,
+    real_pattern,
     text_pattern,
+    time_pattern,
 )
 
 Accept = Callable[[str], bool]
 """A test of one non-empty value: true when pyx12 finds nothing wrong with it."""
-ContentCheck = Callable[[list[str], str, "str | None"], bool]
+ElementSeparators = tuple[str, "str | None"]
+"""The component and repetition separators of an interchange (the same tuple for all its
+segments: the checks find their patterns by it)."""
+ContentCheck = Callable[[list[str], ElementSeparators], bool]
 """A test of a segment's elements, given the component and repetition separators."""
 
 _CHARSET = {
@@ -115,7 +121,9 @@ def _charset(element: Any) -> str | None:
 
 def value_form(element: Any, excluded: str) -> str | None:
     """A regex of the non-empty values of ``element`` pyx12 accepts, none holding a character
-    of ``excluded``; None when that is not said by a regex (:mod:`.patterns`)."""
+    of ``excluded``; None when that is not said by a regex (:mod:`.patterns`). A form may
+    accept fewer values than pyx12 does (a date's 29 February): a value it refuses goes the
+    slow way, to pyx12's own checks."""
     definition = _definition(element)
     if definition is None:
         return None
@@ -123,15 +131,32 @@ def value_form(element: Any, excluded: str) -> str | None:
     if codes is not None:
         if len(codes) > CODES_IN_PATTERN:
             return None
-        accept = value_check(element)
-        good = [c for c in codes if c and accept(c) and not any(x in c for x in excluded)]
+        good = [c for c in accepted_codes(element) or () if not any(x in c for x in excluded)]
         return codes_pattern(good) if good else "(?!)"
     if kind in ("ID", "AN"):
         charset = _charset(element)
         return text_pattern(charset, low, high, excluded) if charset and high >= 1 else None
+    if any(x in NUMBER_CHARACTERS for x in excluded):
+        return None  # a separator that a number may hold: the value test looks for it
     if kind[0] == "N":
         return f"-?[0-9]{{{max(low, 1)},{high}}}"
+    if kind == "R":
+        return real_pattern(low, high)
+    if kind == "DT":
+        return date_pattern(low, high)
+    if kind == "TM":
+        return time_pattern(low, high)
     return None
+
+
+def accepted_codes(element: Any) -> frozenset[str] | None:
+    """The codes of ``element`` that pyx12 accepts as values (a code of the list may fail the
+    element's data type or length); None when the element has no code list."""
+    definition = _definition(element)
+    if definition is None or definition[3] is None:
+        return None
+    accept = _type_check(element, definition)
+    return frozenset(c for c in definition[3] if c and accept(c))
 
 
 def value_check(element: Any) -> Accept:
@@ -139,39 +164,35 @@ def value_check(element: Any) -> Accept:
     definition = _definition(element)
     if definition is None:
         return _never
-    kind, low, high, codes = definition
+    codes = accepted_codes(element)
+    if codes is not None:
+        return codes.__contains__  # the type and length checked once per code
+    return _type_check(element, definition)
+
+
+def _type_check(element: Any, definition: Definition) -> Accept:
+    """The test of a non-empty value of ``element`` against its data type and lengths (its
+    code list aside)."""
+    kind, low, high, _ = definition
     if kind in ("ID", "AN"):
         charset = _charset(element)
         if charset is None:
             return _never
-        pattern = re.compile(f"[{charset}]{{{low},{high}}}", re.ASCII)
-        match = pattern.fullmatch
-        if codes is None:
-            return lambda v: match(v) is not None and v[-1] != " "
-        known = codes
-        return lambda v: v in known and match(v) is not None and v[-1] != " "
-    accept: Accept
+        match = re.compile(f"[{charset}]{{{low},{high}}}", re.ASCII).fullmatch
+        return lambda v: match(v) is not None and v[-1] != " "
     if kind[0] == "N":
         number = re.compile(f"-?[0-9]{{{max(low, 1)},{high}}}", re.ASCII).fullmatch
-        accept = lambda v: number(v) is not None  # noqa: E731
-    elif kind == "R":
+        return lambda v: number(v) is not None
+    if kind == "R":
         real = _REAL.fullmatch
-        accept = lambda v: (  # noqa: E731
-            real(v) is not None and low <= len(v) - v.count("-") - v.count(".") <= high
-        )
-    elif kind == "DT":
+        return lambda v: real(v) is not None and low <= len(v) - v.count("-") - v.count(".") <= high
+    if kind == "DT":
         digits = re.compile(f"[0-9]{{{low},{high}}}", re.ASCII).fullmatch
-        accept = lambda v: digits(v) is not None and _valid_date(v)  # noqa: E731
-    elif kind == "TM":
+        return lambda v: digits(v) is not None and _valid_date(v)
+    if kind == "TM":
         clock = re.compile(f"[0-9]{{{max(low, 4)},{high}}}", re.ASCII).fullmatch
-        accept = lambda v: clock(v) is not None and _valid_time(v)  # noqa: E731
-    else:
-        return _never
-    if codes is None:
-        return accept
-    known = codes
-    plain = accept
-    return lambda v: v in known and plain(v)
+        return lambda v: clock(v) is not None and _valid_time(v)
+    return _never
 
 
 def _required_when_empty(element: Any) -> bool:
@@ -211,7 +232,7 @@ class _Composite:
         return not self.required_left[len(parts)]
 
 
-def _left_to_pyx12(elements: list[str], component: str, repetition: str | None) -> bool:
+def _left_to_pyx12(elements: list[str], separators: ElementSeparators) -> bool:
     return False
 
 
@@ -247,16 +268,18 @@ class _SegmentCheck:
         ]
         self.missing_fails = [any(mandatory[start:]) for start in range(self.count + 1)]
         """By the number of elements given: whether a mandatory one is missing after them."""
-        self.patterns: dict[tuple[int, str, str | None], SegmentPattern | None] = {}
+        self.patterns: dict[ElementSeparators, dict[int, SegmentPattern | None]] = {}
+        """By separators and number of elements (:data:`PATTERNS_PER_SEGMENT` at most)."""
+        self.kept = 0
 
-    def check(self, elements: list[str], component: str, repetition: str | None) -> bool:
-        key = (len(elements), component, repetition)
+    def check(self, elements: list[str], separators: ElementSeparators) -> bool:
         try:
-            pattern = self.patterns[key]
+            pattern = self.patterns[separators][len(elements)]
         except KeyError:
-            pattern = self._pattern(*key)
-            if len(self.patterns) < PATTERNS_PER_SEGMENT:
-                self.patterns[key] = pattern
+            pattern = self._pattern(len(elements), *separators)
+            if self.kept < PATTERNS_PER_SEGMENT:
+                self.kept += 1
+                self.patterns.setdefault(separators, {})[len(elements)] = pattern
         return pattern is not None and pattern.accepts(elements)
 
     def _pattern(self, size: int, component: str, repetition: str | None) -> SegmentPattern | None:
@@ -278,9 +301,7 @@ class _SegmentCheck:
                 elements.append((form, not required, None))
             else:
                 elements.append((None, True, _value_test(child, required, excluded)))
-        notes = [syntax_test(note) for note in self.segment.syntax]
-        syntax = [note for note in notes if note is not None]
-        return SegmentPattern(elements, syntax, sorted(self.composites), component)
+        return SegmentPattern(elements, self.segment.syntax, sorted(self.composites), component)
 
 
 def _composite_test(
@@ -292,6 +313,12 @@ def _composite_test(
 
 
 def _value_test(element: Any, required: bool, excluded: str) -> Callable[[str], bool]:
+    codes = accepted_codes(element)
+    if codes is not None:  # a long code list: the values accepted, in a set
+        allowed = {c for c in codes if not any(x in c for x in excluded)}
+        if not required:
+            allowed.add("")
+        return frozenset(allowed).__contains__
     accept = value_check(element)
     separator = re.compile("[" + re.escape(excluded) + "]").search
 

@@ -32,7 +32,7 @@ from ..pyx12_guard import SEGMENT_ID, Pyx12Guard, engine_failure
 from ..pyx12_maps import LoadedMap
 from ..pyx12_walk import LoopTree, check_elements
 from ..segments import Segment
-from .contents import ContentCheck, content_check
+from .contents import ContentCheck, ElementSeparators, content_check
 from .walk_plans import GS_LOOP_PATH, GS_PATH, Slots, WalkPlan, plan
 
 logger = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ class Step:
         self.segment_max = placement.segment_max if placement else 0
 
 
-def _left_alone(elements: list[str], component: str, repetition: str | None) -> bool:
+def _left_alone(elements: list[str], separators: ElementSeparators) -> bool:
     return True
 
 
@@ -196,7 +196,8 @@ class SetRun:
         self.current = _Current()
         self.report = TransactionFindings(context, program.loaded, known, self.current)
         self.findings = self.report.findings
-        self.guard = Pyx12Guard(guard_for, self.report)
+        self.guard = guard = Pyx12Guard(guard_for, self.report)
+        self.separators: ElementSeparators = (guard.component, guard.repetition)
         self.counts = list(program.start_counts)
         self.node: Any = program.loaded.gs_node
         self.steps = program.steps_from(self.node)
@@ -279,9 +280,8 @@ class SetRun:
             stack[-1][1].segments.append(position)  # in the loop instance it is in already
         else:
             self.tree.place(step.chain, position)
-        guard = self.guard
-        if not step.check(segment.elements, guard.component, guard.repetition):
-            check_elements(self.program.loaded, guard, self.report, found, position, segment)
+        if not step.check(segment.elements, self.separators):
+            check_elements(self.program.loaded, self.guard, self.report, found, position, segment)
 
     def _over_max(self, walk: WalkPlan, slot: int, position: int, segment: Segment) -> None:
         """The one finding of a count over its maximum at ``slot``, or only counted in
