@@ -34,6 +34,7 @@ SHIP_NOTICE_PARENTS: dict[str, frozenset[str]] = {
 }
 """856 level code -> the level codes its parent may have (the top level is always S)."""
 SHIP_NOTICE_LEVELS = frozenset({"S", *SHIP_NOTICE_PARENTS})
+_NONE: frozenset[str] = frozenset()
 ITEM_THEN_PACK = "0002"
 """BSN05 hierarchical structure code: shipment, order, item, packaging (packs under items)."""
 
@@ -62,6 +63,8 @@ class _HierarchyCheck:
         if structure == ITEM_THEN_PACK:
             self.parents["P"] = self.parents["P"] | {"I"}
         self.order_severity = Severity.ERROR if structure else Severity.WARNING
+        self.in_sequence = True
+        """Every HL01 so far was the one expected (1, 2, 3...): none of them is met again."""
 
     def _structure_code(self) -> str | None:
         for segment in self.tx.segments:
@@ -82,15 +85,29 @@ class _HierarchyCheck:
         self, position: int, segment: Segment, expected_id: int, levels: dict[str, str | None]
     ) -> int:
         """One HL's checks, ``levels`` holding the HL01 -> HL03 of those before it (and this
-        one's, after); the HL01 expected next."""
-        hl_id = segment.value(1)
-        parent = segment.value(2)
-        level = segment.value(3)
-        self._check_id(segment, position, hl_id, expected_id)
-        expected_id += 1
-        if hl_id is not None and hl_id.isdigit():
-            expected_id = int(hl_id) + 1  # re-sync so one gap gives one finding
-        parent_level = self._check_parent(segment, position, hl_id, parent, levels)
+        one's, after); the HL01 expected next. What a sound HL passes is tested first, inline
+        (a set of a gigabyte has millions of HLs); the checks that report are the methods."""
+        elements = segment.elements
+        size = len(elements)
+        hl_id = (elements[0].strip() or None) if size > 0 else None
+        parent = (elements[1].strip() or None) if size > 1 else None
+        level = (elements[2].strip() or None) if size > 2 else None
+        if hl_id is None or hl_id != str(expected_id):
+            self._check_id(segment, position, hl_id, expected_id)
+            self.in_sequence = False
+            expected_id += 1
+            if hl_id is not None and hl_id.isdigit():
+                expected_id = int(hl_id) + 1  # re-sync so one gap gives one finding
+            new_id = hl_id is not None and hl_id not in levels
+        else:
+            expected_id += 1
+            new_id = True if self.in_sequence else hl_id not in levels
+        parent_level: str | None = None
+        if parent is not None:
+            try:
+                parent_level = levels[parent] or None
+            except KeyError:
+                self._unknown_parent(segment, position, hl_id, parent, levels)
         if parent is None and levels and self.ship_notice:
             self._add(
                 "hierarchy.hl_parent_missing",
@@ -112,9 +129,11 @@ class _HierarchyCheck:
                 "1",
                 expected="a level code",
             )
-        elif self.ship_notice:
+        elif self.ship_notice and (
+            parent is None or parent_level not in self.parents.get(level, _NONE)
+        ):
             self._check_level(segment, position, level, parent, parent_level)
-        if hl_id is not None and hl_id not in levels:
+        if new_id and hl_id is not None:
             levels[hl_id] = level
         return expected_id
 
@@ -142,19 +161,15 @@ class _HierarchyCheck:
                 found=hl_id,
             )
 
-    def _check_parent(
+    def _unknown_parent(
         self,
         segment: Segment,
         position: int,
         hl_id: str | None,
-        parent: str | None,
+        parent: str,
         levels: dict[str, str | None],
-    ) -> str | None:
-        """The parent's level code, after reporting a parent that is not an earlier HL."""
-        if parent is None:
-            return None
-        if parent in levels:
-            return levels[parent] or None
+    ) -> None:
+        """Report a parent that is not an earlier HL."""
         if parent == hl_id:
             why = "an HL cannot be its own parent"
         elif not levels:
@@ -171,7 +186,6 @@ class _HierarchyCheck:
             expected="the HL01 of an earlier HL" if levels else "empty",
             found=parent,
         )
-        return None
 
     def _check_level(
         self,
