@@ -206,8 +206,9 @@ class CsvParser:
                 documents += 1
                 if huge is not None and rest is not None:
                     keep_rows = partner in self.replies
-                    read_in_parts = yield from read_group(huge, group, rest, paths, keep_rows)
+                    members = itertools.chain(group, rest)  # its first rows let go once read
                     del group
+                    read_in_parts = yield from read_group(huge, members, paths, keep_rows)
                     part.ahead += read_in_parts.ahead
                     if read_in_parts.document is None:
                         problem = read_in_parts.problem or ""

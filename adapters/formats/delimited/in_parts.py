@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 import json
 import tempfile
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Final
 
@@ -44,14 +44,13 @@ class GroupRead:
 
 
 def read_group(
-    reader: ListInParts, group: list[Row], rest: Iterable[Row], paths: CsvPaths, keep_rows: bool
+    reader: ListInParts, members: Iterator[Row], paths: CsvPaths, keep_rows: bool
 ) -> Generator[ParseResult, None, GroupRead]:
-    """The group whose first rows are ``group`` and the others ``rest``, read a row at a time:
-    its parts as they fill are yielded (a part of the file that holds them alone), its outcome
-    returned; ``keep_rows``: a failed group's rows come back with it (else they are not
-    kept)."""
-    first = group[0]
-    rows: Iterator[Row] = itertools.chain(group, rest)
+    """The group of rows ``members``, read a row at a time: its parts as they fill are yielded
+    (a part of the file that holds them alone), its outcome returned; ``keep_rows``: a failed
+    group's rows come back with it (else they are not kept)."""
+    first = next(members)
+    rows = itertools.chain((first,), members)
     spool = _RowSpool() if keep_rows else None
     document: DocumentInParts | None = None
     problem: str | None = None
