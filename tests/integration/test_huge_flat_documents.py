@@ -3,7 +3,8 @@ large-file lane, never held, its item parts held in the ledger as they fill and 
 the file: published as its parts, which put back together are the message ``parse`` makes of
 the file (the orders around it published whole, as ever); a huge order that fails far in
 publishes none of its parts, its file quarantined as read whole; killed in the middle of the
-order and restarted, every part published exactly once; no part is left held. An order of 500
+order and restarted, every part published exactly once, and the same file again duplicates that
+publish nothing; no part is left held. An order of 500
 rows is made huge (``EDIGW_TEST_HUGE_DOCUMENTS``: 100 rows, parts of 40 lines). On both ledgers
 (the kill on SQLite)."""
 
@@ -103,7 +104,7 @@ def test_a_huge_csv_order_is_published_as_its_parts_and_a_failing_one_publishes_
     assert left.get("published") == len(received), left
 
 
-def test_a_kill_in_the_middle_of_a_huge_csv_order_and_a_restart_publish_each_part_once(
+def test_a_kill_in_a_huge_csv_order_and_a_restart_publish_each_part_once_and_a_copy_none(
     tmp_path: Path, partner: str
 ) -> None:
     database_url = f"sqlite:///{tmp_path / 'var' / 'ledger.sqlite3'}"
@@ -117,5 +118,9 @@ def test_a_kill_in_the_middle_of_a_huge_csv_order_and_a_restart_publish_each_par
         assert run(config) == 0, daemon_output(config)
         received = events(channel, queue)
     assert_parse_messages(data, partner, received)
+    drop(tmp_path / "inbox", partner, "again.csv", data)  # the same orders again: duplicates
+    with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
+        assert run(config) == 0, daemon_output(config)
+        assert take_all(channel, queue) == []
     left = parts_left(database_url)
     assert left == {"published": len(received), "ahead": 0}, left

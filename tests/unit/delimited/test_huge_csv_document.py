@@ -207,3 +207,12 @@ def spread(parts: list[ParseResult]) -> Iterator[int]:
 def test_each_part_of_the_file_holds_at_most_one_item_part_while_the_order_is_read() -> None:
     _, parts = read_both(orders())
     assert max(spread(parts)) == 1
+
+
+def test_a_huge_order_from_a_sender_the_partner_does_not_use_refuses_the_file_as_parse() -> None:
+    mapping = load_mapping("example-orders")
+    csv_parser = CsvParser({PARTNER: mapping}, {PARTNER: frozenset({"SHOP-8"})}, {})
+    alone = b"".join(line for line in orders().splitlines(keepends=True) if b"HUGE-1" in line)
+    whole, parts = read_both(alone, csv_parser)
+    assert whole.refused is not None and parts[-1].refused == whole.refused
+    assert any(part.ahead for part in parts[:-1])  # given, to be forgotten with the file
