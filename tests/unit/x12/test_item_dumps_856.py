@@ -18,13 +18,9 @@ from hypothesis import strategies as st
 from adapters.formats.x12.reader import transactions_in
 from adapters.formats.x12.structure import TransactionSet
 from adapters.formats.x12.transactions import asn856
-from adapters.formats.x12.transactions.asn856_item_dumps import (
-    DUMPS_MODELS,
-    FAST,
-    dump_text,
-    dumps_as_written,
-)
+from adapters.formats.x12.transactions.asn856_item_dumps import DUMPS_MODELS, FAST
 from adapters.formats.x12.transactions.asn856_parts import ShipNoticeInParts
+from adapters.formats.x12.transactions.dump_values import dump_text, dumps_as_written
 from bench.x12_throughput import generate_varied_856
 from gateway.messages import ShipNotice, ShippedItem
 from gateway.messages.part_stream import InParts

@@ -75,9 +75,10 @@ from .asn856 import (
     read_bsn,
     shipment_fields,
 )
-from .asn856_item_dumps import Dump, PackDump, dump_text, item_dump, tare_dump
+from .asn856_item_dumps import PackDump, item_dump, tare_dump
 from .commercial import parse_control_totals
 from .common import Body, SegmentAt, body_of, walk
+from .dump_values import Dump, dump_text
 
 LISTS: Final = ("items", "packs", "tares")
 """An order's split lists, in the order their names sort (the digest's order)."""

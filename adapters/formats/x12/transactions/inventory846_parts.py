@@ -6,10 +6,12 @@
 and reads each LIN loop as it ends, with the same steps as ``parse`` (the header, each line,
 the summary: :class:`.inventory846.AdviceHeader`, :func:`.inventory846.read_line`,
 :func:`.inventory846.take_summary`), so the message is the same, and so are its errors, in the
-same order. What it holds is the header's segments, one LIN loop, the item part being filled
-(:class:`~gateway.messages.part_stream.PartChunks`) and the running content digest
-(:class:`~gateway.messages.part_stream.OrderedDigest`); the segments no field holds come after
-the lines in the message (``unmapped``), so they wait in a spool file.
+same order. A line is read straight into its dump where :mod:`.inventory846_line_dumps`
+vouches for it (through its model otherwise), and written from it, as JSON text for its part
+and canonical JSON for the digest. What it holds is the header's segments, one LIN loop, the
+item part being filled (:class:`~gateway.messages.part_stream.PartChunks`) and the running
+content digest (:class:`~gateway.messages.part_stream.OrderedDigest`); the segments no field
+holds come after the lines in the message (``unmapped``), so they wait in a spool file.
 
 At the end (:meth:`~AdviceInParts.finish`) a set of no more than ``part_items`` items is the
 whole message, as ``parse`` makes it; a larger one is the header part's content
@@ -35,7 +37,9 @@ from gateway.messages.parts import PART_ITEMS
 from ..segments import Segment
 from ..structure import TransactionSet
 from .common import Body, SegmentAt, body_of
+from .dump_values import Dump, dump_text
 from .inventory846 import SET_ID, AdviceHeader, no_lines, read_line, take_summary
+from .inventory846_line_dumps import line_dump
 
 
 class AdviceInParts:
@@ -48,7 +52,15 @@ class AdviceInParts:
         opening: TransactionSet,
         part_items: int = PART_ITEMS,
         spool_dir: str | Path | None = None,
+        *,
+        item_dumps: bool = True,
     ) -> None:
+        self.item_dumps = item_dumps
+        """Lines read straight into their dumps where :func:`.inventory846_line_dumps.line_dump`
+        vouches for them (False: every line through its model, as the differential tests
+        read them)."""
+        self.dumped = 0
+        """Lines read straight into their dumps."""
         self.body = body_of(opening, SET_ID)  # a set of another kind: the same error
         self.envelope = opening.envelope()
         self.position = 1  # the ST
@@ -149,13 +161,26 @@ class AdviceInParts:
         if not self.loop:
             return []
         loop, self.loop = self.loop, []
-        line = read_line(loop)
+        line, dump = self._read_line(loop)
         self._keep(loop)
         if self.digest is None and self.refused is None:
-            self._begin(line)
+            self._begin(line or InventoryLine.model_validate(dump))
         if self.digest is not None:
-            self.digest.item("lines", canonical_json(line.model_dump()))
-        return self.chunks.add("lines", line)
+            self.digest.item("lines", canonical_json(dump))
+        return self.chunks.add("lines", dump_text(dump))
+
+    def _read_line(self, loop: list[SegmentAt]) -> tuple[InventoryLine | None, Dump]:
+        """The LIN loop's line dump: read straight into it where it can be
+        (:mod:`.inventory846_line_dumps`), else through its model (then given too)."""
+        read = line_dump(loop) if self.item_dumps else None
+        if read is None:
+            line = read_line(loop)
+            return line, line.model_dump()
+        dump, taken = read
+        self.dumped += 1
+        for at in taken:
+            at.take()
+        return None, dump
 
     def _begin(self, first: InventoryLine) -> None:
         """The message's header, made at its first line: the digest begins with it."""
