@@ -4,7 +4,8 @@ A form (:mod:`adapters.formats.x12.compiled.patterns`) may accept fewer values t
 test (the value is then checked the slow way, by pyx12), never more: every value a form accepts,
 the test accepts. Each form is checked here against the test over every short value of the
 characters that matter, for the lengths the maps use; what the form leaves to the test is only
-what its docstring says (29 February, a number of no digit). The syntax notes compiled into one
+what its docstring says (29 February, a number of no digit). A composite's form (every
+composite of every map) accepts exactly what its test does. The syntax notes compiled into one
 test hold exactly when pyx12's notes do, for every combination of elements present.
 """
 
@@ -13,16 +14,21 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
-from adapters.formats.x12.compiled.contents import _type_check
+from adapters.formats.x12.compiled import CompiledValidator
+from adapters.formats.x12.compiled.contents import _Composite, _composite_test, _type_check
 from adapters.formats.x12.compiled.patterns import (
+    SEPARATOR,
     date_pattern,
     real_pattern,
     syntax_test,
     time_pattern,
 )
+from adapters.formats.x12.pyx12_maps import MAP_CACHE
 
 
 def _values(alphabet: str, longest: int) -> list[str]:
@@ -104,3 +110,41 @@ def test_syntax_notes_compiled_hold_when_pyx12s_do(kind: str, size: int) -> None
 
 def test_a_syntax_note_that_cannot_be_read_fails() -> None:
     assert not syntax_test([["X", "01", "02"]], 2, [])(["A", "B"], ":")
+
+
+def _composites(loaded: Any) -> Iterator[Any]:
+    for node in loaded.root.loop_segment_iterator():
+        if node.is_segment():
+            yield from (child for child in node.children if child.is_composite())
+
+
+def _maps() -> list[Any]:
+    validator = CompiledValidator()
+    entries = {
+        (str(e["map_file"]), str(e["vriic"])) for e in MAP_CACHE.index(validator.map_path).maps
+    }
+    return [MAP_CACHE.load(validator.map_path, f, v) for f, v in sorted(entries)]
+
+
+COMPONENTS = ["", "EA", "1", "-1.5", "X", "Z" * 40, "20260101", "1200", "A ", "E^A"]
+
+
+@pytest.mark.parametrize("loaded", _maps(), ids=lambda loaded: str(loaded.root.id))
+def test_a_composites_form_accepts_exactly_what_its_test_accepts(loaded: Any) -> None:
+    seen: set[tuple[str, str]] = set()
+    for node in _composites(loaded):
+        if (node.id, node.usage) in seen:
+            continue
+        seen.add((node.id, node.usage))
+        composite = _Composite(node)
+        form = composite.form(":", ":^" + SEPARATOR)
+        if form is None:
+            continue
+        match = re.compile(form, re.ASCII).fullmatch
+        test = _composite_test(composite, ":", "^")
+        for size in range(1, 4):
+            for parts in itertools.product(COMPONENTS, repeat=size):
+                value = ":".join(parts)
+                assert (match(value) is not None) == test(value), (node.id, value)
+        for value in ("", ":", "::", ":" * len(node.children), "EA:", ":EA"):
+            assert (match(value) is not None) == test(value), (node.id, value)

@@ -208,6 +208,7 @@ class _Composite:
 
     def __init__(self, node: Any) -> None:
         self.usage: str | None = node.usage
+        self.children = node.children
         self.count = len(node.children)
         self.components = [(_required_when_empty(c), c.usage == "N", value_check(c))
                            for c in node.children]  # fmt: skip
@@ -230,6 +231,36 @@ class _Composite:
             elif unused or not accept(part):
                 return False
         return not self.required_left[len(parts)]
+
+    def form(self, component: str, excluded: str) -> str | None:
+        """A regex of the values :meth:`accepts` (empty too), none holding a character of
+        ``excluded`` but the component separator; None when a component's values are not said
+        by a regex."""
+        if self.count == 0:
+            return None
+        sep = re.escape(component)
+        forms = []
+        if self.usage != "R":  # no component given: separators alone
+            forms.append(f"(?:{sep}){{0,{self.count - 1}}}")
+        if self.usage != "N":
+            pieces = []
+            for (required, unused, _), child in zip(self.components, self.children, strict=True):
+                if unused:
+                    pieces.append("(?!)" if required else "")
+                    continue
+                value = value_form(child, excluded)
+                if value is None:
+                    return None
+                pieces.append(f"(?:{value})" if required else f"(?:{value})?")
+            # as many components as the last required one, or more (up to all of them)
+            required_at = [i for i, (required, _, _) in enumerate(self.components) if required]
+            least = required_at[-1] + 1 if required_at else 1
+            more = ""
+            for piece in reversed(pieces[least:]):
+                more = f"(?:{sep}{piece}{more})?"
+            given = f"(?=(?:{sep})*[^{sep}{SEPARATOR}])"  # a component is not empty
+            forms.append(given + sep.join(pieces[:least]) + more)
+        return "(?:" + "|".join(forms) + ")" if forms else "(?!)"
 
 
 def _left_to_pyx12(elements: list[str], separators: ElementSeparators) -> bool:
@@ -290,7 +321,12 @@ class _SegmentCheck:
         for index, child in enumerate(self.segment.children[:size]):
             if index in self.composites:
                 composite = self.composites[index]
-                elements.append((None, True, _composite_test(composite, component, repetition)))
+                form = composite.form(component, excluded)
+                if form is not None:
+                    elements.append((form, False, None))  # its form says when it may be empty
+                else:
+                    test = _composite_test(composite, component, repetition)
+                    elements.append((None, True, test))
                 continue
             required = _required_when_empty(child)
             if child.usage == "N":
