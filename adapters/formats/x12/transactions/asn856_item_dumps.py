@@ -200,7 +200,7 @@ def _item_dump(own: Sequence[SegmentAt]) -> tuple[Dump, list[SegmentAt]]:
     taken += [at for at, values in po4s if holds_only(values, _ELEMENTS_PO4)]
     measurements = []
     for at in meas:
-        measurement = measurement_dump(at)
+        measurement = measurement_dump(at.segment)
         if measurement is not None:
             taken.append(at)
             measurements.append(measurement)

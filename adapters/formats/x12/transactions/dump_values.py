@@ -29,6 +29,7 @@ from typing import Any, Final, TypeVar
 import orjson
 from pydantic import BaseModel
 
+from ..segments import Segment
 from ..structure import parse_date, parse_time
 from .common import SegmentAt
 
@@ -93,9 +94,17 @@ def values_of(at: SegmentAt) -> Values:
     return [e.strip() or None for e in at.segment.elements]
 
 
+def elements_of(segment: Segment) -> Values:
+    """:func:`values_of` a segment."""
+    return [e.strip() or None for e in segment.elements]
+
+
 def holds_only(values: Values, elements: frozenset[int]) -> bool:
     """:func:`.loops.holds_only` without composites."""
-    return all(v is None or n in elements for n, v in enumerate(values, 1))
+    for n, v in enumerate(values, 1):  # noqa: SIM110 - twice as fast as all() of a generator
+        if v is not None and n not in elements:
+            return False
+    return True
 
 
 def text_at(values: Values, n: int) -> str | None:
@@ -106,7 +115,7 @@ def decimal_at(values: Values, n: int) -> Decimal | None:
     text = values[n - 1] if n <= len(values) else None
     if text is None:
         return None
-    if not _NUMBER.fullmatch(text):
+    if not text.isdecimal() and not _NUMBER.fullmatch(text):  # isdecimal: \d+ of _NUMBER
         raise Unsure
     return Decimal(text)
 
@@ -168,12 +177,12 @@ def date_held(values: Values) -> frozenset[int]:
     return DATE if date_at(values, 2) is not None else DATE_D8
 
 
-def measurement_dump(at: SegmentAt) -> Dump | None:
+def measurement_dump(segment: Segment) -> Dump | None:
     """:func:`.commercial.parse_measurement` (None: the MEA says more; it is not taken)."""
-    values = values_of(at)
+    values = elements_of(segment)
     if not holds_only(values, MEASUREMENT):
         return None
-    components = at.segment.components(4)
+    components = segment.components(4)
     if any(c.strip() for c in components[1:]):
         return None
     return {

@@ -35,7 +35,7 @@ from gateway.messages import (
 from gateway.messages.blocks import Measurement
 from gateway.messages.inventory import QUALIFIER_STATES, Lot
 
-from .common import SegmentAt
+from ..segments import Segment
 from .dump_values import (
     REFERENCE,
     Dump,
@@ -46,16 +46,15 @@ from .dump_values import (
     date_reference_dump,
     decimal_at,
     dumps_as_written,
+    elements_of,
     holds_only,
     measurement_dump,
     need,
     reference_dump,
     text_at,
-    values_of,
 )
 from .inventory846 import EXPIRY, LINE_LOOPS, QTY_MEMBERS
 from .item_ids import NAMED_ITEM_IDS
-from .loops import loop_instances, walk
 
 _LOT: Final = frozenset({1, 2})
 _UNIT: Final = frozenset({1})
@@ -140,59 +139,62 @@ FAST: Final = all(
 class _Quantity:
     """:class:`.inventory846._Quantity`: a QTY loop being read, into its dump."""
 
-    qty: SegmentAt
+    qty: int
+    """The index of its QTY in the loop."""
+    elements: Values
+    unit: str
+    """QTY03's first component."""
     unit_detail: str | None = None
-    frame: list[SegmentAt] = field(default_factory=list)
+    frame: list[int] = field(default_factory=list)
     lots: list[Dump] = field(default_factory=list)
     serial_numbers: list[str] = field(default_factory=list)
     lot_open: bool = False
 
-    def dump(self, taken: list[SegmentAt]) -> Dump:
-        qty = self.qty
-        taken.append(qty)
+    def dump(self, taken: list[int]) -> Dump:
+        taken.append(self.qty)
         if self.lots or self.serial_numbers:
             taken += self.frame
-        values = values_of(qty)
-        qualifier = need(text_at(values, 1))
-        quantity = need(decimal_at(values, 2))
+        qualifier = need(text_at(self.elements, 1))
+        quantity = need(decimal_at(self.elements, 2))
         return {
             "qualifier": qualifier,
             "state": QUALIFIER_STATES.get(qualifier),
             "quantity": quantity,
-            "unit_of_measure": qty.segment.components(3)[0].strip() or self.unit_detail,
+            "unit_of_measure": self.unit or self.unit_detail,
             "lots": self.lots,
             "serial_numbers": self.serial_numbers,
         }
 
-    def take(self, at: SegmentAt, taken: list[SegmentAt]) -> None:
+    def take(self, index: int, segment: Segment, taken: list[int]) -> None:
         """A segment of this quantity's LS/LE loop."""
-        tag = at.segment.tag
+        tag = segment.tag
         if tag == "REF":
             self.lot_open = False
-            values = values_of(at)
+            values = elements_of(segment)
             value = text_at(values, 2)
             if not holds_only(values, _LOT) or value is None:
                 return
             if text_at(values, 1) == "LT":
-                taken.append(at)
+                taken.append(index)
                 self.lots.append({"number": value, "expiry_date": None})
                 self.lot_open = True
             elif text_at(values, 1) == "SE":
-                taken.append(at)
+                taken.append(index)
                 self.serial_numbers.append(value)
         elif tag == "DTM" and self.lot_open:
-            values = values_of(at)
+            values = elements_of(segment)
             if text_at(values, 1) != EXPIRY:
                 return
             if holds_only(values, _LOT):
-                taken.append(at)
+                taken.append(index)
                 self.lots[-1] = {**self.lots[-1], "expiry_date": date_at(values, 2)}
             self.lot_open = False
 
 
-def line_dump(loop: Sequence[SegmentAt]) -> tuple[Dump, list[SegmentAt]] | None:
-    """``read_line(loop).model_dump()`` and the segments it takes (to be taken by the caller),
-    or None when ``read_line`` is to read the loop (see the module's docstring)."""
+def line_dump(loop: Sequence[Segment]) -> tuple[Dump, list[int]] | None:
+    """``read_line(...).model_dump()`` of the LIN loop ``loop`` (its segments, the LIN first)
+    and the indexes in ``loop`` of the segments it takes (to be taken by the caller), or None
+    when ``read_line`` is to read the loop (see the module's docstring)."""
     if not FAST:
         return None
     try:
@@ -201,76 +203,91 @@ def line_dump(loop: Sequence[SegmentAt]) -> tuple[Dump, list[SegmentAt]] | None:
         return None
 
 
-def _line_dump(loop: Sequence[SegmentAt]) -> tuple[Dump, list[SegmentAt]]:
-    taken: list[SegmentAt] = []
-    lin = loop[0]
+def _line_dump(loop: Sequence[Segment]) -> tuple[Dump, list[int]]:
+    taken: list[int] = []
     quantities: list[_Quantity] = []
-    rest: list[SegmentAt] = []
+    rest: list[int] = []
     in_qty = in_ls = False
-    for at in loop[1:]:
-        tag = at.segment.tag
+    for index in range(1, len(loop)):
+        segment = loop[index]
+        tag = segment.tag
         if in_ls:
             if tag == "LE":
                 in_ls = False
-                quantities[-1].frame.append(at)
+                quantities[-1].frame.append(index)
             else:
-                quantities[-1].take(at, taken)
+                quantities[-1].take(index, segment, taken)
             continue
         if tag == "QTY":
-            quantities.append(_Quantity(at))
+            unit = segment.components(3)[0].strip()
+            quantities.append(_Quantity(index, elements_of(segment), unit))
             in_qty = True
         elif in_qty and tag == "LS":
             in_ls = True
-            quantities[-1].frame.append(at)
+            quantities[-1].frame.append(index)
         elif in_qty and tag in QTY_MEMBERS:
             quantity = quantities[-1]
-            unit_missing = not quantity.qty.segment.components(3)[0].strip()
-            if tag == "UIT" and unit_missing and quantity.unit_detail is None:
-                values = values_of(at)
-                components = at.segment.components(1)
+            if tag == "UIT" and not quantity.unit and quantity.unit_detail is None:
+                values = elements_of(segment)
+                components = segment.components(1)
                 if holds_only(values, _UNIT) and not any(c.strip() for c in components[1:]):
-                    taken.append(at)
+                    taken.append(index)
                     quantity.unit_detail = components[0].strip() or None
         else:
             in_qty = False
-            rest.append(at)
-    walked = walk(rest, LINE_LOOPS)
+            rest.append(index)
     description: str | None = None
     references: list[Dump] = []
     dates: list[Dump] = []
     measurements: list[Dump] = []
-    for owner, at in walked:
+    location: list[int] = []
+    """The first N1 loop's segments (their indexes)."""
+    owner: str | None = None
+    for index in rest:  # :func:`.loops.walk` and ``loop_instances`` of ``read_line``
+        segment = loop[index]
+        tag = segment.tag
+        if owner is not None and tag in LINE_LOOPS[owner]:
+            pass
+        elif tag in LINE_LOOPS:
+            owner = tag
+            if tag == "N1" and location:
+                location.append(-1)  # a second N1 loop: the first one ends
+        else:
+            owner = None
+        if owner == "N1":
+            if not location or location[-1] != -1:
+                location.append(index)
+            continue
         if owner is not None:
             continue
-        tag = at.segment.tag
         if tag == "PID" and description is None:
-            values = values_of(at)
+            values = elements_of(segment)
             if text_at(values, 1) == "F" and holds_only(values, _PID_F):
-                taken.append(at)
+                taken.append(index)
                 description = text_at(values, 5)
         elif tag == "REF":
-            values = values_of(at)
+            values = elements_of(segment)
             if holds_only(values, REFERENCE):
-                taken.append(at)
+                taken.append(index)
             references.append(reference_dump(values))
         elif tag == "DTM":
-            values = values_of(at)
+            values = elements_of(segment)
             if holds_only(values, date_held(values)):
-                taken.append(at)
+                taken.append(index)
             dates.append(date_reference_dump(values))
         elif tag == "MEA":
-            measurement = measurement_dump(at)
+            measurement = measurement_dump(segment)
             if measurement is not None:
-                taken.append(at)
+                taken.append(index)
                 measurements.append(measurement)
-    locations = loop_instances(walked, "N1")
-    taken.append(lin)
-    lin_values = values_of(lin)
+    taken.append(0)
+    lin = elements_of(loop[0])
+    first_n1 = [i for i in location if i >= 0]
     dump: Dump = {
-        "line_number": text_at(lin_values, 1),
-        "item": _ids(lin_values),
+        "line_number": text_at(lin, 1),
+        "item": _ids(lin),
         "description": description,
-        "location": _party(locations[0], taken) if locations else None,
+        "location": _party(loop, first_n1, taken) if first_n1 else None,
         "references": references,
         "dates": dates,
     }
@@ -301,36 +318,38 @@ def _ids(lin: Values) -> Dump:
     }
 
 
-def _party(loop: Sequence[SegmentAt], taken: list[SegmentAt]) -> Dump:
-    """:func:`.common.parse_party` of an N1 loop without a PER."""
-    n1 = values_of(loop[0])
+def _party(loop: Sequence[Segment], indexes: list[int], taken: list[int]) -> Dump:
+    """:func:`.common.parse_party` of the N1 loop of ``loop``'s segments at ``indexes`` (the
+    N1 first), without a PER."""
+    n1 = elements_of(loop[indexes[0]])
     if holds_only(n1, _N1):
-        taken.append(loop[0])
+        taken.append(indexes[0])
     names: list[str] = []
     lines: list[str] = []
     n4: Values | None = None
     references: list[Dump] = []
-    for at in loop[1:]:
-        tag = at.segment.tag
+    for index in indexes[1:]:
+        segment = loop[index]
+        tag = segment.tag
         if tag in ("N2", "N3"):
-            values = values_of(at)
+            values = elements_of(segment)
             if holds_only(values, _N2_N3):
-                taken.append(at)
+                taken.append(index)
             read = [v for v in (text_at(values, 1), text_at(values, 2)) if v]
             if tag == "N2":
                 names += read
             else:
                 lines += read
         elif tag == "N4" and n4 is None:
-            n4 = values_of(at)
+            n4 = elements_of(segment)
             if holds_only(n4, _N1):
-                taken.append(at)
+                taken.append(index)
         elif tag == "PER":
             raise Unsure
         elif tag == "REF":
-            values = values_of(at)
+            values = elements_of(segment)
             if holds_only(values, REFERENCE):
-                taken.append(at)
+                taken.append(index)
             references.append(reference_dump(values))
     address = None
     if lines or (n4 is not None and any(text_at(n4, n) for n in (1, 2, 3, 4))):

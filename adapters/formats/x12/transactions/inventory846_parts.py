@@ -66,9 +66,10 @@ class AdviceInParts:
         self.position = 1  # the ST
         self.header: list[SegmentAt] | None = []
         self.header_taken: set[int] = set()
-        self.loop_taken: set[int] = set()
         self.fields: dict[str, Any] | None = None
-        self.loop: list[SegmentAt] = []
+        self.loop: list[Segment] = []
+        """The LIN loop being read, its LIN first (at :attr:`loop_start`)."""
+        self.loop_start = 0
         self.in_summary = False
         self.chunks = PartChunks(part_items, spool_dir=spool_dir)
         self.head: InventoryAdvice | None = None
@@ -94,13 +95,11 @@ class AdviceInParts:
             return done
         if tag == "LIN":
             done = self._line()
-            self.loop_taken = set()
-            self.loop = [SegmentAt(segment, self.position, self.body.transaction, self.loop_taken)]
+            self.loop_start = self.position
+            self.loop = [segment]
             return done
         if self.loop:
-            self.loop.append(
-                SegmentAt(segment, self.position, self.body.transaction, self.loop_taken)
-            )
+            self.loop.append(segment)
         elif self.header is not None:
             self.header.append(
                 SegmentAt(segment, self.position, self.body.transaction, self.header_taken)
@@ -161,25 +160,35 @@ class AdviceInParts:
         if not self.loop:
             return []
         loop, self.loop = self.loop, []
-        line, dump = self._read_line(loop)
-        self._keep(loop)
+        line, dump = self._read_line(loop, self.loop_start)
         if self.digest is None and self.refused is None:
             self._begin(line or InventoryLine.model_validate(dump))
         if self.digest is not None:
             self.digest.item("lines", canonical_json(dump))
         return self.chunks.add("lines", dump_text(dump))
 
-    def _read_line(self, loop: list[SegmentAt]) -> tuple[InventoryLine | None, Dump]:
-        """The LIN loop's line dump: read straight into it where it can be
-        (:mod:`.inventory846_line_dumps`), else through its model (then given too)."""
+    def _read_line(self, loop: list[Segment], start: int) -> tuple[InventoryLine | None, Dump]:
+        """The dump of the line of the LIN loop ``loop`` (its LIN at ``start``), its segments
+        not taken kept: read straight into it where it can be (:mod:`.inventory846_line_dumps`,
+        the segments kept are then the only ones made :class:`SegmentAt`), else through its
+        model (then given too)."""
         read = line_dump(loop) if self.item_dumps else None
+        label = self.body.transaction
+        taken: set[int] = set()
         if read is None:
-            line = read_line(loop)
+            at = [SegmentAt(segment, n, label, taken) for n, segment in enumerate(loop, start)]
+            line = read_line(at)
+            self._keep(at)
             return line, line.model_dump()
-        dump, taken = read
+        dump, indexes = read
         self.dumped += 1
-        for at in taken:
-            at.take()
+        taken.update(start + index for index in indexes)
+        kept = [
+            SegmentAt(segment, n, label, taken)
+            for n, segment in enumerate(loop, start)
+            if n not in taken
+        ]
+        self._keep(kept)
         return None, dump
 
     def _begin(self, first: InventoryLine) -> None:
