@@ -11,7 +11,9 @@ model's), for the models :data:`DUMPS_MODELS` lists and checks when it is import
 What it cannot vouch for it leaves to ``read_item`` (:func:`item_dump` is None): any error
 ``read_item`` raises (a missing SN1, a number or date that is none), and product ids schema 2.0
 read otherwise (IN, LT, SN: :func:`~gateway.messages.blocks.keep_other_ids_2_0`). It takes
-(:meth:`~.common.SegmentAt.take`) the segments ``read_item`` takes, and only once it vouches.
+(:meth:`~.common.SegmentAt.take`) the segments ``read_item`` takes, and only once it vouches;
+it reads the segments themselves (an item level is made :class:`~.common.SegmentAt` only when
+``read_item`` reads it or for its segments kept unmapped).
 :class:`PackDump` and :func:`tare_dump` are a pack's and a tare's dumps around item dumps.
 tests/unit/x12/test_item_dumps_856.py holds them equal to the models' (the parts byte for byte)
 over the corpus, generated and drawn sets and items of every shape.
@@ -38,7 +40,8 @@ from gateway.messages import (
 from gateway.messages.blocks import ItemDescription, Measurement
 from gateway.messages.orders import PackSize
 
-from .common import SegmentAt
+from ..segments import Segment
+from .asn856 import HL_LOOPS
 from .dump_values import (
     REFERENCE,
     Dump,
@@ -48,13 +51,13 @@ from .dump_values import (
     date_reference_dump,
     decimal_at,
     dumps_as_written,
+    elements_of,
     holds_only,
     integer_at,
     measurement_dump,
     need,
     reference_dump,
     text_at,
-    values_of,
 )
 
 _SECOND_IDS: Final = frozenset({"IN", "LT", "SN"})
@@ -146,9 +149,10 @@ FAST: Final = all(dumps_as_written(model, fields) for model, fields in DUMPS_MOD
 """Whether :func:`item_dump` may be used (the models are as this module writes them)."""
 
 
-def item_dump(hl: SegmentAt, own: Sequence[SegmentAt]) -> tuple[Dump, list[SegmentAt]] | None:
-    """``read_item(hl, own).model_dump()`` and the segments it takes (to be taken by the
-    caller), or None when ``read_item`` is to read the level (see the module's docstring)."""
+def item_dump(own: Sequence[Segment]) -> tuple[Dump, list[int]] | None:
+    """``read_item(hl, own).model_dump()`` of an item level's own segments ``own`` and the
+    indexes in ``own`` of the segments it takes (to be taken by the caller), or None when
+    ``read_item`` is to read the level (see the module's docstring)."""
     if not FAST:
         return None
     try:
@@ -157,52 +161,72 @@ def item_dump(hl: SegmentAt, own: Sequence[SegmentAt]) -> tuple[Dump, list[Segme
         return None
 
 
-def _item_dump(own: Sequence[SegmentAt]) -> tuple[Dump, list[SegmentAt]]:
-    taken: list[SegmentAt] = []
+def own_segments(level: Sequence[Segment]) -> list[int]:
+    """The indexes in ``level`` (an HL level, its HL first) of its own segments: those
+    :func:`.loops.walk` over :data:`.asn856.HL_LOOPS` leaves to the level."""
+    owner: str | None = None
+    own: list[int] = []
+    for index in range(1, len(level)):
+        tag = level[index].tag
+        if owner is not None and tag in HL_LOOPS[owner]:
+            continue
+        if tag in HL_LOOPS:
+            owner = tag
+            continue
+        owner = None
+        own.append(index)
+    return own
+
+
+def _item_dump(own: Sequence[Segment]) -> tuple[Dump, list[int]]:
+    taken: list[int] = []
     sn1 = lin = None
-    pids: list[tuple[SegmentAt, Values]] = []
-    po4s: list[tuple[SegmentAt, Values]] = []
-    meas: list[SegmentAt] = []
+    pids: list[tuple[int, Values]] = []
+    po4s: list[tuple[int, Values]] = []
+    meas: list[tuple[int, Segment]] = []
     refs: list[Values] = []
     dtms: list[Values] = []
-    for at in own:
-        tag = at.segment.tag
+    for index, segment in enumerate(own):
+        tag = segment.tag
         if tag == "SN1":
             if sn1 is None:
-                sn1 = values_of(at)
+                sn1 = elements_of(segment)
                 if holds_only(sn1, _ELEMENTS_SN1):
-                    taken.append(at)
+                    taken.append(index)
         elif tag == "LIN":
             if lin is None:
-                lin = values_of(at)
+                lin = elements_of(segment)
                 if holds_only(lin, _ELEMENTS_LIN):
-                    taken.append(at)
+                    taken.append(index)
         elif tag == "PID":
-            pids.append((at, values_of(at)))
+            pids.append((index, elements_of(segment)))
         elif tag == "PO4":
-            po4s.append((at, values_of(at)))
+            po4s.append((index, elements_of(segment)))
         elif tag == "MEA":
-            meas.append(at)
+            meas.append((index, segment))
         elif tag == "REF":
-            values = values_of(at)
+            values = elements_of(segment)
             if holds_only(values, REFERENCE):
-                taken.append(at)
+                taken.append(index)
             refs.append(values)
         elif tag == "DTM":
-            values = values_of(at)
+            values = elements_of(segment)
             dtms.append(values)
             if holds_only(values, date_held(values)):
-                taken.append(at)
+                taken.append(index)
     if sn1 is None:
         raise Unsure
     description, descriptions = _descriptions(pids, taken)
-    packaging = [_pack_size(values) for at, values in po4s if holds_only(values, _ELEMENTS_PO4)]
-    taken += [at for at, values in po4s if holds_only(values, _ELEMENTS_PO4)]
+    packaging = []
+    for index, values in po4s:
+        if holds_only(values, _ELEMENTS_PO4):
+            taken.append(index)
+            packaging.append(_pack_size(values))
     measurements = []
-    for at in meas:
-        measurement = measurement_dump(at.segment)
+    for index, segment in meas:
+        measurement = measurement_dump(segment)
         if measurement is not None:
-            taken.append(at)
+            taken.append(index)
             measurements.append(measurement)
     item = _ids(lin) if lin is not None else _NO_IDS
     references = [reference_dump(v) for v in refs]
@@ -277,20 +301,20 @@ def _ids(lin: Values) -> Dump:
 
 
 def _descriptions(
-    pids: list[tuple[SegmentAt, Values]], taken: list[SegmentAt]
+    pids: list[tuple[int, Values]], taken: list[int]
 ) -> tuple[str | None, list[Dump]]:
     """:func:`.item_ids.read_descriptions`."""
-    first = next((at for at, v in pids if text_at(v, 1) == "F" and text_at(v, 5)), None)
+    first = next((n for n, v in pids if text_at(v, 1) == "F" and text_at(v, 5)), None)
     description: str | None = None
     descriptions: list[Dump] = []
-    for at, v in pids:
-        if at is first:
+    for n, v in pids:
+        if n == first:
             description = text_at(v, 5)
             if holds_only(v, _ELEMENTS_PID_F):
-                taken.append(at)
+                taken.append(n)
                 continue
         if holds_only(v, _ELEMENTS_PID):
-            taken.append(at)
+            taken.append(n)
             descriptions.append(
                 {
                     "type": need(text_at(v, 1)),

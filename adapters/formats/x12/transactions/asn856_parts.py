@@ -75,7 +75,7 @@ from .asn856 import (
     read_bsn,
     shipment_fields,
 )
-from .asn856_item_dumps import PackDump, item_dump, tare_dump
+from .asn856_item_dumps import PackDump, item_dump, own_segments, tare_dump
 from .commercial import parse_control_totals
 from .common import Body, SegmentAt, body_of, walk
 from .dump_values import Dump, dump_text
@@ -119,12 +119,14 @@ class ShipNoticeInParts:
         """The segments before the first HL (read at the end, as ``parse`` reads them)."""
         self.header_taken: set[int] = set()
         self.header_segments: list[SegmentAt] = []
-        self.taken: set[int] = set()
-        """Positions taken of the level being read."""
         self.shipment_taken: set[int] = set()
         self.beginning: dict[str, Any] = {}
-        self.level: list[SegmentAt] = []
-        """The HL level being read: its HL and its own segments."""
+        self.level: list[Segment] = []
+        """The HL level being read: its HL (at :attr:`level_start`) and its own segments."""
+        self.level_start = 0
+        self.item_level: tuple[list[Segment], int, set[int]] | None = None
+        """The item level being hung (its segments, where they start, the positions taken),
+        read as segments (:meth:`_read_item`) and made :class:`SegmentAt` when it must be."""
         self.levels = 0
         self.in_summary = False
         self.totals: Any = None
@@ -176,13 +178,13 @@ class ShipNoticeInParts:
                 done = []
             else:
                 done = self._close_level()
-            self.taken = set()
-            self.level = [SegmentAt(segment, self.position, self.label, self.taken)]
+            self.level_start = self.position
+            self.level = [segment]
             return done
         if self.header is not None:
             self.header.append(SegmentAt(segment, self.position, self.label, self.header_taken))
         else:
-            self.level.append(SegmentAt(segment, self.position, self.label, self.taken))
+            self.level.append(segment)
         return []
 
     def finish(self) -> ShipNotice | InParts | None:
@@ -303,20 +305,26 @@ class ShipNoticeInParts:
     def _close_level(self) -> list[str]:
         """The HL level read so far (``level``), checked and hung in the tree."""
         segments, self.level = self.level, []
-        taken = self.taken
-        self.taken = set()
+        start = self.level_start
+        taken: set[int] = set()
         index = self.levels
         self.levels += 1
-        hl = segments[0].take((1, 2, 3, 4))
+        hl = SegmentAt(segments[0], start, self.label, taken).take((1, 2, 3, 4))
         code = hl.need(hl.text(3), 3, "hierarchical level code")
         if code not in PARENT_LEVELS:
             raise hl.error(
                 f"{quote(code)} is not a level a ship notice carries (S, O, T, P or I)", 3
             )
-        level = _Level(hl, code, walk(segments[1:], HL_LOOPS))
+        self.item_level = None
+        if code == "I" and index:
+            level = _Level(hl, code, [])  # its segments walked when read through its model
+            self.item_level = (segments, start, taken)
+        else:
+            at = [hl, *self._at(segments, start, taken, 1)]
+            level = _Level(hl, code, walk(at[1:], HL_LOOPS))
         if index == 0:
             self.shipment = level
-            self.shipment_segments = segments  # read at the end, with the header
+            self.shipment_segments = at  # read at the end, with the header
             self.shipment_taken = taken
             if code != "S":
                 self.kept = not_shipment_first(level)
@@ -328,8 +336,31 @@ class ShipNoticeInParts:
             self.kept = error
             return []
         if index:
-            self._keep(segments, taken)
+            label = self.label
+            kept = [
+                SegmentAt(segment, n, label, taken)
+                for n, segment in enumerate(segments, start)
+                if n not in taken
+            ]
+            self._keep(kept, taken)
         return done
+
+    def _at(
+        self, segments: list[Segment], start: int, taken: set[int], first: int = 0
+    ) -> list[SegmentAt]:
+        """The level's ``segments`` (the first at ``start``) from ``first`` on, as read by the
+        model readers."""
+        label = self.label
+        return [
+            SegmentAt(segments[n], start + n, label, taken) for n in range(first, len(segments))
+        ]
+
+    def _walked(self, level: _Level) -> _Level:
+        """``level`` with its segments walked (an item level's, see :attr:`item_level`)."""
+        if self.item_level is not None and not level.walked:
+            segments, start, taken = self.item_level
+            level.walked = walk(self._at(segments, start, taken, 1), HL_LOOPS)
+        return level
 
     def _hang(self, index: int, level: _Level) -> list[str]:
         """``_orders``' step for ``level``: its parent found, the levels under its parent
@@ -380,7 +411,7 @@ class ShipNoticeInParts:
             return []
         if parent.level.order is not None:
             return self._emit("items", parent.order_index, self._read_item(level))
-        prf = level.first("PRF")  # an item under the shipment names its order
+        prf = self._walked(level).first("PRF")  # an item under the shipment names its order
         if prf is None:
             raise level.hl.error("an item directly under the shipment has no PRF (order)")
         prf.take((1, 2, 4))
@@ -395,18 +426,19 @@ class ShipNoticeInParts:
         """The item level's dump: read straight into it where it can be
         (:mod:`.asn856_item_dumps`), else through its model."""
         read = None
-        if self.item_dumps:
-            read = item_dump(level.hl, [s for owner, s in level.walked if owner is None])
+        if self.item_dumps and self.item_level is not None:
+            segments, start, taken = self.item_level
+            own = own_segments(segments)
+            read = item_dump([segments[n] for n in own])
         if read is None:
-            item = _item(level)
+            item = _item(self._walked(level))
             if other_ids_2_0(item.item) is not None:
                 self.ids_2_0 = True
             dump = item.model_dump()
         else:
-            dump, taken = read
+            dump, indexes = read
             self.dumped += 1
-            for at in taken:
-                at.take()
+            taken.update(start + own[n] for n in indexes)
         self.shipped += dump["quantity_shipped"]
         return dump
 
@@ -467,7 +499,7 @@ class ShipNoticeInParts:
 
     def _keep(self, segments: list[SegmentAt], taken: set[int] | None = None) -> None:
         """The segments of ``segments`` not taken go to ``unmapped``."""
-        if self.kept is not None or self.out_of_order:
+        if self.kept is not None or self.out_of_order or not segments:
             return
         body = Body(self.label, segments, segments[0].taken if taken is None else taken)
         for unmapped in body.unmapped():
