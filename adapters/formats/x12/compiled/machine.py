@@ -154,6 +154,8 @@ class _Current(Sequence[Segment]):
     """The walked segments as the findings see them: only the one being walked is held (a
     missing segment is reported at the position of the segment being placed)."""
 
+    __slots__ = ("segment", "walked")
+
     def __init__(self) -> None:
         self.segment = Segment("ST", [])
         self.walked = 0
@@ -257,14 +259,14 @@ class SetRun:
                 low, high = step.reset
                 if high:
                     counts[low:high] = step.zeros
-                counts[slot] += 1
-                if counts[slot] > step.loop_max:
+                count = counts[slot] = counts[slot] + 1
+                if count > step.loop_max:
                     self._over_max(step.walk, slot, position, segment)
                 counts[step.segment_slot] += 1
             else:
                 slot = step.segment_slot
-                counts[slot] += 1
-                if counts[slot] > step.segment_max:
+                count = counts[slot] = counts[slot] + 1
+                if count > step.segment_max:
                     self._over_max(step.walk, slot, position, segment)
         if tag == "HL":
             self.saw_hl = True
@@ -273,13 +275,12 @@ class SetRun:
             return
         self.node = found
         self.steps = step.after
-        stack = self.stack
-        if not self.keep_tree:
-            pass
-        elif step.inside and len(stack) == step.depth and stack[-1][0] is step.innermost:
-            stack[-1][1].segments.append(position)  # in the loop instance it is in already
-        else:
-            self.tree.place(step.chain, position)
+        if self.keep_tree:
+            stack = self.stack
+            if step.inside and len(stack) == step.depth and stack[-1][0] is step.innermost:
+                stack[-1][1].segments.append(position)  # in the loop instance it is in already
+            else:
+                self.tree.place(step.chain, position)
         if not step.check(segment.elements, self.separators):
             check_elements(self.program.loaded, self.guard, self.report, found, position, segment)
 
