@@ -49,13 +49,14 @@ from .dump_values import (
     Values,
     date_held,
     date_reference_dump,
-    decimal_at,
+    decimal_of,
     dumps_as_written,
     elements_of,
     holds_only,
-    integer_at,
+    integer_of,
     measurement_dump,
     need,
+    padded,
     reference_dump,
     text_at,
 )
@@ -216,7 +217,7 @@ def _item_dump(own: Sequence[Segment]) -> tuple[Dump, list[int]]:
                 taken.append(index)
     if sn1 is None:
         raise Unsure
-    description, descriptions = _descriptions(pids, taken)
+    description, descriptions = _descriptions(pids, taken) if pids else (None, [])
     packaging = []
     for index, values in po4s:
         if holds_only(values, _ELEMENTS_PO4):
@@ -229,22 +230,27 @@ def _item_dump(own: Sequence[Segment]) -> tuple[Dump, list[int]]:
             taken.append(index)
             measurements.append(measurement)
     item = _ids(lin) if lin is not None else _NO_IDS
-    references = [reference_dump(v) for v in refs]
-    lot = next((r for r in references if r["qualifier"] == "LT" and r["value"]), None)
-    serials = [r for r in references if r["qualifier"] == "SE" and r["value"]]
-    dates = [date_reference_dump(v) for v in dtms]
-    expiry = next((d for d in dates if d["qualifier"] == "036" and d["time"] is None), None)
+    references = [reference_dump(v) for v in refs] if refs else []
+    lot = serials = None
+    if references:
+        lot = next((r for r in references if r["qualifier"] == "LT" and r["value"]), None)
+        serials = [r for r in references if r["qualifier"] == "SE" and r["value"]]
+    dates = [date_reference_dump(v) for v in dtms] if dtms else []
+    expiry = None
+    if dates:
+        expiry = next((d for d in dates if d["qualifier"] == "036" and d["time"] is None), None)
+    sn1 = padded(sn1, 6)
     dump: Dump = {
-        "line_number": (text_at(lin, 1) if lin is not None else None) or text_at(sn1, 1),
+        "line_number": (text_at(lin, 1) if lin is not None else None) or sn1[0],
         "item": item,
-        "quantity_shipped": need(decimal_at(sn1, 2)),
-        "unit_of_measure": need(text_at(sn1, 3)),
-        "quantity_ordered": decimal_at(sn1, 5),
+        "quantity_shipped": need(decimal_of(sn1[1])),
+        "unit_of_measure": need(sn1[2]),
+        "quantity_ordered": decimal_of(sn1[4]),
     }
-    to_date = decimal_at(sn1, 4)
+    to_date = decimal_of(sn1[3])
     if to_date is not None:
         dump["quantity_shipped_to_date"] = to_date
-    dump["ordered_unit_of_measure"] = text_at(sn1, 6)
+    dump["ordered_unit_of_measure"] = sn1[5]
     dump["description"] = description
     if descriptions:
         dump["descriptions"] = descriptions
@@ -258,12 +264,14 @@ def _item_dump(own: Sequence[Segment]) -> tuple[Dump, list[int]]:
         dump["serial_numbers"] = [r["value"] for r in serials]
     if expiry is not None:
         dump["expiration_date"] = expiry["date"]
-    kept = [r for r in references if r is not lot and r not in serials]
-    if kept:
-        dump["references"] = kept
-    other_dates = [d for d in dates if d is not expiry]
-    if other_dates:
-        dump["dates"] = other_dates
+    if references:
+        kept = [r for r in references if r is not lot and r not in (serials or ())]
+        if kept:
+            dump["references"] = kept
+    if dates:
+        other_dates = [d for d in dates if d is not expiry]
+        if other_dates:
+            dump["dates"] = other_dates
     return dump, taken
 
 
@@ -333,21 +341,22 @@ def _descriptions(
 
 def _pack_size(v: Values) -> Dump:
     """:func:`.commercial.parse_pack_size` of a PO4 holding no more than it reads."""
+    v = padded(v, 14)
     return {
-        "pack": integer_at(v, 1),
-        "size": decimal_at(v, 2),
-        "unit_of_measure": text_at(v, 3),
-        "packaging_code": text_at(v, 4),
-        "weight_qualifier": text_at(v, 5),
-        "gross_weight": decimal_at(v, 6),
-        "weight_unit": text_at(v, 7),
-        "gross_volume": decimal_at(v, 8),
-        "volume_unit": text_at(v, 9),
-        "length": decimal_at(v, 10),
-        "width": decimal_at(v, 11),
-        "height": decimal_at(v, 12),
-        "dimension_unit": text_at(v, 13),
-        "inner_pack": integer_at(v, 14),
+        "pack": integer_of(v[0]),
+        "size": decimal_of(v[1]),
+        "unit_of_measure": v[2],
+        "packaging_code": v[3],
+        "weight_qualifier": v[4],
+        "gross_weight": decimal_of(v[5]),
+        "weight_unit": v[6],
+        "gross_volume": decimal_of(v[7]),
+        "volume_unit": v[8],
+        "length": decimal_of(v[9]),
+        "width": decimal_of(v[10]),
+        "height": decimal_of(v[11]),
+        "dimension_unit": v[12],
+        "inner_pack": integer_of(v[13]),
     }
 
 

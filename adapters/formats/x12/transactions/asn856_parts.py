@@ -78,7 +78,7 @@ from .asn856 import (
 from .asn856_item_dumps import PackDump, item_dump, own_segments, tare_dump
 from .commercial import parse_control_totals
 from .common import Body, SegmentAt, body_of, walk
-from .dump_values import Dump, dump_text
+from .dump_values import Dump, dump_text, elements_of, holds_only, text_at
 
 LISTS: Final = ("items", "packs", "tares")
 """An order's split lists, in the order their names sort (the digest's order)."""
@@ -88,6 +88,8 @@ _MODELS: Final[dict[str, type[BaseModel]]] = {
     "orders.packs": Pack,
     "orders.tares": Tare,
 }
+HL_HELD: Final = frozenset({1, 2, 3, 4})
+"""The elements of an HL the hierarchy reads (it is taken holding no more)."""
 READ_BACK: Final = 1 << 20
 """Bytes of the spooled canonical JSON hashed at a time."""
 
@@ -309,8 +311,11 @@ class ShipNoticeInParts:
         taken: set[int] = set()
         index = self.levels
         self.levels += 1
-        hl = SegmentAt(segments[0], start, self.label, taken).take((1, 2, 3, 4))
-        code = hl.need(hl.text(3), 3, "hierarchical level code")
+        hl = SegmentAt(segments[0], start, self.label, taken)
+        elements = elements_of(segments[0])
+        if holds_only(elements, HL_HELD):  # hl.take((1, 2, 3, 4))
+            taken.add(start)
+        code = hl.need(text_at(elements, 3), 3, "hierarchical level code")
         if code not in PARENT_LEVELS:
             raise hl.error(
                 f"{quote(code)} is not a level a ship notice carries (S, O, T, P or I)", 3

@@ -107,12 +107,23 @@ def holds_only(values: Values, elements: frozenset[int]) -> bool:
     return True
 
 
+def padded(values: Values, length: int) -> Values:
+    """``values`` at least ``length`` long (None after its last element): element n is then
+    ``values[n - 1]``, for n up to ``length``."""
+    short = length - len(values)
+    return values + [None] * short if short > 0 else values
+
+
 def text_at(values: Values, n: int) -> str | None:
     return values[n - 1] if n <= len(values) else None
 
 
 def decimal_at(values: Values, n: int) -> Decimal | None:
-    text = values[n - 1] if n <= len(values) else None
+    return decimal_of(values[n - 1] if n <= len(values) else None)
+
+
+def decimal_of(text: str | None) -> Decimal | None:
+    """An element's value as :meth:`.common.SegmentAt.decimal` reads it."""
     if text is None:
         return None
     if not text.isdecimal() and not _NUMBER.fullmatch(text):  # isdecimal: \d+ of _NUMBER
@@ -121,7 +132,12 @@ def decimal_at(values: Values, n: int) -> Decimal | None:
 
 
 def integer_at(values: Values, n: int) -> int | None:
-    value = decimal_at(values, n)
+    return integer_of(values[n - 1] if n <= len(values) else None)
+
+
+def integer_of(text: str | None) -> int | None:
+    """An element's value as :meth:`.common.SegmentAt.integer` reads it."""
+    value = decimal_of(text)
     if value is None:
         return None
     if value != value.to_integral_value():
