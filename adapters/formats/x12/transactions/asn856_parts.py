@@ -126,6 +126,8 @@ class ShipNoticeInParts:
         self.level: list[Segment] = []
         """The HL level being read: its HL (at :attr:`level_start`) and its own segments."""
         self.level_start = 0
+        self.hl_elements: list[str | None] = []
+        """The elements of the HL of the level being hung."""
         self.item_level: tuple[list[Segment], int, set[int]] | None = None
         """The item level being hung (its segments, where they start, the positions taken),
         read as segments (:meth:`_read_item`) and made :class:`SegmentAt` when it must be."""
@@ -312,7 +314,7 @@ class ShipNoticeInParts:
         index = self.levels
         self.levels += 1
         hl = SegmentAt(segments[0], start, self.label, taken)
-        elements = elements_of(segments[0])
+        self.hl_elements = elements = elements_of(segments[0])
         if holds_only(elements, HL_HELD):  # hl.take((1, 2, 3, 4))
             taken.add(start)
         code = hl.need(text_at(elements, 3), 3, "hierarchical level code")
@@ -340,7 +342,7 @@ class ShipNoticeInParts:
         except TranslationError as error:
             self.kept = error
             return []
-        if index:
+        if index and len(taken) < len(segments):  # else none is kept
             label = self.label
             kept = [
                 SegmentAt(segment, n, label, taken)
@@ -371,7 +373,7 @@ class ShipNoticeInParts:
         """``_orders``' step for ``level``: its parent found, the levels under its parent
         closed, itself read."""
         hl = level.hl
-        number = hl.need(hl.text(1), 1, "hierarchical id number")
+        number = hl.need(text_at(self.hl_elements, 1), 1, "hierarchical id number")
         if number in self.numbers:
             raise hl.error(f"HL01 {quote(number)} is used twice", 1)
         if level.code == "S" and index:
@@ -452,7 +454,7 @@ class ShipNoticeInParts:
         set is then one to read whole: :attr:`out_of_order`)."""
         allowed = PARENT_LEVELS[level.code]
         hl = level.hl
-        pointer = hl.text(2)
+        pointer = text_at(self.hl_elements, 2)
         if pointer is None:
             candidates = [self.latest[code] for code in allowed if code in self.latest]
             if not candidates:
