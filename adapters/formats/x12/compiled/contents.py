@@ -263,6 +263,10 @@ class _Composite:
         return "(?:" + "|".join(forms) + ")" if forms else "(?!)"
 
 
+def _refused(elements: list[str]) -> bool:
+    return False
+
+
 def _left_to_pyx12(elements: list[str], separators: ElementSeparators) -> bool:
     return False
 
@@ -299,19 +303,21 @@ class _SegmentCheck:
         ]
         self.missing_fails = [any(mandatory[start:]) for start in range(self.count + 1)]
         """By the number of elements given: whether a mandatory one is missing after them."""
-        self.patterns: dict[ElementSeparators, dict[int, SegmentPattern | None]] = {}
-        """By separators and number of elements (:data:`PATTERNS_PER_SEGMENT` at most)."""
+        self.patterns: dict[ElementSeparators, dict[int, Callable[[list[str]], bool]]] = {}
+        """The patterns' tests by separators and number of elements (:data:`PATTERNS_PER_SEGMENT`
+        at most)."""
         self.kept = 0
 
     def check(self, elements: list[str], separators: ElementSeparators) -> bool:
         try:
-            pattern = self.patterns[separators][len(elements)]
+            accepts = self.patterns[separators][len(elements)]
         except KeyError:
             pattern = self._pattern(len(elements), *separators)
+            accepts = _refused if pattern is None else pattern.accepts
             if self.kept < PATTERNS_PER_SEGMENT:
                 self.kept += 1
-                self.patterns.setdefault(separators, {})[len(elements)] = pattern
-        return pattern is not None and pattern.accepts(elements)
+                self.patterns.setdefault(separators, {})[len(elements)] = accepts
+        return accepts(elements)
 
     def _pattern(self, size: int, component: str, repetition: str | None) -> SegmentPattern | None:
         if size > self.count or self.missing_fails[size]:

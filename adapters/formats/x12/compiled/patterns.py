@@ -111,11 +111,16 @@ class SegmentPattern:
                 self.tests.append((index, test))
             else:
                 pieces.append(f"(?:{pattern})?" if optional else f"(?:{pattern})")
-        self.match = re.compile(SEPARATOR.join(pieces), re.ASCII).fullmatch
+        self.match = match = re.compile(SEPARATOR.join(pieces), re.ASCII).fullmatch
         self.syntax = syntax_test(notes, len(elements), composites) if notes else None
         self.component = component
+        self.accepts: Callable[[list[str]], bool] = self._accepts
+        """Whether the elements are clean (the pattern alone, when it says all)."""
+        if not self.tests and self.syntax is None:
+            join = SEPARATOR.join
+            self.accepts = lambda elements: match(join(elements)) is not None
 
-    def accepts(self, elements: list[str]) -> bool:
+    def _accepts(self, elements: list[str]) -> bool:
         if self.match(SEPARATOR.join(elements)) is None:
             return False
         for index, test in self.tests:
