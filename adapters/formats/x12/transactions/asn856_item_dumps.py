@@ -289,8 +289,9 @@ def _ids(lin: Values) -> Dump:
     """:func:`.item_ids.parse_item_ids` from LIN02 with the 2.1 names, none of ``_SECOND_IDS``."""
     named: dict[str, str] = {}
     others: list[Dump] = []
-    for element in range(2, len(lin) + 1, 2):
-        qualifier, value = text_at(lin, element), text_at(lin, element + 1)
+    count = len(lin)
+    for at in range(1, count, 2):  # LIN02 (element 2) at 1, with LIN03 after it
+        qualifier, value = lin[at], lin[at + 1] if at + 1 < count else None
         if qualifier is None or value is None:
             continue
         if qualifier in _SECOND_IDS:

@@ -183,12 +183,13 @@ class AdviceInParts:
         dump, indexes = read
         self.dumped += 1
         taken.update(start + index for index in indexes)
-        kept = [
-            SegmentAt(segment, n, label, taken)
-            for n, segment in enumerate(loop, start)
-            if n not in taken
-        ]
-        self._keep(kept)
+        if len(taken) < len(loop):  # else none is kept
+            kept = [
+                SegmentAt(segment, n, label, taken)
+                for n, segment in enumerate(loop, start)
+                if n not in taken
+            ]
+            self._keep(kept)
         return None, dump
 
     def _begin(self, first: InventoryLine) -> None:
