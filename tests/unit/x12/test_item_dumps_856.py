@@ -19,7 +19,7 @@ from adapters.formats.x12.reader import transactions_in
 from adapters.formats.x12.structure import TransactionSet
 from adapters.formats.x12.transactions import asn856
 from adapters.formats.x12.transactions.asn856_item_dumps import DUMPS_MODELS, FAST
-from adapters.formats.x12.transactions.asn856_parts import ShipNoticeInParts
+from adapters.formats.x12.transactions.asn856_parts import ShipNoticeInParts, _Numbers
 from adapters.formats.x12.transactions.dump_values import dump_text, dumps_as_written
 from bench.x12_throughput import generate_varied_856
 from gateway.messages import ShipNotice, ShippedItem
@@ -194,3 +194,24 @@ def test_an_item_dump_is_written_as_its_model_writes_its_json() -> None:
     for text in ("1.50", "0.0000001", "-0", ".5", "5.", "100"):
         model = ShippedItem(quantity_shipped=Decimal(text), unit_of_measure='E\x01\u2028é"\\')
         assert dump_text(model.model_dump()) == model.model_dump_json()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.integers(0, 40).map(str),
+            st.sampled_from(["007", "A", "-1", "1.0", " 3", "٣", "00"]),
+        ),
+        max_size=60,
+    )
+)
+def test_the_hl_numbers_seen_are_those_added(numbers: list[str]) -> None:
+    seen = _Numbers()
+    added: set[str] = set()
+    for number in numbers:
+        assert (number in seen) == (number in added)
+        seen.add(number)
+        added.add(number)
+    assert all(str(n) in seen for n in range(45) if str(n) in added)
+    assert not any(str(n) in seen for n in range(45) if str(n) not in added)

@@ -550,15 +550,22 @@ class _Numbers:
         self.ends: list[int] = []
         """Disjoint ranges [start, end], sorted."""
         self.others: set[str] = set()
+        self.following = ""
+        """The text of the number after the last range's end (none yet: empty): the usual next
+        HL01, not seen, and added by extending that range."""
 
     def add(self, number: str) -> None:
+        if number == self.following:
+            self.ends[-1] += 1
+            self.following = str(self.ends[-1] + 1)
+            return
         value = _counted(number)
         if value is None:
             self.others.add(number)
             return
         if self.ends and self.ends[-1] == value - 1:  # the usual: one more than the last
             self.ends[-1] = value
-            self._merge(len(self.ends) - 1)
+            self.following = str(value + 1)
             return
         at = bisect.bisect_left(self.starts, value)
         self.starts.insert(at, value)
@@ -566,6 +573,7 @@ class _Numbers:
         self._merge(at)
         if at:
             self._merge(at - 1)
+        self.following = str(self.ends[-1] + 1)
 
     def _merge(self, at: int) -> None:
         while at + 1 < len(self.starts) and self.starts[at + 1] <= self.ends[at] + 1:
@@ -574,6 +582,8 @@ class _Numbers:
 
     def __contains__(self, number: object) -> bool:
         if not isinstance(number, str):
+            return False
+        if number == self.following:
             return False
         value = _counted(number)
         if value is None:
