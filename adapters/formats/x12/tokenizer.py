@@ -306,9 +306,8 @@ class Tokenizer:
                     self._pos = len(buf)
                     return  # end of input
                 end = len(buf)  # the last segment has no terminator
-            start = pos
-            for raw in buf[pos:end].split(term):
-                after = start + len(raw) + 1
+            raws = buf[pos:end].split(term)
+            for index, raw in enumerate(raws):
                 text = raw.strip(strip_chars)
                 if breaks_are_noise and ("\n" in text or "\r" in text):
                     text = text.replace("\r", "").replace("\n", "")  # wrapped records
@@ -319,26 +318,32 @@ class Tokenizer:
                             "empty segment (two terminators in a row) skipped",
                             self.position + 1,
                         )
-                    start = after
                     continue
                 if text.startswith("ISA") and len(text) > 3 and not text[3].isalnum():
-                    self._pos = start  # a new interchange starts before this one's IEA
+                    self._pos = _offset(pos, raws, index)  # a new interchange before the IEA
                     return
                 fields = text.split(elem)  # before cleaning: a separator may be a non-ASCII byte
                 noisy = False
                 if not text.isascii():
                     fields, noisy = _clean_fields(fields, stand_ins)
                 self.position += 1
-                segment = Segment(fields[0], fields[1:], seps, self.position)
+                tag = fields.pop(0)
+                segment = Segment(tag, fields, seps, self.position)
                 if noisy:
                     segment.notes.append("non-ASCII bytes replaced")
                 yield segment
-                if fields[0] == "IEA":
-                    self._pos = min(after, len(buf))
+                if tag == "IEA":
+                    self._pos = min(_offset(pos, raws, index + 1), len(buf))
                     return
-                start = after
             self._pos = min(end + 1, len(buf))
             window = min(window * 2, _MAX_WINDOW)
+
+
+def _offset(pos: int, raws: list[str], index: int) -> int:
+    """Where ``raws[index]`` starts in the text that was split at ``pos`` into ``raws``, each
+    followed by the one-character terminator (worked out when an interchange ends: it is
+    never needed per segment)."""
+    return pos + sum(map(len, raws[:index])) + index
 
 
 def _split_isa(buf: str, element: str) -> tuple[str, str, str, int]:
