@@ -29,6 +29,8 @@ from typing import Any, Final, TypeVar
 import orjson
 from pydantic import BaseModel
 
+from gateway.errors import GatewayError
+
 from ..segments import Segment
 from ..structure import parse_date, parse_time
 from .common import SegmentAt
@@ -50,7 +52,7 @@ DATE_D8: Final = frozenset({1, 3, 5, 6})
 MEASUREMENT: Final = frozenset({1, 2, 3, 4})
 
 
-class Unsure(Exception):
+class Unsure(GatewayError):
     """The reader would raise an error here, or reads what a dump does not say: the item is
     read through its model (never raised out of the readers of dumps)."""
 
