@@ -87,6 +87,15 @@ class ConsoleSettings(BaseModel):
         description="key signing sessions and CSRF tokens, made (mode 0600) on first start",
     )
     session_hours: float = Field(default=12.0, gt=0, description="a login lasts this long")
+    failed_logins: int = Field(
+        default=5,
+        ge=1,
+        description="failed logins from one address (four times as many for one name) in "
+        "login_lock_minutes, after which its logins are refused until the window has room",
+    )
+    login_lock_minutes: int = Field(
+        default=15, ge=1, description="the window failed logins are counted in"
+    )
 
 
 class Settings(BaseSettings):

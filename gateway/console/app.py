@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from . import acks, actions, auth, dashboards, documents, exceptions, partners
+from .throttle import LoginThrottle
 from .web import ConsoleState, render
 
 if TYPE_CHECKING:
@@ -61,7 +62,8 @@ def create_app(settings: Settings, sessions: sessionmaker[Session], registry: Re
         redoc_url=None,
         openapi_url=None,  # served below, behind the login
     )
-    app.state.console = ConsoleState(settings, sessions, registry)
+    throttle = LoginThrottle(console.failed_logins, console.login_lock_minutes)
+    app.state.console = ConsoleState(settings, sessions, registry, throttle)
     app.add_middleware(
         SessionMiddleware,
         secret_key=key,
@@ -91,6 +93,14 @@ def create_app(settings: Settings, sessions: sessionmaker[Session], registry: Re
             )
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(auth.TooManyFailures)
+    async def too_many_failures(request: Request, error: auth.TooManyFailures) -> Response:
+        return JSONResponse(
+            {"detail": str(error)},
+            status_code=429,
+            headers={"retry-after": str(error.seconds)},
+        )
 
     @app.exception_handler(auth.NotAllowed)
     async def not_allowed(request: Request, error: auth.NotAllowed) -> Response:

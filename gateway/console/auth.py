@@ -44,6 +44,15 @@ class NotLoggedIn(GatewayError):
     """A page or API asked for without a login: the page goes to /login, the API says 401."""
 
 
+class TooManyFailures(GatewayError):
+    """Logins refused unchecked for a while: too many failed from the address or for the name
+    (:mod:`.throttle`); 429, with ``Retry-After``."""
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__(f"too many failed logins: try again in {seconds} s")
+        self.seconds = seconds
+
+
 class NotAllowed(GatewayError):
     """A user whose role does not allow what they asked for (403)."""
 
@@ -56,6 +65,24 @@ class NotAllowed(GatewayError):
 def hash_password(password: str) -> str:
     """The argon2 hash of ``password``, to put in gateway.toml as a user's ``password_hash``."""
     return HASHER.hash(password)
+
+
+def checked_login(request: Request, name: str, password: str) -> User | None:
+    """:func:`check_password`, throttled (:mod:`.throttle`): :class:`TooManyFailures`, the
+    password unchecked, when too many logins failed lately from the request's address or for
+    ``name``; a failure counts, a success clears the counts."""
+    console = state(request)
+    address = request.client.host if request.client else "?"
+    wait = console.throttle.wait(address, name)
+    if wait is not None:
+        log.warning("console: login for %r from %s refused unchecked for %d s", name, address, wait)
+        raise TooManyFailures(wait)
+    user = check_password(console.settings.console, name, password)
+    if user is None:
+        console.throttle.failed(address, name)
+    else:
+        console.throttle.succeeded(address, name)
+    return user
 
 
 def check_password(settings: ConsoleSettings, name: str, password: str) -> User | None:
@@ -86,14 +113,14 @@ def signed_in(request: Request) -> User:
     elif (name := request.session.get("user")) in listed:
         user = User(listed[name].name, listed[name].role)
     elif request.method == "GET" and request.url.path.startswith("/api/"):
-        user = _basic(request, settings)
+        user = _basic(request)
     if user is None:
         raise NotLoggedIn(request.url.path)
     request.state.user = user
     return user
 
 
-def _basic(request: Request, settings: ConsoleSettings) -> User | None:
+def _basic(request: Request) -> User | None:
     scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "basic":
         return None
@@ -101,7 +128,7 @@ def _basic(request: Request, settings: ConsoleSettings) -> User | None:
         name, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
         return None
-    return check_password(settings, name, password)
+    return checked_login(request, name, password)
 
 
 def require(role: Role) -> Callable[[Request], User]:
@@ -146,7 +173,14 @@ def login(
     next: Annotated[str | None, Form()] = None,
 ) -> Response:
     client = request.client.host if request.client else "?"
-    user = check_password(state(request).settings.console, name, password)
+    try:
+        user = checked_login(request, name, password)
+    except TooManyFailures as refused:
+        page = render(
+            request, "login.html", 429, next=_local(next), wait=refused.seconds, name=name
+        )
+        page.headers["retry-after"] = str(refused.seconds)
+        return page
     if user is None:
         log.warning("console: login refused for %r from %s", name, client)
         return render(request, "login.html", 401, next=_local(next), failed=True, name=name)

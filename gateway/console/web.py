@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from gateway.config import Role, Settings
     from gateway.registry import Registry
 
+    from .throttle import LoginThrottle
+
 TEMPLATES = Jinja2Templates(
     env=Environment(
         loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -37,6 +39,7 @@ class ConsoleState:
     settings: Settings
     sessions: sessionmaker[Session]
     registry: Registry
+    throttle: LoginThrottle
 
 
 @dataclasses.dataclass(frozen=True)

@@ -168,6 +168,48 @@ def test_behind_a_tls_proxy_cookies_are_secure_and_its_user_header_is_trusted_on
         assert client.get("/api/openapi.json", headers=headers).status_code == 401
 
 
+def _login(console: Console, name: str, secret: str, address: str = "127.0.0.1") -> httpx.Response:
+    """A login from the loopback ``address`` (any 127.x address reaches the console)."""
+    transport = httpx.HTTPTransport(local_address=address)
+    with httpx.Client(base_url=console.url, transport=transport, timeout=30) as client:
+        client.get("/login")
+        token = client.cookies["csrftoken"]
+        return client.post("/login", data={"name": name, "password": secret, "csrftoken": token})
+
+
+def test_failed_logins_are_throttled_by_address_and_by_name_and_then_refused_unchecked(
+    tmp_path: Path, partner: str
+) -> None:
+    config = filled_home(tmp_path, f"sqlite:///{tmp_path / 'ledger.sqlite3'}", partner)
+    config.write_text(config.read_text().replace("[console]\n", "[console]\nfailed_logins = 3\n"))
+    with running_console(config) as console:
+        # a success clears the address's count: a user who mistyped is not held back
+        for _ in range(2):
+            assert _login(console, "alice", "typo").status_code == 401
+        assert _login(console, "alice", password("alice")).status_code == 303
+        for _ in range(3):
+            assert _login(console, "alice", "guess").status_code == 401
+        # the address has failed 3 times: even the right password is refused, unchecked
+        refused = _login(console, "alice", password("alice"))
+        assert refused.status_code == 429, refused.text
+        assert 0 < int(refused.headers["retry-after"]) <= 15 * 60
+        assert "Too many failed logins" in refused.text
+        basic = "Basic " + base64.b64encode(b"victor:pw-victor").decode()
+        with console.client() as client:  # the API's credentials too
+            answer = client.get("/api/openapi.json", headers={"authorization": basic})
+            assert answer.status_code == 429 and "retry-after" in answer.headers
+        # a guesser spread over addresses: a name is refused after 4 times as many failures
+        for n in range(2, 6):
+            for _ in range(3):
+                assert _login(console, "olga", "guess", f"127.0.0.{n}").status_code == 401
+        assert _login(console, "olga", password("olga"), "127.0.0.6").status_code == 429
+        assert _login(console, "victor", password("victor"), "127.0.0.6").status_code == 303
+    log = console.output()
+    assert "login for 'alice' from 127.0.0.1 refused unchecked" in log
+    assert "login for 'olga' from 127.0.0.6 refused unchecked" in log
+    assert "guess" not in log and "pw-alice" not in log
+
+
 @pytest.mark.parametrize("secret", ["correct horse battery staple"])
 def test_hash_password_prints_an_argon2_hash_of_the_password(secret: str) -> None:
     done = subprocess.run(
