@@ -16,10 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.formats.x12.reader import transactions_in
+from adapters.formats.x12.segments import Segment
 from adapters.formats.x12.structure import TransactionSet
-from adapters.formats.x12.transactions import asn856
+from adapters.formats.x12.transactions import asn856, dump_values, loops
 from adapters.formats.x12.transactions.asn856_item_dumps import DUMPS_MODELS, FAST
 from adapters.formats.x12.transactions.asn856_parts import ShipNoticeInParts, _Numbers
+from adapters.formats.x12.transactions.common import SegmentAt
 from adapters.formats.x12.transactions.dump_values import dump_text, dumps_as_written
 from bench.x12_throughput import generate_varied_856
 from gateway.messages import ShipNotice, ShippedItem
@@ -215,3 +217,16 @@ def test_the_hl_numbers_seen_are_those_added(numbers: list[str]) -> None:
         added.add(number)
     assert all(str(n) in seen for n in range(45) if str(n) in added)
     assert not any(str(n) in seen for n in range(45) if str(n) not in added)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["", " ", "X", " Y "]), max_size=9),
+    st.sets(st.integers(1, 8)),
+)
+def test_the_elements_a_segment_holds_only_are_as_loops_reads_them(
+    elements: list[str], held: set[int]
+) -> None:
+    at = SegmentAt(Segment("ZZZ", elements), 2, "856/0001", set())
+    expected = loops.holds_only(at, frozenset(held))
+    assert dump_values.holds_only(dump_values.values_of(at), frozenset(held)) == expected
