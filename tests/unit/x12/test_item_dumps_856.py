@@ -68,6 +68,9 @@ ITEMS = [
     "LIN*14*IN*B1*VN*A~SN1**1*EA",
     # unmapped segments among the item's own
     "LIN*15*UP*1~ZZZ*A~SN1**1*EA~TD1*CTN*1~REF*LT*L1",
+    # inner loops of the level (N1, SAC): their REFs are not the item's, the segments after are
+    "LIN*16*UP*1~SN1**1*EA~N1*ZZ*X~REF*ZZ*IN N1~DTM*011*20270101~SAC*A~CUR*BY*USD~REF*LT*L9~"
+    "LM*AG~LQ*0*X~REF*SE*S1",
 ]
 BAD_ITEMS = [
     "LIN*1*UP*1",  # no SN1
@@ -138,7 +141,7 @@ def assert_dumps_make_the_models(tx: TransactionSet, part_items: int = 1) -> int
 @pytest.mark.parametrize("part_items", [1, 3, 10_000])
 def test_items_of_every_shape_dumped_are_their_models(part_items: int) -> None:
     body = HEAD + "".join(f"HL*{n}*3*I~{item}~" for n, item in enumerate(ITEMS, start=4))
-    tx = transaction_from_text(body + "CTT*18", "856")
+    tx = transaction_from_text(body + f"CTT*{len(ITEMS) + 3}", "856")
     dumped = assert_dumps_make_the_models(tx, part_items)
     assert dumped == len(ITEMS) - 2  # the two with 2.0's ids through their models
 

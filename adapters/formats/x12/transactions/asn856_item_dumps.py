@@ -150,36 +150,20 @@ FAST: Final = all(dumps_as_written(model, fields) for model, fields in DUMPS_MOD
 """Whether :func:`item_dump` may be used (the models are as this module writes them)."""
 
 
-def item_dump(own: Sequence[Segment]) -> tuple[Dump, list[int]] | None:
-    """``read_item(hl, own).model_dump()`` of an item level's own segments ``own`` and the
-    indexes in ``own`` of the segments it takes (to be taken by the caller), or None when
-    ``read_item`` is to read the level (see the module's docstring)."""
+def item_dump(level: Sequence[Segment]) -> tuple[Dump, list[int]] | None:
+    """``read_item(hl, own).model_dump()`` of the item level ``level`` (its segments, its HL
+    first; ``own``: those :func:`.loops.walk` over :data:`.asn856.HL_LOOPS` leaves to the
+    level) and the indexes in ``level`` of the segments it takes (to be taken by the caller),
+    or None when ``read_item`` is to read the level (see the module's docstring)."""
     if not FAST:
         return None
     try:
-        return _item_dump(own)
+        return _item_dump(level)
     except Unsure:
         return None
 
 
-def own_segments(level: Sequence[Segment]) -> list[int]:
-    """The indexes in ``level`` (an HL level, its HL first) of its own segments: those
-    :func:`.loops.walk` over :data:`.asn856.HL_LOOPS` leaves to the level."""
-    owner: str | None = None
-    own: list[int] = []
-    for index in range(1, len(level)):
-        tag = level[index].tag
-        if owner is not None and tag in HL_LOOPS[owner]:
-            continue
-        if tag in HL_LOOPS:
-            owner = tag
-            continue
-        owner = None
-        own.append(index)
-    return own
-
-
-def _item_dump(own: Sequence[Segment]) -> tuple[Dump, list[int]]:
+def _item_dump(level: Sequence[Segment]) -> tuple[Dump, list[int]]:
     taken: list[int] = []
     sn1 = lin = None
     pids: list[tuple[int, Values]] = []
@@ -187,8 +171,16 @@ def _item_dump(own: Sequence[Segment]) -> tuple[Dump, list[int]]:
     meas: list[tuple[int, Segment]] = []
     refs: list[Values] = []
     dtms: list[Values] = []
-    for index, segment in enumerate(own):
+    owner: str | None = None
+    for index in range(1, len(level)):
+        segment = level[index]
         tag = segment.tag
+        if owner is not None and tag in HL_LOOPS[owner]:
+            continue
+        if tag in HL_LOOPS:  # :func:`.loops.walk`: an inner loop's segments are not the level's
+            owner = tag
+            continue
+        owner = None
         if tag == "SN1":
             if sn1 is None:
                 sn1 = elements_of(segment)

@@ -75,7 +75,7 @@ from .asn856 import (
     read_bsn,
     shipment_fields,
 )
-from .asn856_item_dumps import PackDump, item_dump, own_segments, tare_dump
+from .asn856_item_dumps import PackDump, item_dump, tare_dump
 from .commercial import parse_control_totals
 from .common import Body, SegmentAt, body_of, walk
 from .dump_values import Dump, dump_text, elements_of, holds_only, text_at
@@ -435,8 +435,7 @@ class ShipNoticeInParts:
         read = None
         if self.item_dumps and self.item_level is not None:
             segments, start, taken = self.item_level
-            own = own_segments(segments)
-            read = item_dump([segments[n] for n in own])
+            read = item_dump(segments)
         if read is None:
             item = _item(self._walked(level))
             if other_ids_2_0(item.item) is not None:
@@ -445,7 +444,7 @@ class ShipNoticeInParts:
         else:
             dump, indexes = read
             self.dumped += 1
-            taken.update(start + own[n] for n in indexes)
+            taken.update(start + n for n in indexes)
         self.shipped += dump["quantity_shipped"]
         return dump
 
