@@ -12,6 +12,14 @@ import pytest
 from tests.support import broker, broker_wide
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests that run alone (``alone``: :func:`tests.support.broker_wide.alone`) first:
+    being alone waits for every test under way in the session's other workers to end, and holds
+    back those starting; at the start, those under way are the workers' first tests, not
+    whichever long ones run later."""
+    items.sort(key=lambda item: item.get_closest_marker("alone") is None)
+
+
 @pytest.fixture(autouse=True)
 def _beside_the_others() -> Iterator[None]:
     """No test runs while another changes the whole broker (:mod:`tests.support.broker_wide`)."""

@@ -23,11 +23,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 LOCKS = Path(tempfile.gettempdir())
-RUNNING = LOCKS / "edigw-tests-running.lock"
-GATE = LOCKS / "edigw-tests-gate.lock"
+"""Where the locks are: the machine's temporary folder, shared by every session on it."""
+RUNNING = "edigw-tests-running.lock"
+GATE = "edigw-tests-gate.lock"
 
-_held: list[int] = []
-"""The file descriptor of the shared lock the running test holds."""
+_held: list[tuple[int, Path]] = []
+"""The file descriptor of the shared lock the running test holds, and its folder."""
 
 
 def _open(path: Path) -> int:
@@ -35,17 +36,20 @@ def _open(path: Path) -> int:
 
 
 @contextlib.contextmanager
-def shared() -> Iterator[None]:
-    """The test runs beside the others, not beside a test that is :func:`alone`."""
-    running, gate = _open(RUNNING), _open(GATE)
+def shared(folder: Path = LOCKS) -> Iterator[None]:
+    """The test runs beside the others, not beside a test that is :func:`alone` (``folder``:
+    where the locks are; another one only for the test of this module itself, so that it holds
+    back no test of the suite)."""
+    running, gate = _open(folder / RUNNING), _open(folder / GATE)
+    held = (running, folder)
     try:
         fcntl.flock(gate, fcntl.LOCK_EX)
         fcntl.flock(running, fcntl.LOCK_SH)
         fcntl.flock(gate, fcntl.LOCK_UN)
-        _held.append(running)
+        _held.append(held)
         yield
     finally:
-        if _held and _held[-1] == running:
+        if _held and _held[-1] == held:
             _held.pop()
         os.close(running)  # releases its lock
         os.close(gate)
@@ -54,7 +58,8 @@ def shared() -> Iterator[None]:
 @contextlib.contextmanager
 def alone() -> Iterator[None]:
     """The block runs while no other test does (within :func:`shared`)."""
-    running, gate = _held[-1], _open(GATE)
+    running, folder = _held[-1]
+    gate = _open(folder / GATE)
     try:
         fcntl.flock(gate, fcntl.LOCK_EX)  # no test starts meanwhile
         fcntl.flock(running, fcntl.LOCK_EX)  # the tests under way end

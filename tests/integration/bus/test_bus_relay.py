@@ -367,6 +367,7 @@ def test_unroutable_messages_are_kept_reported_and_republished_after_requeue(
     assert ledger.states(added) == [PUBLISHED] * 3
 
 
+@pytest.mark.alone
 def test_a_message_larger_than_the_broker_takes_is_set_aside_and_the_others_go_on(
     ledger: Ledger, broker: Broker, names: Names
 ) -> None:
