@@ -41,7 +41,6 @@ from typing import Any, Final
 
 from pydantic import BaseModel, ValidationError
 
-from gateway.duplicates import business_key
 from gateway.errors import GatewayError
 from gateway.messages import Envelope, Message, PartyId
 from gateway.messages.identity import canonical_json
@@ -50,7 +49,7 @@ from gateway.messages.parts import PART_ITEMS, SPLIT_PATHS, MessageInParts
 from gateway.ports.formats import ParsedDocument, PartAhead
 
 from .field_map import FieldSpec, MappingError, Paths, compiled, spec_of, where
-from .mappings import MappedMessage, envelope_facts, message_class
+from .mappings import MappedMessage, envelope_facts, mapped_parsed, message_class
 
 SETTINGS_ENV: Final = "EDIGW_TEST_HUGE_DOCUMENTS"
 
@@ -309,21 +308,7 @@ class DocumentInParts:
             header = head.model_dump(mode="json")
             header[reader.name] = []
             message, in_parts = MessageInParts(head, header, 1 + chunks.chunks), self.key
-        envelope = self.envelope
-        return ParsedDocument(
-            document_id=head.document_id,
-            kind=reader.mapping.kind,
-            interchange=envelope.interchange_reference or "",
-            group="",
-            transaction="",
-            message=message,
-            envelope_key=envelope.envelope_key
-            if envelope.interchange_reference
-            else head.document_id,
-            business_key=business_key(head) or "",
-            content_digest=head.content_digest,
-            ahead=in_parts,
-        ), ahead
+        return mapped_parsed(reader.mapping.kind, head, message, in_parts), ahead
 
     def _begin(self, first: BaseModel, values: dict[str, Any]) -> bool:
         """The message's header, made at its first item (the digest begins with it); False

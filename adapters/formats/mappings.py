@@ -244,24 +244,31 @@ def document_reader(
             raise MappingError("; ".join(problems)) from None
         if digest is not None:  # what message.content_digest would work out, from the values
             message.__dict__["content_digest"] = digest(values)
-        return ParsedDocument(
-            document_id=message.document_id,
-            kind=mapping.kind,
-            interchange=envelope.interchange_reference or "",
-            group="",
-            transaction="",
-            message=message,
-            # without a reference, every document of the partner would share one key (and each
-            # file after the first "reuse" it): its own id, so only a copy of it matches
-            envelope_key=envelope.envelope_key
-            if envelope.interchange_reference
-            else message.document_id,
-            # what the pipeline would add (PartnerFormats): made here, the document is made once
-            business_key=business_key(message) or "",
-            content_digest=message.content_digest,
-        )
+        return mapped_parsed(mapping.kind, message)
 
     return read
+
+
+def mapped_parsed(kind: str, head: Message, message: Any = None, ahead: str = "") -> ParsedDocument:
+    """The document of ``head``, a message read through a mapping, as the pipeline takes it
+    (``message``: what is published of it, when not ``head`` itself: the message in parts whose
+    header ``head`` is, its parts held ahead under ``ahead``)."""
+    envelope = head.envelope
+    return ParsedDocument(
+        document_id=head.document_id,
+        kind=kind,
+        interchange=envelope.interchange_reference or "",
+        group="",
+        transaction="",
+        message=head if message is None else message,
+        # without a reference, every document of the partner would share one key (and each
+        # file after the first "reuse" it): its own id, so only a copy of it matches
+        envelope_key=envelope.envelope_key if envelope.interchange_reference else head.document_id,
+        # what the pipeline would add (PartnerFormats): made here, the document is made once
+        business_key=business_key(head) or "",
+        content_digest=head.content_digest,
+        ahead=ahead,
+    )
 
 
 class MappedMessage(Protocol):

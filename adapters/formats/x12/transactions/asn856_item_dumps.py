@@ -54,6 +54,7 @@ from .dump_values import (
     elements_of,
     holds_only,
     integer_of,
+    item_ids,
     measurement_dump,
     need,
     padded,
@@ -63,7 +64,6 @@ from .dump_values import (
 
 _SECOND_IDS: Final = frozenset({"IN", "LT", "SN"})
 """Product id qualifiers read into fields with 2.0's ids kept aside: left to ``read_item``."""
-_NAMED: Final = {"BP": "buyer_item_number", "VN": "vendor_item_number", "UP": "upc", "UK": "gtin"}
 _ELEMENTS_SN1: Final = frozenset(range(1, 7))
 _ELEMENTS_LIN: Final = frozenset(range(1, 32))
 _ELEMENTS_PID_F: Final = frozenset({1, 5})
@@ -221,7 +221,7 @@ def _item_dump(level: Sequence[Segment]) -> tuple[Dump, list[int]]:
         if measurement is not None:
             taken.append(index)
             measurements.append(measurement)
-    item = _ids(lin) if lin is not None else _NO_IDS
+    item = item_ids(lin, _SECOND_IDS) if lin is not None else _NO_IDS
     references = [reference_dump(v) for v in refs] if refs else []
     lot = serials = None
     if references:
@@ -275,30 +275,6 @@ _NO_IDS: Final[Dump] = {
     "other_ids": [],
 }
 """The dump of ``ItemIdentification()`` (never changed: a dump made of it is written only)."""
-
-
-def _ids(lin: Values) -> Dump:
-    """:func:`.item_ids.parse_item_ids` from LIN02 with the 2.1 names, none of ``_SECOND_IDS``."""
-    named: dict[str, str] = {}
-    others: list[Dump] = []
-    count = len(lin)
-    for at in range(1, count, 2):  # LIN02 (element 2) at 1, with LIN03 after it
-        qualifier, value = lin[at], lin[at + 1] if at + 1 < count else None
-        if qualifier is None or value is None:
-            continue
-        if qualifier in _SECOND_IDS:
-            raise Unsure
-        if qualifier in _NAMED and qualifier not in named:
-            named[qualifier] = value
-        else:
-            others.append({"qualifier": qualifier, "value": value})
-    return {
-        "buyer_item_number": named.get("BP"),
-        "vendor_item_number": named.get("VN"),
-        "upc": named.get("UP"),
-        "gtin": named.get("UK"),
-        "other_ids": others,
-    }
 
 
 def _descriptions(

@@ -48,13 +48,13 @@ from .dump_values import (
     dumps_as_written,
     elements_of,
     holds_only,
+    item_ids,
     measurement_dump,
     need,
     reference_dump,
     text_at,
 )
 from .inventory846 import EXPIRY, LINE_LOOPS, QTY_MEMBERS
-from .item_ids import NAMED_ITEM_IDS
 
 _LOT: Final = frozenset({1, 2})
 _UNIT: Final = frozenset({1})
@@ -285,7 +285,7 @@ def _line_dump(loop: Sequence[Segment]) -> tuple[Dump, list[int]]:
     first_n1 = [i for i in location if i >= 0]
     dump: Dump = {
         "line_number": text_at(lin, 1),
-        "item": _ids(lin),
+        "item": item_ids(lin),
         "description": description,
         "location": _party(loop, first_n1, taken) if first_n1 else None,
         "references": references,
@@ -295,28 +295,6 @@ def _line_dump(loop: Sequence[Segment]) -> tuple[Dump, list[int]]:
         dump["measurements"] = measurements
     dump["quantities"] = [q.dump(taken) for q in quantities]
     return dump, taken
-
-
-def _ids(lin: Values) -> Dump:
-    """:func:`.item_ids.parse_item_ids` from LIN02 with the 2.0 names (IN among the others)."""
-    named: dict[str, str] = {}
-    others: list[Dump] = []
-    count = len(lin)
-    for at in range(1, count, 2):  # LIN02 (element 2) at 1, with LIN03 after it
-        qualifier, value = lin[at], lin[at + 1] if at + 1 < count else None
-        if qualifier is None or value is None:
-            continue
-        if qualifier in NAMED_ITEM_IDS and qualifier not in named:
-            named[qualifier] = value
-        else:
-            others.append({"qualifier": qualifier, "value": value})
-    return {
-        "buyer_item_number": named.get("BP"),
-        "vendor_item_number": named.get("VN"),
-        "upc": named.get("UP"),
-        "gtin": named.get("UK"),
-        "other_ids": others,
-    }
 
 
 def _party(loop: Sequence[Segment], indexes: list[int], taken: list[int]) -> Dump:
