@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from ..bus.cloudevents import SerializedMessage
 from ..errors import ConfigError
@@ -45,6 +45,10 @@ def _warm_up(owner: int, warm_up: Callable[[], object] | None) -> None:
     settle_heap()
 
 
+HEAP_THRESHOLDS: Final = (50_000, 20, 10)
+"""The cyclic collector's thresholds in a parsing process (:func:`settle_heap`)."""
+
+
 def settle_heap() -> None:
     """Once a parsing process has loaded its code and maps: those objects are set aside from
     the cyclic collector (``gc.freeze``) and the collector runs every 50,000 allocations rather
@@ -52,7 +56,7 @@ def settle_heap() -> None:
     took up to half the time of reading a large CSV file (``bench/flat_xml.py``)."""
     gc.collect()
     gc.freeze()
-    gc.set_threshold(50_000, 20, 10)
+    gc.set_threshold(*HEAP_THRESHOLDS)
 
 
 def _exit_with(owner: int) -> None:
