@@ -33,7 +33,6 @@ nothing else reads more than the first row; a message class without validators o
 from __future__ import annotations
 
 import contextlib
-import os
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,7 +43,7 @@ from pydantic import BaseModel, ValidationError
 from gateway.errors import GatewayError
 from gateway.messages import Envelope, Message, PartyId
 from gateway.messages.identity import canonical_json
-from gateway.messages.part_stream import OrderedDigest, PartChunks
+from gateway.messages.part_stream import OrderedDigest, PartChunks, huge_from
 from gateway.messages.parts import PART_ITEMS, SPLIT_PATHS, MessageInParts
 from gateway.ports.formats import ParsedDocument, PartAhead
 
@@ -52,17 +51,7 @@ from .field_map import FieldSpec, MappingError, Paths, compiled, spec_of, where
 from .mappings import MappedMessage, envelope_facts, mapped_parsed, message_class
 
 SETTINGS_ENV: Final = "EDIGW_TEST_HUGE_DOCUMENTS"
-
-
-def _settings() -> tuple[int, int]:
-    text = os.environ.get(SETTINGS_ENV, "")
-    if not text:
-        return 20_000, PART_ITEMS
-    rows, items = (int(value) for value in text.split(","))
-    return rows, items
-
-
-HUGE_ROWS, HUGE_PART_ITEMS = _settings()
+HUGE_ROWS, HUGE_PART_ITEMS = huge_from(SETTINGS_ENV, 20_000)
 """Rows a document holds at most before it is read in parts (20,000: a few MB of CSV, a
 hundred MB once read whole); the items of each of its parts."""
 

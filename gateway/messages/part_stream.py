@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import tempfile
 import uuid
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -37,6 +38,18 @@ class Hash(Protocol):
     def update(self, data: bytes, /) -> None: ...
 
     def hexdigest(self) -> str: ...
+
+
+def huge_from(variable: str, default: int) -> tuple[int, int]:
+    """How large a document of a format grows before it is read in parts (``default``: rows,
+    segments...), and the items of each of its parts (:data:`.parts.PART_ITEMS`), unless the
+    environment variable ``variable`` says ``<size>,<items>`` (tests and benches: a few hundred
+    kB made huge)."""
+    text = os.environ.get(variable, "")
+    if not text:
+        return default, PART_ITEMS
+    size, items = (int(value) for value in text.split(","))
+    return size, items
 
 
 SPOOLED_IN_MEMORY: Final = 4 << 20

@@ -42,8 +42,8 @@ from typing import TYPE_CHECKING, Final
 
 from gateway.errors import TranslationError
 from gateway.messages import Message, document_id_of
-from gateway.messages.part_stream import InParts
-from gateway.messages.parts import PART_ITEMS, MessageInParts
+from gateway.messages.part_stream import InParts, huge_from
+from gateway.messages.parts import MessageInParts
 from gateway.ports.formats import ParsedDocument, PartAhead
 
 from .compiled.validator import CompiledValidator
@@ -64,17 +64,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SETTINGS_ENV: Final = "EDIGW_TEST_HUGE_SETS"
-
-
-def _settings() -> tuple[int, int]:
-    text = os.environ.get(SETTINGS_ENV, "")
-    if not text:
-        return 20_000, PART_ITEMS
-    segments, items = (int(value) for value in text.split(","))
-    return segments, items
-
-
-HUGE_SEGMENTS, HUGE_PART_ITEMS = _settings()
+HUGE_SEGMENTS, HUGE_PART_ITEMS = huge_from(SETTINGS_ENV, 20_000)
 """Segments a set of a kind read in parts holds at most before it is read in parts (20,000:
 about a megabyte of X12, tens of MB once read whole); the items of each of its parts."""
 
