@@ -105,6 +105,17 @@ def gateway_process(
         )
 
 
+def run_once_process(config: Path, env: dict[str, str] | None = None) -> int:
+    """``edi-gateway run --once`` on ``config`` as a process of its own (:func:`gateway_process`,
+    ``env`` besides), run to its end: its exit status (-9 when it killed itself)."""
+    process = gateway_process(config, "run", "--once", env=env)
+    try:
+        return process.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
+
+
 def gateway_command(config: Path, *args: str) -> str:
     """``edi-gateway ARGS`` on ``config``, run to its end; returns what it printed (a non-zero
     exit fails the test, with what the command said on stderr)."""

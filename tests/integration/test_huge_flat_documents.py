@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import collections
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ from tests.integration.support import (
     bound_queue,
     daemon_output,
     drop,
-    gateway_process,
+    run_once_process,
     take_all,
     write_settings,
 )
@@ -48,12 +47,7 @@ def setup(tmp_path: Path, database_url: str, partner: str) -> Path:
 
 def run(config: Path, env: dict[str, str] | None = None) -> int:
     """``run --once`` on ``config``, documents huge from 100 rows (``env`` besides)."""
-    process = gateway_process(config, "run", "--once", env={**HUGE, **(env or {})})
-    try:
-        return process.wait(timeout=120)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        raise
+    return run_once_process(config, {**HUGE, **(env or {})})
 
 
 def assert_parse_messages(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import collections
 import json
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,7 @@ from tests.integration.support import (
     bound_queue,
     daemon_output,
     drop,
-    gateway_process,
+    run_once_process,
     take_all,
     write_settings,
 )
@@ -54,13 +53,8 @@ def huge_856(tmp_path: Path, broken: bool = False) -> bytes:
 
 
 def run(config: Path, env: dict[str, str] | None = None) -> int:
-    """``run --once`` on ``config``, huge sets from 2,000 segments (``env`` besides)."""
-    process = gateway_process(config, "run", "--once", env={**HUGE, **(env or {})})
-    try:
-        return process.wait(timeout=120)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        raise
+    """``run --once`` on ``config``, huge sets from 1,000 segments (``env`` besides)."""
+    return run_once_process(config, {**HUGE, **(env or {})})
 
 
 def events(channel: Any, queue: str) -> list[tuple[Any, dict[str, Any]]]:

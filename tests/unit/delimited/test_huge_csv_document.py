@@ -20,9 +20,10 @@ from adapters.formats import flat_in_parts
 from adapters.formats.delimited.format import CsvParser
 from adapters.formats.delimited.mapping import CsvMapping, load_mapping
 from adapters.formats.delimited.reply import RejectedRows
-from gateway.bus.cloudevents import SerializedMessage, cloud_events, later_part
-from gateway.messages.parts import MessageInParts, reassemble
+from gateway.bus.cloudevents import SerializedMessage
+from gateway.messages.parts import MessageInParts
 from gateway.ports import ParsedDocument, ParseResult
+from tests.support.held_parts import published
 from tests.support.streams import TrackedSource
 
 PARTNER = "p"
@@ -73,22 +74,6 @@ def documents(parts: list[ParseResult]) -> list[ParsedDocument]:
     return [d for part in parts for d in part.documents]
 
 
-def published(doc: ParsedDocument, parts: list[ParseResult]) -> dict[str, Any]:
-    """The message of ``doc`` as its parts publish it, put back together."""
-    assert isinstance(doc.message, MessageInParts) and doc.ahead
-    [(_, header_body, headers)] = cloud_events(
-        SerializedMessage.of(doc.message), correlation_id="c", partner=PARTNER, kind=doc.kind
-    )
-    events = [json.loads(header_body)["data"]]
-    ahead = [piece for part in parts for piece in part.ahead]
-    assert [piece.number for piece in ahead] == list(range(2, doc.message.parts + 1))
-    assert {piece.key for piece in ahead} == {doc.ahead}
-    for piece in ahead:
-        _, body, _ = later_part(header_body, headers, piece.number, piece.entries)
-        events.append(json.loads(body)["data"])
-    return reassemble(events)
-
-
 def whole_message(doc: ParsedDocument) -> dict[str, Any]:
     assert doc.message is not None
     data: dict[str, Any] = json.loads(SerializedMessage.of(doc.message).data)
@@ -111,7 +96,7 @@ def test_a_huge_order_read_in_parts_publishes_the_message_parse_makes() -> None:
         expected.kind,
     )
     assert huge.business_key == "PurchaseOrder:HUGE-1"
-    message = published(huge, parts)
+    message = published(huge, parts, PARTNER)
     assert message == whole_message(expected)
     assert len(message["lines"]) == ROWS
     assert isinstance(huge.message, MessageInParts) and huge.message.parts == 1 + ROWS // 40 + 1

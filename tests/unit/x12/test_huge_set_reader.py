@@ -16,9 +16,9 @@ import pytest
 from adapters.formats.x12 import huge_sets
 from adapters.formats.x12.inbound import X12Parser
 from bench.x12_throughput import generate_varied_846, generate_varied_856
-from gateway.bus.cloudevents import SerializedMessage, cloud_events, later_part
-from gateway.messages.parts import MessageInParts, reassemble
+from gateway.bus.cloudevents import SerializedMessage
 from gateway.ports import ParseResult
+from tests.support.held_parts import published
 from tests.unit.x12.test_x12_stream import _dated
 
 PARTNER = "acme"
@@ -37,23 +37,6 @@ def read_both(data: bytes) -> tuple[ParseResult, list[ParseResult]]:
     return whole, parts
 
 
-def published(parts: list[ParseResult]) -> dict[str, object]:
-    """The message the parts publish, put back together."""
-    [doc] = [d for part in parts for d in part.documents]
-    assert isinstance(doc.message, MessageInParts) and doc.ahead
-    [(_, header_body, headers)] = cloud_events(
-        SerializedMessage.of(doc.message), correlation_id="c", partner=PARTNER, kind=doc.kind
-    )
-    events = [json.loads(header_body)["data"]]
-    ahead = [piece for part in parts for piece in part.ahead]
-    assert [piece.number for piece in ahead] == list(range(2, doc.message.parts + 1))
-    assert {piece.key for piece in ahead} == {doc.ahead}
-    for piece in ahead:
-        _, body, _ = later_part(header_body, headers, piece.number, piece.entries)
-        events.append(json.loads(body)["data"])
-    return reassemble(events)
-
-
 @pytest.mark.parametrize(
     ("generate", "size"), [(generate_varied_856, 300_000), (generate_varied_846, 200_000)]
 )
@@ -67,10 +50,10 @@ def test_a_huge_set_read_in_parts_publishes_the_message_parse_makes_with_its_997
     [expected] = whole.documents
     assert expected.accepted and expected.message is not None, expected.errors
     assert len(parts) > 3  # the set's parts, as they filled, then the rest
-    message = published(parts)
+    [doc] = [d for part in parts for d in part.documents]
+    message = published(doc, parts, PARTNER)
     assert message["document_id"] == expected.document_id
     assert message == json.loads(SerializedMessage.of(expected.message).data)
-    [doc] = [d for part in parts for d in part.documents]
     assert doc.document_id == expected.document_id and doc.envelope_key == expected.envelope_key
     assert [_dated(d) for d in parts[-1].owed] == [_dated(d) for d in whole.owed]
 
