@@ -6,10 +6,8 @@ corpus, generated varied sets, drawn ship notices and items of every shape the r
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -25,8 +23,7 @@ from adapters.formats.x12.transactions.common import SegmentAt
 from adapters.formats.x12.transactions.dump_values import dump_text, dumps_as_written
 from bench.x12_throughput import generate_varied_856
 from gateway.messages import ShipNotice, ShippedItem
-from gateway.messages.part_stream import InParts
-from gateway.messages.parts import reassemble
+from tests.unit.x12.in_parts_reading import read_in_parts, sets_in
 from tests.unit.x12.strategies import CORPUS, ship_notices, transaction_from_text
 from tests.unit.x12.test_856_in_parts import IRREGULAR
 from tests.unit.x12.test_asn856 import SAMPLE
@@ -95,40 +92,10 @@ def test_the_models_dumped_are_as_the_dumps_are_written() -> None:
     assert all(dumps_as_written(model, fields) for model, fields in DUMPS_MODELS.items())
 
 
-def read_in_parts(
-    tx: TransactionSet, part_items: int, item_dumps: bool
-) -> tuple[tuple[Any, ...], int]:
-    """What the reader gives (the parts, then the result as text), or the error it raises;
-    and how many items it read straight into their dumps."""
-    reader = ShipNoticeInParts(
-        TransactionSet(tx.interchange, tx.group, tx.segments[:1]), part_items, item_dumps=item_dumps
-    )
-    try:
-        chunks = [chunk for segment in tx.body for chunk in reader.feed(segment)]
-        result = reader.finish()
-    except Exception as error:
-        return ("error", type(error), str(error)), reader.dumped
-    chunks += reader.last_chunks()
-    if result is None:
-        return (chunks, None), reader.dumped
-    if isinstance(result, ShipNotice):
-        return (chunks, result.model_dump_json(), result.document_id), reader.dumped
-    assert isinstance(result, InParts)
-    common = {"document_id": result.document_id, "of": "ShipNotice", "parts": result.parts}
-    parts: list[dict[str, Any]] = [{**common, "part": 1, "header": result.header}]
-    parts += [
-        {**common, "part": number, "entries": json.loads(chunk)}
-        for number, chunk in enumerate(chunks, start=2)
-    ]
-    whole = reassemble(reversed(parts))
-    facts = (result.document_id, result.content_digest, result.parts, result.header)
-    return (chunks, facts, result.head.model_dump_json(), whole), reader.dumped
-
-
 def assert_dumps_make_the_models(tx: TransactionSet, part_items: int = 1) -> int:
     """The set read with item dumps is the set read with models; how many items were dumped."""
-    fast, dumped = read_in_parts(tx, part_items, item_dumps=True)
-    slow, none = read_in_parts(tx, part_items, item_dumps=False)
+    fast, dumped = read_in_parts(ShipNoticeInParts, ShipNotice, tx, part_items, item_dumps=True)
+    slow, none = read_in_parts(ShipNoticeInParts, ShipNotice, tx, part_items, item_dumps=False)
     assert none == 0
     assert fast == slow
     if fast[0] != "error" and len(fast) == 4:
@@ -151,7 +118,7 @@ def test_an_item_the_dumps_refuse_raises_what_its_model_raises(item: str) -> Non
     tx = transaction_from_text(HEAD + f"HL*4*3*I~{item}", "856")
     with pytest.raises(Exception) as whole:
         asn856.parse(tx)
-    fast, dumped = read_in_parts(tx, 1, item_dumps=True)
+    fast, dumped = read_in_parts(ShipNoticeInParts, ShipNotice, tx, 1, item_dumps=True)
     assert fast == ("error", type(whole.value), str(whole.value))
     assert dumped == 0
 
@@ -164,13 +131,7 @@ def test_items_directly_under_orders_and_shipment_in_tares_and_irregular_sets() 
 
 
 def test_the_fixtures_and_every_corpus_856_read_with_dumps_are_read_with_models() -> None:
-    paths = [*FIXTURES.glob("856-*.edi"), *sorted((CORPUS / "x12").glob("*"))]
-    sets: list[TransactionSet] = []
-    for path in paths:
-        try:
-            sets += [tx for tx in transactions_in(path.read_bytes()) if tx.set_id == "856"]
-        except Exception:  # pragma: no cover - a file the reader refuses holds no set
-            continue
+    sets = sets_in([*FIXTURES.glob("856-*.edi"), *sorted((CORPUS / "x12").glob("*"))], "856")
     assert len(sets) >= 5
     dumped = sum(
         assert_dumps_make_the_models(tx, part_items) for tx in sets for part_items in (1, 3)
@@ -195,7 +156,7 @@ def test_drawn_ship_notices_read_with_dumps_are_read_with_models(
 
 def test_an_item_dump_is_written_as_its_model_writes_its_json() -> None:
     tx = transaction_from_text(HEAD + "HL*4*3*I~SN1**1E+2*EA", "856")  # not a number: refused
-    assert read_in_parts(tx, 1, item_dumps=True)[0][0] == "error"
+    assert read_in_parts(ShipNoticeInParts, ShipNotice, tx, 1, item_dumps=True)[0][0] == "error"
     for text in ("1.50", "0.0000001", "-0", ".5", "5.", "100"):
         model = ShippedItem(quantity_shipped=Decimal(text), unit_of_measure='E\x01\u2028é"\\')
         assert dump_text(model.model_dump()) == model.model_dump_json()

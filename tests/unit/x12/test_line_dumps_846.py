@@ -7,9 +7,7 @@ whole."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -23,8 +21,7 @@ from adapters.formats.x12.transactions.inventory846_line_dumps import DUMPS_MODE
 from adapters.formats.x12.transactions.inventory846_parts import AdviceInParts
 from bench.x12_throughput import generate_varied_846
 from gateway.messages import InventoryAdvice
-from gateway.messages.part_stream import InParts
-from gateway.messages.parts import reassemble
+from tests.unit.x12.in_parts_reading import read_in_parts, sets_in
 from tests.unit.x12.strategies import CORPUS, transaction_from_text
 from tests.unit.x12.test_846_in_parts import UNMAPPED
 from tests.unit.x12.test_846_inventory import ADVICE, inventory_advices
@@ -88,38 +85,10 @@ def test_the_models_dumped_are_as_the_dumps_are_written() -> None:
     assert all(dumps_as_written(m, f, v) for m, (f, v) in DUMPS_MODELS.items())
 
 
-def read_in_parts(
-    tx: TransactionSet, part_items: int, item_dumps: bool
-) -> tuple[tuple[Any, ...], int]:
-    """What the reader gives (the parts, then the result as text), or the error it raises;
-    and how many lines it read straight into their dumps."""
-    reader = AdviceInParts(
-        TransactionSet(tx.interchange, tx.group, tx.segments[:1]), part_items, item_dumps=item_dumps
-    )
-    try:
-        chunks = [chunk for segment in tx.body for chunk in reader.feed(segment)]
-        result = reader.finish()
-    except Exception as error:
-        return ("error", type(error), str(error)), reader.dumped
-    chunks += reader.last_chunks()
-    if isinstance(result, InventoryAdvice):
-        return (chunks, result.model_dump_json(), result.document_id), reader.dumped
-    assert isinstance(result, InParts)
-    common = {"document_id": result.document_id, "of": "InventoryAdvice", "parts": result.parts}
-    parts: list[dict[str, Any]] = [{**common, "part": 1, "header": result.header}]
-    parts += [
-        {**common, "part": number, "entries": json.loads(chunk)}
-        for number, chunk in enumerate(chunks, start=2)
-    ]
-    whole = reassemble(reversed(parts))
-    facts = (result.document_id, result.content_digest, result.parts, result.header)
-    return (chunks, facts, result.head.model_dump_json(), whole), reader.dumped
-
-
 def assert_dumps_make_the_models(tx: TransactionSet, part_items: int = 1) -> int:
     """The set read with line dumps is the set read with models; how many lines were dumped."""
-    fast, dumped = read_in_parts(tx, part_items, item_dumps=True)
-    slow, none = read_in_parts(tx, part_items, item_dumps=False)
+    fast, dumped = read_in_parts(AdviceInParts, InventoryAdvice, tx, part_items, item_dumps=True)
+    slow, none = read_in_parts(AdviceInParts, InventoryAdvice, tx, part_items, item_dumps=False)
     assert none == 0
     assert fast == slow
     if fast[0] != "error":
@@ -143,7 +112,7 @@ def test_a_line_the_dumps_refuse_raises_what_its_model_raises(line: str) -> None
     tx = transaction_from_text(HEAD + line, "846")
     with pytest.raises(Exception) as whole:
         inventory846.parse(tx)
-    fast, dumped = read_in_parts(tx, 1, item_dumps=True)
+    fast, dumped = read_in_parts(AdviceInParts, InventoryAdvice, tx, 1, item_dumps=True)
     assert fast == ("error", type(whole.value), str(whole.value))
     assert dumped == 0
 
@@ -156,12 +125,7 @@ def test_the_sample_advices_read_with_dumps_are_read_with_models() -> None:
 
 
 def test_the_fixture_and_every_corpus_846_read_with_dumps_are_read_with_models() -> None:
-    sets = [tx for tx in transactions_in(FIXTURE.read_bytes())]
-    for path in sorted((CORPUS / "x12").glob("*")):
-        try:
-            sets += [tx for tx in transactions_in(path.read_bytes()) if tx.set_id == "846"]
-        except Exception:  # pragma: no cover - a file the reader refuses holds no set
-            continue
+    sets = sets_in([FIXTURE, *sorted((CORPUS / "x12").glob("*"))], "846")
     assert len(sets) >= 2
     dumped = sum(
         assert_dumps_make_the_models(tx, part_items) for tx in sets for part_items in (1, 3)
