@@ -10,7 +10,9 @@
 - **Bounded**: at most :data:`MAX_DEPTH` levels of elements, and libxml2's own limits stay on
   (``huge_tree=False``: no text node over 10 MB); a file read whole (:func:`parse_xml`) is at
   most :data:`MAX_BYTES`, one read as a stream (:class:`ElementStream`: ``iterparse``, each
-  document dropped once read) any size, in the memory of its largest document.
+  document dropped once read) any size, in the memory of its largest document, and no
+  document (nothing read since the last one) is over :data:`MAX_DOCUMENT_BYTES`: a tree takes
+  some six times its XML in memory, and the message read from it as much again.
 
 Every refusal is an :class:`XmlRefused` whose ``code`` says which rule and whose message says
 where (line and column) and what was found, for the quarantine report and the ledger.
@@ -29,6 +31,10 @@ MAX_BYTES: Final = 64 * 1024 * 1024
 """The largest file :func:`parse_xml` reads whole (:class:`ElementStream` reads any size)."""
 MAX_DEPTH: Final = 64
 """The deepest nesting of elements accepted (cXML nests a dozen levels at most)."""
+MAX_DOCUMENT_BYTES: Final = 16 * 1024 * 1024
+"""The most XML an :class:`ElementStream` reads past without a document ending: some 30,000
+cXML ``ItemOut`` lines, which take a few hundred MB once read; a larger document is refused
+(``xml.too_large``) rather than held."""
 
 
 class XmlRefused(InputError):
@@ -75,7 +81,8 @@ class ElementStream:
     path (its tags from the root's, in Clark notation); once the next is asked for, it is
     emptied and dropped from the tree. The rest of the tree stays (what comes before a
     document, such as a cXML Header, can still be read from it), and :attr:`root` is the root
-    once the file is read. :class:`XmlRefused` when the file is not XML the gateway reads."""
+    once the file is read. :class:`XmlRefused` when the file is not XML the gateway reads, or
+    when more than ``max_document_bytes`` of it come without a document ending."""
 
     def __init__(
         self,
@@ -83,10 +90,12 @@ class ElementStream:
         paths: Collection[tuple[str, ...]],
         *,
         max_depth: int = MAX_DEPTH,
+        max_document_bytes: int | None = None,
     ) -> None:
-        self.source = source
+        self.source = _Counted(source)
         self.paths = paths
         self.max_depth = max_depth
+        self.max_document_bytes = max_document_bytes or MAX_DOCUMENT_BYTES
         self.root: etree._Element | None = None
 
     def __iter__(self) -> Iterator[tuple[tuple[str, ...], etree._Element]]:
@@ -100,12 +109,23 @@ class ElementStream:
             huge_tree=False,
         )
         path: list[str] = []
+        ended_at = 0  # the bytes read when the last document ended
+        began: int | None = None  # the line of the first element since
         try:
             for event, element in events:
                 if event == "start":
                     if not path:
                         self.root = element
                         _no_entities_declared(element.getroottree())
+                    elif began is None:
+                        began = element.sourceline
+                    elif self.source.read_bytes - ended_at > self.max_document_bytes:
+                        raise XmlRefused(
+                            "xml.too_large",
+                            f"the document from line {began} is still open at line "
+                            f"{element.sourceline}, past {self.max_document_bytes:,} bytes of "
+                            "XML: a document is read whole, and one this large is refused",
+                        )
                     path.append(element.tag)
                     if len(path) > self.max_depth:
                         raise XmlRefused(
@@ -119,6 +139,7 @@ class ElementStream:
                 ended = tuple(path)
                 path.pop()
                 if ended in self.paths:
+                    ended_at, began = self.source.read_bytes, None
                     yield ended, element
                     parent = element.getparent()
                     element.clear()
@@ -126,6 +147,20 @@ class ElementStream:
                         parent.remove(element)
         except etree.XMLSyntaxError as error:
             raise _refusal(error) from None
+
+
+class _Counted:
+    """A file read by ``iterparse`` (which asks for chunks of some 32 kB), and how much of it
+    was read."""
+
+    def __init__(self, source: IO[bytes]) -> None:
+        self.source = source
+        self.read_bytes = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.source.read(size)
+        self.read_bytes += len(data)
+        return data
 
 
 def _no_entity_in(element: etree._Element) -> None:

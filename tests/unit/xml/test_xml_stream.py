@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from adapters.formats.xml import safe
 from adapters.formats.xml.format import PART, XmlParser
 from adapters.formats.xml.mapping import XmlMapping
 from adapters.formats.xml.safe import ElementStream, XmlRefused
@@ -93,6 +94,25 @@ def test_a_stream_refuses_what_a_whole_read_refuses(data: bytes, code: str) -> N
     assert caught.value.code == code
     result = parser().parse(data, file_name="bad.xml", partner="p")
     assert result.unreadable is not None and f"({code})" in result.unreadable
+
+
+def test_a_document_too_large_to_hold_is_refused_while_a_file_of_many_may_be_any_size(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The bound is on one document (what is held at once), not on the file."""
+    monkeypatch.setattr(safe, "MAX_DOCUMENT_BYTES", 64 * 1024)
+    many = orders(4_000)
+    assert len(many) > 3 * 64 * 1024
+    assert len(parser().parse(many, file_name="many.xml", partner="p").documents) == 4_000
+    line = "<line><qty>1</qty><unit>EA</unit></line>\n"
+    huge = many.replace(b"</envelope>", f"<message><docnum>BIG</docnum>{line * 3_000}".encode())
+    huge += b"</message></envelope>"
+    with pytest.raises(XmlRefused) as caught:
+        list(ElementStream(io.BytesIO(huge), {("envelope", "message")}))
+    assert caught.value.code == "xml.too_large" and "65,536 bytes" in str(caught.value)
+    result = parser().parse(huge, file_name="huge.xml", partner="p")
+    assert result.unreadable is not None and "(xml.too_large)" in result.unreadable
+    assert "the document from line 4002 is still open at line" in result.unreadable
 
 
 def test_documents_found_by_more_than_child_steps_are_read_from_the_whole_file() -> None:
