@@ -37,6 +37,8 @@ from pydantic import (
 
 from gateway.errors import InputError
 
+from .field_code import FieldsReader, Steps, generated_reader
+
 
 class MappingError(InputError):
     """A document a mapping cannot turn into its message; the message names the field and
@@ -129,41 +131,24 @@ class FieldSpec(Strict):
         """This field's value at ``node`` (None: absent)."""
         return self.reader(name, NODE_PATHS)(node)
 
-    def reader(self, name: str, paths: Paths) -> Callable[[Any], Any]:
-        """How this field's value is read at a node (None: absent), worked out once, its
-        paths read as ``paths`` says."""
+    def steps(self, name: str, paths: Paths) -> Steps:
+        """How this field's value is read at a node, worked out once, its paths read as
+        ``paths`` says (:class:`~.field_code.Steps`)."""
         if self.value is not None:
-            value = self.value
-            return lambda node: value
+            return Steps("value", default=self.value)
         if self.each is not None:
-            children, item = paths.children(self.each), compiled(self.fields or {}, paths)
-
-            def items(node: Any) -> Any:
-                return [item(child) for child in children(node)] or None
-
-            return items
+            item = compiled(self.fields or {}, paths)
+            return Steps("children", paths.children(self.each), convert=item)
         if self.path is None:
             raise MappingError(f"{name}: the mapping gives it neither a path nor a value")
-        default = self.default
         typed = None if self.type == "text" and self.codes is None else self._converter(name)
         if self.many:
-            texts = paths.texts(self.path)
-            if typed is None:  # as read
-                return lambda node: [text for text in texts(node) if text] or None
-            return lambda node: [typed(text) for text in texts(node) if text] or None
-        first = paths.first(self.path)
-        if typed is None:
-            if default is None:
-                return first
-            return lambda node: first(node) or default
-        if default is None:
+            return Steps("texts", paths.texts(self.path), convert=typed)
+        return Steps("first", paths.first(self.path), self.default, typed)
 
-            def first_typed(node: Any) -> Any:
-                text = first(node)
-                return None if text is None else typed(text)
-
-            return first_typed
-        return lambda node: typed(first(node) or default)
+    def reader(self, name: str, paths: Paths) -> Callable[[Any], Any]:
+        """How this field's value is read at a node (None: absent): its :meth:`steps`."""
+        return _reader(self.steps(name, paths))
 
     def _converter(self, name: str) -> Callable[[str], Any]:
         """How a text found for this field becomes its value (codes, then type), worked out
@@ -248,6 +233,33 @@ class FieldSpec(Strict):
         return Decimal(sign + digits).scaleb(-self.implied_decimals)
 
 
+def _reader(steps: Steps) -> Callable[[Any], Any]:
+    """A field's value at a node (None: absent), read as ``steps`` say."""
+    how, source, default, typed = steps
+    if how == "value":
+        return lambda node: default
+    assert source is not None  # every other field reads its paths
+    if how == "children":
+        assert typed is not None  # the reader of its items
+        return lambda node: [typed(child) for child in source(node)] or None
+    if how == "texts":
+        if typed is None:  # as read
+            return lambda node: [text for text in source(node) if text] or None
+        return lambda node: [typed(text) for text in source(node) if text] or None
+    if typed is None:
+        if default is None:
+            return source
+        return lambda node: source(node) or default
+    if default is None:
+
+        def first_typed(node: Any) -> Any:
+            text = source(node)
+            return None if text is None else typed(text)
+
+        return first_typed
+    return lambda node: typed(source(node) or default)
+
+
 def spec_of(spec: FieldSpec | str) -> FieldSpec:
     return spec if isinstance(spec, FieldSpec) else _path_spec(spec)
 
@@ -278,7 +290,6 @@ def read_fields(node: Node, specs: Mapping[str, FieldSpec | str]) -> dict[str, A
     return compiled(specs)(node)
 
 
-FieldsReader = Callable[[Any], dict[str, Any]]
 _COMPILED: dict[tuple[int, Paths], tuple[Mapping[str, FieldSpec | str], FieldsReader]] = {}
 """Each field map's reader, by the map's id and the paths (the map is kept, so its id is not
 reused)."""
@@ -293,33 +304,36 @@ def compiled(specs: Mapping[str, FieldSpec | str], paths: Paths = NODE_PATHS) ->
     if known is not None and known[0] is specs:
         return known[1]
     constants: dict[str, Any] = {}
-    plain: list[tuple[str, Callable[[Any], Any]]] = []
-    nested: list[tuple[tuple[str, ...], str, Callable[[Any], Any], bool]] = []
+    plain: list[tuple[str, Steps]] = []
+    nested: list[tuple[tuple[str, ...], str, Steps, bool]] = []
     for name, spec in specs.items():
         field = spec_of(spec)
         *parents, last = name.split(".")
         if parents:
-            nested.append((tuple(parents), last, field.reader(name, paths), field.value is None))
+            nested.append((tuple(parents), last, field.steps(name, paths), field.value is None))
         elif field.value is not None:
             constants[name] = field.value
         else:
-            plain.append((name, field.reader(name, paths)))
+            plain.append((name, field.steps(name, paths)))
     objects = {parents[0] for parents, _, _, _ in nested}
     named = {*constants, *(name for name, _ in plain)}
     if not objects & named and all(len(p) == 1 and finds for p, _, _, finds in nested):
-        return _kept(specs, paths, _read_flat(constants, plain, nested))  # the commonest
+        one_deep = [(parents[0], last, steps) for parents, last, steps, _ in nested]
+        return _kept(specs, paths, generated_reader(constants, plain, one_deep))  # the commonest
+    readers = [(name, _reader(steps)) for name, steps in plain]
+    nested_readers = [(p, last, _reader(steps), finds) for p, last, steps, finds in nested]
 
     def read(node: Any) -> dict[str, Any]:
         values = constants.copy()
-        for name, reader in plain:
+        for name, reader in readers:
             value = reader(node)
             if value is not None:
                 values[name] = value
-        if not nested:
+        if not nested_readers:
             return values
         found: set[str] = set()
         """The objects (first names) with a field read from the document."""
-        for parents, last, reader, finds in nested:
+        for parents, last, reader, finds in nested_readers:
             value = reader(node)
             if value is None:
                 continue
@@ -340,34 +354,6 @@ def _kept(specs: Mapping[str, FieldSpec | str], paths: Paths, read: FieldsReader
     if len(_COMPILED) >= 1024:  # CSV files of ever new headers: start again
         _COMPILED.clear()
     _COMPILED[(id(specs), paths)] = (specs, read)
-    return read
-
-
-def _read_flat(
-    constants: dict[str, Any],
-    plain: list[tuple[str, Callable[[Any], Any]]],
-    nested: list[tuple[tuple[str, ...], str, Callable[[Any], Any], bool]],
-) -> FieldsReader:
-    """:func:`compiled`'s reader of a map whose nested fields are one level deep (``item.upc``)
-    and read from the document (no constant among them), their objects' names no field's:
-    an object is set when one of its fields is found, so none is left out afterwards."""
-    objects = [(parents[0], last, reader) for parents, last, reader, _ in nested]
-
-    def read(node: Any) -> dict[str, Any]:
-        values = constants.copy()
-        for name, reader in plain:
-            value = reader(node)
-            if value is not None:
-                values[name] = value
-        for name, last, reader in objects:
-            value = reader(node)
-            if value is not None:
-                target = values.get(name)
-                if target is None:
-                    target = values[name] = {}
-                target[last] = value
-        return values
-
     return read
 
 
