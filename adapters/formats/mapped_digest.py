@@ -107,14 +107,44 @@ def _filler(
     template = _template(model, excluded)
     leave_out = [(n, f.exclude_if) for n, f in fields.items() if f.exclude_if is not None]
     checked = [(n, check) for n, check in leave_out if n in groups or n in leaves]
-    if not nested and not checked and template == {}:
-        return _as_read
+    nested = [(name, inner, many) for name, inner, many in nested if inner is not _as_read]
+    """(An object or list of objects of a model whose dump is its values is written as read.)"""
+    if not nested and not checked:
+        if not template:
+            return _as_read
+        return lambda values: {**template, **values}
+    if len(nested) == 1 and not checked:
+        return _fill_one(template, *nested[0])
     return _fill(template, nested, checked)
 
 
 def _as_read(values: dict[str, Any]) -> dict[str, Any]:
     """A model whose every field the map gives (and must: none has a default)."""
     return values
+
+
+def _fill_one(template: dict[str, Any], name: str, inner: Filler, many: bool) -> Filler:
+    """:func:`_fill` of one nested object or list and no field left out when empty (a line's
+    item, an order's lines)."""
+    if many:
+
+        def fill_list(values: dict[str, Any]) -> dict[str, Any]:
+            dump = {**template, **values}
+            value = values.get(name)
+            if value is not None:
+                dump[name] = [inner(item) for item in value]
+            return dump
+
+        return fill_list
+
+    def fill_object(values: dict[str, Any]) -> dict[str, Any]:
+        dump = {**template, **values}
+        value = values.get(name)
+        if value is not None:
+            dump[name] = inner(value)
+        return dump
+
+    return fill_object
 
 
 def _fill(
