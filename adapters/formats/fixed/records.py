@@ -51,14 +51,38 @@ def read_documents(text: Iterable[str], layout: Layout) -> Iterator[Document | P
     known = ", ".join(layout.records)
     tag_columns = slice(layout.tag.start - 1, layout.tag.end)
     sizes = {tag: (spec.length, layout.pads(spec)) for tag, spec in layout.records.items()}
+    nested = {
+        tag: (spec.parent, spec.max, spec.length, layout.pads(spec))
+        for tag, spec in layout.records.items()
+        if spec.parent is not None
+    }
+    holds = {tag: bool(types) for tag, types in children.items()}
     headers: dict[str, int] = {}
     document: Document | None = None
     open_records: list[Record] = []
     for number, line in enumerate(text, start=1):
-        line = line[:-2] if line.endswith("\r\n") else line.removesuffix("\n")
+        if line.endswith("\n"):
+            line = line[:-2] if line.endswith("\r\n") else line[:-1]
         if not line or line.isspace():
             continue
         tag = line[tag_columns].strip()
+        if document is not None and tag in nested:  # the commonest: a record that fits
+            parent_tag, most, length, pads = nested[tag]
+            parent = open_records[-1]
+            sibling = parent.tag != parent_tag  # of a record of a type that holds none?
+            if sibling and len(open_records) > 1 and not holds[parent.tag]:
+                parent = open_records[-2]
+            count = parent.counts.get(tag, 0) + 1
+            fits = len(line) == length or (pads and len(line) < length)
+            if parent.tag == parent_tag and fits and (most is None or count <= most):
+                if sibling:
+                    open_records.pop()
+                parent.counts[tag] = count
+                record = Record(tag, number, line)
+                parent.children.append(record)
+                open_records.append(record)
+                document.last_line = number
+                continue
         spec = layout.records.get(tag)
         problems: list[Problem] = []
         if spec is None:
