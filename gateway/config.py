@@ -158,7 +158,8 @@ class Settings(BaseSettings):
         "its format reads it as a stream (CSV, fixed width, XML, X12: in the memory of a part, "
         "whatever its size, a huge 846 or 856 set in parts); a file read whole takes about 65 "
         "times its size in memory (without the large-file lane, large_file_workers = 0; for a "
-        "partner refusing reused control numbers; an X12 file up to 64 MiB, in a parse worker); "
+        "partner refusing reused control numbers; an X12 file up to 64 MiB without a huge set of "
+        "a kind read in parts, in a parse worker); "
         "a remote channel leaves a larger file on the server, unread",
     )
     large_file_size: int = Field(

@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import time
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import BinaryIO
 
 from sqlalchemy.orm import Session
@@ -115,6 +116,14 @@ class PartnerFormats:
         whole below it."""
         parser = self.parsers[self.kind_of_file(partner, head)]
         return bool(getattr(parser, "streams_over_limit_only", False))
+
+    def holds_document_in_parts(self, partner: str | None, head: bytes, path: Path) -> bool:
+        """Whether that file, at ``path``, holds a document its format reads in parts (its
+        parser's ``holds_document_in_parts(path)``): read whole, it would take many times its
+        size, so it is read as a stream whatever its size."""
+        parser = self.parsers[self.kind_of_file(partner, head)]
+        holds = getattr(parser, "holds_document_in_parts", None)
+        return holds is not None and bool(holds(path))
 
     def parse_stream(
         self, source: BinaryIO, *, file_name: str, partner: str | None = None

@@ -35,7 +35,9 @@ released with the file. Those of a document not published (rejected, a duplicate
 forgotten with the file's verdict. Memory holds a part at a time, whatever the document's size.
 
 A format that reads streams only over a limit (X12) reads a file whole, in a parse worker, up to
-``max_file_size`` or :data:`WHOLE_AT_MOST`, whichever is less, and as a stream above.
+``max_file_size`` or :data:`WHOLE_AT_MOST`, whichever is less, and as a stream above, or when
+the file holds a document that format reads in parts (a huge 846 or 856, which read whole would
+take some 80 times its size).
 """
 
 from __future__ import annotations
@@ -95,9 +97,11 @@ def streams(pipeline: Pipeline, path: Path) -> bool:
     if parser.streams_over_limit_only(partner, head):
         limit = min(pipeline.max_file_size or WHOLE_AT_MOST, WHOLE_AT_MOST)
         try:
-            return path.stat().st_size > limit
+            if path.stat().st_size > limit:
+                return True
         except OSError:
             return False
+        return parser.holds_document_in_parts(partner, head, path)
     return True
 
 

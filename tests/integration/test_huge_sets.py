@@ -26,16 +26,18 @@ from gateway.ledger._held import AHEAD
 from gateway.messages.parts import reassemble
 from tests.integration.support import (
     bound_queue,
+    daemon_log,
     daemon_output,
     drop,
     run_once_process,
+    small_850,
     take_all,
     write_settings,
 )
 
 HUGE = {SETTINGS_ENV: "1000,20"}
 LARGE, MOST = 4096, 32768
-"""large_file_size and max_file_size (the file, over both, is read as a stream)."""
+"""large_file_size and max_file_size (a file over both is read as a stream)."""
 
 
 def huge_856(tmp_path: Path, broken: bool = False) -> bytes:
@@ -131,6 +133,28 @@ def test_a_huge_856_is_published_as_its_parts_and_a_rejected_one_publishes_none(
     left = parts_left(database_url)  # the rejected set's held parts forgotten
     assert left.get("ahead") == 0 and left.get("held", 0) == 0, left
     assert left.get("published") == len(received), left
+
+
+def test_a_huge_856_under_max_file_size_is_read_as_a_stream_and_a_large_file_of_850s_whole(
+    tmp_path: Path, partner: str
+) -> None:
+    """A file under ``max_file_size`` (its default here, 2 GiB) is read whole in a worker, but
+    one holding a huge 856 is read as a stream all the same, its set in parts (read whole, it
+    takes some 80 times its size); a large file of 850s is still read whole, in the lane's
+    worker."""
+    config = write_settings(tmp_path, "sqlite:///var/ledger.sqlite3", large_file_size=LARGE)
+    data = huge_856(tmp_path)
+    drop(tmp_path / "inbox", partner, "asn.x12", data)
+    orders = b"".join(small_850(9000 + n) for n in range(60))
+    assert LARGE < len(orders) < len(data)
+    drop(tmp_path / "inbox", partner, "orders.x12", orders)
+    with bound_queue(f"edi.in.856.{partner}") as (channel, queue):
+        assert run(config) == 0, daemon_output(config)
+        received = events(channel, queue)
+    log = daemon_log(config).read_text()
+    assert "asn.x12: read as a stream" in log, daemon_output(config)
+    assert "orders.x12: read as a stream" not in log and "orders.x12: parsed in" in log
+    assert_parse_message(data, partner, received)
 
 
 def test_a_kill_in_the_middle_of_a_huge_set_and_a_restart_publish_each_part_once(

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import BinaryIO
 
 from gateway.control_numbers import ControlNumberCounter
@@ -30,6 +31,7 @@ from gateway.ports import ParseResult, Reply
 from . import streaming
 from .documents import MAX_DOCUMENT_ERRORS as MAX_DOCUMENT_ERRORS
 from .documents import FileDocuments, owed_replies, refused_whole
+from .huge_set_scan import holds_huge_set
 from .profile import X12Profile
 from .report import ISA_LENGTH, draft_owed, scan
 from .structure import GroupHeader, InterchangeHeader
@@ -87,13 +89,20 @@ class X12Parser:
 
     streams_over_limit_only = True
     """A file is read as a stream only when it is over a limit (``max_file_size``, or 64 MiB:
-    :data:`gateway.streamed.WHOLE_AT_MOST`): below it, it is read whole in a parse worker, as
-    before streaming, because a stream runs in the daemon's own process and reads each set
-    whole but a huge 846 or 856 (:mod:`.huge_sets`: one huge set of another kind, a 30 MB
-    element, would grow the daemon rather than a worker)."""
+    :data:`gateway.streamed.WHOLE_AT_MOST`), or holds a huge 846 or 856
+    (:meth:`holds_document_in_parts`): otherwise it is read whole in a parse worker, as before
+    streaming, because a stream runs in the daemon's own process and reads each set whole but
+    a huge 846 or 856 (:mod:`.huge_sets`: one huge set of another kind, a 30 MB element, would
+    grow the daemon rather than a worker)."""
 
     def __init__(self, rules: Mapping[str, SenderRules] | None = None) -> None:
         self.rules = dict(rules or {})
+
+    def holds_document_in_parts(self, path: Path) -> bool:
+        """Whether the file at ``path`` holds a set read in parts: an 846 or 856 of more than
+        :data:`~.huge_sets.HUGE_SEGMENTS` segments (:mod:`.huge_set_scan`), which read whole
+        would take some 80 times its size."""
+        return holds_huge_set(path)
 
     @classmethod
     def for_partners(cls, profiles: Mapping[str, X12Profile]) -> X12Parser:
