@@ -40,6 +40,7 @@ from ..references import ReferenceBook
 from ..references.published import REFERENCE_QUEUE, ReferenceListener
 from ..registry import Registry
 from ..spool import Claim, Claimed, ClaimedFileChanged, FolderSource
+from . import heap
 from .channels import ChannelSchedule
 from .finisher import Finisher
 from .home_lock import home_lock
@@ -468,6 +469,7 @@ def run(settings: Settings, registry: Registry, *, once: bool = False, drain: fl
 
 
 def _run(settings: Settings, registry: Registry, *, once: bool, drain: float) -> None:
+    heap.tune()  # before the threads start: large blocks mapped apart, two arenas
     stop = threading.Event()
     gateway = Gateway.from_settings(settings, registry)
 

@@ -39,6 +39,7 @@ from pathlib import Path
 from ..pipeline import Pipeline
 from ..spool import Claim, Claimed
 from ..streamed import stream_file, streams
+from . import heap
 from .workers import WorkerPool
 
 log = logging.getLogger(__name__)
@@ -244,6 +245,7 @@ class LargeFileLane:
             self.on_failure()
         finally:
             pool.close()
+            heap.give_back()  # what the file's parts and pages left free in the heap
 
 
 def _size(path: Path) -> int:
