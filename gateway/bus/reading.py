@@ -32,11 +32,12 @@ if TYPE_CHECKING:
     from .holds import Hold
 
 
-READ_AHEAD_BYTES = 32 << 20
+READ_AHEAD_BYTES = 8 << 20
 """Bytes of message bodies the relay reads ahead of the window at most (one at least): its
 pages are counted in rows too, and a huge document's parts are megabytes each (PART_BYTES)."""
-WINDOW_BYTES = 32 << 20
-"""Bytes of message bodies in flight (published, not confirmed yet) at most (one at least)."""
+WINDOW_BYTES = 8 << 20
+"""Bytes of message bodies in flight (published, not confirmed yet) at most (one at least):
+each is held as its row and again as pika's frames until the socket takes them."""
 
 
 @dataclass(frozen=True)
