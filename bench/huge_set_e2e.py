@@ -93,6 +93,26 @@ class Parts:
         return self.total is not None and len(self.seen) >= self.total
 
 
+def _pss_kb(pid: int) -> int:
+    """Proportional kB of ``pid`` and its descendants: their shared pages (the worker
+    processes are forked from one server, with the modules it loaded) counted once in all,
+    which the sum of their RSS counts in each (0 once gone)."""
+    total = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            rollup = Path(f"/proc/{current}/smaps_rollup").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        total += next(
+            (int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")), 0
+        )
+        pending += [int(child) for child in children]
+    return total
+
+
 def start(home: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "gateway", "run"],
@@ -157,18 +177,26 @@ class Watch:
         self.process = start(home, env)
         self.started = time.monotonic()
         self.runs = 1
-        self.peak = self.peak_main = 0
+        self.peak = self.peak_main = self.peak_pss = 0
         self.reading = 0
         """The peak while the file is read (before the stream's end is logged)."""
         self.killed_at: float | None = None
+        self.read_at: float | None = None
+        """When the stream's end was first seen logged (the last run's)."""
+        self.samples = 0
 
     def sample(self) -> None:
         rss = _rss_kb(self.process.pid)
         self.peak = max(self.peak, rss)
         self.peak_main = max(self.peak_main, _rss_kb(self.process.pid, descendants=False))
+        self.samples += 1
+        if self.samples % 5 == 0:  # a second: smaps_rollup walks every mapping
+            self.peak_pss = max(self.peak_pss, _pss_kb(self.process.pid))
         log = (self.home / "daemon.log").read_text(errors="replace")
-        if "read as a stream in" not in log:
+        if log.count("read as a stream in") < self.runs:
             self.reading = max(self.reading, rss)
+        elif self.read_at is None:
+            self.read_at = time.monotonic()
 
     def kill_and_restart(self) -> None:
         os.killpg(self.process.pid, signal.SIGKILL)
@@ -176,6 +204,7 @@ class Watch:
         self.killed_at = time.monotonic() - self.started
         self.process = start(self.home, self.env)
         self.runs += 1
+        self.read_at = None
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -223,12 +252,14 @@ def run(
             if parts.complete() and any(acks.glob("*.x12")):
                 break
         took = time.monotonic() - watch.started
+        publishing = None if watch.read_at is None else time.monotonic() - watch.read_at
     finally:
         watch.stop()
     time.sleep(1.0)
     parts.stop.set()
     parts.thread.join(10)
     runs, peak, peak_main, reading = watch.runs, watch.peak, watch.peak_main, watch.reading
+    pss = watch.peak_pss
     log = (home / "daemon.log").read_text(errors="replace")
     streams = [float(s) for s in re.findall(r"read as a stream in ([0-9.]+) s", log)]
     twice = {mid: n for mid, n in parts.seen.items() if n > 1}
@@ -242,8 +273,11 @@ def run(
     print(
         f"  peak RSS: {peak_main / 1024:,.0f} MB the daemon's process, {peak / 1024:,.0f} MB with "
         f"its worker processes; {reading / 1024:,.0f} MB while the file was read (the rest: "
-        "the release and the relay publishing the parts)"
+        "the release and the relay publishing the parts); proportional (PSS, shared pages "
+        f"counted once) with its workers {pss / 1024:,.0f} MB"
     )
+    if publishing is not None:
+        print(f"  the parts published {publishing:.1f} s after the read's end was logged")
     print(
         f"  parts: {len(parts.seen)} of {parts.total} published ({parts.bytes / 2**20:,.0f} MB "
         f"of events); exactly once: {not twice and parts.complete()}"
@@ -260,6 +294,9 @@ def run(
         "segments": segments,
         "stream_s": streams[-1] if streams else None,
         "peak_rss_mb": peak / 1024,
+        "daemon_rss_mb": peak_main / 1024,
+        "peak_pss_mb": pss / 1024,
+        "publishing_s": publishing,
         "reading_rss_mb": reading / 1024,
         "parts": len(parts.seen),
         "total": parts.total,
