@@ -51,7 +51,6 @@ from .dump_values import (
     date_reference_dump,
     decimal_of,
     dumps_as_written,
-    elements_of,
     holds_only,
     integer_of,
     item_ids,
@@ -64,11 +63,12 @@ from .dump_values import (
 
 _SECOND_IDS: Final = frozenset({"IN", "LT", "SN"})
 """Product id qualifiers read into fields with 2.0's ids kept aside: left to ``read_item``."""
-_ELEMENTS_SN1: Final = frozenset(range(1, 7))
-_ELEMENTS_LIN: Final = frozenset(range(1, 32))
-_ELEMENTS_PID_F: Final = frozenset({1, 5})
+_SN1_READ: Final = 6
+_LIN_READ: Final = 31
+_REF_READ: Final = max(REFERENCE)
+_PO4_READ: Final = 14
+"""The elements read of each (1 to n): one holding none after them is taken (holds_only)."""
 _ELEMENTS_PID: Final = frozenset(range(1, 10))
-_ELEMENTS_PO4: Final = frozenset(range(1, 15))
 
 DUMPS_MODELS: Final[dict[type[BaseModel], tuple[tuple[str, bool], ...]]] = {
     ShippedItem: (
@@ -171,48 +171,49 @@ def _item_dump(level: Sequence[Segment]) -> tuple[Dump, list[int]]:
     meas: list[tuple[int, Segment]] = []
     refs: list[Values] = []
     dtms: list[Values] = []
-    owner: str | None = None
-    for index in range(1, len(level)):
-        segment = level[index]
+    loops = HL_LOOPS
+    inner: frozenset[str] | None = None  # the inner loop open's tags: not the level's (walk)
+    for index, segment in enumerate(level):  # the HL first: none of the tags below
         tag = segment.tag
-        if owner is not None and tag in HL_LOOPS[owner]:
-            continue
-        if tag in HL_LOOPS:  # :func:`.loops.walk`: an inner loop's segments are not the level's
-            owner = tag
-            continue
-        owner = None
+        if inner is not None:
+            if tag in inner:
+                continue
+            inner = None
+        # elements_of and holds_only written out (a few calls less per segment)
         if tag == "SN1":
             if sn1 is None:
-                sn1 = elements_of(segment)
-                if holds_only(sn1, _ELEMENTS_SN1):
+                sn1 = [e.strip() or None for e in segment.elements]
+                if len(sn1) <= _SN1_READ or not any(sn1[_SN1_READ:]):
                     taken.append(index)
         elif tag == "LIN":
             if lin is None:
-                lin = elements_of(segment)
-                if holds_only(lin, _ELEMENTS_LIN):
+                lin = [e.strip() or None for e in segment.elements]
+                if len(lin) <= _LIN_READ or not any(lin[_LIN_READ:]):
                     taken.append(index)
         elif tag == "PID":
-            pids.append((index, elements_of(segment)))
+            pids.append((index, [e.strip() or None for e in segment.elements]))
         elif tag == "PO4":
-            po4s.append((index, elements_of(segment)))
+            po4s.append((index, [e.strip() or None for e in segment.elements]))
         elif tag == "MEA":
             meas.append((index, segment))
         elif tag == "REF":
-            values = elements_of(segment)
-            if holds_only(values, REFERENCE):
+            values = [e.strip() or None for e in segment.elements]
+            if len(values) <= _REF_READ or not any(values[_REF_READ:]):
                 taken.append(index)
             refs.append(values)
         elif tag == "DTM":
-            values = elements_of(segment)
+            values = [e.strip() or None for e in segment.elements]
             dtms.append(values)
             if holds_only(values, date_held(values)):
                 taken.append(index)
+        elif tag in loops:
+            inner = loops[tag]
     if sn1 is None:
         raise Unsure
     description, descriptions = _descriptions(pids, taken) if pids else (None, [])
     packaging = []
     for index, values in po4s:
-        if holds_only(values, _ELEMENTS_PO4):
+        if len(values) <= _PO4_READ or not any(values[_PO4_READ:]):  # holds_only
             taken.append(index)
             packaging.append(_pack_size(values))
     measurements = []
@@ -281,13 +282,17 @@ def _descriptions(
     pids: list[tuple[int, Values]], taken: list[int]
 ) -> tuple[str | None, list[Dump]]:
     """:func:`.item_ids.read_descriptions`."""
-    first = next((n for n, v in pids if text_at(v, 1) == "F" and text_at(v, 5)), None)
+    first = None
+    for n, v in pids:
+        if len(v) >= 5 and v[0] == "F" and v[4]:  # PID01 F, PID05 some text
+            first = n
+            break
     description: str | None = None
     descriptions: list[Dump] = []
     for n, v in pids:
         if n == first:
-            description = text_at(v, 5)
-            if holds_only(v, _ELEMENTS_PID_F):
+            description = v[4]
+            if not any(v[1:4]) and not any(v[5:]):  # it holds PID01 and PID05 only
                 taken.append(n)
                 continue
         if holds_only(v, _ELEMENTS_PID):
