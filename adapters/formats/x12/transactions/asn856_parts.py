@@ -78,7 +78,7 @@ from .asn856 import (
 from .asn856_item_dumps import PackDump, item_dump, tare_dump
 from .commercial import parse_control_totals
 from .common import Body, SegmentAt, body_of, walk
-from .dump_values import Dump, dump_text, elements_of, holds_only, text_at
+from .dump_values import Dump, Values, dump_text, text_at
 
 LISTS: Final = ("items", "packs", "tares")
 """An order's split lists, in the order their names sort (the digest's order)."""
@@ -88,8 +88,8 @@ _MODELS: Final[dict[str, type[BaseModel]]] = {
     "orders.packs": Pack,
     "orders.tares": Tare,
 }
-HL_HELD: Final = frozenset({1, 2, 3, 4})
-"""The elements of an HL the hierarchy reads (it is taken holding no more)."""
+HL_READ: Final = 4
+"""The elements of an HL the hierarchy reads, HL01 to HL04 (it is taken holding no more)."""
 READ_BACK: Final = 1 << 20
 """Bytes of the spooled canonical JSON hashed at a time."""
 
@@ -309,13 +309,18 @@ class ShipNoticeInParts:
     def _close_level(self) -> list[str]:
         """The HL level read so far (``level``), checked and hung in the tree."""
         segments, self.level = self.level, []
+        elements = [e.strip() or None for e in segments[0].elements]  # elements_of
+        if len(elements) > 2 and elements[2] == "I" and self.levels:
+            done = self._close_item(segments, elements)
+            if done is not None:
+                return done
         start = self.level_start
         taken: set[int] = set()
         index = self.levels
         self.levels += 1
         hl = SegmentAt(segments[0], start, self.label, taken)
-        self.hl_elements = elements = elements_of(segments[0])
-        if holds_only(elements, HL_HELD):  # hl.take((1, 2, 3, 4))
+        self.hl_elements = elements
+        if len(elements) <= HL_READ or not any(elements[HL_READ:]):  # hl.take((1, 2, 3, 4))
             taken.add(start)
         code = hl.need(text_at(elements, 3), 3, "hierarchical level code")
         if code not in PARENT_LEVELS:
@@ -343,14 +348,69 @@ class ShipNoticeInParts:
             self.kept = error
             return []
         if index and len(taken) < len(segments):  # else none is kept
-            label = self.label
-            kept = [
-                SegmentAt(segment, n, label, taken)
-                for n, segment in enumerate(segments, start)
-                if n not in taken
-            ]
-            self._keep(kept, taken)
+            self._keep_level(segments, start, taken)
         return done
+
+    def _close_item(self, segments: list[Segment], elements: Values) -> list[str] | None:
+        """:meth:`_close_level` of an item level hung as most are, with fewer steps (None when
+        it is not, or when its dump is to be made by its model: the level is then read the
+        general way): the next HL01 counted up, its HL02 the open pack or order (or the one
+        under the item before it), nothing kept or out of order yet."""
+        number, pointer = elements[0], elements[1]
+        numbers, branch = self.numbers, self.branch
+        if (
+            number is None
+            or number != numbers.following
+            or not branch
+            or not self.item_dumps
+            or self.kept is not None
+            or self.out_of_order
+        ):
+            return None
+        parent = branch[-1]
+        if parent.number != pointer:
+            if parent.code != "I" or len(branch) < 2 or branch[-2].number != pointer:
+                return None
+            parent = branch[-2]
+        if parent.pack is None and parent.order is None:  # not a pack or an order
+            return None
+        read = item_dump(segments)
+        if read is None:
+            return None
+        dump, indexes = read
+        if parent is not branch[-1]:
+            branch.pop()  # the item before, closed (_close_branch: nothing to give)
+        index = self.levels
+        self.levels += 1
+        numbers.add(number)
+        opened = _Open(number, "I")
+        self.latest["I"] = (index, opened)
+        branch.append(opened)
+        self.dumped += 1
+        self.shipped += dump["quantity_shipped"]
+        done: list[str] = []
+        if parent.pack is not None:
+            parent.pack.items.append(dump)
+        else:
+            done = self._emit("items", parent.order_index, dump)
+        held = len(elements) <= HL_READ or not any(elements[HL_READ:])
+        if len(indexes) + held < len(segments):  # else none is kept
+            start = self.level_start
+            taken = {start + n for n in indexes}
+            if held:
+                taken.add(start)
+            self._keep_level(segments, start, taken)
+        return done
+
+    def _keep_level(self, segments: list[Segment], start: int, taken: set[int]) -> None:
+        """The level's ``segments`` (the first at ``start``) not ``taken`` kept unmapped."""
+        label = self.label
+        kept = [
+            SegmentAt(segment, n, label, taken)
+            for n, segment in enumerate(segments, start)
+            if n not in taken
+        ]
+        self._keep(kept, taken)
 
     def _at(
         self, segments: list[Segment], start: int, taken: set[int], first: int = 0
@@ -388,13 +448,13 @@ class ShipNoticeInParts:
         done: list[str] = []
         if parent is not None:
             done = self._close_branch(self.branch.index(parent) + 1)
-        opened = _Open(number, level)
+        opened = _Open(number, level.code)
         self.latest[level.code] = (index, opened)
         self.branch.append(opened)
         if parent is None:
             return done
         if level.code == "O":
-            level.order = _order(level, level.first("PRF"))
+            level.order = opened.order = _order(level, level.first("PRF"))
             self.orders.append(level.order)
             opened.order_index = len(self.orders) - 1
         elif level.code == "T":
@@ -416,7 +476,7 @@ class ShipNoticeInParts:
         if parent.pack is not None:
             parent.pack.items.append(self._read_item(level))
             return []
-        if parent.level.order is not None:
+        if parent.order is not None:
             return self._emit("items", parent.order_index, self._read_item(level))
         prf = self._walked(level).first("PRF")  # an item under the shipment names its order
         if prf is None:
@@ -465,10 +525,10 @@ class ShipNoticeInParts:
             if pointer in self.numbers:
                 return None
             raise hl.error(f"HL02 {quote(pointer)} names no earlier HL", 2)
-        if parent.level.code not in allowed:
+        if parent.code not in allowed:
             raise hl.error(
                 f"the {LEVEL_NAMES[level.code]} level cannot sit under "
-                f"the {LEVEL_NAMES[parent.level.code]} level HL {pointer}",
+                f"the {LEVEL_NAMES[parent.code]} level HL {pointer}",
                 2,
             )
         return parent
@@ -517,7 +577,10 @@ class _Open:
     """A level of the open branch."""
 
     number: str
-    level: _Level
+    code: str
+    """The level's HL03."""
+    order: _OrderLevel | None = None
+    """An order level's own fields."""
     order_index: int = -1
     in_tare: bool = False
     pack: PackDump | None = None
