@@ -11,7 +11,7 @@ a file of a million rows reads its fields through one call per row, not five or 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, Protocol, runtime_checkable
 
 FieldsReader = Callable[[Any], dict[str, Any]]
 
@@ -27,24 +27,48 @@ class Steps(NamedTuple):
     source: Callable[[Any], Any] | None = None
     default: str | None = None
     convert: Callable[[Any], Any] | None = None
+    inline: Callable[[str], str | None] | None = None
+    """``first``: what ``source`` gives as an expression, given the name ``source`` has in
+    the reader (:meth:`InlinePaths.first_source`)."""
+
+
+@runtime_checkable
+class InlinePaths(Protocol):
+    """Paths (:class:`~.field_map.Paths`) that also write the commonest ``first`` reads as
+    code, read in the reader itself without a call: ``prologue``, lines setting the locals
+    their expressions read (from ``node``), run once per node; :meth:`first_source`, the
+    expression of the first non-empty value ``path`` finds (a text or None), given the name
+    ``source`` of what :meth:`~.field_map.Paths.first` gave (for the cases it leaves to it),
+    or None (not written as code)."""
+
+    @property
+    def prologue(self) -> Sequence[str]: ...
+
+    def first_source(self, path: str, source: str) -> str | None: ...
 
 
 def generated_reader(
     constants: dict[str, Any],
     plain: Sequence[tuple[str, Steps]],
     nested: Sequence[tuple[str, str, Steps]],
+    prologue: Sequence[str] = (),
 ) -> FieldsReader:
     """The reader of a map whose ``constants`` are set whatever the node, whose ``plain``
     fields are set when found, and whose ``nested`` ones (object, field) are each set in its
-    object, made when one of its fields is found."""
+    object, made when one of its fields is found; ``prologue``, the lines the fields' inline
+    reads need (:class:`InlinePaths`)."""
     namespace: dict[str, Any] = {"constants": constants}
     code = ["def read(node):", "    values = constants.copy()" if constants else "    values = {}"]
+    reads = [*(steps for _, steps in plain), *(steps for _, _, steps in nested)]
+    sources = [_inline(steps, index) for index, steps in enumerate(reads)]
+    if any(source is not None for source in sources):
+        code += [f"    {line}" for line in prologue]
     seen: set[str] = set()
     for index, (name, steps) in enumerate(plain):
-        code += _value(steps, index, namespace)
+        code += _value(steps, index, namespace, sources[index])
         code += ["    if value is not None:", f"        values[{name!r}] = value"]
     for index, (owner, name, steps) in enumerate(nested, start=len(plain)):
-        code += _value(steps, index, namespace)
+        code += _value(steps, index, namespace, sources[index])
         code.append("    if value is not None:")
         if owner not in seen:  # its first field: the object is not made yet
             seen.add(owner)
@@ -63,8 +87,18 @@ def generated_reader(
     return reader
 
 
-def _value(steps: Steps, index: int, namespace: dict[str, Any]) -> list[str]:
-    """The lines that set ``value`` to the field's value at ``node`` (None: absent)."""
+def _inline(steps: Steps, index: int) -> str | None:
+    """The expression of a field's ``first`` read (:class:`InlinePaths`), if any."""
+    if steps.how != "first" or steps.inline is None:
+        return None
+    return steps.inline(f"source_{index}")
+
+
+def _value(
+    steps: Steps, index: int, namespace: dict[str, Any], inline: str | None = None
+) -> list[str]:
+    """The lines that set ``value`` to the field's value at ``node`` (None: absent); a
+    ``first`` read written as ``inline``, if given."""
     source, convert, default = f"source_{index}", f"convert_{index}", f"default_{index}"
     namespace[source], namespace[convert], namespace[default] = (
         steps.source,
@@ -78,14 +112,15 @@ def _value(steps: Steps, index: int, namespace: dict[str, Any]) -> list[str]:
     if steps.how == "texts":
         each = "text" if steps.convert is None else f"{convert}(text)"
         return [f"    value = [{each} for text in {source}(node) if text] or None"]
+    read = f"{source}(node)" if inline is None else inline
     if steps.convert is None:
         if steps.default is None:
-            return [f"    value = {source}(node)"]
-        return [f"    value = {source}(node) or {default}"]
+            return [f"    value = {read}"]
+        return [f"    value = {read} or {default}"]
     if steps.default is None:
         return [
-            f"    value = {source}(node)",
+            f"    value = {read}",
             "    if value is not None:",
             f"        value = {convert}(value)",
         ]
-    return [f"    value = {convert}({source}(node) or {default})"]
+    return [f"    value = {convert}({read} or {default})"]

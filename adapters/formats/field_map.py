@@ -37,7 +37,7 @@ from pydantic import (
 
 from gateway.errors import InputError
 
-from .field_code import FieldsReader, Steps, generated_reader
+from .field_code import FieldsReader, InlinePaths, Steps, generated_reader
 
 
 class MappingError(InputError):
@@ -144,7 +144,11 @@ class FieldSpec(Strict):
         typed = None if self.type == "text" and self.codes is None else self._converter(name)
         if self.many:
             return Steps("texts", paths.texts(self.path), convert=typed)
-        return Steps("first", paths.first(self.path), self.default, typed)
+        first, path = paths.first(self.path), self.path
+        inline = None
+        if isinstance(paths, InlinePaths):
+            inline = functools.partial(paths.first_source, path)
+        return Steps("first", first, self.default, typed, inline)
 
     def reader(self, name: str, paths: Paths) -> Callable[[Any], Any]:
         """How this field's value is read at a node (None: absent): its :meth:`steps`."""
@@ -235,7 +239,7 @@ class FieldSpec(Strict):
 
 def _reader(steps: Steps) -> Callable[[Any], Any]:
     """A field's value at a node (None: absent), read as ``steps`` say."""
-    how, source, default, typed = steps
+    how, source, default, typed, _ = steps
     if how == "value":
         return lambda node: default
     assert source is not None  # every other field reads its paths
@@ -319,7 +323,9 @@ def compiled(specs: Mapping[str, FieldSpec | str], paths: Paths = NODE_PATHS) ->
     named = {*constants, *(name for name, _ in plain)}
     if not objects & named and all(len(p) == 1 and finds for p, _, _, finds in nested):
         one_deep = [(parents[0], last, steps) for parents, last, steps, _ in nested]
-        return _kept(specs, paths, generated_reader(constants, plain, one_deep))  # the commonest
+        prologue = paths.prologue if isinstance(paths, InlinePaths) else ()
+        read_flat = generated_reader(constants, plain, one_deep, prologue)
+        return _kept(specs, paths, read_flat)  # the commonest
     readers = [(name, _reader(steps)) for name, steps in plain]
     nested_readers = [(p, last, _reader(steps), finds) for p, last, steps, finds in nested]
 

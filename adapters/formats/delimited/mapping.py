@@ -66,6 +66,17 @@ class CsvPaths:
 
         return texts
 
+    @property
+    def prologue(self) -> Sequence[str]:
+        """The locals of :meth:`first_source`: the document's first row's values and their
+        count."""
+        return ("row = node.rows[0][1]", "size = len(row)")
+
+    def first_source(self, path: str, source: str) -> str:
+        """:meth:`first` as an expression (:class:`~..field_code.InlinePaths`)."""
+        index = self.column(path)
+        return f"((row[{index}].strip() or None) if {index} < size else None)"
+
     def first(self, path: str) -> Callable[[CsvNode], str | None]:
         index = self.column(path)
 

@@ -67,6 +67,7 @@ from ..mappings import (
 from .mapping import FixedMapping, FixedNode, FixedPaths, Layout, load_mapping
 from .records import Document, Problem, read_documents
 from .rendering import FixedWriting, render_mapping
+from .untracked import UntrackedPaths
 
 KIND = "fixed"
 FILE_SEQUENCE = "fixed.file"
@@ -145,7 +146,10 @@ class FixedParser:
         lines = charset.lines_of(source, layout.encoding, "fixed-width file")
         part, findings, held = ParseResult(), _Findings(file_name), 0
         slices: dict[str, tuple[str, slice]] = {}
-        read = document_reader(KIND, mapping, partner, FixedPaths.of(layout))
+        read = (
+            document_reader(KIND, mapping, partner, UntrackedPaths.of(layout)),
+            document_reader(KIND, mapping, partner, FixedPaths.of(layout)),
+        )
         try:
             for found in read_documents(lines, layout):
                 problems = [found] if isinstance(found, Problem) else found.problems
@@ -188,15 +192,23 @@ class FixedParser:
         self,
         part: ParseResult,
         layout: Layout,
-        read: DocumentReader,
+        read: tuple[DocumentReader, DocumentReader],
         document: Document,
         slices: dict[str, tuple[str, slice]],
         findings: _Findings,
     ) -> ParsedDocument | None:
+        """The document read through the mapping (``read``: untracked, then, if it cannot be,
+        tracked, for an error naming the lines its values came from:
+        :mod:`.untracked`); None, its finding added, when it cannot be."""
         findings.documents += 1
+        untracked, tracked = read
+        try:
+            return untracked(FixedNode.of(document.root, layout, slices))
+        except (MappingError, KeyError):
+            pass
         node = FixedNode.of(document.root, layout, slices)
         try:
-            return read(node)
+            return tracked(node)
         except (MappingError, KeyError) as error:
             problem = str(error.args[0]) if isinstance(error, KeyError) else str(error)
             first, last = document.root.line, document.last_line
