@@ -209,15 +209,15 @@ def document_reader(
 
         return fails
     looked = f"{mapping.envelope.sender}, {mapping.envelope.receiver}"
-    last: list[tuple[tuple[str | None, ...], Envelope]] = []
+    last: list[tuple[dict[str, Any], Envelope]] = []
 
     def envelope_of(node: Any) -> Envelope:
-        facts = {**_NO_FACTS, **facts_of(node)}
+        found = facts_of(node)
+        if last and last[0][0] == found:  # the facts of the document before, found good
+            return last[0][1]
+        facts = {**_NO_FACTS, **found}
         if not facts["sender"] or not facts["receiver"]:
             raise MappingError(f"no sender or receiver ({looked})")
-        key = tuple(facts.values())
-        if last and last[0][0] == key:
-            return last[0][1]
         envelope = Envelope(
             partner=partner,
             format=format_kind,
@@ -225,16 +225,18 @@ def document_reader(
             receiver=PartyId(id=facts["receiver"], qualifier=facts["receiver_qualifier"]),
             interchange_reference=facts["interchange_reference"],
         )
-        last[:] = [(key, envelope)]
+        last[:] = [(found, envelope)]
         return envelope
 
     digest = MappedDigest.of(message_type, mapping.fields)
+    validate = message_type.__pydantic_validator__.validate_python  # model_validate's own
 
     def read(node: Any) -> ParsedDocument:
         envelope = envelope_of(node)
-        values = fields_of(node)
+        values = fields_of(node)  # a dict of its own: the envelope is added, then taken out
+        values["envelope"] = envelope
         try:
-            message = message_type.model_validate({**values, "envelope": envelope})
+            message = validate(values)
         except ValidationError as error:
             problems = [
                 f"{'.'.join(str(p) for p in problem['loc'])} "
@@ -242,6 +244,7 @@ def document_reader(
                 for problem in error.errors(include_url=False)[:5]
             ]
             raise MappingError("; ".join(problems)) from None
+        del values["envelope"]
         if digest is not None:  # what message.content_digest would work out, from the values
             message.__dict__["content_digest"] = digest(values)
         return mapped_parsed(mapping.kind, message)
