@@ -29,8 +29,11 @@ dropped as the daemon's stream commits them; its rows are counted in its parts. 
 ``EDIGW_TEST_HUGE_DOCUMENTS=1000000000,10000`` for the order read whole (the memory it takes).
 
 Run:  .venv/bin/python bench/flat_xml.py [--csv-mb 16] [--fixed-mb 16] [--rows-per-order 10]
-      [--formats csv,fixed,cxml] [--repeat 1] (the issue's figures: --csv-mb 1024 --fixed-mb 1024;
-      on a busy machine, --repeat 5 takes the best of five runs of each CSV and fixed-width case)
+      [--formats csv,fixed,cxml] [--repeat 1] [--against DIR] (the issue's figures: --csv-mb 1024
+      --fixed-mb 1024; on a busy machine, --repeat 5 takes the best of five runs of each CSV and
+      fixed-width case; --against DIR reads them with another tree's code too, run for run in
+      turn with this one's, the figures beside each other: a change measured in the same
+      minutes as the code before it)
 """
 
 from __future__ import annotations
@@ -206,21 +209,40 @@ def _timed(counts: dict[str, Any], started: float, cpu: float) -> dict[str, Any]
     return {**counts, "seconds": seconds, "cpu_seconds": cpu_seconds, "rss_mb": _rss_mb()}
 
 
-def measure(case: str, path: Path, repeat: int = 1) -> dict[str, Any]:
-    """``case`` over ``path`` in a process of its own (the best of ``repeat`` runs)."""
-    best: dict[str, Any] | None = None
+def measure(case: str, path: Path, repeat: int = 1, tree: Path = ROOT) -> dict[str, Any]:
+    """``case`` over ``path`` in a process of its own (the best of ``repeat`` runs), with the
+    code of ``tree`` (another checkout: its own bench/flat_xml.py)."""
+    return measure_both(case, path, repeat, (tree,))[0]
+
+
+def measure_both(
+    case: str, path: Path, repeat: int, trees: tuple[Path, ...]
+) -> list[dict[str, Any]]:
+    """``case`` over ``path`` with the code of each of ``trees``, their runs taken in turn (on a
+    machine whose speed drifts, each tree has its runs in the same minutes): the best of
+    ``repeat`` runs of each, by the wall clock; its ``cpu_best``, the best by CPU seconds."""
+    best: list[dict[str, Any] | None] = [None] * len(trees)
     for _ in range(repeat):
-        done = subprocess.run(
-            [sys.executable, __file__, "--case", case, "--path", str(path)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        got = json.loads(done.stdout)
-        if best is None or got["seconds"] < best["seconds"]:
-            best = got
-    assert best is not None
-    return best
+        for index, tree in enumerate(trees):
+            script = str(tree / "bench" / "flat_xml.py")
+            done = subprocess.run(
+                [sys.executable, script, "--case", case, "--path", str(path)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            got = json.loads(done.stdout)
+            known = best[index]
+            if "cpu_seconds" in got:  # CSV and fixed width
+                cpus = [got["cpu_seconds"]] + ([known["cpu_best"]] if known else [])
+                got["cpu_best"] = min(cpus)
+            if known is None or got["seconds"] < known["seconds"]:
+                best[index] = got
+            elif "cpu_best" in got:
+                known["cpu_best"] = got["cpu_best"]
+    found = [b for b in best if b is not None]
+    assert len(found) == len(trees)
+    return found
 
 
 def main() -> None:
@@ -236,6 +258,12 @@ def main() -> None:
     )
     parser.add_argument(
         "--repeat", type=int, default=1, help="CSV and fixed width: the best of this many runs"
+    )
+    parser.add_argument(
+        "--against",
+        type=Path,
+        help="CSV and fixed width: also read with the code of this tree (a checkout of another "
+        "commit: git archive <commit> | tar -x -C DIR), its runs taken in turn with this one's",
     )
     parser.add_argument("--case", help=argparse.SUPPRESS)
     parser.add_argument("--path", type=Path, help=argparse.SUPPRESS)
@@ -269,15 +297,7 @@ def _csv_cases(folder: Path, args: argparse.Namespace) -> None:
     size = orders.stat().st_size / (1024 * 1024)
     shape = "one order" if args.one_order else f"{args.rows_per_order} rows per order"
     print(f"CSV: {size:,.1f} MB, {rows:,} rows, {shape}")
-    for case in ("csv-raw", "csv-gateway"):
-        got = measure(case, orders, args.repeat)
-        assert got["rows"] == rows, got
-        rate = got["rows"] / got["seconds"]
-        print(
-            f"  {case:13} {rate:12,.0f} rows/s {size / got['seconds']:8.1f} MB/s"
-            f"   peak RSS {got['rss_mb']:7,.0f} MB"
-            f"   (per CPU second: {got['rows'] / got['cpu_seconds']:,.0f} rows/s)"
-        )
+    _flat_lines(("csv-raw", "csv-gateway"), orders, rows, size, "rows", args)
 
 
 def _fixed_cases(folder: Path, args: argparse.Namespace) -> None:
@@ -286,15 +306,29 @@ def _fixed_cases(folder: Path, args: argparse.Namespace) -> None:
     size = orders.stat().st_size / (1024 * 1024)
     per_order = f"{args.rows_per_order} lines per order"
     print(f"Fixed width: {size:,.1f} MB, {records:,} records, {per_order}")
-    for case in ("fixed-raw", "fixed-gateway"):
-        got = measure(case, orders, args.repeat)
-        assert got["rows"] == records, got
-        rate = got["rows"] / got["seconds"]
-        print(
-            f"  {case:13} {rate:12,.0f} records/s {size / got['seconds']:8.1f} MB/s"
-            f"   peak RSS {got['rss_mb']:7,.0f} MB"
-            f"   (per CPU second: {got['rows'] / got['cpu_seconds']:,.0f} records/s)"
-        )
+    _flat_lines(("fixed-raw", "fixed-gateway"), orders, records, size, "records", args)
+
+
+def _flat_lines(
+    cases: tuple[str, ...], path: Path, rows: int, size: float, unit: str, args: argparse.Namespace
+) -> None:
+    """A line per case (and per tree, with ``--against``): rows/s, MB/s, peak RSS, and rows
+    per CPU second (the best run's by the wall clock; with ``--repeat``, also the best by CPU
+    seconds)."""
+    trees = (ROOT, args.against) if args.against else (ROOT,)
+    for case in cases:
+        measured = measure_both(case, path, args.repeat, trees if "gateway" in case else (ROOT,))
+        for tree, got in zip(trees, measured, strict=False):
+            assert got["rows"] == rows, got
+            rate = got["rows"] / got["seconds"]
+            name = case if tree == ROOT else f"{case} ({tree.name})"
+            width = 13 if len(trees) == 1 else 24
+            best = f", best {got['rows'] / got['cpu_best']:,.0f}" if args.repeat > 1 else ""
+            print(
+                f"  {name:{width}} {rate:12,.0f} {unit}/s {size / got['seconds']:8.1f} MB/s"
+                f"   peak RSS {got['rss_mb']:7,.0f} MB"
+                f"   (per CPU second: {got['rows'] / got['cpu_seconds']:,.0f} {unit}/s{best})"
+            )
 
 
 def _cxml_cases(folder: Path) -> None:
