@@ -19,7 +19,7 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator
 
 from gateway.duplicates import business_key
 from gateway.errors import ConfigError
-from gateway.messages import CANONICAL_MESSAGES, Envelope, Message, PartyId
+from gateway.messages import CANONICAL_MESSAGES, Envelope, Message, PartyId, document_id_of
 from gateway.ports import ParsedDocument
 
 from .field_map import NODE_PATHS, FieldSpec, MappingError, Node, Paths, Strict, compiled, where
@@ -246,7 +246,9 @@ def document_reader(
             raise MappingError("; ".join(problems)) from None
         del values["envelope"]
         if digest is not None:  # what message.content_digest would work out, from the values
-            message.__dict__["content_digest"] = digest(values)
+            found = message.__dict__["content_digest"] = digest(values)
+            # and what its document_id would (the cached property, without its lock)
+            message.__dict__["document_id"] = document_id_of(envelope, found)
         return mapped_parsed(mapping.kind, message)
 
     return read
@@ -292,8 +294,10 @@ def untrusted_sender(
 ) -> str | None:
     """Why ``documents`` cannot be from the partner: one sent under an id outside ``allowed``
     (empty: not checked); None when they can."""
+    if not allowed:
+        return None
     for doc in documents:
         sender = doc.message.envelope.sender.id if doc.message is not None else ""
-        if allowed and sender not in allowed:
+        if sender not in allowed:
             return f"{file_name}: sent as {sender!r}, not among the partner's ids"
     return None

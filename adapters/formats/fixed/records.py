@@ -38,6 +38,8 @@ class Document:
     left_off: int = 0
 
     def add(self, problems: list[Problem]) -> None:
+        if not problems:
+            return
         room = max(PROBLEMS - len(self.problems), 0)
         self.problems += problems[:room]
         self.left_off += len(problems[room:])
