@@ -306,7 +306,23 @@ class Tokenizer:
                     self._pos = len(buf)
                     return  # end of input
                 end = len(buf)  # the last segment has no terminator
-            raws = buf[pos:end].split(term)
+            chunk = buf[pos:end]
+            if _plain(chunk, term):
+                if breaks_are_noise and ("\n" in chunk or "\r" in chunk):
+                    chunk = chunk.replace("\r", "").replace("\n", "")  # wrapped records
+                position = self.position
+                for raw in chunk.split(term):
+                    text = raw.strip(strip_chars)
+                    if text:
+                        fields = text.split(elem)
+                        tag = fields.pop(0)
+                        position += 1
+                        self.position = position
+                        yield Segment(tag, fields, seps, position)
+                self._pos = min(end + 1, len(buf))
+                window = min(window * 2, _MAX_WINDOW)
+                continue
+            raws = chunk.split(term)
             for index, raw in enumerate(raws):
                 text = raw.strip(strip_chars)
                 if breaks_are_noise and ("\n" in text or "\r" in text):
@@ -337,6 +353,22 @@ class Tokenizer:
                     return
             self._pos = min(end + 1, len(buf))
             window = min(window * 2, _MAX_WINDOW)
+
+
+def _plain(text: str, term: str) -> bool:
+    """Whether the segments of ``text`` (between terminators ``term``) are read the plain way,
+    each as split: all ASCII, none empty (two terminators in a row), no ISA or IEA anywhere
+    (an interchange beginning or ending). Line breaks may then be taken out of the whole text
+    at once where they are noise: stripped around a segment, dropped inside one, both ways."""
+    return (
+        bool(text)
+        and text.isascii()
+        and not text.startswith(term)
+        and not text.endswith(term)
+        and term + term not in text
+        and "ISA" not in text
+        and "IEA" not in text
+    )
 
 
 def _offset(pos: int, raws: list[str], index: int) -> int:
