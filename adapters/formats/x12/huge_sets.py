@@ -36,7 +36,7 @@ import dataclasses
 import hashlib
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
@@ -324,7 +324,7 @@ class _SetInParts:
             _raw(self.raw, self.last)
         return "raw:" + self.raw.hexdigest()
 
-    def _ahead(self, chunks: list[str]) -> list[PartAhead]:
+    def _ahead(self, chunks: Sequence[str]) -> list[PartAhead]:
         ahead = []
         for chunk in chunks:
             self.number += 1

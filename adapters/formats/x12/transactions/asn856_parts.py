@@ -39,7 +39,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -92,6 +92,9 @@ HL_READ: Final = 4
 """The elements of an HL the hierarchy reads, HL01 to HL04 (it is taken holding no more)."""
 READ_BACK: Final = 1 << 20
 """Bytes of the spooled canonical JSON hashed at a time."""
+SPOOL_BUFFER: Final = 1 << 20
+"""Bytes of canonical JSON spooled in memory before they are written (a pack's is some kB: a
+write each, with the default buffer)."""
 
 
 class ShipNoticeInParts:
@@ -117,6 +120,10 @@ class ShipNoticeInParts:
         self.envelope = opening.envelope()
         self.label = self.body.transaction
         self.position = 1
+        """The position in the set of the segment fed last (not kept up while :attr:`in_level`:
+        then the level's start and length say it)."""
+        self.in_level = False
+        """The segments fed are the level's (read: the header; not: the CTT and after)."""
         self.header: list[SegmentAt] | None = []
         """The segments before the first HL (read at the end, as ``parse`` reads them)."""
         self.header_taken: set[int] = set()
@@ -159,12 +166,23 @@ class ShipNoticeInParts:
     # ------------------------------------------------------------------------------------------
     # Reading
 
-    def feed(self, segment: Segment) -> list[str]:
+    def feed(self, segment: Segment) -> Sequence[str]:
         """Read the body segment after the one before; the entries of the item parts (JSON
         text) this segment completed."""
-        self.position += 1
         tag = segment.tag
+        if self.in_level and tag != "HL" and tag != "CTT":  # most: one more of the level's
+            self.level.append(segment)
+            return ()
+        return self._turn(segment, tag)
+
+    def _turn(self, segment: Segment, tag: str) -> list[str]:
+        """:meth:`feed` of a segment not simply added to the level being read."""
+        if self.in_level:  # the level's segments are not counted one by one (:attr:`position`)
+            self.position = self.level_start + len(self.level)
+        else:
+            self.position += 1
         if self.in_summary or tag == "CTT":
+            self.in_level = False
             at = SegmentAt(segment, self.position, self.label, set())
             done: list[str] = []
             if not self.in_summary:
@@ -184,6 +202,7 @@ class ShipNoticeInParts:
                 done = self._close_level()
             self.level_start = self.position
             self.level = [segment]
+            self.in_level = True
             return done
         if self.header is not None:
             self.header.append(SegmentAt(segment, self.position, self.label, self.header_taken))
@@ -382,7 +401,7 @@ class ShipNoticeInParts:
             branch.pop()  # the item before, closed (_close_branch: nothing to give)
         index = self.levels
         self.levels += 1
-        numbers.add(number)
+        numbers.count_up()  # add(number)
         opened = _Open(number, "I")
         self.latest["I"] = (index, opened)
         branch.append(opened)
@@ -618,8 +637,7 @@ class _Numbers:
 
     def add(self, number: str) -> None:
         if number == self.following:
-            self.ends[-1] += 1
-            self.following = str(self.ends[-1] + 1)
+            self.count_up()
             return
         value = _counted(number)
         if value is None:
@@ -636,6 +654,13 @@ class _Numbers:
         if at:
             self._merge(at - 1)
         self.following = str(self.ends[-1] + 1)
+
+    def count_up(self) -> None:
+        """Add :attr:`following`."""
+        ends = self.ends
+        last = ends[-1] + 1
+        ends[-1] = last
+        self.following = str(last + 1)
 
     def _merge(self, at: int) -> None:
         while at + 1 < len(self.starts) and self.starts[at + 1] <= self.ends[at] + 1:
@@ -667,7 +692,7 @@ class _DigestSpool:
 
     def __init__(self, spool_dir: str | Path | None) -> None:
         self.file: IO[bytes] = tempfile.TemporaryFile(  # noqa: SIM115 - close()
-            dir=None if spool_dir is None else str(spool_dir)
+            buffering=SPOOL_BUFFER, dir=None if spool_dir is None else str(spool_dir)
         )
         self.runs_of: dict[tuple[int, str], list[tuple[int, int]]] = {}
         """(order, list) -> its runs of items written one after the other: (start, end)."""
