@@ -90,8 +90,11 @@ def hold_ahead(
             ).scalars()
         )
     now = _now()
-    rows: list[dict[str, Any]] = [
-        {
+    held = 0
+    for message_id, (_, _, entries) in zip(ids, parts, strict=True):
+        if message_id in known:
+            continue
+        row: dict[str, Any] = {
             "message_id": message_id,
             "document_id": held_as,
             "document_pk": None,
@@ -107,12 +110,10 @@ def hold_ahead(
             "created_at": now,
             "published_at": None,
         }
-        for message_id, (_, _, entries) in zip(ids, parts, strict=True)
-        if message_id not in known
-    ]
-    for row in rows:  # one at a time: a part may be tens of MB
-        s.execute(insert(OUTBOX), row)
-    return len(rows)
+        s.execute(insert(OUTBOX), row)  # one at a time, encoded as it goes: parts are MBs each
+        del row
+        held += 1
+    return held
 
 
 def settle_ahead(
@@ -163,6 +164,7 @@ def settle_ahead(
                 correlation_id=header.correlation_id,
             )
         )
+        del entries, body  # not alive while the next part is read: MBs each
     return len(parts)
 
 
