@@ -113,6 +113,15 @@ def _pss_kb(pid: int) -> int:
     return total
 
 
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user and system) of ``pid``, all its threads (0 once gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def start(home: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "gateway", "run"],
@@ -184,12 +193,18 @@ class Watch:
         self.read_at: float | None = None
         """When the stream's end was first seen logged (the last run's)."""
         self.samples = 0
+        self.cpu = self.cpu_before = 0.0
+        """CPU seconds of the daemon's process (all its threads): this run's, as last sampled,
+        and the runs' before it."""
+        self.cpu_read: float | None = None
+        """The daemon's CPU seconds when the stream's end was first seen logged."""
 
     def sample(self) -> None:
         rss = _rss_kb(self.process.pid)
         self.peak = max(self.peak, rss)
         self.peak_main = max(self.peak_main, _rss_kb(self.process.pid, descendants=False))
         self.samples += 1
+        self.cpu = _cpu_s(self.process.pid) or self.cpu
         if self.samples % 5 == 0:  # a second: smaps_rollup walks every mapping
             self.peak_pss = max(self.peak_pss, _pss_kb(self.process.pid))
         log = (self.home / "daemon.log").read_text(errors="replace")
@@ -197,6 +212,7 @@ class Watch:
             self.reading = max(self.reading, rss)
         elif self.read_at is None:
             self.read_at = time.monotonic()
+            self.cpu_read = self.cpu_before + self.cpu
 
     def kill_and_restart(self) -> None:
         os.killpg(self.process.pid, signal.SIGKILL)
@@ -205,6 +221,7 @@ class Watch:
         self.process = start(self.home, self.env)
         self.runs += 1
         self.read_at = None
+        self.cpu_before, self.cpu = self.cpu_before + self.cpu, 0.0
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -260,6 +277,7 @@ def run(
     parts.thread.join(10)
     runs, peak, peak_main, reading = watch.runs, watch.peak, watch.peak_main, watch.reading
     pss = watch.peak_pss
+    cpu, cpu_read = watch.cpu_before + watch.cpu, watch.cpu_read
     log = (home / "daemon.log").read_text(errors="replace")
     streams = [float(s) for s in re.findall(r"read as a stream in ([0-9.]+) s", log)]
     twice = {mid: n for mid, n in parts.seen.items() if n > 1}
@@ -279,6 +297,10 @@ def run(
     if publishing is not None:
         print(f"  the parts published {publishing:.1f} s after the read's end was logged")
     print(
+        f"  CPU of the daemon's process: {cpu:,.1f} s in all"
+        + (f", {cpu_read:,.1f} s when the read's end was logged" if cpu_read is not None else "")
+    )
+    print(
         f"  parts: {len(parts.seen)} of {parts.total} published ({parts.bytes / 2**20:,.0f} MB "
         f"of events); exactly once: {not twice and parts.complete()}"
         + (f"; twice: {sorted(twice)[:5]}" if twice else "")
@@ -297,6 +319,8 @@ def run(
         "daemon_rss_mb": peak_main / 1024,
         "peak_pss_mb": pss / 1024,
         "publishing_s": publishing,
+        "daemon_cpu_s": cpu,
+        "daemon_cpu_read_s": cpu_read,
         "reading_rss_mb": reading / 1024,
         "parts": len(parts.seen),
         "total": parts.total,
