@@ -232,17 +232,18 @@ def _item_dump(level: Sequence[Segment]) -> tuple[Dump, list[int]]:
     expiry = None
     if dates:
         expiry = next((d for d in dates if d["qualifier"] == "036" and d["time"] is None), None)
-    sn1 = padded(sn1, 6)
+    if len(sn1) < _SN1_READ:
+        sn1 += [None] * (_SN1_READ - len(sn1))  # padded
+    ordered, to_date = sn1[4], sn1[3]
     dump: Dump = {
-        "line_number": (text_at(lin, 1) if lin is not None else None) or sn1[0],
+        "line_number": (lin[0] if lin else None) or sn1[0],
         "item": item,
         "quantity_shipped": need(decimal_of(sn1[1])),
         "unit_of_measure": need(sn1[2]),
-        "quantity_ordered": decimal_of(sn1[4]),
+        "quantity_ordered": None if ordered is None else decimal_of(ordered),
     }
-    to_date = decimal_of(sn1[3])
     if to_date is not None:
-        dump["quantity_shipped_to_date"] = to_date
+        dump["quantity_shipped_to_date"] = decimal_of(to_date)
     dump["ordered_unit_of_measure"] = sn1[5]
     dump["description"] = description
     if descriptions:

@@ -34,7 +34,6 @@ from gateway.errors import GatewayError
 from ..segments import Segment
 from ..structure import parse_date, parse_time
 from .common import SegmentAt
-from .item_ids import NAMED_ITEM_IDS
 
 Dump = dict[str, Any]
 """A model's ``model_dump()`` (Python mode)."""
@@ -227,23 +226,28 @@ def item_ids(lin: Values, refused: frozenset[str] = frozenset()) -> Dump:
     """The dump of :func:`.item_ids.parse_item_ids` from a LIN's elements (LIN02 on, in pairs):
     the ids :data:`~.item_ids.NAMED_ITEM_IDS` names (the first of each), the others as qualifier
     and value; :class:`Unsure` at a qualifier of ``refused`` (one its model's reader names)."""
-    named: dict[str, str] = {}
+    bp = vn = up = uk = None  # the first of each id NAMED_ITEM_IDS names
     others: list[Dump] = []
-    count = len(lin)
-    for at in range(1, count, 2):  # LIN02 (element 2) at 1, with LIN03 after it
-        qualifier, value = lin[at], lin[at + 1] if at + 1 < count else None
+    for at in range(1, len(lin) - 1, 2):  # LIN02 (element 2) at 1, LIN03 after it
+        qualifier, value = lin[at], lin[at + 1]
         if qualifier is None or value is None:
             continue
         if qualifier in refused:
             raise Unsure
-        if qualifier in NAMED_ITEM_IDS and qualifier not in named:
-            named[qualifier] = value
+        if qualifier == "VN" and vn is None:
+            vn = value
+        elif qualifier == "UP" and up is None:
+            up = value
+        elif qualifier == "BP" and bp is None:
+            bp = value
+        elif qualifier == "UK" and uk is None:
+            uk = value
         else:
             others.append({"qualifier": qualifier, "value": value})
     return {
-        "buyer_item_number": named.get("BP"),
-        "vendor_item_number": named.get("VN"),
-        "upc": named.get("UP"),
-        "gtin": named.get("UK"),
+        "buyer_item_number": bp,
+        "vendor_item_number": vn,
+        "upc": up,
+        "gtin": uk,
         "other_ids": others,
     }
