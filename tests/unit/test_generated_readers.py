@@ -21,7 +21,7 @@ from adapters.formats.field_map import FieldSpec, MappingError, compiled, spec_o
 from adapters.formats.fixed.mapping import FixedNode
 from adapters.formats.fixed.mapping import load_mapping as fixed_mapping
 from adapters.formats.fixed.records import Document, read_documents
-from adapters.formats.fixed.untracked import UntrackedPaths
+from adapters.formats.fixed.untracked import RecordPaths, UntrackedPaths, reads_above
 from tests.unit.test_mapped_digest import ROWS, field_maps, order_mapping
 
 ROOT = Path(__file__).resolve().parents[1].parent
@@ -101,11 +101,12 @@ def test_shipped_fixed_mappings_read_as_each_field_reads_without_noting() -> Non
     files = [
         p for folder in (ROOT / "fixtures" / "fixed", CORPUS) for p in sorted(folder.iterdir())
     ]
-    compared = 0
+    compared = read_records = 0
     for mapping_file in sorted((ROOT / "mappings" / "fixed").glob("*.toml")):
         mapping = fixed_mapping(mapping_file.stem)
         layout = mapping.layout
         read = compiled(mapping.fields, UntrackedPaths.of(layout))
+        records = compiled(mapping.fields, RecordPaths.of(layout))
         for path in files:
             if path.suffix not in suffixes:
                 continue
@@ -116,8 +117,11 @@ def test_shipped_fixed_mappings_read_as_each_field_reads_without_noting() -> Non
                 fast = outcome(read, FixedNode.of(found.root, layout))
                 node = FixedNode.of(found.root, layout)
                 assert fast == outcome(partial(reference, specs=mapping.fields), node)
+                if not reads_above(layout, mapping.fields):  # the records themselves
+                    assert outcome(records, found.root) == fast
+                    read_records += 1
                 compared += 1
-    assert compared > 5
+    assert compared > 5 and read_records > 5
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

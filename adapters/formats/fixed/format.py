@@ -67,7 +67,7 @@ from ..mappings import (
 from .mapping import FixedMapping, FixedNode, FixedPaths, Layout, load_mapping
 from .records import Document, Problem, read_documents
 from .rendering import FixedWriting, render_mapping
-from .untracked import UntrackedPaths
+from .untracked import UntrackedReader, untracked_reader
 
 KIND = "fixed"
 FILE_SEQUENCE = "fixed.file"
@@ -147,7 +147,7 @@ class FixedParser:
         part, findings, held = ParseResult(), _Findings(file_name), 0
         slices: dict[str, tuple[str, slice]] = {}
         read = (
-            document_reader(KIND, mapping, partner, UntrackedPaths.of(layout)),
+            untracked_reader(KIND, mapping, partner),
             document_reader(KIND, mapping, partner, FixedPaths.of(layout)),
         )
         try:
@@ -192,7 +192,7 @@ class FixedParser:
         self,
         part: ParseResult,
         layout: Layout,
-        read: tuple[DocumentReader, DocumentReader],
+        read: tuple[UntrackedReader, DocumentReader],
         document: Document,
         slices: dict[str, tuple[str, slice]],
         findings: _Findings,
@@ -203,7 +203,7 @@ class FixedParser:
         findings.documents += 1
         untracked, tracked = read
         try:
-            return untracked(FixedNode.of(document.root, layout, slices))
+            return untracked(document.root)
         except (MappingError, KeyError):
             pass
         node = FixedNode.of(document.root, layout, slices)
