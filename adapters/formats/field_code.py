@@ -27,9 +27,10 @@ class Steps(NamedTuple):
     source: Callable[[Any], Any] | None = None
     default: str | None = None
     convert: Callable[[Any], Any] | None = None
-    inline: Callable[[str], str | None] | None = None
-    """``first``: what ``source`` gives as an expression, given the name ``source`` has in
-    the reader (:meth:`InlinePaths.first_source`)."""
+    inline: Callable[..., str | None] | None = None
+    """What ``source`` gives as an expression, given the name ``source`` has in the reader
+    (``first``: :meth:`InlinePaths.first_source`), and that of ``convert`` (``children``:
+    :meth:`InlinePaths.items_source`)."""
 
 
 @runtime_checkable
@@ -45,6 +46,11 @@ class InlinePaths(Protocol):
     def prologue(self) -> Sequence[str]: ...
 
     def first_source(self, path: str, source: str) -> str | None: ...
+
+    def items_source(self, path: str, source: str, item: str) -> str | None:
+        """The expression of the list of the items read (by ``item``) at the nodes ``path``
+        finds (``source``, what :meth:`~.field_map.Paths.children` gave), or None."""
+        ...
 
 
 def generated_reader(
@@ -88,10 +94,13 @@ def generated_reader(
 
 
 def _inline(steps: Steps, index: int) -> str | None:
-    """The expression of a field's ``first`` read (:class:`InlinePaths`), if any."""
-    if steps.how != "first" or steps.inline is None:
+    """The expression of a field's ``first`` read or list of items (:class:`InlinePaths`), if
+    any."""
+    if steps.inline is None:
         return None
-    return steps.inline(f"source_{index}")
+    if steps.how == "children":
+        return steps.inline(f"source_{index}", f"convert_{index}")
+    return steps.inline(f"source_{index}") if steps.how == "first" else None
 
 
 def _value(
@@ -108,7 +117,8 @@ def _value(
     if steps.how == "value":
         return [f"    value = {default}"]
     if steps.how == "children":
-        return [f"    value = [*map({convert}, {source}(node))] or None"]
+        items = f"[*map({convert}, {source}(node))]" if inline is None else inline
+        return [f"    value = {items} or None"]
     if steps.how == "texts":
         each = "text" if steps.convert is None else f"{convert}(text)"
         return [f"    value = [{each} for text in {source}(node) if text] or None"]

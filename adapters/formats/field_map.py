@@ -137,8 +137,11 @@ class FieldSpec(Strict):
         if self.value is not None:
             return Steps("value", default=self.value)
         if self.each is not None:
-            item = compiled(self.fields or {}, paths)
-            return Steps("children", paths.children(self.each), convert=item)
+            item, each = compiled(self.fields or {}, paths), self.each
+            inline = None
+            if isinstance(paths, InlinePaths):
+                inline = functools.partial(paths.items_source, each)
+            return Steps("children", paths.children(each), convert=item, inline=inline)
         if self.path is None:
             raise MappingError(f"{name}: the mapping gives it neither a path nor a value")
         typed = None if self.type == "text" and self.codes is None else self._converter(name)

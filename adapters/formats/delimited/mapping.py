@@ -77,6 +77,10 @@ class CsvPaths:
         index = self.column(path)
         return f"((row[{index}].strip() or None) if {index} < size else None)"
 
+    def items_source(self, path: str, source: str, item: str) -> str | None:
+        """``each = "this"``: the item read at the node itself (no list of it first)."""
+        return f"[{item}(node)]" if path == "this" else None
+
     def first(self, path: str) -> Callable[[CsvNode], str | None]:
         index = self.column(path)
 

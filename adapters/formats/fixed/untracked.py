@@ -144,6 +144,11 @@ class RecordPaths:
         own = f"(node.text[{sliced.start}:{sliced.stop}].strip() or None)"
         return f"({own} if node.tag == {tag!r} else {source}(node))"
 
+    def items_source(self, path: str, source: str, item: str) -> str:
+        """The item read at the record itself when it has the tag ``path`` (``each = "LIN"``
+        read at a line), else at each record :meth:`children` finds."""
+        return f"([{item}(node)] if node.tag == {path!r} else [*map({item}, {source}(node))])"
+
 
 _RECORDS: dict[int, RecordPaths] = {}
 
@@ -199,6 +204,12 @@ class UntrackedPaths(FixedPaths):
         columns = self.layout.columns(path)
         own = f"(record.text[{columns.start - 1}:{columns.end}].strip() or None)"
         return f"({own} if record.tag == {tag!r} else {source}(node))"
+
+    def items_source(self, path: str, source: str, item: str) -> str:
+        """The item read at the node itself when its record has the tag ``path``, else at
+        each node :meth:`children` finds."""
+        same = f"[{item}(node)] if node.record.tag == {path!r}"
+        return f"({same} else [*map({item}, {source}(node))])"
 
 
 _UNTRACKED: dict[int, UntrackedPaths] = {}
