@@ -69,6 +69,8 @@ HUGE_SEGMENTS, HUGE_PART_ITEMS = huge_from(SETTINGS_ENV, 20_000)
 about a megabyte of X12, tens of MB once read whole); the items of each of its parts."""
 
 _ENDS: Final = frozenset({"SE", "ST", "GE", "GS", "IEA"})
+RAW_BATCH: Final = 4096
+"""Segments of a huge set whose texts are hashed at once into its raw digest."""
 """Segments that end a set (the reader's own)."""
 
 
@@ -259,7 +261,7 @@ class _SetInParts:
         """Body segments read."""
         self.number = 1
         """The number of the last item part given."""
-        self.raw = hashlib.sha256()
+        self.raw = _RawDigest()
         self.last: Segment | None = None
         """The segment read last, not in :attr:`raw` yet (the set's last one is not)."""
         self.pending: list[PartAhead] = []
@@ -275,7 +277,7 @@ class _SetInParts:
             return []
         self.validation.feed(segment)
         if self.last is not None:
-            _raw(self.raw, self.last)
+            self.raw.add(self.last)
         self.last = segment
         reader = self.reader
         if reader is None:
@@ -321,7 +323,7 @@ class _SetInParts:
         """The digest of the set's segments as read, as ``documents._raw_digest`` takes it
         (from the segment after the ST to the one before the last)."""
         if saw_se and self.last is not None:
-            _raw(self.raw, self.last)
+            self.raw.add(self.last)
         return "raw:" + self.raw.hexdigest()
 
     def _ahead(self, chunks: Sequence[str]) -> list[PartAhead]:
@@ -357,10 +359,30 @@ class _SetInParts:
         )
 
 
-def _raw(digest: hashlib._Hash, segment: Segment) -> None:
-    """One segment into a set's raw digest (:func:`.documents._raw_digest`'s steps)."""
-    digest.update("\x1f".join([segment.tag, *segment.elements]).encode(errors="replace"))
-    digest.update(b"\x1e")
+class _RawDigest:
+    """A set's raw digest (:func:`.documents._raw_digest`'s bytes: each segment's tag and
+    elements joined by 0x1F, encoded, and 0x1E), its segments' texts hashed a few thousand at
+    a time rather than one by one."""
+
+    def __init__(self) -> None:
+        self.digest = hashlib.sha256()
+        self.texts: list[str] = []
+
+    def add(self, segment: Segment) -> None:
+        texts = self.texts
+        texts.append("\x1f".join([segment.tag, *segment.elements]))
+        if len(texts) >= RAW_BATCH:
+            self._hash()
+
+    def hexdigest(self) -> str:
+        self._hash()
+        return self.digest.hexdigest()
+
+    def _hash(self) -> None:
+        if self.texts:
+            self.texts.append("")  # a 0x1E after the last one too
+            self.digest.update("\x1e".join(self.texts).encode(errors="replace"))
+            self.texts = []
 
 
 def collect_huge(documents: FileDocuments, tx: HugeSet) -> list[Finding]:
