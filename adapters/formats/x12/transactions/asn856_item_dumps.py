@@ -210,7 +210,13 @@ def _item_dump(level: Sequence[Segment]) -> tuple[Dump, list[int]]:
             inner = loops[tag]
     if sn1 is None:
         raise Unsure
-    description, descriptions = _descriptions(pids, taken) if pids else (None, [])
+    description: str | None = None
+    descriptions: list[Dump] = []
+    if len(pids) == 1 and _described(pids[0][1]):  # the usual: one PID*F, saying no more
+        description = pids[0][1][4]
+        taken.append(pids[0][0])
+    elif pids:
+        description, descriptions = _descriptions(pids, taken)
     packaging = []
     for index, values in po4s:
         if len(values) <= _PO4_READ or not any(values[_PO4_READ:]):  # holds_only
@@ -314,24 +320,31 @@ def _descriptions(
     return description, descriptions
 
 
+def _described(v: Values) -> bool:
+    """Whether a PID is a PID*F with its text (PID05) and no other element."""
+    return len(v) == 5 and v[0] == "F" and v[4] is not None and not any(v[1:4])
+
+
 def _pack_size(v: Values) -> Dump:
     """:func:`.commercial.parse_pack_size` of a PO4 holding no more than it reads."""
-    v = padded(v, 14)
-    return {
-        "pack": integer_of(v[0]),
-        "size": decimal_of(v[1]),
+    v = padded(v, _PO4_READ)
+    pack, size, weight, volume = v[0], v[1], v[5], v[7]
+    length, width, height, inner = v[9], v[10], v[11], v[13]
+    return {  # the empty elements not read as numbers
+        "pack": None if pack is None else integer_of(pack),
+        "size": None if size is None else decimal_of(size),
         "unit_of_measure": v[2],
         "packaging_code": v[3],
         "weight_qualifier": v[4],
-        "gross_weight": decimal_of(v[5]),
+        "gross_weight": None if weight is None else decimal_of(weight),
         "weight_unit": v[6],
-        "gross_volume": decimal_of(v[7]),
+        "gross_volume": None if volume is None else decimal_of(volume),
         "volume_unit": v[8],
-        "length": decimal_of(v[9]),
-        "width": decimal_of(v[10]),
-        "height": decimal_of(v[11]),
+        "length": None if length is None else decimal_of(length),
+        "width": None if width is None else decimal_of(width),
+        "height": None if height is None else decimal_of(height),
         "dimension_unit": v[12],
-        "inner_pack": integer_of(v[13]),
+        "inner_pack": None if inner is None else integer_of(inner),
     }
 
 
