@@ -57,6 +57,7 @@ from .ledger._held import forget_ahead, hold_ahead, settle_ahead
 from .ledger.counters import counter_in
 from .partner_formats import PartnerFormats
 from .ports import ParseResult, collect
+from .runtime import heap
 from .runtime.crashpoints import crash_point
 from .runtime.measures import InboundBatch
 from .spool import Claimed, ClaimedFileChanged, Snapshot
@@ -133,6 +134,7 @@ def stream_file(
             ledger.received_events(s, [(arrival.file_id, *arrival.received)])
     whole = ParseResult()
     documents = 0
+    held = heap.GiveBack()  # a huge set's parts, MBs each, made and stored while it is read
     with claimed.path.open("rb") as source:
         for part in parser.parse_stream(source, file_name=claimed.name, partner=claimed.partner):
             if stopping():
@@ -143,6 +145,7 @@ def stream_file(
                 break
             _add(whole, part)
             documents += _commit_part(pipeline, arrival, part)
+            held.add(sum(len(ahead.entries) for ahead in part.ahead))
             crash_point("after_part")
             del part  # not held while the next one is read (its documents would double those alive)
     change = snapshot.change(claimed.path)

@@ -36,10 +36,6 @@ from .holds import HeldKeys, hold_key
 from .limits import publish_problem
 from .reading import WINDOW_BYTES, InFlight, RelaySession
 
-GIVE_BACK_AFTER = 64 << 20
-"""Bytes of bodies confirmed after which the heap's free pages are given back to the system
-(:func:`~gateway.runtime.heap.give_back`): a huge document's parts, framed by pika a frame at a
-time, leave the heap's arenas in pieces."""
 TOO_LARGE = re.compile(r"message size (\d+) is larger than configured max size (\d+)")
 """RabbitMQ's reason for closing a channel on a message over its ``max_message_size``."""
 
@@ -48,8 +44,9 @@ class OutboxPublishing(HeldKeys):
     """The relay's layer that publishes (see the module docstring)."""
 
     _window: int
-    _confirmed_bytes: int = 0
-    """Bytes of bodies confirmed since the heap was last given back (:data:`GIVE_BACK_AFTER`)."""
+    _confirmed: heap.GiveBack
+    """Bodies confirmed: the heap's free pages are given back every so many MiB of them (a huge
+    document's parts, framed by pika a frame at a time, leave the arenas in pieces)."""
     _max_body: int | None
     """The broker's largest message, once a larger one closed a channel."""
 
@@ -267,10 +264,7 @@ class OutboxPublishing(HeldKeys):
                     if hold.rows and hold.rows[0].id == entry.row.id:
                         hold.rows.popleft()
                     self._next_held(session, hold)
-        self._confirmed_bytes += confirmed
-        if self._confirmed_bytes >= GIVE_BACK_AFTER:
-            self._confirmed_bytes = 0
-            heap.give_back()
+        self._confirmed.add(confirmed)
         if self._stopping:
             if not session.in_flight:
                 self._close_after_stop(session)

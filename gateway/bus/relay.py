@@ -52,6 +52,7 @@ from pika.channel import Channel
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..ledger import OutboxRow, autocommit_factory
+from ..runtime import heap
 from .connection import describe
 from .outcomes import MARK_GATHER
 from .publishing import OutboxPublishing
@@ -134,6 +135,7 @@ class OutboxRelay(OutboxPublishing):
         self._mark_gather = mark_gather
         self.measures = measures
         self._max_body = None
+        self._confirmed = heap.GiveBack()
 
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None

@@ -2,22 +2,21 @@
 
 A huge document is published as parts of some 4 MiB each, and every part's body is made,
 stored, read back and framed a few times over, in several threads. With glibc's defaults those
-buffers come from heap arenas (its threshold for giving a large block its own mapping rises to
-the largest block freed, up to 32 MiB), one arena per thread that allocates at the same time
-(up to eight per core): freed, they stay in the arenas, in pieces that small objects then hold.
+buffers come from heap arenas (its threshold for giving a large block a mapping of its own rises
+to the largest block freed, up to 32 MiB), one arena per thread that allocates at the same time
+(up to eight per core), and freed they stay there, in pieces that small objects then pin.
 Measured on a 128 MB 856 (115 parts): the daemon's arenas held 120 MB free of 160 MB while the
 relay published, its RSS 286 MB against 127 MB idle.
 
-So the daemon sets, for its own process, as early as it starts (:func:`tune`):
+So the daemon keeps at most :data:`ARENAS` arenas, whatever its threads (:func:`tune`, as it
+starts), and gives the free pages of its heap back to the system after large pieces of work
+(:func:`give_back`: a large file read as a stream, every so many MiB of parts held or
+published). Elsewhere than glibc (musl, macOS) both do nothing. The systemd units set
+``MALLOC_ARENA_MAX`` too, for the worker processes, which start from a fresh interpreter.
 
-- blocks of :data:`MAPPED_FROM` bytes or more get a mapping of their own, given back to the
-  system when they are freed (a fixed threshold: glibc no longer raises it);
-- at most :data:`ARENAS` arenas, whatever the threads;
-
-and gives back the free pages of its arenas once a large piece of work is done
-(:func:`give_back`: a large file read as a stream, a relay burst of large messages). Elsewhere
-than glibc (musl, macOS) both do nothing. The systemd unit sets ``MALLOC_ARENA_MAX`` too, for
-the worker processes, which start from a fresh interpreter.
+Large blocks mapped apart (``M_MMAP_THRESHOLD`` of 1 MiB, given back as soon as freed) held
+about as little (174-180 MB against 191 MB, 128 MB 856, same runs) but cost the daemon 8% more
+CPU: every part's copy came as fresh pages, faulted in one by one.
 """
 
 from __future__ import annotations
@@ -30,13 +29,12 @@ from typing import Final
 
 log = logging.getLogger(__name__)
 
-MAPPED_FROM: Final = 1 << 20
-"""Bytes from which a block has a mapping of its own (glibc's ``M_MMAP_THRESHOLD``): a part's
-body, a page of the ledger's blobs; Python's own small objects never come near it."""
 ARENAS: Final = 2
 """Heap arenas at most (``M_ARENA_MAX``): the daemon's threads mostly wait, on the GIL too."""
+GIVE_BACK_AFTER: Final = 64 << 20
+"""Bytes of large messages (a huge document's parts) made or published after which the heap's
+free pages are given back (:func:`give_back`)."""
 
-_M_MMAP_THRESHOLD: Final = -3
 _M_ARENA_MAX: Final = -8
 
 
@@ -56,14 +54,13 @@ def _glibc() -> ctypes.CDLL | None:
 
 
 def tune() -> bool:
-    """Large blocks mapped apart and :data:`ARENAS` arenas at most, for this process (before
-    its threads start: an arena made is kept); False where the C library is not glibc."""
+    """At most :data:`ARENAS` arenas for this process (before its threads start: an arena made
+    is kept); False where the C library is not glibc."""
     libc = _glibc()
     if libc is None:
         return False
-    done: bool = libc.mallopt(_M_MMAP_THRESHOLD, MAPPED_FROM) == 1
-    done = libc.mallopt(_M_ARENA_MAX, ARENAS) == 1 and done
-    if not done:  # pragma: no cover - glibc takes both
+    done: bool = libc.mallopt(_M_ARENA_MAX, ARENAS) == 1
+    if not done:  # pragma: no cover - glibc takes it
         log.warning("the C library refused the heap's settings: memory may stay held")
     return done
 
@@ -74,3 +71,18 @@ def give_back() -> None:
     libc = _glibc()
     if libc is not None:
         libc.malloc_trim(0)
+
+
+class GiveBack:
+    """Counts the bytes of large messages handled and gives the heap back every
+    :data:`GIVE_BACK_AFTER` of them."""
+
+    def __init__(self, after: int = GIVE_BACK_AFTER) -> None:
+        self.after = after
+        self.handled = 0
+
+    def add(self, size: int) -> None:
+        self.handled += size
+        if self.handled >= self.after:
+            self.handled = 0
+            give_back()

@@ -1,5 +1,5 @@
-"""The daemon's C heap (gateway.runtime.heap): large blocks mapped apart and given back when
-freed, whatever blocks were freed before; the systemd units say the same to the workers."""
+"""The daemon's C heap (gateway.runtime.heap): the free pages of its arenas given back after
+large work, arenas bounded; the systemd units say the same to the workers."""
 
 from __future__ import annotations
 
@@ -13,51 +13,51 @@ from gateway.runtime import heap
 
 ROOT = Path(__file__).resolve().parents[2]
 
-MAPPED = """
-import ctypes, sys
+HELD = """
+import sys
 from gateway.runtime import heap
 
-class Info(ctypes.Structure):
-    _fields_ = [(name, ctypes.c_size_t) for name in (
-        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
-        "fordblks", "keepcost")]
+def resident() -> int:
+    status = open("/proc/self/status").read()
+    return int(status.split("RssAnon:")[1].split()[0]) << 10
 
-libc = ctypes.CDLL("libc.so.6")
-libc.mallinfo2.restype = Info
-big = bytearray(16 << 20)  # freed: glibc's threshold for a mapping of its own rises to it
-del big
-if sys.argv[1] == "tuned":
-    assert heap.tune()
-before = libc.mallinfo2().hblkhd
-part = bytearray(4 << 20)  # a part's body
-print(libc.mallinfo2().hblkhd - before >= 4 << 20)
-heap.give_back()
+assert heap.tune()
+blocks = [bytes(64 << 10) for _ in range(1600)]  # 100 MiB in the arena (under its threshold)
+pin = bytes(64 << 10)  # above them: the heap's top cannot shrink by itself
+del blocks
+before = resident()
+if sys.argv[1] == "give back":
+    heap.give_back()
+print((before - resident()) >> 20)
 """
 
 
-def mapped_apart(how: str) -> bool:
-    """Whether a 4 MiB block, after a 16 MiB one was freed, has a mapping of its own in a
-    process ``tuned`` (or ``untuned``)."""
+def given_back(how: str) -> int:
+    """MiB of RSS given back, after 100 MiB of blocks were freed below a block still in use, in
+    a process that gives its heap back (``give back``) or not (``keep``)."""
     done = subprocess.run(
-        [sys.executable, "-c", MAPPED, how],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
+        [sys.executable, "-c", HELD, how], cwd=ROOT, capture_output=True, text=True, check=True
     )
-    return done.stdout.strip() == "True"
+    return int(done.stdout)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's heap")
-def test_a_large_block_is_mapped_apart_once_tuned_whatever_was_freed_before() -> None:
+def test_the_free_pages_of_the_heap_are_given_back_below_a_block_in_use() -> None:
     if heap._glibc() is None:
         pytest.skip("not glibc")
-    assert not mapped_apart("untuned")  # in the arena, kept there once freed
-    assert mapped_apart("tuned")
+    assert given_back("keep") < 10  # freed, still resident
+    assert given_back("give back") > 50  # most of the 100 MiB
 
 
-def test_the_units_give_the_workers_the_daemon_s_heap_settings() -> None:
+def test_give_back_counts_the_bytes_handled() -> None:
+    counter = heap.GiveBack(after=100)
+    counter.add(60)
+    assert counter.handled == 60
+    counter.add(60)  # over: given back, counted anew
+    assert counter.handled == 0
+
+
+def test_the_units_give_the_workers_the_daemon_s_arenas() -> None:
     for unit in ("edi-gateway.service", "edi-gateway@.service"):
         text = (ROOT / "systemd" / unit).read_text()
         assert f"Environment=MALLOC_ARENA_MAX={heap.ARENAS}\n" in text, unit
-        assert f"Environment=MALLOC_MMAP_THRESHOLD_={heap.MAPPED_FROM}\n" in text, unit
