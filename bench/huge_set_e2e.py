@@ -208,7 +208,7 @@ class Watch:
         if self.samples % 5 == 0:  # a second: smaps_rollup walks every mapping
             self.peak_pss = max(self.peak_pss, _pss_kb(self.process.pid))
         log = (self.home / "daemon.log").read_text(errors="replace")
-        if log.count("read as a stream in") < self.runs:
+        if "read as a stream in" not in log:  # a killed run never logs it
             self.reading = max(self.reading, rss)
         elif self.read_at is None:
             self.read_at = time.monotonic()
