@@ -35,12 +35,12 @@ class Steps(NamedTuple):
 
 @runtime_checkable
 class InlinePaths(Protocol):
-    """Paths (:class:`~.field_map.Paths`) that also write the commonest ``first`` reads as
-    code, read in the reader itself without a call: ``prologue``, lines setting the locals
-    their expressions read (from ``node``), run once per node; :meth:`first_source`, the
-    expression of the first non-empty value ``path`` finds (a text or None), given the name
-    ``source`` of what :meth:`~.field_map.Paths.first` gave (for the cases it leaves to it),
-    or None (not written as code)."""
+    """Paths (:class:`~.field_map.Paths`) that also write the commonest reads as code, read in
+    the reader itself without a call: ``prologue``, lines setting the locals the expressions of
+    ``first`` reads use (from ``node``), run once per node when there are such reads;
+    :meth:`first_source`, the expression of the first non-empty value ``path`` finds (a text
+    or None), given the name ``source`` of what :meth:`~.field_map.Paths.first` gave (for the
+    cases it leaves to it), or None (not written as code); :meth:`items_source`, a list's."""
 
     @property
     def prologue(self) -> Sequence[str]: ...
@@ -67,8 +67,8 @@ def generated_reader(
     code = ["def read(node):", "    values = constants.copy()" if constants else "    values = {}"]
     reads = [*(steps for _, steps in plain), *(steps for _, _, steps in nested)]
     sources = [_inline(steps, index) for index, steps in enumerate(reads)]
-    if any(source is not None for source in sources):
-        code += [f"    {line}" for line in prologue]
+    if any(steps.how == "first" and sources[i] is not None for i, steps in enumerate(reads)):
+        code += [f"    {line}" for line in prologue]  # the locals of the first reads
     seen: set[str] = set()
     for index, (name, steps) in enumerate(plain):
         code += _value(steps, index, namespace, sources[index])
