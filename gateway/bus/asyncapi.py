@@ -25,6 +25,7 @@ from typing import Any
 
 from .. import __version__
 from ..fulfilment.events import FULFILMENT_ROUTING_KEY, FulfilmentOutcome
+from ..messages.part_stream import WHOLE_BYTES
 from ..messages.parts import PART_ITEMS, SPLIT_PATHS
 from ..notices import CODES as NOTICE_CODES
 from ..notices import NOTICE_ROUTING_KEY
@@ -421,7 +422,9 @@ def _parts(schemas: dict[str, Any], messages: dict[str, Any]) -> dict[str, str]:
     messages["edi.in.part"] = {
         "name": "edi.in.part",
         "title": "One part of a document too large for one message",
-        "summary": f"A document with more than {PART_ITEMS} items in its repeating lists comes "
+        "summary": f"A document with more than {PART_ITEMS} items in its repeating lists (or, "
+        "read in parts as it comes: an X12 set of more than 20,000 segments, a CSV document of "
+        f"more than 20,000 rows, more than {WHOLE_BYTES // (1 << 20)} MiB of their JSON) comes "
         "as parts on its own routing key, each with the document's id, its number and the "
         "total (CloudEvents extensions documentid, part, parts; AMQP headers document_id, part, "
         "parts): part 1 holds the header (the message with those lists empty), the others the "

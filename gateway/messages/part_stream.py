@@ -6,9 +6,10 @@ set of a million LIN loops) makes its parts as it reads instead, never holding t
 - :class:`PartChunks` takes the items of the split lists (:data:`.parts.SPLIT_PATHS`) one by
   one, in document order, and gives each item part's entries (as JSON text) once it is full;
   the parts are cut where :func:`.parts.split` cuts them, or sooner when a part would hold more
-  than :data:`PART_BYTES` of JSON. While no more than ``part_items`` items came, it spools their
-  JSON text: a document that small is published whole, as ever (its items read back from their
-  JSON: canonical models read back what they write).
+  than :data:`PART_BYTES` of JSON. While no more than ``part_items`` items came, and no more
+  than :data:`WHOLE_BYTES` of their JSON, it spools their JSON text: a document that small is
+  published whole, as ever (its items read back from their JSON: canonical models read back what
+  they write).
 - :class:`OrderedDigest` is the message's content digest (:func:`.identity.content_digest`)
   fed piece by piece: the content around the split lists (known before the first item) and each
   item's canonical JSON as it comes. It equals the digest of the whole message byte for byte.
@@ -62,6 +63,11 @@ larger: a part is held while it fills and again while its JSON is made (8 MiB pa
 :func:`.parts.split` cuts them); the bench's varied ones, about 480 characters each, are cut
 at some 8,700."""
 
+WHOLE_BYTES: Final = 2 * PART_BYTES
+"""Characters of items' JSON a message read as its items come goes whole with at most: past
+them it goes in parts, however few its items (an 856 of 10,000 cartons of many items read from
+8 MB of X12 is 28 MB of JSON, which made whole took the daemon to 489 MB)."""
+
 Item = BaseModel | str
 """An item of a split list: its model, or its JSON text (as ``model_dump_json`` writes it)."""
 
@@ -74,9 +80,10 @@ class PartChunks:
     hundreds of MB): the parts are cut where :func:`.parts.split` cuts them unless one would be
     larger than that (then sooner: :func:`.parts.reassemble` makes the same message of any cut).
 
-    While the message may still go whole (no more than ``part_items`` items so far), its items'
-    JSON is spooled (:data:`SPOOLED_IN_MEMORY` in memory, the rest in a temporary file in
-    ``spool_dir``). Once it is in parts, each item taken cuts at most one part, of the items
+    While the message may still go whole (no more than ``part_items`` items so far, and no more
+    than ``whole_bytes`` characters of their JSON), its items' JSON is spooled
+    (:data:`SPOOLED_IN_MEMORY` in memory, the rest in a temporary file in ``spool_dir``). Once it
+    is in parts, each item taken cuts at most one part, of the items
     spooled first (then of those that came meanwhile, spooled after them), until the spool is
     drained: never more than one part at a time in memory, however large the spooled ones."""
 
@@ -85,9 +92,11 @@ class PartChunks:
         part_items: int = PART_ITEMS,
         part_bytes: int = PART_BYTES,
         spool_dir: str | Path | None = None,
+        whole_bytes: int = WHOLE_BYTES,
     ) -> None:
         self.part_items = part_items
         self.part_bytes = part_bytes
+        self.whole_bytes = whole_bytes
         self.spool_dir = spool_dir
         self.spooled: IO[bytes] | None = None
         """Items not held yet, in order, a line each: ``path TAB at TAB json``."""
@@ -99,6 +108,10 @@ class PartChunks:
         self.held_size = 0
         self.count = 0
         """Items given so far."""
+        self.spooled_size = 0
+        """Characters of JSON of the items given while the message could go whole."""
+        self.in_parts = False
+        """Whether the message goes in parts (past ``part_items`` items or ``whole_bytes``)."""
         self.chunks = 0
         """Item parts given so far."""
 
@@ -107,9 +120,12 @@ class PartChunks:
         item part (JSON text) completed meanwhile, if any (at most one)."""
         text = item if isinstance(item, str) else item.model_dump_json()
         self.count += 1
-        if self.count <= self.part_items or self.spooled is not None:
+        if not self.in_parts:
+            self.spooled_size += len(text)
+            self.in_parts = self.count > self.part_items or self.spooled_size > self.whole_bytes
+        if not self.in_parts or self.spooled is not None:
             self._spool(path, at, text)
-            return [] if self.count <= self.part_items else self._drain(one=True)
+            return self._drain(one=True) if self.in_parts else []
         return self._hold(path, tuple(at), text)
 
     def _spool(self, path: str, at: Sequence[int], text: str) -> None:
@@ -151,8 +167,9 @@ class PartChunks:
 
     @property
     def whole(self) -> bool:
-        """Whether the message goes whole: no more than ``part_items`` items so far."""
-        return self.count <= self.part_items
+        """Whether the message goes whole: no more than ``part_items`` items so far, nor
+        ``whole_bytes`` of their JSON."""
+        return not self.in_parts
 
     def rest(self) -> list[str]:
         """The entries of the item parts left at the end (none for a message that goes

@@ -35,8 +35,21 @@ def test_parts_within_the_size_are_cut_where_split_cuts_them() -> None:
     assert [json.loads(c) for c in made] == split(data, "InventoryAdvice", 5)
 
 
-def test_a_message_of_no_more_than_part_items_items_goes_whole_whatever_its_size() -> None:
+def test_a_message_of_no_more_than_part_items_items_goes_whole_whatever_its_parts_sizes() -> None:
     chunks = PartChunks(part_items=3, part_bytes=1)
     assert [chunks.add("lines", _item(n, 1000)) for n in range(3)] == [[], [], []]
     assert chunks.whole and chunks.rest() == [] and len(chunks.items("lines")) == 3
     chunks.close()
+
+
+def test_a_message_of_few_items_goes_in_parts_past_whole_bytes_of_their_json() -> None:
+    """An 856 of a few thousand cartons of many items is tens of MB of JSON: made whole, it
+    takes hundreds of MB to publish."""
+    lines = [_item(n, 1000) for n in range(3)]
+    chunks = PartChunks(part_items=3, part_bytes=1500, whole_bytes=2500)
+    given = [chunks.add("lines", line) for line in lines]
+    assert given[:2] == [[], []] and len(given[2]) == 1  # the third passes 2,500: in parts
+    assert not chunks.whole and chunks.items("lines") == []
+    parts = [json.loads(c) for c in [*given[2], *chunks.rest()]]
+    assert [[i["n"] for e in p for i in e["items"]] for p in parts] == [[0], [1], [2]]
+    assert chunks.spooled is None
