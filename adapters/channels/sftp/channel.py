@@ -20,21 +20,25 @@ lists every option; the schedule, retry and pause settings are every channel's,
   outbound. The core runs it on the partner's schedule behind its circuit breaker
   (:mod:`gateway.runtime.channels`);
 - ``edi-gateway partner check P`` tries each step and says which one fails (:func:`check_channel`).
+
+paramiko (some 28 MB of every process that imports it) is imported only once a partner uses
+SFTP: the modules that need it are imported where a channel is made or checked.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import ClassVar, TextIO
+from typing import TYPE_CHECKING, ClassVar, TextIO
 
 from gateway.ports import Channel, ChannelConfig, CollectReport, DeliveryReport, Spool
 
-from .check import check_channel
 from .config import SftpChannel
-from .connect import SftpSession, connect
-from .sink import SftpSink
-from .source import SftpSource
+
+if TYPE_CHECKING:
+    from .connection import SftpSession
+    from .sink import SftpSink
+    from .source import SftpSource
 
 
 class Sftp(Channel):
@@ -45,10 +49,13 @@ class Sftp(Channel):
     delivers: ClassVar[bool] = True
 
     def __init__(self, partner: str, config: ChannelConfig, spool: Spool) -> None:
+        from .sink import SftpSink
+        from .source import SftpSource
+
         super().__init__(partner, config, spool)
         assert isinstance(config, SftpChannel)
         self.settings = config
-        self.source = (
+        self.source: SftpSource | None = (
             SftpSource(
                 partner,
                 config,
@@ -60,7 +67,7 @@ class Sftp(Channel):
             if config.inbound is not None
             else None
         )
-        self.sink = (
+        self.sink: SftpSink | None = (
             SftpSink(partner, config, outbox=spool.outbox, ledger=spool.ledger, clock=spool.clock)
             if config.outbound is not None
             else None
@@ -76,6 +83,8 @@ class Sftp(Channel):
     def session(self) -> Iterator[None]:
         """One connection for the whole run (verified host key, login): polling and delivering
         share it."""
+        from .connection import connect
+
         with connect(self.partner, self.settings) as session:
             self._session = session
             try:
@@ -101,11 +110,15 @@ class Sftp(Channel):
         if self._session is not None:
             yield self._session
             return
+        from .connection import connect
+
         with connect(self.partner, self.settings) as session:
             yield session
 
     @classmethod
     def check(cls, partner: str, config: ChannelConfig, out: TextIO) -> bool:
+        from .check import check_channel
+
         assert isinstance(config, SftpChannel)
         out.write(f"partner {partner}: {config.user}@{config.address}\n")
         return check_channel(partner, config, out)

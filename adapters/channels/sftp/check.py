@@ -17,7 +17,7 @@ import paramiko
 from gateway.spool import unsafe_name
 
 from .config import SftpChannel
-from .connect import SftpError, SftpSession, connect, describe
+from .connection import SftpError, SftpSession, connect, describe
 from .pipeline import list_folder
 
 STEPS = ("connect", "host key", "login", "sftp")

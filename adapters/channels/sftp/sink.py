@@ -50,7 +50,7 @@ from gateway.runtime.crashpoints import crash_point
 from gateway.spool.deliveries import CHUNK, Deliveries
 
 from .config import SftpChannel, SftpOutbound
-from .connect import SftpConnectionLost, SftpSession, describe
+from .connection import SftpConnectionLost, SftpSession, describe
 
 log = logging.getLogger(__name__)
 

@@ -56,7 +56,7 @@ from gateway.spool import fsync_directory, unsafe_name
 from gateway.spool.pickups import Pickups
 
 from .config import SftpChannel, SftpInbound
-from .connect import SftpConnectionLost, SftpError, SftpSession, describe
+from .connection import SftpConnectionLost, SftpError, SftpSession, describe
 from .pipeline import (
     Attributes,
     Download,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from adapters.channels.sftp import ChangedHostKey, connect
-from adapters.channels.sftp.connect import SftpUnreachable, is_legacy
+from adapters.channels.sftp.connection import SftpUnreachable, is_legacy
 from tests.integration.sftp.helpers import PARTNER
 from tests.integration.sftp.sshd import Sshd
 

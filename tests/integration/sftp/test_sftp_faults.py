@@ -24,7 +24,7 @@ from adapters.channels.sftp import (
     UnknownHostKey,
     connect,
 )
-from adapters.channels.sftp.connect import SftpError
+from adapters.channels.sftp.connection import SftpError
 from gateway.ledger.transfers import PickupState
 from gateway.ports import CollectReport
 from tests.integration.sftp.exchange_once import BATCH_ENV, NTH_ENV

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.channels.sftp import SftpChannel, SftpInbound, SftpSource, connect
 from adapters.channels.sftp import source as sftp_source
-from adapters.channels.sftp.connect import SftpError
+from adapters.channels.sftp.connection import SftpError
 from adapters.channels.sftp.pipeline import Limits
 from gateway.ledger import transfers
 from gateway.ledger.transfers import NewPickup, PickupState
