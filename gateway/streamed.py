@@ -225,7 +225,7 @@ def _later_part(
     header_body: bytes, header_headers: dict[str, Any], number: int, entries: bytes
 ) -> tuple[str, bytes, dict[str, Any]]:
     """A part held ahead of its document, made its event (:func:`~.bus.cloudevents.later_part`)."""
-    return later_part(bytes(header_body), header_headers, number, bytes(entries).decode())
+    return later_part(bytes(header_body), header_headers, number, entries)
 
 
 def _commit_end(pipeline: Pipeline, arrival: _Arrival, whole: ParseResult, documents: int) -> None:

@@ -306,10 +306,14 @@ _HEADER_DATA: Final = b'"part":1,"header":'
 
 
 def later_part(
-    header_body: bytes, header_headers: Mapping[str, str], number: int, entries: str
+    header_body: bytes,
+    header_headers: Mapping[str, str],
+    number: int,
+    entries: str | bytes | memoryview,
 ) -> tuple[str, bytes, dict[str, str]]:
     """The event of part ``number`` (2 and after) of a document whose item parts were held as
-    they were read, its ``entries`` (JSON text) given: (message id, body, AMQP headers), as
+    they were read, its ``entries`` given (JSON text, or its UTF-8 bytes as the ledger holds
+    them: a part is 4 MiB, written into the body once): (message id, body, AMQP headers), as
     :func:`cloud_events` makes them for a message split whole, from its header's event
     (``header_body``, ``header_headers``: part 1's, which :func:`cloud_events` made once the
     document was read to its end): the same attributes, its id ``<document id>/<number>``."""
@@ -329,10 +333,11 @@ def later_part(
     attributes = attributes.replace(b'"id":' + own_id, b'"id":' + _json(part_id).encode(), 1)
     attributes = attributes.replace(part_one, f',"part":{number},"parts":'.encode(), 1)
     common = header_body[data_at + len(_DATA) : common_end]
+    data = entries.encode() if isinstance(entries, str) else entries
     body = b"".join(
-        (attributes, _DATA, common, f'"part":{number},"entries":'.encode(), entries.encode())
+        (attributes, _DATA, common, f'"part":{number},"entries":'.encode(), data, b"}}")
     )
-    return part_id, body + b"}}", {**header_headers, "part": str(number)}
+    return part_id, body, {**header_headers, "part": str(number)}
 
 
 def event_body(

@@ -40,6 +40,8 @@ def test_the_parts_held_ahead_are_the_events_of_the_message_split_whole(
     for number, (part_id, part_body, part_headers) in enumerate(expected[1:], start=2):
         entries = whole.chunks[number - 2]
         assert later_part(body, headers, number, entries) == (part_id, part_body, part_headers)
+        held = entries.encode()  # as the ledger holds them (a memoryview from PostgreSQL)
+        assert later_part(body, headers, number, memoryview(held))[1] == part_body
 
 
 def test_later_part_refuses_what_is_not_a_first_part() -> None:
