@@ -4,10 +4,12 @@ parts, a SIGKILL in the middle and a restart, every part counted.
 The file (``--mb`` MB: ONE 856 set of varied cartons, ``bench/x12_throughput.py``'s
 ``generate_varied_856``) is dropped in the inbox of a home of its own (SQLite ledger, or
 ``--database``) and ``edi-gateway run`` takes it in the large-file lane, publishing to the local
-RabbitMQ; a queue of the bench's own, bound to the partner's routing key, is consumed as the
-parts come (message id and size kept, bodies dropped). The partner's validation policy makes
-``syntax.loop_over_max`` and ``syntax.segment_over_max_use`` warnings: a set this large is over
-the standard's repeat counts (200,000 HL loops in an 856), which would reject it.
+RabbitMQ, in a virtual host of the bench's own (deleted at its end, with the parts the gateway's
+catch-all queue kept; the folder too, unless ``--keep``); a queue of the bench's own, bound to
+the partner's routing key, is consumed as the parts come (message id and size kept, bodies
+dropped). The partner's validation policy makes ``syntax.loop_over_max`` and
+``syntax.segment_over_max_use`` warnings: a set this large is over the standard's repeat counts
+(200,000 HL loops in an 856), which would reject it.
 
 ``--kill-after S`` SIGKILLs the daemon (and its worker processes) S seconds after it started
 (0: no kill), in the middle of the file; a new daemon then reads the file again (skipping
@@ -27,6 +29,7 @@ import collections
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -44,8 +47,8 @@ sys.path.insert(0, str(ROOT))
 from bench.daemon_stream import _rss_kb  # noqa: E402
 from bench.x12_throughput import generate_varied_856  # noqa: E402
 from gateway.bus.topology import INBOUND_EXCHANGE, declare  # noqa: E402
+from tests.support.broker import AMQP_URL, own_vhost  # noqa: E402
 
-AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 PROFILE = """\
 [x12]
 sender_id = "BENCHRETAILER"
@@ -146,6 +149,16 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # the daemon stopped on the way out
     folder = Path(args.keep or tempfile.mkdtemp(prefix="huge-set-"))
     folder.mkdir(parents=True, exist_ok=True)
+    try:  # a virtual host of its own: the parts (GBs) are not left in the broker's catch-all
+        with own_vhost():
+            bench(args, folder)
+    finally:
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def bench(args: argparse.Namespace, folder: Path) -> None:
+    """The run of :func:`main`, in ``folder``."""
     x12 = folder / "asn.x12"
     began = time.monotonic()
     if not x12.exists():
