@@ -37,7 +37,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol, TypeVar
 
 from pydantic import Field, model_validator
 
@@ -330,12 +330,7 @@ class FixedPaths:
 
     @classmethod
     def of(cls, layout: Layout) -> FixedPaths:
-        known = _PATHS.get(id(layout))
-        if known is None or known.layout is not layout:
-            if len(_PATHS) >= 64:  # mappings edited again and again: start again
-                _PATHS.clear()
-            known = _PATHS[id(layout)] = cls(layout)
-        return known
+        return one_per_layout(_PATHS, layout, cls)
 
     def texts(self, path: str) -> Callable[[FixedNode], list[str]]:
         return lambda node: node.texts(path)
@@ -383,6 +378,27 @@ class FixedPaths:
 
 
 _PATHS: dict[int, FixedPaths] = {}
+
+
+class _OfLayout(Protocol):
+    @property
+    def layout(self) -> Layout: ...
+
+
+_Paths = TypeVar("_Paths", bound=_OfLayout)
+
+
+def one_per_layout(
+    known: dict[int, _Paths], layout: Layout, make: Callable[[Layout], _Paths]
+) -> _Paths:
+    """The paths ``make`` makes of ``layout``, made once and kept in ``known`` (by the layout's
+    identity: a layout is kept by its mapping, so its id is not reused while it is in use)."""
+    paths = known.get(id(layout))
+    if paths is None or paths.layout is not layout:
+        if len(known) >= 64:  # mappings edited again and again: start again
+            known.clear()
+        paths = known[id(layout)] = make(layout)
+    return paths
 
 
 def _below(

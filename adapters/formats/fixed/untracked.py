@@ -20,7 +20,7 @@ from gateway.ports import ParsedDocument
 
 from ..field_map import FieldSpec, spec_of
 from ..mappings import document_reader
-from .mapping import FixedMapping, FixedNode, FixedPaths, Layout, Record
+from .mapping import FixedMapping, FixedNode, FixedPaths, Layout, Record, one_per_layout
 
 UntrackedReader = Callable[[Record], ParsedDocument]
 
@@ -77,12 +77,7 @@ class RecordPaths:
 
     @classmethod
     def of(cls, layout: Layout) -> RecordPaths:
-        known = _RECORDS.get(id(layout))
-        if known is None or known.layout is not layout:
-            if len(_RECORDS) >= 64:  # mappings edited again and again: start again
-                _RECORDS.clear()
-            known = _RECORDS[id(layout)] = cls(layout)
-        return known
+        return one_per_layout(_RECORDS, layout, cls)
 
     def _sliced(self, path: str) -> tuple[str, slice]:
         columns = self.layout.columns(path)
@@ -169,12 +164,7 @@ class UntrackedPaths(FixedPaths):
 
     @classmethod
     def of(cls, layout: Layout) -> UntrackedPaths:
-        known = _UNTRACKED.get(id(layout))
-        if known is None or known.layout is not layout:
-            if len(_UNTRACKED) >= 64:  # mappings edited again and again: start again
-                _UNTRACKED.clear()
-            known = _UNTRACKED[id(layout)] = cls(layout)
-        return known
+        return one_per_layout(_UNTRACKED, layout, cls)
 
     def first(self, path: str) -> Callable[[FixedNode], str | None]:
         tag = path.partition(".")[0]
