@@ -132,6 +132,11 @@ class Layout(Strict):
             raise KeyError(f"{path!r}: {tag} records have no field {name!r} (known: {known})")
         return record.fields[name]
 
+    def field_slice(self, path: str) -> tuple[str, slice]:
+        """The record tag of ``TAG.field`` and the slice of a line its :meth:`columns` are."""
+        columns = self.columns(path)
+        return path.partition(".")[0], slice(columns.start - 1, columns.end)
+
 
 class FixedMapping(MappingFile):
     """One mapping file."""
@@ -239,11 +244,7 @@ class FixedNode:
     def texts(self, path: str) -> list[str]:
         found = self.slices.get(path)
         if found is None:
-            columns = self.layout.columns(path)
-            found = self.slices[path] = (
-                path.partition(".")[0],
-                slice(columns.start - 1, columns.end),
-            )
+            found = self.slices[path] = self.layout.field_slice(path)
         tag, columns_of = found
         record = self.record
         if record.tag == tag:  # the commonest: a field of the node's own record
@@ -336,9 +337,7 @@ class FixedPaths:
         return lambda node: node.texts(path)
 
     def first(self, path: str) -> Callable[[FixedNode], str | None]:
-        tag = path.partition(".")[0]
-        columns = self.layout.columns(path)
-        sliced = slice(columns.start - 1, columns.end)
+        tag, sliced = self.layout.field_slice(path)
 
         def first(node: FixedNode) -> str | None:
             record = node.record

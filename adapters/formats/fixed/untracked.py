@@ -79,12 +79,8 @@ class RecordPaths:
     def of(cls, layout: Layout) -> RecordPaths:
         return one_per_layout(_RECORDS, layout, cls)
 
-    def _sliced(self, path: str) -> tuple[str, slice]:
-        columns = self.layout.columns(path)
-        return path.partition(".")[0], slice(columns.start - 1, columns.end)
-
     def texts(self, path: str) -> Callable[[Record], list[str]]:
-        tag, sliced = self._sliced(path)
+        tag, sliced = self.layout.field_slice(path)
 
         def texts(record: Record) -> list[str]:
             if record.tag == tag:
@@ -94,7 +90,7 @@ class RecordPaths:
         return texts
 
     def first(self, path: str) -> Callable[[Record], str | None]:
-        tag, sliced = self._sliced(path)
+        tag, sliced = self.layout.field_slice(path)
 
         def first(record: Record) -> str | None:
             if record.tag == tag:  # the commonest: a field of the node's own record
@@ -135,7 +131,7 @@ class RecordPaths:
     def first_source(self, path: str, source: str) -> str:
         """:meth:`first` as an expression: a field of the record's own sliced from its line,
         any other asked of :meth:`first`'s reader (called ``source``)."""
-        tag, sliced = self._sliced(path)
+        tag, sliced = self.layout.field_slice(path)
         own = f"(node.text[{sliced.start}:{sliced.stop}].strip() or None)"
         return f"({own} if node.tag == {tag!r} else {source}(node))"
 
@@ -167,9 +163,7 @@ class UntrackedPaths(FixedPaths):
         return one_per_layout(_UNTRACKED, layout, cls)
 
     def first(self, path: str) -> Callable[[FixedNode], str | None]:
-        tag = path.partition(".")[0]
-        columns = self.layout.columns(path)
-        sliced = slice(columns.start - 1, columns.end)
+        tag, sliced = self.layout.field_slice(path)
 
         def first(node: FixedNode) -> str | None:
             record = node.record
@@ -190,9 +184,8 @@ class UntrackedPaths(FixedPaths):
     def first_source(self, path: str, source: str) -> str:
         """:meth:`first` as an expression: a field of the node's own record sliced from its
         line, any other asked of :meth:`first`'s reader (called ``source``)."""
-        tag = path.partition(".")[0]
-        columns = self.layout.columns(path)
-        own = f"(record.text[{columns.start - 1}:{columns.end}].strip() or None)"
+        tag, sliced = self.layout.field_slice(path)
+        own = f"(record.text[{sliced.start}:{sliced.stop}].strip() or None)"
         return f"({own} if record.tag == {tag!r} else {source}(node))"
 
     def items_source(self, path: str, source: str, item: str) -> str:
