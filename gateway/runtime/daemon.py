@@ -469,7 +469,7 @@ def run(settings: Settings, registry: Registry, *, once: bool = False, drain: fl
 
 
 def _run(settings: Settings, registry: Registry, *, once: bool, drain: float) -> None:
-    heap.tune()  # before the threads start: large blocks mapped apart, two arenas
+    heap.tune()  # before the threads start: two arenas at most
     stop = threading.Event()
     gateway = Gateway.from_settings(settings, registry)
 
