@@ -22,9 +22,14 @@ validated with the header in their own places). A document that fails gives no d
 parts given already are forgotten by the core with its file's verdict.
 
 Only a map it can read so (:meth:`ListInParts.of`): a message whose one split list
-(:data:`~gateway.messages.parts.SPLIT_PATHS`, at the top) is read one item per row, and
-nothing else reads more than the first row; a message class without validators of its own
-(which could look at every item).
+(:data:`~gateway.messages.parts.SPLIT_PATHS`, at the top) is read one item per node the format
+cuts its document into as it reads (a row: ``each = "rows"``; a run of rows sharing a key:
+``each = "rows by <column>"``), and nothing else reads more than the first row; a message
+class without validators of its own (which could look at every item), unless they are vouched
+for as reading its header alone (:data:`HEADER_VALIDATORS`). Any other document is read whole,
+and only up to :data:`HUGE_ROWS` rows (records): past them a format refuses it
+(``csv.too_large``, ``fixed.too_large``; :func:`whole_because` says why its map cannot read it
+in parts), never holding more of it, and reads the file's other documents as usual.
 
 :data:`HUGE_ROWS` and the items of a part can be set for tests and benches by
 ``EDIGW_TEST_HUGE_DOCUMENTS=<rows>,<items>``.
@@ -47,13 +52,25 @@ from gateway.messages.part_stream import OrderedDigest, PartChunks, huge_from
 from gateway.messages.parts import PART_ITEMS, SPLIT_PATHS, MessageInParts
 from gateway.ports.formats import ParsedDocument, PartAhead
 
+from .field_code import FieldsReader
 from .field_map import FieldSpec, MappingError, Paths, compiled, spec_of, where
 from .mappings import MappedMessage, envelope_facts, mapped_parsed, message_class
 
 SETTINGS_ENV: Final = "EDIGW_TEST_HUGE_DOCUMENTS"
 HUGE_ROWS, HUGE_PART_ITEMS = huge_from(SETTINGS_ENV, 20_000)
-"""Rows a document holds at most before it is read in parts (20,000: a few MB of CSV, a
-hundred MB once read whole); the items of each of its parts."""
+"""Rows (records) a document read whole holds at most: past them it is read in parts where its
+map allows, else refused; the items of each of its parts. 20,000 rows are a few MB of CSV or
+fixed width and some 100 MB once read whole (CSV ship notices, inventory advices and
+fixed-width orders alike take about 5 kB a row: measured with ``bench/flat_xml.py``'s
+shapes), well under the 150 MB a document may take."""
+
+HEADER_VALIDATORS: Final[Mapping[str, frozenset[str]]] = {
+    "InventoryAdvice": frozenset({"_semantics", "_facility_first"}),
+}
+"""A message's validators read and vouched for as looking at its header alone (its fields
+outside its split lists: ``semantics`` and ``action_code``; ``facility`` and ``parties``), by
+message: its header validated with one item says what the whole message's validation says of
+the header. A validator not named here (a new one too) makes its message read whole."""
 
 KEPT_PROBLEMS: Final = 5
 """The validation problems a document's error names (as :func:`.mappings.document_reader`)."""
@@ -104,6 +121,9 @@ class ListInParts:
     message_type: type[Message]
     name: str
     """The list read in parts (``lines``)."""
+    each: str
+    """What its items are read at (``rows``, ``rows by line``): the format cuts its documents
+    so as it reads them."""
     item_type: type[BaseModel]
     around: _AroundTheList
     fields_of: Callable[[Any], dict[str, Any]]
@@ -117,27 +137,19 @@ class ListInParts:
         mapping: MappedMessage,
         partner: str | None,
         paths: Paths,
-        each: str,
+        cuts: Callable[[str], bool],
         part_items: int = PART_ITEMS,
     ) -> ListInParts | None:
         """The reader in parts of ``mapping``'s documents, its paths read as ``paths`` says,
-        when their split list is read one item per ``each`` node (``rows``) and they can be
-        read so (see the module's docstring); else None (they are read whole)."""
-        try:
-            message_type = message_class(mapping.message)
-        except ValueError:
+        when their split list's items are read at nodes the format cuts its documents into as
+        it reads (``cuts(each)``: ``rows``, ``rows by line``) and they can be read so (see the
+        module's docstring); else None (they are read whole: :func:`whole_because`)."""
+        found = _list_of(mapping, cuts)
+        if isinstance(found, str):
             return None
-        found = _list_of(message_type, mapping.fields, each)
-        if found is None:
-            return None
-        name, item_type = found
-        around = _AroundTheList(paths)
-        specs = {
-            key: (FieldSpec(path=_LIST) if key == name else s) for key, s in mapping.fields.items()
-        }
+        message_type, name, item_type = found
         try:
-            fields_of = compiled(specs, around)
-            item_of = compiled(spec_of(mapping.fields[name]).fields or {}, paths)
+            each, around, fields_of, item_of = _readers(mapping, name, paths)
         except (KeyError, MappingError):  # each document fails, read whole
             return None
         return cls(
@@ -147,6 +159,7 @@ class ListInParts:
             paths,
             message_type,
             name,
+            each,
             item_type,
             around,
             fields_of,
@@ -185,27 +198,75 @@ class ListInParts:
         )
 
 
+def _readers(
+    mapping: MappedMessage, name: str, paths: Paths
+) -> tuple[str, _AroundTheList, FieldsReader, FieldsReader]:
+    """What the list ``name`` is read at, and the readers of the map around it and of its
+    items; :class:`KeyError` or :class:`MappingError` when the map's paths cannot be read so."""
+    around = _AroundTheList(paths)
+    specs = {
+        key: (FieldSpec(path=_LIST) if key == name else s) for key, s in mapping.fields.items()
+    }
+    each = spec_of(mapping.fields[name]).each
+    assert each is not None  # _list_of: read at the nodes the format cuts
+    paths.children(each)  # a column it names, known
+    return (
+        each,
+        around,
+        compiled(specs, around),
+        compiled(spec_of(mapping.fields[name]).fields or {}, paths),
+    )
+
+
+def whole_because(mapping: MappedMessage, cuts: Callable[[str], bool], paths: Paths) -> str:
+    """Why :meth:`ListInParts.of` does not read ``mapping``'s documents in parts (for the
+    finding that refuses one too large to read whole); '' when it does."""
+    found = _list_of(mapping, cuts)
+    if isinstance(found, str):
+        return found
+    try:
+        _readers(mapping, found[1], paths)
+    except KeyError as error:
+        return str(error.args[0])
+    except MappingError as error:
+        return str(error)
+    return ""
+
+
 def _list_of(
-    message_type: type[Message], specs: Mapping[str, FieldSpec | str], each: str
-) -> tuple[str, type[BaseModel]] | None:
-    """The split list ``specs`` reads one item per ``each`` node, and its item model, when it
-    is the only list of the message they read and nothing else reads more than its node's
-    first row; None otherwise."""
-    lists = [p for p in SPLIT_PATHS.get(message_type.__name__, ()) if "." not in p]
+    mapping: MappedMessage, cuts: Callable[[str], bool]
+) -> tuple[type[Message], str, type[BaseModel]] | str:
+    """The message, the split list ``mapping`` reads one item per node the format cuts its
+    documents into (``cuts(each)``) and its item model, when it is the only list of the message
+    it reads and nothing else reads more than its node's first row; else why not."""
+    try:
+        message_type = message_class(mapping.message)
+    except ValueError:
+        return f"{mapping.message} is no canonical message"
+    kind = message_type.__name__
+    lists = [p for p in SPLIT_PATHS.get(kind, ()) if "." not in p]
     decorators = message_type.__pydantic_decorators__
-    if decorators.model_validators or decorators.field_validators:
-        return None
+    unvouched = sorted(set(decorators.model_validators) - HEADER_VALIDATORS.get(kind, frozenset()))
+    if unvouched or decorators.field_validators:
+        shown = ", ".join([*unvouched, *decorators.field_validators])
+        return f"{kind} has validators that may look at every item ({shown})"
+    specs = mapping.fields
     named = [key for key in specs if key.split(".")[0] in lists]
-    if len(named) != 1 or spec_of(specs[named[0]]).each != each:
-        return None
+    if len(named) != 1:
+        split = ", ".join(SPLIT_PATHS.get(kind, ())) or "none"
+        return f"it reads no one list {kind} is split along at its top (its lists: {split})"
     [name] = named
-    if any(not _one_node(spec) for key, spec in specs.items() if key != name):
-        return None
+    each = spec_of(specs[name]).each
+    if each is None or not cuts(each):
+        return f'{name} is not read an item per row or run of rows (each = "{each}")'
+    many = [key for key, spec in specs.items() if key != name and not _one_node(spec)]
+    if many:
+        return f"{', '.join(many)} read(s) more than the document's first row"
     annotation = message_type.model_fields[name].annotation
     [item] = typing.get_args(annotation) or [None]
     if not (isinstance(item, type) and issubclass(item, BaseModel)):
-        return None
-    return name, item
+        return f"{kind}.{name} is no list of items"
+    return message_type, name, item
 
 
 def _one_node(spec: FieldSpec | str) -> bool:

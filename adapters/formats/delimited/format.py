@@ -20,6 +20,7 @@ back) is read with the mapping when the partners' profiles name only one.
 
 from __future__ import annotations
 
+import collections
 import csv
 import datetime as dt
 import io
@@ -57,7 +58,7 @@ from ..field_writing import (
 )
 from ..flat_in_parts import ListInParts
 from ..mappings import document_reader, readable, resolve_mapping, untrusted_sender
-from .in_parts import read_group
+from .in_parts import MAPPING, TOO_LARGE, read_group, reads_in_parts
 from .mapping import CsvMapping, CsvNode, CsvPaths, Row, load_mapping
 from .rendering import CsvWriting, render_mapping
 from .reply import RejectedRows, render_rejected, rows_of
@@ -136,7 +137,11 @@ class CsvParser:
         :data:`~adapters.formats.flat_in_parts.HUGE_ROWS` is read in parts, never held
         (:mod:`.in_parts`), where its mapping allows it: its item parts come ahead of it
         (:attr:`~gateway.ports.ParseResult.ahead`), and it is their header
-        (:class:`~gateway.messages.parts.MessageInParts`); :meth:`parse` reads it whole."""
+        (:class:`~gateway.messages.parts.MessageInParts`); where it does not, the document is
+        refused (``csv.too_large``, its rows passed over, not held; a rejected-rows reply gets
+        one row naming them and why) and the others read on. :meth:`parse` (the bytes in
+        hand: a small file, the command line, a rendered file read back) reads every document
+        whole."""
         return self._read(source, file_name, partner, in_parts=True)
 
     def _read(
@@ -195,25 +200,43 @@ class CsvParser:
             except KeyError as error:
                 return ParseResult(unreadable=f"{file_name}: {error.args[0]}")
             read = document_reader(KIND, mapping, partner, paths)
+            most = flat.HUGE_ROWS
             huge = (
-                ListInParts.of(KIND, mapping, partner, paths, "rows", flat.HUGE_PART_ITEMS)
+                ListInParts.of(KIND, mapping, partner, paths, reads_in_parts, flat.HUGE_PART_ITEMS)
                 if in_parts
                 else None
             )
-            limit = flat.HUGE_ROWS if huge is not None else -1
+            limit = most if in_parts else -1
             for key, run in itertools.groupby(rows, key=key_of):
                 group, rest = _first_rows(run, limit)
                 documents += 1
-                if huge is not None and rest is not None:
+                if rest is not None and huge is None:  # too large to read whole
+                    first, passed = group[0][0], group[-1][0]
+                    del group
+                    tail = collections.deque(rest, maxlen=1)  # passed over, not held
+                    last = tail[0][0] if tail else passed
+                    why = flat.whole_because(mapping, reads_in_parts, paths)
+                    problem = (
+                        f"more than {most:,} rows (row {passed} passes them), and its mapping "
+                        f"cannot read it in parts: {why}; a document read whole this large is "
+                        "refused"
+                    )
+                    where = (first, last)
+                    part.findings.append(_finding(TOO_LARGE, file_name, where, key, problem))
+                    rejected.append((f"{first}-{last}", problem, ()))
+                    continue
+                if rest is not None:
                     keep_rows = partner in self.replies
                     members = itertools.chain(group, rest)  # its first rows let go once read
                     del group
-                    read_in_parts = yield from read_group(huge, members, paths, keep_rows)
+                    assert huge is not None
+                    read_in_parts = yield from read_group(huge, members, paths, keep_rows, most)
                     part.ahead += read_in_parts.ahead
                     if read_in_parts.document is None:
                         problem = read_in_parts.problem or ""
-                        rows_read = (read_in_parts.first, read_in_parts.last)
-                        part.findings.append(_mapping_finding(file_name, rows_read, key, problem))
+                        where = (read_in_parts.first, read_in_parts.last)
+                        code = read_in_parts.code
+                        part.findings.append(_finding(code, file_name, where, key, problem))
                         rejected += rows_of(read_in_parts.rows, problem)
                         continue
                     document = read_in_parts.document
@@ -222,8 +245,8 @@ class CsvParser:
                         document = read(CsvNode(group, paths))
                     except (MappingError, KeyError) as error:
                         problem = error.args[0] if isinstance(error, KeyError) else str(error)
-                        rows_read = (group[0][0], group[-1][0])
-                        part.findings.append(_mapping_finding(file_name, rows_read, key, problem))
+                        where = (group[0][0], group[-1][0])
+                        part.findings.append(_finding(MAPPING, file_name, where, key, problem))
                         rejected += rows_of(group, problem)
                         continue
                     held += len(group)
@@ -266,12 +289,13 @@ def _first_rows(run: Iterator[Row], limit: int) -> tuple[list[Row], Iterator[Row
     return group, (run if len(group) > limit else None)
 
 
-def _mapping_finding(
-    file_name: str, rows: tuple[int, int], key: tuple[str, ...], problem: str
+def _finding(
+    code: str, file_name: str, rows: tuple[int, int], key: tuple[str, ...], problem: str
 ) -> dict[str, str]:
-    """The finding of a document its mapping cannot read: its rows, its key and why."""
+    """The finding of a document not read (``csv.mapping``: its mapping cannot read it;
+    ``csv.too_large``): its rows, its key and why."""
     where = f"{file_name}, rows {rows[0]}-{rows[1]} ({' '.join(key)})"
-    return {"code": "csv.mapping", "severity": "error", "message": f"{where}: {problem}"}
+    return {"code": code, "severity": "error", "message": f"{where}: {problem}"}
 
 
 def _has_values(row: Row) -> bool:

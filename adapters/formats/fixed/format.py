@@ -45,6 +45,7 @@ from gateway.ports import (
     collect,
 )
 
+from .. import flat_in_parts as flat
 from ..charset import Charset, Undecodable
 from ..field_map import MappingError
 from ..field_writing import (
@@ -127,14 +128,22 @@ class FixedParser:
         partner: str | None = None,
         refuse: Mapping[str, str] | None = None,
     ) -> ParseResult:
-        return collect(self.parse_stream(io.BytesIO(data), file_name=file_name, partner=partner))
+        return collect(self._read(io.BytesIO(data), file_name, partner, None))
 
     def parse_stream(
         self, source: BinaryIO, *, file_name: str, partner: str | None = None
     ) -> Iterator[ParseResult]:
         """The file's documents, a part at a time (:data:`PART`, :data:`PART_LINES`; the last
-        part has the file's
-        verdict); a file keeps :data:`FINDINGS` findings, counting the others."""
+        part has the file's verdict); a file keeps :data:`FINDINGS` findings, counting the
+        others. A document is held whole to be translated: one of more records than
+        :data:`~adapters.formats.flat_in_parts.HUGE_ROWS` is refused (``fixed.too_large``,
+        its lines passed over, not held) and the others read on; :meth:`parse` (the bytes in
+        hand: a small file, the command line, a rendered file read back) holds any."""
+        return self._read(source, file_name, partner, flat.HUGE_ROWS)
+
+    def _read(
+        self, source: BinaryIO, file_name: str, partner: str | None, most: int | None
+    ) -> Iterator[ParseResult]:
         mapping = self.mappings.get(partner or "")
         if mapping is None:
             why = f"{file_name}: no fixed-width mapping for partner {partner!r}"
@@ -151,11 +160,11 @@ class FixedParser:
             document_reader(KIND, mapping, partner, FixedPaths.of(layout)),
         )
         try:
-            for found in read_documents(lines, layout):
+            for found in read_documents(lines, layout, most):
                 problems = [found] if isinstance(found, Problem) else found.problems
                 for problem in problems:
                     where = "" if problem.line is None else f"line {problem.line}"
-                    findings.add(part, "fixed.layout", problem.line, where, problem.message)
+                    findings.add(part, problem.code, problem.line, where, problem.message)
                 if not isinstance(found, Document):
                     continue
                 if found.left_off:

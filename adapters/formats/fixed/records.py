@@ -7,7 +7,10 @@ short, an unknown tag, a record outside its parent, too few or too many records 
 problem inside a document is the document's (it is not translated); one outside any is the
 file's. Lines are read one at a time, and each document is handed over as soon as it ends: no
 list of the file's lines or records is made, and a document keeps at most :data:`PROBLEMS`.
-Only ``\n`` and ``\r\n`` end a line (a Latin-1 ``\x85`` is a character of a record).
+A document is held whole to be translated, so one of more records than ``bound`` (when given)
+is refused (``fixed.too_large``): its records are let go and the lines up to the next document
+passed over, never held. Only ``\n`` and ``\r\n`` end a line (a Latin-1 ``\x85`` is a
+character of a record).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ class Problem:
     line: int | None
     """The line it is about (1 = the first); None: the file as a whole."""
     message: str
+    code: str = "fixed.layout"
 
 
 PROBLEMS = 100
@@ -45,10 +49,13 @@ class Document:
         self.left_off += len(problems[room:])
 
 
-def read_documents(text: Iterable[str], layout: Layout) -> Iterator[Document | Problem]:
+def read_documents(
+    text: Iterable[str], layout: Layout, bound: int | None = None
+) -> Iterator[Document | Problem]:
     """The documents of the lines of ``text`` (each with its ``\n`` or ``\r\n``, as
     :class:`~adapters.formats.charset.TextLines` hands them out), in order, each with its
-    problems, and the problems outside any document, as they are found."""
+    problems, and the problems outside any document, as they are found; ``bound``: the records
+    a document may hold (None: any number)."""
     children = layout.children_of()
     known = ", ".join(layout.records)
     tag_columns = slice(layout.tag.start - 1, layout.tag.end)
@@ -59,15 +66,25 @@ def read_documents(text: Iterable[str], layout: Layout) -> Iterator[Document | P
         if spec.parent is not None
     }
     holds = {tag: bool(types) for tag, types in children.items()}
+    headers_of = {tag for tag, spec in layout.records.items() if spec.parent is None}
     headers: dict[str, int] = {}
     document: Document | None = None
     open_records: list[Record] = []
+    limit = -1 if bound is None else bound  # the records a document may hold
+    held = 0
     for number, line in enumerate(text, start=1):
         if line.endswith("\n"):
             line = line[:-2] if line.endswith("\r\n") else line[:-1]
         if not line or line.isspace():
             continue
         tag = line[tag_columns].strip()
+        if held == limit and document is not None and tag not in headers_of:
+            if open_records:  # past the bound: the document let go, its lines passed over
+                document.add([_too_large(document, number, held)])
+                document.root.children, open_records = [], []
+            document.last_line = number
+            continue
+        held += 1
         if document is not None and tag in nested:  # the commonest: a record that fits
             parent_tag, most, length, pads = nested[tag]
             parent = open_records[-1]
@@ -96,7 +113,7 @@ def read_documents(text: Iterable[str], layout: Layout) -> Iterator[Document | P
                 document.add(_close(open_records, children))
                 yield document
             record = Record(tag, number, line)
-            document, open_records = Document(record, number), [record]
+            document, open_records, held = Document(record, number), [record], 1
             headers[tag] = headers.get(tag, 0) + 1
             if spec.max is not None and headers[tag] > spec.max:
                 problems.append(
@@ -189,6 +206,19 @@ def _close(
                     )
                 )
     return problems
+
+
+def _too_large(document: Document, number: int, held: int) -> Problem:
+    """The problem of a document whose record at line ``number`` passes the ``held`` it may
+    have."""
+    root = document.root
+    return Problem(
+        root.line,
+        f"the {root.tag} document that begins here holds more than {held:,} records (line "
+        f"{number} passes them): a fixed-width document is read whole, and one this large is "
+        "refused; its lines up to the next document are passed over",
+        "fixed.too_large",
+    )
 
 
 def _length(number: int, line: str, tag: str, length: int) -> Problem:
