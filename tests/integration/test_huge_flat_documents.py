@@ -4,9 +4,11 @@ the file: published as its parts, which put back together are the message ``pars
 the file (the orders around it published whole, as ever); a huge order that fails far in
 publishes none of its parts, its file quarantined as read whole; killed in the middle of the
 order and restarted, every part published exactly once, and the same file again duplicates that
-publish nothing; no part is left held. An order of 500
-rows is made huge (``EDIGW_TEST_HUGE_DOCUMENTS``: 100 rows, parts of 40 lines). On both ledgers
-(the kill on SQLite)."""
+publish nothing; no part is left held. A huge CSV inventory advice, its lines grouped "rows by
+line", is published as its parts too, while a CSV ship notice past the rows a document read
+whole may hold is quarantined (``csv.too_large``). An order of 500 rows is made huge
+(``EDIGW_TEST_HUGE_DOCUMENTS``: 100 rows, parts of 40 lines). On both ledgers (the kill and
+the advice on SQLite)."""
 
 from __future__ import annotations
 
@@ -29,7 +31,9 @@ from tests.integration.support import (
     write_settings,
 )
 from tests.integration.test_huge_sets import events, parts_left, without_arrival
+from tests.unit.delimited.test_flat_grouped_in_parts import advice_rows, advices
 from tests.unit.delimited.test_huge_csv_document import orders
+from tests.unit.test_flat_document_bound import ASN_HEADER, shipment
 
 HUGE = {SETTINGS_ENV: "100,40"}
 LARGE = 4096
@@ -51,11 +55,14 @@ def run(config: Path, env: dict[str, str] | None = None) -> int:
 
 
 def assert_parse_messages(
-    data: bytes, partner: str, received: list[tuple[Any, dict[str, Any]]]
+    data: bytes,
+    partner: str,
+    received: list[tuple[Any, dict[str, Any]]],
+    mapping: str = "example-orders",
 ) -> None:
-    """``received`` are the messages ``parse`` makes of ``data``, each once: the huge order as
-    its parts, the others whole."""
-    parser = CsvParser({partner: load_mapping("example-orders")}, {}, {})
+    """``received`` are the messages ``parse`` makes of ``data`` with ``mapping``, each once:
+    the huge document (the second of three) as its parts, the others whole."""
+    parser = CsvParser({partner: load_mapping(mapping)}, {}, {})
     expected = parser.parse(data, file_name="orders.csv", partner=partner).documents
     by_document = collections.defaultdict(list)
     for properties, event in received:
@@ -116,5 +123,33 @@ def test_a_kill_in_a_huge_csv_order_and_a_restart_publish_each_part_once_and_a_c
     with bound_queue(f"edi.in.850.{partner}") as (channel, queue):
         assert run(config) == 0, daemon_output(config)
         assert take_all(channel, queue) == []
+    left = parts_left(database_url)
+    assert left == {"published": len(received), "ahead": 0}, left
+
+
+def test_a_huge_csv_inventory_advice_is_published_as_its_parts_and_a_ship_notice_too_large_none(
+    tmp_path: Path, partner: str
+) -> None:
+    database_url = f"sqlite:///{tmp_path / 'var' / 'ledger.sqlite3'}"
+    shipper = f"{partner}s"
+    profiles = tmp_path / "mappings" / "partners"
+    profiles.mkdir(parents=True)
+    (profiles / f"{partner}.toml").write_text(
+        PROFILE.replace("example-orders", "example-inventory")
+    )
+    (profiles / f"{shipper}.toml").write_text(PROFILE.replace("example-orders", "example-asn"))
+    config = write_settings(tmp_path, database_url, large_file_size=LARGE)
+    catalog = advices(advice_rows([str(n) for n in range(1, 251)], 2))  # 500 rows, 250 lines
+    drop(tmp_path / "inbox", partner, "catalog.csv", catalog)
+    drop(tmp_path / "inbox", shipper, "asn.csv", (ASN_HEADER + shipment("SHP-HUGE", 150)).encode())
+    with bound_queue(f"edi.in.846.{partner}") as (channel, queue):
+        assert run(config) == 0, daemon_output(config)
+        received = events(channel, queue)
+    assert "catalog.csv: read as a stream" in daemon_output(config)
+    assert_parse_messages(catalog, partner, received, "example-inventory")
+    [report] = (tmp_path / "quarantine" / shipper).glob("*asn.csv.error.json")
+    text = report.read_text()
+    assert "csv.too_large" in text and "rows 2-151 (SHP-HUGE): more than 100 rows" in text, text
+    assert "(row 102 passes them)" in text, text
     left = parts_left(database_url)
     assert left == {"published": len(received), "ahead": 0}, left
