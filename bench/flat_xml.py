@@ -7,11 +7,16 @@
          record per line: --rows-per-order lines) read by the fixed-width format into
          PurchaseOrders, beside a bare loop over the same text's lines that slices each record's
          tag and quantity: records/s, MB/s, peak RSS;
+  inventory  one CSV inventory advice of --inventory-mb MB in the shipped example-inventory
+         layout (a whole catalog: --rows-per-line rows a line, its lines grouped "rows by
+         line"), read by the CSV format in parts (:mod:`adapters.formats.flat_in_parts`), beside
+         the stdlib csv.reader over the same bytes: rows/s, MB/s, peak RSS;
   cxml   cXML OrderRequests of 1, 100 and 10,000 lines read by the XML format (the shipped
          cxml-order-request mapping), beside lxml.etree.iterparse over the same bytes:
          documents/s and lines/s (each read once to warm up, then again for half a second).
 
-Each case runs in a process of its own, so its peak RSS is its own. CSV and fixed width are read
+Each case runs in a process of its own (this script again, ``--case``: why it is one module of
+some 400 lines), so its peak RSS is its own. CSV and fixed width are read
 as streams (``PartnerFormats.parse_stream``: a part of at most 250 documents and 1,000 rows or
 records at a time), so the memory stays flat whatever the size; a cXML document is parsed
 whole.
@@ -25,12 +30,14 @@ on a machine shared with other jobs, per the time it had a core.
 
 ``--one-order``: the CSV file is one order of all its rows, read in parts (a document past
 ``HUGE_ROWS`` rows: :mod:`adapters.formats.flat_in_parts`), its item parts made as they fill and
-dropped as the daemon's stream commits them; its rows are counted in its parts. Run it with
-``EDIGW_TEST_HUGE_DOCUMENTS=1000000000,10000`` for the order read whole (the memory it takes).
+dropped as the daemon's stream commits them; its rows are counted in its parts (so are the
+inventory advice's). Run it with ``EDIGW_TEST_HUGE_DOCUMENTS=1000000000,10000`` for the order
+(or advice) read whole (the memory it takes: the bound of a document read whole raised too).
 
-Run:  .venv/bin/python bench/flat_xml.py [--csv-mb 16] [--fixed-mb 16] [--rows-per-order 10]
-      [--formats csv,fixed,cxml] [--repeat 1] [--against DIR] (the issue's figures: --csv-mb 1024
-      --fixed-mb 1024; on a busy machine, --repeat 5 takes the best of five runs of each CSV and
+Run:  .venv/bin/python bench/flat_xml.py [--csv-mb 16] [--fixed-mb 16] [--inventory-mb 16]
+      [--rows-per-order 10] [--rows-per-line 2] [--formats csv,fixed,inventory,cxml]
+      [--repeat 1] [--against DIR] (the issue's figures: --csv-mb 1024 --fixed-mb 1024
+      --inventory-mb 1024; on a busy machine, --repeat 5 takes the best of five runs of each CSV and
       fixed-width case; --against DIR reads them with another tree's code too, run for run in
       turn with this one's, the figures beside each other: a change measured in the same
       minutes as the code before it)
@@ -71,6 +78,35 @@ def csv_file(path: Path, megabytes: float, rows_per_order: int) -> int:
             out.write(line)
             written += len(line)
             rows += 1
+    return rows
+
+
+INVENTORY_HEADER = (
+    "file_reference,sender,receiver,advice_id,as_of_date,as_of_time,semantics,warehouse,line,sku,"
+    "upc,description,location,state,quantity,unit\n"
+)
+STATES = ("on_hand", "available", "allocated", "reserved", "in_transit", "quarantined")
+
+
+def inventory_file(path: Path, megabytes: float, rows_per_line: int) -> int:
+    """Write one inventory advice of ``megabytes`` in the example-inventory layout, a line of
+    ``rows_per_line`` rows (one per state) per item; returns the rows (the header aside)."""
+    target = int(megabytes * 1024 * 1024)
+    rows = line = 0
+    with path.open("w", encoding="utf-8") as out:
+        written = out.write(INVENTORY_HEADER)
+        while written < target:
+            line += 1
+            start = (
+                "INV-20261205-1,3PL-WEST,GATEWAY,ADV-CATALOG,20261205,0600,snapshot,DC-WEST,"
+                f'{line},SKU-{line:08d},{line:012d},"Widget {line % 997}, blue",'
+                f"A-{line % 40:02d}-{line % 7},"
+            )
+            text = "".join(
+                f"{start}{STATES[n]},{(line * 7 + n) % 500},EA\n" for n in range(rows_per_line)
+            )
+            written += out.write(text)
+            rows += rows_per_line
     return rows
 
 
@@ -117,17 +153,17 @@ def _formats(section: str, settings: dict[str, Any]) -> Any:
 
 def run_case(case: str, path: Path) -> dict[str, Any]:
     """One measurement, in this process: what it read, how long it took, the peak RSS."""
-    if case == "csv-raw":
+    if case in ("csv-raw", "inventory-raw"):  # the advice's header row aside
         started, cpu = time.perf_counter(), time.process_time()
         with path.open(encoding="utf-8", newline="") as handle:
-            rows = sum(1 for _ in csv.reader(handle))
+            rows = sum(1 for _ in csv.reader(handle)) - (case == "inventory-raw")
         return _timed({"rows": rows}, started, cpu)
     if case == "fixed-raw":
         started, cpu = time.perf_counter(), time.process_time()
         with path.open(encoding="latin-1", newline="") as handle:
             records = sum(1 for line in handle if line[:3] and line[75:91])
         return _timed({"rows": records}, started, cpu)
-    if case in ("csv-gateway", "fixed-gateway"):
+    if case in ("csv-gateway", "fixed-gateway", "inventory-gateway"):
         return _stream(case.partition("-")[0], path)
     if case == "cxml-raw":
         from lxml import etree
@@ -183,20 +219,26 @@ def _stream(section: str, path: Path) -> dict[str, Any]:
     made into canonical messages, with their ids, business keys and digests, then dropped."""
     from gateway.runtime.workers import settle_heap
 
-    mapping = "example-orders" if section == "csv" else "bots-orders"
-    formats = _formats(section, {"mapping": mapping})
+    mapping = {"csv": "example-orders", "fixed": "bots-orders", "inventory": "example-inventory"}
+    formats = _formats("fixed" if section == "fixed" else "csv", {"mapping": mapping[section]})
     settle_heap()
     rows = documents = 0
+    # a row is an order line (its JSON begins with its line_number), or a line's quantity
+    row_begins = '{"qualifier":' if section == "inventory" else '{"line_number":'
     started, cpu = time.perf_counter(), time.process_time()
     with path.open("rb") as source:
         for part in formats.parse_stream(source, file_name=path.name, partner=PARTNER):
             assert not part.has_errors, part.why or part.findings[:1]
             for document in part.documents:
-                if document.ahead:  # read in parts: its lines are counted in them
+                if document.ahead:  # read in parts: its rows are counted in them
                     continue
-                rows += len(document.message.lines) + (section == "fixed")
-            for ahead in part.ahead:  # an order line's JSON begins with its line_number
-                rows += ahead.entries.count('{"line_number":')
+                lines = document.message.lines
+                if section == "inventory":
+                    rows += sum(len(line.quantities) for line in lines)
+                else:
+                    rows += len(lines) + (section == "fixed")
+            for ahead in part.ahead:
+                rows += ahead.entries.count(row_begins)
             documents += len(part.documents)
             del part  # as the daemon: not held while the next part is read
     return _timed({"rows": rows, "documents": documents}, started, cpu)
@@ -249,12 +291,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--csv-mb", type=float, default=16.0)
     parser.add_argument("--fixed-mb", type=float, default=16.0)
+    parser.add_argument("--inventory-mb", type=float, default=16.0)
     parser.add_argument("--rows-per-order", type=int, default=10)
+    parser.add_argument(
+        "--rows-per-line", type=int, default=2, help="inventory: rows (states) of each line"
+    )
     parser.add_argument(
         "--one-order", action="store_true", help="CSV: the file is one order of all its rows"
     )
     parser.add_argument(
-        "--formats", default="csv,fixed,cxml", help="the cases to run (default: all three)"
+        "--formats", default="csv,fixed,inventory,cxml", help="the cases to run (default: all)"
     )
     parser.add_argument(
         "--repeat", type=int, default=1, help="CSV and fixed width: the best of this many runs"
@@ -279,10 +325,12 @@ def main() -> None:
             _csv_cases(folder, args)
         if "fixed" in formats:
             _fixed_cases(folder, args)
+        if "inventory" in formats:
+            _inventory_cases(folder, args)
         if "cxml" in formats:
             _cxml_cases(folder)
         print("goals (issue 22): >= 100,000 rows/s into canonical messages on one core; peak RSS")
-        print("under 200 MB for a 1 GB file (--csv-mb 1024 --fixed-mb 1024)")
+        print("under 200 MB for a 1 GB file (--csv-mb 1024 --fixed-mb 1024 --inventory-mb 1024)")
         print(f"machine: {os.cpu_count()} cores, load average {_load()} at the end")
 
 
@@ -307,6 +355,17 @@ def _fixed_cases(folder: Path, args: argparse.Namespace) -> None:
     per_order = f"{args.rows_per_order} lines per order"
     print(f"Fixed width: {size:,.1f} MB, {records:,} records, {per_order}")
     _flat_lines(("fixed-raw", "fixed-gateway"), orders, records, size, "records", args)
+
+
+def _inventory_cases(folder: Path, args: argparse.Namespace) -> None:
+    advice = folder / "inventory.csv"
+    rows = inventory_file(advice, args.inventory_mb, args.rows_per_line)
+    size = advice.stat().st_size / (1024 * 1024)
+    print(
+        f"CSV inventory advice: {size:,.1f} MB, {rows:,} rows, one advice, "
+        f"{args.rows_per_line} rows a line"
+    )
+    _flat_lines(("inventory-raw", "inventory-gateway"), advice, rows, size, "rows", args)
 
 
 def _flat_lines(

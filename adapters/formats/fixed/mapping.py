@@ -10,7 +10,9 @@ record type is read, and ``[layout.records.<TAG>]``, one table per record type:
 - ``parent``: the type of the record it nests under (the nearest one before it); none: it
   starts a document (a header);
 - ``min``/``max``: how many it may have under each parent record (a type without a parent:
-  in the file), ``max`` unbounded when not given;
+  in the file), ``max`` unbounded when not given (a document read as a stream is refused all
+  the same past :data:`~adapters.formats.flat_in_parts.HUGE_ROWS` records, 20,000: it is held
+  whole to be translated);
 - ``length``: how long its lines are; a longer line is an error, and a shorter one too, unless
   ``pad = true`` (for the record, or for every record in ``[layout]``) reads it as if padded
   with spaces (many files lose their trailing spaces).
