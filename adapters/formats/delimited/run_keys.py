@@ -26,8 +26,10 @@ Order = tuple[int, int | str]
 
 
 def _order(key: str) -> Order:
-    """Where ``key`` comes in the keys' natural order: numbers by their value, before texts."""
-    return (0, int(key)) if key.isascii() and key.isdigit() else (1, key)
+    """Where ``key`` comes in the keys' natural order: numbers (of up to 18 digits) by their
+    value, before texts (longer numbers too: any order in which each key comes after the one
+    before tells that none came back)."""
+    return (0, int(key)) if len(key) <= 18 and key.isascii() and key.isdigit() else (1, key)
 
 
 class RunKeys:

@@ -250,6 +250,8 @@ def test_run_keys_name_the_first_key_back_in_the_file_s_order_whatever_the_share
         (["A", "B", "C"], True),
         (["9", "10", "A-1", "A-2"], True),  # numbers before texts
         (["1", "01"], False),  # the same number, written otherwise: looked over
+        (["9" * 18, "1" * 19, "1" * 5000, "2" * 5000], True),  # long ones as texts
+        (["2" * 19, "1" * 20], False),
         (["2", "1", "3"], False),
     ],
 )
