@@ -29,10 +29,13 @@ A document too large to hold (one huge X12 set: a part gives its item parts as t
 :attr:`~gateway.ports.ParseResult.ahead`, before the document itself, its id and its number of
 parts are known) has them held in the ledger with its part (:func:`~.ledger._held.hold_ahead`,
 under ids of the file, the document's key and the part's number: a part read again holds none
-twice); once the document is read and recorded, its header part queued (held, as any of the
-file's), they become its events, under its id (:func:`~.ledger._held.settle_ahead`), and are
-released with the file. Those of a document not published (rejected, a duplicate) are
-forgotten with the file's verdict. Memory holds a part at a time, whatever the document's size.
+twice); the document, once read, is recorded with its header part queued (held, as any of the
+file's), and at the file's end, in the transaction that releases its messages, they become
+its events, under its id, released as they are written (:func:`~.ledger._held.settle_ahead`:
+each body made in the ledger around its entries, which never come back into memory, and
+written once). A kill before that end leaves them held ahead, skipped when read again. Those
+of a document not published (rejected, a duplicate) are forgotten with the file's verdict.
+Memory holds a part at a time, whatever the document's size.
 
 A format that reads streams only over a limit (X12) reads a file whole, in a parse worker, up to
 ``max_file_size`` or :data:`WHOLE_AT_MOST`, whichever is less, and as a stream above, or when
@@ -134,6 +137,7 @@ def stream_file(
             ledger.received_events(s, [(arrival.file_id, *arrival.received)])
     whole = ParseResult()
     documents = 0
+    in_parts: dict[str, str] = {}  # the documents whose item parts were held ahead: key -> id
     held = heap.GiveBack()  # a huge set's parts, MBs each, made and stored while it is read
     with claimed.path.open("rb") as source:
         for part in parser.parse_stream(source, file_name=claimed.name, partner=claimed.partner):
@@ -145,6 +149,7 @@ def stream_file(
                 break
             _add(whole, part)
             documents += _commit_part(pipeline, arrival, part)
+            in_parts.update((d.ahead, d.document_id) for d in part.documents if d.ahead)
             held.add(sum(len(ahead.entries) for ahead in part.ahead))
             crash_point("after_part")
             del part  # not held while the next one is read (its documents would double those alive)
@@ -153,7 +158,8 @@ def stream_file(
         with pipeline.factory.begin() as s:
             ledger.forget_documents(s, arrival.file_id)
         raise ClaimedFileChanged(f"{claimed.path} changed while it was read: {change}")
-    _commit_end(pipeline, arrival, whole, documents)
+    crash_point("after_parts")  # every part committed (a huge set's held ahead), not the end
+    _commit_end(pipeline, arrival, whole, documents, in_parts)
     return True
 
 
@@ -198,7 +204,8 @@ def _add(whole: ParseResult, part: ParseResult) -> None:
 
 def _commit_part(pipeline: Pipeline, arrival: _Arrival, part: ParseResult) -> int:
     """Record the part's documents not recorded yet, their messages held, and the item parts
-    it gives ahead of their document; returns how many documents the part has."""
+    it gives ahead of their document (made their events at the file's end, :func:`_commit_end`);
+    returns how many documents the part has."""
     now = dt.datetime.now(dt.UTC)
     batch = InboundBatch()
     claimed = arrival.claimed
@@ -212,33 +219,51 @@ def _commit_part(pipeline: Pipeline, arrival: _Arrival, part: ParseResult) -> in
             parsed = [(arrival, dataclasses.replace(part, documents=new))]
             earlier, business = pipeline._earlier(s, parsed, now - pipeline.duplicate_window)
             pipeline._record_documents(s, parsed, earlier, business, batch, held=True)
-        for doc in new:
-            if doc.ahead:
-                header = f"{doc.document_id}/1"
-                settle_ahead(s, arrival.file_id, doc.ahead, doc.document_id, header, _later_part)
     if pipeline.measures is not None and new:
         pipeline.measures.committed(batch)
     return len(part.documents)
 
 
+_ENTRIES = b"\x00entries\x00"
+"""What stands for a part's entries in its event made by :func:`_later_part` (no JSON text
+holds a NUL byte)."""
+
+
 def _later_part(
-    header_body: bytes, header_headers: dict[str, Any], number: int, entries: bytes
-) -> tuple[str, bytes, dict[str, Any]]:
-    """A part held ahead of its document, made its event (:func:`~.bus.cloudevents.later_part`)."""
-    return later_part(bytes(header_body), header_headers, number, entries)
+    header_body: bytes, header_headers: dict[str, Any], number: int
+) -> tuple[str, bytes, bytes, dict[str, Any]]:
+    """A part held ahead of its document, made its event (:func:`~.bus.cloudevents.later_part`)
+    around its entries, which stay in the ledger: its id, the bytes before and after them, its
+    headers."""
+    part_id, body, headers = later_part(header_body, header_headers, number, _ENTRIES)
+    before, found, after = body.partition(_ENTRIES)
+    assert found and _ENTRIES not in after, "the entries are written into the body once"
+    return part_id, before, after, headers
 
 
-def _commit_end(pipeline: Pipeline, arrival: _Arrival, whole: ParseResult, documents: int) -> None:
-    """The file's verdict, in one transaction: its held messages released or, unreadable, its
-    documents forgotten; the replies it owes recorded (as for a file read whole: a cXML status
-    400 too); then it is ``processed``."""
+def _commit_end(
+    pipeline: Pipeline,
+    arrival: _Arrival,
+    whole: ParseResult,
+    documents: int,
+    in_parts: dict[str, str],
+) -> None:
+    """The file's verdict, in one transaction: its held messages released (the item parts held
+    ahead of the documents ``in_parts``, by key, made their events, released as they are
+    written: each part's body is written once more, not twice) or, unreadable, its documents
+    forgotten; the replies it owes recorded (as for a file read whole: a cXML status 400 too);
+    then it is ``processed``."""
     now = dt.datetime.now(dt.UTC)
     with pipeline._committing, pipeline.factory.begin() as s, counter_in(s) as counter:
         if whole.why is not None:
             ledger.forget_documents(s, arrival.file_id)
             documents = released = 0
         else:
-            released = ledger.release_held(s, arrival.file_id)
+            released = sum(
+                settle_ahead(s, arrival.file_id, key, document_id, f"{document_id}/1", _later_part)
+                for key, document_id in in_parts.items()
+            )
+            released += ledger.release_held(s, arrival.file_id)
             forget_ahead(s, arrival.file_id)  # of documents not published
         ledger.record_acks(s, pipeline._replies(counter, [(arrival, whole)]))
         outcome = pipeline._outcome(arrival, whole, released, now)

@@ -9,21 +9,26 @@ A document too large to hold (one huge transaction set) has its item parts given
 read to its end, before its id is known: they are held as they come (:func:`hold_ahead`),
 under ids of their file, the document's key in it and their number (a part held already, the
 file read again, is skipped); once the document is recorded and its header part queued, held,
-each becomes its event under the document's id (:func:`settle_ahead`), to be released with the
-file. Those of a document not published (rejected, a duplicate) are forgotten with their file's
-verdict (:func:`forget_ahead`)."""
+each becomes its event under the document's id when the file is released
+(:func:`settle_ahead`, in the transaction of :func:`release_held`). Those of a document not
+published (rejected, a duplicate) are forgotten with their file's verdict
+(:func:`forget_ahead`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import LargeBinary, bindparam, cast, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from ._outbox import OutboxState
 from ._statements import _chunks, _now
 from .models import DOCUMENTS, OUTBOX
+
+PartAround = tuple[str, bytes, bytes, dict[str, Any]]
+"""A part's event made around its entries: its message id, the bytes of its body before and
+after its entries, its headers."""
 
 AHEAD: Final = "ahead:"
 """What the ids of the item parts held ahead of their document begin with."""
@@ -122,13 +127,19 @@ def settle_ahead(
     key: str,
     document_id: str,
     header_id: str,
-    event: Callable[[bytes, dict[str, Any], int, bytes], tuple[str, bytes, dict[str, Any]]],
+    event: Callable[[bytes, dict[str, Any], int], PartAround],
 ) -> int:
     """The parts held ahead of the document ``key`` of the file, made the events of the
     document ``document_id`` whose header part (message id ``header_id``) the file's record of
-    it queued, held: each ``event(header body, header headers, number, entries)`` (its message
-    id, body, headers), for the document's record, exchange and routing key. Returns how many;
-    none when the header was not queued (the document is not published)."""
+    it queued, held: each ``event(header body, header headers, number)`` (its message id, the
+    bytes of its body before and after its entries, its headers), for the document's record,
+    exchange and routing key, and released (pending): called in the transaction that releases
+    the file's messages (:func:`release_held`, which then leaves them be: each part's row, MBs,
+    is written once). Returns how many; none when the header was not queued (the document is
+    not published).
+
+    A part's entries stay in the database: its body is made there, around them (one ``UPDATE``
+    a part), never read into this process."""
     header = s.execute(
         select(OUTBOX).where(
             OUTBOX.c.document_id == document_id,
@@ -146,26 +157,52 @@ def settle_ahead(
         .where(OUTBOX.c.document_id == _ahead_of(file_id), OUTBOX.c.message_id.startswith(prefix))
         .order_by(OUTBOX.c.id)
     ).all()
+    header_body, header_headers = bytes(header.body), dict(header.headers)
     for row_id, held_id in parts:
-        entries = s.execute(select(OUTBOX.c.body).where(OUTBOX.c.id == row_id)).scalar_one()
-        number = int(held_id[len(prefix) :])
-        message_id, body, headers = event(header.body, dict(header.headers), number, entries)
-        s.execute(
-            update(OUTBOX)
-            .where(OUTBOX.c.id == row_id)
-            .values(
-                message_id=message_id,
-                document_id=document_id,
-                document_pk=header.document_pk,
-                exchange=header.exchange,
-                routing_key=header.routing_key,
-                body=body,
-                headers=headers,
-                correlation_id=header.correlation_id,
-            )
+        message_id, before, after, headers = event(
+            header_body, header_headers, int(held_id[len(prefix) :])
         )
-        del entries, body  # not alive while the next part is read: MBs each
+        s.execute(
+            _SETTLE,
+            {
+                "p_id": row_id,
+                "p_message_id": message_id,
+                "p_document_id": document_id,
+                "p_document_pk": header.document_pk,
+                "p_exchange": header.exchange,
+                "p_routing_key": header.routing_key,
+                "p_before": before,
+                "p_after": after,
+                "p_headers": headers,
+                "p_correlation_id": header.correlation_id,
+            },
+        )
     return len(parts)
+
+
+_SETTLE = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id == bindparam("p_id"))
+    .values(
+        message_id=bindparam("p_message_id"),
+        document_id=bindparam("p_document_id"),
+        document_pk=bindparam("p_document_pk"),
+        exchange=bindparam("p_exchange"),
+        routing_key=bindparam("p_routing_key"),
+        body=cast(
+            bindparam("p_before", type_=LargeBinary)
+            .op("||")(OUTBOX.c.body)
+            .op("||")(bindparam("p_after", type_=LargeBinary)),
+            LargeBinary,
+        ),
+        headers=bindparam("p_headers", type_=OUTBOX.c.headers.type),
+        correlation_id=bindparam("p_correlation_id"),
+        state=OutboxState.PENDING.value,
+    )
+)
+"""A part held ahead made its event: its body made in the database around its entries
+(``CAST(before || body || after)``: SQLite's ``||`` makes text of blobs, the cast makes it
+bytes again, unchanged)."""
 
 
 def forget_ahead(s: Session, file_id: int) -> int:
