@@ -8,15 +8,20 @@ to the largest block freed, up to 32 MiB), one arena per thread that allocates a
 Measured on a 128 MB 856 (115 parts): the daemon's arenas held 120 MB free of 160 MB while the
 relay published, its RSS 286 MB against 127 MB idle.
 
-So the daemon keeps at most :data:`ARENAS` arenas, whatever its threads (:func:`tune`, as it
-starts), and gives the free pages of its heap back to the system after large pieces of work
-(:func:`give_back`: a large file read as a stream, every so many MiB of parts held or
-published). Elsewhere than glibc (musl, macOS) both do nothing. The systemd units set
+So the daemon keeps at most :data:`ARENAS` arenas, whatever its threads, gives every block of
+:data:`MAPPED_FROM` or more a mapping of its own, given back to the system as soon as it is
+freed (:func:`tune`, as it starts), and gives the free pages of its heap back after large
+pieces of work (:func:`give_back`: a large file read as a stream, every so many MiB of parts
+held or published). Elsewhere than glibc (musl, macOS) these do nothing. The systemd units set
 ``MALLOC_ARENA_MAX`` too, for the worker processes, which start from a fresh interpreter.
 
-Large blocks mapped apart (``M_MMAP_THRESHOLD`` of 1 MiB, given back as soon as freed) held
-about as little (174-180 MB against 191 MB, 128 MB 856, same runs) but cost the daemon 8% more
-CPU: every part's copy came as fresh pages, faulted in one by one.
+Large blocks mapped apart were once left out for their CPU (8% more for the daemon on a 128 MB
+856, every part's copy coming as fresh pages, faulted in one by one) when the peak they saved
+was small (174-180 MB against 191 MB). Measured again (issue 26) on a 128 MB 856 through the
+daemon, side by side with the same tree: its process's peak 157 MB against 172 MB (while the
+file is read: 136-152 MB against 149-167 MB), its CPU 139.8 s against 136.6 s (2%): the freed
+copies of a part no longer stay in the arenas, in pieces the next part's small objects pin,
+until the next trim.
 """
 
 from __future__ import annotations
@@ -35,7 +40,13 @@ GIVE_BACK_AFTER: Final = 64 << 20
 """Bytes of large messages (a huge document's parts) made or published after which the heap's
 free pages are given back (:func:`give_back`)."""
 
+MAPPED_FROM: Final = 1 << 20
+"""Bytes from which a block has a mapping of its own (``M_MMAP_THRESHOLD``; glibc's default
+threshold rises to the largest block freed, up to 32 MiB, so a part's copies would come from
+the arenas)."""
+
 _M_ARENA_MAX: Final = -8
+_M_MMAP_THRESHOLD: Final = -3
 
 
 @functools.cache
@@ -55,11 +66,13 @@ def _glibc() -> ctypes.CDLL | None:
 
 def tune() -> bool:
     """At most :data:`ARENAS` arenas for this process (before its threads start: an arena made
-    is kept); False where the C library is not glibc."""
+    is kept), and blocks of :data:`MAPPED_FROM` or more mapped apart; False where the C library
+    is not glibc."""
     libc = _glibc()
     if libc is None:
         return False
     done: bool = libc.mallopt(_M_ARENA_MAX, ARENAS) == 1
+    done &= libc.mallopt(_M_MMAP_THRESHOLD, MAPPED_FROM) == 1
     if not done:  # pragma: no cover - glibc takes it
         log.warning("the C library refused the heap's settings: memory may stay held")
     return done
