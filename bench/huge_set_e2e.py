@@ -266,10 +266,12 @@ def run(
             running = time.monotonic() - watch.started
             if args.progress and running - said >= args.progress:
                 said = running
+                daemon = _rss_kb(watch.process.pid, descendants=False)
                 print(
                     f"  {running:6.0f} s: RSS {_rss_kb(watch.process.pid) / 1024:,.0f} MB (peak "
-                    f"{watch.peak / 1024:,.0f}, reading {watch.reading / 1024:,.0f}); "
-                    f"{len(parts.seen)} part(s) published",
+                    f"{watch.peak / 1024:,.0f}, reading {watch.reading / 1024:,.0f}), the "
+                    f"daemon's process {daemon / 1024:,.0f} MB (peak "
+                    f"{watch.peak_main / 1024:,.0f}); {len(parts.seen)} part(s) published",
                     flush=True,
                 )
             if args.kill_after and watch.killed_at is None and running > args.kill_after:
