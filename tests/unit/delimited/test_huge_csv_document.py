@@ -4,8 +4,8 @@ out as they fill, before the file is read to its end, and with its header part t
 message ``parse`` makes of the file (which reads it whole), with the same id and digest; a
 document that fails, in its header, in a row far in or in its validation, fails as ``parse``
 fails it (the same finding, the same rejected rows) with nothing of it to publish; a document
-under the threshold, or of a mapping that cannot be read so, is read whole as before. Orders of
-a few hundred rows are made huge by a low threshold."""
+under the threshold is read whole as before, and one of a mapping that cannot be read so is
+refused past it. Orders of a few hundred rows are made huge by a low threshold."""
 
 from __future__ import annotations
 
@@ -172,15 +172,21 @@ def test_validation_problems_of_rows_and_header_are_named_as_parse_names_them() 
     assert "lines.169" not in finding["message"]
 
 
-def test_a_mapping_whose_list_is_not_read_a_row_an_item_reads_a_huge_document_whole() -> None:
+def test_a_list_not_read_a_row_or_a_run_an_item_refuses_a_huge_document() -> None:
+    """Read as a stream, it is refused past the rows a document read whole may hold (the others
+    read as ever); ``parse`` reads it whole."""
     mapping = load_mapping("example-orders")
     lines = mapping.fields["lines"]
     assert not isinstance(lines, str)
-    by_line = lines.model_copy(update={"each": "rows by 26"})
-    other = mapping.model_copy(update={"fields": {**mapping.fields, "lines": by_line}})
+    first_row_only = lines.model_copy(update={"each": "this"})
+    other = mapping.model_copy(update={"fields": {**mapping.fields, "lines": first_row_only}})
     whole, parts = read_both(orders(), parser(other))
+    assert not whole.has_errors and len(whole.documents) == 3
     assert not any(part.ahead for part in parts)
-    assert documents(parts) == whole.documents
+    assert documents(parts) == [whole.documents[0], whole.documents[2]]
+    [finding] = [finding for part in parts for finding in part.findings]
+    assert finding["code"] == "csv.too_large"
+    assert finding["message"].startswith("huge.csv, rows 4-503 (HUGE-1): more than 100 rows")
 
 
 def spread(parts: list[ParseResult]) -> Iterator[int]:
