@@ -7,6 +7,8 @@ Points, each documented where it is reached:
 - inbound files (:mod:`gateway.pipeline`): ``after_claim`` (claimed, not recorded),
   ``after_record`` (recorded, not parsed), ``after_commit`` (documents and outbox committed,
   nothing published or moved), ``after_archive`` (originals moved, states not yet updated);
+- files read as a stream (:mod:`gateway.streamed`): ``after_parts`` (every part committed, a
+  huge set's parts held ahead, not released);
 - the relay (:mod:`gateway.bus.relay`): ``after_publish`` (confirmed by the broker, not yet
   marked published);
 - outbound requests (:mod:`gateway.outbound.pipeline`): ``outbound_after_commit``,
