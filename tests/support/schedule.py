@@ -8,11 +8,13 @@ longer than the others: a session lasts as long as its slowest worker.
 
 So the tests known to be long (:data:`LONG_TESTS`: the seconds each took in a recent run, as
 :func:`main` writes them from a JUnit report) are dealt to the shares longest first, each to the
-share with the fewest seconds dealt yet (longest processing time first), and begin it; the short
-ones, in their order, fill the shares to the sizes ``worksteal`` gives them, so that what is
-taken from the end of a share is short. A test that runs ``alone`` comes first in the first
-share, and every other share begins with a short test: being alone waits for the tests under
-way in the other workers to end.
+share with the fewest seconds dealt yet (longest processing time first), and spread over the
+first three quarters of their share between short ones, which keep their order and fill the
+shares to the sizes ``worksteal`` gives them: what is taken from the end of a share is short,
+and the workers do not all run long tests at once (most of them run a daemon or two of several
+processes, and some bound how long a step may take). A test that runs ``alone`` comes first,
+and every share begins with a short test: being alone waits for the tests under way in the
+other workers to end.
 
 Refresh the list after tests are added or become slower::
 
@@ -34,6 +36,8 @@ LONG_TESTS: Final = TESTS / "long_tests.tsv"
 """Seconds, a tab and a test's node id, a line each, longest first."""
 LONG: Final = 3.0
 """A test taking this many seconds or more is long."""
+SPREAD: Final = 0.75
+"""The part of a share its long tests are spread over."""
 
 Test = TypeVar("Test")
 
@@ -75,21 +79,32 @@ def arranged(
     )
     taken = {id(test) for test in long}
     short = iter([test for test in others if id(test) not in taken])
-    if workers <= 1:
-        return [*first, *long, *short]
-    sizes = share_sizes(len(tests), workers)
-    shares: list[list[Test]] = [first, *([] for _ in range(workers - 1))]
-    for share in shares[1:]:
-        share.extend(itertools.islice(short, 1))
-    dealt = [sum(seconds.get(node_id(test), 0.0) for test in share) for share in shares]
+    sizes = share_sizes(len(tests), max(1, workers))
+    sizes[0] -= len(first)
+    dealt: list[list[Test]] = [[] for _ in sizes]
+    load = [0.0 for _ in sizes]
     for test in long:
-        room = [k for k in range(workers) if len(shares[k]) < sizes[k]] or list(range(workers))
-        k = min(room, key=dealt.__getitem__)
-        shares[k].append(test)
-        dealt[k] += seconds[node_id(test)]
-    for k, share in enumerate(shares):
-        share.extend(itertools.islice(short, max(0, sizes[k] - len(share))))
-    return [test for share in shares for test in share] + list(short)
+        room = [k for k, size in enumerate(sizes) if len(dealt[k]) < size - 1] or [0]
+        k = min(room, key=load.__getitem__)
+        dealt[k].append(test)
+        load[k] += seconds[node_id(test)]
+    shares = [
+        spread(long_ones, list(itertools.islice(short, size - len(long_ones))))
+        for long_ones, size in zip(dealt, sizes, strict=True)
+    ]
+    return [*first, *(test for share in shares for test in share), *short]
+
+
+def spread(long: list[Test], short: list[Test]) -> list[Test]:
+    """A share: its ``long`` tests spread over its first :data:`SPREAD` (from its second test
+    on), ``short`` ones between and after them, each in its order."""
+    total = len(long) + len(short)
+    step = SPREAD * total / len(long) if long else 0.0
+    places = {1 + int(n * step) for n in range(len(long))}
+    longs, shorts = iter(long), iter(short)
+    share = [next(longs) if place in places else next(shorts, None) for place in range(total)]
+    rest = [*longs, *shorts]  # where two long ones fell on one place
+    return [test for test in share if test is not None] + rest
 
 
 def node_ids(report: Path) -> dict[str, float]:

@@ -23,22 +23,29 @@ def test_every_test_once_in_shares_of_worksteals_sizes() -> None:
     assert sorted(order) == tests
     assert share_sizes(20, 3) == [6, 7, 7]  # as worksteal hands them out: 20 // 3, 14 // 2, 7
     first, second, third = shares(order, 3)
-    assert first[0] == "t20"  # alone, first of all
-    assert [second[0], third[0]] == ["t06", "t07"]  # short ones, while the alone test runs
+    assert first[:2] == ["t20", "t06"]  # alone, first of all; then a short one
     long_by_share = [
         [t for t in share if SECONDS.get(t, 0) >= LONG] for share in (first, second, third)
     ]
-    assert long_by_share == [["t01"], ["t03", "t04"], ["t02", "t05"]]  # longest first, least dealt
-    for share in (first, second, third):  # long tests before short ones, short ones in order
-        rest = share[1:]
-        long_count = sum(SECONDS.get(t, 0) >= LONG for t in rest)
-        assert all(SECONDS.get(t, 0) >= LONG for t in rest[:long_count])
-        assert rest[long_count:] == sorted(rest[long_count:])
+    assert long_by_share == [["t01"], ["t02", "t05"], ["t03", "t04"]]  # longest first, least dealt
+    for share in (second, third):
+        assert SECONDS.get(share[0], 0) < LONG  # while the alone test runs, a short one
+        assert SECONDS.get(share[-1], 0) < LONG  # what is stolen from the end is short
+        short = [t for t in share if SECONDS.get(t, 0) < LONG]
+        assert short == sorted(short)  # in their order
 
 
-def test_one_worker_runs_alone_then_long_then_the_rest() -> None:
+def test_long_tests_are_spread_over_three_quarters_of_a_share() -> None:
+    seconds = {f"long{n}": 10.0 for n in range(4)}
+    tests = [f"short{n:02}" for n in range(36)] + list(seconds)
+    order = arranged(tests, str, lambda t: False, 1, seconds)
+    places = [order.index(t) for t in seconds]
+    assert places == [1, 8, 16, 23]  # 40 tests: one every 7.5 from the second on, all in 30
+
+
+def test_one_worker_runs_alone_then_the_rest() -> None:
     order = arranged(["a", "t06", "t05", "t01", "z"], str, lambda t: t == "z", 1, SECONDS)
-    assert order == ["z", "t01", "t05", "a", "t06"]
+    assert order == ["z", "a", "t01", "t05", "t06"]
 
 
 def test_the_list_read_from_a_junit_report(tmp_path: Path) -> None:
