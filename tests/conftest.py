@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import broker, broker_wide, schedule
+from tests.support import broker, broker_wide
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -23,18 +23,12 @@ def pytest_configure(config: pytest.Config) -> None:
     gc.set_threshold(*HEAP_THRESHOLDS)
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Each worker's share of the tests begins with its long ones, and the tests that run alone
-    (``alone``: :func:`tests.support.broker_wide.alone`) come first of all
-    (:mod:`tests.support.schedule`)."""
-    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
-    items[:] = schedule.arranged(
-        items,
-        node_id=lambda item: item.nodeid,
-        alone=lambda item: item.get_closest_marker("alone") is not None,
-        workers=workers,
-        seconds=schedule.known_seconds(),
-    )
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests that run alone (``alone``: :func:`tests.support.broker_wide.alone`) first:
+    being alone waits for every test under way in the session's other workers to end, and holds
+    back those starting; at the start, those under way are the workers' first tests, not
+    whichever long ones run later."""
+    items.sort(key=lambda item: item.get_closest_marker("alone") is None)
 
 
 @pytest.fixture(autouse=True)
