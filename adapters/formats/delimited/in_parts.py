@@ -28,7 +28,7 @@ from gateway.ports.formats import ParsedDocument, ParseResult, PartAhead
 
 from ..field_map import MappingError
 from ..flat_in_parts import DocumentInParts, ListInParts
-from .mapping import ROWS_BY, CsvNode, CsvPaths, Row
+from .mapping import ROWS_BY, CsvNode, CsvPaths, Row, grouped_by
 from .run_keys import RunKeys
 
 SPOOLED_IN_MEMORY: Final = 4 << 20
@@ -141,14 +141,9 @@ class _Items:
 
     def _runs(self, rows: Iterator[Row]) -> Iterator[CsvNode]:
         paths, spool, most = self.paths, self.spool, self.most
-        column = self.each.removeprefix(ROWS_BY).strip()
-        index = paths.column(column)  # known: ListInParts.of asked for it
+        column = grouped_by(self.each)
+        key_of = paths.row_key(self.each)  # its column known: ListInParts.of asked for it
         keys = self.keys = RunKeys()
-
-        def key_of(row: Row) -> str:
-            values = row[1]
-            return values[index].strip() if index < len(values) else ""
-
         for key, run in itertools.groupby(rows, key=key_of):
             held = list(itertools.islice(run, most + 1))
             if spool is not None:
@@ -180,7 +175,7 @@ class _Items:
         if returned is None:
             return None
         key, earlier, later = returned
-        column = self.each.removeprefix(ROWS_BY).strip()
+        column = grouped_by(self.each)
         return MAPPING, (
             f"{column} {key!r} comes back at row {later}, after its rows from row {earlier} "
             "ended: a document this large is read in parts, an item at a time, so an item's "

@@ -36,6 +36,11 @@ Row = tuple[int, Sequence[str]]
 """A row's number in the file (1 = the first) and its values."""
 
 
+def grouped_by(each: str) -> str:
+    """The column a list read ``rows by <column>`` (``each``) puts its rows together by."""
+    return each.removeprefix(ROWS_BY).strip()
+
+
 @dataclass(frozen=True)
 class CsvPaths:
     """A CSV mapping's paths as the columns of a file with this header row
@@ -90,19 +95,29 @@ class CsvPaths:
 
         return first
 
+    def row_key(self, each: str) -> Callable[[Row], str]:
+        """A row's value of the column a ``rows by <column>`` list (``each``) puts its rows
+        together by ('' where the row is short of it)."""
+        index = self.column(grouped_by(each))
+
+        def key_of(row: Row) -> str:
+            values = row[1]
+            return values[index].strip() if index < len(values) else ""
+
+        return key_of
+
     def children(self, path: str) -> Callable[[CsvNode], list[CsvNode]]:
         if path == "rows":
             return lambda node: [CsvNode((row,), self) for row in node.rows]
         if path == "this":
             return lambda node: [node]
         if path.startswith(ROWS_BY):
-            index = self.column(path.removeprefix(ROWS_BY).strip())
+            key_of = self.row_key(path)
 
             def runs(node: CsvNode) -> list[CsvNode]:
                 groups: dict[str, list[Row]] = {}
-                for number, values in node.rows:
-                    key = values[index].strip() if index < len(values) else ""
-                    groups.setdefault(key, []).append((number, values))
+                for row in node.rows:
+                    groups.setdefault(key_of(row), []).append(row)
                 return [CsvNode(rows, self) for rows in groups.values()]
 
             return runs

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..field_writing import unwritable
 from ..mappings import envelope_facts, mapping_path, until_changed
-from .mapping import MAPPINGS_DIR, ROWS_BY, CsvMapping, CsvNode, CsvPaths, load_mapping
+from .mapping import MAPPINGS_DIR, CsvMapping, CsvNode, CsvPaths, grouped_by, load_mapping
 
 
 def column_index(path: str, columns: Mapping[str, int]) -> int:
@@ -125,7 +125,7 @@ def render_mapping(name: str, directory: Path) -> CsvWriting:
     def problem_of(path: str) -> str | None:
         if path in ("rows", "this"):
             return None
-        column = path.removeprefix(ROWS_BY).strip()
+        column = grouped_by(path)
         if column.isdigit():
             return None if int(column) >= 1 else "columns are numbered from 1"
         if not layout.header:
