@@ -25,7 +25,17 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from ._events import _event, _write_events, add_event
-from ._statements import BulkInsert, Detail, _chunks, _first, _now, _plain, _rows, _run
+from ._statements import (
+    BulkInsert,
+    Detail,
+    _chunks,
+    _first,
+    _now,
+    _plain,
+    _rows,
+    _run,
+    direct,
+)
 from .models import EVENTS, FILES
 
 
@@ -274,7 +284,10 @@ def mark_processed(s: Session, files: Sequence[ProcessedFile]) -> None:
         }
         for f in files
     ]
-    _run(s, _MARK_PROCESSED, params)
+    if len(params) == 1:  # a trickle's batch: by the driver (executemany is SQLAlchemy's)
+        direct(_MARK_PROCESSED).run(s.connection(), params[0])
+    else:
+        _run(s, _MARK_PROCESSED, params)
     _write_events(
         s,
         [

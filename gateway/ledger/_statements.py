@@ -8,6 +8,7 @@ the session's connection: building SQLAlchemy statements per call costs more tha
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -28,6 +29,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session
 
+from ._direct import DirectStatement
+
 Detail = Mapping[str, Any]
 
 IN_CHUNK = 500
@@ -43,13 +46,24 @@ def _run(s: Session, statement: Executable, params: Any = None) -> CursorResult[
     return s.connection().execute(statement, params or {})
 
 
+_DIRECT: weakref.WeakKeyDictionary[Executable, DirectStatement] = weakref.WeakKeyDictionary()
+
+
+def direct(statement: Executable) -> DirectStatement:
+    """``statement`` run on the driver's cursor (:class:`DirectStatement`: its forms are kept
+    as long as it is)."""
+    found = _DIRECT.get(statement)
+    if found is None:
+        found = _DIRECT[statement] = DirectStatement(statement)
+    return found
+
+
 def _rows(
     s: Session, statement: Executable, params: Any, row_type: type[_RowT], **enums: Any
 ) -> list[_RowT]:
     """Run ``statement`` (a select of a whole table) and build one ``row_type`` per row."""
     result = []
-    for row in _run(s, statement, params).mappings():
-        values = dict(row)
+    for values in direct(statement).rows(s.connection(), params or {}):
         for key, enum in enums.items():
             values[key] = enum(values[key])
         result.append(row_type(**values))

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.control_numbers import MAX_CONTROL_NUMBER
 
+from ._statements import direct
 from .models import CONTROL_NUMBERS
 
 _NOW = bindparam("p_now", type_=CONTROL_NUMBERS.c.updated_at.type)
@@ -162,16 +163,13 @@ class TransactionCounter:
         common = {"p_max": MAX_CONTROL_NUMBER, "p_now": now}
         if connection.dialect.name == "postgresql":
             params = {"p_names": names, "p_counts": [counts[n] for n in names], **common}
-            rows = connection.execute(_RESERVE["postgresql"], params).all()
-        else:
-            rows = [
-                row
-                for name in names
-                for row in connection.execute(
-                    _RESERVE["sqlite"], {"p_name": name, "p_count": counts[name], **common}
-                )
-            ]
-        return {str(name): int(value) for name, value in rows}
+            return {str(n): int(v) for n, v in connection.execute(_RESERVE["postgresql"], params)}
+        reserve = direct(_RESERVE["sqlite"])  # one statement a sequence, run by the driver
+        return {
+            str(row["name"]): int(row["value"])
+            for name in names
+            for row in reserve.rows(connection, {"p_name": name, "p_count": counts[name], **common})
+        }
 
     def next(self, sequence: str) -> int:
         reserved = self._reserved.get(sequence)
