@@ -181,7 +181,10 @@ def bench(args: argparse.Namespace, folder: Path) -> None:
         'metrics_address = ""\nmax_file_size = 1048576\n'
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("EDIGW_")}
-    env.update(EDIGW_CONFIG=str(home / "gateway.toml"), PYTHONPATH=str(ROOT))
+    env.update(
+        EDIGW_CONFIG=str(home / "gateway.toml"),
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")])),
+    )
     if args.part_items:
         env["EDIGW_TEST_HUGE_SETS"] = f"20000,{args.part_items}"
     parts = Parts(f"edi.in.856.{partner}")

@@ -9,9 +9,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
 POLL = 0.2
 """Seconds between two looks at how far a watched operation is."""
 
@@ -26,6 +23,16 @@ def watched(
     if not stream.isatty():
         yield
         return
+    # rich is imported here, on a terminal only: the daemon and scripts never load it
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),

@@ -38,15 +38,17 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar, TextIO
+from typing import TYPE_CHECKING, ClassVar, TextIO
 
-from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..ledger.models import DELIVERIES
 from ..ledger.transfers import CONFIRMED_DELIVERY_STATES
+
+if TYPE_CHECKING:
+    from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
 
 
 class _Strict(BaseModel):
@@ -74,7 +76,11 @@ class CronSchedule(_Strict):
 
 def crontab_trigger(schedule: CronSchedule) -> CronTrigger:
     """apscheduler's trigger for ``schedule`` (checked when a profile is loaded, used by the
-    schedule); ValueError or LookupError when the expression or the time zone is not usable."""
+    schedule); ValueError or LookupError when the expression or the time zone is not usable.
+    apscheduler is imported here, by the first profile with a cron schedule: a daemon with no
+    channel never loads it."""
+    from apscheduler.triggers.cron import CronTrigger
+
     return CronTrigger.from_crontab(schedule.cron, timezone=schedule.timezone)
 
 

@@ -30,10 +30,8 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from apscheduler.executors.pool import ThreadPoolExecutor  # type: ignore[import-untyped]
-from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
-from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..config import Settings
@@ -42,6 +40,11 @@ from ..ports import Channel, ChannelError, CollectReport, CronSchedule, Delivery
 from ..ports.channels import crontab_trigger
 from ..registry import Registry
 from .breaker import Breaker, BreakerState
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.background import (  # type: ignore[import-untyped]
+        BackgroundScheduler,
+    )
 
 log = logging.getLogger(__name__)
 
@@ -195,6 +198,16 @@ class ChannelSchedule:
         return {key: runs.channel.config for key, runs in self.runs.items()}
 
     def start(self) -> None:
+        """Schedule every channel's runs. No channel: no scheduler at all (apscheduler is
+        imported here, by the first schedule with a channel: a daemon without one never loads
+        it)."""
+        if not self.runs:
+            log.info("channel schedule started: 0 partner channel(s)")
+            return
+        from apscheduler.executors.pool import ThreadPoolExecutor  # type: ignore[import-untyped]
+        from apscheduler.schedulers.background import BackgroundScheduler
+        from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
+
         threads = max(1, min(MAX_THREADS, len(self.runs)))
         scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=threads)}, timezone=dt.UTC
