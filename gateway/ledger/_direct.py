@@ -7,8 +7,8 @@ the compiled statement looked up, its ``IN`` lists expanded again, every paramet
 result column's conversion looked up, a result object built. :class:`DirectStatement` does
 that work once per dialect and per lengths of the statement's ``IN`` lists (a *form*), with
 SQLAlchemy's own compiler (``construct_expanded_state``), and then each call only converts
-the values and runs the text, as :func:`._statements._execute` does for inserts (the
-connection's cursor listeners see it; the driver's errors are raised as SQLAlchemy's).
+the values and runs the text (:func:`execute`, as the ledger's inserts do: the connection's
+cursor listeners see it; the driver's errors are raised as SQLAlchemy's).
 
 A statement whose text depends on its values in another way (a parameter rendered as a
 literal, a list of tuples) is run by SQLAlchemy, as before.
@@ -99,25 +99,20 @@ class DirectStatement:
             if form.order is None
             else dialect.execute_sequence_format([values[name] for name in form.order])
         )
-        cursor = connection.connection.cursor()
-        try:
-            _execute(connection, cursor, form.text, arguments)
-            if not returns:
-                return []
-            fetched = cursor.fetchall()
-            result = self._results.get(dialect)
-            if result is None:
-                result = self._results[dialect] = self._result(dialect, cursor.description)
-            columns, converters = result
-            return [
-                {
-                    name: value if convert is None else convert(value)
-                    for name, convert, value in zip(columns, converters, row, strict=True)
-                }
-                for row in fetched
-            ]
-        finally:
-            cursor.close()
+        fetched, description = execute(connection, form.text, arguments, fetch=returns)
+        if not returns:
+            return []
+        result = self._results.get(dialect)
+        if result is None:
+            result = self._results[dialect] = self._result(dialect, description)
+        columns, converters = result
+        return [
+            {
+                name: value if convert is None else convert(value)
+                for name, convert, value in zip(columns, converters, row, strict=True)
+            }
+            for row in fetched
+        ]
 
     def _form(self, dialect: Dialect, params: Mapping[str, Any], lengths: Lengths) -> _Form | None:
         """The statement compiled for ``dialect`` and lists of ``params``' lengths; None when
@@ -182,18 +177,26 @@ class DirectStatement:
         ]
 
 
-def _execute(connection: Connection, cursor: Any, text: str, arguments: Any) -> None:
-    """Run ``text`` on ``cursor`` as SQLAlchemy's execution would: the connection's cursor
-    listeners see it, and the driver's errors are raised as SQLAlchemy's
-    (``connection_invalidated`` when the connection is lost)."""
+def execute(
+    connection: Connection, text: str, arguments: Any, *, fetch: bool
+) -> tuple[Sequence[Any], Any]:
+    """Run ``text`` with ``arguments`` (converted) on the driver's cursor of ``connection``, as
+    SQLAlchemy's execution would: the connection's cursor listeners see it, and the driver's
+    errors are raised as SQLAlchemy's (``connection_invalidated`` when the connection is lost:
+    the rollback that follows gives it up). Returns the rows (with ``fetch``) and the cursor's
+    description."""
     dispatch = connection.dispatch
     dbapi = connection.dialect.loaded_dbapi
+    cursor = connection.connection.cursor()
     try:
         dispatch.before_cursor_execute(connection, cursor, text, arguments, None, False)
         cursor.execute(text, arguments)
         dispatch.after_cursor_execute(connection, cursor, text, arguments, None, False)
+        return (cursor.fetchall() if fetch else []), cursor.description
     except dbapi.Error as error:
         lost = connection.dialect.is_disconnect(error, connection.connection, cursor)
         raise DBAPIError.instance(
             text, arguments, error, dbapi.Error, connection_invalidated=lost
         ) from error
+    finally:
+        cursor.close()

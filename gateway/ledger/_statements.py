@@ -26,10 +26,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError, StatementError
+from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
-from ._direct import DirectStatement
+from ._direct import DirectStatement, execute
 
 Detail = Mapping[str, Any]
 
@@ -319,23 +319,7 @@ def _unbindable(text: str, error: Exception) -> StatementError:
 
 
 def _execute(connection: Connection, text: str, values: Any, returning: bool) -> list[int]:
-    """Run ``text`` with ``values`` (converted) on the driver's cursor of ``connection``, as
-    SQLAlchemy's execution would: the connection's cursor listeners see it, and the driver's
-    errors are raised as SQLAlchemy's (``connection_invalidated`` when the connection is lost:
-    the rollback that follows gives it up). Returns the first column of the rows returned
-    (with ``returning``)."""
-    dispatch = connection.dispatch
-    dbapi = connection.dialect.loaded_dbapi
-    cursor = connection.connection.cursor()
-    try:
-        dispatch.before_cursor_execute(connection, cursor, text, values, None, False)
-        cursor.execute(text, values)
-        dispatch.after_cursor_execute(connection, cursor, text, values, None, False)
-        return [row[0] for row in cursor.fetchall()] if returning else []
-    except dbapi.Error as error:
-        lost = connection.dialect.is_disconnect(error, connection.connection, cursor)
-        raise DBAPIError.instance(
-            text, values, error, dbapi.Error, connection_invalidated=lost
-        ) from error
-    finally:
-        cursor.close()
+    """Run ``text`` with ``values`` (converted) on the driver's cursor (:func:`._direct.execute`);
+    returns the first column of the rows returned (with ``returning``)."""
+    rows, _ = execute(connection, text, values, fetch=returning)
+    return [row[0] for row in rows]
