@@ -42,6 +42,10 @@ A set over the standard's repeat counts (10,000 LIN loops in an 846, 200,000 HL 
 856: any single set of a gigabyte) has one finding per loop over the limit, millions."""
 COUNTED_AHEAD: Final = 1 << 20
 """How far past the last one an HL01 may jump and still take a byte (else a dict entry)."""
+COUNTED_STEP: Final = 1 << 12
+"""Bytes the HL01 table grows by at least; it grows by an eighth of its size, not by doubling:
+a 1 GB 856 counts its HLs up to 9.8 million, which doubling took to a table of 16 MiB, every
+byte zeroed, and an 8 MiB block of zeros for the last step."""
 
 
 class StreamedValidation:
@@ -231,7 +235,8 @@ class _LevelCodes:
             number = self.numbers[level] = len(self.codes)
         if n is not None and number is not None and n < len(self.counted) + COUNTED_AHEAD:
             if n >= len(self.counted):
-                self.counted.extend(bytes(max(n + 1 - len(self.counted), len(self.counted))))
+                grown = max(n + 1 - len(self.counted), len(self.counted) >> 3, COUNTED_STEP)
+                self.counted.extend(bytes(grown))
             self.counted[n] = number
         else:
             self.others[hl_id] = level
