@@ -348,11 +348,8 @@ class Gateway:
     def run(self, stop: threading.Event, *, once: bool = False, drain: float = 30.0) -> None:
         """Run until ``stop`` is set; with ``once``, until nothing is ready, then drain the
         outbox for at most ``drain`` seconds."""
-        if self.pipeline.workers is not None:
-            if once:  # started when a file first needs them: a pass may have none for them
-                self.pipeline.workers.check()
-            else:  # ready means ready: the first burst or request does not wait for them
-                self.pipeline.workers.start()
+        if self.pipeline.workers is not None:  # started when a file first needs them
+            self.pipeline.workers.check()
         for pause in self.paused.values():
             pause.say()
         self.hold()

@@ -186,8 +186,11 @@ class WorkerPool:
 
     def check(self) -> None:
         """:class:`ConfigError` now for what would stop the workers from starting, for a
-        caller that lets them start when a file first needs them (``run --once``: a pass with
-        nothing for them, its files few and small, pays no second of CPU for them)."""
+        caller that lets them start when a file first needs them (the daemon, ``run --once``):
+        files arriving one at a time are read in the daemon's thread, so a daemon that meets
+        no burst, no large batch, no recovery and no outbound request never pays the second of
+        CPU and the 150 MB of its fork server and workers. The first that needs them waits that
+        second, once."""
         _check_temp_dir()
 
     def start(self) -> None:
