@@ -30,7 +30,7 @@ the file's record (received_at: the daemon got to it and claimed it), to the com
 its message (the outbox row's created_at), to the confirm; and how many files a batch took on
 average (the files of a batch share one received_at). Files are written under a temp name and
 renamed, as a well-behaved partner does, so min_age = 0. Before each measured run the daemon
-gets WARM_UP files of another partner and the run waits for their publish: the figures are
+gets WARM_UP files of another partner at once and the run waits for their publish: the figures are
 those of a running daemon, not of its first seconds. The ledger is not empty either: it holds
 --history settled files (100,000 by default) of other partners, received the day before, each
 with its document, as after some time in production; a lookup that reads a whole table (or a
@@ -229,11 +229,12 @@ def run_case(
         engine = ledger_engine(url)
         try:
             time.sleep(3)  # migrated, watching, relay connected
-            warm = home / "inbox" / "warmup"
-            warm.mkdir(parents=True)
-            for n in range(WARM_UP):
-                (warm / f".w{n}.part").write_bytes(small_850(900_000 + n, sender="WARM"))
-                os.rename(warm / f".w{n}.part", warm / f"w{n}.edi")
+            held = home / "warmup"  # the warm-up's files come in together, a burst: the
+            held.mkdir()  # parse workers, started by the first burst, are running, as in a
+            for n in range(WARM_UP):  # daemon that has been running for a while
+                (held / f"w{n}.edi").write_bytes(small_850(900_000 + n, sender="WARM"))
+            (home / "inbox").mkdir(exist_ok=True)
+            os.rename(held, home / "inbox" / "warmup")
             while not done(engine, WARM_UP):
                 time.sleep(0.1)
             folder = home / "inbox" / "bench"
