@@ -5,6 +5,7 @@ starts them, and is parsed there."""
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -36,6 +37,10 @@ def _descendants(pid: int) -> list[str]:
     return [line.decode(errors="replace") for line in found]
 
 
+def _archived(archive: Path, name: str) -> bool:
+    return any(archive.rglob(f"*{name}"))
+
+
 def _workers(pid: int) -> list[str]:
     return [line for line in _descendants(pid) if "multiprocessing.forkserver" in line]
 
@@ -47,8 +52,9 @@ def test_workers_start_with_the_first_burst_not_with_the_daemon(
     inbox, archive = tmp_path / "inbox", tmp_path / "archive" / partner
     with running_daemon(config) as daemon:
         for n in range(3):  # one at a time, each taken before the next
-            drop(inbox, partner, f"alone-{n}.edi", small_850(9800 + n))
-            wait_for(f"file {n} archived", lambda n=n: any(archive.rglob(f"*alone-{n}.edi")))
+            name = f"alone-{n}.edi"
+            drop(inbox, partner, name, small_850(9800 + n))
+            wait_for(f"{name} archived", functools.partial(_archived, archive, name))
         assert _workers(daemon.pid) == []
         burst = 4 * TRICKLE  # all ready at once: the partner's folder comes back with them
         held = tmp_path / "held"
