@@ -31,8 +31,8 @@ Lengths = tuple[tuple[str, int], ...]
 """The lengths of a call's lists, by name."""
 
 _LISTS_KEPT = 32
-"""Forms kept per dialect: the lengths of the usual batches (a longer tail is run by
-SQLAlchemy)."""
+"""Forms kept per statement (the lengths of the usual batches); further lengths are run by
+SQLAlchemy."""
 
 
 @dataclass(frozen=True, slots=True)
