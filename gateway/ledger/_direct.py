@@ -16,9 +16,10 @@ literal, a list of tuples) is run by SQLAlchemy, as before.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Executable
 from sqlalchemy.engine import Dialect
@@ -27,6 +28,9 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
 Convert = Callable[[Any], Any]
+T = TypeVar("T")
+ReadRow = Callable[[Sequence[Any]], T]
+"""What a row of the driver's is read into."""
 Lengths = tuple[tuple[str, int], ...]
 """The lengths of a call's lists, by name."""
 
@@ -99,20 +103,30 @@ class DirectStatement:
             if form.order is None
             else dialect.execute_sequence_format([values[name] for name in form.order])
         )
-        fetched, description = execute(connection, form.text, arguments, fetch=returns)
         if not returns:
+            execute(connection, form.text, arguments)
             return []
+        return execute(
+            connection, form.text, arguments, read=functools.partial(self._reader, dialect)
+        )
+
+    def _reader(
+        self, dialect: Dialect, description: Sequence[Sequence[Any]]
+    ) -> ReadRow[dict[str, Any]]:
+        """What makes each row of a result described by ``description`` a dict by column key,
+        its values converted as SQLAlchemy's result converts them."""
         result = self._results.get(dialect)
         if result is None:
             result = self._results[dialect] = self._result(dialect, description)
         columns, converters = result
-        return [
-            {
+
+        def read(row: Sequence[Any]) -> dict[str, Any]:
+            return {
                 name: value if convert is None else convert(value)
                 for name, convert, value in zip(columns, converters, row, strict=True)
             }
-            for row in fetched
-        ]
+
+        return read
 
     def _form(self, dialect: Dialect, params: Mapping[str, Any], lengths: Lengths) -> _Form | None:
         """The statement compiled for ``dialect`` and lists of ``params``' lengths; None when
@@ -178,13 +192,19 @@ class DirectStatement:
 
 
 def execute(
-    connection: Connection, text: str, arguments: Any, *, fetch: bool
-) -> tuple[Sequence[Any], Any]:
+    connection: Connection,
+    text: str,
+    arguments: Any,
+    *,
+    read: Callable[[Sequence[Sequence[Any]]], ReadRow[T]] | None = None,
+) -> list[T]:
     """Run ``text`` with ``arguments`` (converted) on the driver's cursor of ``connection``, as
     SQLAlchemy's execution would: the connection's cursor listeners see it, and the driver's
     errors are raised as SQLAlchemy's (``connection_invalidated`` when the connection is lost:
-    the rollback that follows gives it up). Returns the rows (with ``fetch``) and the cursor's
-    description."""
+    the rollback that follows gives it up). With ``read`` (given the cursor's description, it
+    says how to read a row), returns the rows read, each as it comes from the cursor: a row's
+    values and what it is read into are never all held at once (a pending message's body is
+    MBs)."""
     dispatch = connection.dispatch
     dbapi = connection.dialect.loaded_dbapi
     cursor = connection.connection.cursor()
@@ -192,7 +212,10 @@ def execute(
         dispatch.before_cursor_execute(connection, cursor, text, arguments, None, False)
         cursor.execute(text, arguments)
         dispatch.after_cursor_execute(connection, cursor, text, arguments, None, False)
-        return (cursor.fetchall() if fetch else []), cursor.description
+        if read is None:
+            return []
+        read_row = read(cursor.description)
+        return [read_row(row) for row in iter(cursor.fetchone, None)]
     except dbapi.Error as error:
         lost = connection.dialect.is_disconnect(error, connection.connection, cursor)
         raise DBAPIError.instance(

@@ -8,8 +8,9 @@ the session's connection: building SQLAlchemy statements per call costs more tha
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import weakref
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -318,8 +319,14 @@ def _unbindable(text: str, error: Exception) -> StatementError:
     return StatementError(f"({kind.__module__}.{kind.__qualname__}) {error}", text, None, error)
 
 
+def _first_column(_description: Any) -> Callable[[Sequence[Any]], Any]:
+    return operator.itemgetter(0)
+
+
 def _execute(connection: Connection, text: str, values: Any, returning: bool) -> list[int]:
     """Run ``text`` with ``values`` (converted) on the driver's cursor (:func:`._direct.execute`);
     returns the first column of the rows returned (with ``returning``)."""
-    rows, _ = execute(connection, text, values, fetch=returning)
-    return [row[0] for row in rows]
+    if not returning:
+        execute(connection, text, values)
+        return []
+    return execute(connection, text, values, read=_first_column)
