@@ -53,6 +53,8 @@ class _Form:
     """A list parameter's name -> the names of its values."""
     converts: Mapping[str, Convert]
     """The conversion of each parameter given by the caller (by the names of its values)."""
+    columns: Sequence[Any]
+    """The compiled statement's result columns (none for a text)."""
 
 
 class DirectStatement:
@@ -107,17 +109,17 @@ class DirectStatement:
             execute(connection, form.text, arguments)
             return []
         return execute(
-            connection, form.text, arguments, read=functools.partial(self._reader, dialect)
+            connection, form.text, arguments, read=functools.partial(self._reader, dialect, form)
         )
 
     def _reader(
-        self, dialect: Dialect, description: Sequence[Sequence[Any]]
+        self, dialect: Dialect, form: _Form, description: Sequence[Sequence[Any]]
     ) -> ReadRow[dict[str, Any]]:
         """What makes each row of a result described by ``description`` a dict by column key,
         its values converted as SQLAlchemy's result converts them."""
         result = self._results.get(dialect)
         if result is None:
-            result = self._results[dialect] = self._result(dialect, description)
+            result = self._results[dialect] = _result(dialect, form.columns, description)
         columns, converters = result
 
         def read(row: Sequence[Any]) -> dict[str, Any]:
@@ -138,12 +140,13 @@ class DirectStatement:
                 if isinstance(self.statement, ClauseElement)
                 else None
             )
-            direct = (
-                isinstance(made, SQLCompiler)
+            self._compiled[dialect] = (
+                made
+                if isinstance(made, SQLCompiler)
                 and not made.literal_execute_params
                 and not made.schema_translate_map
+                else None
             )
-            self._compiled[dialect] = made if isinstance(made, SQLCompiler) and direct else None
         compiled = self._compiled[dialect]
         if compiled is None or len(self._forms) >= _LISTS_KEPT:
             return None
@@ -172,23 +175,23 @@ class DirectStatement:
             },
             expanded=expanded,
             converts={name: converts[name] for name in given if converts.get(name) is not None},
+            columns=compiled._result_columns,
         )
         self._forms[(dialect, lengths)] = form
         return form
 
-    def _result(
-        self, dialect: Dialect, description: Sequence[Sequence[Any]]
-    ) -> tuple[list[str], list[Convert | None]]:
-        """The result's column keys and each one's conversion, as SQLAlchemy's result makes
-        them: of the statement's columns, or, for a text, the driver's (unconverted)."""
-        compiled = self._compiled[dialect]
-        columns = compiled._result_columns if compiled is not None else []
-        if not columns:
-            return [str(described[0]) for described in description], [None] * len(description)
-        return [column[0] for column in columns], [
-            column[3]._cached_result_processor(dialect, described[1])
-            for column, described in zip(columns, description, strict=True)
-        ]
+
+def _result(
+    dialect: Dialect, columns: Sequence[Any], description: Sequence[Sequence[Any]]
+) -> tuple[list[str], list[Convert | None]]:
+    """A result's column keys and each one's conversion, as SQLAlchemy's result makes them: of
+    the statement's ``columns``, or, for a text (none), the driver's (unconverted)."""
+    if not columns:
+        return [str(described[0]) for described in description], [None] * len(description)
+    return [column[0] for column in columns], [
+        column[3]._cached_result_processor(dialect, described[1])
+        for column, described in zip(columns, description, strict=True)
+    ]
 
 
 def execute(
