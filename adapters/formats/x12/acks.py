@@ -558,64 +558,133 @@ def render_acks(
     by its separators): the ack could not be addressed; and when its text would hold a byte
     that is not text (the tokenizer never lets one through: this is the last guard).
     """
+    layout = _lay_out(acks, counter, separators, at)
+    if layout is None:
+        return None
+    text = _write(acks, layout)
+    final: list[FunctionalAck] = []
+    for group in layout.groups:
+        for index, ack in enumerate(group.members, start=1):
+            envelope = ack.envelope.with_x12(
+                interchange_control_number=layout.control,
+                group_control_number=str(group.content.control_number),
+                transaction_control_number=f"{index:04d}",
+                created_at=layout.when,
+            )
+            final.append(_scrubbed(ack, layout.unsafe).model_copy(update={"envelope": envelope}))
+    technical = None
+    if acks.technical is not None:
+        envelope = acks.technical.envelope.with_x12(interchange_control_number=layout.control)
+        technical = acks.technical.model_copy(update={"envelope": envelope})
+    return RenderedAcks(text, layout.control, tuple(final), technical)
+
+
+def render_acks_text(
+    acks: InterchangeAcks,
+    counter: ControlNumberCounter,
+    *,
+    separators: Separators | None = None,
+    at: dt.datetime | None = None,
+) -> str | None:
+    """:attr:`RenderedAcks.text` of :func:`render_acks` (the same numbers drawn from
+    ``counter``, the same errors raised), without the acks' models in their final envelopes:
+    a parse sends the text, and a copy of every model of a 997 costs as much as writing it."""
+    layout = _lay_out(acks, counter, separators, at)
+    return None if layout is None else _write(acks, layout)
+
+
+@dataclass(frozen=True, slots=True)
+class _AckGroup:
+    """One FA group of the outbound interchange: its 997/999s, and what it is written as."""
+
+    members: list[FunctionalAck]
+    content: GroupContent
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """The outbound interchange of acks, its numbers drawn and its 997/999s rendered: what the
+    text and the final models of :func:`render_acks` are both made from."""
+
+    spec: InterchangeSpec
+    unsafe: tuple[str, ...]
+    """The outbound separators: no bad-value copy may hold one."""
+    when: dt.datetime
+    isa13: int
+    control: str
+    groups: list[_AckGroup]
+
+
+def _lay_out(
+    acks: InterchangeAcks,
+    counter: ControlNumberCounter,
+    separators: Separators | None,
+    at: dt.datetime | None,
+) -> _Layout | None:
+    """Draw the numbers (ISA13, then each group's GS06) and render each 997/999, in the order
+    the renderer always has (a render error stops the draws where it did)."""
     if acks.empty:
         return None
     first = acks.technical.envelope if acks.technical is not None else acks.functional[0].envelope
     spec = _spec(first, separators or reply_separators(acks.inbound))
-    seps = effective_separators(spec)
+    unsafe = effective_separators(spec).used()
     when = (at or dt.datetime.now(dt.UTC).replace(tzinfo=None)).replace(microsecond=0)
     isa13 = counter.next(spec.sequence("ISA"))
-    control = f"{isa13:09d}"
+
+    def clean(value: str | None) -> str | None:
+        return bad_value_copy(value, unsafe)
 
     buckets: dict[tuple[str, str | None, str | None], list[FunctionalAck]] = {}
     for ack in acks.functional:
         env = x12_facts(ack.envelope)
         key = (group_version(ack.envelope), env.application_sender, env.application_receiver)
         buckets.setdefault(key, []).append(ack)
-    groups: list[GroupContent] = []
-    final: list[FunctionalAck] = []
+    groups: list[_AckGroup] = []
     for (version, app_sender, app_receiver), members in buckets.items():
         gs06 = counter.next(spec.sequence(f"GS.{FUNCTIONAL_ACK_GROUP}"))
-        contents = []
-        for index, ack in enumerate(members, start=1):
-            envelope = ack.envelope.with_x12(
-                interchange_control_number=control,
-                group_control_number=str(gs06),
-                transaction_control_number=f"{index:04d}",
-                created_at=when,
-            )
-            done = _scrubbed(ack, seps.used()).model_copy(update={"envelope": envelope})
-            contents.append(render(done))
-            final.append(done)
-        groups.append(
-            GroupContent(
-                FUNCTIONAL_ACK_GROUP,
-                version,
-                contents,
-                application_sender=app_sender,
-                application_receiver=app_receiver,
-                control_number=gs06,
-                created_at=when,
-            )
+        contents = [
+            render(ack, control_number=f"{index:04d}", clean=clean)
+            for index, ack in enumerate(members, start=1)
+        ]
+        content = GroupContent(
+            FUNCTIONAL_ACK_GROUP,
+            version,
+            contents,
+            application_sender=app_sender,
+            application_receiver=app_receiver,
+            control_number=gs06,
+            created_at=when,
         )
-    technical = None
-    if acks.technical is not None:
-        envelope = acks.technical.envelope.with_x12(interchange_control_number=control)
-        technical = acks.technical.model_copy(update={"envelope": envelope})
+        groups.append(_AckGroup(members, content))
+    return _Layout(spec, unsafe, when, isa13, f"{isa13:09d}", groups)
+
+
+def _write(acks: InterchangeAcks, layout: _Layout) -> str:
+    """The text of the outbound interchange of acks."""
     text = write_interchange(
-        spec,
-        groups,
-        counter,
-        control_number=isa13,
-        at=when,
-        interchange_segments=[render_ta1(technical)] if technical else (),
+        layout.spec,
+        [group.content for group in layout.groups],
+        _NO_DRAWS,
+        control_number=layout.isa13,
+        at=layout.when,
+        interchange_segments=[render_ta1(acks.technical)] if acks.technical else (),
     )
     try:  # no lone surrogate (an undecodable byte) may reach the ledger or the outbox
         text.encode()
     except UnicodeEncodeError as error:
         near = ascii(text[max(error.start - 20, 0) : error.end + 20])
         raise RenderError(f"it would hold a byte that is not text, in {near}") from None
-    return RenderedAcks(text, control, tuple(final), technical)
+    return text
+
+
+class _NoDraws:
+    """The counter of :func:`_write`: every number is drawn already (:func:`_lay_out`)."""
+
+    def next(self, sequence: str) -> int:
+        raise AssertionError(f"{sequence}: the acks' numbers are drawn before they are written")
+
+
+_NO_DRAWS: Final = _NoDraws()
 
 
 def _scrubbed(ack: FunctionalAck, unsafe: Sequence[str]) -> FunctionalAck:

@@ -16,7 +16,15 @@ from typing import Any, Final
 from gateway.control_numbers import ControlNumberCounter, InMemoryCounter
 from gateway.errors import RenderError
 
-from .acks import DEFAULT_POLICY, AckPolicy, InterchangeAcks, RenderedAcks, acks_for, render_acks
+from .acks import (
+    DEFAULT_POLICY,
+    AckPolicy,
+    InterchangeAcks,
+    RenderedAcks,
+    acks_for,
+    render_acks,
+    render_acks_text,
+)
 from .findings import Finding, Level, Severity, has_errors
 from .reader import Source, read_x12
 from .structure import (
@@ -113,13 +121,17 @@ class _DrawOrder:
 
 def draft_owed(owed: OwedAcks) -> DraftAcks | Finding:
     """:func:`render_owed` without the control numbers: the draft, or the finding that says
-    why no acknowledgement can be written."""
+    why no acknowledgement can be written. Only its text is written (:func:`render_acks_text`),
+    not the acks' models in their final envelopes, which a draft does not carry."""
     draws = _DrawOrder()
-    rendered = render_owed(owed, draws)
-    if isinstance(rendered, Finding):
-        return rendered
-    kinds = {a.kind for a in rendered.functional} | ({"TA1"} if rendered.technical else set())
-    return DraftAcks(rendered.text, tuple(draws.sequences), tuple(sorted(kinds)))
+    try:
+        text = render_acks_text(owed.acks, draws, at=owed.at)
+    except RenderError as error:
+        return _unacknowledgeable(owed.interchange, owed.file, error)
+    assert text is not None, "only non-empty acknowledgements are owed"
+    acks = owed.acks
+    kinds = {a.kind for a in acks.functional} | ({"TA1"} if acks.technical is not None else set())
+    return DraftAcks(text, tuple(draws.sequences), tuple(sorted(kinds)))
 
 
 MAX_FINDINGS: Final = 1000

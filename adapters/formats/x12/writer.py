@@ -96,32 +96,50 @@ LINE_BREAKS = ("\r", "\n")
 """Never in a value: readers take them for the end of a segment, or drop them."""
 
 
-def _format(seg: Segment, separators: Separators) -> str:
-    elements = list(seg.elements)
-    while elements and elements[-1] == "":
-        elements.pop()
+def _format(seg: Segment, separators: Separators, reserved: tuple[str, ...] | None = None) -> str:
+    """``seg`` as X12 text; ``reserved``: ``separators.used()`` (when the caller has it)."""
+    values = seg.elements
+    end = len(values)
+    while end and values[end - 1] == "":
+        end -= 1
+    if end < len(values):
+        values = values[:end]
+    joined = "".join(values)  # one look for every separator, at every value at once
+    for sep in reserved if reserved is not None else separators.used():
+        if sep in joined:
+            _refuse(seg.tag, values, separators)
+    for line_break in LINE_BREAKS:
+        if line_break in joined:
+            _refuse(seg.tag, values, separators)
+    if COMPONENT_PLACEHOLDER in joined:
+        values = [value.replace(COMPONENT_PLACEHOLDER, separators.component) for value in values]
+    return separators.element.join([seg.tag, *values]) + separators.segment + separators.line_break
+
+
+def _refuse(tag: str, values: Sequence[str], separators: Separators) -> None:
+    """Raise the :class:`RenderError` for the first of ``values`` (elements 01...) that holds
+    a separator or a line break. (A separator of more than one character seen across two
+    values, in none of them: nothing is raised.)"""
     reserved = separators.used()
-    out: list[str] = [seg.tag]
-    for number, value in enumerate(elements, start=1):
+    for number, value in enumerate(values, start=1):
         for sep in reserved:
             if sep in value:
                 raise RenderError(
-                    f"{seg.tag}{number:02d} value {value!r} contains the separator {sep!r}, "
+                    f"{tag}{number:02d} value {value!r} contains the separator {sep!r}, "
                     "which X12 cannot carry; choose other separators or change the value"
                 )
         for line_break in LINE_BREAKS:
             if line_break in value:
                 raise RenderError(
-                    f"{seg.tag}{number:02d} value {value!r} contains a line break "
+                    f"{tag}{number:02d} value {value!r} contains a line break "
                     f"({line_break!r}), which X12 cannot carry; change the value"
                 )
-        out.append(value.replace(COMPONENT_PLACEHOLDER, separators.component))
-    return separators.element.join(out) + separators.segment + separators.line_break
 
 
 def format_segments(segments: Sequence[Segment], separators: Separators) -> str:
     """Segments as X12 text, each followed by the terminator and the line break."""
-    return "".join(_format(seg, separators) for seg in segments)
+    reserved = separators.used()
+    return "".join([_format(seg, separators, reserved) for seg in segments])
 
 
 def _fixed(value: str, width: int, what: str) -> str:
@@ -183,6 +201,7 @@ def write_interchange(
     ``interchange_segments`` (TA1s) are written right after the ISA, before the first group.
     """
     seps = effective_separators(spec)
+    reserved = seps.used()
     when = at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     isa13 = control_number if control_number is not None else counter.next(spec.sequence("ISA"))
     parts = [isa_segment(spec, isa13, when), format_segments(interchange_segments, seps)]
@@ -204,16 +223,16 @@ def write_interchange(
                 group.version,
             ],
         )
-        parts.append(_format(gs, seps))
+        parts.append(_format(gs, seps, reserved))
         for index, tx in enumerate(group.transactions, start=1):
             st02 = tx.control_number or f"{index:04d}"
             st = Segment("ST", [tx.set_id, st02, tx.implementation_reference or ""])
-            body = format_segments([st, *tx.body], seps)
-            se = Segment("SE", [str(len(tx.body) + 2), st02])
-            parts.append(body)
-            parts.append(_format(se, seps))
-        parts.append(_format(Segment("GE", [str(len(group.transactions)), str(gs06)]), seps))
-    parts.append(_format(Segment("IEA", [str(len(groups)), f"{isa13:09d}"]), seps))
+            parts.append(_format(st, seps, reserved))
+            parts += [_format(segment, seps, reserved) for segment in tx.body]
+            parts.append(_format(Segment("SE", [str(len(tx.body) + 2), st02]), seps, reserved))
+        ge = Segment("GE", [str(len(group.transactions)), str(gs06)])
+        parts.append(_format(ge, seps, reserved))
+    parts.append(_format(Segment("IEA", [str(len(groups)), f"{isa13:09d}"]), seps, reserved))
     return "".join(parts)
 
 

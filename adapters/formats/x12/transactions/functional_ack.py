@@ -16,7 +16,7 @@ set (partners mix them up) and :func:`render` writes the one that belongs to ``a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Final, Literal, cast, get_args
 
 from gateway.errors import RenderError, TranslationError
@@ -215,21 +215,33 @@ def _codes(seg: Segment, first: int) -> list[str]:
 # canonical -> X12
 
 
-def render(ack: FunctionalAck) -> TransactionContent:
+def render(
+    ack: FunctionalAck,
+    *,
+    control_number: str | None = None,
+    clean: Callable[[str | None], str | None] | None = None,
+) -> TransactionContent:
     """The 997/999 body (AK1 to AK9) for ``ack``, ready for :func:`~..writer.write_interchange`.
 
-    ST02 and ST03 come from the ack's envelope (ST02 left to the writer when empty).
+    ST02 and ST03 come from the ack's envelope (ST02 left to the writer when empty), ST02 from
+    ``control_number`` when given. ``clean``: what each AK404/IK404 bad-value copy becomes
+    (:func:`render_body`).
     """
+    facts = x12_facts(ack.envelope)
     return TransactionContent(
         set_id=ack.kind,
-        body=render_body(ack),
-        control_number=x12_facts(ack.envelope).transaction_control_number or None,
-        implementation_reference=x12_facts(ack.envelope).implementation_reference,
+        body=render_body(ack, clean=clean),
+        control_number=control_number or facts.transaction_control_number or None,
+        implementation_reference=facts.implementation_reference,
     )
 
 
-def render_body(ack: FunctionalAck) -> list[Segment]:
-    """The segments between ST and SE of the 997/999 for ``ack``."""
+def render_body(
+    ack: FunctionalAck, *, clean: Callable[[str | None], str | None] | None = None
+) -> list[Segment]:
+    """The segments between ST and SE of the 997/999 for ``ack``; each AK404/IK404 is
+    ``clean`` of the bad-value copy when given (the acks renderer clears them of the outbound
+    separators), else the copy as it is."""
     ak3, ak4, ak5 = _SEGMENT_TAGS[ack.kind]
     body = [Segment("AK1", [ack.functional_id, ack.group_control_number, ack.group_version or ""])]
     for tx in ack.transactions:
@@ -250,7 +262,7 @@ def render_body(ack: FunctionalAck) -> list[Segment]:
                     ],
                 )
             )
-            body.extend(_element_segment(ak4, element) for element in error.elements)
+            body.extend(_element_segment(ak4, element, clean) for element in error.elements)
         body.append(Segment(ak5, [tx.status, *_limited(tx.error_codes, f"{ak5}02")]))
     body.append(
         Segment(
@@ -267,14 +279,17 @@ def render_body(ack: FunctionalAck) -> list[Segment]:
     return body
 
 
-def _element_segment(tag: str, element: ElementError) -> Segment:
+def _element_segment(
+    tag: str, element: ElementError, clean: Callable[[str | None], str | None] | None
+) -> Segment:
     position = composite(
         str(element.position),
         _text(element.component_position),
         _text(element.repetition_position),
     )
+    bad_value = element.bad_value if clean is None else clean(element.bad_value)
     return Segment(
-        tag, [position, element.reference_number or "", element.error_code, element.bad_value or ""]
+        tag, [position, element.reference_number or "", element.error_code, bad_value or ""]
     )
 
 
