@@ -70,10 +70,17 @@ class EnvelopeVerdicts:
 
 
 def envelope_verdicts(
-    source: BinaryIO, file_name: str, partner: str | None, rules: SenderRules
+    source: BinaryIO,
+    file_name: str,
+    partner: str | None,
+    rules: SenderRules,
+    *,
+    tokenized: bool = False,
 ) -> EnvelopeVerdicts:
     """Read ``source``'s envelopes (its sets neither validated nor translated) for their
-    verdicts; :class:`UnreadableInput` when it is not X12."""
+    verdicts; :class:`UnreadableInput` when it is not X12. A huge set's interior is skipped,
+    not read (:func:`~.huge_sets.read_huge_sets`), or, ``tokenized``, read (the same
+    verdicts: for tests)."""
     verdicts = EnvelopeVerdicts()
     ordinal: dict[int, int] = {}  # id() of the open group's and interchange's headers
     counts = {GroupHeader: 0, InterchangeHeader: 0}
@@ -100,7 +107,7 @@ def envelope_verdicts(
         on_rejected=rejected,
         on_interchange_end=interchange_end,
         defer_acks=True,
-        read=functools.partial(read_huge_sets, count_only=True),
+        read=functools.partial(read_huge_sets, count_only=True, tokenized=tokenized),
     ):
         if isinstance(event, InterchangeStart | GroupStart):
             header = event.header

@@ -21,8 +21,10 @@ A file that does not start with ``ISA`` raises :class:`~gateway.errors.Unreadabl
 from __future__ import annotations
 
 import codecs
+import functools
 import io
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import astuple, dataclass
 from typing import BinaryIO
@@ -139,6 +141,14 @@ class Tokenizer:
         self._eof = False
         self.position = 0
         """Number of segments read so far (the position of the last one)."""
+        self.stop_tags: frozenset[str] | None = None
+        """When set, the segments of a window whose text is plain (:func:`_plain`) are counted
+        into :attr:`skipped`, not read, up to the first of these tags: a reader that needs
+        no more of a transaction set than how many segments it has skips its interior at the
+        speed of ``str.find``. Set between segments, it holds from the next window on."""
+        self.skipped = 0
+        """Segments counted, not read, since :attr:`stop_tags` was set (in :attr:`position`
+        too)."""
 
     def _fill(self) -> bool:
         """Append the next chunk to the unread text; False at end of input."""
@@ -310,6 +320,11 @@ class Tokenizer:
             if _plain(chunk, term):
                 if breaks_are_noise and ("\n" in chunk or "\r" in chunk):
                     chunk = chunk.replace("\r", "").replace("\n", "")  # wrapped records
+                if self.stop_tags is not None:
+                    skipped, start = _skip(chunk, term, elem, strip_chars, self.stop_tags)
+                    self.position += skipped
+                    self.skipped += skipped
+                    chunk = chunk[start:]  # from the first segment of a stop tag, read
                 position = self.position
                 for raw in chunk.split(term):
                     text = raw.strip(strip_chars)
@@ -369,6 +384,47 @@ def _plain(text: str, term: str) -> bool:
         and "ISA" not in text
         and "IEA" not in text
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _notable(term: str, elem: str, strip_chars: str, stops: frozenset[str]) -> re.Pattern[str]:
+    """A terminator after which :func:`_skip` must look at the segment itself: one that is
+    empty (another terminator, or the end of the text: line breaks taken out of a plain text
+    can leave two terminators in a row), begins with a character stripped (perhaps a blank
+    segment, or a tag after blanks) or with one of ``stops`` as its tag (followed by an
+    element separator, or alone before the next terminator or the end)."""
+    space = "[" + "".join(re.escape(char) for char in strip_chars) + "]"
+    tags = "|".join(re.escape(tag) for tag in sorted(stops))
+    ends = re.escape(term)
+    stop = f"(?:{tags})(?:{re.escape(elem)}|{space}*(?:{ends}|\\Z))"
+    return re.compile(f"{ends}(?={ends}|\\Z|{space}|{stop})")
+
+
+def _skip(
+    text: str, term: str, elem: str, strip_chars: str, stops: frozenset[str]
+) -> tuple[int, int]:
+    """The segments at the head of ``text`` (plain text, its line breaks out where they are
+    noise: the segments :meth:`Tokenizer._segments` splits it into) before the first whose tag
+    is one of ``stops``: (how many, where that one begins, or the length of ``text``). A
+    segment is looked at by itself where :func:`_notable` finds one (and the first); the
+    others are counted by their terminators, never split."""
+    notable = _notable(term, elem, strip_chars, stops)
+    count = 0
+    start = 0
+    while True:
+        end = text.find(term, start)
+        stripped = (text[start:] if end < 0 else text[start:end]).strip(strip_chars)
+        if stripped:  # empty or blank: nothing, as split (no irregularity in a plain text)
+            if stripped.split(elem, 1)[0] in stops:  # its tag, as read
+                return count, start
+            count += 1
+        if end < 0:
+            return count, len(text)
+        found = notable.search(text, end)
+        if found is None:
+            return count + text.count(term, end), len(text)
+        count += text.count(term, end, found.start())  # each begins a segment of no stop tag
+        start = found.start() + 1
 
 
 def _offset(pos: int, raws: list[str], index: int) -> int:
