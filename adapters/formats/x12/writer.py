@@ -99,10 +99,10 @@ LINE_BREAKS = ("\r", "\n")
 def _format(seg: Segment, separators: Separators, reserved: tuple[str, ...] | None = None) -> str:
     """``seg`` as X12 text; ``reserved``: ``separators.used()`` (when the caller has it)."""
     values = seg.elements
-    end = len(values)
-    while end and values[end - 1] == "":
-        end -= 1
-    if end < len(values):
+    if values and values[-1] == "":  # trailing empty elements are not written
+        end = len(values) - 1
+        while end and values[end - 1] == "":
+            end -= 1
         values = values[:end]
     joined = "".join(values)  # one look for every separator, at every value at once
     for sep in reserved if reserved is not None else separators.used():
@@ -152,7 +152,7 @@ def effective_separators(spec: InterchangeSpec) -> Separators:
     """The spec's separators, with the repetition separator only where the version has one."""
     seps = spec.separators
     if spec.version < "00402":
-        return replace(seps, repetition=None)
+        return seps if seps.repetition is None else replace(seps, repetition=None)
     return seps if seps.repetition else replace(seps, repetition="^")
 
 
@@ -179,10 +179,13 @@ def isa_segment(spec: InterchangeSpec, control_number: int, at: dt.datetime) -> 
         spec.usage_indicator,
         seps.component,
     ]
-    for number, value in enumerate(fields[1:16], start=1):
-        for sep in (seps.element, seps.segment, seps.component, *LINE_BREAKS):
-            if sep in value:
-                raise RenderError(f"ISA{number:02d} value {value!r} contains separator {sep!r}")
+    reserved = (seps.element, seps.segment, seps.component, *LINE_BREAKS)
+    joined = "".join(fields[1:16])  # one look at all the values; the loop names the one
+    if any(sep in joined for sep in reserved):
+        for number, value in enumerate(fields[1:16], start=1):
+            for sep in reserved:
+                if sep in value:
+                    raise RenderError(f"ISA{number:02d} value {value!r} contains separator {sep!r}")
     return seps.element.join(fields) + seps.segment + seps.line_break
 
 

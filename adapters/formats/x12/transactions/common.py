@@ -97,7 +97,9 @@ class SegmentAt:
         With ``held``, the elements the fields it is read into hold: a segment carrying any
         other element is not taken, so it is kept whole (its fields are still filled, as
         schema 2.0 read them, and nothing it says is lost)."""
-        if held is None or holds_only(self, frozenset(held)):
+        if held is None or holds_only(
+            self, held if isinstance(held, frozenset) else frozenset(held)
+        ):
             self.taken.add(self.position)
         return self
 
@@ -119,7 +121,13 @@ class SegmentAt:
         return value
 
     def text(self, element: int) -> str | None:
-        return self.segment.value(element)
+        """Element ``element`` stripped of surrounding spaces, or None when empty or absent
+        (:meth:`Segment.value <..segments.Segment.value>`, read most of all: without its
+        calls)."""
+        elements = self.segment.elements
+        if 0 < element <= len(elements):
+            return elements[element - 1].strip() or None
+        return None
 
     def decimal(self, element: int) -> Decimal | None:
         text = self.text(element)

@@ -78,7 +78,7 @@ def holds_only(
     """Whether every element ``s`` carries (not empty) is one of ``elements``, and each of
     ``composites`` (C001 units: MEA04, CTP05) carries no more than its first component: then the
     fields a segment is read into say all it says, and it may be taken."""
-    for n in range(1, len(s.segment.elements) + 1):
-        if s.text(n) and n not in elements:
+    for n, value in enumerate(s.segment.elements, start=1):
+        if n not in elements and value.strip():  # s.text(n), of each element it carries
             return False
     return all(not any(c.strip() for c in s.segment.components(n)[1:]) for n in composites)
