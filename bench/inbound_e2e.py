@@ -13,7 +13,9 @@ other work the figures move with its load (the reference loop says how slow a co
 loaded machine makes each file cost more CPU, and also gathers more files per batch, which
 makes each cost less; compare trees in one run (``--baseline-tree``), and repeat it.
 Beside them, in the same run, a raw pika publisher-confirm loop with the same window and a
-message of the same size: the ceiling any gateway on this broker could reach. First, how fast
+message of the same size: the ceiling any gateway on this broker could reach; and the same loop
+at 100 messages/s, each confirmed before the next: the client's and the broker's CPU per message
+at a steady trickle, the floor of any gateway's cost per file on this broker. First, how fast
 one core of the machine is (a fixed Python loop): machines of the same size differ by 2x; and
 what creating a file and an fsync cost on the file system the runs use (--dir): on some virtual
 disks creating a file costs 30 times what it costs on others, and each file the gateway takes
@@ -422,6 +424,35 @@ def raw_confirm_ceiling(count: int, body_size: int) -> float:
     return count / (state["t1"] - state["t0"])
 
 
+def raw_steady_cost(count: int, rate: float, body_size: int) -> tuple[float, float]:
+    """CPU ms per message of a bare pika loop publishing at ``rate`` messages/s, each persistent
+    and confirmed before the next (as a steady trickle publishes): the client's and the
+    broker's (its CPU at rest, measured for OTHERS_SPAN before, taken out)."""
+    exchange = f"bench.raw.{uuid.uuid4().hex[:8]}"
+    connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
+    channel = connection.channel()
+    channel.confirm_delivery()
+    channel.exchange_declare(exchange, "topic", durable=True)
+    channel.queue_declare(exchange, durable=True)
+    channel.queue_bind(exchange, exchange, "#")
+    body = b"x" * body_size
+    before = shared_cpu()["beam.smp"]
+    time.sleep(OTHERS_SPAN)
+    at_rest = (shared_cpu()["beam.smp"] - before) / OTHERS_SPAN
+    broker, client, start = shared_cpu()["beam.smp"], time.process_time(), time.perf_counter()
+    for n in range(count):
+        time.sleep(max(0.0, start + n / rate - time.perf_counter()))
+        properties = pika.BasicProperties(delivery_mode=2, message_id=str(n))
+        channel.basic_publish(exchange, "edi.in.850.bench", body, properties, mandatory=True)
+    elapsed = time.perf_counter() - start
+    broker = shared_cpu()["beam.smp"] - broker - at_rest * elapsed
+    client = time.process_time() - client
+    channel.queue_delete(exchange)
+    channel.exchange_delete(exchange)
+    connection.close()
+    return client * 1000 / count, broker * 1000 / count
+
+
 def cpu_line(r: dict[str, float]) -> str:
     """CPU ms per file, and the rate at which that much work fills every core of the machine."""
     gateway = sum(r[f"cpu_{k}"] for k in ("daemon", "workers", "broker", "postgres"))
@@ -525,6 +556,11 @@ def run_all(args: argparse.Namespace, runs: Path) -> None:
     print(f"file system: {file_creation_line(runs)}")
     ceiling = raw_confirm_ceiling(20_000, 1300)
     print(f"raw pika publisher confirms (window {WINDOW}, 1.3 kB): {ceiling:,.0f} messages/s")
+    client, broker = raw_steady_cost(1000, 100.0, 1300)
+    print(
+        f"raw pika at 100 messages/s, each confirmed before the next (1.3 kB): client {client:.2f}"
+        f" + broker {broker:.2f} ms of CPU per message (what any gateway pays on this broker)"
+    )
     print(f"ledger history: {args.history:,} settled files when each run starts")
     trees = [("", ROOT)]
     if args.baseline_tree is not None:
