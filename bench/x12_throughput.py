@@ -25,6 +25,11 @@ at a time (adapters/formats/x12/set_stream.py), never held whole:
   stream-validate   + each segment through the compiled map (StreamedValidation)
   stream-translate  + each segment into the canonical message's parts (AdviceInParts,
                     ShipNoticeInParts), the parts' JSON made and dropped
+  stream-verdicts   the first pass of a file read as a stream of parts
+                    (streaming.envelope_verdicts: envelopes only, a huge set's interior
+                    skipped by the tokenizer)
+  stream-parts      the whole read of a file as a stream of parts (X12Parser.parse_stream:
+                    that first pass, then the parse, validated and translated, into parts)
   pyx12             pyx12 on a ``--pyx12-mb`` slice (5 MB by default: the same generator, as
                     large) when the huge file would take hours; the line says so (so does any
                     stage of the whole path named in ``--huge-stages``, e.g. translate, which
@@ -62,6 +67,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench" / "data"
 STAGES = ("read", "validate", "validate-compiled", "translate", "pyx12")
 STREAM_STAGES = ("stream-read", "stream-validate", "stream-translate", "pyx12")
+PARTS_STAGES = ("stream-verdicts", "stream-parts")
+"""Stages of the whole path of a file read as a stream (not in the defaults: a gigabyte's
+parse takes minutes)."""
 FILES = ("856", "850s", "856v")
 HUGE_FILES = ("856h", "846h")
 
@@ -318,6 +326,8 @@ def _run_stream_stage(stage: str, path: Path) -> dict[str, float]:
     """Runs in the child: ``stage`` (stream-*) over ``path``, each set read a segment at a
     time, never held whole; returns segments, seconds, findings and parts."""
     sys.path.insert(0, str(ROOT))
+    if stage in PARTS_STAGES:
+        return _run_parts_stage(stage, path)
     from adapters.formats.x12.compiled import CompiledValidator
     from adapters.formats.x12.reader import _EnvelopeReader
     from adapters.formats.x12.segments import Segment
@@ -485,6 +495,35 @@ class _Timed:
         return result
 
 
+def _run_parts_stage(stage: str, path: Path) -> dict[str, float]:
+    """Runs in the child: ``stage`` (:data:`PARTS_STAGES`) over ``path``, as the gateway reads
+    a file as a stream (its maps loaded before)."""
+    from adapters.formats.x12 import streaming
+    from adapters.formats.x12.inbound import SenderRules, X12Parser
+    from adapters.formats.x12.report import default_validator
+
+    validator: Any = default_validator()
+    validator.preload()
+    _settle_heap()
+    parts = 0
+    started, cpu_started = time.perf_counter(), time.process_time()
+    with path.open("rb") as stream:
+        if stage == "stream-verdicts":
+            streaming.envelope_verdicts(stream, path.name, None, SenderRules())
+        else:
+            for _ in X12Parser().parse_stream(stream, file_name=path.name):
+                parts += 1
+    seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started
+    return {
+        "segments": _count_segments(path),
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "parts": parts,
+    }
+
+
 def _count_segments(path: Path) -> int:
     with path.open("rb") as src:
         return sum(chunk.count(b"~") for chunk in iter(lambda: src.read(1 << 20), b""))
@@ -585,7 +624,8 @@ def _huge(args: argparse.Namespace) -> None:
             cpu = r["cpu_seconds"]
             if stage == "stream-read":
                 read_cpu = cpu
-            own = cpu - read_cpu if stage.startswith("stream-") and stage != "stream-read" else cpu
+            streamed = stage.startswith("stream-") and stage not in PARTS_STAGES
+            own = cpu - read_cpu if streamed and stage != "stream-read" else cpu
             own_rate = f"{r['segments'] / own:>15,.0f}" if own > 0 else f"{'':>15}"
             rates[stage] = r["segments"] / cpu
             print(
