@@ -47,6 +47,7 @@ from .home_lock import home_lock
 from .lanes import LargeFileLane
 from .measures import Measures
 from .metrics import Health, start_endpoint
+from .migration import migrate_apart
 from .notify import Notifier, StatusLine, Watchdog
 from .recovery import recover_leftovers
 from .reload import ProfileWatch, reload_partners, say_disabled
@@ -457,6 +458,16 @@ def warm_up(formats: PartnerFormats | None) -> None:
     settle_heap()
 
 
+def _migrate_apart(settings: Settings) -> None:
+    """The ledger migrated in a child process, when it must be, so that the daemon does not
+    keep alembic loaded all its life (:mod:`.migration`)."""
+    engine = create_engine_for(settings.resolved_database_url)
+    try:
+        migrate_apart(engine, log_level=settings.log_level, log_format=settings.log_format)
+    finally:
+        engine.dispose()
+
+
 def run(settings: Settings, registry: Registry, *, once: bool = False, drain: float = 30.0) -> None:
     """The daemon (``once``: one pass, then the outbox drained for at most ``drain`` seconds),
     holding the home's lock from before its ledger is touched to its end;
@@ -467,6 +478,7 @@ def run(settings: Settings, registry: Registry, *, once: bool = False, drain: fl
 
 def _run(settings: Settings, registry: Registry, *, once: bool, drain: float) -> None:
     heap.tune()  # before the threads start: two arenas at most
+    _migrate_apart(settings)
     stop = threading.Event()
     gateway = Gateway.from_settings(settings, registry)
 
