@@ -41,6 +41,13 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 """alembic's script directory; ships inside the package."""
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_SOFT_HEAP_LIMIT = 4 << 20
+"""Bytes of memory SQLite keeps for this process's connections, all together, past which it
+gives back the pages it cached rather than cache more (its soft heap limit, process-wide: set
+by every connection). Each connection would otherwise keep a page cache of its own of up to
+2 MiB, and the daemon has several (its pipeline, finisher, relay, consumer...): 11 MB held
+while a huge set was read, up to 24 MB as its parts, 4 MiB each, were released and published
+(issue 26). Pages not cached are read again from the operating system's cache."""
 MIGRATION_LOCK_KEY = 0x6564_6967_6D69_6772
 """PostgreSQL advisory lock held while migrating (``edigmigr``): one migrator at a time."""
 
@@ -62,7 +69,8 @@ def create_engine_for(url: str, **engine_options: Any) -> Engine:
     """An engine for the ledger at ``url`` (SQLite file or PostgreSQL).
 
     SQLite: the parent folder of the database file is created; every connection gets WAL,
-    ``synchronous=FULL``, a 30 s busy timeout and foreign keys. JSON values that are not JSON
+    ``synchronous=FULL``, a 30 s busy timeout and foreign keys, and the process a soft heap
+    limit (:data:`SQLITE_SOFT_HEAP_LIMIT`). JSON values that are not JSON
     types (paths, datetimes...) are stored as their text. ``engine_options`` go to
     :func:`sqlalchemy.create_engine`.
     """
@@ -137,6 +145,7 @@ def _sqlite_engine(url: URL, engine_options: dict[str, Any]) -> Engine:
                 )
             cursor.execute("PRAGMA synchronous = FULL")
             cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute(f"PRAGMA soft_heap_limit = {SQLITE_SOFT_HEAP_LIMIT}")
         finally:
             cursor.close()
 
