@@ -203,8 +203,10 @@ class Watch:
         self.started = time.monotonic()
         self.runs = 1
         self.peak = self.peak_main = self.peak_pss = 0
-        self.reading = 0
-        """The peak while the file is read (before the stream's end is logged)."""
+        self.reading = self.reading_main = 0
+        """The peak while the file is read (before the stream's end is logged), with the
+        daemon's child processes (its worker processes; at a first start, the one that
+        migrates the ledger), and of the daemon's process alone."""
         self.killed_at: float | None = None
         self.read_at: float | None = None
         """When the stream's end was first seen logged (the last run's)."""
@@ -217,8 +219,9 @@ class Watch:
 
     def sample(self) -> None:
         rss = _rss_kb(self.process.pid)
+        main = _rss_kb(self.process.pid, descendants=False)
         self.peak = max(self.peak, rss)
-        self.peak_main = max(self.peak_main, _rss_kb(self.process.pid, descendants=False))
+        self.peak_main = max(self.peak_main, main)
         self.samples += 1
         self.cpu = _cpu_s(self.process.pid) or self.cpu
         if self.samples % 5 == 0:  # a second: smaps_rollup walks every mapping
@@ -226,6 +229,7 @@ class Watch:
         log = (self.home / "daemon.log").read_text(errors="replace")
         if "read as a stream in" not in log:  # a killed run never logs it
             self.reading = max(self.reading, rss)
+            self.reading_main = max(self.reading_main, main)
         elif self.read_at is None:
             self.read_at = time.monotonic()
             self.cpu_read = self.cpu_before + self.cpu
@@ -294,6 +298,7 @@ def run(
     parts.stop.set()
     parts.thread.join(10)
     runs, peak, peak_main, reading = watch.runs, watch.peak, watch.peak_main, watch.reading
+    reading_main = watch.reading_main
     pss = watch.peak_pss
     cpu, cpu_read = watch.cpu_before + watch.cpu, watch.cpu_read
     log = (home / "daemon.log").read_text(errors="replace")
@@ -308,9 +313,10 @@ def run(
         )
     print(
         f"  peak RSS: {peak_main / 1024:,.0f} MB the daemon's process, {peak / 1024:,.0f} MB with "
-        f"its worker processes; {reading / 1024:,.0f} MB while the file was read (the rest: "
-        "the release and the relay publishing the parts); proportional (PSS, shared pages "
-        f"counted once) with its workers {pss / 1024:,.0f} MB"
+        f"its worker processes; while the file was read {reading_main / 1024:,.0f} MB the "
+        f"daemon's process, {reading / 1024:,.0f} MB with them (the rest: the release and the "
+        "relay publishing the parts); proportional (PSS, shared pages counted once) with its "
+        f"workers {pss / 1024:,.0f} MB"
     )
     if publishing is not None:
         print(f"  the parts published {publishing:.1f} s after the read's end was logged")
@@ -340,6 +346,7 @@ def run(
         "daemon_cpu_s": cpu,
         "daemon_cpu_read_s": cpu_read,
         "reading_rss_mb": reading / 1024,
+        "daemon_reading_rss_mb": reading_main / 1024,
         "parts": len(parts.seen),
         "total": parts.total,
         "twice": len(twice),
