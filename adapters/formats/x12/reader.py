@@ -182,25 +182,25 @@ class _EnvelopeReader:
 
     def _open_interchange(self, opening: InterchangeOpening) -> Iterator[Event]:
         isa = opening.isa
-        e = isa.get
+        e = _padded(isa.elements, 15)  # e[n - 1]: isa.get(n)
         header = InterchangeHeader(
             segment=isa,
             separators=opening.separators,
-            authorization_qualifier=e(1),
-            authorization=e(2),
-            security_qualifier=e(3),
-            security=e(4),
-            sender_qualifier=e(5),
-            sender_id=e(6),
-            receiver_qualifier=e(7),
-            receiver_id=e(8),
-            date=e(9),
-            time=e(10),
-            standards_id=e(11),
-            version=e(12),
-            control_number=e(13),
-            ack_requested=e(14),
-            usage_indicator=e(15),
+            authorization_qualifier=e[0],
+            authorization=e[1],
+            security_qualifier=e[2],
+            security=e[3],
+            sender_qualifier=e[4],
+            sender_id=e[5],
+            receiver_qualifier=e[6],
+            receiver_id=e[7],
+            date=e[8],
+            time=e[9],
+            standards_id=e[10],
+            version=e[11],
+            control_number=e[12],
+            ack_requested=e[13],
+            usage_indicator=e[14],
             partner=self.partner,
         )
         self.interchange = header
@@ -279,17 +279,17 @@ class _EnvelopeReader:
         if self.interchange is None:  # pragma: no cover - the tokenizer always opens one first
             return
         self.group_count += 1
-        e = gs.value
+        e = [value.strip() for value in _padded(gs.elements, 8)[:8]]  # e[n - 1]: gs.value(n) or ""
         header = GroupHeader(
             segment=gs,
-            functional_id=e(1) or "",
-            application_sender=e(2) or "",
-            application_receiver=e(3) or "",
-            date=e(4) or "",
-            time=e(5) or "",
-            control_number=e(6) or "",
-            agency=e(7) or "",
-            version=e(8) or "",
+            functional_id=e[0],
+            application_sender=e[1],
+            application_receiver=e[2],
+            date=e[3],
+            time=e[4],
+            control_number=e[5],
+            agency=e[6],
+            version=e[7],
         )
         self.group = _Group(header)
         check_gs(self.group.findings, header, self.seen_groups, self._finding)
@@ -388,3 +388,9 @@ class _EnvelopeReader:
         # to its findings: what it cannot accept, the 997/999 must not accept either; what a
         # partner's policy downgraded (on_document too), the 997/999 notes
         summary.findings = [f for f in findings if f.acknowledged]
+
+
+def _padded(elements: list[str], count: int) -> list[str]:
+    """``elements``, with empty ones added up to ``count`` (what :meth:`Segment.get` reads for
+    an element past the end)."""
+    return elements if len(elements) >= count else [*elements, *[""] * (count - len(elements))]
