@@ -16,7 +16,7 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections import deque
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -33,8 +33,12 @@ if TYPE_CHECKING:
 
 
 READ_AHEAD_BYTES = 8 << 20
-"""Bytes of message bodies the relay reads ahead of the window at most (one at least): its
-pages are counted in rows too, and a huge document's parts are megabytes each (PART_BYTES)."""
+"""Bytes of message bodies the relay holds at most, read ahead and in flight together, past
+which it reads no more (one row at least): its pages are counted in rows too, and a huge
+document's parts are megabytes each (PART_BYTES). Counted apart, the bytes read ahead and
+those in flight (:data:`WINDOW_BYTES`) let a huge document's parts be held five or six at once
+(two read ahead, one being read, three in flight with pika's frames of those not written yet:
+issue 26)."""
 WINDOW_BYTES = 8 << 20
 """Bytes of message bodies in flight (published, not confirmed yet) at most (one at least):
 each is held as its row and again as pika's frames until the socket takes them."""
@@ -59,6 +63,9 @@ class RelayStats:
     max_in_flight: int = 0
     reads: int = 0
     """Reads of pending rows from the ledger."""
+    max_held_bytes: int = 0
+    """The most bytes of message bodies held at once, read ahead and in flight together (see
+    :data:`READ_AHEAD_BYTES`)."""
     recordings: int = 0
     """Transactions that recorded publish outcomes."""
 
@@ -138,9 +145,10 @@ class OutboxReading(OutcomeRecording[RelaySession, RelayStats]):
             or len(session.buffer) >= max(1, self._batch // 2)
         ):
             return
-        room = READ_AHEAD_BYTES - sum(len(row.body) for row in session.buffer)
+        held = session.in_flight_bytes + sum(len(row.body) for row in session.buffer)
+        room = READ_AHEAD_BYTES - held
         if room <= READ_AHEAD_BYTES // 2:
-            return
+            return  # read once confirms make room (each publishes, then reads ahead)
         session.fetching = True
         session.poked = False
         after = session.cursor
@@ -195,6 +203,7 @@ class OutboxReading(OutcomeRecording[RelaySession, RelayStats]):
         if new:
             session.idle = False
             session.buffer.extend(new)
+            self._note_held(session)
             self._publish(session)
         elif full or after > 0 or session.poked:
             self._maybe_fetch(session)  # keep reading (past the cursor, from the start, or anew)
@@ -202,6 +211,15 @@ class OutboxReading(OutcomeRecording[RelaySession, RelayStats]):
             session.idle = True
             if not self._check_drained(session):
                 self._wait_then_fetch(session, self._idle_poll)
+
+    def _note_held(self, session: RelaySession) -> None:
+        """Rows came into the buffer (read or handed over): the bytes held now, read ahead and
+        in flight, for :attr:`RelayStats.max_held_bytes` (publishing moves rows from the one
+        to the other, confirms take them away: this is when the sum grows)."""
+        held = session.in_flight_bytes + sum(len(row.body) for row in session.buffer)
+        with self._stats_lock:
+            if held > self._stats.max_held_bytes:
+                self._stats = replace(self._stats, max_held_bytes=held)
 
     def _wait_then_fetch(self, session: RelaySession, delay: float) -> None:
         if session.idle_timer is not None or self._ioloop is None:
