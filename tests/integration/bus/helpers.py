@@ -186,15 +186,19 @@ class Broker:
         return True
 
     def take(self, queue: str, count: int, timeout: float = 10.0) -> list[Received]:
-        """Consume (and ack) exactly ``count`` messages, or fail after ``timeout``."""
+        """Consume (and ack) exactly ``count`` messages, or fail after ``timeout``. Each is
+        acked as it is taken, not on delivery: the broker may push more to the consumer than
+        ``count`` (a relay publishing meanwhile), and those, not taken, are requeued when it is
+        cancelled, where with ``auto_ack`` they were dropped with it."""
         got: list[Received] = []
         deadline = time.monotonic() + timeout
         if count:
             for method, properties, body in self.channel.consume(
-                queue, auto_ack=True, inactivity_timeout=0.2
+                queue, auto_ack=False, inactivity_timeout=0.2
             ):
                 if method is not None:
                     assert properties is not None and body is not None
+                    self.channel.basic_ack(method.delivery_tag)
                     got.append(
                         Received(
                             str(method.routing_key), properties, body, bool(method.redelivered)
