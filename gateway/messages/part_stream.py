@@ -351,9 +351,10 @@ class InParts:
 
 
 class JsonSpool:
-    """Models kept for later in their order (the unmapped segments of a huge document, which
-    come after its items): in memory up to :data:`SPOOLED_IN_MEMORY` bytes, then in a temporary
-    file in ``spool_dir``, one JSON text a line."""
+    """JSON texts kept for later in their order (the unmapped segments of a huge document, which
+    come after its items; the item parts its end completes, some hundreds of kB each): in
+    memory up to :data:`SPOOLED_IN_MEMORY` bytes, then in a temporary file in ``spool_dir``, one
+    JSON text a line."""
 
     def __init__(self, spool_dir: str | Path | None = None) -> None:
         self.file: IO[str] = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - close()
@@ -365,7 +366,14 @@ class JsonSpool:
         self.count = 0
 
     def add(self, model: BaseModel) -> None:
-        self.file.write(model.model_dump_json())
+        self.add_text(model.model_dump_json())
+
+    def add_text(self, text: str) -> None:
+        """A JSON text written without indents (by a model, or joined from such texts: an item
+        part's entries), which holds no line break."""
+        if "\n" in text:
+            raise ValueError("a JSON text spooled holds a line break")
+        self.file.write(text)
         self.file.write("\n")
         self.count += 1
 
@@ -374,6 +382,13 @@ class JsonSpool:
         self.file.seek(0)
         for line in self.file:
             yield line.rstrip("\n")
+
+    def drained(self) -> Iterator[str]:
+        """:meth:`texts`, then the spool closed."""
+        try:
+            yield from self.texts()
+        finally:
+            self.close()
 
     def close(self) -> None:
         self.file.close()

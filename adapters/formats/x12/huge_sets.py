@@ -8,8 +8,9 @@ as they come, to :class:`~.set_stream.StreamedValidation` (the validator's findi
 held whole) and to its reader in parts (:func:`~.set_stream.translation_in_parts`), whose item
 parts come out as they fill (:class:`~gateway.ports.formats.PartAhead`, numbered from 2 in the
 order they come; their key is the set's place in its file, the same at every read). A
-:class:`SetProgress` event says that some are ready (for the stream to hold them durably), and
-the set itself is a :class:`HugeSet` at its end, with its envelope's checks (the count of its
+:class:`SetProgress` event says that some are ready (for the stream to hold them durably; those
+its end completes come one an event, read back from their spool: never held at once), and the
+set itself is a :class:`HugeSet` at its end, with its envelope's checks (the count of its
 segments, SE02) as the reader makes them, its validation's findings, and what its reader in
 parts made of it. :func:`collect_huge` makes it a document as
 :meth:`~.documents.FileDocuments.collect` makes any set: its message is the
@@ -34,9 +35,10 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
@@ -76,8 +78,8 @@ RAW_BATCH: Final = 4096
 
 @dataclass(slots=True)
 class SetProgress(Stray):
-    """A huge set's item parts ready (:attr:`ahead`), in the middle of the set (a stray event
-    without findings for whoever does not look for it)."""
+    """A huge set's item parts ready (:attr:`ahead`), in the middle of the set or at its end (a
+    stray event without findings for whoever does not look for it)."""
 
     ahead: list[PartAhead] = field(default_factory=list)
 
@@ -90,8 +92,6 @@ class HugeSet(TransactionSet):
     key: str = ""
     outcome: Message | InParts | None = None
     problem: Finding | None = None
-    ahead: list[PartAhead] = field(default_factory=list)
-    """The item parts its end completed."""
     raw_digest: str = ""
     """:func:`.documents._raw_digest` of the set (its id when it has no message)."""
     segments_read: int = 0
@@ -233,6 +233,8 @@ class _HugeSetReader(_EnvelopeReader):
             for f in in_parts.validated(se)
         )
         outcome, problem, ahead = in_parts.finish()
+        for piece in ahead:  # the item parts its end completed: an event each, never held at once
+            yield SetProgress([], [piece])
         tx = HugeSet(
             interchange,
             group.header,
@@ -242,7 +244,6 @@ class _HugeSetReader(_EnvelopeReader):
             key=in_parts.key,
             outcome=outcome,
             problem=problem,
-            ahead=ahead,
             raw_digest=in_parts.raw_digest(se is not None),
             segments_read=count,
         )
@@ -301,7 +302,7 @@ class _SetInParts:
             self._failed(error)
             return []
         pending, self.pending = self.pending, []
-        return pending + self._ahead(chunks) if chunks or pending else []
+        return pending + list(self._ahead(chunks)) if chunks or pending else []
 
     def validated(self, se: Segment | None) -> list[Finding]:
         """The validation's findings, at the set's end (``se``: its SE, when it has one)."""
@@ -311,26 +312,26 @@ class _SetInParts:
             self.validation.feed(se)
         return self.validation.finish(se is not None)
 
-    def finish(self) -> tuple[Message | InParts | None, Finding | None, list[PartAhead]]:
+    def finish(self) -> tuple[Message | InParts | None, Finding | None, Iterator[PartAhead]]:
         """What the reader in parts made of the set, why it made nothing, the parts its end
-        completed."""
+        completed (one at a time: read back from its reader's spool)."""
         reader, self.reader = self.reader, None
         ahead, self.pending = self.pending, []
         if reader is None:
-            return None, self.problem, ahead
+            return None, self.problem, iter(ahead)
         try:
             outcome = reader.finish()
         except Exception as error:
             self._failed(error)
-            return None, self.problem, ahead
+            return None, self.problem, iter(ahead)
         if outcome is None:
             self.problem = self._finding(
                 "translation.failed",
                 "cannot be translated: its hierarchy is not in document order (an HL under a "
                 "level closed already), and a set this large is read in parts, in order only",
             )
-            return None, self.problem, ahead
-        return outcome, None, ahead + self._ahead(reader.last_chunks())
+            return None, self.problem, iter(ahead)
+        return outcome, None, itertools.chain(ahead, self._ahead(reader.last_chunks()))
 
     def raw_digest(self, saw_se: bool) -> str:
         """The digest of the set's segments as read, as ``documents._raw_digest`` takes it
@@ -339,12 +340,10 @@ class _SetInParts:
             self.raw.add(self.last)
         return "raw:" + self.raw.hexdigest()
 
-    def _ahead(self, chunks: Sequence[str]) -> list[PartAhead]:
-        ahead = []
+    def _ahead(self, chunks: Iterable[str]) -> Iterator[PartAhead]:
         for chunk in chunks:
             self.number += 1
-            ahead.append(PartAhead(self.key, self.number, chunk))
-        return ahead
+            yield PartAhead(self.key, self.number, chunk)
 
     def _failed(self, error: Exception) -> None:
         """The reader in parts failed: no message (the set is rejected, as read whole)."""

@@ -140,7 +140,6 @@ def parts(
 
     def collect(document: Document) -> list[Finding]:
         if isinstance(document, HugeSet):
-            ahead.extend(document.ahead)
             return collect_huge(documents, document)
         return documents.collect(document)
 

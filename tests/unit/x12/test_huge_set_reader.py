@@ -7,6 +7,7 @@ hundred kB long are made huge by a low threshold."""
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import re
 from pathlib import Path
@@ -84,3 +85,21 @@ def test_a_huge_set_without_its_se_is_rejected_as_parse_rejects_it(tmp_path: Pat
     [doc] = [d for part in parts for d in part.documents]
     assert (doc.document_id, doc.errors) == (expected.document_id, expected.errors)
     assert [_dated(d) for d in parts[-1].owed] == [_dated(d) for d in whole.owed]
+
+
+@pytest.mark.parametrize(
+    ("generate", "size"), [(generate_varied_856, 300_000), (generate_varied_846, 200_000)]
+)
+def test_the_item_parts_a_huge_sets_end_completes_come_one_a_part_before_its_document(
+    tmp_path: Path, generate: object, size: int
+) -> None:
+    """Its unmapped segments come after its items: at its end they fill many item parts at once
+    (a gigabyte's 856: some 25 of 800 kB). Each comes in a stream's part of its own, never all
+    in the last one with the document."""
+    path = tmp_path / "huge.x12"
+    generate(path, size)  # type: ignore[operator]
+    parts = X12Parser().parse_stream(path.open("rb"), file_name="huge.x12", partner=PARTNER)
+    *items, last = [(len(part.ahead), bool(part.documents)) for part in parts]
+    assert last == (0, True)  # the document, its header part, after every item part
+    tail = list(itertools.takewhile(lambda a: a == (1, False), reversed(items)))
+    assert len(tail) >= 3, items

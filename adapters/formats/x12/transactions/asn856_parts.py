@@ -39,7 +39,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -161,7 +161,9 @@ class ShipNoticeInParts:
         self.chunks = PartChunks(part_items, spool_dir=spool_dir)
         self.unmapped = JsonSpool(spool_dir)
         self.digests = _DigestSpool(spool_dir)
-        self._last: list[str] = []
+        self._last = JsonSpool(spool_dir)
+        """The item parts :meth:`finish` completes, spooled: at the end of a gigabyte's set they are
+        some 25 of about 800 kB (its unmapped segments, which come last), never held at once."""
 
     # ------------------------------------------------------------------------------------------
     # Reading
@@ -221,17 +223,22 @@ class ShipNoticeInParts:
             self.digests.close()
             self.chunks.close()
 
-    def last_chunks(self) -> list[str]:
-        """The item parts :meth:`finish` completed (after those :meth:`feed` gave)."""
-        return self._last
+    def last_chunks(self) -> Iterator[str]:
+        """The item parts :meth:`finish` completed (after those :meth:`feed` gave), one at a
+        time (read back from their spool, closed at the end)."""
+        return self._last.drained()
+
+    def _keep_last(self, chunks: Iterable[str]) -> None:
+        for chunk in chunks:
+            self._last.add_text(chunk)
 
     def _finish(self) -> ShipNotice | InParts | None:
         if self.header is not None:  # no HL
             read_bsn(self.header, Body(self.label, self.header, self.header_taken))
             raise no_levels(self.body)
         if not self.in_summary:
-            self._last += self._close_level()
-            self._last += self._close_branch(0)
+            self._keep_last(self._close_level())
+            self._keep_last(self._close_branch(0))
             self._totals(None)
         if self.kept is not None:
             raise self.kept
@@ -278,8 +285,8 @@ class ShipNoticeInParts:
         first_unmapped = None
         for text in self._unmapped(first):
             first_unmapped = first_unmapped or text
-            self._last += self.chunks.add("unmapped", text)
-        self._last += self.chunks.rest()
+            self._keep_last(self.chunks.add("unmapped", text))
+        self._keep_last(self.chunks.rest())
         head = ShipNotice(
             envelope=self.envelope,
             **self.beginning,

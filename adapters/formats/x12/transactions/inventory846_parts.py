@@ -22,6 +22,7 @@ id and content digest are the whole message's.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +78,9 @@ class AdviceInParts:
         """Why the header makes no message (raised at the end, as ``parse`` raises it)."""
         self.digest: OrderedDigest | None = None
         self.unmapped = JsonSpool(spool_dir)
-        self._last: list[str] = []
+        self._last = JsonSpool(spool_dir)
+        """The item parts :meth:`finish` completes, spooled: at the end of a gigabyte's set they are
+        some 25 of about 800 kB (its unmapped segments, which come last), never held at once."""
 
     def feed(self, segment: Segment) -> list[str]:
         """Read the body segment after the one before (ST, SE and the envelopes are not the
@@ -119,7 +122,7 @@ class AdviceInParts:
         if self.header is not None:  # no LIN loop
             AdviceHeader.read(self.header, self._body(self.header))
             raise no_lines(self.body)
-        self._last += self._line()
+        self._keep_last(self._line())
         if self.refused is not None:
             raise self.refused
         assert self.head is not None and self.digest is not None
@@ -135,8 +138,8 @@ class AdviceInParts:
             if not first_unmapped:
                 first_unmapped.append(UnmappedSegment.model_validate_json(text))
             self.digest.item("unmapped", canonical_json(orjson.loads(text)))
-            self._last += self.chunks.add("unmapped", text)
-        self._last += self.chunks.rest()
+            self._keep_last(self.chunks.add("unmapped", text))
+        self._keep_last(self.chunks.rest())
         head = self.head.model_copy(update={"unmapped": first_unmapped})
         head.__dict__["content_digest"] = self.digest.hexdigest()
         data = head.model_dump(mode="json")
@@ -145,9 +148,14 @@ class AdviceInParts:
             data["unmapped"] = []
         return InParts(head=head, header=data, parts=1 + self.chunks.chunks)
 
-    def last_chunks(self) -> list[str]:
-        """The item parts :meth:`finish` completed (after those :meth:`feed` gave)."""
-        return self._last
+    def last_chunks(self) -> Iterator[str]:
+        """The item parts :meth:`finish` completed (after those :meth:`feed` gave), one at a
+        time (read back from their spool, closed at the end)."""
+        return self._last.drained()
+
+    def _keep_last(self, chunks: Iterable[str]) -> None:
+        for chunk in chunks:
+            self._last.add_text(chunk)
 
     def _line(self) -> list[str]:
         """The LIN loop read so far, read into its line (the header first, at the first)."""
