@@ -23,7 +23,7 @@ import json
 import os
 import tempfile
 import uuid
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Final, Protocol
@@ -376,6 +376,10 @@ class JsonSpool:
         self.file.write(text)
         self.file.write("\n")
         self.count += 1
+
+    def add_texts(self, texts: Iterable[str]) -> None:
+        for text in texts:
+            self.add_text(text)
 
     def texts(self) -> Iterator[str]:
         """The models' JSON texts, in order."""

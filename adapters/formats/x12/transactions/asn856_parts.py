@@ -39,7 +39,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -228,17 +228,13 @@ class ShipNoticeInParts:
         time (read back from their spool, closed at the end)."""
         return self._last.drained()
 
-    def _keep_last(self, chunks: Iterable[str]) -> None:
-        for chunk in chunks:
-            self._last.add_text(chunk)
-
     def _finish(self) -> ShipNotice | InParts | None:
         if self.header is not None:  # no HL
             read_bsn(self.header, Body(self.label, self.header, self.header_taken))
             raise no_levels(self.body)
         if not self.in_summary:
-            self._keep_last(self._close_level())
-            self._keep_last(self._close_branch(0))
+            self._last.add_texts(self._close_level())
+            self._last.add_texts(self._close_branch(0))
             self._totals(None)
         if self.kept is not None:
             raise self.kept
@@ -285,8 +281,8 @@ class ShipNoticeInParts:
         first_unmapped = None
         for text in self._unmapped(first):
             first_unmapped = first_unmapped or text
-            self._keep_last(self.chunks.add("unmapped", text))
-        self._keep_last(self.chunks.rest())
+            self._last.add_texts(self.chunks.add("unmapped", text))
+        self._last.add_texts(self.chunks.rest())
         head = ShipNotice(
             envelope=self.envelope,
             **self.beginning,

@@ -22,7 +22,7 @@ id and content digest are the whole message's.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -122,7 +122,7 @@ class AdviceInParts:
         if self.header is not None:  # no LIN loop
             AdviceHeader.read(self.header, self._body(self.header))
             raise no_lines(self.body)
-        self._keep_last(self._line())
+        self._last.add_texts(self._line())
         if self.refused is not None:
             raise self.refused
         assert self.head is not None and self.digest is not None
@@ -138,8 +138,8 @@ class AdviceInParts:
             if not first_unmapped:
                 first_unmapped.append(UnmappedSegment.model_validate_json(text))
             self.digest.item("unmapped", canonical_json(orjson.loads(text)))
-            self._keep_last(self.chunks.add("unmapped", text))
-        self._keep_last(self.chunks.rest())
+            self._last.add_texts(self.chunks.add("unmapped", text))
+        self._last.add_texts(self.chunks.rest())
         head = self.head.model_copy(update={"unmapped": first_unmapped})
         head.__dict__["content_digest"] = self.digest.hexdigest()
         data = head.model_dump(mode="json")
@@ -152,10 +152,6 @@ class AdviceInParts:
         """The item parts :meth:`finish` completed (after those :meth:`feed` gave), one at a
         time (read back from their spool, closed at the end)."""
         return self._last.drained()
-
-    def _keep_last(self, chunks: Iterable[str]) -> None:
-        for chunk in chunks:
-            self._last.add_text(chunk)
 
     def _line(self) -> list[str]:
         """The LIN loop read so far, read into its line (the header first, at the first)."""
