@@ -107,6 +107,12 @@ class RelaySession(BrokerSession):
     exchanges_missing: dict[str, str] = field(default_factory=dict)
     exchange_checks: set[str] = field(default_factory=set)
 
+    @property
+    def held_bytes(self) -> int:
+        """The bodies' bytes in hand: read ahead (:attr:`buffer`) and in flight, which
+        :data:`READ_AHEAD_BYTES` bounds together."""
+        return self.in_flight_bytes + sum(len(row.body) for row in self.buffer)
+
 
 class OutboxReading(OutcomeRecording[RelaySession, RelayStats]):
     """The relay's layer that reads the outbox (see the module docstring)."""
@@ -145,8 +151,7 @@ class OutboxReading(OutcomeRecording[RelaySession, RelayStats]):
             or len(session.buffer) >= max(1, self._batch // 2)
         ):
             return
-        held = session.in_flight_bytes + sum(len(row.body) for row in session.buffer)
-        room = READ_AHEAD_BYTES - held
+        room = READ_AHEAD_BYTES - session.held_bytes
         if room <= READ_AHEAD_BYTES // 2:
             return  # read once confirms make room (each publishes, then reads ahead)
         session.fetching = True
@@ -216,7 +221,7 @@ class OutboxReading(OutcomeRecording[RelaySession, RelayStats]):
         """Rows came into the buffer (read or handed over): the bytes held now, read ahead and
         in flight, for :attr:`RelayStats.max_held_bytes` (publishing moves rows from the one
         to the other, confirms take them away: this is when the sum grows)."""
-        held = session.in_flight_bytes + sum(len(row.body) for row in session.buffer)
+        held = session.held_bytes
         with self._stats_lock:
             if held > self._stats.max_held_bytes:
                 self._stats = replace(self._stats, max_held_bytes=held)

@@ -215,7 +215,7 @@ class OutboxRelay(OutboxPublishing):
         ids = [row.id for row in rows]
         if ids != list(range(session.seen + 1, session.seen + 1 + len(ids))):
             return False
-        held = session.in_flight_bytes + sum(len(row.body) for row in (*session.buffer, *rows))
+        held = session.held_bytes + sum(len(row.body) for row in rows)
         if held > READ_AHEAD_BYTES and (session.buffer or session.in_flight):  # read later
             return False
         session.seen = ids[-1]
