@@ -61,9 +61,12 @@ class Segment:
         return elements[number - 1] if 0 < number <= len(elements) else ""
 
     def value(self, number: int) -> str | None:
-        """Element ``number`` stripped of surrounding spaces, or None when empty or absent."""
-        text = self.get(number).strip()
-        return text or None
+        """Element ``number`` stripped of surrounding spaces, or None when empty or absent (read
+        here, not through :meth:`get`: the readers call it dozens of times a set)."""
+        elements = self.elements
+        if 0 < number <= len(elements):
+            return elements[number - 1].strip() or None
+        return None
 
     def components(self, number: int) -> list[str]:
         """Element ``number`` split at the component separator."""

@@ -121,13 +121,7 @@ class SegmentAt:
         return value
 
     def text(self, element: int) -> str | None:
-        """Element ``element`` stripped of surrounding spaces, or None when empty or absent
-        (:meth:`Segment.value <..segments.Segment.value>`, read most of all: without its
-        calls)."""
-        elements = self.segment.elements
-        if 0 < element <= len(elements):
-            return elements[element - 1].strip() or None
-        return None
+        return self.segment.value(element)
 
     def decimal(self, element: int) -> Decimal | None:
         text = self.text(element)
