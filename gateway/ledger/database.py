@@ -122,10 +122,18 @@ def _ping_after_idle(engine: Engine) -> None:
             raise DisconnectionError(f"connection lost while idle: {error}") from error
 
 
+def in_memory(url: URL) -> bool:
+    """Whether ``url`` is a SQLite database in memory (no other process can reach it)."""
+    database = url.database or ""
+    return url.get_backend_name() == "sqlite" and (
+        database in ("", ":memory:") or "mode=memory" in database
+    )
+
+
 def _sqlite_engine(url: URL, engine_options: dict[str, Any]) -> Engine:
     database = url.database or ""
-    in_memory = database in ("", ":memory:") or "mode=memory" in database
-    if not in_memory and not database.startswith("file:"):
+    memory = in_memory(url)
+    if not memory and not database.startswith("file:"):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     connect_args = engine_options.pop("connect_args", {})
     connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
@@ -139,7 +147,7 @@ def _sqlite_engine(url: URL, engine_options: dict[str, Any]) -> Engine:
             # busy_timeout first: switching a new database to WAL may wait for another process.
             cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
             (mode,) = _switch_to_wal(cursor)
-            if mode.lower() != "wal" and not in_memory:
+            if mode.lower() != "wal" and not memory:
                 raise RuntimeError(
                     f"SQLite ledger {database}: cannot use WAL (journal mode {mode})"
                 )

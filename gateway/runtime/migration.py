@@ -36,7 +36,7 @@ def migrate_apart(engine: Engine, *, log_level: str = "INFO", log_format: str = 
     (see the module docstring); False when it was at it, or is in memory (migrated here, by the
     caller's :func:`~gateway.ledger.migrate`). :class:`RuntimeError` when the child failed."""
     url = engine.url
-    if url.get_backend_name() == "sqlite" and _in_memory(url.database or ""):
+    if database.in_memory(url):
         return False
     with engine.connect() as connection:
         current = database.current_revisions(connection)
@@ -62,10 +62,6 @@ def migrate_apart(engine: Engine, *, log_level: str = "INFO", log_format: str = 
         reason = child.stdout.strip() or f"the migrating process ended with {child.returncode}"
         raise RuntimeError(reason)
     return True
-
-
-def _in_memory(database_name: str) -> bool:
-    return database_name in ("", ":memory:") or "mode=memory" in database_name
 
 
 def main() -> int:
