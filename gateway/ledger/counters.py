@@ -14,6 +14,7 @@ Two ways to draw numbers:
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -71,13 +72,16 @@ _RESERVE = {
         " WHERE c.name = v.name RETURNING c.name, c.value"
     ),
     "sqlite": text(
-        "UPDATE control_numbers SET value = (value + :p_count - 1) % :p_max + 1,"
-        " updated_at = :p_now WHERE name = :p_name RETURNING name, value"
+        "UPDATE control_numbers SET value = (control_numbers.value + v.n - 1) % :p_max + 1,"
+        " updated_at = :p_now FROM (SELECT key AS name, value AS n FROM json_each(:p_counts))"
+        " AS v WHERE control_numbers.name = v.name"
+        " RETURNING control_numbers.name, control_numbers.value"
     ),
 }
 """Takes several numbers of sequences at once (wrapping after the maximum, as ``next`` does)
-and locks their rows: PostgreSQL in one statement for every sequence, SQLite one per sequence
-(in process, no round trip)."""
+and locks their rows, in one statement for every sequence: the names and counts as arrays on
+PostgreSQL, as a JSON object (name -> count) on SQLite (``UPDATE ... FROM``, SQLite 3.33, as
+``RETURNING`` needs 3.35)."""
 _PEEK = select(CONTROL_NUMBERS.c.value).where(CONTROL_NUMBERS.c.name == bindparam("p_name"))
 
 
@@ -164,11 +168,10 @@ class TransactionCounter:
         if connection.dialect.name == "postgresql":
             params = {"p_names": names, "p_counts": [counts[n] for n in names], **common}
             return {str(n): int(v) for n, v in connection.execute(_RESERVE["postgresql"], params)}
-        reserve = direct(_RESERVE["sqlite"])  # one statement a sequence, run by the driver
+        params = {"p_counts": json.dumps({name: counts[name] for name in names}), **common}
         return {
             str(row["name"]): int(row["value"])
-            for name in names
-            for row in reserve.rows(connection, {"p_name": name, "p_count": counts[name], **common})
+            for row in direct(_RESERVE["sqlite"]).rows(connection, params)
         }
 
     def next(self, sequence: str) -> int:
