@@ -15,7 +15,10 @@ makes each cost less; compare trees in one run (``--baseline-tree``), and repeat
 Beside them, in the same run, a raw pika publisher-confirm loop with the same window and a
 message of the same size: the ceiling any gateway on this broker could reach; and the same loop
 at 100 messages/s, each confirmed before the next: the client's and the broker's CPU per message
-at a steady trickle, the floor of any gateway's cost per file on this broker. First, how fast
+at a steady trickle, the floor of any gateway's cost per file on this broker; and the file
+system's and SQLite's floor at the same rate (:mod:`bench.trickle_floor`: the claim, the commit,
+the 997 and the archiving in a bare loop), which with the broker's is the floor of the whole
+gateway's cost per file at a steady trickle on this machine. First, how fast
 one core of the machine is (a fixed Python loop): machines of the same size differ by 2x; and
 what creating a file and an fsync cost on the file system the runs use (--dir): on some virtual
 disks creating a file costs 30 times what it costs on others, and each file the gateway takes
@@ -77,6 +80,7 @@ from pika.adapters.select_connection import SelectConnection
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.trickle_floor import trickle_floor  # noqa: E402
 from gateway.bus.topology import DEFAULT_QUEUES  # noqa: E402
 from gateway.ledger import migrate  # noqa: E402
 from gateway.ledger.models import UTCDateTime  # noqa: E402
@@ -560,6 +564,13 @@ def run_all(args: argparse.Namespace, runs: Path) -> None:
     print(
         f"raw pika at 100 messages/s, each confirmed before the next (1.3 kB): client {client:.2f}"
         f" + broker {broker:.2f} ms of CPU per message (what any gateway pays on this broker)"
+    )
+    floor = trickle_floor(runs)
+    print(
+        f"trickle floor at 100 files/s, bare loop (claim and its syncs, one WAL commit, a 997 "
+        f"written and synced, the original archived: bench/trickle_floor.py): {floor:.2f} ms "
+        f"of CPU per file; with the raw pika line: {floor + client + broker:.2f} ms per file, "
+        f"under which no gateway with these steps goes on this machine"
     )
     print(f"ledger history: {args.history:,} settled files when each run starts")
     trees = [("", ROOT)]
