@@ -55,6 +55,7 @@ Run:  .venv/bin/python bench/inbound_e2e.py [--seconds 10] [--burst 2000] [--rep
       [--history 100000] [--ledgers sqlite,postgresql] [--dir /srv/edi/bench]
       [--operations on|off|both]   (both: with and without the log lines and metrics endpoint)
       [--baseline-tree /tmp/old]   (the same cases with that tree's daemon, in turn)
+      [--gather-window 0.02,0.05]  (and with this tree's daemon gathering a trickle's files)
 """
 
 from __future__ import annotations
@@ -542,6 +543,12 @@ def main() -> None:
         "folder on the file system to measure (default: the system's temp folder)",
     )
     parser.add_argument(
+        "--gather-window",
+        default="",
+        help="seconds, comma-separated (0.02,0.05): each case runs again with this tree's daemon "
+        "and that gather_window (files ready alone wait that long for the next ones)",
+    )
+    parser.add_argument(
         "--baseline-tree",
         type=Path,
         help="a source tree (a git worktree of an earlier commit) whose daemon runs each case "
@@ -588,7 +595,16 @@ def run_all(args: argparse.Namespace, runs: Path) -> None:
         ):
             settings = {"on": ("", ""), "off": (" (ops off)", OPERATIONS_OFF)}
             chosen = ["on", "off"] if args.operations == "both" else [args.operations]
-            cases = [(settings[n], t) for _ in range(args.repeat) for n in chosen for t in trees]
+            windows = [float(w) for w in args.gather_window.split(",") if w]
+            gathered = [(f" (gather {w * 1000:g} ms)", f"gather_window = {w}\n") for w in windows]
+            cases: list[tuple[tuple[str, str], tuple[str, Path]]] = []
+            for _ in range(args.repeat):
+                for n in chosen:
+                    label, extra = settings[n]
+                    cases += [((label, extra), tree) for tree in trees]
+                    cases += [
+                        ((label + more, extra + setting), trees[-1]) for more, setting in gathered
+                    ]
             for (label, extra), (name, tree) in cases:
                 r = run_case(kind, mode, count, rate, args.history, runs, extra, tree)
                 print(

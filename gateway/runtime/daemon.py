@@ -19,8 +19,10 @@ import datetime as dt
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .. import ledger as repository
 from ..bus.consumer import RequestConsumer
@@ -279,7 +281,7 @@ class Gateway:
         overlaps the ledger work of the other. The files of a batch that fails are then tried
         one at a time, so that one file cannot hold back the others; a file that fails alone
         stays in work/ (its ledger row says where it stopped) and is retried later."""
-        ready = self.source.ready()
+        ready = self._gathered(self.source.ready())
         if self.lane is not None:  # large files: claimed here, parsed beside the batches
             ready = self.lane.take(ready, self.source.claim)
         size = self.settings.batch_size
@@ -300,6 +302,20 @@ class Gateway:
             self.retries.failed()
         self._one_at_a_time(failed if len(failed) > 1 else ())
         return count
+
+    def _gathered(self, ready: list[Path]) -> list[Path]:
+        """``ready``, and the files that become ready within ``gather_window`` seconds while
+        fewer than :data:`TRICKLE` are (a burst is taken at once, and nothing waits when the
+        window is 0): a steady trickle's files then come a few to a batch, sharing its commit,
+        its hand-overs and its publishing, each up to the window later."""
+        window = self.settings.gather_window
+        if not ready or window <= 0 or len(ready) >= TRICKLE:
+            return ready
+        deadline = time.monotonic() + window
+        while len(ready) < TRICKLE and (left := deadline - time.monotonic()) > 0:
+            self.source.wait(left)
+            ready = self.source.ready()
+        return ready
 
     def _one_at_a_time(self, files: Sequence[Claimed]) -> None:
         for claimed in files:

@@ -2,10 +2,13 @@
 else ready, are read in the daemon's own thread and recorded in the transaction of their commit
 (one commit, no hand-over to a parse worker); files found in the work folder, bursts and larger
 files are still parsed in the workers, which protect the daemon from what could crash or grow
-it. On the SQLite ledger, in this process: no broker is needed before the publish."""
+it. With a gather window, files arriving one at a time wait up to it for the next ones, and share
+their batch. On the SQLite ledger, in this process: no broker is needed before the publish."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,8 +24,8 @@ from tests.integration.support import drop, in_process_gateway, small_850
 PARTNER = "trickle"
 
 
-def _gateway(home: Path) -> tuple[Gateway, WorkerPool]:
-    gw = in_process_gateway(home, f"sqlite:///{home / 'ledger.sqlite3'}", parse_workers=1)
+def _gateway(home: Path, **extra: object) -> tuple[Gateway, WorkerPool]:
+    gw = in_process_gateway(home, f"sqlite:///{home / 'ledger.sqlite3'}", parse_workers=1, **extra)
     assert gw.pipeline.workers is not None
     return gw, gw.pipeline.workers
 
@@ -89,4 +92,71 @@ def test_a_burst_a_large_file_and_a_file_left_in_the_work_folder_go_to_the_worke
         states = _states(gw)  # the recovery finished the others too
         assert len(states) == TRICKLE + 3 and FileState.RECEIVED not in states
     finally:
+        workers.close()
+
+
+@contextmanager
+def _dropping(home: Path, first: int, count: int, every: float) -> Iterator[None]:
+    """Files ``first``, ``first + 1``... dropped one at a time, ``every`` seconds apart, from
+    another thread, while the block runs (and until all are dropped)."""
+
+    def drop_them() -> None:
+        for n in range(first, first + count):
+            time.sleep(every)
+            drop(home / "inbox", PARTNER, f"po{n}.edi", small_850(n))
+
+    dropper = threading.Thread(target=drop_them)
+    dropper.start()
+    try:
+        yield
+    finally:
+        dropper.join()
+
+
+def test_with_a_gather_window_files_arriving_one_at_a_time_share_one_batch(
+    tmp_path: Path,
+) -> None:
+    """``gather_window``: a file ready alone waits up to the window for the next ones, and
+    those that come meanwhile are taken with it: one commit for all, no longer than the
+    window."""
+    gw, workers = _gateway(tmp_path, gather_window=0.8)
+    gw.source.start()
+    try:
+        drop(tmp_path / "inbox", PARTNER, "po8500.edi", small_850(8500))
+        with _dropping(tmp_path, 8501, 3, every=0.1), _commits(gw) as commits:
+            started = time.monotonic()
+            assert gw.process_ready() == 4
+            took = time.monotonic() - started
+        assert commits == [1]
+        assert 0.25 < took < 0.8 + 2.0  # it waited for the others, not past its window
+        assert workers.submitted == 0  # still a trickle: read here
+        assert _states(gw) == [FileState.PROCESSED] * 4
+    finally:
+        gw.source.stop()
+        workers.close()
+
+
+def test_without_a_window_or_in_a_burst_nothing_waits(tmp_path: Path) -> None:
+    """By default (no window) a file ready alone is taken at once; with a window, a burst (a
+    trickle's worth of files or more, ready together) is taken at once too."""
+    gw, workers = _gateway(tmp_path)
+    gw.source.start()
+    try:
+        drop(tmp_path / "inbox", PARTNER, "po8600.edi", small_850(8600))
+        with _dropping(tmp_path, 8601, 3, every=0.3):
+            assert gw.process_ready() == 1
+    finally:
+        gw.source.stop()
+        workers.close()
+    home = tmp_path / "burst"
+    gw, workers = _gateway(home, gather_window=1.0)
+    gw.source.start()
+    try:
+        for n in range(TRICKLE):
+            drop(home / "inbox", PARTNER, f"po{n}.edi", small_850(8700 + n))
+        started = time.monotonic()
+        assert gw.process_ready() == TRICKLE
+        assert time.monotonic() - started < 0.9
+    finally:
+        gw.source.stop()
         workers.close()
