@@ -175,7 +175,7 @@ class Gateway:
             measures=measures,
             references=ReferenceBook.of(settings),
         )
-        finisher = Finisher(pipeline)
+        finisher = Finisher(pipeline, gathered=settings.gather_window)
 
         def committed(queued: Sequence[repository.OutboxRow] = ()) -> None:
             relay.notify(queued)

@@ -28,8 +28,12 @@ nothing), and their acknowledgements need not wait for more."""
 
 
 class Finisher:
-    def __init__(self, pipeline: Pipeline) -> None:
+    def __init__(self, pipeline: Pipeline, *, gathered: float = 0.0) -> None:
         self.pipeline = pipeline
+        self.quiet = QUIET + gathered
+        """Seconds without a commit after which the flow counts as stopped: :data:`QUIET`, and
+        ``gathered`` more when the daemon gathers a trickle's files (its ``gather_window``: a
+        steady flow's commits come up to that far apart)."""
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -65,7 +69,7 @@ class Finisher:
                 return
 
     def _gather(self) -> None:
-        """Wait while commits keep coming (looked at each :data:`QUIET`: a commit does not wake
+        """Wait while commits keep coming (looked at each :attr:`quiet`: a commit does not wake
         the thread meanwhile), for :data:`GATHER` in all; not at all once a stop is asked
         for."""
         deadline = time.monotonic() + GATHER
@@ -74,7 +78,7 @@ class Finisher:
             left = deadline - time.monotonic()
             if left <= 0:
                 return
-            self._stopping.wait(min(QUIET, left))
+            self._stopping.wait(min(self.quiet, left))
             if not self._wake.is_set():  # no commit meanwhile: the flow stopped
                 return
             self._wake.clear()

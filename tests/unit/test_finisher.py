@@ -33,8 +33,8 @@ def runs(monkeypatch: pytest.MonkeyPatch) -> _Runs:
     return _Runs()
 
 
-def _finisher(runs: _Runs) -> Finisher:
-    done = Finisher(cast(Pipeline, runs))
+def _finisher(runs: _Runs, gathered: float = 0.0) -> Finisher:
+    done = Finisher(cast(Pipeline, runs), gathered=gathered)
     done.start()
     return done
 
@@ -49,6 +49,20 @@ def test_a_steady_flow_of_commits_is_finished_a_few_times_not_once_per_commit(ru
     finally:
         done.stop()
     assert 2 <= len(runs.at) <= 8  # each 0.3 s (GATHER), and the stop's; not 65
+
+
+def test_commits_a_gather_window_apart_are_a_steady_flow(runs: _Runs) -> None:
+    """With the daemon gathering a trickle's files (``gather_window``), its commits come up to
+    the window apart: that is a flow still, not one that stopped after each commit."""
+    done = _finisher(runs, gathered=0.1)
+    try:
+        until = time.monotonic() + 0.65
+        while time.monotonic() < until:  # a commit every 80 ms: more than QUIET apart
+            done.notify()
+            time.sleep(0.08)
+    finally:
+        done.stop()
+    assert 2 <= len(runs.at) <= 4  # each 0.3 s (GATHER), and the stop's; not one per commit
 
 
 def test_commits_that_stop_coming_are_finished_soon(
