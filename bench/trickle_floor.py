@@ -33,6 +33,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from gateway.spool.claims import fsync_directory
+
 BODY = 1300
 """Bytes of each message (a small 850's CloudEvent)."""
 ACK = 250
@@ -41,14 +43,6 @@ MARKS_EVERY = 20
 """Files whose published marks share one transaction (the relay gathers confirms 0.2 s)."""
 SYNC_EVERY = 100
 """Files whose archive and 997 folder syncs are shared (the finisher runs once a second)."""
-
-
-def _sync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def trickle_floor(directory: Path, files: int = 1000, rate: float = 100.0) -> float:
@@ -73,8 +67,8 @@ def trickle_floor(directory: Path, files: int = 1000, rate: float = 100.0) -> fl
         time.sleep(max(0.0, started + n / rate - time.perf_counter()))
         name = f"po{n:06d}.edi"
         os.rename(inbox / name, work / name)
-        _sync_folder(inbox)
-        _sync_folder(work)
+        fsync_directory(inbox)
+        fsync_directory(work)
         (work / name).read_bytes()
         ledger.execute("BEGIN IMMEDIATE")
         file_id = ledger.execute(
@@ -97,7 +91,7 @@ def trickle_floor(directory: Path, files: int = 1000, rate: float = 100.0) -> fl
         os.rename(work / name, archive / name)
         if n % SYNC_EVERY == SYNC_EVERY - 1:
             for folder in (work, archive, acks):
-                _sync_folder(folder)
+                fsync_directory(folder)
     used = time.process_time() - cpu
     ledger.close()
     return used * 1000 / files
