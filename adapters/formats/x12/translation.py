@@ -137,40 +137,57 @@ def translate_or_report(
     accepted. With ``pass_through`` (a partner's profile opts in) it is passed through as its
     segments instead."""
     if isinstance(document, TechnicalAck):
-        header = document.interchange
-        where: dict[str, Any] = {
-            "interchange": header.control_number.strip(),
-            "segment_id": "TA1",
-            "file_position": document.segment.position,
-        }
-        kind, what = "TA1", f"TA1 in interchange {header.control_number.strip()}"
+        kind = "TA1"
     else:
-        where = {
-            "file": document.file_name,
-            "interchange": document.interchange.control_number.strip(),
-            "group": document.group.control_number,
-            "transaction": document.control_number,
-            "transaction_set_id": document.set_id,
-        }
-        kind, what = document.set_id, document.describe()
+        kind = document.set_id
         if kind not in TRANSLATORS and not pass_through:
             message = (
                 f"transaction set {kind} is not translated by this gateway: rejected (a partner "
                 'profile may pass such sets through: [x12] unsupported_sets = "pass_through")'
             )
             unsupported = Finding(
-                "translation.unsupported", message, Level.TRANSACTION, transaction_code="1", **where
+                "translation.unsupported",
+                message,
+                Level.TRANSACTION,
+                transaction_code="1",
+                **_where(document),
             )
             return None, [unsupported]
     try:
         return translate(document, pass_through=pass_through), []
     except TranslationError as error:
         text = f"cannot be translated: {error}"
-        return None, [Finding("translation.failed", text, Level.TRANSACTION, **where)]
+        return None, [Finding("translation.failed", text, Level.TRANSACTION, **_where(document))]
     except Exception as error:  # a bug in a translator must not stop the gateway
-        log.exception("translator for %s failed on %s", kind, what)
+        log.exception("translator for %s failed on %s", kind, _what(document))
         text = f"the translator failed ({type(error).__name__}: {error}); this is a gateway bug"
-        return None, [Finding("translation.internal_error", text, Level.TRANSACTION, **where)]
+        return None, [
+            Finding("translation.internal_error", text, Level.TRANSACTION, **_where(document))
+        ]
+
+
+def _where(document: TransactionSet | TechnicalAck) -> dict[str, Any]:
+    """Where ``document`` is, for a finding about its translation (worked out only for one:
+    most documents translate)."""
+    if isinstance(document, TechnicalAck):
+        return {
+            "interchange": document.interchange.control_number.strip(),
+            "segment_id": "TA1",
+            "file_position": document.segment.position,
+        }
+    return {
+        "file": document.file_name,
+        "interchange": document.interchange.control_number.strip(),
+        "group": document.group.control_number,
+        "transaction": document.control_number,
+        "transaction_set_id": document.set_id,
+    }
+
+
+def _what(document: TransactionSet | TechnicalAck) -> str:
+    if isinstance(document, TechnicalAck):
+        return f"TA1 in interchange {document.interchange.control_number.strip()}"
+    return document.describe()
 
 
 def render_message(

@@ -1,0 +1,85 @@
+"""The quicker ways a small file is read take the same result as the ways they stand in for:
+the ISA's end found with ``str.find`` (the character-by-character reading being the reference),
+and the ack envelopes made once per partner pair (an envelope made anew being the reference)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from adapters.formats.x12.acks import acks_for
+from adapters.formats.x12.reader import read_x12
+from adapters.formats.x12.structure import GroupEnd, InterchangeEnd
+from adapters.formats.x12.tokenizer import _SPACE, _split_isa, _split_wrapped_isa
+from gateway.messages import Envelope, X12Envelope
+from tests.integration.support import small_850
+
+NOW = dt.datetime(2026, 11, 23, 12, 0)
+
+ISA = (
+    "ISA*00*          *00*          *ZZ*ACME           *ZZ*GATEWAY        *261123*1200*U*00401*"
+    "000000001*0*P*>~\nGS*PO*ACME*GATEWAY*20261123*1200*1*X*004010~\n"
+)
+
+
+def _variants(rng: random.Random) -> list[str]:
+    """ISAs as partners send them and as they break: wrapped, cut short, padded, with other
+    separators, with noise after."""
+    found = [ISA, ISA.replace("*", "|"), ISA[:90], ISA[:105], ISA[:106], "ISA*" + "*" * 20]
+    for _ in range(3000):
+        text = list(rng.choice(found[:2]))
+        for _ in range(rng.randint(0, 5)):
+            at = rng.randrange(len(text) + 1)
+            text.insert(at, rng.choice(["\r", "\n", "\r\n", "*", " ", "x"]))
+        for _ in range(rng.randint(0, 2)):
+            del text[rng.randrange(len(text))]
+        found.append("".join(text)[: rng.randint(3, len(text) + 50)])
+    found += ["ISA*" + "a*" * rng.randint(0, 300) for _ in range(50)]  # beyond the scan limit
+    return found
+
+
+def test_the_isa_found_by_find_ends_where_reading_each_character_ends_it() -> None:
+    rng = random.Random(26)
+    compared = 0
+    for text in _variants(rng):
+        for element in {text[3:4], "*", "|"}:
+            if not element or element.isalnum() or element in _SPACE:
+                continue
+            assert _split_isa(text, element) == _split_wrapped_isa(text, element), text
+            compared += 1
+    assert compared > 3000
+
+
+def _acks(data: bytes) -> list[Envelope]:
+    events = list(read_x12(data, file_name="f.x12"))
+    end = next(e for e in events if isinstance(e, InterchangeEnd))
+    groups = [e for e in events if isinstance(e, GroupEnd)]
+    owed = acks_for(end, groups, now=NOW)
+    return [ack.envelope for ack in owed.functional]
+
+
+def test_an_ack_envelope_is_made_once_per_partner_pair_and_is_what_it_was_made_anew() -> None:
+    first, again, other = _acks(small_850(1)), _acks(small_850(2)), _acks(small_850(3, sender="X"))
+    assert first[0] is again[0]  # another file of the pair: its control numbers are pending
+    assert other[0] is not first[0]
+    anew = Envelope.of_x12(
+        X12Envelope(
+            sender_qualifier="ZZ",
+            sender_id="GATEWAY",
+            receiver_qualifier="ZZ",
+            receiver_id="ACME",
+            interchange_control_number="",
+            interchange_version="00401",
+            usage_indicator="P",
+            application_sender="GATEWAY",
+            application_receiver="ACME",
+            group_control_number="",
+            version="004010",
+            transaction_control_number="",
+            implementation_reference=None,
+        )
+    )
+    assert first[0] == anew
+    assert first[0].model_dump_json() == anew.model_dump_json()
+    assert first[0].model_fields_set == anew.model_fields_set
+    assert other[0].x12 is not None and other[0].x12.receiver_id == "X"
