@@ -17,6 +17,7 @@ import hashlib
 from dataclasses import replace
 from typing import TYPE_CHECKING, Final
 
+from gateway.duplicates import business_key
 from gateway.messages import Envelope, document_id_of
 from gateway.ports import ParsedDocument, ParseResult
 
@@ -112,13 +113,14 @@ class FileDocuments:
             document_id = ""
         if not document_id:
             return problems
+        kept = None if errors else message  # never published: not carried
         parsed = ParsedDocument(
             document_id=document_id,
             kind=kind,
             interchange=isa13,
             group=gs06,
             transaction=st02,
-            message=None if errors else message,  # never published: not carried
+            message=kept,
             errors=errors,
             envelope_key=envelope_key,
             test=envelope.test,
@@ -126,6 +128,7 @@ class FileDocuments:
             downgraded=downgraded,
             former_document_id=former_id,
             former_content_digest=former_digest,
+            **_business_facts(kept),
         )
         if self.ahead:
             parsed = self._with_rejections(parsed, (group, document.interchange))
@@ -172,12 +175,31 @@ class FileDocuments:
         whys = tuple(
             self.rejected[id(h)] for h in envelope if h is not None and id(h) in self.rejected
         )
-        return replace(doc, message=None, errors=(*doc.errors, *whys)) if whys else doc
+        return _not_carried(doc, *whys) if whys else doc
 
     def _trust(self, interchange: InterchangeHeader, group: GroupHeader | None) -> None:
         why = self.rules.untrusted(interchange, group)
         if why is not None and why not in self.untrusted:
             self.untrusted.append(why)
+
+
+def _business_facts(message: object) -> dict[str, str]:
+    """The business key and content digest of a document carrying ``message`` (None: none),
+    as :class:`gateway.partner_formats.PartnerFormats` gives them: given here, the document is
+    not made again there to hold them."""
+    if message is None:
+        return {}
+    return {
+        "business_key": business_key(message) or "",
+        "content_digest": getattr(message, "content_digest", ""),
+    }
+
+
+def _not_carried(doc: ParsedDocument, *whys: str) -> ParsedDocument:
+    """``doc`` not accepted, for ``whys``: without its message, nor the facts read from it."""
+    return replace(
+        doc, message=None, errors=(*doc.errors, *whys), business_key="", content_digest=""
+    )
 
 
 def described_errors(findings: list[Finding]) -> tuple[str, ...]:
@@ -200,9 +222,7 @@ def refused_whole(
     result.findings.append(
         Finding("envelope.sender_not_allowed", why, Level.FILE, file=file_name).to_dict()
     )
-    result.documents = [
-        replace(doc, message=None, errors=(*doc.errors, why)) for doc in result.documents
-    ]
+    result.documents = [_not_carried(doc, why) for doc in result.documents]
 
 
 def owed_replies(result: ParseResult, drafts: Iterable[DraftAcks | Finding]) -> None:

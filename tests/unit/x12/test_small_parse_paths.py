@@ -1,6 +1,8 @@
 """The quicker ways a small file is read take the same result as the ways they stand in for:
 the ISA's end found with ``str.find`` (the character-by-character reading being the reference),
-and the ack envelopes made once per partner pair (an envelope made anew being the reference)."""
+the ack envelopes made once per partner pair (an envelope made anew being the reference), and
+the business facts a document comes with from the X12 parser (those
+:class:`~gateway.partner_formats.PartnerFormats` gave it)."""
 
 from __future__ import annotations
 
@@ -8,10 +10,14 @@ import datetime as dt
 import random
 
 from adapters.formats.x12.acks import acks_for
+from adapters.formats.x12.inbound import SenderRules, X12Parser
 from adapters.formats.x12.reader import read_x12
 from adapters.formats.x12.structure import GroupEnd, InterchangeEnd
 from adapters.formats.x12.tokenizer import _SPACE, _split_isa, _split_wrapped_isa
+from gateway.duplicates import business_key
 from gateway.messages import Envelope, X12Envelope
+from gateway.partner_formats import _with_business_facts
+from gateway.ports import ParsedDocument
 from tests.integration.support import small_850
 
 NOW = dt.datetime(2026, 11, 23, 12, 0)
@@ -83,3 +89,26 @@ def test_an_ack_envelope_is_made_once_per_partner_pair_and_is_what_it_was_made_a
     assert first[0].model_dump_json() == anew.model_dump_json()
     assert first[0].model_fields_set == anew.model_fields_set
     assert other[0].x12 is not None and other[0].x12.receiver_id == "X"
+
+
+def _documents(data: bytes, rules: SenderRules | None = None) -> list[ParsedDocument]:
+    parser = X12Parser({"p": rules} if rules is not None else None)
+    return parser.parse(data, file_name="f.x12", partner="p").documents
+
+
+def test_an_accepted_document_comes_with_its_business_facts_and_a_rejected_one_without() -> None:
+    (accepted,) = _documents(small_850(1))
+    assert accepted.message is not None
+    assert accepted.business_key == business_key(accepted.message) == "PurchaseOrder:PO00000001"
+    assert accepted.content_digest == accepted.message.content_digest != ""
+    assert _with_business_facts(accepted) is accepted  # PartnerFormats makes it no more again
+    rejected = [
+        *_documents(small_850(2).replace(b"SE*5*", b"SE*9*")),  # its own error
+        *_documents(small_850(3).replace(b"GE*1*", b"GE*2*")),  # its group's (AK9 R)
+        *_documents(small_850(4), SenderRules(sender_ids=frozenset({("ZZ", "NOBODY")}))),
+    ]
+    assert len(rejected) == 3
+    for doc in rejected:
+        assert doc.message is None and doc.errors
+        assert (doc.business_key, doc.content_digest) == ("", "")
+        assert _with_business_facts(doc) is doc
