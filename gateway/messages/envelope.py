@@ -17,6 +17,7 @@ digest, which leaves the whole envelope out.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any, Final, Literal, Self
 
 from pydantic import AwareDatetime, Field, model_validator
@@ -229,10 +230,17 @@ def _neutral(x12: X12Envelope) -> dict[str, Any]:
     """The neutral fields of an X12 document's envelope, from its X12 facts."""
     return {
         "format": X12,
-        "sender": PartyId(id=x12.sender_id, qualifier=x12.sender_qualifier),
-        "receiver": PartyId(id=x12.receiver_id, qualifier=x12.receiver_qualifier),
+        "sender": _party(x12.sender_id, x12.sender_qualifier),
+        "receiver": _party(x12.receiver_id, x12.receiver_qualifier),
         "interchange_reference": x12.interchange_control_number,
         "group_reference": x12.group_control_number,
         "transaction_reference": x12.transaction_control_number,
         "test": x12.usage_indicator != "P",
     }
+
+
+@functools.lru_cache(maxsize=1024)
+def _party(id_: str, qualifier: str) -> PartyId:
+    """The :class:`PartyId` of an X12 party, made once (it is immutable): every document of a
+    partner names the same two."""
+    return PartyId(id=id_, qualifier=qualifier)

@@ -47,8 +47,10 @@ def pyx12_document_maps() -> Iterator[str]:
         yield tmp
 
 
+@functools.lru_cache(maxsize=256)
 def normalize_version(gs08: str) -> str | None:
-    """``004010VICS``, ``005010X231A1``, ``4010`` -> ``004010`` / ``005010``; None if unusable."""
+    """``004010VICS``, ``005010X231A1``, ``4010`` -> ``004010`` / ``005010``; None if unusable
+    (worked out once per GS08: each transaction set asks)."""
     match = re.match(r"\d+", gs08.strip())
     digits = match.group() if match else ""
     if len(digits) >= 6:

@@ -9,6 +9,7 @@ drops it) and raises :class:`~gateway.errors.RenderError`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -158,9 +159,44 @@ def effective_separators(spec: InterchangeSpec) -> Separators:
 
 def isa_segment(spec: InterchangeSpec, control_number: int, at: dt.datetime) -> str:
     """The ISA as fixed-width text (106 characters including the terminator)."""
+    isa = _isa_of(spec)
+    date = f"{at.year % 100:02d}{at.month:02d}{at.day:02d}"  # %y%m%d without strftime's cost
+    time, control = f"{at.hour:02d}{at.minute:02d}", f"{control_number:09d}"
+    fields = [*isa.head, date, time, *isa.middle, control, *isa.tail]
+    if isa.reserved_in_spec or any(sep in date + time + control for sep in isa.reserved):
+        for number, value in enumerate(fields[1:16], start=1):  # the one that holds it
+            for sep in isa.reserved:
+                if sep in value:
+                    raise RenderError(f"ISA{number:02d} value {value!r} contains separator {sep!r}")
+    return isa.element.join(fields) + isa.end
+
+
+@dataclass(frozen=True, slots=True)
+class _IsaOfSpec:
+    """What an ISA takes from its :class:`InterchangeSpec`: all but its date, time and control
+    number (:func:`_isa_of`)."""
+
+    head: tuple[str, ...]
+    """``ISA`` and ISA01-ISA08."""
+    middle: tuple[str, str]
+    """ISA11 and ISA12."""
+    tail: tuple[str, str, str]
+    """ISA14-ISA16."""
+    element: str
+    end: str
+    """The terminator and the line break."""
+    reserved: tuple[str, ...]
+    reserved_in_spec: bool
+    """One of these values (ISA01-ISA08, ISA11, ISA12, ISA14, ISA15) holds a reserved character
+    (or two of them do, together)."""
+
+
+@functools.lru_cache(maxsize=256)
+def _isa_of(spec: InterchangeSpec) -> _IsaOfSpec:
+    """The fixed part of the ISAs of ``spec``, worked out once (every ack to a partner pair is
+    written under an equal spec); a value too long raises, each time."""
     seps = effective_separators(spec)
-    isa11 = seps.repetition or "U"
-    fields = [
+    head = (
         "ISA",
         _fixed(spec.authorization_qualifier, 2, "ISA01"),
         _fixed(spec.authorization, 10, "ISA02"),
@@ -170,23 +206,20 @@ def isa_segment(spec: InterchangeSpec, control_number: int, at: dt.datetime) -> 
         _fixed(spec.sender_id, 15, "ISA06"),
         _fixed(spec.receiver_qualifier, 2, "ISA07"),
         _fixed(spec.receiver_id, 15, "ISA08"),
-        at.strftime("%y%m%d"),
-        at.strftime("%H%M"),
-        isa11,
-        _fixed(spec.version, 5, "ISA12"),
-        f"{control_number:09d}",
-        spec.ack_requested,
-        spec.usage_indicator,
-        seps.component,
-    ]
+    )
+    middle = (seps.repetition or "U", _fixed(spec.version, 5, "ISA12"))
+    tail = (spec.ack_requested, spec.usage_indicator, seps.component)
     reserved = (seps.element, seps.segment, seps.component, *LINE_BREAKS)
-    joined = "".join(fields[1:16])  # one look at all the values; the loop names the one
-    if any(sep in joined for sep in reserved):
-        for number, value in enumerate(fields[1:16], start=1):
-            for sep in reserved:
-                if sep in value:
-                    raise RenderError(f"ISA{number:02d} value {value!r} contains separator {sep!r}")
-    return seps.element.join(fields) + seps.segment + seps.line_break
+    values = "".join((*head[1:], *middle, *tail[:2]))
+    return _IsaOfSpec(
+        head,
+        middle,
+        tail,
+        seps.element,
+        seps.segment + seps.line_break,
+        reserved,
+        any(sep in values for sep in reserved),
+    )
 
 
 def write_interchange(
@@ -219,8 +252,10 @@ def write_interchange(
                 group.functional_id,
                 group.application_sender or spec.sender_id.strip(),
                 group.application_receiver or spec.receiver_id.strip(),
-                created.strftime("%Y%m%d"),
-                created.strftime("%H%M%S") if created.second else created.strftime("%H%M"),
+                _date(created),
+                f"{created.hour:02d}{created.minute:02d}{created.second:02d}"
+                if created.second
+                else f"{created.hour:02d}{created.minute:02d}",
                 str(gs06),
                 "X",
                 group.version,
@@ -237,6 +272,14 @@ def write_interchange(
         parts.append(_format(ge, seps, reserved))
     parts.append(_format(Segment("IEA", [str(len(groups)), f"{isa13:09d}"]), seps, reserved))
     return "".join(parts)
+
+
+def _date(moment: dt.datetime) -> str:
+    """``moment.strftime("%Y%m%d")`` without strftime's cost (it writes a year before 1000
+    unpadded: it is kept for one)."""
+    if moment.year < 1000:
+        return moment.strftime("%Y%m%d")
+    return f"{moment.year}{moment.month:02d}{moment.day:02d}"
 
 
 def renumber_interchange(text: str, separators: Separators, isa13: int, gs06: int) -> str:

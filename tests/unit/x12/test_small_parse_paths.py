@@ -1,21 +1,34 @@
 """The quicker ways a small file is read take the same result as the ways they stand in for:
 the ISA's end found with ``str.find`` (the character-by-character reading being the reference),
-the ack envelopes made once per partner pair (an envelope made anew being the reference), and
-the business facts a document comes with from the X12 parser (those
-:class:`~gateway.partner_formats.PartnerFormats` gave it)."""
+the ack envelopes and an X12 envelope's parties made once per partner pair (made anew being the
+reference), the business facts a document comes with from the X12 parser (those
+:class:`~gateway.partner_formats.PartnerFormats` gave it), and an ISA's fixed part made once per
+spec and its dates written without strftime (strftime's being the reference)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
 
+import pytest
+
 from adapters.formats.x12.acks import acks_for
 from adapters.formats.x12.inbound import SenderRules, X12Parser
 from adapters.formats.x12.reader import read_x12
 from adapters.formats.x12.structure import GroupEnd, InterchangeEnd
 from adapters.formats.x12.tokenizer import _SPACE, _split_isa, _split_wrapped_isa
+from adapters.formats.x12.writer import (
+    GroupContent,
+    InterchangeSpec,
+    TransactionContent,
+    isa_segment,
+    write_interchange,
+)
+from gateway.control_numbers import InMemoryCounter
 from gateway.duplicates import business_key
+from gateway.errors import RenderError
 from gateway.messages import Envelope, X12Envelope
+from gateway.messages.envelope import PartyId
 from gateway.partner_formats import _with_business_facts
 from gateway.ports import ParsedDocument
 from tests.integration.support import small_850
@@ -112,3 +125,38 @@ def test_an_accepted_document_comes_with_its_business_facts_and_a_rejected_one_w
         assert doc.message is None and doc.errors
         assert (doc.business_key, doc.content_digest) == ("", "")
         assert _with_business_facts(doc) is doc
+
+
+def test_the_parties_of_an_x12_envelope_are_made_once_and_are_what_they_were_made_anew() -> None:
+    (first,), (again,) = _documents(small_850(5)), _documents(small_850(6))
+    assert first.message is not None and again.message is not None
+    one, other = first.message.envelope, again.message.envelope
+    assert one.sender is other.sender and one.receiver is other.receiver
+    assert one.sender == PartyId(id="ACME", qualifier="ZZ")
+    assert one.receiver == PartyId(id="GATEWAY", qualifier="ZZ")
+    assert one.sender.model_fields_set == PartyId(id="A", qualifier="ZZ").model_fields_set
+
+
+def test_an_interchanges_dates_are_written_as_strftime_writes_them() -> None:
+    spec = InterchangeSpec("ZZ", "GATEWAY", "ZZ", "ACME")
+    for at in (
+        dt.datetime(2026, 11, 23, 9, 5, 0),
+        dt.datetime(2026, 1, 2, 23, 59, 7),
+        dt.datetime(1999, 12, 31, 0, 0, 59),
+        dt.datetime(999, 3, 4, 5, 6, 7),  # strftime writes the year unpadded
+        dt.datetime(5, 3, 4, 5, 6, 0),
+    ):
+        group = GroupContent("PO", "004010", [TransactionContent("850", [])], control_number=5)
+        text = write_interchange(spec, [group], InMemoryCounter(), control_number=7, at=at)
+        isa, gs = (line.rstrip("~").split("*") for line in text.splitlines()[:2])
+        assert (isa[9], isa[10]) == (at.strftime("%y%m%d"), at.strftime("%H%M"))
+        clock = at.strftime("%H%M%S") if at.second else at.strftime("%H%M")
+        assert (gs[4], gs[5]) == (at.strftime("%Y%m%d"), clock)
+        assert isa_segment(spec, 7, at) == isa_segment(spec, 7, at) == text.splitlines()[0] + "\n"
+    too_long = InterchangeSpec("ZZ", "G" * 16, "ZZ", "ACME")
+    for _ in range(2):  # raised each time, not remembered
+        with pytest.raises(RenderError, match="ISA06"):
+            isa_segment(too_long, 1, NOW)
+    clashing = InterchangeSpec("ZZ", "GATE*WAY", "ZZ", "ACME")
+    with pytest.raises(RenderError, match="ISA06 value 'GATE\\*WAY       ' contains separator"):
+        isa_segment(clashing, 1, NOW)

@@ -77,10 +77,12 @@ LINE_LOOPS = {
 
 PO1_ID_PAIRS = 10
 """PO106 to PO125."""
+PO1_ELEMENTS = frozenset(range(1, 26))
+"""The elements a PO1 is read into: PO101-PO105 and its ten product id pairs."""
 
 
 def parse_line(loop: Sequence[SegmentAt]) -> PurchaseOrderLine:
-    po1 = loop[0].take(range(1, 26))  # PO101-PO105, ten product id pairs
+    po1 = loop[0].take(PO1_ELEMENTS)
     pids: list[SegmentAt] = []
     dates: list[DateReference] = []
     notes: list[Note] = []
